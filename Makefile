@@ -1,0 +1,24 @@
+# ccload: the two commands of the README are `make demo` and `make test`.
+GO ?= go
+
+.PHONY: build test demo bench fuzz vet clean
+
+build:
+	$(GO) build -o bin/ccload .
+
+# test: vet, then every test with the race detector (fuzz seed corpora run as ordinary tests).
+test:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 10m ./...
+
+# demo: a real run of the quick-start scenario against the embedded mock.
+demo:
+	$(GO) run . run scenarios/quickstart.yaml
+
+# bench: the hot-path Go benchmarks, then the side-by-side benchmark against peers (bench/run.sh).
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+	@if [ -x bench/run.sh ]; then bench/run.sh; fi
+
+clean:
+	rm -rf bin ccload-out

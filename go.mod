@@ -1,0 +1,3 @@
+module ccload
+
+go 1.26.8

@@ -1,0 +1,78 @@
+// Command ccload is a load-testing and session-simulation harness for the
+// ccmessaging open API. main only wires packages together: each subcommand
+// lives in its own cmd_*.go file and turns flags into calls of scenario,
+// runner, report and mock.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes, the CLI contract (README "Exit codes").
+const (
+	exitOK      = 0 // success
+	exitFailed  = 1 // a threshold or a comparison failed
+	exitUsage   = 2 // bad usage or an invalid scenario; nothing was sent
+	exitAborted = 3 // the target was unreachable or the run was interrupted
+)
+
+// command is one subcommand: its one-line summary and the function that runs it.
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+}
+
+// commands is the subcommand table, in the order `ccload --help` lists them.
+var commands = []struct {
+	name string
+	command
+}{
+	{"run", command{"run a scenario and write its report", cmdRun}},
+	{"validate", command{"check scenario files and print their plans; sends nothing", cmdValidate}},
+	{"mock", command{"serve the mock ccmessaging platform", cmdMock}},
+	{"merge", command{"merge shard reports into one exact report", cmdMerge}},
+	{"compare", command{"compare two reports and gate on regressions", cmdCompare}},
+	{"report", command{"re-render a saved report.json (HTML, JUnit, console)", cmdReport}},
+}
+
+func main() {
+	// The first SIGINT/SIGTERM cancels ctx (a graceful stop); `run` watches for a second one itself.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// dispatch runs the subcommand named by args[0]; tests call it in-process.
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "ccload: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "ccload: load tests and session simulations for the ccmessaging open API")
+	fmt.Fprintln(w, "\nUsage: ccload <command> [flags] [args]\n\nCommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'ccload <command> --help' for a command's flags.")
+	fmt.Fprintln(w, "Exit codes: 0 ok, 1 threshold or comparison failed, 2 bad usage or invalid scenario, 3 unreachable or interrupted.")
+}

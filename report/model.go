@@ -1,0 +1,157 @@
+// Package report records what a run measured and turns it into the outputs
+// people and pipelines read. report.json (the Report type) is the source of
+// truth: every other output renders from it, and shard reports merge exactly
+// because every histogram travels in HdrHistogram's compressed encoding.
+//
+// report imports no other ccload package: runners hand it plain Samples.
+package report
+
+import "time"
+
+// Schema is the version of report.json this package writes; readers refuse newer major versions.
+const Schema = "ccload/report/v1"
+
+// Report is report.json. Field names are the documented contract (README "report.json").
+type Report struct {
+	Schema      string    `json:"schema"`
+	Scenario    string    `json:"scenario"`
+	File        string    `json:"file,omitempty"`
+	Target      string    `json:"target,omitempty"`
+	StartedAt   time.Time `json:"started_at"`
+	EndedAt     time.Time `json:"ended_at"`
+	DurationS   float64   `json:"duration_s"`
+	Interrupted bool      `json:"interrupted"`
+	// StopReason says why the run ended: "completed", "interrupted", "aborted: <threshold>", "unreachable".
+	StopReason string `json:"stop_reason"`
+	Seed       int64  `json:"seed"`
+	// Shards counts the shard reports merged into this one (1 for a single run).
+	Shards int `json:"shards"`
+
+	Sessions SessionCounts `json:"sessions"`
+	Requests RequestCounts `json:"requests"`
+	// Overall aggregates every request of the run.
+	Overall Group   `json:"overall"`
+	Groups  []Group `json:"groups"`
+
+	SessionMetrics SessionMetrics `json:"session_metrics"`
+	// SchedulerLagUS is intended vs actual start of every request: the generator's own delay.
+	SchedulerLagUS Latency `json:"scheduler_lag_us"`
+	// IntervalS is the width of one timeseries point in seconds (1, or more after downsampling).
+	IntervalS  float64 `json:"interval_s"`
+	Timeseries []Point `json:"timeseries"`
+	// Stages are the load stages' start offsets in seconds, for marking charts.
+	Stages []StageMark `json:"stages,omitempty"`
+
+	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
+	Warnings   []string          `json:"warnings,omitempty"`
+	// ScenarioText is the scenario file as run (secrets are never in it: they come from ${ENV}).
+	ScenarioText string `json:"scenario_text,omitempty"`
+}
+
+// SessionCounts holds the session accounting: arrivals = started + dropped; started = completed + failed + interrupted.
+type SessionCounts struct {
+	Arrivals    int64 `json:"arrivals"`
+	Started     int64 `json:"started"`
+	Completed   int64 `json:"completed"`
+	Failed      int64 `json:"failed"`
+	Interrupted int64 `json:"interrupted"`
+	Dropped     int64 `json:"dropped"`
+}
+
+// RequestCounts holds the request accounting: total = ok + app + http + transport + client errors.
+type RequestCounts struct {
+	Total           int64 `json:"total"`
+	OK              int64 `json:"ok"`
+	AppErrors       int64 `json:"app_errors"`
+	HTTPErrors      int64 `json:"http_errors"`
+	TransportErrors int64 `json:"transport_errors"`
+	ClientErrors    int64 `json:"client_errors"`
+}
+
+// Group is the measurement of one group of requests: endpoint × controlType, a named step, or everything.
+type Group struct {
+	Name string `json:"name"`
+	// Kind is "endpoint" (endpoint × controlType), "step" (a named step) or "all".
+	Kind        string `json:"kind"`
+	Endpoint    string `json:"endpoint,omitempty"`
+	ControlType string `json:"control_type,omitempty"`
+	Step        string `json:"step,omitempty"`
+	RequestCounts
+	Count       int64            `json:"count"`
+	RPS         float64          `json:"rps"`
+	ResultCodes map[string]int64 `json:"result_codes"`
+	HTTPStatus  map[string]int64 `json:"http_status"`
+	Errors      map[string]int64 `json:"errors"`
+	BytesSent   int64            `json:"bytes_sent"`
+	BytesRecv   int64            `json:"bytes_received"`
+
+	ServiceTimeUS     Latency `json:"service_time_us"`
+	ResponseTimeUS    Latency `json:"response_time_us"`
+	ServiceHistogram  string  `json:"service_histogram"`
+	ResponseHistogram string  `json:"response_histogram"`
+}
+
+// Latency is a histogram's summary in microseconds plus, where mergeable data is needed, its encoding.
+type Latency struct {
+	Count int64   `json:"count"`
+	Min   int64   `json:"min"`
+	Mean  float64 `json:"mean"`
+	P50   int64   `json:"p50"`
+	P90   int64   `json:"p90"`
+	P95   int64   `json:"p95"`
+	P99   int64   `json:"p99"`
+	P999  int64   `json:"p999"`
+	Max   int64   `json:"max"`
+	// Histogram is the HdrHistogram compressed encoding, base64 (empty inside Group, which has its own fields).
+	Histogram string `json:"histogram,omitempty"`
+}
+
+// SessionMetrics are the per-session latencies beside the request ones.
+type SessionMetrics struct {
+	ReplyLatencyUS    Latency `json:"reply_latency_us"`
+	TimeToAgentUS     Latency `json:"time_to_agent_us"`
+	SessionDurationUS Latency `json:"session_duration_us"`
+	// ReplyTimeouts counts await_reply/await_agent steps that timed out.
+	ReplyTimeouts int64 `json:"reply_timeouts"`
+}
+
+// Point is one interval of the time series; T is seconds since the run started.
+type Point struct {
+	T        float64 `json:"t"`
+	Requests int64   `json:"requests"`
+	Errors   int64   `json:"errors"`
+	P50US    int64   `json:"p50_us"`
+	P99US    int64   `json:"p99_us"`
+	// Active is the number of live virtual customers at the end of the interval.
+	Active int64 `json:"active"`
+	// Arrivals and Dropped count session arrivals in the interval.
+	Arrivals int64 `json:"arrivals"`
+	Dropped  int64 `json:"dropped"`
+	// SessionsFailed counts sessions that ended failed in the interval.
+	SessionsFailed int64 `json:"sessions_failed"`
+	// ResultCodes counts non-"0" resultCodes in the interval (empty when there were none).
+	ResultCodes map[string]int64 `json:"result_codes,omitempty"`
+	// Histogram is the interval's response-time histogram (compressed, base64): windowed thresholds and merge use it.
+	Histogram string `json:"histogram,omitempty"`
+}
+
+// StageMark marks where a load stage began, for charts.
+type StageMark struct {
+	T      float64 `json:"t"`
+	Target float64 `json:"target"`
+	Label  string  `json:"label"`
+}
+
+// ThresholdResult is one evaluated threshold.
+type ThresholdResult struct {
+	Name   string  `json:"name"`
+	Metric string  `json:"metric"`
+	Group  string  `json:"group"`
+	Limit  string  `json:"limit"`
+	Value  float64 `json:"value"`
+	// Display is Value in the threshold's unit, for humans ("812ms", "0.4%").
+	Display string `json:"display"`
+	Pass    bool   `json:"pass"`
+	// Window is set for windowed thresholds: the worst window's start, in seconds.
+	Window string `json:"window,omitempty"`
+}

@@ -1,0 +1,76 @@
+package report
+
+// ErrClass classifies why a request did not succeed; the zero value means it did.
+type ErrClass uint8
+
+// The error classes a request can end in. A request has exactly one.
+const (
+	ClassOK ErrClass = iota
+	// ClassApp: HTTP 2xx with a non-zero resultCode (or returnCode).
+	ClassApp
+	// ClassHTTP: an HTTP status outside 2xx.
+	ClassHTTP
+	// ClassTimeout: the request timed out.
+	ClassTimeout
+	// ClassRefused: the connection was refused.
+	ClassRefused
+	// ClassReset: the connection was reset or closed mid-request.
+	ClassReset
+	// ClassUnparseable: a 2xx answer whose body could not be decoded.
+	ClassUnparseable
+	// ClassCanceled: the run cancelled the request (grace period over, second signal).
+	ClassCanceled
+	// ClassOtherTransport: any other transport failure (DNS, TLS, ...).
+	ClassOtherTransport
+	// ClassClient: the harness refused to send it (a rendered field broke a ccapi rule).
+	ClassClient
+	numClasses
+)
+
+var classNames = [...]string{"ok", "app_error", "http_error", "timeout", "refused", "reset", "unparseable", "canceled", "transport_other", "client_validation"}
+
+// String returns the class's name as used in report.json's errors map.
+func (c ErrClass) String() string {
+	if c < numClasses {
+		return classNames[c]
+	}
+	return "unknown"
+}
+
+// Bucket returns which accounting counter the class adds to: ok, app, http, transport or client.
+func (c ErrClass) Bucket() string {
+	switch c {
+	case ClassOK:
+		return "ok"
+	case ClassApp:
+		return "app"
+	case ClassHTTP:
+		return "http"
+	case ClassClient:
+		return "client"
+	default:
+		return "transport"
+	}
+}
+
+// GroupID identifies a group registered with a Recorder; recording by ID keeps the hot path free of lookups.
+type GroupID int32
+
+// NoGroup is the GroupID of "no named-step group".
+const NoGroup GroupID = -1
+
+// Sample is one request as the runner saw it. Times are nanoseconds since the run's start
+// (monotonic), so a Sample carries no pointers and copying it allocates nothing.
+type Sample struct {
+	// Group is the endpoint × controlType group; Step the named-step group or NoGroup.
+	Group GroupID
+	Step  GroupID
+	// Intended is when the schedule wanted the request sent; Start when it was; End when the answer was read.
+	Intended, Start, End int64
+	Status               int
+	// ResultCode is the body's resultCode (or returnCode); "" when there was none.
+	ResultCode string
+	Class      ErrClass
+	BytesSent  int
+	BytesRecv  int
+}
