@@ -1,0 +1,365 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Finish closes the time series at end and returns the run's Report. The Recorder must not be used afterwards.
+func (r *Recorder) Finish(end time.Time, meta Meta) *Report {
+	endNs := end.Sub(r.start).Nanoseconds()
+	r.advance(endNs)
+	if !r.finished && (endNs > r.curStart || r.cur.requests+r.cur.arrivals+r.cur.dropped+r.cur.failed > 0) {
+		// The last, partial interval is a point too: what happened in it is part of the run.
+		r.points = append(r.points, r.pointOf(&r.cur, r.curStart, r.active))
+	}
+	r.finished = true
+	return r.build(end, meta, r.points)
+}
+
+// Snapshot returns the Report as if the run ended at now, without changing the Recorder;
+// the runner evaluates abort_on_fail thresholds on it. The open interval is included as a partial point.
+func (r *Recorder) Snapshot(now time.Time, meta Meta) *Report {
+	pts := slices.Clone(r.points)
+	if !r.finished {
+		if nowNs := now.Sub(r.start).Nanoseconds(); nowNs > r.curStart || r.cur.requests > 0 {
+			pts = append(pts, r.pointOf(&r.cur, r.curStart, r.active))
+		}
+	}
+	return r.build(now, meta, pts)
+}
+
+func (r *Recorder) build(end time.Time, meta Meta, points []Point) *Report {
+	end = end.Round(0)
+	dur := end.Sub(r.start).Seconds()
+	rep := &Report{
+		Schema:       Schema,
+		Scenario:     meta.Scenario,
+		File:         meta.File,
+		Target:       meta.Target,
+		StartedAt:    r.start,
+		EndedAt:      end,
+		DurationS:    dur,
+		Interrupted:  meta.Interrupted,
+		StopReason:   meta.StopReason,
+		Seed:         meta.Seed,
+		Shards:       max(meta.Shards, 1),
+		Sessions:     r.sessions,
+		IntervalS:    float64(r.width) / 1e9,
+		Timeseries:   points,
+		Stages:       slices.Clone(meta.Stages),
+		ScenarioText: meta.ScenarioText,
+	}
+	if rep.StopReason == "" {
+		rep.StopReason = "completed"
+		if meta.Interrupted {
+			rep.StopReason = "interrupted"
+		}
+	}
+	rep.Overall = r.groupReport(r.overall, dur)
+	rep.Requests = rep.Overall.RequestCounts
+	for _, g := range r.groups {
+		rep.Groups = append(rep.Groups, r.groupReport(g, dur))
+	}
+	SortGroups(rep.Groups)
+	rep.SchedulerLagUS = Summarize(r.lag)
+	rep.SchedulerLagUS.Histogram = encode(r.lag)
+	rep.SessionMetrics = SessionMetrics{
+		ReplyLatencyUS:    withHistogram(r.reply),
+		TimeToAgentUS:     withHistogram(r.toAgent),
+		SessionDurationUS: withHistogram(r.sessionDur),
+		ReplyTimeouts:     r.replyTimeouts,
+	}
+	rep.Warnings = append(slices.Clone(meta.Warnings), r.warnings()...)
+	rep.Warnings = append(rep.Warnings, CheckInvariants(rep)...)
+	return rep
+}
+
+func (r *Recorder) warnings() []string {
+	var w []string
+	if r.clamped > 0 {
+		w = append(w, fmt.Sprintf("%d request latencies above %s were recorded as %s", r.clamped, FormatUS(HighestUS), FormatUS(HighestUS)))
+	}
+	if r.sessionClamped > 0 {
+		w = append(w, fmt.Sprintf("%d session metrics above %s were recorded as %s", r.sessionClamped, FormatUS(SessionHighestUS), FormatUS(SessionHighestUS)))
+	}
+	if r.unknown > 0 {
+		w = append(w, fmt.Sprintf("%d samples named a group that was never registered (counted in overall only)", r.unknown))
+	}
+	return w
+}
+
+// CheckInvariants returns one warning per broken accounting invariant of r (none for a sound report).
+func CheckInvariants(r *Report) []string {
+	var w []string
+	s := r.Sessions
+	if s.Arrivals != s.Started+s.Dropped {
+		w = append(w, fmt.Sprintf("accounting: arrivals %d != started %d + dropped %d", s.Arrivals, s.Started, s.Dropped))
+	}
+	if ended := s.Completed + s.Failed + s.Interrupted; s.Started != ended {
+		w = append(w, fmt.Sprintf("accounting: started %d != completed %d + failed %d + interrupted %d", s.Started, s.Completed, s.Failed, s.Interrupted))
+	}
+	for _, g := range append([]Group{r.Overall}, r.Groups...) {
+		c := g.RequestCounts
+		if sum := c.OK + c.AppErrors + c.HTTPErrors + c.TransportErrors + c.ClientErrors; g.Count != sum || c.Total != g.Count {
+			w = append(w, fmt.Sprintf("accounting: group %s count %d != ok+app+http+transport+client %d", g.Name, g.Count, sum))
+		}
+	}
+	return w
+}
+
+func (r *Recorder) groupReport(g *groupRec, dur float64) Group {
+	out := Group{
+		Name:        g.name,
+		Kind:        g.kind,
+		Endpoint:    g.endpoint,
+		ControlType: g.controlType,
+		Step:        g.step,
+		ResultCodes: map[string]int64{},
+		HTTPStatus:  map[string]int64{},
+		Errors:      map[string]int64{},
+		BytesSent:   g.bytesSent,
+		BytesRecv:   g.bytesRecv,
+	}
+	for c, n := range g.classes {
+		if n == 0 {
+			continue
+		}
+		class := ErrClass(c)
+		if class != ClassOK {
+			out.Errors[class.String()] = n
+		}
+		switch class.Bucket() {
+		case "ok":
+			out.OK += n
+		case "app":
+			out.AppErrors += n
+		case "http":
+			out.HTTPErrors += n
+		case "client":
+			out.ClientErrors += n
+		default:
+			out.TransportErrors += n
+		}
+	}
+	out.Total = out.OK + out.AppErrors + out.HTTPErrors + out.TransportErrors + out.ClientErrors
+	out.Count = out.Total
+	if dur > 0 {
+		out.RPS = float64(out.Count) / dur
+	}
+	for i, n := range g.codeCounts {
+		if n > 0 {
+			out.ResultCodes[r.codes[i]] = n
+		}
+	}
+	for s, n := range g.status {
+		if n > 0 {
+			out.HTTPStatus[strconv.Itoa(s)] = n
+		}
+	}
+	for s, n := range g.statusMore {
+		out.HTTPStatus[strconv.Itoa(s)] = n
+	}
+	out.ServiceTimeUS = Summarize(g.service)
+	out.ResponseTimeUS = Summarize(g.response)
+	out.ServiceHistogram = encode(g.service)
+	out.ResponseHistogram = encode(g.response)
+	return out
+}
+
+// groupOrder ranks kinds: endpoint groups, then step groups, then anything else.
+func groupOrder(kind string) int {
+	switch kind {
+	case "endpoint":
+		return 0
+	case "step":
+		return 1
+	}
+	return 2
+}
+
+// SortGroups puts groups in report order: endpoint groups by endpoint then control type, then step groups by name.
+func SortGroups(gs []Group) {
+	slices.SortStableFunc(gs, func(a, b Group) int {
+		return cmp.Or(
+			cmp.Compare(groupOrder(a.Kind), groupOrder(b.Kind)),
+			cmp.Compare(a.Endpoint, b.Endpoint),
+			cmp.Compare(a.ControlType, b.ControlType),
+			cmp.Compare(a.Step, b.Step),
+			cmp.Compare(a.Name, b.Name),
+		)
+	})
+}
+
+// summaryQuantiles are the percentiles every Latency carries, in field order.
+var summaryQuantiles = []float64{50, 90, 95, 99, 99.9}
+
+// Summarize returns h's Latency summary (without the encoding). An empty histogram gives all zeros.
+func Summarize(h *hdrhistogram.Histogram) Latency {
+	n := h.TotalCount()
+	if n == 0 {
+		return Latency{}
+	}
+	q := h.ValueAtPercentilesSlice(summaryQuantiles)
+	return Latency{
+		Count: n,
+		Min:   h.Min(),
+		Mean:  h.Mean(),
+		P50:   q[0],
+		P90:   q[1],
+		P95:   q[2],
+		P99:   q[3],
+		P999:  q[4],
+		Max:   h.Max(),
+	}
+}
+
+func withHistogram(h *hdrhistogram.Histogram) Latency {
+	l := Summarize(h)
+	l.Histogram = encode(h)
+	return l
+}
+
+// encode returns h's compressed encoding (base64) or "" for an empty histogram.
+func encode(h *hdrhistogram.Histogram) string {
+	if h.TotalCount() == 0 {
+		return ""
+	}
+	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		// Encoding an in-memory histogram only fails on a writer error, which a bytes.Buffer never returns.
+		panic("report: encoding a histogram: " + err.Error())
+	}
+	return string(b)
+}
+
+// DecodeHistogram decodes a histogram field of report.json; "" decodes to an empty request histogram.
+func DecodeHistogram(s string) (*hdrhistogram.Histogram, error) {
+	if s == "" {
+		return newRequestHistogram(), nil
+	}
+	h, err := hdrhistogram.Decode([]byte(s))
+	if err != nil {
+		return nil, fmt.Errorf("report: decoding histogram: %w", err)
+	}
+	return h, nil
+}
+
+// downsample merges adjacent points pairwise (an odd last point stays alone): counts add, histograms merge exactly.
+func downsample(pts []Point) []Point {
+	out := make([]Point, 0, (len(pts)+1)/2)
+	for i := 0; i < len(pts); i += 2 {
+		if i+1 == len(pts) {
+			out = append(out, pts[i])
+			break
+		}
+		p, err := mergePoints(pts[i], pts[i+1])
+		if err != nil {
+			// Points the Recorder encoded itself always decode.
+			panic("report: downsampling: " + err.Error())
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// mergePoints adds b into a copy of a; T stays a's. Active is summed (shards' customers add up) by callers that merge
+// shards; for adjacent intervals of one run the later value is the one at the end of the merged interval.
+func mergePoints(a, b Point) (Point, error) {
+	out := a
+	out.Requests += b.Requests
+	out.Errors += b.Errors
+	out.Active = b.Active
+	out.Arrivals += b.Arrivals
+	out.Dropped += b.Dropped
+	out.SessionsFailed += b.SessionsFailed
+	out.ResultCodes = addCodes(a.ResultCodes, b.ResultCodes)
+	if err := mergePointHistograms(&out, a.Histogram, b.Histogram); err != nil {
+		return Point{}, err
+	}
+	return out, nil
+}
+
+// mergePointHistograms sets p's histogram and percentiles to the merge of ha and hb.
+func mergePointHistograms(p *Point, ha, hb string) error {
+	if hb == "" {
+		p.Histogram = ha
+		return nil
+	}
+	h, err := mergeEncoded(ha, hb)
+	if err != nil {
+		return err
+	}
+	p.Histogram = encode(h)
+	p.P50US, p.P99US = 0, 0
+	if h.TotalCount() > 0 {
+		p.P50US = h.ValueAtQuantile(50)
+		p.P99US = h.ValueAtQuantile(99)
+	}
+	return nil
+}
+
+// mergeEncoded decodes and merges encoded histograms ("" is empty); the result has the first non-empty one's geometry.
+func mergeEncoded(enc ...string) (*hdrhistogram.Histogram, error) {
+	var out *hdrhistogram.Histogram
+	for _, e := range enc {
+		if e == "" {
+			continue
+		}
+		h, err := DecodeHistogram(e)
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = h
+			continue
+		}
+		if dropped := out.Merge(h); dropped > 0 {
+			return nil, fmt.Errorf("report: merging histograms: %d values outside the target's range", dropped)
+		}
+	}
+	if out == nil {
+		out = newRequestHistogram()
+	}
+	return out, nil
+}
+
+// addCodes returns a new map with the sums of a and b (nil when both are empty).
+func addCodes(a, b map[string]int64) map[string]int64 {
+	if len(a) == 0 && len(b) == 0 {
+		return nil
+	}
+	out := maps.Clone(a)
+	if out == nil {
+		out = make(map[string]int64, len(b))
+	}
+	for k, n := range b {
+		out[k] += n
+	}
+	return out
+}
+
+// FormatUS renders microseconds for people: 850µs, 12.3ms, 1.52s, 2m03s.
+func FormatUS(us int64) string {
+	d := time.Duration(us) * time.Microsecond
+	switch {
+	case us < 1000:
+		return strconv.FormatInt(us, 10) + "µs"
+	case us < 10_000:
+		return strconv.FormatFloat(float64(us)/1e3, 'f', 2, 64) + "ms"
+	case us < 1_000_000:
+		return strconv.FormatFloat(float64(us)/1e3, 'f', 1, 64) + "ms"
+	case us < 60_000_000:
+		return strconv.FormatFloat(float64(us)/1e6, 'f', 2, 64) + "s"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	default:
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+}

@@ -1,0 +1,472 @@
+package report
+
+import (
+	"strings"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Histogram geometry. Every histogram of a kind has the same geometry, so shard reports merge without loss.
+const (
+	// LowestUS is the smallest latency a request histogram distinguishes; shorter values record as 1 µs.
+	LowestUS = 1
+	// HighestUS is the largest request latency recorded (60 s); longer values are clamped to it and counted in a warning.
+	HighestUS = 60_000_000
+	// SessionHighestUS bounds session metrics (24 h): sessions, agent queues and reply waits outlast any request.
+	SessionHighestUS = 86_400_000_000
+	// SigFigs is the histograms' precision: values are exact to 3 significant digits (0.1%).
+	SigFigs = 3
+)
+
+// Defaults for RecorderOptions.
+const (
+	// DefaultInterval is the width of one time-series point.
+	DefaultInterval = time.Second
+	// DefaultMaxPoints bounds the time series (30 min at 1 s); past it, adjacent points merge and the interval doubles.
+	DefaultMaxPoints = 1800
+)
+
+// Outcome is how a session ended; every started session ends in exactly one.
+type Outcome uint8
+
+// The session outcomes, counted in report.json's sessions.
+const (
+	// Completed: the session ran all its steps.
+	Completed Outcome = iota
+	// Failed: a step failed and the failure policy ended the session.
+	Failed
+	// Interrupted: the run stopped (grace period over, signal) before the session ended.
+	Interrupted
+)
+
+// RecorderOptions configures a Recorder; the zero value of every field but Start picks a default.
+type RecorderOptions struct {
+	// Start is the wall-clock time of t = 0: every Sample time is nanoseconds since it.
+	Start time.Time
+	// Interval is the width of a time-series point (DefaultInterval when 0).
+	Interval time.Duration
+	// MaxPoints caps the time series: reaching it merges adjacent points pairwise and doubles
+	// the interval, so a run of any length keeps bounded memory (DefaultMaxPoints when 0; rounded up to even, at least 2).
+	MaxPoints int
+}
+
+// Meta is what the Recorder cannot know about the run: it is copied into the Report as is.
+type Meta struct {
+	Scenario string
+	File     string
+	// Target is the base URL, without credentials.
+	Target string
+	Seed   int64
+	Stages []StageMark
+	// ScenarioText is the scenario file as run.
+	ScenarioText string
+	// StopReason is "completed", "interrupted", "aborted: <threshold>" or "unreachable"; "" picks completed or interrupted from Interrupted.
+	StopReason  string
+	Interrupted bool
+	// Shards is how many shard reports this one stands for (0 means 1).
+	Shards int
+	// Warnings are the runner's own warnings, listed before the Recorder's.
+	Warnings []string
+}
+
+// LiveStats is the run so far, for progress bars and status lines.
+type LiveStats struct {
+	// Elapsed is the time of the latest event seen (ns since start, as a Duration).
+	Elapsed  time.Duration
+	Requests int64
+	// Errors counts requests that did not end ok.
+	Errors int64
+	// RPS is the request rate of the last completed interval.
+	RPS float64
+	// P99 is the response-time p99 of the whole run, as of the last completed interval.
+	P99 time.Duration
+	// Active is the last value passed to SetActive.
+	Active                                                                int64
+	Arrivals, Dropped, SessionsStarted, SessionsCompleted, SessionsFailed int64
+}
+
+// groupRec is one group's accumulators.
+type groupRec struct {
+	name, kind, endpoint, controlType, step string
+
+	classes    [numClasses]int64
+	codeCounts []int64 // indexed by the Recorder's interned code index
+	status     [600]int64
+	statusMore map[int]int64 // statuses outside 1..599 (rare)
+	bytesSent  int64
+	bytesRecv  int64
+	service    *hdrhistogram.Histogram
+	response   *hdrhistogram.Histogram
+}
+
+func newGroupRec(name, kind, endpoint, controlType, step string) *groupRec {
+	return &groupRec{
+		name: name, kind: kind, endpoint: endpoint, controlType: controlType, step: step,
+		service:  newRequestHistogram(),
+		response: newRequestHistogram(),
+	}
+}
+
+func newRequestHistogram() *hdrhistogram.Histogram {
+	return hdrhistogram.New(LowestUS, HighestUS, SigFigs)
+}
+
+func newSessionHistogram() *hdrhistogram.Histogram {
+	return hdrhistogram.New(LowestUS, SessionHighestUS, SigFigs)
+}
+
+// interval is the open time-series point's accumulators.
+type interval struct {
+	requests, errors, arrivals, dropped, failed int64
+	codes                                       []int64 // by code index; "0" is never counted
+	response                                    *hdrhistogram.Histogram
+}
+
+// Recorder owns every histogram and counter of a run and builds the Report from them.
+//
+// A Recorder is not safe for concurrent use: the runner gives it to one collector goroutine,
+// which calls every method (Live included; publish its result to other goroutines by value).
+// Record allocates nothing once a group has seen its resultCodes; closing a time-series
+// interval (at most once per Interval, from Record, Tick or the session methods) encodes
+// that interval's histogram and does allocate. Use NewRecorder; the zero value is not usable.
+type Recorder struct {
+	start     time.Time
+	width     int64 // current interval width, ns
+	maxPoints int
+
+	groups  []*groupRec
+	byKey   map[string]GroupID
+	overall *groupRec
+
+	// Interned resultCodes: codes[i] is the string of index i.
+	codeIdx  map[string]int32
+	codes    []string
+	lastCode string
+	lastIdx  int32
+	zeroIdx  int32 // index of "0", or -1 before it is seen
+
+	lag                              *hdrhistogram.Histogram
+	reply, toAgent, sessionDur       *hdrhistogram.Histogram
+	sessions                         SessionCounts
+	replyTimeouts                    int64
+	active                           int64
+	clamped, sessionClamped, unknown int64
+	lastT                            int64
+
+	cur              interval
+	curStart, curEnd int64
+	points           []Point
+	lastRPS          float64
+	lastP99          int64
+	finished         bool
+}
+
+// NewRecorder returns a Recorder whose clock starts at opts.Start.
+func NewRecorder(opts RecorderOptions) *Recorder {
+	if opts.Interval <= 0 {
+		opts.Interval = DefaultInterval
+	}
+	if opts.MaxPoints <= 0 {
+		opts.MaxPoints = DefaultMaxPoints
+	}
+	if opts.MaxPoints < 2 {
+		opts.MaxPoints = 2
+	}
+	opts.MaxPoints += opts.MaxPoints % 2
+	r := &Recorder{
+		start:      opts.Start.Round(0),
+		width:      int64(opts.Interval),
+		maxPoints:  opts.MaxPoints,
+		byKey:      make(map[string]GroupID),
+		overall:    newGroupRec("all", "all", "", "", ""),
+		codeIdx:    make(map[string]int32),
+		lastIdx:    -1,
+		zeroIdx:    -1,
+		lag:        hdrhistogram.New(LowestUS, HighestUS, SigFigs),
+		reply:      newSessionHistogram(),
+		toAgent:    newSessionHistogram(),
+		sessionDur: newSessionHistogram(),
+		cur:        interval{response: newRequestHistogram()},
+		curEnd:     int64(opts.Interval),
+	}
+	return r
+}
+
+// Group registers the endpoint × controlType group (or finds it) and returns its ID; call it while setting up, not per request.
+func (r *Recorder) Group(endpoint, controlType string) GroupID {
+	name := endpoint
+	if controlType != "" {
+		name = endpoint + " " + controlType
+	}
+	return r.register("e\x00"+endpoint+"\x00"+controlType, newGroupRec(name, "endpoint", endpoint, controlType, ""))
+}
+
+// StepGroup registers the named step's group (or finds it) and returns its ID.
+func (r *Recorder) StepGroup(name string) GroupID {
+	return r.register("s\x00"+name, newGroupRec("step:"+name, "step", "", "", name))
+}
+
+func (r *Recorder) register(key string, g *groupRec) GroupID {
+	if id, ok := r.byKey[key]; ok {
+		return id
+	}
+	id := GroupID(len(r.groups))
+	r.groups = append(r.groups, g)
+	r.byKey[key] = id
+	for len(g.codeCounts) < len(r.codes) {
+		g.codeCounts = append(g.codeCounts, 0)
+	}
+	return id
+}
+
+// codeIndex interns a resultCode: a code seen before costs a comparison or a map lookup, a new one is copied once.
+func (r *Recorder) codeIndex(code string) int32 {
+	if code == r.lastCode && r.lastIdx >= 0 {
+		return r.lastIdx
+	}
+	idx, ok := r.codeIdx[code]
+	if !ok {
+		code = strings.Clone(code) // the runner may hand us a string backed by a reused buffer
+		idx = int32(len(r.codes))
+		r.codes = append(r.codes, code)
+		r.codeIdx[code] = idx
+		if code == "0" {
+			r.zeroIdx = idx
+		}
+	}
+	r.lastCode, r.lastIdx = r.codes[idx], idx
+	return idx
+}
+
+// toUS converts a latency in ns to a recordable µs value: below 1 µs records as 1, above max is clamped (and counted).
+func toUS(ns, max int64, clamped *int64) int64 {
+	us := ns / 1000
+	if us < LowestUS {
+		return LowestUS
+	}
+	if us > max {
+		*clamped++
+		return max
+	}
+	return us
+}
+
+// Record adds one request. It allocates nothing for a resultCode the group has seen before.
+func (r *Recorder) Record(s *Sample) {
+	r.advance(s.End)
+	code := int32(-1)
+	if s.ResultCode != "" {
+		code = r.codeIndex(s.ResultCode)
+	}
+	sent := s.Class != ClassClient
+	var svc, resp int64
+	if sent {
+		svc = toUS(s.End-s.Start, HighestUS, &r.clamped)
+		resp = toUS(s.End-s.Intended, HighestUS, &r.clamped)
+		lag := (s.Start - s.Intended) / 1000
+		if lag < 0 {
+			lag = 0
+		} else if lag > HighestUS {
+			lag = HighestUS
+			r.clamped++
+		}
+		_ = r.lag.RecordValue(lag) // in range by construction
+	}
+	if int(s.Group) >= 0 && int(s.Group) < len(r.groups) {
+		r.groups[s.Group].add(s, code, sent, svc, resp)
+	} else {
+		r.unknown++
+	}
+	if s.Step != NoGroup && s.Step != s.Group {
+		if int(s.Step) >= 0 && int(s.Step) < len(r.groups) {
+			r.groups[s.Step].add(s, code, sent, svc, resp)
+		} else {
+			r.unknown++
+		}
+	}
+	r.overall.add(s, code, sent, svc, resp)
+
+	c := &r.cur
+	c.requests++
+	if s.Class != ClassOK {
+		c.errors++
+	}
+	if code >= 0 && code != r.zeroIdx {
+		for int(code) >= len(c.codes) {
+			c.codes = append(c.codes, 0)
+		}
+		c.codes[code]++
+	}
+	if sent {
+		_ = c.response.RecordValue(resp)
+	}
+}
+
+func (g *groupRec) add(s *Sample, code int32, sent bool, svc, resp int64) {
+	g.classes[s.Class%numClasses]++
+	if code >= 0 {
+		for int(code) >= len(g.codeCounts) {
+			g.codeCounts = append(g.codeCounts, 0)
+		}
+		g.codeCounts[code]++
+	}
+	switch {
+	case s.Status > 0 && s.Status < len(g.status):
+		g.status[s.Status]++
+	case s.Status != 0:
+		if g.statusMore == nil {
+			g.statusMore = make(map[int]int64)
+		}
+		g.statusMore[s.Status]++
+	}
+	g.bytesSent += int64(s.BytesSent)
+	g.bytesRecv += int64(s.BytesRecv)
+	if sent {
+		_ = g.service.RecordValue(svc) // in range: toUS clamps
+		_ = g.response.RecordValue(resp)
+	}
+}
+
+// Arrival counts a session arrival at t (ns since start). Call it for every arrival, dropped or not,
+// so that arrivals = started + dropped.
+func (r *Recorder) Arrival(t int64) {
+	r.advance(t)
+	r.sessions.Arrivals++
+	r.cur.arrivals++
+}
+
+// Dropped counts an arrival (already passed to Arrival) that found no free customer slot.
+func (r *Recorder) Dropped(t int64) {
+	r.advance(t)
+	r.sessions.Dropped++
+	r.cur.dropped++
+}
+
+// SessionStarted counts an arrival (already passed to Arrival) that became a running session.
+func (r *Recorder) SessionStarted(t int64) {
+	r.advance(t)
+	r.sessions.Started++
+}
+
+// SessionEnded counts a started session's end; duration is its length in ns.
+func (r *Recorder) SessionEnded(t int64, o Outcome, duration int64) {
+	r.advance(t)
+	switch o {
+	case Completed:
+		r.sessions.Completed++
+	case Failed:
+		r.sessions.Failed++
+		r.cur.failed++
+	default:
+		r.sessions.Interrupted++
+	}
+	_ = r.sessionDur.RecordValue(toUS(duration, SessionHighestUS, &r.sessionClamped))
+}
+
+// Reply records a reply latency (ns): a CHAT sent until the first ROBOT/AGENT answer was seen.
+func (r *Recorder) Reply(t int64, latency int64) {
+	r.advance(t)
+	_ = r.reply.RecordValue(toUS(latency, SessionHighestUS, &r.sessionClamped))
+}
+
+// AgentJoined records a time to agent (ns): TRANS2AGENT sent until an agent joined.
+func (r *Recorder) AgentJoined(t int64, latency int64) {
+	r.advance(t)
+	_ = r.toAgent.RecordValue(toUS(latency, SessionHighestUS, &r.sessionClamped))
+}
+
+// ReplyTimeout counts an await_reply or await_agent step that timed out.
+func (r *Recorder) ReplyTimeout(t int64) {
+	r.advance(t)
+	r.replyTimeouts++
+}
+
+// SetActive sets the number of live virtual customers; each time-series point keeps the value at its end.
+func (r *Recorder) SetActive(n int64) { r.active = n }
+
+// Tick closes every interval that ended by t (ns since start), so quiet periods still produce points.
+func (r *Recorder) Tick(t int64) { r.advance(t) }
+
+// advance closes the intervals that ended at or before t.
+func (r *Recorder) advance(t int64) {
+	if t > r.lastT {
+		r.lastT = t
+	}
+	for t >= r.curEnd {
+		r.closeInterval()
+	}
+}
+
+// closeInterval turns the open interval into a Point and opens the next one,
+// downsampling the series when it reaches maxPoints.
+func (r *Recorder) closeInterval() {
+	r.points = append(r.points, r.pointOf(&r.cur, r.curStart, r.active))
+	secs := float64(r.curEnd-r.curStart) / 1e9
+	r.lastRPS = float64(r.cur.requests) / secs
+	r.lastP99 = r.overall.response.ValueAtQuantile(99)
+	r.cur.requests, r.cur.errors, r.cur.arrivals, r.cur.dropped, r.cur.failed = 0, 0, 0, 0, 0
+	clear(r.cur.codes)
+	r.cur.response.Reset()
+	r.curStart = r.curEnd
+	if len(r.points) >= r.maxPoints {
+		// len(points) is even here, so the open interval starts on a boundary of the doubled width.
+		r.points = downsample(r.points)
+		r.width *= 2
+	}
+	r.curEnd = r.curStart + r.width
+}
+
+// pointOf builds the Point of an interval without changing it.
+func (r *Recorder) pointOf(c *interval, start, active int64) Point {
+	p := Point{
+		T:              float64(start) / 1e9,
+		Requests:       c.requests,
+		Errors:         c.errors,
+		Active:         active,
+		Arrivals:       c.arrivals,
+		Dropped:        c.dropped,
+		SessionsFailed: c.failed,
+	}
+	if c.response.TotalCount() > 0 {
+		p.P50US = c.response.ValueAtQuantile(50)
+		p.P99US = c.response.ValueAtQuantile(99)
+		p.Histogram = encode(c.response)
+	}
+	for i, n := range c.codes {
+		if n == 0 {
+			continue
+		}
+		if p.ResultCodes == nil {
+			p.ResultCodes = make(map[string]int64)
+		}
+		p.ResultCodes[r.codes[i]] = n
+	}
+	return p
+}
+
+// Live returns the run's totals so far; it is cheap (no histogram scan) and changes nothing.
+func (r *Recorder) Live() LiveStats {
+	o := r.overall
+	return LiveStats{
+		Elapsed:           time.Duration(r.lastT),
+		Requests:          o.total(),
+		Errors:            o.total() - o.classes[ClassOK],
+		RPS:               r.lastRPS,
+		P99:               time.Duration(r.lastP99) * time.Microsecond,
+		Active:            r.active,
+		Arrivals:          r.sessions.Arrivals,
+		Dropped:           r.sessions.Dropped,
+		SessionsStarted:   r.sessions.Started,
+		SessionsCompleted: r.sessions.Completed,
+		SessionsFailed:    r.sessions.Failed,
+	}
+}
+
+func (g *groupRec) total() int64 {
+	var n int64
+	for _, c := range g.classes {
+		n += c
+	}
+	return n
+}
