@@ -253,18 +253,10 @@ func DecodeHistogram(s string) (*hdrhistogram.Histogram, error) {
 
 // downsample merges adjacent points pairwise (an odd last point stays alone): counts add, histograms merge exactly.
 func downsample(pts []Point) []Point {
-	out := make([]Point, 0, (len(pts)+1)/2)
-	for i := 0; i < len(pts); i += 2 {
-		if i+1 == len(pts) {
-			out = append(out, pts[i])
-			break
-		}
-		p, err := mergePoints(pts[i], pts[i+1])
-		if err != nil {
-			// Points the Recorder encoded itself always decode.
-			panic("report: downsampling: " + err.Error())
-		}
-		out = append(out, p)
+	out, err := downsampleChecked(pts)
+	if err != nil {
+		// Points the Recorder encoded itself always decode.
+		panic("report: downsampling: " + err.Error())
 	}
 	return out
 }

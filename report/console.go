@@ -1,0 +1,273 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+)
+
+// LagWarnUS is the scheduler-lag p99 above which the summary warns that the generator was the bottleneck (10 ms).
+const LagWarnUS = 10_000
+
+// maxCodesShown bounds the resultCode lines of the summary; the rest are summed in one line.
+const maxCodesShown = 10
+
+// WriteSummary writes the console summary of r: what a person needs from a run in ten seconds.
+func WriteSummary(w io.Writer, r *Report) error {
+	ew := &errWriter{w: w}
+	writeHeader(ew, r)
+	writeGroups(ew, r)
+	writeCodes(ew, r)
+	writeSessionMetrics(ew, r)
+	writeThresholdLines(ew, r)
+	writeWarnings(ew, r)
+	return ew.err
+}
+
+// errWriter keeps the first write error so the summary code reads straight; later writes are skipped.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
+
+func (e *errWriter) printf(format string, args ...any) { fmt.Fprintf(e, format, args...) }
+
+func writeHeader(w *errWriter, r *Report) {
+	name := r.Scenario
+	if name == "" {
+		name = "(unnamed scenario)"
+	}
+	w.printf("ccload %s: %s in %s", name, r.StopReason, formatSeconds(r.DurationS))
+	if r.Shards > 1 {
+		w.printf(" (%d shards merged)", r.Shards)
+	}
+	w.printf("\n")
+	if r.Interrupted {
+		w.printf("!! INTERRUPTED: the run stopped before its stages ended; running sessions were counted as interrupted.\n")
+	}
+	if r.Target != "" {
+		w.printf("target    %s\n", r.Target)
+	}
+	w.printf("started   %s   seed %d\n\n", r.StartedAt.UTC().Format("2006-01-02 15:04:05Z"), r.Seed)
+
+	s := r.Sessions
+	w.printf("sessions  %s arrived   %s started   %s completed   %s failed   %s interrupted   %s dropped\n",
+		num(s.Arrivals), num(s.Started), num(s.Completed), num(s.Failed), num(s.Interrupted), num(s.Dropped))
+	q := r.Requests
+	w.printf("requests  %s in total, %s/s   %s ok (%s)   %s errors",
+		num(q.Total), rate(r.Overall.RPS), num(q.OK), share(q.OK, q.Total), num(q.Total-q.OK))
+	if q.Total-q.OK > 0 {
+		w.printf(": %s app, %s http, %s transport, %s client", num(q.AppErrors), num(q.HTTPErrors), num(q.TransportErrors), num(q.ClientErrors))
+	}
+	w.printf("\n\n")
+}
+
+func writeGroups(w *errWriter, r *Report) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "group\tcount\trps\tp50\tp95\tp99\tmax\tservice p99\terrors\t")
+	row := func(g Group) {
+		l := g.ResponseTimeUS
+		errs := g.Count - g.OK
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", g.Name, num(g.Count), rate(g.RPS),
+			lat(l.Count, l.P50), lat(l.Count, l.P95), lat(l.Count, l.P99), lat(l.Count, l.Max),
+			lat(g.ServiceTimeUS.Count, g.ServiceTimeUS.P99), errCell(errs, g.Count))
+	}
+	for _, g := range r.Groups {
+		row(g)
+	}
+	row(r.Overall)
+	tw.Flush()
+	w.printf("(response time from the intended start; service time from the actual send)\n\n")
+}
+
+func writeCodes(w *errWriter, r *Report) {
+	codes := sortedCounts(r.Overall.ResultCodes)
+	if len(codes) > 0 {
+		var total int64
+		for _, c := range codes {
+			total += c.n
+		}
+		w.printf("resultCode")
+		for i, c := range codes {
+			if i == maxCodesShown {
+				var rest int64
+				for _, c := range codes[i:] {
+					rest += c.n
+				}
+				w.printf("   %d more codes: %s", len(codes)-i, num(rest))
+				break
+			}
+			w.printf("   %q %s (%s)", c.key, num(c.n), share(c.n, total))
+		}
+		w.printf("\n")
+	}
+	if errs := sortedCounts(r.Overall.Errors); len(errs) > 0 {
+		w.printf("errors    ")
+		for _, c := range errs {
+			w.printf("   %s %s", c.key, num(c.n))
+		}
+		w.printf("\n")
+	}
+	if status := sortedCounts(r.Overall.HTTPStatus); len(status) > 0 {
+		w.printf("http      ")
+		for _, c := range status {
+			w.printf("   %s %s", c.key, num(c.n))
+		}
+		w.printf("\n")
+	}
+	w.printf("\n")
+}
+
+func writeSessionMetrics(w *errWriter, r *Report) {
+	m := r.SessionMetrics
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "session metric\tcount\tp50\tp95\tp99\tmax\t")
+	for _, x := range []struct {
+		name string
+		l    Latency
+	}{{"reply latency", m.ReplyLatencyUS}, {"time to agent", m.TimeToAgentUS}, {"session duration", m.SessionDurationUS}, {"scheduler lag", r.SchedulerLagUS}} {
+		l := x.l
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", x.name, num(l.Count), lat(l.Count, l.P50), lat(l.Count, l.P95), lat(l.Count, l.P99), lat(l.Count, l.Max))
+	}
+	tw.Flush()
+	if m.ReplyTimeouts > 0 {
+		w.printf("reply timeouts: %s (await_reply/await_agent steps that gave up)\n", num(m.ReplyTimeouts))
+	}
+	if r.SchedulerLagUS.P99 > LagWarnUS {
+		w.printf("WARNING: scheduler lag p99 is %s (over %s): the generator, not the target, was the bottleneck; latencies include its delay.\n",
+			FormatUS(r.SchedulerLagUS.P99), FormatUS(LagWarnUS))
+	}
+	w.printf("\n")
+}
+
+func writeThresholdLines(w *errWriter, r *Report) {
+	if len(r.Thresholds) == 0 {
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, t := range r.Thresholds {
+		verdict := "PASS"
+		if !t.Pass {
+			verdict = "FAIL"
+		}
+		where := ""
+		if t.Window != "" {
+			where = " (window " + t.Window + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\tlimit %s%s\n", verdict, t.Name, t.Display, t.Limit, where)
+	}
+	tw.Flush()
+	w.printf("\n")
+}
+
+func writeWarnings(w *errWriter, r *Report) {
+	if len(r.Warnings) == 0 {
+		return
+	}
+	w.printf("warnings:\n")
+	for _, s := range r.Warnings {
+		w.printf("  - %s\n", s)
+	}
+}
+
+type keyCount struct {
+	key string
+	n   int64
+}
+
+// sortedCounts returns m's entries by count, largest first, ties by key: the order is the same on every run.
+func sortedCounts(m map[string]int64) []keyCount {
+	out := make([]keyCount, 0, len(m))
+	for k, n := range m {
+		if n != 0 {
+			out = append(out, keyCount{k, n})
+		}
+	}
+	slices.SortFunc(out, func(a, b keyCount) int {
+		return cmp.Or(cmp.Compare(b.n, a.n), cmp.Compare(a.key, b.key))
+	})
+	return out
+}
+
+// num formats n with thousands separators: 1,234,567.
+func num(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+func rate(x float64) string {
+	if x >= 100 {
+		return num(int64(x + 0.5))
+	}
+	return strconv.FormatFloat(x, 'f', 1, 64)
+}
+
+// share formats n/total as a percentage with enough digits to tell 99.99% from 100%.
+func share(n, total int64) string {
+	if total == 0 {
+		return "-"
+	}
+	if n == total {
+		return "100%"
+	}
+	p := 100 * float64(n) / float64(total)
+	switch {
+	case p >= 99.9 || p < 0.1:
+		return strconv.FormatFloat(p, 'f', 3, 64) + "%"
+	default:
+		return strconv.FormatFloat(p, 'f', 1, 64) + "%"
+	}
+}
+
+func lat(count, us int64) string {
+	if count == 0 {
+		return "-"
+	}
+	return FormatUS(us)
+}
+
+func errCell(errs, total int64) string {
+	if errs == 0 {
+		return "0"
+	}
+	return num(errs) + " (" + share(errs, total) + ")"
+}
+
+// formatSeconds renders a run duration: 12.3s, 4m05s, 1h02m.
+func formatSeconds(s float64) string {
+	switch {
+	case s < 60:
+		return strconv.FormatFloat(s, 'f', 1, 64) + "s"
+	case s < 3600:
+		return fmt.Sprintf("%dm%02ds", int(s)/60, int(s)%60)
+	default:
+		return fmt.Sprintf("%dh%02dm", int(s)/3600, int(s)%3600/60)
+	}
+}

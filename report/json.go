@@ -1,0 +1,134 @@
+package report
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// FileName is the name of the report inside an output directory.
+const FileName = "report.json"
+
+// ErrSchema is returned by ReadFile and ReadJSON for a report this version of ccload cannot read.
+var ErrSchema = errors.New("report: unsupported report.json schema")
+
+// WriteJSON writes r as indented JSON: the report.json format.
+func WriteJSON(w io.Writer, r *Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return fmt.Errorf("report: writing JSON: %w", err)
+	}
+	return nil
+}
+
+// WriteFile writes r to dir/report.json atomically (a temp file in dir, then rename), creating dir;
+// a reader never sees a half-written report, even if the run is killed mid-write.
+func WriteFile(dir string, r *Report) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("report: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	return path, writeAtomic(path, r)
+}
+
+// WriteFileAt writes r to path atomically (temp file beside it, then rename); ccload merge -o uses it.
+func WriteFileAt(path string, r *Report) error {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+	}
+	return writeAtomic(path, r)
+}
+
+func writeAtomic(path string, r *Report) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	tmp := f.Name()
+	err = WriteJSON(f, r)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("report: writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// ReadFile reads a report.json, refusing schemas of another major version.
+func ReadFile(path string) (*Report, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	defer f.Close()
+	r, err := ReadJSON(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil
+}
+
+// ReadJSON reads one report.json from rd, refusing schemas of another major version.
+func ReadJSON(rd io.Reader) (*Report, error) {
+	// Peek at the schema first, so a report of another version fails with the version, not a field error.
+	raw, err := io.ReadAll(rd)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	var head struct {
+		Schema *string `json:"schema"`
+	}
+	if err := json.Unmarshal(raw, &head); err != nil {
+		return nil, fmt.Errorf("report: not a report.json: %w", err)
+	}
+	if err := checkSchema(head.Schema); err != nil {
+		return nil, err
+	}
+	var r Report
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, fmt.Errorf("report: decoding report.json: %w", err)
+	}
+	return &r, nil
+}
+
+// checkSchema accepts "ccload/report/v1" and its minor versions ("ccload/report/v1.2"): additions only.
+func checkSchema(s *string) error {
+	if s == nil {
+		return fmt.Errorf("%w: no \"schema\" field; is this a ccload report.json?", ErrSchema)
+	}
+	want := majorOf(Schema)
+	if majorOf(*s) != want {
+		return fmt.Errorf("%w %q: this ccload reads %s.x; use the ccload version that wrote it", ErrSchema, *s, want)
+	}
+	return nil
+}
+
+// majorOf returns "ccload/report/v1" for "ccload/report/v1" and "ccload/report/v1.3".
+func majorOf(s string) string {
+	i := strings.LastIndex(s, "/v")
+	if i < 0 {
+		return s
+	}
+	if j := strings.IndexByte(s[i+2:], '.'); j >= 0 {
+		return s[:i+2+j]
+	}
+	return s
+}

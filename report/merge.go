@@ -1,0 +1,297 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// ErrScenarioMismatch is returned by Merge for reports of different scenarios (MergeOptions.Force merges them anyway).
+var ErrScenarioMismatch = errors.New("report: reports are of different scenarios")
+
+// MergeOptions tunes MergeWith.
+type MergeOptions struct {
+	// Force merges reports of different scenarios (the result is named after the first).
+	Force bool
+}
+
+// Merge combines shard reports into one, exactly: histograms are decoded and merged and every
+// percentile is recomputed from them (never averaged); counts, maps and session figures add up.
+// It refuses reports of different scenarios.
+func Merge(reports ...*Report) (*Report, error) {
+	return MergeWith(MergeOptions{}, reports...)
+}
+
+// MergeWith is Merge with options.
+//
+// Groups are matched by name (the union is kept). started_at is the earliest start, ended_at the latest
+// end, and rates are over that span. Time series are aligned on each shard's offset from the earliest
+// start, rounded to whole intervals; a finer series is downsampled to the coarsest interval first.
+// Thresholds are not carried over: they judged one shard, so evaluate them again on the merge.
+func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
+	if len(reports) == 0 {
+		return nil, errors.New("report: nothing to merge")
+	}
+	first := reports[0]
+	out := &Report{
+		Schema:       Schema,
+		Scenario:     first.Scenario,
+		File:         first.File,
+		Target:       first.Target,
+		StartedAt:    first.StartedAt,
+		EndedAt:      first.EndedAt,
+		Seed:         first.Seed,
+		StopReason:   first.StopReason,
+		Stages:       slices.Clone(first.Stages),
+		ScenarioText: first.ScenarioText,
+	}
+	for i, r := range reports {
+		if r == nil {
+			return nil, fmt.Errorf("report: merge: report %d is nil", i+1)
+		}
+		if r.Scenario != first.Scenario {
+			if !opts.Force {
+				return nil, fmt.Errorf("%w: %q (report 1) and %q (report %d); use --force to merge them anyway", ErrScenarioMismatch, first.Scenario, r.Scenario, i+1)
+			}
+			out.Warnings = append(out.Warnings, fmt.Sprintf("merged reports of different scenarios: %q and %q", first.Scenario, r.Scenario))
+		}
+		if r.Target != first.Target {
+			out.Warnings = append(out.Warnings, fmt.Sprintf("merged reports of different targets: %q and %q", first.Target, r.Target))
+		}
+		if r.StartedAt.Before(out.StartedAt) {
+			out.StartedAt = r.StartedAt
+		}
+		if r.EndedAt.After(out.EndedAt) {
+			out.EndedAt = r.EndedAt
+		}
+		out.Interrupted = out.Interrupted || r.Interrupted
+		if out.StopReason == "completed" && r.StopReason != "completed" && r.StopReason != "" {
+			out.StopReason = r.StopReason
+		}
+		out.Shards += max(r.Shards, 1)
+		addSessions(&out.Sessions, r.Sessions)
+		out.SessionMetrics.ReplyTimeouts += r.SessionMetrics.ReplyTimeouts
+		for _, w := range r.Warnings {
+			out.Warnings = append(out.Warnings, fmt.Sprintf("report %d: %s", i+1, w))
+		}
+	}
+	out.DurationS = out.EndedAt.Sub(out.StartedAt).Seconds()
+
+	var err error
+	pick := func(f func(*Report) Latency) []Latency {
+		ls := make([]Latency, len(reports))
+		for i, r := range reports {
+			ls[i] = f(r)
+		}
+		return ls
+	}
+	lat := []struct {
+		dst  *Latency
+		name string
+		get  func(*Report) Latency
+	}{
+		{&out.SchedulerLagUS, "scheduler_lag_us", func(r *Report) Latency { return r.SchedulerLagUS }},
+		{&out.SessionMetrics.ReplyLatencyUS, "reply_latency_us", func(r *Report) Latency { return r.SessionMetrics.ReplyLatencyUS }},
+		{&out.SessionMetrics.TimeToAgentUS, "time_to_agent_us", func(r *Report) Latency { return r.SessionMetrics.TimeToAgentUS }},
+		{&out.SessionMetrics.SessionDurationUS, "session_duration_us", func(r *Report) Latency { return r.SessionMetrics.SessionDurationUS }},
+	}
+	for _, l := range lat {
+		if *l.dst, err = mergeLatency(l.name, pick(l.get)); err != nil {
+			return nil, err
+		}
+	}
+
+	overall := make([]*Group, len(reports))
+	for i, r := range reports {
+		overall[i] = &r.Overall
+	}
+	if out.Overall, err = mergeGroups(overall, out.DurationS); err != nil {
+		return nil, err
+	}
+	out.Requests = out.Overall.RequestCounts
+
+	byName := map[string][]*Group{}
+	var names []string
+	for _, r := range reports {
+		for j := range r.Groups {
+			g := &r.Groups[j]
+			if _, ok := byName[g.Name]; !ok {
+				names = append(names, g.Name)
+			}
+			byName[g.Name] = append(byName[g.Name], g)
+		}
+	}
+	for _, n := range names {
+		g, err := mergeGroups(byName[n], out.DurationS)
+		if err != nil {
+			return nil, err
+		}
+		out.Groups = append(out.Groups, g)
+	}
+	SortGroups(out.Groups)
+
+	if out.IntervalS, out.Timeseries, err = mergeSeries(reports, out.StartedAt); err != nil {
+		return nil, err
+	}
+	out.Warnings = append(out.Warnings, CheckInvariants(out)...)
+	return out, nil
+}
+
+func addSessions(dst *SessionCounts, s SessionCounts) {
+	dst.Arrivals += s.Arrivals
+	dst.Started += s.Started
+	dst.Completed += s.Completed
+	dst.Failed += s.Failed
+	dst.Interrupted += s.Interrupted
+	dst.Dropped += s.Dropped
+}
+
+// mergeLatency merges the encoded histograms of ls and summarizes the result.
+func mergeLatency(name string, ls []Latency) (Latency, error) {
+	enc := make([]string, len(ls))
+	var want int64
+	for i, l := range ls {
+		if l.Count > 0 && l.Histogram == "" {
+			return Latency{}, fmt.Errorf("report: merge: report %d has %s without its histogram; it cannot be merged exactly", i+1, name)
+		}
+		enc[i] = l.Histogram
+		want += l.Count
+	}
+	h, err := mergeChecked(name, want, enc)
+	if err != nil {
+		return Latency{}, err
+	}
+	return withHistogram(h), nil
+}
+
+// mergeChecked merges encoded histograms and checks the result holds the want values the summaries promised.
+func mergeChecked(name string, want int64, enc []string) (*hdrhistogram.Histogram, error) {
+	h, err := mergeEncoded(enc...)
+	if err != nil {
+		return nil, fmt.Errorf("report: merge: %s: %w", name, err)
+	}
+	if h.TotalCount() != want {
+		return nil, fmt.Errorf("report: merge: %s: histograms hold %d values but the summaries count %d", name, h.TotalCount(), want)
+	}
+	return h, nil
+}
+
+// mergeGroups merges the same group of several reports; rps is over durationS.
+func mergeGroups(gs []*Group, durationS float64) (Group, error) {
+	out := *gs[0]
+	out.RequestCounts = RequestCounts{}
+	out.Count, out.BytesSent, out.BytesRecv = 0, 0, 0
+	out.ResultCodes, out.HTTPStatus, out.Errors = map[string]int64{}, map[string]int64{}, map[string]int64{}
+	var svcWant, respWant int64
+	svc := make([]string, len(gs))
+	resp := make([]string, len(gs))
+	for i, g := range gs {
+		if (g.ServiceTimeUS.Count > 0 && g.ServiceHistogram == "") || (g.ResponseTimeUS.Count > 0 && g.ResponseHistogram == "") {
+			return Group{}, fmt.Errorf("report: merge: group %s of a report has latencies without histograms; it cannot be merged exactly", g.Name)
+		}
+		c := &out.RequestCounts
+		c.Total += g.Total
+		c.OK += g.OK
+		c.AppErrors += g.AppErrors
+		c.HTTPErrors += g.HTTPErrors
+		c.TransportErrors += g.TransportErrors
+		c.ClientErrors += g.ClientErrors
+		out.Count += g.Count
+		out.BytesSent += g.BytesSent
+		out.BytesRecv += g.BytesRecv
+		for k, n := range g.ResultCodes {
+			out.ResultCodes[k] += n
+		}
+		for k, n := range g.HTTPStatus {
+			out.HTTPStatus[k] += n
+		}
+		for k, n := range g.Errors {
+			out.Errors[k] += n
+		}
+		svc[i], resp[i] = g.ServiceHistogram, g.ResponseHistogram
+		svcWant += g.ServiceTimeUS.Count
+		respWant += g.ResponseTimeUS.Count
+	}
+	out.RPS = 0
+	if durationS > 0 {
+		out.RPS = float64(out.Count) / durationS
+	}
+	sh, err := mergeChecked("group "+out.Name+" service time", svcWant, svc)
+	if err != nil {
+		return Group{}, err
+	}
+	rh, err := mergeChecked("group "+out.Name+" response time", respWant, resp)
+	if err != nil {
+		return Group{}, err
+	}
+	out.ServiceTimeUS, out.ServiceHistogram = Summarize(sh), encode(sh)
+	out.ResponseTimeUS, out.ResponseHistogram = Summarize(rh), encode(rh)
+	return out, nil
+}
+
+// mergeSeries aligns every report's time series on the coarsest interval and adds them point by point.
+func mergeSeries(reports []*Report, start time.Time) (float64, []Point, error) {
+	var width float64
+	for _, r := range reports {
+		width = max(width, r.IntervalS)
+	}
+	if width <= 0 {
+		return 0, nil, nil
+	}
+	var out []Point
+	for i, r := range reports {
+		pts := r.Timeseries
+		if len(pts) > 0 && r.IntervalS <= 0 {
+			return 0, nil, fmt.Errorf("report: merge: report %d has a time series but no interval_s", i+1)
+		}
+		for w := r.IntervalS; w < width && len(pts) > 0; w *= 2 {
+			if ratio := width / w; math.Abs(ratio-math.Round(ratio)) > 1e-9 || math.Round(ratio) < 2 {
+				return 0, nil, fmt.Errorf("report: merge: report %d's interval %gs does not divide %gs by a power of two", i+1, r.IntervalS, width)
+			}
+			var err error
+			if pts, err = downsampleChecked(pts); err != nil {
+				return 0, nil, fmt.Errorf("report: merge: report %d: %w", i+1, err)
+			}
+		}
+		shift := int(math.Round(r.StartedAt.Sub(start).Seconds() / width))
+		for _, p := range pts {
+			k := shift + int(math.Round(p.T/width))
+			for len(out) <= k {
+				out = append(out, Point{T: float64(len(out)) * width})
+			}
+			q := &out[k]
+			q.Requests += p.Requests
+			q.Errors += p.Errors
+			q.Active += p.Active // shards' customers add up
+			q.Arrivals += p.Arrivals
+			q.Dropped += p.Dropped
+			q.SessionsFailed += p.SessionsFailed
+			q.ResultCodes = addCodes(q.ResultCodes, p.ResultCodes)
+			if err := mergePointHistograms(q, q.Histogram, p.Histogram); err != nil {
+				return 0, nil, fmt.Errorf("report: merge: report %d point t=%g: %w", i+1, p.T, err)
+			}
+		}
+	}
+	return width, out, nil
+}
+
+// downsampleChecked is downsample for points read from a file, whose histograms may not decode.
+func downsampleChecked(pts []Point) ([]Point, error) {
+	out := make([]Point, 0, (len(pts)+1)/2)
+	for i := 0; i < len(pts); i += 2 {
+		if i+1 == len(pts) {
+			out = append(out, pts[i])
+			break
+		}
+		p, err := mergePoints(pts[i], pts[i+1])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
