@@ -1,0 +1,793 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/bits"
+	"strconv"
+	"strings"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// ThresholdSpec is one threshold to evaluate. It mirrors scenario.Threshold field for field
+// (report imports no scenario package): the runner copies Name, Metric, Group, Code, Max, Min,
+// HasMax, HasMin, LimitText, Over, AbortOnFail and After across unchanged.
+type ThresholdSpec struct {
+	// Name labels the result; empty means "<metric> <group> <limit>".
+	Name string
+	// Metric is "<family>.<stat>" for latencies (family service_time, response_time, reply_latency,
+	// time_to_agent, session_duration or scheduler_lag; stat p50, p90, p95, p99, p999, any pNN,
+	// min, max or mean) or one of error_rate, result_code_share, rps, failed_sessions, dropped_arrivals.
+	Metric string
+	// Group is "all" (or empty), "step:<name>", "endpoint:<name>" or "control_type:<TYPE>".
+	Group string
+	// Code is the resultCode whose share result_code_share measures.
+	Code string
+	// Max and Min are the limits in base units: microseconds for latencies, fractions for
+	// rates and shares (1% = 0.01), requests per second for rps, a number for counts.
+	Max, Min       float64
+	HasMax, HasMin bool
+	// LimitText is the limit as the user wrote it; dropped_arrivals is a share of arrivals when it contains "%".
+	LimitText string
+	// Over makes the threshold windowed: it must hold in every window of this width (0: the whole run).
+	Over time.Duration
+	// AbortOnFail asks the runner to stop the run once the threshold fails, not before After has elapsed.
+	AbortOnFail bool
+	After       time.Duration
+}
+
+// ErrThreshold is the root of every threshold specification error (errors.Is matches it).
+var ErrThreshold = errors.New("report: threshold")
+
+// gatesUnit is the unit a metric's value is in.
+type gatesUnit uint8
+
+const (
+	gatesUS    gatesUnit = iota // microseconds
+	gatesFrac                   // a share, 0..1
+	gatesRate                   // per second
+	gatesCount                  // a plain number
+)
+
+// gatesMetric is a parsed Metric.
+type gatesMetric struct {
+	family string  // "response_time", ..., or the whole metric for non-latency metrics
+	stat   string  // "p99", "max", "min", "mean"; "" for non-latency metrics
+	q      float64 // the percentile (0..100) for pNN, max (100) and min (0); -1 for mean
+	unit   gatesUnit
+}
+
+var gatesLatencyFamilies = map[string]bool{
+	"service_time": true, "response_time": true, "reply_latency": true,
+	"time_to_agent": true, "session_duration": true, "scheduler_lag": true,
+}
+
+// gatesParseMetric parses a metric name; pNN reads its digits as "NN.N...": p999 is 99.9, p9999 99.99.
+func gatesParseMetric(m string) (gatesMetric, error) {
+	switch m {
+	case "error_rate", "result_code_share", "failed_sessions":
+		return gatesMetric{family: m, unit: gatesFrac}, nil
+	case "rps":
+		return gatesMetric{family: m, unit: gatesRate}, nil
+	case "dropped_arrivals":
+		return gatesMetric{family: m, unit: gatesCount}, nil
+	}
+	fam, stat, ok := strings.Cut(m, ".")
+	if !ok || !gatesLatencyFamilies[fam] {
+		return gatesMetric{}, fmt.Errorf("%w: unknown metric %q", ErrThreshold, m)
+	}
+	q, err := gatesParseStat(stat)
+	if err != nil {
+		return gatesMetric{}, fmt.Errorf("%w: metric %q: %v", ErrThreshold, m, err)
+	}
+	return gatesMetric{family: fam, stat: stat, q: q, unit: gatesUS}, nil
+}
+
+// gatesParseStat turns "p99", "p999", "p99.9", "max", "min", "mean" into a percentile (-1 for mean).
+func gatesParseStat(stat string) (float64, error) {
+	switch stat {
+	case "max", "p100":
+		return 100, nil
+	case "min", "p0":
+		return 0, nil
+	case "mean", "avg":
+		return -1, nil
+	}
+	digits, ok := strings.CutPrefix(stat, "p")
+	if !ok || digits == "" {
+		return 0, fmt.Errorf("unknown statistic %q (want pNN, min, max or mean)", stat)
+	}
+	if strings.Contains(digits, ".") {
+		q, err := strconv.ParseFloat(digits, 64)
+		if err != nil || q < 0 || q > 100 {
+			return 0, fmt.Errorf("bad percentile %q", stat)
+		}
+		return q, nil
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, fmt.Errorf("bad percentile %q", stat)
+		}
+	}
+	s := digits
+	if len(s) > 2 {
+		s = s[:2] + "." + s[2:]
+	}
+	q, _ := strconv.ParseFloat(s, 64)
+	return q, nil
+}
+
+// gatesWindowed lists the metrics the time series carries per interval, so `over` can apply to them.
+func gatesWindowed(m gatesMetric, spec ThresholdSpec) error {
+	group := spec.Group
+	if group != "" && group != "all" {
+		return fmt.Errorf("%w: %s over %s: windowed thresholds need group \"all\" (the time series is not kept per group)", ErrThreshold, spec.Metric, spec.Over)
+	}
+	switch m.family {
+	case "response_time", "error_rate", "rps", "dropped_arrivals", "failed_sessions":
+		return nil
+	case "result_code_share":
+		if spec.Code == "0" {
+			return fmt.Errorf("%w: result_code_share of \"0\" over %s: the time series counts only non-\"0\" codes; use error_rate with over", ErrThreshold, spec.Over)
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: %s cannot take over: (windowed thresholds support response_time.*, error_rate, rps, result_code_share, dropped_arrivals, failed_sessions)", ErrThreshold, spec.Metric)
+}
+
+// CheckThresholdSpec reports whether spec can be evaluated, so a bad threshold is refused before a run starts.
+func CheckThresholdSpec(spec ThresholdSpec) error {
+	m, err := gatesParseMetric(spec.Metric)
+	if err != nil {
+		return err
+	}
+	if !spec.HasMax && !spec.HasMin {
+		return fmt.Errorf("%w: %s: no limit", ErrThreshold, spec.Metric)
+	}
+	if m.family == "result_code_share" && spec.Code == "" {
+		return fmt.Errorf("%w: result_code_share needs a code", ErrThreshold)
+	}
+	switch {
+	case spec.Group == "" || spec.Group == "all":
+	case strings.HasPrefix(spec.Group, "step:"), strings.HasPrefix(spec.Group, "endpoint:"), strings.HasPrefix(spec.Group, "control_type:"):
+		if !gatesPerGroup(m) {
+			return fmt.Errorf("%w: %s is measured for the whole run only; group %q does not apply", ErrThreshold, spec.Metric, spec.Group)
+		}
+	default:
+		return fmt.Errorf("%w: unknown group %q (want all, step:<name>, endpoint:<name> or control_type:<TYPE>)", ErrThreshold, spec.Group)
+	}
+	if spec.Over < 0 {
+		return fmt.Errorf("%w: negative over", ErrThreshold)
+	}
+	if spec.Over > 0 {
+		return gatesWindowed(m, spec)
+	}
+	return nil
+}
+
+// gatesPerGroup reports whether a metric is measured per request group.
+func gatesPerGroup(m gatesMetric) bool {
+	switch m.family {
+	case "service_time", "response_time", "error_rate", "result_code_share", "rps":
+		return true
+	}
+	return false
+}
+
+// EvaluateThresholds evaluates specs against a finished (or snapshot) report, one result per spec in order.
+// It is pure: r is not changed. A spec that cannot be evaluated, or whose metric saw no data, fails with
+// the reason in Display. Latency percentiles pass when the value and the limit are equivalent at the
+// histograms' 3 significant digits, since the histogram cannot tell them apart.
+func EvaluateThresholds(r *Report, specs []ThresholdSpec) []ThresholdResult {
+	ev := gatesEval{r: r}
+	out := make([]ThresholdResult, 0, len(specs))
+	for _, s := range specs {
+		out = append(out, ev.evaluate(s))
+	}
+	return out
+}
+
+// AbortCheck returns the first spec with AbortOnFail whose After has elapsed and which fails on snap,
+// a Snapshot taken elapsed into the run. The runner calls it every few seconds and, when ok is true,
+// stops the run with StopReason "aborted: <Name>". A threshold that has no data yet never aborts.
+func AbortCheck(snap *Report, specs []ThresholdSpec, elapsed time.Duration) (res ThresholdResult, ok bool) {
+	ev := gatesEval{r: snap}
+	for _, s := range specs {
+		if !s.AbortOnFail || elapsed < s.After {
+			continue
+		}
+		res := ev.evaluate(s)
+		if !res.Pass && res.Display != gatesNoData && !strings.HasPrefix(res.Display, "error: ") {
+			return res, true
+		}
+	}
+	return ThresholdResult{}, false
+}
+
+// gatesNoData is the Display of a threshold whose metric recorded nothing.
+const gatesNoData = "no data"
+
+// gatesEval evaluates thresholds against one report, decoding the time series once.
+type gatesEval struct {
+	r      *Report
+	series *gatesSeries
+}
+
+func (ev *gatesEval) evaluate(s ThresholdSpec) ThresholdResult {
+	group := s.Group
+	if group == "" {
+		group = "all"
+	}
+	res := ThresholdResult{Name: s.Name, Metric: s.Metric, Group: group}
+	m, err := gatesParseMetric(s.Metric)
+	if err == nil {
+		err = CheckThresholdSpec(s)
+	}
+	if m.family == "dropped_arrivals" && strings.Contains(s.LimitText, "%") {
+		m.unit = gatesFrac
+	}
+	res.Limit = gatesLimit(s, m.unit)
+	if res.Name == "" {
+		res.Name = gatesDefaultName(s, group, res.Limit)
+	}
+	if err != nil {
+		res.Display = "error: " + strings.TrimPrefix(err.Error(), ErrThreshold.Error()+": ")
+		return res
+	}
+	var v gatesValue
+	if s.Over > 0 {
+		var window string
+		v, window, err = ev.windowed(m, s)
+		res.Window = window
+	} else {
+		v, err = ev.whole(m, s, group)
+	}
+	switch {
+	case err != nil:
+		res.Display = "error: " + err.Error()
+	case !v.ok:
+		res.Display = gatesNoData
+	default:
+		res.Value = v.v
+		res.Display = gatesFormat(v.v, m.unit)
+		res.Pass = gatesPass(v.v, s, v.precise)
+	}
+	return res
+}
+
+// gatesValue is a measured value; precise is false for histogram values (percentiles, min, max,
+// mean), which are only known to the histogram's precision.
+type gatesValue struct {
+	v       float64
+	ok      bool
+	precise bool
+}
+
+// gatesPass applies the limits; histogram values pass when equivalent to the limit.
+func gatesPass(v float64, s ThresholdSpec, precise bool) bool {
+	if s.HasMax && v > s.Max && (precise || !gatesEquivalent(int64(v), int64(s.Max))) {
+		return false
+	}
+	if s.HasMin && v < s.Min && (precise || !gatesEquivalent(int64(v), int64(s.Min))) {
+		return false
+	}
+	return true
+}
+
+// gatesEquivalent reports whether two microsecond values fall in the same HdrHistogram bucket at
+// 3 significant digits (lowest discernible value 1), i.e. whether a report's histograms can tell them apart.
+func gatesEquivalent(a, b int64) bool {
+	return gatesLowestEquivalent(a) == gatesLowestEquivalent(b)
+}
+
+// gatesLowestEquivalent mirrors hdrhistogram's lowestEquivalentValue for New(1, _, 3):
+// 2048 sub-buckets, so values below 2048 are exact and each doubling halves the resolution.
+func gatesLowestEquivalent(v int64) int64 {
+	if v < 0 {
+		v = 0
+	}
+	shift := bits.Len64(uint64(v)|2047) - 11
+	return v >> shift << shift
+}
+
+// whole evaluates a non-windowed metric over the whole report.
+func (ev *gatesEval) whole(m gatesMetric, s ThresholdSpec, group string) (gatesValue, error) {
+	r := ev.r
+	switch m.family {
+	case "reply_latency":
+		return gatesLatencyValue(r.SessionMetrics.ReplyLatencyUS, "", m)
+	case "time_to_agent":
+		return gatesLatencyValue(r.SessionMetrics.TimeToAgentUS, "", m)
+	case "session_duration":
+		return gatesLatencyValue(r.SessionMetrics.SessionDurationUS, "", m)
+	case "scheduler_lag":
+		return gatesLatencyValue(r.SchedulerLagUS, "", m)
+	case "failed_sessions":
+		if r.Sessions.Started == 0 {
+			return gatesValue{}, nil
+		}
+		return gatesValue{v: float64(r.Sessions.Failed) / float64(r.Sessions.Started), ok: true, precise: true}, nil
+	case "dropped_arrivals":
+		if m.unit == gatesFrac {
+			if r.Sessions.Arrivals == 0 {
+				return gatesValue{}, nil
+			}
+			return gatesValue{v: float64(r.Sessions.Dropped) / float64(r.Sessions.Arrivals), ok: true, precise: true}, nil
+		}
+		return gatesValue{v: float64(r.Sessions.Dropped), ok: true, precise: true}, nil
+	}
+	g, err := gatesResolveGroup(r, group)
+	if err != nil {
+		return gatesValue{}, err
+	}
+	n := gatesGroupCount(&g)
+	switch m.family {
+	case "service_time":
+		return gatesLatencyValue(g.ServiceTimeUS, g.ServiceHistogram, m)
+	case "response_time":
+		return gatesLatencyValue(g.ResponseTimeUS, g.ResponseHistogram, m)
+	case "rps":
+		if g.RPS == 0 && n > 0 && r.DurationS > 0 {
+			return gatesValue{v: float64(n) / r.DurationS, ok: true, precise: true}, nil
+		}
+		return gatesValue{v: g.RPS, ok: true, precise: true}, nil
+	}
+	if n == 0 {
+		return gatesValue{}, nil
+	}
+	switch m.family {
+	case "error_rate":
+		return gatesValue{v: float64(n-g.OK) / float64(n), ok: true, precise: true}, nil
+	case "result_code_share":
+		return gatesValue{v: float64(g.ResultCodes[s.Code]) / float64(n), ok: true, precise: true}, nil
+	}
+	return gatesValue{}, fmt.Errorf("metric %q has no whole-run value", s.Metric)
+}
+
+// gatesGroupCount is a group's request count (Count, or the accounting Total when Count is unset).
+func gatesGroupCount(g *Group) int64 {
+	if g.Count > 0 {
+		return g.Count
+	}
+	return g.Total
+}
+
+// gatesLatencyValue reads a statistic from the encoded histogram when there is one, else from the summary.
+func gatesLatencyValue(l Latency, encoded string, m gatesMetric) (gatesValue, error) {
+	if encoded == "" {
+		encoded = l.Histogram
+	}
+	if encoded != "" {
+		h, err := hdrhistogram.Decode([]byte(encoded))
+		if err != nil {
+			return gatesValue{}, fmt.Errorf("decoding histogram: %v", err)
+		}
+		return gatesHistValue(h, m), nil
+	}
+	if l.Count == 0 {
+		return gatesValue{}, nil
+	}
+	var v int64
+	switch m.q {
+	case -1:
+		return gatesValue{v: l.Mean, ok: true}, nil
+	case 0:
+		v = l.Min
+	case 50:
+		v = l.P50
+	case 90:
+		v = l.P90
+	case 95:
+		v = l.P95
+	case 99:
+		v = l.P99
+	case 99.9:
+		v = l.P999
+	case 100:
+		v = l.Max
+	default:
+		return gatesValue{}, fmt.Errorf("%s needs the histogram, which the report does not carry", m.stat)
+	}
+	return gatesValue{v: float64(v), ok: true}, nil
+}
+
+// gatesHistValue reads a statistic from a histogram.
+func gatesHistValue(h *hdrhistogram.Histogram, m gatesMetric) gatesValue {
+	if h.TotalCount() == 0 {
+		return gatesValue{}
+	}
+	switch m.q {
+	case -1:
+		return gatesValue{v: h.Mean(), ok: true}
+	case 0:
+		return gatesValue{v: float64(h.Min()), ok: true}
+	case 100:
+		return gatesValue{v: float64(h.Max()), ok: true}
+	}
+	return gatesValue{v: float64(h.ValueAtQuantile(m.q)), ok: true}
+}
+
+// gatesResolveGroup finds or builds the group a threshold names: "all" is Overall, "step:<name>" a
+// step group, "endpoint:<name>" every controlType of the endpoint merged, "control_type:<T>" every
+// endpoint of that controlType merged; "endpoint:sendAsync CHAT" names one endpoint × controlType
+// group by its report name. Merging sums counts and merges histograms exactly.
+func gatesResolveGroup(r *Report, group string) (Group, error) {
+	if group == "" || group == "all" {
+		return r.Overall, nil
+	}
+	kind, name, _ := strings.Cut(group, ":")
+	var members []*Group
+	for i := range r.Groups {
+		g := &r.Groups[i]
+		switch kind {
+		case "step":
+			if g.Kind == "step" && (g.Step == name || g.Name == group) {
+				members = append(members, g)
+			}
+		case "endpoint":
+			if g.Kind == "endpoint" && (g.Endpoint == name || g.Name == name) {
+				members = append(members, g)
+			}
+		case "control_type":
+			if g.Kind == "endpoint" && g.ControlType == name {
+				members = append(members, g)
+			}
+		}
+	}
+	switch len(members) {
+	case 0:
+		return Group{Name: group}, nil
+	case 1:
+		return *members[0], nil
+	}
+	return gatesMergeGroups(group, members, r.DurationS)
+}
+
+// gatesMergeGroups merges groups exactly; it needs their histograms.
+func gatesMergeGroups(name string, members []*Group, durationS float64) (Group, error) {
+	out := Group{Name: name, Kind: "merged", ResultCodes: map[string]int64{}, HTTPStatus: map[string]int64{}, Errors: map[string]int64{}}
+	var svc, resp *hdrhistogram.Histogram
+	for _, g := range members {
+		out.Total += g.Total
+		out.OK += g.OK
+		out.AppErrors += g.AppErrors
+		out.HTTPErrors += g.HTTPErrors
+		out.TransportErrors += g.TransportErrors
+		out.ClientErrors += g.ClientErrors
+		out.Count += gatesGroupCount(g)
+		out.RPS += g.RPS
+		out.BytesSent += g.BytesSent
+		out.BytesRecv += g.BytesRecv
+		for k, v := range g.ResultCodes {
+			out.ResultCodes[k] += v
+		}
+		for k, v := range g.HTTPStatus {
+			out.HTTPStatus[k] += v
+		}
+		for k, v := range g.Errors {
+			out.Errors[k] += v
+		}
+		var err error
+		if svc, err = gatesMergeEncoded(svc, g.ServiceHistogram, g.ServiceTimeUS.Count); err != nil {
+			return out, fmt.Errorf("group %s: %v", g.Name, err)
+		}
+		if resp, err = gatesMergeEncoded(resp, g.ResponseHistogram, g.ResponseTimeUS.Count); err != nil {
+			return out, fmt.Errorf("group %s: %v", g.Name, err)
+		}
+	}
+	if out.RPS == 0 && durationS > 0 {
+		out.RPS = float64(out.Count) / durationS
+	}
+	var err error
+	if out.ServiceHistogram, out.ServiceTimeUS, err = gatesEncode(svc); err != nil {
+		return out, err
+	}
+	if out.ResponseHistogram, out.ResponseTimeUS, err = gatesEncode(resp); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// gatesMergeEncoded merges one encoded histogram into acc (allocating it on first use).
+func gatesMergeEncoded(acc *hdrhistogram.Histogram, encoded string, count int64) (*hdrhistogram.Histogram, error) {
+	if encoded == "" {
+		if count > 0 {
+			return acc, errors.New("the report carries no histogram to merge")
+		}
+		return acc, nil
+	}
+	h, err := hdrhistogram.Decode([]byte(encoded))
+	if err != nil {
+		return acc, fmt.Errorf("decoding histogram: %v", err)
+	}
+	if acc == nil {
+		return h, nil
+	}
+	if dropped := acc.Merge(h); dropped > 0 {
+		return acc, fmt.Errorf("merging histograms dropped %d values", dropped)
+	}
+	return acc, nil
+}
+
+// gatesEncode encodes a merged histogram back, with its summary.
+func gatesEncode(h *hdrhistogram.Histogram) (string, Latency, error) {
+	if h == nil {
+		return "", Latency{}, nil
+	}
+	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return "", Latency{}, err
+	}
+	return string(b), gatesSummary(h), nil
+}
+
+// gatesSummary summarises a histogram the way Latency does.
+func gatesSummary(h *hdrhistogram.Histogram) Latency {
+	if h.TotalCount() == 0 {
+		return Latency{}
+	}
+	return Latency{
+		Count: h.TotalCount(), Min: h.Min(), Mean: h.Mean(), Max: h.Max(),
+		P50: h.ValueAtQuantile(50), P90: h.ValueAtQuantile(90), P95: h.ValueAtQuantile(95),
+		P99: h.ValueAtQuantile(99), P999: h.ValueAtQuantile(99.9),
+	}
+}
+
+// gatesLimit renders a spec's limits in the metric's unit: "<= 500ms", ">= 99%".
+func gatesLimit(s ThresholdSpec, u gatesUnit) string {
+	var parts []string
+	if s.HasMin {
+		parts = append(parts, ">= "+gatesFormat(s.Min, u))
+	}
+	if s.HasMax {
+		parts = append(parts, "<= "+gatesFormat(s.Max, u))
+	}
+	return strings.Join(parts, " and ")
+}
+
+func gatesDefaultName(s ThresholdSpec, group, limit string) string {
+	metric := s.Metric
+	if s.Code != "" {
+		metric += "[" + s.Code + "]"
+	}
+	name := metric + " " + group + " " + limit
+	if s.Over > 0 {
+		name += " over " + s.Over.String()
+	}
+	return name
+}
+
+// gatesFormat renders a value in its unit for people.
+func gatesFormat(v float64, u gatesUnit) string {
+	switch u {
+	case gatesUS:
+		return gatesFmtUS(v)
+	case gatesFrac:
+		return gatesFmtShare(v)
+	case gatesRate:
+		return strconv.FormatFloat(v, 'f', gatesDecimals(v), 64) + "/s"
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+// gatesDecimals picks how many decimals show about three significant digits.
+func gatesDecimals(v float64) int {
+	a := math.Abs(v)
+	switch {
+	case a == 0 || a >= 100:
+		return 0
+	case a >= 10:
+		return 1
+	case a >= 1:
+		return 2
+	}
+	return 3
+}
+
+// gatesFmtUS renders microseconds with about three significant digits: "850µs", "12.3ms", "1.25s".
+func gatesFmtUS(us float64) string {
+	a := math.Abs(us)
+	switch {
+	case a < 1000:
+		return strconv.FormatFloat(us, 'f', 0, 64) + "µs"
+	case a < 1e6:
+		ms := us / 1000
+		return strconv.FormatFloat(ms, 'f', gatesDecimals(ms), 64) + "ms"
+	default:
+		s := us / 1e6
+		return strconv.FormatFloat(s, 'f', gatesDecimals(s), 64) + "s"
+	}
+}
+
+// gatesFmtShare renders a fraction as a percentage with useful precision: "0.40%", "12.5%", "0.0123%".
+func gatesFmtShare(f float64) string {
+	p := f * 100
+	a := math.Abs(p)
+	switch {
+	case a == 0:
+		return "0%"
+	case a >= 10:
+		return strconv.FormatFloat(p, 'f', 1, 64) + "%"
+	case a >= 0.1:
+		return strconv.FormatFloat(p, 'f', 2, 64) + "%"
+	}
+	return strconv.FormatFloat(p, 'g', 3, 64) + "%"
+}
+
+// gatesSeries is the time series' interval histograms in sparse form: decoding each point once
+// lets a window slide by adding one interval's counts and removing another's, exactly.
+type gatesSeries struct {
+	geom  hdrhistogram.Snapshot // geometry of every interval histogram (Counts unused)
+	size  int                   // length of a dense counts array
+	cells [][]gatesCell         // per point, its non-zero counts
+}
+
+// gatesCell is one non-zero count of a histogram's dense counts array.
+type gatesCell struct {
+	i int
+	n int64
+}
+
+// loadSeries decodes the interval histograms once per report.
+func (ev *gatesEval) loadSeries() (*gatesSeries, error) {
+	if ev.series != nil {
+		return ev.series, nil
+	}
+	s := &gatesSeries{cells: make([][]gatesCell, len(ev.r.Timeseries))}
+	for i, p := range ev.r.Timeseries {
+		if p.Histogram == "" {
+			if p.Requests > 0 {
+				return nil, fmt.Errorf("timeseries point at %gs has requests but no histogram", p.T)
+			}
+			continue
+		}
+		h, err := hdrhistogram.Decode([]byte(p.Histogram))
+		if err != nil {
+			return nil, fmt.Errorf("timeseries point at %gs: decoding histogram: %v", p.T, err)
+		}
+		snap := h.Export()
+		if s.size == 0 {
+			s.geom = hdrhistogram.Snapshot{LowestTrackableValue: snap.LowestTrackableValue,
+				HighestTrackableValue: snap.HighestTrackableValue, SignificantFigures: snap.SignificantFigures}
+			s.size = len(snap.Counts)
+		} else if snap.LowestTrackableValue != s.geom.LowestTrackableValue || snap.HighestTrackableValue != s.geom.HighestTrackableValue ||
+			snap.SignificantFigures != s.geom.SignificantFigures || len(snap.Counts) != s.size {
+			return nil, fmt.Errorf("timeseries point at %gs: histogram geometry differs from the others", p.T)
+		}
+		for j, n := range snap.Counts {
+			if n != 0 {
+				s.cells[i] = append(s.cells[i], gatesCell{j, n})
+			}
+		}
+	}
+	ev.series = s
+	return s, nil
+}
+
+// gatesWindow accumulates the points of one window.
+type gatesWindow struct {
+	requests, errors, code, arrivals, dropped, failed int64
+	counts                                            []int64
+}
+
+func (w *gatesWindow) add(p *Point, cells []gatesCell, code string, sign int64) {
+	w.requests += sign * p.Requests
+	w.errors += sign * p.Errors
+	w.code += sign * p.ResultCodes[code]
+	w.arrivals += sign * p.Arrivals
+	w.dropped += sign * p.Dropped
+	w.failed += sign * p.SessionsFailed
+	for _, c := range cells {
+		w.counts[c.i] += sign * c.n
+	}
+}
+
+// windowed evaluates a threshold in every window of s.Over that slides over the time series one
+// interval at a time, and returns the worst window's value and where it was. A window is at least
+// one interval wide; a run shorter than the window is one window. Ratios skip windows with nothing
+// to divide by (no requests, arrivals or started sessions).
+func (ev *gatesEval) windowed(m gatesMetric, s ThresholdSpec) (gatesValue, string, error) {
+	pts := ev.r.Timeseries
+	if len(pts) == 0 {
+		return gatesValue{}, "", nil
+	}
+	iv := ev.r.IntervalS
+	if iv <= 0 {
+		iv = 1
+	}
+	k := int(math.Ceil(s.Over.Seconds()/iv - 1e-9))
+	k = max(1, min(k, len(pts)))
+	var series *gatesSeries
+	w := gatesWindow{}
+	if m.family == "response_time" {
+		var err error
+		if series, err = ev.loadSeries(); err != nil {
+			return gatesValue{}, "", err
+		}
+		w.counts = make([]int64, series.size)
+	}
+	cellsOf := func(i int) []gatesCell {
+		if series == nil {
+			return nil
+		}
+		return series.cells[i]
+	}
+	type found struct {
+		v          gatesValue
+		start, end float64
+	}
+	var hi, lo *found
+	for i := range pts {
+		w.add(&pts[i], cellsOf(i), s.Code, 1)
+		if i >= k {
+			w.add(&pts[i-k], cellsOf(i-k), s.Code, -1)
+		}
+		if i < k-1 {
+			continue
+		}
+		start, end := pts[i-k+1].T, pts[i].T+iv
+		if ev.r.DurationS > 0 && end > ev.r.DurationS {
+			end = max(ev.r.DurationS, pts[i].T)
+		}
+		v := gatesWindowValue(m, &w, series, end-start)
+		if !v.ok {
+			continue
+		}
+		if hi == nil || v.v > hi.v.v {
+			hi = &found{v, start, end}
+		}
+		if lo == nil || v.v < lo.v.v {
+			lo = &found{v, start, end}
+		}
+	}
+	if hi == nil {
+		return gatesValue{}, "", nil
+	}
+	worst := hi
+	if !s.HasMax || (s.HasMin && gatesPass(hi.v.v, s, hi.v.precise) && !gatesPass(lo.v.v, s, lo.v.precise)) {
+		worst = lo
+	}
+	return worst.v, gatesSpan(worst.start, worst.end), nil
+}
+
+// gatesSpan renders a window's bounds: "40s–70s".
+func gatesSpan(start, end float64) string {
+	f := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) + "s" }
+	return f(math.Round(start*1000)/1000) + "–" + f(math.Round(end*1000)/1000)
+}
+
+// gatesWindowValue computes a metric over one window.
+func gatesWindowValue(m gatesMetric, w *gatesWindow, series *gatesSeries, durS float64) gatesValue {
+	ratio := func(num, den int64) gatesValue {
+		if den <= 0 {
+			return gatesValue{}
+		}
+		return gatesValue{v: float64(num) / float64(den), ok: true, precise: true}
+	}
+	switch m.family {
+	case "response_time":
+		snap := series.geom
+		snap.Counts = w.counts
+		return gatesHistValue(hdrhistogram.Import(&snap), m)
+	case "error_rate":
+		return ratio(w.errors, w.requests)
+	case "result_code_share":
+		return ratio(w.code, w.requests)
+	case "rps":
+		if durS <= 0 {
+			return gatesValue{}
+		}
+		return gatesValue{v: float64(w.requests) / durS, ok: true, precise: true}
+	case "dropped_arrivals":
+		if m.unit == gatesFrac {
+			return ratio(w.dropped, w.arrivals)
+		}
+		return gatesValue{v: float64(w.dropped), ok: true, precise: true}
+	case "failed_sessions":
+		return ratio(w.failed, w.arrivals-w.dropped)
+	}
+	return gatesValue{}
+}

@@ -1,0 +1,259 @@
+package report
+
+import (
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+const gatesMS = 1000.0 // one millisecond in the specs' base unit (µs)
+
+// gatesSmallRun is a 10 s run with known values: sendAsync CHAT (step "ask") answers in 1..100 ms,
+// sendAsync CONNECT in 200 ms, poll in 5 ms; 10 of CHAT's 100 requests end in resultCode 12.
+func gatesSmallRun(t *testing.T) *Report {
+	b := newGatesBuilder(t, 10)
+	chat, connect, poll, ask := b.endpoint("sendAsync", "CHAT"), b.endpoint("sendAsync", "CONNECT"), b.endpoint("poll", ""), b.step("ask")
+	for i := range 100 {
+		code, class := "0", ClassOK
+		if i%10 == 9 {
+			code, class = "12", ClassApp
+		}
+		b.req(i/10, int64(i+1)*1000, int64(i+1)*900, code, class, chat, ask)
+	}
+	for i := range 20 {
+		b.req(i/2, 200_000, 199_000, "0", ClassOK, connect)
+	}
+	for i := range 80 {
+		b.req(i/8, 5_000, 5_000, "", ClassOK, poll)
+	}
+	for i := range 50 {
+		// 50 arrivals: 5 dropped, 9 failed, 36 completed; replies 1..45 s/10, agents for every third.
+		agent := int64(0)
+		if i%3 == 0 {
+			agent = 30_000_000
+		}
+		b.session(i/5, i >= 45, i < 9, 60_000_000, int64(i+1)*100_000, agent)
+	}
+	return b.finish()
+}
+
+func TestEvaluateThresholdsEachMetric(t *testing.T) {
+	r := gatesSmallRun(t)
+	max := func(metric, group string, v float64) ThresholdSpec {
+		return ThresholdSpec{Metric: metric, Group: group, Max: v, HasMax: true}
+	}
+	min := func(metric, group string, v float64) ThresholdSpec {
+		return ThresholdSpec{Metric: metric, Group: group, Min: v, HasMin: true}
+	}
+	code := func(s ThresholdSpec, c string) ThresholdSpec { s.Code = c; return s }
+	text := func(s ThresholdSpec, lt string) ThresholdSpec { s.LimitText = lt; return s }
+	tests := []struct {
+		spec    ThresholdSpec
+		pass    bool
+		display string
+	}{
+		// 200 requests: CHAT 1..100 ms, CONNECT 20×200 ms, poll 80×5 ms. p50 of all = 5ms bucket; max 200 ms.
+		{max("response_time.max", "all", 200*gatesMS), true, "200ms"},
+		{max("response_time.max", "all", 150*gatesMS), false, "200ms"},
+		{max("response_time.p50", "all", 20*gatesMS), true, "20.0ms"},
+		{max("response_time.p99", "step:ask", 99*gatesMS), true, "99.0ms"},
+		{max("response_time.p90", "step:ask", 80*gatesMS), false, "90.0ms"},
+		{max("service_time.p50", "endpoint:sendAsync CHAT", 45*gatesMS), true, "45.0ms"},
+		{max("response_time.mean", "control_type:CHAT", 50.5*gatesMS), true, "50.5ms"},
+		// endpoint:sendAsync merges CHAT (100) and CONNECT (20): its p90 is CONNECT's 200 ms.
+		{max("response_time.p90", "endpoint:sendAsync", 150*gatesMS), false, "200ms"},
+		{max("response_time.p80", "endpoint:sendAsync", 100*gatesMS), true, "96.1ms"},
+		{max("error_rate", "all", 0.05), true, "5.00%"},
+		{max("error_rate", "step:ask", 0.05), false, "10.0%"},
+		{code(max("result_code_share", "all", 0.04), "12"), false, "5.00%"},
+		{code(min("result_code_share", "endpoint:sendAsync", 0.9), "0"), true, "91.7%"},
+		{min("rps", "all", 20), true, "20.0/s"},
+		{min("rps", "control_type:CONNECT", 3), false, "2.00/s"},
+		{max("reply_latency.p95", "all", 4.3e6), true, "4.30s"},
+		{max("time_to_agent.p99", "all", 20e6), false, "30.0s"},
+		{max("session_duration.p50", "all", 60e6), true, "60.0s"},
+		{max("failed_sessions", "all", 0.2), true, "20.0%"},
+		{max("failed_sessions", "all", 0.15), false, "20.0%"},
+		{max("dropped_arrivals", "all", 5), true, "5"},
+		{max("dropped_arrivals", "all", 4), false, "5"},
+		{text(max("dropped_arrivals", "all", 0.05), "5%"), false, "10.0%"},
+		{max("scheduler_lag.p99", "all", 9*gatesMS), false, "9.81ms"},
+		{max("response_time.p99", "step:nope", 1e6), false, "no data"},
+	}
+	specs := make([]ThresholdSpec, len(tests))
+	for i, tc := range tests {
+		specs[i] = tc.spec
+	}
+	got := EvaluateThresholds(r, specs)
+	if len(got) != len(tests) {
+		t.Fatalf("got %d results for %d specs", len(got), len(tests))
+	}
+	for i, tc := range tests {
+		g := got[i]
+		if g.Pass != tc.pass || g.Display != tc.display {
+			t.Errorf("%s: got pass=%v display=%q value=%v, want pass=%v display=%q", g.Name, g.Pass, g.Display, g.Value, tc.pass, tc.display)
+		}
+		if g.Metric != tc.spec.Metric || g.Group != tc.spec.Group || g.Limit == "" {
+			t.Errorf("%s: metric/group/limit not filled: %+v", g.Name, g)
+		}
+	}
+	if got[0].Name != "response_time.max all <= 200ms" || got[0].Limit != "<= 200ms" {
+		t.Errorf("default name/limit = %q / %q", got[0].Name, got[0].Limit)
+	}
+}
+
+func TestEvaluateThresholdsRefusesWhatItCannotEvaluate(t *testing.T) {
+	r := gatesSmallRun(t)
+	specs := []ThresholdSpec{
+		{Metric: "latency.p99", Max: 1, HasMax: true},
+		{Metric: "response_time.p99", Group: "step:ask", Max: 1, HasMax: true, Over: 30 * time.Second},
+		{Metric: "reply_latency.p99", Max: 1, HasMax: true, Over: 30 * time.Second},
+		{Metric: "result_code_share", Code: "0", Min: 0.9, HasMin: true, Over: 30 * time.Second},
+		{Metric: "failed_sessions", Group: "step:ask", Max: 0.1, HasMax: true},
+		{Metric: "error_rate"},
+	}
+	for i, res := range EvaluateThresholds(r, specs) {
+		if res.Pass || !strings.HasPrefix(res.Display, "error: ") {
+			t.Errorf("spec %d (%s): got pass=%v display=%q, want a failing error", i, res.Name, res.Pass, res.Display)
+		}
+		if err := CheckThresholdSpec(specs[i]); !errors.Is(err, ErrThreshold) {
+			t.Errorf("CheckThresholdSpec(%d) = %v, want ErrThreshold", i, err)
+		}
+	}
+}
+
+// gatesBurstRun is 120 s at 100 requests/s with 10 ms answers; from 50 s to 60 s a fifth of the
+// requests fail with resultCode 12 and answer in 900 ms.
+func gatesBurstRun(t *testing.T) *Report {
+	b := newGatesBuilder(t, 120)
+	for s := range 120 {
+		for i := range 100 {
+			code, class, lat := "0", ClassOK, int64(10_000+i*10)
+			if s >= 50 && s < 60 && i%5 == 0 {
+				code, class, lat = "12", ClassApp, 900_000
+			}
+			b.req(s, lat, lat, code, class)
+		}
+	}
+	return b.finish()
+}
+
+func TestWindowedThresholdCatchesABurstTheWholeRunHides(t *testing.T) {
+	r := gatesBurstRun(t)
+	// Whole run: 200 errors in 12000 requests = 1.67%. Any 30 s window holding the burst: 200/3000 = 6.67%.
+	specs := []ThresholdSpec{
+		{Name: "errors whole run", Metric: "error_rate", Max: 0.02, HasMax: true},
+		{Name: "errors every 30s", Metric: "error_rate", Max: 0.02, HasMax: true, Over: 30 * time.Second},
+		{Name: "code 12 every 30s", Metric: "result_code_share", Code: "12", Max: 0.02, HasMax: true, Over: 30 * time.Second},
+		{Name: "p99 whole run", Metric: "response_time.p99", Max: 900_000, HasMax: true},
+		{Name: "p95 whole run", Metric: "response_time.p95", Max: 50_000, HasMax: true},
+		{Name: "p95 every 30s", Metric: "response_time.p95", Max: 50_000, HasMax: true, Over: 30 * time.Second},
+		{Name: "rps every 30s", Metric: "rps", Min: 99, HasMin: true, Over: 30 * time.Second},
+	}
+	got := EvaluateThresholds(r, specs)
+	want := []struct {
+		pass    bool
+		display string
+		window  string
+	}{
+		{true, "1.67%", ""},
+		{false, "6.67%", "30s–60s"},
+		{false, "6.67%", "30s–60s"},
+		{true, "900ms", ""},
+		{true, "11.0ms", ""},
+		{false, "900ms", "28s–58s"}, // the first window with more than 5% slow requests
+		{true, "100/s", "0s–30s"},
+	}
+	for i, w := range want {
+		g := got[i]
+		if g.Pass != w.pass || g.Display != w.display || g.Window != w.window {
+			t.Errorf("%s: got pass=%v display=%q window=%q, want pass=%v display=%q window=%q",
+				g.Name, g.Pass, g.Display, g.Window, w.pass, w.display, w.window)
+		}
+	}
+}
+
+// The sliding windows must give exactly what merging each window's interval histograms gives.
+func TestWindowedPercentilesAreExact(t *testing.T) {
+	r := gatesRealistic(t, 3)
+	const k = 7
+	worst := int64(0)
+	for start := 0; start+k <= len(r.Timeseries); start++ {
+		h := gatesNewHist()
+		for _, p := range r.Timeseries[start : start+k] {
+			if p.Histogram == "" {
+				continue
+			}
+			ph, err := hdrhistogram.Decode([]byte(p.Histogram))
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.Merge(ph)
+		}
+		worst = max(worst, h.ValueAtQuantile(99.9))
+	}
+	res := EvaluateThresholds(r, []ThresholdSpec{{Metric: "response_time.p999", Max: 1, HasMax: true, Over: k * time.Second}})[0]
+	if int64(res.Value) != worst {
+		t.Fatalf("windowed p99.9 = %v, want the worst window's exact %d", res.Value, worst)
+	}
+}
+
+func TestPercentileLimitsUseHistogramPrecision(t *testing.T) {
+	b := newGatesBuilder(t, 1)
+	for range 100 {
+		b.req(0, 500_100, 500_100, "0", ClassOK) // recorded in the bucket [499968, 500223]
+	}
+	r := b.finish()
+	for _, tc := range []struct {
+		limit float64
+		pass  bool
+	}{{500_000, true}, {500_351, true}, {499_968, true}, {499_967, false}, {499_000, false}} {
+		res := EvaluateThresholds(r, []ThresholdSpec{{Metric: "response_time.p99", Max: tc.limit, HasMax: true}})[0]
+		if res.Pass != tc.pass {
+			t.Errorf("p99 %v against max %v: pass=%v, want %v", res.Value, tc.limit, res.Pass, tc.pass)
+		}
+	}
+}
+
+func TestGatesEquivalentMatchesHdrHistogram(t *testing.T) {
+	h := gatesNewHist()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		a := rng.Int64N(60_000_000)
+		b := a + rng.Int64N(a/500+2) - a/1000
+		if got, want := gatesEquivalent(a, b), h.ValuesAreEquivalent(a, b); got != want {
+			t.Fatalf("gatesEquivalent(%d, %d) = %v, hdrhistogram says %v", a, b, got, want)
+		}
+	}
+}
+
+func TestAbortCheck(t *testing.T) {
+	r := gatesBurstRun(t)
+	specs := []ThresholdSpec{
+		{Name: "report only", Metric: "error_rate", Max: 0.001, HasMax: true},
+		{Name: "no data yet", Metric: "reply_latency.p99", Max: 1, HasMax: true, AbortOnFail: true},
+		{Name: "late", Metric: "error_rate", Max: 0.05, HasMax: true, Over: 10 * time.Second, AbortOnFail: true, After: 90 * time.Second},
+		{Name: "burst", Metric: "error_rate", Max: 0.1, HasMax: true, Over: 5 * time.Second, AbortOnFail: true, After: 30 * time.Second},
+	}
+	snapAt := func(s int) *Report {
+		c := *r
+		c.Timeseries = r.Timeseries[:s]
+		c.DurationS = float64(s)
+		return &c
+	}
+	if res, ok := AbortCheck(snapAt(40), specs, 40*time.Second); ok {
+		t.Fatalf("aborted at 40 s on %q before any abort threshold failed", res.Name)
+	}
+	res, ok := AbortCheck(snapAt(60), specs, 60*time.Second)
+	if !ok || res.Name != "burst" || res.Pass {
+		t.Fatalf("at 60 s: got %+v ok=%v, want the failed threshold \"burst\"", res, ok)
+	}
+	res, ok = AbortCheck(snapAt(100), specs, 100*time.Second)
+	if !ok || res.Name != "late" {
+		t.Fatalf("at 100 s: got %q ok=%v, want \"late\" (first in order once its After elapsed)", res.Name, ok)
+	}
+}
