@@ -1,0 +1,56 @@
+package mock
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"sync"
+
+	"ccload/ccapi"
+)
+
+// recorder appends accepted send requests as JSON lines, the shape a production
+// gateway log has: the sendMsgReq fields plus received_ms. Safe for concurrent use.
+type recorder struct {
+	mu  sync.Mutex // guards w and err
+	w   *bufio.Writer
+	err error
+}
+
+func newRecorder(w io.Writer) *recorder {
+	return &recorder{w: bufio.NewWriterSize(w, 64<<10)}
+}
+
+// recordLine is one line of the record file.
+type recordLine struct {
+	*ccapi.SendMsgReq
+	ReceivedMs int64 `json:"received_ms"`
+}
+
+// record writes req with its receive time; the first write error is logged once and kept for Close.
+func (r *recorder) record(req *ccapi.SendMsgReq, receivedMs int64, logf func(string, ...any)) {
+	b, err := json.Marshal(recordLine{SendMsgReq: req, ReceivedMs: receivedMs})
+	if err != nil {
+		return
+	}
+	b = append(b, '\n')
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err != nil {
+		return
+	}
+	if _, err := r.w.Write(b); err != nil {
+		r.err = err
+		logf("mock: record: %v (recording stopped)", err)
+	}
+}
+
+// flush writes what is buffered and returns the first error seen.
+func (r *recorder) flush() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.w.Flush(); err != nil && r.err == nil {
+		r.err = err
+	}
+	return r.err
+}
