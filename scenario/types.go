@@ -49,6 +49,13 @@ type Target struct {
 	MaxConnections int           // default 256
 	// InsecureSkipVerify disables TLS verification; only when the file says so explicitly.
 	InsecureSkipVerify bool
+	// LenientRules relaxes ccapi's length rules for platforms that accept more (`lenient_rules: true`).
+	LenientRules bool
+}
+
+// Rules returns the ccapi field rules this target is held to: Validate every rendered request with them.
+func (t Target) Rules() ccapi.Rules {
+	return ccapi.Rules{Lenient: t.LenientRules, AllowLocate: t.UseSend}
 }
 
 // Auth holds credentials, already resolved from ${ENV}. The runner must never print them.
@@ -72,7 +79,8 @@ type Channel struct {
 	UserAgent  *Template
 	Nickname   *Template
 	Avatar     *Template
-	// UserID is the customer's `from`/userId; default "u{{customer}}s{{seq}}" kept within 24 chars.
+	// UserID is the customer's `from`/userId, rendered once per session into Env.UserID;
+	// default DefaultUserID, "c{{customer}}s{{session}}".
 	UserID *Template
 }
 
@@ -155,7 +163,7 @@ type FailurePolicy uint8
 // Failure policies.
 const (
 	Abort    FailurePolicy = iota // end the session, recorded as failed
-	Continue                      // go on with the next step (the session is still marked failed at the end? no: only Abort fails it)
+	Continue                      // count the failure and go on with the next step
 )
 
 // Session is one session shape of the mix.
@@ -170,6 +178,9 @@ type Session struct {
 	Channel Channel
 	Steps   []*Step
 	Pos     Pos
+	// Feeders are the indexes (into Scenario.Feeders) of the feeders this session's templates
+	// read: draw one row of each per session into Env.Rows.
+	Feeders []int
 }
 
 // StepKind is what a step does.

@@ -1,0 +1,787 @@
+package scenario
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"ccload/ccapi"
+)
+
+// Defaults applied when the scenario file does not say otherwise (docs/scenario.md lists them).
+const (
+	DefaultTimeout        = 10 * time.Second
+	DefaultMaxConnections = 256
+	DefaultTokenLifetime  = 600 * time.Second
+	MaxTokenLifetime      = 3600 * time.Second
+	DefaultPollInterval   = time.Second
+	DefaultReplyTimeout   = 10 * time.Second
+	DefaultAgentTimeout   = 60 * time.Second
+	// DefaultUserID keeps the customer's userId (`from`, 1-24 characters) unique per session.
+	DefaultUserID = "c{{customer}}s{{session}}"
+	// MockChannelTo is the channel configuration ID used against the embedded mock when the file names none.
+	MockChannelTo = "1011577355744904195"
+	// maxUploadBytes bounds a file a media chat uploads: it is held in memory, base64-encoded.
+	maxUploadBytes = 8 << 20
+	// maxDepth bounds the nesting of repeat steps.
+	maxDepth = 8
+)
+
+// ErrEmpty is the error for a scenario file with no content.
+var ErrEmpty = errors.New("scenario: empty file")
+
+// LoadFile reads the scenario file at path, resolving data and upload paths relative to it and
+// ${ENV} references from the process environment. The error, if any, is an Errors listing
+// every problem found, sorted by position. (It is not called Load: that name is the load
+// profile type, Scenario.Load.)
+func LoadFile(path string) (*Scenario, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("scenario: %w", err)
+	}
+	return Parse(path, data, filepath.Dir(path), os.LookupEnv)
+}
+
+// topKeys are the keys a scenario file may hold at its top level.
+var topKeys = []string{"name", "description", "target", "auth", "channel", "load", "seed", "data", "sessions", "thresholds", "compare", "mock"}
+
+// Parse compiles a scenario from data; name is the file name used in errors, dir the
+// directory data paths are relative to, env looks up ${ENV} references (nil: none set).
+func Parse(name string, data []byte, dir string, env func(string) (string, bool)) (*Scenario, error) {
+	l := &loader{file: name, dir: dir, env: env}
+	sc := &Scenario{File: name, Text: data}
+	l.sc = sc
+	root, ok := l.parseYAML(data)
+	if ok {
+		l.top(root)
+	}
+	if len(l.errs) > 0 {
+		return nil, l.errs.sorted()
+	}
+	return sc, nil
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// parseYAML parses the document; it reports syntax errors with their line, and tabs with their column.
+func (l *loader) parseYAML(data []byte) (*yaml.Node, bool) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		l.errs = append(l.errs, Error{File: l.file, Line: 1, Col: 1, Msg: "empty scenario: it needs at least `sessions`"})
+		return nil, false
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := l.decode(dec, &doc, data); err != nil {
+		return nil, false
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		l.errs = append(l.errs, Error{File: l.file, Line: extra.Line, Col: extra.Column, Msg: "a second YAML document (---): one file holds one scenario"})
+		return nil, false
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		l.errs = append(l.errs, Error{File: l.file, Line: 1, Col: 1, Msg: "empty scenario: it needs at least `sessions`"})
+		return nil, false
+	}
+	root := doc.Content[0]
+	if isNull(root) {
+		l.errs = append(l.errs, Error{File: l.file, Line: 1, Col: 1, Msg: "empty scenario: it needs at least `sessions`"})
+		return nil, false
+	}
+	return root, true
+}
+
+// decode runs the YAML decoder, turning its error into a positioned Error (and recovering from
+// a panic in the YAML library, so a hostile file is an error, never a crash).
+func (l *loader) decode(dec *yaml.Decoder, doc *yaml.Node, data []byte) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+			l.errs = append(l.errs, Error{File: l.file, Line: 1, Col: 1, Msg: fmt.Sprintf("YAML could not be parsed: %v", r)})
+		}
+	}()
+	err = dec.Decode(doc)
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, io.EOF) {
+		l.errs = append(l.errs, Error{File: l.file, Line: 1, Col: 1, Msg: "empty scenario: it needs at least `sessions`"})
+		return err
+	}
+	msg := err.Error()
+	line, col := 1, 1
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	} else {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	if tl, tc, ok := findTab(data); ok && (tl == line || tl == line-1 || strings.Contains(msg, "tab")) {
+		line, col = tl, tc
+		msg = "tab character in indentation; YAML indents with spaces only"
+	} else {
+		msg = "YAML syntax: " + msg
+	}
+	l.errs = append(l.errs, Error{File: l.file, Line: line, Col: col, Msg: msg})
+	return err
+}
+
+// findTab returns the position of the first tab used in a line's indentation.
+func findTab(data []byte) (line, col int, ok bool) {
+	for i, ln := range bytes.Split(data, []byte("\n")) {
+		for j, c := range ln {
+			if c == '\t' {
+				return i + 1, j + 1, true
+			}
+			if c != ' ' && c != '-' {
+				break
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+// top compiles the top-level mapping. Data comes first: templates elsewhere refer to feeders.
+func (l *loader) top(root *yaml.Node) {
+	f := l.mapping(root, "", topKeys...)
+	if f == nil {
+		return
+	}
+	sc := l.sc
+	sc.Name = strings.TrimSuffix(filepath.Base(l.file), filepath.Ext(l.file))
+	if n := f.get("name"); n != nil {
+		if s, ok := l.str(n, "name"); ok {
+			if strings.TrimSpace(s) == "" {
+				l.errAt(n, "name", "must not be empty")
+			}
+			sc.Name = s
+		}
+	}
+	if n := f.get("description"); n != nil {
+		l.str(n, "description")
+	}
+	if n := f.get("seed"); n != nil {
+		if v, ok := l.int(n, "seed"); ok {
+			sc.Seed = v
+		}
+	}
+	l.data(f.get("data"))
+	l.target(f.get("target"))
+	l.auth(f.get("auth"))
+	root0 := defaultChannel(sc.Target.URL == "")
+	l.channel(f.get("channel"), "channel", &root0)
+	if root0.f[chTo].t == nil {
+		at := root
+		if f.has("channel") {
+			at = f.get("channel")
+		}
+		l.errAt(at, "channel.to", "missing: the channel configuration ID is required against a target")
+	}
+	sc.Channel = root0.templates()
+	if f.has("load") {
+		l.loadProfile(f.get("load"), f.key["load"])
+	} else {
+		l.errAt(root, "load", "missing: say how much load, e.g. load: {rate: 2, duration: 30s}")
+	}
+	if f.has("sessions") {
+		l.sessions(f.get("sessions"), root0)
+	} else {
+		l.errAt(root, "sessions", "missing: a scenario needs at least one session")
+	}
+	if n := f.get("mock"); n != nil {
+		l.mock(n)
+	}
+	if n := f.get("thresholds"); n != nil {
+		l.thresholds(n)
+	}
+	if n := f.get("compare"); n != nil {
+		l.compare(n)
+	}
+}
+
+// target compiles `target`; absent means the embedded mock.
+func (l *loader) target(n *yaml.Node) {
+	t := &l.sc.Target
+	t.Paths = ccapi.DefaultPaths
+	t.Timeout = DefaultTimeout
+	t.MaxConnections = DefaultMaxConnections
+	if isNull(n) {
+		return
+	}
+	f := l.mapping(n, "target", "url", "api", "paths", "timeout", "max_connections", "insecure_skip_verify", "lenient_rules")
+	if f == nil {
+		return
+	}
+	if v := f.get("url"); v != nil {
+		if s, ok := l.str(v, "target.url"); ok && s != "mock" && s != "" {
+			u, err := url.Parse(s)
+			switch {
+			case err != nil:
+				l.errAt(v, "target.url", "not a URL: %v", err)
+			case u.Scheme != "http" && u.Scheme != "https":
+				l.errAt(v, "target.url", "needs http:// or https://, got %s (leave target out, or write mock, for the embedded mock)", shown(v))
+			case u.Host == "":
+				l.errAt(v, "target.url", "has no host")
+			default:
+				t.URL = strings.TrimSuffix(s, "/")
+			}
+		}
+	}
+	if v := f.get("api"); v != nil {
+		if s, ok := l.enum(v, "target.api", "sendAsync", "send"); ok {
+			t.UseSend = s == "send"
+		}
+	}
+	if v := f.get("paths"); v != nil {
+		l.paths(v, &t.Paths)
+	}
+	if v := f.get("timeout"); v != nil {
+		if d, ok := l.posDur(v, "target.timeout"); ok {
+			t.Timeout = d
+		}
+	}
+	if v := f.get("max_connections"); v != nil {
+		if c, ok := l.int(v, "target.max_connections"); ok {
+			if c < 1 || c > 1<<20 {
+				l.errAt(v, "target.max_connections", "must be from 1 to %d, got %d", 1<<20, c)
+			} else {
+				t.MaxConnections = int(c)
+			}
+		}
+	}
+	if v := f.get("insecure_skip_verify"); v != nil {
+		if b, ok := l.bool(v, "target.insecure_skip_verify"); ok {
+			t.InsecureSkipVerify = b
+		}
+	}
+	if v := f.get("lenient_rules"); v != nil {
+		if b, ok := l.bool(v, "target.lenient_rules"); ok {
+			t.LenientRules = b
+		}
+	}
+}
+
+// paths fills ccapi.Paths from `target.paths`, keyed by the struct's yaml tags.
+func (l *loader) paths(n *yaml.Node, p *ccapi.Paths) {
+	rv := reflect.ValueOf(p).Elem()
+	var keys []string
+	for i := range rv.NumField() {
+		keys = append(keys, rv.Type().Field(i).Tag.Get("yaml"))
+	}
+	f := l.mapping(n, "target.paths", keys...)
+	if f == nil {
+		return
+	}
+	for i, k := range keys {
+		v := f.get(k)
+		if v == nil {
+			continue
+		}
+		s, ok := l.str(v, f.p(k))
+		if !ok {
+			continue
+		}
+		if !strings.HasPrefix(s, "/") {
+			l.errAt(v, f.p(k), "a path starts with /, got %s", shown(v))
+			continue
+		}
+		rv.Field(i).SetString(s)
+	}
+}
+
+// auth compiles `auth`. Messages name fields and variables, never values.
+func (l *loader) auth(n *yaml.Node) {
+	a := &l.sc.Auth
+	a.TokenLifetime = DefaultTokenLifetime
+	if isNull(n) {
+		if l.sc.Target.URL != "" {
+			l.errAt(n, "auth", "missing: a target needs auth.app_key and either auth.access_token or auth.app_secret")
+		}
+		return
+	}
+	f := l.mapping(n, "auth", "app_key", "app_secret", "access_token", "token_lifetime", "ccmessaging_token", "locale")
+	if f == nil {
+		return
+	}
+	secret := func(key string, dst *string) {
+		if v := f.get(key); v != nil {
+			if s, ok := l.str(v, f.p(key)); ok {
+				if s == "" {
+					l.errAt(v, f.p(key), "is empty; remove the key or give it a value")
+				}
+				*dst = s
+			}
+		}
+	}
+	secret("app_key", &a.AppKey)
+	secret("app_secret", &a.AppSecret)
+	secret("access_token", &a.AccessToken)
+	secret("ccmessaging_token", &a.CCMessagingToken)
+	if v := f.get("locale"); v != nil {
+		if s, ok := l.str(v, "auth.locale"); ok {
+			a.Locale = s
+		}
+	}
+	if v := f.get("token_lifetime"); v != nil {
+		if d, ok := l.posDur(v, "auth.token_lifetime"); ok {
+			if d > MaxTokenLifetime {
+				l.errAt(v, "auth.token_lifetime", "may be at most 3600s (X-Token-Expire), got %s", shown(v))
+			} else if d%time.Second != 0 {
+				l.errAt(v, "auth.token_lifetime", "must be whole seconds (X-Token-Expire), got %s", shown(v))
+			} else {
+				a.TokenLifetime = d
+			}
+		}
+	}
+	if f.has("app_secret") && !f.has("app_key") {
+		l.errAt(f.key["app_secret"], "auth.app_secret", "needs auth.app_key: tokenByAkSk takes both")
+	}
+	if f.has("app_secret") && f.has("access_token") {
+		l.errAt(f.key["access_token"], "auth.access_token", "set either access_token (static) or app_secret (fetched by tokenByAkSk), not both")
+	}
+	if l.sc.Target.URL != "" && (!f.has("app_key") || !f.has("app_secret") && !f.has("access_token")) {
+		l.errAt(n, "auth", "a target needs auth.app_key and either auth.access_token or auth.app_secret")
+	}
+}
+
+// chField names the channel fields, in the order of chanDef.f.
+var chFields = []string{"channel", "to", "source_type", "user_agent", "nickname", "avatar", "user_id"}
+
+const (
+	chChannel = iota
+	chTo
+	chSourceType
+	chUserAgent
+	chNickname
+	chAvatar
+	chUserID
+)
+
+// src is a compiled template and the YAML value it came from (nil for defaults).
+type src struct {
+	t    *Template
+	n    *yaml.Node
+	path string
+}
+
+// chanDef is a resolved channel with the origin of each field, so a rule broken by a
+// literal reports the line that wrote it.
+type chanDef struct{ f [7]src }
+
+func defaultChannel(mock bool) chanDef {
+	var c chanDef
+	c.f[chChannel].t = Lit("WEB")
+	c.f[chSourceType].t = Lit(string(ccapi.SourceCustomer))
+	if mock {
+		c.f[chTo].t = Lit(MockChannelTo)
+	}
+	c.f[chUserID].t, _ = compileTemplate(DefaultUserID, &tmplScope{}, false)
+	return c
+}
+
+func (c chanDef) templates() Channel {
+	return Channel{Channel: c.f[chChannel].t, To: c.f[chTo].t, SourceType: c.f[chSourceType].t,
+		UserAgent: c.f[chUserAgent].t, Nickname: c.f[chNickname].t, Avatar: c.f[chAvatar].t, UserID: c.f[chUserID].t}
+}
+
+// channel applies a `channel` mapping over c.
+func (l *loader) channel(n *yaml.Node, path string, c *chanDef) {
+	if n == nil {
+		return
+	}
+	f := l.mapping(n, path, chFields...)
+	if f != nil {
+		for i, k := range chFields {
+			v := f.get(k)
+			if v == nil {
+				continue
+			}
+			sc := l.scope
+			sc.noUser = i == chUserID
+			s, ok := l.str(v, f.p(k))
+			if !ok {
+				continue
+			}
+			t, err := compileTemplate(s, &sc, false)
+			if err != nil {
+				l.errAt(v, f.p(k), "%v", err)
+				continue
+			}
+			c.f[i] = src{t: t, n: v, path: f.p(k)}
+		}
+	}
+}
+
+// loadProfile compiles `load`.
+func (l *loader) loadProfile(n *yaml.Node, key *yaml.Node) {
+	ld := &l.sc.Load
+	ld.Arrivals = Poisson
+	f := l.mapping(n, "load", "model", "arrivals", "max_customers", "stages", "pause", "rate", "customers", "duration")
+	if f == nil {
+		return
+	}
+	if v := f.get("model"); v != nil {
+		if s, ok := l.enum(v, "load.model", "open", "closed"); ok && s == "closed" {
+			ld.Model = Closed
+		}
+	}
+	closed := ld.Model == Closed
+	level := "rate"
+	if closed {
+		level = "customers"
+	}
+	if v := f.get("arrivals"); v != nil {
+		if closed {
+			l.errAt(f.key["arrivals"], "load.arrivals", "applies to the open model only (customers of the closed model arrive at once)")
+		} else if s, ok := l.enum(v, "load.arrivals", "poisson", "uniform"); ok && s == "uniform" {
+			ld.Arrivals = Uniform
+		}
+	}
+	if v := f.get("max_customers"); v != nil {
+		if closed {
+			l.errAt(f.key["max_customers"], "load.max_customers", "applies to the open model only; the closed model's stages say how many customers")
+		} else if c, ok := l.int(v, "load.max_customers"); ok {
+			if c < 0 {
+				l.errAt(v, "load.max_customers", "must not be negative (0: no cap)")
+			} else {
+				ld.MaxCustomers = int(c)
+			}
+		}
+	}
+	if v := f.get("pause"); v != nil {
+		if !closed {
+			l.errAt(f.key["pause"], "load.pause", "applies to the closed model only (model: closed)")
+		} else {
+			ld.Pause = l.dist(v, "load.pause", true)
+		}
+	}
+	other := "customers"
+	if closed {
+		other = "rate"
+	}
+	if f.has(other) {
+		l.errAt(f.key[other], "load."+other, "applies to the %s model; this load is %s", map[bool]string{true: "open", false: "closed"}[closed], map[bool]string{true: "closed", false: "open"}[closed])
+	}
+	short := f.has(level) || f.has("duration")
+	switch {
+	case f.has("stages") && short:
+		k := "duration"
+		if f.has(level) {
+			k = level
+		}
+		l.errAt(f.key[k], "load."+k, "write either stages or %s + duration, not both", level)
+	case f.has("stages"):
+		l.stages(f.get("stages"), level)
+	case short:
+		if !f.has(level) || !f.has("duration") {
+			l.errAt(n, "load", "%s and duration go together, e.g. {%s: 5, duration: 30s}", level, level)
+			return
+		}
+		var st Stage
+		st.Pos = Pos{n.Line, n.Column}
+		d, ok1 := l.posDur(f.get("duration"), "load.duration")
+		v, ok2 := l.level(f.get(level), "load."+level, closed)
+		if ok1 && ok2 {
+			st.Duration, st.From, st.To = d, v, v
+			ld.Stages = []Stage{st}
+		}
+	default:
+		l.errAt(key, "load", "needs stages, or %s and duration", level)
+		return
+	}
+	if len(l.errs) == 0 && len(ld.Stages) > 0 && ld.Peak() == 0 {
+		l.errAt(n, "load", "every stage is at 0 %s: nothing would run", level)
+	}
+}
+
+// level reads a stage level: arrivals per second (open), or whole customers (closed).
+func (l *loader) level(n *yaml.Node, path string, closed bool) (float64, bool) {
+	v, ok := l.nonNeg(n, path)
+	if ok && closed && v != float64(int64(v)) {
+		l.errAt(n, path, "a number of customers is whole, got %s", shown(n))
+		return 0, false
+	}
+	if ok && v > 1e6 {
+		l.errAt(n, path, "%s is beyond what one process can drive (at most 1000000)", shown(n))
+		return 0, false
+	}
+	return v, ok
+}
+
+// stages compiles `load.stages`: each holds (rate/customers) or ramps (from/to, or to alone
+// from the previous stage's level).
+func (l *loader) stages(n *yaml.Node, level string) {
+	items, ok := l.seq(n, "load.stages")
+	if !ok {
+		return
+	}
+	if len(items) == 0 {
+		l.errAt(n, "load.stages", "is empty: give at least one stage, e.g. - {duration: 30s, %s: 5}", level)
+		return
+	}
+	closed := level == "customers"
+	prev := 0.0
+	for i, it := range items {
+		path := fmt.Sprintf("load.stages[%d]", i)
+		f := l.mapping(it, path, "duration", level, "from", "to")
+		if f == nil {
+			continue
+		}
+		st := Stage{Pos: Pos{it.Line, it.Column}}
+		good := true
+		if v := f.get("duration"); v != nil {
+			d, ok := l.posDur(v, f.p("duration"))
+			good = good && ok
+			st.Duration = d
+		} else {
+			l.errAt(it, f.p("duration"), "missing: how long the stage lasts, e.g. duration: 30s")
+			good = false
+		}
+		switch {
+		case f.has(level) && (f.has("from") || f.has("to")):
+			l.errAt(f.key[level], f.p(level), "write %s (hold) or from/to (ramp), not both", level)
+			good = false
+		case f.has(level):
+			v, ok := l.level(f.get(level), f.p(level), closed)
+			st.From, st.To, good = v, v, good && ok
+		case f.has("to"):
+			st.From = prev
+			if f.has("from") {
+				v, ok := l.level(f.get("from"), f.p("from"), closed)
+				st.From, good = v, good && ok
+			}
+			v, ok := l.level(f.get("to"), f.p("to"), closed)
+			st.To, good = v, good && ok
+		case f.has("from"):
+			l.errAt(f.key["from"], f.p("to"), "missing: a ramp needs `to` (where it ends)")
+			good = false
+		default:
+			l.errAt(it, f.p(level), "missing: give %s (hold) or from/to (ramp)", level)
+			good = false
+		}
+		if good {
+			l.sc.Load.Stages = append(l.sc.Load.Stages, st)
+			prev = st.To
+		}
+	}
+}
+
+var feederName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// data compiles `data`: feeders in file order.
+func (l *loader) data(n *yaml.Node) {
+	if isNull(n) {
+		return
+	}
+	n = l.resolve(n)
+	if n == nil {
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		l.errAt(n, "data", "expected a mapping of feeder names to {csv: FILE} or {lines: FILE}, got %s", kindName(n))
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		name := k.Value
+		path := "data." + name
+		if k.Kind != yaml.ScalarNode || !feederName.MatchString(name) {
+			l.errAt(k, path, "a feeder name is a word of letters, digits and _ (it is used as {{data.NAME.column}})")
+			continue
+		}
+		dup := false
+		for _, fd := range l.scope.feeders {
+			dup = dup || fd.Name == name
+		}
+		if dup {
+			l.errAt(k, path, "duplicate feeder `%s`", name)
+			continue
+		}
+		if fd := l.feeder(name, v, path); fd != nil {
+			l.scope.feeders = append(l.scope.feeders, fd)
+		}
+	}
+	l.sc.Feeders = l.scope.feeders
+}
+
+// feeder compiles one `data` entry and reads its file.
+func (l *loader) feeder(name string, n *yaml.Node, path string) *Feeder {
+	f := l.mapping(n, path, "csv", "lines", "order", "wrap", "delimiter")
+	if f == nil {
+		return nil
+	}
+	fd := &Feeder{Name: name}
+	if v := f.get("order"); v != nil {
+		if s, ok := l.enum(v, f.p("order"), "sequential", "random", "unique"); ok {
+			fd.Order = map[string]FeedOrder{"sequential": Sequential, "random": RandomOrder, "unique": UniqueOrder}[s]
+		}
+	}
+	if v := f.get("wrap"); v != nil {
+		if b, ok := l.bool(v, f.p("wrap")); ok {
+			if fd.Order != UniqueOrder {
+				l.errAt(f.key["wrap"], f.p("wrap"), "applies to order: unique only (sequential always starts over, random never runs out)")
+			}
+			fd.Wrap = b
+		}
+	}
+	comma := ','
+	if v := f.get("delimiter"); v != nil {
+		if s, ok := l.str(v, f.p("delimiter")); ok {
+			r := []rune(s)
+			if len(r) != 1 || r[0] == '"' || r[0] == '\n' || r[0] == '\r' {
+				l.errAt(v, f.p("delimiter"), "must be one character (not a quote or newline), got %s", shown(v))
+			} else {
+				comma = r[0]
+			}
+		}
+		if f.has("lines") {
+			l.errAt(f.key["delimiter"], f.p("delimiter"), "applies to csv files only")
+		}
+	}
+	var key string
+	switch {
+	case f.has("csv") && f.has("lines"):
+		l.errAt(f.key["lines"], f.p("lines"), "a feeder reads either csv or lines, not both")
+		return nil
+	case f.has("csv"):
+		key = "csv"
+	case f.has("lines"):
+		key = "lines"
+	default:
+		l.errAt(n, path, "needs a file: csv: FILE (header row names the columns) or lines: FILE (column `line`)")
+		return nil
+	}
+	v := f.get(key)
+	file, ok := l.str(v, f.p(key))
+	if !ok {
+		return nil
+	}
+	full := file
+	if !filepath.IsAbs(full) {
+		full = filepath.Join(l.dir, file)
+	}
+	data, err := os.ReadFile(full)
+	if err != nil {
+		l.errAt(v, f.p(key), "cannot read %s: %v", shown(v), unwrapPathErr(err))
+		return nil
+	}
+	if key == "csv" {
+		fd.Columns, fd.Rows, err = readCSV(data, comma)
+	} else {
+		fd.Columns, fd.Rows = []string{"line"}, readLines(data)
+	}
+	if err != nil {
+		l.errAt(v, f.p(key), "%s: %v", file, err)
+		return nil
+	}
+	if len(fd.Rows) == 0 {
+		l.errAt(v, f.p(key), "%s has no data rows", file)
+		return nil
+	}
+	return fd
+}
+
+func unwrapPathErr(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// mock compiles `mock` into MockSettings, keyed by its yaml tags; strings stay as written.
+func (l *loader) mock(n *yaml.Node) {
+	ms := &MockSettings{}
+	rv := reflect.ValueOf(ms).Elem()
+	rt := rv.Type()
+	var keys []string
+	for i := range rt.NumField() {
+		keys = append(keys, rt.Field(i).Tag.Get("yaml"))
+	}
+	f := l.mapping(n, "mock", keys...)
+	if f == nil {
+		return
+	}
+	if l.sc.Target.URL != "" {
+		l.errAt(n, "mock", "mock settings apply to the embedded mock, but target.url names a target")
+	}
+	for i, k := range keys {
+		v := f.get(k)
+		if v == nil {
+			continue
+		}
+		fv, path := rv.Field(i), f.p(k)
+		switch {
+		case fv.Type() == reflect.TypeFor[time.Duration]():
+			if d, ok := l.dur(v, path); ok {
+				if d < 0 {
+					l.errAt(v, path, "must not be negative, got %s", shown(v))
+				}
+				fv.SetInt(int64(d))
+			}
+		case fv.Kind() == reflect.String:
+			if s, ok := l.str(v, path); ok {
+				fv.SetString(s)
+			}
+		case fv.Kind() == reflect.Int:
+			if c, ok := l.int(v, path); ok {
+				if c < 0 || c > 1e6 {
+					l.errAt(v, path, "must be from 0 to 1000000, got %s", shown(v))
+				}
+				fv.SetInt(c)
+			}
+		case fv.Kind() == reflect.Float64:
+			if strings.HasSuffix(k, "_rate") {
+				if s, ok := l.share(v, path); ok {
+					fv.SetFloat(s)
+				}
+			} else if x, ok := l.nonNeg(v, path); ok {
+				fv.SetFloat(x)
+			}
+		}
+	}
+	l.sc.Mock = ms
+}
+
+var compareKeys = []string{"p50", "p90", "p95", "p99", "p999", "max", "mean", "error_rate", "rps"}
+
+var compareLimit = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?(%|pp|us|µs|ms|s)?$`)
+
+// compare compiles `compare`: regression limits against a baseline report.
+func (l *loader) compare(n *yaml.Node) {
+	var keys []string
+	for _, k := range compareKeys {
+		keys = append(keys, k)
+		if k != "error_rate" && k != "rps" {
+			keys = append(keys, "response_time."+k, "service_time."+k)
+		}
+	}
+	f := l.mapping(n, "compare", keys...)
+	if f == nil {
+		return
+	}
+	l.sc.Compare = map[string]string{}
+	for _, k := range f.keys {
+		v := f.get(k)
+		s, ok := l.str(v, f.p(k))
+		if !ok {
+			continue
+		}
+		if !compareLimit.MatchString(s) {
+			l.errAt(v, f.p(k), "%s is not a limit; write a relative change like 10%%, a point change like 0.1pp, or an absolute one like 50ms", shown(v))
+			continue
+		}
+		l.sc.Compare[k] = s
+	}
+}
