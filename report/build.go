@@ -36,14 +36,14 @@ func (r *Recorder) Snapshot(now time.Time, meta Meta) *Report {
 }
 
 func (r *Recorder) build(end time.Time, meta Meta, points []Point) *Report {
-	end = end.Round(0)
+	end = end.Round(0).UTC()
 	dur := end.Sub(r.start).Seconds()
 	rep := &Report{
 		Schema:       Schema,
 		Scenario:     meta.Scenario,
 		File:         meta.File,
 		Target:       meta.Target,
-		StartedAt:    r.start,
+		StartedAt:    r.start.UTC(),
 		EndedAt:      end,
 		DurationS:    dur,
 		Interrupted:  meta.Interrupted,

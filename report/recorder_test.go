@@ -1,0 +1,516 @@
+package report
+
+import (
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// testStart is t = 0 of every test run: a fixed instant, so reports are reproducible.
+var testStart = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+
+// event is one call on a Recorder, so a stream can be replayed into one recorder or split across several.
+type event struct {
+	kind     byte // 'r' record, 'a' arrival (then 's' started or 'd' dropped), 'e' ended, 'p' reply, 'g' agent, 'o' reply timeout, 't' tick
+	t        int64
+	sample   Sample
+	groupIdx int // index into streamGroups; the Sample's GroupIDs are set per recorder
+	stepIdx  int // index into streamSteps, or -1
+	outcome  Outcome
+	dur      int64
+}
+
+var (
+	streamGroups = [][2]string{{"sendAsync", "CHAT"}, {"sendAsync", "CONNECT"}, {"poll", ""}, {"applyToken", ""}, {"sendAsync", "TRANS2AGENT"}}
+	streamSteps  = []string{"greet", "ask"}
+	streamCodes  = []string{"0", "0", "0", "0", "0", "0", "12", "13", "100-0001"}
+)
+
+// randomStream generates a session-shaped event stream over secs seconds: arrivals, dropped arrivals,
+// sessions that end completed, failed or interrupted, and requests of every error class.
+func randomStream(seed uint64, secs int) []event {
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	var evs []event
+	span := int64(secs) * int64(time.Second)
+	for t := int64(0); t < span; t += int64(rng.IntN(3_000_000)) + 1 {
+		switch x := rng.IntN(100); {
+		case x < 3:
+			evs = append(evs, event{kind: 'a', t: t})
+			if rng.IntN(5) == 0 {
+				evs = append(evs, event{kind: 'd', t: t})
+			} else {
+				evs = append(evs, event{kind: 's', t: t})
+				o := Outcome(rng.IntN(3))
+				evs = append(evs, event{kind: 'e', t: t, outcome: o, dur: rng.Int64N(int64(90 * time.Second))})
+			}
+		case x < 5:
+			evs = append(evs, event{kind: 'p', t: t, dur: rng.Int64N(int64(3 * time.Second))})
+		case x < 6:
+			evs = append(evs, event{kind: 'g', t: t, dur: rng.Int64N(int64(120 * time.Second))})
+		case x < 7:
+			evs = append(evs, event{kind: 'o', t: t})
+		default:
+			lag := int64(rng.ExpFloat64() * 200_000) // ns
+			svc := int64(rng.ExpFloat64()*5e6) + 50_000
+			end := t + lag + svc
+			intended := t
+			if t > int64(71*time.Second) && rng.IntN(500) == 0 {
+				intended = t - int64(70*time.Second) // a response time beyond the histogram: clamped
+			}
+			class := ClassOK
+			code := streamCodes[rng.IntN(len(streamCodes))]
+			status := 200
+			switch y := rng.IntN(100); {
+			case code != "0":
+				class = ClassApp
+			case y < 3:
+				class, status = ClassHTTP, 500+rng.IntN(4)
+			case y < 5:
+				class, status, code = ErrClass(3+rng.IntN(6)), 0, ""
+			case y < 6:
+				class, status, code = ClassClient, 0, ""
+			}
+			step := -1
+			if rng.IntN(3) == 0 {
+				step = rng.IntN(len(streamSteps))
+			}
+			evs = append(evs, event{kind: 'r', t: end, groupIdx: rng.IntN(len(streamGroups)), stepIdx: step, sample: Sample{
+				Intended: intended, Start: t + lag, End: end, Status: status, ResultCode: code, Class: class,
+				BytesSent: 300 + rng.IntN(100), BytesRecv: 100 + rng.IntN(50),
+			}})
+		}
+	}
+	// The collector sees events in completion order.
+	slices.SortStableFunc(evs, func(a, b event) int {
+		switch {
+		case a.t < b.t:
+			return -1
+		case a.t > b.t:
+			return 1
+		}
+		return 0
+	})
+	return evs
+}
+
+// streamRecorder is a Recorder with the stream's groups registered.
+type streamRecorder struct {
+	*Recorder
+	groups, steps []GroupID
+}
+
+func newStreamRecorder(opts RecorderOptions) *streamRecorder {
+	if opts.Start.IsZero() {
+		opts.Start = testStart
+	}
+	sr := &streamRecorder{Recorder: NewRecorder(opts)}
+	for _, g := range streamGroups {
+		sr.groups = append(sr.groups, sr.Group(g[0], g[1]))
+	}
+	for _, s := range streamSteps {
+		sr.steps = append(sr.steps, sr.StepGroup(s))
+	}
+	return sr
+}
+
+func (sr *streamRecorder) play(e *event) {
+	switch e.kind {
+	case 'r':
+		s := e.sample
+		s.Group, s.Step = sr.groups[e.groupIdx], NoGroup
+		if e.stepIdx >= 0 {
+			s.Step = sr.steps[e.stepIdx]
+		}
+		sr.Record(&s)
+	case 'a':
+		sr.Arrival(e.t)
+	case 'd':
+		sr.Dropped(e.t)
+	case 's':
+		sr.SessionStarted(e.t)
+	case 'e':
+		sr.SessionEnded(e.t, e.outcome, e.dur)
+	case 'p':
+		sr.Reply(e.t, e.dur)
+	case 'g':
+		sr.AgentJoined(e.t, e.dur)
+	case 'o':
+		sr.ReplyTimeout(e.t)
+	}
+}
+
+func recordStream(evs []event, secs int, opts RecorderOptions) *Report {
+	sr := newStreamRecorder(opts)
+	for i := range evs {
+		sr.play(&evs[i])
+	}
+	return sr.Finish(testStart.Add(time.Duration(secs)*time.Second+300*time.Millisecond), Meta{Scenario: "stream", Seed: 7})
+}
+
+func TestAccountingInvariantsHoldOnRandomStreams(t *testing.T) {
+	for seed := uint64(1); seed <= 5; seed++ {
+		evs := randomStream(seed, 20)
+		r := recordStream(evs, 20, RecorderOptions{})
+		for _, w := range CheckInvariants(r) {
+			t.Errorf("seed %d: %s", seed, w)
+		}
+		s := r.Sessions
+		if s.Arrivals == 0 || s.Dropped == 0 || s.Failed == 0 || s.Interrupted == 0 {
+			t.Fatalf("seed %d: stream too small to test anything: %+v", seed, s)
+		}
+		if r.Requests != r.Overall.RequestCounts {
+			t.Errorf("requests %+v != overall %+v", r.Requests, r.Overall.RequestCounts)
+		}
+		var want RequestCounts
+		var records int64
+		for _, e := range evs {
+			if e.kind != 'r' {
+				continue
+			}
+			records++
+			switch e.sample.Class.Bucket() {
+			case "ok":
+				want.OK++
+			case "app":
+				want.AppErrors++
+			case "http":
+				want.HTTPErrors++
+			case "client":
+				want.ClientErrors++
+			default:
+				want.TransportErrors++
+			}
+		}
+		want.Total = records
+		if r.Requests != want {
+			t.Errorf("seed %d: requests %+v, want %+v", seed, r.Requests, want)
+		}
+		// Endpoint groups partition the requests: their counts add up to overall.
+		var endpointSum int64
+		for _, g := range r.Groups {
+			if g.Kind == "endpoint" {
+				endpointSum += g.Count
+			}
+			if g.ResponseTimeUS.Count != g.Count-g.ClientErrors || g.ServiceTimeUS.Count != g.Count-g.ClientErrors {
+				t.Errorf("group %s: %d latencies for %d requests (%d never sent)", g.Name, g.ResponseTimeUS.Count, g.Count, g.ClientErrors)
+			}
+			var codes int64
+			for _, n := range g.ResultCodes {
+				codes += n
+			}
+			if codes > g.Count {
+				t.Errorf("group %s: %d result codes for %d requests", g.Name, codes, g.Count)
+			}
+		}
+		if endpointSum != r.Overall.Count {
+			t.Errorf("endpoint groups sum to %d, overall %d", endpointSum, r.Overall.Count)
+		}
+		// The time series loses nothing either.
+		var pts Point
+		for _, p := range r.Timeseries {
+			pts.Requests += p.Requests
+			pts.Errors += p.Errors
+			pts.Arrivals += p.Arrivals
+			pts.Dropped += p.Dropped
+			pts.SessionsFailed += p.SessionsFailed
+		}
+		if pts.Requests != r.Requests.Total || pts.Errors != r.Requests.Total-r.Requests.OK ||
+			pts.Arrivals != s.Arrivals || pts.Dropped != s.Dropped || pts.SessionsFailed != s.Failed {
+			t.Errorf("time series sums %+v disagree with totals %+v %+v", pts, r.Requests, s)
+		}
+		if got := r.Overall.Errors["client_validation"]; got != r.Requests.ClientErrors {
+			t.Errorf("errors[client_validation] = %d, client_errors = %d", got, r.Requests.ClientErrors)
+		}
+		if r.Overall.HTTPStatus["0"] != 0 {
+			t.Errorf("status 0 (no answer) was counted as an HTTP status")
+		}
+	}
+}
+
+// refQuantile is the value at percentile q of sorted values, by HdrHistogram's rank rule (the round(q/100·n)-th value).
+func refQuantile(sorted []int64, q float64) int64 {
+	rank := int(q/100*float64(len(sorted)) + 0.5)
+	return sorted[min(max(rank, 1), len(sorted))-1]
+}
+
+func TestPercentilesMatchSortedReferenceWithinPrecision(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	r := NewRecorder(RecorderOptions{Start: testStart})
+	g := r.Group("sendAsync", "CHAT")
+	var resp []int64
+	for i := range 20000 {
+		us := int64(math.Exp(rng.NormFloat64()*1.2+8)) + 1 // lognormal around 3 ms, up to seconds
+		start := int64(i) * 1000
+		r.Record(&Sample{Group: g, Step: NoGroup, Intended: start, Start: start, End: start + us*1000, Status: 200, ResultCode: "0"})
+		resp = append(resp, us)
+	}
+	rep := r.Finish(testStart.Add(time.Minute), Meta{})
+	slices.Sort(resp)
+	l := rep.Groups[0].ResponseTimeUS
+	for _, c := range []struct {
+		q   float64
+		got int64
+	}{{50, l.P50}, {90, l.P90}, {95, l.P95}, {99, l.P99}, {99.9, l.P999}, {100, l.Max}} {
+		want := refQuantile(resp, c.q)
+		// 3 significant digits: the reported value is the top of the reference value's bucket, at most 0.1% above.
+		if c.got < want || float64(c.got-want) > float64(want)/1000+1 {
+			t.Errorf("p%g = %dµs, reference %dµs (beyond HdrHistogram's 0.1%%)", c.q, c.got, want)
+		}
+	}
+	if l.Min > resp[0] || l.Min < resp[0]-resp[0]/1000-1 {
+		t.Errorf("min = %d, reference %d", l.Min, resp[0])
+	}
+	var sum float64
+	for _, v := range resp {
+		sum += float64(v)
+	}
+	if mean := sum / float64(len(resp)); math.Abs(l.Mean-mean) > mean/1000 {
+		t.Errorf("mean = %.1f, reference %.1f", l.Mean, mean)
+	}
+}
+
+func TestResponseTimeCountsFromIntendedStart(t *testing.T) {
+	r := NewRecorder(RecorderOptions{Start: testStart})
+	g := r.Group("sendAsync", "CHAT")
+	// Sent 2 s late (a stalled generator or target queue), served in 5 ms.
+	r.Record(&Sample{Group: g, Step: NoGroup, Intended: 0, Start: 2e9, End: 2e9 + 5e6, Status: 200, ResultCode: "0"})
+	rep := r.Finish(testStart.Add(3*time.Second), Meta{})
+	grp := rep.Groups[0]
+	// Max is the top of the value's HdrHistogram bucket: within 0.1% above.
+	if grp.ServiceTimeUS.Max < 5000 || grp.ServiceTimeUS.Max > 5005 || grp.ResponseTimeUS.Max < 2_005_000 || grp.ResponseTimeUS.Max > 2_007_100 {
+		t.Errorf("service max %d, response max %d; want 5000 and ≈2005000", grp.ServiceTimeUS.Max, grp.ResponseTimeUS.Max)
+	}
+	if rep.SchedulerLagUS.Count != 1 || rep.SchedulerLagUS.P99 < 2_000_000 {
+		t.Errorf("scheduler lag %+v, want one value of 2 s", rep.SchedulerLagUS)
+	}
+}
+
+func TestClientValidationIsCountedButHasNoLatency(t *testing.T) {
+	r := NewRecorder(RecorderOptions{Start: testStart})
+	g := r.Group("sendAsync", "CHAT")
+	r.Record(&Sample{Group: g, Step: NoGroup, Class: ClassClient})
+	rep := r.Finish(testStart.Add(time.Second), Meta{})
+	o := rep.Overall
+	if o.Count != 1 || o.ClientErrors != 1 || o.Errors["client_validation"] != 1 {
+		t.Errorf("client sample not counted: %+v", o.RequestCounts)
+	}
+	if o.ResponseTimeUS.Count != 0 || o.ServiceTimeUS.Count != 0 || rep.SchedulerLagUS.Count != 0 || len(o.HTTPStatus) != 0 {
+		t.Errorf("a request never sent has latency, lag or status: %+v %+v %v", o.ResponseTimeUS, rep.SchedulerLagUS, o.HTTPStatus)
+	}
+}
+
+func TestOutOfRangeLatenciesAreClampedAndWarned(t *testing.T) {
+	r := NewRecorder(RecorderOptions{Start: testStart})
+	g := r.Group("poll", "")
+	r.Record(&Sample{Group: g, Step: NoGroup, Intended: 0, Start: 0, End: int64(90 * time.Second), Status: 200})
+	r.Record(&Sample{Group: g, Step: NoGroup, Intended: 0, Start: 0, End: 300, Status: 200}) // 0.3 µs
+	rep := r.Finish(testStart.Add(91*time.Second), Meta{})
+	l := rep.Overall.ResponseTimeUS
+	if l.Count != 2 || l.Max < HighestUS || l.Max > HighestUS+HighestUS/1000 || l.Min != 1 {
+		t.Errorf("response %+v: want 2 values, min 1 µs, max clamped to 60 s", l)
+	}
+	if !slices.ContainsFunc(rep.Warnings, func(w string) bool { return strings.Contains(w, "2 request latencies above 1m00s") }) {
+		t.Errorf("no clamp warning (service and response of one sample) in %q", rep.Warnings)
+	}
+}
+
+func TestQuietIntervalsStillProducePoints(t *testing.T) {
+	r := NewRecorder(RecorderOptions{Start: testStart})
+	g := r.Group("poll", "")
+	r.Record(&Sample{Group: g, Step: NoGroup, Intended: 1e8, Start: 1e8, End: 2e8, Status: 200})
+	r.SetActive(4)
+	r.Tick(5e9 + 1)
+	r.Record(&Sample{Group: g, Step: NoGroup, Intended: 55e8, Start: 55e8, End: 56e8, Status: 200})
+	rep := r.Finish(testStart.Add(6*time.Second), Meta{})
+	var reqs []int64
+	var ts []float64
+	for _, p := range rep.Timeseries {
+		reqs = append(reqs, p.Requests)
+		ts = append(ts, p.T)
+	}
+	if !slices.Equal(reqs, []int64{1, 0, 0, 0, 0, 1}) || !slices.Equal(ts, []float64{0, 1, 2, 3, 4, 5}) {
+		t.Errorf("points t=%v requests=%v; want one per second with the gap kept", ts, reqs)
+	}
+	if p := rep.Timeseries[2]; p.Active != 4 || p.Histogram != "" || p.P99US != 0 {
+		t.Errorf("quiet point %+v: want active 4, no histogram", p)
+	}
+	if p := rep.Timeseries[0]; p.P50US != 100_031 && p.P50US != 100_000 && (p.P50US < 100_000 || p.P50US > 100_100) {
+		t.Errorf("first point p50 = %d, want ≈100 ms", p.P50US)
+	}
+}
+
+func TestDownsamplingBoundsTheSeriesAndKeepsTotals(t *testing.T) {
+	const secs = 100
+	evs := randomStream(11, secs)
+	r := recordStream(evs, secs, RecorderOptions{MaxPoints: 16})
+	full := recordStream(evs, secs, RecorderOptions{})
+	if len(r.Timeseries) > 16 {
+		t.Fatalf("%d points, cap 16", len(r.Timeseries))
+	}
+	if r.IntervalS != 8 { // 1 s doubled at 16, 32 (2 s), 64 (4 s) points' worth
+		t.Errorf("interval %gs, want 8s", r.IntervalS)
+	}
+	for i, p := range r.Timeseries {
+		if p.T != float64(i)*r.IntervalS {
+			t.Errorf("point %d at t=%g, want %g", i, p.T, float64(i)*r.IntervalS)
+		}
+	}
+	// The coarse series is the fine one merged 8 by 8: same totals, same histograms.
+	for i, p := range r.Timeseries {
+		lo, hi := i*8, min(i*8+8, len(full.Timeseries))
+		var want Point
+		var enc []string
+		for _, q := range full.Timeseries[lo:hi] {
+			want.Requests += q.Requests
+			want.Errors += q.Errors
+			want.Arrivals += q.Arrivals
+			enc = append(enc, q.Histogram)
+		}
+		h, err := mergeEncoded(enc...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Requests != want.Requests || p.Errors != want.Errors || p.Arrivals != want.Arrivals {
+			t.Errorf("point %d: %d/%d/%d requests/errors/arrivals, want %d/%d/%d", i, p.Requests, p.Errors, p.Arrivals, want.Requests, want.Errors, want.Arrivals)
+		}
+		if h.TotalCount() > 0 && (p.P99US != h.ValueAtQuantile(99) || p.P50US != h.ValueAtQuantile(50)) {
+			t.Errorf("point %d: p50/p99 %d/%d, exact merge gives %d/%d", i, p.P50US, p.P99US, h.ValueAtQuantile(50), h.ValueAtQuantile(99))
+		}
+	}
+	if r.Requests != full.Requests {
+		t.Errorf("downsampling changed totals: %+v vs %+v", r.Requests, full.Requests)
+	}
+}
+
+func TestSnapshotChangesNothing(t *testing.T) {
+	evs := randomStream(5, 10)
+	plain := recordStream(evs, 10, RecorderOptions{MaxPoints: 4})
+
+	sr := newStreamRecorder(RecorderOptions{MaxPoints: 4})
+	var snap *Report
+	for i := range evs {
+		sr.play(&evs[i])
+		if i == len(evs)/2 {
+			snap = sr.Snapshot(testStart.Add(time.Duration(evs[i].t)), Meta{Scenario: "stream"})
+		}
+	}
+	if snap == nil || snap.Requests.Total == 0 || len(snap.Timeseries) == 0 {
+		t.Fatalf("snapshot is empty: %+v", snap)
+	}
+	snapJSON, _ := json.Marshal(snap)
+	got := sr.Finish(testStart.Add(10*time.Second+300*time.Millisecond), Meta{Scenario: "stream", Seed: 7})
+	a, _ := json.Marshal(got)
+	b, _ := json.Marshal(plain)
+	if string(a) != string(b) {
+		t.Errorf("a Snapshot mid-run changed the final report")
+	}
+	again, _ := json.Marshal(snap)
+	if string(again) != string(snapJSON) {
+		t.Errorf("finishing the run changed an earlier snapshot")
+	}
+}
+
+func TestLiveShowsTheRunSoFar(t *testing.T) {
+	r := NewRecorder(RecorderOptions{Start: testStart})
+	g := r.Group("sendAsync", "CHAT")
+	for i := range 200 {
+		at := int64(i) * 5e6 // 200 requests in the first second
+		class := ClassOK
+		if i%50 == 0 {
+			class = ClassTimeout
+		}
+		r.Record(&Sample{Group: g, Step: NoGroup, Intended: at, Start: at, End: at + 2e6, Status: 200, Class: class})
+	}
+	r.Arrival(1)
+	r.SessionStarted(1)
+	r.SessionEnded(2, Failed, 1)
+	r.SetActive(7)
+	r.Tick(11e8)
+	l := r.Live()
+	if l.Requests != 200 || l.Errors != 4 || l.Active != 7 || l.SessionsFailed != 1 || l.Arrivals != 1 {
+		t.Errorf("live %+v", l)
+	}
+	if l.RPS < 190 || l.RPS > 201 {
+		t.Errorf("live rps %.1f, want about 200", l.RPS)
+	}
+	if l.P99 < 2*time.Millisecond || l.P99 > 2100*time.Microsecond {
+		t.Errorf("live p99 %v, want 2ms", l.P99)
+	}
+}
+
+func TestGroupsAreSortedAndNamed(t *testing.T) {
+	r := NewRecorder(RecorderOptions{Start: testStart})
+	r.StepGroup("ask")
+	r.Group("sendAsync", "CHAT")
+	r.Group("poll", "")
+	r.Group("sendAsync", "CONNECT")
+	if r.Group("poll", "") != r.Group("poll", "") {
+		t.Errorf("registering a group twice gave two IDs")
+	}
+	rep := r.Finish(testStart.Add(time.Second), Meta{})
+	var names []string
+	for _, g := range rep.Groups {
+		names = append(names, g.Name)
+	}
+	want := []string{"poll", "sendAsync CHAT", "sendAsync CONNECT", "step:ask"}
+	if !slices.Equal(names, want) {
+		t.Errorf("groups %q, want %q", names, want)
+	}
+	if rep.Overall.Name != "all" || rep.Overall.Kind != "all" || rep.StopReason != "completed" || rep.Shards != 1 || rep.Schema != Schema {
+		t.Errorf("overall %q/%q, stop %q, shards %d, schema %q", rep.Overall.Name, rep.Overall.Kind, rep.StopReason, rep.Shards, rep.Schema)
+	}
+}
+
+func TestRecordAllocatesNothing(t *testing.T) {
+	r := NewRecorder(RecorderOptions{Start: testStart})
+	g := r.Group("sendAsync", "CHAT")
+	st := r.StepGroup("greet")
+	codes := []string{"0", "12", "0", "13", ""}
+	for _, c := range codes { // first sight of each code interns it
+		r.Record(&Sample{Group: g, Step: st, ResultCode: c, Status: 200})
+	}
+	// The runner hands us codes in fresh strings (parsed from each body), not the interned ones.
+	fresh := make([]string, len(codes))
+	for i, c := range codes {
+		fresh[i] = strings.Clone(c)
+	}
+	i := 0
+	allocs := testing.AllocsPerRun(10000, func() {
+		i++
+		at := int64(i) * 10 // stays in the first interval: closing one encodes a histogram, once a second
+		r.Record(&Sample{Group: g, Step: st, Intended: at, Start: at + 5, End: at + 3_000_000, Status: 200 + i%3*100,
+			ResultCode: fresh[i%len(fresh)], Class: ErrClass(i % int(numClasses)), BytesSent: 366, BytesRecv: 120})
+	})
+	if allocs != 0 {
+		t.Errorf("Record allocates %.2f times per sample, want 0", allocs)
+	}
+}
+
+func BenchmarkRecord(b *testing.B) {
+	r := NewRecorder(RecorderOptions{Start: testStart})
+	g := r.Group("sendAsync", "CHAT")
+	st := r.StepGroup("greet")
+	s := Sample{Group: g, Step: st, Status: 200, ResultCode: "0", BytesSent: 366, BytesRecv: 120}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		at := int64(i) * 20_000 // 50k requests/s: intervals close as in a real run
+		s.Intended, s.Start, s.End = at, at+50_000, at+50_000+int64(i%4096)*1000
+		r.Record(&s)
+	}
+}
+
+func BenchmarkSnapshot(b *testing.B) {
+	evs := randomStream(9, 60)
+	sr := newStreamRecorder(RecorderOptions{})
+	for i := range evs {
+		sr.play(&evs[i])
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		sr.Snapshot(testStart.Add(time.Minute), Meta{})
+	}
+}
