@@ -1,0 +1,132 @@
+package report
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The JUnit XML written here follows the common schema GitLab, Jenkins and GitHub read:
+// <testsuites> holding one <testsuite> per run, one <testcase> per threshold or compare limit,
+// and a <failure message=... type=...> carrying the measured value and the limit.
+
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       string          `xml:"time,attr"`
+	Timestamp  string          `xml:"timestamp,attr,omitempty"`
+	Properties []junitProperty `xml:"properties>property,omitempty"`
+	Cases      []junitCase     `xml:"testcase"`
+	SystemOut  string          `xml:"system-out,omitempty"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitProblem `xml:"failure,omitempty"`
+	Error     *junitProblem `xml:"error,omitempty"`
+}
+
+type junitProblem struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+// WriteJUnit writes r's thresholds as junit.xml: one testsuite for the run, a "run completed"
+// testcase (a failure when the run was aborted, an error when it was interrupted or unreachable),
+// then one testcase per threshold whose failure says the measured value and the limit.
+func WriteJUnit(w io.Writer, r *Report) error {
+	name := r.Scenario
+	if name == "" {
+		name = "ccload"
+	}
+	class := "ccload." + name
+	s := junitSuite{
+		Name: "ccload " + name,
+		Time: junitSeconds(r.DurationS),
+		Properties: []junitProperty{
+			{"scenario", r.Scenario}, {"target", r.Target}, {"stop_reason", r.StopReason},
+			{"requests", strconv.FormatInt(r.Requests.Total, 10)}, {"seed", strconv.FormatInt(r.Seed, 10)},
+			{"shards", strconv.Itoa(r.Shards)},
+		},
+	}
+	if !r.StartedAt.IsZero() {
+		s.Timestamp = r.StartedAt.UTC().Format("2006-01-02T15:04:05")
+	}
+	run := junitCase{Name: "run completed", Classname: class, Time: s.Time}
+	switch {
+	case strings.HasPrefix(r.StopReason, "aborted"):
+		run.Failure = &junitProblem{Message: "the run stopped early: " + r.StopReason, Type: "aborted", Text: r.StopReason}
+	case r.Interrupted || (r.StopReason != "" && r.StopReason != "completed"):
+		msg := "the run did not complete: " + r.StopReason
+		if r.Interrupted {
+			msg = "the run was interrupted: " + r.StopReason
+		}
+		run.Error = &junitProblem{Message: msg, Type: "interrupted", Text: msg}
+	}
+	s.Cases = append(s.Cases, run)
+	for _, t := range r.Thresholds {
+		c := junitCase{Name: t.Name, Classname: class + ".thresholds", Time: "0"}
+		if !t.Pass {
+			msg := fmt.Sprintf("%s %s: measured %s, limit %s", t.Metric, t.Group, t.Display, t.Limit)
+			if t.Window != "" {
+				msg += " (worst window " + t.Window + ")"
+			}
+			c.Failure = &junitProblem{Message: msg, Type: "threshold", Text: msg}
+		}
+		s.Cases = append(s.Cases, c)
+	}
+	return junitWrite(w, "ccload", s)
+}
+
+// junitWrite counts the suite's outcomes and writes the document.
+func junitWrite(w io.Writer, name string, s junitSuite) error {
+	s.Tests = len(s.Cases)
+	for _, c := range s.Cases {
+		if c.Failure != nil {
+			s.Failures++
+		}
+		if c.Error != nil {
+			s.Errors++
+		}
+	}
+	doc := junitSuites{Name: name, Tests: s.Tests, Failures: s.Failures, Errors: s.Errors, Time: s.Time, Suites: []junitSuite{s}}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("report: junit: %w", err)
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+// junitSeconds renders a duration in seconds the way JUnit's time attribute wants it.
+func junitSeconds(s float64) string {
+	return strconv.FormatFloat(time.Duration(s*float64(time.Second)).Round(time.Millisecond).Seconds(), 'f', 3, 64)
+}

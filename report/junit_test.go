@@ -1,0 +1,146 @@
+package report
+
+import (
+	"bytes"
+	"encoding/xml"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The golden files of this package's renderers are rewritten with `go test ./report -update`.
+// Registered here only if another test file has not registered it already.
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite the golden files in testdata")
+	}
+}
+
+// gatesGolden compares got with testdata/name, rewriting it under -update.
+func gatesGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (run go test ./report -update if the change is intended):\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+// gatesJUnitDoc is the common JUnit schema as CI servers read it, for parsing our output back.
+type gatesJUnitDoc struct {
+	XMLName  xml.Name `xml:"testsuites"`
+	Tests    int      `xml:"tests,attr"`
+	Failures int      `xml:"failures,attr"`
+	Errors   int      `xml:"errors,attr"`
+	Suites   []struct {
+		Name      string `xml:"name,attr"`
+		Tests     int    `xml:"tests,attr"`
+		Failures  int    `xml:"failures,attr"`
+		Errors    int    `xml:"errors,attr"`
+		Time      string `xml:"time,attr"`
+		Timestamp string `xml:"timestamp,attr"`
+		Cases     []struct {
+			Name      string `xml:"name,attr"`
+			Classname string `xml:"classname,attr"`
+			Time      string `xml:"time,attr"`
+			Failure   *struct {
+				Message string `xml:"message,attr"`
+				Type    string `xml:"type,attr"`
+				Text    string `xml:",chardata"`
+			} `xml:"failure"`
+			Error *struct {
+				Message string `xml:"message,attr"`
+			} `xml:"error"`
+		} `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
+func TestWriteJUnitParsesBackWithValuesAndLimits(t *testing.T) {
+	r := gatesBurstRun(t)
+	r.Scenario = "ci-gate"
+	r.Thresholds = EvaluateThresholds(r, []ThresholdSpec{
+		{Metric: "error_rate", Max: 0.02, HasMax: true},
+		{Metric: "error_rate", Max: 0.02, HasMax: true, Over: 30 * time.Second},
+		{Name: "p99 under 1s <&>", Metric: "response_time.p99", Max: 1e6, HasMax: true},
+	})
+	var buf bytes.Buffer
+	if err := WriteJUnit(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	gatesGolden(t, "gates_junit.xml", buf.Bytes())
+	var doc gatesJUnitDoc
+	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatalf("junit.xml does not parse: %v\n%s", err, buf.Bytes())
+	}
+	if doc.Tests != 4 || doc.Failures != 1 || doc.Errors != 0 || len(doc.Suites) != 1 {
+		t.Fatalf("testsuites: tests=%d failures=%d errors=%d suites=%d, want 4/1/0/1", doc.Tests, doc.Failures, doc.Errors, len(doc.Suites))
+	}
+	s := doc.Suites[0]
+	if s.Name != "ccload ci-gate" || s.Tests != 4 || s.Failures != 1 || s.Time != "120.000" || s.Timestamp != "2026-11-27T09:30:00" {
+		t.Errorf("testsuite attributes: %+v", s)
+	}
+	var failed []string
+	for _, c := range s.Cases {
+		if c.Name == "" || c.Classname == "" || c.Time == "" {
+			t.Errorf("testcase without name, classname or time: %+v", c)
+		}
+		if c.Failure != nil {
+			failed = append(failed, c.Name)
+			for _, want := range []string{"6.67%", "<= 2.00%", "30s–60s"} {
+				if !strings.Contains(c.Failure.Message, want) || !strings.Contains(c.Failure.Text, want) {
+					t.Errorf("failure %q lacks %q", c.Failure.Message, want)
+				}
+			}
+			if c.Failure.Type != "threshold" {
+				t.Errorf("failure type %q", c.Failure.Type)
+			}
+		}
+	}
+	if len(failed) != 1 || failed[0] != "error_rate all <= 2.00% over 30s" {
+		t.Errorf("failed testcases %q, want the windowed error rate only", failed)
+	}
+	if s.Cases[3].Name != "p99 under 1s <&>" {
+		t.Errorf("names must round-trip escaped: got %q", s.Cases[3].Name)
+	}
+}
+
+func TestWriteJUnitMarksAbortedAndInterruptedRuns(t *testing.T) {
+	for _, tc := range []struct {
+		reason      string
+		interrupted bool
+		failures    int
+		errors      int
+	}{
+		{"completed", false, 0, 0},
+		{"aborted: error_rate all <= 1% over 10s", false, 1, 0},
+		{"interrupted", true, 0, 1},
+		{"unreachable", false, 0, 1},
+	} {
+		r := &Report{Scenario: "s", StopReason: tc.reason, Interrupted: tc.interrupted, DurationS: 3}
+		var buf bytes.Buffer
+		if err := WriteJUnit(&buf, r); err != nil {
+			t.Fatal(err)
+		}
+		var doc gatesJUnitDoc
+		if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if doc.Tests != 1 || doc.Failures != tc.failures || doc.Errors != tc.errors {
+			t.Errorf("%s: tests=%d failures=%d errors=%d, want 1/%d/%d", tc.reason, doc.Tests, doc.Failures, doc.Errors, tc.failures, tc.errors)
+		}
+	}
+}

@@ -1,0 +1,58 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// The file names WriteOutputs writes beside report.json.
+const (
+	JUnitFileName = "junit.xml"
+	HTMLFileName  = "report.html"
+	CSVFileName   = "timeseries.csv"
+)
+
+// WriteOutputs writes junit.xml, report.html and timeseries.csv into dir, each atomically (a reader
+// never sees half a file). The runner calls it after report.json; every output is attempted even
+// when one fails, and the errors are joined.
+func WriteOutputs(dir string, r *Report) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	return errors.Join(
+		WriteOutputFile(filepath.Join(dir, JUnitFileName), r, WriteJUnit),
+		WriteOutputFile(filepath.Join(dir, HTMLFileName), r, WriteHTML),
+		WriteOutputFile(filepath.Join(dir, CSVFileName), r, WriteCSV),
+	)
+}
+
+// WriteOutputFile renders r with write into path atomically: a temporary file in the same
+// directory, synced, then renamed over path.
+func WriteOutputFile(path string, r *Report, write func(io.Writer, *Report) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	tmp := f.Name()
+	err = write(f, r)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("report: writing %s: %w", path, err)
+	}
+	return nil
+}
