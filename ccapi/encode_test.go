@@ -1,0 +1,124 @@
+package ccapi
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// roundTrip decodes AppendSendMsgReq's output and json.Marshal's, and reports both.
+func roundTrip(t testing.TB, r *SendMsgReq) (got, want SendMsgReq) {
+	t.Helper()
+	body := AppendSendMsgReq(nil, r)
+	if !json.Valid(body) {
+		t.Fatalf("AppendSendMsgReq wrote invalid JSON: %s", body)
+	}
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatalf("decode %s: %v", body, err)
+	}
+	std, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(std, &want); err != nil {
+		t.Fatal(err)
+	}
+	return got, want
+}
+
+func TestAppendSendMsgReqRoundTrip(t *testing.T) {
+	full := SendMsgReq{
+		Channel: "WEB", Content: "Version", ControlType: Chat, From: "u1", MediaType: Text,
+		SenderNickname: "nick", SourceType: SourceCustomer, Timestamp: "1619573123199", To: "1011577355744904195",
+		UserAgent: "Mozilla/5.0", SenderAvatar: "https://a/b.png", MessageID: "m1", TransData: `{"k":"v"}`,
+	}
+	cases := map[string]string{
+		"plain":            "hello",
+		"empty":            "",
+		"quotes":           `say "hi"`,
+		"backslash":        `C:\path\to`,
+		"newlines":         "a\nb\r\nc\td",
+		"control chars":    "\x00\x01\x08\x0c\x1f\x7f",
+		"html":             "<a href='x'>&</a>",
+		"unicode":          "héllo 世界 🎉",
+		"line separators":  "a\u2028b\u2029c",
+		"invalid utf8":     "a\xffb\xc3(c\xed\xa0\x80",
+		"truncated rune":   "abc\xe4\xb8",
+		"json in a string": docWebCard,
+		"long":             strings.Repeat("x\"", 600),
+	}
+	for name, s := range cases {
+		t.Run(name, func(t *testing.T) {
+			r := full
+			r.Content, r.From, r.SenderNickname, r.TransData = s, s, s, s
+			got, want := roundTrip(t, &r)
+			if got != want {
+				t.Errorf("round trip differs:\n got  %+v\n want %+v", got, want)
+			}
+		})
+	}
+	t.Run("optional fields empty", func(t *testing.T) {
+		r := SendMsgReq{Channel: "WEB", ControlType: Connect, From: "u", MediaType: Text, SourceType: SourceCustomer, To: "c"}
+		body := string(AppendSendMsgReq(nil, &r))
+		want := `{"channel":"WEB","content":"","controlType":"CONNECT","from":"u","mediaType":"TEXT","sourceType":"CUSTOMER","to":"c","userAgent":null,"senderAvatar":null}`
+		if body != want {
+			t.Errorf("got  %s\nwant %s", body, want)
+		}
+	})
+}
+
+func TestAppendSmallBodies(t *testing.T) {
+	check := func(name string, body []byte, into, want any) {
+		t.Helper()
+		if err := json.Unmarshal(body, into); err != nil {
+			t.Fatalf("%s: %s: %v", name, body, err)
+		}
+		if !reflect.DeepEqual(reflect.ValueOf(into).Elem().Interface(), want) {
+			t.Errorf("%s: got %+v, want %+v", name, into, want)
+		}
+	}
+	tok := TokenByAkSkReq{AppKey: "k\"1", AppSecret: "s\\2"}
+	check("tokenByAkSk", AppendTokenByAkSkReq(nil, &tok), new(TokenByAkSkReq), tok)
+	ap := ApplyTokenReq{UserID: "u1", UserName: "n", ChannelID: "c", Locale: "en"}
+	check("applyToken", AppendApplyTokenReq(nil, &ap), new(ApplyTokenReq), ap)
+	ap2 := ApplyTokenReq{UserID: "u1", ChannelID: "c"}
+	check("applyToken minimal", AppendApplyTokenReq(nil, &ap2), new(ApplyTokenReq), ap2)
+	q := QueueInfoReq{UserID: "u", ChannelConfigID: "c", Channel: "WEB"}
+	check("queryQueueInfo", AppendQueueInfoReq(nil, &q), new(QueueInfoReq), q)
+	up := UploadReq{FileType: "jpg", Channel: "WEB", FileStream: "aGVsbG8+/w=="}
+	check("upload", AppendUploadReq(nil, &up), new(UploadReq), up)
+}
+
+func TestAppendSendMsgReqNoAlloc(t *testing.T) {
+	r := validChat()
+	buf := make([]byte, 0, 1024)
+	if n := testing.AllocsPerRun(100, func() { buf = AppendSendMsgReq(buf[:0], &r) }); n != 0 {
+		t.Errorf("AppendSendMsgReq into a large enough buffer allocates %v times", n)
+	}
+}
+
+func FuzzAppendSendMsgReq(f *testing.F) {
+	f.Add("WEB", "Version", "u1", `{"k":1}`)
+	f.Add("", "a\x00\"\\\u2028", "\xff", "")
+	f.Add("x", docWebCard, "é", "null")
+	f.Fuzz(func(t *testing.T, channel, content, from, trans string) {
+		r := SendMsgReq{Channel: channel, Content: content, ControlType: ControlType(from), From: from,
+			MediaType: Text, SenderNickname: content, SourceType: SourceCustomer, To: channel,
+			UserAgent: trans, SenderAvatar: from, MessageID: channel, TransData: trans}
+		got, want := roundTrip(t, &r)
+		if got != want {
+			t.Fatalf("round trip differs:\n got  %+v\n want %+v", got, want)
+		}
+	})
+}
+
+func BenchmarkAppendSendMsgReq(b *testing.B) {
+	r := validChat()
+	buf := make([]byte, 0, 1024)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = AppendSendMsgReq(buf[:0], &r)
+	}
+	b.SetBytes(int64(len(buf)))
+}
