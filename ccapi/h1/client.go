@@ -1,0 +1,367 @@
+// Package h1 is a minimal HTTP/1.1 client for a load generator's hot path.
+//
+// It does what a generator needs and nothing else: one request at a time per
+// connection, a bounded pool of keep-alive connections that callers wait for
+// instead of dialing more (no connection storm when the target slows down),
+// Content-Length, chunked and close-delimited responses, per-exchange
+// deadlines, context cancellation, and TLS through crypto/tls. Requests and
+// responses are caller-owned values that are reused, so a steady-state Do
+// allocates nothing.
+//
+// It is not a general HTTP client: no redirects, cookies, proxies, HTTP/2,
+// compression, Expect: 100-continue or request pipelining.
+package h1
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults applied by New to zero Options fields.
+const (
+	DefaultMaxConns         = 256
+	DefaultDialTimeout      = 10 * time.Second
+	DefaultMaxResponseBytes = 16 << 20
+)
+
+// idleCheckAfter is how long a connection may sit idle before Do checks,
+// without writing, that the server has not closed it. Servers close idle
+// connections after seconds, not milliseconds, so connections in steady use
+// skip the check (it costs a system call).
+const idleCheckAfter = 250 * time.Millisecond
+
+// Errors that Do returns, wrapped in an *Error; test with errors.Is.
+var (
+	ErrClosed         = errors.New("h1: client closed")
+	ErrMalformed      = errors.New("h1: malformed response")
+	ErrBodyTooLarge   = errors.New("h1: response body too large")
+	ErrInvalidRequest = errors.New("h1: invalid request")
+)
+
+// Options configures a Client. The zero value of each field means its default.
+type Options struct {
+	// BaseURL is http://host[:port] or https://host[:port]; any path is ignored.
+	BaseURL string
+	// Addr is host:port, used for plain HTTP when BaseURL is empty.
+	Addr string
+	// MaxConns bounds the connections open at once; callers wait for a free one (default 256).
+	MaxConns int
+	// Timeout bounds one exchange, from writing the request to the last body byte (0: only ctx bounds it).
+	Timeout time.Duration
+	// DialTimeout bounds a dial, TLS handshake included (default 10s).
+	DialTimeout time.Duration
+	// TLSConfig is used for https (nil: crypto/tls defaults). It is cloned; ALPN is forced to http/1.1.
+	TLSConfig *tls.Config
+	// MaxResponseBytes bounds a response body so a broken server cannot exhaust memory (default 16 MiB).
+	MaxResponseBytes int
+}
+
+// Request is one request. Callers build it once and reuse it; Do only reads it.
+type Request struct {
+	// Method is the request method, e.g. "POST".
+	Method string
+	// Path is the request target: path and query, e.g. "/apiaccess/ccmessaging/sendAsync".
+	Path string
+	// Header holds name/value pairs, written in order. Host and Content-Length are added by Do.
+	Header [][2]string
+	// Body is sent with a Content-Length; nil sends none (except for POST, PUT and PATCH: 0).
+	Body []byte
+}
+
+// Response receives one response. Reuse it across calls: Do keeps its buffers,
+// so Body and header values are valid until the next Do with the same Response.
+// The zero value is ready to use.
+type Response struct {
+	// Status is the HTTP status code.
+	Status int
+	// Body is the response body; Do truncates it and appends, reusing its capacity.
+	Body []byte
+
+	head []byte      // raw header lines of the response
+	hdrs []headerPos // offsets of each header's name and value in head
+}
+
+type headerPos struct{ ns, ne, vs, ve int32 }
+
+// Header returns the value of the first response header named name (ASCII
+// case-insensitive), or nil. The slice aliases the Response's buffer: copy it
+// to keep it past the next Do.
+func (r *Response) Header(name string) []byte {
+	for _, h := range r.hdrs {
+		if equalFoldBS(r.head[h.ns:h.ne], name) {
+			return r.head[h.vs:h.ve]
+		}
+	}
+	return nil
+}
+
+// Error is a failed exchange: Op says which stage failed ("dial", "write",
+// "read", "wait"), Err why. It unwraps to the cause, so errors.Is finds
+// syscall.ECONNREFUSED, syscall.ECONNRESET, io.EOF, io.ErrUnexpectedEOF,
+// context.Canceled and the sentinels above; Timeout reports deadline expiry.
+type Error struct {
+	Op  string
+	Err error
+}
+
+func (e *Error) Error() string { return "h1: " + e.Op + ": " + e.Err.Error() }
+
+// Unwrap returns the cause, for errors.Is and errors.As.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Timeout reports whether the exchange ran out of time (net.Error).
+func (e *Error) Timeout() bool {
+	var ne net.Error
+	return errors.As(e.Err, &ne) && ne.Timeout()
+}
+
+// Temporary is false: a load generator records failures, it does not retry them (net.Error).
+func (e *Error) Temporary() bool { return false }
+
+var _ net.Error = (*Error)(nil)
+
+// Client sends requests over a bounded pool of keep-alive connections to one
+// host. Safe for concurrent use; build it with New and Close it when done.
+type Client struct {
+	addr        string      // host:port to dial
+	host        string      // Host header value
+	tlsConf     *tls.Config // nil for plain HTTP
+	timeout     time.Duration
+	dialTimeout time.Duration
+	maxBody     int
+	idleCheck   time.Duration // idleCheckAfter; tests lower it
+
+	// idle holds connections that are open and free; slots holds one token
+	// per open (or dialing) connection. len(slots) <= MaxConns bounds them.
+	idle  chan *conn
+	slots chan struct{}
+
+	closed atomic.Bool
+	dials  atomic.Int64
+}
+
+// New returns a Client for opts, or an error when the address cannot be used.
+func New(opts Options) (*Client, error) {
+	c := &Client{
+		timeout:     opts.Timeout,
+		dialTimeout: opts.DialTimeout,
+		maxBody:     opts.MaxResponseBytes,
+		idleCheck:   idleCheckAfter,
+	}
+	if c.dialTimeout <= 0 {
+		c.dialTimeout = DefaultDialTimeout
+	}
+	if c.maxBody <= 0 {
+		c.maxBody = DefaultMaxResponseBytes
+	}
+	n := opts.MaxConns
+	if n <= 0 {
+		n = DefaultMaxConns
+	}
+	c.idle = make(chan *conn, n)
+	c.slots = make(chan struct{}, n)
+
+	switch {
+	case opts.BaseURL != "":
+		u, err := url.Parse(opts.BaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("h1: base URL: %w", err)
+		}
+		if u.Host == "" {
+			return nil, fmt.Errorf("h1: base URL %q has no host", opts.BaseURL)
+		}
+		port := u.Port()
+		switch strings.ToLower(u.Scheme) {
+		case "http":
+			if port == "" {
+				port = "80"
+			}
+		case "https":
+			if port == "" {
+				port = "443"
+			}
+			c.tlsConf = tlsConfig(opts.TLSConfig, u.Hostname())
+		default:
+			return nil, fmt.Errorf("h1: base URL %q: scheme must be http or https", opts.BaseURL)
+		}
+		c.host = u.Host
+		c.addr = net.JoinHostPort(u.Hostname(), port)
+	case opts.Addr != "":
+		if _, _, err := net.SplitHostPort(opts.Addr); err != nil {
+			return nil, fmt.Errorf("h1: addr: %w", err)
+		}
+		c.host, c.addr = opts.Addr, opts.Addr
+	default:
+		return nil, errors.New("h1: BaseURL or Addr is required")
+	}
+	return c, nil
+}
+
+// tlsConfig clones base for one server name, pinned to HTTP/1.1.
+func tlsConfig(base *tls.Config, serverName string) *tls.Config {
+	var t *tls.Config
+	if base != nil {
+		t = base.Clone()
+	} else {
+		t = &tls.Config{}
+	}
+	if t.ServerName == "" {
+		t.ServerName = serverName
+	}
+	t.NextProtos = []string{"http/1.1"}
+	return t
+}
+
+// Dials returns how many connections the client has opened, so tests and
+// benchmarks can check that connections are reused.
+func (c *Client) Dials() int64 { return c.dials.Load() }
+
+// Close closes idle connections and makes later Do calls fail with ErrClosed.
+// Exchanges in flight finish; their connections are closed when released.
+func (c *Client) Close() {
+	c.closed.Store(true)
+	c.drainIdle()
+}
+
+func (c *Client) drainIdle() {
+	for {
+		select {
+		case cn := <-c.idle:
+			c.discard(cn)
+		default:
+			return
+		}
+	}
+}
+
+// Do sends req and reads the answer into resp. It returns an *Error when no
+// complete response arrived; an HTTP error status is not an error. ctx bounds
+// the wait for a connection and the exchange: cancelling it aborts the
+// exchange and closes its connection.
+//
+// A request is retried once, on a new connection, only when a reused
+// connection failed before any byte of it was written; a request that may
+// have reached the server is never sent twice.
+func (c *Client) Do(ctx context.Context, req *Request, resp *Response) error {
+	if c.closed.Load() {
+		return &Error{Op: "wait", Err: ErrClosed}
+	}
+	if err := ctx.Err(); err != nil {
+		return &Error{Op: "wait", Err: err}
+	}
+	for attempt := 0; ; attempt++ {
+		cn, err := c.acquire(ctx)
+		if err != nil {
+			return err
+		}
+		err = cn.roundTrip(ctx, req, resp)
+		if err == nil {
+			if cn.closeAfter {
+				c.discard(cn)
+			} else {
+				c.release(cn)
+			}
+			return nil
+		}
+		c.discard(cn)
+		e := err.(*Error)
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			// The exchange was aborted by ctx (or failed as ctx ended): say so.
+			return &Error{Op: e.Op, Err: ctxErr}
+		}
+		if cn.ctxDeadline && e.Timeout() {
+			// ctx's deadline, set on the connection, fired before ctx's own timer.
+			return &Error{Op: e.Op, Err: context.DeadlineExceeded}
+		}
+		if attempt == 0 && cn.reused && errors.Is(err, errNotWritten) {
+			continue
+		}
+		return err
+	}
+}
+
+// acquire returns a free connection, dialing one when fewer than MaxConns are
+// open, or waits for one to be released.
+func (c *Client) acquire(ctx context.Context) (*conn, error) {
+	for {
+		// Prefer an open connection to dialing a new one.
+		select {
+		case cn := <-c.idle:
+			if cn.alive() {
+				return cn, nil
+			}
+			c.discard(cn)
+			continue
+		default:
+		}
+		select {
+		case cn := <-c.idle:
+			if cn.alive() {
+				return cn, nil
+			}
+			c.discard(cn)
+		case c.slots <- struct{}{}:
+			cn, err := c.dial(ctx)
+			if err != nil {
+				<-c.slots
+				return nil, err
+			}
+			return cn, nil
+		case <-ctx.Done():
+			return nil, &Error{Op: "wait", Err: ctx.Err()}
+		}
+	}
+}
+
+// release returns a healthy connection to the pool.
+func (c *Client) release(cn *conn) {
+	cn.reused = true
+	c.idle <- cn // never blocks: at most cap(idle) connections exist
+	if c.closed.Load() {
+		c.drainIdle()
+	}
+}
+
+// discard closes a connection and frees its slot.
+func (c *Client) discard(cn *conn) {
+	cn.close()
+	<-c.slots
+}
+
+func (c *Client) dial(ctx context.Context) (*conn, error) {
+	if c.closed.Load() {
+		return nil, &Error{Op: "dial", Err: ErrClosed}
+	}
+	d := net.Dialer{Timeout: c.dialTimeout}
+	nc, err := d.DialContext(ctx, "tcp", c.addr)
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			err = ctxErr
+		}
+		return nil, &Error{Op: "dial", Err: err}
+	}
+	c.dials.Add(1)
+	cn := newConn(c, nc)
+	if c.tlsConf != nil {
+		tc := tls.Client(nc, c.tlsConf)
+		hctx, cancel := context.WithTimeout(ctx, c.dialTimeout)
+		err := tc.HandshakeContext(hctx)
+		cancel()
+		if err != nil {
+			nc.Close()
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				err = ctxErr
+			}
+			return nil, &Error{Op: "dial", Err: err}
+		}
+		cn.setTLS(tc)
+	}
+	return cn, nil
+}

@@ -1,0 +1,570 @@
+package h1
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"slices"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// readBufSize is each connection's read buffer; it bounds one header line.
+const readBufSize = 8 << 10
+
+// maxHeaderBytes bounds a response's header block.
+const maxHeaderBytes = 64 << 10
+
+// bigBody is the request body size past which Do writes headers and body
+// separately instead of copying the body into the connection's buffer.
+const bigBody = 64 << 10
+
+// errNotWritten marks a failure that happened before any byte of the request
+// left, so the request can be retried on another connection.
+var errNotWritten = errors.New("h1: request not written")
+
+// aLongTimeAgo is a deadline in the past: setting it aborts blocked I/O.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// conn is one pooled connection. Only the goroutine that acquired it uses it,
+// except for the cancellation callback, which takes mu.
+type conn struct {
+	c    *Client
+	nc   net.Conn        // plain TCP or *tls.Conn
+	raw  syscall.RawConn // the TCP socket, for the idle liveness check; may be nil
+	tls  bool
+	br   *bufio.Reader
+	wbuf []byte
+
+	lastUse     time.Time // start of the last exchange
+	hasDeadline bool      // a deadline is set on nc
+	ctxDeadline bool      // that deadline is ctx's
+	reused      bool      // came from the idle pool
+	closeAfter  bool      // the last exchange asked to close the connection
+
+	// Liveness check results, written by peekFn.
+	peekN   int
+	peekErr syscall.Errno
+	peekBuf [1]byte
+	peekFn  func(fd uintptr) bool
+
+	mu       sync.Mutex // guards watchCtx, watchGen, busy, aborted
+	watchCtx context.Context
+	watchGen uint64
+	stop     func() bool // stops the AfterFunc registered for watchCtx
+	busy     bool        // an exchange is in flight
+	aborted  bool        // ctx cancelled the exchange in flight
+}
+
+func newConn(c *Client, nc net.Conn) *conn {
+	cn := &conn{c: c, nc: nc, br: bufio.NewReaderSize(nc, readBufSize), wbuf: make([]byte, 0, 1024)}
+	if sc, ok := nc.(syscall.Conn); ok {
+		if raw, err := sc.SyscallConn(); err == nil {
+			cn.raw = raw
+		}
+	}
+	cn.peekFn = cn.peek
+	return cn
+}
+
+func (cn *conn) setTLS(tc net.Conn) {
+	cn.nc, cn.tls = tc, true
+	cn.br.Reset(tc)
+}
+
+func (cn *conn) close() {
+	cn.mu.Lock()
+	if cn.stop != nil {
+		cn.stop()
+		cn.stop, cn.watchCtx = nil, nil
+	}
+	cn.mu.Unlock()
+	cn.nc.Close()
+}
+
+// alive reports whether an idle connection can take a request: one idle for
+// long is checked, without reading, for a close or stray bytes from the server.
+func (cn *conn) alive() bool {
+	if cn.raw == nil || time.Since(cn.lastUse) < cn.c.idleCheck {
+		return true
+	}
+	if cn.br.Buffered() > 0 {
+		return false // bytes nobody asked for
+	}
+	cn.peekN, cn.peekErr = 0, 0
+	if err := cn.raw.Read(cn.peekFn); err != nil {
+		return false
+	}
+	switch {
+	case cn.peekErr == syscall.EAGAIN || cn.peekErr == syscall.EWOULDBLOCK:
+		return true // nothing to read: open and quiet
+	case cn.peekErr != 0:
+		return false // reset
+	case cn.peekN == 0:
+		return false // the server closed it
+	default:
+		// Plain HTTP: bytes nobody asked for. TLS: could be a session ticket
+		// or a close_notify; let the exchange tell.
+		return cn.tls
+	}
+}
+
+// watch arranges for ctx's cancellation to abort the exchange about to start.
+// The registration is kept while callers keep passing the same ctx (a run's
+// context), so a steady stream of calls registers nothing.
+func (cn *conn) watch(ctx context.Context) {
+	cn.mu.Lock()
+	cn.busy, cn.aborted = true, false
+	if cn.watchCtx != ctx {
+		// A new ctx: retire the old registration. Its callback may already be
+		// running on its own goroutine; the generation tells it it is stale.
+		if cn.stop != nil {
+			cn.stop()
+			cn.stop = nil
+		}
+		cn.watchGen++
+		cn.watchCtx = ctx
+		if ctx.Done() != nil {
+			gen := cn.watchGen
+			cn.stop = context.AfterFunc(ctx, func() { cn.cancel(gen) })
+		}
+	}
+	cn.mu.Unlock()
+}
+
+// unwatch marks the exchange finished; a later cancellation leaves the connection alone.
+func (cn *conn) unwatch() {
+	cn.mu.Lock()
+	cn.busy = false
+	cn.mu.Unlock()
+}
+
+// cancel runs when a watched ctx is done: it aborts the exchange in flight, if it is that ctx's.
+func (cn *conn) cancel(gen uint64) {
+	cn.mu.Lock()
+	if gen == cn.watchGen {
+		if cn.busy {
+			cn.aborted = true
+			cn.nc.SetDeadline(aLongTimeAgo)
+		}
+	}
+	cn.mu.Unlock()
+}
+
+// roundTrip writes req and reads the response into resp.
+func (cn *conn) roundTrip(ctx context.Context, req *Request, resp *Response) error {
+	now := time.Now()
+	cn.lastUse = now
+	var dl time.Time
+	if cn.c.timeout > 0 {
+		dl = now.Add(cn.c.timeout)
+	}
+	cn.ctxDeadline = false
+	if d, ok := ctx.Deadline(); ok && (dl.IsZero() || d.Before(dl)) {
+		dl, cn.ctxDeadline = d, true
+	}
+	if !dl.IsZero() || cn.hasDeadline {
+		if err := cn.nc.SetDeadline(dl); err != nil {
+			return &Error{Op: "write", Err: fmt.Errorf("%w: %w", errNotWritten, err)}
+		}
+		cn.hasDeadline = !dl.IsZero()
+	}
+	cn.watch(ctx)
+	defer cn.unwatch()
+
+	if err := cn.writeRequest(req); err != nil {
+		return err
+	}
+	return cn.readResponse(req, resp)
+}
+
+func (cn *conn) writeRequest(req *Request) error {
+	cn.closeAfter = false
+	method, path := req.Method, req.Path
+	if method == "" {
+		method = "GET"
+	}
+	if path == "" {
+		path = "/"
+	}
+	if !validToken(method) || !validPath(path) || path[0] != '/' && path != "*" {
+		return &Error{Op: "write", Err: ErrInvalidRequest}
+	}
+	b := cn.wbuf[:0]
+	b = append(b, method...)
+	b = append(b, ' ')
+	b = append(b, path...)
+	b = append(b, " HTTP/1.1\r\nHost: "...)
+	b = append(b, cn.c.host...)
+	b = append(b, "\r\n"...)
+	for i := range req.Header {
+		name, val := req.Header[i][0], req.Header[i][1]
+		if !validToken(name) || !validValue(val) {
+			return &Error{Op: "write", Err: ErrInvalidRequest}
+		}
+		if len(name) == len("Connection") && equalFoldSS(name, "Connection") && equalFoldSS(val, "close") {
+			cn.closeAfter = true
+		}
+		b = append(b, name...)
+		b = append(b, ": "...)
+		b = append(b, val...)
+		b = append(b, "\r\n"...)
+	}
+	if req.Body != nil || method == "POST" || method == "PUT" || method == "PATCH" {
+		b = append(b, "Content-Length: "...)
+		b = strconv.AppendInt(b, int64(len(req.Body)), 10)
+		b = append(b, "\r\n"...)
+	}
+	b = append(b, "\r\n"...)
+	big := len(req.Body) > bigBody
+	if !big {
+		b = append(b, req.Body...)
+	}
+	cn.wbuf = b
+
+	n, err := cn.nc.Write(b)
+	if err == nil && big {
+		_, err = cn.nc.Write(req.Body)
+		n++
+	}
+	if err != nil {
+		if n == 0 {
+			err = fmt.Errorf("%w: %w", errNotWritten, err)
+		}
+		return &Error{Op: "write", Err: err}
+	}
+	return nil
+}
+
+func (cn *conn) readResponse(req *Request, resp *Response) error {
+	resp.Status = 0
+	resp.Body = resp.Body[:0]
+	resp.head = resp.head[:0]
+	resp.hdrs = resp.hdrs[:0]
+	first := true
+
+	var (
+		length          = int64(-1)
+		chunked, http10 bool
+		connClose       bool
+		connKeepAlive   bool
+	)
+	for {
+		line, err := cn.readLine(first)
+		if err != nil {
+			return err
+		}
+		first = false
+		status, v10, ok := parseStatusLine(line)
+		if !ok {
+			return &Error{Op: "read", Err: fmt.Errorf("%w: status line %q", ErrMalformed, trim(line))}
+		}
+		resp.Status, http10 = status, v10
+		resp.head, resp.hdrs = resp.head[:0], resp.hdrs[:0]
+		length, chunked, connClose, connKeepAlive = -1, false, false, false
+		for {
+			line, err := cn.readLine(false)
+			if err != nil {
+				return err
+			}
+			if len(line) == 0 {
+				break
+			}
+			if len(resp.head)+len(line) > maxHeaderBytes {
+				return &Error{Op: "read", Err: fmt.Errorf("%w: header block over %d bytes", ErrMalformed, maxHeaderBytes)}
+			}
+			colon := bytes.IndexByte(line, ':')
+			if colon <= 0 {
+				return &Error{Op: "read", Err: fmt.Errorf("%w: header line %q", ErrMalformed, trim(line))}
+			}
+			base := int32(len(resp.head))
+			resp.head = append(resp.head, line...)
+			vs, ve := colon+1, len(line)
+			for vs < ve && (line[vs] == ' ' || line[vs] == '\t') {
+				vs++
+			}
+			for ve > vs && (line[ve-1] == ' ' || line[ve-1] == '\t') {
+				ve--
+			}
+			resp.hdrs = append(resp.hdrs, headerPos{base, base + int32(colon), base + int32(vs), base + int32(ve)})
+			name, val := line[:colon], line[vs:ve]
+			switch len(name) {
+			case len("Content-Length"):
+				if equalFoldBS(name, "Content-Length") {
+					n, ok := parseSize(val, 10)
+					if !ok || length >= 0 && n != length {
+						return &Error{Op: "read", Err: fmt.Errorf("%w: Content-Length %q", ErrMalformed, val)}
+					}
+					length = n
+				}
+			case len("Transfer-Encoding"):
+				if equalFoldBS(name, "Transfer-Encoding") {
+					chunked = hasToken(val, "chunked")
+				}
+			case len("Connection"):
+				if equalFoldBS(name, "Connection") {
+					connClose = connClose || hasToken(val, "close")
+					connKeepAlive = connKeepAlive || hasToken(val, "keep-alive")
+				}
+			}
+		}
+		// 1xx answers precede the real one (101 is not expected: no upgrades asked).
+		if status >= 100 && status < 200 && status != 101 {
+			continue
+		}
+		break
+	}
+	if connClose || http10 && !connKeepAlive {
+		cn.closeAfter = true
+	}
+
+	status := resp.Status
+	switch {
+	case req.Method == "HEAD" || status == 204 || status == 304 || status < 200:
+		return nil
+	case chunked:
+		return cn.readChunked(resp)
+	case length >= 0:
+		if length > int64(cn.c.maxBody) {
+			return &Error{Op: "read", Err: fmt.Errorf("%w: Content-Length %d", ErrBodyTooLarge, length)}
+		}
+		n := int(length)
+		resp.Body = slices.Grow(resp.Body[:0], n)[:n]
+		if _, err := io.ReadFull(cn.br, resp.Body); err != nil {
+			resp.Body = resp.Body[:0]
+			return &Error{Op: "read", Err: eofToUnexpected(err)}
+		}
+		return nil
+	default:
+		// No length: the body runs until the server closes the connection.
+		cn.closeAfter = true
+		return cn.readToEOF(resp)
+	}
+}
+
+// readLine returns one line without its CRLF (or LF). The slice aliases the
+// read buffer. A close before any byte of the response is io.EOF; a close
+// within it is io.ErrUnexpectedEOF.
+func (cn *conn) readLine(first bool) ([]byte, error) {
+	line, err := cn.br.ReadSlice('\n')
+	if err != nil {
+		switch {
+		case err == bufio.ErrBufferFull:
+			err = fmt.Errorf("%w: line over %d bytes", ErrMalformed, readBufSize)
+		case err == io.EOF && (!first || len(line) > 0):
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, &Error{Op: "read", Err: err}
+	}
+	line = line[:len(line)-1]
+	if len(line) > 0 && line[len(line)-1] == '\r' {
+		line = line[:len(line)-1]
+	}
+	return line, nil
+}
+
+func (cn *conn) readChunked(resp *Response) error {
+	for {
+		line, err := cn.readLine(false)
+		if err != nil {
+			return err
+		}
+		if i := bytes.IndexByte(line, ';'); i >= 0 {
+			line = line[:i] // chunk extensions
+		}
+		size, ok := parseSize(bytes.TrimRight(line, " \t"), 16)
+		if !ok {
+			return &Error{Op: "read", Err: fmt.Errorf("%w: chunk size %q", ErrMalformed, trim(line))}
+		}
+		if size == 0 {
+			for { // trailers, then the empty line
+				t, err := cn.readLine(false)
+				if err != nil {
+					return err
+				}
+				if len(t) == 0 {
+					return nil
+				}
+			}
+		}
+		if int64(len(resp.Body))+size > int64(cn.c.maxBody) {
+			return &Error{Op: "read", Err: ErrBodyTooLarge}
+		}
+		n, m := len(resp.Body), int(size)
+		resp.Body = slices.Grow(resp.Body, m)[:n+m]
+		if _, err := io.ReadFull(cn.br, resp.Body[n:]); err != nil {
+			return &Error{Op: "read", Err: eofToUnexpected(err)}
+		}
+		crlf, err := cn.readLine(false)
+		if err != nil {
+			return err
+		}
+		if len(crlf) != 0 {
+			return &Error{Op: "read", Err: fmt.Errorf("%w: chunk not followed by CRLF", ErrMalformed)}
+		}
+	}
+}
+
+func (cn *conn) readToEOF(resp *Response) error {
+	for {
+		if len(resp.Body) == cap(resp.Body) {
+			resp.Body = slices.Grow(resp.Body, 4096)
+		}
+		n, err := cn.br.Read(resp.Body[len(resp.Body):cap(resp.Body)])
+		resp.Body = resp.Body[:len(resp.Body)+n]
+		if len(resp.Body) > cn.c.maxBody {
+			return &Error{Op: "read", Err: ErrBodyTooLarge}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return &Error{Op: "read", Err: err}
+		}
+	}
+}
+
+func eofToUnexpected(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// parseStatusLine parses "HTTP/1.x SSS reason".
+func parseStatusLine(line []byte) (status int, http10, ok bool) {
+	if len(line) < 12 || string(line[:7]) != "HTTP/1." || line[8] != ' ' {
+		return 0, false, false
+	}
+	if len(line) > 12 && line[12] != ' ' {
+		return 0, false, false
+	}
+	for _, d := range line[9:12] {
+		if d < '0' || d > '9' {
+			return 0, false, false
+		}
+		status = status*10 + int(d-'0')
+	}
+	return status, line[7] == '0', true
+}
+
+// parseSize parses a non-negative decimal or hexadecimal size without allocating.
+func parseSize(b []byte, base int64) (int64, bool) {
+	if len(b) == 0 || len(b) > 15 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		var d int64
+		switch {
+		case c >= '0' && c <= '9':
+			d = int64(c - '0')
+		case base == 16 && c >= 'a' && c <= 'f':
+			d = int64(c-'a') + 10
+		case base == 16 && c >= 'A' && c <= 'F':
+			d = int64(c-'A') + 10
+		default:
+			return 0, false
+		}
+		n = n*base + d
+	}
+	return n, true
+}
+
+// hasToken reports whether a comma-separated header value holds tok (case-insensitive).
+func hasToken(v []byte, tok string) bool {
+	for len(v) > 0 {
+		var item []byte
+		if i := bytes.IndexByte(v, ','); i >= 0 {
+			item, v = v[:i], v[i+1:]
+		} else {
+			item, v = v, nil
+		}
+		if equalFoldBS(bytes.TrimSpace(item), tok) {
+			return true
+		}
+	}
+	return false
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// equalFoldBS is ASCII case-insensitive equality of a byte slice and a string.
+func equalFoldBS(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range len(b) {
+		if lower(b[i]) != lower(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func equalFoldSS(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range len(a) {
+		if lower(a[i]) != lower(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// validToken reports whether s is a non-empty HTTP token (method or header name).
+func validToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || c == ':' || c == '(' || c == ')' || c == ',' || c == '/' ||
+			c == ';' || c == '<' || c == '=' || c == '>' || c == '?' || c == '@' || c == '[' ||
+			c == '\\' || c == ']' || c == '{' || c == '}' || c == '"' {
+			return false
+		}
+	}
+	return true
+}
+
+// validValue reports whether s can go on a request or header line: no CR, LF or NUL.
+func validValue(s string) bool {
+	for i := range len(s) {
+		if c := s[i]; c == '\r' || c == '\n' || c == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// validPath reports whether s can be a request target: printable ASCII, no spaces.
+func validPath(s string) bool {
+	for i := range len(s) {
+		if c := s[i]; c <= ' ' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// trim shortens a line quoted in an error message.
+func trim(b []byte) []byte {
+	if len(b) > 64 {
+		return b[:64]
+	}
+	return b
+}
