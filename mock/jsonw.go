@@ -2,52 +2,29 @@ package mock
 
 import (
 	"strconv"
-	"unicode/utf8"
+
+	"ccload/ccapi"
 )
 
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string: quotes, backslashes and control
-// characters escaped, invalid UTF-8 replaced by U+FFFD, everything else as is.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
+// appendJSONString appends s as a quoted JSON string (ccapi's encoder: one escaping rule for client and mock).
+func appendJSONString(b []byte, s string) []byte { return ccapi.AppendJSONString(b, s) }
 
 func appendInt(b []byte, v int64) []byte { return strconv.AppendInt(b, v, 10) }
+
+// joinErrors formats field errors as resultDesc: "<field>: <rule>; <field>: <rule>".
+func joinErrors(errs []ccapi.FieldError) string {
+	n := 0
+	for _, e := range errs {
+		n += len(e.Field) + len(e.Rule) + 4
+	}
+	b := make([]byte, 0, n)
+	for i, e := range errs {
+		if i > 0 {
+			b = append(b, "; "...)
+		}
+		b = append(b, e.Field...)
+		b = append(b, ": "...)
+		b = append(b, e.Rule...)
+	}
+	return string(b)
+}

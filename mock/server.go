@@ -429,14 +429,7 @@ func (s *Server) serveSend(w http.ResponseWriter, r *http.Request, ep ccapi.Endp
 		return
 	}
 	if errs := x.req.Validate(ccapi.Rules{Lenient: s.opts.Lenient, AllowLocate: ep == ccapi.EpSend}); len(errs) > 0 {
-		var sb strings.Builder
-		for i, e := range errs {
-			if i > 0 {
-				sb.WriteString("; ")
-			}
-			sb.WriteString(e.Error())
-		}
-		x.out = appendResult(x.out[:0], "1", sb.String())
+		x.out = appendResult(x.out[:0], "1", joinErrors(errs))
 		s.write(w, http.StatusBadRequest, x.out, "1")
 		return
 	}
@@ -569,16 +562,8 @@ func (s *Server) serveApplyToken(w http.ResponseWriter, r *http.Request, x *exch
 		s.writeJSON(w, http.StatusOK, ccapi.ApplyTokenRsp{ResultCode: "1", ResultDesc: "body: not a JSON applyToken object"}, "1")
 		return
 	}
-	n := len([]rune(req.UserID))
-	switch {
-	case n == 0:
-		s.writeJSON(w, http.StatusOK, ccapi.ApplyTokenRsp{ResultCode: "1", ResultDesc: "userId: required, 1 to 32 characters"}, "1")
-		return
-	case n > 32 && !s.opts.Lenient:
-		s.writeJSON(w, http.StatusOK, ccapi.ApplyTokenRsp{ResultCode: "1", ResultDesc: "userId: at most 32 characters"}, "1")
-		return
-	case req.ChannelID == "":
-		s.writeJSON(w, http.StatusOK, ccapi.ApplyTokenRsp{ResultCode: "1", ResultDesc: "channelId: required"}, "1")
+	if errs := req.Validate(ccapi.Rules{Lenient: s.opts.Lenient}); len(errs) > 0 {
+		s.writeJSON(w, http.StatusOK, ccapi.ApplyTokenRsp{ResultCode: "1", ResultDesc: joinErrors(errs)}, "1")
 		return
 	}
 	tok := s.tokens.issue(kindCC, now+int64(s.opts.CCTokenLifetime))
@@ -608,28 +593,21 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request, x *exchange
 		s.writeJSON(w, http.StatusOK, ccapi.UploadRsp{ReturnCode: "2", ResultDesc: "body: not a JSON upload object"}, "2")
 		return
 	}
-	switch {
-	case req.FileType == "" || req.Channel == "" || req.FileStream == "":
-		s.writeJSON(w, http.StatusOK, ccapi.UploadRsp{ReturnCode: "2", ResultDesc: "fileType, channel and fileStream are required"}, "2")
+	// returnCode 2: a parameter is missing; 3: a parameter is bad.
+	if errs := req.Validate(ccapi.Rules{}); len(errs) > 0 {
+		code := "3"
+		if req.FileType == "" || req.Channel == "" || req.FileStream == "" {
+			code = "2"
+		}
+		s.writeJSON(w, http.StatusOK, ccapi.UploadRsp{ReturnCode: code, ResultDesc: joinErrors(errs)}, code)
 		return
-	case !validFileType(req.FileType):
-		s.writeJSON(w, http.StatusOK, ccapi.UploadRsp{ReturnCode: "3", ResultDesc: "fileType: want one of " + strings.Join(ccapi.UploadFileTypes, " ")}, "3")
-		return
-	case !validBase64(req.FileStream):
+	}
+	if !validBase64(req.FileStream) {
 		s.writeJSON(w, http.StatusOK, ccapi.UploadRsp{ReturnCode: "3", ResultDesc: "fileStream: not base64"}, "3")
 		return
 	}
 	key := fmt.Sprintf("mock-%d-%s", s.uploads.Add(1), strings.ToLower(req.FileType))
 	s.writeJSON(w, http.StatusOK, ccapi.UploadRsp{ReturnCode: "0", ObjectKey: key}, "0")
-}
-
-func validFileType(t string) bool {
-	for _, f := range ccapi.UploadFileTypes {
-		if strings.EqualFold(f, t) {
-			return true
-		}
-	}
-	return false
 }
 
 // serveControl answers the mock's own paths, which need no auth and are not counted.

@@ -168,8 +168,10 @@ func (s *Server) cleanupAfter() int64 {
 }
 
 // sendLogic applies one valid send request to the customer's session and
-// returns the resultCode: "0", "12" (no agents working) or "13" (no session, or
-// a transfer while already with an agent).
+// returns the resultCode: "0", "12" (TRANS2AGENT with no agents working) or "13"
+// (CHAT, INPUT, READ or TRANS2AGENT without an open session; TRANS2AGENT while
+// already with an agent). CONNECT on an open session and DISCONNECT without one
+// answer "0": both are idempotent.
 func (s *Server) sendLogic(req *ccapi.SendMsgReq, now int64) string {
 	sh := s.sessions.shard(req.From)
 	sh.mu.Lock()
@@ -263,9 +265,9 @@ func (s *Server) sendLogic(req *ccapi.SendMsgReq, now int64) string {
 		s.dispatch()
 		return "0"
 	case ccapi.Disconnect:
-		if !open {
+		if !open { // idempotent: the session may already have timed out or been ended by its agent
 			sh.mu.Unlock()
-			return "13"
+			return "0"
 		}
 		freed := s.closeLocked(ss, now)
 		startChain := false
