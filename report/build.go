@@ -343,11 +343,11 @@ func FormatUS(us int64) string {
 	switch {
 	case us < 1000:
 		return strconv.FormatInt(us, 10) + "µs"
-	case us < 10_000:
+	case us < 9_995: // thresholds where rounding would print the next unit's "1000"
 		return strconv.FormatFloat(float64(us)/1e3, 'f', 2, 64) + "ms"
-	case us < 1_000_000:
+	case us < 999_950:
 		return strconv.FormatFloat(float64(us)/1e3, 'f', 1, 64) + "ms"
-	case us < 60_000_000:
+	case us < 59_995_000:
 		return strconv.FormatFloat(float64(us)/1e6, 'f', 2, 64) + "s"
 	case d < time.Hour:
 		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)

@@ -76,12 +76,17 @@ func writeHeader(w *errWriter, r *Report) {
 }
 
 func writeGroups(w *errWriter, r *Report) {
+	// Numbers align right; names are padded to one width so they read left-aligned.
+	width := len("group")
+	for _, g := range r.Groups {
+		width = max(width, len(g.Name))
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "group\tcount\trps\tp50\tp95\tp99\tmax\tservice p99\terrors\t")
+	fmt.Fprintf(tw, "%-*s\tcount\trps\tp50\tp95\tp99\tmax\tservice p99\terrors\t\n", width, "group")
 	row := func(g Group) {
 		l := g.ResponseTimeUS
 		errs := g.Count - g.OK
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", g.Name, num(g.Count), rate(g.RPS),
+		fmt.Fprintf(tw, "%-*s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", width, g.Name, num(g.Count), rate(g.RPS),
 			lat(l.Count, l.P50), lat(l.Count, l.P95), lat(l.Count, l.P99), lat(l.Count, l.Max),
 			lat(g.ServiceTimeUS.Count, g.ServiceTimeUS.P99), errCell(errs, g.Count))
 	}
@@ -134,13 +139,13 @@ func writeCodes(w *errWriter, r *Report) {
 func writeSessionMetrics(w *errWriter, r *Report) {
 	m := r.SessionMetrics
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "session metric\tcount\tp50\tp95\tp99\tmax\t")
+	fmt.Fprintf(tw, "%-16s\tcount\tp50\tp95\tp99\tmax\t\n", "session metric")
 	for _, x := range []struct {
 		name string
 		l    Latency
 	}{{"reply latency", m.ReplyLatencyUS}, {"time to agent", m.TimeToAgentUS}, {"session duration", m.SessionDurationUS}, {"scheduler lag", r.SchedulerLagUS}} {
 		l := x.l
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", x.name, num(l.Count), lat(l.Count, l.P50), lat(l.Count, l.P95), lat(l.Count, l.P99), lat(l.Count, l.Max))
+		fmt.Fprintf(tw, "%-16s\t%s\t%s\t%s\t%s\t%s\t\n", x.name, num(l.Count), lat(l.Count, l.P50), lat(l.Count, l.P95), lat(l.Count, l.P99), lat(l.Count, l.Max))
 	}
 	tw.Flush()
 	if m.ReplyTimeouts > 0 {

@@ -1,0 +1,184 @@
+package report
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func init() {
+	// Another test file of the package may register -update first; share it rather than panic.
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite the golden files in testdata/")
+	}
+}
+
+// updateGolden reports whether -update was given.
+func updateGolden() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
+
+// checkGolden compares got with testdata/name, or rewrites it under -update.
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if updateGolden() {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report/ -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (go test ./report/ -update rewrites it); got:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+// fixtureReport is a small run with every feature of the summary, built from arithmetic (no random
+// source), so the golden files only change when the summary does.
+func fixtureReport(interrupted bool, lagUS int64) *Report {
+	r := NewRecorder(RecorderOptions{Start: testStart})
+	chat := r.Group("sendAsync", "CHAT")
+	conn := r.Group("sendAsync", "CONNECT")
+	poll := r.Group("poll", "")
+	greet := r.StepGroup("greet")
+	for i := range 3000 {
+		at := int64(i) * int64(10*time.Millisecond) // 100 requests/s for 30 s
+		s := Sample{Group: chat, Step: NoGroup, Intended: at, Start: at + lagUS*1000, Status: 200, ResultCode: "0", BytesSent: 366, BytesRecv: 90}
+		s.End = s.Start + int64(2+i%40)*int64(time.Millisecond)
+		switch {
+		case i%3 == 0:
+			s.Group = poll
+		case i%10 == 1:
+			s.Group, s.Step = conn, greet
+		}
+		switch {
+		case i%97 == 0:
+			s.ResultCode, s.Class = "12", ClassApp
+		case i%211 == 0:
+			s.ResultCode, s.Class = "13", ClassApp
+		case i%307 == 0:
+			s.Status, s.ResultCode, s.Class = 503, "", ClassHTTP
+		case i%401 == 0:
+			s.Status, s.ResultCode, s.Class = 0, "", ClassTimeout
+			s.End = s.Start + int64(5*time.Second)
+		case i%1499 == 0:
+			s.Status, s.ResultCode, s.Class = 0, "", ClassClient
+		}
+		r.Record(&s)
+		if i%30 == 0 {
+			r.Arrival(at)
+			if i%900 == 0 {
+				r.Dropped(at)
+				continue
+			}
+			r.SessionStarted(at)
+			r.Reply(at, int64(800+i%7*100)*int64(time.Millisecond))
+			if i%150 == 0 {
+				r.AgentJoined(at, int64(20+i%11)*int64(time.Second))
+			}
+			o := Completed
+			switch {
+			case i%330 == 0:
+				o = Failed
+			case interrupted && i > 2700:
+				o = Interrupted
+			}
+			r.SessionEnded(at, o, int64(45+i%13)*int64(time.Second))
+		}
+		if i%600 == 0 {
+			r.ReplyTimeout(at)
+		}
+		r.SetActive(int64(40 + i%9))
+	}
+	meta := Meta{Scenario: "quickstart", File: "scenarios/quickstart.yaml", Target: "http://127.0.0.1:18080", Seed: 42}
+	end := testStart.Add(30 * time.Second)
+	if interrupted {
+		meta.Interrupted = true
+		end = testStart.Add(29500 * time.Millisecond)
+	}
+	return r.Finish(end, meta)
+}
+
+func TestSummaryGolden(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		interrupted bool
+		lagUS       int64
+	}{
+		{"summary.golden", false, 0},
+		{"summary_interrupted_lagging.golden", true, 25_000},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := WriteSummary(&buf, fixtureReport(c.interrupted, c.lagUS)); err != nil {
+				t.Fatal(err)
+			}
+			checkGolden(t, c.name, buf.Bytes())
+		})
+	}
+}
+
+func TestSummarySaysWhatMatters(t *testing.T) {
+	var ok, bad bytes.Buffer
+	if err := WriteSummary(&ok, fixtureReport(false, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteSummary(&bad, fixtureReport(true, 25_000)); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"INTERRUPTED", "WARNING: scheduler lag p99", "the generator, not the target"} {
+		if strings.Contains(ok.String(), want) {
+			t.Errorf("a clean run's summary says %q", want)
+		}
+		if !strings.Contains(bad.String(), want) {
+			t.Errorf("an interrupted, lagging run's summary does not say %q", want)
+		}
+	}
+	// resultCodes by count: "0" first, then "12" (31) before "13" (14).
+	s := ok.String()
+	if i0, i12, i13 := strings.Index(s, `"0" `), strings.Index(s, `"12" `), strings.Index(s, `"13" `); !(i0 >= 0 && i0 < i12 && i12 < i13) {
+		t.Errorf("resultCodes not sorted by count:\n%s", s)
+	}
+}
+
+type failingWriter struct{ n int }
+
+func (f *failingWriter) Write(p []byte) (int, error) {
+	if f.n--; f.n < 0 {
+		return 0, errors.New("disk full")
+	}
+	return len(p), nil
+}
+
+func TestSummaryReportsWriteErrors(t *testing.T) {
+	if err := WriteSummary(&failingWriter{n: 3}, fixtureReport(false, 0)); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Errorf("WriteSummary on a failing writer returned %v", err)
+	}
+}
+
+func TestFormatUS(t *testing.T) {
+	for _, c := range []struct {
+		us   int64
+		want string
+	}{
+		{0, "0µs"}, {850, "850µs"}, {1234, "1.23ms"}, {12_345, "12.3ms"}, {9_999, "10.0ms"}, {999_999, "1.00s"},
+		{1_520_000, "1.52s"}, {60_000_000, "1m00s"}, {123_000_000, "2m03s"}, {7_380_000_000, "2h03m"},
+	} {
+		if got := FormatUS(c.us); got != c.want {
+			t.Errorf("FormatUS(%d) = %q, want %q", c.us, got, c.want)
+		}
+	}
+}
