@@ -2,12 +2,62 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+
+	"ccload/scenario"
 )
 
-// cmdValidate is a placeholder until its issue lands.
+const validateUsage = `Usage: ccload validate SCENARIO.yaml...
+
+Checks each scenario file without sending anything: YAML syntax, unknown keys, types,
+the reference document's field rules for literal values, templates, distributions,
+stages, data files, ${ENV} references and thresholds. For each valid file it prints a
+plan: the session mix, the requests one session sends by endpoint and controlType
+(polls included), and the peak arrival rate or customers with the resulting requests/s.
+
+Exit status: 0 when every file is valid; 2 otherwise, with every error as
+file:line:col: key.path: message.
+`
+
+// cmdValidate implements `ccload validate FILE...`.
 func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "ccload validate: not built yet")
-	return exitUsage
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(fs.Output(), validateUsage) }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprint(stderr, "ccload validate: no scenario file given\n\n"+validateUsage)
+		return exitUsage
+	}
+	code := exitOK
+	for i, path := range fs.Args() {
+		if ctx.Err() != nil {
+			return exitAborted
+		}
+		sc, err := scenario.LoadFile(path)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			code = exitUsage
+			continue
+		}
+		if i > 0 {
+			fmt.Fprintln(stdout)
+		}
+		fmt.Fprintf(stdout, "%s: valid\n", path)
+		if err := sc.Plan().Write(stdout); err != nil {
+			fmt.Fprintf(stderr, "ccload validate: %v\n", err)
+			return exitAborted
+		}
+	}
+	return code
 }

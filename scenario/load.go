@@ -30,6 +30,10 @@ const (
 	DefaultAgentTimeout   = 60 * time.Second
 	// DefaultUserID keeps the customer's userId (`from`, 1-24 characters) unique per session.
 	DefaultUserID = "c{{customer}}s{{session}}"
+	// DefaultInputText and DefaultReadText are the content of `input` and `read` steps that write
+	// no text: the reference requires content for INPUT and READ.
+	DefaultInputText = "typing"
+	DefaultReadText  = "read"
 	// MockChannelTo is the channel configuration ID used against the embedded mock when the file names none.
 	MockChannelTo = "1011577355744904195"
 	// maxUploadBytes bounds a file a media chat uploads: it is held in memory, base64-encoded.
@@ -732,6 +736,9 @@ func (l *loader) mock(n *yaml.Node) {
 			}
 		case fv.Kind() == reflect.String:
 			if s, ok := l.str(v, path); ok {
+				if msg := checkMockString(k, s); msg != "" {
+					l.errAt(v, path, "%s %s", shown(v), msg)
+				}
 				fv.SetString(s)
 			}
 		case fv.Kind() == reflect.Int:
@@ -784,4 +791,48 @@ func (l *loader) compare(n *yaml.Node) {
 		}
 		l.sc.Compare[k] = s
 	}
+}
+
+// checkMockString checks the syntax of the mock's string settings (the mock parses them again
+// when it starts); it returns what is wrong, or "".
+func checkMockString(key, s string) string {
+	switch key {
+	case "latency", "handle_time":
+		fam, rest, ok := strings.Cut(s, ":")
+		want := map[string]int{"constant": 1, "uniform": 2, "lognormal": 2}
+		if !ok {
+			if d, err := time.ParseDuration(s); s != "0" && (err != nil || d < 0) {
+				return "is not a duration distribution; write 5ms, constant:5ms, uniform:1ms:10ms or lognormal:MEDIAN:P99"
+			}
+			return ""
+		}
+		n, known := want[strings.ToLower(fam)]
+		args := strings.Split(rest, ":")
+		if !known || len(args) != n {
+			return "is not a duration distribution; write 5ms, constant:5ms, uniform:1ms:10ms or lognormal:MEDIAN:P99"
+		}
+		var ds []time.Duration
+		for _, a := range args {
+			d, err := time.ParseDuration(strings.TrimSpace(a))
+			if err != nil || d < 0 {
+				return fmt.Sprintf("has %q, which is not a duration (5ms, 1.5s)", a)
+			}
+			ds = append(ds, d)
+		}
+		if n == 2 && ds[1] < ds[0] {
+			return "has its second bound below the first"
+		}
+	case "stall":
+		hold, every, ok := strings.Cut(s, "/")
+		h, e1 := time.ParseDuration(hold)
+		e, e2 := time.ParseDuration(every)
+		if !ok || e1 != nil || e2 != nil || h <= 0 || e <= h {
+			return "is not HOLD/EVERY; write e.g. 1s/10s (hold shorter than every)"
+		}
+	case "error_kind":
+		if s != "500" && s != "12" && s != "13" {
+			return "is not an error kind; write 500, 12 or 13"
+		}
+	}
+	return ""
 }

@@ -425,6 +425,15 @@ func (l *loader) sendStep(st *Step, kind string, arg *yaml.Node, path string, cx
 			content = l.card(f, path)
 		}
 	}
+	if content.t == nil && sd.Upload == nil {
+		// INPUT and READ must carry content; these stand in when the step writes no text.
+		switch st.Kind {
+		case StepInput:
+			content.t = Lit(DefaultInputText)
+		case StepRead:
+			content.t = Lit(DefaultReadText)
+		}
+	}
 	if sd.MediaType == ccapi.Locate && !l.sc.Target.UseSend {
 		l.errAt(srcs["mediaType"].n, srcs["mediaType"].path, "LOCATE is accepted only by the send API; set target.api: send")
 	}
