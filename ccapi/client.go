@@ -1,0 +1,723 @@
+package ccapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// ErrKind classifies how one HTTP exchange ended. Its order matches report.ErrClass
+// so the runner converts with report.ErrClass(kind).
+type ErrKind uint8
+
+// Exchange outcomes.
+const (
+	KindOK          ErrKind = iota
+	KindApp                 // HTTP 2xx, resultCode (returnCode) not "0"
+	KindHTTP                // HTTP status outside 2xx
+	KindTimeout             // request timed out
+	KindRefused             // connection refused
+	KindReset               // connection reset / closed mid-exchange / EOF
+	KindUnparseable         // 2xx with a body that does not decode
+	KindCanceled            // the caller's context was cancelled
+	KindOther               // any other transport failure
+	KindClient              // not sent: a field broke a rule (Validate)
+)
+
+var kindNames = [...]string{"ok", "app_error", "http_error", "timeout", "refused", "reset", "unparseable", "canceled", "transport_other", "client_validation"}
+
+// String returns the kind's name, the same as report.ErrClass's, for messages and tests.
+func (k ErrKind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "unknown"
+}
+
+// Defaults NewClient applies to zero Config fields.
+const (
+	DefaultTokenLifetime = 600 * time.Second
+	DefaultTimeout       = 10 * time.Second
+	DefaultMaxConns      = 256
+)
+
+// renewAt is the share of an AccessToken's lifetime after which it is renewed.
+const renewShare = 0.8
+
+// Config configures a Client. Secrets in it are never printed by this package; String redacts them.
+type Config struct {
+	// BaseURL is scheme://host[:port] of the platform (or the mock); a path prefix is kept.
+	BaseURL string
+	Paths   Paths
+	// UseSend sends messages to /send instead of /sendAsync.
+	UseSend bool
+	// AppKey goes in x-app-key on every call; with AppSecret it fetches AccessTokens by tokenByAkSk.
+	AppKey    string
+	AppSecret string
+	// AccessToken, when set, is used as is and tokenByAkSk is never called.
+	AccessToken string
+	// TokenLifetime is sent as X-Token-Expire (default 600s); the token is renewed before it runs out.
+	TokenLifetime time.Duration
+	// Timeout bounds each exchange (default 10s).
+	Timeout time.Duration
+	// MaxConns bounds the connections the shared transport opens to the target (default 256).
+	MaxConns           int
+	InsecureSkipVerify bool
+	// Transport picks the HTTP client: "nethttp" (the default, net/http) is the only one so far;
+	// see transport.go for the seam another client plugs into.
+	Transport string
+	// Observe, when set, sees the exchanges made on behalf of no customer (tokenByAkSk
+	// fetched by Client.AccessToken). Customers' exchanges go to Customer.Observe.
+	Observe func(*Call)
+}
+
+// String describes c with its secrets redacted, so a Config can be logged safely.
+func (c Config) String() string {
+	red := func(s string) string {
+		if s == "" {
+			return `""`
+		}
+		return "<redacted>"
+	}
+	return "ccapi.Config{BaseURL: " + strconv.Quote(c.BaseURL) + ", AppKey: " + strconv.Quote(c.AppKey) +
+		", AppSecret: " + red(c.AppSecret) + ", AccessToken: " + red(c.AccessToken) +
+		", UseSend: " + strconv.FormatBool(c.UseSend) + ", Timeout: " + c.Timeout.String() +
+		", MaxConns: " + strconv.Itoa(c.MaxConns) + ", Transport: " + strconv.Quote(c.Transport) + "}"
+}
+
+// GoString is String, so %#v does not print the secrets either.
+func (c Config) GoString() string { return c.String() }
+
+// Call is one HTTP exchange as the client saw it. A Customer reuses its Call values:
+// a *Call is valid until that customer's next call (Observe must copy what it keeps).
+type Call struct {
+	Endpoint    Endpoint
+	ControlType ControlType // for send calls; "" otherwise
+	Start, End  time.Time
+	Status      int    // 0 when no HTTP answer arrived
+	ResultCode  string // resultCode / returnCode of the body, "" when none
+	Kind        ErrKind
+	Err         error // nil when Kind is KindOK, KindApp or KindHTTP
+	BytesSent   int   // request body bytes
+	BytesRecv   int   // response body bytes
+	// Retry is true for the second attempt after a 401/403 re-apply.
+	Retry bool
+}
+
+// Client is shared by every virtual customer of a run: one transport, one AccessToken source.
+// Safe for concurrent use. Create it with NewClient; the zero value is not usable.
+type Client struct {
+	cfg         Config
+	rt          roundTripper
+	paths       [NumEndpoints]string
+	tokenExpire string // X-Token-Expire value, seconds
+	tokens      accessTokens
+	now         func() time.Time // the token clock; tests replace it
+}
+
+// NewClient checks cfg, applies its defaults and returns a Client for it.
+func NewClient(cfg Config) (*Client, error) {
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, errors.New("ccapi: BaseURL " + quoteShort(cfg.BaseURL) + " is not http(s)://host[:port]")
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, errors.New("ccapi: BaseURL must not carry user info, a query or a fragment")
+	}
+	if cfg.AccessToken == "" && cfg.AppKey == "" {
+		return nil, errors.New("ccapi: Config needs an AccessToken, or an AppKey (and AppSecret) to fetch one")
+	}
+	if cfg.TokenLifetime <= 0 {
+		cfg.TokenLifetime = DefaultTokenLifetime
+	}
+	if cfg.TokenLifetime < time.Second {
+		cfg.TokenLifetime = time.Second
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.MaxConns <= 0 {
+		cfg.MaxConns = DefaultMaxConns
+	}
+	rt, err := newRoundTripper(&cfg, u)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{cfg: cfg, rt: rt, now: time.Now,
+		tokenExpire: strconv.FormatInt(int64(cfg.TokenLifetime/time.Second), 10)}
+	prefix := strings.TrimRight(u.Path, "/")
+	for e := Endpoint(0); e < NumEndpoints; e++ {
+		c.paths[e] = prefix + cfg.Paths.Path(e)
+	}
+	c.tokens.backoff = 500 * time.Millisecond
+	if cfg.AccessToken != "" {
+		c.tokens.static = "Bearer " + cfg.AccessToken
+	}
+	return c, nil
+}
+
+// Close releases the client's idle connections. Calls after Close may open new ones.
+func (c *Client) Close() { c.rt.close() }
+
+// AccessToken returns the current AccessToken, fetching it by tokenByAkSk when there is
+// none or it is due for renewal. The exchange, if any, goes to Config.Observe.
+func (c *Client) AccessToken(ctx context.Context) (string, error) {
+	l := c.newLane()
+	bearer, _, err := c.bearer(ctx, l, c.cfg.Observe)
+	return strings.TrimPrefix(bearer, "Bearer "), err
+}
+
+// accessTokens is the AccessToken source shared by all customers of a Client.
+//
+// Subtleness ahead: the fast path is one atomic load. When the token is due for renewal
+// (renewShare of its lifetime passed) the first caller fetches a new one; callers that
+// arrive meanwhile keep using the old token while it is still valid, and wait for the
+// fetch only when there is no valid token at all. At most one fetch is in flight. A failed
+// fetch fails the callers that waited for it, and for backoff afterwards callers fail
+// fast with the same error instead of fetching again (no retry storm).
+type accessTokens struct {
+	static  string // "Bearer <token>" from Config; never fetched
+	backoff time.Duration
+	cur     atomic.Pointer[tokenState]
+
+	mu        sync.Mutex // guards flight, failUntil, failKind, failErr
+	flight    *tokenFlight
+	failUntil time.Time
+	failKind  ErrKind
+	failErr   error
+}
+
+// tokenState is one AccessToken and when to renew it; immutable once stored.
+type tokenState struct {
+	bearer           string // "Bearer <token>", ready for the header
+	renewAt, expires time.Time
+}
+
+// tokenFlight is a fetch in progress; done is closed when its result is set.
+type tokenFlight struct {
+	done chan struct{}
+	st   *tokenState
+	kind ErrKind
+	err  error
+}
+
+// bearer returns the Authorization header value, fetching a token on lane l when needed.
+func (c *Client) bearer(ctx context.Context, l *lane, obs func(*Call)) (string, ErrKind, error) {
+	t := &c.tokens
+	if t.static != "" {
+		return t.static, KindOK, nil
+	}
+	for {
+		now := c.now()
+		st := t.cur.Load()
+		if st != nil && now.Before(st.renewAt) {
+			return st.bearer, KindOK, nil
+		}
+		valid := st != nil && now.Before(st.expires)
+		t.mu.Lock()
+		if st2 := t.cur.Load(); st2 != st { // renewed meanwhile
+			t.mu.Unlock()
+			continue
+		}
+		if f := t.flight; f != nil {
+			t.mu.Unlock()
+			if valid {
+				return st.bearer, KindOK, nil
+			}
+			select {
+			case <-f.done:
+			case <-ctx.Done():
+				return "", KindCanceled, ctx.Err()
+			}
+			if f.err == nil {
+				return f.st.bearer, KindOK, nil
+			}
+			if f.kind == KindCanceled && ctx.Err() == nil {
+				continue // the fetcher's context ended, not ours: fetch again
+			}
+			return "", f.kind, f.err
+		}
+		if now.Before(t.failUntil) {
+			kind, err := t.failKind, t.failErr
+			t.mu.Unlock()
+			if valid {
+				return st.bearer, KindOK, nil
+			}
+			return "", kind, err
+		}
+		f := &tokenFlight{done: make(chan struct{})}
+		t.flight = f
+		t.mu.Unlock()
+
+		f.st, f.kind, f.err = c.fetchAccessToken(ctx, l, obs)
+
+		t.mu.Lock()
+		if f.err == nil {
+			t.cur.Store(f.st)
+			t.failUntil = time.Time{}
+		} else if f.kind != KindCanceled {
+			t.failUntil, t.failKind, t.failErr = c.now().Add(t.backoff), f.kind, f.err
+		}
+		t.flight = nil
+		t.mu.Unlock()
+		close(f.done)
+		switch {
+		case f.err == nil:
+			return f.st.bearer, KindOK, nil
+		case valid:
+			return st.bearer, KindOK, nil // renewal failed; the old token still works
+		}
+		return "", f.kind, f.err
+	}
+}
+
+// expireAccessToken marks bearer expired after the platform said so (HTTP 403), so the
+// next caller fetches a new one. It returns false for a static token, which cannot be renewed.
+func (c *Client) expireAccessToken(bearer string) bool {
+	t := &c.tokens
+	if t.static != "" {
+		return false
+	}
+	t.mu.Lock()
+	if st := t.cur.Load(); st != nil && st.bearer == bearer {
+		t.cur.Store(&tokenState{bearer: bearer}) // renewAt and expires in the past
+	}
+	t.failUntil = time.Time{}
+	t.mu.Unlock()
+	return true
+}
+
+// fetchAccessToken runs one tokenByAkSk exchange on lane l.
+func (c *Client) fetchAccessToken(ctx context.Context, l *lane, obs func(*Call)) (*tokenState, ErrKind, error) {
+	l.tokBody = AppendTokenByAkSkReq(l.tokBody[:0], &TokenByAkSkReq{AppKey: c.cfg.AppKey, AppSecret: c.cfg.AppSecret})
+	sentAt := c.now()
+	call := &l.tokCall
+	hdr := reqHeaders{appKey: c.cfg.AppKey, contentType: contentJSON, tokenExpire: c.tokenExpire}
+	if !c.exchange(ctx, l, call, EpTokenByAkSk, "", "POST", "", hdr, l.tokBody) {
+		return nil, call.Kind, errors.New("ccapi: tokenByAkSk not sent: " + call.Err.Error())
+	}
+	var st *tokenState
+	if call.Status/100 == 2 && call.Kind == KindOK {
+		var rsp TokenByAkSkRsp
+		if json.Unmarshal(l.in.body, &rsp) != nil || rsp.AccessToken == "" {
+			call.Kind, call.Err = KindUnparseable, errNoAccessToken
+		} else {
+			life := c.cfg.TokenLifetime
+			if s, err := strconv.Atoi(strings.TrimSpace(rsp.Expires)); err == nil && s > 0 {
+				life = time.Duration(s) * time.Second
+			}
+			st = &tokenState{bearer: "Bearer " + rsp.AccessToken,
+				renewAt: sentAt.Add(time.Duration(float64(life) * renewShare)), expires: sentAt.Add(life)}
+		}
+	}
+	if obs != nil {
+		obs(call)
+	}
+	switch {
+	case st != nil:
+		return st, KindOK, nil
+	case call.Kind == KindHTTP:
+		return nil, KindHTTP, errors.New("ccapi: tokenByAkSk answered HTTP " + strconv.Itoa(call.Status))
+	case call.Err != nil:
+		return nil, call.Kind, errors.New("ccapi: tokenByAkSk: " + call.Err.Error())
+	}
+	return nil, KindUnparseable, errNoAccessToken
+}
+
+var (
+	errNoAccessToken = errors.New("ccapi: tokenByAkSk answer has no AccessToken")
+	errNoToken       = errors.New("ccapi: applyToken answer has no token")
+	expiredMark      = []byte("expired")
+)
+
+const contentJSON = "application/json;charset=UTF-8"
+
+// lane is what one goroutine of a customer needs for its exchanges: a transport lane,
+// Call values and body buffers, all reused. A Customer has two (main and poll).
+type lane struct {
+	rt  laneTransport
+	out outReq
+	in  inResp
+
+	call    Call // the API call itself (first attempt and retry); returned to the caller
+	aux     Call // a re-apply of the ccmessaging token during a retry
+	tokCall Call // a tokenByAkSk fetch made by this lane
+
+	body, auxBody, tokBody []byte
+
+	msgs      []DownlinkMessage // Poll's dst while a poll runs
+	objectKey string            // Upload's answer while an upload runs
+}
+
+func (c *Client) newLane() *lane { return &lane{rt: c.rt.newLane()} }
+
+// exchange runs one HTTP exchange on lane l and fills *call with its transport outcome
+// and status. It returns false, without sending, when ctx is already done.
+// Endpoint-specific body checks are the caller's, as is observing the call.
+func (c *Client) exchange(ctx context.Context, l *lane, call *Call, ep Endpoint, ct ControlType,
+	method, query string, hdr reqHeaders, body []byte) bool {
+	*call = Call{Endpoint: ep, ControlType: ct, BytesSent: len(body)}
+	if err := ctx.Err(); err != nil {
+		call.Start = time.Now()
+		call.End = call.Start
+		call.Kind, call.Err = KindCanceled, err
+		return false
+	}
+	l.out = outReq{method: method, path: c.paths[ep], query: query, hdr: hdr, body: body}
+	l.in.status, l.in.newToken, l.in.body = 0, "", l.in.body[:0]
+	cctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	call.Start = time.Now()
+	err := l.rt.do(cctx, &l.out, &l.in)
+	call.End = time.Now()
+	cancel()
+	call.Status = l.in.status
+	call.BytesRecv = len(l.in.body)
+	if err != nil {
+		call.Kind, call.Err = classify(err, ctx), err
+		return true
+	}
+	if call.Status/100 != 2 {
+		call.Kind = KindHTTP
+		if code, found, ok := ParseResultCode(l.in.body, resultKey(ep)); ok && found {
+			call.ResultCode = code
+		}
+	}
+	return true
+}
+
+func resultKey(ep Endpoint) string {
+	if ep == EpUploadFileStream {
+		return "returnCode"
+	}
+	return "resultCode"
+}
+
+// classify maps a transport error to an ErrKind. parent is the caller's context: when it
+// is done the exchange was canceled, whatever the transport says.
+func classify(err error, parent context.Context) ErrKind {
+	var ne net.Error
+	switch {
+	case parent.Err() != nil:
+		return KindCanceled
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return KindTimeout
+	case errors.Is(err, context.Canceled):
+		return KindCanceled
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return KindRefused
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNABORTED), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return KindReset
+	case errors.Is(err, errBodyTooLarge):
+		return KindUnparseable
+	}
+	// net/http reports a connection the server closed without a typed cause.
+	if s := err.Error(); strings.Contains(s, "server closed") || strings.Contains(s, "connection reset") ||
+		strings.Contains(s, "broken pipe") || strings.HasSuffix(s, "EOF") {
+		return KindReset
+	}
+	return KindOther
+}
+
+// setResult classifies a 2xx answer by its result code (key resultCode or returnCode).
+func setResult(call *Call, body []byte, key string) {
+	code, found, ok := ParseResultCode(body, key)
+	switch {
+	case !ok:
+		call.Kind, call.Err = KindUnparseable, errUnparseable
+	case !found:
+		call.Kind, call.Err = KindUnparseable, errNoResultCode
+	default:
+		call.ResultCode = code
+		if code != "0" {
+			call.Kind = KindApp
+		}
+	}
+}
+
+// Customer is one virtual customer's view: its userId, its ccmessaging-token, its reusable
+// buffers. Not safe for concurrent use, except that Poll may run on one goroutine while
+// the other methods run on another: the customer keeps separate buffers and Call values
+// for Poll, and guards its token. Observe may then be called from both goroutines.
+type Customer struct {
+	// Observe, when set, is called for EVERY exchange the customer makes: tokenByAkSk and
+	// applyToken calls, first attempts, retries and final ones, in the order they ended.
+	// It runs on the calling goroutine and must copy what it keeps from the *Call.
+	// An exchange that was never sent (ctx already done, no AccessToken) is not observed.
+	Observe func(*Call)
+
+	c      *Client
+	userID string
+
+	mu      sync.Mutex // guards tok, gen, apply, applied
+	tok     string
+	gen     uint64 // counts token changes, so concurrent 401s re-apply once
+	apply   ApplyTokenReq
+	applied bool
+
+	applyMu sync.Mutex // serialises re-applies of the main and poll goroutines
+
+	main, poll *lane
+
+	pollChannel, pollQuery string       // cached poll query (poll goroutine only)
+	queue                  QueueInfoRsp // last queryQueueInfo answer (main goroutine only)
+}
+
+// NewCustomer returns the customer with this userId (the sendAsync from, the poll receiverId).
+func (c *Client) NewCustomer(userID string) *Customer {
+	return &Customer{c: c, userID: userID, main: c.newLane(), poll: c.newLane()}
+}
+
+// UserID returns the customer's userId.
+func (cu *Customer) UserID() string { return cu.userID }
+
+// SetToken sets a static ccmessaging-token (from configuration), skipping applyToken.
+// A 401 cannot re-apply such a token, so it is not retried.
+func (cu *Customer) SetToken(tok string) {
+	cu.mu.Lock()
+	cu.tok = tok
+	cu.gen++
+	cu.mu.Unlock()
+}
+
+// Token returns the customer's current ccmessaging-token ("" before any). Callers must not log it.
+func (cu *Customer) Token() string {
+	cu.mu.Lock()
+	defer cu.mu.Unlock()
+	return cu.tok
+}
+
+func (cu *Customer) token() (string, uint64) {
+	cu.mu.Lock()
+	defer cu.mu.Unlock()
+	return cu.tok, cu.gen
+}
+
+// adopt switches to a token the platform handed out (applyToken body or response header).
+func (cu *Customer) adopt(tok string) {
+	cu.mu.Lock()
+	if tok != cu.tok {
+		cu.tok = tok
+		cu.gen++
+	}
+	cu.mu.Unlock()
+}
+
+func (cu *Customer) observe(c *Call) {
+	if cu.Observe != nil {
+		cu.Observe(c)
+	}
+}
+
+// parse modes of do: how the body of a 2xx answer is checked.
+type parseMode uint8
+
+const (
+	parseResult parseMode = iota
+	parseApply
+	parsePoll
+	parseQueue
+	parseUpload
+)
+
+// do runs one API call for the customer on lane l, into *call: AccessToken, headers,
+// exchange, adoption of a fresh ccmessaging-token, body checks, Observe, and the one
+// retry after a 401 (re-apply the token) or a 403 for an expired AccessToken (renew it,
+// then re-apply). The retry is its own observed Call with Retry set.
+func (cu *Customer) do(ctx context.Context, l *lane, call *Call, ep Endpoint, ct ControlType,
+	method, query string, body []byte, mode parseMode) *Call {
+	c := cu.c
+	for attempt := 0; ; attempt++ {
+		bearer, kind, err := c.bearer(ctx, l, cu.Observe)
+		if err != nil {
+			*call = Call{Endpoint: ep, ControlType: ct, Kind: kind, Err: err, Retry: attempt > 0, Start: time.Now()}
+			call.End = call.Start
+			return call
+		}
+		tok, gen := cu.token()
+		hdr := reqHeaders{token: tok, appKey: c.cfg.AppKey, bearer: bearer}
+		if ep == EpApplyToken {
+			hdr.token = ""
+		}
+		if method == "POST" {
+			hdr.contentType = contentJSON
+		}
+		sent := c.exchange(ctx, l, call, ep, ct, method, query, hdr, body)
+		call.Retry = attempt > 0
+		if !sent {
+			return call
+		}
+		if l.in.newToken != "" && ep != EpApplyToken {
+			cu.adopt(l.in.newToken)
+		}
+		if call.Kind == KindOK {
+			cu.parse(l, call, mode)
+		}
+		cu.observe(call)
+		if attempt > 0 {
+			return call
+		}
+		switch {
+		case call.Status == 401 && ep != EpApplyToken:
+			if !cu.reapply(ctx, l, gen) {
+				return call
+			}
+		case call.Status == 403 && bytes.Contains(l.in.body, expiredMark):
+			if !c.expireAccessToken(bearer) {
+				return call
+			}
+			if ep != EpApplyToken {
+				cu.reapply(ctx, l, gen) // best effort: the retry runs either way
+			}
+		default:
+			return call
+		}
+	}
+}
+
+// parse checks a 2xx body by mode and stores what the caller asked for in the lane
+// (msgs, objectKey) or the customer (queue).
+func (cu *Customer) parse(l *lane, call *Call, mode parseMode) {
+	body := l.in.body
+	switch mode {
+	case parseResult:
+		setResult(call, body, "resultCode")
+	case parseApply:
+		setResult(call, body, "resultCode")
+		if call.Kind == KindOK {
+			var rsp ApplyTokenRsp
+			if json.Unmarshal(body, &rsp) != nil || rsp.Token == "" {
+				call.Kind, call.Err = KindUnparseable, errNoToken
+				return
+			}
+			cu.adopt(rsp.Token)
+		}
+	case parsePoll:
+		code, msgs, err := ParsePoll(body, l.msgs)
+		if err != nil {
+			call.Kind, call.Err = KindUnparseable, err
+			return
+		}
+		l.msgs = msgs
+		call.ResultCode = code
+		if code != "0" {
+			call.Kind = KindApp
+		}
+	case parseQueue:
+		setResult(call, body, "resultCode")
+		if call.Kind == KindUnparseable {
+			return
+		}
+		q := &cu.queue
+		*q = QueueInfoRsp{}
+		if json.Unmarshal(body, q) != nil {
+			*q = QueueInfoRsp{ResultCode: call.ResultCode}
+			if call.Kind == KindOK {
+				call.Kind, call.Err = KindUnparseable, errUnparseable
+			}
+		}
+	case parseUpload:
+		setResult(call, body, "returnCode")
+		if call.Kind == KindOK {
+			var rsp UploadRsp
+			if json.Unmarshal(body, &rsp) != nil {
+				call.Kind, call.Err = KindUnparseable, errUnparseable
+				return
+			}
+			l.objectKey = rsp.ObjectKey
+		}
+	}
+}
+
+// reapply fetches a new ccmessaging-token after a 401 on a call made with token
+// generation seenGen. When the other goroutine changed the token since, it only reports
+// true (retry with the new one). It returns false when the customer never applied
+// (static token) or the re-apply failed.
+func (cu *Customer) reapply(ctx context.Context, l *lane, seenGen uint64) bool {
+	cu.applyMu.Lock()
+	defer cu.applyMu.Unlock()
+	cu.mu.Lock()
+	gen, req, applied := cu.gen, cu.apply, cu.applied
+	cu.mu.Unlock()
+	if gen != seenGen {
+		return true
+	}
+	if !applied {
+		return false
+	}
+	l.auxBody = AppendApplyTokenReq(l.auxBody[:0], &req)
+	ac := cu.do(ctx, l, &l.aux, EpApplyToken, "", "POST", "", l.auxBody, parseApply)
+	return ac.Kind == KindOK
+}
+
+// ApplyToken fetches the customer's ccmessaging-token by applyToken and switches to it.
+// The parameters are kept, so a later 401 can re-apply.
+func (cu *Customer) ApplyToken(ctx context.Context, userName, channelID, locale string) *Call {
+	req := ApplyTokenReq{UserID: cu.userID, UserName: userName, ChannelID: channelID, Locale: locale}
+	cu.mu.Lock()
+	cu.apply, cu.applied = req, true
+	cu.mu.Unlock()
+	l := cu.main
+	l.body = AppendApplyTokenReq(l.body[:0], &req)
+	return cu.do(ctx, l, &l.call, EpApplyToken, "", "POST", "", l.body, parseApply)
+}
+
+// Send sends one message by sendAsync (send when Config.UseSend). It does not validate
+// req: callers validate once, when they build it (Validate).
+func (cu *Customer) Send(ctx context.Context, req *SendMsgReq) *Call {
+	l := cu.main
+	l.body = AppendSendMsgReq(l.body[:0], req)
+	ep := EpSendAsync
+	if cu.c.cfg.UseSend {
+		ep = EpSend
+	}
+	return cu.do(ctx, l, &l.call, ep, req.ControlType, "POST", "", l.body, parseResult)
+}
+
+// Poll reads the customer's downlink messages (GET poll?receiverId=<userId>&channel=...)
+// and appends them to dst. It may run on its own goroutine while the others send.
+func (cu *Customer) Poll(ctx context.Context, channel string, dst []DownlinkMessage) ([]DownlinkMessage, *Call) {
+	if channel != cu.pollChannel || cu.pollQuery == "" {
+		cu.pollChannel = channel
+		cu.pollQuery = "receiverId=" + url.QueryEscape(cu.userID) + "&channel=" + url.QueryEscape(channel)
+	}
+	l := cu.poll
+	l.msgs = dst
+	call := cu.do(ctx, l, &l.call, EpPoll, "", "GET", cu.pollQuery, nil, parsePoll)
+	dst, l.msgs = l.msgs, nil
+	return dst, call
+}
+
+// QueryQueueInfo asks where the customer stands in the agent queue. The answer is the
+// customer's own value, valid until its next QueryQueueInfo; nil when none decoded.
+// Note resultCode "0" means still queuing; 160021 (with an agent) comes back as KindApp.
+func (cu *Customer) QueryQueueInfo(ctx context.Context, req *QueueInfoReq) (*QueueInfoRsp, *Call) {
+	l := cu.main
+	l.body = AppendQueueInfoReq(l.body[:0], req)
+	cu.queue = QueueInfoRsp{}
+	call := cu.do(ctx, l, &l.call, EpQueryQueueInfo, "", "POST", "", l.body, parseQueue)
+	if call.Status/100 != 2 || call.Kind == KindUnparseable {
+		return nil, call
+	}
+	return &cu.queue, call
+}
+
+// Upload uploads a file by uploadFileStream and returns its objectKey ("" on failure).
+func (cu *Customer) Upload(ctx context.Context, req *UploadReq) (objectKey string, c *Call) {
+	l := cu.main
+	l.body = AppendUploadReq(l.body[:0], req)
+	l.objectKey = ""
+	call := cu.do(ctx, l, &l.call, EpUploadFileStream, "", "POST", "", l.body, parseUpload)
+	objectKey, l.objectKey = l.objectKey, ""
+	return objectKey, call
+}

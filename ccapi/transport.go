@@ -1,0 +1,241 @@
+package ccapi
+
+// THE TRANSPORT SEAM
+//
+// The client never touches net/http directly: every HTTP exchange goes through the
+// two small interfaces below. A roundTripper is shared by the whole Client (one pool
+// of connections to the target); each lane of a Customer (one for its main goroutine,
+// one for its poll goroutine) gets its own laneTransport from newLane, so per-exchange
+// scratch state (request structs, header maps, body copies) is reused without locks.
+//
+// To plug in another HTTP client (the lean HTTP/1.1 client of ccapi/h1):
+//  1. write a type implementing roundTripper and laneTransport: do sends req.method
+//     to req.path (+ "?" + req.query when not empty) with the non-empty headers of
+//     req.hdr and req.body, and fills resp (status, body appended to resp.body[:0],
+//     newToken only when the ccmessaging-token response header is present and differs
+//     from req.hdr.token);
+//  2. return errors that errors.Is recognises (context.DeadlineExceeded or a net.Error
+//     with Timeout(), syscall.ECONNREFUSED, syscall.ECONNRESET, io.EOF,
+//     io.ErrUnexpectedEOF, errBodyTooLarge) so classify maps them to ErrKind;
+//  3. select it in newRoundTripper by Config.Transport.
+// A transport must not retry a request that may have reached the server: the target's
+// count of received requests must equal the number of observed Calls.
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sync/atomic"
+	"time"
+)
+
+// Transport names accepted in Config.Transport.
+const (
+	TransportNetHTTP = "nethttp"
+)
+
+// maxResponseBytes bounds a response body, so a broken target cannot exhaust memory.
+const maxResponseBytes = 16 << 20
+
+// errBodyTooLarge is the error of a response body over maxResponseBytes.
+var errBodyTooLarge = errors.New("ccapi: response body over 16 MiB")
+
+// reqHeaders are the request headers this API uses; empty ones are not sent.
+type reqHeaders struct {
+	token       string // ccmessaging-token
+	appKey      string // x-app-key
+	bearer      string // Authorization, "Bearer <AccessToken>"
+	contentType string
+	tokenExpire string // X-Token-Expire, seconds (tokenByAkSk only)
+}
+
+// outReq is one request as a transport sees it. Its strings and body belong to the
+// caller and may change once do returns.
+type outReq struct {
+	method string
+	path   string // absolute path, base path included
+	query  string // raw query without '?', "" for none
+	hdr    reqHeaders
+	body   []byte
+}
+
+// inResp is what a transport reports of one response.
+type inResp struct {
+	status   int
+	newToken string // a ccmessaging-token response header differing from the one sent
+	body     []byte // reused across exchanges
+}
+
+// roundTripper is the HTTP client shared by a Client.
+type roundTripper interface {
+	newLane() laneTransport
+	close()
+}
+
+// laneTransport runs one exchange at a time for one lane.
+type laneTransport interface {
+	do(ctx context.Context, req *outReq, resp *inResp) error
+}
+
+func newRoundTripper(cfg *Config, base *url.URL) (roundTripper, error) {
+	switch cfg.Transport {
+	case "", TransportNetHTTP:
+		return newNetHTTP(cfg, base), nil
+	}
+	return nil, errors.New("ccapi: unknown Config.Transport " + quoteShort(cfg.Transport) + ", want " + TransportNetHTTP)
+}
+
+// netHTTP is the default transport: one tuned *http.Transport, HTTP/1.1 only.
+type netHTTP struct {
+	t    *http.Transport
+	base url.URL // scheme and host of the target
+}
+
+func newNetHTTP(cfg *Config, base *url.URL) *netHTTP {
+	d := &net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second}
+	t := &http.Transport{
+		Proxy:               nil, // a load generator talks to its target, not to $HTTP_PROXY
+		DialContext:         d.DialContext,
+		MaxConnsPerHost:     cfg.MaxConns,
+		MaxIdleConnsPerHost: cfg.MaxConns,
+		MaxIdleConns:        cfg.MaxConns,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+		ForceAttemptHTTP2:   false,
+		// A non-nil empty map disables HTTP/2 over TLS.
+		TLSNextProto:        map[string]func(string, *tls.Conn) http.RoundTripper{},
+		TLSHandshakeTimeout: cfg.Timeout,
+	}
+	if cfg.InsecureSkipVerify {
+		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
+	}
+	return &netHTTP{t: t, base: url.URL{Scheme: base.Scheme, Host: base.Host}}
+}
+
+func (n *netHTTP) newLane() laneTransport {
+	return &nhLane{n: n, hdr: make(http.Header, 5)}
+}
+
+func (n *netHTTP) close() { n.t.CloseIdleConnections() }
+
+// nhLane keeps one lane's net/http request, URL, header map and body reader for reuse.
+type nhLane struct {
+	n    *netHTTP
+	u    url.URL
+	hdr  http.Header
+	tmpl http.Request
+	rb   *reqBody
+}
+
+// reqBody is a reusable request body. net/http may still read it after RoundTrip
+// returns (a server may answer before reading the whole body) and says so by calling
+// Close; until then the lane does not touch it and uses a fresh one instead.
+type reqBody struct {
+	buf    []byte
+	off    int
+	inUse  bool
+	closed atomic.Bool
+}
+
+func (b *reqBody) Read(p []byte) (int, error) {
+	if b.off >= len(b.buf) {
+		return 0, io.EOF
+	}
+	n := copy(p, b.buf[b.off:])
+	b.off += n
+	return n, nil
+}
+
+func (b *reqBody) Close() error {
+	b.closed.Store(true)
+	return nil
+}
+
+// Canonical header keys, so the map is indexed without canonicalising per call.
+const (
+	keyToken       = "Ccmessaging-Token"
+	keyAppKey      = "X-App-Key"
+	keyAuth        = "Authorization"
+	keyContentType = "Content-Type"
+	keyTokenExpire = "X-Token-Expire"
+)
+
+func setHeader(h http.Header, k, v string) {
+	if v == "" {
+		delete(h, k)
+		return
+	}
+	if s := h[k]; len(s) == 1 {
+		s[0] = v
+		return
+	}
+	h[k] = []string{v}
+}
+
+func (l *nhLane) do(ctx context.Context, req *outReq, resp *inResp) error {
+	l.u = l.n.base
+	l.u.Path = req.path
+	l.u.RawQuery = req.query
+	setHeader(l.hdr, keyToken, req.hdr.token)
+	setHeader(l.hdr, keyAppKey, req.hdr.appKey)
+	setHeader(l.hdr, keyAuth, req.hdr.bearer)
+	setHeader(l.hdr, keyContentType, req.hdr.contentType)
+	setHeader(l.hdr, keyTokenExpire, req.hdr.tokenExpire)
+
+	t := &l.tmpl
+	t.Method = req.method
+	t.URL = &l.u
+	t.Proto, t.ProtoMajor, t.ProtoMinor = "HTTP/1.1", 1, 1
+	t.Header = l.hdr
+	t.Host = l.u.Host
+	t.Body, t.ContentLength = nil, 0
+	if len(req.body) > 0 {
+		rb := l.rb
+		if rb == nil || (rb.inUse && !rb.closed.Load()) {
+			rb = &reqBody{buf: make([]byte, 0, len(req.body))}
+			l.rb = rb
+		}
+		rb.buf = append(rb.buf[:0], req.body...)
+		rb.off, rb.inUse = 0, true
+		rb.closed.Store(false)
+		t.Body, t.ContentLength = rb, int64(len(req.body))
+	}
+	res, err := l.n.t.RoundTrip(t.WithContext(ctx))
+	if err != nil {
+		return err
+	}
+	resp.status = res.StatusCode
+	if v := res.Header[keyToken]; len(v) > 0 && v[0] != "" && v[0] != req.hdr.token {
+		resp.newToken = v[0]
+	}
+	resp.body, err = readBody(res.Body, resp.body[:0])
+	res.Body.Close()
+	return err
+}
+
+// readBody appends all of r to b, growing it only when needed, up to maxResponseBytes.
+func readBody(r io.Reader, b []byte) ([]byte, error) {
+	if cap(b) == 0 {
+		b = make([]byte, 0, 512)
+	}
+	for {
+		if len(b) == cap(b) {
+			if len(b) >= maxResponseBytes {
+				return b, errBodyTooLarge
+			}
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+}
