@@ -1,0 +1,186 @@
+package report
+
+import (
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+)
+
+// splitStream records one stream in a single recorder and, split at random per session or request,
+// in n shard recorders; it returns the single report and the shard reports.
+func splitStream(t *testing.T, seed uint64, secs, n int, opts []RecorderOptions) (*Report, []*Report) {
+	t.Helper()
+	evs := randomStream(seed, secs)
+	end := testStart.Add(time.Duration(secs)*time.Second + 300*time.Millisecond)
+	meta := Meta{Scenario: "stream", Seed: 7}
+	single := newStreamRecorder(RecorderOptions{})
+	shards := make([]*streamRecorder, n)
+	for i := range shards {
+		o := RecorderOptions{}
+		if i < len(opts) {
+			o = opts[i]
+		}
+		shards[i] = newStreamRecorder(o)
+	}
+	rng := rand.New(rand.NewPCG(seed, 99))
+	shard := 0
+	for i := range evs {
+		e := &evs[i]
+		single.play(e)
+		// A session's events (arrival, then started/dropped and ended) stay on one shard.
+		if e.kind != 's' && e.kind != 'd' && e.kind != 'e' {
+			shard = rng.IntN(n)
+		}
+		shards[shard].play(e)
+	}
+	out := make([]*Report, n)
+	for i, s := range shards {
+		out[i] = s.Finish(end, meta)
+	}
+	return single.Finish(end, meta), out
+}
+
+func TestMergeIsExact(t *testing.T) {
+	single, shards := splitStream(t, 21, 30, 3, nil)
+	merged, err := Merge(shards...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if merged.Shards != 3 {
+		t.Errorf("shards = %d, want 3", merged.Shards)
+	}
+	// Apart from the shard count, the merge is the report one recorder would have written.
+	merged.Shards = 1
+	a, _ := json.MarshalIndent(merged, "", " ")
+	b, _ := json.MarshalIndent(single, "", " ")
+	if string(a) != string(b) {
+		t.Errorf("merged report differs from the single recorder's:\n%s", firstDiff(string(a), string(b)))
+	}
+	// Spelled out, what a reader checks: percentiles are equal, not close.
+	if merged.Overall.ResponseTimeUS != single.Overall.ResponseTimeUS || merged.SchedulerLagUS != single.SchedulerLagUS ||
+		merged.SessionMetrics != single.SessionMetrics {
+		t.Errorf("merged percentiles differ from the single recorder's")
+	}
+}
+
+// firstDiff shows where two long strings part.
+func firstDiff(a, b string) string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	lo := max(i-300, 0)
+	return "merged: ..." + a[lo:min(i+200, len(a))] + "\nsingle: ..." + b[lo:min(i+200, len(b))]
+}
+
+func TestMergeAlignsDifferentIntervals(t *testing.T) {
+	// One shard downsampled to 4 s points, the other kept 1 s points: the merge uses 4 s.
+	single, shards := splitStream(t, 22, 40, 2, []RecorderOptions{{MaxPoints: 12}, {}})
+	if shards[0].IntervalS != 4 || shards[1].IntervalS != 1 {
+		t.Fatalf("fixture intervals %g and %g", shards[0].IntervalS, shards[1].IntervalS)
+	}
+	merged, err := Merge(shards...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if merged.IntervalS != 4 {
+		t.Errorf("merged interval %g, want 4", merged.IntervalS)
+	}
+	want := downsample(downsample(single.Timeseries))
+	if len(merged.Timeseries) != len(want) {
+		t.Fatalf("%d merged points, want %d", len(merged.Timeseries), len(want))
+	}
+	for i, p := range merged.Timeseries {
+		w := want[i]
+		if p.T != w.T || p.Requests != w.Requests || p.Errors != w.Errors || p.P50US != w.P50US || p.P99US != w.P99US || p.Arrivals != w.Arrivals {
+			t.Errorf("point %d: %+v\nwant %+v", i, p, w)
+		}
+	}
+}
+
+func TestMergeShiftsShardsThatStartedLater(t *testing.T) {
+	mk := func(start time.Time, n int) *Report {
+		r := NewRecorder(RecorderOptions{Start: start})
+		g := r.Group("poll", "")
+		for i := range n {
+			at := int64(i) * int64(time.Second/10)
+			r.Record(&Sample{Group: g, Step: NoGroup, Intended: at, Start: at, End: at + 1e6, Status: 200, ResultCode: "0"})
+		}
+		return r.Finish(start.Add(time.Duration(n)*time.Second/10), Meta{Scenario: "s"})
+	}
+	a := mk(testStart, 30)                        // t = 0..3 s
+	b := mk(testStart.Add(2*time.Second+1e8), 10) // starts 2.1 s later, lasts 1 s
+	m, err := Merge(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.StartedAt.Equal(testStart) || !m.EndedAt.Equal(testStart.Add(31*time.Second/10)) || m.DurationS != 3.1 {
+		t.Errorf("merged span %v..%v (%gs)", m.StartedAt, m.EndedAt, m.DurationS)
+	}
+	var reqs []int64
+	for _, p := range m.Timeseries {
+		reqs = append(reqs, p.Requests)
+	}
+	if len(reqs) != 3 || reqs[0] != 10 || reqs[1] != 10 || reqs[2] != 20 {
+		t.Errorf("merged requests per second %v, want [10 10 20] (b's second lands at t=2)", reqs)
+	}
+	if m.Overall.RPS != 40/3.1 {
+		t.Errorf("rps %g, want %g (over the merged span)", m.Overall.RPS, 40/3.1)
+	}
+}
+
+func TestMergeRefusesDifferentScenariosUnlessForced(t *testing.T) {
+	a, b := fixtureReport(false, 0), fixtureReport(true, 0)
+	b.Scenario = "other"
+	if _, err := Merge(a, b); !errors.Is(err, ErrScenarioMismatch) || !strings.Contains(err.Error(), `"other"`) {
+		t.Errorf("Merge of different scenarios: %v", err)
+	}
+	m, err := MergeWith(MergeOptions{Force: true}, a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Scenario != "quickstart" || !m.Interrupted || m.StopReason != "interrupted" || m.Requests.Total != 6000 {
+		t.Errorf("forced merge: scenario %q interrupted %v stop %q total %d", m.Scenario, m.Interrupted, m.StopReason, m.Requests.Total)
+	}
+	if !strings.Contains(strings.Join(m.Warnings, "\n"), "different scenarios") {
+		t.Errorf("forced merge does not warn: %q", m.Warnings)
+	}
+}
+
+func TestMergeRefusesReportsWithoutHistograms(t *testing.T) {
+	a, b := fixtureReport(false, 0), fixtureReport(false, 0)
+	b.Groups[0].ResponseHistogram = ""
+	if _, err := Merge(a, b); err == nil || !strings.Contains(err.Error(), "cannot be merged exactly") {
+		t.Errorf("merging a report stripped of a histogram: %v", err)
+	}
+	b = fixtureReport(false, 0)
+	b.SchedulerLagUS.Histogram = "not base64!"
+	if _, err := Merge(a, b); err == nil {
+		t.Errorf("merging a corrupt histogram succeeded")
+	}
+	if _, err := Merge(); err == nil {
+		t.Errorf("merging nothing succeeded")
+	}
+}
+
+func TestMergeKeepsGroupsOfEveryShard(t *testing.T) {
+	mk := func(endpoint string) *Report {
+		r := NewRecorder(RecorderOptions{Start: testStart})
+		g := r.Group(endpoint, "")
+		r.Record(&Sample{Group: g, Step: NoGroup, End: 1e6, Status: 200, ResultCode: "0"})
+		return r.Finish(testStart.Add(time.Second), Meta{Scenario: "s"})
+	}
+	m, err := Merge(mk("send"), mk("poll"), mk("send"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Groups) != 2 || m.Groups[0].Name != "poll" || m.Groups[0].Count != 1 || m.Groups[1].Name != "send" || m.Groups[1].Count != 2 {
+		t.Errorf("groups %+v", m.Groups)
+	}
+	if w := CheckInvariants(m); len(w) != 0 {
+		t.Errorf("merged report breaks invariants: %q", w)
+	}
+}
