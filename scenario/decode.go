@@ -23,6 +23,8 @@ type loader struct {
 	budget int
 	sc     *Scenario
 	scope  tmplScope
+	// root is the top-level mapping, where errors about missing sections point.
+	root *yaml.Node
 }
 
 // maxNodes is the most YAML nodes one scenario may expand to (aliases included).

@@ -158,6 +158,7 @@ func findTab(data []byte) (line, col int, ok bool) {
 
 // top compiles the top-level mapping. Data comes first: templates elsewhere refer to feeders.
 func (l *loader) top(root *yaml.Node) {
+	l.root = root
 	f := l.mapping(root, "", topKeys...)
 	if f == nil {
 		return
@@ -310,7 +311,7 @@ func (l *loader) auth(n *yaml.Node) {
 	a.TokenLifetime = DefaultTokenLifetime
 	if isNull(n) {
 		if l.sc.Target.URL != "" {
-			l.errAt(n, "auth", "missing: a target needs auth.app_key and either auth.access_token or auth.app_secret")
+			l.errAt(l.root, "auth", "missing: a target needs auth.app_key and either auth.access_token or auth.app_secret")
 		}
 		return
 	}

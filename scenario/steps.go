@@ -356,6 +356,7 @@ func (l *loader) sendStep(st *Step, kind string, arg *yaml.Node, path string, cx
 			return
 		case "upload":
 			sd.Upload = l.upload(arg, path, "", sd)
+			srcs["file"] = src{n: arg, path: path}
 		default:
 			content = src{t: l.tmpl(arg, path, false), n: arg, path: path}
 		}
@@ -406,11 +407,13 @@ func (l *loader) sendStep(st *Step, kind string, arg *yaml.Node, path string, cx
 				l.errAt(f.key["text"], f.p("text"), "a chat with a file sends the uploaded file's objectKey; remove text")
 			}
 			sd.Upload = l.upload(v, f.p("file"), media, sd)
+			srcs["file"] = src{n: v, path: f.p("file")}
 		}
 		switch kind {
 		case "chat":
 			if !f.has("text") && !f.has("file") {
 				l.errAt(arg, f.p("text"), "missing: a chat needs text (or a media file to upload)")
+				content.n = arg
 			}
 			if media != "" && media != "TEXT" && f.has("text") {
 				// Media content written by hand: "objectKey,jpg".
@@ -565,8 +568,14 @@ func (l *loader) checkSend(st *Step, sd *Send, srcs map[string]src) {
 	req := ccapi.SendMsgReq{ControlType: sd.ControlType, MediaType: sd.MediaType}
 	templated := map[string]bool{}
 	set := func(field string, dst *string, placeholder string) {
-		t := srcs[field].t
-		if s, ok := t.Literal(); ok {
+		s := srcs[field]
+		// A value that failed to compile, and a missing `to`, were reported already.
+		if s.t == nil && (s.n != nil || field == "to") {
+			templated[field] = true
+			*dst = placeholder
+			return
+		}
+		if s, ok := s.t.Literal(); ok {
 			*dst = s
 			return
 		}
@@ -582,9 +591,9 @@ func (l *loader) checkSend(st *Step, sd *Send, srcs map[string]src) {
 	set("messageId", &req.MessageID, "")
 	set("transData", &req.TransData, "")
 	set("from", &req.From, "u")
-	if sd.Upload != nil {
+	if sd.Upload != nil || srcs["file"].n != nil {
 		templated["content"] = true
-		req.Content = "objectKey," + sd.Upload.FileType
+		req.Content = "objectKey,jpg"
 	} else {
 		placeholder := "x"
 		if sd.MediaType == ccapi.WebCardMedia {
