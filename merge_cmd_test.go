@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"ccload/report"
+)
+
+// shardReport writes a one-group shard report with n requests of latency ms each and returns its path.
+func shardReport(t *testing.T, dir, scenario string, n int, ms int64) string {
+	t.Helper()
+	start := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	r := report.NewRecorder(report.RecorderOptions{Start: start})
+	g := r.Group("sendAsync", "CHAT")
+	for i := range n {
+		at := int64(i) * int64(time.Millisecond)
+		r.Arrival(at)
+		r.SessionStarted(at)
+		r.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: at, Start: at, End: at + ms*int64(time.Millisecond), Status: 200, ResultCode: "0"})
+		r.SessionEnded(at, report.Completed, ms*int64(time.Millisecond))
+	}
+	rep := r.Finish(start.Add(2*time.Second), report.Meta{Scenario: scenario, Seed: 1})
+	path, err := report.WriteFile(filepath.Join(dir, scenario+"-"+time.Duration(ms).String()), rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func runMerge(args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := cmdMerge(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestMergeCommandMergesShards(t *testing.T) {
+	dir := t.TempDir()
+	a := shardReport(t, dir, "quickstart", 900, 2)  // 900 requests at 2 ms
+	b := shardReport(t, dir, "quickstart", 100, 50) // 100 at 50 ms: together p95 is 50 ms, not an average
+	out := filepath.Join(dir, "merged", "report.json")
+	code, stdout, stderr := runMerge("-o", out, a, b)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	m, err := report.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Shards != 2 || m.Requests.Total != 1000 || m.Sessions.Completed != 1000 {
+		t.Errorf("merged shards %d, requests %d, sessions completed %d", m.Shards, m.Requests.Total, m.Sessions.Completed)
+	}
+	if p := m.Overall.ResponseTimeUS; p.P50 < 2000 || p.P50 > 2002 || p.P95 < 50000 || p.P95 > 50050 {
+		t.Errorf("merged p50 %dµs, p95 %dµs; want 2 ms and 50 ms", p.P50, p.P95)
+	}
+	for _, want := range []string{"ccload quickstart", "(2 shards merged)", "1,000 in total", "merged 2 reports into " + out} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	// Flags after the files work too.
+	out2 := filepath.Join(dir, "again.json")
+	if code, _, stderr := runMerge(a, b, "-o", out2); code != exitOK {
+		t.Errorf("flags after files: exit %d: %s", code, stderr)
+	}
+}
+
+func TestMergeCommandRefusals(t *testing.T) {
+	dir := t.TempDir()
+	a := shardReport(t, dir, "quickstart", 10, 2)
+	other := shardReport(t, dir, "soak", 10, 2)
+	bad := filepath.Join(dir, "v9.json")
+	os.WriteFile(bad, []byte(`{"schema":"ccload/report/v9"}`), 0o644)
+	out := filepath.Join(dir, "out.json")
+	for _, c := range []struct {
+		args []string
+		code int
+		says string
+	}{
+		{[]string{a}, exitUsage, "-o OUT.json is required"},
+		{[]string{"-o", out}, exitUsage, "no shard reports"},
+		{[]string{"-o", out, a, filepath.Join(dir, "missing.json")}, exitUsage, "missing.json"},
+		{[]string{"-o", out, a, bad}, exitUsage, "ccload/report/v9"},
+		{[]string{"-o", out, a, other}, exitUsage, "--force"},
+		{[]string{"--bogus"}, exitUsage, "flag provided but not defined"},
+	} {
+		code, _, stderr := runMerge(c.args...)
+		if code != c.code || !strings.Contains(stderr, c.says) {
+			t.Errorf("merge %q: exit %d, stderr %q; want %d and %q", c.args, code, stderr, c.code, c.says)
+		}
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("a refused merge wrote %s", out)
+	}
+	if code, _, stderr := runMerge("--force", "-o", out, a, other); code != exitOK {
+		t.Errorf("--force: exit %d: %s", code, stderr)
+	}
+	if code, stdout, _ := runMerge("--help"); code != exitOK || !strings.Contains(stdout, "Usage: ccload merge") {
+		t.Errorf("--help: exit %d, %q", code, stdout)
+	}
+}
