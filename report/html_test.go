@@ -1,0 +1,106 @@
+package report
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// gatesRealisticWithThresholds is the realistic run with its thresholds evaluated, as the runner writes it.
+func gatesRealisticWithThresholds(t testing.TB) *Report {
+	r := gatesRealistic(t, 1)
+	r.Thresholds = EvaluateThresholds(r, []ThresholdSpec{
+		{Metric: "response_time.p99", Max: 250_000, HasMax: true},
+		{Metric: "response_time.p95", Group: "step:ask", Max: 120_000, HasMax: true},
+		{Metric: "error_rate", Max: 0.05, HasMax: true},
+		{Metric: "error_rate", Max: 0.05, HasMax: true, Over: 10 * time.Second},
+		{Metric: "result_code_share", Code: "0", Min: 0.95, HasMin: true},
+		{Metric: "rps", Min: 100, HasMin: true},
+		{Metric: "reply_latency.p95", Max: 2e6, HasMax: true},
+		{Metric: "dropped_arrivals", Max: 0.02, HasMax: true, LimitText: "2%"},
+	})
+	return r
+}
+
+func TestWriteHTMLIsSelfContainedAndEscaped(t *testing.T) {
+	r := gatesRealisticWithThresholds(t)
+	r.Groups[0].Name = `<script>alert("x")</script>`
+	r.Stages[1].Label = `hold "10/s" <b>`
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	for _, want := range []string{
+		`<div class="badge" id="verdict">FAIL</div>`, "checkout-peak", "2026-11-27 09:30:00 UTC",
+		`&lt;b&gt;Where is order {{seq}}?&lt;/b&gt; &amp; more`, // the scenario, escaped in a <pre>
+		"&lt;script&gt;alert(", "hold &#34;10/s&#34; &lt;b&gt;", // report strings in tables and SVG
+		`id="throughput"`, `id="latency"`, `id="spectrum"`, `id="codes"`, `id="errors"`, `id="sessions"`, `id="thresholds"`,
+		"p99.999", "error_rate all &lt;= 5.00% over 10s", "70s–80s",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+	if strings.Contains(page, `<script>alert(`) {
+		t.Error("a group name reached the page unescaped")
+	}
+	// Nothing is loaded from anywhere: no src/href/url() pointing outside, a CSP forbidding it.
+	if m := regexp.MustCompile(`(?i)(src|href)\s*=|url\(|@import`).FindString(page); m != "" {
+		t.Errorf("report.html refers to an outside resource: %q", m)
+	}
+	if !strings.Contains(page, "default-src 'none'") {
+		t.Error("report.html has no Content-Security-Policy")
+	}
+	// The charts are drawn in the file, not by script: paths for lines, rects for error bars.
+	if n := strings.Count(page, "<svg class=\"chart"); n != 4 {
+		t.Errorf("%d charts, want 4", n)
+	}
+	if n := strings.Count(page, "<path class=\"ln"); n < 12 {
+		t.Errorf("only %d chart lines drawn", n)
+	}
+	if n := strings.Count(page, `<rect class="errbar"`); n < 10 {
+		t.Errorf("only %d error bars drawn (the 70–80 s burst must show)", n)
+	}
+}
+
+func TestWriteHTMLHandlesAnEmptyReport(t *testing.T) {
+	var buf bytes.Buffer
+	r := &Report{Schema: Schema, StopReason: "unreachable"}
+	if err := WriteHTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{">FAIL<", "no time series in this report", "no response-time histograms"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("empty report.html lacks %q", want)
+		}
+	}
+	buf.Reset()
+	r = &Report{Schema: Schema, StopReason: "interrupted", Interrupted: true}
+	if err := WriteHTML(&buf, r); err != nil || !strings.Contains(buf.String(), ">INTERRUPTED<") {
+		t.Errorf("interrupted report: err=%v, verdict missing", err)
+	}
+}
+
+func TestWriteHTMLMergesLongSeriesExactly(t *testing.T) {
+	r := gatesRealistic(t, 2)
+	cols, err := htmlColumns(r, 50) // 120 points → 3 per column
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cols) != 40 {
+		t.Fatalf("%d columns, want 40", len(cols))
+	}
+	var req int64
+	for _, c := range cols {
+		req += c.req
+	}
+	if req != r.Overall.Count {
+		t.Errorf("columns hold %d requests, the run %d", req, r.Overall.Count)
+	}
+	if cols[0].p95 < cols[0].p50 || cols[0].p99 < cols[0].p95 {
+		t.Errorf("percentiles out of order: %+v", cols[0])
+	}
+}
