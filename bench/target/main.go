@@ -7,7 +7,8 @@
 // net/http, which does several times more work per request. It counts the
 // connections it accepted and the most it held at once, so a benchmark can
 // prove that a generator kept its connections bounded and reused them:
-// GET /stats returns them as JSON, and they are printed to stderr on exit.
+// GET /stats returns them as JSON (GET /reset does too, after restarting the
+// high-water mark of open connections), and they are printed to stderr on exit.
 //
 //	go run ./bench/target --addr 127.0.0.1:18090 --delay 20ms
 package main
@@ -48,11 +49,12 @@ type stats struct {
 	open     atomic.Int64 // connections open now
 	maxOpen  atomic.Int64 // most connections open at once
 	requests atomic.Int64 // sendAsync requests answered
+	bodies   atomic.Int64 // sendAsync request body bytes received
 }
 
 func (s *stats) json() []byte {
-	return fmt.Appendf(nil, `{"conns_accepted":%d,"conns_open":%d,"conns_max":%d,"requests":%d}`,
-		s.accepted.Load(), s.open.Load(), s.maxOpen.Load(), s.requests.Load())
+	return fmt.Appendf(nil, `{"conns_accepted":%d,"conns_open":%d,"conns_max":%d,"requests":%d,"body_bytes":%d}`,
+		s.accepted.Load(), s.open.Load(), s.maxOpen.Load(), s.requests.Load(), s.bodies.Load())
 }
 
 func main() {
@@ -108,7 +110,7 @@ func serve(c net.Conn, delay time.Duration, st *stats) {
 	br := bufio.NewReaderSize(c, 8<<10)
 	bw := bufio.NewWriterSize(c, 8<<10)
 	for {
-		path, keep, err := readRequest(br)
+		path, keep, n, err := readRequest(br)
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
 				bw.Write(badResponse)
@@ -123,7 +125,11 @@ func serve(c net.Conn, delay time.Duration, st *stats) {
 			}
 			bw.Write(okResponse)
 			st.requests.Add(1)
-		case path == "/stats":
+			st.bodies.Add(n)
+		case path == "/stats" || path == "/reset":
+			if path == "/reset" { // restart the high-water mark of open connections
+				st.maxOpen.Store(st.open.Load())
+			}
 			body := st.json()
 			fmt.Fprintf(bw, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
 		default:
@@ -144,24 +150,25 @@ func serve(c net.Conn, delay time.Duration, st *stats) {
 var errBadRequest = errors.New("bad request")
 
 // readRequest reads one request, discarding its body, and returns its path
-// (query stripped; valid until the next read) and whether the connection stays open.
-func readRequest(br *bufio.Reader) (path string, keep bool, err error) {
+// (one of the known ones, or "other"), whether the connection stays open and
+// the body's size.
+func readRequest(br *bufio.Reader) (path string, keep bool, size int64, err error) {
 	line, err := br.ReadSlice('\n')
 	if err != nil {
 		if len(line) == 0 && errors.Is(err, io.EOF) {
-			return "", false, io.EOF
+			return "", false, 0, io.EOF
 		}
-		return "", false, errBadRequest
+		return "", false, 0, errBadRequest
 	}
 	// METHOD SP PATH SP HTTP/1.x
 	sp1 := bytes.IndexByte(line, ' ')
 	if sp1 < 0 {
-		return "", false, errBadRequest
+		return "", false, 0, errBadRequest
 	}
 	rest := line[sp1+1:]
 	sp2 := bytes.IndexByte(rest, ' ')
 	if sp2 < 0 {
-		return "", false, errBadRequest
+		return "", false, 0, errBadRequest
 	}
 	target := rest[:sp2]
 	if q := bytes.IndexByte(target, '?'); q >= 0 {
@@ -173,6 +180,8 @@ func readRequest(br *bufio.Reader) (path string, keep bool, err error) {
 		path = sendAsyncPath
 	case string(target) == "/stats":
 		path = "/stats"
+	case string(target) == "/reset":
+		path = "/reset"
 	default:
 		path = "other"
 	}
@@ -182,21 +191,21 @@ func readRequest(br *bufio.Reader) (path string, keep bool, err error) {
 	for {
 		h, err := br.ReadSlice('\n')
 		if err != nil {
-			return "", false, errBadRequest
+			return "", false, 0, errBadRequest
 		}
 		if len(h) <= 2 { // the empty line
 			break
 		}
 		colon := bytes.IndexByte(h, ':')
 		if colon < 0 {
-			return "", false, errBadRequest
+			return "", false, 0, errBadRequest
 		}
 		name, val := h[:colon], bytes.TrimSpace(h[colon+1:])
 		switch {
 		case bytes.EqualFold(name, []byte("Content-Length")):
 			n, ok := parseUint(val, 10)
 			if !ok {
-				return "", false, errBadRequest
+				return "", false, 0, errBadRequest
 			}
 			length = n
 		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
@@ -210,20 +219,22 @@ func readRequest(br *bufio.Reader) (path string, keep bool, err error) {
 		}
 	}
 	if chunked {
-		return path, keep, discardChunked(br)
+		n, err := discardChunked(br)
+		return path, keep, n, err
 	}
 	if _, err := br.Discard(int(length)); err != nil {
-		return "", false, errBadRequest
+		return "", false, 0, errBadRequest
 	}
-	return path, keep, nil
+	return path, keep, length, nil
 }
 
-// discardChunked skips a chunked request body and its trailers.
-func discardChunked(br *bufio.Reader) error {
+// discardChunked skips a chunked request body and its trailers, and returns its size.
+func discardChunked(br *bufio.Reader) (int64, error) {
+	var size int64
 	for {
 		line, err := br.ReadSlice('\n')
 		if err != nil {
-			return errBadRequest
+			return 0, errBadRequest
 		}
 		line = bytes.TrimSpace(line)
 		if i := bytes.IndexByte(line, ';'); i >= 0 {
@@ -231,21 +242,22 @@ func discardChunked(br *bufio.Reader) error {
 		}
 		n, ok := parseUint(line, 16)
 		if !ok {
-			return errBadRequest
+			return 0, errBadRequest
 		}
 		if n == 0 {
 			for {
 				t, err := br.ReadSlice('\n')
 				if err != nil {
-					return errBadRequest
+					return 0, errBadRequest
 				}
 				if len(t) <= 2 {
-					return nil
+					return size, nil
 				}
 			}
 		}
+		size += n
 		if _, err := br.Discard(int(n) + 2); err != nil {
-			return errBadRequest
+			return 0, errBadRequest
 		}
 	}
 }

@@ -256,12 +256,18 @@ func (c *Client) Do(ctx context.Context, req *Request, resp *Response) error {
 	if err := ctx.Err(); err != nil {
 		return &Error{Op: "wait", Err: err}
 	}
+	now := time.Now()
+	ctxDeadline, hasCtxDeadline := ctx.Deadline()
+	if hasCtxDeadline && !now.Before(ctxDeadline) {
+		// ctx's timer has not fired yet, but its time is up: do not start.
+		return &Error{Op: "wait", Err: context.DeadlineExceeded}
+	}
 	for attempt := 0; ; attempt++ {
 		cn, err := c.acquire(ctx)
 		if err != nil {
 			return err
 		}
-		err = cn.roundTrip(ctx, req, resp)
+		err = cn.roundTrip(ctx, now, req, resp)
 		if err == nil {
 			if cn.closeAfter {
 				c.discard(cn)

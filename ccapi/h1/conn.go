@@ -158,8 +158,7 @@ func (cn *conn) cancel(gen uint64) {
 }
 
 // roundTrip writes req and reads the response into resp.
-func (cn *conn) roundTrip(ctx context.Context, req *Request, resp *Response) error {
-	now := time.Now()
+func (cn *conn) roundTrip(ctx context.Context, now time.Time, req *Request, resp *Response) error {
 	cn.lastUse = now
 	var dl time.Time
 	if cn.c.timeout > 0 {
