@@ -197,8 +197,9 @@ func SortGroups(gs []Group) {
 	})
 }
 
-// summaryQuantiles are the percentiles every Latency carries, in field order.
-var summaryQuantiles = []float64{50, 90, 95, 99, 99.9}
+// summaryQuantiles are the percentiles every Latency carries, in field order; 0 and 100 are
+// min and max (the same values as Histogram.Min and Max, found in the same single scan).
+var summaryQuantiles = []float64{0, 50, 90, 95, 99, 99.9, 100}
 
 // Summarize returns h's Latency summary (without the encoding). An empty histogram gives all zeros.
 func Summarize(h *hdrhistogram.Histogram) Latency {
@@ -209,14 +210,14 @@ func Summarize(h *hdrhistogram.Histogram) Latency {
 	q := h.ValueAtPercentilesSlice(summaryQuantiles)
 	return Latency{
 		Count: n,
-		Min:   h.Min(),
+		Min:   q[0],
 		Mean:  h.Mean(),
-		P50:   q[0],
-		P90:   q[1],
-		P95:   q[2],
-		P99:   q[3],
-		P999:  q[4],
-		Max:   h.Max(),
+		P50:   q[1],
+		P90:   q[2],
+		P95:   q[3],
+		P99:   q[4],
+		P999:  q[5],
+		Max:   q[6],
 	}
 }
 
@@ -224,19 +225,6 @@ func withHistogram(h *hdrhistogram.Histogram) Latency {
 	l := Summarize(h)
 	l.Histogram = encode(h)
 	return l
-}
-
-// encode returns h's compressed encoding (base64) or "" for an empty histogram.
-func encode(h *hdrhistogram.Histogram) string {
-	if h.TotalCount() == 0 {
-		return ""
-	}
-	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
-	if err != nil {
-		// Encoding an in-memory histogram only fails on a writer error, which a bytes.Buffer never returns.
-		panic("report: encoding a histogram: " + err.Error())
-	}
-	return string(b)
 }
 
 // DecodeHistogram decodes a histogram field of report.json; "" decodes to an empty request histogram.
