@@ -38,6 +38,31 @@ func BenchmarkH1Do(b *testing.B) {
 	})
 }
 
+// BenchmarkH1DoPerCallTimeout is BenchmarkH1Do with a context.WithTimeout per
+// call, as a caller that bounds each call with its own context does: it shows
+// what that context and its cancellation watch cost.
+func BenchmarkH1DoPerCallTimeout(b *testing.B) {
+	addr := rawServer(b, serveOK)
+	c := newClient(b, Options{Addr: addr, MaxConns: 64, Timeout: 5 * time.Second})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b.ReportAllocs()
+	b.SetParallelism(4)
+	b.RunParallel(func(pb *testing.PB) {
+		req := sendReq()
+		var resp Response
+		for pb.Next() {
+			cctx, ccancel := context.WithTimeout(ctx, 5*time.Second)
+			err := c.Do(cctx, req, &resp)
+			ccancel()
+			if err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
 func BenchmarkNetHTTPDo(b *testing.B) {
 	addr := rawServer(b, serveOK)
 	tr := &http.Transport{

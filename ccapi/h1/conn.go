@@ -54,12 +54,12 @@ type conn struct {
 	peekBuf [1]byte
 	peekFn  func(fd uintptr) bool
 
-	mu       sync.Mutex // guards watchCtx, watchGen, busy, aborted
+	mu       sync.Mutex // guards watchCtx, watchGen, stop, busy, perCall
 	watchCtx context.Context
 	watchGen uint64
 	stop     func() bool // stops the AfterFunc registered for watchCtx
 	busy     bool        // an exchange is in flight
-	aborted  bool        // ctx cancelled the exchange in flight
+	perCall  bool        // drop the registration when the exchange ends
 }
 
 func newConn(c *Client, nc net.Conn) *conn {
@@ -116,11 +116,15 @@ func (cn *conn) alive() bool {
 }
 
 // watch arranges for ctx's cancellation to abort the exchange about to start.
-// The registration is kept while callers keep passing the same ctx (a run's
-// context), so a steady stream of calls registers nothing.
-func (cn *conn) watch(ctx context.Context) {
+// A registration on a ctx without a deadline (a run's context) is kept after
+// the exchange, so a steady stream of calls with it registers nothing. One on
+// a ctx with a deadline (a per-request context, cancelled right after the
+// call) is dropped by unwatch: kept, its cancel would start the callback's
+// goroutine after every call.
+func (cn *conn) watch(ctx context.Context, perCall bool) {
 	cn.mu.Lock()
-	cn.busy, cn.aborted = true, false
+	cn.perCall = perCall
+	cn.busy = true
 	if cn.watchCtx != ctx {
 		// A new ctx: retire the old registration. Its callback may already be
 		// running on its own goroutine; the generation tells it it is stale.
@@ -142,6 +146,10 @@ func (cn *conn) watch(ctx context.Context) {
 func (cn *conn) unwatch() {
 	cn.mu.Lock()
 	cn.busy = false
+	if cn.perCall && cn.stop != nil {
+		cn.stop()
+		cn.stop, cn.watchCtx = nil, nil
+	}
 	cn.mu.Unlock()
 }
 
@@ -150,7 +158,6 @@ func (cn *conn) cancel(gen uint64) {
 	cn.mu.Lock()
 	if gen == cn.watchGen {
 		if cn.busy {
-			cn.aborted = true
 			cn.nc.SetDeadline(aLongTimeAgo)
 		}
 	}
@@ -165,7 +172,8 @@ func (cn *conn) roundTrip(ctx context.Context, now time.Time, req *Request, resp
 		dl = now.Add(cn.c.timeout)
 	}
 	cn.ctxDeadline = false
-	if d, ok := ctx.Deadline(); ok && (dl.IsZero() || d.Before(dl)) {
+	d, hasCtxDeadline := ctx.Deadline()
+	if hasCtxDeadline && (dl.IsZero() || d.Before(dl)) {
 		dl, cn.ctxDeadline = d, true
 	}
 	if !dl.IsZero() || cn.hasDeadline {
@@ -174,7 +182,7 @@ func (cn *conn) roundTrip(ctx context.Context, now time.Time, req *Request, resp
 		}
 		cn.hasDeadline = !dl.IsZero()
 	}
-	cn.watch(ctx)
+	cn.watch(ctx, hasCtxDeadline)
 	defer cn.unwatch()
 
 	if err := cn.writeRequest(req); err != nil {

@@ -433,6 +433,21 @@ func TestCancelAbortsExchange(t *testing.T) {
 	if err := c.Do(context.Background(), &Request{Method: "GET", Path: "/fast"}, &resp); err != nil {
 		t.Errorf("Do after an earlier ctx was cancelled: %v", err)
 	}
+	// The same with a per-call ctx that has a deadline.
+	dials := c.Dials()
+	for range 3 {
+		ctx3, cancel3 := context.WithTimeout(context.Background(), time.Minute)
+		if err := c.Do(ctx3, &Request{Method: "GET", Path: "/fast"}, &resp); err != nil {
+			t.Fatal(err)
+		}
+		cancel3()
+	}
+	if err := c.Do(context.Background(), &Request{Method: "GET", Path: "/fast"}, &resp); err != nil {
+		t.Errorf("Do after per-call ctxs were cancelled: %v", err)
+	}
+	if d := c.Dials(); d != dials {
+		t.Errorf("Dials = %d after per-call ctxs, want %d (connection kept)", d, dials)
+	}
 }
 
 func TestPoolBound(t *testing.T) {
