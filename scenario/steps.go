@@ -529,7 +529,7 @@ func (l *loader) card(f *fields, path string) src {
 		first = false
 		lit(`"` + kf[1] + `":"`)
 		if s, ok := ft.Literal(); ok {
-			lit(jsonEscape(s))
+			lit(s) // compiled with esc: already JSON-escaped
 		} else {
 			t.parts = append(t.parts, ft.parts...)
 			for _, fi := range ft.feeders {
