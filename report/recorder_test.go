@@ -514,3 +514,17 @@ func BenchmarkSnapshot(b *testing.B) {
 		sr.Snapshot(testStart.Add(time.Minute), Meta{})
 	}
 }
+
+func TestSnapshotMidSessionIsNotAnAccountingError(t *testing.T) {
+	r := NewRecorder(RecorderOptions{Start: testStart})
+	r.Arrival(1)
+	r.SessionStarted(1)
+	if w := r.Snapshot(testStart.Add(time.Second), Meta{}).Warnings; len(w) != 0 {
+		t.Errorf("a running session made the snapshot warn: %q", w)
+	}
+	// At the end, a session the runner forgot to end is reported.
+	w := r.Finish(testStart.Add(2*time.Second), Meta{}).Warnings
+	if len(w) != 1 || !strings.Contains(w[0], "started 1 != completed 0 + failed 0 + interrupted 0") {
+		t.Errorf("finish warnings %q", w)
+	}
+}
