@@ -55,7 +55,7 @@ var gatesConsoleProblem = regexp.MustCompile(`(?i)CONSOLE[:(]\d+\)?\].*|Uncaught
 
 // TestReportHTMLInHeadlessChromium opens report.html of a realistic run in a real browser: the page
 // must load without console errors, its script must have run, and its charts must have drawn
-// elements. Set CCLOAD_REPORT_PNG to keep the 1280-px screenshot (docs/report.png is made so).
+// elements. Set CCLOAD_REPORT_PNG to keep the 1280-px screenshot, CCLOAD_REPORT_HTML to keep the page.
 func TestReportHTMLInHeadlessChromium(t *testing.T) {
 	bin := gatesChromium()
 	if bin == "" {
@@ -110,6 +110,11 @@ func TestReportHTMLInHeadlessChromium(t *testing.T) {
 	png, err := os.ReadFile(shot)
 	if err != nil || len(png) < 20_000 || !bytes.HasPrefix(png, []byte("\x89PNG")) {
 		t.Fatalf("no screenshot (%d bytes, %v)", len(png), err)
+	}
+	if keep := os.Getenv("CCLOAD_REPORT_HTML"); keep != "" {
+		if err := WriteOutputFile(keep, gatesRealisticWithThresholds(t), WriteHTML); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if keep := os.Getenv("CCLOAD_REPORT_PNG"); keep != "" {
 		if err := os.WriteFile(keep, png, 0o644); err != nil {

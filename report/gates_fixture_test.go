@@ -55,7 +55,11 @@ func (b *gatesBuilder) newGroup(g Group) *gatesBGroup {
 
 // endpoint registers an endpoint × controlType group and returns its index.
 func (b *gatesBuilder) endpoint(ep, ct string) int {
-	b.groups = append(b.groups, b.newGroup(Group{Name: ep + " " + ct, Kind: "endpoint", Endpoint: ep, ControlType: ct}))
+	name := ep
+	if ct != "" {
+		name += " " + ct
+	}
+	b.groups = append(b.groups, b.newGroup(Group{Name: name, Kind: "endpoint", Endpoint: ep, ControlType: ct}))
 	return len(b.groups) - 1
 }
 

@@ -421,7 +421,7 @@ type htmlSVG struct {
 }
 
 func newHTMLSVG(class, label string, w, h float64) *htmlSVG {
-	s := &htmlSVG{w: w, h: h, left: 62, right: w - 24, top: 46, bot: h - 34}
+	s := &htmlSVG{w: w, h: h, left: 62, right: w - 24, top: 30, bot: h - 34}
 	fmt.Fprintf(&s.b, `<svg class="chart %s" viewBox="0 0 %g %g" width="100%%" role="img" aria-label="%s" preserveAspectRatio="xMidYMid meet">`,
 		template.HTMLEscapeString(class), w, h, template.HTMLEscapeString(label))
 	return s
@@ -537,15 +537,6 @@ func (s *htmlSVG) hover(cols []htmlCol) {
 	}
 }
 
-func (s *htmlSVG) legend(items ...htmlLegend) {
-	x := s.left
-	for _, it := range items {
-		fmt.Fprintf(&s.b, `<rect x="%s" y="10" width="14" height="4" fill="%s"/>`, htmlF(x), it.Color)
-		s.text(x+18, 16, "start", "legend", it.Name)
-		x += 26 + 7.2*float64(len([]rune(it.Name)))
-	}
-}
-
 func (s *htmlSVG) empty(msg string) template.HTML {
 	s.text(s.w/2, s.h/2, "middle", "empty", msg)
 	return s.done()
@@ -653,7 +644,6 @@ func htmlThroughputChart(r *Report, cols []htmlCol) template.HTML {
 		fmt.Fprintf(&s.b, `<rect class="errbar" x="%s" y="%s" width="%s" height="%s"/>`, htmlF(x0), htmlF(y), htmlF(math.Max(x1-x0-0.4, 0.8)), htmlF(math.Max(s.bot-y, 1)))
 	}
 	s.stages(r.Stages)
-	s.legend(htmlLegend{"requests/s", htmlBlue}, htmlLegend{"errors/s", htmlRed})
 	s.hover(cols)
 	return s.done()
 }
@@ -687,7 +677,6 @@ func htmlLatencyChart(r *Report, cols []htmlCol) template.HTML {
 	s.line("ln", htmlOrange, xs, series[1])
 	s.line("ln thick", htmlRed, xs, series[2])
 	s.stages(r.Stages)
-	s.legend(htmlLegend{"p50", htmlGreen}, htmlLegend{"p95", htmlOrange}, htmlLegend{"p99", htmlRed})
 	s.hover(cols)
 	return s.done()
 }
@@ -722,7 +711,6 @@ func htmlActiveChart(r *Report, cols []htmlCol) template.HTML {
 	s.line("ln", htmlPurple, xs, act)
 	s.line("ln dashed", htmlBlue, xs, arr)
 	s.stages(r.Stages)
-	s.legend(htmlLegend{"active customers", htmlPurple}, htmlLegend{"arrivals/s", htmlBlue}, htmlLegend{"dropped/s", htmlRed})
 	return s.done()
 }
 

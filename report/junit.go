@@ -130,3 +130,36 @@ func junitWrite(w io.Writer, name string, s junitSuite) error {
 func junitSeconds(s float64) string {
 	return strconv.FormatFloat(time.Duration(s*float64(time.Second)).Round(time.Millisecond).Seconds(), 'f', 3, 64)
 }
+
+// WriteCompareJUnit writes a comparison's limits as junit.xml: one testsuite, one testcase per
+// limit and group, failures carrying BASE, NEW, the change and the limit.
+func WriteCompareJUnit(w io.Writer, c CompareResult) error {
+	name := c.New.Scenario
+	if name == "" {
+		name = "ccload"
+	}
+	class := "ccload." + name + ".compare"
+	s := junitSuite{
+		Name: "ccload compare " + name,
+		Time: "0",
+		Properties: []junitProperty{
+			{"base", c.Base.Label}, {"new", c.New.Label},
+			{"base_started_at", c.Base.StartedAt.UTC().Format(time.RFC3339)}, {"new_started_at", c.New.StartedAt.UTC().Format(time.RFC3339)},
+		},
+	}
+	if !c.New.StartedAt.IsZero() {
+		s.Timestamp = c.New.StartedAt.UTC().Format("2006-01-02T15:04:05")
+	}
+	for _, k := range c.Checks {
+		tc := junitCase{Name: k.Name, Classname: class, Time: "0"}
+		if !k.Pass {
+			msg := fmt.Sprintf("%s %s: base %s, new %s, change %s, limit %s", k.Metric, k.Group, k.Base, k.New, k.Change, k.Limit)
+			if k.Reason != "" {
+				msg = fmt.Sprintf("%s %s: %s, limit %s", k.Metric, k.Group, k.Reason, k.Limit)
+			}
+			tc.Failure = &junitProblem{Message: msg, Type: "regression", Text: msg}
+		}
+		s.Cases = append(s.Cases, tc)
+	}
+	return junitWrite(w, "ccload compare", s)
+}

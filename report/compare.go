@@ -1,0 +1,560 @@
+package report
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// ErrCompareLimit is the root of every --max-regression / compare: syntax error (errors.Is matches it).
+var ErrCompareLimit = errors.New("report: compare limit")
+
+// CompareLimit is one regression limit: how much worse NEW may be than BASE on one metric of a group.
+// Limits are written "METRIC[@GROUP]=LIMIT": "p99=10%", "p95@step:ask=+20ms", "error_rate=0.1pp",
+// "rps=-5%", "code:0=0.5pp". The sign of LIMIT is optional and ignored: a limit always says how much
+// worse is allowed, and each metric knows which direction is worse (rps and the share of "0" going down).
+type CompareLimit struct {
+	// Metric is p50, p90, p95, p99, p999, max or mean (response time; prefix "service_time." for service
+	// time), error_rate, rps, or code:<resultCode> (that code's share of requests).
+	Metric string
+	// Group is "all" (the default), a group's name as in report.json ("sendAsync CHAT", "step:ask"), or "*" for every group in both reports.
+	Group string
+	// Kind is how Value is read: "%" relative to BASE, "pp" percentage points, "us" an absolute latency increase.
+	Kind string
+	// Value is the allowed worsening: a fraction for "%" and "pp" (10% = 0.1, 0.1pp = 0.001), microseconds for "us".
+	Value float64
+	// Text is the limit as written, for reports.
+	Text string
+}
+
+// CompareSide describes one of the two compared reports.
+type CompareSide struct {
+	Label     string    `json:"label"`
+	Scenario  string    `json:"scenario"`
+	StartedAt time.Time `json:"started_at"`
+	DurationS float64   `json:"duration_s"`
+	Requests  int64     `json:"requests"`
+}
+
+// CompareRow is one metric of one group in both reports.
+type CompareRow struct {
+	Group  string  `json:"group"`
+	Metric string  `json:"metric"`
+	Base   float64 `json:"base"`
+	New    float64 `json:"new"`
+	// BaseText, NewText and Change are for people: "88.9ms", "120ms", "+35.0%".
+	BaseText string `json:"base_text"`
+	NewText  string `json:"new_text"`
+	Change   string `json:"change"`
+	// Worse is true when NEW is worse beyond the histograms' precision (a percentile) or at all (a count).
+	Worse bool `json:"worse"`
+	// Limit is the limit applying to this row ("" when none) and Fail whether NEW exceeds it.
+	Limit string `json:"limit,omitempty"`
+	Fail  bool   `json:"fail,omitempty"`
+}
+
+// CompareCheck is one limit applied to one group: the verdict a pipeline gates on.
+type CompareCheck struct {
+	Name   string `json:"name"`
+	Group  string `json:"group"`
+	Metric string `json:"metric"`
+	Limit  string `json:"limit"`
+	Base   string `json:"base"`
+	New    string `json:"new"`
+	Change string `json:"change"`
+	Pass   bool   `json:"pass"`
+	// Reason says why a check passed or failed when it is not the plain comparison (no data, within precision).
+	Reason string `json:"reason,omitempty"`
+}
+
+// CompareResult is what `ccload compare` prints and writes with --json.
+type CompareResult struct {
+	Base   CompareSide    `json:"base"`
+	New    CompareSide    `json:"new"`
+	Rows   []CompareRow   `json:"rows"`
+	Checks []CompareCheck `json:"checks"`
+	// OnlyInBase and OnlyInNew name groups present in one report only (not compared).
+	OnlyInBase []string `json:"only_in_base,omitempty"`
+	OnlyInNew  []string `json:"only_in_new,omitempty"`
+	// Pass is false when any check failed.
+	Pass bool `json:"pass"`
+}
+
+// ParseCompareLimits parses --max-regression values; each may hold several limits separated by commas.
+func ParseCompareLimits(specs []string) ([]CompareLimit, error) {
+	var out []CompareLimit
+	var errs []error
+	for _, spec := range specs {
+		for _, item := range strings.Split(spec, ",") {
+			item = strings.TrimSpace(item)
+			if item == "" {
+				continue
+			}
+			key, val, ok := strings.Cut(item, "=")
+			if !ok {
+				errs = append(errs, fmt.Errorf("%w: %q: want METRIC=LIMIT, e.g. p99=10%%", ErrCompareLimit, item))
+				continue
+			}
+			l, err := compareParseLimit(strings.TrimSpace(key), strings.TrimSpace(val))
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			out = append(out, l)
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+// CompareLimitsFromMap parses a scenario's compare: section (metric → limit), in key order.
+func CompareLimitsFromMap(m map[string]string) ([]CompareLimit, error) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var out []CompareLimit
+	var errs []error
+	for _, k := range keys {
+		l, err := compareParseLimit(strings.TrimSpace(k), strings.TrimSpace(m[k]))
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, l)
+	}
+	return out, errors.Join(errs...)
+}
+
+// OverrideCompareLimits returns base with every limit of over added, replacing a base limit on the
+// same metric and group: command-line limits override the scenario's compare: section.
+func OverrideCompareLimits(base, over []CompareLimit) []CompareLimit {
+	out := make([]CompareLimit, 0, len(base)+len(over))
+	for _, b := range base {
+		if !slices.ContainsFunc(over, func(o CompareLimit) bool { return o.Metric == b.Metric && o.Group == b.Group }) {
+			out = append(out, b)
+		}
+	}
+	return append(out, over...)
+}
+
+var compareLatencyStats = map[string]float64{"p50": 50, "p90": 90, "p95": 95, "p99": 99, "p999": 99.9, "max": 100, "mean": -1}
+
+func compareParseLimit(key, val string) (CompareLimit, error) {
+	bad := func(format string, a ...any) (CompareLimit, error) {
+		return CompareLimit{}, fmt.Errorf("%w: %s=%s: %s", ErrCompareLimit, key, val, fmt.Sprintf(format, a...))
+	}
+	metric, group, _ := strings.Cut(key, "@")
+	if group == "" {
+		group = "all"
+	}
+	l := CompareLimit{Metric: metric, Group: group, Text: key + "=" + val}
+	stat := strings.TrimPrefix(strings.TrimPrefix(metric, "response_time."), "service_time.")
+	_, isLatency := compareLatencyStats[stat]
+	switch {
+	case isLatency, metric == "error_rate", metric == "rps", strings.HasPrefix(metric, "code:") && len(metric) > 5:
+	default:
+		return bad("unknown metric %q (want p50, p90, p95, p99, p999, max, mean, error_rate, rps or code:<resultCode>)", metric)
+	}
+	v := strings.TrimLeft(val, "+-")
+	var err error
+	switch {
+	case strings.HasSuffix(v, "pp"):
+		l.Kind = "pp"
+		l.Value, err = strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(v, "pp")), 64)
+		l.Value /= 100
+	case strings.HasSuffix(v, "%"):
+		l.Kind = "%"
+		l.Value, err = strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(v, "%")), 64)
+		l.Value /= 100
+	default:
+		var d time.Duration
+		d, err = time.ParseDuration(v)
+		if err != nil {
+			return bad("want a percentage (10%%), percentage points (0.1pp) or, for latencies, a duration (20ms)")
+		}
+		l.Kind, l.Value = "us", float64(d.Microseconds())
+	}
+	if err != nil || math.IsNaN(l.Value) || math.IsInf(l.Value, 0) {
+		return bad("not a number")
+	}
+	switch {
+	case l.Kind == "us" && !isLatency:
+		return bad("a duration limit applies to latencies only")
+	case l.Kind == "pp" && isLatency:
+		return bad("percentage points apply to error_rate and code shares; use %% or a duration for latencies")
+	case l.Kind == "pp" && metric == "rps":
+		return bad("rps takes a relative limit, e.g. rps=-5%%")
+	}
+	return l, nil
+}
+
+// compareMetric is one comparable metric: its value in a group, how to print it, which way is worse.
+type compareMetric struct {
+	name       string
+	unit       gatesUnit
+	lowerWorse bool
+	histogram  bool // a percentile: changes within the histograms' precision are noise
+	value      func(g *Group, r *Report) (float64, bool)
+}
+
+func compareLatency(name string, q float64, service bool) compareMetric {
+	return compareMetric{name: name, unit: gatesUS, histogram: true, value: func(g *Group, _ *Report) (float64, bool) {
+		l, enc := g.ResponseTimeUS, g.ResponseHistogram
+		if service {
+			l, enc = g.ServiceTimeUS, g.ServiceHistogram
+		}
+		m := gatesMetric{q: q, stat: name}
+		v, err := gatesLatencyValue(l, enc, m)
+		return v.v, err == nil && v.ok
+	}}
+}
+
+var compareErrorRate = compareMetric{name: "error_rate", unit: gatesFrac, value: func(g *Group, _ *Report) (float64, bool) {
+	n := gatesGroupCount(g)
+	return float64(n-g.OK) / float64(max(n, 1)), n > 0
+}}
+
+var compareRPS = compareMetric{name: "rps", unit: gatesRate, lowerWorse: true, value: func(g *Group, r *Report) (float64, bool) {
+	if g.RPS == 0 && r.DurationS > 0 {
+		return float64(gatesGroupCount(g)) / r.DurationS, true
+	}
+	return g.RPS, true
+}}
+
+func compareCode(code string) compareMetric {
+	return compareMetric{name: "code:" + code, unit: gatesFrac, lowerWorse: code == "0", value: func(g *Group, _ *Report) (float64, bool) {
+		n := gatesGroupCount(g)
+		return float64(g.ResultCodes[code]) / float64(max(n, 1)), n > 0
+	}}
+}
+
+// compareMetricNamed resolves a limit's metric.
+func compareMetricNamed(name string) compareMetric {
+	switch {
+	case name == "error_rate":
+		return compareErrorRate
+	case name == "rps":
+		return compareRPS
+	case strings.HasPrefix(name, "code:"):
+		return compareCode(strings.TrimPrefix(name, "code:"))
+	}
+	service := strings.HasPrefix(name, "service_time.")
+	stat := strings.TrimPrefix(strings.TrimPrefix(name, "response_time."), "service_time.")
+	m := compareLatency(stat, compareLatencyStats[stat], service)
+	m.name = name
+	return m
+}
+
+// Compare compares NEW (next) with BASE group by group: "all" and every group both reports have,
+// matched by name. Rows cover p50/p95/p99/max response time, error rate, rps and resultCode shares;
+// each limit becomes one check per group it applies to. A percentile change within the histograms'
+// precision (both values in one HdrHistogram bucket, or a relative change of at most 0.1%) is never
+// a regression.
+func Compare(base, next *Report, limits []CompareLimit) CompareResult {
+	res := CompareResult{Base: compareSide(base, "base"), New: compareSide(next, "new"), Pass: true}
+	bg, ng := compareGroups(base), compareGroups(next)
+	var names []string
+	for _, g := range bg {
+		if _, ok := compareFind(ng, g.Name); ok {
+			names = append(names, g.Name)
+		} else {
+			res.OnlyInBase = append(res.OnlyInBase, g.Name)
+		}
+	}
+	for _, g := range ng {
+		if _, ok := compareFind(bg, g.Name); !ok {
+			res.OnlyInNew = append(res.OnlyInNew, g.Name)
+		}
+	}
+	for _, name := range names {
+		b, _ := compareFind(bg, name)
+		n, _ := compareFind(ng, name)
+		metrics := []compareMetric{compareLatency("p50", 50, false), compareLatency("p95", 95, false),
+			compareLatency("p99", 99, false), compareLatency("max", 100, false), compareErrorRate, compareRPS}
+		codes := map[string]bool{}
+		for c := range b.ResultCodes {
+			codes[c] = true
+		}
+		for c := range n.ResultCodes {
+			codes[c] = true
+		}
+		for _, c := range slices.Sorted(maps.Keys(codes)) {
+			metrics = append(metrics, compareCode(c))
+		}
+		for _, m := range metrics {
+			if row, ok := compareRow(m, name, b, n, base, next); ok {
+				res.Rows = append(res.Rows, row)
+			}
+		}
+	}
+	for _, l := range limits {
+		groups := []string{l.Group}
+		if l.Group == "*" {
+			groups = names
+		}
+		for _, gname := range groups {
+			c := compareCheck(l, gname, bg, ng, base, next)
+			if !c.Pass {
+				res.Pass = false
+			}
+			res.Checks = append(res.Checks, c)
+			for i := range res.Rows {
+				if res.Rows[i].Group == gname && res.Rows[i].Metric == l.Metric {
+					res.Rows[i].Limit = l.Text
+					res.Rows[i].Fail = res.Rows[i].Fail || !c.Pass
+				}
+			}
+		}
+	}
+	return res
+}
+
+func compareSide(r *Report, label string) CompareSide {
+	return CompareSide{Label: label, Scenario: r.Scenario, StartedAt: r.StartedAt, DurationS: r.DurationS, Requests: gatesGroupCount(&r.Overall)}
+}
+
+// compareGroups lists a report's groups with Overall first, named "all".
+func compareGroups(r *Report) []*Group {
+	all := r.Overall
+	all.Name = "all"
+	out := []*Group{&all}
+	for i := range r.Groups {
+		out = append(out, &r.Groups[i])
+	}
+	return out
+}
+
+func compareFind(gs []*Group, name string) (*Group, bool) {
+	for _, g := range gs {
+		if g.Name == name {
+			return g, true
+		}
+	}
+	return nil, false
+}
+
+// compareRow measures one metric in both groups.
+func compareRow(m compareMetric, group string, b, n *Group, base, next *Report) (CompareRow, bool) {
+	bv, bok := m.value(b, base)
+	nv, nok := m.value(n, next)
+	if !bok && !nok {
+		return CompareRow{}, false
+	}
+	row := CompareRow{Group: group, Metric: m.name, Base: bv, New: nv, BaseText: "–", NewText: "–"}
+	if bok {
+		row.BaseText = gatesFormat(bv, m.unit)
+	}
+	if nok {
+		row.NewText = gatesFormat(nv, m.unit)
+	}
+	if bok && nok {
+		row.Change = compareChange(m, bv, nv)
+		row.Worse = compareWorse(m, bv, nv) && !compareNoise(m, bv, nv)
+	}
+	return row, true
+}
+
+// compareNoise reports whether a percentile change is within the histograms' precision.
+func compareNoise(m compareMetric, b, n float64) bool {
+	if !m.histogram {
+		return false
+	}
+	return gatesEquivalent(int64(b), int64(n)) || math.Abs(n-b) <= 0.001*math.Abs(b)
+}
+
+func compareWorse(m compareMetric, b, n float64) bool {
+	if m.lowerWorse {
+		return n < b
+	}
+	return n > b
+}
+
+// compareChange renders NEW − BASE: relative for latencies and rps, percentage points for shares.
+func compareChange(m compareMetric, b, n float64) string {
+	if m.unit == gatesFrac {
+		return compareSigned((n-b)*100, "pp")
+	}
+	if b == 0 {
+		if n == 0 {
+			return "0%"
+		}
+		return "new"
+	}
+	return compareSigned((n-b)/b*100, "%")
+}
+
+func compareSigned(x float64, unit string) string {
+	prec := 1
+	if math.Abs(x) < 1 {
+		prec = 2
+	}
+	s := strconv.FormatFloat(x, 'f', prec, 64)
+	if x >= 0 && !strings.HasPrefix(s, "-") {
+		s = "+" + s
+	}
+	if s == "+0.00" || s == "-0.00" {
+		s = "0"
+	}
+	return s + unit
+}
+
+// compareCheck applies one limit to one group.
+func compareCheck(l CompareLimit, group string, bg, ng []*Group, base, next *Report) CompareCheck {
+	m := compareMetricNamed(l.Metric)
+	c := CompareCheck{Name: l.Text, Group: group, Metric: l.Metric, Limit: compareLimitText(l, m), Pass: true}
+	if l.Group == "*" {
+		c.Name = strings.Replace(l.Text, "@*", "@"+group, 1)
+	} else if group != "all" && !strings.Contains(c.Name, "@") {
+		c.Name += " @" + group
+	}
+	b, bok := compareFind(bg, group)
+	n, nok := compareFind(ng, group)
+	if !bok || !nok {
+		c.Pass, c.Reason = false, "the group is not in both reports"
+		return c
+	}
+	bv, bhas := m.value(b, base)
+	nv, nhas := m.value(n, next)
+	if !bhas || !nhas {
+		c.Reason = "no data to compare"
+		return c
+	}
+	c.Base, c.New, c.Change = gatesFormat(bv, m.unit), gatesFormat(nv, m.unit), compareChange(m, bv, nv)
+	worsening := nv - bv // how much worse, in the metric's unit
+	if m.lowerWorse {
+		worsening = bv - nv
+	}
+	var exceeded bool
+	switch l.Kind {
+	case "%":
+		if bv == 0 {
+			exceeded = worsening > 0
+		} else {
+			exceeded = worsening/math.Abs(bv) > l.Value+1e-12
+		}
+	default: // "pp" and "us" are absolute
+		exceeded = worsening > l.Value+1e-12
+	}
+	if exceeded && compareNoise(m, bv, nv) {
+		c.Reason = "within the histograms' precision"
+		return c
+	}
+	c.Pass = !exceeded
+	return c
+}
+
+// compareLimitText says what a limit allows: "+10%", "+0.10pp", "+20ms", "-5%" (rps).
+func compareLimitText(l CompareLimit, m compareMetric) string {
+	sign := "+"
+	if m.lowerWorse {
+		sign = "-"
+	}
+	switch l.Kind {
+	case "us":
+		return sign + gatesFmtUS(l.Value)
+	case "pp":
+		return sign + strconv.FormatFloat(l.Value*100, 'f', -1, 64) + "pp"
+	}
+	return sign + strconv.FormatFloat(l.Value*100, 'f', -1, 64) + "%"
+}
+
+// WriteCompareText writes the comparison as tables, one per group, then the checks and the verdict.
+func WriteCompareText(w io.Writer, c CompareResult) error {
+	ew := &compareErrWriter{w: w}
+	side := func(s CompareSide) string {
+		at := ""
+		if !s.StartedAt.IsZero() {
+			at = s.StartedAt.UTC().Format("2006-01-02 15:04 UTC") + ", "
+		}
+		return fmt.Sprintf("%s (%s%s, %s requests)", s.Label, at, htmlDuration(s.DurationS), htmlCount(s.Requests))
+	}
+	name := c.New.Scenario
+	if c.Base.Scenario != c.New.Scenario {
+		name = c.Base.Scenario + " → " + c.New.Scenario
+	}
+	fmt.Fprintf(ew, "ccload compare: %s\n  base %s\n  new  %s\n", name, side(c.Base), side(c.New))
+	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+	group := ""
+	for _, r := range c.Rows {
+		if r.Group != group {
+			group = r.Group
+			fmt.Fprintf(tw, "\n%s\tbase\tnew\tchange\t\n", group)
+		}
+		mark := ""
+		switch {
+		case r.Fail:
+			mark = "REGRESSION (limit " + r.Limit + ")"
+		case r.Worse:
+			mark = "worse"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", r.Metric, r.BaseText, r.NewText, r.Change, mark)
+	}
+	tw.Flush()
+	if len(c.OnlyInBase) > 0 {
+		fmt.Fprintf(ew, "\nonly in base (not compared): %s\n", strings.Join(c.OnlyInBase, ", "))
+	}
+	if len(c.OnlyInNew) > 0 {
+		fmt.Fprintf(ew, "\nonly in new (not compared): %s\n", strings.Join(c.OnlyInNew, ", "))
+	}
+	failed := 0
+	if len(c.Checks) > 0 {
+		fmt.Fprintf(ew, "\nlimits:\n")
+		tw = tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+		for _, k := range c.Checks {
+			verdict := "PASS"
+			if !k.Pass {
+				verdict = "FAIL"
+				failed++
+			}
+			detail := fmt.Sprintf("%s → %s (%s)", k.Base, k.New, k.Change)
+			if k.Base == "" {
+				detail = ""
+			}
+			if k.Reason != "" {
+				detail = strings.TrimSpace(detail + " " + k.Reason)
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\tlimit %s\n", verdict, k.Name, detail, k.Limit)
+		}
+		tw.Flush()
+	}
+	switch {
+	case len(c.Checks) == 0:
+		fmt.Fprintf(ew, "\nno limits set (--max-regression or the scenario's compare:): nothing to gate on\n")
+	case failed > 0:
+		fmt.Fprintf(ew, "\nFAIL: %d of %d limits exceeded\n", failed, len(c.Checks))
+	default:
+		fmt.Fprintf(ew, "\nPASS: all %d limits held\n", len(c.Checks))
+	}
+	return ew.err
+}
+
+// compareErrWriter keeps the first write error.
+type compareErrWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *compareErrWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
+
+// WriteCompareJSON writes the comparison as JSON (ccload compare --json).
+func WriteCompareJSON(w io.Writer, c CompareResult) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(c)
+}

@@ -1,0 +1,206 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"strings"
+	"testing"
+)
+
+// gatesCompareRun is a 10 s run of 1000 requests: sendAsync CHAT (step "ask") answering in
+// scale × (10..109) ms, poll in 5 ms; errPer1000 of CHAT's requests end in resultCode 12.
+func gatesCompareRun(t *testing.T, scale float64, errPer500, requests int) *Report {
+	b := newGatesBuilder(t, 10)
+	chat, poll, ask := b.endpoint("sendAsync", "CHAT"), b.endpoint("poll", ""), b.step("ask")
+	for i := range requests / 2 {
+		code, class := "0", ClassOK
+		if i < errPer500 {
+			code, class = "12", ClassApp
+		}
+		lat := int64(scale * float64(10_000+(i%100)*1000))
+		b.req(i*10/(requests/2), lat, lat, code, class, chat, ask)
+		b.req(i*10/(requests/2), 5_000, 5_000, "0", ClassOK, poll)
+	}
+	return b.finish()
+}
+
+func gatesLimits(t *testing.T, specs ...string) []CompareLimit {
+	t.Helper()
+	l, err := ParseCompareLimits(specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func gatesCheck(t *testing.T, c CompareResult, name string) CompareCheck {
+	t.Helper()
+	for _, k := range c.Checks {
+		if k.Name == name {
+			return k
+		}
+	}
+	t.Fatalf("no check %q in %+v", name, c.Checks)
+	return CompareCheck{}
+}
+
+func TestCompareFlagsRegressionsBeyondLimitsOnly(t *testing.T) {
+	base := gatesCompareRun(t, 1, 5, 1000)   // 5 of 1000 fail: 0.5%
+	next := gatesCompareRun(t, 1.25, 8, 900) // 25% slower, 8 of 900 fail: 0.89%, 10% fewer requests
+	limits := gatesLimits(t, "p99=10%,p50@step:ask=30%", "error_rate=0.1pp", "code:0@*=1pp", "rps=-5%", "max=+50ms")
+	c := Compare(base, next, limits)
+	for _, tc := range []struct {
+		name   string
+		pass   bool
+		change string
+	}{
+		{"p99=10%", false, "+25.0%"},
+		{"p50@step:ask=30%", true, "+14.4%"},
+		{"error_rate=0.1pp", false, "+0.39pp"},
+		{"code:0@all=1pp", true, "-0.39pp"},
+		{"code:0@sendAsync CHAT=1pp", true, "-0.78pp"},
+		{"rps=-5%", false, "-10.0%"},
+		{"max=+50ms", true, "+25.0%"}, // 109ms → 136ms: +27ms
+	} {
+		k := gatesCheck(t, c, tc.name)
+		if k.Pass != tc.pass || k.Change != tc.change {
+			t.Errorf("%s: pass=%v change=%q, want pass=%v change=%q (%+v)", tc.name, k.Pass, k.Change, tc.pass, tc.change, k)
+		}
+	}
+	if c.Pass {
+		t.Error("the comparison passed with limits exceeded")
+	}
+	if len(c.Checks) != 3+1+3+1+1 { // code:0@* applies to all, sendAsync CHAT, poll and step:ask
+		t.Errorf("%d checks", len(c.Checks))
+	}
+	var text bytes.Buffer
+	if err := WriteCompareText(&text, c); err != nil {
+		t.Fatal(err)
+	}
+	out := text.String()
+	for _, want := range []string{"REGRESSION (limit p99=10%)", "FAIL: 3 of 9 limits exceeded", "step:ask", "code:12", "limit +10%", "limit -5%"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text output lacks %q:\n%s", want, out)
+		}
+	}
+	if t.Failed() {
+		t.Log(out)
+	}
+}
+
+func TestCompareWithinLimitsPasses(t *testing.T) {
+	base := gatesCompareRun(t, 1, 5, 1000)
+	next := gatesCompareRun(t, 1.05, 5, 1000)
+	c := Compare(base, next, gatesLimits(t, "p99=10%", "p50=10%", "error_rate=0.1pp", "rps=-5%"))
+	if !c.Pass {
+		t.Fatalf("5%% slower failed limits of 10%%: %+v", c.Checks)
+	}
+	for _, r := range c.Rows {
+		if r.Group == "all" && r.Metric == "p99" && (!r.Worse || r.Fail || r.Limit != "p99=10%") {
+			t.Errorf("p99 row: %+v, want worse, within its limit", r)
+		}
+	}
+}
+
+func TestCompareNeverCallsPrecisionNoiseARegression(t *testing.T) {
+	run := func(us int64) *Report {
+		b := newGatesBuilder(t, 1)
+		for range 200 {
+			b.req(0, us, us, "0", ClassOK)
+		}
+		return b.finish()
+	}
+	for _, tc := range []struct{ base, next int64 }{
+		{500_000, 500_200}, // one HdrHistogram bucket [499968, 500223]: the histograms cannot tell them apart
+		{2047, 2048},       // different buckets, 0.05% apart: within 3 significant digits
+	} {
+		c := Compare(run(tc.base), run(tc.next), gatesLimits(t, "p99=0%", "p50=+0ms", "max=0%"))
+		if !c.Pass {
+			t.Errorf("%d → %d µs flagged: %+v", tc.base, tc.next, c.Checks)
+		}
+		for _, r := range c.Rows {
+			if r.Worse {
+				t.Errorf("%d → %d µs: row %s marked worse", tc.base, tc.next, r.Metric)
+			}
+		}
+	}
+	c := Compare(run(500_000), run(501_000), gatesLimits(t, "p99=0.1%"))
+	if c.Pass {
+		t.Errorf("a 0.2%% increase in another bucket passed a 0.1%% limit: %+v", c.Checks)
+	}
+}
+
+func TestCompareReportsGroupsInOneReportOnly(t *testing.T) {
+	base := gatesCompareRun(t, 1, 0, 100)
+	next := gatesCompareRun(t, 1, 0, 100)
+	next.Groups[1].Name = "poll2"
+	c := Compare(base, next, gatesLimits(t, "p99@poll=10%"))
+	if len(c.OnlyInBase) != 1 || c.OnlyInBase[0] != "poll" || len(c.OnlyInNew) != 1 || c.OnlyInNew[0] != "poll2" {
+		t.Errorf("only in base %q, only in new %q", c.OnlyInBase, c.OnlyInNew)
+	}
+	if k := gatesCheck(t, c, "p99@poll=10%"); k.Pass || k.Reason == "" {
+		t.Errorf("a limit on a missing group must fail and say why: %+v", k)
+	}
+}
+
+func TestParseCompareLimits(t *testing.T) {
+	got := gatesLimits(t, "p99=10%, error_rate=0.1pp", "rps=-5%", "p95@step:ask=+20ms", "service_time.p50=5%")
+	want := []CompareLimit{
+		{Metric: "p99", Group: "all", Kind: "%", Value: 0.1, Text: "p99=10%"},
+		{Metric: "error_rate", Group: "all", Kind: "pp", Value: 0.001, Text: "error_rate=0.1pp"},
+		{Metric: "rps", Group: "all", Kind: "%", Value: 0.05, Text: "rps=-5%"},
+		{Metric: "p95", Group: "step:ask", Kind: "us", Value: 20_000, Text: "p95@step:ask=+20ms"},
+		{Metric: "service_time.p50", Group: "all", Kind: "%", Value: 0.05, Text: "service_time.p50=5%"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %+v", got)
+	}
+	for i := range want {
+		if g := got[i]; g.Metric != want[i].Metric || g.Group != want[i].Group || g.Kind != want[i].Kind ||
+			g.Text != want[i].Text || g.Value < want[i].Value*0.9999 || g.Value > want[i].Value*1.0001 {
+			t.Errorf("limit %d = %+v, want %+v", i, g, want[i])
+		}
+	}
+	for _, bad := range []string{"p99", "p99=fast", "rps=1pp", "error_rate=5ms", "latency=1%", "p99=1pp", "code:=1pp"} {
+		if _, err := ParseCompareLimits([]string{bad}); !errors.Is(err, ErrCompareLimit) {
+			t.Errorf("%q: err = %v, want ErrCompareLimit", bad, err)
+		}
+	}
+	m, err := CompareLimitsFromMap(map[string]string{"rps": "-5%", "p99": "10%"})
+	if err != nil || len(m) != 2 || m[0].Metric != "p99" {
+		t.Fatalf("from map: %+v %v", m, err)
+	}
+	merged := OverrideCompareLimits(m, gatesLimits(t, "p99=20%"))
+	if len(merged) != 2 || merged[0].Metric != "rps" || merged[1].Text != "p99=20%" {
+		t.Errorf("flags must override the scenario's limit on the same metric: %+v", merged)
+	}
+}
+
+func TestCompareJSONAndJUnit(t *testing.T) {
+	c := Compare(gatesCompareRun(t, 1, 5, 1000), gatesCompareRun(t, 1.25, 5, 1000), gatesLimits(t, "p99=10%", "error_rate=1pp"))
+	var js bytes.Buffer
+	if err := WriteCompareJSON(&js, c); err != nil {
+		t.Fatal(err)
+	}
+	var back CompareResult
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil || back.Pass || len(back.Checks) != 2 || len(back.Rows) != len(c.Rows) {
+		t.Fatalf("JSON round trip: %v %+v", err, back)
+	}
+	var x bytes.Buffer
+	if err := WriteCompareJUnit(&x, c); err != nil {
+		t.Fatal(err)
+	}
+	var doc gatesJUnitDoc
+	if err := xml.Unmarshal(x.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Tests != 2 || doc.Failures != 1 || len(doc.Suites) != 1 || doc.Suites[0].Tests != 2 {
+		t.Fatalf("junit: %+v", doc)
+	}
+	f := doc.Suites[0].Cases[0].Failure
+	if f == nil || !strings.Contains(f.Message, "limit +10%") || !strings.Contains(f.Message, "change +25.0%") || f.Type != "regression" {
+		t.Errorf("failure %+v", f)
+	}
+}
