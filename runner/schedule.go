@@ -106,7 +106,7 @@ func shardCount(level, i, n int) int {
 	if level <= i {
 		return 0
 	}
-	return (level-i+n-1)/n
+	return (level - i + n - 1) / n
 }
 
 // closedLevel returns the closed model's customer count at elapsed t (rounded), and false once the stages are over.

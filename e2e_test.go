@@ -1,0 +1,339 @@
+package main
+
+// End-to-end tests of `ccload run`: they build the real binary once and run it against a
+// mock.Server started in the test process on loopback, so they can compare what the harness
+// says it sent with what the mock says it received.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"ccload/ccapi"
+	"ccload/mock"
+	"ccload/report"
+)
+
+var e2eBin struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// e2eBinary builds ccload once per test process.
+func e2eBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end: builds and runs the binary")
+	}
+	e2eBin.once.Do(func() {
+		dir, err := os.MkdirTemp("", "ccload-e2e-")
+		if err != nil {
+			e2eBin.err = err
+			return
+		}
+		e2eBin.path = filepath.Join(dir, "ccload")
+		out, err := exec.Command("go", "build", "-o", e2eBin.path, ".").CombinedOutput()
+		if err != nil {
+			e2eBin.err = errors.New("go build: " + err.Error() + "\n" + string(out))
+		}
+	})
+	if e2eBin.err != nil {
+		t.Fatal(e2eBin.err)
+	}
+	return e2eBin.path
+}
+
+// e2eMock starts a mock on loopback with opts changed by edit.
+func e2eMock(t *testing.T, edit func(*mock.Options)) *mock.Server {
+	t.Helper()
+	o := mock.DefaultOptions()
+	o.Addr = "127.0.0.1:0"
+	o.Seed = 1
+	if edit != nil {
+		edit(&o)
+	}
+	srv, err := mock.NewServer(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+type e2eResult struct {
+	code           int
+	stdout, stderr string
+	rep            *report.Report
+}
+
+// e2eRun runs `ccload run` with args (the output directory is added) and reads the report.
+// start, when set, is called once the process runs (to signal it).
+func e2eRun(t *testing.T, start func(*os.Process), args ...string) e2eResult {
+	t.Helper()
+	bin := e2eBinary(t)
+	out := filepath.Join(t.TempDir(), "out")
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, append(append([]string{"run"}, args...), "--out", out, "--no-progress")...)
+	var so, se bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &so, &se
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if start != nil {
+		start(cmd.Process)
+	}
+	err := cmd.Wait()
+	res := e2eResult{stdout: so.String(), stderr: se.String()}
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		res.code = ee.ExitCode()
+	default:
+		t.Fatalf("ccload run: %v\nstderr:\n%s", err, res.stderr)
+	}
+	if rep, err := report.ReadFile(filepath.Join(out, report.FileName)); err == nil {
+		res.rep = rep
+	} else {
+		t.Logf("no report: %v", err)
+	}
+	t.Logf("exit %d\nstdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+	return res
+}
+
+// e2eInvariants fails t for every broken accounting invariant of rep.
+func e2eInvariants(t *testing.T, rep *report.Report) {
+	t.Helper()
+	for _, w := range report.CheckInvariants(rep) {
+		t.Errorf("invariant broken: %s", w)
+	}
+	s := rep.Sessions
+	if s.Arrivals != s.Started+s.Dropped {
+		t.Errorf("arrivals %d != started %d + dropped %d", s.Arrivals, s.Started, s.Dropped)
+	}
+	if s.Started != s.Completed+s.Failed+s.Interrupted {
+		t.Errorf("started %d != completed %d + failed %d + interrupted %d", s.Started, s.Completed, s.Failed, s.Interrupted)
+	}
+	r := rep.Requests
+	if r.Total != r.OK+r.AppErrors+r.HTTPErrors+r.TransportErrors+r.ClientErrors {
+		t.Errorf("requests %+v do not add up", r)
+	}
+}
+
+// e2eCountsMatch fails t unless the report's per-endpoint and per-controlType request counts
+// equal what the mock received.
+func e2eCountsMatch(t *testing.T, rep *report.Report, st mock.Stats) {
+	t.Helper()
+	byEndpoint := map[string]int64{}
+	byControl := map[string]int64{}
+	for _, g := range rep.Groups {
+		if g.Kind != "endpoint" {
+			continue
+		}
+		byEndpoint[g.Endpoint] += g.Count - g.ClientErrors // refused by validation: never sent
+		if g.ControlType != "" {
+			byControl[g.ControlType] += g.Count - g.ClientErrors
+		}
+	}
+	for _, ct := range ccapi.ControlTypes {
+		if got, want := byControl[string(ct)], st.ControlTypes[string(ct)]; got != want {
+			t.Errorf("controlType %s: report counts %d, mock received %d", ct, got, want)
+		}
+	}
+	for ep, want := range st.Endpoints {
+		if got := byEndpoint[ep]; got != want {
+			t.Errorf("endpoint %s: report counts %d, mock received %d", ep, got, want)
+		}
+	}
+	if st.Total() == 0 {
+		t.Error("the mock received nothing")
+	}
+}
+
+func e2eGroup(rep *report.Report, kind, name string) *report.Group {
+	for i := range rep.Groups {
+		g := &rep.Groups[i]
+		if g.Kind == kind && (g.Step == name || g.Name == name) {
+			return g
+		}
+	}
+	return nil
+}
+
+// TestRunCountsMatchTheMock runs a mix of robot and agent sessions and checks that the report
+// and the mock agree on every request, that the invariants hold, that the arrivals are what
+// the stage prescribes, and that every session completed.
+func TestRunCountsMatchTheMock(t *testing.T) {
+	srv := e2eMock(t, func(o *mock.Options) {
+		o.RobotDelay = 20 * time.Millisecond
+		o.AgentReplyDelay = 20 * time.Millisecond
+		o.Agents = 100
+	})
+	res := e2eRun(t, nil, "testdata/e2e/mix.yaml", "--target", srv.URL(), "--grace", "20s")
+	if res.code != 0 {
+		t.Fatalf("exit %d, want 0", res.code)
+	}
+	rep := res.rep
+	if rep == nil {
+		t.Fatal("no report.json")
+	}
+	e2eInvariants(t, rep)
+	e2eCountsMatch(t, rep, srv.Stats())
+
+	// 20 sessions/s for 3 s.
+	if want, got := 60.0, float64(rep.Sessions.Arrivals); got < want*0.98 || got > want*1.02 {
+		t.Errorf("arrivals = %v, want %v ± 2%%", got, want)
+	}
+	if s := rep.Sessions; s.Completed != s.Started || s.Failed != 0 || s.Dropped != 0 {
+		t.Errorf("sessions %+v: want every session completed", s)
+	}
+	if rep.Interrupted || rep.StopReason != "completed" {
+		t.Errorf("interrupted=%v stop_reason=%q, want a completed run", rep.Interrupted, rep.StopReason)
+	}
+	if rep.SessionMetrics.ReplyLatencyUS.Count == 0 || rep.SessionMetrics.TimeToAgentUS.Count == 0 {
+		t.Errorf("session metrics missing: %+v", rep.SessionMetrics)
+	}
+	for _, step := range []string{"hello", "robot_reply", "queue"} {
+		if g := e2eGroup(rep, "step", step); g == nil && step == "hello" {
+			t.Errorf("no group for named step %q", step)
+		}
+	}
+	if !strings.Contains(res.stdout, report.FileName) {
+		t.Errorf("stdout does not say where the report is:\n%s", res.stdout)
+	}
+}
+
+// TestRunStallShowsInResponseTime runs a constant rate through a 1 s stall of the mock. The
+// stall must show in response-time p99 (at least 1 s), while the second request of each chain,
+// sent after any stall it waited for, keeps a low service time: the lateness is charged to the
+// response time (measured from the schedule), not hidden (coordinated omission).
+func TestRunStallShowsInResponseTime(t *testing.T) {
+	srv := e2eMock(t, func(o *mock.Options) {
+		o.Stall, o.StallEvery = time.Second, 3*time.Second // held during [2 s, 3 s) of the mock's clock
+		o.Latency = map[ccapi.Endpoint]mock.Dist{ccapi.EpSendAsync: mock.Constant(100 * time.Millisecond)}
+	})
+	res := e2eRun(t, nil, "testdata/e2e/stall.yaml", "--target", srv.URL(), "--grace", "20s")
+	if res.code != 0 {
+		t.Fatalf("exit %d, want 0", res.code)
+	}
+	rep := res.rep
+	e2eInvariants(t, rep)
+	e2eCountsMatch(t, rep, srv.Stats())
+	if p99 := rep.Overall.ResponseTimeUS.P99; p99 < 1_000_000 {
+		t.Errorf("response time p99 = %s, want >= 1s: the stall must show", report.FormatUS(p99))
+	}
+	second := e2eGroup(rep, "step", "second")
+	if second == nil {
+		t.Fatal("no group for step second")
+	}
+	svc, resp := second.ServiceTimeUS, second.ResponseTimeUS
+	t.Logf("step second: service p50 %s p99 %s; response p50 %s p99 %s",
+		report.FormatUS(svc.P50), report.FormatUS(svc.P99), report.FormatUS(resp.P50), report.FormatUS(resp.P99))
+	if resp.P99 < 1_000_000 {
+		t.Errorf("step second: response p99 = %s, want >= 1s", report.FormatUS(resp.P99))
+	}
+	if svc.P50*3 > resp.P99 {
+		t.Errorf("step second: service p50 %s is not well below response p99 %s", report.FormatUS(svc.P50), report.FormatUS(resp.P99))
+	}
+}
+
+// TestRunSIGINTWritesAnInterruptedReport interrupts a long run: ccload must exit 3 and leave a
+// complete report marked interrupted whose counts add up.
+func TestRunSIGINTWritesAnInterruptedReport(t *testing.T) {
+	srv := e2eMock(t, func(o *mock.Options) { o.RobotDelay = 20 * time.Millisecond })
+	began := time.Now()
+	res := e2eRun(t, func(p *os.Process) {
+		time.Sleep(2500 * time.Millisecond)
+		if err := p.Signal(syscall.SIGINT); err != nil {
+			t.Error(err)
+		}
+	}, "testdata/e2e/long.yaml", "--target", srv.URL(), "--grace", "1s")
+	if res.code != 3 {
+		t.Errorf("exit %d, want 3", res.code)
+	}
+	if took := time.Since(began); took > 30*time.Second {
+		t.Errorf("the run took %v after SIGINT; want a prompt stop", took)
+	}
+	rep := res.rep
+	if rep == nil {
+		t.Fatal("no report.json after SIGINT")
+	}
+	if !rep.Interrupted || rep.StopReason != "interrupted" {
+		t.Errorf("interrupted=%v stop_reason=%q, want an interrupted report", rep.Interrupted, rep.StopReason)
+	}
+	e2eInvariants(t, rep)
+	if rep.Sessions.Interrupted == 0 {
+		t.Errorf("sessions %+v: the long sessions should have been interrupted", rep.Sessions)
+	}
+	if rep.Requests.Total == 0 {
+		t.Error("no requests recorded before the interrupt")
+	}
+}
+
+// TestRunSurvivesAnExpiredTokenStorm makes every token expire after about a second while
+// sessions last several: ccapi renews the AccessToken and re-applies ccmessaging-tokens on
+// 401/403, so no session may fail, and the counts must still match the mock.
+func TestRunSurvivesAnExpiredTokenStorm(t *testing.T) {
+	srv := e2eMock(t, func(o *mock.Options) {
+		o.TokenLifetime = time.Second
+		o.CCTokenLifetime = time.Second
+		o.RobotDelay = 20 * time.Millisecond
+	})
+	res := e2eRun(t, nil, "testdata/e2e/tokens.yaml", "--target", srv.URL(), "--grace", "20s")
+	if res.code != 0 {
+		t.Fatalf("exit %d, want 0", res.code)
+	}
+	rep := res.rep
+	e2eInvariants(t, rep)
+	e2eCountsMatch(t, rep, srv.Stats())
+	if s := rep.Sessions; s.Failed != 0 || s.Completed != s.Started || s.Started == 0 {
+		t.Errorf("sessions %+v: want none failed", s)
+	}
+	st := srv.Stats()
+	if st.HTTPStatus["401"]+st.HTTPStatus["403"] == 0 && st.Endpoints["tokenByAkSk"] < 2 {
+		t.Errorf("no token expired during the run (stats %+v): the test did not test renewal", st)
+	}
+}
+
+// TestRunInvalidScenarioExits2 checks that a broken scenario is refused before anything is sent.
+func TestRunInvalidScenarioExits2(t *testing.T) {
+	srv := e2eMock(t, nil)
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("name: bad\nload: {rate: -1, duration: 1s}\nsessions: []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := e2eRun(t, nil, bad, "--target", srv.URL())
+	if res.code != 2 {
+		t.Errorf("exit %d, want 2", res.code)
+	}
+	if !strings.Contains(res.stderr, "bad.yaml:") {
+		t.Errorf("stderr does not point into the file:\n%s", res.stderr)
+	}
+	if n := srv.Stats().Total(); n != 0 {
+		t.Errorf("the mock received %d requests from an invalid scenario", n)
+	}
+}
+
+// TestRunUnreachableTargetExits3 points the run at a closed port.
+func TestRunUnreachableTargetExits3(t *testing.T) {
+	srv := e2eMock(t, nil)
+	url := srv.URL()
+	srv.Close()
+	res := e2eRun(t, nil, "testdata/e2e/stall.yaml", "--target", url, "--grace", "1s")
+	if res.code != 3 {
+		t.Errorf("exit %d, want 3", res.code)
+	}
+	if res.rep == nil || res.rep.StopReason != "unreachable" {
+		t.Errorf("want a report with stop_reason unreachable, got %+v", res.rep)
+	}
+}

@@ -1,0 +1,132 @@
+// Package runner plays a compiled scenario against a target: a scheduler that
+// produces session arrivals (open model) or keeps a number of customers busy
+// (closed model), one goroutine per virtual customer living its session, and
+// one collector goroutine that owns the report.Recorder and the progress
+// display. Run returns the finished report and writes it to Config.Out.
+//
+// The shutdown order is fixed: the producer stops, customers drain (with a
+// grace period), the customer WaitGroup is waited for, the sample channel is
+// closed, the collector finishes, and only then is the report written.
+package runner
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"ccload/scenario"
+)
+
+// DefaultGrace is how long running sessions may go on after arrivals stop.
+const DefaultGrace = 30 * time.Second
+
+// Progress selects how a run shows itself while it runs.
+type Progress uint8
+
+// Progress modes.
+const (
+	// ProgressNone prints nothing while running (library use, tests).
+	ProgressNone Progress = iota
+	// ProgressLines prints one status line to Stderr every 5 s (CI logs, no terminal).
+	ProgressLines
+	// ProgressBars draws live mpb bars on Stderr (a terminal).
+	ProgressBars
+)
+
+// Shard is a deterministic slice of a run: arrival k (and closed-model customer k) belongs to
+// shard k mod N. The zero value means "the whole run".
+type Shard struct {
+	I, N int
+}
+
+// ParseShard parses "I/N" (0 <= I < N).
+func ParseShard(s string) (Shard, error) {
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return Shard{}, fmt.Errorf("runner: shard %q: want I/N with 0 <= I < N, e.g. 0/4", s)
+	}
+	return Shard{I: i, N: n}, nil
+}
+
+func (s Shard) whole() bool { return s.N <= 1 }
+
+// owns reports whether arrival or customer k belongs to this shard.
+func (s Shard) owns(k int64) bool { return s.whole() || k%int64(s.N) == int64(s.I) }
+
+// String formats the shard as I/N.
+func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.I, s.N) }
+
+// Config is everything one run needs. Zero values take the documented defaults; Scenario and
+// BaseURL are required.
+type Config struct {
+	// Scenario is the compiled scenario to play. It is not modified.
+	Scenario *scenario.Scenario
+	// BaseURL is the target, overriding Scenario.Target.URL (the CLI sets it to the mock's URL).
+	BaseURL string
+	// Out is the directory report.json (and the other outputs) are written to; "" writes nothing.
+	Out string
+	// Duration, when > 0, cuts or extends the stages to exactly this long (the last level holds).
+	Duration time.Duration
+	// Grace is how long running sessions may finish after arrivals stop (default DefaultGrace;
+	// negative means none).
+	Grace time.Duration
+	// Seed overrides Scenario.Seed when non-zero; when both are 0 a seed is picked and reported.
+	Seed int64
+	// Progress selects the live display on Stderr.
+	Progress Progress
+	// Shard restricts the run to a deterministic slice of arrivals and customers.
+	Shard Shard
+	// Kill, when closed, cancels every running session at once (the CLI closes it on a second
+	// signal). Cancelling Run's ctx is the graceful stop: arrivals end, sessions get Grace.
+	Kill <-chan struct{}
+	// Stdout and Stderr receive the summary and the progress display (nil: discarded).
+	Stdout, Stderr io.Writer
+}
+
+// ErrNoScenario is returned by Run when Config.Scenario is nil.
+var ErrNoScenario = errors.New("runner: no scenario")
+
+// ErrNoTarget is returned by Run when neither Config.BaseURL nor the scenario names a target.
+var ErrNoTarget = errors.New("runner: no target URL")
+
+// withDefaults returns c with defaults applied, or an error when it cannot run.
+func (c Config) withDefaults() (Config, error) {
+	if c.Scenario == nil {
+		return c, ErrNoScenario
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = c.Scenario.Target.URL
+	}
+	if c.BaseURL == "" {
+		return c, ErrNoTarget
+	}
+	if c.Grace == 0 {
+		c.Grace = DefaultGrace
+	} else if c.Grace < 0 {
+		c.Grace = 0
+	}
+	if c.Seed == 0 {
+		c.Seed = c.Scenario.Seed
+	}
+	if c.Seed == 0 {
+		c.Seed = time.Now().UnixNano() & (1<<53 - 1)
+	}
+	if c.Stdout == nil {
+		c.Stdout = io.Discard
+	}
+	if c.Stderr == nil {
+		c.Stderr = io.Discard
+	}
+	if c.Shard.N == 0 {
+		c.Shard = Shard{I: 0, N: 1}
+	}
+	if len(c.Scenario.Sessions) == 0 {
+		return c, errors.New("runner: scenario has no sessions")
+	}
+	return c, nil
+}

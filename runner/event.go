@@ -1,0 +1,54 @@
+package runner
+
+import (
+	"ccload/ccapi"
+	"ccload/report"
+)
+
+// evKind says what an event tells the collector.
+type evKind uint8
+
+const (
+	evSample       evKind = iota // one HTTP exchange (or a request refused by validation)
+	evArrival                    // an open-model arrival or a closed-model session start
+	evDropped                    // an arrival that found max_customers reached
+	evStarted                    // an arrival that became a running session
+	evEnded                      // a started session ended (outcome, duration)
+	evReply                      // a reply latency
+	evAgent                      // a time to agent
+	evReplyTimeout               // an await step timed out
+)
+
+// event is what virtual customers and the scheduler send to the collector. It is a plain
+// value (the only reference it holds is the resultCode string) so sending it allocates nothing.
+type event struct {
+	kind    evKind
+	ep      ccapi.Endpoint
+	ct      uint8 // 0: no controlType; i+1: ccapi.ControlTypes[i]
+	outcome report.Outcome
+	step    int32 // index into run.steps of the named step, -1 none
+	t, d    int64 // ns since run start; d a latency or duration
+	s       report.Sample
+}
+
+// numCT is the number of controlType indexes: none plus the six of ccapi.ControlTypes.
+const numCT = 7
+
+// ctIndex maps a controlType to its event index without a map lookup.
+func ctIndex(ct ccapi.ControlType) uint8 {
+	switch ct {
+	case ccapi.Connect:
+		return 1
+	case ccapi.Chat:
+		return 2
+	case ccapi.Trans2Agent:
+		return 3
+	case ccapi.Input:
+		return 4
+	case ccapi.Disconnect:
+		return 5
+	case ccapi.Read:
+		return 6
+	}
+	return 0
+}

@@ -1,0 +1,140 @@
+package runner
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+
+	"ccload/report"
+)
+
+// status is what the progress display shows; the collector builds one per tick.
+type status struct {
+	live           report.LiveStats
+	elapsed, total time.Duration
+	stage, stages  int     // 1-based current stage; 0 once the stages are over
+	level          float64 // the stage's current level
+	unit           string  // "sessions/s" (open) or "customers" (closed)
+	cap            int64   // max_customers (open) or the peak level (closed); 0: none
+	phase          string  // "running", "grace", or a stop reason
+}
+
+// display shows a run while it runs. update is called by the collector only; close once, at the end.
+type display interface {
+	update(s status)
+	close()
+}
+
+// stageText is "stage 2/3 · 50 sessions/s" or the phase once the stages are over.
+func (s status) stageText() string {
+	if s.phase != "running" || s.stage == 0 {
+		return s.phase
+	}
+	return fmt.Sprintf("stage %d/%d · %.4g %s", s.stage, s.stages, s.level, s.unit)
+}
+
+func (s status) sessionsText() string {
+	l := s.live
+	return fmt.Sprintf("sessions %d done, %d failed, %d dropped", l.SessionsCompleted, l.SessionsFailed, l.Dropped)
+}
+
+func (s status) requestsText() string {
+	l := s.live
+	p99 := "-"
+	if l.P99 > 0 {
+		p99 = report.FormatUS(l.P99.Microseconds())
+	}
+	return fmt.Sprintf("%.0f req/s · %d requests · %d errors · p99 %s", l.RPS, l.Requests, l.Errors, p99)
+}
+
+// lines prints one status line every period: the display for CI logs and non-terminals.
+type lines struct {
+	w      io.Writer
+	period time.Duration
+	last   time.Duration
+}
+
+func (d *lines) update(s status) {
+	if s.elapsed-d.last < d.period {
+		return
+	}
+	d.last = s.elapsed
+	active := fmt.Sprintf("%d", s.live.Active)
+	if s.cap > 0 {
+		active += fmt.Sprintf("/%d", s.cap)
+	}
+	fmt.Fprintf(d.w, "ccload %s/%s %s | customers %s | %s | %s\n",
+		clock(s.elapsed), clock(s.total), s.stageText(), active, s.sessionsText(), s.requestsText())
+}
+
+func (d *lines) close() {}
+
+// bars draws mpb progress bars. Decorators run on mpb's goroutine, so the latest status is
+// handed over under mu.
+type bars struct {
+	p                *mpb.Progress
+	stage, customers *mpb.Bar
+	info             *mpb.Bar
+
+	mu  sync.Mutex // guards cur
+	cur status
+}
+
+func newBars(w io.Writer, total time.Duration, capacity int64) *bars {
+	b := &bars{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(40), mpb.WithRefreshRate(200*time.Millisecond))}
+	text := func(f func(status) string) decor.Decorator {
+		return decor.Any(func(decor.Statistics) string {
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			return f(b.cur)
+		}, decor.WCSyncSpaceR)
+	}
+	b.stage = b.p.AddBar(max(int64(total/time.Millisecond), 1),
+		mpb.PrependDecorators(text(func(s status) string { return s.stageText() })),
+		mpb.AppendDecorators(text(func(s status) string {
+			return fmt.Sprintf("%s elapsed, %s left", clock(s.elapsed), clock(max(s.total-s.elapsed, 0)))
+		})))
+	b.customers = b.p.AddBar(max(capacity, 1),
+		mpb.PrependDecorators(text(func(s status) string { return "customers" })),
+		mpb.AppendDecorators(text(func(s status) string {
+			if s.cap > 0 {
+				return fmt.Sprintf("%d active / %d · %s", s.live.Active, s.cap, s.sessionsText())
+			}
+			return fmt.Sprintf("%d active · %s", s.live.Active, s.sessionsText())
+		})))
+	b.info = b.p.New(0, mpb.NopStyle(), mpb.PrependDecorators(text(func(s status) string { return s.requestsText() })))
+	return b
+}
+
+func (b *bars) update(s status) {
+	b.mu.Lock()
+	b.cur = s
+	b.mu.Unlock()
+	b.stage.SetCurrent(min(int64(s.elapsed/time.Millisecond), max(int64(s.total/time.Millisecond), 1)))
+	if s.cap > 0 {
+		b.customers.SetCurrent(min(s.live.Active, s.cap))
+	} else {
+		b.customers.SetCurrent(0)
+	}
+}
+
+func (b *bars) close() {
+	for _, bar := range []*mpb.Bar{b.stage, b.customers, b.info} {
+		bar.SetTotal(-1, true)
+	}
+	b.p.Wait()
+}
+
+// clock formats d as m:ss (or h:mm:ss).
+func clock(d time.Duration) string {
+	d = d.Round(time.Second)
+	h, m, s := int(d/time.Hour), int(d/time.Minute)%60, int(d/time.Second)%60
+	if h > 0 {
+		return fmt.Sprintf("%d:%02d:%02d", h, m, s)
+	}
+	return fmt.Sprintf("%d:%02d", m, s)
+}

@@ -1,0 +1,469 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"ccload/ccapi"
+	"ccload/report"
+	"ccload/scenario"
+)
+
+// Stop reasons a run ends with (report.json's stop_reason); an abort adds the threshold's name.
+const (
+	StopCompleted   = "completed"
+	StopInterrupted = "interrupted"
+	StopUnreachable = "unreachable"
+	StopAborted     = "aborted: " // followed by the threshold's name
+)
+
+// run is the shared state of one Run: read-only after setup except for the channels,
+// atomics and the fields guarded by mu.
+type run struct {
+	cfg    Config
+	sc     *scenario.Scenario
+	load   scenario.Load // the stages after --duration
+	seed   int64
+	client *ccapi.Client
+	rules  ccapi.Rules
+	sendEp ccapi.Endpoint
+	t0     time.Time
+	events chan event
+	active atomic.Int64 // customers living a session right now
+
+	steps     []*scenario.Step         // named steps, in scenario order
+	stepIndex map[*scenario.Step]int32 // step → index in steps (-1 for unnamed)
+	weights   []float64                // cumulative session weights, normalised to 1
+	aborts    []report.ThresholdSpec   // thresholds with abort_on_fail
+
+	stopProducer context.CancelFunc // ends arrivals
+	cancelAll    context.CancelFunc // ends every session at once
+
+	mu       sync.Mutex // guards reason, hard, phase, warnings, warned
+	reason   string
+	phase    string
+	warnings []string
+	warned   map[string]bool
+}
+
+// Run plays cfg.Scenario against the target and returns its report, which it has also written
+// to cfg.Out (when set). Cancelling ctx is the graceful stop: arrivals end at once and running
+// sessions get cfg.Grace to finish; closing cfg.Kill cancels them at once. In every case the
+// report is complete, written atomically, and marked interrupted when the run did not end on
+// its own. The error is non-nil only when the run could not start or the report not be written.
+func Run(ctx context.Context, cfg Config) (*report.Report, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	sc := cfg.Scenario
+	r := &run{cfg: cfg, sc: sc, seed: cfg.Seed, phase: "running", warned: map[string]bool{}}
+	r.load = sc.Load
+	r.load.Stages = withDuration(sc.Load.Stages, cfg.Duration)
+	r.rules = sc.Target.Rules()
+	r.sendEp = ccapi.EpSendAsync
+	if sc.Target.UseSend {
+		r.sendEp = ccapi.EpSend
+	}
+	r.index()
+	r.client, err = ccapi.NewClient(ccapi.Config{
+		BaseURL:            cfg.BaseURL,
+		Paths:              sc.Target.Paths,
+		UseSend:            sc.Target.UseSend,
+		AppKey:             sc.Auth.AppKey,
+		AppSecret:          sc.Auth.AppSecret,
+		AccessToken:        sc.Auth.AccessToken,
+		TokenLifetime:      sc.Auth.TokenLifetime,
+		Timeout:            sc.Target.Timeout,
+		MaxConns:           sc.Target.MaxConnections,
+		InsecureSkipVerify: sc.Target.InsecureSkipVerify,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("runner: %w", err)
+	}
+	defer r.client.Close()
+
+	// Size the channel for bursts: the collector records about a million samples a second.
+	r.events = make(chan event, 1<<14)
+	r.t0 = time.Now()
+	rec := report.NewRecorder(report.RecorderOptions{Start: r.t0, Interval: time.Second})
+	disp := r.newDisplay()
+	col := newCollector(r, rec, disp)
+	go col.loop()
+
+	prodCtx, stopProducer := context.WithCancel(context.Background())
+	custCtx, cancelAll := context.WithCancel(context.Background())
+	r.stopProducer, r.cancelAll = stopProducer, cancelAll
+	defer stopProducer()
+	defer cancelAll()
+
+	// Signals: the first (ctx) stops arrivals gracefully, Kill cancels everything.
+	drained := make(chan struct{})
+	go r.watch(ctx, drained)
+
+	// 1. The producer runs until the stages end or a stop.
+	var wg sync.WaitGroup
+	if r.load.Model == scenario.Closed {
+		r.closed(prodCtx, custCtx, &wg)
+	} else {
+		r.open(prodCtx, custCtx, &wg)
+	}
+	stopProducer()
+	// 2. Customers drain: they get the grace period, then are cancelled (counted interrupted).
+	r.setPhase("grace: sessions finishing")
+	grace := time.AfterFunc(cfg.Grace, cancelAll)
+	wg.Wait()
+	grace.Stop()
+	close(drained)
+	// 3. No sender is left: close the channel and let the collector record the rest.
+	close(r.events)
+	<-col.done
+	if disp != nil {
+		disp.close()
+	}
+	end := time.Now()
+
+	rep := rec.Finish(end, r.meta())
+	if rep.Requests.Total > 0 && col.answered == 0 && rep.StopReason != StopInterrupted {
+		rep.StopReason = StopUnreachable
+		rep.Interrupted = true
+	}
+	if len(sc.Thresholds) > 0 {
+		rep.Thresholds = report.EvaluateThresholds(rep, thresholdSpecs(sc.Thresholds))
+	}
+	if cfg.Out != "" {
+		if err := writeOutputs(cfg.Out, rep); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+// watch turns the caller's ctx and Kill into stops until the customers have drained.
+func (r *run) watch(ctx context.Context, drained <-chan struct{}) {
+	done := ctx.Done()
+	for {
+		select {
+		case <-done:
+			r.stop(StopInterrupted, false)
+			done = nil
+		case <-r.cfg.Kill:
+			r.stop(StopInterrupted, true)
+			return
+		case <-drained:
+			return
+		}
+	}
+}
+
+// stop ends the run early for reason (the first reason wins): arrivals end at once, and with
+// hard the running sessions are cancelled too instead of getting the grace period.
+func (r *run) stop(reason string, hard bool) {
+	r.mu.Lock()
+	if r.reason == "" {
+		r.reason = reason
+		r.phase = "stopping: " + reason
+	}
+	r.mu.Unlock()
+	r.stopProducer()
+	if hard {
+		r.cancelAll()
+	}
+}
+
+func (r *run) setPhase(p string) {
+	r.mu.Lock()
+	if r.reason == "" {
+		r.phase = p
+	}
+	r.mu.Unlock()
+}
+
+// warn adds a run warning to the report (each text once).
+func (r *run) warn(text string) { r.warnOnce(text, text) }
+
+func (r *run) warnOnce(key, text string) {
+	r.mu.Lock()
+	if !r.warned[key] {
+		r.warned[key] = true
+		r.warnings = append(r.warnings, text)
+	}
+	r.mu.Unlock()
+}
+
+func (r *run) now() int64 { return int64(time.Since(r.t0)) }
+
+// open is the open-model producer: it sleeps until each arrival's intended time (computed
+// from the stages, see arrivals) and starts a customer for it, or counts it dropped when
+// max_customers are busy. Arrivals of other shards are skipped without sleeping.
+func (r *run) open(ctx, custCtx context.Context, wg *sync.WaitGroup) {
+	sh := r.cfg.Shard
+	limit := int64(r.load.MaxCustomers)
+	if limit > 0 && !sh.whole() {
+		limit = int64(max(shardCount(r.load.MaxCustomers, sh.I, sh.N), 1))
+	}
+	arr := newArrivals(r.load.Stages, r.load.Arrivals == scenario.Poisson, rand.New(rand.NewPCG(uint64(r.seed), 0xa771)))
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		k, at, ok := arr.next()
+		if !ok {
+			return
+		}
+		if !sh.owns(k) {
+			continue
+		}
+		if d := at - time.Since(r.t0); d > 0 {
+			timer.Reset(d)
+			select {
+			case <-ctx.Done():
+				return
+			case <-timer.C:
+			}
+		} else if ctx.Err() != nil {
+			return
+		}
+		t := int64(at)
+		r.events <- event{kind: evArrival, t: t}
+		if limit > 0 && r.active.Load() >= limit {
+			r.events <- event{kind: evDropped, t: t}
+			continue
+		}
+		r.active.Add(1)
+		r.events <- event{kind: evStarted, t: t}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer r.active.Add(-1)
+			r.newVC(k).live(custCtx, t, k)
+		}()
+	}
+}
+
+// slot is one closed-model customer position. The controller starts it and asks it to stop
+// (after its current session) when the level falls below it.
+type slot struct {
+	k       int64
+	stop    atomic.Bool
+	running atomic.Bool
+}
+
+// closed is the closed-model producer: every 50 ms it sets how many customers of this shard
+// should be running (the stage level), starting slots that should run and asking the others
+// to stop after their current session.
+func (r *run) closed(ctx, custCtx context.Context, wg *sync.WaitGroup) {
+	sh := r.cfg.Shard
+	var slots []*slot
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	defer func() {
+		for _, s := range slots {
+			s.stop.Store(true)
+		}
+	}()
+	span := int64(math.Ceil(r.load.Peak())) + 1 // slot k's sessions get ids k, k+span, k+2·span, ...
+	for {
+		level, ok := closedLevel(r.load, time.Since(r.t0))
+		if !ok {
+			return
+		}
+		want := shardCount(level, sh.I, sh.N)
+		for len(slots) < want {
+			slots = append(slots, &slot{k: int64(sh.I + len(slots)*sh.N)})
+		}
+		for j, s := range slots {
+			if j < want {
+				s.stop.Store(false)
+				if !s.running.Load() {
+					s.running.Store(true)
+					wg.Add(1)
+					go r.runSlot(ctx, custCtx, s, span, wg)
+				}
+			} else {
+				s.stop.Store(true)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// runSlot runs sessions back to back (with the scenario's pause between them) until the
+// slot is asked to stop or arrivals end.
+func (r *run) runSlot(ctx, custCtx context.Context, s *slot, span int64, wg *sync.WaitGroup) {
+	defer wg.Done()
+	defer s.running.Store(false)
+	c := r.newVC(s.k)
+	next := r.now()
+	for n := int64(0); !s.stop.Load() && ctx.Err() == nil; n++ {
+		if !c.sleepUntil(ctx, next) || s.stop.Load() {
+			return
+		}
+		t := max(next, r.now()-int64(time.Millisecond))
+		r.events <- event{kind: evArrival, t: t}
+		r.events <- event{kind: evStarted, t: t}
+		r.active.Add(1)
+		c.live(custCtx, t, s.k+n*span)
+		r.active.Add(-1)
+		next = r.now()
+		if p := r.load.Pause; p != nil {
+			next += int64(p.Duration(c.rng))
+		}
+	}
+}
+
+// index numbers the named steps and normalises the session weights.
+func (r *run) index() {
+	r.stepIndex = map[*scenario.Step]int32{}
+	var walk func([]*scenario.Step)
+	walk = func(steps []*scenario.Step) {
+		for _, st := range steps {
+			r.stepIndex[st] = -1
+			if st.Name != "" {
+				r.stepIndex[st] = int32(len(r.steps))
+				r.steps = append(r.steps, st)
+			}
+			walk(st.Steps)
+		}
+	}
+	var sum float64
+	for _, s := range r.sc.Sessions {
+		walk(s.Steps)
+		sum += max(s.Weight, 0)
+	}
+	var acc float64
+	for _, s := range r.sc.Sessions {
+		if sum > 0 {
+			acc += max(s.Weight, 0) / sum
+		} else {
+			acc += 1 / float64(len(r.sc.Sessions))
+		}
+		r.weights = append(r.weights, acc)
+	}
+	for _, t := range r.sc.Thresholds {
+		if t.AbortOnFail {
+			r.aborts = append(r.aborts, thresholdSpecs([]scenario.Threshold{t})...)
+		}
+	}
+}
+
+// pickSession draws a session shape by weight from the customer's seeded source.
+func (r *run) pickSession(rng *rand.Rand) *scenario.Session {
+	x := rng.Float64()
+	for i, w := range r.weights {
+		if x < w {
+			return r.sc.Sessions[i]
+		}
+	}
+	return r.sc.Sessions[len(r.sc.Sessions)-1]
+}
+
+// status builds what the progress display shows at elapsed el.
+func (r *run) status(live report.LiveStats, el time.Duration) status {
+	s := status{live: live, elapsed: el, total: r.load.Duration(), stages: len(r.load.Stages), unit: "sessions/s"}
+	if r.load.Model == scenario.Closed {
+		s.unit = "customers"
+		s.cap = int64(math.Ceil(r.load.Peak()))
+	} else {
+		s.cap = int64(r.load.MaxCustomers)
+	}
+	var t time.Duration
+	for i, st := range r.load.Stages {
+		if el < t+st.Duration {
+			s.stage = i + 1
+			s.level, _ = r.load.At(el)
+			break
+		}
+		t += st.Duration
+	}
+	r.mu.Lock()
+	s.phase = r.phase
+	r.mu.Unlock()
+	return s
+}
+
+func (r *run) newDisplay() display {
+	switch r.cfg.Progress {
+	case ProgressBars:
+		c := int64(r.load.MaxCustomers)
+		if r.load.Model == scenario.Closed {
+			c = int64(math.Ceil(r.load.Peak()))
+		}
+		return newBars(r.cfg.Stderr, r.load.Duration(), c)
+	case ProgressLines:
+		return &lines{w: r.cfg.Stderr, period: 5 * time.Second}
+	}
+	return nil
+}
+
+// meta is what the report needs besides the measurements.
+func (r *run) meta() report.Meta {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	m := report.Meta{
+		Scenario:     r.sc.Name,
+		File:         r.sc.File,
+		Target:       redactURL(r.cfg.BaseURL),
+		Seed:         r.seed,
+		ScenarioText: string(r.sc.Text),
+		StopReason:   r.reason,
+		Interrupted:  r.reason != "",
+		Warnings:     append([]string(nil), r.warnings...),
+	}
+	if m.StopReason == "" {
+		m.StopReason = StopCompleted
+	}
+	if !r.cfg.Shard.whole() {
+		m.Warnings = append(m.Warnings, "shard "+r.cfg.Shard.String()+": this report holds one slice of the run; merge the shards with ccload merge")
+	}
+	var t time.Duration
+	for i, st := range r.load.Stages {
+		unit := "sessions/s"
+		if r.load.Model == scenario.Closed {
+			unit = "customers"
+		}
+		m.Stages = append(m.Stages, report.StageMark{T: t.Seconds(), Target: st.To, Label: fmt.Sprintf("stage %d: %g→%g %s", i+1, st.From, st.To, unit)})
+		t += st.Duration
+	}
+	return m
+}
+
+// redactURL drops credentials from a URL before it goes into a report.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	u.User = nil
+	return u.String()
+}
+
+// thresholdSpecs converts the scenario's thresholds to report's specs, field for field.
+func thresholdSpecs(ts []scenario.Threshold) []report.ThresholdSpec {
+	out := make([]report.ThresholdSpec, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, report.ThresholdSpec{
+			Name: t.Name, Metric: t.Metric, Group: t.Group, Code: t.Code,
+			Max: t.Max, Min: t.Min, HasMax: t.HasMax, HasMin: t.HasMin, LimitText: t.LimitText,
+			Over: t.Over, AbortOnFail: t.AbortOnFail, After: t.After,
+		})
+	}
+	return out
+}
+
+// writeOutputs writes report.json, then the outputs rendered from it, into dir.
+func writeOutputs(dir string, rep *report.Report) error {
+	if _, err := report.WriteFile(dir, rep); err != nil {
+		return err
+	}
+	return report.WriteOutputs(dir, rep)
+}
