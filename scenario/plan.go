@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,7 +26,9 @@ import (
 // multiplies its body by the mean count; request latency is not counted. tokenByAkSk is
 // shared by the process and not counted per session.
 type Plan struct {
-	Name     string
+	Name string
+	// Target is where requests go, for display: "the embedded mock" or the URL without credentials.
+	Target   string
 	Model    Model
 	Duration time.Duration
 	Sessions []SessionPlan
@@ -75,7 +78,14 @@ type reqKey struct {
 
 // Plan estimates what the scenario asks of its target.
 func (s *Scenario) Plan() Plan {
-	p := Plan{Name: s.Name, Model: s.Load.Model, Duration: s.Load.Duration()}
+	p := Plan{Name: s.Name, Target: "the embedded mock", Model: s.Load.Model, Duration: s.Load.Duration()}
+	if s.Target.URL != "" {
+		p.Target = s.Target.URL
+		if u, err := url.Parse(s.Target.URL); err == nil {
+			u.User = nil
+			p.Target = u.String()
+		}
+	}
 	var wsum float64
 	for _, ss := range s.Sessions {
 		wsum += ss.Weight
@@ -243,7 +253,7 @@ func expectedValue(d *Dist, round bool) float64 {
 	return sum / n
 }
 
-// Write prints the plan as a short aligned table.
+// Write prints the plan as a short aligned table, indented by two spaces.
 func (p Plan) Write(w io.Writer) error {
 	var b strings.Builder
 	model := "open model"
@@ -254,29 +264,33 @@ func (p Plan) Write(w io.Writer) error {
 	if p.LatencyBound {
 		sessions = "sessions depend on latency"
 	}
-	fmt.Fprintf(&b, "%s: %s, %s, %d session shape(s), %s\n", p.Name, model, p.Duration, len(p.Sessions), sessions)
+	fmt.Fprintf(&b, "  %s: %s for %s against %s, %s\n", p.Name, model, p.Duration, p.Target, sessions)
 	switch {
 	case p.LatencyBound:
-		fmt.Fprintf(&b, "peak: %s customers back to back, no think time: the request rate is set by the target's latency\n", num(p.PeakCustomers))
+		fmt.Fprintf(&b, "  peak: %s customers back to back without think time: the target's latency sets the request rate\n", num(p.PeakCustomers))
 	case p.Model == Open:
 		capped := ""
 		if p.Capped {
-			capped = " (capped by max_customers; more arrivals are dropped)"
+			capped = " (capped by max_customers: more arrivals are dropped)"
 		}
-		fmt.Fprintf(&b, "peak: %s sessions/s, ~%s concurrent customers%s -> ~%s requests/s\n", num(p.PeakArrivalRate), num(p.PeakCustomers), capped, num(p.PeakRPS))
+		fmt.Fprintf(&b, "  peak: %s sessions/s, ~%s concurrent customers%s -> ~%s requests/s\n", num(p.PeakArrivalRate), num(p.PeakCustomers), capped, num(p.PeakRPS))
 	default:
-		fmt.Fprintf(&b, "peak: %s customers, ~%s sessions/s -> ~%s requests/s\n", num(p.PeakCustomers), num(p.PeakArrivalRate), num(p.PeakRPS))
+		fmt.Fprintf(&b, "  peak: %s customers, ~%s sessions/s -> ~%s requests/s\n", num(p.PeakCustomers), num(p.PeakArrivalRate), num(p.PeakRPS))
 	}
+	b.WriteString("\n")
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SESSION\tSHARE\tDURATION\tENDPOINT\tCONTROL\tPER SESSION\t")
-	rows := append(append([]SessionPlan{}, p.Sessions...), p.Mix)
+	fmt.Fprintln(tw, "  SESSION\tSHARE\tDURATION\tENDPOINT\tCONTROL\tPER SESSION")
+	rows := p.Sessions
+	if len(p.Sessions) > 1 {
+		rows = append(append([]SessionPlan{}, p.Sessions...), p.Mix)
+	}
 	for _, sp := range rows {
 		name, share, dur := sp.Name, pct(sp.Share), sp.Duration.String()
 		for _, r := range sp.Requests {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", name, share, dur, r.Endpoint, r.ControlType, num(r.PerSession))
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", name, share, dur, r.Endpoint, r.ControlType, num(r.PerSession))
 			name, share, dur = "", "", ""
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", name, share, dur, "total", "", num(sp.Total))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", name, share, dur, "total", "", num(sp.Total))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
