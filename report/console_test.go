@@ -182,3 +182,20 @@ func TestFormatUS(t *testing.T) {
 		}
 	}
 }
+
+func TestSummaryOfAnEmptyRun(t *testing.T) {
+	r := NewRecorder(RecorderOptions{Start: testStart}).Finish(testStart.Add(5*time.Second), Meta{Scenario: "nothing", StopReason: "unreachable"})
+	var buf bytes.Buffer
+	if err := WriteSummary(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	s := buf.String()
+	for _, want := range []string{"ccload nothing: unreachable in 5.0s", "0 in total", "all"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("empty summary lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "NaN") || strings.Contains(s, "Inf") {
+		t.Errorf("empty summary shows NaN/Inf:\n%s", s)
+	}
+}

@@ -528,3 +528,28 @@ func TestSnapshotMidSessionIsNotAnAccountingError(t *testing.T) {
 		t.Errorf("finish warnings %q", w)
 	}
 }
+
+func TestLongRunsKeepTheSeriesBounded(t *testing.T) {
+	r := NewRecorder(RecorderOptions{Start: testStart})
+	g := r.Group("poll", "")
+	const hours = 10
+	for s := int64(0); s < hours*3600; s++ {
+		at := s * int64(time.Second)
+		r.Record(&Sample{Group: g, Step: NoGroup, Intended: at, Start: at, End: at + 1e6, Status: 200, ResultCode: "0"})
+		r.Tick(at)
+	}
+	rep := r.Finish(testStart.Add(hours*time.Hour), Meta{})
+	if n := len(rep.Timeseries); n > DefaultMaxPoints || n < DefaultMaxPoints/2 {
+		t.Errorf("%d points for %d h, want between %d and %d", n, hours, DefaultMaxPoints/2, DefaultMaxPoints)
+	}
+	if rep.IntervalS != 32 { // 1 s doubled five times: 30 min, 1 h, 2 h, 4 h, 8 h of points
+		t.Errorf("interval %gs after %d h, want 32s", rep.IntervalS, hours)
+	}
+	var sum int64
+	for _, p := range rep.Timeseries {
+		sum += p.Requests
+	}
+	if sum != hours*3600 || rep.Requests.Total != hours*3600 {
+		t.Errorf("series holds %d requests, report %d, want %d", sum, rep.Requests.Total, hours*3600)
+	}
+}
