@@ -1,0 +1,204 @@
+package runner
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"ccload/mock"
+	"ccload/report"
+	"ccload/scenario"
+)
+
+// testMock starts a mock on loopback for one test.
+func testMock(t *testing.T, edit func(*mock.Options)) *mock.Server {
+	t.Helper()
+	o := mock.DefaultOptions()
+	o.Seed = 1
+	o.RobotDelay = 10 * time.Millisecond
+	if edit != nil {
+		edit(&o)
+	}
+	srv, err := mock.NewServer(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+// parse compiles a scenario from YAML text.
+func parse(t *testing.T, src string) *scenario.Scenario {
+	t.Helper()
+	sc, err := scenario.Parse("test.yaml", []byte(src), ".", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+const auth = "auth: {app_key: k, app_secret: s}\n"
+
+// runOK runs cfg against srv and checks the report's invariants.
+func runOK(t *testing.T, ctx context.Context, cfg Config) *report.Report {
+	t.Helper()
+	if cfg.Grace == 0 {
+		cfg.Grace = 10 * time.Second
+	}
+	rep, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range report.CheckInvariants(rep) {
+		t.Errorf("invariant: %s", w)
+	}
+	s := rep.Sessions
+	if s.Arrivals != s.Started+s.Dropped || s.Started != s.Completed+s.Failed+s.Interrupted {
+		t.Errorf("session counts do not add up: %+v", s)
+	}
+	return rep
+}
+
+func TestClosedModelFollowsTheLevel(t *testing.T) {
+	srv := testMock(t, nil)
+	sc := parse(t, auth+`
+load:
+  model: closed
+  stages:
+    - {duration: 1s, from: 0, to: 6}
+    - {duration: 1s, customers: 6}
+sessions:
+  - name: s
+    poll: false
+    steps: [connect, {think: 100ms}, disconnect]
+`)
+	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1})
+	var peak int64
+	for _, p := range rep.Timeseries {
+		peak = max(peak, p.Active)
+	}
+	if peak > 6 {
+		t.Errorf("peak active customers = %d, want at most the level 6", peak)
+	}
+	// 6 customers for ~1.5 s on average, sessions of ~0.1 s: dozens of sessions.
+	if s := rep.Sessions; s.Completed < 20 || s.Failed != 0 {
+		t.Errorf("sessions %+v: want dozens completed, none failed", s)
+	}
+}
+
+func TestMaxCustomersCountsDroppedArrivals(t *testing.T) {
+	srv := testMock(t, nil)
+	sc := parse(t, auth+`
+load: {model: open, arrivals: uniform, rate: 40, duration: 1s, max_customers: 5}
+sessions:
+  - name: slow
+    poll: false
+    steps: [connect, {think: 2s}, disconnect]
+`)
+	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1})
+	s := rep.Sessions
+	if s.Arrivals != 40 || s.Started != 5 || s.Dropped != 35 {
+		t.Errorf("sessions %+v: want 40 arrivals, 5 started (the cap), 35 dropped", s)
+	}
+}
+
+func TestShardsPartitionTheArrivals(t *testing.T) {
+	srv := testMock(t, nil)
+	sc := parse(t, auth+`
+load: {model: open, arrivals: poisson, rate: 60, duration: 1s}
+sessions:
+  - name: s
+    poll: false
+    steps: [connect]
+`)
+	whole := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 9})
+	var sum int64
+	for i := range 3 {
+		rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 9, Shard: Shard{I: i, N: 3}})
+		sum += rep.Sessions.Arrivals
+		if rep.Sessions.Arrivals == 0 {
+			t.Errorf("shard %d/3 got no arrivals", i)
+		}
+	}
+	if sum != whole.Sessions.Arrivals {
+		t.Errorf("shards sum to %d arrivals, the whole run had %d", sum, whole.Sessions.Arrivals)
+	}
+}
+
+func TestStopIsGracefulThenKill(t *testing.T) {
+	srv := testMock(t, nil)
+	sc := parse(t, auth+`
+load: {model: open, arrivals: uniform, rate: 20, duration: 60s}
+sessions:
+  - name: long
+    poll: {interval: 100ms}
+    steps: [connect, {think: 60s}, disconnect]
+`)
+	ctx, cancel := context.WithCancel(context.Background())
+	kill := make(chan struct{})
+	time.AfterFunc(500*time.Millisecond, cancel)                  // first signal: graceful
+	time.AfterFunc(1500*time.Millisecond, func() { close(kill) }) // second: cancel everything
+	began := time.Now()
+	rep := runOK(t, ctx, Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1, Grace: time.Minute, Kill: kill})
+	if took := time.Since(began); took > 10*time.Second {
+		t.Errorf("Run took %v after the kill", took)
+	}
+	if !rep.Interrupted || rep.StopReason != StopInterrupted {
+		t.Errorf("interrupted=%v reason=%q", rep.Interrupted, rep.StopReason)
+	}
+	if s := rep.Sessions; s.Interrupted != s.Started || s.Started == 0 {
+		t.Errorf("sessions %+v: every started session should be interrupted", s)
+	}
+	// Arrivals stopped at the first signal (~10 by then), not at the kill (~30).
+	if a := rep.Sessions.Arrivals; a > 20 {
+		t.Errorf("%d arrivals: arrivals did not stop at the graceful stop", a)
+	}
+}
+
+func TestAbortOnFailStopsTheRun(t *testing.T) {
+	srv := testMock(t, func(o *mock.Options) { o.DefaultLatency = mock.Constant(30 * time.Millisecond) })
+	sc := parse(t, auth+`
+load: {model: open, arrivals: uniform, rate: 20, duration: 30s}
+sessions:
+  - name: s
+    poll: false
+    steps: [connect, disconnect]
+thresholds:
+  - {name: fast, metric: response_time.p99, max: 5ms, abort_on_fail: true}
+`)
+	began := time.Now()
+	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1})
+	if took := time.Since(began); took > 10*time.Second {
+		t.Errorf("the run went on for %v after its threshold failed", took)
+	}
+	if !strings.HasPrefix(rep.StopReason, StopAborted) || !strings.Contains(rep.StopReason, "fast") {
+		t.Errorf("stop_reason = %q, want aborted: fast", rep.StopReason)
+	}
+	if len(rep.Thresholds) != 1 || rep.Thresholds[0].Pass {
+		t.Errorf("thresholds = %+v, want the failed one", rep.Thresholds)
+	}
+}
+
+func TestRuleBreakingRequestIsAClientErrorNotSent(t *testing.T) {
+	srv := testMock(t, nil)
+	// from (the user id) may have at most 24 characters: this one has 30.
+	sc := parse(t, auth+`
+channel: {user_id: "{{rand_str 30}}"}
+load: {model: open, arrivals: uniform, rate: 10, duration: 500ms}
+sessions:
+  - name: s
+    poll: false
+    steps: [connect, disconnect]
+`)
+	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1})
+	if rep.Requests.ClientErrors != 5 || rep.Sessions.Failed != 5 {
+		t.Errorf("requests %+v sessions %+v: want 5 client errors and 5 failed sessions", rep.Requests, rep.Sessions)
+	}
+	if n := srv.Stats().Endpoints["sendAsync"]; n != 0 {
+		t.Errorf("the mock received %d sendAsync requests that broke a rule", n)
+	}
+	if len(rep.Warnings) == 0 || !strings.Contains(strings.Join(rep.Warnings, "\n"), "from") {
+		t.Errorf("warnings %q should name the broken rule", rep.Warnings)
+	}
+}
