@@ -2,12 +2,135 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"ccload/report"
 )
 
-// cmdCompare is a placeholder until its issue lands.
+const compareUsage = `Usage: ccload compare BASE.json NEW.json [flags]
+
+Compares two reports group by group ("all" and every group both have, matched by
+name): p50/p95/p99/max response time, error rate, rps and resultCode shares, with
+BASE, NEW and the change; worse values are marked. A percentile change within the
+histograms' precision (3 significant digits) is never a regression.
+
+Limits gate the comparison: METRIC[@GROUP]=LIMIT, e.g.
+  p99=10%             p99 response time may grow by 10% of BASE
+  p95@step:ask=+20ms  ... or by 20 ms, for the named step's group
+  error_rate=0.1pp    the error rate may grow by 0.1 percentage points
+  rps=-5%             throughput may fall by 5%
+  code:0@*=0.5pp      the share of resultCode "0" may fall by 0.5pp, in every group
+Metrics: p50 p90 p95 p99 p999 max mean (response time; service_time.p99 for
+service time), error_rate, rps, code:<resultCode>. Limits come from NEW's
+scenario (its compare: section) and from --max-regression, which overrides a
+scenario limit on the same metric and group.
+
+Exit codes: 0 every limit held (or none was set); 1 a limit was exceeded;
+2 bad usage, a bad limit, or a report that cannot be read.
+
+Flags:
+`
+
+// compareFlagList collects a repeatable flag.
+type compareFlagList []string
+
+func (l *compareFlagList) String() string     { return strings.Join(*l, ",") }
+func (l *compareFlagList) Set(s string) error { *l = append(*l, s); return nil }
+
+// cmdCompare is `ccload compare BASE.json NEW.json`: a regression gate between two reports.
 func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "ccload compare: not built yet")
-	return exitUsage
+	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var limitFlags compareFlagList
+	fs.Var(&limitFlags, "max-regression", "regression `limits`, comma-separated or repeated (e.g. p99=10%,error_rate=0.1pp,rps=-5%)")
+	jsonOut := fs.String("json", "", "also write the comparison as JSON to `FILE`")
+	junitOut := fs.String("junit", "", "also write one JUnit testcase per limit to `FILE`")
+	noScenario := fs.Bool("no-scenario-limits", false, "ignore the compare: section of NEW's scenario")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), compareUsage)
+		fs.PrintDefaults()
+	}
+	pos, err := parseInterleaved(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return exitOK
+	}
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) != 2 {
+		fmt.Fprintln(stderr, "ccload compare: want BASE.json and NEW.json")
+		fs.Usage()
+		return exitUsage
+	}
+	base, err := report.ReadFile(pos[0])
+	if err != nil {
+		fmt.Fprintln(stderr, "ccload compare:", err)
+		return exitUsage
+	}
+	next, err := report.ReadFile(pos[1])
+	if err != nil {
+		fmt.Fprintln(stderr, "ccload compare:", err)
+		return exitUsage
+	}
+
+	var limits []report.CompareLimit
+	if !*noScenario {
+		if limits, err = compareScenarioLimits(next.ScenarioText); err != nil {
+			fmt.Fprintf(stderr, "ccload compare: %s: the scenario's compare: section: %v\n", pos[1], err)
+			return exitUsage
+		}
+	}
+	flagLimits, err := report.ParseCompareLimits(limitFlags)
+	if err != nil {
+		fmt.Fprintln(stderr, "ccload compare: --max-regression:", err)
+		return exitUsage
+	}
+	limits = report.OverrideCompareLimits(limits, flagLimits)
+
+	res := report.Compare(base, next, limits)
+	res.Base.Label, res.New.Label = pos[0], pos[1]
+	if err := report.WriteCompareText(stdout, res); err != nil {
+		fmt.Fprintln(stderr, "ccload compare:", err)
+		return exitUsage
+	}
+	code := exitOK
+	if !res.Pass {
+		code = exitFailed
+	}
+	for _, o := range []struct {
+		path  string
+		write func(io.Writer, report.CompareResult) error
+	}{{*jsonOut, report.WriteCompareJSON}, {*junitOut, report.WriteCompareJUnit}} {
+		if o.path == "" {
+			continue
+		}
+		err := report.WriteFileWith(o.path, func(w io.Writer) error { return o.write(w, res) })
+		if err != nil {
+			fmt.Fprintln(stderr, "ccload compare:", err)
+			code = exitUsage
+		}
+	}
+	return code
+}
+
+// compareScenarioLimits reads the compare: section (metric → limit) of a report's scenario text.
+func compareScenarioLimits(text string) ([]report.CompareLimit, error) {
+	if strings.TrimSpace(text) == "" {
+		return nil, nil
+	}
+	var doc struct {
+		Compare map[string]string `yaml:"compare"`
+	}
+	if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
+		return nil, err
+	}
+	return report.CompareLimitsFromMap(doc.Compare)
 }

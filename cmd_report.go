@@ -2,12 +2,86 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
+
+	"ccload/report"
 )
 
-// cmdReport is a placeholder until its issue lands.
+const reportUsage = `Usage: ccload report REPORT.json [flags]
+
+Re-renders a saved report.json, a single run's or a merged one. With no flags it
+prints the console summary and writes nothing; each flag writes one output
+(atomically). The thresholds are those evaluated when the report was made.
+
+Exit codes: 0 rendered; 2 bad usage, or a report that cannot be read or written.
+
+Flags:
+`
+
+// cmdReport is `ccload report REPORT.json [--html F] [--junit F] [--csv F] [--out DIR]`.
 func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "ccload report: not built yet")
-	return exitUsage
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	htmlOut := fs.String("html", "", "write the self-contained HTML report to `FILE`")
+	junitOut := fs.String("junit", "", "write the thresholds as JUnit XML to `FILE`")
+	csvOut := fs.String("csv", "", "write the time series as CSV to `FILE`")
+	dirOut := fs.String("out", "", "write report.html, junit.xml and timeseries.csv into `DIR`")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), reportUsage)
+		fs.PrintDefaults()
+	}
+	pos, err := parseInterleaved(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return exitOK
+	}
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) != 1 {
+		fmt.Fprintln(stderr, "ccload report: want exactly one REPORT.json")
+		fs.Usage()
+		return exitUsage
+	}
+	rep, err := report.ReadFile(pos[0])
+	if err != nil {
+		fmt.Fprintln(stderr, "ccload report:", err)
+		return exitUsage
+	}
+	type output struct {
+		path  string
+		write func(io.Writer, *report.Report) error
+	}
+	outs := []output{{*htmlOut, report.WriteHTML}, {*junitOut, report.WriteJUnit}, {*csvOut, report.WriteCSV}}
+	if *dirOut != "" {
+		outs = append(outs, output{filepath.Join(*dirOut, report.HTMLFileName), report.WriteHTML},
+			output{filepath.Join(*dirOut, report.JUnitFileName), report.WriteJUnit},
+			output{filepath.Join(*dirOut, report.CSVFileName), report.WriteCSV})
+	}
+	wrote := 0
+	code := exitOK
+	for _, o := range outs {
+		if o.path == "" {
+			continue
+		}
+		wrote++
+		if err := report.WriteOutputFile(o.path, rep, o.write); err != nil {
+			fmt.Fprintln(stderr, "ccload report:", err)
+			code = exitUsage
+			continue
+		}
+		fmt.Fprintln(stdout, "wrote", o.path)
+	}
+	if wrote == 0 {
+		if err := report.WriteSummary(stdout, rep); err != nil {
+			fmt.Fprintln(stderr, "ccload report:", err)
+			return exitUsage
+		}
+	}
+	return code
 }

@@ -29,15 +29,23 @@ func WriteOutputs(dir string, r *Report) error {
 	)
 }
 
-// WriteOutputFile renders r with write into path atomically: a temporary file in the same
-// directory, synced, then renamed over path.
+// WriteOutputFile renders r with write into path atomically (see WriteFileWith).
 func WriteOutputFile(path string, r *Report, write func(io.Writer, *Report) error) error {
+	return WriteFileWith(path, func(w io.Writer) error { return write(w, r) })
+}
+
+// WriteFileWith writes path atomically with write: a temporary file in the same directory
+// (created if missing), synced, then renamed over path, so a reader never sees half a file.
+func WriteFileWith(path string, write func(io.Writer) error) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	tmp := f.Name()
-	err = write(f, r)
+	err = write(f)
 	if err == nil {
 		err = f.Sync()
 	}

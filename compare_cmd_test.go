@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"ccload/report"
+)
+
+// gatesCmdReport writes a report of n CHAT requests answering in ms milliseconds (every tenth
+// failing with resultCode 12 when failing is set), with scenario text, and returns its path.
+func gatesCmdReport(t *testing.T, path string, n int, ms int64, failing bool, scenarioText string) string {
+	t.Helper()
+	start := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	r := report.NewRecorder(report.RecorderOptions{Start: start})
+	g := r.Group("sendAsync", "CHAT")
+	for i := range n {
+		at := int64(i) * int64(10*time.Millisecond)
+		code, class := "0", report.ClassOK
+		if failing && i%10 == 0 {
+			code, class = "12", report.ClassApp
+		}
+		r.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: at, Start: at, End: at + ms*int64(time.Millisecond),
+			Status: 200, ResultCode: code, Class: class})
+	}
+	rep := r.Finish(start.Add(time.Duration(n)*10*time.Millisecond), report.Meta{Scenario: "ci-gate", Seed: 1, ScenarioText: scenarioText})
+	if err := report.WriteFileAt(path, rep); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func gatesRunCmd(cmd func(context.Context, []string, io.Writer, io.Writer) int, args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := cmd(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestCompareCommandGatesOnLimits(t *testing.T) {
+	dir := t.TempDir()
+	const withLimits = "name: ci-gate\ncompare: {p99: 10%, error_rate: 0.1pp}\n"
+	base := gatesCmdReport(t, filepath.Join(dir, "base.json"), 500, 10, false, withLimits)
+	slower := gatesCmdReport(t, filepath.Join(dir, "slower.json"), 500, 20, false, withLimits)
+	same := gatesCmdReport(t, filepath.Join(dir, "same.json"), 500, 10, false, withLimits)
+
+	// NEW's scenario says p99 may grow by 10%: 10 ms → 20 ms fails, with the JSON and JUnit written.
+	js, ju := filepath.Join(dir, "out", "cmp.json"), filepath.Join(dir, "out", "cmp.xml")
+	code, stdout, stderr := gatesRunCmd(cmdCompare, base, slower, "--json", js, "--junit", ju)
+	if code != exitFailed {
+		t.Fatalf("exit %d, want %d\n%s%s", code, exitFailed, stdout, stderr)
+	}
+	for _, want := range []string{"REGRESSION (limit p99=10%)", "FAIL: 1 of 2 limits exceeded", "sendAsync CHAT"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	var res report.CompareResult
+	if b, err := os.ReadFile(js); err != nil || json.Unmarshal(b, &res) != nil || res.Pass || len(res.Checks) != 2 {
+		t.Errorf("--json: %v %+v", err, res)
+	}
+	var doc struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+	}
+	if b, err := os.ReadFile(ju); err != nil || xml.Unmarshal(b, &doc) != nil || doc.Tests != 2 || doc.Failures != 1 {
+		t.Errorf("--junit: %v %+v", err, doc)
+	}
+
+	// A flag overrides the scenario's limit on the same metric.
+	if code, stdout, _ := gatesRunCmd(cmdCompare, "--max-regression", "p99=150%", base, slower); code != exitOK {
+		t.Errorf("p99=150%%: exit %d\n%s", code, stdout)
+	}
+	// The same run twice is no regression.
+	if code, stdout, _ := gatesRunCmd(cmdCompare, base, same); code != exitOK || !strings.Contains(stdout, "PASS: all 2 limits held") {
+		t.Errorf("identical runs: exit %d\n%s", code, stdout)
+	}
+	// Without limits there is nothing to gate on.
+	if code, stdout, _ := gatesRunCmd(cmdCompare, base, slower, "--no-scenario-limits"); code != exitOK || !strings.Contains(stdout, "no limits set") {
+		t.Errorf("no limits: exit %d\n%s", code, stdout)
+	}
+}
+
+func TestCompareCommandUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	base := gatesCmdReport(t, filepath.Join(dir, "base.json"), 50, 10, false, "")
+	notJSON := filepath.Join(dir, "x.json")
+	if err := os.WriteFile(notJSON, []byte("not a report"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{base},
+		{base, filepath.Join(dir, "missing.json")},
+		{base, notJSON},
+		{base, base, "--max-regression", "p99=fast"},
+		{base, base, "--max-regression", "latency=10%"},
+	} {
+		if code, _, stderr := gatesRunCmd(cmdCompare, args...); code != exitUsage || stderr == "" {
+			t.Errorf("%q: exit %d (want %d), stderr %q", args, code, exitUsage, stderr)
+		}
+	}
+	if code, stdout, _ := gatesRunCmd(cmdCompare, "--help"); code != exitOK || !strings.Contains(stdout, "METRIC[@GROUP]=LIMIT") {
+		t.Errorf("--help: exit %d\n%s", code, stdout)
+	}
+}

@@ -1,0 +1,109 @@
+package main
+
+// End-to-end tests of the CI gate: scenarios/ci-gate.yaml run by the real binary must pass against
+// the default mock and fail with exit 1 against a slow one, writing junit.xml, report.html and
+// timeseries.csv beside report.json.
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"ccload/mock"
+	"ccload/report"
+)
+
+// gatesE2ERun runs `ccload run scenarios/ci-gate.yaml --target target` and returns the exit code
+// and the output directory.
+func gatesE2ERun(t *testing.T, target string) (int, string) {
+	t.Helper()
+	bin := e2eBinary(t)
+	out := filepath.Join(t.TempDir(), "out")
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "run", "scenarios/ci-gate.yaml", "--target", target, "--out", out, "--no-progress")
+	var so, se bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &so, &se
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	default:
+		t.Fatalf("ccload run: %v\n%s", err, se.String())
+	}
+	t.Logf("exit %d\nstdout:\n%s\nstderr:\n%s", code, so.String(), se.String())
+	return code, out
+}
+
+// gatesE2EOutputs reads the run's report and checks its other outputs exist; it returns the
+// report and junit.xml's failure count.
+func gatesE2EOutputs(t *testing.T, out string) (*report.Report, int) {
+	t.Helper()
+	rep, err := report.ReadFile(filepath.Join(out, report.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{report.HTMLFileName, report.CSVFileName} {
+		if fi, err := os.Stat(filepath.Join(out, name)); err != nil || fi.Size() == 0 {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(out, report.JUnitFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+	}
+	if err := xml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("junit.xml: %v", err)
+	}
+	if doc.Tests != len(rep.Thresholds)+1 {
+		t.Errorf("junit.xml has %d testcases for %d thresholds", doc.Tests, len(rep.Thresholds))
+	}
+	return rep, doc.Failures
+}
+
+func TestCIGatePassesAgainstTheDefaultMock(t *testing.T) {
+	t.Parallel()
+	code, out := gatesE2ERun(t, "mock")
+	rep, failures := gatesE2EOutputs(t, out)
+	for _, th := range rep.Thresholds {
+		if !th.Pass {
+			t.Errorf("threshold failed against the default mock: %s = %s (limit %s)", th.Name, th.Display, th.Limit)
+		}
+	}
+	if code != exitOK || failures != 0 || len(rep.Thresholds) == 0 {
+		t.Fatalf("exit %d, %d junit failures, %d thresholds; want exit 0, no failures", code, failures, len(rep.Thresholds))
+	}
+}
+
+func TestCIGateFailsAgainstASlowMock(t *testing.T) {
+	t.Parallel()
+	srv := e2eMock(t, func(o *mock.Options) { o.DefaultLatency = mock.Constant(400 * time.Millisecond) })
+	code, out := gatesE2ERun(t, srv.URL())
+	rep, failures := gatesE2EOutputs(t, out)
+	if code != exitFailed {
+		t.Fatalf("exit %d against a mock answering in 400 ms, want %d", code, exitFailed)
+	}
+	var failed []string
+	for _, th := range rep.Thresholds {
+		if !th.Pass {
+			failed = append(failed, th.Name)
+		}
+	}
+	if len(failed) == 0 || failures != len(failed) || !strings.Contains(strings.Join(failed, "\n"), "response_time.p99") {
+		t.Errorf("failed thresholds %q (junit failures %d): want response_time.p99 among them", failed, failures)
+	}
+}

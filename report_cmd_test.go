@@ -1,0 +1,64 @@
+package main
+
+import (
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestReportCommandReRendersASavedReport(t *testing.T) {
+	dir := t.TempDir()
+	rep := gatesCmdReport(t, filepath.Join(dir, "run", "report.json"), 300, 12, true, "name: ci-gate\n")
+
+	// No flags: the console summary, and nothing written.
+	code, stdout, stderr := gatesRunCmd(cmdReport, rep)
+	if code != exitOK || !strings.Contains(stdout, "ci-gate") || !strings.Contains(stdout, "sendAsync CHAT") {
+		t.Fatalf("summary: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(dir, "run")); len(entries) != 1 {
+		t.Errorf("ccload report with no flags wrote files: %v", entries)
+	}
+
+	html, junit, csvPath := filepath.Join(dir, "r.html"), filepath.Join(dir, "x", "j.xml"), filepath.Join(dir, "t.csv")
+	code, stdout, stderr = gatesRunCmd(cmdReport, rep, "--html", html, "--junit", junit, "--csv", csvPath)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if b, err := os.ReadFile(html); err != nil || !strings.Contains(string(b), "<svg class=\"chart") || !strings.Contains(string(b), "ci-gate") {
+		t.Errorf("--html: %v", err)
+	}
+	if b, err := os.ReadFile(junit); err != nil || !strings.Contains(string(b), `<testsuite name="ccload ci-gate"`) {
+		t.Errorf("--junit: %v\n%s", err, b)
+	}
+	f, err := os.Open(csvPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil || len(rows) < 2 || rows[0][0] != "t" {
+		t.Errorf("--csv: %v %q", err, rows)
+	}
+	if strings.Count(stdout, "wrote ") != 3 {
+		t.Errorf("stdout %q", stdout)
+	}
+
+	out := filepath.Join(dir, "all")
+	if code, _, stderr := gatesRunCmd(cmdReport, "--out", out, rep); code != exitOK {
+		t.Fatalf("--out: exit %d %s", code, stderr)
+	}
+	for _, name := range []string{"report.html", "junit.xml", "timeseries.csv"} {
+		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
+			t.Errorf("--out: %v", err)
+		}
+	}
+
+	if code, _, _ := gatesRunCmd(cmdReport, filepath.Join(dir, "missing.json")); code != exitUsage {
+		t.Errorf("missing report: exit %d, want %d", code, exitUsage)
+	}
+	if code, _, _ := gatesRunCmd(cmdReport); code != exitUsage {
+		t.Errorf("no report: exit %d, want %d", code, exitUsage)
+	}
+}
