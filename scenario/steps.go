@@ -523,6 +523,9 @@ func (l *loader) card(f *fields, path string) src {
 			l.errAt(v, f.p(kf[0]), "%v", err)
 			continue
 		}
+		if l, ok := ft.Literal(); ok && l == "" {
+			continue // an empty literal field is left out, as the reference's optional fields are
+		}
 		if !first {
 			lit(",")
 		}
