@@ -30,22 +30,22 @@ func TestExamples(t *testing.T) {
 		mixTotal      float64
 		sessions      []sp
 	}{
-		"bench-chat.yaml": {model: Closed, peakCustomers: 64, latencyBound: true, mixTotal: 1002,
+		"bench-chat.yaml": {model: Closed, peakRate: 0, peakCustomers: 64, peakRPS: 0, latencyBound: true, mixTotal: 1002,
 			sessions: []sp{{"chat-loop", 1, 1002, "0s"}}},
-		"ci-gate.yaml": {model: Open, peakRate: 8, peakCustomers: 25.28, peakRPS: 160.3, mixTotal: 20.04,
-			sessions: []sp{{"robot", 0.8, 17.8, "3.2s"}, {"agent", 0.2, 29, "3s"}}},
-		"escalation.yaml": {model: Open, peakRate: 1, peakCustomers: 142.2, peakRPS: 225.2, mixTotal: 225.2,
-			sessions: []sp{{"escalate", 0.8, 273.1, "2m54.062s"}, {"gives-up", 0.2, 34, "15s"}}},
-		"peak-hour.yaml": {model: Open, peakRate: 150, peakCustomers: 15220, peakRPS: 11840, mixTotal: 78.96,
-			sessions: []sp{{"robot", 0.85, 30.7, "51.074s"}, {"agent", 0.15, 352.5, "6m26.918s"}}},
-		"quickstart.yaml": {model: Open, peakRate: 4, peakCustomers: 53, peakRPS: 147, mixTotal: 36.75,
-			sessions: []sp{{"faq", 0.75, 27, "11s"}, {"escalate", 0.25, 66, "20s"}}},
-		"robot-faq.yaml": {model: Open, peakRate: 10, peakCustomers: 245.2, peakRPS: 303.8, mixTotal: 30.38,
-			sessions: []sp{{"one-question", 0.6, 21.85, "15.849s"}, {"several-questions", 0.3, 56.56, "49.052s"}, {"bounce", 0.1, 3, "3s"}}},
-		"soak.yaml": {model: Open, peakRate: 8, peakCustomers: 1436, peakRPS: 1278, mixTotal: 159.8,
-			sessions: []sp{{"robot", 0.8, 37.71, "54.389s"}, {"agent", 0.2, 648, "11m19.982s"}}},
-		"webcard-campaign.yaml": {model: Open, peakRate: 20, peakCustomers: 346.7, peakRPS: 466.7, mixTotal: 23.33,
-			sessions: []sp{{"card-and-photo", 0.6667, 28, "21s"}, {"static-card", 0.3333, 14, "10s"}}},
+		"ci-gate.yaml": {model: Open, peakRate: 8, peakCustomers: 3.28, peakRPS: 54.72, mixTotal: 6.84,
+			sessions: []sp{{"robot", 0.8, 6.8, "450ms"}, {"agent", 0.2, 7, "250ms"}}},
+		"escalation.yaml": {model: Open, peakRate: 1, peakCustomers: 15.45, peakRPS: 24.45, mixTotal: 24.45,
+			sessions: []sp{{"escalate", 0.8, 29.06, "19.062s"}, {"gives-up", 0.2, 6, "1s"}}},
+		"peak-hour.yaml": {model: Open, peakRate: 150, peakCustomers: 4642, peakRPS: 3204, mixTotal: 21.36,
+			sessions: []sp{{"robot", 0.85, 16.67, "23.014s"}, {"agent", 0.15, 47.97, "1m15.918s"}}},
+		"quickstart.yaml": {model: Open, peakRate: 4, peakCustomers: 7.5, peakRPS: 37, mixTotal: 9.25,
+			sessions: []sp{{"faq", 0.75, 9, "2s"}, {"escalate", 0.25, 10, "1.5s"}}},
+		"robot-faq.yaml": {model: Open, peakRate: 10, peakCustomers: 96.66, peakRPS: 155.2, mixTotal: 15.52,
+			sessions: []sp{{"one-question", 0.6, 12.85, "6.849s"}, {"several-questions", 0.3, 25.02, "17.521s"}, {"bounce", 0.1, 3, "3s"}}},
+		"soak.yaml": {model: Open, peakRate: 8, peakCustomers: 250.2, peakRPS: 206.8, mixTotal: 25.84,
+			sessions: []sp{{"robot", 0.8, 21.43, "21.844s"}, {"agent", 0.2, 43.49, "1m8.982s"}}},
+		"webcard-campaign.yaml": {model: Open, peakRate: 20, peakCustomers: 46.67, peakRPS: 166.7, mixTotal: 8.333,
+			sessions: []sp{{"card-and-photo", 0.6667, 10, "3s"}, {"static-card", 0.3333, 5, "1s"}}},
 	}
 	files, err := filepath.Glob("../scenarios/*.yaml")
 	if err != nil || len(files) == 0 {

@@ -78,13 +78,14 @@ sessions:
 `)
 	p := sc.Plan()
 	a := p.Sessions[0]
-	// a: 3 x 1s think + 2s await = 5s connected (10 polls); the 5s after disconnect is not polled.
+	// a: 3 x 1s think + the await (one poll interval, 500ms) = 3.5s connected (7 polls);
+	// the 5s think after disconnect is not polled.
 	want := []PlanRequest{
 		{ccapi.EpApplyToken, "", 1},
 		{ccapi.EpSendAsync, ccapi.Connect, 1},
 		{ccapi.EpSendAsync, ccapi.Chat, 3},
 		{ccapi.EpSendAsync, ccapi.Disconnect, 1},
-		{ccapi.EpPoll, "", 10},
+		{ccapi.EpPoll, "", 7},
 	}
 	if len(a.Requests) != len(want) {
 		t.Fatalf("requests %+v", a.Requests)
@@ -94,15 +95,15 @@ sessions:
 			t.Errorf("request %d = %+v, want %+v", i, a.Requests[i], want[i])
 		}
 	}
-	if a.Total != 16 || a.Duration != 10*time.Second || a.Share != 0.75 {
+	if a.Total != 13 || a.Duration != 8500*time.Millisecond || a.Share != 0.75 {
 		t.Errorf("a: total %v duration %v share %v", a.Total, a.Duration, a.Share)
 	}
 	if b := p.Sessions[1]; b.Total != 4 || b.Duration != 0 {
 		t.Errorf("b: %+v", b)
 	}
-	// Mix: 0.75*16 + 0.25*4 = 13 requests, 7.5s. At 4/s that is 30 concurrent, capped at 10:
-	// 10 / 7.5s = 1.333 sessions/s, 17.33 requests/s.
-	if p.Mix.Total != 13 || !p.Capped || p.PeakCustomers != 10 || math.Abs(p.PeakArrivalRate-4.0/3) > 1e-9 || math.Abs(p.PeakRPS-52.0/3) > 1e-9 {
+	// Mix: 0.75*13 + 0.25*4 = 10.75 requests, 6.375s. At 4/s that is 25.5 concurrent, capped
+	// at 10: 10 / 6.375s = 1.569 sessions/s, 16.86 requests/s.
+	if p.Mix.Total != 10.75 || !p.Capped || p.PeakCustomers != 10 || math.Abs(p.PeakArrivalRate-10/6.375) > 1e-9 || math.Abs(p.PeakRPS-10/6.375*10.75) > 1e-9 {
 		t.Errorf("plan %+v", p)
 	}
 	if p.ExpectedSessions != 60 {

@@ -19,12 +19,13 @@ import (
 // mix, the requests one session of each shape sends, and the peak request rate. `ccload
 // validate` prints it so a user can size a test before sending anything.
 //
-// The estimate: think times count their mean (bounded distributions: the mean of fixed-seed
-// draws); await_reply and await_agent count their full timeout, so session durations and
-// poll counts are upper bounds; polls are the time spent connected divided by the poll
-// interval; queryQueueInfo is asked once per poll interval while awaiting an agent; a repeat
-// multiplies its body by the mean count; request latency is not counted. tokenByAkSk is
-// shared by the process and not counted per session.
+// The estimate assumes a prompt platform: think times count their mean (bounded
+// distributions: the mean of fixed-seed draws); await_reply and await_agent last one poll
+// interval (the answer is seen on the next poll; at most the timeout), so a slow robot or an
+// agent queue makes real sessions longer, up to their await timeouts; polls are the time
+// spent connected divided by the poll interval; queryQueueInfo is asked once per poll
+// interval while awaiting an agent; a repeat multiplies its body by the mean count; request
+// latency is not counted. tokenByAkSk is shared by the process and not counted per session.
 type Plan struct {
 	Name string
 	// Target is where requests go, for display: "the embedded mock" or the URL without credentials.
@@ -56,7 +57,7 @@ type SessionPlan struct {
 	Name string
 	// Weight is as written; Share is the weight over the sum of weights.
 	Weight, Share float64
-	// Duration is the expected session duration (an upper bound: awaits count their timeout).
+	// Duration is the expected session duration when answers come promptly (see Plan).
 	Duration time.Duration
 	// Requests per session by endpoint and controlType, in endpoint then controlType order.
 	Requests []PlanRequest
@@ -177,9 +178,9 @@ func (s *Scenario) sessionPlan(ss *Session) (SessionPlan, map[reqKey]float64, fl
 			case st.Kind == StepThink:
 				secs = expectedValue(st.Think, false)
 			case st.Kind == StepAwaitReply:
-				secs = st.Timeout.Seconds()
+				secs = min(st.Timeout.Seconds(), poll)
 			case st.Kind == StepAwaitAgent:
-				secs = st.Timeout.Seconds()
+				secs = min(st.Timeout.Seconds(), poll)
 				if poll > 0 {
 					counts[reqKey{ep: ccapi.EpQueryQueueInfo}] += mult * math.Floor(secs/poll)
 				}
