@@ -53,6 +53,9 @@ func (c *collector) loop() {
 		case ev, ok := <-c.r.events:
 			if !ok {
 				c.rec.SetActive(c.r.active.Load())
+				if c.disp != nil {
+					c.disp.update(c.r.status(c.rec.Live(), time.Duration(c.r.now())))
+				}
 				return
 			}
 			c.handle(&ev)

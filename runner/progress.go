@@ -21,6 +21,7 @@ type status struct {
 	unit           string  // "sessions/s" (open) or "customers" (closed)
 	cap            int64   // max_customers (open) or the peak level (closed); 0: none
 	phase          string  // "running", "grace", or a stop reason
+	peak           int64   // most customers active so far (bars only)
 }
 
 // display shows a run while it runs. update is called by the collector only; close once, at the end.
@@ -80,11 +81,13 @@ type bars struct {
 	stage, customers *mpb.Bar
 	info             *mpb.Bar
 
+	peak int64 // most customers seen active: the customers bar's scale when there is no cap
+
 	mu  sync.Mutex // guards cur
 	cur status
 }
 
-func newBars(w io.Writer, total time.Duration, capacity int64) *bars {
+func newBars(w io.Writer) *bars {
 	b := &bars{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(40), mpb.WithRefreshRate(200*time.Millisecond))}
 	text := func(f func(status) string) decor.Decorator {
 		return decor.Any(func(decor.Statistics) string {
@@ -93,39 +96,44 @@ func newBars(w io.Writer, total time.Duration, capacity int64) *bars {
 			return f(b.cur)
 		}, decor.WCSyncSpaceR)
 	}
-	b.stage = b.p.AddBar(max(int64(total/time.Millisecond), 1),
+	// Bars built with total 0 never complete on their own (the level can come back up);
+	// update sets their scale.
+	b.stage = b.p.AddBar(0,
 		mpb.PrependDecorators(text(func(s status) string { return s.stageText() })),
 		mpb.AppendDecorators(text(func(s status) string {
 			return fmt.Sprintf("%s elapsed, %s left", clock(s.elapsed), clock(max(s.total-s.elapsed, 0)))
 		})))
-	b.customers = b.p.AddBar(max(capacity, 1),
+	b.customers = b.p.AddBar(0,
 		mpb.PrependDecorators(text(func(s status) string { return "customers" })),
 		mpb.AppendDecorators(text(func(s status) string {
 			if s.cap > 0 {
 				return fmt.Sprintf("%d active / %d · %s", s.live.Active, s.cap, s.sessionsText())
 			}
-			return fmt.Sprintf("%d active · %s", s.live.Active, s.sessionsText())
+			return fmt.Sprintf("%d active (peak %d) · %s", s.live.Active, s.peak, s.sessionsText())
 		})))
 	b.info = b.p.New(0, mpb.NopStyle(), mpb.PrependDecorators(text(func(s status) string { return s.requestsText() })))
 	return b
 }
 
 func (b *bars) update(s status) {
+	b.peak = max(b.peak, s.live.Active)
+	s.peak = b.peak
 	b.mu.Lock()
 	b.cur = s
 	b.mu.Unlock()
-	b.stage.SetCurrent(min(int64(s.elapsed/time.Millisecond), max(int64(s.total/time.Millisecond), 1)))
-	if s.cap > 0 {
-		b.customers.SetCurrent(min(s.live.Active, s.cap))
-	} else {
-		b.customers.SetCurrent(0)
-	}
+	total := max(int64(s.total/time.Millisecond), 1)
+	b.stage.SetTotal(total, false)
+	b.stage.SetCurrent(min(int64(s.elapsed/time.Millisecond), total))
+	scale := max(s.cap, b.peak, 1)
+	b.customers.SetTotal(scale, false)
+	b.customers.SetCurrent(min(s.live.Active, scale))
 }
 
 func (b *bars) close() {
-	for _, bar := range []*mpb.Bar{b.stage, b.customers, b.info} {
-		bar.SetTotal(-1, true)
-	}
+	// The stage bar completes; the others stay as they were last drawn.
+	b.stage.SetTotal(-1, true)
+	b.customers.Abort(false)
+	b.info.Abort(false)
 	b.p.Wait()
 }
 

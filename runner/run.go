@@ -394,11 +394,7 @@ func (r *run) status(live report.LiveStats, el time.Duration) status {
 func (r *run) newDisplay() display {
 	switch r.cfg.Progress {
 	case ProgressBars:
-		c := int64(r.load.MaxCustomers)
-		if r.load.Model == scenario.Closed {
-			c = int64(math.Ceil(r.load.Peak()))
-		}
-		return newBars(r.cfg.Stderr, r.load.Duration(), c)
+		return newBars(r.cfg.Stderr)
 	case ProgressLines:
 		return &lines{w: r.cfg.Stderr, period: 5 * time.Second}
 	}
