@@ -42,9 +42,6 @@ const (
 	maxDepth = 8
 )
 
-// ErrEmpty is the error for a scenario file with no content.
-var ErrEmpty = errors.New("scenario: empty file")
-
 // LoadFile reads the scenario file at path, resolving data and upload paths relative to it and
 // ${ENV} references from the process environment. The error, if any, is an Errors listing
 // every problem found, sorted by position. (It is not called Load: that name is the load

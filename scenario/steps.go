@@ -139,14 +139,14 @@ func (l *loader) step(n *yaml.Node, path string, cx *stepCtx, depth int) *Step {
 	}
 	st := &Step{Pos: Pos{n.Line, n.Column}, Path: path}
 	var kind string
-	var arg, kindKey *yaml.Node
+	var arg *yaml.Node
 	switch n.Kind {
 	case yaml.ScalarNode:
 		if n.Tag == "!!null" {
 			l.errAt(n, path, "empty step; write one of: %s", strings.Join(stepKeys, ", "))
 			return nil
 		}
-		kind, kindKey = n.Value, n
+		kind = n.Value
 		if !contains(stepKeys, kind) {
 			l.errAt(n, path, "unknown step `%s`%s; steps: %s", clip(kind), suggest(kind, stepKeys), strings.Join(stepKeys, ", "))
 			return nil
@@ -173,7 +173,7 @@ func (l *loader) step(n *yaml.Node, path string, cx *stepCtx, depth int) *Step {
 			l.errAt(f.key[kinds[1]], join(path, kinds[1]), "one step per list item: found %s; start a new item with -", strings.Join(kinds, " and "))
 			return nil
 		}
-		kind, kindKey, arg = kinds[0], f.key[kinds[0]], f.get(kinds[0])
+		kind, arg = kinds[0], f.get(kinds[0])
 		if v := f.get("name"); v != nil {
 			if s, ok := l.str(v, join(path, "name")); ok {
 				st.Name = s
@@ -183,7 +183,6 @@ func (l *loader) step(n *yaml.Node, path string, cx *stepCtx, depth int) *Step {
 		l.errAt(n, path, "a step is a word (connect) or a mapping (chat: hello), got %s", kindName(n))
 		return nil
 	}
-	_ = kindKey
 	ap := join(path, kind)
 	if arg != nil {
 		arg = l.resolve(arg)
