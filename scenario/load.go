@@ -68,10 +68,18 @@ func Parse(name string, data []byte, dir string, env func(string) (string, bool)
 		l.top(root)
 	}
 	if len(l.errs) > 0 {
-		return nil, l.errs.sorted()
+		es := l.errs.sorted()
+		if len(es) > maxErrors {
+			more := len(es) - maxErrors
+			es = append(es[:maxErrors:maxErrors], Error{File: name, Msg: fmt.Sprintf("... and %d more errors", more)})
+		}
+		return nil, es
 	}
 	return sc, nil
 }
+
+// maxErrors is the most errors reported for one file; past it the file is hardly a scenario.
+const maxErrors = 100
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
@@ -171,7 +179,7 @@ func (l *loader) top(root *yaml.Node) {
 		}
 	}
 	if n := f.get("description"); n != nil {
-		l.str(n, "description")
+		sc.Description, _ = l.str(n, "description")
 	}
 	if n := f.get("seed"); n != nil {
 		if v, ok := l.int(n, "seed"); ok {

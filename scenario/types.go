@@ -17,6 +17,8 @@ import (
 type Scenario struct {
 	// Name is the scenario's name (the `name` key, or the file name without extension).
 	Name string
+	// Description is the `description` text, for reports.
+	Description string
 	// File is the path it was loaded from; Text its bytes (for the report's "scenario as run").
 	File string
 	Text []byte
