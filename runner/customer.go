@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"ccload/ccapi"
 	"ccload/report"
@@ -236,28 +237,83 @@ func (c *vc) send(ctx context.Context, st *scenario.Step) bool {
 }
 
 // build fills c.req from the step's templates; content, when set, replaces the content template.
+//
+// Subtleness ahead: to render without allocating, every templated field is appended to the
+// one scratch buffer first, and only then are the request's strings pointed into it (the
+// buffer no longer moves). Those strings are valid until the next build or render; ccapi's
+// Send encodes the request before it returns and keeps none of them.
 func (c *vc) build(s *scenario.Send, content string) {
 	ch := c.sess.Channel
+	c.buf = c.buf[:0]
+	var f [9]span
+	f[0] = c.span(s.Channel, nil)
+	f[1] = c.span(s.To, nil)
+	f[2] = c.span(s.SourceType, ch.SourceType)
+	f[3] = c.span(s.UserAgent, ch.UserAgent)
+	f[4] = c.span(s.SenderNickname, ch.Nickname)
+	f[5] = c.span(s.SenderAvatar, ch.Avatar)
+	f[6] = c.span(s.MessageID, nil)
+	f[7] = c.span(s.TransData, nil)
+	if content == "" {
+		f[8] = c.span(s.Content, nil)
+	} else {
+		f[8] = span{lit: content}
+	}
 	c.req = ccapi.SendMsgReq{
 		ControlType:    s.ControlType,
 		MediaType:      s.MediaType,
 		From:           c.env.UserID,
-		Channel:        c.renderOrStr(s.Channel, c.channel),
-		To:             c.renderOrStr(s.To, c.to),
-		SourceType:     ccapi.SourceType(c.renderOr(s.SourceType, ch.SourceType)),
-		UserAgent:      c.renderOr(s.UserAgent, ch.UserAgent),
-		SenderNickname: c.renderOr(s.SenderNickname, ch.Nickname),
-		SenderAvatar:   c.renderOr(s.SenderAvatar, ch.Avatar),
-		MessageID:      c.render(s.MessageID),
-		TransData:      c.render(s.TransData),
-		Content:        content,
+		Channel:        c.str(f[0], c.channel),
+		To:             c.str(f[1], c.to),
+		SourceType:     ccapi.SourceType(c.str(f[2], string(ccapi.SourceCustomer))),
+		UserAgent:      c.str(f[3], ""),
+		SenderNickname: c.str(f[4], ""),
+		SenderAvatar:   c.str(f[5], ""),
+		MessageID:      c.str(f[6], ""),
+		TransData:      c.str(f[7], ""),
+		Content:        c.str(f[8], ""),
 	}
-	if content == "" {
-		c.req.Content = c.render(s.Content)
+}
+
+// span is one rendered field: a literal string, or bytes [a, b) of the scratch buffer.
+type span struct {
+	lit  string
+	a, b int
+	dyn  bool
+	none bool // no template at all: the caller's default applies
+}
+
+// span renders t (or def when t is nil) onto the scratch buffer, or returns its literal.
+func (c *vc) span(t, def *scenario.Template) span {
+	if t == nil {
+		t = def
 	}
-	if c.req.SourceType == "" {
-		c.req.SourceType = ccapi.SourceCustomer
+	if t == nil {
+		return span{none: true}
 	}
+	if s, ok := t.Literal(); ok {
+		return span{lit: s}
+	}
+	a := len(c.buf)
+	c.buf = t.Append(c.buf, &c.env)
+	return span{a: a, b: len(c.buf), dyn: true}
+}
+
+// str returns the field's string (pointing into the scratch buffer for rendered ones), or def
+// when the field had no template or rendered empty.
+func (c *vc) str(f span, def string) string {
+	switch {
+	case f.none:
+		return def
+	case !f.dyn:
+		if f.lit == "" {
+			return def
+		}
+		return f.lit
+	case f.b == f.a:
+		return def
+	}
+	return unsafe.String(&c.buf[f.a], f.b-f.a)
 }
 
 // await waits for a reply or an agent until the step's timeout; it reports whether it came.
@@ -445,30 +501,14 @@ func (c *vc) sleep(ctx context.Context, d int64) bool {
 
 func (c *vc) sleepUntil(ctx context.Context, t int64) bool { return c.sleep(ctx, t-c.r.now()) }
 
-// render renders t through the customer's scratch buffer. Literal templates (the common case)
-// return their string as is; others cost one string allocation, never a parse.
+// render renders t into a new string that outlives the scratch buffer (per-session values).
+// Literal templates return their string as is.
 func (c *vc) render(t *scenario.Template) string {
 	if s, ok := t.Literal(); ok {
 		return s
 	}
 	c.buf = t.Append(c.buf[:0], &c.env)
 	return string(c.buf)
-}
-
-// renderOr renders t, or def when t is nil.
-func (c *vc) renderOr(t, def *scenario.Template) string {
-	if t == nil {
-		return c.render(def)
-	}
-	return c.render(t)
-}
-
-// renderOrStr renders t, or returns def when t is nil.
-func (c *vc) renderOrStr(t *scenario.Template, def string) string {
-	if t == nil {
-		return def
-	}
-	return c.render(t)
 }
 
 func containsFold(s, sub string) bool {

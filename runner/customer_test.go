@@ -1,0 +1,117 @@
+package runner
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"ccload/ccapi"
+	"ccload/scenario"
+)
+
+// testVC returns a customer in its first session of sc, without a client.
+func testVC(t testing.TB, sc *scenario.Scenario) *vc {
+	r := &run{sc: sc, seed: 1}
+	r.index()
+	c := r.newVC(7)
+	c.sess = sc.Sessions[0]
+	c.env.SessionID = "s1"
+	c.env.UserID = c.render(c.sess.Channel.UserID)
+	c.channel = c.render(c.sess.Channel.Channel)
+	c.to = c.render(c.sess.Channel.To)
+	return c
+}
+
+func chatStep(sc *scenario.Scenario) *scenario.Step {
+	for _, st := range sc.Sessions[0].Steps {
+		if st.Kind == scenario.StepChat {
+			return st
+		}
+	}
+	return nil
+}
+
+const buildSrc = `
+load: {rate: 1, duration: 1s}
+sessions:
+  - name: s
+    steps:
+      - connect
+      - chat: {text: "hello {{customer}} #{{seq}} {{rand_str 8}}", message_id: "m{{session}}x{{seq}}"}
+`
+
+func TestBuildRendersTemplatesIntoAValidRequest(t *testing.T) {
+	sc := parse(t, buildSrc)
+	c := testVC(t, sc)
+	st := chatStep(sc)
+	c.env.Seq = 3
+	c.build(st.Send, "")
+	r := c.req
+	if r.ControlType != ccapi.Chat || r.MediaType != ccapi.Text || r.From != c.env.UserID || r.From == "" {
+		t.Errorf("request %+v: wrong control/media type or from", r)
+	}
+	if want := "hello 7 #3 "; len(r.Content) != len(want)+8 || r.Content[:len(want)] != want {
+		t.Errorf("content = %q, want %q + 8 random characters", r.Content, want)
+	}
+	if r.MessageID != "ms1x3" {
+		t.Errorf("messageId = %q, want ms1x3", r.MessageID)
+	}
+	if r.Channel == "" || r.To == "" || r.SourceType != ccapi.SourceCustomer {
+		t.Errorf("channel %q, to %q, sourceType %q: defaults not applied", r.Channel, r.To, r.SourceType)
+	}
+	if errs := r.Validate(sc.Target.Rules()); len(errs) > 0 {
+		t.Errorf("rendered request breaks rules: %v", errs)
+	}
+}
+
+func TestBuildAllocatesNothing(t *testing.T) {
+	sc := parse(t, buildSrc)
+	c := testVC(t, sc)
+	st := chatStep(sc)
+	c.build(st.Send, "") // grow the buffer once
+	rules := sc.Target.Rules()
+	allocs := testing.AllocsPerRun(100, func() {
+		c.env.Seq++
+		c.build(st.Send, "")
+		if errs := c.req.Validate(rules); len(errs) > 0 {
+			t.Fatal(errs)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("build + Validate allocates %v times per request, want 0", allocs)
+	}
+}
+
+func BenchmarkBuild(b *testing.B) {
+	sc, err := scenario.Parse("b.yaml", []byte(buildSrc), ".", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := testVC(b, sc)
+	st := chatStep(sc)
+	rules := sc.Target.Rules()
+	b.ReportAllocs()
+	for b.Loop() {
+		c.env.Seq++
+		c.build(st.Send, "")
+		_ = c.req.Validate(rules)
+	}
+}
+
+func TestPickSessionFollowsTheWeights(t *testing.T) {
+	sc := parse(t, `
+load: {rate: 1, duration: 1s}
+sessions:
+  - {name: a, weight: 3, steps: [connect]}
+  - {name: b, weight: 1, steps: [connect]}
+`)
+	r := &run{sc: sc}
+	r.index()
+	rng := rand.New(rand.NewPCG(1, 2))
+	n := map[string]int{}
+	for range 4000 {
+		n[r.pickSession(rng).Name]++
+	}
+	if a := n["a"]; a < 2850 || a > 3150 {
+		t.Errorf("session a drawn %d of 4000 times, want about 3000", a)
+	}
+}
