@@ -735,8 +735,9 @@ func (l *loader) mock(n *yaml.Node) {
 		switch {
 		case fv.Type() == reflect.TypeFor[time.Duration]():
 			if d, ok := l.dur(v, path); ok {
-				if d < 0 {
-					l.errAt(v, path, "must not be negative, got %s", shown(v))
+				// 0 cannot be told from "not set": the mock's default would apply silently.
+				if d <= 0 {
+					l.errAt(v, path, "must be greater than 0, got %s (leave the key out for the mock's default)", shown(v))
 				}
 				fv.SetInt(int64(d))
 			}
@@ -749,8 +750,8 @@ func (l *loader) mock(n *yaml.Node) {
 			}
 		case fv.Kind() == reflect.Int:
 			if c, ok := l.int(v, path); ok {
-				if c < 0 || c > 1e6 {
-					l.errAt(v, path, "must be from 0 to 1000000, got %s", shown(v))
+				if c < 1 || c > 1e6 {
+					l.errAt(v, path, "must be from 1 to 1000000, got %s (0 cannot be told from the mock's default; for a platform without agents run `ccload mock --agents 0`)", shown(v))
 				}
 				fv.SetInt(c)
 			}
