@@ -421,6 +421,7 @@ func (l *loader) sendStep(st *Step, kind string, arg *yaml.Node, path string, cx
 		case "upload":
 			if !f.has("file") {
 				l.errAt(arg, f.p("file"), "missing: the file to upload")
+				content.n = arg
 			}
 		case "card":
 			sd.MediaType = ccapi.WebCardMedia
