@@ -437,9 +437,6 @@ func (l *loader) sendStep(st *Step, kind string, arg *yaml.Node, path string, cx
 			content.t = Lit(DefaultReadText)
 		}
 	}
-	if sd.MediaType == ccapi.Locate && !l.sc.Target.UseSend {
-		l.errAt(srcs["mediaType"].n, srcs["mediaType"].path, "LOCATE is accepted only by the send API; set target.api: send")
-	}
 	sd.Content = content.t
 	srcs["content"] = content
 	sd.Channel, sd.To, sd.SourceType = ch.f[chChannel].t, ch.f[chTo].t, ch.f[chSourceType].t
