@@ -324,6 +324,35 @@ func TestRunInvalidScenarioExits2(t *testing.T) {
 	}
 }
 
+// TestRunBadMockSettingExits2 checks that a `mock:` value the mock cannot parse is a usage error.
+func TestRunBadMockSettingExits2(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "badmock.yaml")
+	src := "name: badmock\nmock: {latency: sometimes}\nload: {rate: 1, duration: 1s}\nsessions:\n  - {name: s, steps: [connect]}\n"
+	if err := os.WriteFile(bad, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := e2eRun(t, nil, bad, "--target", "mock")
+	if res.code != 2 {
+		t.Errorf("exit %d, want 2", res.code)
+	}
+	if !strings.Contains(res.stderr, "latency") {
+		t.Errorf("stderr does not name the bad setting:\n%s", res.stderr)
+	}
+}
+
+// TestRunHelp checks that --help documents the flags and exits 0.
+func TestRunHelp(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := dispatch(context.Background(), []string{"run", "--help"}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d, want 0", code)
+	}
+	for _, flag := range []string{"--target", "-out", "-duration", "-grace", "-no-progress", "-seed", "-shard", "Exit codes"} {
+		if !strings.Contains(out.String(), strings.TrimLeft(flag, "-")) {
+			t.Errorf("--help does not mention %s:\n%s", flag, out.String())
+		}
+	}
+}
+
 // TestRunUnreachableTargetExits3 points the run at a closed port.
 func TestRunUnreachableTargetExits3(t *testing.T) {
 	srv := e2eMock(t, nil)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -31,7 +32,6 @@ type vc struct {
 	env   scenario.Env
 	buf   []byte
 	req   ccapi.SendMsgReq
-	qreq  ccapi.QueueInfoReq
 	ureq  ccapi.UploadReq
 	msgs  []ccapi.DownlinkMessage
 	cu    *ccapi.Customer
@@ -202,7 +202,7 @@ func (c *vc) send(ctx context.Context, st *scenario.Step) bool {
 		if call.Kind != ccapi.KindOK {
 			return false
 		}
-		content = key + "," + strings.ToLower(s.Upload.FileType)
+		content = uploadContent(s, key)
 	}
 	c.build(s, content)
 	if errs := c.req.Validate(r.rules); len(errs) > 0 {
@@ -354,7 +354,7 @@ func (c *vc) waitUntilMet(ctx context.Context, t int64, what waitFor, from scena
 		}
 		polling := c.polling(what)
 		if polling && c.nextPoll <= now {
-			c.poll(ctx, what)
+			c.poll(ctx)
 			if ctx.Err() != nil {
 				return false, false
 			}
@@ -371,7 +371,8 @@ func (c *vc) waitUntilMet(ctx context.Context, t int64, what waitFor, from scena
 }
 
 // polling reports whether the customer polls while waiting: in the background while connected
-// (when the session polls), and always while an await step waits.
+// (when the session polls), and always while an await step waits (the scenario loader only
+// allows awaits in sessions that poll; an await polls even before CONNECT succeeded).
 func (c *vc) polling(what waitFor) bool {
 	return (c.connected && c.sess.Poll) || what != waitNone
 }
@@ -392,29 +393,18 @@ func (c *vc) met(what waitFor, from scenario.ReplyFrom) bool {
 	return false
 }
 
-// poll fetches downlink messages once (or, waiting for an agent in a session that does not
-// poll, asks queryQueueInfo) and schedules the next tick.
-func (c *vc) poll(ctx context.Context, what waitFor) {
+// poll fetches downlink messages once and schedules the next tick.
+func (c *vc) poll(ctx context.Context) {
 	r := c.r
 	tick := c.nextPoll
 	c.intended, c.step = tick, -1
-	var end time.Time
-	if what == waitAgent && !c.sess.Poll {
-		c.qreq = ccapi.QueueInfoReq{UserID: c.env.UserID, ChannelConfigID: c.to, Channel: c.channel}
-		rsp, call := c.cu.QueryQueueInfo(ctx, &c.qreq)
-		end = call.End
-		if rsp != nil && rsp.ResultCode == ccapi.QueueWithAgent { // 160021 comes back as KindApp
-			c.agentSeen(int64(end.Sub(r.t0)))
-		}
-	} else {
-		msgs, call := c.cu.Poll(ctx, c.channel, c.msgs[:0])
-		c.msgs = msgs
-		end = call.End
-		if call.Kind == ccapi.KindOK {
-			c.see(msgs, int64(end.Sub(r.t0)))
-		}
-		clear(c.msgs[:cap(c.msgs)]) // drop references to the answer's strings
+	msgs, call := c.cu.Poll(ctx, c.channel, c.msgs[:0])
+	c.msgs = msgs
+	end := call.End
+	if call.Kind == ccapi.KindOK {
+		c.see(msgs, int64(end.Sub(r.t0)))
 	}
+	clear(c.msgs[:cap(c.msgs)]) // drop references to the answer's strings
 	// Next tick on the grid; ticks missed while this poll was slow are skipped, not burst.
 	iv := int64(c.sess.PollInterval)
 	if iv <= 0 {
@@ -509,6 +499,23 @@ func (c *vc) render(t *scenario.Template) string {
 	}
 	c.buf = t.Append(c.buf[:0], &c.env)
 	return string(c.buf)
+}
+
+// uploadContent is a media chat's content after its upload: "objectKey,ext" (the reference's
+// form for images, audio and video), or "fileName,fileSize,objectKey,ext" for FILE.
+func uploadContent(s *scenario.Send, key string) string {
+	u := s.Upload
+	ext := strings.ToLower(u.FileType)
+	if s.MediaType != ccapi.File {
+		return key + "," + ext
+	}
+	n := len(u.Base64) / 4 * 3
+	if strings.HasSuffix(u.Base64, "==") {
+		n -= 2
+	} else if strings.HasSuffix(u.Base64, "=") {
+		n--
+	}
+	return filepath.Base(u.Path) + "," + strconv.Itoa(n) + "," + key + "," + ext
 }
 
 func containsFold(s, sub string) bool {

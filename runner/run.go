@@ -308,7 +308,7 @@ func (r *run) runSlot(ctx, custCtx context.Context, s *slot, span int64, wg *syn
 		if !c.sleepUntil(ctx, next) || s.stop.Load() {
 			return
 		}
-		t := max(next, r.now()-int64(time.Millisecond))
+		t := next // the intended start: the previous session's end plus the pause
 		r.events <- event{kind: evArrival, t: t}
 		r.events <- event{kind: evStarted, t: t}
 		r.active.Add(1)

@@ -2,6 +2,8 @@ package runner
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -200,5 +202,34 @@ sessions:
 	}
 	if len(rep.Warnings) == 0 || !strings.Contains(strings.Join(rep.Warnings, "\n"), "from") {
 		t.Errorf("warnings %q should name the broken rule", rep.Warnings)
+	}
+}
+
+func TestUploadThenMediaChat(t *testing.T) {
+	srv := testMock(t, nil)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "photo.jpg"), []byte("not really a jpeg"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := scenario.Parse("u.yaml", []byte(auth+`
+load: {model: open, arrivals: uniform, rate: 4, duration: 1s}
+sessions:
+  - name: s
+    poll: false
+    steps: [connect, {upload: photo.jpg}, {chat: {file: notes.txt, media: FILE}}, disconnect]
+`), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1})
+	if s := rep.Sessions; s.Completed != 4 || s.Failed != 0 {
+		t.Errorf("sessions %+v: want 4 completed", s)
+	}
+	st := srv.Stats()
+	if st.Endpoints["uploadFileStream"] != 8 || st.ControlTypes["CHAT"] != 8 {
+		t.Errorf("mock saw %d uploads and %d chats, want 8 and 8", st.Endpoints["uploadFileStream"], st.ControlTypes["CHAT"])
 	}
 }
