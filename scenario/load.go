@@ -768,35 +768,89 @@ func (l *loader) mock(n *yaml.Node) {
 	l.sc.Mock = ms
 }
 
-var compareKeys = []string{"p50", "p90", "p95", "p99", "p999", "max", "mean", "error_rate", "rps"}
+// compareStats are the latency statistics a compare limit may name (response time, or with
+// a service_time. prefix, service time).
+var compareStats = []string{"p50", "p90", "p95", "p99", "p999", "max", "mean"}
 
-var compareLimit = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?(%|pp|us|µs|ms|s)?$`)
+var compareNumber = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?$`)
 
-// compare compiles `compare`: regression limits against a baseline report.
+// compare compiles `compare`: regression limits for `ccload compare`, keyed METRIC[@GROUP]
+// as report.ParseCompareLimits reads them.
 func (l *loader) compare(n *yaml.Node) {
-	var keys []string
-	for _, k := range compareKeys {
-		keys = append(keys, k)
-		if k != "error_rate" && k != "rps" {
-			keys = append(keys, "response_time."+k, "service_time."+k)
-		}
+	n = l.resolve(n)
+	if n == nil {
+		return
 	}
-	f := l.mapping(n, "compare", keys...)
-	if f == nil {
+	if n.Kind != yaml.MappingNode {
+		l.errAt(n, "compare", "expected a mapping of metric to limit, e.g. {p99: 10%%, error_rate: 0.1pp}, got %s", kindName(n))
 		return
 	}
 	l.sc.Compare = map[string]string{}
-	for _, k := range f.keys {
-		v := f.get(k)
-		s, ok := l.str(v, f.p(k))
+	var steps []string
+	for _, s := range l.sc.Sessions {
+		collectNames(s.Steps, &steps)
+	}
+	known := append(append([]string{}, compareStats...), "error_rate", "rps", "code:0")
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		key := k.Value
+		path := join("compare", key)
+		if _, dup := l.sc.Compare[key]; dup {
+			l.errAt(k, path, "duplicate key `%s`", key)
+			continue
+		}
+		metric, group, hasGroup := strings.Cut(key, "@")
+		stat := strings.TrimPrefix(strings.TrimPrefix(metric, "response_time."), "service_time.")
+		latency := contains(compareStats, stat)
+		switch {
+		case latency, metric == "error_rate", metric == "rps", strings.HasPrefix(metric, "code:") && len(metric) > 5:
+		default:
+			l.errAt(k, path, "unknown metric `%s`%s; write p50, p90, p95, p99, p999, max, mean (service_time.p99 for service time), error_rate, rps or code:<resultCode>, optionally @GROUP", metric, suggest(metric, known))
+			continue
+		}
+		if hasGroup {
+			if name, ok := strings.CutPrefix(group, "step:"); ok && !contains(steps, name) {
+				l.errAt(k, path, "group %q does not exist: no step is named %q", group, name)
+				continue
+			} else if group == "" {
+				l.errAt(k, path, "empty group after @; write all, *, step:NAME or a report group such as \"sendAsync CHAT\"")
+				continue
+			}
+		}
+		s, ok := l.str(v, path)
 		if !ok {
 			continue
 		}
-		if !compareLimit.MatchString(s) {
-			l.errAt(v, f.p(k), "%s is not a limit; write a relative change like 10%%, a point change like 0.1pp, or an absolute one like 50ms", shown(v))
+		num := strings.TrimLeft(s, "+-")
+		var msg string
+		switch {
+		case strings.HasSuffix(num, "pp") && compareNumber.MatchString(strings.TrimSuffix(num, "pp")):
+			if latency || metric == "rps" {
+				msg = "percentage points apply to error_rate and code shares; write a relative limit like 10%"
+			}
+		case strings.HasSuffix(num, "%") && compareNumber.MatchString(strings.TrimSuffix(num, "%")):
+		default:
+			if _, err := time.ParseDuration(num); err != nil {
+				msg = "is not a limit; write a relative change (10%), percentage points (0.1pp) or, for latencies, a duration (20ms)"
+			} else if !latency {
+				msg = "a duration limit applies to latencies only"
+			}
+		}
+		if msg != "" {
+			l.errAt(v, path, "%s %s", shown(v), msg)
 			continue
 		}
-		l.sc.Compare[k] = s
+		l.sc.Compare[key] = s
+	}
+}
+
+// collectNames appends the names of steps (and their nested steps) to names.
+func collectNames(steps []*Step, names *[]string) {
+	for _, st := range steps {
+		if st.Name != "" && !contains(*names, st.Name) {
+			*names = append(*names, st.Name)
+		}
+		collectNames(st.Steps, names)
 	}
 }
 
