@@ -47,6 +47,8 @@ type Plan struct {
 	ExpectedSessions float64
 	// PeakRPS is the requests per second at the peak (all endpoints).
 	PeakRPS float64
+	// Thresholds are the names of the scenario's thresholds, in file order.
+	Thresholds []string
 	// LatencyBound is set for a closed model whose sessions have no think time or pause:
 	// its request rate is set by the target's latency, so PeakRPS is not estimated (0).
 	LatencyBound bool
@@ -107,6 +109,9 @@ func (s *Scenario) Plan() Plan {
 	p.Mix = SessionPlan{Name: "mix", Weight: wsum, Share: 1, Duration: secDur(mixDur)}
 	p.Mix.Requests, p.Mix.Total = sortedRequests(mix)
 
+	for _, th := range s.Thresholds {
+		p.Thresholds = append(p.Thresholds, th.Name)
+	}
 	peak := s.Load.Peak()
 	switch s.Load.Model {
 	case Open:
@@ -295,6 +300,12 @@ func (p Plan) Write(w io.Writer) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if len(p.Thresholds) > 0 {
+		b.WriteString("\n  thresholds:\n")
+		for _, name := range p.Thresholds {
+			fmt.Fprintf(&b, "    %s\n", name)
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
