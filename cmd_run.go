@@ -40,7 +40,7 @@ Flags:
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	target := fs.String("target", "", "base URL of the platform, or `mock` for the embedded mock (default: the scenario's target)")
+	target := fs.String("target", "", "base `URL` of the platform, or mock for the embedded mock (default: the scenario's target)")
 	out := fs.String("out", "", "output `dir` (default ./ccload-out/<scenario>-<YYYYmmdd-HHMMSS>)")
 	duration := fs.Duration("duration", 0, "cut or extend the stages to this long; the last level holds (default: the stages' length)")
 	grace := fs.Duration("grace", runner.DefaultGrace, "how long running sessions may finish after arrivals stop")

@@ -31,7 +31,7 @@ func testMock(t *testing.T, edit func(*mock.Options)) *mock.Server {
 }
 
 // parse compiles a scenario from YAML text.
-func parse(t *testing.T, src string) *scenario.Scenario {
+func parse(t testing.TB, src string) *scenario.Scenario {
 	t.Helper()
 	sc, err := scenario.Parse("test.yaml", []byte(src), ".", nil)
 	if err != nil {
