@@ -2,6 +2,8 @@ package mock
 
 import (
 	"strconv"
+	"strings"
+	"sync"
 
 	"ccload/ccapi"
 )
@@ -27,4 +29,32 @@ func joinErrors(errs []ccapi.FieldError) string {
 		b = append(b, e.Rule...)
 	}
 	return string(b)
+}
+
+// interner shares the copies of the few distinct strings every session repeats
+// (channel, channel config ID), so 100,000 sessions do not hold 100,000 copies.
+// Safe for concurrent use; its zero value is ready.
+type interner struct {
+	mu sync.Mutex // guards m
+	m  map[string]string
+}
+
+// maxInterned bounds the table: past it, strings are copied, not shared.
+const maxInterned = 1024
+
+// get returns an owned copy of s, shared with earlier calls for the same value.
+func (in *interner) get(s string) string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if v, ok := in.m[s]; ok {
+		return v
+	}
+	c := strings.Clone(s)
+	if in.m == nil {
+		in.m = make(map[string]string)
+	}
+	if len(in.m) < maxInterned {
+		in.m[c] = c
+	}
+	return c
 }

@@ -17,11 +17,11 @@ const (
 )
 
 // event is one pending robot reply, agent event or timeout check. Events hold
-// the session's generation: an event for a session that has since ended (or
-// been replaced by a new CONNECT) finds another generation and does nothing.
+// the session and its generation: an event for a session that has since ended
+// (or been replaced by a new CONNECT, or dropped from the map) does nothing.
 type event struct {
 	at    int64 // server clock, ns
-	user  string
+	ss    *session
 	gen   uint32
 	agent int32
 	kind  evKind

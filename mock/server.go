@@ -43,6 +43,7 @@ type Server struct {
 	gen      atomic.Uint32
 	busy     atomic.Int64 // capacity model: when the virtual single server is free again (server clock)
 	uploads  atomic.Int64
+	strs     interner // channel and channel config IDs the sessions share
 	rec      *recorder
 
 	rngMu sync.Mutex // guards rng
@@ -354,8 +355,8 @@ func (s *Server) authFail(w http.ResponseWriter, x *exchange, why string) {
 // checkAccess enforces x-app-key and the Authorization bearer AccessToken.
 // It answers the failure itself and reports whether the call may go on.
 func (s *Server) checkAccess(w http.ResponseWriter, r *http.Request, x *exchange, now int64) bool {
-	appKey := headerValue(r.Header, ccapi.HeaderAppKey)
-	auth := headerValue(r.Header, ccapi.HeaderAuthorization)
+	appKey := headerValue(r.Header, keyAppKey)
+	auth := headerValue(r.Header, keyAuth)
 	switch {
 	case appKey == "":
 		s.authFail(w, x, "missing x-app-key header")
@@ -386,7 +387,7 @@ func (s *Server) checkAccess(w http.ResponseWriter, r *http.Request, x *exchange
 // checkCC enforces the ccmessaging-token header. An expired token is renewed:
 // the call goes on and the answer carries the fresh token in the ccmessaging-token header.
 func (s *Server) checkCC(w http.ResponseWriter, r *http.Request, x *exchange, now int64) bool {
-	tok := headerValue(r.Header, ccapi.HeaderToken)
+	tok := headerValue(r.Header, keyToken)
 	if tok == "" {
 		s.authFail(w, x, "missing ccmessaging-token header")
 		return false
@@ -396,14 +397,22 @@ func (s *Server) checkCC(w http.ResponseWriter, r *http.Request, x *exchange, no
 		s.authFail(w, x, "unknown ccmessaging-token")
 		return false
 	case tokExpired:
-		w.Header().Set(ccapi.HeaderToken, s.tokens.renew(tok, now, int64(s.opts.CCTokenLifetime)))
+		w.Header()[keyToken] = []string{s.tokens.renew(tok, now, int64(s.opts.CCTokenLifetime))}
 	}
 	return true
 }
 
+// Canonical forms of the API's header names, computed once: canonicalising per request allocates.
+var (
+	keyAppKey      = http.CanonicalHeaderKey(ccapi.HeaderAppKey)
+	keyAuth        = http.CanonicalHeaderKey(ccapi.HeaderAuthorization)
+	keyToken       = http.CanonicalHeaderKey(ccapi.HeaderToken)
+	keyTokenExpire = http.CanonicalHeaderKey(ccapi.HeaderTokenExpire)
+)
+
 // headerValue reads a header by its canonical key without allocating.
-func headerValue(h http.Header, key string) string {
-	if v := h[http.CanonicalHeaderKey(key)]; len(v) > 0 {
+func headerValue(h http.Header, canonicalKey string) string {
+	if v := h[canonicalKey]; len(v) > 0 {
 		return v[0]
 	}
 	return ""
@@ -516,7 +525,7 @@ func (s *Server) serveTokenByAkSk(w http.ResponseWriter, r *http.Request, x *exc
 		return
 	}
 	life := 600 * time.Second
-	if v := headerValue(r.Header, ccapi.HeaderTokenExpire); v != "" {
+	if v := headerValue(r.Header, keyTokenExpire); v != "" {
 		secs, err := parseSeconds(v)
 		if err != nil || secs <= 0 {
 			x.out = appendResult(x.out[:0], "1", "X-Token-Expire: want a number of seconds between 1 and 3600")

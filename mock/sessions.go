@@ -3,6 +3,7 @@ package mock
 import (
 	"hash/maphash"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -55,6 +56,7 @@ var sourceNames = [...]string{"ROBOT", "AGENT", "SYSTEM"}
 // Its size is what 100,000 connected customers cost: about 120 bytes plus the
 // map entry and the strings.
 type session struct {
+	user        string // the map key, owned (cloned from the request)
 	channel, to string
 	pending     []downMsg
 	lastPoll    int64 // server clock, ns
@@ -95,10 +97,10 @@ func (t *sessionTable) shard(user string) *sessionShard {
 
 // qent is one customer waiting for an agent.
 type qent struct {
-	seq  uint64
-	at   int64
-	user string
-	gen  uint32
+	seq uint64
+	at  int64
+	ss  *session
+	gen uint32
 }
 
 // agentPool is the agents and the FIFO queue of customers waiting for them.
@@ -183,14 +185,19 @@ func (s *Server) sendLogic(req *ccapi.SendMsgReq, now int64) string {
 			sh.mu.Unlock()
 			return "0"
 		}
+		var pending []downMsg
 		if ss == nil {
-			ss = &session{}
-			sh.m[req.From] = ss
+			// The request's strings may point into a pooled buffer: the session keeps copies.
+			ss = &session{user: strings.Clone(req.From)}
+			sh.m[ss.user] = ss
+		} else {
+			pending = ss.pending[:0]
 		}
 		*ss = session{
-			channel:  req.Channel,
-			to:       req.To,
-			pending:  ss.pending[:0],
+			user:     ss.user,
+			channel:  s.strs.get(req.Channel),
+			to:       s.strs.get(req.To),
+			pending:  pending,
 			lastPoll: now,
 			since:    now,
 			gen:      s.gen.Add(1),
@@ -202,7 +209,7 @@ func (s *Server) sendLogic(req *ccapi.SendMsgReq, now int64) string {
 		sh.mu.Unlock()
 		s.cnt.open.Add(1)
 		if chain {
-			s.sched.push(event{at: now + int64(s.opts.SessionTimeout), user: req.From, gen: gen, kind: evTimeout})
+			s.sched.push(event{at: now + int64(s.opts.SessionTimeout), ss: ss, gen: gen, kind: evTimeout})
 		}
 		return "0"
 	case ccapi.Chat:
@@ -216,13 +223,13 @@ func (s *Server) sendLogic(req *ccapi.SendMsgReq, now int64) string {
 			if s.opts.RobotDelay <= 0 {
 				s.addMsg(ss, srcRobot, 0, textRobot, -1, false)
 			} else {
-				ev = event{at: now + int64(s.opts.RobotDelay), user: req.From, gen: ss.gen, kind: evRobotReply}
+				ev = event{at: now + int64(s.opts.RobotDelay), ss: ss, gen: ss.gen, kind: evRobotReply}
 			}
 		case stAgent:
 			if s.opts.AgentReplyDelay <= 0 {
 				s.addMsg(ss, srcAgent, 0, textAgent, ss.agent, false)
 			} else {
-				ev = event{at: now + int64(s.opts.AgentReplyDelay), user: req.From, gen: ss.gen, agent: ss.agent, kind: evAgentReply}
+				ev = event{at: now + int64(s.opts.AgentReplyDelay), ss: ss, gen: ss.gen, agent: ss.agent, kind: evAgentReply}
 			}
 		}
 		sh.mu.Unlock()
@@ -254,7 +261,7 @@ func (s *Server) sendLogic(req *ccapi.SendMsgReq, now int64) string {
 		s.agents.mu.Lock()
 		s.agents.seq++
 		ss.qseq = s.agents.seq
-		s.agents.q = append(s.agents.q, qent{seq: ss.qseq, at: now, user: req.From, gen: ss.gen})
+		s.agents.q = append(s.agents.q, qent{seq: ss.qseq, at: now, ss: ss, gen: ss.gen})
 		busy := len(s.agents.free) == 0
 		s.agents.mu.Unlock()
 		if busy {
@@ -272,14 +279,14 @@ func (s *Server) sendLogic(req *ccapi.SendMsgReq, now int64) string {
 		freed := s.closeLocked(ss, now)
 		startChain := false
 		if len(ss.pending) == 0 {
-			delete(sh.m, req.From)
+			delete(sh.m, ss.user)
 		} else if !ss.chain {
 			ss.chain, startChain = true, true
 		}
 		gen := ss.gen
 		sh.mu.Unlock()
 		if startChain {
-			s.sched.push(event{at: now + s.cleanupAfter(), user: req.From, gen: gen, kind: evTimeout})
+			s.sched.push(event{at: now + s.cleanupAfter(), ss: ss, gen: gen, kind: evTimeout})
 		}
 		if freed {
 			s.dispatch()
@@ -306,10 +313,10 @@ func (s *Server) dispatch() {
 		s.agents.mu.Unlock()
 
 		now := s.now()
-		sh := s.sessions.shard(e.user)
+		ss := e.ss
+		sh := s.sessions.shard(ss.user)
 		sh.mu.Lock()
-		ss := sh.m[e.user]
-		if ss == nil || ss.gen != e.gen || ss.state != stQueued {
+		if sh.m[ss.user] != ss || ss.gen != e.gen || ss.state != stQueued {
 			sh.mu.Unlock()
 			s.agents.mu.Lock()
 			s.agents.free = append(s.agents.free, a)
@@ -324,7 +331,7 @@ func (s *Server) dispatch() {
 		sh.mu.Unlock()
 		s.cnt.queued.Add(-1)
 		s.cnt.withAgent.Add(1)
-		s.sched.push(event{at: now + int64(s.sample(s.opts.HandleTime)), user: e.user, gen: gen, agent: a, kind: evAgentLeave})
+		s.sched.push(event{at: now + int64(s.sample(s.opts.HandleTime)), ss: e.ss, gen: gen, agent: a, kind: evAgentLeave})
 	}
 }
 
@@ -339,10 +346,10 @@ func (s *Server) runEvents(batch []event) {
 			continue
 		}
 		now := s.now()
-		sh := s.sessions.shard(e.user)
+		ss := e.ss
+		sh := s.sessions.shard(ss.user)
 		sh.mu.Lock()
-		ss := sh.m[e.user]
-		if ss == nil || ss.gen != e.gen {
+		if sh.m[ss.user] != ss || ss.gen != e.gen {
 			sh.mu.Unlock()
 			continue
 		}
@@ -370,7 +377,7 @@ func (s *Server) runEvents(batch []event) {
 			switch {
 			case ss.state == stClosed:
 				if now-ss.since >= s.cleanupAfter() {
-					delete(sh.m, e.user)
+					delete(sh.m, ss.user)
 				} else {
 					next = ss.since + s.cleanupAfter()
 				}
@@ -384,7 +391,7 @@ func (s *Server) runEvents(batch []event) {
 		}
 		sh.mu.Unlock()
 		if next != 0 {
-			s.sched.push(event{at: next, user: e.user, gen: e.gen, kind: evTimeout})
+			s.sched.push(event{at: next, ss: e.ss, gen: e.gen, kind: evTimeout})
 		}
 		if freed {
 			s.dispatch()

@@ -1,0 +1,170 @@
+package mock_test
+
+import (
+	"bytes"
+	"fmt"
+
+	"net/http"
+	"runtime"
+	"testing"
+	"time"
+
+	"ccload/ccapi"
+	"ccload/mock"
+)
+
+// nopWriter is the cheapest http.ResponseWriter, so the benchmarks measure the handler alone.
+type nopWriter struct {
+	h      http.Header
+	status int
+	n      int
+}
+
+func (w *nopWriter) Header() http.Header         { return w.h }
+func (w *nopWriter) WriteHeader(status int)      { w.status = status }
+func (w *nopWriter) Write(b []byte) (int, error) { w.n += len(b); return len(b), nil }
+
+// rewindBody is a request body that can be replayed without allocating.
+type rewindBody struct{ bytes.Reader }
+
+func (*rewindBody) Close() error { return nil }
+
+// handlerRequest builds a reusable request with valid headers for s.
+func handlerRequest(b *testing.B, c *client, method, target string, body []byte) (*http.Request, *rewindBody) {
+	b.Helper()
+	rb := &rewindBody{}
+	rb.Reset(body)
+	req, err := http.NewRequest(method, target, rb)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for k, v := range c.headers() {
+		req.Header.Set(k, v)
+	}
+	return req, rb
+}
+
+// BenchmarkHandlerSendAsyncChat is the mock's hot path: decode, validate and
+// apply a CHAT from a connected customer (the robot reply goes on the scheduler heap).
+func BenchmarkHandlerSendAsyncChat(b *testing.B) {
+	o := mock.DefaultOptions()
+	o.RobotDelay = time.Hour // replies pile up in the heap, not in the session
+	s := newMock(b, o)
+	c := newClient(b, s)
+	c.sendCode("bench-user", ccapi.Connect, "")
+	body := chatBody("bench-user")
+	req, rb := handlerRequest(b, c, "POST", s.URL()+ccapi.DefaultPaths.SendAsync, body)
+	w := &nopWriter{h: http.Header{}}
+	h := s.Handler()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		rb.Reset(body)
+		clear(w.h)
+		h.ServeHTTP(w, req)
+	}
+	if w.status != 200 {
+		b.Fatalf("status %d", w.status)
+	}
+}
+
+// BenchmarkHandlerPollEmpty is the most frequent call in production: a poll that finds nothing.
+func BenchmarkHandlerPollEmpty(b *testing.B) {
+	s := newMock(b, mock.DefaultOptions())
+	c := newClient(b, s)
+	c.sendCode("bench-user", ccapi.Connect, "")
+	req, _ := handlerRequest(b, c, "GET", s.URL()+ccapi.DefaultPaths.Poll+"?receiverId=bench-user&channel=WEB", nil)
+	req.Body = http.NoBody
+	w := &nopWriter{h: http.Header{}}
+	h := s.Handler()
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(w.h)
+		h.ServeHTTP(w, req)
+	}
+	if w.status != 200 {
+		b.Fatalf("status %d", w.status)
+	}
+}
+
+// BenchmarkHandlerParallel runs CHATs and empty polls from many customers on every core.
+func BenchmarkHandlerParallel(b *testing.B) {
+	o := mock.DefaultOptions()
+	o.RobotDelay = 0
+	s := newMock(b, o)
+	c := newClient(b, s)
+	const users = 1024
+	for i := range users {
+		c.sendCode(fmt.Sprintf("p-%d", i), ccapi.Connect, "")
+	}
+	h := s.Handler()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		w := &nopWriter{h: http.Header{}}
+		i := 0
+		for pb.Next() {
+			u := fmt.Sprintf("p-%d", i%users)
+			var req *http.Request
+			var rb *rewindBody
+			if i%2 == 0 {
+				req, rb = handlerRequest(b, c, "POST", s.URL()+ccapi.DefaultPaths.SendAsync, chatBody(u))
+				_ = rb
+			} else {
+				req, _ = handlerRequest(b, c, "GET", s.URL()+ccapi.DefaultPaths.Poll+"?receiverId="+u+"&channel=WEB", nil)
+			}
+			clear(w.h)
+			h.ServeHTTP(w, req)
+			i++
+		}
+	})
+}
+
+// BenchmarkSessions100k connects 100,000 customers, each with a pending robot
+// reply and a session timeout on the heap, and reports the heap bytes and
+// goroutines they cost: what the mock needs to hold a 100k-customer test.
+func BenchmarkSessions100k(b *testing.B) {
+	const n = 100_000
+	for b.Loop() {
+		b.StopTimer()
+		o := mock.DefaultOptions()
+		o.RobotDelay = time.Hour
+		o.SessionTimeout = time.Hour
+		s := newMock(b, o)
+		c := newClient(b, s)
+		connect, rb := handlerRequest(b, c, "POST", s.URL()+ccapi.DefaultPaths.SendAsync, nil)
+		w := &nopWriter{h: http.Header{}}
+		h := s.Handler()
+		bodies := make([][2][]byte, n)
+		for i := range bodies {
+			u := fmt.Sprintf("session-%08d", i)
+			bodies[i][0] = []byte(`{"channel":"WEB","content":"","controlType":"CONNECT","from":"` + u + `","mediaType":"TEXT","sourceType":"CUSTOMER","to":"1011577355744904195"}`)
+			bodies[i][1] = chatBody(u)
+		}
+		g0 := runtime.NumGoroutine()
+		var m0, m1 runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m0)
+		b.StartTimer()
+		for i := range bodies {
+			for _, body := range bodies[i] {
+				rb.Reset(body)
+				clear(w.h)
+				h.ServeHTTP(w, connect)
+				if w.status != 200 {
+					b.Fatalf("status %d", w.status)
+				}
+			}
+		}
+		b.StopTimer()
+		runtime.GC()
+		runtime.ReadMemStats(&m1)
+		if got := s.Stats().Sessions.Open; got != n {
+			b.Fatalf("open sessions %d, want %d", got, n)
+		}
+		b.ReportMetric(float64(m1.HeapAlloc-m0.HeapAlloc)/n, "heapB/session")
+		b.ReportMetric(float64(runtime.NumGoroutine()-g0), "goroutines-added")
+		runtime.KeepAlive(bodies)
+		_ = s.Close()
+		b.StartTimer()
+	}
+}
