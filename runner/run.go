@@ -89,19 +89,21 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	}
 	defer r.client.Close()
 
-	// Size the channel for bursts: the collector records about a million samples a second.
+	// The producer's and the customers' contexts are the run's own: the caller's ctx only
+	// asks for a graceful stop (see watch), so sessions outlive it by the grace period.
+	prodCtx, stopProducer := context.WithCancel(context.Background())
+	custCtx, cancelAll := context.WithCancel(context.Background())
+	r.stopProducer, r.cancelAll = stopProducer, cancelAll
+	defer stopProducer()
+	defer cancelAll()
+
+	// Size the channel for bursts: the collector records millions of samples a second.
 	r.events = make(chan event, 1<<14)
 	r.t0 = time.Now()
 	rec := report.NewRecorder(report.RecorderOptions{Start: r.t0, Interval: time.Second})
 	disp := r.newDisplay()
 	col := newCollector(r, rec, disp)
 	go col.loop()
-
-	prodCtx, stopProducer := context.WithCancel(context.Background())
-	custCtx, cancelAll := context.WithCancel(context.Background())
-	r.stopProducer, r.cancelAll = stopProducer, cancelAll
-	defer stopProducer()
-	defer cancelAll()
 
 	// Signals: the first (ctx) stops arrivals gracefully, Kill cancels everything.
 	drained := make(chan struct{})
