@@ -421,7 +421,7 @@ type htmlSVG struct {
 }
 
 func newHTMLSVG(class, label string, w, h float64) *htmlSVG {
-	s := &htmlSVG{w: w, h: h, left: 62, right: w - 24, top: 30, bot: h - 34}
+	s := &htmlSVG{w: w, h: h, left: 74, right: w - 24, top: 30, bot: h - 34}
 	fmt.Fprintf(&s.b, `<svg class="chart %s" viewBox="0 0 %g %g" width="100%%" role="img" aria-label="%s" preserveAspectRatio="xMidYMid meet">`,
 		template.HTMLEscapeString(class), w, h, template.HTMLEscapeString(label))
 	return s
@@ -582,6 +582,26 @@ func htmlTimeTicks(span float64) []float64 {
 		t = append(t, v)
 	}
 	return t
+}
+
+// htmlRound125 rounds v to the next 1-2-5 step up (or down): 1.2 s → 2 s, 3 ms → 2 ms.
+func htmlRound125(v float64, up bool) float64 {
+	v = math.Max(v, 1)
+	mag := math.Pow(10, math.Floor(math.Log10(v)))
+	steps := []float64{1, 2, 5, 10}
+	if up {
+		for _, m := range steps {
+			if m*mag >= v*0.9999 {
+				return m * mag
+			}
+		}
+	}
+	for i := len(steps) - 1; i >= 0; i-- {
+		if steps[i]*mag <= v*1.0001 {
+			return steps[i] * mag
+		}
+	}
+	return mag
 }
 
 // htmlLogTicks returns 1-2-5 ticks covering [lo, hi].
@@ -794,12 +814,12 @@ func htmlSpectrum(r *Report) (template.HTML, []htmlLegend, int, error) {
 			lo, hi = math.Min(lo, vals[i][j]), math.Max(hi, vals[i][j])
 		}
 	}
-	s.left, s.right, s.top = 70, s.w-44, 24
+	s.left, s.right, s.top = 78, s.w-44, 24
 	s.x0, s.x1 = 0, 5
 	if hi/lo > 20 {
 		s.ylog = true
-		s.y0 = math.Pow(10, math.Floor(math.Log10(lo)))
-		s.y1 = math.Pow(10, math.Ceil(math.Log10(hi/1.01))) // a histogram's top value overshoots a round one by < 0.1%
+		s.y0 = htmlRound125(lo, false)
+		s.y1 = htmlRound125(hi/1.01, true) // a histogram's top value overshoots a round one by < 0.1%
 		s.yAxis(htmlLogTicks(s.y0, s.y1), htmlTickUS)
 	} else {
 		ticks := htmlNiceTicks(hi/1000, 4)
