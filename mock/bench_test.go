@@ -6,6 +6,7 @@ import (
 
 	"net/http"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -87,34 +88,42 @@ func BenchmarkHandlerPollEmpty(b *testing.B) {
 	}
 }
 
-// BenchmarkHandlerParallel runs CHATs and empty polls from many customers on every core.
+// BenchmarkHandlerParallel runs CHATs and empty polls of many customers on
+// every core, to show the sharded session map does not serialise them.
 func BenchmarkHandlerParallel(b *testing.B) {
 	o := mock.DefaultOptions()
-	o.RobotDelay = 0
+	o.RobotDelay = 0 // replies go straight to the session; the polls drain them
 	s := newMock(b, o)
 	c := newClient(b, s)
-	const users = 1024
-	for i := range users {
-		c.sendCode(fmt.Sprintf("p-%d", i), ccapi.Connect, "")
-	}
+	var next atomic.Int64
 	h := s.Handler()
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
+		const users = 64
+		type pair struct {
+			chat, poll *http.Request
+			body       *rewindBody
+			raw        []byte
+		}
+		reqs := make([]pair, users)
+		for i := range reqs {
+			u := fmt.Sprintf("p-%d", next.Add(1))
+			c.sendCode(u, ccapi.Connect, "")
+			reqs[i].raw = chatBody(u)
+			reqs[i].chat, reqs[i].body = handlerRequest(b, c, "POST", s.URL()+ccapi.DefaultPaths.SendAsync, reqs[i].raw)
+			reqs[i].poll, _ = handlerRequest(b, c, "GET", s.URL()+ccapi.DefaultPaths.Poll+"?receiverId="+u+"&channel=WEB", nil)
+			reqs[i].poll.Body = http.NoBody
+		}
 		w := &nopWriter{h: http.Header{}}
-		i := 0
-		for pb.Next() {
-			u := fmt.Sprintf("p-%d", i%users)
-			var req *http.Request
-			var rb *rewindBody
-			if i%2 == 0 {
-				req, rb = handlerRequest(b, c, "POST", s.URL()+ccapi.DefaultPaths.SendAsync, chatBody(u))
-				_ = rb
-			} else {
-				req, _ = handlerRequest(b, c, "GET", s.URL()+ccapi.DefaultPaths.Poll+"?receiverId="+u+"&channel=WEB", nil)
-			}
+		for i := 0; pb.Next(); i++ {
+			p := &reqs[(i/2)%users]
 			clear(w.h)
-			h.ServeHTTP(w, req)
-			i++
+			if i%2 == 0 {
+				p.body.Reset(p.raw)
+				h.ServeHTTP(w, p.chat)
+			} else {
+				h.ServeHTTP(w, p.poll)
+			}
 		}
 	})
 }

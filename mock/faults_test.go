@@ -175,3 +175,46 @@ func TestCapacityQueuesRequests(t *testing.T) {
 		t.Errorf("longest of 3 concurrent requests took %v, want the queue to delay it", longest)
 	}
 }
+
+// TestStatsAccountForEveryRequestUnderFaults is the property the harness's own
+// tests lean on: whatever the faults, every request sent is counted, and the
+// answers plus the dropped connections add up to it.
+func TestStatsAccountForEveryRequestUnderFaults(t *testing.T) {
+	o := quickOptions()
+	o.DropRate, o.MalformedRate, o.ErrorRate = 0.1, 0.1, 0.1
+	s := newMock(t, mock.DefaultOptions()) // a clean mock issues the tokens ...
+	c := newClient(t, s)
+	faulty := newMock(t, o) // ... which the faulty one does not know: use 401s as answers too
+	c.base = faulty.URL()
+	const workers, each = 8, 25
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	clientErrors := 0
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				body := chatBody(fmt.Sprintf("w%d-%d", w, i))
+				if _, err := c.try("POST", ccapi.DefaultPaths.SendAsync, body, c.headers()); err != nil {
+					mu.Lock()
+					clientErrors++
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	st := faulty.Stats()
+	var answered int64
+	for _, v := range st.HTTPStatus {
+		answered += v
+	}
+	if st.Endpoints["sendAsync"] != workers*each || st.ControlTypes["CHAT"] != workers*each {
+		t.Errorf("received %d sendAsync / %d CHAT, want %d", st.Endpoints["sendAsync"], st.ControlTypes["CHAT"], workers*each)
+	}
+	if answered+st.Faults["dropped"] != workers*each {
+		t.Errorf("answered %d + dropped %d != %d sent", answered, st.Faults["dropped"], workers*each)
+	}
+	if int64(clientErrors) != st.Faults["dropped"] {
+		t.Errorf("client saw %d transport errors, mock dropped %d", clientErrors, st.Faults["dropped"])
+	}
+}

@@ -264,8 +264,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // the client went away mid-body
 	}
 	if ep == ccapi.EpSendAsync || ep == ccapi.EpSend {
-		x.req = ccapi.SendMsgReq{}
-		x.derr = json.Unmarshal(x.body, &x.req)
+		x.derr = decodeSendMsgReq(x.body, &x.req) // x.req's strings may point into x.body
 		if x.derr != nil {
 			s.cnt.controls[ctUnparsed].Add(1)
 		} else {
