@@ -482,7 +482,7 @@ func (c *Client) NewCustomer(userID string) *Customer {
 func (cu *Customer) UserID() string { return cu.userID }
 
 // SetToken sets a static ccmessaging-token (from configuration), skipping applyToken.
-// A 401 cannot re-apply such a token, so it is not retried.
+// A customer that never called ApplyToken cannot re-apply, so its 401s are not retried.
 func (cu *Customer) SetToken(tok string) {
 	cu.mu.Lock()
 	cu.tok = tok

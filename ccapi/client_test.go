@@ -1,6 +1,8 @@
 package ccapi
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -662,6 +664,79 @@ func BenchmarkPollEmpty(b *testing.B) {
 	for b.Loop() {
 		var call *Call
 		if msgs, call = cu.Poll(ctx, "WEB", msgs[:0]); call.Kind != KindOK {
+			b.Fatal(call.Kind, call.Err)
+		}
+	}
+}
+
+// cannedServer is a minimal HTTP/1.1 server on loopback that answers every request with
+// body, allocating next to nothing, so client benchmarks count the client's allocations
+// rather than net/http's server's.
+func cannedServer(tb testing.TB, body string) string {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	resp := []byte("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+		strconv.Itoa(len(body)) + "\r\n\r\n" + body)
+	var wg sync.WaitGroup
+	tb.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer conn.Close()
+				br := bufio.NewReaderSize(conn, 8192)
+				for {
+					clen := 0
+					for {
+						line, err := br.ReadSlice('\n')
+						if err != nil {
+							return
+						}
+						if len(line) <= 2 {
+							break
+						}
+						if k, v, ok := bytes.Cut(line, []byte(":")); ok && bytes.EqualFold(k, []byte("Content-Length")) {
+							clen, _ = strconv.Atoi(string(bytes.TrimSpace(v)))
+						}
+					}
+					if _, err := br.Discard(clen); err != nil {
+						return
+					}
+					if _, err := conn.Write(resp); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String()
+}
+
+// BenchmarkSendClientOnly is BenchmarkSend against cannedServer: the client's own cost.
+func BenchmarkSendClientOnly(b *testing.B) {
+	base := cannedServer(b, `{"resultCode":"0","resultDesc":"send sendMessageForOpenApiAsync success."}`)
+	c, err := NewClient(Config{BaseURL: base, AccessToken: "at", AppKey: testAppKey})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	cu := c.NewCustomer("u")
+	cu.SetToken("cm")
+	req := chatReq("u")
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if call := cu.Send(ctx, req); call.Kind != KindOK {
 			b.Fatal(call.Kind, call.Err)
 		}
 	}
