@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -85,8 +86,8 @@ func (r *run) newVC(k int64) *vc {
 }
 
 // live runs one session that arrived (by the schedule) at arrival, ns since the run's start,
-// and reports its end to the collector. Its start was reported by the caller.
-func (c *vc) live(ctx context.Context, arrival int64, sessionID int64) {
+// and reports its end to the collector (and returns it). Its start was reported by the caller.
+func (c *vc) live(ctx context.Context, arrival int64, sessionID int64) report.Outcome {
 	sess := c.r.pickSession(c.rng)
 	o := report.Completed
 	switch c.session(ctx, sess, arrival, sessionID) {
@@ -97,6 +98,7 @@ func (c *vc) live(ctx context.Context, arrival int64, sessionID int64) {
 	}
 	end := c.r.now()
 	c.r.events <- event{kind: evEnded, t: end, d: max(end-arrival, 0), outcome: o}
+	return o
 }
 
 func (c *vc) session(ctx context.Context, sess *scenario.Session, arrival, sessionID int64) flow {
@@ -111,7 +113,10 @@ func (c *vc) session(ctx context.Context, sess *scenario.Session, arrival, sessi
 		f := r.sc.Feeders[i]
 		row, err := f.Next(c.rng)
 		if err != nil {
-			r.warn("data feeder " + f.Name + " ran out of rows: sessions that needed one failed")
+			// A unique feeder without wrap has no row left: no later session could start
+			// either, so arrivals end here, as if the stages had (the sessions running go on).
+			r.warnOnce("feeder:"+f.Name, fmt.Sprintf("data feeder %s ran out of rows at %s: arrivals stopped there", f.Name, time.Duration(r.now()).Round(time.Millisecond)))
+			r.stopProducer()
 			return flowFailed
 		}
 		c.env.Rows[i] = row

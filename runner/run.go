@@ -306,6 +306,7 @@ func (r *run) runSlot(ctx, custCtx context.Context, s *slot, span int64, wg *syn
 	defer s.running.Store(false)
 	c := r.newVC(s.k)
 	next := r.now()
+	var backoff time.Duration
 	for n := int64(0); !s.stop.Load() && ctx.Err() == nil; n++ {
 		if !c.sleepUntil(ctx, next) || s.stop.Load() {
 			return
@@ -314,14 +315,25 @@ func (r *run) runSlot(ctx, custCtx context.Context, s *slot, span int64, wg *syn
 		r.events <- event{kind: evArrival, t: t}
 		r.events <- event{kind: evStarted, t: t}
 		r.active.Add(1)
-		c.live(custCtx, t, s.k+n*span)
+		o := c.live(custCtx, t, s.k+n*span)
 		r.active.Add(-1)
 		next = r.now()
 		if p := r.load.Pause; p != nil {
 			next += int64(p.Duration(c.rng))
 		}
+		// A session that failed at once (no AccessToken to be had, a refusing target) would
+		// make this loop spin; back off, doubling up to a second, until one takes time again.
+		if o == report.Failed && next-t < int64(failFast) {
+			backoff = min(max(2*backoff, 10*time.Millisecond), time.Second)
+			next += int64(backoff)
+		} else {
+			backoff = 0
+		}
 	}
 }
+
+// failFast is how short a failed closed-model session must be to make its customer back off.
+const failFast = 5 * time.Millisecond
 
 // index numbers the named steps and normalises the session weights.
 func (r *run) index() {

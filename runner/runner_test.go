@@ -233,3 +233,53 @@ sessions:
 		t.Errorf("mock saw %d uploads and %d chats, want 8 and 8", st.Endpoints["uploadFileStream"], st.ControlTypes["CHAT"])
 	}
 }
+
+func TestExhaustedFeederEndsArrivals(t *testing.T) {
+	srv := testMock(t, nil)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "users.txt"), []byte("ann\nbob\ncid\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := scenario.Parse("f.yaml", []byte(auth+`
+data:
+  users: {lines: users.txt, order: unique}
+load: {model: closed, customers: 2, duration: 10s}
+sessions:
+  - name: s
+    poll: false
+    steps: [connect, {chat: "I am {{data.users.line}}"}]
+`), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1})
+	if took := time.Since(began); took > 5*time.Second {
+		t.Errorf("the run went on for %v with no rows left", took)
+	}
+	if s := rep.Sessions; s.Completed != 3 {
+		t.Errorf("sessions %+v: want the 3 rows' sessions completed", s)
+	}
+	if !strings.Contains(strings.Join(rep.Warnings, "\n"), "ran out of rows") {
+		t.Errorf("warnings %q do not say the feeder ran out", rep.Warnings)
+	}
+}
+
+func TestClosedCustomersBackOffWhenSessionsFailAtOnce(t *testing.T) {
+	srv := testMock(t, nil)
+	url := srv.URL()
+	srv.Close() // connections are refused within microseconds
+	sc := parse(t, auth+`
+load: {model: closed, customers: 2, duration: 1s}
+sessions:
+  - {name: s, poll: false, steps: [connect]}
+`)
+	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: url, Seed: 1})
+	// Without a back-off each customer would loop thousands of times a second.
+	if s := rep.Sessions; s.Started > 40 || s.Failed != s.Started {
+		t.Errorf("sessions %+v: want a handful, all failed", s)
+	}
+	if rep.StopReason != StopUnreachable {
+		t.Errorf("stop_reason = %q, want unreachable", rep.StopReason)
+	}
+}
