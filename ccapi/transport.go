@@ -117,7 +117,9 @@ func newNetHTTP(cfg *Config, base *url.URL) *netHTTP {
 }
 
 func (n *netHTTP) newLane() laneTransport {
-	return &nhLane{n: n, hdr: make(http.Header, 5)}
+	l := &nhLane{n: n, hdr: make(http.Header, 5)}
+	l.getBody = l.copyBody
+	return l
 }
 
 func (n *netHTTP) close() { n.t.CloseIdleConnections() }
@@ -129,6 +131,15 @@ type nhLane struct {
 	hdr  http.Header
 	tmpl http.Request
 	rb   *reqBody
+	// getBody is copyBody, bound once. With it net/http may resend a POST whose first
+	// attempt failed on a stale keep-alive connection before a byte was written (the
+	// target never saw it); it never resends one that may have reached the target.
+	getBody func() (io.ReadCloser, error)
+}
+
+// copyBody returns a copy of the current body, for net/http's resend of an unwritten request.
+func (l *nhLane) copyBody() (io.ReadCloser, error) {
+	return &reqBody{buf: append([]byte(nil), l.rb.buf...), inUse: true}, nil
 }
 
 // reqBody is a reusable request body. net/http may still read it after RoundTrip
@@ -192,7 +203,7 @@ func (l *nhLane) do(ctx context.Context, req *outReq, resp *inResp) error {
 	t.Proto, t.ProtoMajor, t.ProtoMinor = "HTTP/1.1", 1, 1
 	t.Header = l.hdr
 	t.Host = l.u.Host
-	t.Body, t.ContentLength = nil, 0
+	t.Body, t.ContentLength, t.GetBody = nil, 0, nil
 	if len(req.body) > 0 {
 		rb := l.rb
 		if rb == nil || (rb.inUse && !rb.closed.Load()) {
@@ -202,7 +213,7 @@ func (l *nhLane) do(ctx context.Context, req *outReq, resp *inResp) error {
 		rb.buf = append(rb.buf[:0], req.body...)
 		rb.off, rb.inUse = 0, true
 		rb.closed.Store(false)
-		t.Body, t.ContentLength = rb, int64(len(req.body))
+		t.Body, t.ContentLength, t.GetBody = rb, int64(len(req.body)), l.getBody
 	}
 	res, err := l.n.t.RoundTrip(t.WithContext(ctx))
 	if err != nil {
