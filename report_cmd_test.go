@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"ccload/report"
 )
 
 func TestReportCommandReRendersASavedReport(t *testing.T) {
@@ -60,5 +62,40 @@ func TestReportCommandReRendersASavedReport(t *testing.T) {
 	}
 	if code, _, _ := gatesRunCmd(cmdReport); code != exitUsage {
 		t.Errorf("no report: exit %d, want %d", code, exitUsage)
+	}
+}
+
+func TestReportCommandRendersAMergedReport(t *testing.T) {
+	dir := t.TempDir()
+	var shards []*report.Report
+	for i, ms := range []int64{5, 50} {
+		path := gatesCmdReport(t, filepath.Join(dir, "shard", string(rune('a'+i))+".json"), 200, ms, i == 1, "name: ci-gate\n")
+		r, err := report.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shards = append(shards, r)
+	}
+	merged, err := report.Merge(shards...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "merged.json")
+	if err := report.WriteFileAt(path, merged); err != nil {
+		t.Fatal(err)
+	}
+	html := filepath.Join(dir, "merged.html")
+	if code, _, stderr := gatesRunCmd(cmdReport, path, "--html", html); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(html)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The merged run has 400 requests, and the page says it stands for two shards.
+	for _, want := range []string{">400<", "2 merged", `<path class="ln`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("merged report.html lacks %q", want)
+		}
 	}
 }

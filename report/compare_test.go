@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // gatesCompareRun is a 10 s run of 1000 requests: sendAsync CHAT (step "ask") answering in
@@ -203,4 +205,33 @@ func TestCompareJSONAndJUnit(t *testing.T) {
 	if f == nil || !strings.Contains(f.Message, "limit +10%") || !strings.Contains(f.Message, "change +25.0%") || f.Type != "regression" {
 		t.Errorf("failure %+v", f)
 	}
+}
+
+// Two runs compared with regression limits: NEW answers 30% slower than BASE.
+func ExampleCompare() {
+	run := func(ms int64) *Report {
+		start := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+		rec := NewRecorder(RecorderOptions{Start: start})
+		chat := rec.Group("sendAsync", "CHAT")
+		for i := range 1000 {
+			at := int64(i) * int64(10*time.Millisecond)
+			lat := (ms + int64(i%10)) * int64(time.Millisecond)
+			rec.Record(&Sample{Group: chat, Step: NoGroup, Intended: at, Start: at, End: at + lat, Status: 200, ResultCode: "0"})
+		}
+		return rec.Finish(start.Add(10*time.Second), Meta{Scenario: "example"})
+	}
+	limits, err := ParseCompareLimits([]string{"p99=10%,error_rate=0.1pp", "rps=-5%"})
+	if err != nil {
+		panic(err)
+	}
+	res := Compare(run(100), run(130), limits)
+	for _, c := range res.Checks {
+		fmt.Printf("%v %s: %s → %s (%s), limit %s\n", c.Pass, c.Name, c.Base, c.New, c.Change, c.Limit)
+	}
+	fmt.Println("pass:", res.Pass)
+	// Output:
+	// false p99=10%: 109ms → 139ms (+27.5%), limit +10%
+	// true error_rate=0.1pp: 0% → 0% (0pp), limit +0.1pp
+	// true rps=-5%: 100/s → 100/s (0%), limit -5%
+	// pass: false
 }

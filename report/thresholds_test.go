@@ -2,6 +2,7 @@ package report
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -256,4 +257,38 @@ func TestAbortCheck(t *testing.T) {
 	if !ok || res.Name != "late" {
 		t.Fatalf("at 100 s: got %q ok=%v, want \"late\" (first in order once its After elapsed)", res.Name, ok)
 	}
+}
+
+// A run's report is gated by its thresholds: one result per threshold, in order.
+func ExampleEvaluateThresholds() {
+	start := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	rec := NewRecorder(RecorderOptions{Start: start})
+	chat := rec.Group("sendAsync", "CHAT")
+	for i := range 1000 {
+		at := int64(i) * int64(10*time.Millisecond)
+		code, class := "0", ClassOK
+		if i%100 == 0 {
+			code, class = "12", ClassApp // 1% of the answers fail
+		}
+		lat := int64(20+i%50) * int64(time.Millisecond) // 20..69 ms
+		rec.Record(&Sample{Group: chat, Step: NoGroup, Intended: at, Start: at, End: at + lat, Status: 200, ResultCode: code, Class: class})
+	}
+	rep := rec.Finish(start.Add(10*time.Second), Meta{Scenario: "example"})
+
+	results := EvaluateThresholds(rep, []ThresholdSpec{
+		{Metric: "response_time.p99", Max: 100_000, HasMax: true},                     // 100 ms, in µs
+		{Metric: "error_rate", Group: "endpoint:sendAsync", Max: 0.005, HasMax: true}, // 0.5%
+		{Metric: "rps", Min: 50, HasMin: true},
+	})
+	for _, r := range results {
+		verdict := "PASS"
+		if !r.Pass {
+			verdict = "FAIL"
+		}
+		fmt.Printf("%s %s: %s\n", verdict, r.Name, r.Display)
+	}
+	// Output:
+	// PASS response_time.p99 all <= 100ms: 69.1ms
+	// FAIL error_rate endpoint:sendAsync <= 0.50%: 1.00%
+	// PASS rps all >= 50.0/s: 100/s
 }
