@@ -3,6 +3,7 @@ package mock
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"io"
 	"sync"
 
@@ -12,9 +13,10 @@ import (
 // recorder appends accepted send requests as JSON lines, the shape a production
 // gateway log has: the sendMsgReq fields plus received_ms. Safe for concurrent use.
 type recorder struct {
-	mu  sync.Mutex // guards w and err
-	w   *bufio.Writer
-	err error
+	mu     sync.Mutex // guards w, err and closed
+	w      *bufio.Writer
+	err    error
+	closed bool // flushed by Close: the caller may close the underlying writer
 }
 
 func newRecorder(w io.Writer) *recorder {
@@ -36,7 +38,7 @@ func (r *recorder) record(req *ccapi.SendMsgReq, receivedMs int64, logf func(str
 	b = append(b, '\n')
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.err != nil {
+	if r.err != nil || r.closed {
 		return
 	}
 	if _, err := r.w.Write(b); err != nil {
@@ -45,12 +47,30 @@ func (r *recorder) record(req *ccapi.SendMsgReq, receivedMs int64, logf func(str
 	}
 }
 
-// flush writes what is buffered and returns the first error seen.
+// flush writes what is buffered, ends recording and returns the first error seen.
 func (r *recorder) flush() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.closed = true
 	if err := r.w.Flush(); err != nil && r.err == nil {
 		r.err = err
 	}
 	return r.err
 }
+
+// flushNow writes what is buffered without ending recording; it returns an
+// error once recording has failed or ended, which stops the periodic flush.
+func (r *recorder) flushNow() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err != nil || r.closed {
+		return errRecordEnded
+	}
+	if err := r.w.Flush(); err != nil {
+		r.err = err
+		return err
+	}
+	return nil
+}
+
+var errRecordEnded = errors.New("mock: recording ended")

@@ -14,6 +14,7 @@ const (
 	evAgentLeave                   // the agent's handling time ran out
 	evTimeout                      // check whether the session was polled recently; clean up closed ones
 	evPurge                        // forget long-expired tokens
+	evFlush                        // flush the record file, so it can be followed with tail -f
 )
 
 // event is one pending robot reply, agent event or timeout check. Events hold

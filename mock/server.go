@@ -43,7 +43,8 @@ type Server struct {
 	gen      atomic.Uint32
 	busy     atomic.Int64 // capacity model: when the virtual single server is free again (server clock)
 	uploads  atomic.Int64
-	strs     interner // channel and channel config IDs the sessions share
+	strs     interner     // channel and channel config IDs the sessions share
+	inflight atomic.Int64 // API requests being handled, so Close can let them finish
 	rec      *recorder
 
 	rngMu sync.Mutex // guards rng
@@ -113,6 +114,9 @@ func newServer(opts Options) (*Server, error) {
 	}
 	s.sched = newScheduler(s.now, s.runEvents)
 	s.sched.push(event{at: purgeEvery, kind: evPurge})
+	if s.rec != nil {
+		s.sched.push(event{at: flushEvery, kind: evFlush})
+	}
 	return s, nil
 }
 
@@ -133,13 +137,19 @@ func (s *Server) Stats() Stats { return s.cnt.snapshot() }
 // ResetStats zeroes the counters, as POST /mock/reset does (session gauges stay).
 func (s *Server) ResetStats() { s.cnt.reset() }
 
-// Close stops serving (open connections are closed), stops the scheduler and
-// flushes the record writer, returning the first error. It is safe to call twice.
+// Close stops serving (open connections are closed), waits up to 5 s for the
+// requests in hand, stops the scheduler and flushes the record writer; sends
+// handled after that are not recorded. It returns the first error and is safe to call twice.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		var errs []error
 		if s.http != nil {
 			errs = append(errs, s.http.Close())
+		}
+		// Closing the connections cancels the requests held by latency or
+		// stalls; give the handlers a moment to finish so their records are flushed.
+		for i := 0; i < 500 && s.inflight.Load() > 0; i++ {
+			time.Sleep(10 * time.Millisecond)
 		}
 		s.sched.close()
 		if s.rec != nil {
@@ -250,6 +260,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.now()
 	s.cnt.endpoints[ep].Add(1)
+	s.inflight.Add(1)
+	defer s.inflight.Add(-1)
 	x := exchangePool.Get().(*exchange)
 	defer x.release()
 

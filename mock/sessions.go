@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"errors"
 	"hash/maphash"
 	"sort"
 	"strings"
@@ -339,10 +340,19 @@ func (s *Server) dispatch() {
 func (s *Server) runEvents(batch []event) {
 	for i := range batch {
 		e := &batch[i]
-		if e.kind == evPurge {
+		switch e.kind {
+		case evPurge:
 			now := s.now()
 			s.tokens.purge(now - purgeAfter)
 			s.sched.push(event{at: now + purgeEvery, kind: evPurge})
+			continue
+		case evFlush:
+			switch err := s.rec.flushNow(); {
+			case err == nil:
+				s.sched.push(event{at: s.now() + flushEvery, kind: evFlush})
+			case !errors.Is(err, errRecordEnded):
+				s.logf("mock: record: %v (recording stopped)", err)
+			}
 			continue
 		}
 		now := s.now()
@@ -400,9 +410,11 @@ func (s *Server) runEvents(batch []event) {
 }
 
 // Token purging: tokens expired for more than purgeAfter are forgotten (and then answer 401).
+// The record file is flushed every flushEvery.
 const (
 	purgeEvery = int64(time.Minute)
 	purgeAfter = int64(10 * time.Minute)
+	flushEvery = int64(time.Second)
 )
 
 // appendPoll renders the session's pending messages as the poll answer and

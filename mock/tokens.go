@@ -3,8 +3,8 @@ package mock
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"hash/maphash"
 	"sync"
+	"sync/atomic"
 )
 
 // tokenKind tells AccessTokens from ccmessaging-tokens: one is never accepted as the other.
@@ -21,36 +21,23 @@ type tokenEntry struct {
 	kind    tokenKind
 	// next is the fresh ccmessaging-token that replaced this expired one, so
 	// concurrent calls carrying the old token (a poll beside a send) all learn the same one.
-	next string
+	next atomic.Pointer[string]
 }
 
-const tokenShards = 64
-
-// tokenStore is a sharded map of issued tokens. Safe for concurrent use.
+// tokenStore remembers issued tokens. Every request looks its two tokens up and
+// all customers share one AccessToken, so lookups must not serialise on a lock:
+// sync.Map (a concurrent hash trie since Go 1.24) reads without one.
+// Safe for concurrent use.
 type tokenStore struct {
-	seed   maphash.Seed
-	shards [tokenShards]struct {
-		mu sync.Mutex // guards m
-		m  map[string]tokenEntry
-	}
+	m sync.Map // token string -> *tokenEntry
 }
 
-func newTokenStore() *tokenStore {
-	t := &tokenStore{seed: maphash.MakeSeed()}
-	for i := range t.shards {
-		t.shards[i].m = make(map[string]tokenEntry)
-	}
-	return t
-}
+func newTokenStore() *tokenStore { return &tokenStore{} }
 
 func newToken(prefix string) string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
 	return prefix + hex.EncodeToString(b[:])
-}
-
-func (t *tokenStore) shard(tok string) int {
-	return int(maphash.String(t.seed, tok) % tokenShards)
 }
 
 // issue remembers a new token of kind k valid until expires.
@@ -60,10 +47,7 @@ func (t *tokenStore) issue(k tokenKind, expires int64) string {
 		prefix = "mockcc-"
 	}
 	tok := newToken(prefix)
-	sh := &t.shards[t.shard(tok)]
-	sh.mu.Lock()
-	sh.m[tok] = tokenEntry{expires: expires, kind: k}
-	sh.mu.Unlock()
+	t.m.Store(tok, &tokenEntry{expires: expires, kind: k})
 	return tok
 }
 
@@ -78,12 +62,13 @@ const (
 
 // check looks tok up as kind k at time now.
 func (t *tokenStore) check(k tokenKind, tok string, now int64) tokenState {
-	sh := &t.shards[t.shard(tok)]
-	sh.mu.Lock()
-	e, ok := sh.m[tok]
-	sh.mu.Unlock()
+	v, ok := t.m.Load(tok)
+	if !ok {
+		return tokUnknown
+	}
+	e := v.(*tokenEntry)
 	switch {
-	case !ok || e.kind != k:
+	case e.kind != k:
 		return tokUnknown
 	case now >= e.expires:
 		return tokExpired
@@ -94,36 +79,28 @@ func (t *tokenStore) check(k tokenKind, tok string, now int64) tokenState {
 // renew returns the fresh ccmessaging-token that replaces the expired tok,
 // issuing it on the first call and returning the same one after.
 func (t *tokenStore) renew(tok string, now, lifetime int64) string {
-	sh := &t.shards[t.shard(tok)]
-	sh.mu.Lock()
-	e := sh.m[tok]
-	next := e.next
-	sh.mu.Unlock()
-	if next != "" {
-		return next
+	v, ok := t.m.Load(tok)
+	if !ok { // purged meanwhile: still answer with a valid token
+		return t.issue(kindCC, now+lifetime)
+	}
+	e := v.(*tokenEntry)
+	if next := e.next.Load(); next != nil {
+		return *next
 	}
 	fresh := t.issue(kindCC, now+lifetime)
-	sh.mu.Lock()
-	e = sh.m[tok]
-	if e.next == "" {
-		e.next = fresh
-		sh.m[tok] = e
+	if e.next.CompareAndSwap(nil, &fresh) {
+		return fresh
 	}
-	next = e.next
-	sh.mu.Unlock()
-	return next
+	t.m.Delete(fresh) // another call renewed first: use its token
+	return *e.next.Load()
 }
 
 // purge forgets tokens that expired before cutoff; afterwards they are unknown (401).
 func (t *tokenStore) purge(cutoff int64) {
-	for i := range t.shards {
-		sh := &t.shards[i]
-		sh.mu.Lock()
-		for k, e := range sh.m {
-			if e.expires < cutoff {
-				delete(sh.m, k)
-			}
+	t.m.Range(func(k, v any) bool {
+		if v.(*tokenEntry).expires < cutoff {
+			t.m.Delete(k)
 		}
-		sh.mu.Unlock()
-	}
+		return true
+	})
 }
