@@ -35,7 +35,11 @@ func (s status) stageText() string {
 	if s.phase != "running" || s.stage == 0 {
 		return s.phase
 	}
-	return fmt.Sprintf("stage %d/%d · %.4g %s", s.stage, s.stages, s.level, s.unit)
+	level := fmt.Sprintf("%.1f", s.level)
+	if s.unit == "customers" || s.level >= 100 {
+		level = fmt.Sprintf("%.0f", s.level)
+	}
+	return fmt.Sprintf("stage %d/%d · %s %s", s.stage, s.stages, level, s.unit)
 }
 
 func (s status) sessionsText() string {
