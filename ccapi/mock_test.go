@@ -2,6 +2,7 @@ package ccapi_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -201,4 +202,36 @@ func TestMockUnknownTokenReappliedOnce(t *testing.T) {
 		t.Errorf("mock saw %v, %d retries observed; want 2 applyToken, 2 sendAsync, 1 retry", st.Endpoints, cnt.retries)
 	}
 	cnt.matches(t, s)
+}
+
+// ExampleNewClient plays the start of one customer session against the embedded mock.
+func ExampleNewClient() {
+	srv, err := mock.NewServer(mock.DefaultOptions())
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+
+	c, err := ccapi.NewClient(ccapi.Config{BaseURL: srv.URL(), AppKey: "ak", AppSecret: "sk"})
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+
+	ctx := context.Background()
+	cu := c.NewCustomer("user-1")
+	cu.Observe = func(call *ccapi.Call) { fmt.Println(call.Endpoint, call.Status, call.Kind) }
+	cu.ApplyToken(ctx, "User One", "1011577355744904195", "en")
+	req := ccapi.SendMsgReq{Channel: "WEB", ControlType: ccapi.Connect, From: "user-1",
+		MediaType: ccapi.Text, SourceType: ccapi.SourceCustomer, To: "1011577355744904195"}
+	if errs := req.Validate(ccapi.Rules{}); errs != nil {
+		panic(errs)
+	}
+	call := cu.Send(ctx, &req)
+	fmt.Println("resultCode", call.ResultCode)
+	// Output:
+	// tokenByAkSk 200 ok
+	// applyToken 200 ok
+	// sendAsync 200 ok
+	// resultCode 0
 }
