@@ -85,8 +85,14 @@ func newRoundTripper(cfg *Config, base *url.URL) (roundTripper, error) {
 	switch cfg.Transport {
 	case "", TransportNetHTTP:
 		return newNetHTTP(cfg, base), nil
+	case TransportH1: // transport_h1.go
+		t, err := newH1(cfg, base)
+		if err != nil {
+			return nil, err
+		}
+		return t, nil
 	}
-	return nil, errors.New("ccapi: unknown Config.Transport " + quoteShort(cfg.Transport) + ", want " + TransportNetHTTP)
+	return nil, errors.New("ccapi: unknown Config.Transport " + quoteShort(cfg.Transport) + ", want " + TransportNetHTTP + " or " + TransportH1)
 }
 
 // netHTTP is the default transport: one tuned *http.Transport, HTTP/1.1 only.

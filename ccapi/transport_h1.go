@@ -1,0 +1,102 @@
+package ccapi
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/url"
+
+	"ccload/ccapi/h1"
+)
+
+// TransportH1 selects ccapi/h1, the lean HTTP/1.1 client, in Config.Transport.
+const TransportH1 = "h1"
+
+// h1Transport is the roundTripper over ccapi/h1: one bounded pool of
+// keep-alive connections (Config.MaxConns) shared by every lane. Callers wait
+// for a free connection instead of opening more, so a slow target cannot make
+// the generator open a connection storm.
+type h1Transport struct {
+	c *h1.Client
+}
+
+var (
+	_ roundTripper  = (*h1Transport)(nil)
+	_ laneTransport = (*h1Lane)(nil)
+)
+
+func newH1(cfg *Config, base *url.URL) (*h1Transport, error) {
+	opts := h1.Options{
+		BaseURL:          base.Scheme + "://" + base.Host,
+		MaxConns:         cfg.MaxConns,
+		Timeout:          cfg.Timeout,
+		DialTimeout:      cfg.Timeout,
+		MaxResponseBytes: maxResponseBytes,
+	}
+	if cfg.InsecureSkipVerify {
+		opts.TLSConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
+	}
+	c, err := h1.New(opts)
+	if err != nil {
+		return nil, fmt.Errorf("ccapi: %w", err)
+	}
+	return &h1Transport{c: c}, nil
+}
+
+func (t *h1Transport) newLane() laneTransport {
+	return &h1Lane{c: t.c, req: h1.Request{Header: make([][2]string, 0, 5)}}
+}
+
+func (t *h1Transport) close() { t.c.Close() }
+
+// h1Lane keeps one lane's request and response values for reuse.
+type h1Lane struct {
+	c    *h1.Client
+	req  h1.Request
+	resp h1.Response
+
+	// The last path and query, and their joined request target, so a lane
+	// that polls the same query joins it once, not per call.
+	lastPath, lastQuery, target string
+}
+
+func (l *h1Lane) do(ctx context.Context, req *outReq, resp *inResp) error {
+	if req.path != l.lastPath || req.query != l.lastQuery {
+		l.lastPath, l.lastQuery, l.target = req.path, req.query, req.path
+		if req.query != "" {
+			l.target = req.path + "?" + req.query
+		}
+	}
+	r := &l.req
+	r.Method, r.Path, r.Body = req.method, l.target, req.body
+	r.Header = r.Header[:0]
+	for _, h := range [...][2]string{
+		{HeaderToken, req.hdr.token},
+		{HeaderAppKey, req.hdr.appKey},
+		{HeaderAuthorization, req.hdr.bearer},
+		{"Content-Type", req.hdr.contentType},
+		{HeaderTokenExpire, req.hdr.tokenExpire},
+	} {
+		if h[1] != "" {
+			r.Header = append(r.Header, h)
+		}
+	}
+
+	// The response body lands in the caller's reused buffer.
+	l.resp.Body = resp.body[:0]
+	err := l.c.Do(ctx, r, &l.resp)
+	resp.body = l.resp.Body
+	l.resp.Body = nil
+	if err != nil {
+		if errors.Is(err, h1.ErrBodyTooLarge) {
+			return fmt.Errorf("%w: %w", errBodyTooLarge, err)
+		}
+		return err
+	}
+	resp.status = l.resp.Status
+	if v := l.resp.Header(HeaderToken); len(v) > 0 && string(v) != req.hdr.token {
+		resp.newToken = string(v)
+	}
+	return nil
+}
