@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -54,7 +55,8 @@ type CompareRow struct {
 	BaseText string `json:"base_text"`
 	NewText  string `json:"new_text"`
 	Change   string `json:"change"`
-	// Worse is true when NEW is worse beyond the histograms' precision (a percentile) or at all (a count).
+	// Worse is true when NEW is worse beyond the histograms' precision (a percentile), by more than 1% (rps)
+	// or at all (a rate or share).
 	Worse bool `json:"worse"`
 	// Limit is the limit applying to this row ("" when none) and Fail whether NEW exceeds it.
 	Limit string `json:"limit,omitempty"`
@@ -359,9 +361,15 @@ func compareRow(m compareMetric, group string, b, n *Group, base, next *Report) 
 	if bok && nok {
 		row.Change = compareChange(m, bv, nv)
 		row.Worse = compareWorse(m, bv, nv) && !compareNoise(m, bv, nv)
+		if m.name == "rps" && math.Abs(nv-bv) <= compareRPSNoise*bv {
+			row.Worse = false // run durations differ by milliseconds: not a change anyone can act on
+		}
 	}
 	return row, true
 }
+
+// compareRPSNoise is the relative rps change the table does not mark as worse (limits still apply exactly).
+const compareRPSNoise = 0.01
 
 // compareNoise reports whether a percentile change is within the histograms' precision.
 func compareNoise(m compareMetric, b, n float64) bool {
@@ -482,12 +490,14 @@ func WriteCompareText(w io.Writer, c CompareResult) error {
 		name = c.Base.Scenario + " → " + c.New.Scenario
 	}
 	fmt.Fprintf(ew, "ccload compare: %s\n  base %s\n  new  %s\n", name, side(c.Base), side(c.New))
-	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+	// One tabwriter block for every group (separator lines hold tabs), so the columns line up across groups.
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 	group := ""
 	for _, r := range c.Rows {
 		if r.Group != group {
 			group = r.Group
-			fmt.Fprintf(tw, "\n%s\tbase\tnew\tchange\t\n", group)
+			fmt.Fprintf(tw, "\t\t\t\t\n%s\tbase\tnew\tchange\t\n", group)
 		}
 		mark := ""
 		switch {
@@ -499,6 +509,11 @@ func WriteCompareText(w io.Writer, c CompareResult) error {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", r.Metric, r.BaseText, r.NewText, r.Change, mark)
 	}
 	tw.Flush()
+	if table.Len() > 0 {
+		for _, line := range strings.Split(strings.TrimSuffix(table.String(), "\n"), "\n") {
+			fmt.Fprintln(ew, strings.TrimRight(line, " ")) // padding of empty cells
+		}
+	}
 	if len(c.OnlyInBase) > 0 {
 		fmt.Fprintf(ew, "\nonly in base (not compared): %s\n", strings.Join(c.OnlyInBase, ", "))
 	}
