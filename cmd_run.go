@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/vbauerster/cupwriter"
+
 	"ccload/mock"
 	"ccload/report"
 	"ccload/runner"
@@ -266,12 +268,17 @@ func safeName(s string) string {
 	return s
 }
 
-// isTerminal reports whether w is a character device (a terminal), where progress bars can redraw.
+// isTerminal reports whether w is a terminal where progress bars can redraw: a character
+// device with a known width (a pseudo-terminal of width 0 would show nothing).
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
 		return false
 	}
 	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	width, _, err := cupwriter.New(f, false).GetTermSize()
+	return err == nil && width > 0
 }

@@ -83,7 +83,7 @@ func (d *lines) close() {}
 type bars struct {
 	p                *mpb.Progress
 	stage, customers *mpb.Bar
-	info             *mpb.Bar
+	sessions, info   *mpb.Bar // text-only lines
 
 	peak int64 // most customers seen active: the customers bar's scale when there is no cap
 
@@ -93,29 +93,33 @@ type bars struct {
 
 func newBars(w io.Writer) *bars {
 	b := &bars{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(40), mpb.WithRefreshRate(200*time.Millisecond))}
-	text := func(f func(status) string) decor.Decorator {
+	// Bar labels share aligned columns; the text-only lines do not.
+	textWC := func(wc decor.WC, f func(status) string) decor.Decorator {
 		return decor.Any(func(decor.Statistics) string {
 			b.mu.Lock()
 			defer b.mu.Unlock()
 			return f(b.cur)
-		}, decor.WCSyncSpaceR)
+		}, wc)
 	}
+	text := func(f func(status) string) decor.Decorator { return textWC(decor.WCSyncSpaceR, f) }
+	line := func(f func(status) string) decor.Decorator { return textWC(decor.WC{}, f) }
 	// Bars built with total 0 never complete on their own (the level can come back up);
 	// update sets their scale.
 	b.stage = b.p.AddBar(0,
 		mpb.PrependDecorators(text(func(s status) string { return s.stageText() })),
 		mpb.AppendDecorators(text(func(s status) string {
-			return fmt.Sprintf("%s elapsed, %s left", clock(s.elapsed), clock(max(s.total-s.elapsed, 0)))
+			return fmt.Sprintf("%s elapsed · %s left", clock(s.elapsed), clock(max(s.total-s.elapsed, 0)))
 		})))
 	b.customers = b.p.AddBar(0,
 		mpb.PrependDecorators(text(func(s status) string { return "customers" })),
 		mpb.AppendDecorators(text(func(s status) string {
 			if s.cap > 0 {
-				return fmt.Sprintf("%d active / %d · %s", s.live.Active, s.cap, s.sessionsText())
+				return fmt.Sprintf("%d / %d active", s.live.Active, s.cap)
 			}
-			return fmt.Sprintf("%d active (peak %d) · %s", s.live.Active, s.peak, s.sessionsText())
+			return fmt.Sprintf("%d active (peak %d)", s.live.Active, s.peak)
 		})))
-	b.info = b.p.New(0, mpb.NopStyle(), mpb.PrependDecorators(text(func(s status) string { return s.requestsText() })))
+	b.sessions = b.p.New(0, mpb.NopStyle(), mpb.PrependDecorators(line(func(s status) string { return s.sessionsText() })))
+	b.info = b.p.New(0, mpb.NopStyle(), mpb.PrependDecorators(line(func(s status) string { return s.requestsText() })))
 	return b
 }
 
@@ -137,6 +141,7 @@ func (b *bars) close() {
 	// The stage bar completes; the others stay as they were last drawn.
 	b.stage.SetTotal(-1, true)
 	b.customers.Abort(false)
+	b.sessions.Abort(false)
 	b.info.Abort(false)
 	b.p.Wait()
 }
