@@ -127,6 +127,9 @@ func TestLatencyRespectsCancellation(t *testing.T) {
 	}
 	// The held handler notices the client left and returns; Close does not wait an hour.
 	waitFor(t, "Close", func() bool { return s.Close() == nil })
+	if st := s.Stats(); st.Faults["abandoned"] != 1 || len(st.HTTPStatus) != 0 {
+		t.Errorf("stats %+v: want the request counted as abandoned, with no answer", st)
+	}
 }
 
 func TestStallHoldsResponses(t *testing.T) {

@@ -266,14 +266,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer x.release()
 
 	if err := x.readBody(r.Body); err != nil {
+		if ep == ccapi.EpSendAsync || ep == ccapi.EpSend {
+			s.cnt.controls[ctUnparsed].Add(1)
+		}
 		if errors.Is(err, errBodyTooLarge) {
-			if ep == ccapi.EpSendAsync || ep == ccapi.EpSend {
-				s.cnt.controls[ctUnparsed].Add(1)
-			}
 			x.out = appendResult(x.out[:0], "1", "body: larger than 32 MiB")
 			s.write(w, http.StatusRequestEntityTooLarge, x.out, "1")
+		} else {
+			s.cnt.faults[faultAbandoned].Add(1) // the client went away mid-body
 		}
-		return // the client went away mid-body
+		return
 	}
 	if ep == ccapi.EpSendAsync || ep == ccapi.EpSend {
 		x.derr = decodeSendMsgReq(x.body, &x.req) // x.req's strings may point into x.body
@@ -290,7 +292,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.hold(r.Context(), ep, now) {
-		return // the client gave up while the response was held
+		s.cnt.faults[faultAbandoned].Add(1) // the client gave up while the answer was held
+		return
 	}
 	if s.chance(s.opts.MalformedRate) {
 		s.cnt.faults[faultMalformed].Add(1)

@@ -24,7 +24,8 @@ type Stats struct {
 	// dropped connections write none and count under Faults only.
 	HTTPStatus map[string]int64 `json:"http_status"`
 	// Faults counts injected faults: "dropped", "malformed", "error", "stalled"
-	// (held by a stall window), "delayed" (given latency or capacity delay).
+	// (held by a stall window), "delayed" (given latency or capacity delay); and
+	// "abandoned": requests whose client went away before the answer was written.
 	Faults map[string]int64 `json:"faults"`
 	// Sessions are gauges (not zeroed by reset): open sessions in total and how many are queuing or with an agent.
 	Sessions SessionGauges `json:"sessions"`
@@ -44,7 +45,7 @@ var resultCodeNames = [...]string{"0", "1", "2", "3", "12", "13", "160004", "160
 var httpStatusNames = [...]string{"200", "400", "401", "403", "404", "405", "413", "500", "other"}
 
 // Injected fault names, in Stats.Faults.
-var faultNames = [...]string{"dropped", "malformed", "error", "stalled", "delayed"}
+var faultNames = [...]string{"dropped", "malformed", "error", "stalled", "delayed", "abandoned"}
 
 const (
 	faultDropped = iota
@@ -52,6 +53,7 @@ const (
 	faultError
 	faultStalled
 	faultDelayed
+	faultAbandoned // not a fault the mock injects: the client left before the answer
 	numFaults
 )
 

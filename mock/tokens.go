@@ -76,23 +76,27 @@ func (t *tokenStore) check(k tokenKind, tok string, now int64) tokenState {
 	return tokValid
 }
 
-// renew returns the fresh ccmessaging-token that replaces the expired tok,
-// issuing it on the first call and returning the same one after.
+// renew returns the fresh ccmessaging-token that replaces the expired tok. The
+// first call issues it; later calls with the same old token get the same one
+// while it is valid, and a new one after it too has expired.
 func (t *tokenStore) renew(tok string, now, lifetime int64) string {
 	v, ok := t.m.Load(tok)
 	if !ok { // purged meanwhile: still answer with a valid token
 		return t.issue(kindCC, now+lifetime)
 	}
 	e := v.(*tokenEntry)
-	if next := e.next.Load(); next != nil {
-		return *next
+	for range 8 { // bounded: a lost race means someone else just renewed
+		cur := e.next.Load()
+		if cur != nil && t.check(kindCC, *cur, now) == tokValid {
+			return *cur
+		}
+		fresh := t.issue(kindCC, now+lifetime)
+		if e.next.CompareAndSwap(cur, &fresh) {
+			return fresh
+		}
+		t.m.Delete(fresh) // another call renewed first: use its token
 	}
-	fresh := t.issue(kindCC, now+lifetime)
-	if e.next.CompareAndSwap(nil, &fresh) {
-		return fresh
-	}
-	t.m.Delete(fresh) // another call renewed first: use its token
-	return *e.next.Load()
+	return t.issue(kindCC, now+lifetime)
 }
 
 // purge forgets tokens that expired before cutoff; afterwards they are unknown (401).
