@@ -81,6 +81,7 @@ func TestCompareFlagsRegressionsBeyondLimitsOnly(t *testing.T) {
 	if err := WriteCompareText(&text, c); err != nil {
 		t.Fatal(err)
 	}
+	gatesGolden(t, "gates_compare.txt", text.Bytes())
 	out := text.String()
 	for _, want := range []string{"REGRESSION (limit p99=10%)", "FAIL: 3 of 9 limits exceeded", "step:ask", "code:12", "limit +10%", "limit -5%"} {
 		if !strings.Contains(out, want) {

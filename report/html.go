@@ -417,7 +417,7 @@ type htmlSVG struct {
 	w, h                  float64
 	left, right, top, bot float64 // plot area in viewBox units
 	x0, x1, y0, y1        float64 // data ranges
-	xlog, ylog            bool
+	ylog                  bool    // y on a log scale (x of the spectrum is already log10(1/(1-q)))
 }
 
 func newHTMLSVG(class, label string, w, h float64) *htmlSVG {
@@ -429,9 +429,6 @@ func newHTMLSVG(class, label string, w, h float64) *htmlSVG {
 
 func (s *htmlSVG) px(x float64) float64 {
 	f := (x - s.x0) / (s.x1 - s.x0)
-	if s.xlog {
-		f = (math.Log10(math.Max(x, s.x0)) - math.Log10(s.x0)) / (math.Log10(s.x1) - math.Log10(s.x0))
-	}
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		f = 0
 	}
