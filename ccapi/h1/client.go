@@ -20,6 +20,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -36,6 +37,10 @@ const (
 // connections after seconds, not milliseconds, so connections in steady use
 // skip the check (it costs a system call).
 const idleCheckAfter = 250 * time.Millisecond
+
+// watchInterval is how often the watch loop looks for exchanges whose ctx was
+// cancelled; it bounds how late a cancellation aborts an exchange.
+const watchInterval = 5 * time.Millisecond
 
 // Errors that Do returns, wrapped in an *Error; test with errors.Is.
 var (
@@ -143,8 +148,14 @@ type Client struct {
 	idle  chan *conn
 	slots chan struct{}
 
-	closed atomic.Bool
-	dials  atomic.Int64
+	closed    atomic.Bool
+	closeOnce sync.Once
+	done      chan struct{} // closed by Close: stops the watch loop
+	dials     atomic.Int64
+	watched   atomic.Int64 // exchanges in flight with a cancellable ctx
+
+	connsMu sync.Mutex // guards conns
+	conns   []*conn    // every open connection, for the watch loop
 }
 
 // New returns a Client for opts, or an error when the address cannot be used.
@@ -154,6 +165,7 @@ func New(opts Options) (*Client, error) {
 		dialTimeout: opts.DialTimeout,
 		maxBody:     opts.MaxResponseBytes,
 		idleCheck:   idleCheckAfter,
+		done:        make(chan struct{}),
 	}
 	if c.dialTimeout <= 0 {
 		c.dialTimeout = DefaultDialTimeout
@@ -201,7 +213,29 @@ func New(opts Options) (*Client, error) {
 	default:
 		return nil, errors.New("h1: BaseURL or Addr is required")
 	}
+	go c.watchLoop()
 	return c, nil
+}
+
+// watchLoop aborts exchanges whose ctx was cancelled (see conn.watch), until Close.
+func (c *Client) watchLoop() {
+	t := time.NewTicker(watchInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.done:
+			return
+		case <-t.C:
+		}
+		if c.watched.Load() == 0 {
+			continue
+		}
+		c.connsMu.Lock()
+		for _, cn := range c.conns {
+			cn.abortIfCancelled()
+		}
+		c.connsMu.Unlock()
+	}
 }
 
 // tlsConfig clones base for one server name, pinned to HTTP/1.1.
@@ -227,6 +261,7 @@ func (c *Client) Dials() int64 { return c.dials.Load() }
 // Exchanges in flight finish; their connections are closed when released.
 func (c *Client) Close() {
 	c.closed.Store(true)
+	c.closeOnce.Do(func() { close(c.done) })
 	c.drainIdle()
 }
 
@@ -337,6 +372,12 @@ func (c *Client) release(cn *conn) {
 
 // discard closes a connection and frees its slot.
 func (c *Client) discard(cn *conn) {
+	c.connsMu.Lock()
+	last := c.conns[len(c.conns)-1]
+	c.conns[cn.slot], last.slot = last, cn.slot
+	c.conns[len(c.conns)-1] = nil
+	c.conns = c.conns[:len(c.conns)-1]
+	c.connsMu.Unlock()
 	cn.close()
 	<-c.slots
 }
@@ -369,5 +410,9 @@ func (c *Client) dial(ctx context.Context) (*conn, error) {
 		}
 		cn.setTLS(tc)
 	}
+	c.connsMu.Lock()
+	cn.slot = len(c.conns)
+	c.conns = append(c.conns, cn)
+	c.connsMu.Unlock()
 	return cn, nil
 }

@@ -54,12 +54,9 @@ type conn struct {
 	peekBuf [1]byte
 	peekFn  func(fd uintptr) bool
 
-	mu       sync.Mutex // guards watchCtx, watchGen, stop, busy, perCall
-	watchCtx context.Context
-	watchGen uint64
-	stop     func() bool // stops the AfterFunc registered for watchCtx
-	busy     bool        // an exchange is in flight
-	perCall  bool        // drop the registration when the exchange ends
+	mu   sync.Mutex      // guards ctx
+	ctx  context.Context // the cancellable ctx of the exchange in flight, for Client.watchLoop
+	slot int             // index in Client.conns
 }
 
 func newConn(c *Client, nc net.Conn) *conn {
@@ -79,12 +76,6 @@ func (cn *conn) setTLS(tc net.Conn) {
 }
 
 func (cn *conn) close() {
-	cn.mu.Lock()
-	if cn.stop != nil {
-		cn.stop()
-		cn.stop, cn.watchCtx = nil, nil
-	}
-	cn.mu.Unlock()
 	cn.nc.Close()
 }
 
@@ -115,51 +106,38 @@ func (cn *conn) alive() bool {
 	}
 }
 
-// watch arranges for ctx's cancellation to abort the exchange about to start.
-// A registration on a ctx without a deadline (a run's context) is kept after
-// the exchange, so a steady stream of calls with it registers nothing. One on
-// a ctx with a deadline (a per-request context, cancelled right after the
-// call) is dropped by unwatch: kept, its cancel would start the callback's
-// goroutine after every call.
-func (cn *conn) watch(ctx context.Context, perCall bool) {
+// watch publishes the exchange's ctx to the Client's watch loop, which aborts
+// the exchange if ctx is cancelled.
+//
+// Subtleness ahead: this replaces context.AfterFunc, which allocates and
+// registers with ctx's parent on every call whose ctx differs from the last
+// one (every call, for callers that bound each call with its own context).
+// The watch loop costs two uncontended locks per exchange and a scan of the
+// busy connections every watchInterval; the price is that a cancellation
+// takes up to watchInterval to abort an exchange.
+func (cn *conn) watch(ctx context.Context) {
+	// ctx.Done() would tell a ctx that is never cancelled, but it allocates
+	// the channel of a fresh context; Err, which the loop calls, does not.
 	cn.mu.Lock()
-	cn.perCall = perCall
-	cn.busy = true
-	if cn.watchCtx != ctx {
-		// A new ctx: retire the old registration. Its callback may already be
-		// running on its own goroutine; the generation tells it it is stale.
-		if cn.stop != nil {
-			cn.stop()
-			cn.stop = nil
-		}
-		cn.watchGen++
-		cn.watchCtx = ctx
-		if ctx.Done() != nil {
-			gen := cn.watchGen
-			cn.stop = context.AfterFunc(ctx, func() { cn.cancel(gen) })
-		}
-	}
+	cn.ctx = ctx
 	cn.mu.Unlock()
+	cn.c.watched.Add(1)
 }
 
-// unwatch marks the exchange finished; a later cancellation leaves the connection alone.
+// unwatch withdraws the exchange's ctx: a later cancellation leaves the connection alone.
 func (cn *conn) unwatch() {
 	cn.mu.Lock()
-	cn.busy = false
-	if cn.perCall && cn.stop != nil {
-		cn.stop()
-		cn.stop, cn.watchCtx = nil, nil
-	}
+	cn.ctx = nil
 	cn.mu.Unlock()
+	cn.c.watched.Add(-1)
 }
 
-// cancel runs when a watched ctx is done: it aborts the exchange in flight, if it is that ctx's.
-func (cn *conn) cancel(gen uint64) {
+// abortIfCancelled aborts the exchange in flight when its ctx is done; the watch loop calls it.
+func (cn *conn) abortIfCancelled() {
 	cn.mu.Lock()
-	if gen == cn.watchGen {
-		if cn.busy {
-			cn.nc.SetDeadline(aLongTimeAgo)
-		}
+	if cn.ctx != nil && cn.ctx.Err() != nil {
+		cn.nc.SetDeadline(aLongTimeAgo)
+		cn.ctx = nil
 	}
 	cn.mu.Unlock()
 }
@@ -182,7 +160,7 @@ func (cn *conn) roundTrip(ctx context.Context, now time.Time, req *Request, resp
 		}
 		cn.hasDeadline = !dl.IsZero()
 	}
-	cn.watch(ctx, hasCtxDeadline)
+	cn.watch(ctx)
 	defer cn.unwatch()
 
 	if err := cn.writeRequest(req); err != nil {

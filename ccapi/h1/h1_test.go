@@ -702,7 +702,8 @@ func TestClosedClient(t *testing.T) {
 }
 
 // TestDoAllocatesNothing asserts the steady state of the hot path: no
-// allocation per Do, with a background ctx and with a run's cancellable ctx.
+// allocation per Do, with a background ctx, a run's cancellable ctx, and a
+// different per-call ctx with a deadline on every call.
 func TestDoAllocatesNothing(t *testing.T) {
 	addr := rawServer(t, serveOK)
 	c := newClient(t, Options{Addr: addr, Timeout: 5 * time.Second})
@@ -710,10 +711,17 @@ func TestDoAllocatesNothing(t *testing.T) {
 	var resp Response
 	runCtx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	for _, ctx := range []context.Context{context.Background(), runCtx} {
+	// Two per-call contexts with deadlines, used in turn: every call sees a new ctx.
+	callA, cancelA := context.WithTimeout(runCtx, time.Hour)
+	defer cancelA()
+	callB, cancelB := context.WithTimeout(runCtx, time.Hour)
+	defer cancelB()
+	for _, ctxs := range [][]context.Context{{context.Background()}, {runCtx}, {callA, callB}} {
 		var err error
+		i := 0
 		do := func() {
-			if e := c.Do(ctx, req, &resp); e != nil {
+			i++
+			if e := c.Do(ctxs[i%len(ctxs)], req, &resp); e != nil {
 				err = e
 			}
 			if len(resp.Header("ccmessaging-token")) == 0 {
