@@ -428,3 +428,20 @@ func TestRecordWritesAcceptedSendsAsJSONLines(t *testing.T) {
 		t.Errorf("line 2 = %+v, want the CHAT with its content", second)
 	}
 }
+
+func TestCustomPaths(t *testing.T) {
+	o := quickOptions()
+	o.Paths = ccapi.Paths{SendAsync: "/gw/v2/sendAsync"}
+	c := newClient(t, newMock(t, o))
+	body := chatBody("pathuser")
+	if r := c.do("POST", "/gw/v2/sendAsync", body, c.headers()); r.status != 200 {
+		t.Errorf("custom sendAsync path: %d %s", r.status, r.body)
+	}
+	if r := c.do("POST", ccapi.DefaultPaths.SendAsync, body, c.headers()); r.status != 404 {
+		t.Errorf("the default path once moved: %d, want 404", r.status)
+	}
+	o.Paths = ccapi.Paths{Send: ccapi.DefaultPaths.SendAsync}
+	if _, err := mock.NewServer(o); err == nil {
+		t.Error("two endpoints on one path accepted, want an error")
+	}
+}

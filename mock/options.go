@@ -26,6 +26,9 @@ type Options struct {
 	AppKey, AppSecret string
 	// Lenient relaxes the reference document's length rules (see ccapi.Rules).
 	Lenient bool
+	// Paths mounts the endpoints elsewhere, as a scenario's target.paths may say;
+	// empty fields keep the reference paths (ccapi.DefaultPaths).
+	Paths ccapi.Paths
 
 	// TokenLifetime caps the AccessTokens tokenByAkSk issues; the client's
 	// X-Token-Expire asks for less (default 600 s when absent, at most 3600 s).

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -72,7 +73,7 @@ func NewServer(opts Options) (*Server, error) {
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          nil,
+		ErrorLog:          log.New(logWriter{s.logf}, "", 0),
 	}
 	go func() {
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -98,7 +99,11 @@ func newServer(opts Options) (*Server, error) {
 		route:  make(map[string]ccapi.Endpoint, ccapi.NumEndpoints),
 	}
 	for ep := range ccapi.NumEndpoints {
-		s.route[ccapi.DefaultPaths.Path(ep)] = ep
+		path := opts.Paths.Path(ep)
+		if _, dup := s.route[path]; dup || !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "/mock/") {
+			return nil, fmt.Errorf("mock: path %q of %s: want a distinct path starting with / outside /mock/", path, ep)
+		}
+		s.route[path] = ep
 		s.latency[ep] = opts.DefaultLatency
 		if d, ok := opts.Latency[ep]; ok {
 			s.latency[ep] = d
@@ -165,6 +170,15 @@ func (s *Server) now() int64 { return int64(time.Since(s.start)) }
 
 // wallMs converts a server-clock instant to epoch milliseconds.
 func (s *Server) wallMs(now int64) int64 { return s.start.UnixMilli() + now/int64(time.Millisecond) }
+
+// logWriter routes net/http's own error log to Options.Logf (or nowhere), so an
+// embedded mock never writes to the process's stderr behind the caller's back.
+type logWriter struct{ logf func(string, ...any) }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.logf("mock: %s", strings.TrimSuffix(string(p), "\n"))
+	return len(p), nil
+}
 
 func (s *Server) logf(format string, args ...any) {
 	if s.opts.Logf != nil {
