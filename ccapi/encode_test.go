@@ -98,11 +98,18 @@ func TestAppendSendMsgReqNoAlloc(t *testing.T) {
 	}
 }
 
+// FuzzAppendSendMsgReq checks the encoder against encoding/json on arbitrary field values.
+// One input string is split on \x1e into up to four values, which fill the fields.
 func FuzzAppendSendMsgReq(f *testing.F) {
-	f.Add("WEB", "Version", "u1", `{"k":1}`)
-	f.Add("", "a\x00\"\\\u2028", "\xff", "")
-	f.Add("x", docWebCard, "é", "null")
-	f.Fuzz(func(t *testing.T, channel, content, from, trans string) {
+	f.Add("WEB\x1eVersion\x1eu1\x1e{\"k\":1}")
+	f.Add("\x1ea\x00\"\\\u2028\x1e\xff\x1e")
+	f.Add("x\x1e" + docWebCard + "\x1eé\x1enull")
+	f.Fuzz(func(t *testing.T, in string) {
+		v := strings.SplitN(in, "\x1e", 4)
+		for len(v) < 4 {
+			v = append(v, "")
+		}
+		channel, content, from, trans := v[0], v[1], v[2], v[3]
 		r := SendMsgReq{Channel: channel, Content: content, ControlType: ControlType(from), From: from,
 			MediaType: Text, SenderNickname: content, SourceType: SourceCustomer, To: channel,
 			UserAgent: trans, SenderAvatar: from, MessageID: channel, TransData: trans}
