@@ -103,6 +103,16 @@ func TestReportHTMLInHeadlessChromium(t *testing.T) {
 		}
 	}
 
+	// The check itself must catch a broken page: a script error and a blocked network load.
+	broken := filepath.Join(dir, "broken.html")
+	page404 := strings.Replace(d, "<body", `<body><img alt="" src="http://127.0.0.1:9/x.png"><script>undefinedFunction()</script`, 1)
+	if err := os.WriteFile(broken, []byte(page404), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, logs := gatesHeadless(ctx, t, bin, broken, "--virtual-time-budget=3000", "--dump-dom"); len(gatesConsoleProblem.FindAll(logs, -1)) < 2 {
+		t.Errorf("a page with a script error and a blocked load went unnoticed:\n%s", logs)
+	}
+
 	shot := filepath.Join(dir, "report.png")
 	_, logs = gatesHeadless(ctx, t, bin, page, "--window-size=1280,2400", "--screenshot="+shot)
 	if bad := gatesConsoleProblem.FindAll(logs, -1); len(bad) > 0 {
