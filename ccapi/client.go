@@ -73,8 +73,8 @@ type Config struct {
 	// MaxConns bounds the connections the shared transport opens to the target (default 256).
 	MaxConns           int
 	InsecureSkipVerify bool
-	// Transport picks the HTTP client: "nethttp" (the default, net/http) is the only one so far;
-	// see transport.go for the seam another client plugs into.
+	// Transport picks the HTTP client: "nethttp" (the default, net/http) or "h1" (the lean
+	// HTTP/1.1 client of ccapi/h1); see transport.go for the seam they plug into.
 	Transport string
 	// Observe, when set, sees the exchanges made on behalf of no customer (tokenByAkSk
 	// fetched by Client.AccessToken). Customers' exchanges go to Customer.Observe.
