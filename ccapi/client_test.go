@@ -314,7 +314,10 @@ func TestOneTokenFetchForManyCallers(t *testing.T) {
 		}()
 	}
 	// Release the one fetch once it has arrived; late callers find the token cached.
-	for f.count("tokenByAkSk") == 0 {
+	for i := 0; f.count("tokenByAkSk") == 0; i++ {
+		if i == 10_000 {
+			t.Fatal("no tokenByAkSk call arrived within ~10 s")
+		}
 		time.Sleep(time.Millisecond)
 	}
 	close(f.tokenGate)
