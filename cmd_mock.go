@@ -123,7 +123,7 @@ func cmdMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&o.Capacity, "capacity", 0, "requests per second the mock serves before latency grows like a queue's (0: unlimited)")
 	fs.StringVar(&record, "record", "", "append every accepted send request to FILE as a JSON line with received_ms")
 	fs.Int64Var(&o.Seed, "seed", 0, "seed of the fault and latency randomness (0: from the clock)")
-	fs.Usage = func() { fmt.Fprintln(stderr, "Run 'ccload mock --help' for its flags.") }
+	fs.Usage = func() {} // --help prints the full text to stdout; an error gets a one-line hint
 	help := func(w io.Writer) {
 		fs.SetOutput(w)
 		fmt.Fprintln(w, `Usage: ccload mock [flags]
@@ -144,6 +144,7 @@ Flags:`)
 			help(stdout)
 			return exitOK
 		}
+		fmt.Fprintln(stderr, "Run 'ccload mock --help' for its flags.")
 		return exitUsage
 	}
 	if fs.NArg() > 0 {
