@@ -316,6 +316,7 @@ func TestOneTokenFetchForManyCallers(t *testing.T) {
 	// Release the one fetch once it has arrived; late callers find the token cached.
 	for i := 0; f.count("tokenByAkSk") == 0; i++ {
 		if i == 10_000 {
+			close(f.tokenGate)
 			t.Fatal("no tokenByAkSk call arrived within ~10 s")
 		}
 		time.Sleep(time.Millisecond)
