@@ -82,8 +82,12 @@ type laneTransport interface {
 }
 
 func newRoundTripper(cfg *Config, base *url.URL) (roundTripper, error) {
-	switch cfg.Transport {
-	case "", TransportNetHTTP:
+	tr := cfg.Transport
+	if tr == "" {
+		tr = defaultTransport() // transport_h1.go
+	}
+	switch tr {
+	case TransportNetHTTP:
 		return newNetHTTP(cfg, base), nil
 	case TransportH1: // transport_h1.go
 		t, err := newH1(cfg, base)
@@ -92,10 +96,10 @@ func newRoundTripper(cfg *Config, base *url.URL) (roundTripper, error) {
 		}
 		return t, nil
 	}
-	return nil, errors.New("ccapi: unknown Config.Transport " + quoteShort(cfg.Transport) + ", want " + TransportNetHTTP + " or " + TransportH1)
+	return nil, errors.New("ccapi: unknown transport " + quoteShort(tr) + " (Config.Transport or $" + TransportEnv + "), want " + TransportNetHTTP + " or " + TransportH1)
 }
 
-// netHTTP is the default transport: one tuned *http.Transport, HTTP/1.1 only.
+// netHTTP is the net/http transport (Config.Transport "nethttp"): one tuned *http.Transport, HTTP/1.1 only.
 type netHTTP struct {
 	t    *http.Transport
 	base url.URL // scheme and host of the target
