@@ -147,9 +147,6 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "ccload run:", err)
 		return exitUsage
 	}
-	if werr := report.WriteSummary(stdout, rep); werr != nil {
-		fmt.Fprintln(stderr, "ccload run:", werr)
-	}
 	if err != nil {
 		fmt.Fprintln(stderr, "ccload run: writing the report:", err)
 		return exitAborted

@@ -84,8 +84,10 @@ type Config struct {
 	// Kill, when closed, cancels every running session at once (the CLI closes it on a second
 	// signal). Cancelling Run's ctx is the graceful stop: arrivals end, sessions get Grace.
 	Kill <-chan struct{}
-	// Stdout and Stderr receive the summary and the progress display (nil: discarded).
-	Stdout, Stderr io.Writer
+	// Stdout, when set, receives the console summary once the report is built.
+	Stdout io.Writer
+	// Stderr receives the progress display (nil: none is shown).
+	Stderr io.Writer
 }
 
 // ErrNoScenario is returned by Run when Config.Scenario is nil.
@@ -116,11 +118,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Seed == 0 {
 		c.Seed = time.Now().UnixNano() & (1<<53 - 1)
 	}
-	if c.Stdout == nil {
-		c.Stdout = io.Discard
-	}
 	if c.Stderr == nil {
-		c.Stderr = io.Discard
+		c.Progress = ProgressNone
 	}
 	if c.Shard.N == 0 {
 		c.Shard = Shard{I: 0, N: 1}

@@ -56,7 +56,8 @@ type run struct {
 // to cfg.Out (when set). Cancelling ctx is the graceful stop: arrivals end at once and running
 // sessions get cfg.Grace to finish; closing cfg.Kill cancels them at once. In every case the
 // report is complete, written atomically, and marked interrupted when the run did not end on
-// its own. The error is non-nil only when the run could not start or the report not be written.
+// its own. The console summary goes to cfg.Stdout when set. The error is non-nil only when the
+// run could not start (the report is nil) or an output could not be written (it is not).
 func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -140,11 +141,14 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 		rep.Thresholds = report.EvaluateThresholds(rep, thresholdSpecs(sc.Thresholds))
 	}
 	if cfg.Out != "" {
-		if err := writeOutputs(cfg.Out, rep); err != nil {
-			return rep, err
+		err = writeOutputs(cfg.Out, rep)
+	}
+	if cfg.Stdout != nil {
+		if werr := report.WriteSummary(cfg.Stdout, rep); werr != nil && err == nil {
+			err = werr
 		}
 	}
-	return rep, nil
+	return rep, err
 }
 
 // watch turns the caller's ctx and Kill into stops until the customers have drained.
