@@ -68,7 +68,8 @@ type Options struct {
 	MaxResponseBytes int
 }
 
-// Request is one request. Callers build it once and reuse it; Do only reads it.
+// Request is one request. Callers build it once and reuse it, in one Do at a
+// time: Do reads the exported fields and remembers which headers it validated.
 type Request struct {
 	// Method is the request method, e.g. "POST".
 	Method string
@@ -78,6 +79,11 @@ type Request struct {
 	Header [][2]string
 	// Body is sent with a Content-Length; nil sends none (except for POST, PUT and PATCH: 0).
 	Body []byte
+
+	// checked are the header pairs last found valid, so a reused Request with
+	// the same strings is not scanned again (comparing a string with itself is
+	// a pointer check).
+	checked [][2]string
 }
 
 // Response receives one response. Reuse it across calls: Do keeps its buffers,
@@ -290,6 +296,9 @@ func (c *Client) Do(ctx context.Context, req *Request, resp *Response) error {
 	}
 	if err := ctx.Err(); err != nil {
 		return &Error{Op: "wait", Err: err}
+	}
+	if err := checkRequest(req); err != nil {
+		return err
 	}
 	now := time.Now()
 	ctxDeadline, hasCtxDeadline := ctx.Deadline()

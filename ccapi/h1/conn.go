@@ -169,6 +169,35 @@ func (cn *conn) roundTrip(ctx context.Context, now time.Time, req *Request, resp
 	return cn.readResponse(req, resp)
 }
 
+// checkRequest rejects a request that cannot be written as is (a CR or LF
+// in a header would let a value inject headers). Headers found valid before,
+// the same strings in the same places, are not scanned again.
+func checkRequest(req *Request) error {
+	method, path := req.Method, req.Path
+	if method != "" && !validToken(method) || path != "" && (!validPath(path) || path[0] != '/' && path != "*") {
+		return &Error{Op: "write", Err: ErrInvalidRequest}
+	}
+	if len(req.checked) > len(req.Header) {
+		req.checked = req.checked[:len(req.Header)]
+	}
+	for i := range req.Header {
+		if i < len(req.checked) && req.checked[i] == req.Header[i] {
+			continue
+		}
+		if !validToken(req.Header[i][0]) || !validValue(req.Header[i][1]) {
+			req.checked = req.checked[:0]
+			return &Error{Op: "write", Err: ErrInvalidRequest}
+		}
+		if i < len(req.checked) {
+			req.checked[i] = req.Header[i]
+		} else {
+			req.checked = append(req.checked, req.Header[i])
+		}
+	}
+	return nil
+}
+
+// writeRequest writes a request that checkRequest accepted.
 func (cn *conn) writeRequest(req *Request) error {
 	cn.closeAfter = false
 	method, path := req.Method, req.Path
@@ -177,9 +206,6 @@ func (cn *conn) writeRequest(req *Request) error {
 	}
 	if path == "" {
 		path = "/"
-	}
-	if !validToken(method) || !validPath(path) || path[0] != '/' && path != "*" {
-		return &Error{Op: "write", Err: ErrInvalidRequest}
 	}
 	b := cn.wbuf[:0]
 	b = append(b, method...)
@@ -190,9 +216,6 @@ func (cn *conn) writeRequest(req *Request) error {
 	b = append(b, "\r\n"...)
 	for i := range req.Header {
 		name, val := req.Header[i][0], req.Header[i][1]
-		if !validToken(name) || !validValue(val) {
-			return &Error{Op: "write", Err: ErrInvalidRequest}
-		}
 		if len(name) == len("Connection") && equalFoldSS(name, "Connection") && equalFoldSS(val, "close") {
 			cn.closeAfter = true
 		}

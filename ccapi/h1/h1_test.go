@@ -671,6 +671,23 @@ func TestInvalidRequestsAreNotSent(t *testing.T) {
 			t.Errorf("%q %q %q: err = %v, want ErrInvalidRequest", req.Method, req.Path, req.Header, err)
 		}
 	}
+	// A reused Request whose header changes after a valid call is checked again.
+	req := &Request{Method: "POST", Path: "/x", Header: [][2]string{{"A", "1"}, {"B", "2"}}}
+	var resp Response
+	if err := c.Do(context.Background(), req, &resp); err != nil {
+		t.Fatal(err)
+	}
+	req.Header[1][1] = "2\r\nX-Injected: 1"
+	if err := c.Do(context.Background(), req, &resp); !errors.Is(err, ErrInvalidRequest) {
+		t.Errorf("after an in-place change to a bad value: err = %v, want ErrInvalidRequest", err)
+	}
+	req.Header = append(req.Header[:1], [2]string{"C", "3"}, [2]string{"D\n", "4"})
+	if err := c.Do(context.Background(), req, &resp); !errors.Is(err, ErrInvalidRequest) {
+		t.Errorf("after appending a bad name: err = %v, want ErrInvalidRequest", err)
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("server saw %d connections, want 1 (only the valid request)", n)
+	}
 }
 
 func TestNewRejectsBadAddresses(t *testing.T) {
