@@ -2,7 +2,7 @@
 # bench/run.sh: the side-by-side benchmark of `make bench`.
 #
 # Starts bench/target on loopback and drives it, in turn, with ccload
-# (scenarios/bench-chat.yaml), vegeta (pinned v12.13.0), wrk (Debian package)
+# (bench/chat.yaml), vegeta (pinned v12.13.0), wrk (Debian package)
 # and two bare client loops (ccapi/h1 and net/http, bench/loop), all with the
 # same CHAT body, headers and connection count, several times each (median),
 # in two configurations: "shared" (no pinning) and "pinned" (target on core 0,
@@ -92,8 +92,8 @@ if have_tool wrk && ! command -v wrk >/dev/null; then
 		TOOLS=${TOOLS/wrk/}
 	fi
 fi
-if have_tool ccload && ! "$WORK/ccload" validate scenarios/bench-chat.yaml >/dev/null 2>&1; then
-	NOTES+=("ccload skipped: 'ccload validate scenarios/bench-chat.yaml' failed")
+if have_tool ccload && ! "$WORK/ccload" validate bench/chat.yaml >/dev/null 2>&1; then
+	NOTES+=("ccload skipped: 'ccload validate bench/chat.yaml' failed")
 	TOOLS=${TOOLS//ccload-nethttp/}
 	TOOLS=${TOOLS//ccload/}
 fi
@@ -163,7 +163,7 @@ measure() {
 		# run; the few exchanges in flight then are counted as canceled.
 		local transport=h1
 		[ "$tool" = ccload-nethttp ] && transport=nethttp
-		CCLOAD_TRANSPORT=$transport "${timecmd[@]}" "${pin[@]}" "$WORK/ccload" run scenarios/bench-chat.yaml \
+		CCLOAD_TRANSPORT=$transport "${timecmd[@]}" "${pin[@]}" "$WORK/ccload" run bench/chat.yaml \
 			--target "http://127.0.0.1:$PORT" --duration "${DURATION}s" --grace 0s --no-progress \
 			--out "$dir/report" >"$dir/stdout" 2>"$dir/stderr" || true
 		cp "$dir/report/report.json" "$dir/out" 2>/dev/null || true
@@ -209,7 +209,7 @@ table() {
 		echo "### $(date -u '+%Y-%m-%d %H:%M UTC') — $cpu, $(nproc) cores, Go $(go env GOVERSION)"
 		echo
 		echo "$RUNS runs × ${DURATION}s per tool and configuration, median; $CONNS connections;" \
-			"body $(wc -c <"$BODY") bytes (ccload: its own CHAT body, size in 'body B')."
+			"body $(wc -c <"$BODY") bytes (ccload renders its own; the target measured each tool's in 'body B')."
 		echo "CPU µs/req = generator user+sys CPU / requests (= ms per 1,000 requests)."
 		echo
 		echo '```'
