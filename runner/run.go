@@ -59,6 +59,25 @@ type run struct {
 // its own. The console summary goes to cfg.Stdout when set. The error is non-nil only when the
 // run could not start (the report is nil) or an output could not be written (it is not).
 func Run(ctx context.Context, cfg Config) (*report.Report, error) {
+	r, err := newRun(cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer r.client.Close()
+	rep := r.play(ctx)
+	if cfg.Out != "" {
+		err = writeOutputs(cfg.Out, rep)
+	}
+	if cfg.Stdout != nil {
+		if werr := report.WriteSummary(cfg.Stdout, rep); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	return rep, err
+}
+
+// newRun checks cfg and prepares a run: its stages, step index, session weights and client.
+func newRun(cfg Config) (*run, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
@@ -88,8 +107,12 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("runner: %w", err)
 	}
-	defer r.client.Close()
+	return r, nil
+}
 
+// play runs the producer, the customers and the collector in the fixed shutdown order and
+// returns the finished report, thresholds evaluated.
+func (r *run) play(ctx context.Context) *report.Report {
 	// The producer's and the customers' contexts are the run's own: the caller's ctx only
 	// asks for a graceful stop (see watch), so sessions outlive it by the grace period.
 	prodCtx, stopProducer := context.WithCancel(context.Background())
@@ -120,7 +143,7 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	stopProducer()
 	// 2. Customers drain: they get the grace period, then are cancelled (counted interrupted).
 	r.setPhase("grace: sessions finishing")
-	grace := time.AfterFunc(cfg.Grace, cancelAll)
+	grace := time.AfterFunc(r.cfg.Grace, cancelAll)
 	wg.Wait()
 	grace.Stop()
 	close(drained)
@@ -130,25 +153,17 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	if disp != nil {
 		disp.close()
 	}
-	end := time.Now()
 
-	rep := rec.Finish(end, r.meta())
+	// 4. The report.
+	rep := rec.Finish(time.Now(), r.meta())
 	if rep.Requests.Total > 0 && col.answered == 0 && rep.StopReason != StopInterrupted {
 		rep.StopReason = StopUnreachable
 		rep.Interrupted = true
 	}
-	if len(sc.Thresholds) > 0 {
-		rep.Thresholds = report.EvaluateThresholds(rep, thresholdSpecs(sc.Thresholds))
+	if len(r.sc.Thresholds) > 0 {
+		rep.Thresholds = report.EvaluateThresholds(rep, thresholdSpecs(r.sc.Thresholds))
 	}
-	if cfg.Out != "" {
-		err = writeOutputs(cfg.Out, rep)
-	}
-	if cfg.Stdout != nil {
-		if werr := report.WriteSummary(cfg.Stdout, rep); werr != nil && err == nil {
-			err = werr
-		}
-	}
-	return rep, err
+	return rep
 }
 
 // watch turns the caller's ctx and Kill into stops until the customers have drained.
