@@ -366,3 +366,25 @@ func TestRunUnreachableTargetExits3(t *testing.T) {
 		t.Errorf("want a report with stop_reason unreachable, got %+v", res.rep)
 	}
 }
+
+// TestRunExitCodes maps how a run ended to the documented exit codes.
+func TestRunExitCodes(t *testing.T) {
+	pass := []report.ThresholdResult{{Name: "a", Pass: true}}
+	fail := []report.ThresholdResult{{Name: "a", Pass: true}, {Name: "b", Pass: false}}
+	for _, tt := range []struct {
+		name string
+		rep  report.Report
+		want int
+	}{
+		{"completed", report.Report{StopReason: "completed"}, exitOK},
+		{"thresholds pass", report.Report{StopReason: "completed", Thresholds: pass}, exitOK},
+		{"a threshold fails", report.Report{StopReason: "completed", Thresholds: fail}, exitFailed},
+		{"aborted by a threshold", report.Report{StopReason: "aborted: b", Interrupted: true, Thresholds: fail}, exitFailed},
+		{"interrupted", report.Report{StopReason: "interrupted", Interrupted: true, Thresholds: fail}, exitAborted},
+		{"unreachable", report.Report{StopReason: "unreachable", Interrupted: true}, exitAborted},
+	} {
+		if got := exitCode(&tt.rep); got != tt.want {
+			t.Errorf("%s: exit %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}

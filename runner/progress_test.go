@@ -1,0 +1,57 @@
+package runner
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"ccload/report"
+)
+
+func TestStatusLineEveryPeriod(t *testing.T) {
+	var buf bytes.Buffer
+	d := &lines{w: &buf, period: 5 * time.Second}
+	st := status{
+		live:    report.LiveStats{Requests: 5230, Errors: 3, RPS: 212, P99: 1200 * time.Microsecond, Active: 41, SessionsCompleted: 459, SessionsFailed: 2, Dropped: 1},
+		elapsed: 4 * time.Second, total: time.Minute, stage: 1, stages: 2, level: 20, unit: "sessions/s", cap: 50, phase: "running",
+	}
+	d.update(st)
+	if buf.Len() != 0 {
+		t.Fatalf("printed before the first period: %q", buf.String())
+	}
+	st.elapsed = 5 * time.Second
+	d.update(st)
+	st.elapsed = 6 * time.Second
+	d.update(st)
+	got := buf.String()
+	if strings.Count(got, "\n") != 1 {
+		t.Fatalf("want one line per 5 s, got %q", got)
+	}
+	for _, want := range []string{"0:05/1:00", "stage 1/2", "20.0 sessions/s", "customers 41/50", "459 done", "2 failed", "1 dropped", "212 req/s", "5230 requests", "3 errors", "p99 1.20ms"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("status line %q lacks %q", got, want)
+		}
+	}
+}
+
+func TestParseShard(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want Shard
+		ok   bool
+	}{{"0/1", Shard{0, 1}, true}, {"2/4", Shard{2, 4}, true}, {"4/4", Shard{}, false}, {"-1/2", Shard{}, false}, {"1", Shard{}, false}, {"a/b", Shard{}, false}, {"0/0", Shard{}, false}} {
+		got, err := ParseShard(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ParseShard(%q) = %v, %v; want %v, ok=%v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestClock(t *testing.T) {
+	for d, want := range map[time.Duration]string{0: "0:00", 65 * time.Second: "1:05", 3723 * time.Second: "1:02:03"} {
+		if got := clock(d); got != want {
+			t.Errorf("clock(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
