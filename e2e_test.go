@@ -213,10 +213,12 @@ func TestRunCountsMatchTheMock(t *testing.T) {
 	}
 }
 
-// TestRunStallShowsInResponseTime runs a constant rate through a 1 s stall of the mock. The
-// stall must show in response-time p99 (at least 1 s), while the second request of each chain,
-// sent after any stall it waited for, keeps a low service time: the lateness is charged to the
-// response time (measured from the schedule), not hidden (coordinated omission).
+// TestRunStallShowsInResponseTime runs a constant rate through a 1 s stall of the mock
+// (sendAsync answers in 100 ms otherwise, so each session's chain of four requests spans the
+// stall's start for a good share of sessions). The stall must show in response-time p99 (at
+// least 1 s), while the second chat of each chain, sent after any stall it waited for, keeps
+// a low service time: the lateness is charged to the response time (measured from the
+// schedule), not hidden (no coordinated omission).
 func TestRunStallShowsInResponseTime(t *testing.T) {
 	srv := e2eMock(t, func(o *mock.Options) {
 		o.Stall, o.StallEvery = time.Second, 3*time.Second // held during [2 s, 3 s) of the mock's clock
