@@ -25,7 +25,8 @@ func main() {
 	target := flag.String("target", "http://127.0.0.1:18090", "target base URL (loopback)")
 	duration := flag.Duration("duration", 5*time.Second, "run length")
 	cpu := flag.String("cpu", "", "write a CPU profile here")
-	heap := flag.String("heap", "", "write a heap profile here at the end")
+	heap := flag.String("heap", "", "write a heap profile here (at --heap-at, or at the end)")
+	heapAt := flag.Duration("heap-at", 0, "when to write the heap profile, from the start (0: at the end)")
 	memRate := flag.Int("memrate", 0, "runtime.MemProfileRate (0: default)")
 	flag.Parse()
 	if *duration <= 0 || *duration > 10*time.Minute {
@@ -50,6 +51,12 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if *heap != "" && *heapAt > 0 {
+		time.AfterFunc(*heapAt, func() { writeHeap(*heap) })
+	}
+	peak := make(chan memPeak, 1)
+	stop := make(chan struct{})
+	go sampleMemory(stop, peak)
 	rep, err := runner.Run(context.Background(), runner.Config{
 		Scenario: s,
 		BaseURL:  *target,
@@ -60,16 +67,56 @@ func main() {
 	if err != nil {
 		fail("%v", err)
 	}
+	close(stop)
+	p := <-peak
 	fmt.Printf("requests %d in %.1fs: %.0f/s\n", rep.Requests.Total, rep.DurationS, float64(rep.Requests.Total)/rep.DurationS)
-	if *heap != "" {
-		f, err := os.Create(*heap)
-		if err != nil {
-			fail("%v", err)
-		}
-		defer f.Close()
-		pprof.WriteHeapProfile(f)
+	fmt.Printf("peak (sampled every second): %d goroutines, heap in use %.1f MiB, stacks in use %.1f MiB, from the OS %.1f MiB\n",
+		p.goroutines, mib(p.heap), mib(p.stack), mib(p.sys))
+	if *heap != "" && *heapAt <= 0 {
+		writeHeap(*heap)
 	}
 }
+
+func writeHeap(path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		fail("%v", err)
+	}
+	defer f.Close()
+	runtime.GC() // the profile shows live objects as of the last GC
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		fail("%v", err)
+	}
+}
+
+// memPeak is the largest of each figure seen while the run went on.
+type memPeak struct {
+	goroutines       int
+	heap, stack, sys uint64
+}
+
+// sampleMemory reads runtime.MemStats every second until stop, then sends the peaks.
+func sampleMemory(stop <-chan struct{}, out chan<- memPeak) {
+	var p memPeak
+	var ms runtime.MemStats
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			out <- p
+			return
+		case <-t.C:
+		}
+		runtime.ReadMemStats(&ms)
+		p.goroutines = max(p.goroutines, runtime.NumGoroutine())
+		p.heap = max(p.heap, ms.HeapInuse)
+		p.stack = max(p.stack, ms.StackInuse)
+		p.sys = max(p.sys, ms.Sys)
+	}
+}
+
+func mib(b uint64) float64 { return float64(b) / (1 << 20) }
 
 func fail(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "profile: "+format+"\n", args...)
