@@ -190,7 +190,7 @@ func TestRunCountsMatchTheMock(t *testing.T) {
 	e2eInvariants(t, rep)
 	e2eCountsMatch(t, rep, srv.Stats())
 
-	// 20 sessions/s for 3 s.
+	// A ramp from 0 to 20 sessions/s over 2 s (20 sessions), then 20/s for 2 s (40).
 	if want, got := 60.0, float64(rep.Sessions.Arrivals); got < want*0.98 || got > want*1.02 {
 		t.Errorf("arrivals = %v, want %v ± 2%%", got, want)
 	}
