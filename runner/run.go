@@ -225,10 +225,7 @@ func (r *run) now() int64 { return int64(time.Since(r.t0)) }
 // max_customers are busy. Arrivals of other shards are skipped without sleeping.
 func (r *run) open(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 	sh := r.cfg.Shard
-	limit := int64(r.load.MaxCustomers)
-	if limit > 0 && !sh.whole() {
-		limit = int64(max(shardCount(r.load.MaxCustomers, sh.I, sh.N), 1))
-	}
+	limit := r.maxCustomers()
 	arr := newArrivals(r.load.Stages, r.load.Arrivals == scenario.Poisson, rand.New(rand.NewPCG(uint64(r.seed), 0xa771)))
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -265,6 +262,16 @@ func (r *run) open(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 			r.newVC(k).live(custCtx, t, k)
 		}()
 	}
+}
+
+// maxCustomers is this shard's share of max_customers (0: no cap): shard I of N gets the
+// customer slots k < max_customers with k mod N = I, at least one.
+func (r *run) maxCustomers() int64 {
+	m, sh := r.load.MaxCustomers, r.cfg.Shard
+	if m <= 0 || sh.whole() {
+		return int64(max(m, 0))
+	}
+	return int64(max(shardCount(m, sh.I, sh.N), 1))
 }
 
 // slot is one closed-model customer position. The controller starts it and asks it to stop
@@ -407,7 +414,7 @@ func (r *run) status(live report.LiveStats, el time.Duration) status {
 		s.unit = "customers"
 		s.cap = int64(math.Ceil(r.load.Peak()))
 	} else {
-		s.cap = int64(r.load.MaxCustomers)
+		s.cap = r.maxCustomers()
 	}
 	var t time.Duration
 	for i, st := range r.load.Stages {
