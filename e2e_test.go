@@ -247,6 +247,11 @@ func TestRunStallShowsInResponseTime(t *testing.T) {
 	if svc.P50*3 > resp.P99 {
 		t.Errorf("step second: service p50 %s is not well below response p99 %s", report.FormatUS(svc.P50), report.FormatUS(resp.P99))
 	}
+	// The stall is the target's: the generator's own lag must not absorb it.
+	if lag := rep.SchedulerLagUS.P99; lag*2 > resp.P99 {
+		t.Errorf("scheduler lag p99 %s is not well below response p99 %s: the target's stall was blamed on the generator",
+			report.FormatUS(lag), report.FormatUS(resp.P99))
+	}
 }
 
 // TestRunSIGINTWritesAnInterruptedReport interrupts a long run: ccload must exit 3 and leave a

@@ -264,7 +264,7 @@ func (r *Recorder) Record(s *Sample) {
 	if sent {
 		svc = toUS(s.End-s.Start, HighestUS, &r.clamped)
 		resp = toUS(s.End-s.Intended, HighestUS, &r.clamped)
-		lag := (s.Start - s.Intended) / 1000
+		lag := (s.Start - max(s.Intended, s.Ready)) / 1000
 		if lag < 0 {
 			lag = 0
 		} else if lag > HighestUS {

@@ -289,6 +289,22 @@ func TestResponseTimeCountsFromIntendedStart(t *testing.T) {
 	}
 }
 
+// TestLagExcludesWaitingForTheTarget: a request that could not start before the customer's
+// previous answer arrived is late in response time, but the generator did not lag.
+func TestLagExcludesWaitingForTheTarget(t *testing.T) {
+	r := NewRecorder(RecorderOptions{Start: testStart})
+	g := r.Group("sendAsync", "CHAT")
+	// Due at 0; the previous answer came at 2 s; sent 1 ms after that.
+	r.Record(&Sample{Group: g, Step: NoGroup, Intended: 0, Ready: 2e9, Start: 2e9 + 1e6, End: 2e9 + 6e6, Status: 200, ResultCode: "0"})
+	rep := r.Finish(testStart.Add(3*time.Second), Meta{})
+	if got := rep.Overall.ResponseTimeUS.Max; got < 2_006_000 {
+		t.Errorf("response max %d µs, want ≈2006000: waiting for the target shows in response time", got)
+	}
+	if got := rep.SchedulerLagUS.Max; got < 1000 || got > 1001 {
+		t.Errorf("scheduler lag max %d µs, want 1000: only the generator's own delay", got)
+	}
+}
+
 func TestClientValidationIsCountedButHasNoLatency(t *testing.T) {
 	r := NewRecorder(RecorderOptions{Start: testStart})
 	g := r.Group("sendAsync", "CHAT")

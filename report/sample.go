@@ -67,7 +67,11 @@ type Sample struct {
 	Step  GroupID
 	// Intended is when the schedule wanted the request sent; Start when it was; End when the answer was read.
 	Intended, Start, End int64
-	Status               int
+	// Ready is when the sender was free to send (its previous exchange over, its wait done); 0 means
+	// "at Intended". Scheduler lag is Start − max(Intended, Ready): the generator's own delay, not the
+	// time a customer spent waiting for the target's earlier answers (that shows in response time).
+	Ready  int64
+	Status int
 	// ResultCode is the body's resultCode (or returnCode); "" when there was none.
 	ResultCode string
 	Class      ErrClass

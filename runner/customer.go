@@ -45,6 +45,9 @@ type vc struct {
 	due      int64
 	intended int64
 	step     int32
+	// free is when this customer's previous exchange ended: a request cannot start before it,
+	// so the scheduler lag of the next one counts from max(intended, free).
+	free int64
 
 	// Background polling.
 	connected bool
@@ -469,6 +472,7 @@ func (c *vc) observe(call *ccapi.Call) {
 	}
 	r.events <- event{kind: evSample, ep: call.Endpoint, ct: ctIndex(call.ControlType), step: step, s: report.Sample{
 		Intended:   min(c.intended, start),
+		Ready:      min(c.free, start),
 		Start:      start,
 		End:        max(end, start),
 		Status:     call.Status,
@@ -477,6 +481,7 @@ func (c *vc) observe(call *ccapi.Call) {
 		BytesSent:  call.BytesSent,
 		BytesRecv:  call.BytesRecv,
 	}}
+	c.free = max(end, start)
 }
 
 // sleep waits d ns; false when ctx was cancelled first.
