@@ -47,29 +47,7 @@ func WriteFileAt(path string, r *Report) error {
 }
 
 func writeAtomic(path string, r *Report) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	tmp := f.Name()
-	err = WriteJSON(f, r)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("report: writing %s: %w", path, err)
-	}
-	return nil
+	return WriteFileWith(path, func(w io.Writer) error { return WriteJSON(w, r) })
 }
 
 // ReadFile reads a report.json, refusing schemas of another major version.

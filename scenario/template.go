@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"ccload/ccapi"
 )
 
 // Env is what templates see when they render: one per virtual customer, reused across its
@@ -156,39 +158,11 @@ func appendStr(dst []byte, s string, esc bool) []byte {
 	if !esc {
 		return append(dst, s...)
 	}
-	return appendJSONEscaped(dst, s)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONEscaped appends s as the inside of a JSON string (no quotes), without allocating.
-func appendJSONEscaped(dst []byte, s string) []byte {
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		start = i + 1
-	}
-	return append(dst, s[start:]...)
+	return ccapi.AppendJSONEscaped(dst, s)
 }
 
 // jsonEscape returns s escaped for the inside of a JSON string.
-func jsonEscape(s string) string { return string(appendJSONEscaped(nil, s)) }
+func jsonEscape(s string) string { return string(ccapi.AppendJSONEscaped(nil, s)) }
 
 // tmplScope is what a template may refer to while it compiles.
 type tmplScope struct {
