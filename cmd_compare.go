@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -56,19 +55,14 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprint(fs.Output(), compareUsage)
 		fs.PrintDefaults()
 	}
-	pos, err := parseInterleaved(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(stdout)
-		fs.Usage()
-		return exitOK
-	}
-	if err != nil {
-		return exitUsage
-	}
-	if len(pos) != 2 {
-		fmt.Fprintln(stderr, "ccload compare: want BASE.json and NEW.json")
-		fs.Usage()
-		return exitUsage
+	pos, code, done := parseArgs(fs, args, stdout, func(pos []string) string {
+		if len(pos) != 2 {
+			return "want BASE.json and NEW.json"
+		}
+		return ""
+	})
+	if done {
+		return code
 	}
 	base, err := report.ReadFile(pos[0])
 	if err != nil {
@@ -101,7 +95,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "ccload compare:", err)
 		return exitUsage
 	}
-	code := exitOK
+	code = exitOK
 	if !res.Pass {
 		code = exitFailed
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -31,29 +30,9 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.Usage = func() { fmt.Fprint(fs.Output(), mergeUsage) }
 	out := fs.String("o", "", "merged report path")
 	force := fs.Bool("force", false, "merge reports of different scenarios")
-	// Flags may come after the shard files too: parse, take the files, parse the rest.
-	var files []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				fs.SetOutput(stdout)
-				fs.Usage()
-				return exitOK
-			}
-			return exitUsage
-		}
-		args = fs.Args()
-		for len(args) > 0 && (args[0] == "" || args[0][0] != '-' || args[0] == "-") {
-			files = append(files, args[0])
-			args = args[1:]
-		}
-		if len(args) == 0 {
-			break
-		}
-		if args[0] == "--" {
-			files = append(files, args[1:]...)
-			break
-		}
+	files, code, done := parseArgs(fs, args, stdout, func([]string) string { return "" })
+	if done {
+		return code
 	}
 	if *out == "" {
 		fmt.Fprint(stderr, "ccload merge: -o OUT.json is required\n\n"+mergeUsage)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -34,19 +33,14 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprint(fs.Output(), reportUsage)
 		fs.PrintDefaults()
 	}
-	pos, err := parseInterleaved(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(stdout)
-		fs.Usage()
-		return exitOK
-	}
-	if err != nil {
-		return exitUsage
-	}
-	if len(pos) != 1 {
-		fmt.Fprintln(stderr, "ccload report: want exactly one REPORT.json")
-		fs.Usage()
-		return exitUsage
+	pos, code, done := parseArgs(fs, args, stdout, func(pos []string) string {
+		if len(pos) != 1 {
+			return "want exactly one REPORT.json"
+		}
+		return ""
+	})
+	if done {
+		return code
 	}
 	rep, err := report.ReadFile(pos[0])
 	if err != nil {
@@ -64,7 +58,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			output{filepath.Join(*dirOut, report.CSVFileName), report.WriteCSV})
 	}
 	wrote := 0
-	code := exitOK
+	code = exitOK
 	for _, o := range outs {
 		if o.path == "" {
 			continue

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -53,20 +52,16 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(fs.Output(), runUsage)
 		fs.PrintDefaults()
 	}
-	pos, err := parseInterleaved(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(stdout)
-		fs.Usage()
-		return exitOK
+	pos, code, done := parseArgs(fs, args, stdout, func(pos []string) string {
+		if len(pos) != 1 {
+			return "want exactly one SCENARIO.yaml"
+		}
+		return ""
+	})
+	if done {
+		return code
 	}
-	if err != nil {
-		return exitUsage
-	}
-	if len(pos) != 1 {
-		fmt.Fprintln(stderr, "ccload run: want exactly one SCENARIO.yaml")
-		fs.Usage()
-		return exitUsage
-	}
+	var err error
 	cfg := runner.Config{Duration: *duration, Grace: *grace, Seed: *seed, Stdout: stdout, Stderr: stderr}
 	if *grace <= 0 {
 		cfg.Grace = -1
@@ -171,25 +166,6 @@ func exitCode(rep *report.Report) int {
 		}
 	}
 	return exitOK
-}
-
-// parseInterleaved parses flags that may come before or after the positional arguments.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
 }
 
 // mockOptions overlays the scenario's `mock:` settings on the mock's defaults.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -27,20 +26,16 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(fs.Output(), validateUsage) }
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.Usage()
-			return exitOK
+	files, code, done := parseArgs(fs, args, stdout, func(pos []string) string {
+		if len(pos) == 0 {
+			return "no scenario file given"
 		}
-		return exitUsage
+		return ""
+	})
+	if done {
+		return code
 	}
-	if fs.NArg() == 0 {
-		fmt.Fprint(stderr, "ccload validate: no scenario file given\n\n"+validateUsage)
-		return exitUsage
-	}
-	code := exitOK
-	for i, path := range fs.Args() {
+	for i, path := range files {
 		if ctx.Err() != nil {
 			return exitAborted
 		}

@@ -6,6 +6,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -75,4 +77,37 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w, "\nRun 'ccload <command> --help' for a command's flags.")
 	fmt.Fprintln(w, "Exit codes: 0 ok, 1 threshold or comparison failed, 2 bad usage or invalid scenario, 3 unreachable or interrupted.")
+}
+
+// parseArgs parses a subcommand's flags, which may stand before or after its positional
+// arguments, and checks the positionals with check (a complaint, or "" when they are fine).
+// --help prints the usage to stdout. When the command must stop here, done is true and code
+// is its exit code.
+func parseArgs(fs *flag.FlagSet, args []string, stdout io.Writer, check func(pos []string) string) (pos []string, code int, done bool) {
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(stdout)
+				fs.Usage()
+				return nil, exitOK, true
+			}
+			return nil, exitUsage, true
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		if args[0] == "--" {
+			pos = append(pos, args[1:]...)
+			break
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+	if msg := check(pos); msg != "" {
+		fmt.Fprintf(fs.Output(), "ccload %s: %s\n\n", fs.Name(), msg)
+		fs.Usage()
+		return nil, exitUsage, true
+	}
+	return pos, exitOK, false
 }
