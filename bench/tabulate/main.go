@@ -5,6 +5,7 @@
 // (ccload against vegeta and wrk) computed within this one run.
 //
 //	go run ./bench/tabulate DIR
+//	go run ./bench/tabulate --goals DIR   (bench/run.sh --goals: goals.go)
 //
 // DIR holds one folder per run, named CONFIG.TOOL.N, each with:
 // out (the tool's stdout, or its report.json for ccload), time (GNU time:
@@ -93,8 +94,12 @@ var toolLabel = map[string]string{
 }
 
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == "--goals" {
+		goals(os.Args[2])
+		return
+	}
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: tabulate DIR")
+		fmt.Fprintln(os.Stderr, "usage: tabulate DIR | tabulate --goals DIR")
 		os.Exit(2)
 	}
 	dir := os.Args[1]
