@@ -264,7 +264,9 @@ func tlsConfig(base *tls.Config, serverName string) *tls.Config {
 func (c *Client) Dials() int64 { return c.dials.Load() }
 
 // Close closes idle connections and makes later Do calls fail with ErrClosed.
-// Exchanges in flight finish; their connections are closed when released.
+// Exchanges in flight finish, bounded by their Timeout and ctx deadline (a
+// cancellation after Close is no longer watched); their connections are
+// closed when released.
 func (c *Client) Close() {
 	c.closed.Store(true)
 	c.closeOnce.Do(func() { close(c.done) })

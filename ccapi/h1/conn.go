@@ -54,8 +54,9 @@ type conn struct {
 	peekBuf [1]byte
 	peekFn  func(fd uintptr) bool
 
-	mu   sync.Mutex      // guards ctx
-	ctx  context.Context // the cancellable ctx of the exchange in flight, for Client.watchLoop
+	mu      sync.Mutex      // guards ctx and aborted
+	ctx     context.Context // the ctx of the exchange in flight, for Client.watchLoop
+	aborted bool            // the watch loop set a past deadline during this exchange
 	slot int             // index in Client.conns
 }
 
@@ -124,12 +125,15 @@ func (cn *conn) watch(ctx context.Context) {
 	cn.c.watched.Add(1)
 }
 
-// unwatch withdraws the exchange's ctx: a later cancellation leaves the connection alone.
-func (cn *conn) unwatch() {
+// unwatch withdraws the exchange's ctx, so a later cancellation leaves the
+// connection alone, and reports whether the watch loop aborted the exchange.
+func (cn *conn) unwatch() (aborted bool) {
 	cn.mu.Lock()
 	cn.ctx = nil
+	aborted, cn.aborted = cn.aborted, false
 	cn.mu.Unlock()
 	cn.c.watched.Add(-1)
+	return aborted
 }
 
 // abortIfCancelled aborts the exchange in flight when its ctx is done; the watch loop calls it.
@@ -137,7 +141,7 @@ func (cn *conn) abortIfCancelled() {
 	cn.mu.Lock()
 	if cn.ctx != nil && cn.ctx.Err() != nil {
 		cn.nc.SetDeadline(aLongTimeAgo)
-		cn.ctx = nil
+		cn.ctx, cn.aborted = nil, true
 	}
 	cn.mu.Unlock()
 }
@@ -161,12 +165,16 @@ func (cn *conn) roundTrip(ctx context.Context, now time.Time, req *Request, resp
 		cn.hasDeadline = !dl.IsZero()
 	}
 	cn.watch(ctx)
-	defer cn.unwatch()
-
-	if err := cn.writeRequest(req); err != nil {
-		return err
+	err := cn.writeRequest(req)
+	if err == nil {
+		err = cn.readResponse(req, resp)
 	}
-	return cn.readResponse(req, resp)
+	if cn.unwatch() {
+		// Cancelled just as the exchange completed: the answer is good, but
+		// the connection now has a deadline in the past. Do not reuse it.
+		cn.closeAfter = true
+	}
+	return err
 }
 
 // checkRequest rejects a request that cannot be written as is (a CR or LF
