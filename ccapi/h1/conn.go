@@ -57,7 +57,7 @@ type conn struct {
 	mu      sync.Mutex      // guards ctx and aborted
 	ctx     context.Context // the ctx of the exchange in flight, for Client.watchLoop
 	aborted bool            // the watch loop set a past deadline during this exchange
-	slot int             // index in Client.conns
+	slot    int             // index in Client.conns
 }
 
 func newConn(c *Client, nc net.Conn) *conn {
