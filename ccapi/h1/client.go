@@ -309,9 +309,12 @@ func (c *Client) Do(ctx context.Context, req *Request, resp *Response) error {
 		return &Error{Op: "wait", Err: context.DeadlineExceeded}
 	}
 	for attempt := 0; ; attempt++ {
-		cn, err := c.acquire(ctx)
+		cn, waited, err := c.acquire(ctx, now)
 		if err != nil {
 			return err
+		}
+		if waited {
+			now = time.Now() // Timeout runs from the write, not from the wait
 		}
 		err = cn.roundTrip(ctx, now, req, resp)
 		if err == nil {
@@ -340,34 +343,35 @@ func (c *Client) Do(ctx context.Context, req *Request, resp *Response) error {
 }
 
 // acquire returns a free connection, dialing one when fewer than MaxConns are
-// open, or waits for one to be released.
-func (c *Client) acquire(ctx context.Context) (*conn, error) {
+// open, or waits for one to be released; waited says whether it blocked.
+func (c *Client) acquire(ctx context.Context, now time.Time) (cn *conn, waited bool, err error) {
 	for {
 		// Prefer an open connection to dialing a new one.
 		select {
 		case cn := <-c.idle:
-			if cn.alive() {
-				return cn, nil
+			if cn.alive(now) {
+				return cn, waited, nil
 			}
 			c.discard(cn)
 			continue
 		default:
 		}
+		waited = true
 		select {
 		case cn := <-c.idle:
-			if cn.alive() {
-				return cn, nil
+			if cn.alive(time.Now()) {
+				return cn, waited, nil
 			}
 			c.discard(cn)
 		case c.slots <- struct{}{}:
 			cn, err := c.dial(ctx)
 			if err != nil {
 				<-c.slots
-				return nil, err
+				return nil, waited, err
 			}
-			return cn, nil
+			return cn, waited, nil
 		case <-ctx.Done():
-			return nil, &Error{Op: "wait", Err: ctx.Err()}
+			return nil, waited, &Error{Op: "wait", Err: ctx.Err()}
 		}
 	}
 }

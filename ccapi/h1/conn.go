@@ -57,7 +57,7 @@ type conn struct {
 	mu      sync.Mutex      // guards ctx and aborted
 	ctx     context.Context // the ctx of the exchange in flight, for Client.watchLoop
 	aborted bool            // the watch loop set a past deadline during this exchange
-	slot    int             // index in Client.conns
+	slot    int             // index in Client.conns; guarded by Client.connsMu
 }
 
 func newConn(c *Client, nc net.Conn) *conn {
@@ -82,8 +82,8 @@ func (cn *conn) close() {
 
 // alive reports whether an idle connection can take a request: one idle for
 // long is checked, without reading, for a close or stray bytes from the server.
-func (cn *conn) alive() bool {
-	if cn.raw == nil || time.Since(cn.lastUse) < cn.c.idleCheck {
+func (cn *conn) alive(now time.Time) bool {
+	if cn.raw == nil || now.Sub(cn.lastUse) < cn.c.idleCheck {
 		return true
 	}
 	if cn.br.Buffered() > 0 {
