@@ -146,7 +146,7 @@ func BenchmarkWriteRequest(b *testing.B) {
 	req.Header = append(req.Header, [2]string{"Authorization", "Bearer " + strings.Repeat("t", 200)})
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := checkRequest(req); err != nil {
+		if err := cn.check(req); err != nil {
 			b.Fatal(err)
 		}
 		if err := cn.writeRequest(req); err != nil {

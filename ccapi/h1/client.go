@@ -13,6 +13,7 @@
 package h1
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -68,8 +69,7 @@ type Options struct {
 	MaxResponseBytes int
 }
 
-// Request is one request. Callers build it once and reuse it, in one Do at a
-// time: Do reads the exported fields and remembers which headers it validated.
+// Request is one request. Callers build it once and reuse it; Do only reads it.
 type Request struct {
 	// Method is the request method, e.g. "POST".
 	Method string
@@ -79,11 +79,6 @@ type Request struct {
 	Header [][2]string
 	// Body is sent with a Content-Length; nil sends none (except for POST, PUT and PATCH: 0).
 	Body []byte
-
-	// checked are the header pairs last found valid, so a reused Request with
-	// the same strings is not scanned again (comparing a string with itself is
-	// a pointer check).
-	checked [][2]string
 }
 
 // Response receives one response. Reuse it across calls: Do keeps its buffers,
@@ -95,19 +90,23 @@ type Response struct {
 	// Body is the response body; Do truncates it and appends, reusing its capacity.
 	Body []byte
 
-	head []byte      // raw header lines of the response
-	hdrs []headerPos // offsets of each header's name and value in head
+	// head holds the response's header lines, each "Name: value\n"; Header
+	// scans it (one lookup per call is cheaper than indexing every header,
+	// and a Response per virtual customer stays small).
+	head []byte
 }
-
-type headerPos struct{ ns, ne, vs, ve int32 }
 
 // Header returns the value of the first response header named name (ASCII
 // case-insensitive), or nil. The slice aliases the Response's buffer: copy it
 // to keep it past the next Do.
 func (r *Response) Header(name string) []byte {
-	for _, h := range r.hdrs {
-		if equalFoldBS(r.head[h.ns:h.ne], name) {
-			return r.head[h.vs:h.ve]
+	h := r.head
+	for len(h) > 0 {
+		i := bytes.IndexByte(h, '\n')
+		line := h[:i]
+		h = h[i+1:]
+		if colon := bytes.IndexByte(line, ':'); colon == len(name) && equalFoldBS(line[:colon], name) {
+			return trimOWS(line[colon+1:])
 		}
 	}
 	return nil
@@ -299,9 +298,6 @@ func (c *Client) Do(ctx context.Context, req *Request, resp *Response) error {
 	if err := ctx.Err(); err != nil {
 		return &Error{Op: "wait", Err: err}
 	}
-	if err := checkRequest(req); err != nil {
-		return err
-	}
 	now := time.Now()
 	ctxDeadline, hasCtxDeadline := ctx.Deadline()
 	if hasCtxDeadline && !now.Before(ctxDeadline) {
@@ -315,6 +311,10 @@ func (c *Client) Do(ctx context.Context, req *Request, resp *Response) error {
 		}
 		if waited {
 			now = time.Now() // Timeout runs from the write, not from the wait
+		}
+		if err := cn.check(req); err != nil {
+			c.release(cn) // nothing was written: the connection is as good as before
+			return err
 		}
 		err = cn.roundTrip(ctx, now, req, resp)
 		if err == nil {

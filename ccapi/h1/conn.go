@@ -42,6 +42,10 @@ type conn struct {
 	br   *bufio.Reader
 	wbuf []byte
 
+	// The method, path and headers last found valid (see check).
+	okMethod, okPath string
+	okHeader         [][2]string
+
 	lastUse     time.Time // start of the last exchange
 	hasDeadline bool      // a deadline is set on nc
 	ctxDeadline bool      // that deadline is ctx's
@@ -61,7 +65,8 @@ type conn struct {
 }
 
 func newConn(c *Client, nc net.Conn) *conn {
-	cn := &conn{c: c, nc: nc, br: bufio.NewReaderSize(nc, readBufSize), wbuf: make([]byte, 0, 1024)}
+	cn := &conn{c: c, nc: nc, br: bufio.NewReaderSize(nc, readBufSize), wbuf: make([]byte, 0, 1024),
+		okHeader: make([][2]string, 0, 8)}
 	if sc, ok := nc.(syscall.Conn); ok {
 		if raw, err := sc.SyscallConn(); err == nil {
 			cn.raw = raw
@@ -177,35 +182,41 @@ func (cn *conn) roundTrip(ctx context.Context, now time.Time, req *Request, resp
 	return err
 }
 
-// checkRequest rejects a request that cannot be written as is (a CR or LF
-// in a header would let a value inject headers). Headers found valid before,
-// the same strings in the same places, are not scanned again.
-func checkRequest(req *Request) error {
-	method, path := req.Method, req.Path
-	if method != "" && !validToken(method) || path != "" && (!validPath(path) || path[0] != '/' && path != "*") {
-		return &Error{Op: "write", Err: ErrInvalidRequest}
+// check rejects a request that cannot be written as is (a CR or LF in a
+// header would let a value inject headers). The strings last found valid on
+// this connection are not scanned again: comparing a string with itself is a
+// pointer check, so a shared bearer token or app key is checked once per
+// connection, not once per call.
+func (cn *conn) check(req *Request) error {
+	if req.Method != cn.okMethod {
+		if req.Method != "" && !validToken(req.Method) {
+			return &Error{Op: "write", Err: ErrInvalidRequest}
+		}
+		cn.okMethod = req.Method
 	}
-	if len(req.checked) > len(req.Header) {
-		req.checked = req.checked[:len(req.Header)]
+	if req.Path != cn.okPath {
+		if p := req.Path; p != "" && (!validPath(p) || p[0] != '/' && p != "*") {
+			return &Error{Op: "write", Err: ErrInvalidRequest}
+		}
+		cn.okPath = req.Path
 	}
 	for i := range req.Header {
-		if i < len(req.checked) && req.checked[i] == req.Header[i] {
+		if i < len(cn.okHeader) && cn.okHeader[i] == req.Header[i] {
 			continue
 		}
 		if !validToken(req.Header[i][0]) || !validValue(req.Header[i][1]) {
-			req.checked = req.checked[:0]
 			return &Error{Op: "write", Err: ErrInvalidRequest}
 		}
-		if i < len(req.checked) {
-			req.checked[i] = req.Header[i]
-		} else {
-			req.checked = append(req.checked, req.Header[i])
+		if i < len(cn.okHeader) {
+			cn.okHeader[i] = req.Header[i]
+		} else if i < cap(cn.okHeader) {
+			cn.okHeader = append(cn.okHeader, req.Header[i])
 		}
 	}
 	return nil
 }
 
-// writeRequest writes a request that checkRequest accepted.
+// writeRequest writes a request that check accepted.
 func (cn *conn) writeRequest(req *Request) error {
 	cn.closeAfter = false
 	method, path := req.Method, req.Path
@@ -262,7 +273,6 @@ func (cn *conn) readResponse(req *Request, resp *Response) error {
 	resp.Status = 0
 	resp.Body = resp.Body[:0]
 	resp.head = resp.head[:0]
-	resp.hdrs = resp.hdrs[:0]
 	first := true
 
 	var (
@@ -282,7 +292,7 @@ func (cn *conn) readResponse(req *Request, resp *Response) error {
 			return &Error{Op: "read", Err: fmt.Errorf("%w: status line %q", ErrMalformed, trim(line))}
 		}
 		resp.Status, http10 = status, v10
-		resp.head, resp.hdrs = resp.head[:0], resp.hdrs[:0]
+		resp.head = resp.head[:0]
 		length, chunked, connClose, connKeepAlive = -1, false, false, false
 		for {
 			line, err := cn.readLine(false)
@@ -299,17 +309,8 @@ func (cn *conn) readResponse(req *Request, resp *Response) error {
 			if colon <= 0 {
 				return &Error{Op: "read", Err: fmt.Errorf("%w: header line %q", ErrMalformed, trim(line))}
 			}
-			base := int32(len(resp.head))
-			resp.head = append(resp.head, line...)
-			vs, ve := colon+1, len(line)
-			for vs < ve && (line[vs] == ' ' || line[vs] == '\t') {
-				vs++
-			}
-			for ve > vs && (line[ve-1] == ' ' || line[ve-1] == '\t') {
-				ve--
-			}
-			resp.hdrs = append(resp.hdrs, headerPos{base, base + int32(colon), base + int32(vs), base + int32(ve)})
-			name, val := line[:colon], line[vs:ve]
+			resp.head = append(append(resp.head, line...), '\n')
+			name, val := line[:colon], trimOWS(line[colon+1:])
 			switch len(name) {
 			case len("Content-Length"):
 				if equalFoldBS(name, "Content-Length") {
@@ -575,6 +576,17 @@ func validPath(s string) bool {
 		}
 	}
 	return true
+}
+
+// trimOWS trims the optional white space around a header value.
+func trimOWS(v []byte) []byte {
+	for len(v) > 0 && (v[0] == ' ' || v[0] == '\t') {
+		v = v[1:]
+	}
+	for len(v) > 0 && (v[len(v)-1] == ' ' || v[len(v)-1] == '\t') {
+		v = v[:len(v)-1]
+	}
+	return v
 }
 
 // trim shortens a line quoted in an error message.

@@ -686,7 +686,35 @@ func TestInvalidRequestsAreNotSent(t *testing.T) {
 		t.Errorf("after appending a bad name: err = %v, want ErrInvalidRequest", err)
 	}
 	if n := conns.Load(); n != 1 {
-		t.Errorf("server saw %d connections, want 1 (only the valid request)", n)
+		t.Errorf("server saw %d connections, want 1 (a refused request keeps its connection)", n)
+	}
+}
+
+func TestResponseHeaderLookup(t *testing.T) {
+	raw := "HTTP/1.1 200 OK\r\nX-Empty:\r\nccmessaging-token-old: no\r\nCCMESSAGING-TOKEN: \t tok-1 \r\n" +
+		"ccmessaging-token: tok-2\r\nContent-Length: 0\r\n\r\n"
+	cn := newConn(&Client{maxBody: DefaultMaxResponseBytes}, nil)
+	cn.br.Reset(strings.NewReader(raw))
+	var resp Response
+	if err := cn.readResponse(&Request{Method: "GET"}, &resp); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, want string }{
+		{"ccmessaging-token", "tok-1"}, // the first one, value trimmed
+		{"Ccmessaging-Token-Old", "no"},
+		{"x-empty", ""},
+		{"content-length", "0"},
+		{"ccmessaging", "<nil>"},
+		{"token", "<nil>"},
+	} {
+		got := resp.Header(tc.name)
+		s := string(got)
+		if got == nil {
+			s = "<nil>"
+		}
+		if s != tc.want {
+			t.Errorf("Header(%q) = %q, want %q", tc.name, s, tc.want)
+		}
 	}
 }
 
