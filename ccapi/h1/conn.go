@@ -289,7 +289,7 @@ func (cn *conn) readResponse(req *Request, resp *Response) error {
 		first = false
 		status, v10, ok := parseStatusLine(line)
 		if !ok {
-			return &Error{Op: "read", Err: fmt.Errorf("%w: status line %q", ErrMalformed, trim(line))}
+			return malformed("status line", line)
 		}
 		resp.Status, http10 = status, v10
 		resp.head = resp.head[:0]
@@ -303,11 +303,11 @@ func (cn *conn) readResponse(req *Request, resp *Response) error {
 				break
 			}
 			if len(resp.head)+len(line) > maxHeaderBytes {
-				return &Error{Op: "read", Err: fmt.Errorf("%w: header block over %d bytes", ErrMalformed, maxHeaderBytes)}
+				return malformed("header block over 64 KiB", nil)
 			}
 			colon := bytes.IndexByte(line, ':')
 			if colon <= 0 {
-				return &Error{Op: "read", Err: fmt.Errorf("%w: header line %q", ErrMalformed, trim(line))}
+				return malformed("header line", line)
 			}
 			resp.head = append(append(resp.head, line...), '\n')
 			name, val := line[:colon], trimOWS(line[colon+1:])
@@ -316,7 +316,7 @@ func (cn *conn) readResponse(req *Request, resp *Response) error {
 				if equalFoldBS(name, "Content-Length") {
 					n, ok := parseSize(val, 10)
 					if !ok || length >= 0 && n != length {
-						return &Error{Op: "read", Err: fmt.Errorf("%w: Content-Length %q", ErrMalformed, val)}
+						return malformed("Content-Length", val)
 					}
 					length = n
 				}
@@ -349,7 +349,7 @@ func (cn *conn) readResponse(req *Request, resp *Response) error {
 		return cn.readChunked(resp)
 	case length >= 0:
 		if length > int64(cn.c.maxBody) {
-			return &Error{Op: "read", Err: fmt.Errorf("%w: Content-Length %d", ErrBodyTooLarge, length)}
+			return tooLarge(length)
 		}
 		n := int(length)
 		resp.Body = slices.Grow(resp.Body[:0], n)[:n]
@@ -397,7 +397,7 @@ func (cn *conn) readChunked(resp *Response) error {
 		}
 		size, ok := parseSize(bytes.TrimRight(line, " \t"), 16)
 		if !ok {
-			return &Error{Op: "read", Err: fmt.Errorf("%w: chunk size %q", ErrMalformed, trim(line))}
+			return malformed("chunk size", line)
 		}
 		if size == 0 {
 			for { // trailers, then the empty line
@@ -423,7 +423,7 @@ func (cn *conn) readChunked(resp *Response) error {
 			return err
 		}
 		if len(crlf) != 0 {
-			return &Error{Op: "read", Err: fmt.Errorf("%w: chunk not followed by CRLF", ErrMalformed)}
+			return malformed("chunk not followed by CRLF", nil)
 		}
 	}
 }
@@ -445,6 +445,26 @@ func (cn *conn) readToEOF(resp *Response) error {
 			return &Error{Op: "read", Err: err}
 		}
 	}
+}
+
+// malformed is the error of a response that breaks HTTP/1.1, quoting the
+// offending bytes. Error paths live in small functions of their own so the
+// hot functions' stack frames stay small: every virtual customer's goroutine
+// carries them while it waits for an answer.
+//
+//go:noinline
+func malformed(what string, b []byte) error {
+	if b == nil {
+		return &Error{Op: "read", Err: fmt.Errorf("%w: %s", ErrMalformed, what)}
+	}
+	return &Error{Op: "read", Err: fmt.Errorf("%w: %s %q", ErrMalformed, what, trim(b))}
+}
+
+// tooLarge is the error of a Content-Length over MaxResponseBytes.
+//
+//go:noinline
+func tooLarge(n int64) error {
+	return &Error{Op: "read", Err: fmt.Errorf("%w: Content-Length %d", ErrBodyTooLarge, n)}
 }
 
 func eofToUnexpected(err error) error {
