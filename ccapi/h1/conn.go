@@ -33,7 +33,7 @@ var errNotWritten = errors.New("h1: request not written")
 var aLongTimeAgo = time.Unix(1, 0)
 
 // conn is one pooled connection. Only the goroutine that acquired it uses it,
-// except for the cancellation callback, which takes mu.
+// except for the client's watch loop, which takes mu.
 type conn struct {
 	c    *Client
 	nc   net.Conn        // plain TCP or *tls.Conn
@@ -118,9 +118,10 @@ func (cn *conn) alive(now time.Time) bool {
 // Subtleness ahead: this replaces context.AfterFunc, which allocates and
 // registers with ctx's parent on every call whose ctx differs from the last
 // one (every call, for callers that bound each call with its own context).
-// The watch loop costs two uncontended locks per exchange and a scan of the
-// busy connections every watchInterval; the price is that a cancellation
-// takes up to watchInterval to abort an exchange.
+// The watch loop costs two uncontended locks per exchange and, while any
+// exchange is in flight, a scan of the open connections every watchInterval;
+// the price is that a cancellation takes up to watchInterval to abort an
+// exchange.
 func (cn *conn) watch(ctx context.Context) {
 	// ctx.Done() would tell a ctx that is never cancelled, but it allocates
 	// the channel of a fresh context; Err, which the loop calls, does not.
