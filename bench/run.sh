@@ -155,7 +155,7 @@ measure() {
 	local pin=() threads=2
 	if [ "$cfg" = pinned ]; then pin=(taskset -c 1) threads=1; fi
 	local hard=$((DURATION + 60))
-	http_get /reset >"$dir/stats0" 2>/dev/null
+	http_get /reset >"$dir/stats0" 2>/dev/null || true
 	local timecmd=(/usr/bin/time -f '%e %U %S %M' -o "$dir/time" timeout -s INT "$hard")
 	case "$tool" in
 	ccload | ccload-nethttp)
@@ -187,7 +187,7 @@ measure() {
 		;;
 	esac
 	sleep 0.5 # let the target see the generator's connections close
-	http_get /stats >"$dir/stats1" 2>/dev/null
+	http_get /stats >"$dir/stats1" 2>/dev/null || true
 }
 
 table() {
