@@ -198,6 +198,10 @@ func ratios(cfg string, rows []row) {
 		fmt.Printf("; %.0f req/s per generator core (goal ≥ 50000)", 1e6/cc.cpuUsPerReq)
 	}
 	fmt.Println()
+	if nh := get("ccload-nethttp"); nh != nil && cc.tool == "ccload" && cc.cpuUsPerReq > 0 {
+		fmt.Printf("%s: the h1 transport uses %.2f× less CPU per request than net/http in the whole generator\n",
+			cfg, nh.cpuUsPerReq/cc.cpuUsPerReq)
+	}
 }
 
 func summarize(config, tool string, rs []run) row {
