@@ -84,13 +84,19 @@ func usage(w io.Writer) {
 // --help prints the usage to stdout. When the command must stop here, done is true and code
 // is its exit code.
 func parseArgs(fs *flag.FlagSet, args []string, stdout io.Writer, check func(pos []string) string) (pos []string, code int, done bool) {
+	// flag prints the usage itself on -h and on a bad flag; silence that and print it once here,
+	// to stdout for --help and to stderr (after flag's one-line complaint) for a bad flag.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	defer func() { fs.Usage = usage }()
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				fs.SetOutput(stdout)
-				fs.Usage()
+				usage()
 				return nil, exitOK, true
 			}
+			usage()
 			return nil, exitUsage, true
 		}
 		args = fs.Args()
@@ -106,7 +112,7 @@ func parseArgs(fs *flag.FlagSet, args []string, stdout io.Writer, check func(pos
 	}
 	if msg := check(pos); msg != "" {
 		fmt.Fprintf(fs.Output(), "ccload %s: %s\n\n", fs.Name(), msg)
-		fs.Usage()
+		usage()
 		return nil, exitUsage, true
 	}
 	return pos, exitOK, false
