@@ -31,7 +31,8 @@ finish. Ctrl-C (SIGINT/SIGTERM) does the same at once; a second Ctrl-C cancels
 every session. The report is written in every case and says how the run ended.
 
 Exit codes: 0 done; 1 a threshold failed (or aborted the run); 2 bad usage or an
-invalid scenario (nothing sent); 3 target unreachable or run interrupted.
+invalid scenario (nothing sent); 3 target unreachable, a unique data feeder ran
+out of rows, or run interrupted.
 
 Flags:
 `
@@ -155,6 +156,8 @@ func exitCode(rep *report.Report) int {
 	switch {
 	case rep.StopReason == runner.StopUnreachable:
 		return exitAborted
+	case strings.HasPrefix(rep.StopReason, runner.StopDataExhausted):
+		return exitAborted // the run could not play what the scenario asked, whatever it measured
 	case strings.HasPrefix(rep.StopReason, runner.StopAborted):
 		return exitFailed
 	case rep.Interrupted:

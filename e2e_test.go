@@ -312,6 +312,31 @@ func TestRunSurvivesAnExpiredTokenStorm(t *testing.T) {
 	}
 }
 
+// TestRunExhaustedFeederExits3 runs out a unique data feeder (3 rows at 5 sessions/s): the
+// run must say so in its report and exit 3, not pass as completed.
+func TestRunExhaustedFeederExits3(t *testing.T) {
+	srv := e2eMock(t, nil)
+	res := e2eRun(t, nil, "testdata/e2e/exhausted.yaml", "--target", srv.URL(), "--grace", "20s")
+	if res.code != 3 {
+		t.Errorf("exit %d, want 3", res.code)
+	}
+	rep := res.rep
+	if rep == nil {
+		t.Fatal("no report.json")
+	}
+	if want := "data exhausted: feeder users"; rep.StopReason != want || rep.Interrupted {
+		t.Errorf("interrupted=%v stop_reason=%q, want %q, not interrupted", rep.Interrupted, rep.StopReason, want)
+	}
+	e2eInvariants(t, rep)
+	e2eCountsMatch(t, rep, srv.Stats())
+	if s := rep.Sessions; s.Completed != 3 {
+		t.Errorf("sessions %+v: want the 3 rows' sessions completed", s)
+	}
+	if !strings.Contains(res.stdout, "data exhausted: feeder users") {
+		t.Errorf("the console summary does not say the data ran out:\n%s", res.stdout)
+	}
+}
+
 // TestRunInvalidScenarioExits2 checks that a broken scenario is refused before anything is sent.
 func TestRunInvalidScenarioExits2(t *testing.T) {
 	srv := e2eMock(t, nil)
@@ -389,6 +414,8 @@ func TestRunExitCodes(t *testing.T) {
 		{"aborted by a threshold", report.Report{StopReason: "aborted: b", Interrupted: true, Thresholds: fail}, exitFailed},
 		{"interrupted", report.Report{StopReason: "interrupted", Interrupted: true, Thresholds: fail}, exitAborted},
 		{"unreachable", report.Report{StopReason: "unreachable", Interrupted: true}, exitAborted},
+		{"data exhausted", report.Report{StopReason: "data exhausted: feeder users", Thresholds: pass}, exitAborted},
+		{"data exhausted, a threshold fails", report.Report{StopReason: "data exhausted: feeder users", Thresholds: fail}, exitAborted},
 	} {
 		if got := exitCode(&tt.rep); got != tt.want {
 			t.Errorf("%s: exit %d, want %d", tt.name, got, tt.want)

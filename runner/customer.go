@@ -117,9 +117,10 @@ func (c *vc) session(ctx context.Context, sess *scenario.Session, arrival, sessi
 		row, err := f.Next(c.rng)
 		if err != nil {
 			// A unique feeder without wrap has no row left: no later session could start
-			// either, so arrivals end here, as if the stages had (the sessions running go on).
+			// either, so arrivals end here (the sessions running go on), and the run ends
+			// as "data exhausted", not "completed": it could not play what the scenario asked.
 			r.warnOnce("feeder:"+f.Name, fmt.Sprintf("data feeder %s ran out of rows at %s: arrivals stopped there", f.Name, time.Duration(r.now()).Round(time.Millisecond)))
-			r.stopProducer()
+			r.stop(StopDataExhausted+f.Name, false)
 			return flowFailed
 		}
 		c.env.Rows[i] = row

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +22,11 @@ const (
 	StopInterrupted = "interrupted"
 	StopUnreachable = "unreachable"
 	StopAborted     = "aborted: " // followed by the threshold's name
+	// StopDataExhausted, followed by the feeder's name, ends a run whose `order: unique` data
+	// feeder (without wrap) ran out of rows: arrivals stopped there, the sessions running went
+	// on normally (so the run is not marked interrupted), but the run could not play what the
+	// scenario asked for.
+	StopDataExhausted = "data exhausted: feeder "
 )
 
 // run is the shared state of one Run: read-only after setup except for the channels,
@@ -452,14 +458,14 @@ func (r *run) meta() report.Meta {
 		Seed:         r.seed,
 		ScenarioText: string(r.sc.Text),
 		StopReason:   r.reason,
-		Interrupted:  r.reason != "",
+		Interrupted:  r.reason != "" && !strings.HasPrefix(r.reason, StopDataExhausted),
 		Warnings:     append([]string(nil), r.warnings...),
 	}
 	if m.StopReason == "" {
 		m.StopReason = StopCompleted
 	}
 	if !r.cfg.Shard.whole() {
-		m.Warnings = append(m.Warnings, "shard "+r.cfg.Shard.String()+": this report holds one slice of the run; merge the shards with ccload merge")
+		m.Warnings = append(m.Warnings, report.ShardWarning(r.cfg.Shard.String()))
 	}
 	var t time.Duration
 	for i, st := range r.load.Stages {

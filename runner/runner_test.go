@@ -234,34 +234,50 @@ sessions:
 	}
 }
 
+// TestExhaustedFeederEndsArrivals runs out a unique feeder of 3 rows, in both load models:
+// arrivals end there, the sessions that had rows complete, and the report says the data ran
+// out (stop_reason, warning) instead of calling the run completed, without marking it
+// interrupted (no session was cut short).
 func TestExhaustedFeederEndsArrivals(t *testing.T) {
-	srv := testMock(t, nil)
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "users.txt"), []byte("ann\nbob\ncid\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	sc, err := scenario.Parse("f.yaml", []byte(auth+`
+	for _, tt := range []struct{ name, load string }{
+		{"open", "load: {model: open, arrivals: uniform, rate: 5, duration: 30s}"},
+		{"closed", "load: {model: closed, customers: 2, duration: 30s}"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := testMock(t, nil)
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "users.txt"), []byte("ann\nbob\ncid\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			sc, err := scenario.Parse("f.yaml", []byte(auth+`
 data:
   users: {lines: users.txt, order: unique}
-load: {model: closed, customers: 2, duration: 10s}
+`+tt.load+`
 sessions:
   - name: s
     poll: false
     steps: [connect, {chat: "I am {{data.users.line}}"}]
 `), dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	began := time.Now()
-	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1})
-	if took := time.Since(began); took > 5*time.Second {
-		t.Errorf("the run went on for %v with no rows left", took)
-	}
-	if s := rep.Sessions; s.Completed != 3 {
-		t.Errorf("sessions %+v: want the 3 rows' sessions completed", s)
-	}
-	if !strings.Contains(strings.Join(rep.Warnings, "\n"), "ran out of rows") {
-		t.Errorf("warnings %q do not say the feeder ran out", rep.Warnings)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1})
+			if rep.DurationS >= 30 {
+				t.Errorf("the run lasted %.1fs, its whole stage, with no rows left", rep.DurationS)
+			}
+			if s := rep.Sessions; s.Completed != 3 || s.Interrupted != 0 {
+				t.Errorf("sessions %+v: want the 3 rows' sessions completed, none interrupted", s)
+			}
+			if want := StopDataExhausted + "users"; rep.StopReason != want {
+				t.Errorf("stop_reason = %q, want %q", rep.StopReason, want)
+			}
+			if rep.Interrupted {
+				t.Error("interrupted = true: running out of data cuts no session short")
+			}
+			if !strings.Contains(strings.Join(rep.Warnings, "\n"), "ran out of rows") {
+				t.Errorf("warnings %q do not say the feeder ran out", rep.Warnings)
+			}
+		})
 	}
 }
 
