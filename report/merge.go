@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -12,6 +13,14 @@ import (
 
 // ErrScenarioMismatch is returned by Merge for reports of different scenarios (MergeOptions.Force merges them anyway).
 var ErrScenarioMismatch = errors.New("report: reports are of different scenarios")
+
+// shardWarningText ends the warning a shard's report carries; Merge drops that warning, since
+// the merged report is the whole run.
+const shardWarningText = "this report holds one slice of the run; merge the shards with ccload merge"
+
+// ShardWarning is the warning a shard's report carries, so a reader of one shard's numbers
+// knows they are a slice; Merge recognises and drops it.
+func ShardWarning(shard string) string { return "shard " + shard + ": " + shardWarningText }
 
 // MergeOptions tunes MergeWith.
 type MergeOptions struct {
@@ -76,6 +85,9 @@ func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 		addSessions(&out.Sessions, r.Sessions)
 		out.SessionMetrics.ReplyTimeouts += r.SessionMetrics.ReplyTimeouts
 		for _, w := range r.Warnings {
+			if strings.HasSuffix(w, shardWarningText) {
+				continue // the merge is what the warning asked for
+			}
 			out.Warnings = append(out.Warnings, fmt.Sprintf("report %d: %s", i+1, w))
 		}
 	}

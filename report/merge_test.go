@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -163,6 +164,25 @@ func TestMergeRefusesReportsWithoutHistograms(t *testing.T) {
 	}
 	if _, err := Merge(); err == nil {
 		t.Errorf("merging nothing succeeded")
+	}
+}
+
+func TestMergeDropsTheShardWarning(t *testing.T) {
+	mk := func(shard string) *Report {
+		r := NewRecorder(RecorderOptions{Start: testStart})
+		return r.Finish(testStart.Add(time.Second), Meta{Scenario: "s", Warnings: []string{ShardWarning(shard), "a real warning"}})
+	}
+	m, err := Merge(mk("0/2"), mk("1/2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range m.Warnings {
+		if strings.Contains(w, "one slice") {
+			t.Errorf("merged report still says it is a slice: %q", w)
+		}
+	}
+	if !slices.ContainsFunc(m.Warnings, func(w string) bool { return strings.HasSuffix(w, "a real warning") }) {
+		t.Errorf("merged report lost the shards' other warnings: %q", m.Warnings)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"ccload/ccapi"
+	"ccload/report"
 	"ccload/scenario"
 )
 
@@ -113,5 +114,18 @@ sessions:
 	}
 	if a := n["a"]; a < 2850 || a > 3150 {
 		t.Errorf("session a drawn %d of 4000 times, want about 3000", a)
+	}
+}
+
+// TestErrKindsConvertToTheSameClass pins the numeric conversion observe does
+// (report.ErrClass(call.Kind)): the two enums must list the same outcomes in the same order.
+func TestErrKindsConvertToTheSameClass(t *testing.T) {
+	for k := ccapi.KindOK; k <= ccapi.KindClient; k++ {
+		if got, want := report.ErrClass(k).String(), k.String(); got != want {
+			t.Errorf("ccapi kind %d (%s) becomes report class %s", k, want, got)
+		}
+	}
+	if s := report.ErrClass(ccapi.KindClient + 1).String(); s != "unknown" {
+		t.Errorf("report has a class after client_validation (%s) that ccapi lacks", s)
 	}
 }
