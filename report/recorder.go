@@ -79,7 +79,8 @@ type LiveStats struct {
 	Errors int64
 	// RPS is the request rate of the last completed interval.
 	RPS float64
-	// P99 is the response-time p99 of the whole run, as of the last completed interval.
+	// P99 is the response-time p99 of the last completed interval: "current", so a stall late in a
+	// long run shows at once instead of being diluted by everything before it.
 	P99 time.Duration
 	// Active is the last value passed to SetActive.
 	Active                                                                int64
@@ -404,7 +405,7 @@ func (r *Recorder) closeInterval() {
 	r.points = append(r.points, r.pointOf(&r.cur, r.curStart, r.active))
 	secs := float64(r.curEnd-r.curStart) / 1e9
 	r.lastRPS = float64(r.cur.requests) / secs
-	r.lastP99 = r.overall.response.ValueAtQuantile(99)
+	r.lastP99 = r.cur.response.ValueAtQuantile(99)
 	r.cur.requests, r.cur.errors, r.cur.arrivals, r.cur.dropped, r.cur.failed = 0, 0, 0, 0, 0
 	clear(r.cur.codes)
 	r.cur.response.Reset()

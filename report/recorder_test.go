@@ -456,6 +456,15 @@ func TestLiveShowsTheRunSoFar(t *testing.T) {
 	if l.P99 < 2*time.Millisecond || l.P99 > 2100*time.Microsecond {
 		t.Errorf("live p99 %v, want 2ms", l.P99)
 	}
+	// A stall in the next second shows in the live p99 at once, however long the run before it.
+	for i := range 1 { // one slow request among 201: invisible in the whole run's p99
+		at := int64(12e8) + int64(i)*1e6
+		r.Record(&Sample{Group: g, Step: NoGroup, Intended: at, Start: at, End: at + 800e6, Status: 200})
+	}
+	r.Tick(31e8) // samples count in the interval they ended in: [2 s, 3 s)
+	if l := r.Live(); l.P99 < 800*time.Millisecond {
+		t.Errorf("live p99 after a stalled second %v, want 800ms: it must be the current interval's", l.P99)
+	}
 }
 
 func TestGroupsAreSortedAndNamed(t *testing.T) {
