@@ -3,6 +3,7 @@ package scenario
 import (
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -204,5 +205,23 @@ func TestCIGateThresholds(t *testing.T) {
 	}
 	if sc.Load.Duration() > 15*time.Second {
 		t.Errorf("the CI gate runs %v; keep it short", sc.Load.Duration())
+	}
+}
+
+// TestWindowedThresholdNamesSayTheWindow: a windowed threshold must not read like a whole-run
+// one in the plan, report.json and JUnit, which all show its name.
+func TestWindowedThresholdNamesSayTheWindow(t *testing.T) {
+	sc, err := LoadFile("../scenarios/soak.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, th := range sc.Thresholds {
+		names = append(names, th.Name)
+	}
+	for _, want := range []string{"response_time.p99 all <= 800ms over 5m", "error_rate all <= 0.5% over 5m"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("no threshold named %q in %q", want, names)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -175,7 +176,11 @@ func thresholdName(th Threshold) string {
 	default:
 		lim = ">= " + th.LimitText
 	}
-	return m + " " + th.Group + " " + lim
+	name := m + " " + th.Group + " " + lim
+	if th.Over > 0 {
+		name += " over " + shortDuration(th.Over)
+	}
+	return name
 }
 
 // limit reads a threshold limit in the metric's unit: latencies are durations (stored in
@@ -346,4 +351,16 @@ func (sc *Scenario) usedEndpoints() []ccapi.Endpoint {
 		}
 	}
 	return out
+}
+
+// shortDuration writes d as people write it in YAML: 5m, not 5m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }
