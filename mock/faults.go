@@ -30,7 +30,7 @@ func (s *Server) hold(ctx context.Context, ep ccapi.Endpoint, now int64) bool {
 	if dist := s.latency[ep]; !dist.IsZero() {
 		d = s.sample(dist)
 	}
-	if s.opts.Capacity > 0 {
+	if s.capacity != nil {
 		d += time.Duration(s.capacityWait(now))
 	}
 	if d > 0 {
@@ -72,17 +72,11 @@ func stallEnd(t, stall, period int64) (end int64, stalled bool) {
 // capacityWait models the platform as a single server that takes 1/Capacity
 // seconds per request: a request waits until the requests before it are served,
 // so latency grows as a queue's does once the offered rate exceeds Capacity.
-// Lock-free: one compare-and-swap on the time the server is next free.
+// That wait is exactly the delay of a reservation on a token bucket of burst 1
+// refilled at Capacity per second (now is the server clock, ns since start).
 func (s *Server) capacityWait(now int64) int64 {
-	svc := int64(float64(time.Second) / s.opts.Capacity)
-	for range 1000 {
-		busy := s.busy.Load()
-		start := max(now, busy)
-		if s.busy.CompareAndSwap(busy, start+svc) {
-			return start - now
-		}
-	}
-	return 0 // hopeless contention: serve rather than spin
+	t := s.start.Add(time.Duration(now))
+	return int64(s.capacity.ReserveN(t, 1).DelayFrom(t))
 }
 
 func urlUnescape(v string) (string, error) { return url.QueryUnescape(v) }

@@ -26,6 +26,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"ccload/ccapi"
 )
 
@@ -42,7 +44,9 @@ type Server struct {
 	sched    *scheduler
 	cnt      counters
 	gen      atomic.Uint32
-	busy     atomic.Int64 // capacity model: when the virtual single server is free again (server clock)
+	// capacity is the capacity model (nil: unlimited): a token bucket of burst 1 refilled at
+	// Capacity per second, whose reservation delay is a single-server queue's wait.
+	capacity *rate.Limiter
 	uploads  atomic.Int64
 	strs     interner     // channel and channel config IDs the sessions share
 	inflight atomic.Int64 // API requests being handled, so Close can let them finish
@@ -97,6 +101,9 @@ func newServer(opts Options) (*Server, error) {
 		tokens: newTokenStore(),
 		rng:    rand.New(rand.NewPCG(uint64(seed), uint64(seed)^0x9e3779b97f4a7c15)),
 		route:  make(map[string]ccapi.Endpoint, ccapi.NumEndpoints),
+	}
+	if opts.Capacity > 0 {
+		s.capacity = rate.NewLimiter(rate.Limit(opts.Capacity), 1)
 	}
 	for ep := range ccapi.NumEndpoints {
 		path := opts.Paths.Path(ep)
