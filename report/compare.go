@@ -24,7 +24,7 @@ var ErrCompareLimit = errors.New("report: compare limit")
 // worse is allowed, and each metric knows which direction is worse (rps and the share of "0" going down).
 type CompareLimit struct {
 	// Metric is p50, p90, p95, p99, p999, max or mean (response time; prefix "service_time." for service
-	// time), error_rate, rps, or code:<resultCode> (that code's share of requests).
+	// time), error_rate, rps, or code:<resultCode> (that code's share, over ResultCodeBase).
 	Metric string
 	// Group is "all" (the default), a group's name as in report.json ("sendAsync CHAT", "step:ask"), or "*" for every group in both reports.
 	Group string
@@ -86,6 +86,9 @@ type CompareResult struct {
 	// OnlyInBase and OnlyInNew name groups present in one report only (not compared).
 	OnlyInBase []string `json:"only_in_base,omitempty"`
 	OnlyInNew  []string `json:"only_in_new,omitempty"`
+	// Warnings say why the two reports may not be comparable (a run that did not complete, one shard
+	// against a merged run, different scenarios). They do not change Pass.
+	Warnings []string `json:"warnings,omitempty"`
 	// Pass is false when any check failed.
 	Pass bool `json:"pass"`
 }
@@ -234,8 +237,7 @@ var compareRPS = compareMetric{name: "rps", unit: gatesRate, lowerWorse: true, v
 
 func compareCode(code string) compareMetric {
 	return compareMetric{name: "code:" + code, unit: gatesFrac, lowerWorse: code == "0", value: func(g *Group, _ *Report) (float64, bool) {
-		n := gatesGroupCount(g)
-		return float64(g.ResultCodes[code]) / float64(max(n, 1)), n > 0
+		return ResultCodeShare(g, code)
 	}}
 }
 
@@ -262,7 +264,8 @@ func compareMetricNamed(name string) compareMetric {
 // precision (both values in one HdrHistogram bucket, or a relative change of at most 0.1%) is never
 // a regression.
 func Compare(base, next *Report, limits []CompareLimit) CompareResult {
-	res := CompareResult{Base: compareSide(base, "base"), New: compareSide(next, "new"), Pass: true}
+	res := CompareResult{Base: compareSide(base, "base"), New: compareSide(next, "new"), Pass: true,
+		Warnings: compareWarnings(base, next)}
 	bg, ng := compareGroups(base), compareGroups(next)
 	var names []string
 	for _, g := range bg {
@@ -318,6 +321,39 @@ func Compare(base, next *Report, limits []CompareLimit) CompareResult {
 		}
 	}
 	return res
+}
+
+// compareWarnings lists what makes base and next questionable to compare: a run that did not complete
+// (its rps and counts cover part of the load), different shard counts (one shard carries a slice of
+// the load), or different scenarios.
+func compareWarnings(base, next *Report) []string {
+	var out []string
+	for _, s := range []struct {
+		label string
+		r     *Report
+	}{{"base", base}, {"new", next}} {
+		reason := s.r.StopReason
+		if reason == "" && s.r.Interrupted {
+			reason = "interrupted"
+		}
+		if reason != "" && reason != "completed" {
+			out = append(out, fmt.Sprintf("%s did not complete (stop reason %q): its counts and rps cover only part of the run", s.label, reason))
+		}
+	}
+	if bs, ns := max(base.Shards, 1), max(next.Shards, 1); bs != ns {
+		out = append(out, fmt.Sprintf("base merges %s, new %s: their rps and counts are of different loads", compareShards(bs), compareShards(ns)))
+	}
+	if base.Scenario != next.Scenario {
+		out = append(out, fmt.Sprintf("the reports are of different scenarios: base %q, new %q", base.Scenario, next.Scenario))
+	}
+	return out
+}
+
+func compareShards(n int) string {
+	if n == 1 {
+		return "1 shard"
+	}
+	return strconv.Itoa(n) + " shards"
 }
 
 func compareSide(r *Report, label string) CompareSide {
@@ -478,6 +514,12 @@ func compareLimitText(l CompareLimit, m compareMetric) string {
 // WriteCompareText writes the comparison as tables, one per group, then the checks and the verdict.
 func WriteCompareText(w io.Writer, c CompareResult) error {
 	ew := &compareErrWriter{w: w}
+	for _, warn := range c.Warnings {
+		fmt.Fprintf(ew, "WARNING: %s\n", warn)
+	}
+	if len(c.Warnings) > 0 {
+		fmt.Fprintln(ew)
+	}
 	side := func(s CompareSide) string {
 		at := ""
 		if !s.StartedAt.IsZero() {

@@ -236,3 +236,47 @@ func ExampleCompare() {
 	// true rps=-5%: 100/s → 100/s (0%), limit -5%
 	// pass: false
 }
+
+func TestCompareWarnsAboutIncomparableReports(t *testing.T) {
+	base := gatesCompareRun(t, 1, 5, 1000)
+	clean := Compare(base, gatesCompareRun(t, 1, 5, 1000), gatesLimits(t, "p99=10%"))
+	if len(clean.Warnings) != 0 {
+		t.Errorf("two complete runs of one scenario: warnings %q", clean.Warnings)
+	}
+	next := gatesCompareRun(t, 1, 5, 700)
+	next.StopReason, next.Interrupted = "interrupted", true
+	next.Shards = 2
+	next.Scenario = "other"
+	c := Compare(base, next, gatesLimits(t, "p99=10%"))
+	if len(c.Warnings) != 3 {
+		t.Fatalf("warnings %q, want 3", c.Warnings)
+	}
+	for i, want := range []string{`new did not complete (stop reason "interrupted")`, "base merges 1 shard, new 2 shards", "different scenarios"} {
+		if !strings.Contains(c.Warnings[i], want) {
+			t.Errorf("warning %d %q lacks %q", i, c.Warnings[i], want)
+		}
+	}
+	if !c.Pass {
+		t.Error("warnings failed the comparison")
+	}
+	var text bytes.Buffer
+	if err := WriteCompareText(&text, c); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(text.String(), "WARNING: new did not complete") {
+		t.Errorf("the text output does not start with the warnings:\n%s", text.String())
+	}
+	var js bytes.Buffer
+	if err := WriteCompareJSON(&js, c); err != nil {
+		t.Fatal(err)
+	}
+	var back CompareResult
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil || len(back.Warnings) != 3 {
+		t.Errorf("--json does not carry the warnings: %v %q", err, back.Warnings)
+	}
+	// An aborted base warns too.
+	base.StopReason = "aborted: error_rate all <= 1.00%"
+	if w := Compare(base, gatesCompareRun(t, 1, 5, 1000), nil).Warnings; len(w) != 1 || !strings.HasPrefix(w[0], "base did not complete") {
+		t.Errorf("aborted base: warnings %q", w)
+	}
+}

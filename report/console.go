@@ -55,8 +55,8 @@ func writeHeader(w *errWriter, r *Report) {
 		w.printf(" (%d shards merged)", r.Shards)
 	}
 	w.printf("\n")
-	if r.Interrupted {
-		w.printf("!! INTERRUPTED: the run stopped before its stages ended; running sessions were counted as interrupted.\n")
+	if banner := stopBanner(r); banner != "" {
+		w.printf("%s\n", banner)
 	}
 	if r.Target != "" {
 		w.printf("target    %s\n", r.Target)
@@ -73,6 +73,25 @@ func writeHeader(w *errWriter, r *Report) {
 		w.printf(": %s app, %s http, %s transport, %s client", num(q.AppErrors), num(q.HTTPErrors), num(q.TransportErrors), num(q.ClientErrors))
 	}
 	w.printf("\n\n")
+}
+
+// stopBanner words the warning line for a run that did not complete, from its StopReason; "" when it completed.
+func stopBanner(r *Report) string {
+	reason := r.StopReason
+	if reason == "" && r.Interrupted {
+		reason = "interrupted"
+	}
+	switch {
+	case reason == "" || reason == "completed":
+		return ""
+	case reason == "unreachable":
+		return "!! UNREACHABLE: no request got an HTTP answer"
+	case reason == "interrupted":
+		return "!! INTERRUPTED: the run stopped before its stages ended; running sessions were counted as interrupted."
+	case strings.HasPrefix(reason, "aborted: "):
+		return "!! ABORTED: threshold " + strings.TrimPrefix(reason, "aborted: ") + " failed"
+	}
+	return "!! STOPPED: " + reason
 }
 
 func writeGroups(w *errWriter, r *Report) {
@@ -101,10 +120,7 @@ func writeGroups(w *errWriter, r *Report) {
 func writeCodes(w *errWriter, r *Report) {
 	codes := sortedCounts(r.Overall.ResultCodes)
 	if len(codes) > 0 {
-		var total int64
-		for _, c := range codes {
-			total += c.n
-		}
+		total := ResultCodeBase(&r.Overall) // the base result_code_share thresholds use
 		w.printf("resultCode")
 		for i, c := range codes {
 			if i == maxCodesShown {
@@ -159,6 +175,10 @@ func writeSessionMetrics(w *errWriter, r *Report) {
 }
 
 func writeThresholdLines(w *errWriter, r *Report) {
+	if ThresholdsNotEvaluated(r) {
+		w.printf("thresholds NOT EVALUATED: the scenario sets thresholds but this report carries no result for them\n\n")
+		return
+	}
 	if len(r.Thresholds) == 0 {
 		return
 	}

@@ -199,3 +199,46 @@ func TestSummaryOfAnEmptyRun(t *testing.T) {
 		t.Errorf("empty summary shows NaN/Inf:\n%s", s)
 	}
 }
+
+func TestSummaryBannerSaysWhyTheRunStopped(t *testing.T) {
+	for _, c := range []struct {
+		reason      string
+		interrupted bool
+		want        string // "" for no banner
+	}{
+		{"completed", false, ""},
+		{"unreachable", false, "!! UNREACHABLE: no request got an HTTP answer\n"},
+		{"interrupted", true, "!! INTERRUPTED: the run stopped before its stages ended; running sessions were counted as interrupted.\n"},
+		{"aborted: error_rate all <= 1.00%", false, "!! ABORTED: threshold error_rate all <= 1.00% failed\n"},
+		{"deadline", false, "!! STOPPED: deadline\n"},
+	} {
+		r := NewRecorder(RecorderOptions{Start: testStart}).Finish(testStart.Add(5*time.Second),
+			Meta{Scenario: "s", StopReason: c.reason, Interrupted: c.interrupted})
+		var buf bytes.Buffer
+		if err := WriteSummary(&buf, r); err != nil {
+			t.Fatal(err)
+		}
+		s := buf.String()
+		if c.want == "" {
+			if strings.Contains(s, "!!") {
+				t.Errorf("%s: a banner where none belongs:\n%s", c.reason, s)
+			}
+			continue
+		}
+		if !strings.Contains(s, c.want) || strings.Count(s, "!!") != 1 {
+			t.Errorf("%s: summary lacks exactly the banner %q:\n%s", c.reason, c.want, s)
+		}
+	}
+}
+
+func TestSummarySaysThresholdsWereNotEvaluated(t *testing.T) {
+	r := NewRecorder(RecorderOptions{Start: testStart}).Finish(testStart.Add(5*time.Second),
+		Meta{Scenario: "s", ScenarioText: "name: s\nthresholds:\n  - {metric: error_rate, max: 1%}\n"})
+	var buf bytes.Buffer
+	if err := WriteSummary(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "thresholds NOT EVALUATED") {
+		t.Errorf("summary does not say the scenario's thresholds were not evaluated:\n%s", buf.String())
+	}
+}

@@ -103,7 +103,7 @@ func htmlBuild(r *Report) (*htmlData, error) {
 		return nil, err
 	}
 	d.Groups = htmlGroups(r)
-	d.Codes = htmlBars(r.Overall.ResultCodes, gatesGroupCount(&r.Overall), func(k string) string {
+	d.Codes = htmlBars(r.Overall.ResultCodes, ResultCodeBase(&r.Overall), func(k string) string {
 		if k == "0" {
 			return "ok"
 		}
@@ -137,6 +137,9 @@ func htmlVerdict(r *Report, d *htmlData) {
 		if r.StopReason != "" && r.StopReason != "completed" {
 			d.VerdictNote += " · " + r.StopReason
 		}
+	case ThresholdsNotEvaluated(r):
+		d.Verdict, d.VerdictClass = "NOT EVALUATED", "interrupted"
+		d.VerdictNote = "the scenario sets thresholds but this report carries no result for them: thresholds not evaluated"
 	default:
 		d.Verdict, d.VerdictClass = "PASS", "pass"
 		d.VerdictNote = fmt.Sprintf("all %d thresholds passed", n)

@@ -104,3 +104,28 @@ func TestWriteHTMLMergesLongSeriesExactly(t *testing.T) {
 		t.Errorf("percentiles out of order: %+v", cols[0])
 	}
 }
+
+// A report whose scenario sets thresholds but which carries no result for them (a merge that
+// could not evaluate them) must not read PASS.
+func TestWriteHTMLVerdictWhenThresholdsWereNotEvaluated(t *testing.T) {
+	r := gatesRealistic(t, 1)
+	r.Interrupted, r.StopReason = false, "completed"
+	r.ScenarioText = "name: checkout-peak\nthresholds:\n  - {metric: error_rate, max: 5%}\n"
+	r.Thresholds = nil
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	if !strings.Contains(page, `<div class="badge" id="verdict">NOT EVALUATED</div>`) || !strings.Contains(page, "thresholds not evaluated") {
+		t.Errorf("verdict of a report with unevaluated thresholds is not NOT EVALUATED:\n%.600s", page[strings.Index(page, "<header"):])
+	}
+	r.ScenarioText = "name: checkout-peak\n"
+	buf.Reset()
+	if err := WriteHTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `<div class="badge" id="verdict">PASS</div>`) {
+		t.Error("a completed run whose scenario sets no thresholds is not PASS")
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	"go.yaml.in/yaml/v3"
 )
 
 // ThresholdSpec is one threshold to evaluate. It mirrors scenario.Threshold field for field
@@ -342,9 +343,66 @@ func (ev *gatesEval) whole(m gatesMetric, s ThresholdSpec, group string) (gatesV
 	case "error_rate":
 		return gatesValue{v: float64(n-g.OK) / float64(n), ok: true, precise: true}, nil
 	case "result_code_share":
-		return gatesValue{v: float64(g.ResultCodes[s.Code]) / float64(n), ok: true, precise: true}, nil
+		v, ok := ResultCodeShare(&g, s.Code)
+		return gatesValue{v: v, ok: ok, precise: true}, nil
 	}
 	return gatesValue{}, fmt.Errorf("metric %q has no whole-run value", s.Metric)
+}
+
+// ResultCodeBase is the denominator of every resultCode share ccload shows or gates on (thresholds,
+// the console summary, report.html and ccload compare): the requests of g that got an answer carrying
+// a resultCode (the sum of g.ResultCodes), plus those that got no usable answer (transport errors:
+// a timeout is not a "0") and those the harness refused to send (client errors). Answered requests
+// without a resultCode are left out: an endpoint that carries none (tokenByAkSk) neither raises nor
+// lowers a share, and HTTP errors without one are error_rate's to gate.
+func ResultCodeBase(g *Group) int64 {
+	var n int64
+	for _, c := range g.ResultCodes {
+		n += c
+	}
+	return n + g.TransportErrors + g.ClientErrors
+}
+
+// ResultCodeShare is code's share of g by ResultCodeBase; ok is false when the base is zero.
+func ResultCodeShare(g *Group, code string) (share float64, ok bool) {
+	n := ResultCodeBase(g)
+	if n == 0 {
+		return 0, false
+	}
+	return float64(g.ResultCodes[code]) / float64(n), true
+}
+
+// ThresholdsNotEvaluated reports whether r's scenario sets thresholds that r carries no result
+// for (a merge that could not evaluate them, or a report written without them): such a report
+// must not read as passed.
+func ThresholdsNotEvaluated(r *Report) bool {
+	return len(r.Thresholds) == 0 && scenarioHasThresholds(r.ScenarioText)
+}
+
+// scenarioHasThresholds reports whether a scenario's text sets a non-empty top-level thresholds list.
+// Text that does not parse as YAML counts as setting none.
+func scenarioHasThresholds(text string) bool {
+	if !strings.Contains(text, "thresholds") {
+		return false
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(text), &doc); err != nil || len(doc.Content) == 0 {
+		return false
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return false
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "thresholds" {
+			v := root.Content[i+1]
+			if v.Kind == yaml.AliasNode {
+				v = v.Alias
+			}
+			return v != nil && v.Kind == yaml.SequenceNode && len(v.Content) > 0
+		}
+	}
+	return false
 }
 
 // gatesGroupCount is a group's request count (Count, or the accounting Total when Count is unset).

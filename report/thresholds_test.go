@@ -1,9 +1,11 @@
 package report
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -70,7 +72,8 @@ func TestEvaluateThresholdsEachMetric(t *testing.T) {
 		{max("response_time.p80", "endpoint:sendAsync", 100*gatesMS), true, "96.1ms"},
 		{max("error_rate", "all", 0.05), true, "5.00%"},
 		{max("error_rate", "step:ask", 0.05), false, "10.0%"},
-		{code(max("result_code_share", "all", 0.04), "12"), false, "5.00%"},
+		// poll carries no resultCode: the share is of the 120 requests that carried one (10 of them "12").
+		{code(max("result_code_share", "all", 0.04), "12"), false, "8.33%"},
 		{code(min("result_code_share", "endpoint:sendAsync", 0.9), "0"), true, "91.7%"},
 		{min("rps", "all", 20), true, "20.0/s"},
 		{min("rps", "control_type:CONNECT", 3), false, "2.00/s"},
@@ -291,4 +294,91 @@ func ExampleEvaluateThresholds() {
 	// PASS response_time.p99 all <= 100ms: 69.1ms
 	// FAIL error_rate endpoint:sendAsync <= 0.50%: 1.00%
 	// PASS rps all >= 50.0/s: 100/s
+}
+
+// codeShareRun records ok requests to sendAsync CHAT answering resultCode "0", plus tokens
+// tokenByAkSk requests (answered, no resultCode) and timeouts CHAT requests that got no answer.
+func codeShareRun(ok, tokens, timeouts int) *Report {
+	rec := NewRecorder(RecorderOptions{Start: testStart})
+	chat, token := rec.Group("sendAsync", "CHAT"), rec.Group("tokenByAkSk", "")
+	at := int64(0)
+	add := func(s Sample) {
+		at += int64(time.Millisecond)
+		s.Step, s.Intended, s.Start, s.End = NoGroup, at, at, at+int64(time.Millisecond)
+		rec.Record(&s)
+	}
+	for range ok {
+		add(Sample{Group: chat, Status: 200, ResultCode: "0"})
+	}
+	for range tokens {
+		add(Sample{Group: token, Status: 200})
+	}
+	for range timeouts {
+		add(Sample{Group: chat, Class: ClassTimeout})
+	}
+	return rec.Finish(testStart.Add(10*time.Second), Meta{Scenario: "share"})
+}
+
+// The audit's run: 444 CHATs answered "0" and one tokenByAkSk call. The token call carries no
+// resultCode, so it does not lower the share of "0": the threshold, the console and report.html
+// all say 100%. A timeout has no resultCode either, but it is not a "0": it lowers the share.
+func TestResultCodeShareIgnoresAnswersWithoutACodeButCountsTimeouts(t *testing.T) {
+	spec := []ThresholdSpec{{Metric: "result_code_share", Code: "0", Min: 0.999, HasMin: true}}
+	for _, c := range []struct {
+		name                 string
+		ok, tokens, timeouts int
+		pass                 bool
+		display, console     string
+	}{
+		{"token call", 444, 1, 0, true, "100.0%", `"0" 444 (100%)`},
+		{"timeout", 444, 1, 1, false, "99.8%", `"0" 444 (99.8%)`},
+	} {
+		r := codeShareRun(c.ok, c.tokens, c.timeouts)
+		got := EvaluateThresholds(r, spec)[0]
+		if got.Pass != c.pass || got.Display != c.display {
+			t.Errorf("%s: threshold pass=%v display %q, want %v %q", c.name, got.Pass, got.Display, c.pass, c.display)
+		}
+		var sum, page bytes.Buffer
+		if err := WriteSummary(&sum, r); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(sum.String(), c.console) {
+			t.Errorf("%s: console lacks %s:\n%s", c.name, c.console, sum.String())
+		}
+		if err := WriteHTML(&page, r); err != nil {
+			t.Fatal(err)
+		}
+		if bar := `<span class="k">0</span>` + `[^\n]*?` + `<span class="p">` + regexp.QuoteMeta(c.display) + `</span>`; !regexp.MustCompile(bar).MatchString(page.String()) {
+			t.Errorf("%s: report.html's resultCode bar for \"0\" does not say %s", c.name, c.display)
+		}
+		// compare's code:0 row reads the same share.
+		cmp := Compare(r, r, nil)
+		for _, row := range cmp.Rows {
+			if row.Group == "all" && row.Metric == "code:0" && row.NewText != c.display {
+				t.Errorf("%s: compare's code:0 share %q, want %q", c.name, row.NewText, c.display)
+			}
+		}
+	}
+}
+
+func TestThresholdsNotEvaluated(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want bool
+	}{
+		{"name: x\nthresholds:\n  - {metric: error_rate, max: 1%}\n", true},
+		{"name: x\nthresholds: []\n", false},
+		{"name: x\n# thresholds: none\n", false},
+		{"", false},
+		{"thresholds: [unclosed\n", false},
+	} {
+		r := &Report{ScenarioText: c.text}
+		if got := ThresholdsNotEvaluated(r); got != c.want {
+			t.Errorf("ThresholdsNotEvaluated(%q) = %v, want %v", c.text, got, c.want)
+		}
+		r.Thresholds = []ThresholdResult{{Name: "x", Pass: true}}
+		if ThresholdsNotEvaluated(r) {
+			t.Errorf("%q: a report with threshold results counts as not evaluated", c.text)
+		}
+	}
 }
