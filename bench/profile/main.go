@@ -27,6 +27,7 @@ func main() {
 	cpu := flag.String("cpu", "", "write a CPU profile here")
 	heap := flag.String("heap", "", "write a heap profile here (at --heap-at, or at the end)")
 	heapAt := flag.Duration("heap-at", 0, "when to write the heap profile, from the start (0: at the end)")
+	heapEvery := flag.Duration("heap-every", 0, "also write FILE.1, FILE.2, ... every this long, with the heap in use printed")
 	memRate := flag.Int("memrate", 0, "runtime.MemProfileRate (0: default)")
 	flag.Parse()
 	if *duration <= 0 || *duration > 10*time.Minute {
@@ -53,6 +54,20 @@ func main() {
 	}
 	if *heap != "" && *heapAt > 0 {
 		time.AfterFunc(*heapAt, func() { writeHeap(*heap) })
+	}
+	if *heap != "" && *heapEvery > 0 {
+		go func() {
+			t := time.NewTicker(*heapEvery)
+			defer t.Stop()
+			for i := 1; ; i++ {
+				<-t.C
+				writeHeap(fmt.Sprintf("%s.%d", *heap, i))
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				fmt.Printf("%s: heap in use %.1f MiB, live after GC %.1f MiB, stacks %.1f MiB, from the OS %.1f MiB\n",
+					time.Duration(i)**heapEvery, mib(ms.HeapInuse), mib(ms.HeapAlloc), mib(ms.StackInuse), mib(ms.Sys))
+			}
+		}()
 	}
 	peak := make(chan memPeak, 1)
 	stop := make(chan struct{})
