@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,12 @@ import (
 
 // shardReport writes a one-group shard report with n requests of latency ms each and returns its path.
 func shardReport(t *testing.T, dir, scenario string, n int, ms int64) string {
+	t.Helper()
+	return shardReportOf(t, dir, scenario, "", "", n, ms)
+}
+
+// shardReportOf is shardReport for a report that carries its scenario's file name and text.
+func shardReportOf(t *testing.T, dir, scenario, file, text string, n int, ms int64) string {
 	t.Helper()
 	start := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	r := report.NewRecorder(report.RecorderOptions{Start: start})
@@ -25,7 +32,7 @@ func shardReport(t *testing.T, dir, scenario string, n int, ms int64) string {
 		r.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: at, Start: at, End: at + ms*int64(time.Millisecond), Status: 200, ResultCode: "0"})
 		r.SessionEnded(at, report.Completed, ms*int64(time.Millisecond))
 	}
-	rep := r.Finish(start.Add(2*time.Second), report.Meta{Scenario: scenario, Seed: 1})
+	rep := r.Finish(start.Add(2*time.Second), report.Meta{Scenario: scenario, Seed: 1, File: file, ScenarioText: text})
 	path, err := report.WriteFile(filepath.Join(dir, scenario+"-"+time.Duration(ms).String()), rep)
 	if err != nil {
 		t.Fatal(err)
@@ -102,5 +109,108 @@ func TestMergeCommandRefusals(t *testing.T) {
 	}
 	if code, stdout, _ := runMerge("--help"); code != exitOK || !strings.Contains(stdout, "Usage: ccload merge") {
 		t.Errorf("--help: exit %d, %q", code, stdout)
+	}
+}
+
+// gateScenario is a scenario whose p99 threshold the 50 ms shard fails and whose error-rate threshold
+// every shard passes. Its ${VARS} have no default: merge must not need them.
+const gateScenario = `name: gate
+auth:
+  app_key: ${MERGE_TEST_APP_KEY}
+  app_secret: ${MERGE_TEST_APP_SECRET}
+load:
+  stages:
+    - {duration: 2s, rate: 5}
+sessions:
+  - name: chat
+    steps:
+      - connect
+      - chat: hello
+      - disconnect
+thresholds:
+  - {metric: response_time.p99, max: 10ms}
+  - {metric: error_rate, max: 1%}
+`
+
+func TestMergeCommandEvaluatesTheScenarioThresholds(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "gate.yaml")
+	a := shardReportOf(t, dir, "gate", file, gateScenario, 900, 2)
+	b := shardReportOf(t, dir, "gate", file, gateScenario, 100, 50) // merged p99 is 50 ms: over 10 ms
+	out := filepath.Join(dir, "merged.json")
+	code, stdout, stderr := runMerge("-o", out, a, b)
+	if code != exitFailed {
+		t.Fatalf("a failed threshold on the merged report: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitFailed, stdout, stderr)
+	}
+	m, err := report.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Thresholds) != 2 {
+		t.Fatalf("merged report has %d thresholds, want 2: %+v", len(m.Thresholds), m.Thresholds)
+	}
+	p99, errRate := m.Thresholds[0], m.Thresholds[1]
+	if p99.Metric != "response_time.p99" || p99.Pass || p99.Value < 50_000 {
+		t.Errorf("p99 threshold %+v: want a failure at 50 ms", p99)
+	}
+	if errRate.Metric != "error_rate" || !errRate.Pass {
+		t.Errorf("error_rate threshold %+v: want a pass", errRate)
+	}
+	for _, want := range []string{"FAIL  response_time.p99 all <= 10ms", "PASS  error_rate all <= 1%"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout)
+		}
+	}
+	if !strings.Contains(stderr, "1 of 2 thresholds failed") {
+		t.Errorf("stderr %q does not say a threshold failed", stderr)
+	}
+	if strings.Contains(stdout+stderr, "MERGE_TEST_APP") {
+		t.Errorf("merge complained about the scenario's environment:\n%s\n%s", stdout, stderr)
+	}
+	var page bytes.Buffer
+	if err := report.WriteHTML(&page, m); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(page.String(), `id="verdict">FAIL<`) {
+		t.Error("report.html of the merged report does not say FAIL")
+	}
+
+	// Both shards fast: the thresholds pass and merge exits 0.
+	c := shardReportOf(t, filepath.Join(dir, "fast"), "gate", file, gateScenario, 100, 3)
+	if code, stdout, stderr := runMerge("-o", filepath.Join(dir, "pass.json"), a, c); code != exitOK || !strings.Contains(stdout, "PASS  response_time.p99") {
+		t.Errorf("passing thresholds: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+}
+
+func TestMergeCommandSaysWhenItCannotEvaluateThresholds(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "gate.yaml")
+	text := strings.Replace(gateScenario, "sessions:", "data:\n  users: {csv: gone/users.csv}\nsessions:", 1)
+	a := shardReportOf(t, dir, "gate", file, text, 900, 2)
+	b := shardReportOf(t, dir, "gate", file, text, 100, 50)
+	out := filepath.Join(dir, "merged.json")
+	code, stdout, stderr := runMerge("-o", out, a, b)
+	if code != exitOK {
+		t.Fatalf("exit %d, want the merge to go on: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "thresholds not evaluated") {
+		t.Errorf("stderr %q does not say the thresholds were not evaluated", stderr)
+	}
+	m, err := report.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Thresholds) != 0 || !slices.ContainsFunc(m.Warnings, func(w string) bool { return strings.HasPrefix(w, "thresholds not evaluated: ") }) {
+		t.Errorf("merged report: thresholds %+v, warnings %q", m.Thresholds, m.Warnings)
+	}
+	if !strings.Contains(stdout, "thresholds NOT EVALUATED") {
+		t.Errorf("summary does not say the thresholds were not evaluated:\n%s", stdout)
+	}
+	var page bytes.Buffer
+	if err := report.WriteHTML(&page, m); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(page.String(), `id="verdict">PASS<`) || !strings.Contains(page.String(), `id="verdict">NOT EVALUATED<`) {
+		t.Error("report.html of a merge whose thresholds were not evaluated does not say NOT EVALUATED")
 	}
 }
