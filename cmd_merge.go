@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"ccload/report"
+	"ccload/runner"
 	"ccload/scenario"
 )
 
@@ -105,7 +106,7 @@ func evaluateMergedThresholds(r *report.Report, stderr io.Writer) int {
 		r.Warnings = append(r.Warnings, msg)
 		return 0
 	}
-	r.Thresholds = report.EvaluateThresholds(r, scenarioThresholdSpecs(sc.Thresholds))
+	r.Thresholds = report.EvaluateThresholds(r, runner.ThresholdSpecs(sc.Thresholds))
 	failed := 0
 	for _, t := range r.Thresholds {
 		if !t.Pass {

@@ -88,6 +88,13 @@ func WriteJUnit(w io.Writer, r *Report) error {
 		run.Error = &junitProblem{Message: msg, Type: "interrupted", Text: msg}
 	}
 	s.Cases = append(s.Cases, run)
+	if ThresholdsNotEvaluated(r) {
+		// The scenario set thresholds the report has no results for (a merge that could not
+		// re-read its scenario): an error, never a silent pass.
+		msg := "the scenario sets thresholds but this report has no results for them; evaluate them with ccload merge or ccload run"
+		s.Cases = append(s.Cases, junitCase{Name: "thresholds evaluated", Classname: class + ".thresholds", Time: "0",
+			Error: &junitProblem{Message: msg, Type: "not-evaluated", Text: msg}})
+	}
 	for _, t := range r.Thresholds {
 		c := junitCase{Name: t.Name, Classname: class + ".thresholds", Time: "0"}
 		if !t.Pass {

@@ -144,3 +144,29 @@ func TestWriteJUnitMarksAbortedAndInterruptedRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteJUnitFlagsThresholdsNotEvaluated: a report whose scenario sets thresholds but that
+// carries no results for them (a merge that could not re-read its scenario) must not pass CI.
+func TestWriteJUnitFlagsThresholdsNotEvaluated(t *testing.T) {
+	r := &Report{Scenario: "s", StopReason: "completed", DurationS: 3,
+		ScenarioText: "name: s\nthresholds:\n  - {metric: error_rate, max: 1%}\n"}
+	var buf bytes.Buffer
+	if err := WriteJUnit(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	var doc gatesJUnitDoc
+	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Errors != 1 || !strings.Contains(buf.String(), "no results") {
+		t.Errorf("errors=%d, want 1 'not evaluated' error:\n%s", doc.Errors, buf.String())
+	}
+	r.ScenarioText = "name: s\n"
+	buf.Reset()
+	if err := WriteJUnit(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "no results") {
+		t.Errorf("a scenario without thresholds was flagged:\n%s", buf.String())
+	}
+}

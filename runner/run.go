@@ -167,7 +167,7 @@ func (r *run) play(ctx context.Context) *report.Report {
 		rep.Interrupted = true
 	}
 	if len(r.sc.Thresholds) > 0 {
-		rep.Thresholds = report.EvaluateThresholds(rep, thresholdSpecs(r.sc.Thresholds))
+		rep.Thresholds = report.EvaluateThresholds(rep, ThresholdSpecs(r.sc.Thresholds))
 	}
 	return rep
 }
@@ -397,7 +397,7 @@ func (r *run) index() {
 	}
 	for _, t := range r.sc.Thresholds {
 		if t.AbortOnFail {
-			r.aborts = append(r.aborts, thresholdSpecs([]scenario.Threshold{t})...)
+			r.aborts = append(r.aborts, ThresholdSpecs([]scenario.Threshold{t})...)
 		}
 	}
 }
@@ -489,8 +489,9 @@ func redactURL(s string) string {
 	return u.String()
 }
 
-// thresholdSpecs converts the scenario's thresholds to report's specs, field for field.
-func thresholdSpecs(ts []scenario.Threshold) []report.ThresholdSpec {
+// ThresholdSpecs converts a scenario's thresholds to report's specs, field for field, for
+// whoever evaluates them: the run itself, and ccload merge on a merged report.
+func ThresholdSpecs(ts []scenario.Threshold) []report.ThresholdSpec {
 	out := make([]report.ThresholdSpec, 0, len(ts))
 	for _, t := range ts {
 		out = append(out, report.ThresholdSpec{
