@@ -21,7 +21,8 @@ type Report struct {
 	EndedAt     time.Time `json:"ended_at"`
 	DurationS   float64   `json:"duration_s"`
 	Interrupted bool      `json:"interrupted"`
-	// StopReason says why the run ended: "completed", "interrupted", "aborted: <threshold>", "unreachable".
+	// StopReason says why the run ended: "completed", "interrupted", "aborted: <threshold>", "unreachable",
+	// or "data exhausted: feeder <name>".
 	StopReason string `json:"stop_reason"`
 	Seed       int64  `json:"seed"`
 	// Shards counts the shard reports merged into this one (1 for a single run).

@@ -61,7 +61,8 @@ type Meta struct {
 	Stages []StageMark
 	// ScenarioText is the scenario file as run.
 	ScenarioText string
-	// StopReason is "completed", "interrupted", "aborted: <threshold>" or "unreachable"; "" picks completed or interrupted from Interrupted.
+	// StopReason is "completed", "interrupted", "aborted: <threshold>", "unreachable" or "data exhausted:
+	// feeder <name>"; "" picks completed or interrupted from Interrupted.
 	StopReason  string
 	Interrupted bool
 	// Shards is how many shard reports this one stands for (0 means 1).

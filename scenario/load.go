@@ -19,7 +19,7 @@ import (
 	"ccload/ccapi"
 )
 
-// Defaults applied when the scenario file does not say otherwise (docs/scenario.md lists them).
+// Defaults applied when the scenario file does not say otherwise (README.md, "The scenario language", lists them).
 const (
 	DefaultTimeout        = 10 * time.Second
 	DefaultMaxConnections = 256

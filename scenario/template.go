@@ -175,7 +175,7 @@ type tmplScope struct {
 var templateVars = []string{"session", "customer", "seq", "user", "now_ms", "data", "rand_int", "rand_str", "pick"}
 
 // CompileTemplate compiles src once; feeders are the scenario's data feeders that
-// `{{data.<feeder>.<column>}}` may name. Syntax: docs/scenario.md, "Templates".
+// `{{data.<feeder>.<column>}}` may name. Syntax: README.md, "The scenario language", "templates".
 func CompileTemplate(src string, feeders []*Feeder) (*Template, error) {
 	return compileTemplate(src, &tmplScope{feeders: feeders}, false)
 }
