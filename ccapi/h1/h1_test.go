@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -92,13 +93,15 @@ func TestDoSendsRequestAndReadsResponse(t *testing.T) {
 }
 
 func TestTLS(t *testing.T) {
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.TLS == nil || r.ProtoMajor != 1 {
 			t.Errorf("want HTTP/1.1 over TLS, got %s tls=%v", r.Proto, r.TLS != nil)
 		}
 		io.Copy(io.Discard, r.Body)
 		io.WriteString(w, okBody)
 	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshake this test fails on purpose
+	srv.StartTLS()
 	defer srv.Close()
 	tlsConf := srv.Client().Transport.(*http.Transport).TLSClientConfig
 	c := newClient(t, Options{BaseURL: srv.URL, TLSConfig: tlsConf, Timeout: 5 * time.Second})
