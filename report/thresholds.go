@@ -504,49 +504,12 @@ func gatesResolveGroup(r *Report, group string) (Group, error) {
 	return gatesMergeGroups(group, members, r.DurationS)
 }
 
-// gatesMergeGroups merges groups exactly; it needs their histograms.
+// gatesMergeGroups merges the groups a threshold's group names (all CHAT of every endpoint,
+// say) exactly, as ccload merge merges shards' groups: it needs their histograms.
 func gatesMergeGroups(name string, members []*Group, durationS float64) (Group, error) {
-	out := Group{Name: name, Kind: "merged", ResultCodes: map[string]int64{}, HTTPStatus: map[string]int64{}, Errors: map[string]int64{}}
-	var svc, resp *hdrhistogram.Histogram
-	for _, g := range members {
-		out.Total += g.Total
-		out.OK += g.OK
-		out.AppErrors += g.AppErrors
-		out.HTTPErrors += g.HTTPErrors
-		out.TransportErrors += g.TransportErrors
-		out.ClientErrors += g.ClientErrors
-		out.Count += gatesGroupCount(g)
-		out.RPS += g.RPS
-		out.BytesSent += g.BytesSent
-		out.BytesRecv += g.BytesRecv
-		for k, v := range g.ResultCodes {
-			out.ResultCodes[k] += v
-		}
-		for k, v := range g.HTTPStatus {
-			out.HTTPStatus[k] += v
-		}
-		for k, v := range g.Errors {
-			out.Errors[k] += v
-		}
-		var err error
-		if svc, err = gatesMergeEncoded(svc, g.ServiceHistogram, g.ServiceTimeUS.Count); err != nil {
-			return out, fmt.Errorf("group %s: %v", g.Name, err)
-		}
-		if resp, err = gatesMergeEncoded(resp, g.ResponseHistogram, g.ResponseTimeUS.Count); err != nil {
-			return out, fmt.Errorf("group %s: %v", g.Name, err)
-		}
-	}
-	if out.RPS == 0 && durationS > 0 {
-		out.RPS = float64(out.Count) / durationS
-	}
-	var err error
-	if out.ServiceHistogram, out.ServiceTimeUS, err = gatesEncode(svc); err != nil {
-		return out, err
-	}
-	if out.ResponseHistogram, out.ResponseTimeUS, err = gatesEncode(resp); err != nil {
-		return out, err
-	}
-	return out, nil
+	out, err := mergeGroups(members, durationS)
+	out.Name, out.Kind, out.Endpoint, out.ControlType, out.Step = name, "merged", "", "", ""
+	return out, err
 }
 
 // gatesMergeEncoded merges one encoded histogram into acc (allocating it on first use).
@@ -568,18 +531,6 @@ func gatesMergeEncoded(acc *hdrhistogram.Histogram, encoded string, count int64)
 		return acc, fmt.Errorf("merging histograms dropped %d values", dropped)
 	}
 	return acc, nil
-}
-
-// gatesEncode encodes a merged histogram back, with its summary.
-func gatesEncode(h *hdrhistogram.Histogram) (string, Latency, error) {
-	if h == nil {
-		return "", Latency{}, nil
-	}
-	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
-	if err != nil {
-		return "", Latency{}, err
-	}
-	return string(b), gatesSummary(h), nil
 }
 
 // gatesSummary summarises a histogram the way Latency does.
