@@ -200,7 +200,7 @@ func TestCIGateThresholds(t *testing.T) {
 			t.Errorf("threshold %d:\n got  %+v\n want %+v", i, g, w)
 		}
 	}
-	if sc.Compare["p99"] != "10%" || sc.Compare["error_rate"] != "0.1pp" || sc.Compare["rps"] != "5%" || sc.Compare["p95@step:ask"] != "20ms" {
+	if sc.Compare["p99"] != "20ms" || sc.Compare["error_rate"] != "0.1pp" || sc.Compare["rps"] != "5%" || sc.Compare["p95@step:ask"] != "20ms" {
 		t.Errorf("compare %v", sc.Compare)
 	}
 	if sc.Load.Duration() > 15*time.Second {
