@@ -1,7 +1,7 @@
 # ccload: the two commands of the README are `make demo` and `make test`.
 GO ?= go
 
-.PHONY: build test demo bench fuzz vet clean
+.PHONY: build test demo bench clean
 
 build:
 	$(GO) build -o bin/ccload .
