@@ -266,6 +266,43 @@ func mergePoints(a, b Point) (Point, error) {
 	if err := mergePointHistograms(&out, a.Histogram, b.Histogram); err != nil {
 		return Point{}, err
 	}
+	var err error
+	if out.Groups, err = mergeGroupPoints(a.Groups, b.Groups); err != nil {
+		return Point{}, err
+	}
+	return out, nil
+}
+
+// mergeGroupPoints adds two intervals' per-group points by group name, exactly (histograms are
+// merged, not summarized); the result is sorted by name and shares no slice with a or b.
+func mergeGroupPoints(a, b []GroupPoint) ([]GroupPoint, error) {
+	if len(b) == 0 {
+		return slices.Clone(a), nil
+	}
+	out := make([]GroupPoint, 0, len(a)+len(b))
+	out = append(out, a...)
+	for _, gb := range b {
+		i := slices.IndexFunc(out, func(g GroupPoint) bool { return g.Name == gb.Name })
+		if i < 0 {
+			out = append(out, gb)
+			continue
+		}
+		g := &out[i]
+		g.Requests += gb.Requests
+		g.Errors += gb.Errors
+		if gb.Histogram != "" {
+			if g.Histogram == "" {
+				g.Histogram = gb.Histogram
+			} else {
+				h, err := mergeEncoded(g.Histogram, gb.Histogram)
+				if err != nil {
+					return nil, fmt.Errorf("group %s: %w", g.Name, err)
+				}
+				g.Histogram = encode(h)
+			}
+		}
+	}
+	slices.SortFunc(out, func(x, y GroupPoint) int { return cmp.Compare(x.Name, y.Name) })
 	return out, nil
 }
 

@@ -286,6 +286,10 @@ func mergeSeries(reports []*Report, start time.Time) (float64, []Point, error) {
 			if err := mergePointHistograms(q, q.Histogram, p.Histogram); err != nil {
 				return 0, nil, fmt.Errorf("report: merge: report %d point t=%g: %w", i+1, p.T, err)
 			}
+			var err error
+			if q.Groups, err = mergeGroupPoints(q.Groups, p.Groups); err != nil {
+				return 0, nil, fmt.Errorf("report: merge: report %d point t=%g: %w", i+1, p.T, err)
+			}
 		}
 	}
 	return width, out, nil

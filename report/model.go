@@ -134,6 +134,19 @@ type Point struct {
 	ResultCodes map[string]int64 `json:"result_codes,omitempty"`
 	// Histogram is the interval's response-time histogram (compressed, base64): windowed thresholds and merge use it.
 	Histogram string `json:"histogram,omitempty"`
+	// Groups is the interval per request group (only groups with requests in it, sorted by name), so
+	// thresholds on a group can take over: too.
+	Groups []GroupPoint `json:"groups,omitempty"`
+}
+
+// GroupPoint is one group's share of a time-series interval: what per-group windowed thresholds slide over.
+type GroupPoint struct {
+	// Name is the group's name in Report.Groups ("step:ask", "sendAsync CHAT").
+	Name     string `json:"name"`
+	Requests int64  `json:"requests"`
+	Errors   int64  `json:"errors"`
+	// Histogram is the group's interval response-time histogram (compressed, base64; empty when no request was sent).
+	Histogram string `json:"histogram,omitempty"`
 }
 
 // StageMark marks where a load stage began, for charts.

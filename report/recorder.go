@@ -1,6 +1,7 @@
 package report
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -100,6 +101,11 @@ type groupRec struct {
 	bytesRecv  int64
 	service    *hdrhistogram.Histogram
 	response   *hdrhistogram.Histogram
+
+	// The open time-series interval's share of this group (endpoint and step groups only: the
+	// overall one is the Recorder's cur). ivResponse is allocated on the group's first request and reused.
+	ivRequests, ivErrors int64
+	ivResponse           *hdrhistogram.Histogram
 }
 
 func newGroupRec(name, kind, endpoint, controlType, step string) *groupRec {
@@ -276,13 +282,17 @@ func (r *Recorder) Record(s *Sample) {
 		_ = r.lag.RecordValue(lag) // in range by construction
 	}
 	if int(s.Group) >= 0 && int(s.Group) < len(r.groups) {
-		r.groups[s.Group].add(s, code, sent, svc, resp)
+		g := r.groups[s.Group]
+		g.add(s, code, sent, svc, resp)
+		g.addInterval(s, sent, resp)
 	} else {
 		r.unknown++
 	}
 	if s.Step != NoGroup && s.Step != s.Group {
 		if int(s.Step) >= 0 && int(s.Step) < len(r.groups) {
-			r.groups[s.Step].add(s, code, sent, svc, resp)
+			g := r.groups[s.Step]
+			g.add(s, code, sent, svc, resp)
+			g.addInterval(s, sent, resp)
 		} else {
 			r.unknown++
 		}
@@ -327,6 +337,20 @@ func (g *groupRec) add(s *Sample, code int32, sent bool, svc, resp int64) {
 	if sent {
 		_ = g.service.RecordValue(svc) // in range: toUS clamps
 		_ = g.response.RecordValue(resp)
+	}
+}
+
+// addInterval counts a request in the group's open time-series interval.
+func (g *groupRec) addInterval(s *Sample, sent bool, resp int64) {
+	g.ivRequests++
+	if s.Class != ClassOK {
+		g.ivErrors++
+	}
+	if sent {
+		if g.ivResponse == nil {
+			g.ivResponse = newRequestHistogram() // once per group, on its first request
+		}
+		_ = g.ivResponse.RecordValue(resp)
 	}
 }
 
@@ -410,6 +434,12 @@ func (r *Recorder) closeInterval() {
 	r.cur.requests, r.cur.errors, r.cur.arrivals, r.cur.dropped, r.cur.failed = 0, 0, 0, 0, 0
 	clear(r.cur.codes)
 	r.cur.response.Reset()
+	for _, g := range r.groups {
+		g.ivRequests, g.ivErrors = 0, 0
+		if g.ivResponse != nil {
+			g.ivResponse.Reset()
+		}
+	}
 	r.curStart = r.curEnd
 	if len(r.points) >= r.maxPoints {
 		// len(points) is even here, so the open interval starts on a boundary of the doubled width.
@@ -444,7 +474,25 @@ func (r *Recorder) pointOf(c *interval, start, active int64) Point {
 		}
 		p.ResultCodes[r.codes[i]] = n
 	}
+	p.Groups = r.groupPoints()
 	return p
+}
+
+// groupPoints is the open interval's per-group points: groups with requests in it, sorted by name.
+func (r *Recorder) groupPoints() []GroupPoint {
+	var out []GroupPoint
+	for _, g := range r.groups {
+		if g.ivRequests == 0 {
+			continue
+		}
+		gp := GroupPoint{Name: g.name, Requests: g.ivRequests, Errors: g.ivErrors}
+		if g.ivResponse != nil && g.ivResponse.TotalCount() > 0 {
+			gp.Histogram = encode(g.ivResponse)
+		}
+		out = append(out, gp)
+	}
+	slices.SortFunc(out, func(a, b GroupPoint) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }
 
 // Live returns the run's totals so far; it is cheap (no histogram scan) and changes nothing.
