@@ -402,6 +402,70 @@ func TestDownsamplingBoundsTheSeriesAndKeepsTotals(t *testing.T) {
 	}
 }
 
+// Per-group points survive downsampling exactly: each coarse point's groups are the fine points' merged,
+// and over the series they add up to the groups' totals.
+func TestDownsamplingKeepsPerGroupPoints(t *testing.T) {
+	const secs = 100
+	evs := randomStream(12, secs)
+	r := recordStream(evs, secs, RecorderOptions{MaxPoints: 16})
+	full := recordStream(evs, secs, RecorderOptions{})
+	step := int(r.IntervalS / full.IntervalS)
+	for i, p := range r.Timeseries {
+		want := map[string]*GroupPoint{}
+		enc := map[string][]string{}
+		for _, q := range full.Timeseries[i*step : min(i*step+step, len(full.Timeseries))] {
+			for _, g := range q.Groups {
+				if want[g.Name] == nil {
+					want[g.Name] = &GroupPoint{Name: g.Name}
+				}
+				want[g.Name].Requests += g.Requests
+				want[g.Name].Errors += g.Errors
+				enc[g.Name] = append(enc[g.Name], g.Histogram)
+			}
+		}
+		if len(p.Groups) != len(want) {
+			t.Errorf("point %d: %d groups, want %d", i, len(p.Groups), len(want))
+		}
+		for _, g := range p.Groups {
+			w := want[g.Name]
+			if w == nil || g.Requests != w.Requests || g.Errors != w.Errors {
+				t.Errorf("point %d group %s: %d/%d requests/errors, want %+v", i, g.Name, g.Requests, g.Errors, w)
+				continue
+			}
+			h, err := mergeEncoded(enc[g.Name]...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g.Histogram != encode(h) {
+				t.Errorf("point %d group %s: histogram is not the fine points' merged", i, g.Name)
+			}
+		}
+	}
+	for _, g := range r.Groups {
+		var n, errs, lat int64
+		for _, p := range r.Timeseries {
+			for _, gp := range p.Groups {
+				if gp.Name != g.Name {
+					continue
+				}
+				n += gp.Requests
+				errs += gp.Errors
+				if gp.Histogram != "" {
+					h, err := DecodeHistogram(gp.Histogram)
+					if err != nil {
+						t.Fatal(err)
+					}
+					lat += h.TotalCount()
+				}
+			}
+		}
+		if n != g.Count || errs != g.Count-g.OK || lat != g.ResponseTimeUS.Count {
+			t.Errorf("group %s: series holds %d requests, %d errors, %d latencies; totals %d, %d, %d",
+				g.Name, n, errs, lat, g.Count, g.Count-g.OK, g.ResponseTimeUS.Count)
+		}
+	}
+}
+
 func TestSnapshotChangesNothing(t *testing.T) {
 	evs := randomStream(5, 10)
 	plain := recordStream(evs, 10, RecorderOptions{MaxPoints: 4})

@@ -123,9 +123,14 @@ func gatesParseStat(stat string) (float64, error) {
 
 // gatesWindowed lists the metrics the time series carries per interval, so `over` can apply to them.
 func gatesWindowed(m gatesMetric, spec ThresholdSpec) error {
-	group := spec.Group
-	if group != "" && group != "all" {
-		return fmt.Errorf("%w: %s over %s: windowed thresholds need group \"all\" (the time series is not kept per group)", ErrThreshold, spec.Metric, spec.Over)
+	if group := spec.Group; group != "" && group != "all" {
+		switch m.family {
+		case "response_time", "error_rate", "rps":
+			return nil
+		case "result_code_share":
+			return fmt.Errorf("%w: result_code_share over %s: per-group windows carry no resultCodes; use group all or error_rate", ErrThreshold, spec.Over)
+		}
+		return fmt.Errorf("%w: %s over %s on group %s: windowed thresholds on a group support response_time.*, error_rate and rps", ErrThreshold, spec.Metric, spec.Over, group)
 	}
 	switch m.family {
 	case "response_time", "error_rate", "rps", "dropped_arrivals", "failed_sessions":
@@ -214,6 +219,14 @@ const gatesNoData = "no data"
 // gatesEval evaluates thresholds against one report, decoding the time series once.
 type gatesEval struct {
 	r      *Report
+	series *gatesSeries
+	// groups caches, per threshold group other than "all", its members' share of the time series.
+	groups map[string]*gatesGroupSeries
+}
+
+// gatesGroupSeries is a group's time series: per point, its members' summed counts and histogram cells.
+type gatesGroupSeries struct {
+	pts    []Point
 	series *gatesSeries
 }
 
@@ -476,6 +489,18 @@ func gatesResolveGroup(r *Report, group string) (Group, error) {
 	if group == "" || group == "all" {
 		return r.Overall, nil
 	}
+	members := gatesGroupMembers(r, group)
+	switch len(members) {
+	case 0:
+		return Group{Name: group}, nil
+	case 1:
+		return *members[0], nil
+	}
+	return gatesMergeGroups(group, members, r.DurationS)
+}
+
+// gatesGroupMembers lists the report groups a threshold group other than "all" stands for.
+func gatesGroupMembers(r *Report, group string) []*Group {
 	kind, name, _ := strings.Cut(group, ":")
 	var members []*Group
 	for i := range r.Groups {
@@ -495,13 +520,7 @@ func gatesResolveGroup(r *Report, group string) (Group, error) {
 			}
 		}
 	}
-	switch len(members) {
-	case 0:
-		return Group{Name: group}, nil
-	case 1:
-		return *members[0], nil
-	}
-	return gatesMergeGroups(group, members, r.DurationS)
+	return members
 }
 
 // gatesMergeGroups merges the groups a threshold's group names (all CHAT of every endpoint,
@@ -653,27 +672,86 @@ func (ev *gatesEval) loadSeries() (*gatesSeries, error) {
 			}
 			continue
 		}
-		h, err := hdrhistogram.Decode([]byte(p.Histogram))
-		if err != nil {
-			return nil, fmt.Errorf("timeseries point at %gs: decoding histogram: %v", p.T, err)
-		}
-		snap := h.Export()
-		if s.size == 0 {
-			s.geom = hdrhistogram.Snapshot{LowestTrackableValue: snap.LowestTrackableValue,
-				HighestTrackableValue: snap.HighestTrackableValue, SignificantFigures: snap.SignificantFigures}
-			s.size = len(snap.Counts)
-		} else if snap.LowestTrackableValue != s.geom.LowestTrackableValue || snap.HighestTrackableValue != s.geom.HighestTrackableValue ||
-			snap.SignificantFigures != s.geom.SignificantFigures || len(snap.Counts) != s.size {
-			return nil, fmt.Errorf("timeseries point at %gs: histogram geometry differs from the others", p.T)
-		}
-		for j, n := range snap.Counts {
-			if n != 0 {
-				s.cells[i] = append(s.cells[i], gatesCell{j, n})
-			}
+		if err := s.addHistogram(i, p.T, "", p.Histogram); err != nil {
+			return nil, err
 		}
 	}
 	ev.series = s
 	return s, nil
+}
+
+// addHistogram decodes one encoded interval histogram and appends its non-zero counts to point i's
+// cells (a point may take several: a group's members); what names the histogram in errors.
+func (s *gatesSeries) addHistogram(i int, t float64, what, encoded string) error {
+	h, err := hdrhistogram.Decode([]byte(encoded))
+	if err != nil {
+		return fmt.Errorf("timeseries point at %gs%s: decoding histogram: %v", t, what, err)
+	}
+	snap := h.Export()
+	if s.size == 0 {
+		s.geom = hdrhistogram.Snapshot{LowestTrackableValue: snap.LowestTrackableValue,
+			HighestTrackableValue: snap.HighestTrackableValue, SignificantFigures: snap.SignificantFigures}
+		s.size = len(snap.Counts)
+	} else if snap.LowestTrackableValue != s.geom.LowestTrackableValue || snap.HighestTrackableValue != s.geom.HighestTrackableValue ||
+		snap.SignificantFigures != s.geom.SignificantFigures || len(snap.Counts) != s.size {
+		return fmt.Errorf("timeseries point at %gs%s: histogram geometry differs from the others", t, what)
+	}
+	for j, n := range snap.Counts {
+		if n != 0 {
+			s.cells[i] = append(s.cells[i], gatesCell{j, n})
+		}
+	}
+	return nil
+}
+
+// loadGroupSeries builds a group's time series from the points' per-group entries: the members are the
+// report groups gatesResolveGroup would merge, and each point sums theirs, exactly. hist asks for the
+// histograms too (response_time); the result is cached per group.
+func (ev *gatesEval) loadGroupSeries(group string, hist bool) (*gatesGroupSeries, error) {
+	if gs, ok := ev.groups[group]; ok && (gs.series != nil || !hist) {
+		return gs, nil
+	}
+	members := map[string]bool{}
+	var want int64
+	for _, g := range gatesGroupMembers(ev.r, group) {
+		members[g.Name] = true
+		want += gatesGroupCount(g)
+	}
+	gs := &gatesGroupSeries{pts: make([]Point, len(ev.r.Timeseries))}
+	if hist {
+		gs.series = &gatesSeries{cells: make([][]gatesCell, len(ev.r.Timeseries))}
+	}
+	var got int64
+	for i := range ev.r.Timeseries {
+		p := &ev.r.Timeseries[i]
+		q := &gs.pts[i]
+		q.T = p.T
+		for _, gp := range p.Groups {
+			if !members[gp.Name] {
+				continue
+			}
+			q.Requests += gp.Requests
+			q.Errors += gp.Errors
+			got += gp.Requests
+			if !hist {
+				continue
+			}
+			if gp.Histogram == "" {
+				continue
+			}
+			if err := gs.series.addHistogram(i, p.T, " group "+gp.Name, gp.Histogram); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if got == 0 && want > 0 {
+		return nil, fmt.Errorf("the time series has no per-group points for %s (report written by an older ccload?)", group)
+	}
+	if ev.groups == nil {
+		ev.groups = map[string]*gatesGroupSeries{}
+	}
+	ev.groups[group] = gs
+	return gs, nil
 }
 
 // gatesWindow accumulates the points of one window.
@@ -703,6 +781,14 @@ func (ev *gatesEval) windowed(m gatesMetric, s ThresholdSpec) (gatesValue, strin
 	if len(pts) == 0 {
 		return gatesValue{}, "", nil
 	}
+	var groupSeries *gatesGroupSeries
+	if g := s.Group; g != "" && g != "all" {
+		var err error
+		if groupSeries, err = ev.loadGroupSeries(g, m.family == "response_time"); err != nil {
+			return gatesValue{}, "", err
+		}
+		pts = groupSeries.pts
+	}
 	iv := ev.r.IntervalS
 	if iv <= 0 {
 		iv = 1
@@ -713,8 +799,13 @@ func (ev *gatesEval) windowed(m gatesMetric, s ThresholdSpec) (gatesValue, strin
 	w := gatesWindow{}
 	if m.family == "response_time" {
 		var err error
-		if series, err = ev.loadSeries(); err != nil {
+		if groupSeries != nil {
+			series = groupSeries.series
+		} else if series, err = ev.loadSeries(); err != nil {
 			return gatesValue{}, "", err
+		}
+		if series.size == 0 {
+			return gatesValue{}, "", nil // no interval holds a latency
 		}
 		w.counts = make([]int64, series.size)
 	}

@@ -114,7 +114,8 @@ func TestEvaluateThresholdsRefusesWhatItCannotEvaluate(t *testing.T) {
 	r := gatesSmallRun(t)
 	specs := []ThresholdSpec{
 		{Metric: "latency.p99", Max: 1, HasMax: true},
-		{Metric: "response_time.p99", Group: "step:ask", Max: 1, HasMax: true, Over: 30 * time.Second},
+		{Metric: "service_time.p99", Group: "step:ask", Max: 1, HasMax: true, Over: 30 * time.Second},
+		{Metric: "result_code_share", Code: "12", Group: "step:ask", Max: 0.1, HasMax: true, Over: 30 * time.Second},
 		{Metric: "reply_latency.p99", Max: 1, HasMax: true, Over: 30 * time.Second},
 		{Metric: "result_code_share", Code: "0", Min: 0.9, HasMin: true, Over: 30 * time.Second},
 		{Metric: "failed_sessions", Group: "step:ask", Max: 0.1, HasMax: true},
@@ -178,6 +179,90 @@ func TestWindowedThresholdCatchesABurstTheWholeRunHides(t *testing.T) {
 			t.Errorf("%s: got pass=%v display=%q window=%q, want pass=%v display=%q window=%q",
 				g.Name, g.Pass, g.Display, g.Window, w.pass, w.display, w.window)
 		}
+	}
+}
+
+// gatesGroupBurstRun records 120 s through a Recorder: poll answers 90 requests/s in 10 ms throughout;
+// sendAsync CHAT (step "ask") 10 requests/s in 20 ms, except from 50 s to 60 s, when half of them fail
+// and take 900 ms.
+func gatesGroupBurstRun(t *testing.T) *Report {
+	t.Helper()
+	r := NewRecorder(RecorderOptions{Start: testStart})
+	chat, poll, ask := r.Group("sendAsync", "CHAT"), r.Group("poll", ""), r.StepGroup("ask")
+	for sec := range 120 {
+		base := int64(sec) * int64(time.Second)
+		for i := range 100 {
+			at := base + int64(i)*int64(10*time.Millisecond)
+			s := Sample{Group: poll, Step: NoGroup, Intended: at, Start: at, End: at + int64(10*time.Millisecond), Status: 200, Class: ClassOK}
+			if i%10 == 0 {
+				// A slow request was due 880 ms earlier (it waited for the generator): it still ends in
+				// this second, so the burst's intervals are exactly 50 s to 60 s.
+				wait, class, code := int64(0), ClassOK, "0"
+				if sec >= 50 && sec < 60 && i%20 == 0 {
+					wait, class, code = int64(880*time.Millisecond), ClassApp, "12"
+				}
+				s = Sample{Group: chat, Step: ask, Intended: at - wait, Start: at, End: at + int64(20*time.Millisecond), Status: 200, ResultCode: code, Class: class}
+			}
+			r.Record(&s)
+		}
+	}
+	return r.Finish(testStart.Add(120*time.Second), Meta{Scenario: "group-burst"})
+}
+
+func TestWindowedThresholdOnAGroupCatchesItsBurst(t *testing.T) {
+	r := gatesGroupBurstRun(t)
+	// step:ask whole run: 50 errors in 1200 = 4.17%, 4.17% slow (p95 fast). A 30 s window holding the
+	// burst: 50 in 300 = 16.7%; p95 reaches 900 ms in the first window with more than 5% slow (24 s–54 s).
+	// The whole run's windows hide it: 50 in 3000 = 1.67%.
+	const over = 30 * time.Second
+	specs := []ThresholdSpec{
+		{Name: "ask errors whole run", Metric: "error_rate", Group: "step:ask", Max: 0.05, HasMax: true},
+		{Name: "ask errors every 30s", Metric: "error_rate", Group: "step:ask", Max: 0.05, HasMax: true, Over: over},
+		{Name: "all errors every 30s", Metric: "error_rate", Max: 0.05, HasMax: true, Over: over},
+		{Name: "ask p95 whole run", Metric: "response_time.p95", Group: "step:ask", Max: 50 * gatesMS, HasMax: true},
+		{Name: "ask p95 every 30s", Metric: "response_time.p95", Group: "step:ask", Max: 50 * gatesMS, HasMax: true, Over: over},
+		{Name: "CHAT p95 every 30s", Metric: "response_time.p95", Group: "control_type:CHAT", Max: 50 * gatesMS, HasMax: true, Over: over},
+		{Name: "sendAsync errors every 30s", Metric: "error_rate", Group: "endpoint:sendAsync", Max: 0.05, HasMax: true, Over: over},
+		{Name: "poll p99 every 30s", Metric: "response_time.p99", Group: "endpoint:poll", Max: 50 * gatesMS, HasMax: true, Over: over},
+		{Name: "ask rps every 30s", Metric: "rps", Group: "step:ask", Min: 10, Max: 10, HasMin: true, HasMax: true, Over: over},
+		{Name: "nobody every 30s", Metric: "error_rate", Group: "step:nobody", Max: 0.05, HasMax: true, Over: over},
+	}
+	want := []struct {
+		pass    bool
+		display string
+		window  string
+	}{
+		{true, "4.17%", ""},
+		{false, "16.7%", "30s–60s"},
+		{true, "1.67%", "30s–60s"},
+		{true, "20.0ms", ""},
+		{false, "900ms", "24s–54s"},
+		{false, "900ms", "24s–54s"},
+		{false, "16.7%", "30s–60s"},
+		{true, "10.0ms", "0s–30s"},
+		{true, "10.0/s", "0s–30s"},
+		{false, gatesNoData, ""},
+	}
+	got := EvaluateThresholds(r, specs)
+	for i, w := range want {
+		g := got[i]
+		if g.Pass != w.pass || g.Display != w.display || g.Window != w.window {
+			t.Errorf("%s: got pass=%v display=%q window=%q, want pass=%v display=%q window=%q",
+				g.Name, g.Pass, g.Display, g.Window, w.pass, w.display, w.window)
+		}
+	}
+}
+
+// A report without per-group points (an older ccload's) cannot answer a windowed group threshold:
+// it must say so, not pass on no data.
+func TestWindowedGroupThresholdNeedsPerGroupPoints(t *testing.T) {
+	r := gatesGroupBurstRun(t)
+	for i := range r.Timeseries {
+		r.Timeseries[i].Groups = nil
+	}
+	res := EvaluateThresholds(r, []ThresholdSpec{{Metric: "error_rate", Group: "step:ask", Max: 0.05, HasMax: true, Over: 30 * time.Second}})[0]
+	if res.Pass || !strings.Contains(res.Display, "no per-group points") {
+		t.Errorf("got pass=%v display=%q, want an error naming the missing per-group points", res.Pass, res.Display)
 	}
 }
 
