@@ -155,6 +155,7 @@ thresholds:
   - {metric: response_time.p99, group: control_type:trans2agent, max: 1s, name: transfer p99}
   - {metric: dropped_arrivals, max: 1%}
   - {metric: error_rate, max: 20%, over: 10s, abort_on_fail: true, after: 5s}
+  - {metric: response_time.p99, group: ask, max: 2s, over: 30s}
 `), "testdata", func(k string) (string, bool) {
 		if k == "KEY" {
 			return "the-key", true
@@ -202,7 +203,7 @@ thresholds:
 	if got := st[3].Send.SenderNickname.String(env); got != "nann" {
 		t.Errorf("nickname %q", got)
 	}
-	groups := []string{"step:ask", "endpoint:poll", "control_type:TRANS2AGENT", "all", "all"}
+	groups := []string{"step:ask", "endpoint:poll", "control_type:TRANS2AGENT", "all", "all", "step:ask"}
 	for i, g := range groups {
 		if sc.Thresholds[i].Group != g {
 			t.Errorf("threshold %d group %q, want %q", i, sc.Thresholds[i].Group, g)
@@ -213,6 +214,9 @@ thresholds:
 	}
 	if th := sc.Thresholds[4]; th.Over != 10*time.Second || !th.AbortOnFail || th.After != 5*time.Second {
 		t.Errorf("windowed %+v", th)
+	}
+	if th := sc.Thresholds[5]; th.Over != 30*time.Second || th.Max != 2e6 {
+		t.Errorf("windowed per-group %+v", th)
 	}
 	if sc.Thresholds[2].Name != "transfer p99" {
 		t.Errorf("name %q", sc.Thresholds[2].Name)

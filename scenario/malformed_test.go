@@ -104,6 +104,7 @@ func TestMalformed(t *testing.T) {
 		{"threshold latency without unit", head + "  - steps: [connect]\nthresholds:\n  - {metric: response_time.p99, max: 800}\n", []string{"5:38 thresholds[0].max: \"800\" has no unit"}},
 		{"threshold code missing", head + "  - steps: [connect]\nthresholds:\n  - {metric: result_code_share, min: 99%}\n", []string{"5:5 thresholds[0].code: missing"}},
 		{"threshold over zero", head + "  - steps: [connect]\nthresholds:\n  - {metric: error_rate, max: 1%, over: 0s}\n", []string{"5:41 thresholds[0].over: must be greater than 0"}},
+		{"threshold code share over on a group", head + "  - steps: [connect]\nthresholds:\n  - {metric: result_code_share, code: \"12\", group: CONNECT, max: 1%, over: 30s}\n", []string{"5:70 thresholds[0].over: per-group windows carry no resultCodes"}},
 		{"threshold session metric per group", head + "  - steps: [connect]\nthresholds:\n  - {metric: reply_latency.p95, group: CONNECT, max: 1s}\n", []string{"5:40 thresholds[0].group: reply_latency.p95 is measured for the whole run only"}},
 		{"compare bad limit", head + "  - steps: [connect]\ncompare: {p99: ten}\n", []string{"4:16 compare.p99: \"ten\" is not a limit"}},
 		{"compare unknown metric", head + "  - steps: [connect]\ncompare: {p98: 10%, rps: 1pp, error_rate: 5ms, p99@step:nope: 5%}\n",

@@ -128,8 +128,10 @@ func (l *loader) thresholds(n *yaml.Node) {
 			if d, ok := l.posDur(v, f.p("over")); ok {
 				th.Over = d
 				switch {
-				case th.Group != "all":
-					l.errAt(f.key["over"], f.p("over"), "windowed thresholds need group all (the time series is not kept per group)")
+				case th.Group != "all" && family == "result_code_share":
+					l.errAt(f.key["over"], f.p("over"), "per-group windows carry no resultCodes; use group all or error_rate with over")
+				case th.Group != "all" && family != "" && !contains([]string{"response_time", "error_rate", "rps"}, family):
+					l.errAt(f.key["over"], f.p("over"), "%s cannot be windowed on a group; over on a group applies to response_time.*, error_rate, rps", th.Metric)
 				case family == "result_code_share" && th.Code == "0":
 					l.errAt(f.key["over"], f.p("over"), "the time series counts only non-\"0\" codes; gate on error_rate with over instead")
 				case family != "" && !contains([]string{"response_time", "error_rate", "rps", "result_code_share", "dropped_arrivals", "failed_sessions"}, family):
