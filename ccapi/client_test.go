@@ -705,16 +705,20 @@ func cannedServer(tb testing.TB, body string) string {
 				br := bufio.NewReaderSize(conn, 8192)
 				for {
 					clen := 0
-					for {
+					for first := true; ; first = false {
 						line, err := br.ReadSlice('\n')
 						if err != nil {
 							return
 						}
-						if len(line) <= 2 {
+						if len(line) <= 2 && !first {
 							break
 						}
-						if k, v, ok := bytes.Cut(line, []byte(":")); ok && bytes.EqualFold(k, []byte("Content-Length")) {
-							clen, _ = strconv.Atoi(string(bytes.TrimSpace(v)))
+						// Parsed by hand: strconv.Atoi(string(...)) could allocate per request.
+						const cl = "content-length:"
+						if len(line) > len(cl) && bytes.EqualFold(line[:len(cl)], []byte(cl)) {
+							for _, d := range bytes.TrimSpace(line[len(cl):]) {
+								clen = clen*10 + int(d-'0')
+							}
 						}
 					}
 					if _, err := br.Discard(clen); err != nil {

@@ -1,8 +1,6 @@
 package ccapi
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"io"
 	"net"
@@ -211,60 +209,10 @@ func TestH1TransportCanceledDuringCall(t *testing.T) {
 
 func chatReq2(from string) *SendMsgReq { return chatFrom(from, 0) }
 
-// rawSendServer answers every request with the sendAsync success body from
-// raw sockets, allocating nothing per request, so allocation counts and
-// benchmark figures are the client's alone.
+// rawSendServer answers every request with the sendAsync success body (cannedServer), so
+// allocation counts and benchmark figures are the client's alone.
 func rawSendServer(tb testing.TB) string {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	body := `{"resultCode":"0","resultDesc":"send sendMessageForOpenApiAsync success."}`
-	answer := []byte("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body)
-	var wg sync.WaitGroup
-	tb.Cleanup(func() { ln.Close(); wg.Wait() })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				br := bufio.NewReader(c)
-				for {
-					n := 0
-					for first := true; ; first = false {
-						line, err := br.ReadSlice('\n')
-						if err != nil {
-							return
-						}
-						if len(line) <= 2 && !first {
-							break
-						}
-						const cl = "content-length:"
-						if len(line) > len(cl) && bytes.EqualFold(line[:len(cl)], []byte(cl)) {
-							for _, d := range bytes.TrimSpace(line[len(cl):]) {
-								n = n*10 + int(d-'0')
-							}
-						}
-					}
-					if _, err := br.Discard(n); err != nil {
-						return
-					}
-					if _, err := c.Write(answer); err != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	return "http://" + ln.Addr().String()
+	return cannedServer(tb, `{"resultCode":"0","resultDesc":"send sendMessageForOpenApiAsync success."}`)
 }
 
 // BenchmarkSendTransport is the whole Send path (encode, headers, exchange,
