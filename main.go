@@ -40,6 +40,7 @@ var commands = []struct {
 	{"merge", command{"merge shard reports into one exact report", cmdMerge}},
 	{"compare", command{"compare two reports and gate on regressions", cmdCompare}},
 	{"report", command{"re-render a saved report.json (HTML, JUnit, console)", cmdReport}},
+	{"fit", command{"fit a scenario (session mix, think times, stages) to a traffic log", cmdFit}},
 }
 
 func main() {

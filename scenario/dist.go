@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"fmt"
 	"math"
 	"strings"
 
@@ -11,7 +12,7 @@ import (
 const z90 = 1.2815515655446004
 
 // distFamilies are the distribution keys of a mapping-form distribution.
-var distFamilies = []string{"constant", "uniform", "normal", "exponential", "lognormal"}
+var distFamilies = []string{"constant", "uniform", "normal", "exponential", "lognormal", "empirical"}
 
 // dist compiles a distribution: a plain value (constant), or a mapping with one family and
 // optional min/max bounds. With dur, values are durations stored in seconds; otherwise counts.
@@ -79,6 +80,27 @@ func (l *loader) dist(n *yaml.Node, path string, dur bool, extra ...string) *Dis
 			return nil
 		}
 		d.Kind, d.A = Constant, v
+		return d
+	}
+	if name == "empirical" {
+		// {empirical: [v1, v2, ...]}: each draw is one of the values, equally likely (what
+		// `ccload fit` writes when no family fits: a sample's quantiles).
+		items, ok2 := l.seq(body, fp)
+		if !ok || !ok2 {
+			return nil
+		}
+		if len(items) == 0 || len(items) > 10000 {
+			l.errAt(body, fp, "empirical needs 1 to 10000 values, got %d", len(items))
+			return nil
+		}
+		d.Kind, d.Values = Empirical, make([]float64, len(items))
+		for i, it := range items {
+			v, ok3 := l.distVal(it, fmt.Sprintf("%s[%d]", fp, i), dur)
+			d.Values[i], ok = v, ok && ok3
+		}
+		if !ok {
+			return nil
+		}
 		return d
 	}
 	params := map[string][]string{

@@ -313,6 +313,7 @@ const (
 	Normal
 	Exponential
 	LogNormal
+	Empirical
 )
 
 // Dist is a validated distribution. Values are float64 in the unit of the field
@@ -321,7 +322,9 @@ type Dist struct {
 	Kind DistKind
 	// Constant: A. Uniform: A=min, B=max. Normal: A=mean, B=stddev. Exponential: A=mean.
 	// LogNormal: A=mu, B=sigma of the underlying normal (derived from median and p90 at load).
+	// Empirical: Values, each drawn with equal chance.
 	A, B     float64
+	Values   []float64
 	Min, Max float64
 	HasMin   bool
 	HasMax   bool
@@ -341,6 +344,8 @@ func (d *Dist) Sample(rng *rand.Rand) float64 {
 		v = rng.ExpFloat64() * d.A
 	case LogNormal:
 		v = expf(d.A + rng.NormFloat64()*d.B)
+	case Empirical:
+		v = d.Values[rng.IntN(len(d.Values))]
 	}
 	if d.HasMin && v < d.Min {
 		v = d.Min
@@ -368,6 +373,12 @@ func (d *Dist) Mean() float64 {
 		return d.A
 	case LogNormal:
 		return expf(d.A + d.B*d.B/2)
+	case Empirical:
+		var s float64
+		for _, v := range d.Values {
+			s += v
+		}
+		return s / float64(len(d.Values))
 	default:
 		return d.A
 	}
