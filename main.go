@@ -41,6 +41,7 @@ var commands = []struct {
 	{"compare", command{"compare two reports and gate on regressions", cmdCompare}},
 	{"report", command{"re-render a saved report.json (HTML, JUnit, console)", cmdReport}},
 	{"fit", command{"fit a scenario (session mix, think times, stages) to a traffic log", cmdFit}},
+	{"logdiff", command{"compare two traffic logs (shares, think times, arrivals) with limits", cmdLogdiff}},
 }
 
 func main() {
