@@ -159,6 +159,11 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ccload fit: %v\n", err)
 		return exitUsage
 	}
+	// The fitted scenario must load: checking here means a fit never hands over a broken file.
+	if _, err := scenario.Parse(*out, buf.Bytes(), filepath.Dir(*out), noEnv); err != nil {
+		fmt.Fprintf(stderr, "ccload fit: the fitted scenario does not load (a bug, please report it):\n%v\n", err)
+		return exitUsage
+	}
 	if *base != "" {
 		extra, err := baseSections(*base)
 		if err != nil {
@@ -166,11 +171,11 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		fmt.Fprintf(&buf, "# from --base %s:\n%s", *base, extra)
-	}
-	// The fitted scenario must load: checking here means a fit never hands over a broken file.
-	if _, err := scenario.Parse(*out, buf.Bytes(), filepath.Dir(*out), func(string) (string, bool) { return "", false }); err != nil {
-		fmt.Fprintf(stderr, "ccload fit: the fitted scenario does not load (a bug, please report it):\n%v\n", err)
-		return exitUsage
+		// ${ENV} references of the base are checked when the scenario runs, not here.
+		if _, err := scenario.Parse(*out, buf.Bytes(), filepath.Dir(*out), func(string) (string, bool) { return "x", true }); err != nil {
+			fmt.Fprintf(stderr, "ccload fit: with the sections of --base %s the scenario does not load (thresholds naming steps of the base?):\n%v\n", *base, err)
+			return exitUsage
+		}
 	}
 	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
 		fmt.Fprintf(stderr, "ccload fit: %v\n", err)
@@ -217,3 +222,5 @@ func baseSections(path string) ([]byte, error) {
 	}
 	return yaml.Marshal(out)
 }
+
+func noEnv(string) (string, bool) { return "", false }

@@ -61,3 +61,39 @@ func TestFitBadLogs(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, se.String())
 	}
 }
+
+// logdiff exits 1 when two logs differ past a limit, and says which comparison failed.
+func TestLogdiffLimits(t *testing.T) {
+	dir := t.TempDir()
+	mk := func(name string, chatShare int) string {
+		var b strings.Builder
+		for i := range 100 {
+			t0 := 1_000_000 + i*100
+			b.WriteString(fmt.Sprintf(`{"controlType":"CONNECT","from":"c%d","received_ms":%d}`+"\n", i, t0))
+			ct := "INPUT"
+			if i < chatShare {
+				ct = "CHAT"
+			}
+			b.WriteString(fmt.Sprintf(`{"controlType":%q,"from":"c%d","content":"hi","received_ms":%d}`+"\n", ct, i, t0+40))
+			b.WriteString(fmt.Sprintf(`{"controlType":"DISCONNECT","from":"c%d","received_ms":%d}`+"\n", i, t0+90))
+		}
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(b.String()), 0o644)
+		return p
+	}
+	a, b := mk("a.jsonl", 50), mk("b.jsonl", 60)
+	var so, se bytes.Buffer
+	if code := dispatch(context.Background(), []string{"logdiff", a, a, "--bucket", "1s"}, &so, &se); code != 0 {
+		t.Fatalf("a log against itself: exit %d\n%s%s", code, so.String(), se.String())
+	}
+	so.Reset()
+	code := dispatch(context.Background(), []string{"logdiff", a, b, "--bucket", "1s"}, &so, &se)
+	if code != exitFailed || !strings.Contains(so.String(), "CONNECT CHAT+ DISCONNECT") || !strings.Contains(so.String(), "10 pts") ||
+		!strings.Contains(so.String(), "FAIL") {
+		t.Fatalf("shares 50%% vs 60%%: exit %d\n%s", code, so.String())
+	}
+	// A looser limit passes the same logs.
+	if code := dispatch(context.Background(), []string{"logdiff", a, b, "--bucket", "1s", "--max-share", "11%"}, &so, &se); code != 0 {
+		t.Fatalf("--max-share 11%%: exit %d", code)
+	}
+}
