@@ -83,16 +83,22 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
+	return execRun(ctx, sc, pos[0], cfg, *target, *out, *noProgress, stdout, stderr)
+}
+
+// execRun plays a loaded scenario with cfg (run's and replay's common path): the embedded
+// mock when there is no target, the output directory, signals, the report and the exit code.
+func execRun(ctx context.Context, sc *scenario.Scenario, file string, cfg runner.Config, target, out string, noProgress bool, stdout, stderr io.Writer) int {
 	cfg.Scenario = sc
 
-	cfg.BaseURL = *target
+	cfg.BaseURL = target
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = sc.Target.URL
 	}
 	if cfg.BaseURL == "" || cfg.BaseURL == "mock" {
 		opts, err := mockOptions(sc.Mock)
 		if err != nil {
-			fmt.Fprintf(stderr, "%s: mock: %v\n", pos[0], err)
+			fmt.Fprintf(stderr, "%s: mock: %v\n", file, err)
 			return exitUsage
 		}
 		srv, err := mock.NewServer(opts)
@@ -111,12 +117,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ccload: running against the embedded mock at %s\n", cfg.BaseURL)
 	}
 
-	cfg.Out = *out
+	cfg.Out = out
 	if cfg.Out == "" {
 		cfg.Out = filepath.Join("ccload-out", safeName(sc.Name)+"-"+time.Now().Format("20060102-150405"))
 	}
 	cfg.Progress = runner.ProgressLines
-	if !*noProgress && isTerminal(stderr) {
+	if !noProgress && isTerminal(stderr) {
 		cfg.Progress = runner.ProgressBars
 	}
 

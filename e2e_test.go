@@ -79,11 +79,22 @@ type e2eResult struct {
 // start, when set, is called once the process runs (to signal it).
 func e2eRun(t *testing.T, start func(*os.Process), args ...string) e2eResult {
 	t.Helper()
+	return e2eExec(t, start, "run", args...)
+}
+
+// e2eReplay runs `ccload replay` like e2eRun runs `ccload run`.
+func e2eReplay(t *testing.T, args ...string) e2eResult {
+	t.Helper()
+	return e2eExec(t, nil, "replay", args...)
+}
+
+func e2eExec(t *testing.T, start func(*os.Process), sub string, args ...string) e2eResult {
+	t.Helper()
 	bin := e2eBinary(t)
 	out := filepath.Join(t.TempDir(), "out")
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, append(append([]string{"run"}, args...), "--out", out, "--no-progress")...)
+	cmd := exec.CommandContext(ctx, bin, append(append([]string{sub}, args...), "--out", out, "--no-progress")...)
 	var so, se bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &so, &se
 	if err := cmd.Start(); err != nil {
@@ -100,7 +111,7 @@ func e2eRun(t *testing.T, start func(*os.Process), args ...string) e2eResult {
 	case errors.As(err, &ee):
 		res.code = ee.ExitCode()
 	default:
-		t.Fatalf("ccload run: %v\nstderr:\n%s", err, res.stderr)
+		t.Fatalf("ccload %s: %v\nstderr:\n%s", sub, err, res.stderr)
 	}
 	if rep, err := report.ReadFile(filepath.Join(out, report.FileName)); err == nil {
 		res.rep = rep

@@ -42,6 +42,7 @@ var commands = []struct {
 	{"report", command{"re-render a saved report.json (HTML, JUnit, console)", cmdReport}},
 	{"fit", command{"fit a scenario (session mix, think times, stages) to a traffic log", cmdFit}},
 	{"logdiff", command{"compare two traffic logs (shares, think times, arrivals) with limits", cmdLogdiff}},
+	{"replay", command{"replay the sessions of a traffic log, keeping order and gaps", cmdReplay}},
 }
 
 func main() {

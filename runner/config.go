@@ -88,6 +88,16 @@ type Config struct {
 	Stdout io.Writer
 	// Stderr receives the progress display (nil: none is shown).
 	Stderr io.Writer
+	// Plan, when set, replaces the open model's arrivals (ccload replay plays a log this way):
+	// arrival k starts at Plan[k].At, in order, and lives Scenario.Sessions[Plan[k].Session]
+	// instead of a session drawn by weight. Sharding, max_customers and grace apply as usual.
+	Plan []Planned
+}
+
+// Planned is one arrival of a Plan.
+type Planned struct {
+	At      time.Duration // from the run's start; not before the previous arrival's
+	Session int           // index into Scenario.Sessions
 }
 
 // ErrNoScenario is returned by Run when Config.Scenario is nil.
@@ -126,6 +136,11 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if len(c.Scenario.Sessions) == 0 {
 		return c, errors.New("runner: scenario has no sessions")
+	}
+	for k, p := range c.Plan {
+		if p.Session < 0 || p.Session >= len(c.Scenario.Sessions) || (k > 0 && p.At < c.Plan[k-1].At) {
+			return c, fmt.Errorf("runner: plan arrival %d: session %d at %s is out of range or out of order", k, p.Session, p.At)
+		}
 	}
 	return c, nil
 }

@@ -92,6 +92,9 @@ func (r *run) newVC(k int64) *vc {
 // and reports its end to the collector (and returns it). Its start was reported by the caller.
 func (c *vc) live(ctx context.Context, arrival int64, sessionID int64) report.Outcome {
 	sess := c.r.pickSession(c.rng)
+	if plan := c.r.cfg.Plan; plan != nil {
+		sess = c.r.sc.Sessions[plan[c.k].Session]
+	}
 	o := report.Completed
 	switch c.session(ctx, sess, arrival, sessionID) {
 	case flowFailed:

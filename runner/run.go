@@ -232,11 +232,21 @@ func (r *run) now() int64 { return int64(time.Since(r.t0)) }
 func (r *run) open(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 	sh := r.cfg.Shard
 	limit := r.maxCustomers()
-	arr := newArrivals(r.load.Stages, r.load.Arrivals == scenario.Poisson, rand.New(rand.NewPCG(uint64(r.seed), 0xa771)))
+	next := newArrivals(r.load.Stages, r.load.Arrivals == scenario.Poisson, rand.New(rand.NewPCG(uint64(r.seed), 0xa771))).next
+	if plan := r.cfg.Plan; plan != nil {
+		i := 0
+		next = func() (int64, time.Duration, bool) {
+			if i >= len(plan) {
+				return 0, 0, false
+			}
+			i++
+			return int64(i - 1), plan[i-1].At, true
+		}
+	}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
-		k, at, ok := arr.next()
+		k, at, ok := next()
 		if !ok {
 			return
 		}

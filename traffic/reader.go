@@ -142,6 +142,7 @@ type Event struct {
 	// ContentLen is the content's length in bytes.
 	ContentLen int
 	Line       int64
+	Content    string // the content, with Options.KeepLines
 	Raw        []byte // the line, with Options.KeepLines
 }
 
@@ -396,13 +397,11 @@ func (r *reader) line(b []byte) {
 	if t > r.maxT {
 		r.maxT = t
 	}
-	clen := 0
-	if c, ok := str(r.raw[4]); ok {
-		clen = len(c)
-	}
-	ev := Event{T: t, Control: ct, Media: media, ContentLen: clen, Line: r.lineN}
+	c, _ := str(r.raw[4])
+	ev := Event{T: t, Control: ct, Media: media, ContentLen: len(c), Line: r.lineN}
 	if r.o.KeepLines {
 		ev.Raw = append([]byte(nil), b...)
+		ev.Content = c
 	}
 	r.st.Requests++
 	if r.st.First == 0 || t < r.st.First {

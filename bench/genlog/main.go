@@ -11,6 +11,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"sort"
 )
 
 func main() {
@@ -30,6 +31,7 @@ func main() {
 	}
 	var pending []ev
 	flush := func(before int64) {
+		sort.Slice(pending, func(i, j int) bool { return pending[i].t < pending[j].t })
 		k := 0
 		for _, e := range pending {
 			if e.t < before {
