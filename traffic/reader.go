@@ -70,7 +70,8 @@ type Options struct {
 	Fields     Fields
 	TimeFormat TimeFormat
 	// Idle closes a session that sent nothing for this long (default 30m): a customer that
-	// comes back later is a new session. A DISCONNECT closes a session at once.
+	// comes back later is a new session. A DISCONNECT closes a session at once, and a CONNECT
+	// of an open session closes it and begins a new one.
 	Idle time.Duration
 	// MaxOpen caps the sessions held open at once (default 1,000,000): past it the session
 	// idle for longest is closed early and counted as evicted. With MaxEvents it bounds memory.
@@ -155,6 +156,7 @@ const (
 	EndIdle       EndReason = "idle"       // nothing for Options.Idle
 	EndEvicted    EndReason = "evicted"    // closed early by Options.MaxOpen
 	EndEOF        EndReason = "eof"        // still open when the log ended
+	EndReconnect  EndReason = "reconnect"  // the customer sent CONNECT again: a new session begins
 )
 
 // Session is one customer's requests from CONNECT to DISCONNECT (or an idle gap).
@@ -412,6 +414,10 @@ func (r *reader) line(b []byte) {
 	}
 	r.closeIdle()
 	s := r.open[from]
+	if s != nil && ct == ccapi.Connect {
+		r.close(s, EndReconnect)
+		s = nil
+	}
 	if s == nil {
 		if len(r.open) >= r.o.MaxOpen {
 			v := r.idle.Front().Value.(*open)

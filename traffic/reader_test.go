@@ -28,18 +28,20 @@ func TestReadSessions(t *testing.T) {
 		"", line("a", "DISCONNECT", 1200), line("b", "CHAT", 1300),
 		// a comes back after DISCONNECT: a new session
 		line("a", "CONNECT", 5000),
+		// b connects again without a DISCONNECT: its first session ends there
+		line("b", "CONNECT", 6000),
 	}, "\n")
 	got, st, err := readAll(t, log, DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Lines != 7 || st.Blank != 1 || st.Requests != 6 || st.Bad != 0 || st.Sessions != 3 {
+	if st.Lines != 8 || st.Blank != 1 || st.Requests != 7 || st.Bad != 0 || st.Sessions != 4 {
 		t.Fatalf("stats %+v", st)
 	}
 	if got[0].From != "a" || len(got[0].Events) != 3 || got[0].End != EndDisconnect || !got[0].Connected() {
 		t.Fatalf("first session %+v", got[0])
 	}
-	if got[1].From != "b" || got[1].End != EndEOF || len(got[1].Events) != 2 || got[2].From != "a" {
+	if got[1].From != "b" || got[1].End != EndReconnect || len(got[1].Events) != 2 || got[2].From != "a" || got[3].From != "b" || got[3].End != EndEOF {
 		t.Fatalf("sessions %+v %+v", got[1], got[2])
 	}
 	if d := got[0].Events[2].T - got[0].Events[0].T; d != 200e6 {
