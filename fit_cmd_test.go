@@ -10,7 +10,8 @@ import (
 	"testing"
 )
 
-// Bad logs are refused with exit 2, naming the file and what is wrong, and nothing is written.
+// Bad logs are refused by fit, logdiff and replay with exit 2, naming the file and what is
+// wrong; nothing is written or sent.
 func TestFitBadLogs(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, body string) string {
@@ -47,9 +48,14 @@ func TestFitBadLogs(t *testing.T) {
 			if _, err := os.Stat(out); err == nil {
 				t.Errorf("%s was written", out)
 			}
-			code = dispatch(context.Background(), []string{"logdiff", c.log, c.log}, &so, &se)
-			if code != exitUsage {
-				t.Errorf("logdiff: exit %d, want 2", code)
+			for _, args := range [][]string{{"logdiff", c.log, c.log}, {"replay", c.log, "--no-progress", "--out", filepath.Join(dir, "rp-"+c.name)}} {
+				se.Reset()
+				if code := dispatch(context.Background(), args, &so, &se); code != exitUsage || !strings.Contains(se.String(), c.want) {
+					t.Errorf("%s: exit %d, stderr %q; want 2 and %q", args[0], code, se.String(), c.want)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(dir, "rp-"+c.name)); err == nil {
+				t.Errorf("replay wrote a report for a bad log")
 			}
 		})
 	}
