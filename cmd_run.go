@@ -49,6 +49,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	noProgress := fs.Bool("no-progress", false, "no progress bars; print a status line every 5 s instead")
 	seed := fs.Int64("seed", 0, "seed of every random choice (default: the scenario's seed, or one picked and reported)")
 	shard := fs.String("shard", "", "run only slice `I/N` of the arrivals and customers (merge the shards with ccload merge)")
+	mflags := addMetricsFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), runUsage)
 		fs.PrintDefaults()
@@ -84,6 +85,18 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	cfg.Scenario = sc
+
+	shardLabel := "0/1"
+	if cfg.Shard.N > 0 {
+		shardLabel = cfg.Shard.String()
+	}
+	live, err := mflags.start("ccload run", shardLabel, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	defer live.stop()
+	cfg.Observer = live.observer()
 
 	cfg.BaseURL = *target
 	if cfg.BaseURL == "" {

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"ccload/report"
 	"ccload/scenario"
 )
 
@@ -88,6 +89,9 @@ type Config struct {
 	Stdout io.Writer
 	// Stderr receives the progress display (nil: none is shown).
 	Stderr io.Writer
+	// Observer, when set, is handed every request, arrival and session end as the collector
+	// records them (the live /metrics exporter); see report.Observer.
+	Observer report.Observer
 }
 
 // ErrNoScenario is returned by Run when Config.Scenario is nil.
