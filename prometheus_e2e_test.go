@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -274,3 +275,29 @@ func TestMetricsRemoteWriteToPrometheus(t *testing.T) {
 	}
 }
 
+// TestRunBadMetricsFlagsExit2: a metrics address or remote-write URL that cannot work is bad
+// usage: exit 2, an error naming the flag, and nothing sent to the target.
+func TestRunBadMetricsFlagsExit2(t *testing.T) {
+	srv := e2eMock(t, nil)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	for _, c := range []struct{ flag, value string }{
+		{"--metrics-addr", "nonsense"},
+		{"--metrics-addr", busy.Addr().String()},
+		{"--metrics-remote-write", "ftp://user:s3cret@127.0.0.1/write"},
+	} {
+		res := e2eRun(t, nil, "testdata/e2e/metrics.yaml", "--target", srv.URL(), c.flag, c.value)
+		if res.code != 2 {
+			t.Errorf("%s %s: exit %d, want 2", c.flag, c.value, res.code)
+		}
+		if !strings.Contains(res.stderr, c.flag) || strings.Contains(res.stderr, "s3cret") {
+			t.Errorf("%s %s: stderr should name the flag and hide secrets:\n%s", c.flag, c.value, res.stderr)
+		}
+	}
+	if n := srv.Stats().Total(); n != 0 {
+		t.Errorf("the target received %d requests, want none", n)
+	}
+}
