@@ -149,6 +149,35 @@ func promAwait(t *testing.T, base, q string, want float64) float64 {
 	}
 }
 
+// promAwaitTarget waits until Prometheus has scraped its (single) target at least once.
+func promAwaitTarget(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(base + "/api/v1/targets")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct {
+			Data struct {
+				ActiveTargets []struct {
+					LastScrape string `json:"lastScrape"`
+				} `json:"activeTargets"`
+			} `json:"data"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if at := body.Data.ActiveTargets; len(at) > 0 && !strings.HasPrefix(at[0].LastScrape, "0001-") {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatal("prometheus did not start scraping its target within 20 s")
+}
+
 // p99Precision is how far a quantile of a native histogram (schema 3: buckets 2^(1/8) wide) may be
 // from the exact one: one bucket width, plus HdrHistogram's 0.1%.
 var p99Precision = math.Pow(2, 1.0/8) * 1.001
@@ -178,6 +207,9 @@ scrape_configs:
   - job_name: ccload
     static_configs: [{targets: [%q]}]
 `, target))
+	// Prometheus hands discovered targets to its scrape loops a few seconds after it is ready;
+	// start the run only once the target is scraped (down, since nothing listens yet).
+	promAwaitTarget(t, base)
 
 	exited := make(chan struct{})
 	var mid float64
