@@ -49,6 +49,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	noProgress := fs.Bool("no-progress", false, "no progress bars; print a status line every 5 s instead")
 	seed := fs.Int64("seed", 0, "seed of every random choice (default: the scenario's seed, or one picked and reported)")
 	shard := fs.String("shard", "", "run only slice `I/N` of the arrivals and customers (merge the shards with ccload merge)")
+	mflags := addMetricsFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), runUsage)
 		fs.PrintDefaults()
@@ -83,13 +84,25 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
-	return execRun(ctx, sc, pos[0], cfg, *target, *out, *noProgress, stdout, stderr)
+	return execRun(ctx, "run", mflags, sc, pos[0], cfg, *target, *out, *noProgress, stdout, stderr)
 }
 
 // execRun plays a loaded scenario with cfg (run's and replay's common path): the embedded
 // mock when there is no target, the output directory, signals, the report and the exit code.
-func execRun(ctx context.Context, sc *scenario.Scenario, file string, cfg runner.Config, target, out string, noProgress bool, stdout, stderr io.Writer) int {
+func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scenario.Scenario, file string, cfg runner.Config, target, out string, noProgress bool, stdout, stderr io.Writer) int {
 	cfg.Scenario = sc
+
+	shardLabel := "0/1"
+	if cfg.Shard.N > 0 {
+		shardLabel = cfg.Shard.String()
+	}
+	live, err := mflags.start("ccload "+command, shardLabel, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	defer live.stop()
+	cfg.Observer = live.observer()
 
 	cfg.BaseURL = target
 	if cfg.BaseURL == "" {

@@ -50,6 +50,24 @@ type RecorderOptions struct {
 	// MaxPoints caps the time series: reaching it merges adjacent points pairwise and doubles
 	// the interval, so a run of any length keeps bounded memory (DefaultMaxPoints when 0; rounded up to even, at least 2).
 	MaxPoints int
+	// Observer, when set, is told of every request, arrival and session as the Recorder records it
+	// (live exporters such as --metrics-addr); nil costs one comparison per event.
+	Observer Observer
+}
+
+// Observer sees the run as the Recorder records it, on the Recorder's goroutine: it must return
+// quickly and must not keep s past the call.
+type Observer interface {
+	// Request is one request; endpoint, controlType and step are its group names ("" when none).
+	Request(s *Sample, endpoint, controlType, step string)
+	// Arrival is one session arrival, dropped or not.
+	Arrival()
+	// Dropped is an arrival (already passed to Arrival) that found no free customer slot.
+	Dropped()
+	// SessionEnded is one started session's end.
+	SessionEnded(o Outcome)
+	// Active is the number of live virtual customers.
+	Active(n int64)
 }
 
 // Meta is what the Recorder cannot know about the run: it is copied into the Report as is.
@@ -162,6 +180,8 @@ type Recorder struct {
 	clamped, sessionClamped, unknown int64
 	lastT                            int64
 
+	obs Observer
+
 	cur              interval
 	curStart, curEnd int64
 	points           []Point
@@ -197,6 +217,7 @@ func NewRecorder(opts RecorderOptions) *Recorder {
 		sessionDur: newSessionHistogram(),
 		cur:        interval{response: newRequestHistogram()},
 		curEnd:     int64(opts.Interval),
+		obs:        opts.Observer,
 	}
 	return r
 }
@@ -298,6 +319,9 @@ func (r *Recorder) Record(s *Sample) {
 		}
 	}
 	r.overall.add(s, code, sent, svc, resp)
+	if r.obs != nil {
+		r.observe(s)
+	}
 
 	c := &r.cur
 	c.requests++
@@ -313,6 +337,19 @@ func (r *Recorder) Record(s *Sample) {
 	if sent {
 		_ = c.response.RecordValue(resp)
 	}
+}
+
+// observe hands s to the Observer with its group names.
+func (r *Recorder) observe(s *Sample) {
+	var ep, ct, step string
+	if int(s.Group) >= 0 && int(s.Group) < len(r.groups) {
+		g := r.groups[s.Group]
+		ep, ct = g.endpoint, g.controlType
+	}
+	if int(s.Step) >= 0 && int(s.Step) < len(r.groups) {
+		step = r.groups[s.Step].step
+	}
+	r.obs.Request(s, ep, ct, step)
 }
 
 func (g *groupRec) add(s *Sample, code int32, sent bool, svc, resp int64) {
@@ -360,6 +397,9 @@ func (r *Recorder) Arrival(t int64) {
 	r.advance(t)
 	r.sessions.Arrivals++
 	r.cur.arrivals++
+	if r.obs != nil {
+		r.obs.Arrival()
+	}
 }
 
 // Dropped counts an arrival (already passed to Arrival) that found no free customer slot.
@@ -367,6 +407,9 @@ func (r *Recorder) Dropped(t int64) {
 	r.advance(t)
 	r.sessions.Dropped++
 	r.cur.dropped++
+	if r.obs != nil {
+		r.obs.Dropped()
+	}
 }
 
 // SessionStarted counts an arrival (already passed to Arrival) that became a running session.
@@ -388,6 +431,9 @@ func (r *Recorder) SessionEnded(t int64, o Outcome, duration int64) {
 		r.sessions.Interrupted++
 	}
 	_ = r.sessionDur.RecordValue(toUS(duration, SessionHighestUS, &r.sessionClamped))
+	if r.obs != nil {
+		r.obs.SessionEnded(o)
+	}
 }
 
 // Reply records a reply latency (ns): a CHAT sent until the first ROBOT/AGENT answer was seen.
@@ -409,7 +455,12 @@ func (r *Recorder) ReplyTimeout(t int64) {
 }
 
 // SetActive sets the number of live virtual customers; each time-series point keeps the value at its end.
-func (r *Recorder) SetActive(n int64) { r.active = n }
+func (r *Recorder) SetActive(n int64) {
+	r.active = n
+	if r.obs != nil {
+		r.obs.Active(n)
+	}
+}
 
 // Tick closes every interval that ended by t (ns since start), so quiet periods still produce points.
 func (r *Recorder) Tick(t int64) { r.advance(t) }

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"ccload/report"
 	"ccload/scenario"
 )
 
@@ -92,6 +93,9 @@ type Config struct {
 	// arrival k starts at Plan[k].At, in order, and lives Scenario.Sessions[Plan[k].Session]
 	// instead of a session drawn by weight. Sharding, max_customers and grace apply as usual.
 	Plan []Planned
+	// Observer, when set, is handed every request, arrival and session end as the collector
+	// records them (the live /metrics exporter); see report.Observer.
+	Observer report.Observer
 }
 
 // Planned is one arrival of a Plan.

@@ -130,7 +130,7 @@ func (r *run) play(ctx context.Context) *report.Report {
 	// Size the channel for bursts: the collector records millions of samples a second.
 	r.events = make(chan event, 1<<14)
 	r.t0 = time.Now()
-	rec := report.NewRecorder(report.RecorderOptions{Start: r.t0, Interval: time.Second})
+	rec := report.NewRecorder(report.RecorderOptions{Start: r.t0, Interval: time.Second, Observer: r.cfg.Observer})
 	disp := r.newDisplay()
 	col := newCollector(r, rec, disp)
 	go col.loop()

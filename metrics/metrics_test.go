@@ -1,0 +1,243 @@
+package metrics
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"ccload/report"
+)
+
+var start = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// feed records a fixed mix of requests, arrivals and sessions into a Recorder observed by e.
+func feed(e *Exporter) *report.Recorder {
+	rec := report.NewRecorder(report.RecorderOptions{Start: start, Observer: e})
+	chat := rec.Group("sendAsync", "CHAT")
+	poll := rec.Group("poll", "")
+	hello := rec.StepGroup("hello")
+	classes := []report.ErrClass{report.ClassOK, report.ClassOK, report.ClassOK, report.ClassApp, report.ClassHTTP, report.ClassTimeout, report.ClassClient}
+	for i := range 700 {
+		at := int64(i) * 10_000_000
+		s := report.Sample{Group: chat, Step: report.NoGroup, Intended: at, Start: at + 1000, End: at + int64(i%50+1)*1_000_000, Status: 200, ResultCode: "0"}
+		if i%3 == 0 {
+			s.Group, s.Step = poll, report.NoGroup
+		} else if i%3 == 1 {
+			s.Step = hello
+		}
+		s.Class = classes[i%len(classes)]
+		if s.Class == report.ClassApp {
+			s.ResultCode = "1001"
+		}
+		rec.Record(&s)
+		if i%7 == 0 {
+			rec.Arrival(at)
+			if i%14 == 0 {
+				rec.Dropped(at)
+			} else {
+				rec.SessionStarted(at)
+				rec.SessionEnded(at+1, report.Outcome(i%3), 1)
+			}
+		}
+	}
+	rec.SetActive(3)
+	return rec
+}
+
+// TestExporterAgreesWithTheReport: every count the exporter exposes equals the Recorder's report.
+func TestExporterAgreesWithTheReport(t *testing.T) {
+	e := New("1/4")
+	rep := feed(e).Finish(start.Add(time.Minute), report.Meta{Scenario: "t"})
+
+	sum := func(name string, match func(labels map[string]string) bool) float64 {
+		mfs, err := e.Gatherer().Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v float64
+		for _, mf := range mfs {
+			if mf.GetName() != name {
+				continue
+			}
+			for _, m := range mf.GetMetric() {
+				ls := map[string]string{}
+				for _, l := range m.GetLabel() {
+					ls[l.GetName()] = l.GetValue()
+				}
+				if ls["shard"] != "1/4" {
+					t.Errorf("%s%v: want shard=\"1/4\"", name, ls)
+				}
+				if match != nil && !match(ls) {
+					continue
+				}
+				switch {
+				case m.Counter != nil:
+					v += m.GetCounter().GetValue()
+				case m.Gauge != nil:
+					v += m.GetGauge().GetValue()
+				case m.Histogram != nil:
+					v += float64(m.GetHistogram().GetSampleCount())
+				}
+			}
+		}
+		return v
+	}
+	eq := func(what string, got float64, want int64) {
+		t.Helper()
+		if got != float64(want) {
+			t.Errorf("%s: exporter %v, report %d", what, got, want)
+		}
+	}
+	r := rep.Requests
+	eq("requests", sum("ccload_requests_total", nil), r.Total)
+	for outcome, want := range map[string]int64{"ok": r.OK, "app": r.AppErrors, "http": r.HTTPErrors, "transport": r.TransportErrors, "client": r.ClientErrors} {
+		eq("requests outcome="+outcome, sum("ccload_requests_total", func(l map[string]string) bool { return l["outcome"] == outcome }), want)
+	}
+	for class, want := range rep.Overall.Errors {
+		eq("errors class="+class, sum("ccload_request_errors_total", func(l map[string]string) bool { return l["class"] == class }), want)
+	}
+	for _, g := range rep.Groups {
+		switch g.Kind {
+		case "endpoint":
+			eq("requests of "+g.Name, sum("ccload_requests_total", func(l map[string]string) bool {
+				return l["endpoint"] == g.Endpoint && l["control_type"] == g.ControlType
+			}), g.Count)
+			eq("response histogram of "+g.Name, sum("ccload_request_response_seconds", func(l map[string]string) bool {
+				return l["endpoint"] == g.Endpoint && l["control_type"] == g.ControlType
+			}), g.Count-g.ClientErrors)
+		case "step":
+			eq("requests of "+g.Name, sum("ccload_requests_total", func(l map[string]string) bool { return l["step"] == g.Step }), g.Count)
+		}
+	}
+	eq("code 1001", sum("ccload_requests_total", func(l map[string]string) bool { return l["result_code"] == "1001" }), rep.Overall.ResultCodes["1001"])
+	eq("service histogram", sum("ccload_request_service_seconds", nil), r.Total-r.ClientErrors)
+	eq("scheduler lag", sum("ccload_scheduler_lag_seconds", nil), rep.SchedulerLagUS.Count)
+	s := rep.Sessions
+	eq("arrivals", sum("ccload_arrivals_total", nil), s.Arrivals)
+	eq("dropped", sum("ccload_arrivals_dropped_total", nil), s.Dropped)
+	for outcome, want := range map[string]int64{"completed": s.Completed, "failed": s.Failed, "interrupted": s.Interrupted} {
+		eq("sessions "+outcome, sum("ccload_sessions_total", func(l map[string]string) bool { return l["outcome"] == outcome }), want)
+	}
+	eq("active", sum("ccload_active_customers", nil), 3)
+	if s.Dropped == 0 || s.Failed == 0 || r.ClientErrors == 0 {
+		t.Fatalf("the fixture must exercise drops, failures and client errors: %+v %+v", s, r)
+	}
+}
+
+// TestExporterHistogramsAreNative: the latency histograms carry native buckets (schema 3) and the classic fallback.
+func TestExporterHistogramsAreNative(t *testing.T) {
+	e := New("0/1")
+	feed(e)
+	mfs, err := e.Gatherer().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, mf := range mfs {
+		if !strings.HasPrefix(mf.GetName(), "ccload_") || mf.GetType().String() != "HISTOGRAM" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			h := m.GetHistogram()
+			if h.GetSchema() != 3 || len(h.GetPositiveSpan()) == 0 || len(h.GetBucket()) != len(ClassicBuckets) {
+				t.Errorf("%s: schema %d, %d spans, %d classic buckets; want schema 3, spans and %d buckets",
+					mf.GetName(), h.GetSchema(), len(h.GetPositiveSpan()), len(h.GetBucket()), len(ClassicBuckets))
+			}
+			seen++
+		}
+	}
+	if seen == 0 {
+		t.Fatal("no ccload histogram")
+	}
+}
+
+// TestScrapePassesPromtool runs `promtool check metrics` (Prometheus' own linter of names, units
+// and help) on a scrape of the /metrics endpoint, in the text format a person would curl.
+func TestScrapePassesPromtool(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool is not installed (.ci/run installs Debian's prometheus package): lint skipped")
+	}
+	e := New("0/1")
+	feed(e)
+	srv, err := Serve("127.0.0.1:0", e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, cancel := context.WithCancel(context.Background())
+	cancel() // no last scrape to wait for
+	defer srv.Close(done)
+	resp, err := http.Get("http://" + srv.Addr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.Contains(body, []byte(`ccload_requests_total{control_type="CHAT",endpoint="sendAsync"`)) {
+		t.Fatalf("scrape lacks the request counter:\n%s", body)
+	}
+	cmd := exec.Command(promtool, "check", "metrics")
+	cmd.Stdin = bytes.NewReader(body)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("promtool check metrics: %v\n%s", err, out)
+	}
+}
+
+// TestCloseWaitsForALastScrape: after a run, Close returns once a scrape has seen the final values.
+func TestCloseWaitsForALastScrape(t *testing.T) {
+	e := New("0/1")
+	srv, err := Serve("127.0.0.1:0", e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func() {
+		resp, err := http.Get("http://" + srv.Addr() + "/metrics")
+		if err == nil {
+			resp.Body.Close()
+		}
+	}
+	get()
+	get()
+	e.Active(7)
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		get()
+	}()
+	got, err := srv.Close(context.Background())
+	if err != nil || !got {
+		t.Fatalf("Close = %v, %v; want a last scrape seen", got, err)
+	}
+}
+
+// TestCloseUnscrapedReturnsAtOnce: nobody scraped, so nobody waits for a last scrape.
+func TestCloseUnscrapedReturnsAtOnce(t *testing.T) {
+	srv, err := Serve("127.0.0.1:0", New("0/1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := srv.FinalWait(); w != 0 {
+		t.Errorf("FinalWait = %v with no scrape, want 0", w)
+	}
+	if got, err := srv.Close(context.Background()); got || err != nil {
+		t.Errorf("Close = %v, %v", got, err)
+	}
+}
+
+// TestRemoteWriterRefusesBadURLAndHidesSecrets: a bad URL is a usage error that never shows a password.
+func TestRemoteWriterRefusesBadURLAndHidesSecrets(t *testing.T) {
+	for _, u := range []string{"ftp://u:s3cret@host/x", "127.0.0.1:9090", "http://u:s3cret@/write"} {
+		_, err := NewRemoteWriter(u, 0, New("0/1").Gatherer(), nil)
+		if err == nil {
+			t.Errorf("%q accepted", u)
+			continue
+		}
+		if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("error shows the password: %v", err)
+		}
+	}
+}
