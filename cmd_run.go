@@ -49,6 +49,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	noProgress := fs.Bool("no-progress", false, "no progress bars; print a status line every 5 s instead")
 	seed := fs.Int64("seed", 0, "seed of every random choice (default: the scenario's seed, or one picked and reported)")
 	shard := fs.String("shard", "", "run only slice `I/N` of the arrivals and customers (merge the shards with ccload merge)")
+	startAt := fs.String("start-at", "", "begin the schedule at `TIME`: RFC 3339 (2026-12-02T14:05:00Z) or a duration from now (30s), so shards line up")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), runUsage)
 		fs.PrintDefaults()
@@ -73,6 +74,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 	}
+	if *startAt != "" {
+		if cfg.StartAt, err = parseStartAt(*startAt, time.Now()); err != nil {
+			fmt.Fprintln(stderr, "ccload run:", err)
+			return exitUsage
+		}
+	}
 	if *duration < 0 {
 		fmt.Fprintln(stderr, "ccload run: --duration must not be negative")
 		return exitUsage
@@ -84,6 +91,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	cfg.Scenario = sc
+	if cfg.Shard.N > 1 && *seed == 0 && sc.Seed == 0 {
+		fmt.Fprintf(stderr, "%s: --shard %s needs the same seed on every shard, and the scenario has no seed: add `seed: N` to it or pass the same --seed to every shard\n", pos[0], cfg.Shard)
+		return exitUsage
+	}
 
 	cfg.BaseURL = *target
 	if cfg.BaseURL == "" {
@@ -138,6 +149,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}()
 	cfg.Kill = kill
 
+	if d := time.Until(cfg.StartAt); d > 0 {
+		fmt.Fprintf(stderr, "ccload: waiting %s, until %s (--start-at), to begin\n", d.Round(time.Millisecond), cfg.StartAt.UTC().Format(time.RFC3339Nano))
+	}
 	rep, err := runner.Run(ctx, cfg)
 	if rep == nil {
 		fmt.Fprintln(stderr, "ccload run:", err)
@@ -257,4 +271,15 @@ func isTerminal(w io.Writer) bool {
 	}
 	width, _, err := cupwriter.New(f, false).GetTermSize()
 	return err == nil && width > 0
+}
+
+// parseStartAt reads --start-at: an RFC 3339 instant, or a duration (>= 0) from now.
+func parseStartAt(s string, now time.Time) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(d), nil
+	}
+	return time.Time{}, fmt.Errorf("--start-at %q: want an RFC 3339 time (2026-12-02T14:05:00Z) or a duration from now (30s)", s)
 }
