@@ -1,15 +1,22 @@
 # ccload: the two commands of the README are `make demo` and `make test`.
 GO ?= go
 
-.PHONY: build test demo bench clean
+.PHONY: build test demo bench clean k8s-check
 
 build:
 	$(GO) build -o bin/ccload .
 
-# test: vet, then every test with the race detector (fuzz seed corpora run as ordinary tests).
+# test: vet, then every test with the race detector (fuzz seed corpora run as ordinary tests);
+# then deploy/, its own module (k8s.io/api), which `go test ./...` at the root does not enter.
 test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 10m ./...
+	cd deploy && $(GO) vet ./... && $(GO) test -count=1 ./...
+
+# k8s-check: every manifest of deploy/ through a real kube-apiserver's server-side dry run
+# (builds kube-apiserver once into ~/.cache/ccload-k8s; see deploy/README.md). Not part of test.
+k8s-check:
+	GO=$(GO) deploy/k8s-check/run.sh
 
 # demo: a real run of the quick-start scenario against the embedded mock.
 demo:

@@ -27,7 +27,12 @@ goes on and the merged report carries the warning "thresholds not evaluated: ...
 
 Flags:
   -o FILE   where to write the merged report (required; written atomically)
-  --force   merge reports of different scenarios (normally refused)
+  --force   merge reports of different scenarios or seeds (normally refused)
+  --partial merge an incomplete set of shards; the report lists the missing ones
+
+Shard reports say which shard they are (I of N), the hash of their scenario text and their seed.
+A set is refused (exit 2, naming the files) when it holds the same shard twice, shards of
+different N, scenarios or seeds, or lacks a shard (unless --partial).
 
 Exit status: 0 merged; 1 merged, but a threshold failed; 2 bad usage, or a report that cannot be
 read or merged.
@@ -39,7 +44,8 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(fs.Output(), mergeUsage) }
 	out := fs.String("o", "", "merged report path")
-	force := fs.Bool("force", false, "merge reports of different scenarios")
+	force := fs.Bool("force", false, "merge reports of different scenarios or seeds")
+	partial := fs.Bool("partial", false, "merge an incomplete set of shards")
 	files, code, done := parseArgs(fs, args, stdout, func([]string) string { return "" })
 	if done {
 		return code
@@ -64,11 +70,17 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		reports = append(reports, r)
 	}
+	set, err := report.CheckShards(files, reports, report.ShardCheck{Partial: *partial, Force: *force})
+	if err != nil {
+		fmt.Fprintf(stderr, "ccload merge: %v\n", err)
+		return exitUsage
+	}
 	merged, err := report.MergeWith(report.MergeOptions{Force: *force}, reports...)
 	if err != nil {
 		fmt.Fprintf(stderr, "ccload merge: %v\n", err)
 		return exitUsage
 	}
+	report.ApplyShards(merged, reports, set)
 	failed := evaluateMergedThresholds(merged, stderr)
 	if err := report.WriteFileAt(*out, merged); err != nil {
 		fmt.Fprintf(stderr, "ccload merge: %v\n", err)

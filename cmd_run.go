@@ -50,6 +50,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	seed := fs.Int64("seed", 0, "seed of every random choice (default: the scenario's seed, or one picked and reported)")
 	shard := fs.String("shard", "", "run only slice `I/N` of the arrivals and customers (merge the shards with ccload merge)")
 	mflags := addMetricsFlags(fs)
+	startAt := fs.String("start-at", "", "begin the schedule at `TIME`: RFC 3339 (2026-12-02T14:05:00Z) or a duration from now (30s), so shards line up")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), runUsage)
 		fs.PrintDefaults()
@@ -74,6 +75,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 	}
+	if *startAt != "" {
+		if cfg.StartAt, err = parseStartAt(*startAt, time.Now()); err != nil {
+			fmt.Fprintln(stderr, "ccload run:", err)
+			return exitUsage
+		}
+	}
 	if *duration < 0 {
 		fmt.Fprintln(stderr, "ccload run: --duration must not be negative")
 		return exitUsage
@@ -82,6 +89,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	sc, err := scenario.LoadFile(pos[0])
 	if err != nil {
 		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	if cfg.Shard.N > 1 && *seed == 0 && sc.Seed == 0 {
+		fmt.Fprintf(stderr, "%s: --shard %s needs the same seed on every shard, and the scenario has no seed: add `seed: N` to it or pass the same --seed to every shard\n", pos[0], cfg.Shard)
 		return exitUsage
 	}
 	return execRun(ctx, "run", mflags, sc, pos[0], cfg, *target, *out, *noProgress, stdout, stderr)
@@ -157,6 +168,9 @@ func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scen
 	}()
 	cfg.Kill = kill
 
+	if d := time.Until(cfg.StartAt); d > 0 {
+		fmt.Fprintf(stderr, "ccload: waiting %s, until %s (--start-at), to begin\n", d.Round(time.Millisecond), cfg.StartAt.UTC().Format(time.RFC3339Nano))
+	}
 	rep, err := runner.Run(ctx, cfg)
 	if rep == nil {
 		fmt.Fprintln(stderr, "ccload run:", err)
@@ -276,4 +290,15 @@ func isTerminal(w io.Writer) bool {
 	}
 	width, _, err := cupwriter.New(f, false).GetTermSize()
 	return err == nil && width > 0
+}
+
+// parseStartAt reads --start-at: an RFC 3339 instant, or a duration (>= 0) from now.
+func parseStartAt(s string, now time.Time) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(d), nil
+	}
+	return time.Time{}, fmt.Errorf("--start-at %q: want an RFC 3339 time (2026-12-02T14:05:00Z) or a duration from now (30s)", s)
 }

@@ -57,6 +57,7 @@ func (r *Recorder) build(end time.Time, meta Meta, points []Point, final bool) *
 		Stages:       slices.Clone(meta.Stages),
 		ScenarioText: meta.ScenarioText,
 	}
+	rep.Shard, rep.StartAt, rep.ScenarioSHA256 = meta.Shard, meta.StartAt.UTC(), ScenarioHash(meta.ScenarioText)
 	if rep.StopReason == "" {
 		rep.StopReason = "completed"
 		if meta.Interrupted {

@@ -27,6 +27,15 @@ type Report struct {
 	Seed       int64  `json:"seed"`
 	// Shards counts the shard reports merged into this one (1 for a single run).
 	Shards int `json:"shards"`
+	// Shard is which slice of the run this report holds (0 of 1 for a whole run; absent on a merge):
+	// merge refuses the same shard twice and shards of different N.
+	Shard *ShardID `json:"shard,omitempty"`
+	// MissingShards lists the shard indexes a partial merge (ccload merge --partial) lacked.
+	MissingShards []int `json:"missing_shards,omitempty"`
+	// ScenarioSHA256 identifies ScenarioText ("sha256:<hex>"): merge refuses shards of different scenarios.
+	ScenarioSHA256 string `json:"scenario_sha256,omitempty"`
+	// StartAt is the instant the run was asked to begin its schedule at (ccload run --start-at).
+	StartAt time.Time `json:"start_at,omitzero"`
 
 	Sessions SessionCounts `json:"sessions"`
 	Requests RequestCounts `json:"requests"`

@@ -86,6 +86,10 @@ type Meta struct {
 	Interrupted bool
 	// Shards is how many shard reports this one stands for (0 means 1).
 	Shards int
+	// Shard is which slice of the run the report holds (nil: not known, as for library use).
+	Shard *ShardID
+	// StartAt is the instant the run was asked to begin at (zero: none was asked).
+	StartAt time.Time
 	// Warnings are the runner's own warnings, listed before the Recorder's.
 	Warnings []string
 }

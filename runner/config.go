@@ -82,6 +82,10 @@ type Config struct {
 	Progress Progress
 	// Shard restricts the run to a deterministic slice of arrivals and customers.
 	Shard Shard
+	// StartAt, when set, is the wall-clock instant the schedule begins, so shards a cluster starts
+	// seconds apart line up: Run waits for it (a stop while waiting ends the run with nothing sent).
+	// A run that begins more than a second after it starts its schedule then, and warns.
+	StartAt time.Time
 	// Kill, when closed, cancels every running session at once (the CLI closes it on a second
 	// signal). Cancelling Run's ctx is the graceful stop: arrivals end, sessions get Grace.
 	Kill <-chan struct{}

@@ -129,7 +129,7 @@ func (r *run) play(ctx context.Context) *report.Report {
 
 	// Size the channel for bursts: the collector records millions of samples a second.
 	r.events = make(chan event, 1<<14)
-	r.t0 = time.Now()
+	begun := r.begin(ctx) // sets r.t0: now, or Config.StartAt
 	rec := report.NewRecorder(report.RecorderOptions{Start: r.t0, Interval: time.Second, Observer: r.cfg.Observer})
 	disp := r.newDisplay()
 	col := newCollector(r, rec, disp)
@@ -141,7 +141,9 @@ func (r *run) play(ctx context.Context) *report.Report {
 
 	// 1. The producer runs until the stages end or a stop.
 	var wg sync.WaitGroup
-	if r.load.Model == scenario.Closed {
+	if !begun {
+		r.stop(StopInterrupted, false) // stopped while waiting for StartAt: nothing was sent
+	} else if r.load.Model == scenario.Closed {
 		r.closed(prodCtx, custCtx, &wg)
 	} else {
 		r.open(prodCtx, custCtx, &wg)
@@ -470,6 +472,8 @@ func (r *run) meta() report.Meta {
 		StopReason:   r.reason,
 		Interrupted:  r.reason != "" && !strings.HasPrefix(r.reason, StopDataExhausted),
 		Warnings:     append([]string(nil), r.warnings...),
+		Shard:        &report.ShardID{I: r.cfg.Shard.I, N: r.cfg.Shard.N},
+		StartAt:      r.cfg.StartAt,
 	}
 	if m.StopReason == "" {
 		m.StopReason = StopCompleted
