@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"ccload/report"
 	"ccload/scenario"
 )
 
@@ -88,6 +89,11 @@ type Config struct {
 	Stdout io.Writer
 	// Stderr receives the progress display (nil: none is shown).
 	Stderr io.Writer
+	// Snapshots are run ages at which OnSnapshot gets the report so far, so a caller can discard a
+	// warm-up exactly (ccload capacity subtracts one snapshot from a later one); ascending.
+	Snapshots []time.Duration
+	// OnSnapshot receives each snapshot on the collector goroutine (it must return quickly); nil: none is taken.
+	OnSnapshot func(at time.Duration, snap *report.Report)
 }
 
 // ErrNoScenario is returned by Run when Config.Scenario is nil.
