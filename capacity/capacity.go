@@ -263,7 +263,7 @@ func (c *searchRun) runStep(ctx context.Context, rate float64, phase string, win
 	sc := *c.o.Scenario
 	sc.Thresholds = nil // judged here, on the window; abort_on_fail would judge the warm-up too
 	sc.Load = scenario.Load{Model: scenario.Open, Arrivals: c.o.Scenario.Load.Arrivals, MaxCustomers: c.o.Scenario.Load.MaxCustomers,
-		Stages: []scenario.Stage{{Duration: c.o.Warmup + window, From: rate, To: rate}}}
+		Stages: []scenario.Stage{{Duration: c.o.Warmup + window + snapSlack(rate), From: rate, To: rate}}}
 	type mark struct {
 		snap *report.Report
 		cpu  time.Duration
@@ -314,6 +314,13 @@ func (c *searchRun) runStep(ctx context.Context, rate float64, phase string, win
 		st.CPU = float64(marks[1].cpu-marks[0].cpu) / (float64(wall) * float64(runtime.GOMAXPROCS(0)))
 	}
 	return st, full, win
+}
+
+// snapSlack extends a step past its window's end so the closing snapshot is taken while arrivals
+// still run: the last arrival comes up to a gap before the stage ends, and the runner's collector
+// takes snapshots on a 100 ms tick.
+func snapSlack(rate float64) time.Duration {
+	return max(300*time.Millisecond, min(time.Duration(2/rate*float64(time.Second)), 5*time.Second))
 }
 
 func (c *searchRun) logStep(st report.CapacityStep) {

@@ -55,7 +55,7 @@ func TestParseSLOErrorsNameTheItem(t *testing.T) {
 	for _, tc := range []struct{ slo, want string }{
 		{"response_time.p99<300", `item 1 "response_time.p99<300": max: "300" has no unit`},
 		{"error_rate<1%,step:nope error_rate<1%", `item 2 "step:nope error_rate<1%": group: group "step:nope" does not exist`},
-		{"respons_time.p99<1s", `did you mean `+"`"+`response_time.p99`},
+		{"respons_time.p99<1s", `did you mean ` + "`" + `response_time.p99`},
 		{"p99 300ms", `item 1 "p99 300ms": want [GROUP ]METRIC<LIMIT`},
 		{"", `empty`},
 	} {
