@@ -108,7 +108,7 @@ func (s *searcher) run(ctx context.Context) searchResult {
 		if !s.bisect(ctx) {
 			return s.res
 		}
-		if round == s.set.confirmRounds {
+		if round > s.set.confirmRounds {
 			s.res.outcome = OutcomeUnstable
 			return s.res
 		}
