@@ -27,8 +27,9 @@ least --min-requests requests. The SLO is the scenario's thresholds, or --slo in
 the same language: 'response_time.p99<300ms,error_rate<1%,step:ask service_time.p95<200ms'.
 
 A step is not judged when the generator was the limit (scheduler lag p99 over
---max-lag, arrivals dropped at max_customers, or the process over --max-cpu of
-its CPUs): the search stops, says so and exits 3. A step whose error rate passes
+--max-lag and over a tenth of the response-time p99, arrivals dropped at
+max_customers, or the process over --max-cpu of its CPUs): the search stops,
+says so and exits 3. A step whose error rate passes
 --surge ends the search at once. After a step that broke the SLO the search
 pauses --cooldown. Sessions still open when a step's arrivals end get --grace,
 then are cancelled.

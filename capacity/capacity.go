@@ -61,8 +61,9 @@ type Options struct {
 	Grace time.Duration
 	// Cooldown is the pause after a step that broke the SLO, so the target's queues drain.
 	Cooldown time.Duration
-	// MaxLag, MaxCPU: a step whose scheduler-lag p99 or CPU share (of GOMAXPROCS) exceeds them,
-	// or which dropped arrivals at max_customers, was limited by the generator.
+	// MaxLag, MaxCPU: a step whose scheduler-lag p99 exceeds MaxLag (and a tenth of its
+	// response-time p99), whose CPU share of GOMAXPROCS exceeds MaxCPU, or which dropped arrivals
+	// at max_customers, was limited by the generator.
 	MaxLag time.Duration
 	MaxCPU float64
 	// Surge is the window error rate that ends the search at once (the target is failing hard).
@@ -237,7 +238,9 @@ func (c *searchRun) generatorLimit(st report.CapacityStep, win *report.Report) s
 	if d := win.Sessions.Dropped; d > 0 {
 		why = append(why, fmt.Sprintf("%d of %d arrivals dropped at max_customers %d", d, win.Sessions.Arrivals, c.o.Scenario.Load.MaxCustomers))
 	}
-	if lag := time.Duration(st.LagP99US) * time.Microsecond; lag > c.o.MaxLag {
+	// Lag counts only when it is a real part of the response time: behind a target that answers in
+	// seconds, a few tens of milliseconds waiting for a connection change no verdict.
+	if lag := time.Duration(st.LagP99US) * time.Microsecond; lag > c.o.MaxLag && 10*st.LagP99US > st.P99US {
 		why = append(why, fmt.Sprintf("scheduler lag p99 %s over --max-lag %s", report.FormatUS(st.LagP99US), c.o.MaxLag))
 	}
 	if st.CPU > c.o.MaxCPU {
