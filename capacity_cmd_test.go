@@ -150,3 +150,19 @@ func TestCapacityBadSLOExits2(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want 2 naming the item", code, stderr.String())
 	}
 }
+
+// TestCapacityBudgetReportsTheBestBracket: a budget too short to converge ends the search with
+// the bracket so far, says it did not converge and why, and exits 3.
+func TestCapacityBudgetReportsTheBestBracket(t *testing.T) {
+	code, out, rep := capacitySearch(t, 120, "", "--slo", "response_time.p99<150ms", "--start", "5", "--budget", "4s")
+	c := rep.Capacity
+	if code != exitAborted || c.Converged || c.Outcome != "did not converge" {
+		t.Errorf("exit %d, outcome %q converged %v; want 3, did not converge\n%s", code, c.Outcome, c.Converged, out)
+	}
+	if !strings.Contains(c.Message, "--budget 4s ran out") || !strings.Contains(out, "best bracket so far") {
+		t.Errorf("message %q does not say the budget ran out with the best bracket", c.Message)
+	}
+	if len(c.Steps) == 0 || c.Sustainable == 0 {
+		t.Errorf("%d steps, sustainable %v: the steps that fit the budget must be reported", len(c.Steps), c.Sustainable)
+	}
+}

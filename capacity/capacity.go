@@ -140,6 +140,7 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 	res := search(bctx, searchSettings{start: o.StartRate, max: o.MaxRate, precision: o.Precision, confirmRounds: defaultConfirmRound}, c.measure)
 	if res.outcome == OutcomeInterrupted && ctx.Err() == nil {
 		res.outcome = OutcomeNotConverged // the budget ran out, not the user's patience
+		c.budgetNote = "it expired during a step"
 	}
 	rep := c.finish(res)
 	if o.Out != "" {
@@ -219,6 +220,11 @@ func (c *searchRun) measure(ctx context.Context, rate float64, phase string) mea
 		if win.Sessions.Started > 0 && st.Requests > 0 && rate > 0 {
 			c.perSession = st.RPS / rate
 		}
+	}
+	if n := st.Sessions.Interrupted; n > 0 {
+		// The runner cancels what outlives the grace period; whether it sends those sessions a
+		// DISCONNECT is the runner's (it does not yet): say so rather than leave it unseen.
+		st.Note = strings.TrimPrefix(st.Note+fmt.Sprintf("; %d sessions still open after --grace were cancelled", n), "; ")
 	}
 	c.steps = append(c.steps, st)
 	c.reports = append(c.reports, full)
