@@ -14,10 +14,10 @@ type fakeTarget struct {
 	// flipConfirms makes the first flipConfirms confirmation steps give the opposite verdict (a noisy target).
 	flipConfirms int
 	confirms     int
-	surgeAt   float64 // rates at or above this surge (0: never)
-	limitAt   float64 // rates at or above this are generator-limited (0: never)
-	calls     []measured
-	seen      map[float64]int
+	surgeAt      float64 // rates at or above this surge (0: never)
+	limitAt      float64 // rates at or above this are generator-limited (0: never)
+	calls        []measured
+	seen         map[float64]int
 }
 
 func (f *fakeTarget) measure(_ context.Context, rate float64, phase string) measured {
