@@ -247,7 +247,11 @@ func (c *searchRun) generatorLimit(st report.CapacityStep, win *report.Report) s
 	// Lag counts only when it is a real part of the response time: behind a target that answers in
 	// seconds, a few tens of milliseconds waiting for a connection change no verdict.
 	if lag := time.Duration(st.LagP99US) * time.Microsecond; lag > c.o.MaxLag && 10*st.LagP99US > st.P99US {
-		why = append(why, fmt.Sprintf("scheduler lag p99 %s over --max-lag %s", report.FormatUS(st.LagP99US), c.o.MaxLag))
+		w := fmt.Sprintf("scheduler lag p99 %s over --max-lag %s", report.FormatUS(st.LagP99US), c.o.MaxLag)
+		if st.CPU < c.o.MaxCPU/2 {
+			w += fmt.Sprintf(" while it used only %.0f%% of its CPUs (it was waiting for a CPU: other work on this machine)", 100*st.CPU)
+		}
+		why = append(why, w)
 	}
 	if st.CPU > c.o.MaxCPU {
 		why = append(why, fmt.Sprintf("the process used %.0f%% of its %d CPUs (over --max-cpu %.0f%%)", 100*st.CPU, runtime.GOMAXPROCS(0), 100*c.o.MaxCPU))
