@@ -38,9 +38,11 @@ Writes report.json (its capacity section holds every step, histograms
 included), report.html (the curve with the bracket), junit.xml (passes when
 --require was met) and steps/NN-RATE/ (each step's own report).
 
-Exit codes: 0 converged (and --require met); 1 --require not met; 2 bad usage or
-an invalid scenario or SLO (nothing sent); 3 the generator was the limit, the
-budget ran out, errors surged, the target was unreachable, or interrupted.
+Exit codes: 0 converged, or the SLO held up to --max-rate (and --require, when
+given, was met); 1 the search converged below --require, or no rate tried kept
+the SLO; 2 bad usage or an invalid scenario or SLO (nothing sent); 3 the
+generator was the limit, the budget ran out, errors surged, the boundary did not
+confirm, the target was unreachable, or interrupted.
 
 Flags:
 `
