@@ -166,3 +166,23 @@ func TestCapacityBudgetReportsTheBestBracket(t *testing.T) {
 		t.Errorf("%d steps, sustainable %v: the steps that fit the budget must be reported", len(c.Steps), c.Sustainable)
 	}
 }
+
+func TestCapacityExitCodes(t *testing.T) {
+	for _, tc := range []struct {
+		c    report.Capacity
+		want int
+	}{
+		{report.Capacity{Outcome: "converged", Converged: true}, exitOK},
+		{report.Capacity{Outcome: "max rate held", Converged: true}, exitOK},
+		{report.Capacity{Outcome: "converged", Converged: true, Required: 500, RequireMet: false}, exitFailed},
+		{report.Capacity{Outcome: "generator limited", Required: 500, RequireMet: true}, exitOK},
+		{report.Capacity{Outcome: "generator limited"}, exitAborted},
+		{report.Capacity{Outcome: "did not converge", Required: 500}, exitAborted},
+		{report.Capacity{Outcome: "error surge"}, exitAborted},
+		{report.Capacity{Outcome: "no sustainable rate"}, exitFailed},
+	} {
+		if got := capacityExit(&tc.c); got != tc.want {
+			t.Errorf("%+v: exit %d, want %d", tc.c, got, tc.want)
+		}
+	}
+}
