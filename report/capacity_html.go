@@ -10,13 +10,15 @@ import (
 
 // htmlCapacity renders report.html's capacity section: the curve of every step (rate → p50 and
 // p99 of its measured window, log scale), the bracket [sustainable, breaking] shaded and labelled,
-// the knee marked, and a table of the steps. It is "" for a report of no capacity search.
+// the knee marked, and a table of the steps. It is "" for a report of no capacity search. The
+// page's verdict is the sustainable step's; its note gets the search's outcome in front.
 // Everything from the report is escaped (htmlSVG.text, HTMLEscapeString).
-func htmlCapacity(r *Report) template.HTML {
+func htmlCapacity(r *Report, d *htmlData) template.HTML {
 	c := r.Capacity
 	if c == nil {
 		return ""
 	}
+	d.VerdictNote = "capacity search: " + c.Outcome + " · the report of its highest sustainable step: " + d.VerdictNote
 	var b strings.Builder
 	esc := template.HTMLEscapeString
 	b.WriteString(`<section id="capacity"><h2>Capacity · ` + esc(c.Outcome) + `</h2>`)

@@ -91,7 +91,7 @@ func htmlBuild(r *Report) (*htmlData, error) {
 		d.Scenario = "(unnamed scenario)"
 	}
 	htmlVerdict(r, d)
-	d.Capacity = htmlCapacity(r)
+	d.Capacity = htmlCapacity(r, d)
 	d.Meta = htmlMeta(r)
 	d.Tiles = htmlTiles(r)
 	cols, err := htmlColumns(r, htmlMaxColumns)
