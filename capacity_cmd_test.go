@@ -77,19 +77,25 @@ func TestCapacityFindsTheMocksCapacity(t *testing.T) {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			t.Parallel()
 			want := n / 6
-			code, out, rep := capacitySearch(t, n, "", "--slo", "response_time.p99<150ms,error_rate<1%", "--start", fmt.Sprint(want/3),
-				"--require", fmt.Sprintf("%g/s", want*0.8))
+			// p90, not p99: a window holds a few hundred requests, whose p99 one stall of this
+			// shared machine decides; the queue past capacity moves every percentile.
+			code, out, rep := capacitySearch(t, n, "", "--slo", "response_time.p90<100ms,error_rate<1%", "--start", fmt.Sprint(want/3),
+				"--window", "2s", "--require", fmt.Sprintf("%g/s", want*0.8))
 			c := rep.Capacity
+			if c.Outcome == "generator limited" && strings.Contains(c.Generator, "waiting for a CPU") {
+				t.Skipf("this machine starved the process, and the search said so instead of judging: %s", c.Generator)
+			}
 			if code != exitOK || !c.Converged {
 				t.Fatalf("exit %d, outcome %q, want 0 and converged\n%s", code, c.Outcome, out)
 			}
+			t.Logf("sustainable %.2f sessions/s (bracket to %.2f) in %d steps; N/6 = %.2f", c.Sustainable, c.Breaking, len(c.Steps), want)
 			if c.Sustainable < 0.9*want || c.Sustainable > 1.1*want {
 				t.Errorf("sustainable %.2f sessions/s, want %.2f ± 10%%\n%s", c.Sustainable, want, out)
 			}
-			if c.Breaking <= c.Sustainable || len(c.Broke) == 0 || !strings.Contains(c.Broke[0], "response_time.p99") {
-				t.Errorf("breaking %.2f (broke %q), want above %.2f and broken by response_time.p99", c.Breaking, c.Broke, c.Sustainable)
+			if c.Breaking <= c.Sustainable || len(c.Broke) == 0 || !strings.Contains(c.Broke[0], "response_time.p90") {
+				t.Errorf("breaking %.2f (broke %q), want above %.2f and broken by response_time.p90", c.Breaking, c.Broke, c.Sustainable)
 			}
-			if !strings.Contains(out, "breaks at") || !strings.Contains(out, "response_time.p99") {
+			if !strings.Contains(out, "breaks at") || !strings.Contains(out, "response_time.p90") {
 				t.Errorf("the console does not say which threshold broke:\n%s", out)
 			}
 			// Every step keeps its accounting, and its window's histogram holds the window's requests.
