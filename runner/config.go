@@ -92,7 +92,8 @@ type Config struct {
 	// Snapshots are run ages at which OnSnapshot gets the report so far, so a caller can discard a
 	// warm-up exactly (ccload capacity subtracts one snapshot from a later one); ascending.
 	Snapshots []time.Duration
-	// OnSnapshot receives each snapshot on the collector goroutine (it must return quickly); nil: none is taken.
+	// OnSnapshot receives each snapshot on the collector goroutine (it must return quickly); nil: none
+	// is taken. Snapshots are taken on the collector's 100 ms tick, so a little late: snap.DurationS says when.
 	OnSnapshot func(at time.Duration, snap *report.Report)
 }
 
