@@ -20,7 +20,7 @@ const (
 	exitOK      = 0 // success
 	exitFailed  = 1 // a threshold or a comparison failed
 	exitUsage   = 2 // bad usage or an invalid scenario; nothing was sent
-	exitAborted = 3 // the target was unreachable or the run was interrupted
+	exitAborted = 3 // the target was unreachable, the run was interrupted, or it could not measure (capacity: the generator was the limit)
 )
 
 // command is one subcommand: its one-line summary and the function that runs it.
@@ -37,6 +37,7 @@ var commands = []struct {
 	{"run", command{"run a scenario and write its report", cmdRun}},
 	{"validate", command{"check scenario files and print their plans; sends nothing", cmdValidate}},
 	{"mock", command{"serve the mock ccmessaging platform", cmdMock}},
+	{"capacity", command{"find the highest sustainable session rate under an SLO", cmdCapacity}},
 	{"merge", command{"merge shard reports into one exact report", cmdMerge}},
 	{"compare", command{"compare two reports and gate on regressions", cmdCompare}},
 	{"report", command{"re-render a saved report.json (HTML, JUnit, console)", cmdReport}},

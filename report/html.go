@@ -54,6 +54,7 @@ type htmlData struct {
 	Thresholds                                   []ThresholdResult
 	ThresholdsFailed                             int
 	Throughput, Latency, Spectrum, Active        template.HTML
+	Capacity                                     template.HTML // capacity_html.go
 	Legend                                       []htmlLegend
 	MoreGroups                                   int
 	Groups                                       []htmlGroupRow
@@ -90,6 +91,7 @@ func htmlBuild(r *Report) (*htmlData, error) {
 		d.Scenario = "(unnamed scenario)"
 	}
 	htmlVerdict(r, d)
+	d.Capacity = htmlCapacity(r, d)
 	d.Meta = htmlMeta(r)
 	d.Tiles = htmlTiles(r)
 	cols, err := htmlColumns(r, htmlMaxColumns)

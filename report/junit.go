@@ -95,6 +95,9 @@ func WriteJUnit(w io.Writer, r *Report) error {
 		s.Cases = append(s.Cases, junitCase{Name: "thresholds evaluated", Classname: class + ".thresholds", Time: "0",
 			Error: &junitProblem{Message: msg, Type: "not-evaluated", Text: msg}})
 	}
+	if r.Capacity != nil {
+		s.Cases = append(s.Cases, capacityJUnitCase(r.Capacity, class))
+	}
 	for _, t := range r.Thresholds {
 		c := junitCase{Name: t.Name, Classname: class + ".thresholds", Time: "0"}
 		if !t.Pass {

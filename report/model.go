@@ -53,7 +53,9 @@ type Report struct {
 	Stages []StageMark `json:"stages,omitempty"`
 
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
-	Warnings   []string          `json:"warnings,omitempty"`
+	// Capacity is set by ccload capacity: the search's answer and every step (see Capacity).
+	Capacity *Capacity `json:"capacity,omitempty"`
+	Warnings []string  `json:"warnings,omitempty"`
 	// ScenarioText is the scenario file as run (secrets are never in it: they come from ${ENV}).
 	ScenarioText string `json:"scenario_text,omitempty"`
 }

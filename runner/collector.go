@@ -24,6 +24,7 @@ type collector struct {
 
 	samples, answered int64 // requests seen; requests that got an HTTP answer
 	lastAbort         time.Duration
+	snaps             int // Config.Snapshots taken so far
 }
 
 const unregistered report.GroupID = -2
@@ -118,6 +119,9 @@ func (c *collector) tick() {
 	}
 	if c.answered == 0 && c.samples > 0 && el >= unreachableAfter {
 		c.r.stop(StopUnreachable, true)
+	}
+	for cfg := &c.r.cfg; cfg.OnSnapshot != nil && c.snaps < len(cfg.Snapshots) && el >= cfg.Snapshots[c.snaps]; c.snaps++ {
+		cfg.OnSnapshot(cfg.Snapshots[c.snaps], c.rec.Snapshot(c.r.t0.Add(el), report.Meta{Scenario: c.r.sc.Name}))
 	}
 	if len(c.r.aborts) > 0 && el-c.lastAbort >= time.Second {
 		c.lastAbort = el

@@ -100,6 +100,12 @@ type Config struct {
 	// Observer, when set, is handed every request, arrival and session end as the collector
 	// records them (the live /metrics exporter); see report.Observer.
 	Observer report.Observer
+	// Snapshots are run ages at which OnSnapshot gets the report so far, so a caller can discard a
+	// warm-up exactly (ccload capacity subtracts one snapshot from a later one); ascending.
+	Snapshots []time.Duration
+	// OnSnapshot receives each snapshot on the collector goroutine (it must return quickly); nil: none
+	// is taken. Snapshots are taken on the collector's 100 ms tick, so a little late: snap.DurationS says when.
+	OnSnapshot func(at time.Duration, snap *report.Report)
 }
 
 // Planned is one arrival of a Plan.

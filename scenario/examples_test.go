@@ -33,6 +33,8 @@ func TestExamples(t *testing.T) {
 	}{
 		"bench-chat.yaml": {model: Closed, peakRate: 0, peakCustomers: 64, peakRPS: 0, latencyBound: true, mixTotal: 1002,
 			sessions: []sp{{"chat-loop", 1, 1002, "0s"}}},
+		"capacity.yaml": {model: Open, peakRate: 5, peakCustomers: 0, peakRPS: 30, mixTotal: 6,
+			sessions: []sp{{"chat", 1, 6, "0s"}}},
 		"ci-gate.yaml": {model: Open, peakRate: 8, peakCustomers: 3.28, peakRPS: 54.72, mixTotal: 6.84,
 			sessions: []sp{{"robot", 0.8, 6.8, "450ms"}, {"agent", 0.2, 7, "250ms"}}},
 		"escalation.yaml": {model: Open, peakRate: 1, peakCustomers: 15.45, peakRPS: 24.45, mixTotal: 24.45,

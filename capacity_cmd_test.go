@@ -1,0 +1,197 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"ccload/mock"
+	"ccload/report"
+)
+
+// capacityScenario has 6 requests per session (applyToken, CONNECT, three CHATs, DISCONNECT; no
+// polling), so a mock serving N requests/s sustains N/6 sessions/s.
+const capacityScenario = `name: capacity-e2e
+auth: {app_key: k, app_secret: s}
+load: {model: open, arrivals: uniform, rate: 1, duration: 1s%s}
+seed: 1
+sessions:
+  - name: s
+    poll: false
+    steps:
+      - connect
+      - chat: one
+      - chat: two
+      - chat: three
+      - disconnect
+`
+
+// capacitySearch runs ccload capacity in-process against a mock of the given capacity and returns
+// the exit code, the console output and report.json.
+func capacitySearch(t *testing.T, capacityRPS float64, loadExtra string, args ...string) (int, string, *report.Report) {
+	t.Helper()
+	o := mock.DefaultOptions()
+	o.Seed = 1
+	o.Capacity = capacityRPS
+	srv, err := mock.NewServer(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	dir := t.TempDir()
+	sc := filepath.Join(dir, "capacity.yaml")
+	if err := os.WriteFile(sc, []byte(fmt.Sprintf(capacityScenario, loadExtra)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	var stdout, stderr bytes.Buffer
+	args = append([]string{"capacity", sc, "--target", srv.URL(), "--out", out,
+		"--warmup", "500ms", "--window", "1500ms", "--min-requests", "40", "--grace", "500ms", "--cooldown", "1500ms", "--precision", "8%"}, args...)
+	code := dispatch(context.Background(), args, &stdout, &stderr)
+	data, err := os.ReadFile(filepath.Join(out, report.FileName))
+	if err != nil {
+		t.Fatalf("exit %d, no report.json: %v\n%s\n%s", code, err, stdout.String(), stderr.String())
+	}
+	var rep report.Report
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Capacity == nil {
+		t.Fatalf("report.json has no capacity section\n%s", stderr.String())
+	}
+	return code, stdout.String() + stderr.String(), &rep
+}
+
+// TestCapacityFindsTheMocksCapacity: against `mock --capacity N` (a single-server queue) the search
+// finds N/6 sessions/s within 10%, for two values of N, and names the threshold that broke.
+func TestCapacityFindsTheMocksCapacity(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: a capacity search takes about half a minute")
+	}
+	for _, n := range []float64{120, 240} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			t.Parallel()
+			want := n / 6
+			// service_time.p90: the mock's queue wait is in every request's service time, while a
+			// response time also carries the session's earlier requests (it counts from the
+			// schedule); and p90, not p99: a 2 s window's p99 is the one request a stall of this
+			// shared machine (or the race detector) delayed. Past capacity the queue grows and
+			// moves every percentile.
+			code, out, rep := capacitySearch(t, n, "", "--slo", "service_time.p90<60ms,error_rate<1%", "--start", fmt.Sprint(want/3),
+				"--window", "2s", "--require", fmt.Sprintf("%g/s", want*0.8))
+			c := rep.Capacity
+			if c.Outcome == "generator limited" && strings.Contains(c.Generator, "waiting for a CPU") {
+				t.Skipf("this machine starved the process, and the search said so instead of judging: %s", c.Generator)
+			}
+			if code != exitOK || !c.Converged {
+				t.Fatalf("exit %d, outcome %q, want 0 and converged\n%s", code, c.Outcome, out)
+			}
+			t.Logf("sustainable %.2f sessions/s (bracket to %.2f) in %d steps; N/6 = %.2f", c.Sustainable, c.Breaking, len(c.Steps), want)
+			if c.Sustainable < 0.9*want || c.Sustainable > 1.1*want {
+				t.Errorf("sustainable %.2f sessions/s, want %.2f ± 10%%\n%s", c.Sustainable, want, out)
+			}
+			if c.Breaking <= c.Sustainable || len(c.Broke) == 0 || !strings.Contains(c.Broke[0], "service_time.p90") {
+				t.Errorf("breaking %.2f (broke %q), want above %.2f and broken by service_time.p90", c.Breaking, c.Broke, c.Sustainable)
+			}
+			if !strings.Contains(out, "breaks at") || !strings.Contains(out, "service_time.p90") {
+				t.Errorf("the console does not say which threshold broke:\n%s", out)
+			}
+			// Every step keeps its accounting, and its window's histogram holds the window's requests.
+			var confirms int
+			for _, s := range c.Steps {
+				if s.Sessions.Arrivals != s.Sessions.Started+s.Sessions.Dropped || s.AllRequests.Total < s.Requests {
+					t.Errorf("step %d: accounting %+v / %+v does not hold its window's %d requests", s.N, s.Sessions, s.AllRequests, s.Requests)
+				}
+				h, err := report.DecodeHistogram(s.Window.ResponseHistogram)
+				if err != nil || s.Judged && h.TotalCount() != s.Window.Count-s.Window.ClientErrors {
+					t.Errorf("step %d: window histogram holds %d values, window counts %d requests (%v)", s.N, h.TotalCount(), s.Window.Count, err)
+				}
+				if s.Phase == "confirm" {
+					confirms++
+				}
+			}
+			if confirms < 2 {
+				t.Errorf("%d confirmation steps, want both ends repeated", confirms)
+			}
+			if !c.RequireMet {
+				t.Errorf("--require %.2f/s not met by %.2f", want*0.8, c.Sustainable)
+			}
+		})
+	}
+}
+
+// TestCapacityRefusesWhenTheGeneratorIsTheLimit: with max_customers 1 the generator drops
+// arrivals, so the search must not judge the target: exit 3 and say why and what to do.
+func TestCapacityRefusesWhenTheGeneratorIsTheLimit(t *testing.T) {
+	code, out, rep := capacitySearch(t, 60, ", max_customers: 1", "--slo", "response_time.p99<1s", "--start", "20")
+	c := rep.Capacity
+	if code != exitAborted {
+		t.Errorf("exit %d, want 3\n%s", code, out)
+	}
+	if c.Outcome != "generator limited" || !strings.Contains(c.Generator, "dropped at max_customers 1") {
+		t.Errorf("outcome %q generator %q, want generator limited by max_customers", c.Outcome, c.Generator)
+	}
+	for _, want := range []string{"generator, not the target", "shards", "bigger machine"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the console does not say %q:\n%s", want, out)
+		}
+	}
+	if len(c.Steps) != 1 || c.Steps[0].Judged || c.Sustainable != 0 {
+		t.Errorf("steps %d, first judged %v, sustainable %v: a generator-limited step must not be judged", len(c.Steps), len(c.Steps) > 0 && c.Steps[0].Judged, c.Sustainable)
+	}
+}
+
+// TestCapacityBadSLOExits2 names the item and sends nothing.
+func TestCapacityBadSLOExits2(t *testing.T) {
+	dir := t.TempDir()
+	sc := filepath.Join(dir, "capacity.yaml")
+	if err := os.WriteFile(sc, []byte(fmt.Sprintf(capacityScenario, "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := dispatch(context.Background(), []string{"capacity", sc, "--target", "http://127.0.0.1:9", "--slo", "response_time.p99<300"}, &stdout, &stderr)
+	if code != exitUsage || !strings.Contains(stderr.String(), `item 1 "response_time.p99<300"`) {
+		t.Errorf("exit %d, stderr %q; want 2 naming the item", code, stderr.String())
+	}
+}
+
+// TestCapacityBudgetReportsTheBestBracket: a budget too short to converge ends the search with
+// the bracket so far, says it did not converge and why, and exits 3.
+func TestCapacityBudgetReportsTheBestBracket(t *testing.T) {
+	code, out, rep := capacitySearch(t, 120, "", "--slo", "response_time.p99<150ms", "--start", "5", "--budget", "4s")
+	c := rep.Capacity
+	if code != exitAborted || c.Converged || c.Outcome != "did not converge" {
+		t.Errorf("exit %d, outcome %q converged %v; want 3, did not converge\n%s", code, c.Outcome, c.Converged, out)
+	}
+	if !strings.Contains(c.Message, "--budget 4s ran out") || !strings.Contains(out, "best bracket so far") {
+		t.Errorf("message %q does not say the budget ran out with the best bracket", c.Message)
+	}
+	if len(c.Steps) == 0 || c.Sustainable == 0 {
+		t.Errorf("%d steps, sustainable %v: the steps that fit the budget must be reported", len(c.Steps), c.Sustainable)
+	}
+}
+
+func TestCapacityExitCodes(t *testing.T) {
+	for _, tc := range []struct {
+		c    report.Capacity
+		want int
+	}{
+		{report.Capacity{Outcome: "converged", Converged: true}, exitOK},
+		{report.Capacity{Outcome: "max rate held", Converged: true}, exitOK},
+		{report.Capacity{Outcome: "converged", Converged: true, Required: 500, RequireMet: false}, exitFailed},
+		{report.Capacity{Outcome: "generator limited", Required: 500, RequireMet: true}, exitOK},
+		{report.Capacity{Outcome: "generator limited"}, exitAborted},
+		{report.Capacity{Outcome: "did not converge", Required: 500}, exitAborted},
+		{report.Capacity{Outcome: "error surge"}, exitAborted},
+		{report.Capacity{Outcome: "no sustainable rate"}, exitFailed},
+	} {
+		if got := capacityExit(&tc.c); got != tc.want {
+			t.Errorf("%+v: exit %d, want %d", tc.c, got, tc.want)
+		}
+	}
+}

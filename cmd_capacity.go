@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"ccload/capacity"
+	"ccload/mock"
+	"ccload/report"
+	"ccload/scenario"
+)
+
+const capacityUsage = `Usage: ccload capacity SCENARIO.yaml [flags]
+
+Finds the highest open-model session arrival rate the target sustains under an
+SLO, keeping the scenario's session mix: an exponential search up from --start
+(doubling, capped by --max-rate) until the SLO breaks, then a bisection until
+the bracket is within --precision, then both ends are measured again. Each step
+holds its rate for --warmup (discarded) plus a measured --window holding at
+least --min-requests requests. The SLO is the scenario's thresholds, or --slo in
+the same language: 'response_time.p99<300ms,error_rate<1%,step:ask service_time.p95<200ms'.
+
+A step is not judged when the generator was the limit (scheduler lag p99 over
+--max-lag and over a tenth of the response-time p99, arrivals dropped at
+max_customers, or the process over --max-cpu of its CPUs): the search stops,
+says so and exits 3. A step whose error rate passes
+--surge ends the search at once. After a step that broke the SLO the search
+pauses --cooldown. Sessions still open when a step's arrivals end get --grace,
+then are cancelled.
+
+Writes report.json (its capacity section holds every step, histograms
+included), report.html (the curve with the bracket), junit.xml (passes when
+--require was met) and steps/NN-RATE/ (each step's own report).
+
+Exit codes: 0 converged, or the SLO held up to --max-rate (and --require, when
+given, was met); 1 the search converged below --require, or no rate tried kept
+the SLO; 2 bad usage or an invalid scenario or SLO (nothing sent); 3 the
+generator was the limit, the budget ran out, errors surged, the boundary did not
+confirm, the target was unreachable, or interrupted.
+
+Flags:
+`
+
+// cmdCapacity is `ccload capacity`: flags to capacity.Options, the embedded mock when needed,
+// the search, the console summary.
+func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("capacity", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o capacity.Options
+	target := fs.String("target", "", "base `URL` of the platform, or mock for the embedded mock (default: the scenario's target)")
+	out := fs.String("out", "", "output `dir` (default ./ccload-out/<scenario>-capacity-<YYYYmmdd-HHMMSS>)")
+	slo := fs.String("slo", "", "the SLO in the thresholds' language, comma-separated (default: the scenario's thresholds)")
+	fs.Float64Var(&o.StartRate, "start", capacity.DefaultStartRate, "first step's rate, sessions/s")
+	fs.Float64Var(&o.MaxRate, "max-rate", capacity.DefaultMaxRate, "the highest rate the search may ask of the target, sessions/s")
+	precision := fs.String("precision", "5%", "stop bisecting when the bracket is within this share of its low end")
+	fs.DurationVar(&o.Warmup, "warmup", capacity.DefaultWarmup, "start of every step that is discarded")
+	fs.DurationVar(&o.Window, "window", capacity.DefaultWindow, "measured part of every step (longer when needed for --min-requests)")
+	fs.Int64Var(&o.MinRequests, "min-requests", capacity.DefaultMinRequests, "fewest requests a measured window may hold")
+	fs.DurationVar(&o.Budget, "budget", capacity.DefaultBudget, "time bound of the whole search; on expiry the best bracket is reported")
+	fs.DurationVar(&o.Grace, "grace", capacity.DefaultGrace, "how long a step's sessions may finish after its arrivals stop")
+	fs.DurationVar(&o.Cooldown, "cooldown", capacity.DefaultCooldown, "pause after a step that broke the SLO, so the target recovers")
+	fs.DurationVar(&o.MaxLag, "max-lag", capacity.DefaultMaxLag, "scheduler lag p99 above which the generator, not the target, is the limit")
+	maxCPU := fs.String("max-cpu", "90%", "share of GOMAXPROCS CPUs above which the generator is the limit")
+	surge := fs.String("surge", "50%", "window error rate that ends the search at once")
+	require := fs.String("require", "", "rate the target must sustain for junit.xml and the exit code, e.g. 500/s")
+	seed := fs.Int64("seed", 0, "seed of the first step (each step adds its number; default: the scenario's)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), capacityUsage)
+		fs.PrintDefaults()
+	}
+	pos, code, done := parseArgs(fs, args, stdout, func(pos []string) string {
+		if len(pos) != 1 {
+			return "want exactly one SCENARIO.yaml"
+		}
+		return ""
+	})
+	if done {
+		return code
+	}
+	bad := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "ccload capacity: "+format+"\n", a...)
+		return exitUsage
+	}
+	var err error
+	if o.Precision, err = parseShare(*precision); err != nil || o.Precision <= 0 || o.Precision >= 1 {
+		return bad("--precision %q: want a share between 0 and 100%%, e.g. 5%%", *precision)
+	}
+	if o.MaxCPU, err = parseShare(*maxCPU); err != nil || o.MaxCPU <= 0 {
+		return bad("--max-cpu %q: want a share, e.g. 90%%", *maxCPU)
+	}
+	if o.Surge, err = parseShare(*surge); err != nil || o.Surge <= 0 || o.Surge > 1 {
+		return bad("--surge %q: want a share between 0 and 100%%, e.g. 50%%", *surge)
+	}
+	if *require != "" {
+		v, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(*require), "/s"), 64)
+		if err != nil || v <= 0 {
+			return bad("--require %q: want a session rate, e.g. 500/s", *require)
+		}
+		o.Require = v
+	}
+	if o.StartRate <= 0 || o.MaxRate <= 0 || o.Warmup <= 0 || o.Window <= 0 || o.MinRequests < 1 || o.Budget <= 0 || o.MaxLag <= 0 {
+		return bad("--start, --max-rate, --warmup, --window, --min-requests, --budget and --max-lag must be positive")
+	}
+	if o.Cooldown == 0 {
+		o.Cooldown = -1 // none, as asked (Options' zero means the default)
+	}
+	if o.Grace <= 0 {
+		o.Grace = time.Nanosecond
+	}
+	o.Seed = *seed
+
+	sc, err := scenario.LoadFile(pos[0])
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitUsage
+	}
+	o.SLO = sc.Thresholds
+	if *slo != "" {
+		if o.SLO, err = scenario.ParseSLO(sc, *slo); err != nil {
+			fmt.Fprintln(stderr, err)
+			return exitUsage
+		}
+	}
+	if len(o.SLO) == 0 {
+		return bad("%s sets no thresholds: give the SLO with --slo 'response_time.p99<300ms,error_rate<1%%'", pos[0])
+	}
+	if sc.Load.Model == scenario.Closed {
+		return bad("%s: %v", pos[0], capacity.ErrClosedModel)
+	}
+	o.Scenario = sc
+	o.BaseURL = *target
+	if o.BaseURL == "" {
+		o.BaseURL = sc.Target.URL
+	}
+	if o.BaseURL == "" || o.BaseURL == "mock" {
+		opts, err := mockOptions(sc.Mock)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: mock: %v\n", pos[0], err)
+			return exitUsage
+		}
+		srv, err := mock.NewServer(opts)
+		if err != nil {
+			fmt.Fprintln(stderr, "ccload capacity: starting the embedded mock:", err)
+			return exitAborted
+		}
+		defer srv.Close()
+		o.BaseURL = srv.URL()
+		if a := sc.Auth; a.AppKey == "" && a.AccessToken == "" {
+			withAuth := *sc
+			withAuth.Auth.AppKey, withAuth.Auth.AppSecret = "ccload-mock", "ccload-mock"
+			o.Scenario = &withAuth
+		}
+		fmt.Fprintf(stderr, "ccload: searching against the embedded mock at %s (it shares this machine's CPUs)\n", o.BaseURL)
+	}
+	o.Out = *out
+	if o.Out == "" {
+		o.Out = filepath.Join("ccload-out", safeName(sc.Name)+"-capacity-"+time.Now().Format("20060102-150405"))
+	}
+	o.Log = stderr
+
+	rep, err := capacity.Run(ctx, o)
+	if rep == nil {
+		fmt.Fprintln(stderr, "ccload capacity:", err)
+		return exitUsage
+	}
+	if werr := report.WriteCapacity(stdout, rep.Capacity); werr != nil && err == nil {
+		err = werr
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "ccload capacity: writing the report:", err)
+		return exitAborted
+	}
+	fmt.Fprintf(stdout, "\nreport: %s\n", filepath.Join(o.Out, report.FileName))
+	return capacityExit(rep.Capacity)
+}
+
+// capacityExit maps a search's end to the CLI contract.
+func capacityExit(c *report.Capacity) int {
+	switch {
+	case c.Required > 0 && c.RequireMet:
+		return exitOK
+	case !c.Converged && c.Outcome != capacity.OutcomeNoSustainable:
+		return exitAborted
+	case c.Required > 0:
+		return exitFailed
+	case c.Outcome == capacity.OutcomeNoSustainable:
+		return exitFailed
+	}
+	return exitOK
+}

@@ -1,0 +1,137 @@
+package report
+
+import (
+	"fmt"
+	"html/template"
+	"math"
+	"slices"
+	"strings"
+)
+
+// htmlCapacity renders report.html's capacity section: the curve of every step (rate → p50 and
+// p99 of its measured window, log scale), the bracket [sustainable, breaking] shaded and labelled,
+// the knee marked, and a table of the steps. It is "" for a report of no capacity search. The
+// page's verdict is the sustainable step's; its note gets the search's outcome in front.
+// Everything from the report is escaped (htmlSVG.text, HTMLEscapeString).
+func htmlCapacity(r *Report, d *htmlData) template.HTML {
+	c := r.Capacity
+	if c == nil {
+		return ""
+	}
+	d.VerdictNote = "capacity search: " + c.Outcome + " · the report of its highest sustainable step: " + d.VerdictNote
+	var b strings.Builder
+	esc := template.HTMLEscapeString
+	b.WriteString(`<section id="capacity"><h2>Capacity · ` + esc(c.Outcome) + `</h2>`)
+	fmt.Fprintf(&b, `<p class="hint" id="capacity-answer">%s</p>`, esc(c.Message))
+	b.WriteString(`<style>svg .bracket{fill:var(--ok);opacity:.14}svg .bline{stroke:var(--ok);stroke-width:1.5;stroke-dasharray:4 3}` +
+		`svg .brk{stroke:var(--bad);stroke-width:1.5;stroke-dasharray:4 3}svg .knee{stroke:var(--warn);stroke-width:1.5}` +
+		`svg circle.pass{fill:var(--ok)}svg circle.fail{fill:var(--bad)}svg circle.nj{fill:var(--mute)}</style>`)
+	b.WriteString(`<div class="chartbox">` + string(htmlCapacityChart(c)) + `</div>`)
+	b.WriteString(`<div class="legendrow"><span style="--c:#2f9e44">p50</span><span style="--c:#e03131">p99</span>` +
+		`<span style="--c:rgba(26,127,55,.35)">bracket (sustainable .. breaking)</span><span style="--c:#9a6700">knee</span></div>`)
+	b.WriteString(`<div class="scroll"><table id="capacity-steps"><thead><tr><th>step</th><th>phase</th><th class="n">rate</th><th></th>` +
+		`<th class="n">requests</th><th class="n">rps</th><th class="n">p50</th><th class="n">p99</th><th class="n">errors</th><th class="n">lag p99</th><th class="n">cpu</th><th>note</th></tr></thead><tbody>`)
+	for _, s := range c.Steps {
+		pill := `<span class="pill pass">PASS</span>`
+		switch {
+		case !s.Judged:
+			pill = `<span class="pill">NOT JUDGED</span>`
+		case !s.Pass:
+			pill = `<span class="pill fail">FAIL</span>`
+		}
+		note := strings.Join(s.Broke, "; ")
+		if s.Note != "" {
+			note = strings.TrimPrefix(note+"; "+s.Note, "; ")
+		}
+		fmt.Fprintf(&b, `<tr><td>%d</td><td>%s</td><td class="n">%s</td><td>%s</td><td class="n">%d</td><td class="n">%.1f</td><td class="n">%s</td><td class="n">%s</td><td class="n">%.2f%%</td><td class="n">%s</td><td class="n">%.0f%%</td><td>%s</td></tr>`,
+			s.N, esc(s.Phase), FormatRate(s.Rate), pill, s.Requests, s.RPS, FormatUS(s.P50US), FormatUS(s.P99US), 100*s.ErrorRate, FormatUS(s.LagP99US), 100*s.CPU, esc(note))
+	}
+	b.WriteString(`</tbody></table></div></section>`)
+	return template.HTML(b.String()) // every report string above went through esc or FormatUS/FormatRate
+}
+
+// htmlCapacityChart is the curve: x the step rate, y the window's response time (log scale).
+func htmlCapacityChart(c *Capacity) template.HTML {
+	s := newHTMLSVG("capacity", "response time p50 and p99 of each step's measured window by session rate, with the bracket", 960, 300)
+	steps := slices.Clone(c.Steps)
+	slices.SortStableFunc(steps, func(a, b CapacityStep) int { return cmpFloat(a.Rate, b.Rate) })
+	var lo, hi, top float64 = math.Inf(1), 0, 0
+	for _, st := range steps {
+		if st.P50US > 0 {
+			lo = math.Min(lo, float64(st.P50US))
+		}
+		top = math.Max(top, float64(st.P99US))
+		hi = math.Max(hi, st.Rate)
+	}
+	if top == 0 {
+		return s.empty("no step measured a response time")
+	}
+	if math.IsInf(lo, 1) {
+		lo = top / 10
+	}
+	s.ylog = true
+	s.y0, s.y1 = htmlRound125(lo, false), htmlRound125(top, true)
+	if s.y1 <= s.y0 {
+		s.y1 = s.y0 * 10
+	}
+	s.x0, s.x1 = 0, htmlNiceTicks(hi*1.05, 5)[len(htmlNiceTicks(hi*1.05, 5))-1]
+	if c.Sustainable > 0 {
+		x0 := s.px(c.Sustainable)
+		x1 := s.right
+		if c.Breaking > 0 {
+			x1 = s.px(c.Breaking)
+		}
+		fmt.Fprintf(&s.b, `<rect class="bracket" id="capacity-bracket" x="%s" y="%s" width="%s" height="%s"/>`, htmlF(x0), htmlF(s.top), htmlF(math.Max(x1-x0, 2)), htmlF(s.bot-s.top))
+		fmt.Fprintf(&s.b, `<line class="bline" x1="%s" x2="%s" y1="%s" y2="%s"/>`, htmlF(x0), htmlF(x0), htmlF(s.top-14), htmlF(s.bot))
+		s.text(x0-4, s.top-4, "end", "legend", "sustainable "+FormatRate(c.Sustainable))
+		if c.Breaking > 0 {
+			fmt.Fprintf(&s.b, `<line class="brk" x1="%s" x2="%s" y1="%s" y2="%s"/>`, htmlF(x1), htmlF(x1), htmlF(s.top-14), htmlF(s.bot))
+			s.text(x1+4, s.top-4, "start", "legend", "breaks "+FormatRate(c.Breaking))
+		}
+	}
+	if c.Knee > 0 {
+		x := s.px(c.Knee)
+		fmt.Fprintf(&s.b, `<line class="knee" x1="%s" x2="%s" y1="%s" y2="%s"><title>%s</title></line>`, htmlF(x), htmlF(x), htmlF(s.top+10), htmlF(s.bot),
+			template.HTMLEscapeString("knee at "+FormatRate(c.Knee)+" "+c.Unit))
+	}
+	s.yAxis(htmlLogTicks(s.y0, s.y1), htmlTickUS)
+	s.xAxis(htmlNiceTicks(s.x1, 5), func(v float64) string { return FormatRate(v) + "/s" })
+	// The curve: one point per rate (its latest judged measurement), p50 and p99.
+	var xs, p50, p99 []float64
+	for _, st := range steps {
+		if !st.Judged || st.P99US == 0 {
+			continue
+		}
+		if n := len(xs); n > 0 && xs[n-1] == st.Rate {
+			p50[n-1], p99[n-1] = float64(max(st.P50US, 1)), float64(st.P99US)
+			continue
+		}
+		xs, p50, p99 = append(xs, st.Rate), append(p50, float64(max(st.P50US, 1))), append(p99, float64(st.P99US))
+	}
+	s.line("ln", htmlGreen, xs, p50)
+	s.line("ln thick", htmlRed, xs, p99)
+	for _, st := range c.Steps {
+		class := "pass"
+		switch {
+		case !st.Judged:
+			class = "nj"
+		case !st.Pass:
+			class = "fail"
+		}
+		y := float64(max(st.P99US, 1))
+		tip := fmt.Sprintf("step %d (%s) %s %s: p50 %s, p99 %s, errors %.2f%%, %.1f req/s, lag p99 %s", st.N, st.Phase, FormatRate(st.Rate), c.Unit,
+			FormatUS(st.P50US), FormatUS(st.P99US), 100*st.ErrorRate, st.RPS, FormatUS(st.LagP99US))
+		fmt.Fprintf(&s.b, `<g><title>%s</title><circle class="step %s" cx="%s" cy="%s" r="5"/></g>`, template.HTMLEscapeString(tip), class, htmlF(s.px(st.Rate)), htmlF(s.py(y)))
+	}
+	return s.done()
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
