@@ -241,3 +241,25 @@ func TestRemoteWriterRefusesBadURLAndHidesSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordWithExporterAllocatesNothing: once a label set and its latency buckets have been
+// seen, the exporter adds no allocation to the Recorder's per-request work.
+func TestRecordWithExporterAllocatesNothing(t *testing.T) {
+	r := report.NewRecorder(report.RecorderOptions{Start: start, Observer: New("0/1")})
+	g := r.Group("sendAsync", "CHAT")
+	st := r.StepGroup("greet")
+	codes := []string{strings.Clone("0"), strings.Clone("0"), strings.Clone("12")} // not the interned strings
+	i := 0
+	one := func() {
+		i++
+		at := int64(i) * 10 // stays in the first time-series interval
+		r.Record(&report.Sample{Group: g, Step: st, Intended: at, Start: at + 5, End: at + int64(i%64+1)*100_000,
+			Status: 200, ResultCode: codes[i%3], Class: report.ErrClass(i % 3)})
+	}
+	for range 1000 { // first sight of each key and bucket
+		one()
+	}
+	if allocs := testing.AllocsPerRun(5000, one); allocs != 0 {
+		t.Errorf("Record with the exporter allocates %.2f times per sample, want 0", allocs)
+	}
+}
