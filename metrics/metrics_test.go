@@ -3,8 +3,10 @@ package metrics
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"strings"
 	"testing"
@@ -261,5 +263,35 @@ func TestRecordWithExporterAllocatesNothing(t *testing.T) {
 	}
 	if allocs := testing.AllocsPerRun(5000, one); allocs != 0 {
 		t.Errorf("Record with the exporter allocates %.2f times per sample, want 0", allocs)
+	}
+}
+
+// TestRemoteWriteFailureIsLoggedWithoutSecrets: a receiver that refuses a push costs a log line
+// (the URL's password redacted) and an error from Stop, nothing more.
+func TestRemoteWriteFailureIsLoggedWithoutSecrets(t *testing.T) {
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Content-Encoding") != "snappy" || r.Header.Get("X-Prometheus-Remote-Write-Version") != "0.1.0" {
+			t.Errorf("headers %v", r.Header)
+		}
+		http.Error(w, "out of order sample", http.StatusBadRequest)
+	}))
+	defer srv.Close()
+	u := strings.Replace(srv.URL, "http://", "http://user:s3cret@", 1) + "/api/v1/write"
+	w, err := NewRemoteWriter(u, time.Hour, New("0/1").Gatherer(), func(f string, a ...any) {
+		got = append(got, fmt.Sprintf(f, a...))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Start()
+	if err := w.Stop(context.Background()); err == nil {
+		t.Fatal("Stop: want the refused final push's error")
+	}
+	if p, f := w.Counts(); p != 1 || f != 1 {
+		t.Errorf("pushes %d, failures %d; want 1, 1", p, f)
+	}
+	if len(got) != 1 || !strings.Contains(got[0], "HTTP 400") || strings.Contains(got[0], "s3cret") {
+		t.Errorf("log %q: want one line with the status and no password", got)
 	}
 }
