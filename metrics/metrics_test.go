@@ -3,8 +3,10 @@ package metrics
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"strings"
 	"testing"
@@ -239,5 +241,57 @@ func TestRemoteWriterRefusesBadURLAndHidesSecrets(t *testing.T) {
 		if strings.Contains(err.Error(), "s3cret") {
 			t.Errorf("error shows the password: %v", err)
 		}
+	}
+}
+
+// TestRecordWithExporterAllocatesNothing: once a label set and its latency buckets have been
+// seen, the exporter adds no allocation to the Recorder's per-request work.
+func TestRecordWithExporterAllocatesNothing(t *testing.T) {
+	r := report.NewRecorder(report.RecorderOptions{Start: start, Observer: New("0/1")})
+	g := r.Group("sendAsync", "CHAT")
+	st := r.StepGroup("greet")
+	codes := []string{strings.Clone("0"), strings.Clone("0"), strings.Clone("12")} // not the interned strings
+	i := 0
+	one := func() {
+		i++
+		at := int64(i) * 10 // stays in the first time-series interval
+		r.Record(&report.Sample{Group: g, Step: st, Intended: at, Start: at + 5, End: at + int64(i%64+1)*100_000,
+			Status: 200, ResultCode: codes[i%3], Class: report.ErrClass(i % 3)})
+	}
+	for range 1000 { // first sight of each key and bucket
+		one()
+	}
+	if allocs := testing.AllocsPerRun(5000, one); allocs != 0 {
+		t.Errorf("Record with the exporter allocates %.2f times per sample, want 0", allocs)
+	}
+}
+
+// TestRemoteWriteFailureIsLoggedWithoutSecrets: a receiver that refuses a push costs a log line
+// (the URL's password redacted) and an error from Stop, nothing more.
+func TestRemoteWriteFailureIsLoggedWithoutSecrets(t *testing.T) {
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Content-Encoding") != "snappy" || r.Header.Get("X-Prometheus-Remote-Write-Version") != "0.1.0" {
+			t.Errorf("headers %v", r.Header)
+		}
+		http.Error(w, "out of order sample", http.StatusBadRequest)
+	}))
+	defer srv.Close()
+	u := strings.Replace(srv.URL, "http://", "http://user:s3cret@", 1) + "/api/v1/write"
+	w, err := NewRemoteWriter(u, time.Hour, New("0/1").Gatherer(), func(f string, a ...any) {
+		got = append(got, fmt.Sprintf(f, a...))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Start()
+	if err := w.Stop(context.Background()); err == nil {
+		t.Fatal("Stop: want the refused final push's error")
+	}
+	if p, f := w.Counts(); p != 1 || f != 1 {
+		t.Errorf("pushes %d, failures %d; want 1, 1", p, f)
+	}
+	if len(got) != 1 || !strings.Contains(got[0], "HTTP 400") || strings.Contains(got[0], "s3cret") {
+		t.Errorf("log %q: want one line with the status and no password", got)
 	}
 }

@@ -184,7 +184,8 @@ type Recorder struct {
 	clamped, sessionClamped, unknown int64
 	lastT                            int64
 
-	obs Observer
+	obs       Observer
+	obsSample Sample // the Sample handed to obs: a copy, so Record's argument does not escape
 
 	cur              interval
 	curStart, curEnd int64
@@ -343,7 +344,8 @@ func (r *Recorder) Record(s *Sample) {
 	}
 }
 
-// observe hands s to the Observer with its group names.
+// observe hands a copy of s to the Observer with its group names (an interface call would
+// otherwise make every caller's Sample escape to the heap).
 func (r *Recorder) observe(s *Sample) {
 	var ep, ct, step string
 	if int(s.Group) >= 0 && int(s.Group) < len(r.groups) {
@@ -353,7 +355,8 @@ func (r *Recorder) observe(s *Sample) {
 	if int(s.Step) >= 0 && int(s.Step) < len(r.groups) {
 		step = r.groups[s.Step].step
 	}
-	r.obs.Request(s, ep, ct, step)
+	r.obsSample = *s
+	r.obs.Request(&r.obsSample, ep, ct, step)
 }
 
 func (g *groupRec) add(s *Sample, code int32, sent bool, svc, resp int64) {
