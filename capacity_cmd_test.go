@@ -83,7 +83,7 @@ func TestCapacityFindsTheMocksCapacity(t *testing.T) {
 			// shared machine (or the race detector) delayed. Past capacity the queue grows and
 			// moves every percentile.
 			code, out, rep := capacitySearch(t, n, "", "--slo", "service_time.p90<60ms,error_rate<1%", "--start", fmt.Sprint(want/3),
-				"--window", "2s", "--require", fmt.Sprintf("%g/s", want*0.8))
+				"--window", "3s", "--require", fmt.Sprintf("%g/s", want*0.8))
 			c := rep.Capacity
 			if c.Outcome == "generator limited" && strings.Contains(c.Generator, "waiting for a CPU") {
 				t.Skipf("this machine starved the process, and the search said so instead of judging: %s", c.Generator)
