@@ -88,7 +88,9 @@ func TestCapacityFindsTheMocksCapacity(t *testing.T) {
 			if c.Outcome == "generator limited" && strings.Contains(c.Generator, "waiting for a CPU") {
 				t.Skipf("this machine starved the process, and the search said so instead of judging: %s", c.Generator)
 			}
-			if code != exitOK || !c.Converged {
+			// A repeat of the boundary rates may disagree on a machine shared with other work
+			// ("boundary not confirmed", exit 0 with the best bracket): the bracket must still be right.
+			if code != exitOK || !c.Converged && c.Outcome != "boundary not confirmed" {
 				t.Fatalf("exit %d, outcome %q, want 0 and converged\n%s", code, c.Outcome, out)
 			}
 			t.Logf("sustainable %.2f sessions/s (bracket to %.2f) in %d steps; N/6 = %.2f", c.Sustainable, c.Breaking, len(c.Steps), want)
