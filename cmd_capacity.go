@@ -68,6 +68,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.DurationVar(&o.MaxLag, "max-lag", capacity.DefaultMaxLag, "scheduler lag p99 above which the generator, not the target, is the limit")
 	maxCPU := fs.String("max-cpu", "90%", "share of GOMAXPROCS CPUs above which the generator is the limit")
 	surge := fs.String("surge", "50%", "window error rate that ends the search at once")
+	mflags := addMetricsFlags(fs)
 	require := fs.String("require", "", "rate the target must sustain for junit.xml and the exit code, e.g. 500/s")
 	seed := fs.Int64("seed", 0, "seed of the first step (each step adds its number; default: the scenario's)")
 	fs.Usage = func() {
@@ -163,6 +164,13 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		o.Out = filepath.Join("ccload-out", safeName(sc.Name)+"-capacity-"+time.Now().Format("20060102-150405"))
 	}
 	o.Log = stderr
+	live, lerr := mflags.start("ccload capacity", "0/1", stderr)
+	if lerr != nil {
+		fmt.Fprintln(stderr, lerr)
+		return exitUsage
+	}
+	defer live.stop()
+	o.Observer = live.observer()
 
 	rep, err := capacity.Run(ctx, o)
 	if rep == nil {

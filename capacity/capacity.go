@@ -76,6 +76,9 @@ type Options struct {
 	Log io.Writer
 	// Seed is the first step's seed (each step adds its number); 0 takes the scenario's.
 	Seed int64
+	// Observer, when set, sees every step's requests, arrivals and sessions (the live /metrics
+	// exporter): its counters run on across steps.
+	Observer report.Observer
 }
 
 // ErrClosedModel refuses a scenario the search cannot play (it searches open-model arrival rates).
@@ -284,7 +287,7 @@ func (c *searchRun) runStep(ctx context.Context, rate float64, phase string, win
 	}
 	var mu sync.Mutex // guards marks (written on the runner's collector goroutine)
 	var marks []mark
-	cfg := runner.Config{Scenario: &sc, BaseURL: c.o.BaseURL, Grace: c.o.Grace, Seed: c.o.Seed + int64(n),
+	cfg := runner.Config{Scenario: &sc, BaseURL: c.o.BaseURL, Grace: c.o.Grace, Seed: c.o.Seed + int64(n), Observer: c.o.Observer,
 		Snapshots: []time.Duration{c.o.Warmup, c.o.Warmup + window},
 		OnSnapshot: func(_ time.Duration, snap *report.Report) {
 			cpu, _ := cpuTime()
