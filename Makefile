@@ -3,8 +3,15 @@ GO ?= go
 
 .PHONY: build test demo bench clean k8s-check
 
+# build stamps `ccload version` with the commit and build date (a plain `go build` or
+# `go install` falls back to the module's build info).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+BUILD_DATE ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.buildDate=$(BUILD_DATE)
+
 build:
-	$(GO) build -o bin/ccload .
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ccload .
 
 # test: vet, then every test with the race detector (fuzz seed corpora run as ordinary tests);
 # then deploy/, its own module (k8s.io/api), which `go test ./...` at the root does not enter.

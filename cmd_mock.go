@@ -139,12 +139,12 @@ Flags:`)
 		fs.PrintDefaults()
 		fmt.Fprintln(w, "\nFlags take one or two dashes. See docs/mock.md for the session model, the faults and what /mock/stats counts.")
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+	if err := parseFlags(fs, args); err != nil {
+		if isHelp(err) {
 			help(stdout)
 			return exitOK
 		}
-		fmt.Fprintln(stderr, "Run 'ccload mock --help' for its flags.")
+		badFlag(fs, err, stderr)
 		return exitUsage
 	}
 	if fs.NArg() > 0 {

@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -46,6 +45,19 @@ var commands = []struct {
 	{"replay", command{"replay the sessions of a traffic log, keeping order and gaps", cmdReplay}},
 }
 
+// version and completion join the table in init: completion reads the table itself.
+func init() {
+	commands = append(commands,
+		struct {
+			name string
+			command
+		}{"version", command{"print the version, commit, build date and Go version", cmdVersion}},
+		struct {
+			name string
+			command
+		}{"completion", command{"print a bash, zsh or fish completion script", cmdCompletion}})
+}
+
 func main() {
 	// The first SIGINT/SIGTERM cancels ctx (a graceful stop); `run` watches for a second one itself.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -77,7 +89,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "ccload: load tests and session simulations for the ccmessaging open API")
 	fmt.Fprintln(w, "\nUsage: ccload <command> [flags] [args]\n\nCommands:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'ccload <command> --help' for a command's flags.")
 	fmt.Fprintln(w, "Exit codes: 0 ok, 1 threshold or comparison failed, 2 bad usage or invalid scenario, 3 unreachable or interrupted.")
@@ -94,13 +106,13 @@ func parseArgs(fs *flag.FlagSet, args []string, stdout io.Writer, check func(pos
 	fs.Usage = func() {}
 	defer func() { fs.Usage = usage }()
 	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
+		if err := parseFlags(fs, args); err != nil {
+			if isHelp(err) {
 				fs.SetOutput(stdout)
 				usage()
 				return nil, exitOK, true
 			}
-			usage()
+			badFlag(fs, err, fs.Output())
 			return nil, exitUsage, true
 		}
 		args = fs.Args()
