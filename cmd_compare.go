@@ -9,6 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"ccload/gates"
 	"ccload/report"
 )
 
@@ -82,12 +83,12 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			return exitUsage
 		}
 	}
-	flagLimits, err := report.ParseCompareLimits(limitFlags)
+	flagLimits, err := gates.ParseCompareLimits(limitFlags)
 	if err != nil {
 		fmt.Fprintln(stderr, "ccload compare: --max-regression:", err)
 		return exitUsage
 	}
-	limits = report.OverrideCompareLimits(limits, flagLimits)
+	limits = gates.OverrideCompareLimits(limits, flagLimits)
 
 	res := report.Compare(base, next, limits)
 	res.Base.Label, res.New.Label = pos[0], pos[1]
@@ -126,5 +127,5 @@ func compareScenarioLimits(text string) ([]report.CompareLimit, error) {
 	if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
 		return nil, err
 	}
-	return report.CompareLimitsFromMap(doc.Compare)
+	return gates.CompareLimitsFromMap(doc.Compare)
 }

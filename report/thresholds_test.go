@@ -11,6 +11,8 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"ccload/gates"
 )
 
 const gatesMS = 1000.0 // one millisecond in the specs' base unit (µs)
@@ -125,8 +127,8 @@ func TestEvaluateThresholdsRefusesWhatItCannotEvaluate(t *testing.T) {
 		if res.Pass || !strings.HasPrefix(res.Display, "error: ") {
 			t.Errorf("spec %d (%s): got pass=%v display=%q, want a failing error", i, res.Name, res.Pass, res.Display)
 		}
-		if err := CheckThresholdSpec(specs[i]); !errors.Is(err, ErrThreshold) {
-			t.Errorf("CheckThresholdSpec(%d) = %v, want ErrThreshold", i, err)
+		if err := gates.Check(specs[i]); !errors.Is(err, ErrThreshold) {
+			t.Errorf("gates.Check(%d) = %v, want ErrThreshold", i, err)
 		}
 	}
 }
@@ -314,8 +316,8 @@ func TestGatesEquivalentMatchesHdrHistogram(t *testing.T) {
 	for range 20000 {
 		a := rng.Int64N(60_000_000)
 		b := a + rng.Int64N(a/500+2) - a/1000
-		if got, want := gatesEquivalent(a, b), h.ValuesAreEquivalent(a, b); got != want {
-			t.Fatalf("gatesEquivalent(%d, %d) = %v, hdrhistogram says %v", a, b, got, want)
+		if got, want := gates.Equivalent(a, b), h.ValuesAreEquivalent(a, b); got != want {
+			t.Fatalf("gates.Equivalent(%d, %d) = %v, hdrhistogram says %v", a, b, got, want)
 		}
 	}
 }
