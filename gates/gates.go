@@ -367,3 +367,12 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// Set is everything a run is judged by, compiled: report.json stores it so that merge, compare
+// and report judge a run without parsing its scenario again.
+type Set struct {
+	// Thresholds are the scenario's thresholds, in the order written.
+	Thresholds []Threshold `json:"thresholds"`
+	// Compare are the scenario's compare: limits, in key order.
+	Compare []CompareLimit `json:"compare"`
+}

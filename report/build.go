@@ -56,6 +56,7 @@ func (r *Recorder) build(end time.Time, meta Meta, points []Point, final bool) *
 		Timeseries:   points,
 		Stages:       slices.Clone(meta.Stages),
 		ScenarioText: meta.ScenarioText,
+		Gates:        meta.Gates,
 	}
 	if rep.StopReason == "" {
 		rep.StopReason = "completed"

@@ -4,12 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-	"go.yaml.in/yaml/v3"
 
 	"ccload/gates"
 )
@@ -195,38 +195,22 @@ func ResultCodeShare(g *Group, code string) (share float64, ok bool) {
 	return float64(g.ResultCodes[code]) / float64(n), true
 }
 
-// ThresholdsNotEvaluated reports whether r's scenario sets thresholds that r carries no result
-// for (a merge that could not evaluate them, or a report written without them): such a report
-// must not read as passed.
+// ThresholdsNotEvaluated reports whether r is judged by thresholds it carries no result for (a
+// merge of shards written before report.json stored its gates, or a report written without
+// results): such a report must not read as passed. A merge that could not evaluate says so in a
+// warning starting "thresholds not evaluated".
 func ThresholdsNotEvaluated(r *Report) bool {
-	return len(r.Thresholds) == 0 && scenarioHasThresholds(r.ScenarioText)
+	if len(r.Thresholds) > 0 {
+		return false
+	}
+	if r.Gates != nil && len(r.Gates.Thresholds) > 0 {
+		return true
+	}
+	return slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.HasPrefix(w, NotEvaluatedWarning) })
 }
 
-// scenarioHasThresholds reports whether a scenario's text sets a non-empty top-level thresholds list.
-// Text that does not parse as YAML counts as setting none.
-func scenarioHasThresholds(text string) bool {
-	if !strings.Contains(text, "thresholds") {
-		return false
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal([]byte(text), &doc); err != nil || len(doc.Content) == 0 {
-		return false
-	}
-	root := doc.Content[0]
-	if root.Kind != yaml.MappingNode {
-		return false
-	}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		if root.Content[i].Value == "thresholds" {
-			v := root.Content[i+1]
-			if v.Kind == yaml.AliasNode {
-				v = v.Alias
-			}
-			return v != nil && v.Kind == yaml.SequenceNode && len(v.Content) > 0
-		}
-	}
-	return false
-}
+// NotEvaluatedWarning starts the warning of a report whose thresholds could not be evaluated.
+const NotEvaluatedWarning = "thresholds not evaluated"
 
 // gatesGroupCount is a group's request count (Count, or the accounting Total when Count is unset).
 func gatesGroupCount(g *Group) int64 {

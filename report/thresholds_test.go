@@ -449,23 +449,26 @@ func TestResultCodeShareIgnoresAnswersWithoutACodeButCountsTimeouts(t *testing.T
 }
 
 func TestThresholdsNotEvaluated(t *testing.T) {
+	one := []gates.Threshold{{Metric: "error_rate", Max: 0.01, HasMax: true}}
 	for _, c := range []struct {
-		text string
-		want bool
+		name     string
+		gates    *gates.Set
+		warnings []string
+		want     bool
 	}{
-		{"name: x\nthresholds:\n  - {metric: error_rate, max: 1%}\n", true},
-		{"name: x\nthresholds: []\n", false},
-		{"name: x\n# thresholds: none\n", false},
-		{"", false},
-		{"thresholds: [unclosed\n", false},
+		{"judged by a threshold", &gates.Set{Thresholds: one}, nil, true},
+		{"judged by none", &gates.Set{}, nil, false},
+		{"written before gates were stored", nil, nil, false},
+		{"a merge that could not evaluate", nil, []string{NotEvaluatedWarning + ": the shard reports carry ..."}, true},
+		{"another warning", nil, []string{"report 1: something else"}, false},
 	} {
-		r := &Report{ScenarioText: c.text}
+		r := &Report{Gates: c.gates, Warnings: c.warnings}
 		if got := ThresholdsNotEvaluated(r); got != c.want {
-			t.Errorf("ThresholdsNotEvaluated(%q) = %v, want %v", c.text, got, c.want)
+			t.Errorf("%s: ThresholdsNotEvaluated = %v, want %v", c.name, got, c.want)
 		}
 		r.Thresholds = []ThresholdResult{{Name: "x", Pass: true}}
 		if ThresholdsNotEvaluated(r) {
-			t.Errorf("%q: a report with threshold results counts as not evaluated", c.text)
+			t.Errorf("%s: a report with threshold results counts as not evaluated", c.name)
 		}
 	}
 }

@@ -457,6 +457,7 @@ func (r *run) meta() report.Meta {
 		Target:       redactURL(r.cfg.BaseURL),
 		Seed:         r.seed,
 		ScenarioText: string(r.sc.Text),
+		Gates:        r.sc.Gates(),
 		StopReason:   r.reason,
 		Interrupted:  r.reason != "" && !strings.HasPrefix(r.reason, StopDataExhausted),
 		Warnings:     append([]string(nil), r.warnings...),

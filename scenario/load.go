@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"ccload/ccapi"
+	"ccload/gates"
 )
 
 // Defaults applied when the scenario file does not say otherwise (README.md, "The scenario language", lists them).
@@ -775,7 +776,7 @@ var compareStats = []string{"p50", "p90", "p95", "p99", "p999", "max", "mean"}
 var compareNumber = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?$`)
 
 // compare compiles `compare`: regression limits for `ccload compare`, keyed METRIC[@GROUP]
-// as report.ParseCompareLimits reads them.
+// as gates.ParseCompareLimits reads them.
 func (l *loader) compare(n *yaml.Node) {
 	n = l.resolve(n)
 	if n == nil {
@@ -838,6 +839,10 @@ func (l *loader) compare(n *yaml.Node) {
 		}
 		if msg != "" {
 			l.errAt(v, path, "%s %s", shown(v), msg)
+			continue
+		}
+		if _, err := gates.CompareLimitsFromMap(map[string]string{key: s}); err != nil {
+			l.errAt(v, path, "%v", err)
 			continue
 		}
 		l.sc.Compare[key] = s

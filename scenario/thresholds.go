@@ -316,3 +316,15 @@ func validStat(st string) bool {
 	_, err := gates.ParseStat(st)
 	return err == nil
 }
+
+// Gates are the scenario's thresholds and compare limits compiled, as report.json stores them so
+// that merge, compare and report judge a run without parsing the scenario again.
+func (sc *Scenario) Gates() *gates.Set {
+	set := &gates.Set{Thresholds: make([]gates.Threshold, 0, len(sc.Thresholds))}
+	for _, t := range sc.Thresholds {
+		set.Thresholds = append(set.Thresholds, t.Threshold)
+	}
+	// The loader refused every compare limit gates cannot parse, so this cannot fail.
+	set.Compare, _ = gates.CompareLimitsFromMap(sc.Compare)
+	return set
+}
