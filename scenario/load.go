@@ -18,6 +18,7 @@ import (
 
 	"ccload/ccapi"
 	"ccload/gates"
+	"ccload/mock"
 )
 
 // Defaults applied when the scenario file does not say otherwise (README.md, "The scenario language", lists them).
@@ -859,40 +860,16 @@ func collectNames(steps []*Step, names *[]string) {
 	}
 }
 
-// checkMockString checks the syntax of the mock's string settings (the mock parses them again
-// when it starts); it returns what is wrong, or "".
+// checkMockString checks the mock's string settings with the mock's own parsers; it returns
+// what is wrong, or "".
 func checkMockString(key, s string) string {
 	switch key {
 	case "latency", "handle_time":
-		fam, rest, ok := strings.Cut(s, ":")
-		want := map[string]int{"constant": 1, "uniform": 2, "lognormal": 2}
-		if !ok {
-			if d, err := time.ParseDuration(s); s != "0" && (err != nil || d < 0) {
-				return "is not a duration distribution; write 5ms, constant:5ms, uniform:1ms:10ms or lognormal:MEDIAN:P99"
-			}
-			return ""
-		}
-		n, known := want[strings.ToLower(fam)]
-		args := strings.Split(rest, ":")
-		if !known || len(args) != n {
-			return "is not a duration distribution; write 5ms, constant:5ms, uniform:1ms:10ms or lognormal:MEDIAN:P99"
-		}
-		var ds []time.Duration
-		for _, a := range args {
-			d, err := time.ParseDuration(strings.TrimSpace(a))
-			if err != nil || d < 0 {
-				return fmt.Sprintf("has %q, which is not a duration (5ms, 1.5s)", a)
-			}
-			ds = append(ds, d)
-		}
-		if n == 2 && ds[1] < ds[0] {
-			return "has its second bound below the first"
+		if _, err := mock.ParseDist(s); err != nil {
+			return "is not a duration distribution (" + strings.TrimPrefix(err.Error(), "mock: ") + "); write 5ms, constant:5ms, uniform:1ms:10ms or lognormal:MEDIAN:P99"
 		}
 	case "stall":
-		hold, every, ok := strings.Cut(s, "/")
-		h, e1 := time.ParseDuration(hold)
-		e, e2 := time.ParseDuration(every)
-		if !ok || e1 != nil || e2 != nil || h <= 0 || e <= h {
+		if _, _, err := mock.ParseStall(s); err != nil {
 			return "is not HOLD/EVERY; write e.g. 1s/10s (hold shorter than every)"
 		}
 	case "error_kind":
