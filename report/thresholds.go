@@ -73,12 +73,9 @@ func (ev *gatesEval) evaluate(s ThresholdSpec) ThresholdResult {
 		group = "all"
 	}
 	res := ThresholdResult{Name: s.Name, Metric: s.Metric, Group: group}
-	m, err := gates.ParseMetric(s.Metric)
+	m, err := gates.MetricOf(s)
 	if err == nil {
 		err = gates.Check(s)
-	}
-	if m.Family == "dropped_arrivals" && strings.Contains(s.LimitText, "%") {
-		m.Unit = gates.Frac
 	}
 	res.Limit = gates.LimitString(s, m.Unit)
 	if res.Name == "" {
