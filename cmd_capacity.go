@@ -140,7 +140,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		o.BaseURL = sc.Target.URL
 	}
 	if o.BaseURL == "" || o.BaseURL == "mock" {
-		opts, err := mockOptions(sc.Mock)
+		opts, err := sc.Mock.Options()
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: mock: %v\n", pos[0], err)
 			return exitUsage

@@ -7,8 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
-
+	"ccload/gates"
 	"ccload/report"
 )
 
@@ -77,17 +76,18 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 
 	var limits []report.CompareLimit
 	if !*noScenario {
-		if limits, err = compareScenarioLimits(next.ScenarioText); err != nil {
-			fmt.Fprintf(stderr, "ccload compare: %s: the scenario's compare: section: %v\n", pos[1], err)
-			return exitUsage
+		if next.Gates != nil {
+			limits = next.Gates.Compare
+		} else if next.ScenarioText != "" {
+			fmt.Fprintf(stderr, "ccload compare: %s carries no compiled compare limits (report.json without \"gates\", written by an older ccload): its scenario's compare: section is not applied; give --max-regression\n", pos[1])
 		}
 	}
-	flagLimits, err := report.ParseCompareLimits(limitFlags)
+	flagLimits, err := gates.ParseCompareLimits(limitFlags)
 	if err != nil {
 		fmt.Fprintln(stderr, "ccload compare: --max-regression:", err)
 		return exitUsage
 	}
-	limits = report.OverrideCompareLimits(limits, flagLimits)
+	limits = gates.OverrideCompareLimits(limits, flagLimits)
 
 	res := report.Compare(base, next, limits)
 	res.Base.Label, res.New.Label = pos[0], pos[1]
@@ -113,18 +113,4 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 	}
 	return code
-}
-
-// compareScenarioLimits reads the compare: section (metric → limit) of a report's scenario text.
-func compareScenarioLimits(text string) ([]report.CompareLimit, error) {
-	if strings.TrimSpace(text) == "" {
-		return nil, nil
-	}
-	var doc struct {
-		Compare map[string]string `yaml:"compare"`
-	}
-	if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
-		return nil, err
-	}
-	return report.CompareLimitsFromMap(doc.Compare)
 }

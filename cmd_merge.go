@@ -2,16 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
-	"strings"
 
 	"ccload/report"
-	"ccload/runner"
-	"ccload/scenario"
 )
 
 const mergeUsage = `Usage: ccload merge -o OUT.json SHARD.json...
@@ -19,11 +14,11 @@ const mergeUsage = `Usage: ccload merge -o OUT.json SHARD.json...
 Merges the report.json files of shards (ccload run --shard I/N) into one report, exactly:
 every histogram is decoded and merged and every percentile recomputed from the merge, never
 averaged; counts, resultCodes, HTTP statuses, error classes and sessions add up; the time
-series are aligned on each shard's start. The scenario's thresholds (from the scenario text the
-reports carry) are evaluated again on the merged report, stored in it and printed with the merged
-summary; a shard's own verdicts are not carried over, since each judged a slice of the load. When
-the scenario text cannot be parsed at merge time (a data file that is not there, say), the merge
-goes on and the merged report carries the warning "thresholds not evaluated: ...".
+series are aligned on each shard's start. The scenario's thresholds (compiled in the reports'
+"gates"; the scenario is not parsed again) are evaluated again on the merged report, stored in it
+and printed with the merged summary; a shard's own verdicts are not carried over, since each
+judged a slice of the load. Shards written by a ccload that did not store "gates" merge without
+thresholds, and the merged report carries the warning "thresholds not evaluated: ...".
 
 Flags:
   -o FILE   where to write the merged report (required; written atomically)
@@ -81,7 +76,7 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitUsage
 	}
 	report.ApplyShards(merged, reports, set)
-	failed := evaluateMergedThresholds(merged, stderr)
+	failed := evaluateMergedThresholds(merged, reports, stderr)
 	if err := report.WriteFileAt(*out, merged); err != nil {
 		fmt.Fprintf(stderr, "ccload merge: %v\n", err)
 		return exitUsage
@@ -98,27 +93,24 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return exitOK
 }
 
-// evaluateMergedThresholds evaluates the scenario's thresholds on a merged report and stores them
-// in it; it returns how many failed. The scenario comes from the report's ScenarioText, parsed with
-// every ${VAR} answered by a placeholder (no secret is needed, none is printed). When it does not
-// parse, the report keeps no thresholds, carries a warning and stderr says why.
-func evaluateMergedThresholds(r *report.Report, stderr io.Writer) int {
+// evaluateMergedThresholds evaluates the thresholds the shards carry compiled (report.json's
+// gates) on a merged report and stores them in it; it returns how many failed. Shards written by a
+// ccload that did not store gates but judged thresholds (their reports carry results) leave the
+// merge without thresholds, with a warning, and stderr says why.
+func evaluateMergedThresholds(r *report.Report, shards []*report.Report, stderr io.Writer) int {
 	r.Thresholds = nil
-	if r.ScenarioText == "" {
+	if r.Gates == nil {
+		for _, s := range shards {
+			if len(s.Thresholds) > 0 {
+				msg := report.NotEvaluatedWarning + ": the shard reports carry threshold results but not the compiled thresholds (report.json without \"gates\", written by an older ccload); rerun the shards with this ccload"
+				fmt.Fprintf(stderr, "ccload merge: %s\n", msg)
+				r.Warnings = append(r.Warnings, msg)
+				return 0
+			}
+		}
 		return 0
 	}
-	name := r.File
-	if name == "" {
-		name = r.Scenario + ".yaml"
-	}
-	sc, err := parseScenarioAsRun(name, []byte(r.ScenarioText))
-	if err != nil {
-		msg := "thresholds not evaluated: the scenario as run does not parse at merge time: " + strings.ReplaceAll(err.Error(), "\n", "; ")
-		fmt.Fprintf(stderr, "ccload merge: %s\n", msg)
-		r.Warnings = append(r.Warnings, msg)
-		return 0
-	}
-	r.Thresholds = report.EvaluateThresholds(r, runner.ThresholdSpecs(sc.Thresholds))
+	r.Thresholds = report.EvaluateThresholds(r, r.Gates.Thresholds)
 	failed := 0
 	for _, t := range r.Thresholds {
 		if !t.Pass {
@@ -126,37 +118,4 @@ func evaluateMergedThresholds(r *report.Report, stderr io.Writer) int {
 		}
 	}
 	return failed
-}
-
-// mergePlaceholder is what a ${VAR} without a default expands to when a scenario is parsed at merge time.
-const mergePlaceholder = "ccload-merge-placeholder"
-
-// parseScenarioAsRun parses the scenario text a report carries without the environment it ran in:
-// thresholds never depend on it, and no secret is needed or printed at merge time. It first answers
-// every ${VAR} as set to "" (so ${VAR:-default} takes the file's default, which is known to be
-// valid), then, if that does not parse (an empty value where one is required), as set to a harmless
-// placeholder. Of two failures it returns the one with fewer errors.
-func parseScenarioAsRun(name string, text []byte) (*scenario.Scenario, error) {
-	dir := filepath.Dir(name)
-	sc, err := scenario.Parse(name, text, dir, func(string) (string, bool) { return "", true })
-	if err == nil {
-		return sc, nil
-	}
-	sc, err2 := scenario.Parse(name, text, dir, func(string) (string, bool) { return mergePlaceholder, true })
-	if err2 == nil {
-		return sc, nil
-	}
-	if scenarioErrCount(err2) < scenarioErrCount(err) {
-		return nil, err2
-	}
-	return nil, err
-}
-
-// scenarioErrCount counts the problems a scenario parse error lists.
-func scenarioErrCount(err error) int {
-	var es scenario.Errors
-	if errors.As(err, &es) {
-		return len(es)
-	}
-	return 1
 }

@@ -9,7 +9,6 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"time"
 
 	"ccload/ccapi"
 	"ccload/mock"
@@ -83,14 +82,9 @@ type stallFlag struct{ o *mock.Options }
 func (f stallFlag) String() string { return "" }
 
 func (f stallFlag) Set(s string) error {
-	a, b, ok := strings.Cut(s, "/")
-	if !ok {
-		return errors.New(`want STALL/PERIOD, like 1s/10s`)
-	}
-	stall, err1 := time.ParseDuration(strings.TrimSpace(a))
-	period, err2 := time.ParseDuration(strings.TrimSpace(b))
-	if err1 != nil || err2 != nil || stall <= 0 || period <= stall {
-		return errors.New(`want STALL/PERIOD with 0 < STALL < PERIOD, like 1s/10s`)
+	stall, period, err := mock.ParseStall(s)
+	if err != nil {
+		return errors.New(strings.TrimPrefix(err.Error(), "mock: "))
 	}
 	f.o.Stall, f.o.StallEvery = stall, period
 	return nil

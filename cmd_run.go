@@ -120,7 +120,7 @@ func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scen
 		cfg.BaseURL = sc.Target.URL
 	}
 	if cfg.BaseURL == "" || cfg.BaseURL == "mock" {
-		opts, err := mockOptions(sc.Mock)
+		opts, err := sc.Mock.Options()
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: mock: %v\n", file, err)
 			return exitUsage
@@ -202,64 +202,6 @@ func exitCode(rep *report.Report) int {
 		}
 	}
 	return exitOK
-}
-
-// mockOptions overlays the scenario's `mock:` settings on the mock's defaults.
-func mockOptions(ms *scenario.MockSettings) (mock.Options, error) {
-	o := mock.DefaultOptions()
-	if ms == nil {
-		return o, nil
-	}
-	var err error
-	if ms.Latency != "" {
-		if o.DefaultLatency, err = mock.ParseDist(ms.Latency); err != nil {
-			return o, fmt.Errorf("latency: %w", err)
-		}
-	}
-	if ms.HandleTime != "" {
-		if o.HandleTime, err = mock.ParseDist(ms.HandleTime); err != nil {
-			return o, fmt.Errorf("handle_time: %w", err)
-		}
-	}
-	if ms.Stall != "" {
-		s, p, ok := strings.Cut(ms.Stall, "/")
-		var e1, e2 error
-		o.Stall, e1 = time.ParseDuration(s)
-		o.StallEvery, e2 = time.ParseDuration(p)
-		if !ok || e1 != nil || e2 != nil || o.Stall <= 0 || o.StallEvery <= o.Stall {
-			return o, fmt.Errorf("stall %q: want HOLD/EVERY, e.g. 1s/10s (hold shorter than every)", ms.Stall)
-		}
-	}
-	setDur := func(dst *time.Duration, v time.Duration) {
-		if v > 0 {
-			*dst = v
-		}
-	}
-	setDur(&o.RobotDelay, ms.RobotDelay)
-	setDur(&o.AgentReplyDelay, ms.AgentReplyDelay)
-	setDur(&o.SessionTimeout, ms.SessionTimeout)
-	setDur(&o.TokenLifetime, ms.TokenLifetime)
-	setDur(&o.CCTokenLifetime, ms.CCTokenLifetime)
-	if ms.Agents > 0 {
-		o.Agents = ms.Agents
-	}
-	for _, r := range []struct {
-		name string
-		v    float64
-	}{{"error_rate", ms.ErrorRate}, {"drop_rate", ms.DropRate}, {"malformed_rate", ms.MalformedRate}} {
-		if r.v < 0 || r.v > 1 {
-			return o, fmt.Errorf("%s %v: want a share between 0 and 1", r.name, r.v)
-		}
-	}
-	o.ErrorRate, o.DropRate, o.MalformedRate = ms.ErrorRate, ms.DropRate, ms.MalformedRate
-	if ms.ErrorKind != "" {
-		o.ErrorKind = ms.ErrorKind
-	}
-	if ms.Capacity < 0 {
-		return o, fmt.Errorf("capacity %v: want requests per second >= 0", ms.Capacity)
-	}
-	o.Capacity = ms.Capacity
-	return o, nil
 }
 
 // safeName turns a scenario name into a directory name.

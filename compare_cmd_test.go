@@ -12,12 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"ccload/gates"
 	"ccload/report"
 )
 
 // gatesCmdReport writes a report of n CHAT requests answering in ms milliseconds (every tenth
-// failing with resultCode 12 when failing is set), with scenario text, and returns its path.
-func gatesCmdReport(t *testing.T, path string, n int, ms int64, failing bool, scenarioText string) string {
+// failing with resultCode 12 when failing is set), judged by compareLimits (as --max-regression
+// writes them; the scenario's compare: section compiled), and returns its path.
+func gatesCmdReport(t *testing.T, path string, n int, ms int64, failing bool, compareLimits string) string {
 	t.Helper()
 	start := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	r := report.NewRecorder(report.RecorderOptions{Start: start})
@@ -31,7 +33,12 @@ func gatesCmdReport(t *testing.T, path string, n int, ms int64, failing bool, sc
 		r.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: at, Start: at, End: at + ms*int64(time.Millisecond),
 			Status: 200, ResultCode: code, Class: class})
 	}
-	rep := r.Finish(start.Add(time.Duration(n)*10*time.Millisecond), report.Meta{Scenario: "ci-gate", Seed: 1, ScenarioText: scenarioText})
+	limits, err := gates.ParseCompareLimits([]string{compareLimits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta := report.Meta{Scenario: "ci-gate", Seed: 1, ScenarioText: "name: ci-gate\n", Gates: &gates.Set{Compare: limits}}
+	rep := r.Finish(start.Add(time.Duration(n)*10*time.Millisecond), meta)
 	if err := report.WriteFileAt(path, rep); err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +53,7 @@ func gatesRunCmd(cmd func(context.Context, []string, io.Writer, io.Writer) int, 
 
 func TestCompareCommandGatesOnLimits(t *testing.T) {
 	dir := t.TempDir()
-	const withLimits = "name: ci-gate\ncompare: {p99: 10%, error_rate: 0.1pp}\n"
+	const withLimits = "p99=10%,error_rate=0.1pp"
 	base := gatesCmdReport(t, filepath.Join(dir, "base.json"), 500, 10, false, withLimits)
 	slower := gatesCmdReport(t, filepath.Join(dir, "slower.json"), 500, 20, false, withLimits)
 	same := gatesCmdReport(t, filepath.Join(dir, "same.json"), 500, 10, false, withLimits)
@@ -81,6 +88,20 @@ func TestCompareCommandGatesOnLimits(t *testing.T) {
 	// The same run twice is no regression.
 	if code, stdout, _ := gatesRunCmd(cmdCompare, base, same); code != exitOK || !strings.Contains(stdout, "PASS: all 2 limits held") {
 		t.Errorf("identical runs: exit %d\n%s", code, stdout)
+	}
+	// A NEW report written before report.json stored its gates: its scenario's limits are not
+	// applied (the scenario is not parsed again), and stderr says so.
+	r, err := report.ReadFile(slower)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Gates = nil
+	oldNew := filepath.Join(dir, "old.json")
+	if err := report.WriteFileAt(oldNew, r); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, stderr := gatesRunCmd(cmdCompare, base, oldNew); code != exitOK || !strings.Contains(stdout, "no limits set") || !strings.Contains(stderr, "carries no compiled compare limits") {
+		t.Errorf("old NEW report: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	// Without limits there is nothing to gate on.
 	if code, stdout, _ := gatesRunCmd(cmdCompare, base, slower, "--no-scenario-limits"); code != exitOK || !strings.Contains(stdout, "no limits set") {

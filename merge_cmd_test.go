@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"ccload/report"
+	"ccload/scenario"
 )
 
 // shardReport writes a one-group shard report with n requests of latency ms each and returns its path.
@@ -32,12 +33,21 @@ func shardReportOf(t *testing.T, dir, scenario, file, text string, n int, ms int
 		r.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: at, Start: at, End: at + ms*int64(time.Millisecond), Status: 200, ResultCode: "0"})
 		r.SessionEnded(at, report.Completed, ms*int64(time.Millisecond))
 	}
-	rep := r.Finish(start.Add(2*time.Second), report.Meta{Scenario: scenario, Seed: 1, File: file, ScenarioText: text})
+	meta := report.Meta{Scenario: scenario, Seed: 1, File: file, ScenarioText: text}
+	if sc, err := scenarioOf(file, text); err == nil {
+		meta.Gates = sc.Gates()
+	}
+	rep := r.Finish(start.Add(2*time.Second), meta)
 	path, err := report.WriteFile(filepath.Join(dir, scenario+"-"+time.Duration(ms).String()), rep)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// scenarioOf compiles a test scenario as ccload run would, with an empty environment.
+func scenarioOf(file, text string) (*scenario.Scenario, error) {
+	return scenario.Parse(file, []byte(text), filepath.Dir(file), func(string) (string, bool) { return "x", true })
 }
 
 func runMerge(args ...string) (int, string, string) {
@@ -182,12 +192,25 @@ func TestMergeCommandEvaluatesTheScenarioThresholds(t *testing.T) {
 	}
 }
 
+// Shards written by a ccload that judged thresholds but did not store them compiled ("gates")
+// merge without thresholds, and every view says so rather than PASS.
 func TestMergeCommandSaysWhenItCannotEvaluateThresholds(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "gate.yaml")
-	text := strings.Replace(gateScenario, "sessions:", "data:\n  users: {csv: gone/users.csv}\nsessions:", 1)
-	a := shardReportOf(t, dir, "gate", file, text, 900, 2)
-	b := shardReportOf(t, dir, "gate", file, text, 100, 50)
+	old := func(path string) string {
+		r, err := report.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Thresholds = report.EvaluateThresholds(r, r.Gates.Thresholds)
+		r.Gates = nil
+		if err := report.WriteFileAt(path, r); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	a := old(shardReportOf(t, dir, "gate", file, gateScenario, 900, 2))
+	b := old(shardReportOf(t, dir, "gate", file, gateScenario, 100, 50))
 	out := filepath.Join(dir, "merged.json")
 	code, stdout, stderr := runMerge("-o", out, a, b)
 	if code != exitOK {

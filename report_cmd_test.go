@@ -12,7 +12,7 @@ import (
 
 func TestReportCommandReRendersASavedReport(t *testing.T) {
 	dir := t.TempDir()
-	rep := gatesCmdReport(t, filepath.Join(dir, "run", "report.json"), 300, 12, true, "name: ci-gate\n")
+	rep := gatesCmdReport(t, filepath.Join(dir, "run", "report.json"), 300, 12, true, "")
 
 	// No flags: the console summary, and nothing written.
 	code, stdout, stderr := gatesRunCmd(cmdReport, rep)
@@ -69,7 +69,7 @@ func TestReportCommandRendersAMergedReport(t *testing.T) {
 	dir := t.TempDir()
 	var shards []*report.Report
 	for i, ms := range []int64{5, 50} {
-		path := gatesCmdReport(t, filepath.Join(dir, "shard", string(rune('a'+i))+".json"), 200, ms, i == 1, "name: ci-gate\n")
+		path := gatesCmdReport(t, filepath.Join(dir, "shard", string(rune('a'+i))+".json"), 200, ms, i == 1, "")
 		r, err := report.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)

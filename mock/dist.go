@@ -186,3 +186,16 @@ func distExample(kind string) string {
 	}
 	return "constant:200ms"
 }
+
+// ParseStall reads a stall, the syntax shared by `ccload mock --stall` and a scenario's
+// `mock: {stall: ...}`: HOLD/EVERY, e.g. 1s/10s, holds every response for HOLD at the end of
+// every period EVERY (0 < HOLD < EVERY).
+func ParseStall(s string) (hold, every time.Duration, err error) {
+	a, b, ok := strings.Cut(s, "/")
+	hold, err1 := time.ParseDuration(strings.TrimSpace(a))
+	every, err2 := time.ParseDuration(strings.TrimSpace(b))
+	if !ok || err1 != nil || err2 != nil || hold <= 0 || every <= hold {
+		return 0, 0, fmt.Errorf("mock: stall %q: want STALL/PERIOD with 0 < STALL < PERIOD, like 1s/10s", s)
+	}
+	return hold, every, nil
+}

@@ -56,6 +56,7 @@ func (r *Recorder) build(end time.Time, meta Meta, points []Point, final bool) *
 		Timeseries:   points,
 		Stages:       slices.Clone(meta.Stages),
 		ScenarioText: meta.ScenarioText,
+		Gates:        meta.Gates,
 	}
 	rep.Shard, rep.StartAt, rep.ScenarioSHA256 = meta.Shard, meta.StartAt.UTC(), ScenarioHash(meta.ScenarioText)
 	if rep.StopReason == "" {

@@ -3,7 +3,6 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -13,28 +12,12 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"ccload/gates"
 )
 
-// ErrCompareLimit is the root of every --max-regression / compare: syntax error (errors.Is matches it).
-var ErrCompareLimit = errors.New("report: compare limit")
-
-// CompareLimit is one regression limit: how much worse NEW may be than BASE on one metric of a group.
-// Limits are written "METRIC[@GROUP]=LIMIT": "p99=10%", "p95@step:ask=+20ms", "error_rate=0.1pp",
-// "rps=-5%", "code:0=0.5pp". The sign of LIMIT is optional and ignored: a limit always says how much
-// worse is allowed, and each metric knows which direction is worse (rps and the share of "0" going down).
-type CompareLimit struct {
-	// Metric is p50, p90, p95, p99, p999, max or mean (response time; prefix "service_time." for service
-	// time), error_rate, rps, or code:<resultCode> (that code's share, over ResultCodeBase).
-	Metric string
-	// Group is "all" (the default), a group's name as in report.json ("sendAsync CHAT", "step:ask"), or "*" for every group in both reports.
-	Group string
-	// Kind is how Value is read: "%" relative to BASE, "pp" percentage points, "us" an absolute latency increase.
-	Kind string
-	// Value is the allowed worsening: a fraction for "%" and "pp" (10% = 0.1, 0.1pp = 0.001), microseconds for "us".
-	Value float64
-	// Text is the limit as written, for reports.
-	Text string
-}
+// CompareLimit is one regression limit; gates owns its syntax.
+type CompareLimit = gates.CompareLimit
 
 // CompareSide describes one of the two compared reports.
 type CompareSide struct {
@@ -93,142 +76,33 @@ type CompareResult struct {
 	Pass bool `json:"pass"`
 }
 
-// ParseCompareLimits parses --max-regression values; each may hold several limits separated by commas.
-func ParseCompareLimits(specs []string) ([]CompareLimit, error) {
-	var out []CompareLimit
-	var errs []error
-	for _, spec := range specs {
-		for _, item := range strings.Split(spec, ",") {
-			item = strings.TrimSpace(item)
-			if item == "" {
-				continue
-			}
-			key, val, ok := strings.Cut(item, "=")
-			if !ok {
-				errs = append(errs, fmt.Errorf("%w: %q: want METRIC=LIMIT, e.g. p99=10%%", ErrCompareLimit, item))
-				continue
-			}
-			l, err := compareParseLimit(strings.TrimSpace(key), strings.TrimSpace(val))
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			out = append(out, l)
-		}
-	}
-	return out, errors.Join(errs...)
-}
-
-// CompareLimitsFromMap parses a scenario's compare: section (metric → limit), in key order.
-func CompareLimitsFromMap(m map[string]string) ([]CompareLimit, error) {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	var out []CompareLimit
-	var errs []error
-	for _, k := range keys {
-		l, err := compareParseLimit(strings.TrimSpace(k), strings.TrimSpace(m[k]))
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		out = append(out, l)
-	}
-	return out, errors.Join(errs...)
-}
-
-// OverrideCompareLimits returns base with every limit of over added, replacing a base limit on the
-// same metric and group: command-line limits override the scenario's compare: section.
-func OverrideCompareLimits(base, over []CompareLimit) []CompareLimit {
-	out := make([]CompareLimit, 0, len(base)+len(over))
-	for _, b := range base {
-		if !slices.ContainsFunc(over, func(o CompareLimit) bool { return o.Metric == b.Metric && o.Group == b.Group }) {
-			out = append(out, b)
-		}
-	}
-	return append(out, over...)
-}
-
-var compareLatencyStats = map[string]float64{"p50": 50, "p90": 90, "p95": 95, "p99": 99, "p999": 99.9, "max": 100, "mean": -1}
-
-func compareParseLimit(key, val string) (CompareLimit, error) {
-	bad := func(format string, a ...any) (CompareLimit, error) {
-		return CompareLimit{}, fmt.Errorf("%w: %s=%s: %s", ErrCompareLimit, key, val, fmt.Sprintf(format, a...))
-	}
-	metric, group, _ := strings.Cut(key, "@")
-	if group == "" {
-		group = "all"
-	}
-	l := CompareLimit{Metric: metric, Group: group, Text: key + "=" + val}
-	stat := strings.TrimPrefix(strings.TrimPrefix(metric, "response_time."), "service_time.")
-	_, isLatency := compareLatencyStats[stat]
-	switch {
-	case isLatency, metric == "error_rate", metric == "rps", strings.HasPrefix(metric, "code:") && len(metric) > 5:
-	default:
-		return bad("unknown metric %q (want p50, p90, p95, p99, p999, max, mean, error_rate, rps or code:<resultCode>)", metric)
-	}
-	v := strings.TrimLeft(val, "+-")
-	var err error
-	switch {
-	case strings.HasSuffix(v, "pp"):
-		l.Kind = "pp"
-		l.Value, err = strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(v, "pp")), 64)
-		l.Value /= 100
-	case strings.HasSuffix(v, "%"):
-		l.Kind = "%"
-		l.Value, err = strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(v, "%")), 64)
-		l.Value /= 100
-	default:
-		var d time.Duration
-		d, err = time.ParseDuration(v)
-		if err != nil {
-			return bad("want a percentage (10%%), percentage points (0.1pp) or, for latencies, a duration (20ms)")
-		}
-		l.Kind, l.Value = "us", float64(d.Microseconds())
-	}
-	if err != nil || math.IsNaN(l.Value) || math.IsInf(l.Value, 0) {
-		return bad("not a number")
-	}
-	switch {
-	case l.Kind == "us" && !isLatency:
-		return bad("a duration limit applies to latencies only")
-	case l.Kind == "pp" && isLatency:
-		return bad("percentage points apply to error_rate and code shares; use %% or a duration for latencies")
-	case l.Kind == "pp" && metric == "rps":
-		return bad("rps takes a relative limit, e.g. rps=-5%%")
-	}
-	return l, nil
-}
-
 // compareMetric is one comparable metric: its value in a group, how to print it, which way is worse.
 type compareMetric struct {
 	name       string
-	unit       gatesUnit
+	unit       gates.Unit
 	lowerWorse bool
 	histogram  bool // a percentile: changes within the histograms' precision are noise
 	value      func(g *Group, r *Report) (float64, bool)
 }
 
 func compareLatency(name string, q float64, service bool) compareMetric {
-	return compareMetric{name: name, unit: gatesUS, histogram: true, value: func(g *Group, _ *Report) (float64, bool) {
+	return compareMetric{name: name, unit: gates.US, histogram: true, value: func(g *Group, _ *Report) (float64, bool) {
 		l, enc := g.ResponseTimeUS, g.ResponseHistogram
 		if service {
 			l, enc = g.ServiceTimeUS, g.ServiceHistogram
 		}
-		m := gatesMetric{q: q, stat: name}
+		m := gates.Metric{Q: q, Stat: name}
 		v, err := gatesLatencyValue(l, enc, m)
 		return v.v, err == nil && v.ok
 	}}
 }
 
-var compareErrorRate = compareMetric{name: "error_rate", unit: gatesFrac, value: func(g *Group, _ *Report) (float64, bool) {
+var compareErrorRate = compareMetric{name: "error_rate", unit: gates.Frac, value: func(g *Group, _ *Report) (float64, bool) {
 	n := gatesGroupCount(g)
 	return float64(n-g.OK) / float64(max(n, 1)), n > 0
 }}
 
-var compareRPS = compareMetric{name: "rps", unit: gatesRate, lowerWorse: true, value: func(g *Group, r *Report) (float64, bool) {
+var compareRPS = compareMetric{name: "rps", unit: gates.Rate, lowerWorse: true, value: func(g *Group, r *Report) (float64, bool) {
 	if g.RPS == 0 && r.DurationS > 0 {
 		return float64(gatesGroupCount(g)) / r.DurationS, true
 	}
@@ -236,7 +110,7 @@ var compareRPS = compareMetric{name: "rps", unit: gatesRate, lowerWorse: true, v
 }}
 
 func compareCode(code string) compareMetric {
-	return compareMetric{name: "code:" + code, unit: gatesFrac, lowerWorse: code == "0", value: func(g *Group, _ *Report) (float64, bool) {
+	return compareMetric{name: "code:" + code, unit: gates.Frac, lowerWorse: code == "0", value: func(g *Group, _ *Report) (float64, bool) {
 		return ResultCodeShare(g, code)
 	}}
 }
@@ -253,7 +127,7 @@ func compareMetricNamed(name string) compareMetric {
 	}
 	service := strings.HasPrefix(name, "service_time.")
 	stat := strings.TrimPrefix(strings.TrimPrefix(name, "response_time."), "service_time.")
-	m := compareLatency(stat, compareLatencyStats[stat], service)
+	m := compareLatency(stat, gates.CompareLatencyStats[stat], service)
 	m.name = name
 	return m
 }
@@ -389,10 +263,10 @@ func compareRow(m compareMetric, group string, b, n *Group, base, next *Report) 
 	}
 	row := CompareRow{Group: group, Metric: m.name, Base: bv, New: nv, BaseText: "–", NewText: "–"}
 	if bok {
-		row.BaseText = gatesFormat(bv, m.unit)
+		row.BaseText = gates.Format(bv, m.unit)
 	}
 	if nok {
-		row.NewText = gatesFormat(nv, m.unit)
+		row.NewText = gates.Format(nv, m.unit)
 	}
 	if bok && nok {
 		row.Change = compareChange(m, bv, nv)
@@ -412,7 +286,7 @@ func compareNoise(m compareMetric, b, n float64) bool {
 	if !m.histogram {
 		return false
 	}
-	return gatesEquivalent(int64(b), int64(n)) || math.Abs(n-b) <= 0.001*math.Abs(b)
+	return gates.Equivalent(int64(b), int64(n)) || math.Abs(n-b) <= 0.001*math.Abs(b)
 }
 
 func compareWorse(m compareMetric, b, n float64) bool {
@@ -424,7 +298,7 @@ func compareWorse(m compareMetric, b, n float64) bool {
 
 // compareChange renders NEW − BASE: relative for latencies and rps, percentage points for shares.
 func compareChange(m compareMetric, b, n float64) string {
-	if m.unit == gatesFrac {
+	if m.unit == gates.Frac {
 		return compareSigned((n-b)*100, "pp")
 	}
 	if b == 0 {
@@ -472,7 +346,7 @@ func compareCheck(l CompareLimit, group string, bg, ng []*Group, base, next *Rep
 		c.Reason = "no data to compare"
 		return c
 	}
-	c.Base, c.New, c.Change = gatesFormat(bv, m.unit), gatesFormat(nv, m.unit), compareChange(m, bv, nv)
+	c.Base, c.New, c.Change = gates.Format(bv, m.unit), gates.Format(nv, m.unit), compareChange(m, bv, nv)
 	worsening := nv - bv // how much worse, in the metric's unit
 	if m.lowerWorse {
 		worsening = bv - nv
@@ -504,7 +378,7 @@ func compareLimitText(l CompareLimit, m compareMetric) string {
 	}
 	switch l.Kind {
 	case "us":
-		return sign + gatesFmtUS(l.Value)
+		return sign + gates.FormatUS(l.Value)
 	case "pp":
 		return sign + strconv.FormatFloat(l.Value*100, 'f', -1, 64) + "pp"
 	}

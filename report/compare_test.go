@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"ccload/gates"
 )
 
 // gatesCompareRun is a 10 s run of 1000 requests: sendAsync CHAT (step "ask") answering in
@@ -30,7 +32,7 @@ func gatesCompareRun(t *testing.T, scale float64, errPer500, requests int) *Repo
 
 func gatesLimits(t *testing.T, specs ...string) []CompareLimit {
 	t.Helper()
-	l, err := ParseCompareLimits(specs)
+	l, err := gates.ParseCompareLimits(specs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,15 +169,15 @@ func TestParseCompareLimits(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"p99", "p99=fast", "rps=1pp", "error_rate=5ms", "latency=1%", "p99=1pp", "code:=1pp"} {
-		if _, err := ParseCompareLimits([]string{bad}); !errors.Is(err, ErrCompareLimit) {
-			t.Errorf("%q: err = %v, want ErrCompareLimit", bad, err)
+		if _, err := gates.ParseCompareLimits([]string{bad}); !errors.Is(err, gates.ErrCompareLimit) {
+			t.Errorf("%q: err = %v, want gates.ErrCompareLimit", bad, err)
 		}
 	}
-	m, err := CompareLimitsFromMap(map[string]string{"rps": "-5%", "p99": "10%"})
+	m, err := gates.CompareLimitsFromMap(map[string]string{"rps": "-5%", "p99": "10%"})
 	if err != nil || len(m) != 2 || m[0].Metric != "p99" {
 		t.Fatalf("from map: %+v %v", m, err)
 	}
-	merged := OverrideCompareLimits(m, gatesLimits(t, "p99=20%"))
+	merged := gates.OverrideCompareLimits(m, gatesLimits(t, "p99=20%"))
 	if len(merged) != 2 || merged[0].Metric != "rps" || merged[1].Text != "p99=20%" {
 		t.Errorf("flags must override the scenario's limit on the same metric: %+v", merged)
 	}
@@ -221,7 +223,7 @@ func ExampleCompare() {
 		}
 		return rec.Finish(start.Add(10*time.Second), Meta{Scenario: "example"})
 	}
-	limits, err := ParseCompareLimits([]string{"p99=10%,error_rate=0.1pp", "rps=-5%"})
+	limits, err := gates.ParseCompareLimits([]string{"p99=10%,error_rate=0.1pp", "rps=-5%"})
 	if err != nil {
 		panic(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"ccload/gates"
 )
 
 func init() {
@@ -233,7 +235,7 @@ func TestSummaryBannerSaysWhyTheRunStopped(t *testing.T) {
 
 func TestSummarySaysThresholdsWereNotEvaluated(t *testing.T) {
 	r := NewRecorder(RecorderOptions{Start: testStart}).Finish(testStart.Add(5*time.Second),
-		Meta{Scenario: "s", ScenarioText: "name: s\nthresholds:\n  - {metric: error_rate, max: 1%}\n"})
+		Meta{Scenario: "s", Gates: &gates.Set{Thresholds: []gates.Threshold{{Metric: "error_rate", Max: 0.01, HasMax: true, LimitText: "1%"}}}})
 	var buf bytes.Buffer
 	if err := WriteSummary(&buf, r); err != nil {
 		t.Fatal(err)

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"ccload/gates"
 )
 
 // report.html is one self-contained file: the template below carries its CSS and a few lines of
@@ -203,14 +205,14 @@ func htmlShare(n, total int64) string {
 	if total == 0 {
 		return "–"
 	}
-	return gatesFmtShare(float64(n) / float64(total))
+	return gates.FormatShare(float64(n) / float64(total))
 }
 
 func htmlLat(l Latency, us int64) string {
 	if l.Count == 0 {
 		return "–"
 	}
-	return gatesFmtUS(float64(us))
+	return gates.FormatUS(float64(us))
 }
 
 func htmlTiles(r *Report) []htmlTile {
@@ -372,13 +374,13 @@ func htmlColTip(c htmlCol) string {
 	s := fmt.Sprintf("t %s · %s req/s · %s errors (%s)", htmlTimeLabel(c.t), strconv.FormatFloat(rps, 'f', 1, 64),
 		htmlCount(c.errs), htmlShare(c.errs, c.req))
 	if c.p50 >= 0 {
-		s += " · p50 " + gatesFmtUS(float64(c.p50))
+		s += " · p50 " + gates.FormatUS(float64(c.p50))
 	}
 	if c.p95 >= 0 {
-		s += " · p95 " + gatesFmtUS(float64(c.p95))
+		s += " · p95 " + gates.FormatUS(float64(c.p95))
 	}
 	if c.p99 >= 0 {
-		s += " · p99 " + gatesFmtUS(float64(c.p99))
+		s += " · p99 " + gates.FormatUS(float64(c.p99))
 	}
 	return s
 }
@@ -854,7 +856,7 @@ func htmlSpectrum(r *Report) (template.HTML, []htmlLegend, int, error) {
 		var tip strings.Builder
 		tip.WriteString([...]string{"p0", "p90", "p99", "p99.9", "p99.99", "p99.999"}[k])
 		for i, l := range lines {
-			tip.WriteString(" · " + l.name + " " + gatesFmtUS(vals[i][j]))
+			tip.WriteString(" · " + l.name + " " + gates.FormatUS(vals[i][j]))
 		}
 		px := s.px(x)
 		fmt.Fprintf(&s.b, `<rect class="hov" x="%s" y="%s" width="24" height="%s"><title>%s</title></rect>`,

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"ccload/gates"
 )
 
 // gatesRealisticWithThresholds is the realistic run with its thresholds evaluated, as the runner writes it.
@@ -110,7 +112,7 @@ func TestWriteHTMLMergesLongSeriesExactly(t *testing.T) {
 func TestWriteHTMLVerdictWhenThresholdsWereNotEvaluated(t *testing.T) {
 	r := gatesRealistic(t, 1)
 	r.Interrupted, r.StopReason = false, "completed"
-	r.ScenarioText = "name: checkout-peak\nthresholds:\n  - {metric: error_rate, max: 5%}\n"
+	r.Gates = &gates.Set{Thresholds: []gates.Threshold{{Metric: "error_rate", Max: 0.05, HasMax: true, LimitText: "5%"}}}
 	r.Thresholds = nil
 	var buf bytes.Buffer
 	if err := WriteHTML(&buf, r); err != nil {
@@ -120,7 +122,7 @@ func TestWriteHTMLVerdictWhenThresholdsWereNotEvaluated(t *testing.T) {
 	if !strings.Contains(page, `<div class="badge" id="verdict">NOT EVALUATED</div>`) || !strings.Contains(page, "thresholds not evaluated") {
 		t.Errorf("verdict of a report with unevaluated thresholds is not NOT EVALUATED:\n%.600s", page[strings.Index(page, "<header"):])
 	}
-	r.ScenarioText = "name: checkout-peak\n"
+	r.Gates = &gates.Set{}
 	buf.Reset()
 	if err := WriteHTML(&buf, r); err != nil {
 		t.Fatal(err)

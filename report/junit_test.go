@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"ccload/gates"
 )
 
 // The golden files of this package's renderers are rewritten with `go test ./report -update`.
@@ -149,7 +151,7 @@ func TestWriteJUnitMarksAbortedAndInterruptedRuns(t *testing.T) {
 // carries no results for them (a merge that could not re-read its scenario) must not pass CI.
 func TestWriteJUnitFlagsThresholdsNotEvaluated(t *testing.T) {
 	r := &Report{Scenario: "s", StopReason: "completed", DurationS: 3,
-		ScenarioText: "name: s\nthresholds:\n  - {metric: error_rate, max: 1%}\n"}
+		Gates: &gates.Set{Thresholds: []gates.Threshold{{Metric: "error_rate", Max: 0.01, HasMax: true, LimitText: "1%"}}}}
 	var buf bytes.Buffer
 	if err := WriteJUnit(&buf, r); err != nil {
 		t.Fatal(err)
@@ -161,7 +163,7 @@ func TestWriteJUnitFlagsThresholdsNotEvaluated(t *testing.T) {
 	if doc.Errors != 1 || !strings.Contains(buf.String(), "no results") {
 		t.Errorf("errors=%d, want 1 'not evaluated' error:\n%s", doc.Errors, buf.String())
 	}
-	r.ScenarioText = "name: s\n"
+	r.Gates = &gates.Set{}
 	buf.Reset()
 	if err := WriteJUnit(&buf, r); err != nil {
 		t.Fatal(err)

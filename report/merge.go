@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -40,7 +41,7 @@ func Merge(reports ...*Report) (*Report, error) {
 // Groups are matched by name (the union is kept). started_at is the earliest start, ended_at the latest
 // end, and rates are over that span. Time series are aligned on each shard's offset from the earliest
 // start, rounded to whole intervals; a finer series is downsampled to the coarsest interval first.
-// Thresholds are not carried over: they judged one shard, so evaluate them again on the merge.
+// Threshold results are not carried over: they judged one shard, so evaluate Gates again on the merge.
 func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 	if len(reports) == 0 {
 		return nil, errors.New("report: nothing to merge")
@@ -57,6 +58,7 @@ func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 		StopReason:   first.StopReason,
 		Stages:       slices.Clone(first.Stages),
 		ScenarioText: first.ScenarioText,
+		Gates:        first.Gates,
 	}
 	for i, r := range reports {
 		if r == nil {
@@ -67,6 +69,9 @@ func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 				return nil, fmt.Errorf("%w: %q (report 1) and %q (report %d); use --force to merge them anyway", ErrScenarioMismatch, first.Scenario, r.Scenario, i+1)
 			}
 			out.Warnings = append(out.Warnings, fmt.Sprintf("merged reports of different scenarios: %q and %q", first.Scenario, r.Scenario))
+		}
+		if !reflect.DeepEqual(r.Gates, first.Gates) {
+			out.Warnings = append(out.Warnings, fmt.Sprintf("report %d is judged by other thresholds or compare limits than report 1; the merge keeps report 1's", i+1))
 		}
 		if r.Target != first.Target {
 			out.Warnings = append(out.Warnings, fmt.Sprintf("merged reports of different targets: %q and %q", first.Target, r.Target))

@@ -3,10 +3,14 @@
 // truth: every other output renders from it, and shard reports merge exactly
 // because every histogram travels in HdrHistogram's compressed encoding.
 //
-// report imports no other ccload package: runners hand it plain Samples.
+// report imports only gates (what a verdict means): runners hand it plain Samples.
 package report
 
-import "time"
+import (
+	"time"
+
+	"ccload/gates"
+)
 
 // Schema is the version of report.json this package writes; readers refuse newer major versions.
 const Schema = "ccload/report/v1"
@@ -55,7 +59,10 @@ type Report struct {
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
 	// Capacity is set by ccload capacity: the search's answer and every step (see Capacity).
 	Capacity *Capacity `json:"capacity,omitempty"`
-	Warnings []string  `json:"warnings,omitempty"`
+	// Gates are the compiled thresholds and compare limits the run is judged by, so merge, compare
+	// and report never parse the scenario again. Absent in reports of a ccload before it (nil).
+	Gates    *gates.Set `json:"gates,omitempty"`
+	Warnings []string   `json:"warnings,omitempty"`
 	// ScenarioText is the scenario file as run (secrets are never in it: they come from ${ENV}).
 	ScenarioText string `json:"scenario_text,omitempty"`
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"ccload/gates"
 	"slices"
 	"strings"
 	"time"
@@ -80,6 +81,8 @@ type Meta struct {
 	Stages []StageMark
 	// ScenarioText is the scenario file as run.
 	ScenarioText string
+	// Gates are the scenario's compiled thresholds and compare limits, stored in report.json.
+	Gates *gates.Set
 	// StopReason is "completed", "interrupted", "aborted: <threshold>", "unreachable" or "data exhausted:
 	// feeder <name>"; "" picks completed or interrupted from Interrupted.
 	StopReason  string

@@ -4,184 +4,21 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-	"go.yaml.in/yaml/v3"
+
+	"ccload/gates"
 )
 
-// ThresholdSpec is one threshold to evaluate. It mirrors scenario.Threshold field for field
-// (report imports no scenario package): the runner copies Name, Metric, Group, Code, Max, Min,
-// HasMax, HasMin, LimitText, Over, AbortOnFail and After across unchanged.
-type ThresholdSpec struct {
-	// Name labels the result; empty means "<metric> <group> <limit>".
-	Name string
-	// Metric is "<family>.<stat>" for latencies (family service_time, response_time, reply_latency,
-	// time_to_agent, session_duration or scheduler_lag; stat p50, p90, p95, p99, p999, any pNN,
-	// min, max or mean) or one of error_rate, result_code_share, rps, failed_sessions, dropped_arrivals.
-	Metric string
-	// Group is "all" (or empty), "step:<name>", "endpoint:<name>" or "control_type:<TYPE>".
-	Group string
-	// Code is the resultCode whose share result_code_share measures.
-	Code string
-	// Max and Min are the limits in base units: microseconds for latencies, fractions for
-	// rates and shares (1% = 0.01), requests per second for rps, a number for counts.
-	Max, Min       float64
-	HasMax, HasMin bool
-	// LimitText is the limit as the user wrote it; dropped_arrivals is a share of arrivals when it contains "%".
-	LimitText string
-	// Over makes the threshold windowed: it must hold in every window of this width (0: the whole run).
-	Over time.Duration
-	// AbortOnFail asks the runner to stop the run once the threshold fails, not before After has elapsed.
-	AbortOnFail bool
-	After       time.Duration
-}
+// ThresholdSpec is one compiled threshold to evaluate: gates owns its syntax and rules.
+type ThresholdSpec = gates.Threshold
 
 // ErrThreshold is the root of every threshold specification error (errors.Is matches it).
-var ErrThreshold = errors.New("report: threshold")
-
-// gatesUnit is the unit a metric's value is in.
-type gatesUnit uint8
-
-const (
-	gatesUS    gatesUnit = iota // microseconds
-	gatesFrac                   // a share, 0..1
-	gatesRate                   // per second
-	gatesCount                  // a plain number
-)
-
-// gatesMetric is a parsed Metric.
-type gatesMetric struct {
-	family string  // "response_time", ..., or the whole metric for non-latency metrics
-	stat   string  // "p99", "max", "min", "mean"; "" for non-latency metrics
-	q      float64 // the percentile (0..100) for pNN, max (100) and min (0); -1 for mean
-	unit   gatesUnit
-}
-
-var gatesLatencyFamilies = map[string]bool{
-	"service_time": true, "response_time": true, "reply_latency": true,
-	"time_to_agent": true, "session_duration": true, "scheduler_lag": true,
-}
-
-// gatesParseMetric parses a metric name; pNN reads its digits as "NN.N...": p999 is 99.9, p9999 99.99.
-func gatesParseMetric(m string) (gatesMetric, error) {
-	switch m {
-	case "error_rate", "result_code_share", "failed_sessions":
-		return gatesMetric{family: m, unit: gatesFrac}, nil
-	case "rps":
-		return gatesMetric{family: m, unit: gatesRate}, nil
-	case "dropped_arrivals":
-		return gatesMetric{family: m, unit: gatesCount}, nil
-	}
-	fam, stat, ok := strings.Cut(m, ".")
-	if !ok || !gatesLatencyFamilies[fam] {
-		return gatesMetric{}, fmt.Errorf("%w: unknown metric %q", ErrThreshold, m)
-	}
-	q, err := gatesParseStat(stat)
-	if err != nil {
-		return gatesMetric{}, fmt.Errorf("%w: metric %q: %v", ErrThreshold, m, err)
-	}
-	return gatesMetric{family: fam, stat: stat, q: q, unit: gatesUS}, nil
-}
-
-// gatesParseStat turns "p99", "p999", "p99.9", "max", "min", "mean" into a percentile (-1 for mean).
-func gatesParseStat(stat string) (float64, error) {
-	switch stat {
-	case "max", "p100":
-		return 100, nil
-	case "min", "p0":
-		return 0, nil
-	case "mean", "avg":
-		return -1, nil
-	}
-	digits, ok := strings.CutPrefix(stat, "p")
-	if !ok || digits == "" {
-		return 0, fmt.Errorf("unknown statistic %q (want pNN, min, max or mean)", stat)
-	}
-	if strings.Contains(digits, ".") {
-		q, err := strconv.ParseFloat(digits, 64)
-		if err != nil || q < 0 || q > 100 {
-			return 0, fmt.Errorf("bad percentile %q", stat)
-		}
-		return q, nil
-	}
-	for _, c := range digits {
-		if c < '0' || c > '9' {
-			return 0, fmt.Errorf("bad percentile %q", stat)
-		}
-	}
-	s := digits
-	if len(s) > 2 {
-		s = s[:2] + "." + s[2:]
-	}
-	q, _ := strconv.ParseFloat(s, 64)
-	return q, nil
-}
-
-// gatesWindowed lists the metrics the time series carries per interval, so `over` can apply to them.
-func gatesWindowed(m gatesMetric, spec ThresholdSpec) error {
-	if group := spec.Group; group != "" && group != "all" {
-		switch m.family {
-		case "response_time", "error_rate", "rps":
-			return nil
-		case "result_code_share":
-			return fmt.Errorf("%w: result_code_share over %s: per-group windows carry no resultCodes; use group all or error_rate", ErrThreshold, spec.Over)
-		}
-		return fmt.Errorf("%w: %s over %s on group %s: windowed thresholds on a group support response_time.*, error_rate and rps", ErrThreshold, spec.Metric, spec.Over, group)
-	}
-	switch m.family {
-	case "response_time", "error_rate", "rps", "dropped_arrivals", "failed_sessions":
-		return nil
-	case "result_code_share":
-		if spec.Code == "0" {
-			return fmt.Errorf("%w: result_code_share of \"0\" over %s: the time series counts only non-\"0\" codes; use error_rate with over", ErrThreshold, spec.Over)
-		}
-		return nil
-	}
-	return fmt.Errorf("%w: %s cannot take over: (windowed thresholds support response_time.*, error_rate, rps, result_code_share, dropped_arrivals, failed_sessions)", ErrThreshold, spec.Metric)
-}
-
-// CheckThresholdSpec reports whether spec can be evaluated, so a bad threshold is refused before a run starts.
-func CheckThresholdSpec(spec ThresholdSpec) error {
-	m, err := gatesParseMetric(spec.Metric)
-	if err != nil {
-		return err
-	}
-	if !spec.HasMax && !spec.HasMin {
-		return fmt.Errorf("%w: %s: no limit", ErrThreshold, spec.Metric)
-	}
-	if m.family == "result_code_share" && spec.Code == "" {
-		return fmt.Errorf("%w: result_code_share needs a code", ErrThreshold)
-	}
-	switch {
-	case spec.Group == "" || spec.Group == "all":
-	case strings.HasPrefix(spec.Group, "step:"), strings.HasPrefix(spec.Group, "endpoint:"), strings.HasPrefix(spec.Group, "control_type:"):
-		if !gatesPerGroup(m) {
-			return fmt.Errorf("%w: %s is measured for the whole run only; group %q does not apply", ErrThreshold, spec.Metric, spec.Group)
-		}
-	default:
-		return fmt.Errorf("%w: unknown group %q (want all, step:<name>, endpoint:<name> or control_type:<TYPE>)", ErrThreshold, spec.Group)
-	}
-	if spec.Over < 0 {
-		return fmt.Errorf("%w: negative over", ErrThreshold)
-	}
-	if spec.Over > 0 {
-		return gatesWindowed(m, spec)
-	}
-	return nil
-}
-
-// gatesPerGroup reports whether a metric is measured per request group.
-func gatesPerGroup(m gatesMetric) bool {
-	switch m.family {
-	case "service_time", "response_time", "error_rate", "result_code_share", "rps":
-		return true
-	}
-	return false
-}
+var ErrThreshold = gates.ErrThreshold
 
 // EvaluateThresholds evaluates specs against a finished (or snapshot) report, one result per spec in order.
 // It is pure: r is not changed. A spec that cannot be evaluated, or whose metric saw no data, fails with
@@ -236,16 +73,13 @@ func (ev *gatesEval) evaluate(s ThresholdSpec) ThresholdResult {
 		group = "all"
 	}
 	res := ThresholdResult{Name: s.Name, Metric: s.Metric, Group: group}
-	m, err := gatesParseMetric(s.Metric)
+	m, err := gates.MetricOf(s)
 	if err == nil {
-		err = CheckThresholdSpec(s)
+		err = gates.Check(s)
 	}
-	if m.family == "dropped_arrivals" && strings.Contains(s.LimitText, "%") {
-		m.unit = gatesFrac
-	}
-	res.Limit = gatesLimit(s, m.unit)
+	res.Limit = gates.LimitString(s, m.Unit)
 	if res.Name == "" {
-		res.Name = gatesDefaultName(s, group, res.Limit)
+		res.Name = gates.ResultName(s, group, res.Limit)
 	}
 	if err != nil {
 		res.Display = "error: " + strings.TrimPrefix(err.Error(), ErrThreshold.Error()+": ")
@@ -266,8 +100,8 @@ func (ev *gatesEval) evaluate(s ThresholdSpec) ThresholdResult {
 		res.Display = gatesNoData
 	default:
 		res.Value = v.v
-		res.Display = gatesFormat(v.v, m.unit)
-		res.Pass = gatesPass(v.v, s, v.precise)
+		res.Display = gates.Format(v.v, m.Unit)
+		res.Pass = gates.Pass(v.v, s, v.precise)
 	}
 	return res
 }
@@ -280,37 +114,10 @@ type gatesValue struct {
 	precise bool
 }
 
-// gatesPass applies the limits; histogram values pass when equivalent to the limit.
-func gatesPass(v float64, s ThresholdSpec, precise bool) bool {
-	if s.HasMax && v > s.Max && (precise || !gatesEquivalent(int64(v), int64(s.Max))) {
-		return false
-	}
-	if s.HasMin && v < s.Min && (precise || !gatesEquivalent(int64(v), int64(s.Min))) {
-		return false
-	}
-	return true
-}
-
-// gatesEquivalent reports whether two microsecond values fall in the same HdrHistogram bucket at
-// 3 significant digits (lowest discernible value 1), i.e. whether a report's histograms can tell them apart.
-func gatesEquivalent(a, b int64) bool {
-	return gatesLowestEquivalent(a) == gatesLowestEquivalent(b)
-}
-
-// gatesLowestEquivalent mirrors hdrhistogram's lowestEquivalentValue for New(1, _, 3):
-// 2048 sub-buckets, so values below 2048 are exact and each doubling halves the resolution.
-func gatesLowestEquivalent(v int64) int64 {
-	if v < 0 {
-		v = 0
-	}
-	shift := bits.Len64(uint64(v)|2047) - 11
-	return v >> shift << shift
-}
-
 // whole evaluates a non-windowed metric over the whole report.
-func (ev *gatesEval) whole(m gatesMetric, s ThresholdSpec, group string) (gatesValue, error) {
+func (ev *gatesEval) whole(m gates.Metric, s ThresholdSpec, group string) (gatesValue, error) {
 	r := ev.r
-	switch m.family {
+	switch m.Family {
 	case "reply_latency":
 		return gatesLatencyValue(r.SessionMetrics.ReplyLatencyUS, "", m)
 	case "time_to_agent":
@@ -325,7 +132,7 @@ func (ev *gatesEval) whole(m gatesMetric, s ThresholdSpec, group string) (gatesV
 		}
 		return gatesValue{v: float64(r.Sessions.Failed) / float64(r.Sessions.Started), ok: true, precise: true}, nil
 	case "dropped_arrivals":
-		if m.unit == gatesFrac {
+		if m.Unit == gates.Frac {
 			if r.Sessions.Arrivals == 0 {
 				return gatesValue{}, nil
 			}
@@ -338,7 +145,7 @@ func (ev *gatesEval) whole(m gatesMetric, s ThresholdSpec, group string) (gatesV
 		return gatesValue{}, err
 	}
 	n := gatesGroupCount(&g)
-	switch m.family {
+	switch m.Family {
 	case "service_time":
 		return gatesLatencyValue(g.ServiceTimeUS, g.ServiceHistogram, m)
 	case "response_time":
@@ -352,7 +159,7 @@ func (ev *gatesEval) whole(m gatesMetric, s ThresholdSpec, group string) (gatesV
 	if n == 0 {
 		return gatesValue{}, nil
 	}
-	switch m.family {
+	switch m.Family {
 	case "error_rate":
 		return gatesValue{v: float64(n-g.OK) / float64(n), ok: true, precise: true}, nil
 	case "result_code_share":
@@ -385,38 +192,22 @@ func ResultCodeShare(g *Group, code string) (share float64, ok bool) {
 	return float64(g.ResultCodes[code]) / float64(n), true
 }
 
-// ThresholdsNotEvaluated reports whether r's scenario sets thresholds that r carries no result
-// for (a merge that could not evaluate them, or a report written without them): such a report
-// must not read as passed.
+// ThresholdsNotEvaluated reports whether r is judged by thresholds it carries no result for (a
+// merge of shards written before report.json stored its gates, or a report written without
+// results): such a report must not read as passed. A merge that could not evaluate says so in a
+// warning starting "thresholds not evaluated".
 func ThresholdsNotEvaluated(r *Report) bool {
-	return len(r.Thresholds) == 0 && scenarioHasThresholds(r.ScenarioText)
+	if len(r.Thresholds) > 0 {
+		return false
+	}
+	if r.Gates != nil && len(r.Gates.Thresholds) > 0 {
+		return true
+	}
+	return slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.HasPrefix(w, NotEvaluatedWarning) })
 }
 
-// scenarioHasThresholds reports whether a scenario's text sets a non-empty top-level thresholds list.
-// Text that does not parse as YAML counts as setting none.
-func scenarioHasThresholds(text string) bool {
-	if !strings.Contains(text, "thresholds") {
-		return false
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal([]byte(text), &doc); err != nil || len(doc.Content) == 0 {
-		return false
-	}
-	root := doc.Content[0]
-	if root.Kind != yaml.MappingNode {
-		return false
-	}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		if root.Content[i].Value == "thresholds" {
-			v := root.Content[i+1]
-			if v.Kind == yaml.AliasNode {
-				v = v.Alias
-			}
-			return v != nil && v.Kind == yaml.SequenceNode && len(v.Content) > 0
-		}
-	}
-	return false
-}
+// NotEvaluatedWarning starts the warning of a report whose thresholds could not be evaluated.
+const NotEvaluatedWarning = "thresholds not evaluated"
 
 // gatesGroupCount is a group's request count (Count, or the accounting Total when Count is unset).
 func gatesGroupCount(g *Group) int64 {
@@ -427,7 +218,7 @@ func gatesGroupCount(g *Group) int64 {
 }
 
 // gatesLatencyValue reads a statistic from the encoded histogram when there is one, else from the summary.
-func gatesLatencyValue(l Latency, encoded string, m gatesMetric) (gatesValue, error) {
+func gatesLatencyValue(l Latency, encoded string, m gates.Metric) (gatesValue, error) {
 	if encoded == "" {
 		encoded = l.Histogram
 	}
@@ -442,7 +233,7 @@ func gatesLatencyValue(l Latency, encoded string, m gatesMetric) (gatesValue, er
 		return gatesValue{}, nil
 	}
 	var v int64
-	switch m.q {
+	switch m.Q {
 	case -1:
 		return gatesValue{v: l.Mean, ok: true}, nil
 	case 0:
@@ -460,17 +251,17 @@ func gatesLatencyValue(l Latency, encoded string, m gatesMetric) (gatesValue, er
 	case 100:
 		v = l.Max
 	default:
-		return gatesValue{}, fmt.Errorf("%s needs the histogram, which the report does not carry", m.stat)
+		return gatesValue{}, fmt.Errorf("%s needs the histogram, which the report does not carry", m.Stat)
 	}
 	return gatesValue{v: float64(v), ok: true}, nil
 }
 
 // gatesHistValue reads a statistic from a histogram.
-func gatesHistValue(h *hdrhistogram.Histogram, m gatesMetric) gatesValue {
+func gatesHistValue(h *hdrhistogram.Histogram, m gates.Metric) gatesValue {
 	if h.TotalCount() == 0 {
 		return gatesValue{}
 	}
-	switch m.q {
+	switch m.Q {
 	case -1:
 		return gatesValue{v: h.Mean(), ok: true}
 	case 0:
@@ -478,7 +269,7 @@ func gatesHistValue(h *hdrhistogram.Histogram, m gatesMetric) gatesValue {
 	case 100:
 		return gatesValue{v: float64(h.Max()), ok: true}
 	}
-	return gatesValue{v: float64(h.ValueAtQuantile(m.q)), ok: true}
+	return gatesValue{v: float64(h.ValueAtQuantile(m.Q)), ok: true}
 }
 
 // gatesResolveGroup finds or builds the group a threshold names: "all" is Overall, "step:<name>" a
@@ -562,87 +353,6 @@ func gatesSummary(h *hdrhistogram.Histogram) Latency {
 		P50: h.ValueAtQuantile(50), P90: h.ValueAtQuantile(90), P95: h.ValueAtQuantile(95),
 		P99: h.ValueAtQuantile(99), P999: h.ValueAtQuantile(99.9),
 	}
-}
-
-// gatesLimit renders a spec's limits in the metric's unit: "<= 500ms", ">= 99%".
-func gatesLimit(s ThresholdSpec, u gatesUnit) string {
-	var parts []string
-	if s.HasMin {
-		parts = append(parts, ">= "+gatesFormat(s.Min, u))
-	}
-	if s.HasMax {
-		parts = append(parts, "<= "+gatesFormat(s.Max, u))
-	}
-	return strings.Join(parts, " and ")
-}
-
-func gatesDefaultName(s ThresholdSpec, group, limit string) string {
-	metric := s.Metric
-	if s.Code != "" {
-		metric += "[" + s.Code + "]"
-	}
-	name := metric + " " + group + " " + limit
-	if s.Over > 0 {
-		name += " over " + s.Over.String()
-	}
-	return name
-}
-
-// gatesFormat renders a value in its unit for people.
-func gatesFormat(v float64, u gatesUnit) string {
-	switch u {
-	case gatesUS:
-		return gatesFmtUS(v)
-	case gatesFrac:
-		return gatesFmtShare(v)
-	case gatesRate:
-		return strconv.FormatFloat(v, 'f', gatesDecimals(v), 64) + "/s"
-	}
-	return strconv.FormatFloat(v, 'f', -1, 64)
-}
-
-// gatesDecimals picks how many decimals show about three significant digits.
-func gatesDecimals(v float64) int {
-	a := math.Abs(v)
-	switch {
-	case a == 0 || a >= 100:
-		return 0
-	case a >= 10:
-		return 1
-	case a >= 1:
-		return 2
-	}
-	return 3
-}
-
-// gatesFmtUS renders microseconds with about three significant digits: "850µs", "12.3ms", "1.25s".
-func gatesFmtUS(us float64) string {
-	a := math.Abs(us)
-	switch {
-	case a < 1000:
-		return strconv.FormatFloat(us, 'f', 0, 64) + "µs"
-	case a < 1e6:
-		ms := us / 1000
-		return strconv.FormatFloat(ms, 'f', gatesDecimals(ms), 64) + "ms"
-	default:
-		s := us / 1e6
-		return strconv.FormatFloat(s, 'f', gatesDecimals(s), 64) + "s"
-	}
-}
-
-// gatesFmtShare renders a fraction as a percentage with useful precision: "0.40%", "12.5%", "0.0123%".
-func gatesFmtShare(f float64) string {
-	p := f * 100
-	a := math.Abs(p)
-	switch {
-	case a == 0:
-		return "0%"
-	case a >= 10:
-		return strconv.FormatFloat(p, 'f', 1, 64) + "%"
-	case a >= 0.1:
-		return strconv.FormatFloat(p, 'f', 2, 64) + "%"
-	}
-	return strconv.FormatFloat(p, 'g', 3, 64) + "%"
 }
 
 // gatesSeries is the time series' interval histograms in sparse form: decoding each point once
@@ -776,7 +486,7 @@ func (w *gatesWindow) add(p *Point, cells []gatesCell, code string, sign int64) 
 // interval at a time, and returns the worst window's value and where it was. A window is at least
 // one interval wide; a run shorter than the window is one window. Ratios skip windows with nothing
 // to divide by (no requests, arrivals or started sessions).
-func (ev *gatesEval) windowed(m gatesMetric, s ThresholdSpec) (gatesValue, string, error) {
+func (ev *gatesEval) windowed(m gates.Metric, s ThresholdSpec) (gatesValue, string, error) {
 	pts := ev.r.Timeseries
 	if len(pts) == 0 {
 		return gatesValue{}, "", nil
@@ -784,7 +494,7 @@ func (ev *gatesEval) windowed(m gatesMetric, s ThresholdSpec) (gatesValue, strin
 	var groupSeries *gatesGroupSeries
 	if g := s.Group; g != "" && g != "all" {
 		var err error
-		if groupSeries, err = ev.loadGroupSeries(g, m.family == "response_time"); err != nil {
+		if groupSeries, err = ev.loadGroupSeries(g, m.Family == "response_time"); err != nil {
 			return gatesValue{}, "", err
 		}
 		pts = groupSeries.pts
@@ -797,7 +507,7 @@ func (ev *gatesEval) windowed(m gatesMetric, s ThresholdSpec) (gatesValue, strin
 	k = max(1, min(k, len(pts)))
 	var series *gatesSeries
 	w := gatesWindow{}
-	if m.family == "response_time" {
+	if m.Family == "response_time" {
 		var err error
 		if groupSeries != nil {
 			series = groupSeries.series
@@ -847,7 +557,7 @@ func (ev *gatesEval) windowed(m gatesMetric, s ThresholdSpec) (gatesValue, strin
 		return gatesValue{}, "", nil
 	}
 	worst := hi
-	if !s.HasMax || (s.HasMin && gatesPass(hi.v.v, s, hi.v.precise) && !gatesPass(lo.v.v, s, lo.v.precise)) {
+	if !s.HasMax || (s.HasMin && gates.Pass(hi.v.v, s, hi.v.precise) && !gates.Pass(lo.v.v, s, lo.v.precise)) {
 		worst = lo
 	}
 	return worst.v, gatesSpan(worst.start, worst.end), nil
@@ -860,14 +570,14 @@ func gatesSpan(start, end float64) string {
 }
 
 // gatesWindowValue computes a metric over one window.
-func gatesWindowValue(m gatesMetric, w *gatesWindow, series *gatesSeries, durS float64) gatesValue {
+func gatesWindowValue(m gates.Metric, w *gatesWindow, series *gatesSeries, durS float64) gatesValue {
 	ratio := func(num, den int64) gatesValue {
 		if den <= 0 {
 			return gatesValue{}
 		}
 		return gatesValue{v: float64(num) / float64(den), ok: true, precise: true}
 	}
-	switch m.family {
+	switch m.Family {
 	case "response_time":
 		snap := series.geom
 		snap.Counts = w.counts
@@ -882,7 +592,7 @@ func gatesWindowValue(m gatesMetric, w *gatesWindow, series *gatesSeries, durS f
 		}
 		return gatesValue{v: float64(w.requests) / durS, ok: true, precise: true}
 	case "dropped_arrivals":
-		if m.unit == gatesFrac {
+		if m.Unit == gates.Frac {
 			return ratio(w.dropped, w.arrivals)
 		}
 		return gatesValue{v: float64(w.dropped), ok: true, precise: true}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"ccload/gates"
 )
 
 const gatesMS = 1000.0 // one millisecond in the specs' base unit (µs)
@@ -125,8 +127,8 @@ func TestEvaluateThresholdsRefusesWhatItCannotEvaluate(t *testing.T) {
 		if res.Pass || !strings.HasPrefix(res.Display, "error: ") {
 			t.Errorf("spec %d (%s): got pass=%v display=%q, want a failing error", i, res.Name, res.Pass, res.Display)
 		}
-		if err := CheckThresholdSpec(specs[i]); !errors.Is(err, ErrThreshold) {
-			t.Errorf("CheckThresholdSpec(%d) = %v, want ErrThreshold", i, err)
+		if err := gates.Check(specs[i]); !errors.Is(err, ErrThreshold) {
+			t.Errorf("gates.Check(%d) = %v, want ErrThreshold", i, err)
 		}
 	}
 }
@@ -314,8 +316,8 @@ func TestGatesEquivalentMatchesHdrHistogram(t *testing.T) {
 	for range 20000 {
 		a := rng.Int64N(60_000_000)
 		b := a + rng.Int64N(a/500+2) - a/1000
-		if got, want := gatesEquivalent(a, b), h.ValuesAreEquivalent(a, b); got != want {
-			t.Fatalf("gatesEquivalent(%d, %d) = %v, hdrhistogram says %v", a, b, got, want)
+		if got, want := gates.Equivalent(a, b), h.ValuesAreEquivalent(a, b); got != want {
+			t.Fatalf("gates.Equivalent(%d, %d) = %v, hdrhistogram says %v", a, b, got, want)
 		}
 	}
 }
@@ -447,23 +449,26 @@ func TestResultCodeShareIgnoresAnswersWithoutACodeButCountsTimeouts(t *testing.T
 }
 
 func TestThresholdsNotEvaluated(t *testing.T) {
+	one := []gates.Threshold{{Metric: "error_rate", Max: 0.01, HasMax: true}}
 	for _, c := range []struct {
-		text string
-		want bool
+		name     string
+		gates    *gates.Set
+		warnings []string
+		want     bool
 	}{
-		{"name: x\nthresholds:\n  - {metric: error_rate, max: 1%}\n", true},
-		{"name: x\nthresholds: []\n", false},
-		{"name: x\n# thresholds: none\n", false},
-		{"", false},
-		{"thresholds: [unclosed\n", false},
+		{"judged by a threshold", &gates.Set{Thresholds: one}, nil, true},
+		{"judged by none", &gates.Set{}, nil, false},
+		{"written before gates were stored", nil, nil, false},
+		{"a merge that could not evaluate", nil, []string{NotEvaluatedWarning + ": the shard reports carry ..."}, true},
+		{"another warning", nil, []string{"report 1: something else"}, false},
 	} {
-		r := &Report{ScenarioText: c.text}
+		r := &Report{Gates: c.gates, Warnings: c.warnings}
 		if got := ThresholdsNotEvaluated(r); got != c.want {
-			t.Errorf("ThresholdsNotEvaluated(%q) = %v, want %v", c.text, got, c.want)
+			t.Errorf("%s: ThresholdsNotEvaluated = %v, want %v", c.name, got, c.want)
 		}
 		r.Thresholds = []ThresholdResult{{Name: "x", Pass: true}}
 		if ThresholdsNotEvaluated(r) {
-			t.Errorf("%q: a report with threshold results counts as not evaluated", c.text)
+			t.Errorf("%s: a report with threshold results counts as not evaluated", c.name)
 		}
 	}
 }

@@ -469,6 +469,7 @@ func (r *run) meta() report.Meta {
 		Target:       redactURL(r.cfg.BaseURL),
 		Seed:         r.seed,
 		ScenarioText: string(r.sc.Text),
+		Gates:        r.sc.Gates(),
 		StopReason:   r.reason,
 		Interrupted:  r.reason != "" && !strings.HasPrefix(r.reason, StopDataExhausted),
 		Warnings:     append([]string(nil), r.warnings...),
@@ -503,16 +504,12 @@ func redactURL(s string) string {
 	return u.String()
 }
 
-// ThresholdSpecs converts a scenario's thresholds to report's specs, field for field, for
-// whoever evaluates them: the run itself, and ccload merge on a merged report.
+// ThresholdSpecs are a scenario's compiled thresholds without their source positions, for
+// whoever evaluates them: the run itself, and report.json (which ccload merge reads).
 func ThresholdSpecs(ts []scenario.Threshold) []report.ThresholdSpec {
 	out := make([]report.ThresholdSpec, 0, len(ts))
 	for _, t := range ts {
-		out = append(out, report.ThresholdSpec{
-			Name: t.Name, Metric: t.Metric, Group: t.Group, Code: t.Code,
-			Max: t.Max, Min: t.Min, HasMax: t.HasMax, HasMin: t.HasMin, LimitText: t.LimitText,
-			Over: t.Over, AbortOnFail: t.AbortOnFail, After: t.After,
-		})
+		out = append(out, t.Threshold)
 	}
 	return out
 }

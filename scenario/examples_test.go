@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"ccload/ccapi"
+	"ccload/gates"
 )
 
 // sp is an expected session plan: name, share, requests per session, expected duration.
@@ -182,7 +183,7 @@ func TestCIGateThresholds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Threshold{
+	want := []gates.Threshold{
 		{Metric: "response_time.p99", Group: "all", Max: 250_000, HasMax: true, LimitText: "250ms"},
 		{Metric: "service_time.p99", Group: "step:ask", Max: 200_000, HasMax: true, LimitText: "200ms"},
 		{Metric: "error_rate", Group: "all", Max: 0.01, HasMax: true, LimitText: "1%"},
@@ -196,8 +197,8 @@ func TestCIGateThresholds(t *testing.T) {
 		t.Fatalf("%d thresholds, want %d", len(sc.Thresholds), len(want))
 	}
 	for i, w := range want {
-		g := sc.Thresholds[i]
-		g.Name, g.Pos = "", Pos{}
+		g := sc.Thresholds[i].Threshold
+		g.Name = ""
 		if g != w {
 			t.Errorf("threshold %d:\n got  %+v\n want %+v", i, g, w)
 		}

@@ -17,6 +17,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"ccload/ccapi"
+	"ccload/gates"
+	"ccload/mock"
 )
 
 // Defaults applied when the scenario file does not say otherwise (README.md, "The scenario language", lists them).
@@ -775,7 +777,7 @@ var compareStats = []string{"p50", "p90", "p95", "p99", "p999", "max", "mean"}
 var compareNumber = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?$`)
 
 // compare compiles `compare`: regression limits for `ccload compare`, keyed METRIC[@GROUP]
-// as report.ParseCompareLimits reads them.
+// as gates.ParseCompareLimits reads them.
 func (l *loader) compare(n *yaml.Node) {
 	n = l.resolve(n)
 	if n == nil {
@@ -840,6 +842,10 @@ func (l *loader) compare(n *yaml.Node) {
 			l.errAt(v, path, "%s %s", shown(v), msg)
 			continue
 		}
+		if _, err := gates.CompareLimitsFromMap(map[string]string{key: s}); err != nil {
+			l.errAt(v, path, "%v", err)
+			continue
+		}
 		l.sc.Compare[key] = s
 	}
 }
@@ -854,40 +860,16 @@ func collectNames(steps []*Step, names *[]string) {
 	}
 }
 
-// checkMockString checks the syntax of the mock's string settings (the mock parses them again
-// when it starts); it returns what is wrong, or "".
+// checkMockString checks the mock's string settings with the mock's own parsers; it returns
+// what is wrong, or "".
 func checkMockString(key, s string) string {
 	switch key {
 	case "latency", "handle_time":
-		fam, rest, ok := strings.Cut(s, ":")
-		want := map[string]int{"constant": 1, "uniform": 2, "lognormal": 2}
-		if !ok {
-			if d, err := time.ParseDuration(s); s != "0" && (err != nil || d < 0) {
-				return "is not a duration distribution; write 5ms, constant:5ms, uniform:1ms:10ms or lognormal:MEDIAN:P99"
-			}
-			return ""
-		}
-		n, known := want[strings.ToLower(fam)]
-		args := strings.Split(rest, ":")
-		if !known || len(args) != n {
-			return "is not a duration distribution; write 5ms, constant:5ms, uniform:1ms:10ms or lognormal:MEDIAN:P99"
-		}
-		var ds []time.Duration
-		for _, a := range args {
-			d, err := time.ParseDuration(strings.TrimSpace(a))
-			if err != nil || d < 0 {
-				return fmt.Sprintf("has %q, which is not a duration (5ms, 1.5s)", a)
-			}
-			ds = append(ds, d)
-		}
-		if n == 2 && ds[1] < ds[0] {
-			return "has its second bound below the first"
+		if _, err := mock.ParseDist(s); err != nil {
+			return "is not a duration distribution (" + strings.TrimPrefix(err.Error(), "mock: ") + "); write 5ms, constant:5ms, uniform:1ms:10ms or lognormal:MEDIAN:P99"
 		}
 	case "stall":
-		hold, every, ok := strings.Cut(s, "/")
-		h, e1 := time.ParseDuration(hold)
-		e, e2 := time.ParseDuration(every)
-		if !ok || e1 != nil || e2 != nil || h <= 0 || e <= h {
+		if _, _, err := mock.ParseStall(s); err != nil {
 			return "is not HOLD/EVERY; write e.g. 1s/10s (hold shorter than every)"
 		}
 	case "error_kind":

@@ -2,33 +2,13 @@ package scenario
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
-	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"ccload/ccapi"
+	"ccload/gates"
 )
-
-// Metric families a threshold may name. Latency families take a statistic (`.p99`).
-var (
-	requestLatency = []string{"response_time", "service_time"}
-	sessionLatency = []string{"reply_latency", "time_to_agent", "session_duration", "scheduler_lag"}
-	plainMetrics   = []string{"error_rate", "result_code_share", "rps", "failed_sessions", "dropped_arrivals"}
-	statRe         = regexp.MustCompile(`^(p[0-9]{1,4}(\.[0-9]+)?|min|max|mean)$`)
-)
-
-// metricNames are every metric, for "did you mean" hints.
-func metricNames() []string {
-	var out []string
-	for _, f := range append(append([]string{}, requestLatency...), sessionLatency...) {
-		for _, s := range []string{"p50", "p90", "p95", "p99", "p999", "max"} {
-			out = append(out, f+"."+s)
-		}
-	}
-	return append(out, plainMetrics...)
-}
 
 // thresholds compiles `thresholds`.
 func (l *loader) thresholds(n *yaml.Node) {
@@ -43,7 +23,7 @@ func (l *loader) thresholds(n *yaml.Node) {
 		if f == nil {
 			continue
 		}
-		th := Threshold{Group: "all", Pos: Pos{it.Line, it.Column}}
+		th := Threshold{Threshold: gates.Threshold{Group: "all"}, Pos: Pos{it.Line, it.Column}}
 		good := true
 		if v := f.get("name"); v != nil {
 			th.Name, _ = l.str(v, f.p("name"))
@@ -53,14 +33,14 @@ func (l *loader) thresholds(n *yaml.Node) {
 			if s, ok := l.str(v, f.p("metric")); ok {
 				fam, st, hasStat := strings.Cut(s, ".")
 				switch {
-				case contains(plainMetrics, s):
+				case gates.IsPlain(s):
 					family = s
-				case (contains(requestLatency, fam) || contains(sessionLatency, fam)) && hasStat && statRe.MatchString(st):
+				case gates.IsLatency(fam) && hasStat && validStat(st):
 					family = fam
-				case contains(requestLatency, fam) || contains(sessionLatency, fam):
+				case gates.IsLatency(fam):
 					l.errAt(v, f.p("metric"), "%s needs a statistic: %s.p99 (any pNN, p999, min, max or mean)", fam, fam)
 				default:
-					l.errAt(v, f.p("metric"), "unknown metric %s%s; metrics: response_time.*, service_time.*, reply_latency.*, time_to_agent.*, session_duration.*, scheduler_lag.* (with .p50 .p90 .p95 .p99 .p999 .min .max .mean), %s", shown(v), suggest(s, metricNames()), strings.Join(plainMetrics, ", "))
+					l.errAt(v, f.p("metric"), "unknown metric %s%s; metrics: response_time.*, service_time.*, reply_latency.*, time_to_agent.*, session_duration.*, scheduler_lag.* (with .p50 .p90 .p95 .p99 .p999 .min .max .mean), %s", shown(v), suggest(s, gates.MetricNames()), strings.Join(gates.PlainMetrics, ", "))
 				}
 				th.Metric = s
 			}
@@ -68,7 +48,7 @@ func (l *loader) thresholds(n *yaml.Node) {
 			l.errAt(it, f.p("metric"), "missing: what to gate on, e.g. metric: response_time.p99")
 		}
 		good = good && family != ""
-		perGroup := contains(requestLatency, family) || family == "error_rate" || family == "result_code_share" || family == "rps"
+		perGroup := gates.PerGroup(family)
 		if v := f.get("group"); v != nil {
 			if s, ok := l.str(v, f.p("group")); ok {
 				g, msg := groups.resolve(s)
@@ -127,15 +107,13 @@ func (l *loader) thresholds(n *yaml.Node) {
 		if v := f.get("over"); v != nil {
 			if d, ok := l.posDur(v, f.p("over")); ok {
 				th.Over = d
-				switch {
-				case th.Group != "all" && family == "result_code_share":
-					l.errAt(f.key["over"], f.p("over"), "per-group windows carry no resultCodes; use group all or error_rate with over")
-				case th.Group != "all" && family != "" && !contains([]string{"response_time", "error_rate", "rps"}, family):
-					l.errAt(f.key["over"], f.p("over"), "%s cannot be windowed on a group; over on a group applies to response_time.*, error_rate, rps", th.Metric)
-				case family == "result_code_share" && th.Code == "0":
-					l.errAt(f.key["over"], f.p("over"), "the time series counts only non-\"0\" codes; gate on error_rate with over instead")
-				case family != "" && !contains([]string{"response_time", "error_rate", "rps", "result_code_share", "dropped_arrivals", "failed_sessions"}, family):
-					l.errAt(f.key["over"], f.p("over"), "%s cannot be windowed; over applies to response_time.*, error_rate, rps, result_code_share, dropped_arrivals, failed_sessions", th.Metric)
+				if family != "" {
+					if msg := gates.WindowRule(family, th.Group, th.Code); msg != "" {
+						if !strings.HasPrefix(msg, "per-group") && !strings.HasPrefix(msg, "the time series") {
+							msg = th.Metric + " " + msg
+						}
+						l.errAt(f.key["over"], f.p("over"), "%s", msg)
+					}
 				}
 			}
 		}
@@ -157,32 +135,10 @@ func (l *loader) thresholds(n *yaml.Node) {
 			continue
 		}
 		if th.Name == "" {
-			th.Name = thresholdName(th)
+			th.Name = gates.DefaultName(th.Threshold)
 		}
 		l.sc.Thresholds = append(l.sc.Thresholds, th)
 	}
-}
-
-// thresholdName is the default name: "<metric>[code] <group> <op> <limit>".
-func thresholdName(th Threshold) string {
-	m := th.Metric
-	if th.Code != "" {
-		m += "[" + th.Code + "]"
-	}
-	lim := ""
-	switch {
-	case th.HasMin && th.HasMax:
-		lim = "in " + th.LimitText
-	case th.HasMax:
-		lim = "<= " + th.LimitText
-	default:
-		lim = ">= " + th.LimitText
-	}
-	name := m + " " + th.Group + " " + lim
-	if th.Over > 0 {
-		name += " over " + shortDuration(th.Over)
-	}
-	return name
 }
 
 // limit reads a threshold limit in the metric's unit: latencies are durations (stored in
@@ -193,7 +149,7 @@ func (l *loader) limit(n *yaml.Node, path, family string) (float64, string, bool
 		return 0, "", false
 	}
 	switch {
-	case contains(requestLatency, family) || contains(sessionLatency, family):
+	case gates.IsLatency(family):
 		d, ok := l.dur(n, path)
 		if !ok {
 			return 0, "", false
@@ -355,14 +311,20 @@ func (sc *Scenario) usedEndpoints() []ccapi.Endpoint {
 	return out
 }
 
-// shortDuration writes d as people write it in YAML: 5m, not 5m0s.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = s[:len(s)-2]
+// validStat reports whether st is a statistic gates can evaluate.
+func validStat(st string) bool {
+	_, err := gates.ParseStat(st)
+	return err == nil
+}
+
+// Gates are the scenario's thresholds and compare limits compiled, as report.json stores them so
+// that merge, compare and report judge a run without parsing the scenario again.
+func (sc *Scenario) Gates() *gates.Set {
+	set := &gates.Set{Thresholds: make([]gates.Threshold, 0, len(sc.Thresholds))}
+	for _, t := range sc.Thresholds {
+		set.Thresholds = append(set.Thresholds, t.Threshold)
 	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
+	// The loader refused every compare limit gates cannot parse, so this cannot fail.
+	set.Compare, _ = gates.CompareLimitsFromMap(sc.Compare)
+	return set
 }

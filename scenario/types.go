@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"ccload/ccapi"
+	"ccload/gates"
 )
 
 // Scenario is a compiled scenario. It is immutable after Load and safe to share between goroutines
@@ -384,30 +385,10 @@ func (d *Dist) Mean() float64 {
 	}
 }
 
-// Threshold is one `thresholds` entry, parsed and validated; evaluation lives in report.
+// Threshold is one `thresholds` entry, parsed and validated by gates' rules, with where it was written.
 type Threshold struct {
-	// Name defaults to "<metric> <group> <op> <limit>".
-	Name string
-	// Metric is e.g. "response_time.p99", "service_time.max", "error_rate", "result_code_share",
-	// "rps", "reply_latency.p95", "time_to_agent.p99", "session_duration.p50", "failed_sessions",
-	// "dropped_arrivals", "scheduler_lag.p99".
-	Metric string
-	// Group is "all", "step:<name>", "endpoint:<name>" or "control_type:<TYPE>".
-	Group string
-	// Code is the resultCode for result_code_share.
-	Code string
-	// Max and Min are the limits (at least one is set): durations in microseconds, rates and shares as
-	// fractions (1% = 0.01), counts and rps as numbers.
-	Max, Min       float64
-	HasMax, HasMin bool
-	// LimitText is the limit as written, for reports.
-	LimitText string
-	// Over is the window for windowed thresholds (0: the whole run).
-	Over time.Duration
-	// AbortOnFail stops the run once the threshold fails, but not before After has elapsed.
-	AbortOnFail bool
-	After       time.Duration
-	Pos         Pos
+	gates.Threshold
+	Pos Pos
 }
 
 func expf(x float64) float64 { return math.Exp(x) }

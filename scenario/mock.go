@@ -1,0 +1,63 @@
+package scenario
+
+import (
+	"fmt"
+	"time"
+
+	"ccload/mock"
+)
+
+// Options overlays the scenario's `mock:` settings on the mock's defaults, with the mock's own
+// parsers, for the embedded mock ccload run starts (nil settings: the defaults).
+func (ms *MockSettings) Options() (mock.Options, error) {
+	o := mock.DefaultOptions()
+	if ms == nil {
+		return o, nil
+	}
+	var err error
+	if ms.Latency != "" {
+		if o.DefaultLatency, err = mock.ParseDist(ms.Latency); err != nil {
+			return o, fmt.Errorf("latency: %w", err)
+		}
+	}
+	if ms.HandleTime != "" {
+		if o.HandleTime, err = mock.ParseDist(ms.HandleTime); err != nil {
+			return o, fmt.Errorf("handle_time: %w", err)
+		}
+	}
+	if ms.Stall != "" {
+		if o.Stall, o.StallEvery, err = mock.ParseStall(ms.Stall); err != nil {
+			return o, err
+		}
+	}
+	setDur := func(dst *time.Duration, v time.Duration) {
+		if v > 0 {
+			*dst = v
+		}
+	}
+	setDur(&o.RobotDelay, ms.RobotDelay)
+	setDur(&o.AgentReplyDelay, ms.AgentReplyDelay)
+	setDur(&o.SessionTimeout, ms.SessionTimeout)
+	setDur(&o.TokenLifetime, ms.TokenLifetime)
+	setDur(&o.CCTokenLifetime, ms.CCTokenLifetime)
+	if ms.Agents > 0 {
+		o.Agents = ms.Agents
+	}
+	for _, r := range []struct {
+		name string
+		v    float64
+	}{{"error_rate", ms.ErrorRate}, {"drop_rate", ms.DropRate}, {"malformed_rate", ms.MalformedRate}} {
+		if r.v < 0 || r.v > 1 {
+			return o, fmt.Errorf("%s %v: want a share between 0 and 1", r.name, r.v)
+		}
+	}
+	o.ErrorRate, o.DropRate, o.MalformedRate = ms.ErrorRate, ms.DropRate, ms.MalformedRate
+	if ms.ErrorKind != "" {
+		o.ErrorKind = ms.ErrorKind
+	}
+	if ms.Capacity < 0 {
+		return o, fmt.Errorf("capacity %v: want requests per second >= 0", ms.Capacity)
+	}
+	o.Capacity = ms.Capacity
+	return o, nil
+}
