@@ -88,6 +88,13 @@ func TestCapacityFindsTheMocksCapacity(t *testing.T) {
 			if c.Outcome == "generator limited" && strings.Contains(c.Generator, "waiting for a CPU") {
 				t.Skipf("this machine starved the process, and the search said so instead of judging: %s", c.Generator)
 			}
+			// A step whose scheduler lag p99 passed 20 ms ran on a machine too busy to measure a
+			// 60 ms service-time limit against (the in-process mock shares the starved CPUs).
+			for _, st := range c.Steps {
+				if st.LagP99US > 20_000 {
+					t.Skipf("step %d at %.1f sessions/s had a scheduler lag p99 of %.1f ms: this machine is too busy for a 10%% capacity measurement", st.N, st.Rate, float64(st.LagP99US)/1000)
+				}
+			}
 			// A repeat of the boundary rates may disagree on a machine shared with other work
 			// ("boundary not confirmed", exit 0 with the best bracket): the bracket must still be right.
 			if code != exitOK || !c.Converged && c.Outcome != "boundary not confirmed" {
@@ -165,12 +172,12 @@ func TestCapacityBadSLOExits2(t *testing.T) {
 // TestCapacityBudgetReportsTheBestBracket: a budget too short to converge ends the search with
 // the bracket so far, says it did not converge and why, and exits 3.
 func TestCapacityBudgetReportsTheBestBracket(t *testing.T) {
-	code, out, rep := capacitySearch(t, 120, "", "--slo", "response_time.p99<150ms", "--start", "5", "--budget", "4s")
+	code, out, rep := capacitySearch(t, 120, "", "--slo", "response_time.p99<500ms", "--start", "5", "--budget", "6s")
 	c := rep.Capacity
 	if code != exitAborted || c.Converged || c.Outcome != "did not converge" {
 		t.Errorf("exit %d, outcome %q converged %v; want 3, did not converge\n%s", code, c.Outcome, c.Converged, out)
 	}
-	if !strings.Contains(c.Message, "--budget 4s ran out") || !strings.Contains(out, "best bracket so far") {
+	if !strings.Contains(c.Message, "--budget 6s ran out") || !strings.Contains(out, "best bracket so far") {
 		t.Errorf("message %q does not say the budget ran out with the best bracket", c.Message)
 	}
 	if len(c.Steps) == 0 || c.Sustainable == 0 {

@@ -104,7 +104,7 @@ func TestMergeCommandRefusals(t *testing.T) {
 		{[]string{"-o", out, a, filepath.Join(dir, "missing.json")}, exitUsage, "missing.json"},
 		{[]string{"-o", out, a, bad}, exitUsage, "ccload/report/v9"},
 		{[]string{"-o", out, a, other}, exitUsage, "--force"},
-		{[]string{"--bogus"}, exitUsage, "flag provided but not defined"},
+		{[]string{"--bogus"}, exitUsage, "unknown flag --bogus; see 'ccload merge --help'"},
 	} {
 		code, _, stderr := runMerge(c.args...)
 		if code != c.code || !strings.Contains(stderr, c.says) {

@@ -56,7 +56,7 @@ func TestMockCommandBadFlagsExit2(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--bogus"}, "not defined"},
+		{[]string{"--bogus"}, "unknown flag --bogus; see 'ccload mock --help'"},
 		{[]string{"--latency", "sendSync=5ms"}, `unknown endpoint "sendSync"`},
 		{[]string{"--latency", "lognormal:5ms"}, "lognormal takes 2"},
 		{[]string{"--handle-time", "soon"}, "distribution"},

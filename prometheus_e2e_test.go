@@ -212,10 +212,12 @@ scrape_configs:
 	promAwaitTarget(t, base)
 
 	exited := make(chan struct{})
+	polled := make(chan struct{}) // closed when the mid-run poller has returned
 	var mid float64
 	var midErr string
 	res := e2eRun(t, func(*os.Process) {
 		go func() {
+			defer close(polled)
 			// Mid-run: wait for Prometheus to have scraped some requests while ccload still runs.
 			deadline := time.Now().Add(8 * time.Second)
 			for time.Now().Before(deadline) {
@@ -235,7 +237,7 @@ scrape_configs:
 		}()
 	}, "testdata/e2e/metrics.yaml", "--metrics-addr", target, "--grace", "5s")
 	close(exited)
-	time.Sleep(10 * time.Millisecond) // let the mid-run poller see exited and return
+	<-polled
 	if res.code != 0 || res.rep == nil {
 		t.Fatalf("exit %d, want 0 with a report", res.code)
 	}
