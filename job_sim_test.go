@@ -287,7 +287,9 @@ func TestJobSimulated(t *testing.T) {
 	sharded, whole := e2eMock(t, creds), e2eMock(t, creds)
 
 	cmKeys, secretKeys := readmeObjects(t)
-	start := time.Now().Add(4 * time.Second).UTC().Truncate(time.Second)
+	// Far enough ahead that N processes start on a loaded 2-core machine before it (at second
+	// precision, as the README's `date` writes it).
+	start := time.Now().Add(6 * time.Second).UTC().Truncate(time.Second)
 	fill := func(url string) (map[string]map[string]string, map[string]map[string]string) {
 		cms, secs := map[string]map[string]string{}, map[string]map[string]string{}
 		for name, keys := range cmKeys {
