@@ -33,12 +33,6 @@ const (
 	DefaultMaxResponseBytes = 16 << 20
 )
 
-// idleCheckAfter is how long a connection may sit idle before Do checks,
-// without writing, that the server has not closed it. Servers close idle
-// connections after seconds, not milliseconds, so connections in steady use
-// skip the check (it costs a system call).
-const idleCheckAfter = 250 * time.Millisecond
-
 // watchInterval is how often the watch loop looks for exchanges whose ctx was
 // cancelled; it bounds how late a cancellation aborts an exchange.
 const watchInterval = 5 * time.Millisecond
@@ -140,13 +134,13 @@ var _ net.Error = (*Error)(nil)
 // Client sends requests over a bounded pool of keep-alive connections to one
 // host. Safe for concurrent use; build it with New and Close it when done.
 type Client struct {
-	addr        string      // host:port to dial
-	host        string      // Host header value
-	tlsConf     *tls.Config // nil for plain HTTP
-	timeout     time.Duration
-	dialTimeout time.Duration
-	maxBody     int
-	idleCheck   time.Duration // idleCheckAfter; tests lower it
+	addr         string      // host:port to dial
+	host         string      // Host header value
+	tlsConf      *tls.Config // nil for plain HTTP
+	timeout      time.Duration
+	dialTimeout  time.Duration
+	maxBody      int
+	noAliveCheck bool // tests set it to reuse idle connections unchecked
 
 	// idle holds connections that are open and free; slots holds one token
 	// per open (or dialing) connection. len(slots) <= MaxConns bounds them.
@@ -169,7 +163,6 @@ func New(opts Options) (*Client, error) {
 		timeout:     opts.Timeout,
 		dialTimeout: opts.DialTimeout,
 		maxBody:     opts.MaxResponseBytes,
-		idleCheck:   idleCheckAfter,
 		done:        make(chan struct{}),
 	}
 	if c.dialTimeout <= 0 {
@@ -289,8 +282,11 @@ func (c *Client) drainIdle() {
 // exchange and closes its connection.
 //
 // A request is retried once, on a new connection, only when a reused
-// connection failed before any byte of it was written; a request that may
-// have reached the server is never sent twice.
+// connection failed before any byte of it was written, or, for an idempotent
+// method (GET, HEAD, OPTIONS, TRACE, PUT, DELETE), before any byte of the
+// answer arrived (a server that closed the idle connection as the request
+// left). Any other request that may have reached the server is never sent
+// twice.
 func (c *Client) Do(ctx context.Context, req *Request, resp *Response) error {
 	if c.closed.Load() {
 		return &Error{Op: "wait", Err: ErrClosed}
@@ -335,11 +331,20 @@ func (c *Client) Do(ctx context.Context, req *Request, resp *Response) error {
 			// ctx's deadline, set on the connection, fired before ctx's own timer.
 			return &Error{Op: e.Op, Err: context.DeadlineExceeded}
 		}
-		if attempt == 0 && cn.reused && errors.Is(err, errNotWritten) {
+		if attempt == 0 && cn.reused && (errors.Is(err, errNotWritten) || cn.noAnswer && idempotent(req.Method)) {
 			continue
 		}
 		return err
 	}
+}
+
+// idempotent reports whether a request with this method may be sent twice (RFC 9110 9.2.2).
+func idempotent(method string) bool {
+	switch method {
+	case "", "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE":
+		return true
+	}
+	return false
 }
 
 // acquire returns a free connection, dialing one when fewer than MaxConns are
@@ -349,7 +354,7 @@ func (c *Client) acquire(ctx context.Context, now time.Time) (cn *conn, waited b
 		// Prefer an open connection to dialing a new one.
 		select {
 		case cn := <-c.idle:
-			if cn.alive(now) {
+			if cn.alive() {
 				return cn, waited, nil
 			}
 			c.discard(cn)
@@ -359,7 +364,7 @@ func (c *Client) acquire(ctx context.Context, now time.Time) (cn *conn, waited b
 		waited = true
 		select {
 		case cn := <-c.idle:
-			if cn.alive(time.Now()) {
+			if cn.alive() {
 				return cn, waited, nil
 			}
 			c.discard(cn)

@@ -46,11 +46,11 @@ type conn struct {
 	okMethod, okPath string
 	okHeader         [][2]string
 
-	lastUse     time.Time // start of the last exchange
-	hasDeadline bool      // a deadline is set on nc
-	ctxDeadline bool      // that deadline is ctx's
-	reused      bool      // came from the idle pool
-	closeAfter  bool      // the last exchange asked to close the connection
+	hasDeadline bool // a deadline is set on nc
+	ctxDeadline bool // that deadline is ctx's
+	reused      bool // came from the idle pool
+	closeAfter  bool // the last exchange asked to close the connection
+	noAnswer    bool // the last exchange failed before any byte of the answer, not by a timeout
 
 	// Liveness check results, written by peekFn.
 	peekN   int
@@ -85,14 +85,17 @@ func (cn *conn) close() {
 	cn.nc.Close()
 }
 
-// alive reports whether an idle connection can take a request: one idle for
-// long is checked, without reading, for a close or stray bytes from the server.
-func (cn *conn) alive(now time.Time) bool {
-	if cn.raw == nil || now.Sub(cn.lastUse) < cn.c.idleCheck {
-		return true
-	}
+// alive reports whether an idle connection can take a request: it looks,
+// without blocking or consuming, for a close or stray bytes from the server.
+// It runs on every reuse: a server may close a connection right after an
+// answer, without Connection: close, and a request written on it would fail
+// for nothing. It costs one non-blocking system call.
+func (cn *conn) alive() bool {
 	if cn.br.Buffered() > 0 {
 		return false // bytes nobody asked for
+	}
+	if cn.raw == nil || cn.c.noAliveCheck {
+		return true
 	}
 	cn.peekN, cn.peekErr = 0, 0
 	if err := cn.raw.Read(cn.peekFn); err != nil {
@@ -154,7 +157,7 @@ func (cn *conn) abortIfCancelled() {
 
 // roundTrip writes req and reads the response into resp.
 func (cn *conn) roundTrip(ctx context.Context, now time.Time, req *Request, resp *Response) error {
-	cn.lastUse = now
+	cn.noAnswer = false
 	var dl time.Time
 	if cn.c.timeout > 0 {
 		dl = now.Add(cn.c.timeout)
@@ -372,6 +375,10 @@ func (cn *conn) readResponse(req *Request, resp *Response) error {
 func (cn *conn) readLine(first bool) ([]byte, error) {
 	line, err := cn.br.ReadSlice('\n')
 	if err != nil {
+		if first && len(line) == 0 {
+			var ne net.Error
+			cn.noAnswer = !(errors.As(err, &ne) && ne.Timeout())
+		}
 		switch {
 		case err == bufio.ErrBufferFull:
 			err = fmt.Errorf("%w: line over %d bytes", ErrMalformed, readBufSize)
