@@ -282,6 +282,7 @@ func (cn *conn) readResponse(req *Request, resp *Response) error {
 	var (
 		length          = int64(-1)
 		chunked, http10 bool
+		hasTE           bool // a Transfer-Encoding header, chunked or not
 		connClose       bool
 		connKeepAlive   bool
 	)
@@ -297,7 +298,7 @@ func (cn *conn) readResponse(req *Request, resp *Response) error {
 		}
 		resp.Status, http10 = status, v10
 		resp.head = resp.head[:0]
-		length, chunked, connClose, connKeepAlive = -1, false, false, false
+		length, chunked, hasTE, connClose, connKeepAlive = -1, false, false, false, false
 		for {
 			line, err := cn.readLine(false)
 			if err != nil {
@@ -326,7 +327,7 @@ func (cn *conn) readResponse(req *Request, resp *Response) error {
 				}
 			case len("Transfer-Encoding"):
 				if equalFoldBS(name, "Transfer-Encoding") {
-					chunked = hasToken(val, "chunked")
+					chunked, hasTE = hasToken(val, "chunked"), true
 				}
 			case len("Connection"):
 				if equalFoldBS(name, "Connection") {
@@ -341,17 +342,23 @@ func (cn *conn) readResponse(req *Request, resp *Response) error {
 		}
 		break
 	}
-	if connClose || http10 && !connKeepAlive {
+	status := resp.Status
+	// A connection whose framing cannot be trusted is closed after this
+	// answer, never reused (as net/http does): a 101 (the server now speaks
+	// another protocol), both Transfer-Encoding and Content-Length (RFC 9112
+	// 6.1: a smuggling pattern), a 204 that announces a body, and bytes left
+	// in the buffer after the answer (a Content-Length shorter than the body,
+	// or an answer nobody asked for): they would be read as the next answer.
+	if connClose || http10 && !connKeepAlive || status == 101 || hasTE && length >= 0 ||
+		status == 204 && (hasTE || length > 0) {
 		cn.closeAfter = true
 	}
-
-	status := resp.Status
+	var err error
 	switch {
 	case req.Method == "HEAD" || status == 204 || status == 304 || status < 200:
-		return nil
 	case chunked:
-		return cn.readChunked(resp)
-	case length >= 0:
+		err = cn.readChunked(resp)
+	case length >= 0 && !hasTE:
 		if length > int64(cn.c.maxBody) {
 			return tooLarge(length)
 		}
@@ -361,12 +368,16 @@ func (cn *conn) readResponse(req *Request, resp *Response) error {
 			resp.Body = resp.Body[:0]
 			return &Error{Op: "read", Err: eofToUnexpected(err)}
 		}
-		return nil
 	default:
-		// No length: the body runs until the server closes the connection.
+		// No length, or a coding other than chunked last: the body runs
+		// until the server closes the connection.
 		cn.closeAfter = true
-		return cn.readToEOF(resp)
+		err = cn.readToEOF(resp)
 	}
+	if err == nil && cn.br.Buffered() > 0 {
+		cn.closeAfter = true
+	}
+	return err
 }
 
 // readLine returns one line without its CRLF (or LF). The slice aliases the
