@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,6 +33,22 @@ const (
 	DefaultDialTimeout      = 10 * time.Second
 	DefaultMaxResponseBytes = 16 << 20
 )
+
+// maxInformational bounds the 1xx answers skipped before the final one (as
+// fasthttp), so a server cannot hold an exchange with an endless stream of them.
+const maxInformational = 100
+
+// DefaultUserAgent is sent when Options.UserAgent is empty, so the target's
+// logs can tell the load generator's traffic (and its build) from real users'.
+var DefaultUserAgent = "ccload/" + buildVersion()
+
+// buildVersion is the main module's version, or "dev" for a build from a work tree.
+func buildVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
 
 // watchInterval is how often the watch loop looks for exchanges whose ctx was
 // cancelled; it bounds how late a cancellation aborts an exchange.
@@ -61,6 +78,8 @@ type Options struct {
 	TLSConfig *tls.Config
 	// MaxResponseBytes bounds a response body so a broken server cannot exhaust memory (default 16 MiB).
 	MaxResponseBytes int
+	// UserAgent is the User-Agent header of every request that has none of its own (default DefaultUserAgent).
+	UserAgent string
 }
 
 // Request is one request. Callers build it once and reuse it; Do only reads it.
@@ -69,7 +88,8 @@ type Request struct {
 	Method string
 	// Path is the request target: path and query, e.g. "/apiaccess/ccmessaging/sendAsync".
 	Path string
-	// Header holds name/value pairs, written in order. Host and Content-Length are added by Do.
+	// Header holds name/value pairs, written in order. Host and Content-Length are added by Do,
+	// and User-Agent unless Header has one.
 	Header [][2]string
 	// Body is sent with a Content-Length; nil sends none (except for POST, PUT and PATCH: 0).
 	Body []byte
@@ -140,6 +160,7 @@ type Client struct {
 	timeout      time.Duration
 	dialTimeout  time.Duration
 	maxBody      int
+	userAgent    string
 	noAliveCheck bool // tests set it to reuse idle connections unchecked
 
 	// idle holds connections that are open and free; slots holds one token
@@ -163,6 +184,7 @@ func New(opts Options) (*Client, error) {
 		timeout:     opts.Timeout,
 		dialTimeout: opts.DialTimeout,
 		maxBody:     opts.MaxResponseBytes,
+		userAgent:   opts.UserAgent,
 		done:        make(chan struct{}),
 	}
 	if c.dialTimeout <= 0 {
@@ -170,6 +192,12 @@ func New(opts Options) (*Client, error) {
 	}
 	if c.maxBody <= 0 {
 		c.maxBody = DefaultMaxResponseBytes
+	}
+	if c.userAgent == "" {
+		c.userAgent = DefaultUserAgent
+	}
+	if !validValue(c.userAgent) {
+		return nil, errors.New("h1: UserAgent must not contain CR, LF or NUL")
 	}
 	n := opts.MaxConns
 	if n <= 0 {
@@ -322,7 +350,10 @@ func (c *Client) Do(ctx context.Context, req *Request, resp *Response) error {
 			return nil
 		}
 		c.discard(cn)
-		e := err.(*Error)
+		var e *Error
+		if !errors.As(err, &e) {
+			e = &Error{Op: "read", Err: err}
+		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			// The exchange was aborted by ctx (or failed as ctx ended): say so.
 			return &Error{Op: e.Op, Err: ctxErr}

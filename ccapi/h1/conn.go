@@ -237,14 +237,23 @@ func (cn *conn) writeRequest(req *Request) error {
 	b = append(b, " HTTP/1.1\r\nHost: "...)
 	b = append(b, cn.c.host...)
 	b = append(b, "\r\n"...)
+	hasUA := false
 	for i := range req.Header {
 		name, val := req.Header[i][0], req.Header[i][1]
-		if len(name) == len("Connection") && equalFoldSS(name, "Connection") && equalFoldSS(val, "close") {
-			cn.closeAfter = true
+		if len(name) == len("Connection") {
+			if equalFoldSS(name, "Connection") && equalFoldSS(val, "close") {
+				cn.closeAfter = true
+			}
+			hasUA = hasUA || equalFoldSS(name, "User-Agent")
 		}
 		b = append(b, name...)
 		b = append(b, ": "...)
 		b = append(b, val...)
+		b = append(b, "\r\n"...)
+	}
+	if !hasUA {
+		b = append(b, "User-Agent: "...)
+		b = append(b, cn.c.userAgent...)
 		b = append(b, "\r\n"...)
 	}
 	if req.Body != nil || method == "POST" || method == "PUT" || method == "PATCH" {
@@ -278,6 +287,7 @@ func (cn *conn) readResponse(req *Request, resp *Response) error {
 	resp.Body = resp.Body[:0]
 	resp.head = resp.head[:0]
 	first := true
+	informational := 0
 
 	var (
 		length          = int64(-1)
@@ -338,6 +348,9 @@ func (cn *conn) readResponse(req *Request, resp *Response) error {
 		}
 		// 1xx answers precede the real one (101 is not expected: no upgrades asked).
 		if status >= 100 && status < 200 && status != 101 {
+			if informational++; informational > maxInformational {
+				return malformed("over 100 informational (1xx) answers", nil)
+			}
 			continue
 		}
 		break
