@@ -1,7 +1,10 @@
 # ccload: the two commands of the README are `make demo` and `make test`.
 GO ?= go
 
-.PHONY: build test demo bench clean
+.PHONY: build test demo bench fuzz clean
+
+# FUZZTIME is how long `make fuzz` runs each fuzz target.
+FUZZTIME ?= 10s
 
 build:
 	$(GO) build -o bin/ccload .
@@ -20,6 +23,17 @@ demo:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime=300ms ./...
 	bench/run.sh
+
+# fuzz: every fuzz target of the project (each `func Fuzz...` in a _test.go file), FUZZTIME each,
+# one at a time; new failing inputs land in the package's testdata/fuzz and then run in `make test`.
+fuzz:
+	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' . | sort); do \
+		pkg=./$$(dirname $${f#./}); \
+		for name in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+			echo "== $$pkg $$name ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
 
 clean:
 	rm -rf bin ccload-out

@@ -506,7 +506,7 @@ func eofToUnexpected(err error) error {
 	return err
 }
 
-// parseStatusLine parses "HTTP/1.x SSS reason".
+// parseStatusLine parses "HTTP/1.x SSS reason"; SSS is 100 to 999.
 func parseStatusLine(line []byte) (status int, http10, ok bool) {
 	if len(line) < 12 || string(line[:7]) != "HTTP/1." || line[8] != ' ' {
 		return 0, false, false
@@ -519,6 +519,9 @@ func parseStatusLine(line []byte) (status int, http10, ok bool) {
 			return 0, false, false
 		}
 		status = status*10 + int(d-'0')
+	}
+	if status < 100 {
+		return 0, false, false // RFC 9110 15: the first digit is the class, 1 to 5 (6-9 are tolerated as unknown classes)
 	}
 	return status, line[7] == '0', true
 }
