@@ -177,6 +177,8 @@ func (cn *conn) roundTrip(ctx context.Context, now time.Time, req *Request, resp
 	err := cn.writeRequest(req)
 	if err == nil {
 		err = cn.readResponse(req, resp)
+	} else if !errors.Is(err, errNotWritten) {
+		err = cn.earlyAnswer(req, resp, err)
 	}
 	if cn.unwatch() {
 		// Cancelled just as the exchange completed: the answer is good, but
@@ -184,6 +186,22 @@ func (cn *conn) roundTrip(ctx context.Context, now time.Time, req *Request, resp
 		cn.closeAfter = true
 	}
 	return err
+}
+
+// earlyAnswer reads the answer a server may have sent before it stopped
+// reading the request (a 413 during a large upload, then a close that resets
+// the unread rest): that answer, not the write error, is what the server
+// said. The connection is not reused. Without one, writeErr stands; the
+// exchange's deadline bounds the read as it bounded the write.
+//
+//go:noinline
+func (cn *conn) earlyAnswer(req *Request, resp *Response, writeErr error) error {
+	if err := cn.readResponse(req, resp); err != nil {
+		resp.Status, resp.Body = 0, resp.Body[:0]
+		return writeErr
+	}
+	cn.closeAfter = true
+	return nil
 }
 
 // check rejects a request that cannot be written as is (a CR or LF in a
