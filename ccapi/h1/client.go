@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -70,7 +71,8 @@ type Options struct {
 	Addr string
 	// MaxConns bounds the connections open at once; callers wait for a free one (default 256).
 	MaxConns int
-	// Timeout bounds one exchange, from writing the request to the last body byte (0: only ctx bounds it).
+	// Timeout bounds one exchange, from writing the request to the last body byte, and, apart, the wait
+	// for a free connection (0: only ctx bounds them).
 	Timeout time.Duration
 	// DialTimeout bounds a dial, TLS handshake included (default 10s).
 	DialTimeout time.Duration
@@ -379,8 +381,11 @@ func idempotent(method string) bool {
 }
 
 // acquire returns a free connection, dialing one when fewer than MaxConns are
-// open, or waits for one to be released; waited says whether it blocked.
+// open, or waits for one to be released; waited says whether it blocked. The
+// wait is bounded by ctx and by Timeout: a caller that relies on Timeout
+// alone must not wait forever behind a stalled pool.
 func (c *Client) acquire(ctx context.Context, now time.Time) (cn *conn, waited bool, err error) {
+	var timeout <-chan time.Time // set when the wait begins
 	for {
 		// Prefer an open connection to dialing a new one.
 		select {
@@ -394,22 +399,40 @@ func (c *Client) acquire(ctx context.Context, now time.Time) (cn *conn, waited b
 		}
 		waited = true
 		select {
+		case c.slots <- struct{}{}:
+			return c.dialSlot(ctx, waited)
+		default:
+		}
+		if timeout == nil && c.timeout > 0 {
+			t := time.NewTimer(c.timeout)
+			defer t.Stop()
+			timeout = t.C
+		}
+		select {
 		case cn := <-c.idle:
 			if cn.alive() {
 				return cn, waited, nil
 			}
 			c.discard(cn)
 		case c.slots <- struct{}{}:
-			cn, err := c.dial(ctx)
-			if err != nil {
-				<-c.slots
-				return nil, waited, err
-			}
-			return cn, waited, nil
+			return c.dialSlot(ctx, waited)
 		case <-ctx.Done():
 			return nil, waited, &Error{Op: "wait", Err: ctx.Err()}
+		case <-timeout:
+			return nil, waited, &Error{Op: "wait", Err: fmt.Errorf("%w: no free connection within Timeout %v (MaxConns %d)",
+				os.ErrDeadlineExceeded, c.timeout, cap(c.slots))}
 		}
 	}
+}
+
+// dialSlot dials a connection for the slot just taken, freeing it on failure.
+func (c *Client) dialSlot(ctx context.Context, waited bool) (*conn, bool, error) {
+	cn, err := c.dial(ctx)
+	if err != nil {
+		<-c.slots
+		return nil, waited, err
+	}
+	return cn, waited, nil
 }
 
 // release returns a healthy connection to the pool.
