@@ -94,8 +94,11 @@ func (cn *conn) alive() bool {
 	if cn.br.Buffered() > 0 {
 		return false // bytes nobody asked for
 	}
-	if cn.raw == nil || cn.c.noAliveCheck {
+	if cn.c.noAliveCheck {
 		return true
+	}
+	if cn.raw == nil {
+		return !cn.tls || cn.tlsQuiet(aLongTimeAgo)
 	}
 	cn.peekN, cn.peekErr = 0, 0
 	if err := cn.raw.Read(cn.peekFn); err != nil {
@@ -103,16 +106,36 @@ func (cn *conn) alive() bool {
 	}
 	switch {
 	case cn.peekErr == syscall.EAGAIN || cn.peekErr == syscall.EWOULDBLOCK:
-		return true // nothing to read: open and quiet
+		// Nothing on the socket: open and quiet, unless crypto/tls read a
+		// close_notify (or data) ahead with the last answer. Checked after
+		// the peek: the past deadline would fail the peek too.
+		return !cn.tls || cn.tlsQuiet(aLongTimeAgo)
 	case cn.peekErr != 0:
 		return false // reset
 	case cn.peekN == 0:
 		return false // the server closed it
+	case !cn.tls:
+		return false // bytes nobody asked for
 	default:
-		// Plain HTTP: bytes nobody asked for. TLS: could be a session ticket
-		// or a close_notify; let the exchange tell.
-		return cn.tls
+		return cn.tlsQuiet(time.Now().Add(5 * time.Millisecond))
 	}
+}
+
+// tlsQuiet tells what an idle TLS connection holds: nothing, or a session
+// ticket (consumed by crypto/tls: the connection stays good), or a
+// close_notify or data nobody asked for (it does not). With a deadline in the
+// past it only looks at records crypto/tls has already read ahead, without a
+// system call; with a short one it reads a record the socket peek saw (it is
+// there, so the read returns at once; the deadline bounds a record cut in
+// two). A read timeout leaves a tls.Conn usable.
+//
+//go:noinline
+func (cn *conn) tlsQuiet(deadline time.Time) bool {
+	cn.nc.SetReadDeadline(deadline)
+	cn.hasDeadline = true // roundTrip sets or clears it before the next exchange
+	_, err := cn.br.Peek(1)
+	var ne net.Error
+	return err != nil && errors.As(err, &ne) && ne.Timeout()
 }
 
 // watch publishes the exchange's ctx to the Client's watch loop, which aborts

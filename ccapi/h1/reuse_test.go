@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -132,5 +134,54 @@ func TestIdempotentRequestIsRetriedWhenDropped(t *testing.T) {
 	}
 	if d := c.Dials(); d != 2 {
 		t.Errorf("Dials = %d, want 2", d)
+	}
+}
+
+// The same over TLS: the server's close comes as a close_notify record, which
+// the socket peek sees only as bytes; the check must read it as the close.
+func TestTLSConnectionClosedAfterAnswerIsNotReused(t *testing.T) {
+	const n = 15
+	var answers atomic.Int64
+	done := make(chan struct{}, 64)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		if answers.Add(1)%3 != 0 {
+			io.WriteString(w, okBody)
+			done <- struct{}{}
+			return
+		}
+		nc, bw, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		bw.Write(okResponse) // no Connection: close
+		bw.Flush()
+		nc.Close() // close_notify, then FIN
+		done <- struct{}{}
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	defer srv.Close()
+	tlsConf := srv.Client().Transport.(*http.Transport).TLSClientConfig
+	c := newClient(t, Options{BaseURL: srv.URL, TLSConfig: tlsConf, Timeout: 5 * time.Second})
+	var resp Response
+	errs := 0
+	for i := range n {
+		if err := c.Do(context.Background(), sendReq(), &resp); err != nil {
+			errs++
+			t.Logf("Do #%d: %v", i, err)
+			continue
+		}
+		within(t, done, "the server's answer")
+		if (i+1)%3 == 0 {
+			time.Sleep(5 * time.Millisecond) // let close_notify and FIN reach the client's socket
+		}
+	}
+	if errs != 0 {
+		t.Errorf("%d of %d requests failed against a TLS server that closes after answering, want 0", errs, n)
+	}
+	if got := answers.Load(); got != n {
+		t.Errorf("server answered %d requests, want %d", got, n)
 	}
 }
