@@ -1,7 +1,7 @@
 # ccload: the two commands of the README are `make demo` and `make test`.
 GO ?= go
 
-.PHONY: build test demo bench clean k8s-check
+.PHONY: build test demo bench fuzz clean k8s-check
 
 # build stamps `ccload version` with the commit and build date (a plain `go build` or
 # `go install` falls back to the module's build info).
@@ -9,6 +9,9 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 BUILD_DATE ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.buildDate=$(BUILD_DATE)
+
+# FUZZTIME is how long `make fuzz` runs each fuzz target.
+FUZZTIME ?= 10s
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ccload .
@@ -34,6 +37,17 @@ demo:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime=300ms ./...
 	bench/run.sh
+
+# fuzz: every fuzz target of the project (each `func Fuzz...` in a _test.go file), FUZZTIME each,
+# one at a time; new failing inputs land in the package's testdata/fuzz and then run in `make test`.
+fuzz:
+	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' . | sort); do \
+		pkg=./$$(dirname $${f#./}); \
+		for name in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+			echo "== $$pkg $$name ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
 
 clean:
 	rm -rf bin ccload-out

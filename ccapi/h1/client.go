@@ -20,6 +20,8 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -33,11 +35,21 @@ const (
 	DefaultMaxResponseBytes = 16 << 20
 )
 
-// idleCheckAfter is how long a connection may sit idle before Do checks,
-// without writing, that the server has not closed it. Servers close idle
-// connections after seconds, not milliseconds, so connections in steady use
-// skip the check (it costs a system call).
-const idleCheckAfter = 250 * time.Millisecond
+// maxInformational bounds the 1xx answers skipped before the final one (as
+// fasthttp), so a server cannot hold an exchange with an endless stream of them.
+const maxInformational = 100
+
+// DefaultUserAgent is sent when Options.UserAgent is empty, so the target's
+// logs can tell the load generator's traffic (and its build) from real users'.
+var DefaultUserAgent = "ccload/" + buildVersion()
+
+// buildVersion is the main module's version, or "dev" for a build from a work tree.
+func buildVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
 
 // watchInterval is how often the watch loop looks for exchanges whose ctx was
 // cancelled; it bounds how late a cancellation aborts an exchange.
@@ -59,7 +71,8 @@ type Options struct {
 	Addr string
 	// MaxConns bounds the connections open at once; callers wait for a free one (default 256).
 	MaxConns int
-	// Timeout bounds one exchange, from writing the request to the last body byte (0: only ctx bounds it).
+	// Timeout bounds one exchange, from writing the request to the last body byte, and, apart, the wait
+	// for a free connection (0: only ctx bounds them).
 	Timeout time.Duration
 	// DialTimeout bounds a dial, TLS handshake included (default 10s).
 	DialTimeout time.Duration
@@ -67,6 +80,8 @@ type Options struct {
 	TLSConfig *tls.Config
 	// MaxResponseBytes bounds a response body so a broken server cannot exhaust memory (default 16 MiB).
 	MaxResponseBytes int
+	// UserAgent is the User-Agent header of every request that has none of its own (default DefaultUserAgent).
+	UserAgent string
 }
 
 // Request is one request. Callers build it once and reuse it; Do only reads it.
@@ -75,7 +90,8 @@ type Request struct {
 	Method string
 	// Path is the request target: path and query, e.g. "/apiaccess/ccmessaging/sendAsync".
 	Path string
-	// Header holds name/value pairs, written in order. Host and Content-Length are added by Do.
+	// Header holds name/value pairs, written in order. Host and Content-Length are added by Do,
+	// and User-Agent unless Header has one.
 	Header [][2]string
 	// Body is sent with a Content-Length; nil sends none (except for POST, PUT and PATCH: 0).
 	Body []byte
@@ -140,13 +156,14 @@ var _ net.Error = (*Error)(nil)
 // Client sends requests over a bounded pool of keep-alive connections to one
 // host. Safe for concurrent use; build it with New and Close it when done.
 type Client struct {
-	addr        string      // host:port to dial
-	host        string      // Host header value
-	tlsConf     *tls.Config // nil for plain HTTP
-	timeout     time.Duration
-	dialTimeout time.Duration
-	maxBody     int
-	idleCheck   time.Duration // idleCheckAfter; tests lower it
+	addr         string      // host:port to dial
+	host         string      // Host header value
+	tlsConf      *tls.Config // nil for plain HTTP
+	timeout      time.Duration
+	dialTimeout  time.Duration
+	maxBody      int
+	userAgent    string
+	noAliveCheck bool // tests set it to reuse idle connections unchecked
 
 	// idle holds connections that are open and free; slots holds one token
 	// per open (or dialing) connection. len(slots) <= MaxConns bounds them.
@@ -169,7 +186,7 @@ func New(opts Options) (*Client, error) {
 		timeout:     opts.Timeout,
 		dialTimeout: opts.DialTimeout,
 		maxBody:     opts.MaxResponseBytes,
-		idleCheck:   idleCheckAfter,
+		userAgent:   opts.UserAgent,
 		done:        make(chan struct{}),
 	}
 	if c.dialTimeout <= 0 {
@@ -177,6 +194,12 @@ func New(opts Options) (*Client, error) {
 	}
 	if c.maxBody <= 0 {
 		c.maxBody = DefaultMaxResponseBytes
+	}
+	if c.userAgent == "" {
+		c.userAgent = DefaultUserAgent
+	}
+	if !validValue(c.userAgent) {
+		return nil, errors.New("h1: UserAgent must not contain CR, LF or NUL")
 	}
 	n := opts.MaxConns
 	if n <= 0 {
@@ -289,8 +312,11 @@ func (c *Client) drainIdle() {
 // exchange and closes its connection.
 //
 // A request is retried once, on a new connection, only when a reused
-// connection failed before any byte of it was written; a request that may
-// have reached the server is never sent twice.
+// connection failed before any byte of it was written, or, for an idempotent
+// method (GET, HEAD, OPTIONS, TRACE, PUT, DELETE), before any byte of the
+// answer arrived (a server that closed the idle connection as the request
+// left). Any other request that may have reached the server is never sent
+// twice.
 func (c *Client) Do(ctx context.Context, req *Request, resp *Response) error {
 	if c.closed.Load() {
 		return &Error{Op: "wait", Err: ErrClosed}
@@ -326,7 +352,10 @@ func (c *Client) Do(ctx context.Context, req *Request, resp *Response) error {
 			return nil
 		}
 		c.discard(cn)
-		e := err.(*Error)
+		var e *Error
+		if !errors.As(err, &e) {
+			e = &Error{Op: "read", Err: err}
+		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			// The exchange was aborted by ctx (or failed as ctx ended): say so.
 			return &Error{Op: e.Op, Err: ctxErr}
@@ -335,21 +364,33 @@ func (c *Client) Do(ctx context.Context, req *Request, resp *Response) error {
 			// ctx's deadline, set on the connection, fired before ctx's own timer.
 			return &Error{Op: e.Op, Err: context.DeadlineExceeded}
 		}
-		if attempt == 0 && cn.reused && errors.Is(err, errNotWritten) {
+		if attempt == 0 && cn.reused && (errors.Is(err, errNotWritten) || cn.noAnswer && idempotent(req.Method)) {
 			continue
 		}
 		return err
 	}
 }
 
+// idempotent reports whether a request with this method may be sent twice (RFC 9110 9.2.2).
+func idempotent(method string) bool {
+	switch method {
+	case "", "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE":
+		return true
+	}
+	return false
+}
+
 // acquire returns a free connection, dialing one when fewer than MaxConns are
-// open, or waits for one to be released; waited says whether it blocked.
+// open, or waits for one to be released; waited says whether it blocked. The
+// wait is bounded by ctx and by Timeout: a caller that relies on Timeout
+// alone must not wait forever behind a stalled pool.
 func (c *Client) acquire(ctx context.Context, now time.Time) (cn *conn, waited bool, err error) {
+	var timeout <-chan time.Time // set when the wait begins
 	for {
 		// Prefer an open connection to dialing a new one.
 		select {
 		case cn := <-c.idle:
-			if cn.alive(now) {
+			if cn.alive() {
 				return cn, waited, nil
 			}
 			c.discard(cn)
@@ -358,22 +399,40 @@ func (c *Client) acquire(ctx context.Context, now time.Time) (cn *conn, waited b
 		}
 		waited = true
 		select {
+		case c.slots <- struct{}{}:
+			return c.dialSlot(ctx, waited)
+		default:
+		}
+		if timeout == nil && c.timeout > 0 {
+			t := time.NewTimer(c.timeout)
+			defer t.Stop()
+			timeout = t.C
+		}
+		select {
 		case cn := <-c.idle:
-			if cn.alive(time.Now()) {
+			if cn.alive() {
 				return cn, waited, nil
 			}
 			c.discard(cn)
 		case c.slots <- struct{}{}:
-			cn, err := c.dial(ctx)
-			if err != nil {
-				<-c.slots
-				return nil, waited, err
-			}
-			return cn, waited, nil
+			return c.dialSlot(ctx, waited)
 		case <-ctx.Done():
 			return nil, waited, &Error{Op: "wait", Err: ctx.Err()}
+		case <-timeout:
+			return nil, waited, &Error{Op: "wait", Err: fmt.Errorf("%w: no free connection within Timeout %v (MaxConns %d)",
+				os.ErrDeadlineExceeded, c.timeout, cap(c.slots))}
 		}
 	}
+}
+
+// dialSlot dials a connection for the slot just taken, freeing it on failure.
+func (c *Client) dialSlot(ctx context.Context, waited bool) (*conn, bool, error) {
+	cn, err := c.dial(ctx)
+	if err != nil {
+		<-c.slots
+		return nil, waited, err
+	}
+	return cn, waited, nil
 }
 
 // release returns a healthy connection to the pool.

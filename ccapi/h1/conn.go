@@ -46,11 +46,11 @@ type conn struct {
 	okMethod, okPath string
 	okHeader         [][2]string
 
-	lastUse     time.Time // start of the last exchange
-	hasDeadline bool      // a deadline is set on nc
-	ctxDeadline bool      // that deadline is ctx's
-	reused      bool      // came from the idle pool
-	closeAfter  bool      // the last exchange asked to close the connection
+	hasDeadline bool // a deadline is set on nc
+	ctxDeadline bool // that deadline is ctx's
+	reused      bool // came from the idle pool
+	closeAfter  bool // the last exchange asked to close the connection
+	noAnswer    bool // the last exchange failed before any byte of the answer, not by a timeout
 
 	// Liveness check results, written by peekFn.
 	peekN   int
@@ -85,14 +85,20 @@ func (cn *conn) close() {
 	cn.nc.Close()
 }
 
-// alive reports whether an idle connection can take a request: one idle for
-// long is checked, without reading, for a close or stray bytes from the server.
-func (cn *conn) alive(now time.Time) bool {
-	if cn.raw == nil || now.Sub(cn.lastUse) < cn.c.idleCheck {
-		return true
-	}
+// alive reports whether an idle connection can take a request: it looks,
+// without blocking or consuming, for a close or stray bytes from the server.
+// It runs on every reuse: a server may close a connection right after an
+// answer, without Connection: close, and a request written on it would fail
+// for nothing. It costs one non-blocking system call.
+func (cn *conn) alive() bool {
 	if cn.br.Buffered() > 0 {
 		return false // bytes nobody asked for
+	}
+	if cn.c.noAliveCheck {
+		return true
+	}
+	if cn.raw == nil {
+		return !cn.tls || cn.tlsQuiet(aLongTimeAgo)
 	}
 	cn.peekN, cn.peekErr = 0, 0
 	if err := cn.raw.Read(cn.peekFn); err != nil {
@@ -100,16 +106,36 @@ func (cn *conn) alive(now time.Time) bool {
 	}
 	switch {
 	case cn.peekErr == syscall.EAGAIN || cn.peekErr == syscall.EWOULDBLOCK:
-		return true // nothing to read: open and quiet
+		// Nothing on the socket: open and quiet, unless crypto/tls read a
+		// close_notify (or data) ahead with the last answer. Checked after
+		// the peek: the past deadline would fail the peek too.
+		return !cn.tls || cn.tlsQuiet(aLongTimeAgo)
 	case cn.peekErr != 0:
 		return false // reset
 	case cn.peekN == 0:
 		return false // the server closed it
+	case !cn.tls:
+		return false // bytes nobody asked for
 	default:
-		// Plain HTTP: bytes nobody asked for. TLS: could be a session ticket
-		// or a close_notify; let the exchange tell.
-		return cn.tls
+		return cn.tlsQuiet(time.Now().Add(5 * time.Millisecond))
 	}
+}
+
+// tlsQuiet tells what an idle TLS connection holds: nothing, or a session
+// ticket (consumed by crypto/tls: the connection stays good), or a
+// close_notify or data nobody asked for (it does not). With a deadline in the
+// past it only looks at records crypto/tls has already read ahead, without a
+// system call; with a short one it reads a record the socket peek saw (it is
+// there, so the read returns at once; the deadline bounds a record cut in
+// two). A read timeout leaves a tls.Conn usable.
+//
+//go:noinline
+func (cn *conn) tlsQuiet(deadline time.Time) bool {
+	cn.nc.SetReadDeadline(deadline)
+	cn.hasDeadline = true // roundTrip sets or clears it before the next exchange
+	_, err := cn.br.Peek(1)
+	var ne net.Error
+	return err != nil && errors.As(err, &ne) && ne.Timeout()
 }
 
 // watch publishes the exchange's ctx to the Client's watch loop, which aborts
@@ -154,7 +180,7 @@ func (cn *conn) abortIfCancelled() {
 
 // roundTrip writes req and reads the response into resp.
 func (cn *conn) roundTrip(ctx context.Context, now time.Time, req *Request, resp *Response) error {
-	cn.lastUse = now
+	cn.noAnswer = false
 	var dl time.Time
 	if cn.c.timeout > 0 {
 		dl = now.Add(cn.c.timeout)
@@ -174,6 +200,8 @@ func (cn *conn) roundTrip(ctx context.Context, now time.Time, req *Request, resp
 	err := cn.writeRequest(req)
 	if err == nil {
 		err = cn.readResponse(req, resp)
+	} else if !errors.Is(err, errNotWritten) {
+		err = cn.earlyAnswer(req, resp, err)
 	}
 	if cn.unwatch() {
 		// Cancelled just as the exchange completed: the answer is good, but
@@ -181,6 +209,22 @@ func (cn *conn) roundTrip(ctx context.Context, now time.Time, req *Request, resp
 		cn.closeAfter = true
 	}
 	return err
+}
+
+// earlyAnswer reads the answer a server may have sent before it stopped
+// reading the request (a 413 during a large upload, then a close that resets
+// the unread rest): that answer, not the write error, is what the server
+// said. The connection is not reused. Without one, writeErr stands; the
+// exchange's deadline bounds the read as it bounded the write.
+//
+//go:noinline
+func (cn *conn) earlyAnswer(req *Request, resp *Response, writeErr error) error {
+	if err := cn.readResponse(req, resp); err != nil {
+		resp.Status, resp.Body = 0, resp.Body[:0]
+		return writeErr
+	}
+	cn.closeAfter = true
+	return nil
 }
 
 // check rejects a request that cannot be written as is (a CR or LF in a
@@ -234,14 +278,23 @@ func (cn *conn) writeRequest(req *Request) error {
 	b = append(b, " HTTP/1.1\r\nHost: "...)
 	b = append(b, cn.c.host...)
 	b = append(b, "\r\n"...)
+	hasUA := false
 	for i := range req.Header {
 		name, val := req.Header[i][0], req.Header[i][1]
-		if len(name) == len("Connection") && equalFoldSS(name, "Connection") && equalFoldSS(val, "close") {
-			cn.closeAfter = true
+		if len(name) == len("Connection") {
+			if equalFoldSS(name, "Connection") && equalFoldSS(val, "close") {
+				cn.closeAfter = true
+			}
+			hasUA = hasUA || equalFoldSS(name, "User-Agent")
 		}
 		b = append(b, name...)
 		b = append(b, ": "...)
 		b = append(b, val...)
+		b = append(b, "\r\n"...)
+	}
+	if !hasUA {
+		b = append(b, "User-Agent: "...)
+		b = append(b, cn.c.userAgent...)
 		b = append(b, "\r\n"...)
 	}
 	if req.Body != nil || method == "POST" || method == "PUT" || method == "PATCH" {
@@ -275,10 +328,12 @@ func (cn *conn) readResponse(req *Request, resp *Response) error {
 	resp.Body = resp.Body[:0]
 	resp.head = resp.head[:0]
 	first := true
+	informational := 0
 
 	var (
 		length          = int64(-1)
 		chunked, http10 bool
+		hasTE           bool // a Transfer-Encoding header, chunked or not
 		connClose       bool
 		connKeepAlive   bool
 	)
@@ -294,7 +349,7 @@ func (cn *conn) readResponse(req *Request, resp *Response) error {
 		}
 		resp.Status, http10 = status, v10
 		resp.head = resp.head[:0]
-		length, chunked, connClose, connKeepAlive = -1, false, false, false
+		length, chunked, hasTE, connClose, connKeepAlive = -1, false, false, false, false
 		for {
 			line, err := cn.readLine(false)
 			if err != nil {
@@ -323,7 +378,7 @@ func (cn *conn) readResponse(req *Request, resp *Response) error {
 				}
 			case len("Transfer-Encoding"):
 				if equalFoldBS(name, "Transfer-Encoding") {
-					chunked = hasToken(val, "chunked")
+					chunked, hasTE = hasToken(val, "chunked"), true
 				}
 			case len("Connection"):
 				if equalFoldBS(name, "Connection") {
@@ -334,21 +389,30 @@ func (cn *conn) readResponse(req *Request, resp *Response) error {
 		}
 		// 1xx answers precede the real one (101 is not expected: no upgrades asked).
 		if status >= 100 && status < 200 && status != 101 {
+			if informational++; informational > maxInformational {
+				return malformed("over 100 informational (1xx) answers", nil)
+			}
 			continue
 		}
 		break
 	}
-	if connClose || http10 && !connKeepAlive {
+	status := resp.Status
+	// A connection whose framing cannot be trusted is closed after this
+	// answer, never reused (as net/http does): a 101 (the server now speaks
+	// another protocol), both Transfer-Encoding and Content-Length (RFC 9112
+	// 6.1: a smuggling pattern), a 204 that announces a body, and bytes left
+	// in the buffer after the answer (a Content-Length shorter than the body,
+	// or an answer nobody asked for): they would be read as the next answer.
+	if connClose || http10 && !connKeepAlive || status == 101 || hasTE && length >= 0 ||
+		status == 204 && (hasTE || length > 0) {
 		cn.closeAfter = true
 	}
-
-	status := resp.Status
+	var err error
 	switch {
 	case req.Method == "HEAD" || status == 204 || status == 304 || status < 200:
-		return nil
 	case chunked:
-		return cn.readChunked(resp)
-	case length >= 0:
+		err = cn.readChunked(resp)
+	case length >= 0 && !hasTE:
 		if length > int64(cn.c.maxBody) {
 			return tooLarge(length)
 		}
@@ -358,12 +422,16 @@ func (cn *conn) readResponse(req *Request, resp *Response) error {
 			resp.Body = resp.Body[:0]
 			return &Error{Op: "read", Err: eofToUnexpected(err)}
 		}
-		return nil
 	default:
-		// No length: the body runs until the server closes the connection.
+		// No length, or a coding other than chunked last: the body runs
+		// until the server closes the connection.
 		cn.closeAfter = true
-		return cn.readToEOF(resp)
+		err = cn.readToEOF(resp)
 	}
+	if err == nil && cn.br.Buffered() > 0 {
+		cn.closeAfter = true
+	}
+	return err
 }
 
 // readLine returns one line without its CRLF (or LF). The slice aliases the
@@ -372,6 +440,10 @@ func (cn *conn) readResponse(req *Request, resp *Response) error {
 func (cn *conn) readLine(first bool) ([]byte, error) {
 	line, err := cn.br.ReadSlice('\n')
 	if err != nil {
+		if first && len(line) == 0 {
+			var ne net.Error
+			cn.noAnswer = !(errors.As(err, &ne) && ne.Timeout())
+		}
 		switch {
 		case err == bufio.ErrBufferFull:
 			err = fmt.Errorf("%w: line over %d bytes", ErrMalformed, readBufSize)
@@ -475,7 +547,7 @@ func eofToUnexpected(err error) error {
 	return err
 }
 
-// parseStatusLine parses "HTTP/1.x SSS reason".
+// parseStatusLine parses "HTTP/1.x SSS reason"; SSS is 100 to 999.
 func parseStatusLine(line []byte) (status int, http10, ok bool) {
 	if len(line) < 12 || string(line[:7]) != "HTTP/1." || line[8] != ' ' {
 		return 0, false, false
@@ -488,6 +560,9 @@ func parseStatusLine(line []byte) (status int, http10, ok bool) {
 			return 0, false, false
 		}
 		status = status*10 + int(d-'0')
+	}
+	if status < 100 {
+		return 0, false, false // RFC 9110 15: the first digit is the class, 1 to 5 (6-9 are tolerated as unknown classes)
 	}
 	return status, line[7] == '0', true
 }

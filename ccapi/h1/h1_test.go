@@ -281,7 +281,6 @@ func TestServerClosingIdleConnectionIsReplaced(t *testing.T) {
 		closed <- struct{}{}
 	})
 	c := newClient(t, Options{Addr: addr, Timeout: 5 * time.Second})
-	c.idleCheck = 0 // check every reused connection
 	var resp Response
 	for i := range 3 {
 		if err := c.Do(context.Background(), sendReq(), &resp); err != nil {
@@ -342,7 +341,7 @@ func TestUnwrittenRequestIsRetriedOnce(t *testing.T) {
 		closed <- struct{}{}
 	})
 	c := newClient(t, Options{Addr: addr, Timeout: 5 * time.Second})
-	c.idleCheck = time.Hour // no liveness check: the write must find the reset
+	c.noAliveCheck = true // no liveness check: the write must find the reset
 	var resp Response
 	if err := c.Do(context.Background(), sendReq(), &resp); err != nil {
 		t.Fatal(err)
