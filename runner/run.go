@@ -43,10 +43,11 @@ type run struct {
 	events chan event
 	active atomic.Int64 // customers living a session right now
 
-	steps     []*scenario.Step         // named steps, in scenario order
-	stepIndex map[*scenario.Step]int32 // step → index in steps (-1 for unnamed)
-	weights   []float64                // cumulative session weights, normalised to 1
-	aborts    []report.ThresholdSpec   // thresholds with abort_on_fail
+	steps     []*scenario.Step               // named steps, in scenario order
+	stepIndex map[*scenario.Step]int32       // step → index in steps (-1 for unnamed)
+	programs  map[*scenario.Session]*program // each session compiled once
+	weights   []float64                      // cumulative session weights, normalised to 1
+	aborts    []report.ThresholdSpec         // thresholds with abort_on_fail
 
 	stopProducer context.CancelFunc // ends arrivals
 	cancelAll    context.CancelFunc // ends every session at once
@@ -385,6 +386,10 @@ func (r *run) index() {
 	for _, s := range r.sc.Sessions {
 		walk(s.Steps)
 		sum += max(s.Weight, 0)
+	}
+	r.programs = map[*scenario.Session]*program{}
+	for _, s := range r.sc.Sessions {
+		r.programs[s] = compile(s, r.stepIndex)
 	}
 	var acc float64
 	for _, s := range r.sc.Sessions {
