@@ -1,12 +1,17 @@
-// Package runner plays a compiled scenario against a target: a scheduler that
-// produces session arrivals (open model) or keeps a number of customers busy
-// (closed model), one goroutine per virtual customer living its session, and
-// one collector goroutine that owns the report.Recorder and the progress
-// display. Run returns the finished report and writes it to Config.Out.
+// Package runner plays a compiled scenario against a target: a producer that
+// makes session arrivals (open model) or keeps a number of customers busy
+// (closed model), and one collector goroutine that owns the report.Recorder and
+// the progress display. Each session is compiled once into a flat program; a
+// customer is that program's state (program.go), driven by actions. In the open
+// model a scheduler keeps waiting customers in a min-heap and hands due ones to
+// a pool of exchange workers sized by the connection limit (scheduler.go); a
+// closed-model customer slot runs its program on a goroutine of its own. Run
+// returns the finished report and writes it to Config.Out.
 //
 // The shutdown order is fixed: the producer stops, customers drain (with a
-// grace period), the customer WaitGroup is waited for, the sample channel is
-// closed, the collector finishes, and only then is the report written.
+// grace period), the customer WaitGroup is waited for, the scheduler stops, the
+// sample channel is closed, the collector finishes, and only then is the report
+// written.
 package runner
 
 import (

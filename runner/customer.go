@@ -46,6 +46,10 @@ type vc struct {
 	// free is when this customer's previous exchange ended: a request cannot start before it,
 	// so the scheduler lag of the next one counts from max(intended, free).
 	free int64
+
+	res    result // the last exchange's result while parked (none: a wake-up)
+	wakeAt int64  // when parked: the wake-up time (the scheduler's heap key)
+	hi     int    // index in the scheduler's heap
 }
 
 // waitFor is what an await step waits for.
@@ -69,8 +73,6 @@ const (
 func (r *run) newVC(k int64) *vc {
 	c := &vc{r: r, k: k, step: -1}
 	c.rng = rand.New(rand.NewPCG(uint64(r.seed), uint64(k)))
-	c.timer = time.NewTimer(time.Hour)
-	c.timer.Stop()
 	c.env = scenario.Env{Customer: k, Rand: c.rng, Rows: make([][]string, len(r.sc.Feeders))}
 	return c
 }
@@ -78,21 +80,33 @@ func (r *run) newVC(k int64) *vc {
 // live runs one session that arrived (by the schedule) at arrival, ns since the run's start,
 // and reports its end to the collector (and returns it). Its start was reported by the caller.
 func (c *vc) live(ctx context.Context, arrival int64, sessionID int64) report.Outcome {
-	sess := c.r.pickSession(c.rng)
+	f := c.prepare(arrival, sessionID)
+	if f == flowOK {
+		f, _ = c.drive(ctx, nil)
+	}
+	return c.ended(f)
+}
+
+// ended reports the session's end to the collector.
+func (c *vc) ended(f flow) report.Outcome {
 	o := report.Completed
-	switch c.session(ctx, sess, arrival, sessionID) {
+	switch f {
 	case flowFailed:
 		o = report.Failed
 	case flowCancel:
 		o = report.Interrupted
 	}
 	end := c.r.now()
-	c.r.events <- event{kind: evEnded, t: end, d: max(end-arrival, 0), outcome: o}
+	c.r.events <- event{kind: evEnded, t: end, d: max(end-c.m.arrival, 0), outcome: o}
 	return o
 }
 
-func (c *vc) session(ctx context.Context, sess *scenario.Session, arrival, sessionID int64) flow {
+// prepare starts a session that arrives at arrival: it picks the session's shape, draws its
+// data rows, renders its identity and resets the program. Not flowOK: it cannot start.
+func (c *vc) prepare(arrival, sessionID int64) flow {
 	r := c.r
+	sess := r.pickSession(c.rng)
+	c.m.arrival = arrival
 	c.sess = sess
 	c.intended, c.step = arrival, -1
 
@@ -122,51 +136,85 @@ func (c *vc) session(ctx context.Context, sess *scenario.Session, arrival, sessi
 		c.cu.SetToken(tok)
 	}
 	c.m.reset(r.programs[sess], c.rng, arrival, tok == "")
-	var res result
+	return flowOK
+}
+
+// drive runs the customer's program on the calling goroutine: exchanges in place, and for a
+// wake-up either a sleep (park == nil: the goroutine executor) or a hand-back through park,
+// which keeps the customer until its wake-up time (the scheduler). It returns the session's
+// end, or parked=true when the customer was handed back.
+func (c *vc) drive(ctx context.Context, park func(*vc, int64)) (f flow, parked bool) {
+	r := c.r
+	res := c.res
+	c.res = result{}
 	for {
 		if ctx.Err() != nil {
-			return flowCancel
+			return flowCancel, false
 		}
 		a := c.m.next(r.now(), res)
-		// A poll's reply and agent latencies are seen at its end.
-		if a.reply >= 0 {
-			r.events <- event{kind: evReply, t: res.end, d: a.reply}
-		}
-		if a.agent >= 0 {
-			r.events <- event{kind: evAgent, t: res.end, d: a.agent}
-		}
+		c.note(a, res)
 		res = result{}
-		if a.timeout {
-			r.events <- event{kind: evReplyTimeout, t: r.now()}
-		}
 		switch a.kind {
 		case actDone:
-			return a.outcome
+			return a.outcome, false
 		case actWake:
+			if park != nil {
+				if a.at > r.now() {
+					park(c, a.at)
+					return flowOK, true
+				}
+				continue
+			}
 			if !c.sleep(ctx, a.at-r.now()) {
-				return flowCancel
+				return flowCancel, false
 			}
-		case actToken:
-			call := c.cu.ApplyToken(ctx, c.render(sess.Channel.Nickname), c.to, r.sc.Auth.Locale)
-			res.ok = call.Kind == ccapi.KindOK
-		case actSend:
-			c.intended, c.step = a.intended, a.op.idx
-			res = c.send(ctx, a.op.step)
-			c.step = -1
-		case actPoll:
-			c.intended, c.step = a.intended, -1
-			msgs, call := c.cu.Poll(ctx, c.channel, c.msgs[:0])
-			c.msgs = msgs
-			res.ok, res.end = call.Kind == ccapi.KindOK, int64(call.End.Sub(r.t0))
-			if res.ok {
-				digest(msgs, &res)
-			}
-			clear(c.msgs[:cap(c.msgs)]) // drop references to the answer's strings
+			continue
 		}
-		if a.kind != actWake && ctx.Err() != nil {
-			return flowCancel
+		res = c.exchange(ctx, a)
+		if ctx.Err() != nil {
+			return flowCancel, false
 		}
 	}
+}
+
+// note records what an action reports besides itself: a poll's reply and agent latencies
+// (seen at its end) and an await's timeout.
+func (c *vc) note(a action, res result) {
+	r := c.r
+	if a.reply >= 0 {
+		r.events <- event{kind: evReply, t: res.end, d: a.reply}
+	}
+	if a.agent >= 0 {
+		r.events <- event{kind: evAgent, t: res.end, d: a.agent}
+	}
+	if a.timeout {
+		r.events <- event{kind: evReplyTimeout, t: r.now()}
+	}
+}
+
+// exchange plays one exchange action and says how it went.
+func (c *vc) exchange(ctx context.Context, a action) result {
+	r := c.r
+	var res result
+	switch a.kind {
+	case actToken:
+		call := c.cu.ApplyToken(ctx, c.render(c.sess.Channel.Nickname), c.to, r.sc.Auth.Locale)
+		res.ok = call.Kind == ccapi.KindOK
+	case actSend:
+		c.intended, c.step = a.intended, a.op.idx
+		res = c.send(ctx, a.op.step)
+		c.step = -1
+	case actPoll:
+		c.intended, c.step = a.intended, -1
+		msgs, call := c.cu.Poll(ctx, c.channel, c.msgs[:0])
+		c.msgs = msgs
+		res.ok, res.end = call.Kind == ccapi.KindOK, int64(call.End.Sub(r.t0))
+		if res.ok {
+			digest(msgs, &res)
+		}
+		clear(c.msgs[:cap(c.msgs)]) // drop references to the answer's strings
+	}
+	return res
 }
 
 // send renders, checks and sends one message step and says how it went.
@@ -304,6 +352,9 @@ func (c *vc) observe(call *ccapi.Call) {
 func (c *vc) sleep(ctx context.Context, d int64) bool {
 	if d <= 0 {
 		return ctx.Err() == nil
+	}
+	if c.timer == nil {
+		c.timer = time.NewTimer(time.Hour)
 	}
 	c.timer.Reset(time.Duration(d))
 	select {

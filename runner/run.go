@@ -49,6 +49,7 @@ type run struct {
 	weights   []float64                      // cumulative session weights, normalised to 1
 	aborts    []report.ThresholdSpec         // thresholds with abort_on_fail
 
+	sched        *scheduler         // the open model's scheduler (nil in the closed model)
 	stopProducer context.CancelFunc // ends arrivals
 	cancelAll    context.CancelFunc // ends every session at once
 
@@ -153,6 +154,9 @@ func (r *run) play(ctx context.Context) *report.Report {
 	grace := time.AfterFunc(r.cfg.Grace, cancelAll)
 	wg.Wait()
 	grace.Stop()
+	if r.sched != nil {
+		r.sched.close()
+	}
 	close(drained)
 	// 3. No sender is left: close the channel and let the collector record the rest.
 	close(r.events)
@@ -233,6 +237,9 @@ func (r *run) now() int64 { return int64(time.Since(r.t0)) }
 func (r *run) open(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 	sh := r.cfg.Shard
 	limit := r.maxCustomers()
+	// One scheduler plays this run's customers; play closes it once they have all ended.
+	s := newScheduler(r, custCtx, wg, r.workers())
+	r.sched = s
 	arr := newArrivals(r.load.Stages, r.load.Arrivals == scenario.Poisson, rand.New(rand.NewPCG(uint64(r.seed), 0xa771)))
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -263,12 +270,24 @@ func (r *run) open(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 		r.active.Add(1)
 		r.events <- event{kind: evStarted, t: t}
 		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer r.active.Add(-1)
-			r.newVC(k).live(custCtx, t, k)
-		}()
+		c := r.newVC(k)
+		if f := c.prepare(t, k); f != flowOK {
+			c.ended(f)
+			r.active.Add(-1)
+			wg.Done()
+			continue
+		}
+		s.start(c)
 	}
+}
+
+// workers is the size of the exchange-worker pool: the connection limit, since a worker
+// holds at most one connection at a time and more workers would only wait for one.
+func (r *run) workers() int {
+	if n := r.sc.Target.MaxConnections; n > 0 {
+		return n
+	}
+	return ccapi.DefaultMaxConns
 }
 
 // maxCustomers is this shard's share of max_customers (0: no cap): shard I of N gets the

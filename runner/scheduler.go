@@ -1,0 +1,140 @@
+package runner
+
+import (
+	"container/heap"
+	"context"
+	"math"
+	"sync"
+	"time"
+)
+
+// scheduler plays open-model customers without a goroutine or timer each: a min-heap of
+// wake-ups, one goroutine that hands due customers to a pool of exchange workers, and the
+// workers, sized by the connection limit. A customer is in the heap or on exactly one worker
+// (or on its way between them through the due channel). A customer that cannot be served at
+// once waits in the heap or the channel; its lateness shows in response time and scheduler
+// lag, since the intended times come from its program, not from when a worker took it.
+type scheduler struct {
+	r    *run
+	ctx  context.Context // the customers' context
+	wg   *sync.WaitGroup // one count per live customer
+	due  chan *vc
+	kick chan struct{} // a new earliest wake-up
+	quit chan struct{}
+	done sync.WaitGroup // the scheduler goroutine and the workers
+
+	mu sync.Mutex
+	h  wakeHeap
+}
+
+func newScheduler(r *run, ctx context.Context, wg *sync.WaitGroup, workers int) *scheduler {
+	s := &scheduler{r: r, ctx: ctx, wg: wg, due: make(chan *vc, workers), kick: make(chan struct{}, 1), quit: make(chan struct{})}
+	s.done.Add(1 + workers)
+	go s.loop()
+	for range workers {
+		go s.work()
+	}
+	return s
+}
+
+// start takes a customer whose session was prepared; it runs from its arrival on.
+func (s *scheduler) start(c *vc) {
+	c.res = result{}
+	s.park(c, c.m.arrival)
+}
+
+// close stops the scheduler and its workers once no customer is left (after wg.Wait).
+func (s *scheduler) close() {
+	close(s.quit)
+	s.done.Wait()
+}
+
+// park puts c in the heap until at.
+func (s *scheduler) park(c *vc, at int64) {
+	c.wakeAt = at
+	s.mu.Lock()
+	heap.Push(&s.h, c)
+	first := s.h[0] == c
+	s.mu.Unlock()
+	if first {
+		select {
+		case s.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (s *scheduler) loop() {
+	defer s.done.Done()
+	defer close(s.due)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	cancelled := s.ctx.Done()
+	var batch []*vc
+	for {
+		s.mu.Lock()
+		now := s.r.now()
+		if s.ctx.Err() != nil {
+			now = math.MaxInt64 // every parked customer is due: its worker ends it as interrupted
+		}
+		for len(s.h) > 0 && s.h[0].wakeAt <= now {
+			batch = append(batch, heap.Pop(&s.h).(*vc))
+		}
+		wait := time.Duration(-1)
+		if len(s.h) > 0 {
+			wait = time.Duration(s.h[0].wakeAt - now)
+		}
+		s.mu.Unlock()
+		for i, c := range batch {
+			s.due <- c // blocks while every worker is busy: the customer is late, not lost
+			batch[i] = nil
+		}
+		batch = batch[:0]
+		if wait >= 0 {
+			timer.Reset(wait)
+		}
+		select {
+		case <-timer.C:
+		case <-s.kick:
+		case <-cancelled:
+			cancelled = nil
+		case <-s.quit:
+			return
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+	}
+}
+
+func (s *scheduler) work() {
+	defer s.done.Done()
+	for c := range s.due {
+		f, parked := c.drive(s.ctx, s.park)
+		if parked {
+			continue
+		}
+		c.ended(f)
+		s.r.active.Add(-1)
+		s.wg.Done()
+	}
+}
+
+// wakeHeap orders parked customers by wake-up time.
+type wakeHeap []*vc
+
+func (h wakeHeap) Len() int           { return len(h) }
+func (h wakeHeap) Less(i, j int) bool { return h[i].wakeAt < h[j].wakeAt }
+func (h wakeHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i]; h[i].hi = i; h[j].hi = j }
+func (h *wakeHeap) Push(x any)        { c := x.(*vc); c.hi = len(*h); *h = append(*h, c) }
+func (h *wakeHeap) Pop() any {
+	old := *h
+	n := len(old)
+	c := old[n-1]
+	old[n-1] = nil
+	*h = old[:n-1]
+	return c
+}

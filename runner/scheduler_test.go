@@ -1,0 +1,60 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"ccload/report"
+)
+
+// TestIdleCustomersHoldNoGoroutines connects 10,000 customers that then think for a minute,
+// and counts the process's goroutines while they are all connected: the customers wait in the
+// scheduler's heap, not on goroutines of their own.
+func TestIdleCustomersHoldNoGoroutines(t *testing.T) {
+	if testing.Short() {
+		t.Skip("10,000 sessions")
+	}
+	srv := testMock(t, nil)
+	const n, conns = 10000, 32
+	sc := parse(t, auth+fmt.Sprintf(`target: {max_connections: %d}
+load: {arrivals: uniform, rate: %d, duration: 1s}
+sessions:
+  - name: idle
+    poll: {interval: 60s}
+    steps: [connect, {think: 60s}, disconnect]
+`, conns, n))
+	kill := make(chan struct{})
+	done := make(chan *report.Report, 1)
+	go func() {
+		rep, err := Run(context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Kill: kill, Grace: time.Minute})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- rep
+	}()
+	deadline := time.Now().Add(90 * time.Second)
+	for srv.Stats().Sessions.Open < n {
+		if time.Now().After(deadline) {
+			close(kill)
+			<-done
+			t.Fatalf("only %d of %d customers connected in 90s", srv.Stats().Sessions.Open, n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	g := runtime.NumGoroutine()
+	t.Logf("%d goroutines with %d customers connected", g, n)
+	close(kill)
+	rep := <-done
+	// The constant covers the runtime, the test, the collector, the producer, the client and,
+	// since this process also runs the mock, its HTTP server's goroutine per open connection
+	// (at most conns). A goroutine per customer would be 10,000 more.
+	if limit := conns + 64; g >= limit {
+		t.Errorf("%d goroutines with %d customers connected, want fewer than %d (%d connections + 64)", g, n, limit, conns)
+	}
+	if rep == nil || rep.Sessions.Started != n || rep.Sessions.Interrupted != n {
+		t.Errorf("sessions %+v: want all %d started and interrupted by the kill", rep.Sessions, n)
+	}
+}
