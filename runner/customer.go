@@ -30,10 +30,7 @@ type vc struct {
 	rng   *rand.Rand
 	timer *time.Timer
 	env   scenario.Env
-	buf   []byte
-	req   ccapi.SendMsgReq
-	ureq  ccapi.UploadReq
-	msgs  []ccapi.DownlinkMessage
+	x     *scratch // the buffers of whoever runs the customer right now
 	cu    *ccapi.Customer
 	sess  *scenario.Session
 	m     customer
@@ -47,9 +44,19 @@ type vc struct {
 	// so the scheduler lag of the next one counts from max(intended, free).
 	free int64
 
-	res    result // the last exchange's result while parked (none: a wake-up)
-	wakeAt int64  // when parked: the wake-up time (the scheduler's heap key)
-	hi     int    // index in the scheduler's heap
+	wakeAt int64 // when parked: the wake-up time (the scheduler's heap key)
+}
+
+// scratch is what running a customer's exchanges needs besides its state: the render buffer,
+// the request values and the poll's message slice. Whoever runs customers owns one (an
+// exchange worker, the producer while it prepares sessions, a closed-model slot) and lends it
+// to the customer it runs, so a parked customer holds none.
+type scratch struct {
+	buf  []byte
+	req  ccapi.SendMsgReq
+	ureq ccapi.UploadReq
+	msgs []ccapi.DownlinkMessage
+	lane *ccapi.Lane // nil: the customer's own lanes
 }
 
 // waitFor is what an await step waits for.
@@ -70,8 +77,11 @@ const (
 	flowCancel             // the run cancelled the session
 )
 
-func (r *run) newVC(k int64) *vc {
-	c := &vc{r: r, k: k, step: -1}
+func (r *run) newVC(k int64) *vc { return r.newVCWith(k, &scratch{}) }
+
+// newVCWith returns customer k running on x (until someone lends it another).
+func (r *run) newVCWith(k int64, x *scratch) *vc {
+	c := &vc{r: r, k: k, step: -1, x: x}
 	c.rng = rand.New(rand.NewPCG(uint64(r.seed), uint64(k)))
 	c.env = scenario.Env{Customer: k, Rand: c.rng, Rows: make([][]string, len(r.sc.Feeders))}
 	return c
@@ -132,6 +142,11 @@ func (c *vc) prepare(arrival, sessionID int64) flow {
 	tok := r.sc.Auth.CCMessagingToken
 	c.cu = r.client.NewCustomer(c.env.UserID)
 	c.cu.Observe = c.observe
+	// One lane, the runner's: a customer's exchanges never overlap (polls wait for sends).
+	if c.x.lane == nil {
+		c.x.lane = r.client.NewLane()
+	}
+	c.cu.Use(c.x.lane)
 	if tok != "" {
 		c.cu.SetToken(tok)
 	}
@@ -145,8 +160,7 @@ func (c *vc) prepare(arrival, sessionID int64) flow {
 // end, or parked=true when the customer was handed back.
 func (c *vc) drive(ctx context.Context, park func(*vc, int64)) (f flow, parked bool) {
 	r := c.r
-	res := c.res
-	c.res = result{}
+	var res result
 	for {
 		if ctx.Err() != nil {
 			return flowCancel, false
@@ -206,13 +220,13 @@ func (c *vc) exchange(ctx context.Context, a action) result {
 		c.step = -1
 	case actPoll:
 		c.intended, c.step = a.intended, -1
-		msgs, call := c.cu.Poll(ctx, c.channel, c.msgs[:0])
-		c.msgs = msgs
+		msgs, call := c.cu.Poll(ctx, c.channel, c.x.msgs[:0])
+		c.x.msgs = msgs
 		res.ok, res.end = call.Kind == ccapi.KindOK, int64(call.End.Sub(r.t0))
 		if res.ok {
 			digest(msgs, &res)
 		}
-		clear(c.msgs[:cap(c.msgs)]) // drop references to the answer's strings
+		clear(c.x.msgs[:cap(c.x.msgs)]) // drop references to the answer's strings
 	}
 	return res
 }
@@ -223,29 +237,29 @@ func (c *vc) send(ctx context.Context, st *scenario.Step) result {
 	c.env.Seq++
 	content := ""
 	if s.Upload != nil {
-		c.ureq = ccapi.UploadReq{FileType: s.Upload.FileType, Channel: c.render(s.Channel), FileStream: s.Upload.Base64}
-		if c.ureq.Channel == "" {
-			c.ureq.Channel = c.channel
+		c.x.ureq = ccapi.UploadReq{FileType: s.Upload.FileType, Channel: c.render(s.Channel), FileStream: s.Upload.Base64}
+		if c.x.ureq.Channel == "" {
+			c.x.ureq.Channel = c.channel
 		}
-		key, call := c.cu.Upload(ctx, &c.ureq)
+		key, call := c.cu.Upload(ctx, &c.x.ureq)
 		if call.Kind != ccapi.KindOK {
 			return result{notSent: true}
 		}
 		content = uploadContent(s, key)
 	}
 	c.build(s, content)
-	if errs := c.req.Validate(r.rules); len(errs) > 0 {
+	if errs := c.x.req.Validate(r.rules); len(errs) > 0 {
 		r.warnOnce(st.Path, "step "+st.Path+" rendered a request that breaks a rule ("+errs[0].Error()+"): not sent, counted as client_validation")
 		now := r.now()
 		r.events <- event{kind: evSample, ep: r.sendEp, ct: ctIndex(s.ControlType), step: c.step,
 			s: report.Sample{Intended: min(c.intended, now), Start: now, End: now, Class: report.ClassClient}}
 		return result{notSent: true}
 	}
-	call := c.cu.Send(ctx, &c.req)
+	call := c.cu.Send(ctx, &c.x.req)
 	return result{ok: call.Kind == ccapi.KindOK, start: int64(call.Start.Sub(r.t0)), end: int64(call.End.Sub(r.t0))}
 }
 
-// build fills c.req from the step's templates; content, when set, replaces the content template.
+// build fills c.x.req from the step's templates; content, when set, replaces the content template.
 //
 // Subtleness ahead: to render without allocating, every templated field is appended to the
 // one scratch buffer first, and only then are the request's strings pointed into it (the
@@ -253,7 +267,7 @@ func (c *vc) send(ctx context.Context, st *scenario.Step) result {
 // Send encodes the request before it returns and keeps none of them.
 func (c *vc) build(s *scenario.Send, content string) {
 	ch := c.sess.Channel
-	c.buf = c.buf[:0]
+	c.x.buf = c.x.buf[:0]
 	var f [9]span
 	f[0] = c.span(s.Channel, nil)
 	f[1] = c.span(s.To, nil)
@@ -268,7 +282,7 @@ func (c *vc) build(s *scenario.Send, content string) {
 	} else {
 		f[8] = span{lit: content}
 	}
-	c.req = ccapi.SendMsgReq{
+	c.x.req = ccapi.SendMsgReq{
 		ControlType:    s.ControlType,
 		MediaType:      s.MediaType,
 		From:           c.env.UserID,
@@ -303,9 +317,9 @@ func (c *vc) span(t, def *scenario.Template) span {
 	if s, ok := t.Literal(); ok {
 		return span{lit: s}
 	}
-	a := len(c.buf)
-	c.buf = t.Append(c.buf, &c.env)
-	return span{a: a, b: len(c.buf), dyn: true}
+	a := len(c.x.buf)
+	c.x.buf = t.Append(c.x.buf, &c.env)
+	return span{a: a, b: len(c.x.buf), dyn: true}
 }
 
 // str returns the field's string (pointing into the scratch buffer for rendered ones), or def
@@ -322,7 +336,7 @@ func (c *vc) str(f span, def string) string {
 	case f.b == f.a:
 		return def
 	}
-	return unsafe.String(&c.buf[f.a], f.b-f.a)
+	return unsafe.String(&c.x.buf[f.a], f.b-f.a)
 }
 
 // observe turns every exchange the ccapi customer makes (token calls and retries included)
@@ -374,8 +388,8 @@ func (c *vc) render(t *scenario.Template) string {
 	if s, ok := t.Literal(); ok {
 		return s
 	}
-	c.buf = t.Append(c.buf[:0], &c.env)
-	return string(c.buf)
+	c.x.buf = t.Append(c.x.buf[:0], &c.env)
+	return string(c.x.buf)
 }
 
 // uploadContent is a media chat's content after its upload: "objectKey,ext" (the reference's

@@ -240,6 +240,7 @@ func (r *run) open(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 	// One scheduler plays this run's customers; play closes it once they have all ended.
 	s := newScheduler(r, custCtx, wg, r.workers())
 	r.sched = s
+	x := &scratch{} // the producer's render buffer while it prepares sessions
 	arr := newArrivals(r.load.Stages, r.load.Arrivals == scenario.Poisson, rand.New(rand.NewPCG(uint64(r.seed), 0xa771)))
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -270,7 +271,7 @@ func (r *run) open(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 		r.active.Add(1)
 		r.events <- event{kind: evStarted, t: t}
 		wg.Add(1)
-		c := r.newVC(k)
+		c := r.newVCWith(k, x)
 		if f := c.prepare(t, k); f != flowOK {
 			c.ended(f)
 			r.active.Add(-1)

@@ -39,7 +39,6 @@ func newScheduler(r *run, ctx context.Context, wg *sync.WaitGroup, workers int) 
 
 // start takes a customer whose session was prepared; it runs from its arrival on.
 func (s *scheduler) start(c *vc) {
-	c.res = result{}
 	s.park(c, c.m.arrival)
 }
 
@@ -112,7 +111,10 @@ func (s *scheduler) loop() {
 
 func (s *scheduler) work() {
 	defer s.done.Done()
+	x := &scratch{lane: s.r.client.NewLane()}
 	for c := range s.due {
+		c.x = x
+		c.cu.Use(x.lane)
 		f, parked := c.drive(s.ctx, s.park)
 		if parked {
 			continue
@@ -128,8 +130,8 @@ type wakeHeap []*vc
 
 func (h wakeHeap) Len() int           { return len(h) }
 func (h wakeHeap) Less(i, j int) bool { return h[i].wakeAt < h[j].wakeAt }
-func (h wakeHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i]; h[i].hi = i; h[j].hi = j }
-func (h *wakeHeap) Push(x any)        { c := x.(*vc); c.hi = len(*h); *h = append(*h, c) }
+func (h wakeHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *wakeHeap) Push(x any)        { *h = append(*h, x.(*vc)) }
 func (h *wakeHeap) Pop() any {
 	old := *h
 	n := len(old)
