@@ -2,10 +2,10 @@
 // makes session arrivals (open model) or keeps a number of customers busy
 // (closed model), and one collector goroutine that owns the report.Recorder and
 // the progress display. Each session is compiled once into a flat program; a
-// customer is that program's state (program.go), driven by actions. In the open
-// model a scheduler keeps waiting customers in a min-heap and hands due ones to
-// a pool of exchange workers sized by the connection limit (scheduler.go); a
-// closed-model customer slot runs its program on a goroutine of its own. Run
+// customer is that program's state (program.go), driven by actions. One
+// scheduler keeps waiting customers (open-model arrivals and closed-model slots
+// alike) in a min-heap and hands due ones to a pool of exchange workers sized by
+// the connection limit (scheduler.go): no goroutine or timer per customer. Run
 // returns the finished report and writes it to Config.Out.
 //
 // The shutdown order is fixed: the producer stops, customers drain (with a

@@ -45,6 +45,13 @@ type vc struct {
 	free int64
 
 	wakeAt int64 // when parked: the wake-up time (the scheduler's heap key)
+
+	// A closed-model customer's slot: it plays sessions back to back. pending says its next
+	// session starts at wakeAt; n counts its sessions (their ids are k + n·idSpan).
+	slot      *slot
+	idSpan, n int64
+	backoff   time.Duration
+	pending   bool
 }
 
 // scratch is what running a customer's exchanges needs besides its state: the render buffer,
@@ -79,7 +86,7 @@ const (
 
 func (r *run) newVC(k int64) *vc { return r.newVCWith(k, &scratch{}) }
 
-// newVCWith returns customer k running on x (until someone lends it another).
+// newVCWith returns customer k running on x (until someone lends it another; nil: none yet).
 func (r *run) newVCWith(k int64, x *scratch) *vc {
 	c := &vc{r: r, k: k, step: -1, x: x}
 	c.rng = rand.New(rand.NewPCG(uint64(r.seed), uint64(k)))

@@ -49,7 +49,7 @@ type run struct {
 	weights   []float64                      // cumulative session weights, normalised to 1
 	aborts    []report.ThresholdSpec         // thresholds with abort_on_fail
 
-	sched        *scheduler         // the open model's scheduler (nil in the closed model)
+	sched        *scheduler         // plays every customer; closed once they have all ended
 	stopProducer context.CancelFunc // ends arrivals
 	cancelAll    context.CancelFunc // ends every session at once
 
@@ -143,6 +143,7 @@ func (r *run) play(ctx context.Context) *report.Report {
 
 	// 1. The producer runs until the stages end or a stop.
 	var wg sync.WaitGroup
+	r.sched = newScheduler(r, prodCtx, custCtx, &wg, r.workers())
 	if r.load.Model == scenario.Closed {
 		r.closed(prodCtx, custCtx, &wg)
 	} else {
@@ -154,9 +155,7 @@ func (r *run) play(ctx context.Context) *report.Report {
 	grace := time.AfterFunc(r.cfg.Grace, cancelAll)
 	wg.Wait()
 	grace.Stop()
-	if r.sched != nil {
-		r.sched.close()
-	}
+	r.sched.close()
 	close(drained)
 	// 3. No sender is left: close the channel and let the collector record the rest.
 	close(r.events)
@@ -237,9 +236,7 @@ func (r *run) now() int64 { return int64(time.Since(r.t0)) }
 func (r *run) open(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 	sh := r.cfg.Shard
 	limit := r.maxCustomers()
-	// One scheduler plays this run's customers; play closes it once they have all ended.
-	s := newScheduler(r, custCtx, wg, r.workers())
-	r.sched = s
+	s := r.sched
 	x := &scratch{} // the producer's render buffer while it prepares sessions
 	arr := newArrivals(r.load.Stages, r.load.Arrivals == scenario.Poisson, rand.New(rand.NewPCG(uint64(r.seed), 0xa771)))
 	timer := time.NewTimer(time.Hour)
@@ -338,7 +335,9 @@ func (r *run) closed(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 				if !s.running.Load() {
 					s.running.Store(true)
 					wg.Add(1)
-					go r.runSlot(ctx, custCtx, s, span, wg)
+					c := r.newVCWith(s.k, nil)
+					c.slot, c.idSpan, c.pending = s, span, true
+					r.sched.park(c, r.now())
 				}
 			} else {
 				s.stop.Store(true)
@@ -352,37 +351,58 @@ func (r *run) closed(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 	}
 }
 
-// runSlot runs sessions back to back (with the scenario's pause between them) until the
-// slot is asked to stop or arrivals end.
-func (r *run) runSlot(ctx, custCtx context.Context, s *slot, span int64, wg *sync.WaitGroup) {
-	defer wg.Done()
-	defer s.running.Store(false)
-	c := r.newVC(s.k)
-	next := r.now()
-	var backoff time.Duration
-	for n := int64(0); !s.stop.Load() && ctx.Err() == nil; n++ {
-		if !c.sleepUntil(ctx, next) || s.stop.Load() {
-			return
-		}
-		t := next // the intended start: the previous session's end plus the pause
-		r.events <- event{kind: evArrival, t: t}
-		r.events <- event{kind: evStarted, t: t}
-		r.active.Add(1)
-		o := c.live(custCtx, t, s.k+n*span)
-		r.active.Add(-1)
-		next = r.now()
-		if p := r.load.Pause; p != nil {
-			next += int64(p.Duration(c.rng))
-		}
-		// A session that failed at once (no AccessToken to be had, a refusing target) would
-		// make this loop spin; back off, doubling up to a second, until one takes time again.
-		if o == report.Failed && next-t < int64(failFast) {
-			backoff = min(max(2*backoff, 10*time.Millisecond), time.Second)
-			next += int64(backoff)
-		} else {
-			backoff = 0
-		}
+// beginSlot starts the next session of closed-model customer c, due now. Not slotRun: its
+// slot was asked to stop or arrivals ended (slotRetire), or the session could not start and
+// the one after is scheduled (slotParked).
+func (r *run) beginSlot(c *vc) slotState {
+	if c.slot.stop.Load() || r.sched.prodCtx.Err() != nil {
+		return slotRetire
 	}
+	t := c.wakeAt // the intended start: the previous session's end plus the pause
+	r.events <- event{kind: evArrival, t: t}
+	r.events <- event{kind: evStarted, t: t}
+	r.active.Add(1)
+	if f := c.prepare(t, c.slot.k+c.n*c.idSpan); f != flowOK {
+		o := c.ended(f)
+		r.active.Add(-1)
+		if r.endSlot(c, o, t) {
+			return slotParked
+		}
+		return slotRetire
+	}
+	return slotRun
+}
+
+// slotState is what beginSlot did.
+type slotState uint8
+
+const (
+	slotRun slotState = iota
+	slotParked
+	slotRetire
+)
+
+// endSlot schedules the session after one that ended with o (it started at t): the pause, or
+// a back-off when it failed at once. It reports whether there is one (c.wakeAt, pending).
+func (r *run) endSlot(c *vc, o report.Outcome, t int64) bool {
+	c.n++
+	next := r.now()
+	if p := r.load.Pause; p != nil {
+		next += int64(p.Duration(c.rng))
+	}
+	// A session that failed at once (no AccessToken to be had, a refusing target) would
+	// make the slot spin; back off, doubling up to a second, until one takes time again.
+	if o == report.Failed && next-t < int64(failFast) {
+		c.backoff = min(max(2*c.backoff, 10*time.Millisecond), time.Second)
+		next += int64(c.backoff)
+	} else {
+		c.backoff = 0
+	}
+	if c.slot.stop.Load() || r.sched.prodCtx.Err() != nil {
+		return false
+	}
+	c.wakeAt, c.pending = next, true
+	return true
 }
 
 // failFast is how short a failed closed-model session must be to make its customer back off.

@@ -15,20 +15,21 @@ import (
 // once waits in the heap or the channel; its lateness shows in response time and scheduler
 // lag, since the intended times come from its program, not from when a worker took it.
 type scheduler struct {
-	r    *run
-	ctx  context.Context // the customers' context
-	wg   *sync.WaitGroup // one count per live customer
-	due  chan *vc
-	kick chan struct{} // a new earliest wake-up
-	quit chan struct{}
-	done sync.WaitGroup // the scheduler goroutine and the workers
+	r       *run
+	prodCtx context.Context // arrivals: when it ends, closed-model slots waiting to start stop
+	ctx     context.Context // the customers' context
+	wg      *sync.WaitGroup // one count per live customer
+	due     chan *vc
+	kick    chan struct{} // a new earliest wake-up
+	quit    chan struct{}
+	done    sync.WaitGroup // the scheduler goroutine and the workers
 
 	mu sync.Mutex
 	h  wakeHeap
 }
 
-func newScheduler(r *run, ctx context.Context, wg *sync.WaitGroup, workers int) *scheduler {
-	s := &scheduler{r: r, ctx: ctx, wg: wg, due: make(chan *vc, workers), kick: make(chan struct{}, 1), quit: make(chan struct{})}
+func newScheduler(r *run, prodCtx, ctx context.Context, wg *sync.WaitGroup, workers int) *scheduler {
+	s := &scheduler{r: r, prodCtx: prodCtx, ctx: ctx, wg: wg, due: make(chan *vc, workers), kick: make(chan struct{}, 1), quit: make(chan struct{})}
 	s.done.Add(1 + workers)
 	go s.loop()
 	for range workers {
@@ -68,13 +69,22 @@ func (s *scheduler) loop() {
 	defer close(s.due)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
-	cancelled := s.ctx.Done()
+	cancelled, stopped := s.ctx.Done(), s.prodCtx.Done()
 	var batch []*vc
 	for {
 		s.mu.Lock()
 		now := s.r.now()
 		if s.ctx.Err() != nil {
 			now = math.MaxInt64 // every parked customer is due: its worker ends it as interrupted
+		}
+		if s.prodCtx.Err() != nil {
+			// Arrivals ended: closed-model slots waiting for their next session end now.
+			for _, c := range s.h {
+				if c.pending {
+					c.wakeAt = 0
+				}
+			}
+			heap.Init(&s.h)
 		}
 		for len(s.h) > 0 && s.h[0].wakeAt <= now {
 			batch = append(batch, heap.Pop(&s.h).(*vc))
@@ -97,6 +107,8 @@ func (s *scheduler) loop() {
 		case <-s.kick:
 		case <-cancelled:
 			cancelled = nil
+		case <-stopped:
+			stopped = nil
 		case <-s.quit:
 			return
 		}
@@ -114,15 +126,43 @@ func (s *scheduler) work() {
 	x := &scratch{lane: s.r.client.NewLane()}
 	for c := range s.due {
 		c.x = x
+		if c.pending {
+			c.pending = false
+			st := slotRetire
+			if s.ctx.Err() == nil {
+				st = s.r.beginSlot(c)
+			}
+			if st == slotParked {
+				s.park(c, c.wakeAt)
+				continue
+			} else if st == slotRetire {
+				s.endSlot(c)
+				continue
+			}
+		}
 		c.cu.Use(x.lane)
 		f, parked := c.drive(s.ctx, s.park)
 		if parked {
 			continue
 		}
-		c.ended(f)
+		o := c.ended(f)
 		s.r.active.Add(-1)
+		if c.slot != nil {
+			if s.ctx.Err() == nil && s.r.endSlot(c, o, c.m.arrival) {
+				s.park(c, c.wakeAt)
+				continue
+			}
+			s.endSlot(c)
+			continue
+		}
 		s.wg.Done()
 	}
+}
+
+// endSlot retires a closed-model customer: its slot may be started again.
+func (s *scheduler) endSlot(c *vc) {
+	c.slot.running.Store(false)
+	s.wg.Done()
 }
 
 // wakeHeap orders parked customers by wake-up time.
