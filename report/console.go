@@ -66,6 +66,18 @@ func writeHeader(w *errWriter, r *Report) {
 	s := r.Sessions
 	w.printf("sessions  %s arrived   %s started   %s completed   %s failed   %s interrupted   %s dropped\n",
 		num(s.Arrivals), num(s.Started), num(s.Completed), num(s.Failed), num(s.Interrupted), num(s.Dropped))
+	if len(s.DroppedBy) > 0 {
+		reasons := make([]string, 0, len(s.DroppedBy))
+		for k := range s.DroppedBy {
+			reasons = append(reasons, k)
+		}
+		slices.Sort(reasons)
+		w.printf("dropped  ")
+		for _, k := range reasons {
+			w.printf(" %s %s", num(s.DroppedBy[k]), k)
+		}
+		w.printf("\n")
+	}
 	q := r.Requests
 	w.printf("requests  %s in total, %s/s   %s ok (%s)   %s errors",
 		num(q.Total), rate(r.Overall.RPS), num(q.OK), share(q.OK, q.Total), num(q.Total-q.OK))

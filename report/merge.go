@@ -160,6 +160,12 @@ func addSessions(dst *SessionCounts, s SessionCounts) {
 	dst.Failed += s.Failed
 	dst.Interrupted += s.Interrupted
 	dst.Dropped += s.Dropped
+	for k, n := range s.DroppedBy {
+		if dst.DroppedBy == nil {
+			dst.DroppedBy = map[string]int64{}
+		}
+		dst.DroppedBy[k] += n
+	}
 }
 
 // mergeLatency merges the encoded histograms of ls and summarizes the result.

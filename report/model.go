@@ -57,6 +57,10 @@ type SessionCounts struct {
 	Failed      int64 `json:"failed"`
 	Interrupted int64 `json:"interrupted"`
 	Dropped     int64 `json:"dropped"`
+	// DroppedBy splits Dropped by reason, so a dropped arrival always says why (docs/run.md):
+	// "max_customers" (the scenario's cap), "live_limit" (the default bound on live customers
+	// without one), "late" (the stages ended before the generator could start it).
+	DroppedBy map[string]int64 `json:"dropped_by,omitempty"`
 }
 
 // RequestCounts holds the request accounting: total = ok + app + http + transport + client errors.

@@ -369,6 +369,20 @@ func (r *Recorder) Dropped(t int64) {
 	r.cur.dropped++
 }
 
+// DropArrivals counts n arrivals at t that were dropped for reason without being passed to
+// Arrival, so an arrival the generator could not serve is counted with why, never lost.
+func (r *Recorder) DropArrivals(t, n int64, reason string) {
+	r.advance(t)
+	r.sessions.Arrivals += n
+	r.cur.arrivals += n
+	r.sessions.Dropped += n
+	r.cur.dropped += n
+	if r.sessions.DroppedBy == nil {
+		r.sessions.DroppedBy = map[string]int64{}
+	}
+	r.sessions.DroppedBy[reason] += n
+}
+
 // SessionStarted counts an arrival (already passed to Arrival) that became a running session.
 func (r *Recorder) SessionStarted(t int64) {
 	r.advance(t)

@@ -28,6 +28,11 @@ import (
 // DefaultGrace is how long running sessions may go on after arrivals stop.
 const DefaultGrace = 30 * time.Second
 
+// DefaultLiveLimit bounds the live customers of an open-model run without max_customers, so
+// memory stays bounded whatever the offered load (about 1.5 KiB a customer: some 700 MiB);
+// arrivals past it are dropped and counted as live_limit. max_customers replaces it.
+const DefaultLiveLimit = 500_000
+
 // Progress selects how a run shows itself while it runs.
 type Progress uint8
 
@@ -93,6 +98,9 @@ type Config struct {
 	Stdout io.Writer
 	// Stderr receives the progress display (nil: none is shown).
 	Stderr io.Writer
+	// LiveLimit bounds live open-model customers when the scenario has no max_customers
+	// (0: DefaultLiveLimit; negative: no bound).
+	LiveLimit int
 }
 
 // ErrNoScenario is returned by Run when Config.Scenario is nil.
@@ -125,6 +133,11 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Stderr == nil {
 		c.Progress = ProgressNone
+	}
+	if c.LiveLimit == 0 {
+		c.LiveLimit = DefaultLiveLimit
+	} else if c.LiveLimit < 0 {
+		c.LiveLimit = 0
 	}
 	if c.Shard.N == 0 {
 		c.Shard = Shard{I: 0, N: 1}

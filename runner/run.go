@@ -235,7 +235,11 @@ func (r *run) now() int64 { return int64(time.Since(r.t0)) }
 // max_customers are busy. Arrivals of other shards are skipped without sleeping.
 func (r *run) open(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 	sh := r.cfg.Shard
-	limit := r.maxCustomers()
+	limit, why := r.maxCustomers(), dropCap
+	if limit == 0 {
+		limit, why = int64(r.cfg.LiveLimit), dropLive
+	}
+	end := r.load.Duration()
 	s := r.sched
 	x := &scratch{} // the producer's render buffer while it prepares sessions
 	arr := newArrivals(r.load.Stages, r.load.Arrivals == scenario.Poisson, rand.New(rand.NewPCG(uint64(r.seed), 0xa771)))
@@ -258,13 +262,28 @@ func (r *run) open(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 			}
 		} else if ctx.Err() != nil {
 			return
+		} else if time.Since(r.t0) >= end {
+			// The stages are over and the producer is still behind them: arrivals end now,
+			// and the ones it did not get to are counted as dropped (late), not played late.
+			n := int64(1)
+			for {
+				k, _, ok := arr.next()
+				if !ok {
+					break
+				}
+				if sh.owns(k) {
+					n++
+				}
+			}
+			r.events <- event{kind: evDropped, t: int64(end), d: n, ct: dropLate}
+			return
 		}
 		t := int64(at)
-		r.events <- event{kind: evArrival, t: t}
 		if limit > 0 && r.active.Load() >= limit {
-			r.events <- event{kind: evDropped, t: t}
+			r.events <- event{kind: evDropped, t: t, d: 1, ct: why}
 			continue
 		}
+		r.events <- event{kind: evArrival, t: t}
 		r.active.Add(1)
 		r.events <- event{kind: evStarted, t: t}
 		wg.Add(1)

@@ -58,3 +58,43 @@ sessions:
 		t.Errorf("sessions %+v: want all %d started and interrupted by the kill", rep.Sessions, n)
 	}
 }
+
+// TestOverloadIsBoundedAndCounted offers 200,000 arrivals in 200 ms (1,000,000/s, more than
+// this generator can start) with no max_customers: live customers stay within the live limit,
+// the run ends with its stages, and every planned arrival is counted as started or dropped,
+// each drop with its reason.
+func TestOverloadIsBoundedAndCounted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("200,000 arrivals")
+	}
+	srv := testMock(t, nil)
+	const limit = 2000
+	sc := parse(t, auth+`load: {arrivals: uniform, rate: 1000000, duration: 200ms}
+sessions:
+  - name: s
+    poll: false
+    steps: [connect, {think: 10s}, disconnect]
+`)
+	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Grace: -1, LiveLimit: limit})
+	s := rep.Sessions
+	t.Logf("sessions %+v", s)
+	if s.Arrivals != 200000 {
+		t.Errorf("%d arrivals counted, want all 200,000 planned", s.Arrivals)
+	}
+	if s.Started > limit {
+		t.Errorf("%d sessions started, want at most the live limit %d (none could end before the stages did)", s.Started, limit)
+	}
+	var by int64
+	for reason, n := range s.DroppedBy {
+		if reason != "live_limit" && reason != "late" {
+			t.Errorf("dropped for %q: want live_limit or late", reason)
+		}
+		by += n
+	}
+	if by != s.Dropped || s.Dropped != s.Arrivals-s.Started {
+		t.Errorf("dropped %d, by reason %v (sum %d), arrivals-started %d: want all equal", s.Dropped, s.DroppedBy, by, s.Arrivals-s.Started)
+	}
+	if got := srv.Stats().ControlTypes["CONNECT"]; got > limit {
+		t.Errorf("the mock received %d CONNECTs, want at most %d", got, limit)
+	}
+}
