@@ -71,7 +71,11 @@ type Config struct {
 	// Timeout bounds each exchange (default 10s).
 	Timeout time.Duration
 	// MaxConns bounds the connections the shared transport opens to the target (default 256).
-	MaxConns           int
+	MaxConns int
+	// Throttle, when set, is waited for before every request is written (token calls and
+	// retries included), so a rate ceiling holds for all of them; its error (ctx done) means
+	// the request is not sent. The wait is reported in Call.Throttled, outside service time.
+	Throttle           func(ctx context.Context) error
 	InsecureSkipVerify bool
 	// Transport picks the HTTP client: "h1" (the default: the lean HTTP/1.1 client of ccapi/h1)
 	// or "nethttp" (net/http); $CCLOAD_TRANSPORT sets it when empty. See transport.go for the
@@ -105,12 +109,14 @@ type Call struct {
 	Endpoint    Endpoint
 	ControlType ControlType // for send calls; "" otherwise
 	Start, End  time.Time
-	Status      int    // 0 when no HTTP answer arrived
-	ResultCode  string // resultCode / returnCode of the body, "" when none
-	Kind        ErrKind
-	Err         error // nil when Kind is KindOK, KindApp or KindHTTP
-	BytesSent   int   // request body bytes
-	BytesRecv   int   // response body bytes
+	// Throttled is how long the request waited for Config.Throttle before Start.
+	Throttled  time.Duration
+	Status     int    // 0 when no HTTP answer arrived
+	ResultCode string // resultCode / returnCode of the body, "" when none
+	Kind       ErrKind
+	Err        error // nil when Kind is KindOK, KindApp or KindHTTP
+	BytesSent  int   // request body bytes
+	BytesRecv  int   // response body bytes
 	// Retry is true for the second attempt after a 401/403 re-apply.
 	Retry bool
 }
@@ -385,6 +391,17 @@ func (c *Client) exchange(ctx context.Context, l *Lane, call *Call, ep Endpoint,
 		call.End = call.Start
 		call.Kind, call.Err = KindCanceled, err
 		return false
+	}
+	if c.cfg.Throttle != nil {
+		t := time.Now()
+		err := c.cfg.Throttle(ctx)
+		call.Throttled = time.Since(t)
+		if err != nil {
+			call.Start = time.Now()
+			call.End = call.Start
+			call.Kind, call.Err = KindCanceled, err
+			return false
+		}
 	}
 	l.out = outReq{method: method, path: c.paths[ep], query: query, hdr: hdr, body: body}
 	l.in.status, l.in.newToken, l.in.body = 0, "", l.in.body[:0]

@@ -171,8 +171,11 @@ func writeSessionMetrics(w *errWriter, r *Report) {
 	for _, x := range []struct {
 		name string
 		l    Latency
-	}{{"reply latency", m.ReplyLatencyUS}, {"time to agent", m.TimeToAgentUS}, {"session duration", m.SessionDurationUS}, {"scheduler lag", r.SchedulerLagUS}} {
+	}{{"reply latency", m.ReplyLatencyUS}, {"time to agent", m.TimeToAgentUS}, {"session duration", m.SessionDurationUS}, {"scheduler lag", r.SchedulerLagUS}, {"throttle wait", r.ThrottleWaitUS}} {
 		l := x.l
+		if x.name == "throttle wait" && l.Count == 0 {
+			continue // no max_rps, or it never held a request
+		}
 		fmt.Fprintf(tw, "%-16s\t%s\t%s\t%s\t%s\t%s\t\n", x.name, num(l.Count), lat(l.Count, l.P50), lat(l.Count, l.P95), lat(l.Count, l.P99), lat(l.Count, l.Max))
 	}
 	tw.Flush()

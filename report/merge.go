@@ -107,6 +107,7 @@ func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 		get  func(*Report) Latency
 	}{
 		{&out.SchedulerLagUS, "scheduler_lag_us", func(r *Report) Latency { return r.SchedulerLagUS }},
+		{&out.ThrottleWaitUS, "throttle_wait_us", func(r *Report) Latency { return r.ThrottleWaitUS }},
 		{&out.SessionMetrics.ReplyLatencyUS, "reply_latency_us", func(r *Report) Latency { return r.SessionMetrics.ReplyLatencyUS }},
 		{&out.SessionMetrics.TimeToAgentUS, "time_to_agent_us", func(r *Report) Latency { return r.SessionMetrics.TimeToAgentUS }},
 		{&out.SessionMetrics.SessionDurationUS, "session_duration_us", func(r *Report) Latency { return r.SessionMetrics.SessionDurationUS }},

@@ -37,6 +37,9 @@ type Report struct {
 	SessionMetrics SessionMetrics `json:"session_metrics"`
 	// SchedulerLagUS is intended vs actual start of every request: the generator's own delay.
 	SchedulerLagUS Latency `json:"scheduler_lag_us"`
+	// ThrottleWaitUS is how long requests waited for the max_rps limiter (only those it held):
+	// part of their response time, not of scheduler lag.
+	ThrottleWaitUS Latency `json:"throttle_wait_us"`
 	// IntervalS is the width of one timeseries point in seconds (1, or more after downsampling).
 	IntervalS  float64 `json:"interval_s"`
 	Timeseries []Point `json:"timeseries"`

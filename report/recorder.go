@@ -155,6 +155,7 @@ type Recorder struct {
 	zeroIdx  int32 // index of "0", or -1 before it is seen
 
 	lag                              *hdrhistogram.Histogram
+	throttle                         *hdrhistogram.Histogram // waits for the max_rps limiter
 	reply, toAgent, sessionDur       *hdrhistogram.Histogram
 	sessions                         SessionCounts
 	replyTimeouts                    int64
@@ -192,6 +193,7 @@ func NewRecorder(opts RecorderOptions) *Recorder {
 		lastIdx:    -1,
 		zeroIdx:    -1,
 		lag:        hdrhistogram.New(LowestUS, HighestUS, SigFigs),
+		throttle:   hdrhistogram.New(LowestUS, HighestUS, SigFigs),
 		reply:      newSessionHistogram(),
 		toAgent:    newSessionHistogram(),
 		sessionDur: newSessionHistogram(),
@@ -272,7 +274,10 @@ func (r *Recorder) Record(s *Sample) {
 	if sent {
 		svc = toUS(s.End-s.Start, HighestUS, &r.clamped)
 		resp = toUS(s.End-s.Intended, HighestUS, &r.clamped)
-		lag := (s.Start - max(s.Intended, s.Ready)) / 1000
+		lag := (s.Start - s.Throttled - max(s.Intended, s.Ready)) / 1000
+		if s.Throttled > 0 {
+			_ = r.throttle.RecordValue(toUS(s.Throttled, HighestUS, &r.clamped))
+		}
 		if lag < 0 {
 			lag = 0
 		} else if lag > HighestUS {

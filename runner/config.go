@@ -101,6 +101,9 @@ type Config struct {
 	// LiveLimit bounds live open-model customers when the scenario has no max_customers
 	// (0: DefaultLiveLimit; negative: no bound).
 	LiveLimit int
+	// MaxRPS, when > 0, overrides the scenario's target.max_rps: one rate.Limiter caps this
+	// process's requests per second across all customers.
+	MaxRPS float64
 }
 
 // ErrNoScenario is returned by Run when Config.Scenario is nil.

@@ -360,6 +360,7 @@ func (c *vc) observe(call *ccapi.Call) {
 		Ready:      min(c.free, start),
 		Start:      start,
 		End:        max(end, start),
+		Throttled:  int64(call.Throttled),
 		Status:     call.Status,
 		ResultCode: call.ResultCode,
 		Class:      report.ErrClass(call.Kind),

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"ccload/ccapi"
 	"ccload/report"
 	"ccload/scenario"
@@ -109,6 +111,7 @@ func newRun(cfg Config) (*run, error) {
 		AccessToken:        sc.Auth.AccessToken,
 		TokenLifetime:      sc.Auth.TokenLifetime,
 		Timeout:            sc.Target.Timeout,
+		Throttle:           r.throttle(),
 		MaxConns:           sc.Target.MaxConnections,
 		InsecureSkipVerify: sc.Target.InsecureSkipVerify,
 	})
@@ -296,6 +299,20 @@ func (r *run) open(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 		}
 		s.start(c)
 	}
+}
+
+// throttle returns the wait for the run's request-rate ceiling (nil: none). A burst of one
+// spaces requests evenly, so no window of any length sees more than the ceiling (plus one).
+func (r *run) throttle() func(context.Context) error {
+	rps := r.cfg.MaxRPS
+	if rps <= 0 {
+		rps = r.sc.Target.MaxRPS
+	}
+	if rps <= 0 {
+		return nil
+	}
+	lim := rate.NewLimiter(rate.Limit(rps), 1)
+	return lim.Wait
 }
 
 // workers is the size of the exchange-worker pool: the connection limit, since a worker

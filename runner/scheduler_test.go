@@ -98,3 +98,28 @@ sessions:
 		t.Errorf("the mock received %d CONNECTs, want at most %d", got, limit)
 	}
 }
+
+// TestMaxRPSCapsEveryRequest offers far more than target.max_rps allows; the mock, counting
+// what it receives, must see no more than the ceiling times the run's length (plus the one
+// request of the limiter's burst), and the waits show in throttle_wait_us.
+func TestMaxRPSCapsEveryRequest(t *testing.T) {
+	srv := testMock(t, nil)
+	sc := parse(t, auth+`target: {max_rps: 50}
+load: {arrivals: uniform, rate: 100, duration: 1s}
+sessions:
+  - name: s
+    poll: false
+    steps: [connect, {chat: hi}, {chat: again}, disconnect]
+`)
+	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Grace: -1})
+	var got int64
+	for _, n := range srv.Stats().Endpoints {
+		got += n
+	}
+	if limit := int64(50*rep.DurationS) + 1; got > limit {
+		t.Errorf("the mock received %d requests in %.2fs, over max_rps 50 (at most %d)", got, rep.DurationS, limit)
+	}
+	if rep.ThrottleWaitUS.Count == 0 {
+		t.Errorf("throttle_wait_us is empty: the limiter held no request of %d offered", rep.Requests.Total)
+	}
+}
