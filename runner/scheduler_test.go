@@ -10,9 +10,10 @@ import (
 	"ccload/report"
 )
 
-// TestIdleCustomersHoldNoGoroutines connects 10,000 customers that then think for a minute,
-// and counts the process's goroutines while they are all connected: the customers wait in the
-// scheduler's heap, not on goroutines of their own.
+// TestIdleCustomersHoldNoGoroutines connects 10,000 customers (closed model: none is dropped
+// however slow the machine) that then think for a minute, and counts the process's goroutines
+// while they are all connected: the customers wait in the scheduler's heap, not on goroutines
+// of their own.
 func TestIdleCustomersHoldNoGoroutines(t *testing.T) {
 	if testing.Short() {
 		t.Skip("10,000 sessions")
@@ -20,7 +21,9 @@ func TestIdleCustomersHoldNoGoroutines(t *testing.T) {
 	srv := testMock(t, nil)
 	const n, conns = 10000, 32
 	sc := parse(t, auth+fmt.Sprintf(`target: {max_connections: %d}
-load: {arrivals: uniform, rate: %d, duration: 1s}
+load:
+  model: closed
+  stages: [{duration: 1s, from: 0, to: %d}, {duration: 10m, customers: %[2]d}]
 sessions:
   - name: idle
     poll: {interval: 60s}
