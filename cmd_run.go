@@ -48,6 +48,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	grace := fs.Duration("grace", runner.DefaultGrace, "how long running sessions may finish after arrivals stop")
 	noProgress := fs.Bool("no-progress", false, "no progress bars; print a status line every 5 s instead")
 	seed := fs.Int64("seed", 0, "seed of every random choice (default: the scenario's seed, or one picked and reported)")
+	maxRPS := fs.Float64("max-rps", 0, "ceiling on this process's requests per second across all customers (default: the scenario's target.max_rps, or none)")
 	shard := fs.String("shard", "", "run only slice `I/N` of the arrivals and customers (merge the shards with ccload merge)")
 	mflags := addMetricsFlags(fs)
 	startAt := fs.String("start-at", "", "begin the schedule at `TIME`: RFC 3339 (2026-12-02T14:05:00Z) or a duration from now (30s), so shards line up")
@@ -65,7 +66,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	var err error
-	cfg := runner.Config{Duration: *duration, Grace: *grace, Seed: *seed, Stdout: stdout, Stderr: stderr}
+	cfg := runner.Config{Duration: *duration, Grace: *grace, Seed: *seed, Stdout: stdout, Stderr: stderr, MaxRPS: *maxRPS}
 	if *grace <= 0 {
 		cfg.Grace = -1
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -410,7 +411,7 @@ func TestJobSimulated(t *testing.T) {
 	if !maps.Equal(mc, wc) {
 		t.Errorf("merged groups %v; unsharded %v", mc, wc)
 	}
-	if m.Sessions != w.Sessions || m.Requests.Total != w.Requests.Total+int64(n-1) || m.Requests.OK != w.Requests.OK+int64(n-1) {
+	if !reflect.DeepEqual(m.Sessions, w.Sessions) || m.Requests.Total != w.Requests.Total+int64(n-1) || m.Requests.OK != w.Requests.OK+int64(n-1) {
 		t.Errorf("merged sessions %+v requests %+v;\nunsharded sessions %+v requests %+v", m.Sessions, m.Requests, w.Sessions, w.Requests)
 	}
 	if got := sharded.Stats().Total(); got != m.Requests.Total {

@@ -8,6 +8,7 @@
 #            vegeta at -rate=20000 with its defaults (twice), against a 20 ms target.
 #   arrivals goal-arrivals.yaml: 2,000 arrivals/s for 60 s against a 0 ms target.
 #   100k     goal-100k.yaml against `ccload mock` in its own process.
+#   overload goal-overload.yaml: 1,000,000 arrivals/s for 10 s against a 3 s target.
 #   soak     (BENCH_SOAK=1) 10 minutes at 1,000 arrivals/s; RSS at minute 2 and 10.
 
 GOAL_RUNS=${BENCH_GOAL_RUNS:-2}
@@ -108,20 +109,31 @@ goal_soak() {
 	stop_target
 }
 
+goal_overload() {
+	start_target - 3s
+	log "goal overload: 1,000,000 arrivals/s for 10 s, every response held 3 s, no max_customers"
+	local d=$WORK/goals/overload-ccload.1
+	goal_run overload-ccload 1 "$WORK/ccload" run bench/goal-overload.yaml --target "http://127.0.0.1:$PORT" \
+		--grace 5s --no-progress --out "$d/report"
+	cp "$d/report/report.json" "$d/out" 2>/dev/null || true
+	stop_target
+}
+
 goals() {
 	if [ ! -x "$WORK/ccload" ]; then
 		echo "bench: --goals needs ccload to build" >&2
 		exit 3
 	fi
-	local which=${BENCH_GOALS:-20k arrivals 100k}
+	local which=${BENCH_GOALS:-20k arrivals 100k overload}
 	if [ "${BENCH_SOAK:-0}" = 1 ]; then which="$which soak"; fi
 	for g in $which; do
 		case $g in
 		20k) goal_20k ;;
 		arrivals) goal_arrivals ;;
 		100k) goal_100k ;;
+		overload) goal_overload ;;
 		soak) goal_soak ;;
-		*) echo "bench: unknown goal $g (BENCH_GOALS: 20k arrivals 100k soak)" >&2 && exit 2 ;;
+		*) echo "bench: unknown goal $g (BENCH_GOALS: 20k arrivals 100k overload soak)" >&2 && exit 2 ;;
 		esac
 	done
 

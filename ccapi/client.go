@@ -71,7 +71,11 @@ type Config struct {
 	// Timeout bounds each exchange (default 10s).
 	Timeout time.Duration
 	// MaxConns bounds the connections the shared transport opens to the target (default 256).
-	MaxConns           int
+	MaxConns int
+	// Throttle, when set, is waited for before every request is written (token calls and
+	// retries included), so a rate ceiling holds for all of them; its error (ctx done) means
+	// the request is not sent. The wait is reported in Call.Throttled, outside service time.
+	Throttle           func(ctx context.Context) error
 	InsecureSkipVerify bool
 	// Transport picks the HTTP client: "h1" (the default: the lean HTTP/1.1 client of ccapi/h1)
 	// or "nethttp" (net/http); $CCLOAD_TRANSPORT sets it when empty. See transport.go for the
@@ -105,12 +109,14 @@ type Call struct {
 	Endpoint    Endpoint
 	ControlType ControlType // for send calls; "" otherwise
 	Start, End  time.Time
-	Status      int    // 0 when no HTTP answer arrived
-	ResultCode  string // resultCode / returnCode of the body, "" when none
-	Kind        ErrKind
-	Err         error // nil when Kind is KindOK, KindApp or KindHTTP
-	BytesSent   int   // request body bytes
-	BytesRecv   int   // response body bytes
+	// Throttled is how long the request waited for Config.Throttle before Start.
+	Throttled  time.Duration
+	Status     int    // 0 when no HTTP answer arrived
+	ResultCode string // resultCode / returnCode of the body, "" when none
+	Kind       ErrKind
+	Err        error // nil when Kind is KindOK, KindApp or KindHTTP
+	BytesSent  int   // request body bytes
+	BytesRecv  int   // response body bytes
 	// Retry is true for the second attempt after a 401/403 re-apply.
 	Retry bool
 }
@@ -220,7 +226,7 @@ type tokenFlight struct {
 }
 
 // bearer returns the Authorization header value, fetching a token on lane l when needed.
-func (c *Client) bearer(ctx context.Context, l *lane, obs func(*Call)) (string, ErrKind, error) {
+func (c *Client) bearer(ctx context.Context, l *Lane, obs func(*Call)) (string, ErrKind, error) {
 	t := &c.tokens
 	if t.static != "" {
 		return t.static, KindOK, nil
@@ -306,7 +312,7 @@ func (c *Client) expireAccessToken(bearer string) bool {
 }
 
 // fetchAccessToken runs one tokenByAkSk exchange on lane l.
-func (c *Client) fetchAccessToken(ctx context.Context, l *lane, obs func(*Call)) (*tokenState, ErrKind, error) {
+func (c *Client) fetchAccessToken(ctx context.Context, l *Lane, obs func(*Call)) (*tokenState, ErrKind, error) {
 	l.tokBody = AppendTokenByAkSkReq(l.tokBody[:0], &TokenByAkSkReq{AppKey: c.cfg.AppKey, AppSecret: c.cfg.AppSecret})
 	sentAt := c.now()
 	call := &l.tokCall
@@ -350,9 +356,11 @@ var (
 
 const contentJSON = "application/json;charset=UTF-8"
 
-// lane is what one goroutine of a customer needs for its exchanges: a transport lane,
-// Call values and body buffers, all reused. A Customer has two (main and poll).
-type lane struct {
+// Lane is what one goroutine needs for its exchanges: a transport lane, Call values and
+// body buffers, all reused. It belongs to whoever runs the exchanges, not to a customer, so
+// a pool of workers serving many customers needs one per worker (Customer.Use), not two per
+// customer. Not safe for concurrent use.
+type Lane struct {
 	rt  laneTransport
 	out outReq
 	in  inResp
@@ -367,12 +375,15 @@ type lane struct {
 	objectKey string            // Upload's answer while an upload runs
 }
 
-func (c *Client) newLane() *lane { return &lane{rt: c.rt.newLane()} }
+func (c *Client) newLane() *Lane { return &Lane{rt: c.rt.newLane()} }
+
+// NewLane returns a lane for one worker goroutine to run customers' exchanges on (Customer.Use).
+func (c *Client) NewLane() *Lane { return c.newLane() }
 
 // exchange runs one HTTP exchange on lane l and fills *call with its transport outcome
 // and status. It returns false, without sending, when ctx is already done.
 // Endpoint-specific body checks are the caller's, as is observing the call.
-func (c *Client) exchange(ctx context.Context, l *lane, call *Call, ep Endpoint, ct ControlType,
+func (c *Client) exchange(ctx context.Context, l *Lane, call *Call, ep Endpoint, ct ControlType,
 	method, query string, hdr reqHeaders, body []byte) bool {
 	*call = Call{Endpoint: ep, ControlType: ct, BytesSent: len(body)}
 	if err := ctx.Err(); err != nil {
@@ -380,6 +391,17 @@ func (c *Client) exchange(ctx context.Context, l *lane, call *Call, ep Endpoint,
 		call.End = call.Start
 		call.Kind, call.Err = KindCanceled, err
 		return false
+	}
+	if c.cfg.Throttle != nil {
+		t := time.Now()
+		err := c.cfg.Throttle(ctx)
+		call.Throttled = time.Since(t)
+		if err != nil {
+			call.Start = time.Now()
+			call.End = call.Start
+			call.Kind, call.Err = KindCanceled, err
+			return false
+		}
 	}
 	l.out = outReq{method: method, path: c.paths[ep], query: query, hdr: hdr, body: body}
 	l.in.status, l.in.newToken, l.in.body = 0, "", l.in.body[:0]
@@ -458,10 +480,12 @@ func setResult(call *Call, body []byte, key string) {
 	}
 }
 
-// Customer is one virtual customer's view: its userId, its ccmessaging-token, its reusable
-// buffers. Not safe for concurrent use, except that Poll may run on one goroutine while
-// the other methods run on another: the customer keeps separate buffers and Call values
-// for Poll, and guards its token. Observe may then be called from both goroutines.
+// Customer is one virtual customer's identity and token state: its userId, its
+// ccmessaging-token and what re-applying it takes. Its exchanges run on the lane set by Use
+// (a worker's); without one it makes its own lanes on first use. Not safe for concurrent
+// use, except that, on its own lanes, Poll may run on one goroutine while the other methods
+// run on another: it then keeps a separate lane for Poll and guards its token. Observe may
+// then be called from both goroutines.
 type Customer struct {
 	// Observe, when set, is called for EVERY exchange the customer makes: tokenByAkSk and
 	// applyToken calls, first attempts, retries and final ones, in the order they ended.
@@ -480,7 +504,8 @@ type Customer struct {
 
 	applyMu sync.Mutex // serialises re-applies of the main and poll goroutines
 
-	main, poll *lane
+	use        *Lane // set by Use: every exchange runs on it
+	main, poll *Lane // the customer's own lanes, made on first use without Use
 
 	pollChannel, pollQuery string       // cached poll query (poll goroutine only)
 	queue                  QueueInfoRsp // last queryQueueInfo answer (main goroutine only)
@@ -488,7 +513,32 @@ type Customer struct {
 
 // NewCustomer returns the customer with this userId (the sendAsync from, the poll receiverId).
 func (c *Client) NewCustomer(userID string) *Customer {
-	return &Customer{c: c, userID: userID, main: c.newLane(), poll: c.newLane()}
+	return &Customer{c: c, userID: userID}
+}
+
+// Use makes the customer's exchanges run on l (a worker's lane, see NewLane) until the next
+// Use; nil goes back to lanes of its own. The caller must not run two of the customer's
+// exchanges at once on one lane.
+func (cu *Customer) Use(l *Lane) { cu.use = l }
+
+func (cu *Customer) mainLane() *Lane {
+	if cu.use != nil {
+		return cu.use
+	}
+	if cu.main == nil {
+		cu.main = cu.c.newLane()
+	}
+	return cu.main
+}
+
+func (cu *Customer) pollLane() *Lane {
+	if cu.use != nil {
+		return cu.use
+	}
+	if cu.poll == nil {
+		cu.poll = cu.c.newLane()
+	}
+	return cu.poll
 }
 
 // UserID returns the customer's userId.
@@ -547,7 +597,7 @@ const (
 // exchange, adoption of a fresh ccmessaging-token, body checks, Observe, and the one
 // retry after a 401 (re-apply the token) or a 403 for an expired AccessToken (renew it,
 // then re-apply). The retry is its own observed Call with Retry set.
-func (cu *Customer) do(ctx context.Context, l *lane, call *Call, ep Endpoint, ct ControlType,
+func (cu *Customer) do(ctx context.Context, l *Lane, call *Call, ep Endpoint, ct ControlType,
 	method, query string, body []byte, mode parseMode) *Call {
 	c := cu.c
 	for attempt := 0; ; attempt++ {
@@ -600,7 +650,7 @@ func (cu *Customer) do(ctx context.Context, l *lane, call *Call, ep Endpoint, ct
 
 // parse checks a 2xx body by mode and stores what the caller asked for in the lane
 // (msgs, objectKey) or the customer (queue).
-func (cu *Customer) parse(l *lane, call *Call, mode parseMode) {
+func (cu *Customer) parse(l *Lane, call *Call, mode parseMode) {
 	body := l.in.body
 	switch mode {
 	case parseResult:
@@ -656,7 +706,7 @@ func (cu *Customer) parse(l *lane, call *Call, mode parseMode) {
 // generation seenGen. When the other goroutine changed the token since, it only reports
 // true (retry with the new one). It returns false when the customer never applied
 // (static token) or the re-apply failed.
-func (cu *Customer) reapply(ctx context.Context, l *lane, seenGen uint64) bool {
+func (cu *Customer) reapply(ctx context.Context, l *Lane, seenGen uint64) bool {
 	cu.applyMu.Lock()
 	defer cu.applyMu.Unlock()
 	cu.mu.Lock()
@@ -680,7 +730,7 @@ func (cu *Customer) ApplyToken(ctx context.Context, userName, channelID, locale 
 	cu.mu.Lock()
 	cu.apply, cu.applied = req, true
 	cu.mu.Unlock()
-	l := cu.main
+	l := cu.mainLane()
 	l.body = AppendApplyTokenReq(l.body[:0], &req)
 	return cu.do(ctx, l, &l.call, EpApplyToken, "", "POST", "", l.body, parseApply)
 }
@@ -688,7 +738,7 @@ func (cu *Customer) ApplyToken(ctx context.Context, userName, channelID, locale 
 // Send sends one message by sendAsync (send when Config.UseSend). It does not validate
 // req: callers validate once, when they build it (Validate).
 func (cu *Customer) Send(ctx context.Context, req *SendMsgReq) *Call {
-	l := cu.main
+	l := cu.mainLane()
 	l.body = AppendSendMsgReq(l.body[:0], req)
 	ep := EpSendAsync
 	if cu.c.cfg.UseSend {
@@ -704,7 +754,7 @@ func (cu *Customer) Poll(ctx context.Context, channel string, dst []DownlinkMess
 		cu.pollChannel = channel
 		cu.pollQuery = "receiverId=" + url.QueryEscape(cu.userID) + "&channel=" + url.QueryEscape(channel)
 	}
-	l := cu.poll
+	l := cu.pollLane()
 	l.msgs = dst
 	call := cu.do(ctx, l, &l.call, EpPoll, "", "GET", cu.pollQuery, nil, parsePoll)
 	dst, l.msgs = l.msgs, nil
@@ -715,7 +765,7 @@ func (cu *Customer) Poll(ctx context.Context, channel string, dst []DownlinkMess
 // customer's own value, valid until its next QueryQueueInfo; nil when none decoded.
 // Note resultCode "0" means still queuing; 160021 (with an agent) comes back as KindApp.
 func (cu *Customer) QueryQueueInfo(ctx context.Context, req *QueueInfoReq) (*QueueInfoRsp, *Call) {
-	l := cu.main
+	l := cu.mainLane()
 	l.body = AppendQueueInfoReq(l.body[:0], req)
 	cu.queue = QueueInfoRsp{}
 	call := cu.do(ctx, l, &l.call, EpQueryQueueInfo, "", "POST", "", l.body, parseQueue)
@@ -727,7 +777,7 @@ func (cu *Customer) QueryQueueInfo(ctx context.Context, req *QueueInfoReq) (*Que
 
 // Upload uploads a file by uploadFileStream and returns its objectKey ("" on failure).
 func (cu *Customer) Upload(ctx context.Context, req *UploadReq) (objectKey string, c *Call) {
-	l := cu.main
+	l := cu.mainLane()
 	l.body = AppendUploadReq(l.body[:0], req)
 	l.objectKey = ""
 	call := cu.do(ctx, l, &l.call, EpUploadFileStream, "", "POST", "", l.body, parseUpload)

@@ -73,6 +73,8 @@ func (r *Recorder) build(end time.Time, meta Meta, points []Point, final bool) *
 	SortGroups(rep.Groups)
 	rep.SchedulerLagUS = Summarize(r.lag)
 	rep.SchedulerLagUS.Histogram = encode(r.lag)
+	rep.ThrottleWaitUS = Summarize(r.throttle)
+	rep.ThrottleWaitUS.Histogram = encode(r.throttle)
 	rep.SessionMetrics = SessionMetrics{
 		ReplyLatencyUS:    withHistogram(r.reply),
 		TimeToAgentUS:     withHistogram(r.toAgent),

@@ -66,6 +66,18 @@ func writeHeader(w *errWriter, r *Report) {
 	s := r.Sessions
 	w.printf("sessions  %s arrived   %s started   %s completed   %s failed   %s interrupted   %s dropped\n",
 		num(s.Arrivals), num(s.Started), num(s.Completed), num(s.Failed), num(s.Interrupted), num(s.Dropped))
+	if len(s.DroppedBy) > 0 {
+		reasons := make([]string, 0, len(s.DroppedBy))
+		for k := range s.DroppedBy {
+			reasons = append(reasons, k)
+		}
+		slices.Sort(reasons)
+		w.printf("dropped  ")
+		for _, k := range reasons {
+			w.printf(" %s %s", num(s.DroppedBy[k]), k)
+		}
+		w.printf("\n")
+	}
 	q := r.Requests
 	w.printf("requests  %s in total, %s/s   %s ok (%s)   %s errors",
 		num(q.Total), rate(r.Overall.RPS), num(q.OK), share(q.OK, q.Total), num(q.Total-q.OK))
@@ -159,8 +171,11 @@ func writeSessionMetrics(w *errWriter, r *Report) {
 	for _, x := range []struct {
 		name string
 		l    Latency
-	}{{"reply latency", m.ReplyLatencyUS}, {"time to agent", m.TimeToAgentUS}, {"session duration", m.SessionDurationUS}, {"scheduler lag", r.SchedulerLagUS}} {
+	}{{"reply latency", m.ReplyLatencyUS}, {"time to agent", m.TimeToAgentUS}, {"session duration", m.SessionDurationUS}, {"scheduler lag", r.SchedulerLagUS}, {"throttle wait", r.ThrottleWaitUS}} {
 		l := x.l
+		if x.name == "throttle wait" && l.Count == 0 {
+			continue // no max_rps, or it never held a request
+		}
 		fmt.Fprintf(tw, "%-16s\t%s\t%s\t%s\t%s\t%s\t\n", x.name, num(l.Count), lat(l.Count, l.P50), lat(l.Count, l.P95), lat(l.Count, l.P99), lat(l.Count, l.Max))
 	}
 	tw.Flush()

@@ -309,6 +309,9 @@ func htmlSessions(r *Report) ([]htmlTile, []htmlLatRow) {
 		row("session duration", m.SessionDurationUS),
 		row("scheduler lag (intended → actual send)", r.SchedulerLagUS),
 	}
+	if r.ThrottleWaitUS.Count > 0 {
+		rows = append(rows, row("throttle wait (max_rps limiter, in response time)", r.ThrottleWaitUS))
+	}
 	return tiles, rows
 }
 

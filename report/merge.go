@@ -112,6 +112,7 @@ func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 		get  func(*Report) Latency
 	}{
 		{&out.SchedulerLagUS, "scheduler_lag_us", func(r *Report) Latency { return r.SchedulerLagUS }},
+		{&out.ThrottleWaitUS, "throttle_wait_us", func(r *Report) Latency { return r.ThrottleWaitUS }},
 		{&out.SessionMetrics.ReplyLatencyUS, "reply_latency_us", func(r *Report) Latency { return r.SessionMetrics.ReplyLatencyUS }},
 		{&out.SessionMetrics.TimeToAgentUS, "time_to_agent_us", func(r *Report) Latency { return r.SessionMetrics.TimeToAgentUS }},
 		{&out.SessionMetrics.SessionDurationUS, "session_duration_us", func(r *Report) Latency { return r.SessionMetrics.SessionDurationUS }},
@@ -165,6 +166,12 @@ func addSessions(dst *SessionCounts, s SessionCounts) {
 	dst.Failed += s.Failed
 	dst.Interrupted += s.Interrupted
 	dst.Dropped += s.Dropped
+	for k, n := range s.DroppedBy {
+		if dst.DroppedBy == nil {
+			dst.DroppedBy = map[string]int64{}
+		}
+		dst.DroppedBy[k] += n
+	}
 }
 
 // mergeLatency merges the encoded histograms of ls and summarizes the result.

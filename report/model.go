@@ -50,6 +50,9 @@ type Report struct {
 	SessionMetrics SessionMetrics `json:"session_metrics"`
 	// SchedulerLagUS is intended vs actual start of every request: the generator's own delay.
 	SchedulerLagUS Latency `json:"scheduler_lag_us"`
+	// ThrottleWaitUS is how long requests waited for the max_rps limiter (only those it held):
+	// part of their response time, not of scheduler lag.
+	ThrottleWaitUS Latency `json:"throttle_wait_us"`
 	// IntervalS is the width of one timeseries point in seconds (1, or more after downsampling).
 	IntervalS  float64 `json:"interval_s"`
 	Timeseries []Point `json:"timeseries"`
@@ -75,6 +78,10 @@ type SessionCounts struct {
 	Failed      int64 `json:"failed"`
 	Interrupted int64 `json:"interrupted"`
 	Dropped     int64 `json:"dropped"`
+	// DroppedBy splits Dropped by reason, so a dropped arrival always says why (docs/run.md):
+	// "max_customers" (the scenario's cap), "live_limit" (the default bound on live customers
+	// without one), "late" (the stages ended before the generator could start it).
+	DroppedBy map[string]int64 `json:"dropped_by,omitempty"`
 }
 
 // RequestCounts holds the request accounting: total = ok + app + http + transport + client errors.

@@ -180,6 +180,7 @@ type Recorder struct {
 	zeroIdx  int32 // index of "0", or -1 before it is seen
 
 	lag                              *hdrhistogram.Histogram
+	throttle                         *hdrhistogram.Histogram // waits for the max_rps limiter
 	reply, toAgent, sessionDur       *hdrhistogram.Histogram
 	sessions                         SessionCounts
 	replyTimeouts                    int64
@@ -220,6 +221,7 @@ func NewRecorder(opts RecorderOptions) *Recorder {
 		lastIdx:    -1,
 		zeroIdx:    -1,
 		lag:        hdrhistogram.New(LowestUS, HighestUS, SigFigs),
+		throttle:   hdrhistogram.New(LowestUS, HighestUS, SigFigs),
 		reply:      newSessionHistogram(),
 		toAgent:    newSessionHistogram(),
 		sessionDur: newSessionHistogram(),
@@ -301,7 +303,10 @@ func (r *Recorder) Record(s *Sample) {
 	if sent {
 		svc = toUS(s.End-s.Start, HighestUS, &r.clamped)
 		resp = toUS(s.End-s.Intended, HighestUS, &r.clamped)
-		lag := (s.Start - max(s.Intended, s.Ready)) / 1000
+		lag := (s.Start - s.Throttled - max(s.Intended, s.Ready)) / 1000
+		if s.Throttled > 0 {
+			_ = r.throttle.RecordValue(toUS(s.Throttled, HighestUS, &r.clamped))
+		}
 		if lag < 0 {
 			lag = 0
 		} else if lag > HighestUS {
@@ -420,6 +425,20 @@ func (r *Recorder) Dropped(t int64) {
 	if r.obs != nil {
 		r.obs.Dropped()
 	}
+}
+
+// DropArrivals counts n arrivals at t that were dropped for reason without being passed to
+// Arrival, so an arrival the generator could not serve is counted with why, never lost.
+func (r *Recorder) DropArrivals(t, n int64, reason string) {
+	r.advance(t)
+	r.sessions.Arrivals += n
+	r.cur.arrivals += n
+	r.sessions.Dropped += n
+	r.cur.dropped += n
+	if r.sessions.DroppedBy == nil {
+		r.sessions.DroppedBy = map[string]int64{}
+	}
+	r.sessions.DroppedBy[reason] += n
 }
 
 // SessionStarted counts an arrival (already passed to Arrival) that became a running session.

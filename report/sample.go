@@ -70,8 +70,12 @@ type Sample struct {
 	// Ready is when the sender was free to send (its previous exchange over, its wait done); 0 means
 	// "at Intended". Scheduler lag is Start − max(Intended, Ready): the generator's own delay, not the
 	// time a customer spent waiting for the target's earlier answers (that shows in response time).
-	Ready  int64
-	Status int
+	Ready int64
+	// Throttled is how long the request waited for the run's max_rps limiter just before
+	// Start (0: none). It is in response time, and out of scheduler lag: the ceiling is the
+	// tester's choice, not the generator falling behind.
+	Throttled int64
+	Status    int
 	// ResultCode is the body's resultCode (or returnCode); "" when there was none.
 	ResultCode string
 	Class      ErrClass

@@ -92,7 +92,7 @@ func (c *collector) handle(ev *event) {
 	case evArrival:
 		c.rec.Arrival(ev.t)
 	case evDropped:
-		c.rec.Dropped(ev.t)
+		c.rec.DropArrivals(ev.t, ev.d, dropReasons[ev.ct])
 	case evStarted:
 		c.rec.SessionStarted(ev.t)
 	case evEnded:

@@ -1,12 +1,17 @@
-// Package runner plays a compiled scenario against a target: a scheduler that
-// produces session arrivals (open model) or keeps a number of customers busy
-// (closed model), one goroutine per virtual customer living its session, and
-// one collector goroutine that owns the report.Recorder and the progress
-// display. Run returns the finished report and writes it to Config.Out.
+// Package runner plays a compiled scenario against a target: a producer that
+// makes session arrivals (open model) or keeps a number of customers busy
+// (closed model), and one collector goroutine that owns the report.Recorder and
+// the progress display. Each session is compiled once into a flat program; a
+// customer is that program's state (program.go), driven by actions. One
+// scheduler keeps waiting customers (open-model arrivals and closed-model slots
+// alike) in a min-heap and hands due ones to a pool of exchange workers sized by
+// the connection limit (scheduler.go): no goroutine or timer per customer. Run
+// returns the finished report and writes it to Config.Out.
 //
 // The shutdown order is fixed: the producer stops, customers drain (with a
-// grace period), the customer WaitGroup is waited for, the sample channel is
-// closed, the collector finishes, and only then is the report written.
+// grace period), the customer WaitGroup is waited for, the scheduler stops, the
+// sample channel is closed, the collector finishes, and only then is the report
+// written.
 package runner
 
 import (
@@ -23,6 +28,11 @@ import (
 
 // DefaultGrace is how long running sessions may go on after arrivals stop.
 const DefaultGrace = 30 * time.Second
+
+// DefaultLiveLimit bounds the live customers of an open-model run without max_customers, so
+// memory stays bounded whatever the offered load (about 1.5 KiB a customer: some 700 MiB);
+// arrivals past it are dropped and counted as live_limit. max_customers replaces it.
+const DefaultLiveLimit = 500_000
 
 // Progress selects how a run shows itself while it runs.
 type Progress uint8
@@ -106,6 +116,12 @@ type Config struct {
 	// OnSnapshot receives each snapshot on the collector goroutine (it must return quickly); nil: none
 	// is taken. Snapshots are taken on the collector's 100 ms tick, so a little late: snap.DurationS says when.
 	OnSnapshot func(at time.Duration, snap *report.Report)
+	// LiveLimit bounds live open-model customers when the scenario has no max_customers
+	// (0: DefaultLiveLimit; negative: no bound).
+	LiveLimit int
+	// MaxRPS, when > 0, overrides the scenario's target.max_rps: one rate.Limiter caps this
+	// process's requests per second across all customers.
+	MaxRPS float64
 }
 
 // Planned is one arrival of a Plan.
@@ -144,6 +160,11 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Stderr == nil {
 		c.Progress = ProgressNone
+	}
+	if c.LiveLimit == 0 {
+		c.LiveLimit = DefaultLiveLimit
+	} else if c.LiveLimit < 0 {
+		c.LiveLimit = 0
 	}
 	if c.Shard.N == 0 {
 		c.Shard = Shard{I: 0, N: 1}

@@ -46,7 +46,7 @@ func TestBuildRendersTemplatesIntoAValidRequest(t *testing.T) {
 	st := chatStep(sc)
 	c.env.Seq = 3
 	c.build(st.Send, "")
-	r := c.req
+	r := c.x.req
 	if r.ControlType != ccapi.Chat || r.MediaType != ccapi.Text || r.From != c.env.UserID || r.From == "" {
 		t.Errorf("request %+v: wrong control/media type or from", r)
 	}
@@ -73,7 +73,7 @@ func TestBuildAllocatesNothing(t *testing.T) {
 	allocs := testing.AllocsPerRun(100, func() {
 		c.env.Seq++
 		c.build(st.Send, "")
-		if errs := c.req.Validate(rules); len(errs) > 0 {
+		if errs := c.x.req.Validate(rules); len(errs) > 0 {
 			t.Fatal(errs)
 		}
 	})
@@ -94,7 +94,7 @@ func BenchmarkBuild(b *testing.B) {
 	for b.Loop() {
 		c.env.Seq++
 		c.build(st.Send, "")
-		_ = c.req.Validate(rules)
+		_ = c.x.req.Validate(rules)
 	}
 }
 

@@ -11,7 +11,7 @@ type evKind uint8
 const (
 	evSample       evKind = iota // one HTTP exchange (or a request refused by validation)
 	evArrival                    // an open-model arrival or a closed-model session start
-	evDropped                    // an arrival that found max_customers reached
+	evDropped                    // d arrivals dropped, ct their reason (dropReasons)
 	evStarted                    // an arrival that became a running session
 	evEnded                      // a started session ended (outcome, duration)
 	evReply                      // a reply latency
@@ -30,6 +30,15 @@ type event struct {
 	t, d    int64 // ns since run start; d a latency or duration
 	s       report.Sample
 }
+
+// Reasons an arrival is dropped (an evDropped's ct), as report.json's dropped_by names them.
+const (
+	dropCap  uint8 = iota // max_customers reached
+	dropLive              // the default live-customer bound reached (no max_customers)
+	dropLate              // the stages ended before the producer got to it
+)
+
+var dropReasons = [...]string{"max_customers", "live_limit", "late"}
 
 // numCT is the number of controlType indexes: none plus the six of ccapi.ControlTypes.
 const numCT = 7

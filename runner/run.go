@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"ccload/ccapi"
 	"ccload/report"
 	"ccload/scenario"
@@ -43,11 +45,13 @@ type run struct {
 	events chan event
 	active atomic.Int64 // customers living a session right now
 
-	steps     []*scenario.Step         // named steps, in scenario order
-	stepIndex map[*scenario.Step]int32 // step → index in steps (-1 for unnamed)
-	weights   []float64                // cumulative session weights, normalised to 1
-	aborts    []report.ThresholdSpec   // thresholds with abort_on_fail
+	steps     []*scenario.Step               // named steps, in scenario order
+	stepIndex map[*scenario.Step]int32       // step → index in steps (-1 for unnamed)
+	programs  map[*scenario.Session]*program // each session compiled once
+	weights   []float64                      // cumulative session weights, normalised to 1
+	aborts    []report.ThresholdSpec         // thresholds with abort_on_fail
 
+	sched        *scheduler         // plays every customer; closed once they have all ended
 	stopProducer context.CancelFunc // ends arrivals
 	cancelAll    context.CancelFunc // ends every session at once
 
@@ -107,6 +111,7 @@ func newRun(cfg Config) (*run, error) {
 		AccessToken:        sc.Auth.AccessToken,
 		TokenLifetime:      sc.Auth.TokenLifetime,
 		Timeout:            sc.Target.Timeout,
+		Throttle:           r.throttle(),
 		MaxConns:           sc.Target.MaxConnections,
 		InsecureSkipVerify: sc.Target.InsecureSkipVerify,
 	})
@@ -141,6 +146,7 @@ func (r *run) play(ctx context.Context) *report.Report {
 
 	// 1. The producer runs until the stages end or a stop.
 	var wg sync.WaitGroup
+	r.sched = newScheduler(r, prodCtx, custCtx, &wg, r.workers())
 	if !begun {
 		r.stop(StopInterrupted, false) // stopped while waiting for StartAt: nothing was sent
 	} else if r.load.Model == scenario.Closed {
@@ -154,6 +160,7 @@ func (r *run) play(ctx context.Context) *report.Report {
 	grace := time.AfterFunc(r.cfg.Grace, cancelAll)
 	wg.Wait()
 	grace.Stop()
+	r.sched.close()
 	close(drained)
 	// 3. No sender is left: close the channel and let the collector record the rest.
 	close(r.events)
@@ -233,7 +240,13 @@ func (r *run) now() int64 { return int64(time.Since(r.t0)) }
 // max_customers are busy. Arrivals of other shards are skipped without sleeping.
 func (r *run) open(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 	sh := r.cfg.Shard
-	limit := r.maxCustomers()
+	limit, why := r.maxCustomers(), dropCap
+	if limit == 0 {
+		limit, why = int64(r.cfg.LiveLimit), dropLive
+	}
+	end := r.load.Duration()
+	s := r.sched
+	x := &scratch{} // the producer's render buffer while it prepares sessions
 	next := newArrivals(r.load.Stages, r.load.Arrivals == scenario.Poisson, rand.New(rand.NewPCG(uint64(r.seed), 0xa771))).next
 	if plan := r.cfg.Plan; plan != nil {
 		i := 0
@@ -264,22 +277,63 @@ func (r *run) open(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 			}
 		} else if ctx.Err() != nil {
 			return
+		} else if time.Since(r.t0) >= end {
+			// The stages are over and the producer is still behind them: arrivals end now,
+			// and the ones it did not get to are counted as dropped (late), not played late.
+			n := int64(1)
+			for {
+				k, _, ok := next()
+				if !ok {
+					break
+				}
+				if sh.owns(k) {
+					n++
+				}
+			}
+			r.events <- event{kind: evDropped, t: int64(end), d: n, ct: dropLate}
+			return
 		}
 		t := int64(at)
-		r.events <- event{kind: evArrival, t: t}
 		if limit > 0 && r.active.Load() >= limit {
-			r.events <- event{kind: evDropped, t: t}
+			r.events <- event{kind: evDropped, t: t, d: 1, ct: why}
 			continue
 		}
+		r.events <- event{kind: evArrival, t: t}
 		r.active.Add(1)
 		r.events <- event{kind: evStarted, t: t}
 		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer r.active.Add(-1)
-			r.newVC(k).live(custCtx, t, k)
-		}()
+		c := r.newVCWith(k, x)
+		if f := c.prepare(t, k); f != flowOK {
+			c.ended(f)
+			r.active.Add(-1)
+			wg.Done()
+			continue
+		}
+		s.start(c)
 	}
+}
+
+// throttle returns the wait for the run's request-rate ceiling (nil: none). A burst of one
+// spaces requests evenly, so no window of any length sees more than the ceiling (plus one).
+func (r *run) throttle() func(context.Context) error {
+	rps := r.cfg.MaxRPS
+	if rps <= 0 {
+		rps = r.sc.Target.MaxRPS
+	}
+	if rps <= 0 {
+		return nil
+	}
+	lim := rate.NewLimiter(rate.Limit(rps), 1)
+	return lim.Wait
+}
+
+// workers is the size of the exchange-worker pool: the connection limit, since a worker
+// holds at most one connection at a time and more workers would only wait for one.
+func (r *run) workers() int {
+	if n := r.sc.Target.MaxConnections; n > 0 {
+		return n
+	}
+	return ccapi.DefaultMaxConns
 }
 
 // maxCustomers is this shard's share of max_customers (0: no cap): shard I of N gets the
@@ -329,7 +383,9 @@ func (r *run) closed(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 				if !s.running.Load() {
 					s.running.Store(true)
 					wg.Add(1)
-					go r.runSlot(ctx, custCtx, s, span, wg)
+					c := r.newVCWith(s.k, nil)
+					c.slot, c.idSpan, c.pending = s, span, true
+					r.sched.park(c, r.now())
 				}
 			} else {
 				s.stop.Store(true)
@@ -343,37 +399,58 @@ func (r *run) closed(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 	}
 }
 
-// runSlot runs sessions back to back (with the scenario's pause between them) until the
-// slot is asked to stop or arrivals end.
-func (r *run) runSlot(ctx, custCtx context.Context, s *slot, span int64, wg *sync.WaitGroup) {
-	defer wg.Done()
-	defer s.running.Store(false)
-	c := r.newVC(s.k)
-	next := r.now()
-	var backoff time.Duration
-	for n := int64(0); !s.stop.Load() && ctx.Err() == nil; n++ {
-		if !c.sleepUntil(ctx, next) || s.stop.Load() {
-			return
-		}
-		t := next // the intended start: the previous session's end plus the pause
-		r.events <- event{kind: evArrival, t: t}
-		r.events <- event{kind: evStarted, t: t}
-		r.active.Add(1)
-		o := c.live(custCtx, t, s.k+n*span)
-		r.active.Add(-1)
-		next = r.now()
-		if p := r.load.Pause; p != nil {
-			next += int64(p.Duration(c.rng))
-		}
-		// A session that failed at once (no AccessToken to be had, a refusing target) would
-		// make this loop spin; back off, doubling up to a second, until one takes time again.
-		if o == report.Failed && next-t < int64(failFast) {
-			backoff = min(max(2*backoff, 10*time.Millisecond), time.Second)
-			next += int64(backoff)
-		} else {
-			backoff = 0
-		}
+// beginSlot starts the next session of closed-model customer c, due now. Not slotRun: its
+// slot was asked to stop or arrivals ended (slotRetire), or the session could not start and
+// the one after is scheduled (slotParked).
+func (r *run) beginSlot(c *vc) slotState {
+	if c.slot.stop.Load() || r.sched.prodCtx.Err() != nil {
+		return slotRetire
 	}
+	t := c.wakeAt // the intended start: the previous session's end plus the pause
+	r.events <- event{kind: evArrival, t: t}
+	r.events <- event{kind: evStarted, t: t}
+	r.active.Add(1)
+	if f := c.prepare(t, c.slot.k+c.n*c.idSpan); f != flowOK {
+		o := c.ended(f)
+		r.active.Add(-1)
+		if r.endSlot(c, o, t) {
+			return slotParked
+		}
+		return slotRetire
+	}
+	return slotRun
+}
+
+// slotState is what beginSlot did.
+type slotState uint8
+
+const (
+	slotRun slotState = iota
+	slotParked
+	slotRetire
+)
+
+// endSlot schedules the session after one that ended with o (it started at t): the pause, or
+// a back-off when it failed at once. It reports whether there is one (c.wakeAt, pending).
+func (r *run) endSlot(c *vc, o report.Outcome, t int64) bool {
+	c.n++
+	next := r.now()
+	if p := r.load.Pause; p != nil {
+		next += int64(p.Duration(c.rng))
+	}
+	// A session that failed at once (no AccessToken to be had, a refusing target) would
+	// make the slot spin; back off, doubling up to a second, until one takes time again.
+	if o == report.Failed && next-t < int64(failFast) {
+		c.backoff = min(max(2*c.backoff, 10*time.Millisecond), time.Second)
+		next += int64(c.backoff)
+	} else {
+		c.backoff = 0
+	}
+	if c.slot.stop.Load() || r.sched.prodCtx.Err() != nil {
+		return false
+	}
+	c.wakeAt, c.pending = next, true
+	return true
 }
 
 // failFast is how short a failed closed-model session must be to make its customer back off.
@@ -397,6 +474,10 @@ func (r *run) index() {
 	for _, s := range r.sc.Sessions {
 		walk(s.Steps)
 		sum += max(s.Weight, 0)
+	}
+	r.programs = map[*scenario.Session]*program{}
+	for _, s := range r.sc.Sessions {
+		r.programs[s] = compile(s, r.stepIndex)
 	}
 	var acc float64
 	for _, s := range r.sc.Sessions {

@@ -231,7 +231,7 @@ func (l *loader) target(n *yaml.Node) {
 	if isNull(n) {
 		return
 	}
-	f := l.mapping(n, "target", "url", "api", "paths", "timeout", "max_connections", "insecure_skip_verify", "lenient_rules")
+	f := l.mapping(n, "target", "url", "api", "paths", "timeout", "max_connections", "insecure_skip_verify", "lenient_rules", "max_rps")
 	if f == nil {
 		return
 	}
@@ -269,6 +269,15 @@ func (l *loader) target(n *yaml.Node) {
 				l.errAt(v, "target.max_connections", "must be from 1 to %d, got %d", 1<<20, c)
 			} else {
 				t.MaxConnections = int(c)
+			}
+		}
+	}
+	if v := f.get("max_rps"); v != nil {
+		if x, ok := l.float(v, "target.max_rps"); ok {
+			if x <= 0 {
+				l.errAt(v, "target.max_rps", "must be a positive requests-per-second ceiling, got %g", x)
+			} else {
+				t.MaxRPS = x
 			}
 		}
 	}

@@ -50,6 +50,7 @@ type Target struct {
 	Paths          ccapi.Paths
 	Timeout        time.Duration // default 10s
 	MaxConnections int           // default 256
+	MaxRPS         float64       // ceiling on this process's requests per second (0: none)
 	// InsecureSkipVerify disables TLS verification; only when the file says so explicitly.
 	InsecureSkipVerify bool
 	// LenientRules relaxes ccapi's length rules for platforms that accept more (`lenient_rules: true`).

@@ -83,6 +83,9 @@ func goals(dir string) {
 		case r.goal == "100k":
 			fmt.Printf("100k: peak RSS %.0f MiB for 100,000 customers = %.1f KiB per customer (goal ≤ 1024 MiB, < 10 KiB)\n",
 				r.rssMB, r.rssMB*1024/100000)
+		case r.goal == "overload":
+			fmt.Printf("overload: %.0f arrivals, %.0f dropped, ended after %.1f s (goal ≤ 10 + 5 grace + 2 s), peak RSS %.0f MiB (goal ≤ 1024)\n",
+				r.arrivals, r.dropped, r.durationS, r.rssMB)
 		case r.goal == "soak" && r.rss2 > 0:
 			fmt.Printf("soak: RSS %.0f MiB at minute 2, %.0f MiB at minute 10: %+.1f%% (goal < 5%%)\n",
 				r.rss2/1024, r.rss10/1024, 100*(r.rss10-r.rss2)/r.rss2)
@@ -91,7 +94,7 @@ func goals(dir string) {
 }
 
 func goalRank(g string) int {
-	for i, x := range []string{"20k", "arrivals", "100k", "soak"} {
+	for i, x := range []string{"20k", "arrivals", "100k", "overload", "soak"} {
 		if g == x {
 			return i
 		}

@@ -1,0 +1,388 @@
+package runner
+
+import (
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"ccload/ccapi"
+	"ccload/scenario"
+)
+
+// opKind is what one instruction of a compiled session does.
+type opKind uint8
+
+const (
+	opSend     opKind = iota // send a message step (an upload first for media chats)
+	opThink                  // advance the intended time by a sampled pause
+	opRepBegin               // sample a repeat count; zero jumps past the matching opRepEnd
+	opRepEnd                 // one more round: jump back after the matching opRepBegin, or fall through
+	opAwait                  // wait (polling) for a reply or an agent until a timeout
+)
+
+// op is one instruction. jump is the matching opRepEnd (for opRepBegin) or opRepBegin (for
+// opRepEnd).
+type op struct {
+	kind   opKind
+	step   *scenario.Step
+	idx    int32 // named-step index (run.steps), -1 unnamed
+	jump   int32
+	what   waitFor // opAwait
+	policy scenario.FailurePolicy
+}
+
+// program is a session compiled once at load into a flat list of instructions, so a customer
+// is a program counter and a few counters instead of a call stack.
+type program struct {
+	sess *scenario.Session
+	ops  []op
+	// depth is the deepest repeat nesting: the size of a customer's repeat-counter stack.
+	depth int
+}
+
+// compile flattens sess's steps; stepIndex gives the named-step index of each step.
+func compile(sess *scenario.Session, stepIndex map[*scenario.Step]int32) *program {
+	p := &program{sess: sess}
+	p.emit(sess.Steps, stepIndex, 0)
+	return p
+}
+
+func (p *program) emit(steps []*scenario.Step, stepIndex map[*scenario.Step]int32, depth int) {
+	p.depth = max(p.depth, depth)
+	for _, st := range steps {
+		idx, ok := stepIndex[st]
+		if !ok {
+			idx = -1
+		}
+		o := op{step: st, idx: idx, policy: p.sess.OnFailure}
+		switch st.Kind {
+		case scenario.StepThink:
+			o.kind = opThink
+		case scenario.StepRepeat:
+			begin := int32(len(p.ops))
+			p.ops = append(p.ops, op{kind: opRepBegin, step: st, idx: idx})
+			p.emit(st.Steps, stepIndex, depth+1)
+			end := int32(len(p.ops))
+			p.ops = append(p.ops, op{kind: opRepEnd, step: st, idx: idx, jump: begin})
+			p.ops[begin].jump = end
+			continue
+		case scenario.StepAwaitReply:
+			o.kind, o.what, o.policy = opAwait, waitReply, st.OnTimeout
+		case scenario.StepAwaitAgent:
+			o.kind, o.what, o.policy = opAwait, waitAgent, st.OnTimeout
+		default:
+			o.kind = opSend
+		}
+		p.ops = append(p.ops, o)
+	}
+}
+
+// actKind is what a customer asks its executor to do next.
+type actKind uint8
+
+const (
+	actWake  actKind = iota // nothing until At: call next again then (or earlier, nothing changes)
+	actToken                // fetch the session's CCMessaging token (applyToken)
+	actSend                 // play message step Op (upload, render, check, send)
+	actPoll                 // poll downlink messages once
+	actDone                 // the session is over with Outcome
+)
+
+// action is a customer's answer to "what now?". Reply and Agent (>= 0) are latencies the last
+// poll completed, and Timeout says an await step just timed out: the executor records them.
+type action struct {
+	kind     actKind
+	at       int64 // actWake: when to call again
+	intended int64 // exchanges: the intended start, for response time
+	op       *op   // actSend
+	outcome  flow  // actDone
+	reply    int64 // -1 none
+	agent    int64 // -1 none
+	timeout  bool
+}
+
+// result is what the executor tells the customer about the exchange it asked for: whether it
+// succeeded, when it started and ended (ns since the run's start), and for a poll what the
+// downlink messages showed.
+type result struct {
+	ok         bool
+	notSent    bool // a send step's request never went out (its upload failed, a local check refused it)
+	start, end int64
+	robot      bool // a ROBOT answer
+	agent      bool // an AGENT answer
+	joined     bool // an agent joined (an AGENT message or the SYSTEM "connected to an agent")
+}
+
+// digest reduces a poll's downlink messages to what a customer reacts to.
+func digest(msgs []ccapi.DownlinkMessage, res *result) {
+	for i := range msgs {
+		m := &msgs[i]
+		switch m.SourceType {
+		case ccapi.SourceRobot, ccapi.SourceAgent:
+			if m.ControlType == ccapi.Disconnect || m.ControlType == ccapi.Read {
+				continue
+			}
+			if m.SourceType == ccapi.SourceRobot {
+				res.robot = true
+			} else {
+				res.agent, res.joined = true, true
+			}
+		case ccapi.SourceSystem:
+			if containsFold(m.Content, "connected to an agent") {
+				res.joined = true
+			}
+		}
+	}
+}
+
+// exKind is the exchange a customer is waiting the result of.
+type exKind uint8
+
+const (
+	exNone exKind = iota
+	exToken
+	exSend
+	exPoll
+)
+
+// customer is one virtual customer's session as data: where it is in its program and what it
+// has seen. Its core, next, takes explicit time and the last exchange's result and returns the
+// next action, so it runs without a clock or a goroutine (and is table-tested that way).
+type customer struct {
+	prog  *program
+	rng   *rand.Rand
+	token bool // the session must fetch its token first
+
+	pc      int32
+	reps    []int32 // remaining rounds of each open repeat, innermost last
+	started bool    // the token phase is behind
+	waiting bool    // the op at pc has begun waiting (think sampled, await deadline set)
+	ex      exKind
+	arrival int64
+
+	// due is the intended start of the next step (arrival plus the think times so far).
+	due      int64
+	deadline int64 // the await's timeout
+
+	connected bool
+	nextPoll  int64
+
+	chatAt               int64 // start of the last successful CHAT; -1 none yet
+	replied              bool
+	seenRobot, seenAgent bool
+	transferAt           int64 // start of the last successful TRANS2AGENT; -1 none
+	joined               bool
+}
+
+// reset starts a new session of prog arriving at arrival; token says it fetches its token.
+func (c *customer) reset(prog *program, rng *rand.Rand, arrival int64, token bool) {
+	reps := c.reps[:0]
+	*c = customer{prog: prog, rng: rng, token: token, arrival: arrival, due: arrival,
+		chatAt: -1, transferAt: -1, reps: reps}
+}
+
+func (c *customer) pollInterval() int64 {
+	if iv := int64(c.prog.sess.PollInterval); iv > 0 {
+		return iv
+	}
+	return int64(time.Second)
+}
+
+// next is the customer's whole logic: given the time now and the result of the exchange it
+// last asked for (ignored when it asked none), it says what to do next.
+func (c *customer) next(now int64, res result) action {
+	a := action{reply: -1, agent: -1}
+	ex := c.ex
+	c.ex = exNone
+	switch ex {
+	case exToken:
+		if !res.ok {
+			return c.done(a, flowFailed)
+		}
+		c.started = true
+	case exPoll:
+		c.afterPoll(res, &a)
+	case exSend:
+		o := &c.prog.ops[c.pc]
+		c.afterSend(o, res)
+		c.pc++
+		if !res.ok && o.policy == scenario.Abort {
+			return c.done(a, flowFailed)
+		}
+	}
+	if !c.started {
+		// A session started early (closed-model pauses) waits for its arrival time.
+		if now < c.arrival {
+			a.kind, a.at = actWake, c.arrival
+			return a
+		}
+		if c.token {
+			c.ex = exToken
+			a.kind, a.intended = actToken, c.arrival
+			return a
+		}
+		c.started = true
+	}
+	for int(c.pc) < len(c.prog.ops) {
+		o := &c.prog.ops[c.pc]
+		switch o.kind {
+		case opThink:
+			if !c.waiting {
+				// Sleep until the intended time, not for the duration: lateness does not pile up.
+				c.due += int64(o.step.Think.Duration(c.rng))
+				c.waiting = true
+			}
+			if c.wait(now, c.due, waitNone, &a) {
+				return a
+			}
+			c.waiting = false
+			c.pc++
+		case opSend:
+			// A poll tick that falls before this step's intended time is served first.
+			if c.wait(now, c.due, waitNone, &a) {
+				return a
+			}
+			c.ex = exSend
+			a.kind, a.intended, a.op = actSend, c.due, o
+			return a
+		case opRepBegin:
+			n := int32(math.Round(o.step.Count.Sample(c.rng)))
+			if n <= 0 {
+				c.pc = o.jump + 1
+				continue
+			}
+			c.reps = append(c.reps, n)
+			c.pc++
+		case opRepEnd:
+			top := len(c.reps) - 1
+			if c.reps[top]--; c.reps[top] > 0 {
+				c.pc = o.jump + 1
+				continue
+			}
+			c.reps = c.reps[:top]
+			c.pc++
+		case opAwait:
+			if !c.waiting {
+				timeout := o.step.Timeout
+				if timeout <= 0 {
+					timeout = 30 * time.Second
+				}
+				c.deadline = max(c.due, now) + int64(timeout)
+				c.waiting = true
+			}
+			if c.met(o.what, o.step.From) {
+				c.endAwait(now)
+				continue
+			}
+			if c.wait(now, c.deadline, o.what, &a) {
+				return a
+			}
+			// Timed out.
+			a.timeout = true
+			c.endAwait(now)
+			if o.policy == scenario.Abort {
+				return c.done(a, flowFailed)
+			}
+		}
+	}
+	return c.done(a, flowOK)
+}
+
+// endAwait leaves the await at pc: the answer (or the timeout) re-anchors the schedule, since
+// waiting for the platform's robot or agent is the conversation, not lateness of the next request.
+func (c *customer) endAwait(now int64) {
+	c.due = max(c.due, now)
+	c.waiting = false
+	c.pc++
+}
+
+func (c *customer) done(a action, f flow) action {
+	a.kind, a.outcome = actDone, f
+	c.pc = int32(len(c.prog.ops))
+	return a
+}
+
+// wait fills a with what to do while waiting until t for what: a poll whose tick is due, or a
+// wake-up at t or the next tick. It returns false when t has come (nothing to wait for).
+func (c *customer) wait(now, t int64, what waitFor, a *action) bool {
+	if now >= t {
+		return false
+	}
+	polling := (c.connected && c.prog.sess.Poll) || what != waitNone
+	if polling && c.nextPoll <= now {
+		c.ex = exPoll
+		a.kind, a.intended = actPoll, c.nextPoll
+		return true
+	}
+	a.kind, a.at = actWake, t
+	if polling && c.nextPoll < t {
+		a.at = c.nextPoll
+	}
+	return true
+}
+
+func (c *customer) met(what waitFor, from scenario.ReplyFrom) bool {
+	switch what {
+	case waitReply:
+		switch from {
+		case scenario.FromRobot:
+			return c.seenRobot
+		case scenario.FromAgent:
+			return c.seenAgent
+		}
+		return c.seenRobot || c.seenAgent
+	case waitAgent:
+		return c.joined
+	}
+	return false
+}
+
+func (c *customer) afterSend(o *op, res result) {
+	if res.notSent {
+		return
+	}
+	switch o.step.Send.ControlType {
+	case ccapi.Connect:
+		if res.ok && !c.connected {
+			c.connected = true
+			c.nextPoll = res.end + int64(c.prog.sess.PollInterval)
+		}
+	case ccapi.Chat:
+		if res.ok {
+			c.chatAt, c.replied, c.seenRobot, c.seenAgent = res.start, false, false, false
+		}
+	case ccapi.Trans2Agent:
+		if res.ok {
+			c.transferAt, c.joined = res.start, false
+		}
+	case ccapi.Disconnect:
+		c.connected = false
+	}
+}
+
+// afterPoll reacts to a poll's messages (seen at its end) and schedules the next tick on the
+// grid; ticks missed while the poll was slow are skipped, not burst.
+func (c *customer) afterPoll(res result, a *action) {
+	if res.ok {
+		t := res.end
+		if res.robot || res.agent {
+			c.seenRobot = c.seenRobot || res.robot
+			c.seenAgent = c.seenAgent || res.agent
+			if c.chatAt >= 0 && !c.replied {
+				c.replied = true
+				a.reply = t - c.chatAt
+			}
+		}
+		if res.joined && !c.joined {
+			c.joined = true
+			if c.transferAt >= 0 {
+				a.agent = t - c.transferAt
+			}
+		}
+	}
+	iv := c.pollInterval()
+	c.nextPoll += iv
+	if c.nextPoll <= res.end {
+		c.nextPoll += ((res.end-c.nextPoll)/iv + 1) * iv
+	}
+}

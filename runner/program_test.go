@@ -1,0 +1,260 @@
+package runner
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+)
+
+// turn is one call of customer.next in a clock-free script: at time now, with the result of
+// the exchange the previous action asked for, the customer must answer want.
+type turn struct {
+	now  time.Duration
+	res  result
+	want string
+}
+
+func ms(d float64) int64 { return int64(d * float64(time.Millisecond)) }
+
+// ok is a successful exchange from start to end (ms since the run's start).
+func ok(start, end float64) result { return result{ok: true, start: ms(start), end: ms(end)} }
+
+func fail(start, end float64) result { return result{start: ms(start), end: ms(end)} }
+
+func (a action) String() string {
+	var s string
+	switch a.kind {
+	case actWake:
+		s = "wake " + time.Duration(a.at).String()
+	case actToken:
+		s = "token @" + time.Duration(a.intended).String()
+	case actSend:
+		s = a.op.step.Kind.String() + " @" + time.Duration(a.intended).String()
+	case actPoll:
+		s = "poll @" + time.Duration(a.intended).String()
+	case actDone:
+		s = map[flow]string{flowOK: "done ok", flowFailed: "done failed", flowCancel: "done cancel"}[a.outcome]
+	}
+	if a.reply >= 0 {
+		s += " reply=" + time.Duration(a.reply).String()
+	}
+	if a.agent >= 0 {
+		s += " agent=" + time.Duration(a.agent).String()
+	}
+	if a.timeout {
+		s += " timeout"
+	}
+	return s
+}
+
+// play compiles the first session of src and runs the script against a fresh customer that
+// arrives at 0 (token: it fetches its token first), failing at the first wrong action.
+func play(t *testing.T, src string, token bool, script []turn) {
+	t.Helper()
+	sc := parse(t, src)
+	r := &run{sc: sc, seed: 1}
+	r.index()
+	var c customer
+	c.reset(r.programs[sc.Sessions[0]], rand.New(rand.NewPCG(1, 2)), 0, token)
+	var got []string
+	for i, tu := range script {
+		a := c.next(int64(tu.now), tu.res)
+		got = append(got, fmt.Sprintf("%v: %v", tu.now, a))
+		if a.String() != tu.want {
+			t.Fatalf("turn %d at %v: got %q, want %q\nso far:\n  %s", i, tu.now, a, tu.want, strings.Join(got, "\n  "))
+		}
+	}
+}
+
+const progHead = "load: {rate: 1, duration: 1s}\nsessions:\n  - name: s\n"
+
+func TestProgramThinksFromTheIntendedTimeWithPollsInterleaved(t *testing.T) {
+	src := progHead + "    steps: [connect, {think: 2500ms}, {chat: hi}, disconnect]\n"
+	play(t, src, false, []turn{
+		{0, result{}, "connect @0s"},
+		// Connected at 10ms: the first poll tick is a poll interval (1s) after that.
+		{10 * time.Millisecond, ok(0, 10), "wake 1.01s"},
+		{1010 * time.Millisecond, result{}, "poll @1.01s"},
+		{1020 * time.Millisecond, ok(1010, 1020), "wake 2.01s"},
+		{2010 * time.Millisecond, result{}, "poll @2.01s"},
+		// The next tick (3.01s) falls after the think's end (2.5s): wake for the chat.
+		{2020 * time.Millisecond, ok(2010, 2020), "wake 2.5s"},
+		// Woken late, the chat's intended time is still 2.5s: lateness does not pile up.
+		{2600 * time.Millisecond, result{}, "chat @2.5s"},
+		{2610 * time.Millisecond, ok(2600, 2610), "disconnect @2.5s"},
+		{2620 * time.Millisecond, ok(2610, 2620), "done ok"},
+	})
+}
+
+func TestProgramSkipsPollTicksMissedByASlowPoll(t *testing.T) {
+	src := progHead + "    poll: {interval: 1s}\n    steps: [connect, {think: 10s}, disconnect]\n"
+	play(t, src, false, []turn{
+		{0, result{}, "connect @0s"},
+		{0, ok(0, 0), "wake 1s"},
+		{time.Second, result{}, "poll @1s"},
+		// That poll took until 3.5s: ticks 2s and 3s are skipped, not burst.
+		{3500 * time.Millisecond, ok(1000, 3500), "wake 4s"},
+		{4 * time.Second, result{}, "poll @4s"},
+		{4 * time.Second, ok(4000, 4000), "wake 5s"},
+	})
+}
+
+func TestProgramNoBackgroundPollWithPollFalse(t *testing.T) {
+	src := progHead + "    poll: false\n    steps: [connect, {think: 3s}, disconnect]\n"
+	play(t, src, false, []turn{
+		{0, result{}, "connect @0s"},
+		{0, ok(0, 0), "wake 3s"},
+		{3 * time.Second, result{}, "disconnect @3s"},
+		{3 * time.Second, ok(3000, 3000), "done ok"},
+	})
+}
+
+func TestProgramRepeatsAndAwaitsReplies(t *testing.T) {
+	src := progHead + `    steps:
+      - connect
+      - repeat:
+          count: 2
+          steps: [{chat: hi}, {await_reply: {timeout: 5s, from: robot}}]
+      - repeat: {count: 0, steps: [{chat: hi}]}
+      - disconnect
+`
+	play(t, src, false, []turn{
+		{0, result{}, "connect @0s"},
+		{10 * time.Millisecond, ok(0, 10), "chat @0s"},
+		// Round 1: the await polls at the tick; the robot's answer there is the reply.
+		{30 * time.Millisecond, ok(20, 30), "wake 1.01s"},
+		{1010 * time.Millisecond, result{}, "poll @1.01s"},
+		// The answer re-anchors the schedule: round 2's chat is intended at 1.02s.
+		{1020 * time.Millisecond, result{ok: true, start: ms(1010), end: ms(1020), robot: true}, "chat @1.02s reply=1s"},
+		{1040 * time.Millisecond, ok(1030, 1040), "wake 2.01s"},
+		{2010 * time.Millisecond, result{}, "poll @2.01s"},
+		// An AGENT answer does not satisfy from: robot; the await goes on.
+		{2020 * time.Millisecond, result{ok: true, start: ms(2010), end: ms(2020), agent: true}, "wake 3.01s reply=990ms"},
+		{3010 * time.Millisecond, result{}, "poll @3.01s"},
+		// Two rounds done, the zero-count repeat is skipped.
+		{3020 * time.Millisecond, result{ok: true, start: ms(3010), end: ms(3020), robot: true}, "disconnect @3.02s"},
+		{3030 * time.Millisecond, ok(3020, 3030), "done ok"},
+	})
+}
+
+func TestProgramNestedRepeats(t *testing.T) {
+	src := progHead + `    poll: false
+    steps:
+      - connect
+      - repeat:
+          count: 2
+          steps:
+            - repeat: {count: 2, steps: [{think: 1s}, input]}
+            - read
+      - disconnect
+`
+	play(t, src, false, []turn{
+		{0, result{}, "connect @0s"},
+		{0, ok(0, 0), "wake 1s"},
+		{time.Second, result{}, "input @1s"},
+		{time.Second, ok(1000, 1000), "wake 2s"},
+		{2 * time.Second, result{}, "input @2s"},
+		{2 * time.Second, ok(2000, 2000), "read @2s"},
+		{2 * time.Second, ok(2000, 2000), "wake 3s"},
+		{3 * time.Second, result{}, "input @3s"},
+		{3 * time.Second, ok(3000, 3000), "wake 4s"},
+		{4 * time.Second, result{}, "input @4s"},
+		{4 * time.Second, ok(4000, 4000), "read @4s"},
+		{4 * time.Second, ok(4000, 4000), "disconnect @4s"},
+		{4 * time.Second, ok(4000, 4000), "done ok"},
+	})
+}
+
+func TestProgramAwaitAgentTimesOut(t *testing.T) {
+	steps := "    steps: [connect, transfer, {await_agent: {timeout: 2s, on_timeout: %s}}, disconnect]\n"
+	for _, tc := range []struct {
+		policy, last string
+	}{
+		{"continue", "disconnect @2s timeout"},
+		{"fail", "done failed timeout"},
+	} {
+		t.Run(tc.policy, func(t *testing.T) {
+			play(t, progHead+fmt.Sprintf(steps, tc.policy), false, []turn{
+				{0, result{}, "connect @0s"},
+				{0, ok(0, 0), "transfer @0s"},
+				// The deadline counts from max(intended, now) = 0.
+				{0, ok(0, 0), "wake 1s"},
+				{time.Second, result{}, "poll @1s"},
+				// The deadline comes before the tick due at the same time.
+				{time.Second, ok(1000, 1000), "wake 2s"},
+				{2 * time.Second, result{}, tc.last},
+			})
+		})
+	}
+}
+
+func TestProgramRecordsTimeToAgent(t *testing.T) {
+	src := progHead + "    steps: [connect, transfer, {await_agent: {timeout: 60s}}, disconnect]\n"
+	play(t, src, false, []turn{
+		{0, result{}, "connect @0s"},
+		{0, ok(0, 0), "transfer @0s"},
+		{200 * time.Millisecond, ok(100, 200), "wake 1s"},
+		{time.Second, result{}, "poll @1s"},
+		// The SYSTEM "connected to an agent" message ends the wait.
+		{1100 * time.Millisecond, result{ok: true, start: ms(1000), end: ms(1100), joined: true}, "disconnect @1.1s agent=1s"},
+		{1100 * time.Millisecond, ok(1100, 1100), "done ok"},
+	})
+}
+
+func TestProgramFailurePolicies(t *testing.T) {
+	steps := "    on_failure: %s\n    poll: false\n    steps: [connect, {chat: hi}, {think: 1s}, disconnect]\n"
+	play(t, progHead+fmt.Sprintf(steps, "abort"), false, []turn{
+		{0, result{}, "connect @0s"},
+		{0, ok(0, 0), "chat @0s"},
+		{0, fail(0, 0), "done failed"},
+	})
+	play(t, progHead+fmt.Sprintf(steps, "continue"), false, []turn{
+		{0, result{}, "connect @0s"},
+		{0, ok(0, 0), "chat @0s"},
+		{0, fail(0, 0), "wake 1s"},
+		{time.Second, result{}, "disconnect @1s"},
+		{time.Second, ok(1000, 1000), "done ok"},
+	})
+}
+
+func TestProgramTokenFirstAndEarlyStart(t *testing.T) {
+	src := progHead + "    poll: false\n    steps: [connect]\n"
+	sc := parse(t, src)
+	r := &run{sc: sc, seed: 1}
+	r.index()
+	var c customer
+	c.reset(r.programs[sc.Sessions[0]], rand.New(rand.NewPCG(1, 2)), ms(500), true)
+	for _, tu := range []turn{
+		// Started before its arrival (a closed-model pause), the session waits for it.
+		{100 * time.Millisecond, result{}, "wake 500ms"},
+		{500 * time.Millisecond, result{}, "token @500ms"},
+		{600 * time.Millisecond, ok(500, 600), "connect @500ms"},
+		{700 * time.Millisecond, ok(600, 700), "done ok"},
+	} {
+		if a := c.next(int64(tu.now), tu.res); a.String() != tu.want {
+			t.Fatalf("at %v: got %q, want %q", tu.now, a, tu.want)
+		}
+	}
+	c.reset(r.programs[sc.Sessions[0]], rand.New(rand.NewPCG(1, 2)), 0, true)
+	if a := c.next(0, result{}); a.String() != "token @0s" {
+		t.Fatalf("got %q, want a token fetch", a)
+	}
+	if a := c.next(ms(5), fail(0, 5)); a.String() != "done failed" {
+		t.Fatalf("after a failed token fetch: got %q, want done failed", a)
+	}
+}
+
+func TestProgramDisconnectNotSentStaysConnected(t *testing.T) {
+	src := progHead + "    on_failure: continue\n    steps: [connect, disconnect, {think: 1500ms}]\n"
+	play(t, src, false, []turn{
+		{0, result{}, "connect @0s"},
+		{0, ok(0, 0), "disconnect @0s"},
+		// Refused locally, the DISCONNECT never went out: the customer still polls.
+		{0, result{notSent: true}, "wake 1s"},
+		{time.Second, result{}, "poll @1s"},
+		{time.Second, ok(1000, 1000), "wake 1.5s"},
+		{1500 * time.Millisecond, result{}, "done ok"},
+	})
+}

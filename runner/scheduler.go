@@ -1,0 +1,182 @@
+package runner
+
+import (
+	"container/heap"
+	"context"
+	"math"
+	"sync"
+	"time"
+)
+
+// scheduler plays open-model customers without a goroutine or timer each: a min-heap of
+// wake-ups, one goroutine that hands due customers to a pool of exchange workers, and the
+// workers, sized by the connection limit. A customer is in the heap or on exactly one worker
+// (or on its way between them through the due channel). A customer that cannot be served at
+// once waits in the heap or the channel; its lateness shows in response time and scheduler
+// lag, since the intended times come from its program, not from when a worker took it.
+type scheduler struct {
+	r       *run
+	prodCtx context.Context // arrivals: when it ends, closed-model slots waiting to start stop
+	ctx     context.Context // the customers' context
+	wg      *sync.WaitGroup // one count per live customer
+	due     chan *vc
+	kick    chan struct{} // a new earliest wake-up
+	quit    chan struct{}
+	done    sync.WaitGroup // the scheduler goroutine and the workers
+
+	mu sync.Mutex
+	h  wakeHeap
+}
+
+func newScheduler(r *run, prodCtx, ctx context.Context, wg *sync.WaitGroup, workers int) *scheduler {
+	s := &scheduler{r: r, prodCtx: prodCtx, ctx: ctx, wg: wg, due: make(chan *vc, workers), kick: make(chan struct{}, 1), quit: make(chan struct{})}
+	s.done.Add(1 + workers)
+	go s.loop()
+	for range workers {
+		go s.work()
+	}
+	return s
+}
+
+// start takes a customer whose session was prepared; it runs from its arrival on.
+func (s *scheduler) start(c *vc) {
+	s.park(c, c.m.arrival)
+}
+
+// close stops the scheduler and its workers once no customer is left (after wg.Wait).
+func (s *scheduler) close() {
+	close(s.quit)
+	s.done.Wait()
+}
+
+// park puts c in the heap until at.
+func (s *scheduler) park(c *vc, at int64) {
+	c.wakeAt = at
+	s.mu.Lock()
+	heap.Push(&s.h, c)
+	first := s.h[0] == c
+	s.mu.Unlock()
+	if first {
+		select {
+		case s.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (s *scheduler) loop() {
+	defer s.done.Done()
+	defer close(s.due)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	cancelled, stopped := s.ctx.Done(), s.prodCtx.Done()
+	var batch []*vc
+	for {
+		s.mu.Lock()
+		now := s.r.now()
+		if s.ctx.Err() != nil {
+			now = math.MaxInt64 // every parked customer is due: its worker ends it as interrupted
+		}
+		if s.prodCtx.Err() != nil {
+			// Arrivals ended: closed-model slots waiting for their next session end now.
+			for _, c := range s.h {
+				if c.pending {
+					c.wakeAt = 0
+				}
+			}
+			heap.Init(&s.h)
+		}
+		for len(s.h) > 0 && s.h[0].wakeAt <= now {
+			batch = append(batch, heap.Pop(&s.h).(*vc))
+		}
+		wait := time.Duration(-1)
+		if len(s.h) > 0 {
+			wait = time.Duration(s.h[0].wakeAt - now)
+		}
+		s.mu.Unlock()
+		for i, c := range batch {
+			s.due <- c // blocks while every worker is busy: the customer is late, not lost
+			batch[i] = nil
+		}
+		batch = batch[:0]
+		if wait >= 0 {
+			timer.Reset(wait)
+		}
+		select {
+		case <-timer.C:
+		case <-s.kick:
+		case <-cancelled:
+			cancelled = nil
+		case <-stopped:
+			stopped = nil
+		case <-s.quit:
+			return
+		}
+		if !timer.Stop() {
+			select {
+			case <-timer.C:
+			default:
+			}
+		}
+	}
+}
+
+func (s *scheduler) work() {
+	defer s.done.Done()
+	x := &scratch{lane: s.r.client.NewLane()}
+	for c := range s.due {
+		c.x = x
+		if c.pending {
+			c.pending = false
+			st := slotRetire
+			if s.ctx.Err() == nil {
+				st = s.r.beginSlot(c)
+			}
+			if st == slotParked {
+				s.park(c, c.wakeAt)
+				continue
+			} else if st == slotRetire {
+				s.endSlot(c)
+				continue
+			}
+		}
+		c.cu.Use(x.lane)
+		f, parked := c.drive(s.ctx, s.park)
+		if parked {
+			continue
+		}
+		o := c.ended(f)
+		s.r.active.Add(-1)
+		if c.slot != nil {
+			if s.ctx.Err() == nil && s.r.endSlot(c, o, c.m.arrival) {
+				s.park(c, c.wakeAt)
+				continue
+			}
+			s.endSlot(c)
+			continue
+		}
+		s.wg.Done()
+	}
+}
+
+// endSlot retires a closed-model customer: its slot may be started again.
+func (s *scheduler) endSlot(c *vc) {
+	c.slot.running.Store(false)
+	s.wg.Done()
+}
+
+// wakeHeap orders parked customers by wake-up time.
+type wakeHeap []*vc
+
+func (h wakeHeap) Len() int           { return len(h) }
+func (h wakeHeap) Less(i, j int) bool { return h[i].wakeAt < h[j].wakeAt }
+func (h wakeHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *wakeHeap) Push(x any)        { *h = append(*h, x.(*vc)) }
+func (h *wakeHeap) Pop() any {
+	old := *h
+	n := len(old)
+	c := old[n-1]
+	old[n-1] = nil
+	*h = old[:n-1]
+	return c
+}
