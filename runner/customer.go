@@ -51,6 +51,7 @@ type vc struct {
 	slot      *slot
 	idSpan, n int64
 	backoff   time.Duration
+	began     int64 // when the current session really began (a worker took it)
 	pending   bool
 }
 

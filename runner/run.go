@@ -407,13 +407,14 @@ func (r *run) beginSlot(c *vc) slotState {
 		return slotRetire
 	}
 	t := c.wakeAt // the intended start: the previous session's end plus the pause
+	c.began = r.now()
 	r.events <- event{kind: evArrival, t: t}
 	r.events <- event{kind: evStarted, t: t}
 	r.active.Add(1)
 	if f := c.prepare(t, c.slot.k+c.n*c.idSpan); f != flowOK {
 		o := c.ended(f)
 		r.active.Add(-1)
-		if r.endSlot(c, o, t) {
+		if r.endSlot(c, o, c.began) {
 			return slotParked
 		}
 		return slotRetire
@@ -431,7 +432,8 @@ const (
 )
 
 // endSlot schedules the session after one that ended with o (it started at t): the pause, or
-// a back-off when it failed at once. It reports whether there is one (c.wakeAt, pending).
+// a back-off when it failed at once (t: when it really began, so a late worker does not hide
+// a fast failure). It reports whether there is one (c.wakeAt, pending).
 func (r *run) endSlot(c *vc, o report.Outcome, t int64) bool {
 	c.n++
 	next := r.now()

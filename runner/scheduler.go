@@ -148,7 +148,7 @@ func (s *scheduler) work() {
 		o := c.ended(f)
 		s.r.active.Add(-1)
 		if c.slot != nil {
-			if s.ctx.Err() == nil && s.r.endSlot(c, o, c.m.arrival) {
+			if s.ctx.Err() == nil && s.r.endSlot(c, o, c.began) {
 				s.park(c, c.wakeAt)
 				continue
 			}
