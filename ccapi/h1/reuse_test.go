@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -184,4 +185,65 @@ func TestTLSConnectionClosedAfterAnswerIsNotReused(t *testing.T) {
 	if got := answers.Load(); got != n {
 		t.Errorf("server answered %d requests, want %d", got, n)
 	}
+}
+
+// BenchmarkCloseAfterAnswer measures the failed share of requests against a
+// server that closes a third of its connections right after answering (no
+// Connection: close), with 8 concurrent callers and no synchronisation with
+// the server, for h1 and net/http side by side:
+//
+//	go test -run '^$' -bench CloseAfterAnswer -benchtime 3000x ./ccapi/h1
+func BenchmarkCloseAfterAnswer(b *testing.B) {
+	const callers = 8
+	run := func(b *testing.B, do func() error) {
+		var errs atomic.Int64
+		var next atomic.Int64
+		b.ResetTimer()
+		var wg sync.WaitGroup
+		for range callers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for next.Add(1) <= int64(b.N) {
+					if do() != nil {
+						errs.Add(1)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		b.ReportMetric(float64(errs.Load())/float64(b.N)*100, "%failed")
+	}
+	serve := func(b *testing.B) string {
+		var answers atomic.Int64
+		return rawServer(b, func(c net.Conn) {
+			br := bufio.NewReader(c)
+			for readRequest(br) == nil {
+				if _, err := c.Write(okResponse); err != nil || answers.Add(1)%3 == 0 {
+					return // rawServer closes c
+				}
+			}
+		})
+	}
+	b.Run("h1", func(b *testing.B) {
+		c := newClient(b, Options{Addr: serve(b), MaxConns: callers, Timeout: 5 * time.Second})
+		run(b, func() error {
+			var resp Response
+			return c.Do(context.Background(), sendReq(), &resp)
+		})
+	})
+	b.Run("nethttp", func(b *testing.B) {
+		addr := serve(b)
+		tr := &http.Transport{MaxConnsPerHost: callers, MaxIdleConnsPerHost: callers}
+		defer tr.CloseIdleConnections()
+		hc := &http.Client{Transport: tr, Timeout: 5 * time.Second}
+		run(b, func() error {
+			r, err := hc.Post("http://"+addr+sendAsyncPath, "application/json", bytes.NewReader(chatBody))
+			if err != nil {
+				return err
+			}
+			io.Copy(io.Discard, r.Body)
+			return r.Body.Close()
+		})
+	})
 }
