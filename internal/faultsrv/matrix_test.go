@@ -1,0 +1,342 @@
+package faultsrv_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"ccload/internal/faultsrv"
+	"ccload/report"
+	"ccload/runner"
+	"ccload/scenario"
+)
+
+// The fault matrix (issue 14): one short run of ccload per kind of broken target,
+// each checked against what the raw-socket server counted.
+
+const matrixScenario = `
+name: fault-%s
+seed: 7
+target:
+  url: %s
+  timeout: %s
+  max_connections: 8
+auth:
+  app_key: ak
+  access_token: at
+channel:
+  to: "1011577355744904195"
+load:
+  model: open
+  arrivals: uniform
+  stages:
+    - {duration: 1s, rate: 15}
+sessions:
+  - name: s
+    steps:
+      - connect
+      - chat: hello
+      - chat: again
+      - disconnect
+`
+
+// ok is the well-formed answer for r's endpoint.
+func ok(r *faultsrv.Request) faultsrv.Answer {
+	if r.Endpoint == "applyToken" {
+		return faultsrv.Answer{Status: 200, Body: `{"resultCode":"0","token":"cm-1"}`}
+	}
+	return faultsrv.Answer{Status: 200, Body: `{"resultCode":"0","resultDesc":"ok"}`}
+}
+
+// onSend applies broken to every third sendAsync CHAT (the rest are answered well).
+func onSend(broken func(*faultsrv.Request) faultsrv.Answer) faultsrv.Handler {
+	var n atomic.Int64
+	return func(r *faultsrv.Request) faultsrv.Answer {
+		if r.Endpoint == "sendAsync" && r.ControlType == "CHAT" && n.Add(1)%3 == 0 {
+			return broken(r)
+		}
+		return ok(r)
+	}
+}
+
+func raw(s string, fate faultsrv.Fate, then string) func(*faultsrv.Request) faultsrv.Answer {
+	return func(*faultsrv.Request) faultsrv.Answer { return faultsrv.Answer{Raw: s, Fate: fate, Then: then} }
+}
+
+// run plays the matrix scenario against url and returns the report.
+func run(t *testing.T, url string, timeout time.Duration) *report.Report {
+	t.Helper()
+	src := fmt.Sprintf(matrixScenario, strings.ReplaceAll(t.Name(), "/", "-"), url, timeout)
+	sc, err := scenario.Parse("matrix.yaml", []byte(src), t.TempDir(), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatalf("scenario: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	rep, err := runner.Run(ctx, runner.Config{Scenario: sc, Grace: 2 * time.Second})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if w := report.CheckInvariants(rep); len(w) > 0 {
+		t.Errorf("report invariants broken: %v", w)
+	}
+	if rep.Overall.Count == 0 {
+		t.Fatal("no request recorded")
+	}
+	return rep
+}
+
+// sameCounts asserts every endpoint group of rep has exactly the requests the server
+// received for it, plus those ccload says never reached it (refused, not_sent).
+//
+// unknowable names the class of requests whose fate no client can know (written onto a
+// connection the server was closing): the server may or may not have received them, so
+// they are allowed as the difference, and the test asserts the difference is no more.
+func sameCounts(t *testing.T, rep *report.Report, srv *faultsrv.Server, unknowable string) {
+	t.Helper()
+	got := srv.Counts()
+	seen := map[faultsrv.Key]bool{}
+	for _, g := range rep.Groups {
+		if g.Kind != "endpoint" {
+			continue
+		}
+		k := faultsrv.Key{Endpoint: g.Endpoint, ControlType: g.ControlType}
+		seen[k] = true
+		recv := 0
+		for _, n := range got[k] {
+			recv += n
+		}
+		unsent := g.Errors["refused"] + g.Errors["not_sent"] + g.Errors["client_validation"]
+		diff := g.Count - unsent - int64(recv)
+		if unknowable == "" && diff != 0 || diff < 0 || unknowable != "" && diff > g.Errors[unknowable] {
+			t.Errorf("group %s: ccload counted %d (%d never sent, %d %s), the server received %d",
+				g.Name, g.Count, unsent, g.Errors[unknowable], unknowable, recv)
+		}
+		if a := int64(got[k][faultsrv.Answered]); g.OK+g.AppErrors+g.HTTPErrors > a {
+			t.Errorf("group %s: ccload has %d answers, the server wrote %d well-formed ones", g.Name, g.OK+g.AppErrors+g.HTTPErrors, a)
+		}
+	}
+	for k, m := range got {
+		if !seen[k] && m[faultsrv.Answered]+m[faultsrv.Broken] > 0 {
+			t.Errorf("server received %v for %v, absent from the report", m, k)
+		}
+	}
+}
+
+// chat returns the sendAsync CHAT group.
+func chat(t *testing.T, rep *report.Report) report.Group {
+	for _, g := range rep.Groups {
+		if g.Kind == "endpoint" && g.Endpoint == "sendAsync" && g.ControlType == "CHAT" {
+			return g
+		}
+	}
+	t.Fatal("no sendAsync CHAT group")
+	return report.Group{}
+}
+
+func TestFaultMatrix(t *testing.T) {
+	cells := []struct {
+		name    string
+		h       faultsrv.Handler
+		timeout time.Duration
+		check   func(t *testing.T, g report.Group, brokenN int)
+	}{
+		{"5xx burst", onSend(func(*faultsrv.Request) faultsrv.Answer {
+			return faultsrv.Answer{Status: 503, Body: "busy"}
+		}), time.Second, func(t *testing.T, g report.Group, n int) {
+			if g.HTTPStatus["503"] == 0 || g.HTTPErrors != g.HTTPStatus["503"] {
+				t.Errorf("503s: http_errors %d, http_status %v", g.HTTPErrors, g.HTTPStatus)
+			}
+		}},
+		{"resultCode 12", onSend(func(*faultsrv.Request) faultsrv.Answer {
+			return faultsrv.Answer{Status: 200, Body: `{"resultCode":"12","resultDesc":"x"}`}
+		}), time.Second, func(t *testing.T, g report.Group, n int) {
+			if g.ResultCodes["12"] == 0 || g.AppErrors != g.ResultCodes["12"] {
+				t.Errorf("resultCode 12: app_errors %d, result_codes %v", g.AppErrors, g.ResultCodes)
+			}
+		}},
+		{"resultCode 13", onSend(func(*faultsrv.Request) faultsrv.Answer {
+			return faultsrv.Answer{Status: 200, Body: `{"resultCode":"13","resultDesc":"x"}`}
+		}), time.Second, func(t *testing.T, g report.Group, n int) {
+			if g.ResultCodes["13"] == 0 || g.AppErrors != g.ResultCodes["13"] {
+				t.Errorf("resultCode 13: app_errors %d, result_codes %v", g.AppErrors, g.ResultCodes)
+			}
+		}},
+		{"truncated JSON", onSend(func(*faultsrv.Request) faultsrv.Answer {
+			return faultsrv.Answer{Status: 200, Body: `{"resultCode":"0","res`, Fate: faultsrv.Broken}
+		}), time.Second, wantErrors("unparseable")},
+		{"HTML with 200", onSend(func(*faultsrv.Request) faultsrv.Answer {
+			return faultsrv.Answer{Status: 200, Body: `<html><body>maintenance</body></html>`, Fate: faultsrv.Broken}
+		}), time.Second, wantErrors("unparseable")},
+		{"empty 200", onSend(func(*faultsrv.Request) faultsrv.Answer {
+			return faultsrv.Answer{Status: 200, Fate: faultsrv.Broken}
+		}), time.Second, wantErrors("unparseable")},
+		{"reset after headers", onSend(raw("HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n", faultsrv.Broken, "reset")), time.Second, wantErrors("reset")},
+		{"reset mid-body", onSend(raw("HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n{\"resultCode\"", faultsrv.Broken, "reset")), time.Second, wantErrors("reset")},
+		{"content-length longer than body", onSend(raw("HTTP/1.1 200 OK\r\nContent-Length: 90\r\n\r\n{\"resultCode\":\"0\"}", faultsrv.Broken, "close")), time.Second, wantErrors("reset")},
+		{"content-length shorter than body", onSend(raw("HTTP/1.1 200 OK\r\nContent-Length: 18\r\n\r\n{\"resultCode\":\"0\"}XXXXXXXX", faultsrv.Answered, "")), time.Second, wantErrors()},
+		{"chunked", onSend(raw("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\na\r\n{\"resultCo\r\n8\r\nde\":\"0\"}\r\n0\r\n\r\n", faultsrv.Answered, "")), time.Second, wantErrors()},
+		{"Connection close on every response", func(r *faultsrv.Request) faultsrv.Answer {
+			a := ok(r)
+			return faultsrv.Answer{Raw: "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: " + fmt.Sprint(len(a.Body)) + "\r\n\r\n" + a.Body, Fate: faultsrv.Answered, Then: "close"}
+		}, time.Second, wantErrors()},
+		{"HTTP/1.0", func(r *faultsrv.Request) faultsrv.Answer {
+			return faultsrv.Answer{Raw: "HTTP/1.0 200 OK\r\n\r\n" + ok(r).Body, Fate: faultsrv.Answered, Then: "close"}
+		}, time.Second, wantErrors()},
+		{"close right after answering", func(r *faultsrv.Request) faultsrv.Answer {
+			a := ok(r)
+			a.Then = "close"
+			return a
+		}, time.Second, unknowableOnly("reset")},
+		{"body over the size limit", onSend(raw("HTTP/1.1 200 OK\r\nContent-Length: 17825792\r\n\r\n{", faultsrv.Broken, "close")), time.Second, wantErrors("unparseable")},
+		{"trickled body within the timeout", onSend(func(r *faultsrv.Request) faultsrv.Answer {
+			a := ok(r)
+			a.Then = "trickle"
+			return a
+		}), 2 * time.Second, wantErrors()},
+		{"trickled body past the timeout", onSend(func(r *faultsrv.Request) faultsrv.Answer {
+			a := ok(r)
+			a.Then, a.Fate = "trickle", faultsrv.Broken
+			return a
+		}), 100 * time.Millisecond, wantErrors("timeout")},
+		{"full stall", onSend(func(*faultsrv.Request) faultsrv.Answer { return faultsrv.Answer{Then: "stall"} }), 300 * time.Millisecond, wantErrors("timeout")},
+	}
+	// The cells where a request may be written onto a connection the server is closing.
+	unknowable := map[string]string{"close right after answering": "reset"}
+	for _, c := range cells {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			srv := faultsrv.Start(t, c.h)
+			rep := run(t, srv.URL(), c.timeout)
+			sameCounts(t, rep, srv, unknowable[c.name])
+			g := chat(t, rep)
+			broken := srv.Counts()[faultsrv.Key{Endpoint: "sendAsync", ControlType: "CHAT"}][faultsrv.Broken]
+			c.check(t, g, broken)
+		})
+	}
+}
+
+// wantErrors asserts the CHAT group's errors are exactly the server's broken
+// answers, all of the given classes (none: no error at all).
+func wantErrors(classes ...string) func(t *testing.T, g report.Group, broken int) {
+	return func(t *testing.T, g report.Group, broken int) {
+		var n int64
+		for _, c := range classes {
+			n += g.Errors[c]
+		}
+		if len(classes) == 0 {
+			if len(g.Errors) != 0 {
+				t.Errorf("errors %v, want none (the server answered every request well)", g.Errors)
+			}
+			return
+		}
+		if n != int64(broken) || n == 0 {
+			t.Errorf("errors %v: %d of %v, the server broke %d answers", g.Errors, n, classes, broken)
+		}
+	}
+}
+
+// unknowableOnly asserts the group's only errors are of the class of requests whose fate
+// no client can know (each one already matched against the server's count by sameCounts).
+func unknowableOnly(class string) func(t *testing.T, g report.Group, broken int) {
+	return func(t *testing.T, g report.Group, broken int) {
+		for c, n := range g.Errors {
+			if c != class {
+				t.Errorf("errors %v: %d %s, want only %s", g.Errors, n, c, class)
+			}
+		}
+	}
+}
+
+// Token expiry storms: every ccmessaging-token stops working after 2 uses (401), and in
+// the second cell every 4th request gets 403 (AccessToken refused).
+func TestFaultMatrixTokenStorms(t *testing.T) {
+	for _, code := range []int{401, 403} {
+		t.Run(fmt.Sprint(code), func(t *testing.T) {
+			t.Parallel()
+			var mu sync.Mutex
+			uses := map[string]int{}
+			var issued, refused atomic.Int64
+			srv := faultsrv.Start(t, func(r *faultsrv.Request) faultsrv.Answer {
+				if r.Endpoint == "applyToken" {
+					return faultsrv.Answer{Status: 200, Body: fmt.Sprintf(`{"resultCode":"0","token":"cm-%d"}`, issued.Add(1))}
+				}
+				mu.Lock()
+				tok := r.Header["ccmessaging-token"]
+				uses[tok]++
+				n := uses[tok]
+				mu.Unlock()
+				if code == 401 && n > 2 || code == 403 && r.N%4 == 0 {
+					refused.Add(1)
+					return faultsrv.Answer{Status: code, Body: `{"resultCode":"1","resultDesc":"token"}`}
+				}
+				return ok(r)
+			})
+			rep := run(t, srv.URL(), time.Second)
+			sameCounts(t, rep, srv, "")
+			if got := rep.Overall.HTTPStatus[fmt.Sprint(code)]; got != refused.Load() || got == 0 {
+				t.Errorf("ccload recorded %d answers %d, the server sent %d", got, code, refused.Load())
+			}
+		})
+	}
+}
+
+// The target killed and restarted on the same port mid-run: requests during the outage
+// are refused (never received), the rest are counted as received.
+func TestFaultMatrixTargetRestarted(t *testing.T) {
+	t.Parallel()
+	srv := faultsrv.Start(t, ok)
+	addr := strings.TrimPrefix(srv.URL(), "http://")
+	second := make(chan *faultsrv.Server, 1)
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		srv.Close()
+		time.Sleep(200 * time.Millisecond)
+		s2, err := faultsrv.StartAt(addr, ok)
+		if err != nil {
+			t.Errorf("restart on %s: %v", addr, err)
+		}
+		second <- s2
+	}()
+	rep := run(t, srv.URL(), time.Second)
+	s2 := <-second
+	if s2 == nil {
+		return
+	}
+	defer s2.Close()
+	recv := int64(0)
+	for _, s := range []*faultsrv.Server{srv, s2} {
+		for _, m := range s.Counts() {
+			recv += int64(m[faultsrv.Answered] + m[faultsrv.Broken])
+		}
+	}
+	o := rep.Overall
+	// Requests in flight at the kill were received but not answered: ccload saw them
+	// as reset; no client can know whether the dead process acted on them.
+	diff := o.Count - o.Errors["refused"] - o.Errors["not_sent"] - recv
+	if diff < 0 || diff > o.Errors["reset"] {
+		t.Errorf("ccload counted %d (refused %d, reset %d), the servers received %d", o.Count, o.Errors["refused"], o.Errors["reset"], recv)
+	}
+	if o.OK == 0 || o.Errors["refused"] == 0 {
+		t.Errorf("want answers before and after the outage and refusals during it: ok %d, errors %v", o.OK, o.Errors)
+	}
+}
+
+func TestFaultMatrixConnectionRefused(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String()
+	ln.Close()
+	rep := run(t, url, time.Second)
+	if rep.Overall.Errors["refused"] != rep.Overall.Count {
+		t.Errorf("refused %d of %d requests, want all (nothing listens)", rep.Overall.Errors["refused"], rep.Overall.Count)
+	}
+}
