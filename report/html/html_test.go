@@ -1,30 +1,14 @@
-package report
+package htmlreport
 
 import (
 	"bytes"
+	"ccload/report"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"ccload/gates"
 )
-
-// gatesRealisticWithThresholds is the realistic run with its thresholds evaluated, as the runner writes it.
-func gatesRealisticWithThresholds(t testing.TB) *Report {
-	r := gatesRealistic(t, 1)
-	r.Thresholds = EvaluateThresholds(r, []ThresholdSpec{
-		{Metric: "response_time.p99", Max: 250_000, HasMax: true},
-		{Metric: "response_time.p95", Group: "step:ask", Max: 120_000, HasMax: true},
-		{Metric: "error_rate", Max: 0.05, HasMax: true},
-		{Metric: "error_rate", Max: 0.05, HasMax: true, Over: 10 * time.Second},
-		{Metric: "result_code_share", Code: "0", Min: 0.95, HasMin: true},
-		{Metric: "rps", Min: 100, HasMin: true},
-		{Metric: "reply_latency.p95", Max: 2e6, HasMax: true},
-		{Metric: "dropped_arrivals", Max: 0.02, HasMax: true, LimitText: "2%"},
-	})
-	return r
-}
 
 func TestWriteHTMLIsSelfContainedAndEscaped(t *testing.T) {
 	r := gatesRealisticWithThresholds(t)
@@ -70,7 +54,7 @@ func TestWriteHTMLIsSelfContainedAndEscaped(t *testing.T) {
 
 func TestWriteHTMLHandlesAnEmptyReport(t *testing.T) {
 	var buf bytes.Buffer
-	r := &Report{Schema: Schema, StopReason: "unreachable"}
+	r := &report.Report{Schema: report.Schema, StopReason: "unreachable"}
 	if err := WriteHTML(&buf, r); err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +64,7 @@ func TestWriteHTMLHandlesAnEmptyReport(t *testing.T) {
 		}
 	}
 	buf.Reset()
-	r = &Report{Schema: Schema, StopReason: "interrupted", Interrupted: true}
+	r = &report.Report{Schema: report.Schema, StopReason: "interrupted", Interrupted: true}
 	if err := WriteHTML(&buf, r); err != nil || !strings.Contains(buf.String(), ">INTERRUPTED<") {
 		t.Errorf("interrupted report: err=%v, verdict missing", err)
 	}
