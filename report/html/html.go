@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -499,6 +500,7 @@ func (s *htmlSVG) stages(marks []report.StageMark) {
 		if m.T < s.x0 || m.T > s.x1 {
 			continue
 		}
+		m.Label = htmlRoundNumbers(m.Label)
 		x := s.px(m.T)
 		fmt.Fprintf(&s.b, `<line class="stage" x1="%s" x2="%s" y1="%s" y2="%s"><title>%s</title></line>`,
 			htmlF(x), htmlF(x), htmlF(s.top-16), htmlF(s.bot), template.HTMLEscapeString("stage at "+htmlTimeLabel(m.T)+": "+m.Label))
@@ -526,6 +528,22 @@ func (s *htmlSVG) empty(msg string) template.HTML {
 func (s *htmlSVG) done() template.HTML {
 	s.b.WriteString("</svg>")
 	return template.HTML(s.b.String()) // every string inside was escaped by text() or HTMLEscapeString
+}
+
+// htmlLongDecimal is a number with more than three decimals, as %g prints a rate that --duration
+// scaled (0.583333333333334).
+var htmlLongDecimal = regexp.MustCompile(`\d+\.\d{4,}`)
+
+// htmlRoundNumbers rounds the long decimals of a stage label to three places for the page:
+// report.json keeps the exact rate, a chart label needs to be read.
+func htmlRoundNumbers(label string) string {
+	return htmlLongDecimal.ReplaceAllStringFunc(label, func(n string) string {
+		v, err := strconv.ParseFloat(n, 64)
+		if err != nil {
+			return n
+		}
+		return strconv.FormatFloat(math.Round(v*1000)/1000, 'f', -1, 64)
+	})
 }
 
 // htmlNiceTicks returns about n round ticks from 0 to at least hi.

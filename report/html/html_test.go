@@ -115,3 +115,21 @@ func TestWriteHTMLVerdictWhenThresholdsWereNotEvaluated(t *testing.T) {
 		t.Error("a completed run whose scenario sets no thresholds is not PASS")
 	}
 }
+
+// A stage whose rate --duration scaled is labelled "0.5→0.583 sessions/s" on the charts, not with
+// the float's sixteen digits; report.json keeps the exact label.
+func TestWriteHTMLRoundsStageLabels(t *testing.T) {
+	r := gatesRealistic(t, 1)
+	r.Stages = []report.StageMark{{T: 0, Target: 0.5, Label: "stage 1: 0→0.5 sessions/s"}, {T: 60, Target: 0.583333333333334, Label: "stage 2: 0.5→0.583333333333334 sessions/s"}}
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	if strings.Contains(page, "0.58333") {
+		t.Error("report.html prints the stage rate 0.583333333333334 unrounded")
+	}
+	if !strings.Contains(page, ">stage 2: 0.5→0.583 sessions/s</text>") {
+		t.Error("report.html has no stage label \"stage 2: 0.5→0.583 sessions/s\"")
+	}
+}
