@@ -701,24 +701,32 @@ func htmlLatencyChart(r *report.Report, cols []htmlCol) template.HTML {
 }
 
 func htmlActiveChart(r *report.Report, cols []htmlCol) template.HTML {
-	s := newHTMLSVG("active", "active customers, arrivals and dropped arrivals over time", 960, 220)
+	s := newHTMLSVG("active", "active customers (left axis), arrivals and dropped arrivals per second (right axis) over time", 960, 220)
 	if len(cols) == 0 {
 		return s.empty("no time series in this report")
 	}
 	xs, act, arr := make([]float64, len(cols)), make([]float64, len(cols)), make([]float64, len(cols))
-	top := 0.0
+	topAct, topArr := 0.0, 0.0
 	for i, c := range cols {
 		xs[i] = c.t + c.dur/2
 		act[i] = float64(c.active)
 		if c.dur > 0 {
 			arr[i] = float64(c.arrivals) / c.dur
+			topArr = math.Max(topArr, float64(c.dropped)/c.dur)
 		}
-		top = math.Max(top, math.Max(act[i], arr[i]))
+		topAct, topArr = math.Max(topAct, act[i]), math.Max(topArr, arr[i])
 	}
-	ticks := htmlNiceTicks(top, 4)
+	// Customers and arrivals per second are different units: a long session makes hundreds of
+	// customers out of ten arrivals a second, which on one axis flattens the arrivals to the floor.
+	ticks, aticks := htmlNiceTicks(topAct, 4), htmlNiceTicks(topArr, 4)
+	s.right = s.w - 64
 	s.x0, s.x1, s.y0, s.y1 = 0, htmlSpan(r, cols), 0, ticks[len(ticks)-1]
 	s.yAxis(ticks, func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) })
 	s.xAxis(htmlTimeTicks(s.x1), htmlTimeLabel)
+	s.y1 = aticks[len(aticks)-1]
+	for _, v := range aticks {
+		s.text(s.right+6, s.py(v)+4, "start", "tick", strconv.FormatFloat(v, 'f', -1, 64)+"/s")
+	}
 	for _, c := range cols {
 		if c.dropped == 0 || c.dur <= 0 {
 			continue
@@ -727,8 +735,9 @@ func htmlActiveChart(r *report.Report, cols []htmlCol) template.HTML {
 		y := s.py(float64(c.dropped) / c.dur)
 		fmt.Fprintf(&s.b, `<rect class="errbar" x="%s" y="%s" width="%s" height="%s"/>`, htmlF(x0), htmlF(y), htmlF(math.Max(x1-x0-0.4, 0.8)), htmlF(math.Max(s.bot-y, 1)))
 	}
-	s.line("ln", htmlPurple, xs, act)
 	s.line("ln dashed", htmlBlue, xs, arr)
+	s.y1 = ticks[len(ticks)-1]
+	s.line("ln", htmlPurple, xs, act)
 	s.stages(r.Stages)
 	return s.done()
 }

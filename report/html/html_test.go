@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"ccload/report"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -131,5 +132,36 @@ func TestWriteHTMLRoundsStageLabels(t *testing.T) {
 	}
 	if !strings.Contains(page, ">stage 2: 0.5→0.583 sessions/s</text>") {
 		t.Error("report.html has no stage label \"stage 2: 0.5→0.583 sessions/s\"")
+	}
+}
+
+// Arrivals per second have their own (right) axis on the active-customers chart: in the realistic
+// run sessions last about a minute, so customers outnumber arrivals a second fiftyfold, and on a
+// shared axis the arrivals line would lie on the floor. Its peak reaches the upper half of the plot.
+func TestWriteHTMLArrivalsHaveTheirOwnAxis(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, gatesRealistic(t, 1)); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	chart := regexp.MustCompile(`(?s)<svg class="chart active".*?</svg>`).FindString(page)
+	if chart == "" {
+		t.Fatal("no active-customers chart")
+	}
+	if !regexp.MustCompile(`text-anchor="start" class="tick">\d+/s</text>`).MatchString(chart) {
+		t.Error("the active chart has no right axis labelled in arrivals per second")
+	}
+	m := regexp.MustCompile(`<path class="ln dashed" stroke="[^"]+" d="([^"]+)"`).FindStringSubmatch(chart)
+	if m == nil {
+		t.Fatal("no arrivals line")
+	}
+	const top, bot = 30.0, 220 - 34.0 // the plot area of newHTMLSVG(…, 960, 220)
+	peak := bot
+	for _, pt := range regexp.MustCompile(`[ML][\d.]+ ([\d.]+)`).FindAllStringSubmatch(m[1], -1) {
+		y, _ := strconv.ParseFloat(pt[1], 64)
+		peak = min(peak, y)
+	}
+	if peak > (top+bot)/2 {
+		t.Errorf("the arrivals line peaks at y=%.1f, below the middle of the plot (%.1f): it shares the customers' axis", peak, (top+bot)/2)
 	}
 }
