@@ -136,8 +136,9 @@ func TestWriteHTMLRoundsStageLabels(t *testing.T) {
 }
 
 // Arrivals per second have their own (right) axis on the active-customers chart: in the realistic
-// run sessions last about a minute, so customers outnumber arrivals a second fiftyfold, and on a
-// shared axis the arrivals line would lie on the floor. Its peak reaches the upper half of the plot.
+// run sessions last about 40 s, so customers outnumber arrivals a second about ninefold, and on a
+// shared axis the arrivals line stays near the floor (y=169 of 30..186). Its peak reaches the upper
+// half of the plot.
 func TestWriteHTMLArrivalsHaveTheirOwnAxis(t *testing.T) {
 	var buf bytes.Buffer
 	if err := WriteHTML(&buf, gatesRealistic(t, 1)); err != nil {
