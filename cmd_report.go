@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"ccload/report"
+	htmlreport "ccload/report/html"
 )
 
 const reportUsage = `Usage: ccload report REPORT.json [flags]
@@ -51,9 +52,9 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		path  string
 		write func(io.Writer, *report.Report) error
 	}
-	outs := []output{{*htmlOut, report.WriteHTML}, {*junitOut, report.WriteJUnit}, {*csvOut, report.WriteCSV}}
+	outs := []output{{*htmlOut, htmlreport.WriteHTML}, {*junitOut, report.WriteJUnit}, {*csvOut, report.WriteCSV}}
 	if *dirOut != "" {
-		outs = append(outs, output{filepath.Join(*dirOut, report.HTMLFileName), report.WriteHTML},
+		outs = append(outs, output{filepath.Join(*dirOut, report.HTMLFileName), htmlreport.WriteHTML},
 			output{filepath.Join(*dirOut, report.JUnitFileName), report.WriteJUnit},
 			output{filepath.Join(*dirOut, report.CSVFileName), report.WriteCSV})
 	}

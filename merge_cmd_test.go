@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"ccload/report"
+	htmlreport "ccload/report/html"
 	"ccload/scenario"
 )
 
@@ -178,7 +179,7 @@ func TestMergeCommandEvaluatesTheScenarioThresholds(t *testing.T) {
 		t.Errorf("merge complained about the scenario's environment:\n%s\n%s", stdout, stderr)
 	}
 	var page bytes.Buffer
-	if err := report.WriteHTML(&page, m); err != nil {
+	if err := htmlreport.WriteHTML(&page, m); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(page.String(), `id="verdict">FAIL<`) {
@@ -230,7 +231,7 @@ func TestMergeCommandSaysWhenItCannotEvaluateThresholds(t *testing.T) {
 		t.Errorf("summary does not say the thresholds were not evaluated:\n%s", stdout)
 	}
 	var page bytes.Buffer
-	if err := report.WriteHTML(&page, m); err != nil {
+	if err := htmlreport.WriteHTML(&page, m); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(page.String(), `id="verdict">PASS<`) || !strings.Contains(page.String(), `id="verdict">NOT EVALUATED<`) {

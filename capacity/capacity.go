@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"ccload/report"
+	htmlreport "ccload/report/html"
 	"ccload/runner"
 	"ccload/scenario"
 )
@@ -150,7 +151,7 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 		if _, err := report.WriteFile(o.Out, rep); err != nil {
 			return rep, err
 		}
-		if err := report.WriteOutputs(o.Out, rep); err != nil {
+		if err := report.WriteOutputs(o.Out, rep, htmlreport.WriteHTML); err != nil {
 			return rep, err
 		}
 	}

@@ -98,13 +98,13 @@ func compareLatency(name string, q float64, service bool) compareMetric {
 }
 
 var compareErrorRate = compareMetric{name: "error_rate", unit: gates.Frac, value: func(g *Group, _ *Report) (float64, bool) {
-	n := gatesGroupCount(g)
+	n := GroupCount(g)
 	return float64(n-g.OK) / float64(max(n, 1)), n > 0
 }}
 
 var compareRPS = compareMetric{name: "rps", unit: gates.Rate, lowerWorse: true, value: func(g *Group, r *Report) (float64, bool) {
 	if g.RPS == 0 && r.DurationS > 0 {
-		return float64(gatesGroupCount(g)) / r.DurationS, true
+		return float64(GroupCount(g)) / r.DurationS, true
 	}
 	return g.RPS, true
 }}
@@ -231,7 +231,7 @@ func compareShards(n int) string {
 }
 
 func compareSide(r *Report, label string) CompareSide {
-	return CompareSide{Label: label, Scenario: r.Scenario, StartedAt: r.StartedAt, DurationS: r.DurationS, Requests: gatesGroupCount(&r.Overall)}
+	return CompareSide{Label: label, Scenario: r.Scenario, StartedAt: r.StartedAt, DurationS: r.DurationS, Requests: GroupCount(&r.Overall)}
 }
 
 // compareGroups lists a report's groups with Overall first, named "all".
@@ -399,7 +399,7 @@ func WriteCompareText(w io.Writer, c CompareResult) error {
 		if !s.StartedAt.IsZero() {
 			at = s.StartedAt.UTC().Format("2006-01-02 15:04 UTC") + ", "
 		}
-		return fmt.Sprintf("%s (%s%s, %s requests)", s.Label, at, htmlDuration(s.DurationS), htmlCount(s.Requests))
+		return fmt.Sprintf("%s (%s%s, %s requests)", s.Label, at, FormatSeconds(s.DurationS), FormatCount(s.Requests))
 	}
 	name := c.New.Scenario
 	if c.Base.Scenario != c.New.Scenario {

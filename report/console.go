@@ -145,7 +145,8 @@ func writeCodes(w *errWriter, r *Report) {
 			}
 			w.printf("   %q %s (%s)", c.key, num(c.n), share(c.n, total))
 		}
-		w.printf("\n")
+		// Say the shares' base: answers without a resultCode (a token call) are not in it.
+		w.printf("   of %s answers carrying a resultCode\n", num(total))
 	}
 	if errs := sortedCounts(r.Overall.Errors); len(errs) > 0 {
 		w.printf("errors    ")
@@ -167,14 +168,18 @@ func writeCodes(w *errWriter, r *Report) {
 func writeSessionMetrics(w *errWriter, r *Report) {
 	m := r.SessionMetrics
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "%-16s\tcount\tp50\tp95\tp99\tmax\t\n", "session metric")
+	header := false
 	for _, x := range []struct {
 		name string
 		l    Latency
 	}{{"reply latency", m.ReplyLatencyUS}, {"time to agent", m.TimeToAgentUS}, {"session duration", m.SessionDurationUS}, {"scheduler lag", r.SchedulerLagUS}, {"throttle wait", r.ThrottleWaitUS}} {
 		l := x.l
-		if x.name == "throttle wait" && l.Count == 0 {
-			continue // no max_rps, or it never held a request
+		if l.Count == 0 {
+			continue // a metric nothing measured (no await_agent step, say) is a row of dashes: hidden
+		}
+		if !header {
+			fmt.Fprintf(tw, "%-16s\tcount\tp50\tp95\tp99\tmax\t\n", "session metric")
+			header = true
 		}
 		fmt.Fprintf(tw, "%-16s\t%s\t%s\t%s\t%s\t%s\t\n", x.name, num(l.Count), lat(l.Count, l.P50), lat(l.Count, l.P95), lat(l.Count, l.P99), lat(l.Count, l.Max))
 	}

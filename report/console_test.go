@@ -244,3 +244,31 @@ func TestSummarySaysThresholdsWereNotEvaluated(t *testing.T) {
 		t.Errorf("summary does not say the scenario's thresholds were not evaluated:\n%s", buf.String())
 	}
 }
+
+// A session metric nothing measured (no await_agent step: no time to agent) is not printed as a
+// row of dashes; the measured ones still are, and a run that measured none prints no table.
+func TestSummaryHidesEmptySessionMetricRows(t *testing.T) {
+	r := fixtureReport(false, 0)
+	r.SessionMetrics.TimeToAgentUS = Latency{}
+	var b bytes.Buffer
+	if err := WriteSummary(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if strings.Contains(out, "time to agent") {
+		t.Errorf("the empty time-to-agent row is printed:\n%s", out)
+	}
+	for _, want := range []string{"session metric", "reply latency", "session duration", "scheduler lag"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+	r.SessionMetrics.ReplyLatencyUS, r.SessionMetrics.SessionDurationUS, r.SchedulerLagUS = Latency{}, Latency{}, Latency{}
+	b.Reset()
+	if err := WriteSummary(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "session metric") {
+		t.Errorf("a run that measured no session metric prints their table:\n%s", b.String())
+	}
+}

@@ -333,3 +333,19 @@ func gatesSortedKeys(m map[string]int64) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// gatesRealisticWithThresholds is the realistic run with its thresholds evaluated, as the runner writes it.
+func gatesRealisticWithThresholds(t testing.TB) *Report {
+	r := gatesRealistic(t, 1)
+	r.Thresholds = EvaluateThresholds(r, []ThresholdSpec{
+		{Metric: "response_time.p99", Max: 250_000, HasMax: true},
+		{Metric: "response_time.p95", Group: "step:ask", Max: 120_000, HasMax: true},
+		{Metric: "error_rate", Max: 0.05, HasMax: true},
+		{Metric: "error_rate", Max: 0.05, HasMax: true, Over: 10 * time.Second},
+		{Metric: "result_code_share", Code: "0", Min: 0.95, HasMin: true},
+		{Metric: "rps", Min: 100, HasMin: true},
+		{Metric: "reply_latency.p95", Max: 2e6, HasMax: true},
+		{Metric: "dropped_arrivals", Max: 0.02, HasMax: true, LimitText: "2%"},
+	})
+	return r
+}

@@ -144,7 +144,7 @@ func (ev *gatesEval) whole(m gates.Metric, s ThresholdSpec, group string) (gates
 	if err != nil {
 		return gatesValue{}, err
 	}
-	n := gatesGroupCount(&g)
+	n := GroupCount(&g)
 	switch m.Family {
 	case "service_time":
 		return gatesLatencyValue(g.ServiceTimeUS, g.ServiceHistogram, m)
@@ -209,8 +209,8 @@ func ThresholdsNotEvaluated(r *Report) bool {
 // NotEvaluatedWarning starts the warning of a report whose thresholds could not be evaluated.
 const NotEvaluatedWarning = "thresholds not evaluated"
 
-// gatesGroupCount is a group's request count (Count, or the accounting Total when Count is unset).
-func gatesGroupCount(g *Group) int64 {
+// GroupCount is a group's request count (Count, or the accounting Total when Count is unset), shared with report/html.
+func GroupCount(g *Group) int64 {
 	if g.Count > 0 {
 		return g.Count
 	}
@@ -322,8 +322,8 @@ func gatesMergeGroups(name string, members []*Group, durationS float64) (Group, 
 	return out, err
 }
 
-// gatesMergeEncoded merges one encoded histogram into acc (allocating it on first use).
-func gatesMergeEncoded(acc *hdrhistogram.Histogram, encoded string, count int64) (*hdrhistogram.Histogram, error) {
+// MergeEncoded merges one encoded histogram into acc (allocating it on first use); report/html merges columns with it.
+func MergeEncoded(acc *hdrhistogram.Histogram, encoded string, count int64) (*hdrhistogram.Histogram, error) {
 	if encoded == "" {
 		if count > 0 {
 			return acc, errors.New("the report carries no histogram to merge")
@@ -425,7 +425,7 @@ func (ev *gatesEval) loadGroupSeries(group string, hist bool) (*gatesGroupSeries
 	var want int64
 	for _, g := range gatesGroupMembers(ev.r, group) {
 		members[g.Name] = true
-		want += gatesGroupCount(g)
+		want += GroupCount(g)
 	}
 	gs := &gatesGroupSeries{pts: make([]Point, len(ev.r.Timeseries))}
 	if hist {

@@ -15,6 +15,7 @@ import (
 
 	"ccload/ccapi"
 	"ccload/report"
+	htmlreport "ccload/report/html"
 	"ccload/scenario"
 )
 
@@ -602,5 +603,5 @@ func writeOutputs(dir string, rep *report.Report) error {
 	if _, err := report.WriteFile(dir, rep); err != nil {
 		return err
 	}
-	return report.WriteOutputs(dir, rep)
+	return report.WriteOutputs(dir, rep, htmlreport.WriteHTML)
 }

@@ -1,6 +1,7 @@
-package report
+package htmlreport
 
 import (
+	"ccload/report"
 	"fmt"
 	"html/template"
 	"math"
@@ -13,7 +14,7 @@ import (
 // the knee marked, and a table of the steps. It is "" for a report of no capacity search. The
 // page's verdict is the sustainable step's; its note gets the search's outcome in front.
 // Everything from the report is escaped (htmlSVG.text, HTMLEscapeString).
-func htmlCapacity(r *Report, d *htmlData) template.HTML {
+func htmlCapacity(r *report.Report, d *htmlData) template.HTML {
 	c := r.Capacity
 	if c == nil {
 		return ""
@@ -44,17 +45,17 @@ func htmlCapacity(r *Report, d *htmlData) template.HTML {
 			note = strings.TrimPrefix(note+"; "+s.Note, "; ")
 		}
 		fmt.Fprintf(&b, `<tr><td>%d</td><td>%s</td><td class="n">%s</td><td>%s</td><td class="n">%d</td><td class="n">%.1f</td><td class="n">%s</td><td class="n">%s</td><td class="n">%.2f%%</td><td class="n">%s</td><td class="n">%.0f%%</td><td>%s</td></tr>`,
-			s.N, esc(s.Phase), FormatRate(s.Rate), pill, s.Requests, s.RPS, FormatUS(s.P50US), FormatUS(s.P99US), 100*s.ErrorRate, FormatUS(s.LagP99US), 100*s.CPU, esc(note))
+			s.N, esc(s.Phase), report.FormatRate(s.Rate), pill, s.Requests, s.RPS, report.FormatUS(s.P50US), report.FormatUS(s.P99US), 100*s.ErrorRate, report.FormatUS(s.LagP99US), 100*s.CPU, esc(note))
 	}
 	b.WriteString(`</tbody></table></div></section>`)
-	return template.HTML(b.String()) // every report string above went through esc or FormatUS/FormatRate
+	return template.HTML(b.String()) // every report string above went through esc or report.FormatUS/report.FormatRate
 }
 
 // htmlCapacityChart is the curve: x the step rate, y the window's response time (log scale).
-func htmlCapacityChart(c *Capacity) template.HTML {
+func htmlCapacityChart(c *report.Capacity) template.HTML {
 	s := newHTMLSVG("capacity", "response time p50 and p99 of each step's measured window by session rate, with the bracket", 960, 300)
 	steps := slices.Clone(c.Steps)
-	slices.SortStableFunc(steps, func(a, b CapacityStep) int { return cmpFloat(a.Rate, b.Rate) })
+	slices.SortStableFunc(steps, func(a, b report.CapacityStep) int { return cmpFloat(a.Rate, b.Rate) })
 	var lo, hi, top float64 = math.Inf(1), 0, 0
 	for _, st := range steps {
 		if st.P50US > 0 {
@@ -83,19 +84,19 @@ func htmlCapacityChart(c *Capacity) template.HTML {
 		}
 		fmt.Fprintf(&s.b, `<rect class="bracket" id="capacity-bracket" x="%s" y="%s" width="%s" height="%s"/>`, htmlF(x0), htmlF(s.top), htmlF(math.Max(x1-x0, 2)), htmlF(s.bot-s.top))
 		fmt.Fprintf(&s.b, `<line class="bline" x1="%s" x2="%s" y1="%s" y2="%s"/>`, htmlF(x0), htmlF(x0), htmlF(s.top-14), htmlF(s.bot))
-		s.text(x0-4, s.top-4, "end", "legend", "sustainable "+FormatRate(c.Sustainable))
+		s.text(x0-4, s.top-4, "end", "legend", "sustainable "+report.FormatRate(c.Sustainable))
 		if c.Breaking > 0 {
 			fmt.Fprintf(&s.b, `<line class="brk" x1="%s" x2="%s" y1="%s" y2="%s"/>`, htmlF(x1), htmlF(x1), htmlF(s.top-14), htmlF(s.bot))
-			s.text(x1+4, s.top-4, "start", "legend", "breaks "+FormatRate(c.Breaking))
+			s.text(x1+4, s.top-4, "start", "legend", "breaks "+report.FormatRate(c.Breaking))
 		}
 	}
 	if c.Knee > 0 {
 		x := s.px(c.Knee)
 		fmt.Fprintf(&s.b, `<line class="knee" x1="%s" x2="%s" y1="%s" y2="%s"><title>%s</title></line>`, htmlF(x), htmlF(x), htmlF(s.top+10), htmlF(s.bot),
-			template.HTMLEscapeString("knee at "+FormatRate(c.Knee)+" "+c.Unit))
+			template.HTMLEscapeString("knee at "+report.FormatRate(c.Knee)+" "+c.Unit))
 	}
 	s.yAxis(htmlLogTicks(s.y0, s.y1), htmlTickUS)
-	s.xAxis(htmlNiceTicks(s.x1, 5), func(v float64) string { return FormatRate(v) + "/s" })
+	s.xAxis(htmlNiceTicks(s.x1, 5), func(v float64) string { return report.FormatRate(v) + "/s" })
 	// The curve: one point per rate (its latest judged measurement), p50 and p99.
 	var xs, p50, p99 []float64
 	for _, st := range steps {
@@ -119,8 +120,8 @@ func htmlCapacityChart(c *Capacity) template.HTML {
 			class = "fail"
 		}
 		y := float64(max(st.P99US, 1))
-		tip := fmt.Sprintf("step %d (%s) %s %s: p50 %s, p99 %s, errors %.2f%%, %.1f req/s, lag p99 %s", st.N, st.Phase, FormatRate(st.Rate), c.Unit,
-			FormatUS(st.P50US), FormatUS(st.P99US), 100*st.ErrorRate, st.RPS, FormatUS(st.LagP99US))
+		tip := fmt.Sprintf("step %d (%s) %s %s: p50 %s, p99 %s, errors %.2f%%, %.1f req/s, lag p99 %s", st.N, st.Phase, report.FormatRate(st.Rate), c.Unit,
+			report.FormatUS(st.P50US), report.FormatUS(st.P99US), 100*st.ErrorRate, st.RPS, report.FormatUS(st.LagP99US))
 		fmt.Fprintf(&s.b, `<g><title>%s</title><circle class="step %s" cx="%s" cy="%s" r="5"/></g>`, template.HTMLEscapeString(tip), class, htmlF(s.px(st.Rate)), htmlF(s.py(y)))
 	}
 	return s.done()

@@ -1,30 +1,15 @@
-package report
+package htmlreport
 
 import (
 	"bytes"
+	"ccload/report"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"ccload/gates"
 )
-
-// gatesRealisticWithThresholds is the realistic run with its thresholds evaluated, as the runner writes it.
-func gatesRealisticWithThresholds(t testing.TB) *Report {
-	r := gatesRealistic(t, 1)
-	r.Thresholds = EvaluateThresholds(r, []ThresholdSpec{
-		{Metric: "response_time.p99", Max: 250_000, HasMax: true},
-		{Metric: "response_time.p95", Group: "step:ask", Max: 120_000, HasMax: true},
-		{Metric: "error_rate", Max: 0.05, HasMax: true},
-		{Metric: "error_rate", Max: 0.05, HasMax: true, Over: 10 * time.Second},
-		{Metric: "result_code_share", Code: "0", Min: 0.95, HasMin: true},
-		{Metric: "rps", Min: 100, HasMin: true},
-		{Metric: "reply_latency.p95", Max: 2e6, HasMax: true},
-		{Metric: "dropped_arrivals", Max: 0.02, HasMax: true, LimitText: "2%"},
-	})
-	return r
-}
 
 func TestWriteHTMLIsSelfContainedAndEscaped(t *testing.T) {
 	r := gatesRealisticWithThresholds(t)
@@ -70,7 +55,7 @@ func TestWriteHTMLIsSelfContainedAndEscaped(t *testing.T) {
 
 func TestWriteHTMLHandlesAnEmptyReport(t *testing.T) {
 	var buf bytes.Buffer
-	r := &Report{Schema: Schema, StopReason: "unreachable"}
+	r := &report.Report{Schema: report.Schema, StopReason: "unreachable"}
 	if err := WriteHTML(&buf, r); err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +65,7 @@ func TestWriteHTMLHandlesAnEmptyReport(t *testing.T) {
 		}
 	}
 	buf.Reset()
-	r = &Report{Schema: Schema, StopReason: "interrupted", Interrupted: true}
+	r = &report.Report{Schema: report.Schema, StopReason: "interrupted", Interrupted: true}
 	if err := WriteHTML(&buf, r); err != nil || !strings.Contains(buf.String(), ">INTERRUPTED<") {
 		t.Errorf("interrupted report: err=%v, verdict missing", err)
 	}
@@ -129,5 +114,55 @@ func TestWriteHTMLVerdictWhenThresholdsWereNotEvaluated(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), `<div class="badge" id="verdict">PASS</div>`) {
 		t.Error("a completed run whose scenario sets no thresholds is not PASS")
+	}
+}
+
+// A stage whose rate --duration scaled is labelled "0.5→0.583 sessions/s" on the charts, not with
+// the float's sixteen digits; report.json keeps the exact label.
+func TestWriteHTMLRoundsStageLabels(t *testing.T) {
+	r := gatesRealistic(t, 1)
+	r.Stages = []report.StageMark{{T: 0, Target: 0.5, Label: "stage 1: 0→0.5 sessions/s"}, {T: 60, Target: 0.583333333333334, Label: "stage 2: 0.5→0.583333333333334 sessions/s"}}
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	if strings.Contains(page, "0.58333") {
+		t.Error("report.html prints the stage rate 0.583333333333334 unrounded")
+	}
+	if !strings.Contains(page, ">stage 2: 0.5→0.583 sessions/s</text>") {
+		t.Error("report.html has no stage label \"stage 2: 0.5→0.583 sessions/s\"")
+	}
+}
+
+// Arrivals per second have their own (right) axis on the active-customers chart: in the realistic
+// run sessions last about 40 s, so customers outnumber arrivals a second about ninefold, and on a
+// shared axis the arrivals line stays near the floor (y=169 of 30..186). Its peak reaches the upper
+// half of the plot.
+func TestWriteHTMLArrivalsHaveTheirOwnAxis(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, gatesRealistic(t, 1)); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	chart := regexp.MustCompile(`(?s)<svg class="chart active".*?</svg>`).FindString(page)
+	if chart == "" {
+		t.Fatal("no active-customers chart")
+	}
+	if !regexp.MustCompile(`text-anchor="start" class="tick">\d+/s</text>`).MatchString(chart) {
+		t.Error("the active chart has no right axis labelled in arrivals per second")
+	}
+	m := regexp.MustCompile(`<path class="ln dashed" stroke="[^"]+" d="([^"]+)"`).FindStringSubmatch(chart)
+	if m == nil {
+		t.Fatal("no arrivals line")
+	}
+	const top, bot = 30.0, 220 - 34.0 // the plot area of newHTMLSVG(…, 960, 220)
+	peak := bot
+	for _, pt := range regexp.MustCompile(`[ML][\d.]+ ([\d.]+)`).FindAllStringSubmatch(m[1], -1) {
+		y, _ := strconv.ParseFloat(pt[1], 64)
+		peak = min(peak, y)
+	}
+	if peak > (top+bot)/2 {
+		t.Errorf("the arrivals line peaks at y=%.1f, below the middle of the plot (%.1f): it shares the customers' axis", peak, (top+bot)/2)
 	}
 }

@@ -1,7 +1,8 @@
-package report
+package htmlreport
 
 import (
 	"bytes"
+	"ccload/report"
 	"context"
 	"errors"
 	"os"
@@ -66,8 +67,8 @@ func TestReportHTMLInHeadlessChromium(t *testing.T) {
 		t.Skip("-short: skipping the headless browser")
 	}
 	dir := t.TempDir()
-	page := filepath.Join(dir, HTMLFileName)
-	if err := WriteOutputFile(page, gatesRealisticWithThresholds(t), WriteHTML); err != nil {
+	page := filepath.Join(dir, report.HTMLFileName)
+	if err := report.WriteOutputFile(page, gatesRealisticWithThresholds(t), WriteHTML); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -123,7 +124,7 @@ func TestReportHTMLInHeadlessChromium(t *testing.T) {
 		t.Fatalf("no screenshot (%d bytes, %v)", len(png), err)
 	}
 	if keep := os.Getenv("CCLOAD_REPORT_HTML"); keep != "" {
-		if err := WriteOutputFile(keep, gatesRealisticWithThresholds(t), WriteHTML); err != nil {
+		if err := report.WriteOutputFile(keep, gatesRealisticWithThresholds(t), WriteHTML); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,11 +1,13 @@
-package report
+package htmlreport
 
 import (
+	"ccload/report"
 	_ "embed"
 	"fmt"
 	"html/template"
 	"io"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,7 +39,7 @@ const htmlMaxSpectrumGroups = 8
 // WriteHTML writes r as report.html: the verdict, throughput and errors over time, response-time
 // percentiles over time with stage boundaries, the latency percentile spectrum per group, resultCode
 // and error-class distributions, session metrics, the thresholds and the scenario as run.
-func WriteHTML(w io.Writer, r *Report) error {
+func WriteHTML(w io.Writer, r *report.Report) error {
 	d, err := htmlBuild(r)
 	if err != nil {
 		return fmt.Errorf("report: html: %w", err)
@@ -53,7 +55,7 @@ type htmlData struct {
 	Scenario, Verdict, VerdictClass, VerdictNote string
 	Meta                                         []htmlKV
 	Tiles                                        []htmlTile
-	Thresholds                                   []ThresholdResult
+	Thresholds                                   []report.ThresholdResult
 	ThresholdsFailed                             int
 	Throughput, Latency, Spectrum, Active        template.HTML
 	Capacity                                     template.HTML // capacity_html.go
@@ -65,7 +67,7 @@ type htmlData struct {
 	SessionLatency                               []htmlLatRow
 	Warnings                                     []string
 	ScenarioText, File                           string
-	Stages                                       []StageMark
+	Stages                                       []report.StageMark
 	Schema                                       string
 }
 
@@ -86,7 +88,7 @@ type htmlBar struct {
 
 type htmlLatRow struct{ Name, Count, P50, P95, P99, Max string }
 
-func htmlBuild(r *Report) (*htmlData, error) {
+func htmlBuild(r *report.Report) (*htmlData, error) {
 	d := &htmlData{Scenario: r.Scenario, ScenarioText: r.ScenarioText, File: r.File, Warnings: r.Warnings,
 		Thresholds: r.Thresholds, Stages: r.Stages, Schema: r.Schema}
 	if d.Scenario == "" {
@@ -107,14 +109,14 @@ func htmlBuild(r *Report) (*htmlData, error) {
 		return nil, err
 	}
 	d.Groups = htmlGroups(r)
-	d.Codes = htmlBars(r.Overall.ResultCodes, ResultCodeBase(&r.Overall), func(k string) string {
+	d.Codes = htmlBars(r.Overall.ResultCodes, report.ResultCodeBase(&r.Overall), func(k string) string {
 		if k == "0" {
 			return "ok"
 		}
 		return "bad"
 	})
-	d.Classes = htmlBars(r.Overall.Errors, gatesGroupCount(&r.Overall), func(string) string { return "bad" })
-	d.Statuses = htmlBars(r.Overall.HTTPStatus, gatesGroupCount(&r.Overall), func(k string) string {
+	d.Classes = htmlBars(r.Overall.Errors, report.GroupCount(&r.Overall), func(string) string { return "bad" })
+	d.Statuses = htmlBars(r.Overall.HTTPStatus, report.GroupCount(&r.Overall), func(k string) string {
 		if strings.HasPrefix(k, "2") {
 			return "ok"
 		}
@@ -124,7 +126,7 @@ func htmlBuild(r *Report) (*htmlData, error) {
 	return d, nil
 }
 
-func htmlVerdict(r *Report, d *htmlData) {
+func htmlVerdict(r *report.Report, d *htmlData) {
 	for _, t := range r.Thresholds {
 		if !t.Pass {
 			d.ThresholdsFailed++
@@ -141,7 +143,7 @@ func htmlVerdict(r *Report, d *htmlData) {
 		if r.StopReason != "" && r.StopReason != "completed" {
 			d.VerdictNote += " · " + r.StopReason
 		}
-	case ThresholdsNotEvaluated(r):
+	case report.ThresholdsNotEvaluated(r):
 		d.Verdict, d.VerdictClass = "NOT EVALUATED", "interrupted"
 		d.VerdictNote = "the scenario sets thresholds but this report carries no result for them: thresholds not evaluated"
 	default:
@@ -156,7 +158,7 @@ func htmlVerdict(r *Report, d *htmlData) {
 	}
 }
 
-func htmlMeta(r *Report) []htmlKV {
+func htmlMeta(r *report.Report) []htmlKV {
 	kv := []htmlKV{}
 	add := func(k, v string) {
 		if v != "" {
@@ -166,7 +168,7 @@ func htmlMeta(r *Report) []htmlKV {
 	if !r.StartedAt.IsZero() {
 		add("started", r.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC"))
 	}
-	add("duration", htmlDuration(r.DurationS))
+	add("duration", report.FormatSeconds(r.DurationS))
 	add("target", r.Target)
 	add("file", r.File)
 	add("stop", r.StopReason)
@@ -177,30 +179,6 @@ func htmlMeta(r *Report) []htmlKV {
 	return kv
 }
 
-// htmlDuration renders seconds as "2m0s", "45.2s".
-func htmlDuration(s float64) string {
-	d := time.Duration(s * float64(time.Second))
-	if d >= time.Minute {
-		return d.Round(time.Second).String()
-	}
-	return d.Round(100 * time.Millisecond).String()
-}
-
-func htmlCount(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	if n < 10000 && n > -10000 {
-		return s
-	}
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 && c != '-' {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
 func htmlShare(n, total int64) string {
 	if total == 0 {
 		return "–"
@@ -208,16 +186,16 @@ func htmlShare(n, total int64) string {
 	return gates.FormatShare(float64(n) / float64(total))
 }
 
-func htmlLat(l Latency, us int64) string {
+func htmlLat(l report.Latency, us int64) string {
 	if l.Count == 0 {
 		return "–"
 	}
 	return gates.FormatUS(float64(us))
 }
 
-func htmlTiles(r *Report) []htmlTile {
+func htmlTiles(r *report.Report) []htmlTile {
 	o := &r.Overall
-	n := gatesGroupCount(o)
+	n := report.GroupCount(o)
 	errs := n - o.OK
 	errClass := ""
 	if errs > 0 {
@@ -225,25 +203,25 @@ func htmlTiles(r *Report) []htmlTile {
 	}
 	rt := o.ResponseTimeUS
 	tiles := []htmlTile{
-		{"requests", htmlCount(n), strconv.FormatFloat(o.RPS, 'f', 1, 64) + " req/s", ""},
-		{"errors", htmlShare(errs, n), htmlCount(errs) + " not ok", errClass},
+		{"requests", report.FormatCount(n), strconv.FormatFloat(o.RPS, 'f', 1, 64) + " req/s", ""},
+		{"errors", htmlShare(errs, n), report.FormatCount(errs) + " not ok", errClass},
 		{"p50 response", htmlLat(rt, rt.P50), "service " + htmlLat(o.ServiceTimeUS, o.ServiceTimeUS.P50), ""},
 		{"p95 response", htmlLat(rt, rt.P95), "service " + htmlLat(o.ServiceTimeUS, o.ServiceTimeUS.P95), ""},
 		{"p99 response", htmlLat(rt, rt.P99), "max " + htmlLat(rt, rt.Max), ""},
-		{"sessions", htmlCount(r.Sessions.Started), htmlCount(r.Sessions.Completed) + " completed", ""},
+		{"sessions", report.FormatCount(r.Sessions.Started), report.FormatCount(r.Sessions.Completed) + " completed", ""},
 	}
 	return tiles
 }
 
-func htmlGroups(r *Report) []htmlGroupRow {
-	row := func(g *Group, name string) htmlGroupRow {
-		n := gatesGroupCount(g)
+func htmlGroups(r *report.Report) []htmlGroupRow {
+	row := func(g *report.Group, name string) htmlGroupRow {
+		n := report.GroupCount(g)
 		rt := g.ResponseTimeUS
 		cls := ""
 		if n-g.OK > 0 {
 			cls = "bad"
 		}
-		return htmlGroupRow{Name: name, Kind: g.Kind, Count: htmlCount(n), RPS: strconv.FormatFloat(g.RPS, 'f', 1, 64),
+		return htmlGroupRow{Name: name, Kind: g.Kind, Count: report.FormatCount(n), RPS: strconv.FormatFloat(g.RPS, 'f', 1, 64),
 			Errors: htmlShare(n-g.OK, n), ErrClass: cls, P50: htmlLat(rt, rt.P50), P95: htmlLat(rt, rt.P95),
 			P99: htmlLat(rt, rt.P99), Max: htmlLat(rt, rt.Max)}
 	}
@@ -277,12 +255,12 @@ func htmlBars(m map[string]int64, total int64, class func(string) string) []html
 		if top > 0 {
 			pct = math.Max(0.5, 100*float64(m[k])/float64(top))
 		}
-		bars = append(bars, htmlBar{Label: k, Count: htmlCount(m[k]), Share: htmlShare(m[k], total), Class: class(k), Pct: pct})
+		bars = append(bars, htmlBar{Label: k, Count: report.FormatCount(m[k]), Share: htmlShare(m[k], total), Class: class(k), Pct: pct})
 	}
 	return bars
 }
 
-func htmlSessions(r *Report) ([]htmlTile, []htmlLatRow) {
+func htmlSessions(r *report.Report) ([]htmlTile, []htmlLatRow) {
 	s := r.Sessions
 	bad := func(n int64) string {
 		if n > 0 {
@@ -291,16 +269,16 @@ func htmlSessions(r *Report) ([]htmlTile, []htmlLatRow) {
 		return ""
 	}
 	tiles := []htmlTile{
-		{"arrivals", htmlCount(s.Arrivals), "", ""},
-		{"started", htmlCount(s.Started), "", ""},
-		{"completed", htmlCount(s.Completed), htmlShare(s.Completed, s.Started), ""},
-		{"failed", htmlCount(s.Failed), htmlShare(s.Failed, s.Started), bad(s.Failed)},
-		{"dropped", htmlCount(s.Dropped), htmlShare(s.Dropped, s.Arrivals) + " of arrivals", bad(s.Dropped)},
-		{"interrupted", htmlCount(s.Interrupted), "", ""},
-		{"reply timeouts", htmlCount(r.SessionMetrics.ReplyTimeouts), "", bad(r.SessionMetrics.ReplyTimeouts)},
+		{"arrivals", report.FormatCount(s.Arrivals), "", ""},
+		{"started", report.FormatCount(s.Started), "", ""},
+		{"completed", report.FormatCount(s.Completed), htmlShare(s.Completed, s.Started), ""},
+		{"failed", report.FormatCount(s.Failed), htmlShare(s.Failed, s.Started), bad(s.Failed)},
+		{"dropped", report.FormatCount(s.Dropped), htmlShare(s.Dropped, s.Arrivals) + " of arrivals", bad(s.Dropped)},
+		{"interrupted", report.FormatCount(s.Interrupted), "", ""},
+		{"reply timeouts", report.FormatCount(r.SessionMetrics.ReplyTimeouts), "", bad(r.SessionMetrics.ReplyTimeouts)},
 	}
-	row := func(name string, l Latency) htmlLatRow {
-		return htmlLatRow{name, htmlCount(l.Count), htmlLat(l, l.P50), htmlLat(l, l.P95), htmlLat(l, l.P99), htmlLat(l, l.Max)}
+	row := func(name string, l report.Latency) htmlLatRow {
+		return htmlLatRow{name, report.FormatCount(l.Count), htmlLat(l, l.P50), htmlLat(l, l.P95), htmlLat(l, l.P99), htmlLat(l, l.Max)}
 	}
 	m := r.SessionMetrics
 	rows := []htmlLatRow{
@@ -324,7 +302,7 @@ type htmlCol struct {
 
 // htmlColumns merges the time series into at most maxCols columns, decoding the interval
 // histograms for p95 (and exact percentiles of merged columns).
-func htmlColumns(r *Report, maxCols int) ([]htmlCol, error) {
+func htmlColumns(r *report.Report, maxCols int) ([]htmlCol, error) {
 	pts := r.Timeseries
 	if len(pts) == 0 {
 		return nil, nil
@@ -352,7 +330,7 @@ func htmlColumns(r *Report, maxCols int) ([]htmlCol, error) {
 			c.dropped += p.Dropped
 			c.fail += p.SessionsFailed
 			var err error
-			if h, err = gatesMergeEncoded(h, p.Histogram, 0); err != nil {
+			if h, err = report.MergeEncoded(h, p.Histogram, 0); err != nil {
 				return nil, fmt.Errorf("timeseries point at %gs: %v", p.T, err)
 			}
 		}
@@ -375,7 +353,7 @@ func htmlColTip(c htmlCol) string {
 		rps = float64(c.req) / c.dur
 	}
 	s := fmt.Sprintf("t %s · %s req/s · %s errors (%s)", htmlTimeLabel(c.t), strconv.FormatFloat(rps, 'f', 1, 64),
-		htmlCount(c.errs), htmlShare(c.errs, c.req))
+		report.FormatCount(c.errs), htmlShare(c.errs, c.req))
 	if c.p50 >= 0 {
 		s += " · p50 " + gates.FormatUS(float64(c.p50))
 	}
@@ -519,12 +497,13 @@ func (s *htmlSVG) area(class string, xs, ys []float64) {
 }
 
 // stages marks the load stages with dashed vertical lines and their labels.
-func (s *htmlSVG) stages(marks []StageMark) {
+func (s *htmlSVG) stages(marks []report.StageMark) {
 	lastLabel := math.Inf(-1)
 	for _, m := range marks {
 		if m.T < s.x0 || m.T > s.x1 {
 			continue
 		}
+		m.Label = htmlRoundNumbers(m.Label)
 		x := s.px(m.T)
 		fmt.Fprintf(&s.b, `<line class="stage" x1="%s" x2="%s" y1="%s" y2="%s"><title>%s</title></line>`,
 			htmlF(x), htmlF(x), htmlF(s.top-16), htmlF(s.bot), template.HTMLEscapeString("stage at "+htmlTimeLabel(m.T)+": "+m.Label))
@@ -552,6 +531,22 @@ func (s *htmlSVG) empty(msg string) template.HTML {
 func (s *htmlSVG) done() template.HTML {
 	s.b.WriteString("</svg>")
 	return template.HTML(s.b.String()) // every string inside was escaped by text() or HTMLEscapeString
+}
+
+// htmlLongDecimal is a number with more than three decimals, as %g prints a rate that --duration
+// scaled (0.583333333333334).
+var htmlLongDecimal = regexp.MustCompile(`\d+\.\d{4,}`)
+
+// htmlRoundNumbers rounds the long decimals of a stage label to three places for the page:
+// report.json keeps the exact rate, a chart label needs to be read.
+func htmlRoundNumbers(label string) string {
+	return htmlLongDecimal.ReplaceAllStringFunc(label, func(n string) string {
+		v, err := strconv.ParseFloat(n, 64)
+		if err != nil {
+			return n
+		}
+		return strconv.FormatFloat(math.Round(v*1000)/1000, 'f', -1, 64)
+	})
 }
 
 // htmlNiceTicks returns about n round ticks from 0 to at least hi.
@@ -625,7 +620,7 @@ func htmlLogTicks(lo, hi float64) []float64 {
 	return t
 }
 
-func htmlSpan(r *Report, cols []htmlCol) float64 {
+func htmlSpan(r *report.Report, cols []htmlCol) float64 {
 	span := r.DurationS
 	if n := len(cols); n > 0 {
 		span = math.Max(span, cols[n-1].t+cols[n-1].dur)
@@ -642,7 +637,7 @@ const (
 	htmlGray   = "#868e96"
 )
 
-func htmlThroughputChart(r *Report, cols []htmlCol) template.HTML {
+func htmlThroughputChart(r *report.Report, cols []htmlCol) template.HTML {
 	s := newHTMLSVG("throughput", "requests and errors per second over time", 960, 270)
 	if len(cols) == 0 {
 		return s.empty("no time series in this report")
@@ -675,7 +670,7 @@ func htmlThroughputChart(r *Report, cols []htmlCol) template.HTML {
 	return s.done()
 }
 
-func htmlLatencyChart(r *Report, cols []htmlCol) template.HTML {
+func htmlLatencyChart(r *report.Report, cols []htmlCol) template.HTML {
 	s := newHTMLSVG("latency", "response time p50, p95 and p99 over time", 960, 270)
 	xs := make([]float64, len(cols))
 	series := [3][]float64{make([]float64, len(cols)), make([]float64, len(cols)), make([]float64, len(cols))}
@@ -708,25 +703,33 @@ func htmlLatencyChart(r *Report, cols []htmlCol) template.HTML {
 	return s.done()
 }
 
-func htmlActiveChart(r *Report, cols []htmlCol) template.HTML {
-	s := newHTMLSVG("active", "active customers, arrivals and dropped arrivals over time", 960, 220)
+func htmlActiveChart(r *report.Report, cols []htmlCol) template.HTML {
+	s := newHTMLSVG("active", "active customers (left axis), arrivals and dropped arrivals per second (right axis) over time", 960, 220)
 	if len(cols) == 0 {
 		return s.empty("no time series in this report")
 	}
 	xs, act, arr := make([]float64, len(cols)), make([]float64, len(cols)), make([]float64, len(cols))
-	top := 0.0
+	topAct, topArr := 0.0, 0.0
 	for i, c := range cols {
 		xs[i] = c.t + c.dur/2
 		act[i] = float64(c.active)
 		if c.dur > 0 {
 			arr[i] = float64(c.arrivals) / c.dur
+			topArr = math.Max(topArr, float64(c.dropped)/c.dur)
 		}
-		top = math.Max(top, math.Max(act[i], arr[i]))
+		topAct, topArr = math.Max(topAct, act[i]), math.Max(topArr, arr[i])
 	}
-	ticks := htmlNiceTicks(top, 4)
+	// Customers and arrivals per second are different units: a long session makes hundreds of
+	// customers out of ten arrivals a second, which on one axis flattens the arrivals to the floor.
+	ticks, aticks := htmlNiceTicks(topAct, 4), htmlNiceTicks(topArr, 4)
+	s.right = s.w - 64
 	s.x0, s.x1, s.y0, s.y1 = 0, htmlSpan(r, cols), 0, ticks[len(ticks)-1]
 	s.yAxis(ticks, func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) })
 	s.xAxis(htmlTimeTicks(s.x1), htmlTimeLabel)
+	s.y1 = aticks[len(aticks)-1]
+	for _, v := range aticks {
+		s.text(s.right+6, s.py(v)+4, "start", "tick", strconv.FormatFloat(v, 'f', -1, 64)+"/s")
+	}
 	for _, c := range cols {
 		if c.dropped == 0 || c.dur <= 0 {
 			continue
@@ -735,8 +738,9 @@ func htmlActiveChart(r *Report, cols []htmlCol) template.HTML {
 		y := s.py(float64(c.dropped) / c.dur)
 		fmt.Fprintf(&s.b, `<rect class="errbar" x="%s" y="%s" width="%s" height="%s"/>`, htmlF(x0), htmlF(y), htmlF(math.Max(x1-x0-0.4, 0.8)), htmlF(math.Max(s.bot-y, 1)))
 	}
-	s.line("ln", htmlPurple, xs, act)
 	s.line("ln dashed", htmlBlue, xs, arr)
+	s.y1 = ticks[len(ticks)-1]
+	s.line("ln", htmlPurple, xs, act)
 	s.stages(r.Stages)
 	return s.done()
 }
@@ -754,7 +758,7 @@ func htmlSpectrumX() []float64 {
 
 // htmlSpectrum draws the HdrHistogram-style percentile plot: one line per group (everything, then
 // the busiest groups), x = percentile on a log scale of 1/(1-q), y = response time.
-func htmlSpectrum(r *Report) (template.HTML, []htmlLegend, int, error) {
+func htmlSpectrum(r *report.Report) (template.HTML, []htmlLegend, int, error) {
 	s := newHTMLSVG("spectrum", "response time by percentile, per group", 960, 320)
 	type line struct {
 		name string
@@ -782,7 +786,7 @@ func htmlSpectrum(r *Report) (template.HTML, []htmlLegend, int, error) {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(a, b int) int {
-		ca, cb := gatesGroupCount(&r.Groups[a]), gatesGroupCount(&r.Groups[b])
+		ca, cb := report.GroupCount(&r.Groups[a]), report.GroupCount(&r.Groups[b])
 		switch {
 		case ca > cb:
 			return -1
@@ -851,7 +855,7 @@ func htmlSpectrum(r *Report) (template.HTML, []htmlLegend, int, error) {
 		s.b.WriteString("</g>")
 	}
 	for i, l := range lines {
-		legend = append(legend, htmlLegend{fmt.Sprintf("%s (%s)", l.name, htmlCount(l.h.TotalCount())), htmlPalette[i%len(htmlPalette)]})
+		legend = append(legend, htmlLegend{fmt.Sprintf("%s (%s)", l.name, report.FormatCount(l.h.TotalCount())), htmlPalette[i%len(htmlPalette)]})
 	}
 	// Hover columns at the marked percentiles, with every line's value.
 	for k, x := range []float64{0, 1, 2, 3, 4, 5} {
