@@ -3,8 +3,14 @@ GO ?= go
 
 .PHONY: build test demo bench clean
 
+# build stamps `ccload version` with the git description, commit and build date.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
+DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.buildDate=$(DATE)
+
 build:
-	$(GO) build -o bin/ccload .
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ccload .
 
 # test: vet, then every test with the race detector (fuzz seed corpora run as ordinary tests).
 test:

@@ -102,7 +102,7 @@ func cmdMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	o.Addr = "127.0.0.1:18080"
 	var record string
 	fs := flag.NewFlagSet("mock", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // bad flags are answered by badUsage
 	fs.StringVar(&o.Addr, "addr", o.Addr, "listen address (use 0.0.0.0:PORT to serve beyond loopback)")
 	fs.StringVar(&o.AppKey, "app-key", "", "the only app_key / x-app-key accepted (default: any)")
 	fs.StringVar(&o.AppSecret, "app-secret", "", "the only app_secret tokenByAkSk accepts (default: any)")
@@ -144,12 +144,10 @@ Flags:`)
 			help(stdout)
 			return exitOK
 		}
-		fmt.Fprintln(stderr, "Run 'ccload mock --help' for its flags.")
-		return exitUsage
+		return badUsage(stderr, "mock", flagMessage(fs, err))
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "ccload mock: unexpected argument %q (it takes flags only)\n", fs.Arg(0))
-		return exitUsage
+		return badUsage(stderr, "mock", fmt.Sprintf("unexpected argument %q (it takes flags only)", fs.Arg(0)))
 	}
 	o.Logf = func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) }
 

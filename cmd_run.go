@@ -115,15 +115,19 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if cfg.Out == "" {
 		cfg.Out = filepath.Join("ccload-out", safeName(sc.Name)+"-"+time.Now().Format("20060102-150405"))
 	}
+	if err := checkWritable(cfg.Out); err != nil {
+		fmt.Fprintf(stderr, "ccload run: --out %s cannot be written (%v); nothing was sent\n", cfg.Out, err)
+		return exitUsage
+	}
 	cfg.Progress = runner.ProgressLines
-	if !*noProgress && isTerminal(stderr) {
+	if !*noProgress && isTerminal(stderr) && os.Getenv("NO_COLOR") == "" { // NO_COLOR: no escape sequences at all
 		cfg.Progress = runner.ProgressBars
 	}
 
 	// main's context ends at the first signal (graceful stop); a second one cancels everything.
 	kill := make(chan struct{})
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
 	go func() {
 		n := 0
