@@ -27,7 +27,7 @@ report.html, timeseries.csv) to the output directory. With no target in the
 scenario, or --target mock, it starts the embedded mock on a free loopback port.
 
 Stopping: when the stages end, arrivals stop and running sessions get --grace to
-finish. Ctrl-C (SIGINT/SIGTERM) does the same at once; a second Ctrl-C cancels
+finish. Ctrl-C (SIGINT/SIGTERM/SIGHUP) does the same at once; a second Ctrl-C cancels
 every session. The report is written in every case and says how the run ended.
 
 Exit codes: 0 done; 1 a threshold failed (or aborted the run); 2 bad usage or an
