@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"ccload/mock"
+	"ccload/report"
 )
 
 // Distinctive secret values: planted in the environment and literally in scenarios.
@@ -178,6 +179,17 @@ func TestSecretsNeverShown(t *testing.T) {
 	for _, f := range []string{"out-env/report.json", "out-lit/report.html", "out-lit/junit.xml", "out-lit/timeseries.csv", "out-echo403/report.json", "record.jsonl"} {
 		if fi, err := os.Stat(filepath.Join(h.dir, f)); err != nil || fi.Size() == 0 {
 			t.Errorf("%s was not written (%v): the test would not see a secret in it", f, err)
+		}
+	}
+	// The storms must have been storms, or the test proved nothing about their error paths.
+	for _, name := range []string{"401", "echo401", "echo403"} {
+		rep, err := report.ReadFile(filepath.Join(h.dir, "out-"+name, report.FileName))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if rep.Requests.HTTPErrors == 0 {
+			t.Errorf("%s: no HTTP errors recorded (%+v): the server did not refuse the credentials", name, rep.Requests)
 		}
 	}
 	t.Logf("%d command outputs and %d files scanned", len(h.shown), scanned)
