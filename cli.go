@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -70,3 +71,24 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 var errHelp = flag.ErrHelp
 
 func isHelp(err error) bool { return errors.Is(err, errHelp) }
+
+// badUsage answers bad positional arguments like badFlag: one line, then where the flags are.
+func badUsage(w io.Writer, cmd, msg string) int {
+	fmt.Fprintf(w, "ccload %s: %s; see 'ccload %s --help'\n", cmd, msg, cmd)
+	return exitUsage
+}
+
+// checkWritable makes dir and proves a file can be created in it, so `run` refuses an --out it
+// could not write before it sends anything, not after the whole run.
+func checkWritable(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".ccload-write-check-*")
+	if err != nil {
+		return err
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}

@@ -27,7 +27,7 @@ report.html, timeseries.csv) to the output directory. With no target in the
 scenario, or --target mock, it starts the embedded mock on a free loopback port.
 
 Stopping: when the stages end, arrivals stop and running sessions get --grace to
-finish. Ctrl-C (SIGINT/SIGTERM) does the same at once; a second Ctrl-C cancels
+finish. Ctrl-C (SIGINT/SIGTERM/SIGHUP) does the same at once; a second Ctrl-C cancels
 every session. The report is written in every case and says how the run ended.
 
 Exit codes: 0 done; 1 a threshold failed (or aborted the run); 2 bad usage or an
@@ -146,15 +146,19 @@ func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scen
 	if cfg.Out == "" {
 		cfg.Out = filepath.Join("ccload-out", safeName(sc.Name)+"-"+time.Now().Format("20060102-150405"))
 	}
+	if err := checkWritable(cfg.Out); err != nil {
+		fmt.Fprintf(stderr, "ccload run: --out %s cannot be written (%v); nothing was sent\n", cfg.Out, err)
+		return exitUsage
+	}
 	cfg.Progress = runner.ProgressLines
-	if !noProgress && isTerminal(stderr) {
+	if !noProgress && isTerminal(stderr) && os.Getenv("NO_COLOR") == "" { // NO_COLOR: no escape sequences at all
 		cfg.Progress = runner.ProgressBars
 	}
 
 	// main's context ends at the first signal (graceful stop); a second one cancels everything.
 	kill := make(chan struct{})
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
 	go func() {
 		n := 0

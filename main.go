@@ -60,7 +60,8 @@ func init() {
 
 func main() {
 	// The first SIGINT/SIGTERM cancels ctx (a graceful stop); `run` watches for a second one itself.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP (a closed terminal or ssh session) is a SIGTERM: the run stops and writes its report.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	code := dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -98,13 +99,15 @@ func usage(w io.Writer) {
 // parseArgs parses a subcommand's flags, which may stand before or after its positional
 // arguments, and checks the positionals with check (a complaint, or "" when they are fine).
 // --help prints the usage to stdout. When the command must stop here, done is true and code
-// is its exit code.
+// is its exit code. A bad flag or argument is answered by badUsage.
 func parseArgs(fs *flag.FlagSet, args []string, stdout io.Writer, check func(pos []string) string) (pos []string, code int, done bool) {
 	// flag prints the usage itself on -h and on a bad flag; silence that and print it once here,
 	// to stdout for --help and to stderr (after flag's one-line complaint) for a bad flag.
 	usage := fs.Usage
 	fs.Usage = func() {}
-	defer func() { fs.Usage = usage }()
+	errOut := fs.Output()
+	fs.SetOutput(io.Discard) // the complaint is printed once, by badUsage
+	defer func() { fs.Usage = usage; fs.SetOutput(errOut) }()
 	for {
 		if err := parseFlags(fs, args); err != nil {
 			if isHelp(err) {
@@ -112,7 +115,7 @@ func parseArgs(fs *flag.FlagSet, args []string, stdout io.Writer, check func(pos
 				usage()
 				return nil, exitOK, true
 			}
-			badFlag(fs, err, fs.Output())
+			badFlag(fs, err, errOut)
 			return nil, exitUsage, true
 		}
 		args = fs.Args()
@@ -127,9 +130,7 @@ func parseArgs(fs *flag.FlagSet, args []string, stdout io.Writer, check func(pos
 		args = args[1:]
 	}
 	if msg := check(pos); msg != "" {
-		fmt.Fprintf(fs.Output(), "ccload %s: %s\n\n", fs.Name(), msg)
-		usage()
-		return nil, exitUsage, true
+		return nil, badUsage(errOut, fs.Name(), msg), true
 	}
 	return pos, exitOK, false
 }

@@ -64,7 +64,8 @@ func ReadFile(path string) (*Report, error) {
 	return r, nil
 }
 
-// ReadJSON reads one report.json from rd, refusing schemas of another major version.
+// ReadJSON reads one report.json from rd, refusing schemas of another major version and any
+// report Validate refuses: every command that reads a report goes through it.
 func ReadJSON(rd io.Reader) (*Report, error) {
 	// Peek at the schema first, so a report of another version fails with the version, not a field error.
 	raw, err := io.ReadAll(rd)
@@ -83,6 +84,9 @@ func ReadJSON(rd io.Reader) (*Report, error) {
 	var r Report
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return nil, fmt.Errorf("report: decoding report.json: %w", err)
+	}
+	if err := Validate(&r); err != nil {
+		return nil, err
 	}
 	return &r, nil
 }

@@ -266,6 +266,7 @@ func mergeSeries(reports []*Report, start time.Time) (float64, []Point, error) {
 	if width <= 0 {
 		return 0, nil, nil
 	}
+	width = cappedWidth(reports, start, width, DefaultMaxPoints)
 	var out []Point
 	for i, r := range reports {
 		pts := r.Timeseries
@@ -284,6 +285,9 @@ func mergeSeries(reports []*Report, start time.Time) (float64, []Point, error) {
 		shift := int(math.Round(r.StartedAt.Sub(start).Seconds() / width))
 		for _, p := range pts {
 			k := shift + int(math.Round(p.T/width))
+			if k < 0 || k >= DefaultMaxPoints {
+				return 0, nil, fmt.Errorf("report: merge: report %d point t=%g lies outside the merged run", i+1, p.T)
+			}
 			for len(out) <= k {
 				out = append(out, Point{T: float64(len(out)) * width})
 			}

@@ -248,6 +248,11 @@ func (l *loader) tmpl(n *yaml.Node, path string, esc bool) *Template {
 	}
 	t, err := compileTemplate(s, &l.scope, esc)
 	if err != nil {
+		if raw := l.resolve(n); raw != nil && raw.Value != s {
+			// The bad text came from the environment: name the variables, never their values.
+			l.errAt(n, path, "%s", envTemplateError(raw.Value))
+			return nil
+		}
 		l.errAt(n, path, "%v", err)
 		return nil
 	}

@@ -49,7 +49,7 @@ const (
 // every problem found, sorted by position. (It is not called Load: that name is the load
 // profile type, Scenario.Load.)
 func LoadFile(path string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
+	data, err := readRegular(path, MaxScenarioBytes)
 	if err != nil {
 		return nil, fmt.Errorf("scenario: %w", err)
 	}
@@ -63,7 +63,7 @@ var topKeys = []string{"name", "description", "target", "auth", "channel", "load
 // directory data paths are relative to, env looks up ${ENV} references (nil: none set).
 func Parse(name string, data []byte, dir string, env func(string) (string, bool)) (*Scenario, error) {
 	l := &loader{file: name, dir: dir, env: env}
-	sc := &Scenario{File: name, Text: data}
+	sc := &Scenario{File: name, Text: []byte(Redact(string(data)))}
 	l.sc = sc
 	root, ok := l.parseYAML(data)
 	if ok {
@@ -89,6 +89,10 @@ var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 func (l *loader) parseYAML(data []byte) (*yaml.Node, bool) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		l.errs = append(l.errs, Error{File: l.file, Line: 1, Col: 1, Msg: "empty scenario: it needs at least `sessions`"})
+		return nil, false
+	}
+	if line, col, msg, bad := badText(data); bad {
+		l.errs = append(l.errs, Error{File: l.file, Line: line, Col: col, Msg: msg})
 		return nil, false
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -245,6 +249,10 @@ func (l *loader) target(n *yaml.Node) {
 				l.errAt(v, "target.url", "needs http:// or https://, got %s (leave target out, or write mock, for the embedded mock)", shown(v))
 			case u.Host == "":
 				l.errAt(v, "target.url", "has no host")
+			case u.User != nil:
+				l.errAt(v, "target.url", "carries user info (user:password@); credentials go in auth:, never in the URL")
+			case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+				l.errAt(v, "target.url", "carries a query or a fragment; give the base URL only (scheme://host[:port][/prefix])")
 			default:
 				t.URL = strings.TrimSuffix(s, "/")
 			}
@@ -692,7 +700,7 @@ func (l *loader) feeder(name string, n *yaml.Node, path string) *Feeder {
 	if !filepath.IsAbs(full) {
 		full = filepath.Join(l.dir, file)
 	}
-	data, err := os.ReadFile(full)
+	data, err := readRegular(full, MaxDataBytes)
 	if err != nil {
 		l.errAt(v, f.p(key), "cannot read %s: %v", shown(v), unwrapPathErr(err))
 		return nil

@@ -5,7 +5,6 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -83,11 +82,7 @@ type reqKey struct {
 func (s *Scenario) Plan() Plan {
 	p := Plan{Name: s.Name, Target: "the embedded mock", Model: s.Load.Model, Duration: s.Load.Duration()}
 	if s.Target.URL != "" {
-		p.Target = s.Target.URL
-		if u, err := url.Parse(s.Target.URL); err == nil {
-			u.User = nil
-			p.Target = u.String()
-		}
+		p.Target = RedactURL(s.Target.URL)
 	}
 	var wsum float64
 	for _, ss := range s.Sessions {

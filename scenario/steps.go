@@ -3,7 +3,6 @@ package scenario
 import (
 	"encoding/base64"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -463,16 +462,7 @@ func (l *loader) upload(n *yaml.Node, path, media string, sd *Send) *Upload {
 	if !filepath.IsAbs(full) {
 		full = filepath.Join(l.dir, file)
 	}
-	fi, err := os.Stat(full)
-	if err != nil {
-		l.errAt(n, path, "cannot read %s: %v", shown(n), unwrapPathErr(err))
-		return nil
-	}
-	if fi.Size() > maxUploadBytes {
-		l.errAt(n, path, "%s is %d bytes; uploads are held in memory, at most %d", shown(n), fi.Size(), maxUploadBytes)
-		return nil
-	}
-	data, err := os.ReadFile(full)
+	data, err := readRegular(full, maxUploadBytes)
 	if err != nil {
 		l.errAt(n, path, "cannot read %s: %v", shown(n), unwrapPathErr(err))
 		return nil

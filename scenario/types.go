@@ -20,7 +20,8 @@ type Scenario struct {
 	Name string
 	// Description is the `description` text, for reports.
 	Description string
-	// File is the path it was loaded from; Text its bytes (for the report's "scenario as run").
+	// File is the path it was loaded from; Text its bytes (for the report's "scenario as run"),
+	// with secret values redacted (Redact): every stored or shown copy of the scenario comes from it.
 	File string
 	Text []byte
 

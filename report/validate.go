@@ -1,0 +1,216 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+)
+
+// ValidationError is a report.json that decodes but breaks the format's contract; Path is the
+// JSON path of the offending value ("groups[2].response_histogram").
+type ValidationError struct {
+	Path string
+	Msg  string
+}
+
+func (e *ValidationError) Error() string {
+	return fmt.Sprintf("report.json is not valid at %s: %s (was the file edited or truncated?)", e.Path, e.Msg)
+}
+
+// Validate checks a decoded report.json against the invariants every ccload command relies on,
+// so merge, compare and report refuse a damaged or hand-edited file instead of computing on it
+// (or panicking). It returns the first problem as a *ValidationError.
+func Validate(r *Report) error {
+	v := validator{}
+	v.report(r)
+	if v.err != nil {
+		return v.err
+	}
+	return nil
+}
+
+type validator struct{ err *ValidationError }
+
+func (v *validator) fail(path, format string, args ...any) {
+	if v.err == nil {
+		v.err = &ValidationError{Path: path, Msg: fmt.Sprintf(format, args...)}
+	}
+}
+
+func (v *validator) nonneg(path string, n int64) {
+	if n < 0 {
+		v.fail(path, "negative count %d", n)
+	}
+}
+
+func (v *validator) finite(path string, f float64) bool {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		v.fail(path, "not a finite number")
+		return false
+	}
+	return true
+}
+
+func (v *validator) report(r *Report) {
+	if r.EndedAt.Before(r.StartedAt) {
+		v.fail("ended_at", "ends (%s) before started_at (%s)", r.EndedAt.Format("2006-01-02T15:04:05Z07:00"), r.StartedAt.Format("2006-01-02T15:04:05Z07:00"))
+	}
+	if v.finite("duration_s", r.DurationS) && r.DurationS <= 0 {
+		v.fail("duration_s", "%g; a run lasts more than 0 s", r.DurationS)
+	}
+	v.nonneg("shards", int64(r.Shards))
+	s := r.Sessions
+	for _, c := range []struct {
+		k string
+		n int64
+	}{{"arrivals", s.Arrivals}, {"started", s.Started}, {"completed", s.Completed}, {"failed", s.Failed}, {"interrupted", s.Interrupted}, {"dropped", s.Dropped}} {
+		v.nonneg("sessions."+c.k, c.n)
+	}
+	if s.Arrivals != s.Started+s.Dropped {
+		v.fail("sessions.arrivals", "%d != started %d + dropped %d", s.Arrivals, s.Started, s.Dropped)
+	}
+	if s.Started != s.Completed+s.Failed+s.Interrupted {
+		v.fail("sessions.started", "%d != completed %d + failed %d + interrupted %d", s.Started, s.Completed, s.Failed, s.Interrupted)
+	}
+	v.counts("requests", r.Requests)
+	if r.Requests != r.Overall.RequestCounts {
+		v.fail("requests", "differ from overall's counts")
+	}
+	v.group("overall", &r.Overall)
+	seen := map[string]int{}
+	for i := range r.Groups {
+		p := "groups[" + strconv.Itoa(i) + "]"
+		g := &r.Groups[i]
+		if g.Name == "" {
+			v.fail(p+".name", "empty")
+		}
+		if j, dup := seen[g.Name]; dup {
+			v.fail(p+".name", "%q is also groups[%d]; a group appears once", g.Name, j)
+		}
+		seen[g.Name] = i
+		v.group(p, g)
+	}
+	v.latency("scheduler_lag_us", r.SchedulerLagUS)
+	v.latency("session_metrics.reply_latency_us", r.SessionMetrics.ReplyLatencyUS)
+	v.latency("session_metrics.time_to_agent_us", r.SessionMetrics.TimeToAgentUS)
+	v.latency("session_metrics.session_duration_us", r.SessionMetrics.SessionDurationUS)
+	v.nonneg("session_metrics.reply_timeouts", r.SessionMetrics.ReplyTimeouts)
+	v.series(r)
+}
+
+func (v *validator) counts(p string, c RequestCounts) {
+	for _, f := range []struct {
+		k string
+		n int64
+	}{{"total", c.Total}, {"ok", c.OK}, {"app_errors", c.AppErrors}, {"http_errors", c.HTTPErrors}, {"transport_errors", c.TransportErrors}, {"client_errors", c.ClientErrors}} {
+		v.nonneg(p+"."+f.k, f.n)
+	}
+	if sum := c.OK + c.AppErrors + c.HTTPErrors + c.TransportErrors + c.ClientErrors; c.Total != sum {
+		v.fail(p+".total", "%d != ok+app_errors+http_errors+transport_errors+client_errors %d", c.Total, sum)
+	}
+}
+
+func (v *validator) group(p string, g *Group) {
+	v.counts(p, g.RequestCounts)
+	if g.Count != g.Total {
+		v.fail(p+".count", "%d != total %d", g.Count, g.Total)
+	}
+	v.nonneg(p+".bytes_sent", g.BytesSent)
+	v.nonneg(p+".bytes_received", g.BytesRecv)
+	v.finite(p+".rps", g.RPS)
+	for k, m := range map[string]map[string]int64{"result_codes": g.ResultCodes, "http_status": g.HTTPStatus, "errors": g.Errors} {
+		for key, n := range m {
+			v.nonneg(p+"."+k+"["+strconv.Quote(key)+"]", n)
+		}
+	}
+	v.histogram(p+".service_histogram", g.ServiceHistogram, g.ServiceTimeUS.Count)
+	v.histogram(p+".response_histogram", g.ResponseHistogram, g.ResponseTimeUS.Count)
+}
+
+func (v *validator) latency(p string, l Latency) {
+	v.nonneg(p+".count", l.Count)
+	if l.Histogram != "" {
+		v.histogram(p+".histogram", l.Histogram, l.Count)
+	}
+}
+
+// histogram checks that enc decodes and holds exactly the count its summary promises.
+func (v *validator) histogram(p, enc string, count int64) {
+	if v.err != nil {
+		return
+	}
+	if enc == "" {
+		if count > 0 {
+			v.fail(p, "missing, but its summary counts %d values", count)
+		}
+		return
+	}
+	h, err := DecodeHistogram(enc)
+	if err != nil {
+		v.fail(p, "does not decode: %v", err)
+		return
+	}
+	if h.TotalCount() != count {
+		v.fail(p, "holds %d values but its summary counts %d", h.TotalCount(), count)
+	}
+}
+
+func (v *validator) series(r *Report) {
+	if !v.finite("interval_s", r.IntervalS) {
+		return
+	}
+	if r.IntervalS < 0 || (len(r.Timeseries) > 0 && r.IntervalS <= 0) {
+		v.fail("interval_s", "%g; a time series needs a positive interval", r.IntervalS)
+		return
+	}
+	if len(r.Timeseries) > DefaultMaxPoints {
+		v.fail("timeseries", "%d points; ccload writes at most %d", len(r.Timeseries), DefaultMaxPoints)
+		return
+	}
+	last := math.Inf(-1)
+	// Points may run a little past duration_s (the last interval is flushed after the clock
+	// stops); far past it is a hand-made t that would make merge build an absurd series.
+	limit := 2*r.DurationS + 10*r.IntervalS
+	for i, pt := range r.Timeseries {
+		p := "timeseries[" + strconv.Itoa(i) + "]"
+		if !v.finite(p+".t", pt.T) {
+			return
+		}
+		switch {
+		case pt.T < 0:
+			v.fail(p+".t", "%g; points are seconds since the start, never negative", pt.T)
+		case pt.T <= last:
+			v.fail(p+".t", "%g does not follow the previous point's %g", pt.T, last)
+		case pt.T > limit:
+			v.fail(p+".t", "%g lies past the end of the run (duration_s %g)", pt.T, r.DurationS)
+		}
+		last = pt.T
+		for _, c := range []struct {
+			k string
+			n int64
+		}{{"requests", pt.Requests}, {"errors", pt.Errors}, {"active", pt.Active}, {"arrivals", pt.Arrivals}, {"dropped", pt.Dropped}, {"sessions_failed", pt.SessionsFailed}} {
+			v.nonneg(p+"."+c.k, c.n)
+		}
+		for key, n := range pt.ResultCodes {
+			v.nonneg(p+".result_codes["+strconv.Quote(key)+"]", n)
+		}
+		if pt.Histogram != "" && v.err == nil {
+			if _, err := DecodeHistogram(pt.Histogram); err != nil {
+				v.fail(p+".histogram", "does not decode: %v", err)
+			}
+		}
+		for j, gp := range pt.Groups {
+			q := p + ".groups[" + strconv.Itoa(j) + "]"
+			v.nonneg(q+".requests", gp.Requests)
+			v.nonneg(q+".errors", gp.Errors)
+			if gp.Histogram != "" && v.err == nil {
+				if _, err := DecodeHistogram(gp.Histogram); err != nil {
+					v.fail(q+".histogram", "does not decode: %v", err)
+				}
+			}
+		}
+		if v.err != nil {
+			return
+		}
+	}
+}

@@ -1,0 +1,127 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// roundTrip writes r and reads it back through ReadJSON, the path every command takes.
+func roundTrip(t testing.TB, r *Report) error {
+	var b bytes.Buffer
+	if err := WriteJSON(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ReadJSON(&b)
+	return err
+}
+
+// Every kind of damage is refused with the JSON path of the damaged value.
+func TestReadJSONRefusesDamagedReports(t *testing.T) {
+	base := gatesRealistic(t, 1)
+	if err := roundTrip(t, base); err != nil {
+		t.Fatalf("a real report is refused: %v", err)
+	}
+	raw, err := json.Marshal(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, path string
+		damage     func(r *Report)
+	}{
+		{"altered histogram", "groups[1].response_histogram", func(r *Report) {
+			r.Groups[1].ResponseHistogram = r.Groups[0].ResponseHistogram // decodes, but not this group's count
+		}},
+		{"corrupt histogram", "overall.service_histogram", func(r *Report) {
+			h := []byte(r.Overall.ServiceHistogram)
+			h[len(h)/2] ^= 0x01
+			r.Overall.ServiceHistogram = string(h)
+		}},
+		{"count invariant", "requests.total", func(r *Report) { r.Requests.OK++; r.Overall.RequestCounts.OK++ }},
+		{"session invariant", "sessions.arrivals", func(r *Report) { r.Sessions.Arrivals++ }},
+		{"negative count", "sessions.failed", func(r *Report) { r.Sessions.Failed, r.Sessions.Completed = -1, r.Sessions.Completed+1 }},
+		{"duration 0", "duration_s", func(r *Report) { r.DurationS = 0 }},
+		{"end before start", "ended_at", func(r *Report) { r.EndedAt = r.StartedAt.Add(-time.Second) }},
+		{"duplicate group", "groups[" + "%d" + "].name", func(r *Report) { r.Groups = append(r.Groups, r.Groups[0]) }},
+		{"negative t", "timeseries[0].t", func(r *Report) { r.Timeseries[0].T = -100 }},
+		{"t out of order", "timeseries[3].t", func(r *Report) { r.Timeseries[3].T = r.Timeseries[1].T }},
+		{"negative point count", "timeseries[2].requests", func(r *Report) { r.Timeseries[2].Requests = -5 }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var r *Report
+			if err := json.Unmarshal(raw, &r); err != nil {
+				t.Fatal(err)
+			}
+			want := c.path
+			if strings.Contains(want, "%d") {
+				want = strings.Replace(want, "%d", itoa(len(r.Groups)), 1)
+			}
+			c.damage(r)
+			err := roundTrip(t, r)
+			if err == nil || !strings.Contains(err.Error(), "at "+want+":") {
+				t.Fatalf("err = %v; want the path %s", err, want)
+			}
+		})
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// Shards a year apart merge into at most the cap's points, in bounded memory.
+func TestMergeFarApartStaysUnderTheCap(t *testing.T) {
+	for _, gap := range []time.Duration{7 * 24 * time.Hour, 365 * 24 * time.Hour} {
+		a, b := gatesRealistic(t, 1), gatesRealistic(t, 2)
+		b.StartedAt, b.EndedAt = b.StartedAt.Add(gap), b.EndedAt.Add(gap)
+		m, err := Merge(a, b)
+		if err != nil {
+			t.Fatalf("gap %s: %v", gap, err)
+		}
+		if len(m.Timeseries) > DefaultMaxPoints || len(m.Timeseries) == 0 {
+			t.Fatalf("gap %s: %d points; want 1..%d", gap, len(m.Timeseries), DefaultMaxPoints)
+		}
+		var reqs int64
+		for _, p := range m.Timeseries {
+			reqs += p.Requests
+		}
+		if reqs != a.Requests.Total+b.Requests.Total {
+			t.Fatalf("gap %s: the series holds %d requests; the shards sent %d", gap, reqs, a.Requests.Total+b.Requests.Total)
+		}
+		if err := roundTrip(t, m); err != nil {
+			t.Fatalf("gap %s: the merge is refused on reading: %v", gap, err)
+		}
+	}
+}
+
+// A point at a negative time, handed to Merge directly, is an error, not a panic.
+func TestMergeNegativePointIsAnError(t *testing.T) {
+	a, b := gatesRealistic(t, 1), gatesRealistic(t, 2)
+	b.Timeseries[0].T = -100
+	if _, err := Merge(a, b); err == nil {
+		t.Fatal("merged a point at t=-100")
+	}
+}
+
+// FuzzReadJSON: decoding and validating any bytes never panics, and what is accepted merges.
+func FuzzReadJSON(f *testing.F) {
+	var b bytes.Buffer
+	if err := WriteJSON(&b, fixtureReport(false, 0)); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b.Bytes())
+	f.Add([]byte(`{"schema":"ccload/report/v1","duration_s":1,"interval_s":1,"timeseries":[{"t":-100}]}`))
+	f.Add([]byte(`{"schema":"ccload/report/v1","duration_s":1,"groups":[{"name":"a"},{"name":"a"}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := ReadJSON(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		if _, err := Merge(r, r); err != nil && !strings.Contains(err.Error(), "report") {
+			t.Fatalf("merge error without context: %v", err)
+		}
+	})
+}
