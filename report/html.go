@@ -297,6 +297,7 @@ func htmlSessions(r *Report) ([]htmlTile, []htmlLatRow) {
 		{"failed", htmlCount(s.Failed), htmlShare(s.Failed, s.Started), bad(s.Failed)},
 		{"dropped", htmlCount(s.Dropped), htmlShare(s.Dropped, s.Arrivals) + " of arrivals", bad(s.Dropped)},
 		{"interrupted", htmlCount(s.Interrupted), "", ""},
+		{"ended by platform", htmlCount(s.EndedByPlatform), htmlShare(s.EndedByPlatform, s.Started), ""},
 		{"reply timeouts", htmlCount(r.SessionMetrics.ReplyTimeouts), "", bad(r.SessionMetrics.ReplyTimeouts)},
 	}
 	row := func(name string, l Latency) htmlLatRow {

@@ -83,6 +83,7 @@ const (
 	flowOK     flow = iota // every step ran (failed steps with the continue policy included)
 	flowFailed             // a failed step aborted the session
 	flowCancel             // the run cancelled the session
+	flowEnded              // the platform ended the session (AGENT or SYSTEM DISCONNECT seen through poll)
 )
 
 func (r *run) newVC(k int64) *vc { return r.newVCWith(k, &scratch{}) }
@@ -113,6 +114,8 @@ func (c *vc) ended(f flow) report.Outcome {
 		o = report.Failed
 	case flowCancel:
 		o = report.Interrupted
+	case flowEnded:
+		o = report.EndedByPlatform
 	}
 	end := c.r.now()
 	c.r.events <- event{kind: evEnded, t: end, d: max(end-c.m.arrival, 0), outcome: o}

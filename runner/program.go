@@ -111,12 +111,18 @@ type result struct {
 	robot      bool // a ROBOT answer
 	agent      bool // an AGENT answer
 	joined     bool // an agent joined (an AGENT message or the SYSTEM "connected to an agent")
+	ended      bool // the platform ended the session (an AGENT or SYSTEM DISCONNECT)
 }
 
 // digest reduces a poll's downlink messages to what a customer reacts to.
 func digest(msgs []ccapi.DownlinkMessage, res *result) {
 	for i := range msgs {
 		m := &msgs[i]
+		if m.ControlType == ccapi.Disconnect && (m.SourceType == ccapi.SourceAgent || m.SourceType == ccapi.SourceSystem) {
+			// The agent hung up or the platform timed the session out: it is over on the
+			// platform's side, and any later send would fail (resultCode 13).
+			res.ended = true
+		}
 		switch m.SourceType {
 		case ccapi.SourceRobot, ccapi.SourceAgent:
 			if m.ControlType == ccapi.Disconnect || m.ControlType == ccapi.Read {
@@ -202,6 +208,11 @@ func (c *customer) next(now int64, res result) action {
 		c.started = true
 	case exPoll:
 		c.afterPoll(res, &a)
+		if res.ok && res.ended {
+			// The platform already closed the session: no further sends, no DISCONNECT.
+			c.connected = false
+			return c.done(a, flowEnded)
+		}
 	case exSend:
 		o := &c.prog.ops[c.pc]
 		c.afterSend(o, res)
