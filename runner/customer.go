@@ -270,7 +270,8 @@ func (c *vc) send(ctx context.Context, st *scenario.Step) result {
 		return result{notSent: true}
 	}
 	call := c.cu.Send(ctx, &c.x.req)
-	return result{ok: call.Kind == ccapi.KindOK, start: int64(call.Start.Sub(r.t0)), end: int64(call.End.Sub(r.t0))}
+	return result{ok: call.Kind == ccapi.KindOK, refused: call.Kind == ccapi.KindApp,
+		start: int64(call.Start.Sub(r.t0)), end: int64(call.End.Sub(r.t0))}
 }
 
 // build fills c.x.req from the step's templates; content, when set, replaces the content template.

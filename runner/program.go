@@ -112,6 +112,7 @@ type result struct {
 	agent      bool // an AGENT answer
 	joined     bool // an agent joined (an AGENT message or the SYSTEM "connected to an agent")
 	ended      bool // the platform ended the session (an AGENT or SYSTEM DISCONNECT)
+	refused    bool // a send was answered with a non-zero resultCode
 }
 
 // digest reduces a poll's downlink messages to what a customer reacts to.
@@ -172,6 +173,7 @@ type customer struct {
 
 	connected bool
 	nextPoll  int64
+	confirm   bool // a refused send aborts the session unless this poll shows the platform ended it
 
 	chatAt               int64 // start of the last successful CHAT; -1 none yet
 	replied              bool
@@ -213,11 +215,23 @@ func (c *customer) next(now int64, res result) action {
 			c.connected = false
 			return c.done(a, flowEnded)
 		}
+		if c.confirm {
+			// The send refused before this poll stands: the session failed.
+			return c.done(a, flowFailed)
+		}
 	case exSend:
 		o := &c.prog.ops[c.pc]
 		c.afterSend(o, res)
 		c.pc++
 		if !res.ok && o.policy == scenario.Abort {
+			if res.refused && c.connected && c.prog.sess.Poll && o.step.Send.ControlType != ccapi.Connect {
+				// The platform may have ended the session between two polls (its DISCONNECT
+				// waits in the downlink): look once before calling the session failed.
+				c.confirm = true
+				c.ex = exPoll
+				a.kind, a.intended = actPoll, max(now, res.end)
+				return a
+			}
 			return c.done(a, flowFailed)
 		}
 	}

@@ -311,3 +311,37 @@ func TestProgramPlatformEndsTheSession(t *testing.T) {
 		{time.Second, result{ended: true, start: ms(1000), end: ms(1000)}, "wake 2s"},
 	})
 }
+
+func TestProgramRefusedSendLooksForThePlatformsHangUp(t *testing.T) {
+	src := progHead + "    steps: [connect, {think: 500ms}, {chat: hi}, {think: 1s}, disconnect]\n"
+	refused := result{refused: true, start: ms(500), end: ms(510)}
+	bye := result{ok: true, start: ms(510), end: ms(520)}
+	digest([]ccapi.DownlinkMessage{{SourceType: ccapi.SourceAgent, ControlType: ccapi.Disconnect}}, &bye)
+	for _, tc := range []struct {
+		name string
+		poll result
+		want string
+	}{
+		// The agent hung up between two polls: the CHAT's resultCode 13 was the platform's end.
+		{"hang-up waiting in the downlink", bye, "done ended_by_platform"},
+		// Nothing there: the refusal stands and aborts the session.
+		{"no hang-up", ok(510, 520), "done failed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			play(t, src, false, []turn{
+				{0, result{}, "connect @0s"},
+				{0, ok(0, 0), "wake 500ms"},
+				{500 * time.Millisecond, result{}, "chat @500ms"},
+				{510 * time.Millisecond, refused, "poll @510ms"},
+				{520 * time.Millisecond, tc.poll, tc.want},
+			})
+		})
+	}
+	// A transport failure is not a refusal: no extra poll, the session fails at once.
+	play(t, src, false, []turn{
+		{0, result{}, "connect @0s"},
+		{0, ok(0, 0), "wake 500ms"},
+		{500 * time.Millisecond, result{}, "chat @500ms"},
+		{510 * time.Millisecond, fail(500, 510), "done failed"},
+	})
+}
