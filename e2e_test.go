@@ -132,8 +132,8 @@ func e2eInvariants(t *testing.T, rep *report.Report) {
 	if s.Arrivals != s.Started+s.Dropped {
 		t.Errorf("arrivals %d != started %d + dropped %d", s.Arrivals, s.Started, s.Dropped)
 	}
-	if s.Started != s.Completed+s.Failed+s.Interrupted {
-		t.Errorf("started %d != completed %d + failed %d + interrupted %d", s.Started, s.Completed, s.Failed, s.Interrupted)
+	if s.Started != s.Completed+s.Failed+s.Interrupted+s.EndedByPlatform {
+		t.Errorf("started %d != completed %d + failed %d + interrupted %d + ended_by_platform %d", s.Started, s.Completed, s.Failed, s.Interrupted, s.EndedByPlatform)
 	}
 	r := rep.Requests
 	if r.Total != r.OK+r.AppErrors+r.HTTPErrors+r.TransportErrors+r.ClientErrors {

@@ -122,7 +122,7 @@ func TestExporterAgreesWithTheReport(t *testing.T) {
 	s := rep.Sessions
 	eq("arrivals", sum("ccload_arrivals_total", nil), s.Arrivals)
 	eq("dropped", sum("ccload_arrivals_dropped_total", nil), s.Dropped)
-	for outcome, want := range map[string]int64{"completed": s.Completed, "failed": s.Failed, "interrupted": s.Interrupted} {
+	for outcome, want := range map[string]int64{"completed": s.Completed, "failed": s.Failed, "interrupted": s.Interrupted, "ended_by_platform": s.EndedByPlatform} {
 		eq("sessions "+outcome, sum("ccload_sessions_total", func(l map[string]string) bool { return l["outcome"] == outcome }), want)
 	}
 	eq("active", sum("ccload_active_customers", nil), 3)

@@ -109,8 +109,8 @@ func CheckInvariants(r *Report) []string {
 	if s.Arrivals != s.Started+s.Dropped {
 		w = append(w, fmt.Sprintf("accounting: arrivals %d != started %d + dropped %d", s.Arrivals, s.Started, s.Dropped))
 	}
-	if ended := s.Completed + s.Failed + s.Interrupted; s.Started != ended {
-		w = append(w, fmt.Sprintf("accounting: started %d != completed %d + failed %d + interrupted %d", s.Started, s.Completed, s.Failed, s.Interrupted))
+	if ended := s.Completed + s.Failed + s.Interrupted + s.EndedByPlatform; s.Started != ended {
+		w = append(w, fmt.Sprintf("accounting: started %d != completed %d + failed %d + interrupted %d + ended_by_platform %d", s.Started, s.Completed, s.Failed, s.Interrupted, s.EndedByPlatform))
 	}
 	for _, g := range append([]Group{r.Overall}, r.Groups...) {
 		c := g.RequestCounts

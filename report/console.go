@@ -64,8 +64,13 @@ func writeHeader(w *errWriter, r *Report) {
 	w.printf("started   %s   seed %d\n\n", r.StartedAt.UTC().Format("2006-01-02 15:04:05Z"), r.Seed)
 
 	s := r.Sessions
-	w.printf("sessions  %s arrived   %s started   %s completed   %s failed   %s interrupted   %s dropped\n",
+	w.printf("sessions  %s arrived   %s started   %s completed   %s failed   %s interrupted   %s dropped",
 		num(s.Arrivals), num(s.Started), num(s.Completed), num(s.Failed), num(s.Interrupted), num(s.Dropped))
+	if s.EndedByPlatform > 0 {
+		// Only when it happened: a platform hang-up is worth a look, a zero is noise.
+		w.printf("   %s ended by platform", num(s.EndedByPlatform))
+	}
+	w.printf("\n")
 	if len(s.DroppedBy) > 0 {
 		reasons := make([]string, 0, len(s.DroppedBy))
 		for k := range s.DroppedBy {

@@ -165,6 +165,7 @@ func addSessions(dst *SessionCounts, s SessionCounts) {
 	dst.Completed += s.Completed
 	dst.Failed += s.Failed
 	dst.Interrupted += s.Interrupted
+	dst.EndedByPlatform += s.EndedByPlatform
 	dst.Dropped += s.Dropped
 	for k, n := range s.DroppedBy {
 		if dst.DroppedBy == nil {

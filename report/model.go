@@ -70,14 +70,18 @@ type Report struct {
 	ScenarioText string `json:"scenario_text,omitempty"`
 }
 
-// SessionCounts holds the session accounting: arrivals = started + dropped; started = completed + failed + interrupted.
+// SessionCounts holds the session accounting: arrivals = started + dropped; started = completed +
+// failed + interrupted + ended_by_platform.
 type SessionCounts struct {
 	Arrivals    int64 `json:"arrivals"`
 	Started     int64 `json:"started"`
 	Completed   int64 `json:"completed"`
 	Failed      int64 `json:"failed"`
 	Interrupted int64 `json:"interrupted"`
-	Dropped     int64 `json:"dropped"`
+	// EndedByPlatform counts sessions the platform ended (AGENT or SYSTEM DISCONNECT) before
+	// their last step: not failures of the target, not completions either.
+	EndedByPlatform int64 `json:"ended_by_platform"`
+	Dropped         int64 `json:"dropped"`
 	// DroppedBy splits Dropped by reason, so a dropped arrival always says why (docs/run.md):
 	// "max_customers" (the scenario's cap), "live_limit" (the default bound on live customers
 	// without one), "late" (the stages ended before the generator could start it).

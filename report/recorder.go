@@ -40,6 +40,9 @@ const (
 	Failed
 	// Interrupted: the run stopped (grace period over, signal) before the session ended.
 	Interrupted
+	// EndedByPlatform: the platform ended the session (an AGENT or SYSTEM DISCONNECT seen
+	// through poll) before its steps were done; the customer sent nothing more.
+	EndedByPlatform
 )
 
 // RecorderOptions configures a Recorder; the zero value of every field but Start picks a default.
@@ -456,6 +459,8 @@ func (r *Recorder) SessionEnded(t int64, o Outcome, duration int64) {
 	case Failed:
 		r.sessions.Failed++
 		r.cur.failed++
+	case EndedByPlatform:
+		r.sessions.EndedByPlatform++
 	default:
 		r.sessions.Interrupted++
 	}

@@ -131,6 +131,11 @@ func (ev *gatesEval) whole(m gates.Metric, s ThresholdSpec, group string) (gates
 			return gatesValue{}, nil
 		}
 		return gatesValue{v: float64(r.Sessions.Failed) / float64(r.Sessions.Started), ok: true, precise: true}, nil
+	case "ended_by_platform":
+		if r.Sessions.Started == 0 {
+			return gatesValue{}, nil
+		}
+		return gatesValue{v: float64(r.Sessions.EndedByPlatform) / float64(r.Sessions.Started), ok: true, precise: true}, nil
 	case "dropped_arrivals":
 		if m.Unit == gates.Frac {
 			if r.Sessions.Arrivals == 0 {

@@ -120,6 +120,7 @@ func TestEvaluateThresholdsRefusesWhatItCannotEvaluate(t *testing.T) {
 		{Metric: "reply_latency.p99", Max: 1, HasMax: true, Over: 30 * time.Second},
 		{Metric: "result_code_share", Code: "0", Min: 0.9, HasMin: true, Over: 30 * time.Second},
 		{Metric: "failed_sessions", Group: "step:ask", Max: 0.1, HasMax: true},
+		{Metric: "ended_by_platform", Max: 0.1, HasMax: true, Over: 30 * time.Second},
 		{Metric: "error_rate"},
 	}
 	for i, res := range EvaluateThresholds(r, specs) {
@@ -463,5 +464,25 @@ func TestThresholdsNotEvaluated(t *testing.T) {
 		if ThresholdsNotEvaluated(r) {
 			t.Errorf("%s: a report with threshold results counts as not evaluated", c.name)
 		}
+	}
+}
+
+func TestEvaluateThresholdsGatesOnSessionsEndedByThePlatform(t *testing.T) {
+	r := &Report{Sessions: SessionCounts{Arrivals: 20, Started: 20, Completed: 14, Failed: 1, EndedByPlatform: 5}}
+	for _, tc := range []struct {
+		max     float64
+		pass    bool
+		display string
+	}{
+		{0.25, true, "25.0%"},
+		{0.2, false, "25.0%"},
+	} {
+		got := EvaluateThresholds(r, []ThresholdSpec{{Metric: "ended_by_platform", Max: tc.max, HasMax: true}})
+		if len(got) != 1 || got[0].Pass != tc.pass || got[0].Display != tc.display {
+			t.Errorf("ended_by_platform <= %v: got %+v, want pass=%v display %q", tc.max, got, tc.pass, tc.display)
+		}
+	}
+	if got := EvaluateThresholds(&Report{}, []ThresholdSpec{{Metric: "ended_by_platform", Max: 0.1, HasMax: true}}); got[0].Pass || got[0].Display != "no data" {
+		t.Errorf("no sessions: got %+v, want a failing no data", got[0])
 	}
 }

@@ -83,6 +83,7 @@ const (
 	flowOK     flow = iota // every step ran (failed steps with the continue policy included)
 	flowFailed             // a failed step aborted the session
 	flowCancel             // the run cancelled the session
+	flowEnded              // the platform ended the session (AGENT or SYSTEM DISCONNECT seen through poll)
 )
 
 func (r *run) newVC(k int64) *vc { return r.newVCWith(k, &scratch{}) }
@@ -113,6 +114,8 @@ func (c *vc) ended(f flow) report.Outcome {
 		o = report.Failed
 	case flowCancel:
 		o = report.Interrupted
+	case flowEnded:
+		o = report.EndedByPlatform
 	}
 	end := c.r.now()
 	c.r.events <- event{kind: evEnded, t: end, d: max(end-c.m.arrival, 0), outcome: o}
@@ -267,7 +270,8 @@ func (c *vc) send(ctx context.Context, st *scenario.Step) result {
 		return result{notSent: true}
 	}
 	call := c.cu.Send(ctx, &c.x.req)
-	return result{ok: call.Kind == ccapi.KindOK, start: int64(call.Start.Sub(r.t0)), end: int64(call.End.Sub(r.t0))}
+	return result{ok: call.Kind == ccapi.KindOK, refused: call.Kind == ccapi.KindApp,
+		start: int64(call.Start.Sub(r.t0)), end: int64(call.End.Sub(r.t0))}
 }
 
 // build fills c.x.req from the step's templates; content, when set, replaces the content template.

@@ -111,12 +111,19 @@ type result struct {
 	robot      bool // a ROBOT answer
 	agent      bool // an AGENT answer
 	joined     bool // an agent joined (an AGENT message or the SYSTEM "connected to an agent")
+	ended      bool // the platform ended the session (an AGENT or SYSTEM DISCONNECT)
+	refused    bool // a send was answered with a non-zero resultCode
 }
 
 // digest reduces a poll's downlink messages to what a customer reacts to.
 func digest(msgs []ccapi.DownlinkMessage, res *result) {
 	for i := range msgs {
 		m := &msgs[i]
+		if m.ControlType == ccapi.Disconnect && (m.SourceType == ccapi.SourceAgent || m.SourceType == ccapi.SourceSystem) {
+			// The agent hung up or the platform timed the session out: it is over on the
+			// platform's side, and any later send would fail (resultCode 13).
+			res.ended = true
+		}
 		switch m.SourceType {
 		case ccapi.SourceRobot, ccapi.SourceAgent:
 			if m.ControlType == ccapi.Disconnect || m.ControlType == ccapi.Read {
@@ -166,6 +173,7 @@ type customer struct {
 
 	connected bool
 	nextPoll  int64
+	confirm   bool // a refused send aborts the session unless this poll shows the platform ended it
 
 	chatAt               int64 // start of the last successful CHAT; -1 none yet
 	replied              bool
@@ -202,11 +210,28 @@ func (c *customer) next(now int64, res result) action {
 		c.started = true
 	case exPoll:
 		c.afterPoll(res, &a)
+		if res.ok && res.ended {
+			// The platform already closed the session: no further sends, no DISCONNECT.
+			c.connected = false
+			return c.done(a, flowEnded)
+		}
+		if c.confirm {
+			// The send refused before this poll stands: the session failed.
+			return c.done(a, flowFailed)
+		}
 	case exSend:
 		o := &c.prog.ops[c.pc]
 		c.afterSend(o, res)
 		c.pc++
 		if !res.ok && o.policy == scenario.Abort {
+			if res.refused && c.connected && c.prog.sess.Poll && o.step.Send.ControlType != ccapi.Connect {
+				// The platform may have ended the session between two polls (its DISCONNECT
+				// waits in the downlink): look once before calling the session failed.
+				c.confirm = true
+				c.ex = exPoll
+				a.kind, a.intended = actPoll, max(now, res.end)
+				return a
+			}
 			return c.done(a, flowFailed)
 		}
 	}

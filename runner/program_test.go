@@ -2,6 +2,8 @@ package runner
 
 import (
 	"fmt"
+
+	"ccload/ccapi"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -35,7 +37,7 @@ func (a action) String() string {
 	case actPoll:
 		s = "poll @" + time.Duration(a.intended).String()
 	case actDone:
-		s = map[flow]string{flowOK: "done ok", flowFailed: "done failed", flowCancel: "done cancel"}[a.outcome]
+		s = map[flow]string{flowOK: "done ok", flowFailed: "done failed", flowCancel: "done cancel", flowEnded: "done ended_by_platform"}[a.outcome]
 	}
 	if a.reply >= 0 {
 		s += " reply=" + time.Duration(a.reply).String()
@@ -256,5 +258,90 @@ func TestProgramDisconnectNotSentStaysConnected(t *testing.T) {
 		{time.Second, result{}, "poll @1s"},
 		{time.Second, ok(1000, 1000), "wake 1.5s"},
 		{1500 * time.Millisecond, result{}, "done ok"},
+	})
+}
+
+func TestProgramPlatformEndsTheSession(t *testing.T) {
+	src := progHead + `    on_failure: continue
+    steps:
+      - connect
+      - transfer
+      - {await_agent: {timeout: 60s}}
+      - repeat: {count: 3, steps: [{chat: hi}, {think: 2s}]}
+      - disconnect
+`
+	polled := func(start, end float64, msgs ...ccapi.DownlinkMessage) result {
+		res := ok(start, end)
+		digest(msgs, &res)
+		return res
+	}
+	joined := ccapi.DownlinkMessage{SourceType: ccapi.SourceSystem, ControlType: ccapi.Chat, Content: "You are connected to an agent"}
+	for _, tc := range []struct {
+		name string
+		bye  ccapi.DownlinkMessage
+		want string
+	}{
+		// The agent's handling time is over: it hangs up mid-chat.
+		{"agent hangs up", ccapi.DownlinkMessage{SourceType: ccapi.SourceAgent, ControlType: ccapi.Disconnect, Content: "bye"}, "done ended_by_platform"},
+		// The platform times the session out.
+		{"system timeout", ccapi.DownlinkMessage{SourceType: ccapi.SourceSystem, ControlType: ccapi.Disconnect, Content: "timed out"}, "done ended_by_platform"},
+		// A robot's DISCONNECT is not the platform ending the session: the chat goes on.
+		{"robot disconnect ignored", ccapi.DownlinkMessage{SourceType: ccapi.SourceRobot, ControlType: ccapi.Disconnect}, "wake 3s"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			play(t, src, false, []turn{
+				{0, result{}, "connect @0s"},
+				{0, ok(0, 0), "transfer @0s"},
+				{0, ok(0, 0), "wake 1s"},
+				{time.Second, result{}, "poll @1s"},
+				{1100 * time.Millisecond, polled(1000, 1100, joined), "chat @1.1s agent=1.1s"},
+				{1100 * time.Millisecond, ok(1100, 1100), "wake 2s"},
+				{2 * time.Second, result{}, "poll @2s"},
+				// Seen mid-think: the session ends at once, no CHAT, no DISCONNECT sent.
+				{2 * time.Second, polled(2000, 2000, tc.bye), tc.want},
+			})
+		})
+	}
+	// A failed poll says nothing about the session: the customer goes on.
+	play(t, src, false, []turn{
+		{0, result{}, "connect @0s"},
+		{0, ok(0, 0), "transfer @0s"},
+		{0, ok(0, 0), "wake 1s"},
+		{time.Second, result{}, "poll @1s"},
+		{time.Second, result{ended: true, start: ms(1000), end: ms(1000)}, "wake 2s"},
+	})
+}
+
+func TestProgramRefusedSendLooksForThePlatformsHangUp(t *testing.T) {
+	src := progHead + "    steps: [connect, {think: 500ms}, {chat: hi}, {think: 1s}, disconnect]\n"
+	refused := result{refused: true, start: ms(500), end: ms(510)}
+	bye := result{ok: true, start: ms(510), end: ms(520)}
+	digest([]ccapi.DownlinkMessage{{SourceType: ccapi.SourceAgent, ControlType: ccapi.Disconnect}}, &bye)
+	for _, tc := range []struct {
+		name string
+		poll result
+		want string
+	}{
+		// The agent hung up between two polls: the CHAT's resultCode 13 was the platform's end.
+		{"hang-up waiting in the downlink", bye, "done ended_by_platform"},
+		// Nothing there: the refusal stands and aborts the session.
+		{"no hang-up", ok(510, 520), "done failed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			play(t, src, false, []turn{
+				{0, result{}, "connect @0s"},
+				{0, ok(0, 0), "wake 500ms"},
+				{500 * time.Millisecond, result{}, "chat @500ms"},
+				{510 * time.Millisecond, refused, "poll @510ms"},
+				{520 * time.Millisecond, tc.poll, tc.want},
+			})
+		})
+	}
+	// A transport failure is not a refusal: no extra poll, the session fails at once.
+	play(t, src, false, []turn{
+		{0, result{}, "connect @0s"},
+		{0, ok(0, 0), "wake 500ms"},
+		{500 * time.Millisecond, result{}, "chat @500ms"},
+		{510 * time.Millisecond, fail(500, 510), "done failed"},
 	})
 }

@@ -56,7 +56,7 @@ func runOK(t *testing.T, ctx context.Context, cfg Config) *report.Report {
 		t.Errorf("invariant: %s", w)
 	}
 	s := rep.Sessions
-	if s.Arrivals != s.Started+s.Dropped || s.Started != s.Completed+s.Failed+s.Interrupted {
+	if s.Arrivals != s.Started+s.Dropped || s.Started != s.Completed+s.Failed+s.Interrupted+s.EndedByPlatform {
 		t.Errorf("session counts do not add up: %+v", s)
 	}
 	return rep
@@ -297,5 +297,38 @@ sessions:
 	}
 	if rep.StopReason != StopUnreachable {
 		t.Errorf("stop_reason = %q, want unreachable", rep.StopReason)
+	}
+}
+
+func TestAgentHangUpMidChatEndsTheSessionAsEndedByPlatform(t *testing.T) {
+	srv := testMock(t, func(o *mock.Options) {
+		o.Agents = 10
+		o.HandleTime = mock.Constant(400 * time.Millisecond)
+		o.AgentReplyDelay = 10 * time.Millisecond
+	})
+	// The chat goes on well past the agent's 400 ms of handling time.
+	sc := parse(t, auth+`
+load: {model: open, arrivals: uniform, rate: 10, duration: 500ms}
+sessions:
+  - name: s
+    poll: {interval: 50ms}
+    steps:
+      - connect
+      - transfer
+      - await_agent: {timeout: 5s}
+      - repeat: {count: 20, steps: [{chat: hi}, {think: 100ms}]}
+      - disconnect
+`)
+	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1})
+	if s := rep.Sessions; s.Started != 5 || s.EndedByPlatform != 5 || s.Failed != 0 {
+		t.Errorf("sessions %+v: want all 5 ended by the platform, none failed", s)
+	}
+	st := srv.Stats()
+	if n := st.ControlTypes["DISCONNECT"]; n != 0 {
+		t.Errorf("the mock received %d DISCONNECTs for sessions it had already ended", n)
+	}
+	// A CHAT racing the hang-up may be refused (13); no cascade of them.
+	if n := rep.Requests.AppErrors; n > 5 {
+		t.Errorf("%d app errors: sends went on after the platform ended the sessions", n)
 	}
 }

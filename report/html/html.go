@@ -275,6 +275,7 @@ func htmlSessions(r *report.Report) ([]htmlTile, []htmlLatRow) {
 		{"failed", report.FormatCount(s.Failed), htmlShare(s.Failed, s.Started), bad(s.Failed)},
 		{"dropped", report.FormatCount(s.Dropped), htmlShare(s.Dropped, s.Arrivals) + " of arrivals", bad(s.Dropped)},
 		{"interrupted", report.FormatCount(s.Interrupted), "", ""},
+		{"ended by platform", report.FormatCount(s.EndedByPlatform), htmlShare(s.EndedByPlatform, s.Started), ""},
 		{"reply timeouts", report.FormatCount(r.SessionMetrics.ReplyTimeouts), "", bad(r.SessionMetrics.ReplyTimeouts)},
 	}
 	row := func(name string, l report.Latency) htmlLatRow {
