@@ -375,8 +375,8 @@ func (c *searchRun) finish(res searchResult) *report.Report {
 	cp.RequireMet = o.Require > 0 && res.lo >= o.Require
 	cp.Knee = knee(c.steps)
 	for _, st := range c.steps {
-		addSessions(&cp.TotalSessions, st.Sessions)
-		addRequests(&cp.TotalRequests, st.AllRequests)
+		cp.TotalSessions.Add(st.Sessions)
+		cp.TotalRequests.Add(st.AllRequests)
 	}
 	cp.Message = c.message(cp)
 	// The report around the section: the latest step at the sustainable rate, else the last step.
@@ -429,24 +429,6 @@ func (c *searchRun) message(cp *report.Capacity) string {
 		why = last.Note
 	}
 	return fmt.Sprintf("did not converge: %s; best bracket so far %s .. %s", why, r(cp.Sustainable), r(cp.Breaking))
-}
-
-func addSessions(d *report.SessionCounts, s report.SessionCounts) {
-	d.Arrivals += s.Arrivals
-	d.Started += s.Started
-	d.Completed += s.Completed
-	d.Failed += s.Failed
-	d.Interrupted += s.Interrupted
-	d.Dropped += s.Dropped
-}
-
-func addRequests(d *report.RequestCounts, s report.RequestCounts) {
-	d.Total += s.Total
-	d.OK += s.OK
-	d.AppErrors += s.AppErrors
-	d.HTTPErrors += s.HTTPErrors
-	d.TransportErrors += s.TransportErrors
-	d.ClientErrors += s.ClientErrors
 }
 
 // knee is the rate after which the response-time p99 grows faster than the rate: the lower end of

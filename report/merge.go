@@ -87,7 +87,7 @@ func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 			out.StopReason = r.StopReason
 		}
 		out.Shards += max(r.Shards, 1)
-		addSessions(&out.Sessions, r.Sessions)
+		out.Sessions.Add(r.Sessions)
 		out.SessionMetrics.ReplyTimeouts += r.SessionMetrics.ReplyTimeouts
 		for _, w := range r.Warnings {
 			if strings.HasSuffix(w, shardWarningText) {
@@ -159,22 +159,6 @@ func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 	return out, nil
 }
 
-func addSessions(dst *SessionCounts, s SessionCounts) {
-	dst.Arrivals += s.Arrivals
-	dst.Started += s.Started
-	dst.Completed += s.Completed
-	dst.Failed += s.Failed
-	dst.Interrupted += s.Interrupted
-	dst.EndedByPlatform += s.EndedByPlatform
-	dst.Dropped += s.Dropped
-	for k, n := range s.DroppedBy {
-		if dst.DroppedBy == nil {
-			dst.DroppedBy = map[string]int64{}
-		}
-		dst.DroppedBy[k] += n
-	}
-}
-
 // mergeLatency merges the encoded histograms of ls and summarizes the result.
 func mergeLatency(name string, ls []Latency) (Latency, error) {
 	enc := make([]string, len(ls))
@@ -218,13 +202,7 @@ func mergeGroups(gs []*Group, durationS float64) (Group, error) {
 		if (g.ServiceTimeUS.Count > 0 && g.ServiceHistogram == "") || (g.ResponseTimeUS.Count > 0 && g.ResponseHistogram == "") {
 			return Group{}, fmt.Errorf("report: merge: group %s of a report has latencies without histograms; it cannot be merged exactly", g.Name)
 		}
-		c := &out.RequestCounts
-		c.Total += g.Total
-		c.OK += g.OK
-		c.AppErrors += g.AppErrors
-		c.HTTPErrors += g.HTTPErrors
-		c.TransportErrors += g.TransportErrors
-		c.ClientErrors += g.ClientErrors
+		out.RequestCounts.Add(g.RequestCounts)
 		out.Count += g.Count
 		out.BytesSent += g.BytesSent
 		out.BytesRecv += g.BytesRecv
