@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"ccload/capacity"
-	"ccload/mock"
 	"ccload/report"
 	"ccload/scenario"
 )
@@ -140,23 +139,12 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		o.BaseURL = sc.Target.URL
 	}
 	if o.BaseURL == "" || o.BaseURL == "mock" {
-		opts, err := sc.Mock.Options()
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: mock: %v\n", pos[0], err)
-			return exitUsage
+		url, withAuth, stop, code := startEmbeddedMock(sc, pos[0], "ccload capacity", stderr)
+		if stop == nil {
+			return code
 		}
-		srv, err := mock.NewServer(opts)
-		if err != nil {
-			fmt.Fprintln(stderr, "ccload capacity: starting the embedded mock:", err)
-			return exitAborted
-		}
-		defer srv.Close()
-		o.BaseURL = srv.URL()
-		if a := sc.Auth; a.AppKey == "" && a.AccessToken == "" {
-			withAuth := *sc
-			withAuth.Auth.AppKey, withAuth.Auth.AppSecret = "ccload-mock", "ccload-mock"
-			o.Scenario = &withAuth
-		}
+		defer stop()
+		o.BaseURL, o.Scenario = url, withAuth
 		fmt.Fprintf(stderr, "ccload: searching against the embedded mock at %s (it shares this machine's CPUs)\n", o.BaseURL)
 	}
 	o.Out = *out

@@ -121,24 +121,12 @@ func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scen
 		cfg.BaseURL = sc.Target.URL
 	}
 	if cfg.BaseURL == "" || cfg.BaseURL == "mock" {
-		opts, err := sc.Mock.Options()
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: mock: %v\n", file, err)
-			return exitUsage
+		url, withAuth, stop, code := startEmbeddedMock(sc, file, "ccload "+command, stderr)
+		if stop == nil {
+			return code
 		}
-		srv, err := mock.NewServer(opts)
-		if err != nil {
-			fmt.Fprintln(stderr, "ccload run: starting the embedded mock:", err)
-			return exitAborted
-		}
-		defer srv.Close()
-		cfg.BaseURL = srv.URL()
-		if a := sc.Auth; a.AppKey == "" && a.AccessToken == "" {
-			// The mock accepts any credentials; a scenario written for it needs none.
-			withAuth := *sc
-			withAuth.Auth.AppKey, withAuth.Auth.AppSecret = "ccload-mock", "ccload-mock"
-			cfg.Scenario = &withAuth
-		}
+		defer stop()
+		cfg.BaseURL, cfg.Scenario = url, withAuth
 		fmt.Fprintf(stderr, "ccload: running against the embedded mock at %s\n", cfg.BaseURL)
 	}
 
@@ -248,4 +236,28 @@ func parseStartAt(s string, now time.Time) (time.Time, error) {
 		return now.Add(d), nil
 	}
 	return time.Time{}, fmt.Errorf("--start-at %q: want an RFC 3339 time (2026-12-02T14:05:00Z) or a duration from now (30s)", s)
+}
+
+// startEmbeddedMock starts the scenario's embedded mock on a free loopback port for a command
+// that sends load. It returns the mock's URL and the scenario to play (given placeholder
+// credentials when it has none: the mock accepts any, and a scenario written for it needs
+// none), and stop; when stop is nil the command ends with code, the error already printed.
+func startEmbeddedMock(sc *scenario.Scenario, file, cmd string, stderr io.Writer) (url string, withAuth *scenario.Scenario, stop func(), code int) {
+	opts, err := sc.Mock.Options()
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: mock: %v\n", file, err)
+		return "", nil, nil, exitUsage
+	}
+	srv, err := mock.NewServer(opts)
+	if err != nil {
+		fmt.Fprintln(stderr, cmd+": starting the embedded mock:", err)
+		return "", nil, nil, exitAborted
+	}
+	withAuth = sc
+	if a := sc.Auth; a.AppKey == "" && a.AccessToken == "" {
+		c := *sc
+		c.Auth.AppKey, c.Auth.AppSecret = "ccload-mock", "ccload-mock"
+		withAuth = &c
+	}
+	return srv.URL(), withAuth, func() { srv.Close() }, exitOK
 }
