@@ -63,14 +63,14 @@ func (v *validator) report(r *Report) {
 	for _, c := range []struct {
 		k string
 		n int64
-	}{{"arrivals", s.Arrivals}, {"started", s.Started}, {"completed", s.Completed}, {"failed", s.Failed}, {"interrupted", s.Interrupted}, {"dropped", s.Dropped}} {
+	}{{"arrivals", s.Arrivals}, {"started", s.Started}, {"completed", s.Completed}, {"failed", s.Failed}, {"interrupted", s.Interrupted}, {"ended_by_platform", s.EndedByPlatform}, {"dropped", s.Dropped}} {
 		v.nonneg("sessions."+c.k, c.n)
 	}
 	if s.Arrivals != s.Started+s.Dropped {
 		v.fail("sessions.arrivals", "%d != started %d + dropped %d", s.Arrivals, s.Started, s.Dropped)
 	}
-	if s.Started != s.Completed+s.Failed+s.Interrupted {
-		v.fail("sessions.started", "%d != completed %d + failed %d + interrupted %d", s.Started, s.Completed, s.Failed, s.Interrupted)
+	if s.Started != s.Completed+s.Failed+s.Interrupted+s.EndedByPlatform {
+		v.fail("sessions.started", "%d != completed %d + failed %d + interrupted %d + ended_by_platform %d", s.Started, s.Completed, s.Failed, s.Interrupted, s.EndedByPlatform)
 	}
 	v.counts("requests", r.Requests)
 	if r.Requests != r.Overall.RequestCounts {

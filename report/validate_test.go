@@ -29,6 +29,13 @@ func TestReadJSONRefusesDamagedReports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A session the platform ended is an outcome of its own: a report with one is valid.
+	ended := gatesRealistic(t, 1)
+	ended.Sessions.Completed--
+	ended.Sessions.EndedByPlatform++
+	if err := roundTrip(t, ended); err != nil {
+		t.Fatalf("a report with a session ended by the platform is refused: %v", err)
+	}
 	cases := []struct {
 		name, path string
 		damage     func(r *Report)
@@ -44,6 +51,7 @@ func TestReadJSONRefusesDamagedReports(t *testing.T) {
 		{"count invariant", "requests.total", func(r *Report) { r.Requests.OK++; r.Overall.RequestCounts.OK++ }},
 		{"session invariant", "sessions.arrivals", func(r *Report) { r.Sessions.Arrivals++ }},
 		{"negative count", "sessions.failed", func(r *Report) { r.Sessions.Failed, r.Sessions.Completed = -1, r.Sessions.Completed+1 }},
+		{"ended_by_platform outside the partition", "sessions.started", func(r *Report) { r.Sessions.EndedByPlatform++ }},
 		{"duration 0", "duration_s", func(r *Report) { r.DurationS = 0 }},
 		{"end before start", "ended_at", func(r *Report) { r.EndedAt = r.StartedAt.Add(-time.Second) }},
 		{"duplicate group", "groups[" + "%d" + "].name", func(r *Report) { r.Groups = append(r.Groups, r.Groups[0]) }},
