@@ -86,13 +86,15 @@ func SortFailureReasons(rs []FailureReason) {
 
 // mergeFailureReasons adds the failure reasons of reports row by row. A report with failed
 // sessions but no failure_reasons (written by a ccload before them) leaves the merge without
-// any, and a warning says so: a partial table would not add up to sessions.failed.
+// any, and, when other reports list some, a warning says so: a partial table would not add
+// up to sessions.failed.
 func mergeFailureReasons(reports []*Report) ([]FailureReason, []string) {
 	var out []FailureReason
 	idx := map[failureKey]int{}
+	lacking := 0 // the first report (1-based) with failed sessions and no reasons
 	for i, r := range reports {
-		if len(r.FailureReasons) == 0 && r.Sessions.Failed > 0 {
-			return nil, []string{fmt.Sprintf("report %d has failed sessions but no failure_reasons (an older ccload wrote it): the merge lists no failure reasons", i+1)}
+		if len(r.FailureReasons) == 0 && r.Sessions.Failed > 0 && lacking == 0 {
+			lacking = i + 1
 		}
 		for _, f := range r.FailureReasons {
 			k := failureKey{f.Session, f.Step, f.Reason}
@@ -105,6 +107,12 @@ func mergeFailureReasons(reports []*Report) ([]FailureReason, []string) {
 			out[j].Count += f.Count
 			out[j].SessionsFailed += f.SessionsFailed
 		}
+	}
+	if lacking > 0 {
+		if len(out) == 0 {
+			return nil, nil // no report lists reasons: nothing is partial
+		}
+		return nil, []string{fmt.Sprintf("report %d has failed sessions but no failure_reasons (an older ccload wrote it): the merge lists no failure reasons", lacking)}
 	}
 	SortFailureReasons(out)
 	return out, nil
