@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // FailureReason counts the failures of one step of one session type for one reason, so a run
@@ -132,4 +133,17 @@ func failureInvariant(r *Report) string {
 		return fmt.Sprintf("accounting: failure_reasons count %d failed sessions, sessions.failed is %d", sum, r.Sessions.Failed)
 	}
 	return ""
+}
+
+// TopFailureReasons words the first n failure reasons that failed sessions, for one-line
+// outputs such as a JUnit failure message: "talk step:ask resultCode 13 ×4, ..." ("" when none).
+func TopFailureReasons(r *Report, n int) string {
+	var parts []string
+	for _, f := range r.FailureReasons {
+		if f.SessionsFailed == 0 || len(parts) == n {
+			break // sorted: sessions failed first
+		}
+		parts = append(parts, fmt.Sprintf("%s %s %s ×%d", f.Session, f.Step, f.Reason, f.SessionsFailed))
+	}
+	return strings.Join(parts, ", ")
 }

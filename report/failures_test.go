@@ -187,3 +187,23 @@ func TestSummaryListsTheTopFiveFailureReasons(t *testing.T) {
 		t.Errorf("summary lists a sixth failure reason:\n%s", out)
 	}
 }
+
+func TestJUnitFailedSessionsCaseSaysWhere(t *testing.T) {
+	rep := failedRun(t, frow{"talk", "step:ask", "resultCode 13", 9, 0}, frow{"talk", "steps[0] connect", "http 503", 2, 0},
+		frow{"talk", "steps[1] chat", "reset", 0, 4})
+	rep.Thresholds = []ThresholdResult{
+		{Name: "failed_sessions all < 1%", Metric: "failed_sessions", Group: "all", Limit: "< 1%", Display: "100%"},
+		{Name: "error_rate all < 1%", Metric: "error_rate", Group: "all", Limit: "< 1%", Display: "50%"},
+	}
+	var b bytes.Buffer
+	if err := WriteJUnit(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if want := "sessions failed at: talk step:ask resultCode 13 ×9, talk steps[0] connect http 503 ×2"; strings.Count(out, want) != 2 { // message and text
+		t.Errorf("junit.xml does not carry %q in the failed_sessions case:\n%s", want, out)
+	}
+	if strings.Count(out, "sessions failed at") != 2 || strings.Contains(out, "reset ×") {
+		t.Errorf("failure reasons leak into other cases or list a step that failed no session:\n%s", out)
+	}
+}
