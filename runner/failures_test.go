@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"ccload/mock"
 	"ccload/report"
+	"ccload/scenario"
 )
 
 // failureRows returns rep's failure reasons of one session type.
@@ -202,5 +205,60 @@ func TestProgramSaysWhyAStepFailed(t *testing.T) {
 				t.Errorf("fail = %+v, want %+v", a.fail, tc.want)
 			}
 		})
+	}
+}
+
+// A session that finds its unique feeder empty fails before its first step, and says so.
+func TestFailureReasonOfAnExhaustedFeeder(t *testing.T) {
+	srv := testMock(t, nil)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "users.txt"), []byte("ann\nbob\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := scenario.Parse("f.yaml", []byte(auth+`
+data:
+  users: {lines: users.txt, order: unique}
+load: {model: open, arrivals: uniform, rate: 20, duration: 5s}
+sessions:
+  - name: s
+    poll: false
+    steps: [connect, {chat: "I am {{data.users.line}}"}]
+`), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1})
+	want := report.FailureReason{Session: "s", Step: "-", Reason: "data exhausted", Count: rep.Sessions.Failed, SessionsFailed: rep.Sessions.Failed}
+	if rep.Sessions.Failed == 0 || len(rep.FailureReasons) != 1 || rep.FailureReasons[0] != want {
+		t.Errorf("sessions %+v, failure reasons %+v: want every failed session under %+v", rep.Sessions, rep.FailureReasons, want)
+	}
+}
+
+// The collector words each kind of failure the way docs/report-json.md lists them.
+func TestFailureWording(t *testing.T) {
+	sc := parse(t, progHead+`    steps:
+      - connect
+      - repeat: {count: 2, steps: [{chat: hi}, {chat: again, name: ask}]}
+`)
+	r := &run{sc: sc, seed: 1}
+	r.index()
+	for _, tc := range []struct {
+		w            why
+		step, reason string
+	}{
+		{why{kind: whyCall, class: report.ClassApp, code: "13", op: 0}, "steps[0] connect", "resultCode 13"},
+		{why{kind: whyCall, class: report.ClassHTTP, status: 503, op: 2}, "steps[1].repeat.steps[0] chat", "http 503"},
+		{why{kind: whyCall, class: report.ClassTimeout, op: 3}, "step:ask", "timeout"},
+		{why{kind: whyCall, class: report.ClassReset, op: 3}, "step:ask", "reset"},
+		{why{kind: whyToken, class: report.ClassHTTP, status: 401, op: -1}, "applyToken", "token fetch failed"},
+		{why{kind: whyUpload, class: report.ClassHTTP, status: 500, op: 2}, "steps[1].repeat.steps[0] chat", "not sent (upload failed: http 500)"},
+		{why{kind: whyCheck, class: report.ClassClient, op: 2}, "steps[1].repeat.steps[0] chat", "not sent (local check)"},
+		{why{kind: whyAwait, op: 0}, "steps[0] connect", "await timeout"},
+		{why{kind: whyData, op: -1}, "-", "data exhausted"},
+	} {
+		session, step := r.failedStep(0, tc.w)
+		if reason := failureReason(tc.w); session != "s" || step != tc.step || reason != tc.reason {
+			t.Errorf("%+v: worded %q / %q / %q, want s / %q / %q", tc.w, session, step, reason, tc.step, tc.reason)
+		}
 	}
 }
