@@ -187,7 +187,7 @@ func (c *collector) warnToken() {
 		last = " (last: " + c.lastTokenErr + ")"
 	}
 	c.r.warn(fmt.Sprintf("the AccessToken could not be had: %d tokenByAkSk fetches failed%s and %d sessions failed for want of it "+
-		"(failure reason %q); check auth.app_key, auth.app_secret and target.paths.tokenByAkSk",
+		"(failure reason %q); check auth.app_key, auth.app_secret and target.paths.token_by_ak_sk",
 		c.tokenFetchErrs, last, c.tokenFails, failureReason(why{kind: whyToken})))
 }
 
