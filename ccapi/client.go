@@ -119,6 +119,10 @@ type Call struct {
 	BytesRecv  int   // response body bytes
 	// Retry is true for the second attempt after a 401/403 re-apply.
 	Retry bool
+	// NoAccessToken is true for a call never made because no AccessToken could be had (the
+	// shared tokenByAkSk fetch failed, or failed moments ago): Kind is the fetch's, so the
+	// caller can say the session failed for want of a token, not because of this endpoint.
+	NoAccessToken bool
 }
 
 // Client is shared by every virtual customer of a run: one transport, one AccessToken source.
@@ -603,7 +607,7 @@ func (cu *Customer) do(ctx context.Context, l *Lane, call *Call, ep Endpoint, ct
 	for attempt := 0; ; attempt++ {
 		bearer, kind, err := c.bearer(ctx, l, cu.Observe)
 		if err != nil {
-			*call = Call{Endpoint: ep, ControlType: ct, Kind: kind, Err: err, Retry: attempt > 0, Start: time.Now()}
+			*call = Call{Endpoint: ep, ControlType: ct, Kind: kind, Err: err, Retry: attempt > 0, Start: time.Now(), NoAccessToken: kind != KindCanceled}
 			call.End = call.Start
 			return call
 		}

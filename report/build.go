@@ -81,6 +81,7 @@ func (r *Recorder) build(end time.Time, meta Meta, points []Point, final bool) *
 		SessionDurationUS: withHistogram(r.sessionDur),
 		ReplyTimeouts:     r.replyTimeouts,
 	}
+	rep.FailureReasons = r.failureReasons()
 	rep.Warnings = append(slices.Clone(meta.Warnings), r.warnings()...)
 	if final {
 		rep.Warnings = append(rep.Warnings, CheckInvariants(rep)...)
@@ -111,6 +112,9 @@ func CheckInvariants(r *Report) []string {
 	}
 	if ended := s.Completed + s.Failed + s.Interrupted + s.EndedByPlatform; s.Started != ended {
 		w = append(w, fmt.Sprintf("accounting: started %d != completed %d + failed %d + interrupted %d + ended_by_platform %d", s.Started, s.Completed, s.Failed, s.Interrupted, s.EndedByPlatform))
+	}
+	if fw := failureInvariant(r); fw != "" {
+		w = append(w, fw)
 	}
 	for _, g := range append([]Group{r.Overall}, r.Groups...) {
 		c := g.RequestCounts

@@ -83,6 +83,7 @@ func writeHeader(w *errWriter, r *Report) {
 		}
 		w.printf("\n")
 	}
+	writeFailureReasons(w, r)
 	q := r.Requests
 	w.printf("requests  %s in total, %s/s   %s ok (%s)   %s errors",
 		num(q.Total), rate(r.Overall.RPS), num(q.OK), share(q.OK, q.Total), num(q.Total-q.OK))
@@ -109,6 +110,32 @@ func stopBanner(r *Report) string {
 		return "!! ABORTED: threshold " + strings.TrimPrefix(reason, "aborted: ") + " failed"
 	}
 	return "!! STOPPED: " + reason
+}
+
+// maxFailureReasonsShown is how many failure reasons the summary lists (report.json has them all).
+const maxFailureReasonsShown = 5
+
+// writeFailureReasons lists the top failure reasons under the session counts: where and why
+// sessions failed, so "12 failed" never stands alone.
+func writeFailureReasons(w *errWriter, r *Report) {
+	fr := r.FailureReasons
+	if len(fr) == 0 {
+		return
+	}
+	shown := fr[:min(len(fr), maxFailureReasonsShown)]
+	nw, cw := len("sessions"), len("steps")
+	for _, f := range shown {
+		nw, cw = max(nw, len(num(f.SessionsFailed))), max(cw, len(num(f.Count)))
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "why failed\t%*s\t%*s\tsession\tstep\treason\n", nw, "sessions", cw, "steps")
+	for _, f := range shown {
+		fmt.Fprintf(tw, "\t%*s\t%*s\t%s\t%s\t%s\n", nw, num(f.SessionsFailed), cw, num(f.Count), f.Session, f.Step, f.Reason)
+	}
+	tw.Flush()
+	if len(fr) > len(shown) {
+		w.printf("(top %d of %d failure reasons; report.json failure_reasons lists them all)\n", len(shown), len(fr))
+	}
 }
 
 func writeGroups(w *errWriter, r *Report) {

@@ -105,6 +105,9 @@ func WriteJUnit(w io.Writer, r *Report) error {
 			if t.Window != "" {
 				msg += " (worst window " + t.Window + ")"
 			}
+			if why := TopFailureReasons(r, 3); why != "" && t.Metric == "failed_sessions" {
+				msg += "; sessions failed at: " + why
+			}
 			c.Failure = &junitProblem{Message: msg, Type: "threshold", Text: msg}
 		}
 		s.Cases = append(s.Cases, c)

@@ -152,6 +152,9 @@ func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 	}
 	SortGroups(out.Groups)
 
+	var fw []string
+	out.FailureReasons, fw = mergeFailureReasons(reports)
+	out.Warnings = append(out.Warnings, fw...)
 	if out.IntervalS, out.Timeseries, err = mergeSeries(reports, out.StartedAt); err != nil {
 		return nil, err
 	}

@@ -58,6 +58,9 @@ type Report struct {
 	Timeseries []Point `json:"timeseries"`
 	// Stages are the load stages' start offsets in seconds, for marking charts.
 	Stages []StageMark `json:"stages,omitempty"`
+	// FailureReasons says why steps failed, per session type, step and reason, largest count
+	// first; sessions.failed is the sum of their sessions_failed. Absent when no step failed.
+	FailureReasons []FailureReason `json:"failure_reasons,omitempty"`
 
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
 	// Capacity is set by ccload capacity: the search's answer and every step (see Capacity).

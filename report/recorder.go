@@ -194,6 +194,10 @@ type Recorder struct {
 	obs       Observer
 	obsSample Sample // the Sample handed to obs: a copy, so Record's argument does not escape
 
+	// Step failures by reason (failures.go), registered on first use.
+	failures []FailureReason
+	failIdx  map[failureKey]FailureID
+
 	cur              interval
 	curStart, curEnd int64
 	points           []Point

@@ -95,6 +95,7 @@ func (v *validator) report(r *Report) {
 	v.latency("session_metrics.time_to_agent_us", r.SessionMetrics.TimeToAgentUS)
 	v.latency("session_metrics.session_duration_us", r.SessionMetrics.SessionDurationUS)
 	v.nonneg("session_metrics.reply_timeouts", r.SessionMetrics.ReplyTimeouts)
+	v.failures(r)
 	v.series(r)
 }
 
@@ -212,5 +213,32 @@ func (v *validator) series(r *Report) {
 		if v.err != nil {
 			return
 		}
+	}
+}
+
+// failures checks failure_reasons: named rows, sane counts, each (session, step, reason) once,
+// and, when listed, exactly sessions.failed failed sessions among them.
+func (v *validator) failures(r *Report) {
+	seen := map[failureKey]int{}
+	var sum int64
+	for i, f := range r.FailureReasons {
+		p := "failure_reasons[" + strconv.Itoa(i) + "]"
+		switch {
+		case f.Step == "" || f.Reason == "":
+			v.fail(p, "needs a step and a reason")
+		case f.Count <= 0:
+			v.fail(p+".count", "%d; a listed reason failed at least once", f.Count)
+		case f.SessionsFailed < 0 || f.SessionsFailed > f.Count:
+			v.fail(p+".sessions_failed", "%d; between 0 and count %d", f.SessionsFailed, f.Count)
+		}
+		k := failureKey{f.Session, f.Step, f.Reason}
+		if j, dup := seen[k]; dup {
+			v.fail(p, "repeats failure_reasons[%d] (same session, step and reason)", j)
+		}
+		seen[k] = i
+		sum += f.SessionsFailed
+	}
+	if len(r.FailureReasons) > 0 && sum != r.Sessions.Failed {
+		v.fail("failure_reasons", "count %d failed sessions, sessions.failed is %d", sum, r.Sessions.Failed)
 	}
 }

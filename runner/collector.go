@@ -1,6 +1,9 @@
 package runner
 
 import (
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"ccload/ccapi"
@@ -25,6 +28,18 @@ type collector struct {
 	samples, answered int64 // requests seen; requests that got an HTTP answer
 	lastAbort         time.Duration
 	snaps             int // Config.Snapshots taken so far
+
+	fails map[failKey]report.FailureID // worded failure reasons, registered on first use
+	// The shared AccessToken: fetches that failed, the last one's reason, and the sessions
+	// that failed for want of a token, for the end-of-run warning.
+	tokenFetchErrs, tokenFails int64
+	lastTokenErr               string
+}
+
+// failKey is a step failure as the customer reported it: which op of which session, and why.
+type failKey struct {
+	sess int32
+	w    why
 }
 
 const unregistered report.GroupID = -2
@@ -53,6 +68,7 @@ func (c *collector) loop() {
 		select {
 		case ev, ok := <-c.r.events:
 			if !ok {
+				c.warnToken()
 				c.rec.SetActive(c.r.active.Load())
 				if c.disp != nil {
 					c.disp.update(c.r.status(c.rec.Live(), time.Duration(c.r.now())))
@@ -89,6 +105,10 @@ func (c *collector) handle(ev *event) {
 				c.answered++
 			}
 		}
+		if ev.ep == ccapi.EpTokenByAkSk && ev.s.Class != report.ClassOK {
+			c.tokenFetchErrs++
+			c.lastTokenErr = callReason(ev.s.Class, int32(ev.s.Status), ev.s.ResultCode)
+		}
 	case evArrival:
 		c.rec.Arrival(ev.t)
 	case evDropped:
@@ -96,7 +116,12 @@ func (c *collector) handle(ev *event) {
 	case evStarted:
 		c.rec.SessionStarted(ev.t)
 	case evEnded:
+		if ev.outcome == report.Failed {
+			c.failed(ev, true)
+		}
 		c.rec.SessionEnded(ev.t, ev.outcome, ev.d)
+	case evStepFailed:
+		c.failed(ev, false)
 	case evReply:
 		c.rec.Reply(ev.t, ev.d)
 	case evAgent:
@@ -130,4 +155,95 @@ func (c *collector) tick() {
 			c.r.stop(StopAborted+res.Name, true)
 		}
 	}
+}
+
+// failed counts the step failure ev carries (see failEvent); sessionFailed: it ended its session.
+func (c *collector) failed(ev *event, sessionFailed bool) {
+	sess, w := ev.failure()
+	k := failKey{sess, w}
+	id, ok := c.fails[k]
+	if !ok {
+		if c.fails == nil {
+			c.fails = map[failKey]report.FailureID{}
+		}
+		name, step := c.r.failedStep(sess, w)
+		id = c.rec.Failure(name, step, failureReason(w))
+		c.fails[k] = id
+	}
+	c.rec.StepFailed(id, sessionFailed)
+	if w.kind == whyToken && sessionFailed {
+		c.tokenFails++
+	}
+}
+
+// warnToken warns, once at the end, that the shared AccessToken could not be had: how many
+// fetches failed and how many sessions failed for want of it (never the credentials).
+func (c *collector) warnToken() {
+	if c.tokenFetchErrs == 0 && c.tokenFails == 0 {
+		return
+	}
+	last := ""
+	if c.lastTokenErr != "" {
+		last = " (last: " + c.lastTokenErr + ")"
+	}
+	c.r.warn(fmt.Sprintf("the AccessToken could not be had: %d tokenByAkSk fetches failed%s and %d sessions failed for want of it "+
+		"(failure reason %q); check auth.app_key, auth.app_secret and target.paths.token_by_ak_sk",
+		c.tokenFetchErrs, last, c.tokenFails, failureReason(why{kind: whyToken})))
+}
+
+// failedStep names the session and the step of a failure, as failure_reasons lists them.
+func (r *run) failedStep(sess int32, w why) (session, step string) {
+	if sess < 0 || int(sess) >= len(r.sc.Sessions) {
+		return "?", "?"
+	}
+	s := r.sc.Sessions[sess]
+	p := r.programs[s]
+	switch {
+	case w.kind == whyData:
+		return s.Name, "-"
+	case w.op < 0 || p == nil || int(w.op) >= len(p.ops):
+		return s.Name, "applyToken"
+	}
+	st := p.ops[w.op].step
+	if st.Name != "" {
+		return s.Name, "step:" + st.Name
+	}
+	path := st.Path
+	if i := strings.Index(path, "].steps["); i >= 0 && strings.HasPrefix(path, "sessions[") {
+		path = path[i+2:] // the session is its own column
+	}
+	return s.Name, path + " " + st.Kind.String()
+}
+
+// failureReason words why a step failed, as failure_reasons lists it.
+func failureReason(w why) string {
+	switch w.kind {
+	case whyCall:
+		return callReason(w.class, w.status, w.code)
+	case whyToken:
+		return "token fetch failed"
+	case whyAwait:
+		return "await timeout"
+	case whyUpload:
+		return "not sent (upload failed: " + callReason(w.class, w.status, w.code) + ")"
+	case whyCheck:
+		return "not sent (local check)"
+	case whyData:
+		return "data exhausted"
+	}
+	return "unknown"
+}
+
+// callReason words a failed exchange: its resultCode, its HTTP status, or its error class.
+func callReason(class report.ErrClass, status int32, code string) string {
+	switch class {
+	case report.ClassApp:
+		if code == "" {
+			code = "?"
+		}
+		return "resultCode " + code
+	case report.ClassHTTP:
+		return "http " + strconv.Itoa(int(status))
+	}
+	return class.String()
 }

@@ -118,7 +118,12 @@ func (c *vc) ended(f flow) report.Outcome {
 		o = report.EndedByPlatform
 	}
 	end := c.r.now()
-	c.r.events <- event{kind: evEnded, t: end, d: max(end-c.m.arrival, 0), outcome: o}
+	ev := event{kind: evEnded}
+	if o == report.Failed {
+		ev = failEvent(evEnded, c.sessIdx(), c.m.fail) // why it failed travels with its end
+	}
+	ev.t, ev.d, ev.outcome = end, max(end-c.m.arrival, 0), o
+	c.r.events <- ev
 	return o
 }
 
@@ -143,6 +148,7 @@ func (c *vc) prepare(arrival, sessionID int64) flow {
 			// as "data exhausted", not "completed": it could not play what the scenario asked.
 			r.warnOnce("feeder:"+f.Name, fmt.Sprintf("data feeder %s ran out of rows at %s: arrivals stopped there", f.Name, time.Duration(r.now()).Round(time.Millisecond)))
 			r.stop(StopDataExhausted+f.Name, false)
+			c.m.fail = why{kind: whyData, op: -1}
 			return flowFailed
 		}
 		c.env.Rows[i] = row
@@ -218,6 +224,21 @@ func (c *vc) note(a action, res result) {
 	if a.timeout {
 		r.events <- event{kind: evReplyTimeout, t: r.now()}
 	}
+	if a.fail.kind != whyNone && (a.kind != actDone || a.outcome != flowFailed) {
+		// A step failed and the session went on (or the platform had ended it): a session
+		// that failed says why with its end (ended).
+		ev := failEvent(evStepFailed, c.sessIdx(), a.fail)
+		ev.t = r.now()
+		r.events <- ev
+	}
+}
+
+// sessIdx is the index of the customer's session in the scenario (failure paths only: a map lookup).
+func (c *vc) sessIdx() int32 {
+	if p := c.r.programs[c.sess]; p != nil {
+		return p.idx
+	}
+	return -1
 }
 
 // exchange plays one exchange action and says how it went.
@@ -228,6 +249,9 @@ func (c *vc) exchange(ctx context.Context, a action) result {
 	case actToken:
 		call := c.cu.ApplyToken(ctx, c.render(c.sess.Channel.Nickname), c.to, r.sc.Auth.Locale)
 		res.ok = call.Kind == ccapi.KindOK
+		if !res.ok {
+			res.why = callWhy(call)
+		}
 	case actSend:
 		c.intended, c.step = a.intended, a.op.idx
 		res = c.send(ctx, a.op.step)
@@ -257,7 +281,11 @@ func (c *vc) send(ctx context.Context, st *scenario.Step) result {
 		}
 		key, call := c.cu.Upload(ctx, &c.x.ureq)
 		if call.Kind != ccapi.KindOK {
-			return result{notSent: true}
+			w := callWhy(call)
+			if w.kind == whyCall {
+				w.kind = whyUpload
+			}
+			return result{notSent: true, why: w}
 		}
 		content = uploadContent(s, key)
 	}
@@ -267,11 +295,15 @@ func (c *vc) send(ctx context.Context, st *scenario.Step) result {
 		now := r.now()
 		r.events <- event{kind: evSample, ep: r.sendEp, ct: ctIndex(s.ControlType), step: c.step,
 			s: report.Sample{Intended: min(c.intended, now), Start: now, End: now, Class: report.ClassClient}}
-		return result{notSent: true}
+		return result{notSent: true, why: why{kind: whyCheck, class: report.ClassClient}}
 	}
 	call := c.cu.Send(ctx, &c.x.req)
-	return result{ok: call.Kind == ccapi.KindOK, refused: call.Kind == ccapi.KindApp,
+	res := result{ok: call.Kind == ccapi.KindOK, refused: call.Kind == ccapi.KindApp,
 		start: int64(call.Start.Sub(r.t0)), end: int64(call.End.Sub(r.t0))}
+	if !res.ok {
+		res.why = callWhy(call)
+	}
+	return res
 }
 
 // build fills c.x.req from the step's templates; content, when set, replaces the content template.

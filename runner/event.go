@@ -17,6 +17,7 @@ const (
 	evReply                      // a reply latency
 	evAgent                      // a time to agent
 	evReplyTimeout               // an await step timed out
+	evStepFailed                 // a step failed, its session went on (see failEvent)
 )
 
 // event is what virtual customers and the scheduler send to the collector. It is a plain
@@ -29,6 +30,19 @@ type event struct {
 	step    int32 // index into run.steps of the named step, -1 none
 	t, d    int64 // ns since run start; d a latency or duration
 	s       report.Sample
+}
+
+// failEvent is a step failure w of session sess (evStepFailed, or the evEnded of a failed
+// session), packed into an event's spare fields so that no event grows: step is the op, ct
+// the why kind, s.Group the session, s.Status, s.ResultCode and s.Class the answer.
+func failEvent(kind evKind, sess int32, w why) event {
+	return event{kind: kind, ct: uint8(w.kind), step: w.op,
+		s: report.Sample{Group: report.GroupID(sess), Status: int(w.status), ResultCode: w.code, Class: w.class}}
+}
+
+// failure unpacks what failEvent packed.
+func (ev *event) failure() (sess int32, w why) {
+	return int32(ev.s.Group), why{kind: whyKind(ev.ct), op: ev.step, status: int32(ev.s.Status), code: ev.s.ResultCode, class: ev.s.Class}
 }
 
 // Reasons an arrival is dropped (an evDropped's ct), as report.json's dropped_by names them.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"ccload/ccapi"
+	"ccload/report"
 	"ccload/scenario"
 )
 
@@ -38,6 +39,8 @@ type program struct {
 	ops  []op
 	// depth is the deepest repeat nesting: the size of a customer's repeat-counter stack.
 	depth int
+	// idx is the session's index in the scenario, so events name it without a pointer.
+	idx int32
 }
 
 // compile flattens sess's steps; stepIndex gives the named-step index of each step.
@@ -99,6 +102,41 @@ type action struct {
 	reply    int64 // -1 none
 	agent    int64 // -1 none
 	timeout  bool
+	// fail, when its kind is set, is a step failure to count: the session's own (actDone with
+	// flowFailed) or a step that failed under on_failure/on_timeout continue.
+	fail why
+}
+
+// whyKind is what made a step fail (why.kind).
+type whyKind uint8
+
+const (
+	whyNone   whyKind = iota // no failure (or one the executor did not explain)
+	whyCall                  // the exchange failed: its class, status and resultCode say how
+	whyToken                 // no AccessToken: the shared tokenByAkSk fetch failed
+	whyAwait                 // an await step timed out
+	whyUpload                // the upload before a media chat failed: the chat was not sent
+	whyCheck                 // a local check refused the rendered request: not sent
+	whyData                  // a data feeder ran out of rows before the session could start
+)
+
+// why is why a step failed, as small codes: no string is built per request, the collector
+// words it (failureReason) when it counts it.
+type why struct {
+	code   string // the answer's resultCode (ccapi interns the common ones); "" none
+	status int32  // the HTTP status; 0 none
+	op     int32  // the failing op of the session's program; -1 before its first (token, data)
+	kind   whyKind
+	class  report.ErrClass
+}
+
+// callWhy explains a failed exchange.
+func callWhy(call *ccapi.Call) why {
+	w := why{kind: whyCall, class: report.ErrClass(call.Kind), status: int32(call.Status), code: call.ResultCode}
+	if call.NoAccessToken {
+		w.kind = whyToken
+	}
+	return w
 }
 
 // result is what the executor tells the customer about the exchange it asked for: whether it
@@ -113,6 +151,7 @@ type result struct {
 	joined     bool // an agent joined (an AGENT message or the SYSTEM "connected to an agent")
 	ended      bool // the platform ended the session (an AGENT or SYSTEM DISCONNECT)
 	refused    bool // a send was answered with a non-zero resultCode
+	why        why  // when not ok: why (the program sets its op)
 }
 
 // digest reduces a poll's downlink messages to what a customer reacts to.
@@ -180,6 +219,8 @@ type customer struct {
 	seenRobot, seenAgent bool
 	transferAt           int64 // start of the last successful TRANS2AGENT; -1 none
 	joined               bool
+
+	fail why // the last step failure: held over a confirming poll, and the session's when it fails
 }
 
 // reset starts a new session of prog arriving at arrival; token says it fetches its token.
@@ -205,6 +246,8 @@ func (c *customer) next(now int64, res result) action {
 	switch ex {
 	case exToken:
 		if !res.ok {
+			c.fail = res.why
+			c.fail.op = -1
 			return c.done(a, flowFailed)
 		}
 		c.started = true
@@ -213,6 +256,9 @@ func (c *customer) next(now int64, res result) action {
 		if res.ok && res.ended {
 			// The platform already closed the session: no further sends, no DISCONNECT.
 			c.connected = false
+			if c.confirm {
+				a.fail = c.fail // the refused send still failed; the session did not
+			}
 			return c.done(a, flowEnded)
 		}
 		if c.confirm {
@@ -222,6 +268,13 @@ func (c *customer) next(now int64, res result) action {
 	case exSend:
 		o := &c.prog.ops[c.pc]
 		c.afterSend(o, res)
+		if !res.ok {
+			c.fail = res.why
+			c.fail.op = c.pc
+			if o.policy != scenario.Abort {
+				a.fail = c.fail
+			}
+		}
 		c.pc++
 		if !res.ok && o.policy == scenario.Abort {
 			if res.refused && c.connected && c.prog.sess.Poll && o.step.Send.ControlType != ccapi.Connect {
@@ -304,10 +357,12 @@ func (c *customer) next(now int64, res result) action {
 			}
 			// Timed out.
 			a.timeout = true
+			c.fail = why{kind: whyAwait, op: c.pc}
 			c.endAwait(now)
 			if o.policy == scenario.Abort {
 				return c.done(a, flowFailed)
 			}
+			a.fail = c.fail
 		}
 	}
 	return c.done(a, flowOK)
@@ -323,6 +378,9 @@ func (c *customer) endAwait(now int64) {
 
 func (c *customer) done(a action, f flow) action {
 	a.kind, a.outcome = actDone, f
+	if f == flowFailed {
+		a.fail = c.fail
+	}
 	c.pc = int32(len(c.prog.ops))
 	return a
 }

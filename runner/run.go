@@ -479,8 +479,9 @@ func (r *run) index() {
 		sum += max(s.Weight, 0)
 	}
 	r.programs = map[*scenario.Session]*program{}
-	for _, s := range r.sc.Sessions {
+	for i, s := range r.sc.Sessions {
 		r.programs[s] = compile(s, r.stepIndex)
+		r.programs[s].idx = int32(i)
 	}
 	var acc float64
 	for _, s := range r.sc.Sessions {

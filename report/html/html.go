@@ -69,6 +69,9 @@ type htmlData struct {
 	ScenarioText, File                           string
 	Stages                                       []report.StageMark
 	Schema                                       string
+	// Failures is the "Why sessions failed" table (failures_html.go).
+	Failures     []htmlFailureRow
+	MoreFailures int
 }
 
 type htmlKV struct{ K, V string }
@@ -123,6 +126,7 @@ func htmlBuild(r *report.Report) (*htmlData, error) {
 		return "bad"
 	})
 	d.Sessions, d.SessionLatency = htmlSessions(r)
+	d.Failures, d.MoreFailures = htmlFailures(r)
 	return d, nil
 }
 
