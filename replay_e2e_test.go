@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -131,5 +133,118 @@ func TestReplay(t *testing.T) {
 		if strings.HasPrefix(k, "CHAT/TEXT") && lc[k] != v {
 			t.Errorf("%s: %d content bytes replayed, %d logged", k, lc[k], v)
 		}
+	}
+}
+
+// writeLog writes n sessions of one shape, arriving every `every` ms: CONNECT, CHATs at the
+// given offsets (ms), DISCONNECT at end ms. It returns the requests written.
+func writeLog(t *testing.T, path string, n int, every int64, chats []int64, end int64) int64 {
+	t.Helper()
+	type line struct {
+		t    int64
+		text string
+	}
+	var ls []line
+	add := func(from, ct string, ms int64) {
+		ls = append(ls, line{ms, fmt.Sprintf(`{"controlType":%q,"from":%q,"mediaType":"TEXT","content":"hi there","received_ms":%d}`, ct, from, 1_796_000_000_000+ms)})
+	}
+	for i := range n {
+		from, t0 := fmt.Sprintf("u%d", i), int64(i)*every
+		add(from, "CONNECT", t0)
+		for _, c := range chats {
+			add(from, "CHAT", t0+c)
+		}
+		add(from, "DISCONNECT", t0+end)
+	}
+	sort.SliceStable(ls, func(i, j int) bool { return ls[i].t < ls[j].t })
+	var b strings.Builder
+	for _, l := range ls {
+		b.WriteString(l.text + "\n")
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return int64(len(ls))
+}
+
+// A replayed customer polls as the --scenario's first session says, while connected, and the
+// logged sends still go out exactly as logged: the mock, the referee, counts every send of the
+// log once and polls at about one per interval of connected time per customer. poll: false
+// sends none.
+func TestReplayPolls(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "prod.jsonl")
+	const n = 20
+	sends := writeLog(t, log, n, 25, []int64{300, 600}, 1000) // each customer connected ~1 s
+	for _, c := range []struct {
+		poll      string
+		speed     string
+		perCust   float64 // expected polls per customer
+		low, high float64
+	}{
+		{"{interval: 100ms}", "1", 10, 0.6, 1.2}, // ticks at 0.1 .. 1.0 s after CONNECT
+		{"false", "4", 0, 0, 0},
+	} {
+		base := filepath.Join(dir, "base.yaml")
+		os.WriteFile(base, []byte("name: b\nauth: {app_key: rp-key, app_secret: rp-secret}\nload: {rate: 1, duration: 1s}\nsessions:\n  - poll: "+c.poll+"\n    steps: [connect]\n"), 0o644)
+		srv := e2eMock(t, nil)
+		res := e2eReplay(t, log, "--scenario", base, "--target", srv.URL(), "--speed", c.speed, "--grace", "5s")
+		if res.code != 0 || res.rep == nil {
+			t.Fatalf("poll %s: exit %d\n%s", c.poll, res.code, res.stderr)
+		}
+		st := srv.Stats()
+		t.Logf("poll %s: %d polls, %d sends", c.poll, st.Endpoints["poll"], st.Endpoints["sendAsync"])
+		want := c.perCust * n
+		if got := float64(st.Endpoints["poll"]); got < c.low*want || got > c.high*want {
+			t.Errorf("poll %s: the mock saw %v polls from %d customers, want %.0f (%.1f-%.1f×)", c.poll, got, n, want, c.low, c.high)
+		}
+		if got := st.Endpoints["sendAsync"]; got != sends || st.ControlTypes["CHAT"] != 2*n || st.ControlTypes["CONNECT"] != n {
+			t.Errorf("poll %s: the mock saw %d sends (%v), the log has %d", c.poll, got, st.ControlTypes, sends)
+		}
+		var polls int64
+		for _, g := range res.rep.Groups {
+			if g.Kind == "endpoint" && g.Endpoint == "poll" {
+				polls += g.Count
+			}
+		}
+		if polls != st.Endpoints["poll"] || res.rep.Sessions.Completed != n {
+			t.Errorf("poll %s: report.json has %d polls and %d completed sessions; the mock saw %d polls, the log has %d sessions", c.poll, polls, res.rep.Sessions.Completed, st.Endpoints["poll"], n)
+		}
+	}
+}
+
+// A replay streams its log: of a log with more sessions than the lookahead holds, every
+// session arrives once and every logged send reaches the target once (the mock counts), while
+// the reader keeps only a bounded number of sessions at a time (the summary it prints).
+func TestReplayStreamsLog(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "prod.jsonl")
+	const n = 6000                                    // > replayLookahead (4,096)
+	sends := writeLog(t, log, n, 10, []int64{20}, 40) // 100 sessions/s of the log
+	base := filepath.Join(dir, "base.yaml")
+	os.WriteFile(base, []byte("name: b\nauth: {app_key: rp-key, app_secret: rp-secret}\nload: {rate: 1, duration: 1s}\nsessions:\n  - poll: false\n    steps: [connect]\n"), 0o644)
+	srv := e2eMock(t, nil)
+	// --speed 20: 2,000 sessions/s, 6,000 requests/s, 3 s.
+	res := e2eReplay(t, log, "--scenario", base, "--target", srv.URL(), "--speed", "20", "--grace", "5s")
+	if res.code != 0 || res.rep == nil {
+		t.Fatalf("exit %d\n%s", res.code, res.stderr)
+	}
+	st := srv.Stats()
+	s := res.rep.Sessions
+	if s.Arrivals != n || s.Started != n || s.Completed != n || st.Endpoints["sendAsync"] != sends || res.rep.Requests.Total < sends {
+		t.Errorf("%d arrivals, %d started, %d completed, %d requests; the mock saw %d sends; the log has %d sessions, %d requests",
+			s.Arrivals, s.Started, s.Completed, res.rep.Requests.Total, st.Endpoints["sendAsync"], n, sends)
+	}
+	var open, held int
+	for _, l := range strings.Split(res.stderr, "\n") {
+		if strings.HasPrefix(l, "replay: ") {
+			if _, err := fmt.Sscanf(l[strings.Index(l, "at most"):], "at most %d sessions open and %d held back", &open, &held); err != nil {
+				t.Fatalf("summary %q: %v", l, err)
+			}
+		}
+	}
+	// 100 sessions/s of 40 ms each, and the 2 s reorder window: a few hundred at most, not 6,000.
+	if open == 0 || open > 100 || held > 1000 {
+		t.Errorf("the reader held %d sessions open and %d back at most: not bounded\n%s", open, held, res.stderr)
 	}
 }
