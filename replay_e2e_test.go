@@ -219,13 +219,13 @@ func TestReplayPolls(t *testing.T) {
 func TestReplayStreamsLog(t *testing.T) {
 	dir := t.TempDir()
 	log := filepath.Join(dir, "prod.jsonl")
-	const n = 6000                                    // > replayLookahead (4,096)
+	const n = 4500                                    // > replayLookahead (4,096)
 	sends := writeLog(t, log, n, 10, []int64{20}, 40) // 100 sessions/s of the log
 	base := filepath.Join(dir, "base.yaml")
 	os.WriteFile(base, []byte("name: b\nauth: {app_key: rp-key, app_secret: rp-secret}\nload: {rate: 1, duration: 1s}\nsessions:\n  - poll: false\n    steps: [connect]\n"), 0o644)
 	srv := e2eMock(t, nil)
-	// --speed 20: 2,000 sessions/s, 6,000 requests/s, 3 s.
-	res := e2eReplay(t, log, "--scenario", base, "--target", srv.URL(), "--speed", "20", "--grace", "5s")
+	// --speed 30: 3,000 sessions/s (each CONNECT, CHAT, DISCONNECT), 1.5 s.
+	res := e2eReplay(t, log, "--scenario", base, "--target", srv.URL(), "--speed", "30", "--grace", "5s")
 	if res.code != 0 || res.rep == nil {
 		t.Fatalf("exit %d\n%s", res.code, res.stderr)
 	}
@@ -243,7 +243,7 @@ func TestReplayStreamsLog(t *testing.T) {
 			}
 		}
 	}
-	// 100 sessions/s of 40 ms each, and the 2 s reorder window: a few hundred at most, not 6,000.
+	// 100 sessions/s of 40 ms each, and the 2 s reorder window: a few hundred at most, not 4,500.
 	if open == 0 || open > 100 || held > 1000 {
 		t.Errorf("the reader held %d sessions open and %d back at most: not bounded\n%s", open, held, res.stderr)
 	}

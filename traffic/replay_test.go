@@ -146,11 +146,11 @@ func genLog(w io.Writer, n int, seed uint64) int64 {
 	return lines
 }
 
-// A replay streams its log: for a log of 100,000 sessions the reader holds a few dozen
+// A replay streams its log: for a log of 20,000 sessions the reader holds a few dozen
 // sessions open and ReadOrdered a few dozen held back for order, however long the log, and
 // every session and request of the log is handed out exactly once, in start order.
 func TestReplayStreamsBounded(t *testing.T) {
-	const n = 100_000
+	const n = 20_000
 	pr, pw := io.Pipe()
 	var lines int64
 	go func() { lines = genLog(pw, n, 7); pw.Close() }()
