@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"ccload/ccapi"
+	"ccload/scenario"
 	"ccload/traffic"
 )
 
@@ -246,5 +249,44 @@ func TestReplayStreamsLog(t *testing.T) {
 	// 100 sessions/s of 40 ms each, and the 2 s reorder window: a few hundred at most, not 4,500.
 	if open == 0 || open > 100 || held > 1000 {
 		t.Errorf("the reader held %d sessions open and %d back at most: not bounded\n%s", open, held, res.stderr)
+	}
+}
+
+// The replay source reads ahead only its lookahead before the run: bad lines past it are found
+// while the replay runs, and reported after it (the command then exits 3), never hidden.
+func TestReplaySourceFindsLateProblems(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "prod.jsonl")
+	writeLog(t, log, replayLookahead+100, 10, nil, 5) // CONNECT, DISCONNECT: 8,392 lines
+	f, _ := os.OpenFile(log, os.O_APPEND|os.O_WRONLY, 0)
+	for range 200 { // 2.3% of the lines, all past the lookahead
+		f.WriteString("not json\n")
+	}
+	f.Close()
+	head, err := scenario.Parse("head", []byte("load: {rate: 1, duration: 1s}\nsessions: [{poll: false, steps: [connect]}]\n"), ".", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := traffic.Open(log, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	src := startReplaySource(rc, log, traffic.DefaultOptions(), traffic.ReplayOptions{Speed: 1}, head)
+	defer src.stop()
+	if !src.prefill(context.Background()) || src.finished() {
+		t.Fatalf("the reader finished the log before the run: the lookahead is not bounded")
+	}
+	n := 0
+	for {
+		if _, ok := src.Next(context.Background()); !ok {
+			break
+		}
+		n++
+	}
+	src.stop()
+	st, err := src.result()
+	if n != replayLookahead+100 || !errors.Is(err, traffic.ErrTooManyBad) || st.Read.Problem(traffic.ProblemMalformed).Count != 200 {
+		t.Errorf("%d arrivals handed out (want %d), error %v, %d malformed lines", n, replayLookahead+100, err, st.Read.Problem(traffic.ProblemMalformed).Count)
 	}
 }

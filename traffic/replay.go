@@ -121,18 +121,19 @@ func Replay(in io.Reader, o Options, ro ReplayOptions, emit func(Arrival) bool) 
 		prev = s
 		return true
 	})
-	if err != nil {
-		return st, err
-	}
-	if prev == nil {
-		return st, ErrNothingToReplay
-	}
-	if !stopped {
+	if prev != nil && !stopped {
+		// The last session's arrivals, even when the read failed: those before it went out too.
 		end := prev.Events[0].T + prevGap
 		if ro.To > 0 {
 			end = t0 + int64(ro.To)
 		}
 		flush(end)
+	}
+	if err != nil {
+		return st, err
+	}
+	if prev == nil {
+		return st, ErrNothingToReplay
 	}
 	if ro.To > 0 {
 		st.Window = time.Duration(float64(ro.To-ro.From) / ro.Speed)
