@@ -189,7 +189,7 @@ func (c Config) withDefaults() (Config, error) {
 		return c, errors.New("runner: scenario has no sessions")
 	}
 	for k, p := range c.Plan {
-		if p.Session < 0 || p.Session >= len(c.Scenario.Sessions) || (k > 0 && p.At < c.Plan[k-1].At) {
+		if (p.Sess == nil && (p.Session < 0 || p.Session >= len(c.Scenario.Sessions))) || (k > 0 && p.At < c.Plan[k-1].At) {
 			return c, fmt.Errorf("runner: plan arrival %d: session %d at %s is out of range or out of order", k, p.Session, p.At)
 		}
 	}

@@ -131,6 +131,9 @@ func (c *vc) prepare(arrival, sessionID int64) flow {
 	sess := r.pickSession(c.rng)
 	if plan := r.cfg.Plan; plan != nil {
 		sess = r.sc.Sessions[plan[c.k].Session]
+		if plan[c.k].Sess != nil {
+			sess = plan[c.k].Sess
+		}
 	}
 	if c.planned != nil {
 		sess = c.planned

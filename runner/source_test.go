@@ -47,12 +47,20 @@ sessions:
 		sends += int64(i + 2)
 		src.plan = append(src.plan, Planned{At: time.Duration(i) * 20 * time.Millisecond, Sess: ss[0]})
 	}
-	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Source: src})
-	st := srv.Stats()
-	if src.handed != 6 || rep.Sessions.Arrivals != 6 || rep.Sessions.Completed != 6 {
-		t.Errorf("source handed %d, report: %+v", src.handed, rep.Sessions)
-	}
-	if st.Endpoints["sendAsync"] != sends || st.ControlTypes["CHAT"] != 15 || st.ControlTypes["DISCONNECT"] != 6 {
-		t.Errorf("the mock saw %d sends (%v), want %d: 15 CHATs, 6 DISCONNECTs", st.Endpoints["sendAsync"], st.ControlTypes, sends)
+	for _, streamed := range []bool{true, false} {
+		srv.ResetStats()
+		cfg := Config{Scenario: sc, BaseURL: srv.URL(), Source: src}
+		if !streamed { // the same sessions as a Plan held whole; a Plan ends with the stages
+			cfg.Source, cfg.Plan = nil, src.plan
+			cfg.Duration = time.Second
+		}
+		rep := runOK(t, context.Background(), cfg)
+		st := srv.Stats()
+		if src.handed != 6 || rep.Sessions.Arrivals != 6 || rep.Sessions.Completed != 6 {
+			t.Errorf("streamed %v: source handed %d, report: %+v", streamed, src.handed, rep.Sessions)
+		}
+		if st.Endpoints["sendAsync"] != sends || st.ControlTypes["CHAT"] != 15 || st.ControlTypes["DISCONNECT"] != 6 {
+			t.Errorf("streamed %v: the mock saw %d sends (%v), want %d: 15 CHATs, 6 DISCONNECTs", streamed, st.Endpoints["sendAsync"], st.ControlTypes, sends)
+		}
 	}
 }
