@@ -25,6 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+command -v python3 >/dev/null || { echo "bench/replay-vs-run.sh: python3 is needed to read report.json" >&2; exit 2; }
 go build -o "$WORK/ccload" .
 go build -o "$WORK/target" ./bench/target
 go build -o "$WORK/genlog" ./bench/genlog
