@@ -177,6 +177,11 @@ func quote(s string) string {
 	return string(b)
 }
 
+// StepYAML is the step sending e, as a scenario steps list writes it: its content kept, or
+// rewritten (see ReplayOptions). Without keep, it depends only on e's kinds and content length,
+// so ccload replay compiles each distinct one once and shares it between sessions.
+func StepYAML(e Event, keep bool) string { return replayStep(e, keep) }
+
 // replayStep is the step sending e: its content kept, or rewritten (see ReplayOptions).
 func replayStep(e Event, keep bool) string {
 	text := ""
