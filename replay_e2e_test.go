@@ -2,13 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"ccload/ccapi"
+	"ccload/scenario"
 	"ccload/traffic"
 )
 
@@ -131,5 +136,214 @@ func TestReplay(t *testing.T) {
 		if strings.HasPrefix(k, "CHAT/TEXT") && lc[k] != v {
 			t.Errorf("%s: %d content bytes replayed, %d logged", k, lc[k], v)
 		}
+	}
+}
+
+// writeLog writes n sessions of one shape, arriving every `every` ms: CONNECT, CHATs at the
+// given offsets (ms), DISCONNECT at end ms. It returns the requests written.
+func writeLog(t *testing.T, path string, n int, every int64, chats []int64, end int64) int64 {
+	t.Helper()
+	type line struct {
+		t    int64
+		text string
+	}
+	var ls []line
+	add := func(from, ct string, ms int64) {
+		ls = append(ls, line{ms, fmt.Sprintf(`{"controlType":%q,"from":%q,"mediaType":"TEXT","content":"hi there","received_ms":%d}`, ct, from, 1_796_000_000_000+ms)})
+	}
+	for i := range n {
+		from, t0 := fmt.Sprintf("u%d", i), int64(i)*every
+		add(from, "CONNECT", t0)
+		for _, c := range chats {
+			add(from, "CHAT", t0+c)
+		}
+		add(from, "DISCONNECT", t0+end)
+	}
+	sort.SliceStable(ls, func(i, j int) bool { return ls[i].t < ls[j].t })
+	var b strings.Builder
+	for _, l := range ls {
+		b.WriteString(l.text + "\n")
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return int64(len(ls))
+}
+
+// A replayed customer polls as the --scenario's first session says, while connected, and the
+// logged sends still go out exactly as logged: the mock, the referee, counts every send of the
+// log once and polls at about one per interval of connected time per customer. poll: false
+// sends none.
+func TestReplayPolls(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "prod.jsonl")
+	const n = 20
+	sends := writeLog(t, log, n, 25, []int64{300, 600}, 1000) // each customer connected ~1 s
+	for _, c := range []struct {
+		poll      string
+		speed     string
+		perCust   float64 // expected polls per customer
+		low, high float64
+	}{
+		{"{interval: 100ms}", "1", 10, 0.6, 1.2}, // ticks at 0.1 .. 1.0 s after CONNECT
+		{"false", "4", 0, 0, 0},
+	} {
+		base := filepath.Join(dir, "base.yaml")
+		os.WriteFile(base, []byte("name: b\nauth: {app_key: rp-key, app_secret: rp-secret}\nload: {rate: 1, duration: 1s}\nsessions:\n  - poll: "+c.poll+"\n    steps: [connect]\n"), 0o644)
+		srv := e2eMock(t, nil)
+		res := e2eReplay(t, log, "--scenario", base, "--target", srv.URL(), "--speed", c.speed, "--grace", "5s")
+		if res.code != 0 || res.rep == nil {
+			t.Fatalf("poll %s: exit %d\n%s", c.poll, res.code, res.stderr)
+		}
+		st := srv.Stats()
+		t.Logf("poll %s: %d polls, %d sends", c.poll, st.Endpoints["poll"], st.Endpoints["sendAsync"])
+		want := c.perCust * n
+		if got := float64(st.Endpoints["poll"]); got < c.low*want || got > c.high*want {
+			t.Errorf("poll %s: the mock saw %v polls from %d customers, want %.0f (%.1f-%.1f×)", c.poll, got, n, want, c.low, c.high)
+		}
+		if got := st.Endpoints["sendAsync"]; got != sends || st.ControlTypes["CHAT"] != 2*n || st.ControlTypes["CONNECT"] != n {
+			t.Errorf("poll %s: the mock saw %d sends (%v), the log has %d", c.poll, got, st.ControlTypes, sends)
+		}
+		var polls int64
+		for _, g := range res.rep.Groups {
+			if g.Kind == "endpoint" && g.Endpoint == "poll" {
+				polls += g.Count
+			}
+		}
+		if polls != st.Endpoints["poll"] || res.rep.Sessions.Completed != n {
+			t.Errorf("poll %s: report.json has %d polls and %d completed sessions; the mock saw %d polls, the log has %d sessions", c.poll, polls, res.rep.Sessions.Completed, st.Endpoints["poll"], n)
+		}
+	}
+}
+
+// A replay streams its log: of a log with more sessions than the lookahead holds, every
+// session arrives once and every logged send reaches the target once (the mock counts), while
+// the reader keeps only a bounded number of sessions at a time (the summary it prints).
+func TestReplayStreamsLog(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "prod.jsonl")
+	const n = 4500                                    // > replayLookahead (4,096)
+	sends := writeLog(t, log, n, 10, []int64{20}, 40) // 100 sessions/s of the log
+	base := filepath.Join(dir, "base.yaml")
+	os.WriteFile(base, []byte("name: b\nauth: {app_key: rp-key, app_secret: rp-secret}\nload: {rate: 1, duration: 1s}\nsessions:\n  - poll: false\n    steps: [connect]\n"), 0o644)
+	srv := e2eMock(t, nil)
+	// --speed 30: 3,000 sessions/s (each CONNECT, CHAT, DISCONNECT), 1.5 s.
+	res := e2eReplay(t, log, "--scenario", base, "--target", srv.URL(), "--speed", "30", "--grace", "5s")
+	if res.code != 0 || res.rep == nil {
+		t.Fatalf("exit %d\n%s", res.code, res.stderr)
+	}
+	st := srv.Stats()
+	s := res.rep.Sessions
+	if s.Arrivals != n || s.Started != n || s.Completed != n || st.Endpoints["sendAsync"] != sends || res.rep.Requests.Total < sends {
+		t.Errorf("%d arrivals, %d started, %d completed, %d requests; the mock saw %d sends; the log has %d sessions, %d requests",
+			s.Arrivals, s.Started, s.Completed, res.rep.Requests.Total, st.Endpoints["sendAsync"], n, sends)
+	}
+	var open, held int
+	for _, l := range strings.Split(res.stderr, "\n") {
+		if strings.HasPrefix(l, "replay: ") {
+			if _, err := fmt.Sscanf(l[strings.Index(l, "at most"):], "at most %d sessions open and %d held back", &open, &held); err != nil {
+				t.Fatalf("summary %q: %v", l, err)
+			}
+		}
+	}
+	// 100 sessions/s of 40 ms each, and the 2 s reorder window: a few hundred at most, not 4,500.
+	if open == 0 || open > 100 || held > 1000 {
+		t.Errorf("the reader held %d sessions open and %d back at most: not bounded\n%s", open, held, res.stderr)
+	}
+}
+
+// The replay source reads ahead only its lookahead before the run: bad lines past it are found
+// while the replay runs, and reported after it (the command then exits 3), never hidden.
+func TestReplaySourceFindsLateProblems(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "prod.jsonl")
+	writeLog(t, log, replayLookahead+100, 10, nil, 5) // CONNECT, DISCONNECT: 8,392 lines
+	f, _ := os.OpenFile(log, os.O_APPEND|os.O_WRONLY, 0)
+	for range 200 { // 2.3% of the lines, all past the lookahead
+		f.WriteString("not json\n")
+	}
+	f.Close()
+	head, err := scenario.Parse("head", []byte("load: {rate: 1, duration: 1s}\nsessions: [{poll: false, steps: [connect]}]\n"), ".", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := traffic.Open(log, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	src := startReplaySource(rc, log, traffic.DefaultOptions(), traffic.ReplayOptions{Speed: 1}, head)
+	defer src.stop()
+	if !src.prefill(context.Background()) || src.finished() {
+		t.Fatalf("the reader finished the log before the run: the lookahead is not bounded")
+	}
+	n := 0
+	for {
+		if _, ok := src.Next(context.Background()); !ok {
+			break
+		}
+		n++
+	}
+	src.stop()
+	st, err := src.result()
+	if n != replayLookahead+100 || !errors.Is(err, traffic.ErrTooManyBad) || st.Read.Problem(traffic.ProblemMalformed).Count != 200 {
+		t.Errorf("%d arrivals handed out (want %d), error %v, %d malformed lines", n, replayLookahead+100, err, st.Read.Problem(traffic.ProblemMalformed).Count)
+	}
+}
+
+// The shared-step compiler (no --keep-content) builds the session the session's own text would
+// compile to: the same steps, thinks, sends, poll settings and identity template.
+func TestReplayCompilerSharesSteps(t *testing.T) {
+	head, err := scenario.Parse("head", []byte("load: {rate: 1, duration: 1s}\nsessions: [{poll: false, steps: [connect]}]\n"), ".", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro := traffic.ReplayOptions{Speed: 2, Poll: "{interval: 300ms}"}
+	s := &traffic.Session{From: "alice"}
+	for i, e := range []traffic.Event{{Control: ccapi.Connect}, {Control: ccapi.Chat, Media: ccapi.Text, ContentLen: 5},
+		{Control: ccapi.Chat, Media: ccapi.Image, ContentLen: 20}, {Control: ccapi.Chat, Media: ccapi.WebCardMedia, ContentLen: 40},
+		{Control: ccapi.Input, ContentLen: 6}, {Control: ccapi.Chat, Media: ccapi.Text, ContentLen: 5}, {Control: ccapi.Disconnect}} {
+		e.T = int64(i) * 333_333_333
+		if e.Media == "" {
+			e.Media = ccapi.Text
+		}
+		s.Events = append(s.Events, e)
+	}
+	c := &sessionCompiler{head: head, ro: ro, name: "log"}
+	fast, err := c.compile(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := c.compile(s)
+	slow, err := head.ParseSessions("log", traffic.SessionYAML(s, ro))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := slow[0]
+	if fast.Name != want.Name || fast.Poll != want.Poll || fast.PollInterval != want.PollInterval || fast.OnFailure != want.OnFailure ||
+		fast.Channel.UserID.Source() != want.Channel.UserID.Source() || len(fast.Steps) != len(want.Steps) {
+		t.Fatalf("session %+v, want %+v", fast, want)
+	}
+	for i, st := range fast.Steps {
+		w := want.Steps[i]
+		if st.Kind != w.Kind {
+			t.Errorf("step %d: %s, want %s", i, st.Kind, w.Kind)
+			continue
+		}
+		if st.Kind == scenario.StepThink {
+			if d := st.Think.Duration(nil) - w.Think.Duration(nil); d.Abs() > 1 {
+				t.Errorf("think %d: %s, want %s", i, st.Think.Duration(nil), w.Think.Duration(nil))
+			}
+			continue
+		}
+		if st.Send.ControlType != w.Send.ControlType || st.Send.MediaType != w.Send.MediaType || st.Send.Content.Source() != w.Send.Content.Source() {
+			t.Errorf("step %d: %s %s %q, want %s %s %q", i, st.Send.ControlType, st.Send.MediaType, st.Send.Content.Source(), w.Send.ControlType, w.Send.MediaType, w.Send.Content.Source())
+		}
+		if again.Steps[i] != st {
+			t.Errorf("step %d was compiled again, not shared", i)
+		}
+	}
+	if len(c.steps) != 6 { // two TEXT chats of length 5 share one step
+		t.Errorf("%d distinct steps compiled, want 6", len(c.steps))
 	}
 }

@@ -15,6 +15,7 @@
 package runner
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -107,6 +108,11 @@ type Config struct {
 	// arrival k starts at Plan[k].At, in order, and lives Scenario.Sessions[Plan[k].Session]
 	// instead of a session drawn by weight. Sharding, max_customers and grace apply as usual.
 	Plan []Planned
+	// Source, when set, streams the open model's arrivals instead (ccload replay reads a log
+	// this way, so a long log is never held whole): arrival k is the k-th Planned it hands out,
+	// each lived as Planned.Sess. The run's arrivals end when it has no more; the stages' end
+	// does not cut them.
+	Source PlanSource
 	// Observer, when set, is handed every request, arrival and session end as the collector
 	// records them (the live /metrics exporter); see report.Observer.
 	Observer report.Observer
@@ -128,6 +134,16 @@ type Config struct {
 type Planned struct {
 	At      time.Duration // from the run's start; not before the previous arrival's
 	Session int           // index into Scenario.Sessions
+	// Sess, when set, is the session lived instead of Scenario.Sessions[Session] (a PlanSource's
+	// sessions are compiled as they stream, with scenario.ParseSessions).
+	Sess *scenario.Session
+}
+
+// PlanSource hands out a streamed plan's arrivals in order of At, so a replay of a log far
+// larger than memory holds only a bounded window of it.
+type PlanSource interface {
+	// Next blocks until the next arrival is known; false when there are no more (or ctx ended).
+	Next(ctx context.Context) (Planned, bool)
 }
 
 // ErrNoScenario is returned by Run when Config.Scenario is nil.
@@ -173,7 +189,7 @@ func (c Config) withDefaults() (Config, error) {
 		return c, errors.New("runner: scenario has no sessions")
 	}
 	for k, p := range c.Plan {
-		if p.Session < 0 || p.Session >= len(c.Scenario.Sessions) || (k > 0 && p.At < c.Plan[k-1].At) {
+		if (p.Sess == nil && (p.Session < 0 || p.Session >= len(c.Scenario.Sessions))) || (k > 0 && p.At < c.Plan[k-1].At) {
 			return c, fmt.Errorf("runner: plan arrival %d: session %d at %s is out of range or out of order", k, p.Session, p.At)
 		}
 	}

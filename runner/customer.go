@@ -34,6 +34,8 @@ type vc struct {
 	cu    *ccapi.Customer
 	sess  *scenario.Session
 	m     customer
+	// planned is the session a streamed plan (Config.Source) gave this arrival; nil: drawn by weight.
+	planned *scenario.Session
 
 	channel, to string // the session's rendered channel and channel configuration ID
 
@@ -134,6 +136,12 @@ func (c *vc) prepare(arrival, sessionID int64) flow {
 	sess := r.pickSession(c.rng)
 	if plan := r.cfg.Plan; plan != nil {
 		sess = r.sc.Sessions[plan[c.k].Session]
+		if plan[c.k].Sess != nil {
+			sess = plan[c.k].Sess
+		}
+	}
+	if c.planned != nil {
+		sess = c.planned
 	}
 	c.m.arrival = arrival
 	c.sess = sess
@@ -170,7 +178,11 @@ func (c *vc) prepare(arrival, sessionID int64) flow {
 	if tok != "" {
 		c.cu.SetToken(tok)
 	}
-	c.m.reset(r.programs[sess], c.rng, arrival, tok == "")
+	prog := r.programs[sess]
+	if prog == nil {
+		prog = compile(sess, r.stepIndex) // a streamed session (Config.Source), compiled once here
+	}
+	c.m.reset(prog, c.rng, arrival, tok == "")
 	return flowOK
 }
 

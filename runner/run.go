@@ -259,6 +259,22 @@ func (r *run) open(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 			return int64(i - 1), plan[i-1].At, true
 		}
 	}
+	var streamed *scenario.Session // the session of the arrival next returned last (Source)
+	if src := r.cfg.Source; src != nil {
+		var i int64
+		var last time.Duration
+		end = math.MaxInt64 // a streamed plan ends when its source does
+		next = func() (int64, time.Duration, bool) {
+			p, ok := src.Next(ctx)
+			if !ok {
+				return 0, 0, false
+			}
+			i++
+			last = max(last, p.At) // in order, whatever the source says
+			streamed = p.Sess
+			return i - 1, last, true
+		}
+	}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
@@ -304,6 +320,7 @@ func (r *run) open(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 		r.events <- event{kind: evStarted, t: t}
 		wg.Add(1)
 		c := r.newVCWith(k, x)
+		c.planned = streamed
 		if f := c.prepare(t, k); f != flowOK {
 			c.ended(f)
 			r.active.Add(-1)

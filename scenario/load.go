@@ -205,6 +205,7 @@ func (l *loader) top(root *yaml.Node) {
 		l.errAt(at, "channel.to", "missing: the channel configuration ID is required against a target")
 	}
 	sc.Channel = root0.templates()
+	sc.chdef = root0
 	if f.has("load") {
 		l.loadProfile(f.get("load"), f.key["load"])
 	} else {

@@ -40,6 +40,10 @@ type Scenario struct {
 	Compare map[string]string
 	// Mock holds the optional `mock:` settings for the embedded mock (nil when absent).
 	Mock *MockSettings
+
+	// chdef is the resolved root channel with its origins, kept so ParseSessions compiles
+	// more sessions exactly as the file's own.
+	chdef chanDef
 }
 
 // Target says where requests go and how the shared HTTP transport is sized.

@@ -248,6 +248,10 @@ type open struct {
 	s    Session
 	last int64
 	el   *list.Element // in the idle order
+	// opened is the latest time read when the session opened, and oel its place in the opening
+	// order: no session opened after it can start before opened - Reorder (ReadOrdered).
+	opened int64
+	oel    *list.Element
 }
 
 type reader struct {
@@ -255,7 +259,10 @@ type reader struct {
 	st    Stats
 	open  map[string]*open
 	idle  *list.List // *open, least recently active first
+	order *list.List // *open, in the order they opened (ReadOrdered; nil: not kept)
 	fn    func(*Session)
+	after func() // called after each line (ReadOrdered)
+	stop  bool   // the caller asked to stop reading
 	maxT  int64
 	want  []string
 	raw   [][]byte
@@ -289,6 +296,12 @@ func Read(in io.Reader, o Options, fn func(*Session)) (Stats, error) {
 	o.defaults()
 	r := &reader{o: o, open: map[string]*open{}, idle: list.New(), fn: fn,
 		st: Stats{Problems: map[string]*Problem{}}}
+	return r.read(in)
+}
+
+// read runs the reader over in (see Read).
+func (r *reader) read(in io.Reader) (Stats, error) {
+	o := r.o
 	f := o.Fields
 	r.want = []string{f.Time, f.From, f.ControlType, f.MediaType, f.Content}
 	r.raw = make([][]byte, len(r.want))
@@ -312,8 +325,11 @@ func Read(in io.Reader, o Options, fn func(*Session)) (Stats, error) {
 			r.lineN++
 			r.st.Lines++
 			r.line(chunk)
+			if r.after != nil {
+				r.after()
+			}
 		}
-		if err == io.EOF {
+		if err == io.EOF || r.stop {
 			break
 		}
 		if err != nil {
@@ -424,8 +440,11 @@ func (r *reader) line(b []byte) {
 			r.problem(ProblemEvicted, v.s.Events[0].Line, "from %q closed with %d requests (--max-open %d)", v.s.From, len(v.s.Events), r.o.MaxOpen)
 			r.close(v, EndEvicted)
 		}
-		s = &open{s: Session{From: from}}
+		s = &open{s: Session{From: from}, opened: r.maxT}
 		s.el = r.idle.PushBack(s)
+		if r.order != nil {
+			s.oel = r.order.PushBack(s)
+		}
 		r.open[from] = s
 		if len(r.open) > r.st.MaxOpen {
 			r.st.MaxOpen = len(r.open)
@@ -467,6 +486,9 @@ func (r *reader) closeIdle() {
 
 func (r *reader) close(s *open, why EndReason) {
 	r.idle.Remove(s.el)
+	if s.oel != nil {
+		r.order.Remove(s.oel)
+	}
 	delete(r.open, s.s.From)
 	s.s.End = why
 	if len(s.s.Events) > 0 && s.s.Events[0].Control != ccapi.Connect {

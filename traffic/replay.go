@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -20,114 +19,156 @@ type ReplayOptions struct {
 	// From and To select the sessions starting in [From, To) after the log's first session
 	// (To 0: to the end).
 	From, To time.Duration
-	// Scale plays each session this many times (default 1): copy j of a session starting at t
-	// in a window of length W starts at t + j·W/Scale, wrapped around the window, with a fresh
-	// identity, so the copies spread evenly and the window's shape is kept.
+	// Scale plays each session this many times (default 1): the copies of a session starting at
+	// t, when the next selected session starts at u, start at t + j·(u-t)/Scale (j = 0..Scale-1),
+	// each with a fresh identity, so they interleave evenly and the arrival curve keeps its shape
+	// at Scale times the rate. The last session's u is the window's end (To) when set, else it
+	// takes the gap before it.
 	Scale int
 	// KeepContent sends the logged from and content; otherwise from is a fresh id per session,
 	// TEXT content is replaced by random text of the same length, cards and media references
 	// by placeholders.
 	KeepContent bool
+	// Poll is the `poll` value each replayed session gets, as the scenario language writes it
+	// ("false", "true", "{interval: 2s}"); "" is "true" (the language's default: every 1 s).
+	Poll string
+	// MaxPending bounds the closed sessions held back for start order (ReadOrdered; 0: its default).
+	MaxPending int
 }
 
-// ReplayPlan is a log turned into a scenario with one session per logged session, and the
-// arrival of each, for runner.Config.Plan.
-type ReplayPlan struct {
-	YAML     []byte          // the scenario: load, and one session per logged session
-	Arrivals []time.Duration // arrival k's time from the start; it lives session Sessions[k]
-	Sessions []int           // the session index of arrival k
-	Skipped  int64           // sessions without CONNECT, not replayable (the language needs one first)
-	Logged   int             // sessions selected from the log
-	Requests int64           // requests the plan sends (all copies)
+// Arrival is one replayed session's start: At from the replay's start, the logged session it
+// plays, and which copy it is (0 .. Scale-1).
+type Arrival struct {
+	At      time.Duration
+	Session *Session
+	Copy    int
+}
+
+// ReplayStats counts what a replay took from its log.
+type ReplayStats struct {
+	Read    Stats        // the reader's counts
+	Ordered OrderedStats // what ReadOrdered held back for order
+	// Skipped counts sessions without CONNECT, not replayable (the language needs one first).
+	Skipped int64
+	// Logged is the sessions selected from the log, Arrivals the arrivals handed out (all
+	// copies), Requests the requests they send.
+	Logged, Arrivals, Requests int64
+	// Window is the replayed window's length (divided by Speed): the last arrival, or the
+	// selected window when To is set.
+	Window time.Duration
 }
 
 // ErrNothingToReplay is returned when no session of the log falls in the window.
 var ErrNothingToReplay = errors.New("traffic: no session to replay in the window")
 
-// BuildReplay turns the sessions of a log (as Read hands them over, with KeepLines when
-// KeepContent) into a replay plan. Sessions are ordered by their first request.
-func BuildReplay(sessions []*Session, o ReplayOptions) (*ReplayPlan, error) {
+// Replay reads a log in one streaming pass (ReadOrdered) and hands each selected session's
+// arrivals to emit in time order, as soon as they are known: a log far larger than memory is
+// replayed with the reader's bound plus ro.MaxPending sessions held, plus the one session
+// Scale looks ahead to. emit returns false to stop. Read o with KeepLines when KeepContent.
+func Replay(in io.Reader, o Options, ro ReplayOptions, emit func(Arrival) bool) (ReplayStats, error) {
+	if ro.Speed <= 0 {
+		ro.Speed = 1
+	}
+	if ro.Scale <= 0 {
+		ro.Scale = 1
+	}
+	var st ReplayStats
+	var t0, w0 int64
+	var prev *Session // the last selected session, held until the next one's start is known
+	var prevGap int64
+	stopped := false
+	at := func(t int64) time.Duration { return time.Duration(float64(t-w0) / ro.Speed) }
+	flush := func(next int64) bool {
+		s := prev
+		t := s.Events[0].T
+		gap := next - t
+		for j := range ro.Scale {
+			a := Arrival{At: at(t + gap*int64(j)/int64(ro.Scale)), Session: s, Copy: j}
+			st.Arrivals++
+			st.Requests += int64(len(s.Events))
+			st.Window = max(st.Window, a.At)
+			if !emit(a) {
+				return false
+			}
+		}
+		prevGap = gap
+		return true
+	}
+	var err error
+	st.Read, st.Ordered, err = ReadOrdered(in, o, ro.MaxPending, func(s *Session) bool {
+		if !s.Connected() {
+			st.Skipped++
+			return true
+		}
+		t := s.Events[0].T
+		if t0 == 0 {
+			t0 = t
+		}
+		off := time.Duration(t - t0)
+		if off < ro.From {
+			return true
+		}
+		if ro.To > 0 && off >= ro.To {
+			return false // the window is over: read no further
+		}
+		st.Logged++
+		if prev == nil {
+			w0 = t
+		} else if !flush(t) {
+			stopped = true
+			return false
+		}
+		prev = s
+		return true
+	})
+	if prev != nil && !stopped {
+		// The last session's arrivals, even when the read failed: those before it went out too.
+		end := prev.Events[0].T + prevGap
+		if ro.To > 0 {
+			end = t0 + int64(ro.To)
+		}
+		flush(end)
+	}
+	if err != nil {
+		return st, err
+	}
+	if prev == nil {
+		return st, ErrNothingToReplay
+	}
+	if ro.To > 0 {
+		st.Window = time.Duration(float64(ro.To-ro.From) / ro.Speed)
+	}
+	return st, nil
+}
+
+// SessionYAML is the `sessions:` document of one replayed session, for
+// scenario.ParseSessions: its requests in order, the think before each the logged gap
+// (divided by Speed), its identity and content kept or rewritten (see ReplayOptions). Every
+// replayed session is named "replay", so reports group them as one session type.
+func SessionYAML(s *Session, o ReplayOptions) []byte {
 	if o.Speed <= 0 {
 		o.Speed = 1
 	}
-	if o.Scale <= 0 {
-		o.Scale = 1
+	poll := o.Poll
+	if poll == "" {
+		poll = "true"
 	}
-	p := &ReplayPlan{}
-	var ss []*Session
-	for _, s := range sessions {
-		if !s.Connected() {
-			p.Skipped++
-			continue
-		}
-		ss = append(ss, s)
-	}
-	if len(ss) == 0 {
-		return nil, ErrNothingToReplay
-	}
-	sort.SliceStable(ss, func(i, j int) bool { return ss[i].Events[0].T < ss[j].Events[0].T })
-	t0 := ss[0].Events[0].T
-	var sel []*Session
-	for _, s := range ss {
-		off := time.Duration(s.Events[0].T - t0)
-		if off >= o.From && (o.To <= 0 || off < o.To) {
-			sel = append(sel, s)
-		}
-	}
-	if len(sel) == 0 {
-		return nil, ErrNothingToReplay
-	}
-	w0 := sel[0].Events[0].T
-	window := float64(sel[len(sel)-1].Events[0].T-w0) / o.Speed
-	if o.To > 0 {
-		window = float64(int64(o.To-o.From)) / o.Speed
-	}
-	p.Logged = len(sel)
 	var b strings.Builder
-	b.WriteString("# Generated by `ccload replay`: one session per logged session, its requests in order,\n")
-	b.WriteString("# the think before each the logged gap (divided by --speed). Arrivals come from the log.\n")
-	fmt.Fprintf(&b, "name: replay\nseed: 1\nload: {rate: 1, duration: %s}  # not used: the arrivals are the log's\nsessions:\n",
-		time.Duration(max(window, 1e6)).Round(time.Millisecond))
-	type arr struct {
-		at   time.Duration
-		sess int
+	fmt.Fprintf(&b, "sessions:\n  - name: replay\n    poll: %s\n    on_failure: continue\n", poll)
+	if o.KeepContent {
+		fmt.Fprintf(&b, "    channel: {user_id: %s}\n", quote(s.From))
+	} else {
+		// Fresh and unique: random per session, and the customer number.
+		b.WriteString("    channel: {user_id: \"r{{rand_str 5}}c{{customer}}\"}\n")
 	}
-	var plan []arr
-	for i, s := range sel {
-		fmt.Fprintf(&b, "  - name: s%d\n    poll: false\n    on_failure: continue\n", i)
-		if o.KeepContent {
-			fmt.Fprintf(&b, "    channel: {user_id: %s}\n", quote(s.From))
-		} else {
-			// Fresh and unique: random per session, and the customer number.
-			b.WriteString("    channel: {user_id: \"r{{rand_str 5}}c{{customer}}\"}\n")
+	b.WriteString("    steps:\n")
+	for k, e := range s.Events {
+		if k > 0 {
+			fmt.Fprintf(&b, "      - think: %dns\n", int64(float64(e.T-s.Events[k-1].T)/o.Speed))
 		}
-		b.WriteString("    steps:\n")
-		for k, e := range s.Events {
-			if k > 0 {
-				fmt.Fprintf(&b, "      - think: %dns\n", int64(float64(e.T-s.Events[k-1].T)/o.Speed))
-			}
-			fmt.Fprintf(&b, "      - %s\n", replayStep(e, o.KeepContent))
-		}
-		at := float64(s.Events[0].T-w0) / o.Speed
-		for j := range o.Scale {
-			t := at
-			if j > 0 && window > 0 {
-				t = at + float64(j)*window/float64(o.Scale)
-				for t >= window {
-					t -= window
-				}
-			}
-			plan = append(plan, arr{time.Duration(t), i})
-			p.Requests += int64(len(s.Events))
-		}
+		fmt.Fprintf(&b, "      - %s\n", replayStep(e, o.KeepContent))
 	}
-	sort.SliceStable(plan, func(i, j int) bool { return plan[i].at < plan[j].at })
-	for _, a := range plan {
-		p.Arrivals = append(p.Arrivals, a.at)
-		p.Sessions = append(p.Sessions, a.sess)
-	}
-	p.YAML = []byte(b.String())
-	return p, nil
+	return []byte(b.String())
 }
 
 // quote writes s as a YAML double-quoted scalar that is also a template rendering to s.
@@ -135,6 +176,11 @@ func quote(s string) string {
 	b, _ := json.Marshal(strings.ReplaceAll(s, "{{", `{{"{{"}}`))
 	return string(b)
 }
+
+// StepYAML is the step sending e, as a scenario steps list writes it: its content kept, or
+// rewritten (see ReplayOptions). Without keep, it depends only on e's kinds and content length,
+// so ccload replay compiles each distinct one once and shares it between sessions.
+func StepYAML(e Event, keep bool) string { return replayStep(e, keep) }
 
 // replayStep is the step sending e: its content kept, or rewritten (see ReplayOptions).
 func replayStep(e Event, keep bool) string {
@@ -205,11 +251,11 @@ func placeholderExt(m ccapi.MediaType) string {
 	return "jpg"
 }
 
-// WritePlanSummary says what a replay plan holds.
-func (p *ReplayPlan) WritePlanSummary(w io.Writer) {
-	fmt.Fprintf(w, "replay: %d logged sessions, %d arrivals, %s requests", p.Logged, len(p.Arrivals), strconv.FormatInt(p.Requests, 10))
-	if p.Skipped > 0 {
-		fmt.Fprintf(w, "; %d sessions without CONNECT not replayable (skipped)", p.Skipped)
+// WriteSummary says what a replay took from its log.
+func (st *ReplayStats) WriteSummary(w io.Writer) {
+	fmt.Fprintf(w, "replay: %d logged sessions, %d arrivals, %s requests", st.Logged, st.Arrivals, strconv.FormatInt(st.Requests, 10))
+	if st.Skipped > 0 {
+		fmt.Fprintf(w, "; %d sessions without CONNECT not replayable (skipped)", st.Skipped)
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintf(w, "; at most %d sessions open and %d held back for order while streaming\n", st.Read.MaxOpen, st.Ordered.MaxPending)
 }

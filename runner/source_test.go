@@ -1,0 +1,66 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// sliceSource is a PlanSource over a slice, counting what it handed out.
+type sliceSource struct {
+	plan   []Planned
+	handed int
+}
+
+func (s *sliceSource) Next(ctx context.Context) (Planned, bool) {
+	if s.handed >= len(s.plan) || ctx.Err() != nil {
+		return Planned{}, false
+	}
+	s.handed++
+	return s.plan[s.handed-1], true
+}
+
+// A streamed plan's arrivals each live the session the source gave them, compiled as they come
+// (not one of the scenario's): the mock counts each streamed session's sends, and the run's
+// arrivals end with the source, not with the stages (the scenario's 1 ms stage is long over).
+func TestSourceStreamsSessions(t *testing.T) {
+	srv := testMock(t, nil)
+	sc := parse(t, auth+`
+load: {rate: 1, duration: 1ms}
+sessions:
+  - {name: standin, poll: false, steps: [connect]}
+`)
+	src := &sliceSource{}
+	var sends int64
+	for i := range 6 {
+		// Session i sends i CHATs between its CONNECT and DISCONNECT.
+		y := "sessions:\n  - name: replay\n    poll: false\n    steps:\n      - connect\n"
+		for range i {
+			y += "      - chat: hello\n"
+		}
+		y += "      - disconnect\n"
+		ss, err := sc.ParseSessions(fmt.Sprintf("s%d", i), []byte(y))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sends += int64(i + 2)
+		src.plan = append(src.plan, Planned{At: time.Duration(i) * 20 * time.Millisecond, Sess: ss[0]})
+	}
+	for _, streamed := range []bool{true, false} {
+		srv.ResetStats()
+		cfg := Config{Scenario: sc, BaseURL: srv.URL(), Source: src}
+		if !streamed { // the same sessions as a Plan held whole; a Plan ends with the stages
+			cfg.Source, cfg.Plan = nil, src.plan
+			cfg.Duration = time.Second
+		}
+		rep := runOK(t, context.Background(), cfg)
+		st := srv.Stats()
+		if src.handed != 6 || rep.Sessions.Arrivals != 6 || rep.Sessions.Completed != 6 {
+			t.Errorf("streamed %v: source handed %d, report: %+v", streamed, src.handed, rep.Sessions)
+		}
+		if st.Endpoints["sendAsync"] != sends || st.ControlTypes["CHAT"] != 15 || st.ControlTypes["DISCONNECT"] != 6 {
+			t.Errorf("streamed %v: the mock saw %d sends (%v), want %d: 15 CHATs, 6 DISCONNECTs", streamed, st.Endpoints["sendAsync"], st.ControlTypes, sends)
+		}
+	}
+}
