@@ -175,8 +175,11 @@ func (c *vc) prepare(arrival, sessionID int64) flow {
 func (c *vc) drive(ctx context.Context, park func(*vc, int64)) (f flow, parked bool) {
 	r := c.r
 	var res result
-	for {
+	for first := true; ; first = false {
 		if ctx.Err() != nil {
+			if first {
+				c.notSentAtCancel() // it waited for a worker, or was parked, when the run ended
+			}
 			return flowCancel, false
 		}
 		a := c.m.next(r.now(), res)
