@@ -17,7 +17,10 @@ package ccapi
 //  2. return errors that errors.Is recognises (context.DeadlineExceeded or a net.Error
 //     with Timeout(), syscall.ECONNREFUSED, syscall.ECONNRESET, io.EOF,
 //     io.ErrUnexpectedEOF, errBodyTooLarge) so classify maps them to ErrKind;
-//  3. select it in newRoundTripper by Config.Transport.
+//  3. on a failure it can prove left nothing of the request on the wire, set resp.unsent
+//     (it waited for a connection, its dial failed, the peer had closed, its own check
+//     refused it); leave it mayBeSent whenever a byte may have been written;
+//  4. select it in newRoundTripper by Config.Transport.
 // A transport must not retry a request that may have reached the server: the target's
 // count of received requests must equal the number of observed Calls.
 
