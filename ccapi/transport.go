@@ -22,7 +22,8 @@ package ccapi
 //     refused it); leave it mayBeSent whenever a byte may have been written;
 //  4. select it in newRoundTripper by Config.Transport.
 // A transport must not retry a request that may have reached the server: the target's
-// count of received requests must equal the number of observed Calls.
+// count of received requests must equal the number of observed Calls that were written
+// (Call.Written; a refused connection is written=false too, but the target's error).
 
 import (
 	"context"
@@ -270,6 +271,7 @@ type nhTrace struct {
 
 func (t *nhTrace) trace() *httptrace.ClientTrace {
 	return &httptrace.ClientTrace{
+		DNSStart:     func(httptrace.DNSStartInfo) { t.dialing.Store(true) }, // a dial's first step
 		ConnectStart: func(string, string) { t.dialing.Store(true) },
 		GotConn:      func(httptrace.GotConnInfo) { t.gotConn.Store(true) },
 	}
