@@ -117,7 +117,7 @@ func TestCapacityFindsTheMocksCapacity(t *testing.T) {
 					t.Errorf("step %d: accounting %+v / %+v does not hold its window's %d requests", s.N, s.Sessions, s.AllRequests, s.Requests)
 				}
 				h, err := report.DecodeHistogram(s.Window.ResponseHistogram)
-				if err != nil || s.Judged && h.TotalCount() != s.Window.Count-s.Window.ClientErrors {
+				if err != nil || s.Judged && h.TotalCount() != s.Window.Count {
 					t.Errorf("step %d: window histogram holds %d values, window counts %d requests (%v)", s.N, h.TotalCount(), s.Window.Count, err)
 				}
 				if s.Phase == "confirm" {

@@ -136,7 +136,7 @@ func e2eInvariants(t *testing.T, rep *report.Report) {
 		t.Errorf("started %d != completed %d + failed %d + interrupted %d + ended_by_platform %d", s.Started, s.Completed, s.Failed, s.Interrupted, s.EndedByPlatform)
 	}
 	r := rep.Requests
-	if r.Total != r.OK+r.AppErrors+r.HTTPErrors+r.TransportErrors+r.ClientErrors {
+	if r.Total != r.OK+r.AppErrors+r.HTTPErrors+r.TransportErrors+r.ClientErrors+r.Cut {
 		t.Errorf("requests %+v do not add up", r)
 	}
 }
@@ -151,9 +151,9 @@ func e2eCountsMatch(t *testing.T, rep *report.Report, st mock.Stats) {
 		if g.Kind != "endpoint" {
 			continue
 		}
-		byEndpoint[g.Endpoint] += g.Count - g.ClientErrors // refused by validation: never sent
+		byEndpoint[g.Endpoint] += g.Total // not_sent (refused by validation, never written) is outside total
 		if g.ControlType != "" {
-			byControl[g.ControlType] += g.Count - g.ClientErrors
+			byControl[g.ControlType] += g.Total
 		}
 	}
 	for _, ct := range ccapi.ControlTypes {

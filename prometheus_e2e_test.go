@@ -227,7 +227,7 @@ scrape_configs:
 					return
 				default:
 				}
-				if v, ok := promQuery(t, base, `sum(ccload_requests_total)`); ok && v > 0 {
+				if v, ok := promQuery(t, base, `sum(ccload_requests_total{outcome!="not_sent"})`); ok && v > 0 {
 					mid = v
 					return
 				}
@@ -251,7 +251,7 @@ scrape_configs:
 	t.Logf("mid-run scraped requests: %v of %d", mid, rep.Requests.Total)
 
 	// ccload waits for one scrape after the run before it exits, so the final counts are there.
-	if got := promAwait(t, base, `sum(ccload_requests_total)`, float64(rep.Requests.Total)); got != float64(rep.Requests.Total) {
+	if got := promAwait(t, base, `sum(ccload_requests_total{outcome!="not_sent"})`, float64(rep.Requests.Total)); got != float64(rep.Requests.Total) {
 		t.Errorf("Prometheus requests total %v, report.json %d", got, rep.Requests.Total)
 	}
 	if got, _ := promQuery(t, base, `sum(ccload_requests_total{outcome="ok"})`); got != float64(rep.Requests.OK) {
@@ -263,7 +263,7 @@ scrape_configs:
 	if got, _ := promQuery(t, base, `sum(ccload_sessions_total{outcome="completed"})`); got != float64(rep.Sessions.Completed) {
 		t.Errorf("Prometheus completed sessions %v, report.json %d", got, rep.Sessions.Completed)
 	}
-	sent := rep.Requests.Total - rep.Requests.ClientErrors
+	sent := rep.Overall.Count // answered or failed: neither not sent nor cut
 	if got, _ := promQuery(t, base, `histogram_count(sum(ccload_request_response_seconds))`); got != float64(sent) {
 		t.Errorf("native histogram count %v, report.json sent requests %d", got, sent)
 	}
@@ -286,13 +286,13 @@ func TestMetricsRemoteWriteToPrometheus(t *testing.T) {
 	}
 	rep := res.rep
 	// The final push happened before exit: no waiting needed, but the receiver may still be committing.
-	if got := promAwait(t, base, `sum(ccload_requests_total)`, float64(rep.Requests.Total)); got != float64(rep.Requests.Total) {
+	if got := promAwait(t, base, `sum(ccload_requests_total{outcome!="not_sent"})`, float64(rep.Requests.Total)); got != float64(rep.Requests.Total) {
 		t.Errorf("Prometheus requests total %v, report.json %d", got, rep.Requests.Total)
 	}
 	if got, _ := promQuery(t, base, `count(count_over_time(ccload_requests_total{endpoint="sendAsync",control_type="CHAT"}[5m]) > 1)`); got < 1 {
 		t.Errorf("want sendAsync CHAT series pushed more than once (periodic pushes), got %v", got)
 	}
-	sent := rep.Requests.Total - rep.Requests.ClientErrors
+	sent := rep.Overall.Count // answered or failed: neither not sent nor cut
 	if got, _ := promQuery(t, base, `histogram_count(sum(ccload_request_response_seconds))`); got != float64(sent) {
 		t.Errorf("native histogram count %v, report.json sent requests %d", got, sent)
 	}

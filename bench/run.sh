@@ -160,7 +160,7 @@ measure() {
 	case "$tool" in
 	ccload | ccload-nethttp)
 		# --grace 0s: the closed model's sessions (1000 CHATs each) stop with the
-		# run; the few exchanges in flight then are counted as canceled.
+		# run; the few exchanges in flight then are counted as cut (not errors).
 		local transport=h1
 		[ "$tool" = ccload-nethttp ] && transport=nethttp
 		CCLOAD_TRANSPORT=$transport "${timecmd[@]}" "${pin[@]}" "$WORK/ccload" run bench/chat.yaml \

@@ -31,10 +31,31 @@ const (
 	KindUnparseable         // 2xx with a body that does not decode
 	KindCanceled            // the caller's context was cancelled
 	KindOther               // any other transport failure
-	KindClient              // not sent: a field broke a rule (Validate)
+	KindClient              // not sent: a field broke a rule (Validate, or the transport's header check)
+	// The kinds below end a request the run, not the target, decided (docs/report-json.md).
+	KindCut             // written, but the caller's context ended before the answer (the run cut it off)
+	KindCanceledWaiting // not sent: the caller's context ended while it waited for a connection, a dial or Throttle
+	KindRunEnded        // not sent: the caller's context had ended (or the client was closed) before it started
+	KindPeerClosed      // not sent: the peer had closed the connection, and nothing of the request was written
+	KindNoConnection    // not sent: no free connection within Timeout (every one of MaxConns was busy)
 )
 
-var kindNames = [...]string{"ok", "app_error", "http_error", "timeout", "refused", "reset", "unparseable", "canceled", "transport_other", "client_validation"}
+var kindNames = [...]string{"ok", "app_error", "http_error", "timeout", "refused", "reset", "unparseable", "canceled", "transport_other", "client_validation",
+	"cut", "canceled_waiting", "run_ended", "peer_closed", "no_free_connection"}
+
+// NotSent reports whether a call of this kind never reached the target: it is no request of the target.
+func (k ErrKind) NotSent() bool {
+	switch k {
+	case KindClient, KindCanceledWaiting, KindRunEnded, KindPeerClosed, KindNoConnection:
+		return true
+	}
+	return false
+}
+
+// canceled reports whether the caller's context (not the target) ended the call, sent or not.
+func (k ErrKind) canceled() bool {
+	return k == KindCanceled || k == KindCut || k == KindCanceledWaiting || k == KindRunEnded
+}
 
 // String returns the kind's name, the same as report.ErrClass's, for messages and tests.
 func (k ErrKind) String() string {
@@ -115,8 +136,12 @@ type Call struct {
 	ResultCode string // resultCode / returnCode of the body, "" when none
 	Kind       ErrKind
 	Err        error // nil when Kind is KindOK, KindApp or KindHTTP
-	BytesSent  int   // request body bytes
-	BytesRecv  int   // response body bytes
+	// Written is true when the request may have reached the target: some of it was handed to
+	// a connection. False only when the transport knows nothing of it was written (see
+	// transport.go; Kind is then a not-sent kind, or a dial failure: refused, timeout, other).
+	Written   bool
+	BytesSent int // request body bytes
+	BytesRecv int // response body bytes
 	// Retry is true for the second attempt after a 401/403 re-apply.
 	Retry bool
 	// NoAccessToken is true for a call never made because no AccessToken could be had (the
@@ -260,7 +285,7 @@ func (c *Client) bearer(ctx context.Context, l *Lane, obs func(*Call)) (string, 
 			if f.err == nil {
 				return f.st.bearer, KindOK, nil
 			}
-			if f.kind == KindCanceled && ctx.Err() == nil {
+			if f.kind.canceled() && ctx.Err() == nil {
 				continue // the fetcher's context ended, not ours: fetch again
 			}
 			return "", f.kind, f.err
@@ -283,7 +308,7 @@ func (c *Client) bearer(ctx context.Context, l *Lane, obs func(*Call)) (string, 
 		if f.err == nil {
 			t.cur.Store(f.st)
 			t.failUntil = time.Time{}
-		} else if f.kind != KindCanceled {
+		} else if !f.kind.canceled() {
 			t.failUntil, t.failKind, t.failErr = c.now().Add(t.backoff), f.kind, f.err
 		}
 		t.flight = nil
@@ -393,7 +418,7 @@ func (c *Client) exchange(ctx context.Context, l *Lane, call *Call, ep Endpoint,
 	if err := ctx.Err(); err != nil {
 		call.Start = time.Now()
 		call.End = call.Start
-		call.Kind, call.Err = KindCanceled, err
+		call.Kind, call.Err = KindRunEnded, err
 		return false
 	}
 	if c.cfg.Throttle != nil {
@@ -403,12 +428,12 @@ func (c *Client) exchange(ctx context.Context, l *Lane, call *Call, ep Endpoint,
 		if err != nil {
 			call.Start = time.Now()
 			call.End = call.Start
-			call.Kind, call.Err = KindCanceled, err
+			call.Kind, call.Err = KindCanceledWaiting, err
 			return false
 		}
 	}
 	l.out = outReq{method: method, path: c.paths[ep], query: query, hdr: hdr, body: body}
-	l.in.status, l.in.newToken, l.in.body = 0, "", l.in.body[:0]
+	l.in.status, l.in.newToken, l.in.body, l.in.unsent = 0, "", l.in.body[:0], mayBeSent
 	cctx, cancel := ctx, context.CancelFunc(nil)
 	if !c.selfTimed {
 		cctx, cancel = context.WithTimeout(ctx, c.cfg.Timeout)
@@ -421,8 +446,9 @@ func (c *Client) exchange(ctx context.Context, l *Lane, call *Call, ep Endpoint,
 	}
 	call.Status = l.in.status
 	call.BytesRecv = len(l.in.body)
+	call.Written = err == nil || l.in.unsent == mayBeSent
 	if err != nil {
-		call.Kind, call.Err = classify(err, ctx), err
+		call.Kind, call.Err = classifySend(err, ctx, l.in.unsent), err
 		return true
 	}
 	if call.Status/100 != 2 {
@@ -439,6 +465,37 @@ func resultKey(ep Endpoint) string {
 		return "returnCode"
 	}
 	return "resultCode"
+}
+
+// classifySend maps a transport error to an ErrKind, given what the transport knows of
+// whether the request was written (u). A request the caller's context ended is cut when it
+// may have been written and not sent otherwise; a request that never got a connection, or
+// was refused by a local check, or found the peer's close before a byte of it was written,
+// is not sent. A connection that could not be opened stays the target's error (refused,
+// timeout, transport_other): the target did not accept it.
+func classifySend(err error, parent context.Context, u unsent) ErrKind {
+	canceled := parent.Err() != nil || errors.Is(err, context.Canceled)
+	switch {
+	case u == mayBeSent:
+		if k := classify(err, parent); k != KindCanceled {
+			return k
+		}
+		return KindCut
+	case u == unsentClosed:
+		return KindRunEnded
+	case u == unsentInvalid:
+		return KindClient
+	case canceled:
+		return KindCanceledWaiting
+	case u == unsentPeerClosed:
+		return KindPeerClosed
+	case u == unsentWait:
+		if k := classify(err, parent); k == KindTimeout {
+			return KindNoConnection
+		}
+		return KindCanceledWaiting
+	}
+	return classify(err, parent) // unsentDial
 }
 
 // classify maps a transport error to an ErrKind. parent is the caller's context: when it
@@ -622,6 +679,7 @@ func (cu *Customer) do(ctx context.Context, l *Lane, call *Call, ep Endpoint, ct
 		sent := c.exchange(ctx, l, call, ep, ct, method, query, hdr, body)
 		call.Retry = attempt > 0
 		if !sent {
+			cu.observe(call) // not sent (the run had ended, or ended while Throttle held it): counted as such
 			return call
 		}
 		if l.in.newToken != "" && ep != EpApplyToken {

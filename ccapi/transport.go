@@ -17,9 +17,13 @@ package ccapi
 //  2. return errors that errors.Is recognises (context.DeadlineExceeded or a net.Error
 //     with Timeout(), syscall.ECONNREFUSED, syscall.ECONNRESET, io.EOF,
 //     io.ErrUnexpectedEOF, errBodyTooLarge) so classify maps them to ErrKind;
-//  3. select it in newRoundTripper by Config.Transport.
+//  3. on a failure it can prove left nothing of the request on the wire, set resp.unsent
+//     (it waited for a connection, its dial failed, the peer had closed, its own check
+//     refused it); leave it mayBeSent whenever a byte may have been written;
+//  4. select it in newRoundTripper by Config.Transport.
 // A transport must not retry a request that may have reached the server: the target's
-// count of received requests must equal the number of observed Calls.
+// count of received requests must equal the number of observed Calls that were written
+// (Call.Written; a refused connection is written=false too, but the target's error).
 
 import (
 	"context"
@@ -28,6 +32,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"sync/atomic"
 	"time"
@@ -68,7 +73,21 @@ type inResp struct {
 	status   int
 	newToken string // a ccmessaging-token response header differing from the one sent
 	body     []byte // reused across exchanges
+	unsent   unsent // after a failed do: what the transport knows of whether the request was written
 }
+
+// unsent says why a transport knows that a failed request never reached the server. The
+// zero value, mayBeSent, is the honest default: some of it may have been written.
+type unsent uint8
+
+const (
+	mayBeSent        unsent = iota
+	unsentWait              // it got no connection: it waited for one (every one of MaxConns busy)
+	unsentDial              // its connection could not be opened (refused, dial timeout, TLS)
+	unsentPeerClosed        // the peer had closed the connection; no byte of it was written
+	unsentInvalid           // the transport's own check refused it (a header value with CR or LF)
+	unsentClosed            // the transport was closed (the run ended) before it was written
+)
 
 // roundTripper is the HTTP client shared by a Client.
 type roundTripper interface {
@@ -225,8 +244,14 @@ func (l *nhLane) do(ctx context.Context, req *outReq, resp *inResp) error {
 		rb.closed.Store(false)
 		t.Body, t.ContentLength, t.GetBody = rb, int64(len(req.body)), l.getBody
 	}
-	res, err := l.n.t.RoundTrip(t.WithContext(ctx))
+	// net/http says when a request got its connection (GotConn) and when a dial for it began
+	// (ConnectStart): before GotConn nothing of it was written. After it, whether any byte
+	// left is not known (net/http resends on its own a request it knows it did not write to
+	// a stale connection), so the request may have reached the target.
+	tr := &nhTrace{}
+	res, err := l.n.t.RoundTrip(t.WithContext(httptrace.WithClientTrace(ctx, tr.trace())))
 	if err != nil {
+		resp.unsent = tr.unsent()
 		return err
 	}
 	resp.status = res.StatusCode
@@ -236,6 +261,31 @@ func (l *nhLane) do(ctx context.Context, req *outReq, resp *inResp) error {
 	resp.body, err = readBody(res.Body, resp.body[:0])
 	res.Body.Close()
 	return err
+}
+
+// nhTrace records how far net/http got with one request. Its hooks may run on net/http's
+// dialing goroutine, even after RoundTrip returned, so it is one value per request.
+type nhTrace struct {
+	gotConn, dialing atomic.Bool
+}
+
+func (t *nhTrace) trace() *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{
+		DNSStart:     func(httptrace.DNSStartInfo) { t.dialing.Store(true) }, // a dial's first step
+		ConnectStart: func(string, string) { t.dialing.Store(true) },
+		GotConn:      func(httptrace.GotConnInfo) { t.gotConn.Store(true) },
+	}
+}
+
+// unsent is what the trace proves of a failed request: not written before GotConn.
+func (t *nhTrace) unsent() unsent {
+	switch {
+	case t.gotConn.Load():
+		return mayBeSent
+	case t.dialing.Load():
+		return unsentDial
+	}
+	return unsentWait
 }
 
 // readBody appends all of r to b, growing it only when needed, up to maxResponseBytes.

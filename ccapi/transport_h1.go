@@ -111,6 +111,7 @@ func (l *h1Lane) do(ctx context.Context, req *outReq, resp *inResp) error {
 	resp.body = l.resp.Body
 	l.resp.Body = nil
 	if err != nil {
+		resp.unsent = h1Unsent(err)
 		if errors.Is(err, h1.ErrBodyTooLarge) {
 			return fmt.Errorf("%w: %w", errBodyTooLarge, err)
 		}
@@ -121,4 +122,22 @@ func (l *h1Lane) do(ctx context.Context, req *outReq, resp *inResp) error {
 		resp.newToken = string(v)
 	}
 	return nil
+}
+
+// h1Unsent is what an h1 error proves of whether its request was written (h1.Error.NotWritten, by stage).
+func h1Unsent(err error) unsent {
+	var e *h1.Error
+	switch {
+	case h1.Written(err) || !errors.As(err, &e):
+		return mayBeSent
+	case errors.Is(err, h1.ErrClosed):
+		return unsentClosed
+	case errors.Is(err, h1.ErrInvalidRequest):
+		return unsentInvalid
+	case e.Op == "wait":
+		return unsentWait
+	case e.Op == "dial":
+		return unsentDial
+	}
+	return unsentPeerClosed // a write that failed with nothing of the request taken
 }

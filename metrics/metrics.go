@@ -68,11 +68,11 @@ func New(shard string) *Exporter {
 	}
 	e.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "ccload_requests_total",
-		Help: "Requests by endpoint, control type, named step, resultCode and outcome (ok, app, http, transport, client); equals report.json requests.total.",
+		Help: "Requests by endpoint, control type, named step, resultCode and outcome (ok, app, http, transport, cut, not_sent); without not_sent it equals report.json requests.total.",
 	}, []string{"endpoint", "control_type", "step", "result_code", "outcome"})
 	e.errors = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "ccload_request_errors_total",
-		Help: "Requests that did not end ok, by error class as in report.json's errors map.",
+		Help: "Requests that did not end ok, by error class as in report.json's errors map (cut and not_sent are none).",
 	}, []string{"class"})
 	e.service = prometheus.NewHistogramVec(hist("ccload_request_service_seconds",
 		"Service time of sent requests: sent until the answer was read."), []string{"endpoint", "control_type", "step"})
@@ -107,7 +107,7 @@ func (e *Exporter) Request(s *report.Sample, endpoint, controlType, step string)
 		e.reqs[k] = c
 	}
 	c.Inc()
-	if s.Class != report.ClassOK {
+	if s.Class != report.ClassOK && s.Class.Timed() { // not sent and cut are no errors of the target
 		ec := e.byClass[s.Class]
 		if ec == nil {
 			ec = e.errors.WithLabelValues(s.Class.String())
@@ -115,8 +115,13 @@ func (e *Exporter) Request(s *report.Sample, endpoint, controlType, step string)
 		}
 		ec.Inc()
 	}
-	if s.Class == report.ClassClient {
-		return // refused by the harness: never on the wire, no latency
+	if s.Class.NotSent() {
+		return // never on the wire: no latency, no lag
+	}
+	lag := s.Start - max(s.Intended, s.Ready)
+	e.lag.Observe(float64(max(lag, 0)) / 1e9)
+	if s.Class == report.ClassCut {
+		return // sent, no answer: lag but no latency
 	}
 	hk := histKey{s.Group, s.Step}
 	h, ok := e.hists[hk]
@@ -126,8 +131,6 @@ func (e *Exporter) Request(s *report.Sample, endpoint, controlType, step string)
 	}
 	h.service.Observe(float64(s.End-s.Start) / 1e9)
 	h.response.Observe(float64(s.End-s.Intended) / 1e9)
-	lag := s.Start - max(s.Intended, s.Ready)
-	e.lag.Observe(float64(max(lag, 0)) / 1e9)
 }
 
 // Arrival counts a session arrival.

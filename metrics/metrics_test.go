@@ -23,7 +23,7 @@ func feed(e *Exporter) *report.Recorder {
 	chat := rec.Group("sendAsync", "CHAT")
 	poll := rec.Group("poll", "")
 	hello := rec.StepGroup("hello")
-	classes := []report.ErrClass{report.ClassOK, report.ClassOK, report.ClassOK, report.ClassApp, report.ClassHTTP, report.ClassTimeout, report.ClassClient}
+	classes := []report.ErrClass{report.ClassOK, report.ClassOK, report.ClassOK, report.ClassApp, report.ClassHTTP, report.ClassTimeout, report.ClassClient, report.ClassCut, report.ClassPeerClosed}
 	for i := range 700 {
 		at := int64(i) * 10_000_000
 		s := report.Sample{Group: chat, Step: report.NoGroup, Intended: at, Start: at + 1000, End: at + int64(i%50+1)*1_000_000, Status: 200, ResultCode: "0"}
@@ -96,8 +96,8 @@ func TestExporterAgreesWithTheReport(t *testing.T) {
 		}
 	}
 	r := rep.Requests
-	eq("requests", sum("ccload_requests_total", nil), r.Total)
-	for outcome, want := range map[string]int64{"ok": r.OK, "app": r.AppErrors, "http": r.HTTPErrors, "transport": r.TransportErrors, "client": r.ClientErrors} {
+	eq("requests", sum("ccload_requests_total", func(l map[string]string) bool { return l["outcome"] != "not_sent" }), r.Total)
+	for outcome, want := range map[string]int64{"ok": r.OK, "app": r.AppErrors, "http": r.HTTPErrors, "transport": r.TransportErrors, "cut": r.Cut, "not_sent": r.NotSent} {
 		eq("requests outcome="+outcome, sum("ccload_requests_total", func(l map[string]string) bool { return l["outcome"] == outcome }), want)
 	}
 	for class, want := range rep.Overall.Errors {
@@ -107,17 +107,17 @@ func TestExporterAgreesWithTheReport(t *testing.T) {
 		switch g.Kind {
 		case "endpoint":
 			eq("requests of "+g.Name, sum("ccload_requests_total", func(l map[string]string) bool {
-				return l["endpoint"] == g.Endpoint && l["control_type"] == g.ControlType
-			}), g.Count)
+				return l["endpoint"] == g.Endpoint && l["control_type"] == g.ControlType && l["outcome"] != "not_sent"
+			}), g.Total)
 			eq("response histogram of "+g.Name, sum("ccload_request_response_seconds", func(l map[string]string) bool {
 				return l["endpoint"] == g.Endpoint && l["control_type"] == g.ControlType
-			}), g.Count-g.ClientErrors)
+			}), g.Count)
 		case "step":
-			eq("requests of "+g.Name, sum("ccload_requests_total", func(l map[string]string) bool { return l["step"] == g.Step }), g.Count)
+			eq("requests of "+g.Name, sum("ccload_requests_total", func(l map[string]string) bool { return l["step"] == g.Step && l["outcome"] != "not_sent" }), g.Total)
 		}
 	}
 	eq("code 1001", sum("ccload_requests_total", func(l map[string]string) bool { return l["result_code"] == "1001" }), rep.Overall.ResultCodes["1001"])
-	eq("service histogram", sum("ccload_request_service_seconds", nil), r.Total-r.ClientErrors)
+	eq("service histogram", sum("ccload_request_service_seconds", nil), rep.Overall.Count)
 	eq("scheduler lag", sum("ccload_scheduler_lag_seconds", nil), rep.SchedulerLagUS.Count)
 	s := rep.Sessions
 	eq("arrivals", sum("ccload_arrivals_total", nil), s.Arrivals)
@@ -126,8 +126,8 @@ func TestExporterAgreesWithTheReport(t *testing.T) {
 		eq("sessions "+outcome, sum("ccload_sessions_total", func(l map[string]string) bool { return l["outcome"] == outcome }), want)
 	}
 	eq("active", sum("ccload_active_customers", nil), 3)
-	if s.Dropped == 0 || s.Failed == 0 || r.ClientErrors == 0 {
-		t.Fatalf("the fixture must exercise drops, failures and client errors: %+v %+v", s, r)
+	if s.Dropped == 0 || s.Failed == 0 || r.NotSent == 0 || r.Cut == 0 {
+		t.Fatalf("the fixture must exercise drops, failures, cut and not-sent requests: %+v %+v", s, r)
 	}
 }
 

@@ -118,8 +118,8 @@ func CheckInvariants(r *Report) []string {
 	}
 	for _, g := range append([]Group{r.Overall}, r.Groups...) {
 		c := g.RequestCounts
-		if sum := c.OK + c.AppErrors + c.HTTPErrors + c.TransportErrors + c.ClientErrors; g.Count != sum || c.Total != g.Count {
-			w = append(w, fmt.Sprintf("accounting: group %s count %d != ok+app+http+transport+client %d", g.Name, g.Count, sum))
+		if sum := c.OK + c.AppErrors + c.HTTPErrors + c.TransportErrors + c.ClientErrors; g.Count != sum || c.Total != g.Count+c.Cut {
+			w = append(w, fmt.Sprintf("accounting: group %s count %d != ok+app+http+transport+client %d, or total %d != count + cut %d", g.Name, g.Count, sum, c.Total, c.Cut))
 		}
 	}
 	return w
@@ -143,7 +143,7 @@ func (r *Recorder) groupReport(g *groupRec, dur float64) Group {
 			continue
 		}
 		class := ErrClass(c)
-		if class != ClassOK {
+		if class != ClassOK && class.Timed() {
 			out.Errors[class.String()] = n
 		}
 		switch class.Bucket() {
@@ -153,14 +153,22 @@ func (r *Recorder) groupReport(g *groupRec, dur float64) Group {
 			out.AppErrors += n
 		case "http":
 			out.HTTPErrors += n
-		case "client":
-			out.ClientErrors += n
+		case "cut":
+			out.Cut += n
+		case "not_sent":
+			out.NotSent += n
+			if out.NotSentBy == nil {
+				out.NotSentBy = map[string]int64{}
+			}
+			out.NotSentBy[class.String()] += n
 		default:
 			out.TransportErrors += n
 		}
 	}
-	out.Total = out.OK + out.AppErrors + out.HTTPErrors + out.TransportErrors + out.ClientErrors
-	out.Count = out.Total
+	// count is what has an outcome of the target (the base of rps and error rate); total adds
+	// the requests the run cut off, so it is what the target received.
+	out.Count = out.OK + out.AppErrors + out.HTTPErrors + out.TransportErrors + out.ClientErrors
+	out.Total = out.Count + out.Cut
 	if dur > 0 {
 		out.RPS = float64(out.Count) / dur
 	}

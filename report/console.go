@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -85,12 +86,37 @@ func writeHeader(w *errWriter, r *Report) {
 	}
 	writeFailureReasons(w, r)
 	q := r.Requests
+	n := q.Total - q.Cut // the requests with an outcome: the base of ok and errors
 	w.printf("requests  %s in total, %s/s   %s ok (%s)   %s errors",
-		num(q.Total), rate(r.Overall.RPS), num(q.OK), share(q.OK, q.Total), num(q.Total-q.OK))
-	if q.Total-q.OK > 0 {
-		w.printf(": %s app, %s http, %s transport, %s client", num(q.AppErrors), num(q.HTTPErrors), num(q.TransportErrors), num(q.ClientErrors))
+		num(q.Total), rate(r.Overall.RPS), num(q.OK), share(q.OK, n), num(n-q.OK))
+	if n-q.OK > 0 {
+		w.printf(": %s app, %s http, %s transport", num(q.AppErrors), num(q.HTTPErrors), num(q.TransportErrors))
+		if q.ClientErrors > 0 { // a report of a ccload before not_sent
+			w.printf(", %s client", num(q.ClientErrors))
+		}
 	}
-	w.printf("\n\n")
+	w.printf("\n")
+	printNotSent(w, q)
+	w.printf("\n")
+}
+
+// printNotSent prints the requests that are no outcome of the target: those never sent, by
+// reason, and those the run cut off; nothing when there were none.
+func printNotSent(w *errWriter, q RequestCounts) {
+	if q.NotSent > 0 {
+		reasons := slices.Sorted(maps.Keys(q.NotSentBy))
+		w.printf("not sent  %s (", num(q.NotSent))
+		for i, k := range reasons {
+			if i > 0 {
+				w.printf(", ")
+			}
+			w.printf("%s %s", k, num(q.NotSentBy[k]))
+		}
+		w.printf("): never reached the target, not in the counts above\n")
+	}
+	if q.Cut > 0 {
+		w.printf("cut       %s: sent, but the run ended before their answers (in total; not in ok, errors or latency)\n", num(q.Cut))
+	}
 }
 
 // stopBanner words the warning line for a run that did not complete, from its StopReason; "" when it completed.

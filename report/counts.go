@@ -1,5 +1,7 @@
 package report
 
+import "maps"
+
 // Add sums s into dst, reasons included: merges and capacity steps count sessions the same way.
 func (dst *SessionCounts) Add(s SessionCounts) {
 	dst.Arrivals += s.Arrivals
@@ -25,4 +27,20 @@ func (dst *RequestCounts) Add(s RequestCounts) {
 	dst.HTTPErrors += s.HTTPErrors
 	dst.TransportErrors += s.TransportErrors
 	dst.ClientErrors += s.ClientErrors
+	dst.Cut += s.Cut
+	dst.NotSent += s.NotSent
+	for k, n := range s.NotSentBy {
+		if dst.NotSentBy == nil {
+			dst.NotSentBy = map[string]int64{}
+		}
+		dst.NotSentBy[k] += n
+	}
+}
+
+// Equal reports whether c and o hold the same counts, reasons included (RequestCounts holds a
+// map, so == does not compile).
+func (c RequestCounts) Equal(o RequestCounts) bool {
+	return c.Total == o.Total && c.OK == o.OK && c.AppErrors == o.AppErrors && c.HTTPErrors == o.HTTPErrors &&
+		c.TransportErrors == o.TransportErrors && c.ClientErrors == o.ClientErrors && c.Cut == o.Cut &&
+		c.NotSent == o.NotSent && maps.Equal(c.NotSentBy, o.NotSentBy)
 }

@@ -127,7 +127,7 @@ func TestReportJSONHasTheDocumentedFields(t *testing.T) {
 	for _, key := range []string{
 		`"schema": "ccload/report/v1"`, `"scenario": "quickstart"`, `"started_at": "2026-11-27T09:00:00Z"`, `"ended_at": "2026-11-27T09:00:30Z"`,
 		`"duration_s": 30`, `"interrupted": false`, `"stop_reason": "completed"`, `"seed": 42`, `"shards": 1`,
-		`"arrivals": 100`, `"dropped": 4`, `"total": 3000`, `"client_errors": 2`,
+		`"arrivals": 100`, `"dropped": 4`, `"total": 2998`, `"client_errors": 0`, `"not_sent": 2`, `"not_sent_by": {`, `"cut": 0`,
 		`"result_codes": {`, `"http_status": {`, `"errors": {`, `"service_time_us": {`, `"response_time_us": {`,
 		`"p999":`, `"service_histogram": "HISTFAA`, `"response_histogram": "HISTFAA`, `"scheduler_lag_us": {`,
 		`"reply_latency_us": {`, `"time_to_agent_us": {`, `"session_duration_us": {`, `"reply_timeouts": 3`,

@@ -69,7 +69,8 @@ func WriteJUnit(w io.Writer, r *Report) error {
 		Time: junitSeconds(r.DurationS),
 		Properties: []junitProperty{
 			{"scenario", r.Scenario}, {"target", r.Target}, {"stop_reason", r.StopReason},
-			{"requests", strconv.FormatInt(r.Requests.Total, 10)}, {"seed", strconv.FormatInt(r.Seed, 10)},
+			{"requests", strconv.FormatInt(r.Requests.Total, 10)}, {"requests_not_sent", strconv.FormatInt(r.Requests.NotSent, 10)},
+			{"requests_cut", strconv.FormatInt(r.Requests.Cut, 10)}, {"seed", strconv.FormatInt(r.Seed, 10)},
 			{"shards", strconv.Itoa(r.Shards)},
 		},
 	}

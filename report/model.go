@@ -91,14 +91,24 @@ type SessionCounts struct {
 	DroppedBy map[string]int64 `json:"dropped_by,omitempty"`
 }
 
-// RequestCounts holds the request accounting: total = ok + app + http + transport + client errors.
+// RequestCounts holds the request accounting: total = ok + app + http + transport + client
+// errors + cut (total is what reached the target); not_sent is outside total.
 type RequestCounts struct {
 	Total           int64 `json:"total"`
 	OK              int64 `json:"ok"`
 	AppErrors       int64 `json:"app_errors"`
 	HTTPErrors      int64 `json:"http_errors"`
 	TransportErrors int64 `json:"transport_errors"`
-	ClientErrors    int64 `json:"client_errors"`
+	// ClientErrors is 0 in reports of this ccload: a request the harness refused is not sent
+	// (not_sent_by client_validation). Kept so older reports still read and merge.
+	ClientErrors int64 `json:"client_errors"`
+	// Cut counts requests written to the target whose answer the run cut off (grace over, a
+	// signal, an abort): in total, out of count, error rate and latency.
+	Cut int64 `json:"cut"`
+	// NotSent counts requests that never reached the target, outside total; NotSentBy splits
+	// it by reason (docs/report-json.md).
+	NotSent   int64            `json:"not_sent"`
+	NotSentBy map[string]int64 `json:"not_sent_by,omitempty"`
 }
 
 // Group is the measurement of one group of requests: endpoint × controlType, a named step, or everything.

@@ -305,11 +305,15 @@ func (r *Recorder) Record(s *Sample) {
 	if s.ResultCode != "" {
 		code = r.codeIndex(s.ResultCode)
 	}
-	sent := s.Class != ClassClient
+	// Not-sent requests have no latency and no start; cut ones started (scheduler lag) but
+	// have no answer: neither is in the latency histograms, the series or the error rate.
+	sent := s.Class.Timed()
 	var svc, resp int64
 	if sent {
 		svc = toUS(s.End-s.Start, HighestUS, &r.clamped)
 		resp = toUS(s.End-s.Intended, HighestUS, &r.clamped)
+	}
+	if !s.Class.NotSent() {
 		lag := (s.Start - s.Throttled - max(s.Intended, s.Ready)) / 1000
 		if s.Throttled > 0 {
 			_ = r.throttle.RecordValue(toUS(s.Throttled, HighestUS, &r.clamped))
@@ -344,9 +348,11 @@ func (r *Recorder) Record(s *Sample) {
 	}
 
 	c := &r.cur
-	c.requests++
-	if s.Class != ClassOK {
-		c.errors++
+	if sent {
+		c.requests++
+		if s.Class != ClassOK {
+			c.errors++
+		}
 	}
 	if code >= 0 && code != r.zeroIdx {
 		for int(code) >= len(c.codes) {
@@ -391,7 +397,9 @@ func (g *groupRec) add(s *Sample, code int32, sent bool, svc, resp int64) {
 		}
 		g.statusMore[s.Status]++
 	}
-	g.bytesSent += int64(s.BytesSent)
+	if !s.Class.NotSent() {
+		g.bytesSent += int64(s.BytesSent)
+	}
 	g.bytesRecv += int64(s.BytesRecv)
 	if sent {
 		_ = g.service.RecordValue(svc) // in range: toUS clamps
@@ -401,11 +409,11 @@ func (g *groupRec) add(s *Sample, code int32, sent bool, svc, resp int64) {
 
 // addInterval counts a request in the group's open time-series interval.
 func (g *groupRec) addInterval(s *Sample, sent bool, resp int64) {
-	g.ivRequests++
-	if s.Class != ClassOK {
-		g.ivErrors++
-	}
 	if sent {
+		g.ivRequests++
+		if s.Class != ClassOK {
+			g.ivErrors++
+		}
 		if g.ivResponse == nil {
 			g.ivResponse = newRequestHistogram() // once per group, on its first request
 		}
@@ -589,8 +597,8 @@ func (r *Recorder) Live() LiveStats {
 	o := r.overall
 	return LiveStats{
 		Elapsed:           time.Duration(r.lastT),
-		Requests:          o.total(),
-		Errors:            o.total() - o.classes[ClassOK],
+		Requests:          o.timed(),
+		Errors:            o.timed() - o.classes[ClassOK],
 		RPS:               r.lastRPS,
 		P99:               time.Duration(r.lastP99) * time.Microsecond,
 		Active:            r.active,
@@ -606,6 +614,17 @@ func (g *groupRec) total() int64 {
 	var n int64
 	for _, c := range g.classes {
 		n += c
+	}
+	return n
+}
+
+// timed counts the group's requests with an outcome of the target (neither not sent nor cut).
+func (g *groupRec) timed() int64 {
+	var n int64
+	for c, k := range g.classes {
+		if ErrClass(c).Timed() {
+			n += k
+		}
 	}
 	return n
 }

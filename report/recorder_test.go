@@ -71,8 +71,8 @@ func randomStream(seed uint64, secs int) []event {
 				class, status = ClassHTTP, 500+rng.IntN(4)
 			case y < 5:
 				class, status, code = ErrClass(3+rng.IntN(6)), 0, ""
-			case y < 6:
-				class, status, code = ClassClient, 0, ""
+			case y < 6: // not sent (each reason) or cut
+				class, status, code = ClassClient+ErrClass(rng.IntN(int(numClasses-ClassClient))), 0, ""
 			}
 			step := -1
 			if rng.IntN(3) == 0 {
@@ -162,7 +162,7 @@ func TestAccountingInvariantsHoldOnRandomStreams(t *testing.T) {
 		if s.Arrivals == 0 || s.Dropped == 0 || s.Failed == 0 || s.Interrupted == 0 {
 			t.Fatalf("seed %d: stream too small to test anything: %+v", seed, s)
 		}
-		if r.Requests != r.Overall.RequestCounts {
+		if !r.Requests.Equal(r.Overall.RequestCounts) {
 			t.Errorf("requests %+v != overall %+v", r.Requests, r.Overall.RequestCounts)
 		}
 		var want RequestCounts
@@ -179,14 +179,23 @@ func TestAccountingInvariantsHoldOnRandomStreams(t *testing.T) {
 				want.AppErrors++
 			case "http":
 				want.HTTPErrors++
-			case "client":
-				want.ClientErrors++
+			case "cut":
+				want.Cut++
+			case "not_sent":
+				want.NotSent++
+				if want.NotSentBy == nil {
+					want.NotSentBy = map[string]int64{}
+				}
+				want.NotSentBy[e.sample.Class.String()]++
 			default:
 				want.TransportErrors++
 			}
 		}
-		want.Total = records
-		if r.Requests != want {
+		want.Total = records - want.NotSent
+		if want.Cut == 0 || len(want.NotSentBy) < 3 {
+			t.Fatalf("seed %d: stream has too few cut or not-sent requests to test them: %+v", seed, want)
+		}
+		if !r.Requests.Equal(want) {
 			t.Errorf("seed %d: requests %+v, want %+v", seed, r.Requests, want)
 		}
 		// Endpoint groups partition the requests: their counts add up to overall.
@@ -195,8 +204,8 @@ func TestAccountingInvariantsHoldOnRandomStreams(t *testing.T) {
 			if g.Kind == "endpoint" {
 				endpointSum += g.Count
 			}
-			if g.ResponseTimeUS.Count != g.Count-g.ClientErrors || g.ServiceTimeUS.Count != g.Count-g.ClientErrors {
-				t.Errorf("group %s: %d latencies for %d requests (%d never sent)", g.Name, g.ResponseTimeUS.Count, g.Count, g.ClientErrors)
+			if g.ResponseTimeUS.Count != g.Count || g.ServiceTimeUS.Count != g.Count || g.Count != g.Total-g.Cut {
+				t.Errorf("group %s: %d latencies for %d requests (total %d, cut %d, %d never sent)", g.Name, g.ResponseTimeUS.Count, g.Count, g.Total, g.Cut, g.NotSent)
 			}
 			var codes int64
 			for _, n := range g.ResultCodes {
@@ -218,12 +227,14 @@ func TestAccountingInvariantsHoldOnRandomStreams(t *testing.T) {
 			pts.Dropped += p.Dropped
 			pts.SessionsFailed += p.SessionsFailed
 		}
-		if pts.Requests != r.Requests.Total || pts.Errors != r.Requests.Total-r.Requests.OK ||
+		if pts.Requests != r.Overall.Count || pts.Errors != r.Overall.Count-r.Requests.OK ||
 			pts.Arrivals != s.Arrivals || pts.Dropped != s.Dropped || pts.SessionsFailed != s.Failed {
 			t.Errorf("time series sums %+v disagree with totals %+v %+v", pts, r.Requests, s)
 		}
-		if got := r.Overall.Errors["client_validation"]; got != r.Requests.ClientErrors {
-			t.Errorf("errors[client_validation] = %d, client_errors = %d", got, r.Requests.ClientErrors)
+		for _, k := range []string{"client_validation", "cut", "canceled_waiting", "run_ended", "peer_closed", "no_free_connection"} {
+			if n, ok := r.Overall.Errors[k]; ok {
+				t.Errorf("errors[%s] = %d: cut and not-sent requests are no errors of the target", k, n)
+			}
 		}
 		if r.Overall.HTTPStatus["0"] != 0 {
 			t.Errorf("status 0 (no answer) was counted as an HTTP status")
@@ -305,14 +316,14 @@ func TestLagExcludesWaitingForTheTarget(t *testing.T) {
 	}
 }
 
-func TestClientValidationIsCountedButHasNoLatency(t *testing.T) {
+func TestClientValidationIsNotSentAndHasNoLatency(t *testing.T) {
 	r := NewRecorder(RecorderOptions{Start: testStart})
 	g := r.Group("sendAsync", "CHAT")
-	r.Record(&Sample{Group: g, Step: NoGroup, Class: ClassClient})
+	r.Record(&Sample{Group: g, Step: NoGroup, Class: ClassClient, BytesSent: 120})
 	rep := r.Finish(testStart.Add(time.Second), Meta{})
 	o := rep.Overall
-	if o.Count != 1 || o.ClientErrors != 1 || o.Errors["client_validation"] != 1 {
-		t.Errorf("client sample not counted: %+v", o.RequestCounts)
+	if o.Count != 0 || o.Total != 0 || o.NotSent != 1 || o.NotSentBy["client_validation"] != 1 || len(o.Errors) != 0 || o.BytesSent != 0 {
+		t.Errorf("client sample not counted as not sent (outside total, no error, no bytes): %+v errors %v", o.RequestCounts, o.Errors)
 	}
 	if o.ResponseTimeUS.Count != 0 || o.ServiceTimeUS.Count != 0 || rep.SchedulerLagUS.Count != 0 || len(o.HTTPStatus) != 0 {
 		t.Errorf("a request never sent has latency, lag or status: %+v %+v %v", o.ResponseTimeUS, rep.SchedulerLagUS, o.HTTPStatus)
@@ -397,7 +408,7 @@ func TestDownsamplingBoundsTheSeriesAndKeepsTotals(t *testing.T) {
 			t.Errorf("point %d: p50/p99 %d/%d, exact merge gives %d/%d", i, p.P50US, p.P99US, h.ValueAtQuantile(50), h.ValueAtQuantile(99))
 		}
 	}
-	if r.Requests != full.Requests {
+	if !r.Requests.Equal(full.Requests) {
 		t.Errorf("downsampling changed totals: %+v vs %+v", r.Requests, full.Requests)
 	}
 }

@@ -22,12 +22,39 @@ const (
 	ClassCanceled
 	// ClassOtherTransport: any other transport failure (DNS, TLS, ...).
 	ClassOtherTransport
-	// ClassClient: the harness refused to send it (a rendered field broke a ccapi rule).
+	// ClassClient: not sent, the harness refused it (a rendered field broke a ccapi rule, or a
+	// header value the transport's check refused).
 	ClassClient
+	// ClassCut: written, but the run (grace over, a signal, an abort) cut its answer off: the
+	// target received it, its outcome is unknown. In total, out of error rate and latency.
+	ClassCut
+	// ClassCanceledWaiting: not sent, the run ended while it waited for a connection, a dial or max_rps.
+	ClassCanceledWaiting
+	// ClassRunEnded: not sent, the run had ended before it started.
+	ClassRunEnded
+	// ClassPeerClosed: not sent, the target had closed the connection and no byte of it was written.
+	ClassPeerClosed
+	// ClassNoConnection: not sent, no free connection (max_connections all busy) within the request timeout.
+	ClassNoConnection
 	numClasses
 )
 
-var classNames = [...]string{"ok", "app_error", "http_error", "timeout", "refused", "reset", "unparseable", "canceled", "transport_other", "client_validation"}
+var classNames = [...]string{"ok", "app_error", "http_error", "timeout", "refused", "reset", "unparseable", "canceled", "transport_other", "client_validation",
+	"cut", "canceled_waiting", "run_ended", "peer_closed", "no_free_connection"}
+
+// NotSent reports whether a request of this class never reached the target: counted in
+// not_sent by its reason (the class's name), outside total, rps, error rate and latency.
+func (c ErrClass) NotSent() bool {
+	switch c {
+	case ClassClient, ClassCanceledWaiting, ClassRunEnded, ClassPeerClosed, ClassNoConnection:
+		return true
+	}
+	return false
+}
+
+// Timed reports whether a request of this class has an outcome of the target, and so a
+// latency and a place in error rate: it was sent and the run did not cut it off.
+func (c ErrClass) Timed() bool { return c != ClassCut && !c.NotSent() }
 
 // String returns the class's name as used in report.json's errors map.
 func (c ErrClass) String() string {
@@ -37,17 +64,19 @@ func (c ErrClass) String() string {
 	return "unknown"
 }
 
-// Bucket returns which accounting counter the class adds to: ok, app, http, transport or client.
+// Bucket returns which accounting counter the class adds to: ok, app, http, transport, cut or not_sent.
 func (c ErrClass) Bucket() string {
-	switch c {
-	case ClassOK:
+	switch {
+	case c == ClassOK:
 		return "ok"
-	case ClassApp:
+	case c == ClassApp:
 		return "app"
-	case ClassHTTP:
+	case c == ClassHTTP:
 		return "http"
-	case ClassClient:
-		return "client"
+	case c == ClassCut:
+		return "cut"
+	case c.NotSent():
+		return "not_sent"
 	default:
 		return "transport"
 	}

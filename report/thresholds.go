@@ -151,6 +151,13 @@ func (ev *gatesEval) whole(m gates.Metric, s ThresholdSpec, group string) (gates
 	}
 	n := GroupCount(&g)
 	switch m.Family {
+	case "not_sent":
+		// The share of the group's requests that never reached the target: a run whose
+		// requests are refused by a field rule, or wait for connections, is no healthy run.
+		if g.Total+g.NotSent == 0 {
+			return gatesValue{}, nil
+		}
+		return gatesValue{v: float64(g.NotSent) / float64(g.Total+g.NotSent), ok: true, precise: true}, nil
 	case "service_time":
 		return gatesLatencyValue(g.ServiceTimeUS, g.ServiceHistogram, m)
 	case "response_time":

@@ -486,3 +486,34 @@ func TestEvaluateThresholdsGatesOnSessionsEndedByThePlatform(t *testing.T) {
 		t.Errorf("no sessions: got %+v, want a failing no data", got[0])
 	}
 }
+
+// Requests never sent are in no error rate; not_sent gates on their share, per group too, and
+// counts even when nothing reached the target.
+func TestEvaluateThresholdsGatesOnRequestsNotSent(t *testing.T) {
+	rec := NewRecorder(RecorderOptions{Start: testStart})
+	connect, chat := rec.Group("sendAsync", "CONNECT"), rec.Group("sendAsync", "CHAT")
+	for i := range 10 {
+		rec.Record(&Sample{Group: chat, Step: NoGroup, Start: int64(i), End: int64(i) + 1000, Status: 200, ResultCode: "0"})
+		rec.Record(&Sample{Group: connect, Step: NoGroup, Start: int64(i), End: int64(i), Class: ClassClient})
+	}
+	r := rec.Finish(testStart.Add(time.Second), Meta{})
+	for _, tc := range []struct {
+		group   string
+		max     float64
+		pass    bool
+		display string
+	}{
+		{"all", 0.5, true, "50.0%"},
+		{"all", 0.1, false, "50.0%"},
+		{"endpoint:sendAsync CONNECT", 0.5, false, "100.0%"},
+		{"control_type:CHAT", 0, true, "0%"},
+	} {
+		got := EvaluateThresholds(r, []ThresholdSpec{{Metric: "not_sent", Group: tc.group, Max: tc.max, HasMax: true}})
+		if len(got) != 1 || got[0].Pass != tc.pass || got[0].Display != tc.display {
+			t.Errorf("not_sent %s <= %v: got %+v, want pass=%v display %q", tc.group, tc.max, got, tc.pass, tc.display)
+		}
+	}
+	if got := EvaluateThresholds(r, []ThresholdSpec{{Metric: "error_rate", Max: 0, HasMax: true}}); !got[0].Pass {
+		t.Errorf("error_rate counts requests never sent: %+v", got[0])
+	}
+}

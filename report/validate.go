@@ -73,7 +73,7 @@ func (v *validator) report(r *Report) {
 		v.fail("sessions.started", "%d != completed %d + failed %d + interrupted %d + ended_by_platform %d", s.Started, s.Completed, s.Failed, s.Interrupted, s.EndedByPlatform)
 	}
 	v.counts("requests", r.Requests)
-	if r.Requests != r.Overall.RequestCounts {
+	if !r.Requests.Equal(r.Overall.RequestCounts) {
 		v.fail("requests", "differ from overall's counts")
 	}
 	v.group("overall", &r.Overall)
@@ -103,18 +103,27 @@ func (v *validator) counts(p string, c RequestCounts) {
 	for _, f := range []struct {
 		k string
 		n int64
-	}{{"total", c.Total}, {"ok", c.OK}, {"app_errors", c.AppErrors}, {"http_errors", c.HTTPErrors}, {"transport_errors", c.TransportErrors}, {"client_errors", c.ClientErrors}} {
+	}{{"total", c.Total}, {"ok", c.OK}, {"app_errors", c.AppErrors}, {"http_errors", c.HTTPErrors}, {"transport_errors", c.TransportErrors}, {"client_errors", c.ClientErrors},
+		{"cut", c.Cut}, {"not_sent", c.NotSent}} {
 		v.nonneg(p+"."+f.k, f.n)
 	}
-	if sum := c.OK + c.AppErrors + c.HTTPErrors + c.TransportErrors + c.ClientErrors; c.Total != sum {
-		v.fail(p+".total", "%d != ok+app_errors+http_errors+transport_errors+client_errors %d", c.Total, sum)
+	if sum := c.OK + c.AppErrors + c.HTTPErrors + c.TransportErrors + c.ClientErrors + c.Cut; c.Total != sum {
+		v.fail(p+".total", "%d != ok+app_errors+http_errors+transport_errors+client_errors+cut %d", c.Total, sum)
+	}
+	var by int64
+	for k, n := range c.NotSentBy {
+		v.nonneg(p+".not_sent_by["+strconv.Quote(k)+"]", n)
+		by += n
+	}
+	if by != c.NotSent && (len(c.NotSentBy) > 0 || c.NotSent != 0) {
+		v.fail(p+".not_sent", "%d != the sum of not_sent_by %d", c.NotSent, by)
 	}
 }
 
 func (v *validator) group(p string, g *Group) {
 	v.counts(p, g.RequestCounts)
-	if g.Count != g.Total {
-		v.fail(p+".count", "%d != total %d", g.Count, g.Total)
+	if g.Count != g.Total-g.Cut {
+		v.fail(p+".count", "%d != total %d - cut %d", g.Count, g.Total, g.Cut)
 	}
 	v.nonneg(p+".bytes_sent", g.BytesSent)
 	v.nonneg(p+".bytes_received", g.BytesRecv)

@@ -99,7 +99,7 @@ func (c *collector) handle(ev *event) {
 			ev.s.Step = c.steps[ev.step]
 		}
 		c.rec.Record(&ev.s)
-		if ev.s.Class != report.ClassClient {
+		if !ev.s.Class.NotSent() {
 			c.samples++
 			if ev.s.Status > 0 {
 				c.answered++

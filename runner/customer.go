@@ -193,8 +193,11 @@ func (c *vc) prepare(arrival, sessionID int64) flow {
 func (c *vc) drive(ctx context.Context, park func(*vc, int64)) (f flow, parked bool) {
 	r := c.r
 	var res result
-	for {
+	for first := true; ; first = false {
 		if ctx.Err() != nil {
+			if first {
+				c.notSentAtCancel() // it waited for a worker, or was parked, when the run ended
+			}
 			return flowCancel, false
 		}
 		a := c.m.next(r.now(), res)
@@ -303,7 +306,7 @@ func (c *vc) send(ctx context.Context, st *scenario.Step) result {
 	}
 	c.build(s, content)
 	if errs := c.x.req.Validate(r.rules); len(errs) > 0 {
-		r.warnOnce(st.Path, "step "+st.Path+" rendered a request that breaks a rule ("+errs[0].Error()+"): not sent, counted as client_validation")
+		r.warnOnce(st.Path, "step "+st.Path+" rendered a request that breaks a rule ("+errs[0].Error()+"): not sent, counted in not_sent as client_validation")
 		now := r.now()
 		r.events <- event{kind: evSample, ep: r.sendEp, ct: ctIndex(s.ControlType), step: c.step,
 			s: report.Sample{Intended: min(c.intended, now), Start: now, End: now, Class: report.ClassClient}}

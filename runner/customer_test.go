@@ -120,12 +120,15 @@ sessions:
 // TestErrKindsConvertToTheSameClass pins the numeric conversion observe does
 // (report.ErrClass(call.Kind)): the two enums must list the same outcomes in the same order.
 func TestErrKindsConvertToTheSameClass(t *testing.T) {
-	for k := ccapi.KindOK; k <= ccapi.KindClient; k++ {
+	for k := ccapi.KindOK; k <= ccapi.KindNoConnection; k++ {
 		if got, want := report.ErrClass(k).String(), k.String(); got != want {
 			t.Errorf("ccapi kind %d (%s) becomes report class %s", k, want, got)
 		}
+		if report.ErrClass(k).NotSent() != k.NotSent() {
+			t.Errorf("ccapi kind %s and its report class disagree on not sent", k)
+		}
 	}
-	if s := report.ErrClass(ccapi.KindClient + 1).String(); s != "unknown" {
-		t.Errorf("report has a class after client_validation (%s) that ccapi lacks", s)
+	if s := report.ErrClass(ccapi.KindNoConnection + 1).String(); s != "unknown" {
+		t.Errorf("report has a class after no_free_connection (%s) that ccapi lacks", s)
 	}
 }

@@ -45,6 +45,9 @@ type run struct {
 	t0     time.Time
 	events chan event
 	active atomic.Int64 // customers living a session right now
+	// cancelAt is when the customers' context was cancelled (ns since t0; 0: not yet), so a
+	// customer that was due for a request then but waited for a worker counts it not sent.
+	cancelAt atomic.Int64
 
 	steps     []*scenario.Step               // named steps, in scenario order
 	stepIndex map[*scenario.Step]int32       // step → index in steps (-1 for unnamed)
@@ -128,7 +131,8 @@ func (r *run) play(ctx context.Context) *report.Report {
 	// The producer's and the customers' contexts are the run's own: the caller's ctx only
 	// asks for a graceful stop (see watch), so sessions outlive it by the grace period.
 	prodCtx, stopProducer := context.WithCancel(context.Background())
-	custCtx, cancelAll := context.WithCancel(context.Background())
+	custCtx, cancelCust := context.WithCancel(context.Background())
+	cancelAll := func() { r.cancelAt.CompareAndSwap(0, max(r.now(), 1)); cancelCust() }
 	r.stopProducer, r.cancelAll = stopProducer, cancelAll
 	defer stopProducer()
 	defer cancelAll()

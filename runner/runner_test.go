@@ -182,7 +182,7 @@ thresholds:
 	}
 }
 
-func TestRuleBreakingRequestIsAClientErrorNotSent(t *testing.T) {
+func TestRuleBreakingRequestIsNotSent(t *testing.T) {
 	srv := testMock(t, nil)
 	// from (the user id) may have at most 24 characters: this one has 30.
 	sc := parse(t, auth+`
@@ -194,11 +194,29 @@ sessions:
     steps: [connect, disconnect]
 `)
 	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1})
-	if rep.Requests.ClientErrors != 5 || rep.Sessions.Failed != 5 {
-		t.Errorf("requests %+v sessions %+v: want 5 client errors and 5 failed sessions", rep.Requests, rep.Sessions)
+	q := rep.Requests
+	if q.NotSent != 5 || q.NotSentBy["client_validation"] != 5 || q.ClientErrors != 0 || rep.Sessions.Failed != 5 {
+		t.Errorf("requests %+v sessions %+v: want 5 not sent (client_validation) and 5 failed sessions", q, rep.Sessions)
 	}
-	if n := srv.Stats().Endpoints["sendAsync"]; n != 0 {
+	st := srv.Stats()
+	if n := st.Endpoints["sendAsync"]; n != 0 {
 		t.Errorf("the mock received %d sendAsync requests that broke a rule", n)
+	}
+	// The mock is the referee: total is what it received (the applyTokens), per group too.
+	var received int64
+	for _, n := range st.Endpoints {
+		received += n
+	}
+	if q.Total != received {
+		t.Errorf("requests.total %d, the mock received %d", q.Total, received)
+	}
+	for _, g := range rep.Groups {
+		if g.Kind == "endpoint" && g.Total != st.Endpoints[g.Endpoint] {
+			t.Errorf("group %s: total %d, the mock received %d", g.Name, g.Total, st.Endpoints[g.Endpoint])
+		}
+		if g.Name == "sendAsync CONNECT" && (g.NotSent != 5 || g.ResponseTimeUS.Count != 0 || len(g.Errors) != 0) {
+			t.Errorf("group %s: not_sent %d, %d latencies, errors %v; want 5 not sent, no latency, no error", g.Name, g.NotSent, g.ResponseTimeUS.Count, g.Errors)
+		}
 	}
 	if len(rep.Warnings) == 0 || !strings.Contains(strings.Join(rep.Warnings, "\n"), "from") {
 		t.Errorf("warnings %q should name the broken rule", rep.Warnings)

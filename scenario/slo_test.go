@@ -65,3 +65,18 @@ func TestParseSLOErrorsNameTheItem(t *testing.T) {
 		}
 	}
 }
+
+// not_sent is a share, per group, whole run only.
+func TestNotSentThresholdIsAShare(t *testing.T) {
+	sc, err := Parse("slo.yaml", []byte(sloScenario), ".", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ths, err := ParseSLO(sc, "not_sent<=1%,step:ask not_sent<=0%")
+	if err != nil || len(ths) != 2 || ths[0].Max != 0.01 || ths[1].Group != "step:ask" {
+		t.Fatalf("not_sent thresholds: %+v, %v", ths, err)
+	}
+	if _, err := Parse("t.yaml", []byte(sloScenario+"thresholds:\n  - {metric: not_sent, max: 1%, over: 10s}\n"), ".", nil); err == nil || !strings.Contains(err.Error(), "cannot be windowed") {
+		t.Errorf("a windowed not_sent threshold: err %v, want cannot be windowed", err)
+	}
+}

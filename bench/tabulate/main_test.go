@@ -82,3 +82,15 @@ func TestMedian(t *testing.T) {
 		}
 	}
 }
+
+// Requests the run's end cut off (--grace 0s) are in ccload's total but are no errors.
+func TestParseCcloadCutIsNoError(t *testing.T) {
+	out := `{"duration_s":2,"requests":{"total":100,"ok":95,"cut":4,"not_sent":7},"groups":[]}`
+	var r run
+	if err := parseCcload([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.requests != 100 || r.errors != 1 || r.rps != 50 {
+		t.Errorf("parseCcload = requests %v errors %v rps %v, want 100, 1 (cut is none), 50", r.requests, r.errors, r.rps)
+	}
+}

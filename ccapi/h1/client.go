@@ -135,6 +135,10 @@ func (r *Response) Header(name string) []byte {
 type Error struct {
 	Op  string
 	Err error
+	// NotWritten is true when no byte of the request was written to a connection (a wait for
+	// a connection, a dial, a refused request, or a write that failed with nothing of it
+	// taken): the server cannot have received it. False means it may have.
+	NotWritten bool
 }
 
 func (e *Error) Error() string { return "h1: " + e.Op + ": " + e.Err.Error() }
@@ -152,6 +156,14 @@ func (e *Error) Timeout() bool {
 func (e *Error) Temporary() bool { return false }
 
 var _ net.Error = (*Error)(nil)
+
+// Written reports whether a request whose Do returned err may have reached the server: true
+// for nil and for any error but an *Error with NotWritten, so a caller that cannot tell
+// assumes the server may have seen it.
+func Written(err error) bool {
+	var e *Error
+	return err == nil || !errors.As(err, &e) || !e.NotWritten
+}
 
 // Client sends requests over a bounded pool of keep-alive connections to one
 // host. Safe for concurrent use; build it with New and Close it when done.
@@ -319,16 +331,16 @@ func (c *Client) drainIdle() {
 // twice.
 func (c *Client) Do(ctx context.Context, req *Request, resp *Response) error {
 	if c.closed.Load() {
-		return &Error{Op: "wait", Err: ErrClosed}
+		return &Error{Op: "wait", Err: ErrClosed, NotWritten: true}
 	}
 	if err := ctx.Err(); err != nil {
-		return &Error{Op: "wait", Err: err}
+		return &Error{Op: "wait", Err: err, NotWritten: true}
 	}
 	now := time.Now()
 	ctxDeadline, hasCtxDeadline := ctx.Deadline()
 	if hasCtxDeadline && !now.Before(ctxDeadline) {
 		// ctx's timer has not fired yet, but its time is up: do not start.
-		return &Error{Op: "wait", Err: context.DeadlineExceeded}
+		return &Error{Op: "wait", Err: context.DeadlineExceeded, NotWritten: true}
 	}
 	for attempt := 0; ; attempt++ {
 		cn, waited, err := c.acquire(ctx, now)
@@ -356,18 +368,20 @@ func (c *Client) Do(ctx context.Context, req *Request, resp *Response) error {
 		if !errors.As(err, &e) {
 			e = &Error{Op: "read", Err: err}
 		}
+		notWritten := errors.Is(err, errNotWritten)
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			// The exchange was aborted by ctx (or failed as ctx ended): say so.
-			return &Error{Op: e.Op, Err: ctxErr}
+			return &Error{Op: e.Op, Err: ctxErr, NotWritten: notWritten}
 		}
 		if cn.ctxDeadline && e.Timeout() {
 			// ctx's deadline, set on the connection, fired before ctx's own timer.
-			return &Error{Op: e.Op, Err: context.DeadlineExceeded}
+			return &Error{Op: e.Op, Err: context.DeadlineExceeded, NotWritten: notWritten}
 		}
-		if attempt == 0 && cn.reused && (errors.Is(err, errNotWritten) || cn.noAnswer && idempotent(req.Method)) {
+		if attempt == 0 && cn.reused && (notWritten || cn.noAnswer && idempotent(req.Method)) {
 			continue
 		}
-		return err
+		e.NotWritten = notWritten
+		return e
 	}
 }
 
@@ -417,10 +431,10 @@ func (c *Client) acquire(ctx context.Context, now time.Time) (cn *conn, waited b
 		case c.slots <- struct{}{}:
 			return c.dialSlot(ctx, waited)
 		case <-ctx.Done():
-			return nil, waited, &Error{Op: "wait", Err: ctx.Err()}
+			return nil, waited, &Error{Op: "wait", Err: ctx.Err(), NotWritten: true}
 		case <-timeout:
 			return nil, waited, &Error{Op: "wait", Err: fmt.Errorf("%w: no free connection within Timeout %v (MaxConns %d)",
-				os.ErrDeadlineExceeded, c.timeout, cap(c.slots))}
+				os.ErrDeadlineExceeded, c.timeout, cap(c.slots)), NotWritten: true}
 		}
 	}
 }
@@ -458,7 +472,7 @@ func (c *Client) discard(cn *conn) {
 
 func (c *Client) dial(ctx context.Context) (*conn, error) {
 	if c.closed.Load() {
-		return nil, &Error{Op: "dial", Err: ErrClosed}
+		return nil, &Error{Op: "dial", Err: ErrClosed, NotWritten: true}
 	}
 	d := net.Dialer{Timeout: c.dialTimeout}
 	nc, err := d.DialContext(ctx, "tcp", c.addr)
@@ -466,7 +480,7 @@ func (c *Client) dial(ctx context.Context) (*conn, error) {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			err = ctxErr
 		}
-		return nil, &Error{Op: "dial", Err: err}
+		return nil, &Error{Op: "dial", Err: err, NotWritten: true}
 	}
 	c.dials.Add(1)
 	cn := newConn(c, nc)
@@ -480,7 +494,7 @@ func (c *Client) dial(ctx context.Context) (*conn, error) {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				err = ctxErr
 			}
-			return nil, &Error{Op: "dial", Err: err}
+			return nil, &Error{Op: "dial", Err: err, NotWritten: true}
 		}
 		cn.setTLS(tc)
 	}

@@ -235,13 +235,13 @@ func (cn *conn) earlyAnswer(req *Request, resp *Response, writeErr error) error 
 func (cn *conn) check(req *Request) error {
 	if req.Method != cn.okMethod {
 		if req.Method != "" && !validToken(req.Method) {
-			return &Error{Op: "write", Err: ErrInvalidRequest}
+			return &Error{Op: "write", Err: ErrInvalidRequest, NotWritten: true}
 		}
 		cn.okMethod = req.Method
 	}
 	if req.Path != cn.okPath {
 		if p := req.Path; p != "" && (!validPath(p) || p[0] != '/' && p != "*") {
-			return &Error{Op: "write", Err: ErrInvalidRequest}
+			return &Error{Op: "write", Err: ErrInvalidRequest, NotWritten: true}
 		}
 		cn.okPath = req.Path
 	}
@@ -250,7 +250,7 @@ func (cn *conn) check(req *Request) error {
 			continue
 		}
 		if !validToken(req.Header[i][0]) || !validValue(req.Header[i][1]) {
-			return &Error{Op: "write", Err: ErrInvalidRequest}
+			return &Error{Op: "write", Err: ErrInvalidRequest, NotWritten: true}
 		}
 		if i < len(cn.okHeader) {
 			cn.okHeader[i] = req.Header[i]

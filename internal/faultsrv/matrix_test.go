@@ -92,7 +92,8 @@ func run(t *testing.T, url string, timeout time.Duration) *report.Report {
 }
 
 // sameCounts asserts every endpoint group of rep has exactly the requests the server
-// received for it, plus those ccload says never reached it (refused, not_sent).
+// received for it in total, plus the connections it refused (a target's error, though it
+// received nothing); requests ccload never sent (not_sent) are outside total.
 //
 // unknowable names the class of requests whose fate no client can know (written onto a
 // connection the server was closing): the server may or may not have received them, so
@@ -111,11 +112,11 @@ func sameCounts(t *testing.T, rep *report.Report, srv *faultsrv.Server, unknowab
 		for _, n := range got[k] {
 			recv += n
 		}
-		unsent := g.Errors["refused"] + g.Errors["not_sent"] + g.Errors["client_validation"]
-		diff := g.Count - unsent - int64(recv)
+		unsent := g.Errors["refused"]
+		diff := g.Total - unsent - int64(recv)
 		if unknowable == "" && diff != 0 || diff < 0 || unknowable != "" && diff > g.Errors[unknowable] {
-			t.Errorf("group %s: ccload counted %d (%d never sent, %d %s), the server received %d",
-				g.Name, g.Count, unsent, g.Errors[unknowable], unknowable, recv)
+			t.Errorf("group %s: ccload counted %d in total (%d refused, %d %s; %d not sent), the server received %d",
+				g.Name, g.Total, unsent, g.Errors[unknowable], unknowable, g.NotSent, recv)
 		}
 		if a := int64(got[k][faultsrv.Answered]); g.OK+g.AppErrors+g.HTTPErrors > a {
 			t.Errorf("group %s: ccload has %d answers, the server wrote %d well-formed ones", g.Name, g.OK+g.AppErrors+g.HTTPErrors, a)
@@ -318,9 +319,9 @@ func TestFaultMatrixTargetRestarted(t *testing.T) {
 	o := rep.Overall
 	// Requests in flight at the kill were received but not answered: ccload saw them
 	// as reset; no client can know whether the dead process acted on them.
-	diff := o.Count - o.Errors["refused"] - o.Errors["not_sent"] - recv
+	diff := o.Total - o.Errors["refused"] - recv
 	if diff < 0 || diff > o.Errors["reset"] {
-		t.Errorf("ccload counted %d (refused %d, reset %d), the servers received %d", o.Count, o.Errors["refused"], o.Errors["reset"], recv)
+		t.Errorf("ccload counted %d in total (refused %d, reset %d), the servers received %d", o.Total, o.Errors["refused"], o.Errors["reset"], recv)
 	}
 	if o.OK == 0 || o.Errors["refused"] == 0 {
 		t.Errorf("want answers before and after the outage and refusals during it: ok %d, errors %v", o.OK, o.Errors)
@@ -338,5 +339,47 @@ func TestFaultMatrixConnectionRefused(t *testing.T) {
 	rep := run(t, url, time.Second)
 	if rep.Overall.Errors["refused"] != rep.Overall.Count {
 		t.Errorf("refused %d of %d requests, want all (nothing listens)", rep.Overall.Errors["refused"], rep.Overall.Count)
+	}
+}
+
+// A target that holds every answer longer than the run, at 200 arrivals/s with 4
+// connections: only 4 requests reach it. Every group's total is what the server received;
+// those 4 are cut (written, answers cut off by the run), and every other session's due
+// request, which waited for one of the 4 exchange workers, is not sent. Nothing is an
+// error of the target, and each session's one request is counted once.
+func TestFaultMatrixStalledTargetNotSent(t *testing.T) {
+	t.Parallel()
+	srv := faultsrv.Start(t, func(*faultsrv.Request) faultsrv.Answer { return faultsrv.Answer{Then: "stall"} })
+	src := strings.NewReplacer("max_connections: 8", "max_connections: 4", "rate: 15", "rate: 200").
+		Replace(fmt.Sprintf(matrixScenario, "stalled", srv.URL(), "10s"))
+	sc, err := scenario.Parse("matrix.yaml", []byte(src), t.TempDir(), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatalf("scenario: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	rep, err := runner.Run(ctx, runner.Config{Scenario: sc, Grace: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if w := report.CheckInvariants(rep); len(w) > 0 {
+		t.Errorf("report invariants broken: %v", w)
+	}
+	if err := report.Validate(rep); err != nil {
+		t.Errorf("report.json invalid: %v", err)
+	}
+	sameCounts(t, rep, srv, "")
+	q, s := rep.Requests, rep.Sessions
+	if q.Total != 4 || q.Cut != 4 || rep.Overall.Count != 0 || len(rep.Overall.Errors) != 0 {
+		t.Errorf("requests %+v errors %v: want 4 in total, all cut, none an error (the server holds 4 connections)", q, rep.Overall.Errors)
+	}
+	if q.NotSent == 0 || q.NotSentBy["canceled_waiting"] != q.NotSent {
+		t.Errorf("not_sent %d by %v: want the rest, all canceled_waiting", q.NotSent, q.NotSentBy)
+	}
+	if s.Started < 100 || q.Total+q.NotSent != s.Started {
+		t.Errorf("%d sessions started, %d requests in total + %d not sent: want one request per session", s.Started, q.Total, q.NotSent)
+	}
+	if rep.Overall.ResponseTimeUS.Count != 0 {
+		t.Errorf("%d latencies recorded, want none (nothing was answered)", rep.Overall.ResponseTimeUS.Count)
 	}
 }

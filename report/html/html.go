@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -213,6 +214,15 @@ func htmlTiles(r *report.Report) []htmlTile {
 		{"p95 response", htmlLat(rt, rt.P95), "service " + htmlLat(o.ServiceTimeUS, o.ServiceTimeUS.P95), ""},
 		{"p99 response", htmlLat(rt, rt.P99), "max " + htmlLat(rt, rt.Max), ""},
 		{"sessions", report.FormatCount(r.Sessions.Started), report.FormatCount(r.Sessions.Completed) + " completed", ""},
+	}
+	if q := r.Requests; q.NotSent > 0 || q.Cut > 0 {
+		// Requests that are no outcome of the target: never sent (by reason), or cut off by the run.
+		sub := make([]string, 0, len(q.NotSentBy)+1)
+		for _, k := range slices.Sorted(maps.Keys(q.NotSentBy)) {
+			sub = append(sub, k+" "+report.FormatCount(q.NotSentBy[k]))
+		}
+		sub = append(sub, report.FormatCount(q.Cut)+" cut by the run")
+		tiles = append(tiles, htmlTile{"not sent", report.FormatCount(q.NotSent), strings.Join(sub, ", "), ""})
 	}
 	return tiles
 }

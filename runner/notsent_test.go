@@ -1,0 +1,31 @@
+package runner
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// Customers still thinking when the grace period ends were due for nothing: they count no
+// request not sent, and what the mock received is every group's total.
+func TestThinkingCustomersCountNothingNotSentAtTheEnd(t *testing.T) {
+	srv := testMock(t, nil)
+	sc := parse(t, auth+`
+load: {model: open, arrivals: uniform, rate: 10, duration: 500ms}
+sessions:
+  - name: s
+    poll: false
+    steps: [connect, {think: 30s}, {chat: hi}, disconnect]
+`)
+	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1, Grace: 200 * time.Millisecond})
+	q := rep.Requests
+	if q.NotSent != 0 || q.Cut != 0 || rep.Sessions.Interrupted != rep.Sessions.Started || rep.Sessions.Started == 0 {
+		t.Errorf("requests %+v sessions %+v: want nothing not sent or cut, every session interrupted in its think time", q, rep.Sessions)
+	}
+	st := srv.Stats()
+	for _, g := range rep.Groups {
+		if g.Kind == "endpoint" && g.Total != st.Endpoints[g.Endpoint] {
+			t.Errorf("group %s: total %d, the mock received %d", g.Name, g.Total, st.Endpoints[g.Endpoint])
+		}
+	}
+}
