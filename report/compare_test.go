@@ -1,7 +1,9 @@
-package report
+package report_test
 
 import (
 	"bytes"
+	. "ccload/report"
+	"ccload/report/reporttest"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -16,18 +18,18 @@ import (
 // gatesCompareRun is a 10 s run of 1000 requests: sendAsync CHAT (step "ask") answering in
 // scale × (10..109) ms, poll in 5 ms; errPer1000 of CHAT's requests end in resultCode 12.
 func gatesCompareRun(t *testing.T, scale float64, errPer500, requests int) *Report {
-	b := newGatesBuilder(t, 10)
-	chat, poll, ask := b.endpoint("sendAsync", "CHAT"), b.endpoint("poll", ""), b.step("ask")
+	b := reporttest.NewBuilder(t, 10)
+	chat, poll, ask := b.Endpoint("sendAsync", "CHAT"), b.Endpoint("poll", ""), b.Step("ask")
 	for i := range requests / 2 {
 		code, class := "0", ClassOK
 		if i < errPer500 {
 			code, class = "12", ClassApp
 		}
 		lat := int64(scale * float64(10_000+(i%100)*1000))
-		b.req(i*10/(requests/2), lat, lat, code, class, chat, ask)
-		b.req(i*10/(requests/2), 5_000, 5_000, "0", ClassOK, poll)
+		b.Req(i*10/(requests/2), lat, lat, code, class, chat, ask)
+		b.Req(i*10/(requests/2), 5_000, 5_000, "0", ClassOK, poll)
 	}
-	return b.finish()
+	return b.Finish()
 }
 
 func gatesLimits(t *testing.T, specs ...string) []CompareLimit {
@@ -111,11 +113,11 @@ func TestCompareWithinLimitsPasses(t *testing.T) {
 
 func TestCompareNeverCallsPrecisionNoiseARegression(t *testing.T) {
 	run := func(us int64) *Report {
-		b := newGatesBuilder(t, 1)
+		b := reporttest.NewBuilder(t, 1)
 		for range 200 {
-			b.req(0, us, us, "0", ClassOK)
+			b.Req(0, us, us, "0", ClassOK)
 		}
-		return b.finish()
+		return b.Finish()
 	}
 	for _, tc := range []struct{ base, next int64 }{
 		{500_000, 500_200}, // one HdrHistogram bucket [499968, 500223]: the histograms cannot tell them apart

@@ -58,6 +58,8 @@ type Report struct {
 	Timeseries []Point `json:"timeseries"`
 	// Stages are the load stages' start offsets in seconds, for marking charts.
 	Stages []StageMark `json:"stages,omitempty"`
+	// GraceS is the grace period the run gave its sessions after the last stage, in seconds, for marking charts.
+	GraceS float64 `json:"grace_s,omitempty"`
 
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
 	// Capacity is set by ccload capacity: the search's answer and every step (see Capacity).
@@ -183,6 +185,9 @@ type StageMark struct {
 	T      float64 `json:"t"`
 	Target float64 `json:"target"`
 	Label  string  `json:"label"`
+	// DurationS is how long the stage lasted in seconds, so charts know where the stages end
+	// (0 in reports written before it).
+	DurationS float64 `json:"duration_s,omitempty"`
 }
 
 // ThresholdResult is one evaluated threshold.

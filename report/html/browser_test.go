@@ -3,6 +3,7 @@ package htmlreport
 import (
 	"bytes"
 	"ccload/report"
+	"ccload/report/reporttest"
 	"context"
 	"errors"
 	"os"
@@ -68,7 +69,7 @@ func TestReportHTMLInHeadlessChromium(t *testing.T) {
 	}
 	dir := t.TempDir()
 	page := filepath.Join(dir, report.HTMLFileName)
-	if err := report.WriteOutputFile(page, gatesRealisticWithThresholds(t), WriteHTML); err != nil {
+	if err := report.WriteOutputFile(page, reporttest.RealisticWithThresholds(t), WriteHTML); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -124,7 +125,7 @@ func TestReportHTMLInHeadlessChromium(t *testing.T) {
 		t.Fatalf("no screenshot (%d bytes, %v)", len(png), err)
 	}
 	if keep := os.Getenv("CCLOAD_REPORT_HTML"); keep != "" {
-		if err := report.WriteOutputFile(keep, gatesRealisticWithThresholds(t), WriteHTML); err != nil {
+		if err := report.WriteOutputFile(keep, reporttest.RealisticWithThresholds(t), WriteHTML); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -3,6 +3,7 @@ package htmlreport
 import (
 	"bytes"
 	"ccload/report"
+	"ccload/report/reporttest"
 	"context"
 	"path/filepath"
 	"regexp"
@@ -12,39 +13,10 @@ import (
 	"time"
 )
 
-// capacityFixture is a realistic run report carrying the capacity section of a search like the
-// one of `ccload capacity` against `mock --capacity 100` (6 requests per session): the steps'
-// numbers are those that search printed.
-func capacityFixture(t testing.TB) *report.Report {
-	r := gatesRealisticWithThresholds(t)
-	steps := []struct {
-		rate     float64
-		phase    string
-		pass     bool
-		p50, p99 int64
-	}{
-		{4, "exponential", true, 28_400, 53_300}, {8, "exponential", true, 30_900, 52_600}, {16, "exponential", true, 24_900, 53_000},
-		{32, "exponential", false, 768_000, 1_930_000}, {24, "bisect", false, 543_200, 1_420_000}, {20, "bisect", false, 323_600, 823_300},
-		{18, "bisect", false, 169_200, 417_500}, {17, "bisect", false, 83_700, 196_000}, {16, "confirm", true, 24_100, 53_100}, {17, "confirm", false, 71_400, 156_700},
-	}
-	c := &report.Capacity{Unit: "sessions/s", SLO: []string{"response_time.p99 all <= 100ms"}, StartRate: 4, MaxRate: 10000, Precision: 0.08,
-		Outcome: "converged", Converged: true, Sustainable: 16, Breaking: 17, Broke: []string{"response_time.p99 all <= 100ms (measured 157ms)"},
-		Knee: 16, Message: "the target sustains 16.0 sessions/s under the SLO; 17.0 sessions/s broke it"}
-	for i, s := range steps {
-		st := report.CapacityStep{N: i + 1, Rate: s.rate, Phase: s.phase, Judged: true, Pass: s.pass, P50US: s.p50, P99US: s.p99, Requests: 200, RPS: 6 * s.rate}
-		if !s.pass {
-			st.Broke = []string{"response_time.p99 all <= 100ms (measured " + report.FormatUS(s.p99) + ")"}
-		}
-		c.Steps = append(c.Steps, st)
-	}
-	r.Capacity = c
-	return r
-}
-
 // TestCapacityHTMLDrawsTheCurveAndBracket checks the section in the page's source: one point per
 // step, the two curves, the bracket between the sustainable and the breaking rate.
 func TestCapacityHTMLDrawsTheCurveAndBracket(t *testing.T) {
-	r := capacityFixture(t)
+	r := reporttest.Capacity(t)
 	var b bytes.Buffer
 	if err := WriteHTML(&b, r); err != nil {
 		t.Fatal(err)
@@ -117,7 +89,7 @@ func TestCapacityHTMLInHeadlessChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skipping the headless browser")
 	}
-	r := capacityFixture(t)
+	r := reporttest.Capacity(t)
 	page := filepath.Join(t.TempDir(), report.HTMLFileName)
 	if err := report.WriteOutputFile(page, r, WriteHTML); err != nil {
 		t.Fatal(err)

@@ -1,4 +1,5 @@
-package htmlreport
+// Package reporttest builds realistic reports for tests, with real encoded HdrHistograms.
+package reporttest
 
 import (
 	"ccload/report"
@@ -11,14 +12,14 @@ import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// gatesBuilder builds Reports for tests with real encoded HdrHistograms, so the code under test
+// Builder builds Reports for tests with real encoded HdrHistograms, so the code under test
 // reads the same data a run writes, without depending on the Recorder.
-type gatesBuilder struct {
+type Builder struct {
 	t        testing.TB
 	seconds  int
-	overall  *gatesBGroup
-	groups   []*gatesBGroup
-	points   []gatesBPoint
+	overall  *bGroup
+	groups   []*bGroup
+	points   []bPoint
 	sessions report.SessionCounts
 	reply    *hdrhistogram.Histogram
 	toAgent  *hdrhistogram.Histogram
@@ -26,36 +27,38 @@ type gatesBuilder struct {
 	lag      *hdrhistogram.Histogram
 }
 
-type gatesBGroup struct {
+type bGroup struct {
 	g         report.Group
 	svc, resp *hdrhistogram.Histogram
 }
 
-type gatesBPoint struct {
+type bPoint struct {
 	p    report.Point
 	hist *hdrhistogram.Histogram
 }
 
-func newGatesBuilder(t testing.TB, seconds int) *gatesBuilder {
-	b := &gatesBuilder{t: t, seconds: seconds,
-		reply: gatesNewHist(), toAgent: gatesNewHist(), duration: hdrhistogram.New(1, 86_400_000_000, 3), lag: gatesNewHist()}
+// NewBuilder starts a run of the given length in seconds, one time-series point a second.
+func NewBuilder(t testing.TB, seconds int) *Builder {
+	b := &Builder{t: t, seconds: seconds,
+		reply: NewHist(), toAgent: NewHist(), duration: hdrhistogram.New(1, 86_400_000_000, 3), lag: NewHist()}
 	b.overall = b.newGroup(report.Group{Name: "all", Kind: "all"})
-	b.points = make([]gatesBPoint, seconds)
+	b.points = make([]bPoint, seconds)
 	for i := range b.points {
-		b.points[i] = gatesBPoint{p: report.Point{T: float64(i)}, hist: gatesNewHist()}
+		b.points[i] = bPoint{p: report.Point{T: float64(i)}, hist: NewHist()}
 	}
 	return b
 }
 
-func gatesNewHist() *hdrhistogram.Histogram { return hdrhistogram.New(1, 60_000_000, 3) }
+// NewHist is a response-time histogram with the Recorder's range (1 µs to 60 s, 3 digits).
+func NewHist() *hdrhistogram.Histogram { return hdrhistogram.New(1, 60_000_000, 3) }
 
-func (b *gatesBuilder) newGroup(g report.Group) *gatesBGroup {
+func (b *Builder) newGroup(g report.Group) *bGroup {
 	g.ResultCodes, g.HTTPStatus, g.Errors = map[string]int64{}, map[string]int64{}, map[string]int64{}
-	return &gatesBGroup{g: g, svc: gatesNewHist(), resp: gatesNewHist()}
+	return &bGroup{g: g, svc: NewHist(), resp: NewHist()}
 }
 
-// endpoint registers an endpoint × controlType group and returns its index.
-func (b *gatesBuilder) endpoint(ep, ct string) int {
+// Endpoint registers an endpoint × controlType group and returns its index.
+func (b *Builder) Endpoint(ep, ct string) int {
 	name := ep
 	if ct != "" {
 		name += " " + ct
@@ -64,15 +67,15 @@ func (b *gatesBuilder) endpoint(ep, ct string) int {
 	return len(b.groups) - 1
 }
 
-// step registers a named-step group and returns its index.
-func (b *gatesBuilder) step(name string) int {
+// Step registers a named-step group and returns its index.
+func (b *Builder) Step(name string) int {
 	b.groups = append(b.groups, b.newGroup(report.Group{Name: "step:" + name, Kind: "step", Step: name}))
 	return len(b.groups) - 1
 }
 
-// req records one request in second sec into the overall group and the given groups.
-func (b *gatesBuilder) req(sec int, respUS, svcUS int64, code string, class report.ErrClass, groups ...int) {
-	all := []*gatesBGroup{b.overall}
+// Req records one request in second sec into the overall group and the given groups.
+func (b *Builder) Req(sec int, respUS, svcUS int64, code string, class report.ErrClass, groups ...int) {
+	all := []*bGroup{b.overall}
 	for _, i := range groups {
 		all = append(all, b.groups[i])
 	}
@@ -106,8 +109,8 @@ func (b *gatesBuilder) req(sec int, respUS, svcUS int64, code string, class repo
 		}
 		g.g.BytesSent += 420
 		g.g.BytesRecv += 160
-		gatesRecord(b.t, g.svc, svcUS)
-		gatesRecord(b.t, g.resp, respUS)
+		record(b.t, g.svc, svcUS)
+		record(b.t, g.resp, respUS)
 	}
 	p := &b.points[sec]
 	p.p.Requests++
@@ -120,19 +123,19 @@ func (b *gatesBuilder) req(sec int, respUS, svcUS int64, code string, class repo
 		}
 		p.p.ResultCodes[code]++
 	}
-	gatesRecord(b.t, p.hist, respUS)
-	gatesRecord(b.t, b.lag, max(1, respUS-svcUS))
+	record(b.t, p.hist, respUS)
+	record(b.t, b.lag, max(1, respUS-svcUS))
 }
 
-func gatesRecord(t testing.TB, h *hdrhistogram.Histogram, v int64) {
+func record(t testing.TB, h *hdrhistogram.Histogram, v int64) {
 	t.Helper()
 	if err := h.RecordValue(v); err != nil {
 		t.Fatalf("recording %d: %v", v, err)
 	}
 }
 
-// session records an arrival in second sec; dropped, failed or completed with the given latencies.
-func (b *gatesBuilder) session(sec int, dropped, failed bool, durationUS, replyUS, agentUS int64) {
+// Session records an arrival in second sec; dropped, failed or completed with the given latencies.
+func (b *Builder) Session(sec int, dropped, failed bool, durationUS, replyUS, agentUS int64) {
 	b.sessions.Arrivals++
 	b.points[sec].p.Arrivals++
 	if dropped {
@@ -147,16 +150,16 @@ func (b *gatesBuilder) session(sec int, dropped, failed bool, durationUS, replyU
 	} else {
 		b.sessions.Completed++
 	}
-	gatesRecord(b.t, b.duration, durationUS)
+	record(b.t, b.duration, durationUS)
 	if replyUS > 0 {
-		gatesRecord(b.t, b.reply, replyUS)
+		record(b.t, b.reply, replyUS)
 	}
 	if agentUS > 0 {
-		gatesRecord(b.t, b.toAgent, agentUS)
+		record(b.t, b.toAgent, agentUS)
 	}
 }
 
-func gatesEnc(t testing.TB, h *hdrhistogram.Histogram) string {
+func encode(t testing.TB, h *hdrhistogram.Histogram) string {
 	t.Helper()
 	if h.TotalCount() == 0 {
 		return ""
@@ -168,14 +171,14 @@ func gatesEnc(t testing.TB, h *hdrhistogram.Histogram) string {
 	return string(b)
 }
 
-func (b *gatesBuilder) latency(h *hdrhistogram.Histogram) report.Latency {
-	l := gatesSummary(h)
-	l.Histogram = gatesEnc(b.t, h)
+func (b *Builder) latency(h *hdrhistogram.Histogram) report.Latency {
+	l := report.Summarize(h)
+	l.Histogram = encode(b.t, h)
 	return l
 }
 
-// finish returns the report.Report.
-func (b *gatesBuilder) finish() *report.Report {
+// Finish returns the built Report, with every histogram encoded as report.json carries it.
+func (b *Builder) Finish() *report.Report {
 	start := time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC)
 	d := float64(b.seconds)
 	r := &report.Report{
@@ -186,11 +189,11 @@ func (b *gatesBuilder) finish() *report.Report {
 			SessionDurationUS: b.latency(b.duration)},
 		SchedulerLagUS: b.latency(b.lag),
 	}
-	fin := func(g *gatesBGroup) report.Group {
+	fin := func(g *bGroup) report.Group {
 		out := g.g
 		out.RPS = float64(out.Count) / d
-		out.ServiceTimeUS, out.ResponseTimeUS = gatesSummary(g.svc), gatesSummary(g.resp)
-		out.ServiceHistogram, out.ResponseHistogram = gatesEnc(b.t, g.svc), gatesEnc(b.t, g.resp)
+		out.ServiceTimeUS, out.ResponseTimeUS = report.Summarize(g.svc), report.Summarize(g.resp)
+		out.ServiceHistogram, out.ResponseHistogram = encode(b.t, g.svc), encode(b.t, g.resp)
 		return out
 	}
 	r.Overall = fin(b.overall)
@@ -202,33 +205,33 @@ func (b *gatesBuilder) finish() *report.Report {
 		pt := p.p
 		if p.hist.TotalCount() > 0 {
 			pt.P50US, pt.P99US = p.hist.ValueAtQuantile(50), p.hist.ValueAtQuantile(99)
-			pt.Histogram = gatesEnc(b.t, p.hist)
+			pt.Histogram = encode(b.t, p.hist)
 		}
 		r.Timeseries = append(r.Timeseries, pt)
 	}
 	return r
 }
 
-// gatesRealistic builds a two-minute run of a web-chat scenario: a ramp, a plateau and a spike,
+// Realistic builds a two-minute run of a web-chat scenario: a ramp, a plateau and a spike,
 // lognormal latencies, a burst of resultCode 12 errors between 70 s and 80 s, a few timeouts,
 // dropped arrivals at the spike and session metrics. Deterministic for a given seed.
-func gatesRealistic(t testing.TB, seed uint64) *report.Report {
+func Realistic(t testing.TB, seed uint64) *report.Report {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	const secs = 120
-	b := newGatesBuilder(t, secs)
+	b := NewBuilder(t, secs)
 	type ep struct {
 		idx, step int
 		weight    float64
 		medianMS  float64
 	}
 	eps := []ep{
-		{b.endpoint("applyToken", ""), -1, 1, 6},
-		{b.endpoint("sendAsync", "CONNECT"), -1, 1, 18},
-		{b.endpoint("sendAsync", "CHAT"), b.step("ask"), 4, 24},
-		{b.endpoint("sendAsync", "TRANS2AGENT"), -1, 0.3, 30},
-		{b.endpoint("sendAsync", "DISCONNECT"), -1, 1, 14},
-		{b.endpoint("poll", ""), -1, 8, 9},
-		{b.endpoint("queryQueueInfo", ""), -1, 0.6, 12},
+		{b.Endpoint("applyToken", ""), -1, 1, 6},
+		{b.Endpoint("sendAsync", "CONNECT"), -1, 1, 18},
+		{b.Endpoint("sendAsync", "CHAT"), b.Step("ask"), 4, 24},
+		{b.Endpoint("sendAsync", "TRANS2AGENT"), -1, 0.3, 30},
+		{b.Endpoint("sendAsync", "DISCONNECT"), -1, 1, 14},
+		{b.Endpoint("poll", ""), -1, 8, 9},
+		{b.Endpoint("queryQueueInfo", ""), -1, 0.6, 12},
 	}
 	var total float64
 	for _, e := range eps {
@@ -255,7 +258,7 @@ func gatesRealistic(t testing.TB, seed uint64) *report.Report {
 			if rng.Float64() < 0.3 {
 				agent = int64(4e6 * math.Exp(rng.NormFloat64()*0.5))
 			}
-			b.session(s, dropped, failed, int64(40e6*math.Exp(rng.NormFloat64()*0.3)),
+			b.Session(s, dropped, failed, int64(40e6*math.Exp(rng.NormFloat64()*0.3)),
 				int64(800e3*math.Exp(rng.NormFloat64()*0.4)), agent)
 		}
 		reqs := int(level(s) * 12)
@@ -288,18 +291,20 @@ func gatesRealistic(t testing.TB, seed uint64) *report.Report {
 			if e.step >= 0 {
 				groups = append(groups, e.step)
 			}
-			b.req(s, resp, svc, code, class, groups...)
+			b.Req(s, resp, svc, code, class, groups...)
 		}
 	}
-	r := b.finish()
-	r.Stages = []report.StageMark{{T: 0, Target: 10, Label: "ramp 2→10/s"}, {T: 20, Target: 10, Label: "hold 10/s"},
-		{T: 90, Target: 16, Label: "spike 16/s"}, {T: 105, Target: 10, Label: "hold 10/s"}}
-	r.ScenarioText = gatesScenarioText
+	r := b.Finish()
+	// The stages end at 110 s; the run's last 10 s are the grace period its sessions had.
+	r.Stages = []report.StageMark{{T: 0, Target: 10, Label: "ramp 2→10/s", DurationS: 20}, {T: 20, Target: 10, Label: "hold 10/s", DurationS: 70},
+		{T: 90, Target: 16, Label: "spike 16/s", DurationS: 15}, {T: 105, Target: 10, Label: "hold 10/s", DurationS: 5}}
+	r.GraceS = 10
+	r.ScenarioText = ScenarioText
 	r.Warnings = []string{"8 arrivals dropped: max_customers 150 reached"}
 	return r
 }
 
-const gatesScenarioText = `name: checkout-peak
+const ScenarioText = `name: checkout-peak
 target:
   url: ${TARGET_URL}
   timeout: 10s
@@ -310,7 +315,7 @@ load:
     - {duration: 20s, from: 2, to: 10}
     - {duration: 70s, rate: 10}
     - {duration: 15s, rate: 16}
-    - {duration: 15s, rate: 10}
+    - {duration: 5s, rate: 10}
 sessions:
   - name: ask-then-agent
     steps:
@@ -325,8 +330,8 @@ thresholds:
   - {metric: error_rate, max: 1%, over: 10s}
 `
 
-// gatesSortedKeys returns m's keys in order (tests compare maps deterministically).
-func gatesSortedKeys(m map[string]int64) []string {
+// SortedKeys returns m's keys in order (tests compare maps deterministically).
+func SortedKeys(m map[string]int64) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -335,9 +340,9 @@ func gatesSortedKeys(m map[string]int64) []string {
 	return keys
 }
 
-// gatesRealisticWithThresholds is the realistic run with its thresholds evaluated, as the runner writes it.
-func gatesRealisticWithThresholds(t testing.TB) *report.Report {
-	r := gatesRealistic(t, 1)
+// RealisticWithThresholds is the realistic run with its thresholds evaluated, as the runner writes it.
+func RealisticWithThresholds(t testing.TB) *report.Report {
+	r := Realistic(t, 1)
 	r.Thresholds = report.EvaluateThresholds(r, []report.ThresholdSpec{
 		{Metric: "response_time.p99", Max: 250_000, HasMax: true},
 		{Metric: "response_time.p95", Group: "step:ask", Max: 120_000, HasMax: true},
@@ -351,14 +356,31 @@ func gatesRealisticWithThresholds(t testing.TB) *report.Report {
 	return r
 }
 
-// gatesSummary summarises a histogram the way report.Latency does (a copy of report's unexported helper).
-func gatesSummary(h *hdrhistogram.Histogram) report.Latency {
-	if h.TotalCount() == 0 {
-		return report.Latency{}
+// Capacity is a realistic run report carrying the capacity section of a search like the
+// one of `ccload capacity` against `mock --capacity 100` (6 requests per session): the steps'
+// numbers are those that search printed.
+func Capacity(t testing.TB) *report.Report {
+	r := RealisticWithThresholds(t)
+	steps := []struct {
+		rate     float64
+		phase    string
+		pass     bool
+		p50, p99 int64
+	}{
+		{4, "exponential", true, 28_400, 53_300}, {8, "exponential", true, 30_900, 52_600}, {16, "exponential", true, 24_900, 53_000},
+		{32, "exponential", false, 768_000, 1_930_000}, {24, "bisect", false, 543_200, 1_420_000}, {20, "bisect", false, 323_600, 823_300},
+		{18, "bisect", false, 169_200, 417_500}, {17, "bisect", false, 83_700, 196_000}, {16, "confirm", true, 24_100, 53_100}, {17, "confirm", false, 71_400, 156_700},
 	}
-	return report.Latency{
-		Count: h.TotalCount(), Min: h.Min(), Mean: h.Mean(), Max: h.Max(),
-		P50: h.ValueAtQuantile(50), P90: h.ValueAtQuantile(90), P95: h.ValueAtQuantile(95),
-		P99: h.ValueAtQuantile(99), P999: h.ValueAtQuantile(99.9),
+	c := &report.Capacity{Unit: "sessions/s", SLO: []string{"response_time.p99 all <= 100ms"}, StartRate: 4, MaxRate: 10000, Precision: 0.08,
+		Outcome: "converged", Converged: true, Sustainable: 16, Breaking: 17, Broke: []string{"response_time.p99 all <= 100ms (measured 157ms)"},
+		Knee: 16, Message: "the target sustains 16.0 sessions/s under the SLO; 17.0 sessions/s broke it"}
+	for i, s := range steps {
+		st := report.CapacityStep{N: i + 1, Rate: s.rate, Phase: s.phase, Judged: true, Pass: s.pass, P50US: s.p50, P99US: s.p99, Requests: 200, RPS: 6 * s.rate}
+		if !s.pass {
+			st.Broke = []string{"response_time.p99 all <= 100ms (measured " + report.FormatUS(s.p99) + ")"}
+		}
+		c.Steps = append(c.Steps, st)
 	}
+	r.Capacity = c
+	return r
 }
