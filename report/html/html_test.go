@@ -43,8 +43,8 @@ func TestWriteHTMLIsSelfContainedAndEscaped(t *testing.T) {
 		t.Error("report.html has no Content-Security-Policy")
 	}
 	// The charts are drawn in the file, not by script: paths for lines, rects for error bars.
-	if n := strings.Count(page, "<svg class=\"chart"); n != 4 {
-		t.Errorf("%d charts, want 4", n)
+	if n := strings.Count(page, "<svg class=\"chart"); n != 5 {
+		t.Errorf("%d charts, want 5", n)
 	}
 	if n := strings.Count(page, "<path class=\"ln"); n < 12 {
 		t.Errorf("only %d chart lines drawn", n)

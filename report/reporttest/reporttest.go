@@ -33,8 +33,15 @@ type bGroup struct {
 }
 
 type bPoint struct {
-	p    report.Point
-	hist *hdrhistogram.Histogram
+	p      report.Point
+	hist   *hdrhistogram.Histogram
+	groups map[int]*bGroupPoint // by index in Builder.groups
+}
+
+// bGroupPoint is one group's share of an interval, as report.GroupPoint carries it.
+type bGroupPoint struct {
+	requests, errors int64
+	hist             *hdrhistogram.Histogram
 }
 
 // NewBuilder starts a run of the given length in seconds, one time-series point a second.
@@ -113,6 +120,21 @@ func (b *Builder) Req(sec int, respUS, svcUS int64, code string, class report.Er
 		record(b.t, g.resp, respUS)
 	}
 	p := &b.points[sec]
+	for _, i := range groups {
+		if p.groups == nil {
+			p.groups = map[int]*bGroupPoint{}
+		}
+		gp := p.groups[i]
+		if gp == nil {
+			gp = &bGroupPoint{hist: NewHist()}
+			p.groups[i] = gp
+		}
+		gp.requests++
+		if class != report.ClassOK {
+			gp.errors++
+		}
+		record(b.t, gp.hist, respUS)
+	}
 	p.p.Requests++
 	if class != report.ClassOK {
 		p.p.Errors++
@@ -207,6 +229,10 @@ func (b *Builder) Finish() *report.Report {
 			pt.P50US, pt.P99US = p.hist.ValueAtQuantile(50), p.hist.ValueAtQuantile(99)
 			pt.Histogram = encode(b.t, p.hist)
 		}
+		for i, gp := range p.groups {
+			pt.Groups = append(pt.Groups, report.GroupPoint{Name: b.groups[i].g.Name, Requests: gp.requests, Errors: gp.errors, Histogram: encode(b.t, gp.hist)})
+		}
+		sort.Slice(pt.Groups, func(i, j int) bool { return pt.Groups[i].Name < pt.Groups[j].Name })
 		r.Timeseries = append(r.Timeseries, pt)
 	}
 	return r
