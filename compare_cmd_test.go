@@ -86,8 +86,13 @@ func TestCompareCommandGatesOnLimits(t *testing.T) {
 		t.Errorf("p99=150%%: exit %d\n%s", code, stdout)
 	}
 	// The same run twice is no regression.
-	if code, stdout, _ := gatesRunCmd(cmdCompare, base, same); code != exitOK || !strings.Contains(stdout, "PASS: all 2 limits held") {
-		t.Errorf("identical runs: exit %d\n%s", code, stdout)
+	if code, stdout, _ := gatesRunCmd(cmdCompare, base, same); code != exitOK || !strings.Contains(stdout, "PASS: all 2 limits held") ||
+		!strings.Contains(stdout, "no differences beyond noise") || strings.Contains(stdout, "  p99 ") {
+		t.Errorf("identical runs: exit %d, want 0 and no rows printed\n%s", code, stdout)
+	}
+	// --all prints every row of them.
+	if code, stdout, _ := gatesRunCmd(cmdCompare, base, same, "--all"); code != exitOK || !strings.Contains(stdout, "  p99 ") || strings.Contains(stdout, "hidden") {
+		t.Errorf("identical runs, --all: exit %d, want every row\n%s", code, stdout)
 	}
 	// A NEW report written before report.json stored its gates: its scenario's limits are not
 	// applied (the scenario is not parsed again), and stderr says so.
