@@ -9,6 +9,7 @@ import (
 
 	"ccload/gates"
 	"ccload/report"
+	htmlreport "ccload/report/html"
 )
 
 const compareUsage = `Usage: ccload compare BASE.json NEW.json [flags]
@@ -32,6 +33,9 @@ service time), error_rate, rps, code:<resultCode>. Limits come from NEW's
 scenario (its compare: section) and from --max-regression, which overrides a
 scenario limit on the same metric and group.
 
+--html FILE writes a self-contained page: both runs' percentile spectra and
+their time series overlaid, each limit's allowed value marked.
+
 Exit codes: 0 every limit held (or none was set); 1 a limit was exceeded;
 2 bad usage, a bad limit, or a report that cannot be read.
 
@@ -53,6 +57,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	jsonOut := fs.String("json", "", "also write the comparison as JSON to `FILE`")
 	junitOut := fs.String("junit", "", "also write one JUnit testcase per limit to `FILE`")
 	noScenario := fs.Bool("no-scenario-limits", false, "ignore the compare: section of NEW's scenario")
+	htmlOut := fs.String("html", "", "also write the compare view (both runs' spectra and time series overlaid, limits marked) to `FILE`")
 	all := fs.Bool("all", false, "print every row, unchanged ones and groups with too few requests included")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), compareUsage)
@@ -106,7 +111,9 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	for _, o := range []struct {
 		path  string
 		write func(io.Writer, report.CompareResult) error
-	}{{*jsonOut, report.WriteCompareJSON}, {*junitOut, report.WriteCompareJUnit}} {
+	}{{*jsonOut, report.WriteCompareJSON}, {*junitOut, report.WriteCompareJUnit}, {*htmlOut, func(w io.Writer, c report.CompareResult) error {
+		return htmlreport.WriteCompareHTML(w, base, next, limits, c)
+	}}} {
 		if o.path == "" {
 			continue
 		}
