@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -103,7 +104,7 @@ func WriteCompareHTML(w io.Writer, base, next *report.Report, limits []report.Co
 	groups := []string{"all"}
 	for _, k := range c.Checks {
 		if _, ok := htmlCompareQ(k.Metric); ok && len(groups) < htmlMaxCompareSpectra && !strings.HasPrefix(k.Metric, "service_time.") {
-			if !htmlContains(groups, k.Group) {
+			if !slices.Contains(groups, k.Group) {
 				groups = append(groups, k.Group)
 			}
 		}
@@ -129,15 +130,6 @@ func WriteCompareHTML(w io.Writer, base, next *report.Report, limits []report.Co
 		return fmt.Errorf("report: compare html: %w", err)
 	}
 	return nil
-}
-
-func htmlContains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // htmlCompareQ is the percentile a response-time limit's metric names (100 for max); ok is false
@@ -185,12 +177,7 @@ func htmlFindGroup(r *report.Report, name string) *report.Group {
 // percentile a limit on the group names, the value NEW was allowed (green when it held, red when not).
 func htmlCompareSpectrum(base, next *report.Report, group string, limits []report.CompareLimit, checks []report.CompareCheck) (template.HTML, error) {
 	s := newHTMLSVG("cmpspectrum", "response time by percentile, base and new, "+group, 960, 300)
-	xs := htmlSpectrumX()
-	qs := make([]float64, len(xs))
-	for i, x := range xs {
-		qs[i] = 100 * (1 - math.Pow(10, -x))
-	}
-	qs[len(qs)-1] = 99.999
+	xs, qs := htmlSpectrumX(), htmlSpectrumQs()
 	var hs [2]*hdrhistogram.Histogram
 	var vals [2][]float64
 	lo, hi := math.Inf(1), 0.0
@@ -359,4 +346,16 @@ func htmlCompareOverTime(base, next *report.Report, bc, nc []htmlCol, limits []r
 			class, template.HTMLEscapeString(limitTip), htmlF(s.left), htmlF(s.right), htmlF(y), htmlF(y), htmlF(s.right-4), htmlF(y-4))
 	}
 	return s.done()
+}
+
+// htmlSpectrumQs are the percentiles at htmlSpectrumX's positions, q = 100 (1 − 10^−x), the last one
+// p99.999 exactly.
+func htmlSpectrumQs() []float64 {
+	xs := htmlSpectrumX()
+	qs := make([]float64, len(xs))
+	for i, x := range xs {
+		qs[i] = 100 * (1 - math.Pow(10, -x))
+	}
+	qs[len(qs)-1] = 99.999
+	return qs
 }
