@@ -3,9 +3,11 @@ package reporttest
 
 import (
 	"ccload/report"
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
@@ -241,7 +243,36 @@ func (b *Builder) Finish() *report.Report {
 // Realistic builds a two-minute run of a web-chat scenario: a ramp, a plateau and a spike,
 // lognormal latencies, a burst of resultCode 12 errors between 70 s and 80 s, a few timeouts,
 // dropped arrivals at the spike and session metrics. Deterministic for a given seed.
+//
+// The first call for a seed builds the run (about 14,000 requests into real histograms, a large
+// part of a test's time under -race); later calls decode a copy of it, which the caller may change.
 func Realistic(t testing.TB, seed uint64) *report.Report {
+	t.Helper()
+	realisticMu.Lock()
+	enc, ok := realisticJSON[seed]
+	if !ok {
+		var err error
+		if enc, err = json.Marshal(buildRealistic(t, seed)); err != nil {
+			realisticMu.Unlock()
+			t.Fatalf("reporttest: encoding the realistic run: %v", err)
+		}
+		realisticJSON[seed] = enc
+	}
+	realisticMu.Unlock()
+	r := new(report.Report)
+	if err := json.Unmarshal(enc, r); err != nil {
+		t.Fatalf("reporttest: decoding the realistic run: %v", err)
+	}
+	return r
+}
+
+// realisticJSON caches each seed's realistic run as report.json text.
+var (
+	realisticMu   sync.Mutex
+	realisticJSON = map[uint64][]byte{}
+)
+
+func buildRealistic(t testing.TB, seed uint64) *report.Report {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	const secs = 120
 	b := NewBuilder(t, secs)
