@@ -27,6 +27,7 @@ type Builder struct {
 	toAgent  *hdrhistogram.Histogram
 	duration *hdrhistogram.Histogram
 	lag      *hdrhistogram.Histogram
+	scratch  *hdrhistogram.Histogram // see scratchOf
 }
 
 type bGroup struct {
@@ -36,14 +37,14 @@ type bGroup struct {
 
 type bPoint struct {
 	p      report.Point
-	hist   *hdrhistogram.Histogram
+	vals   []int64              // response times, into a histogram at Finish (one histogram per point would cost 0.4 MB each)
 	groups map[int]*bGroupPoint // by index in Builder.groups
 }
 
 // bGroupPoint is one group's share of an interval, as report.GroupPoint carries it.
 type bGroupPoint struct {
 	requests, errors int64
-	hist             *hdrhistogram.Histogram
+	vals             []int64
 }
 
 // NewBuilder starts a run of the given length in seconds, one time-series point a second.
@@ -53,7 +54,7 @@ func NewBuilder(t testing.TB, seconds int) *Builder {
 	b.overall = b.newGroup(report.Group{Name: "all", Kind: "all"})
 	b.points = make([]bPoint, seconds)
 	for i := range b.points {
-		b.points[i] = bPoint{p: report.Point{T: float64(i)}, hist: NewHist()}
+		b.points[i] = bPoint{p: report.Point{T: float64(i)}}
 	}
 	return b
 }
@@ -128,14 +129,14 @@ func (b *Builder) Req(sec int, respUS, svcUS int64, code string, class report.Er
 		}
 		gp := p.groups[i]
 		if gp == nil {
-			gp = &bGroupPoint{hist: NewHist()}
+			gp = &bGroupPoint{}
 			p.groups[i] = gp
 		}
 		gp.requests++
 		if class != report.ClassOK {
 			gp.errors++
 		}
-		record(b.t, gp.hist, respUS)
+		gp.vals = append(gp.vals, respUS)
 	}
 	p.p.Requests++
 	if class != report.ClassOK {
@@ -147,7 +148,7 @@ func (b *Builder) Req(sec int, respUS, svcUS int64, code string, class report.Er
 		}
 		p.p.ResultCodes[code]++
 	}
-	record(b.t, p.hist, respUS)
+	p.vals = append(p.vals, respUS)
 	record(b.t, b.lag, max(1, respUS-svcUS))
 }
 
@@ -201,6 +202,18 @@ func (b *Builder) latency(h *hdrhistogram.Histogram) report.Latency {
 	return l
 }
 
+// scratchOf returns the Builder's one scratch histogram holding just vals.
+func (b *Builder) scratchOf(vals []int64) *hdrhistogram.Histogram {
+	if b.scratch == nil {
+		b.scratch = NewHist()
+	}
+	b.scratch.Reset()
+	for _, v := range vals {
+		record(b.t, b.scratch, v)
+	}
+	return b.scratch
+}
+
 // Finish returns the built Report, with every histogram encoded as report.json carries it.
 func (b *Builder) Finish() *report.Report {
 	start := time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC)
@@ -227,12 +240,12 @@ func (b *Builder) Finish() *report.Report {
 	}
 	for _, p := range b.points {
 		pt := p.p
-		if p.hist.TotalCount() > 0 {
-			pt.P50US, pt.P99US = p.hist.ValueAtQuantile(50), p.hist.ValueAtQuantile(99)
-			pt.Histogram = encode(b.t, p.hist)
+		if h := b.scratchOf(p.vals); h.TotalCount() > 0 {
+			pt.P50US, pt.P99US = h.ValueAtQuantile(50), h.ValueAtQuantile(99)
+			pt.Histogram = encode(b.t, h)
 		}
 		for i, gp := range p.groups {
-			pt.Groups = append(pt.Groups, report.GroupPoint{Name: b.groups[i].g.Name, Requests: gp.requests, Errors: gp.errors, Histogram: encode(b.t, gp.hist)})
+			pt.Groups = append(pt.Groups, report.GroupPoint{Name: b.groups[i].g.Name, Requests: gp.requests, Errors: gp.errors, Histogram: encode(b.t, b.scratchOf(gp.vals))})
 		}
 		sort.Slice(pt.Groups, func(i, j int) bool { return pt.Groups[i].Name < pt.Groups[j].Name })
 		r.Timeseries = append(r.Timeseries, pt)
