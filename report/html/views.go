@@ -1,3 +1,5 @@
+// Package htmlreport renders report.json as the self-contained report.html people read, and the
+// compare view of ccload compare --html.
 package htmlreport
 
 import (
