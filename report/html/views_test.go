@@ -37,7 +37,7 @@ var graceRect = regexp.MustCompile(`<rect class="grace" x="([\d.]+)" y="[\d.]+" 
 // shades 110 s–120 s, at the right place on its x axis; without grace_s, or with stages that do
 // not say how long they were (an older report), nothing is shaded.
 func TestHTMLMarksTheGracePeriod(t *testing.T) {
-	r := reporttest.Realistic(t, 1)
+	r := reporttest.RealisticWithGroupPoints(t, 1)
 	charts := htmlCharts(renderHTML(t, r))
 	for _, name := range []string{"throughput", "latency", "active", "grouplatency"} {
 		c, ok := charts[name]
@@ -88,7 +88,7 @@ var seriesPath = regexp.MustCompile(`<g class="series" data-series="(\d+)"><titl
 // The per-group chart draws one p99 line per group that sent requests, each through the
 // intervals the group was busy in, each in its own colour, with a legend button for each.
 func TestHTMLGroupLatencyDrawsEveryGroup(t *testing.T) {
-	r := reporttest.Realistic(t, 1)
+	r := reporttest.RealisticWithGroupPoints(t, 1)
 	page := renderHTML(t, r)
 	chart := htmlCharts(page)["grouplatency"]
 	got := seriesPath.FindAllStringSubmatch(chart, -1)
@@ -113,6 +113,7 @@ func TestHTMLGroupLatencyDrawsEveryGroup(t *testing.T) {
 
 	// 14 groups, group i sending i+1 requests a second: the 10 busiest are drawn, the note counts the other 4.
 	b := reporttest.NewBuilder(t, 10)
+	b.GroupPoints = true
 	for i := range 14 {
 		g := b.Endpoint(fmt.Sprintf("ep%02d", i), "")
 		for sec := range 10 {
@@ -165,7 +166,7 @@ func TestHTMLSeriesColoursAreDistinct(t *testing.T) {
 // In a real browser the grace band and the per-group lines are on the page, and a click on a
 // legend button hides that group's line (and marks the button) without a script error.
 func TestHTMLViewsInHeadlessChromium(t *testing.T) {
-	r := reporttest.Realistic(t, 1)
+	r := reporttest.RealisticWithGroupPoints(t, 1)
 	page := renderHTML(t, r)
 	// After the page's own script: click the first group's button, as a reader would.
 	page = strings.Replace(page, "</body>", `<script>document.querySelector('.legendrow[data-for] button.sel[data-series="0"]').click()</script></body>`, 1)

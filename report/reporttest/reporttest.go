@@ -17,6 +17,11 @@ import (
 // Builder builds Reports for tests with real encoded HdrHistograms, so the code under test
 // reads the same data a run writes, without depending on the Recorder.
 type Builder struct {
+	// GroupPoints makes Finish fill each point's Groups (per-group interval histograms), as a run
+	// does: the per-group charts and windowed group thresholds need them; they cost about eight
+	// times the encoding, and every merge of the report decodes them.
+	GroupPoints bool
+
 	t        testing.TB
 	seconds  int
 	overall  *bGroup
@@ -124,6 +129,9 @@ func (b *Builder) Req(sec int, respUS, svcUS int64, code string, class report.Er
 	}
 	p := &b.points[sec]
 	for _, i := range groups {
+		if !b.GroupPoints {
+			break
+		}
 		if p.groups == nil {
 			p.groups = map[int]*bGroupPoint{}
 		}
@@ -257,19 +265,34 @@ func (b *Builder) Finish() *report.Report {
 // lognormal latencies, a burst of resultCode 12 errors between 70 s and 80 s, a few timeouts,
 // dropped arrivals at the spike and session metrics. Deterministic for a given seed.
 //
+// Its points carry no per-group intervals (RealisticWithGroupPoints has them).
+//
 // The first call for a seed builds the run (about 14,000 requests into real histograms, a large
 // part of a test's time under -race); later calls decode a copy of it, which the caller may change.
 func Realistic(t testing.TB, seed uint64) *report.Report {
 	t.Helper()
+	return realistic(t, seed, false)
+}
+
+// RealisticWithGroupPoints is Realistic with every point's per-group intervals, as a run writes
+// them: for the per-group charts.
+func RealisticWithGroupPoints(t testing.TB, seed uint64) *report.Report {
+	t.Helper()
+	return realistic(t, seed, true)
+}
+
+func realistic(t testing.TB, seed uint64, groupPoints bool) *report.Report {
+	t.Helper()
+	key := realisticKey{seed, groupPoints}
 	realisticMu.Lock()
-	enc, ok := realisticJSON[seed]
+	enc, ok := realisticJSON[key]
 	if !ok {
 		var err error
-		if enc, err = json.Marshal(buildRealistic(t, seed)); err != nil {
+		if enc, err = json.Marshal(buildRealistic(t, seed, groupPoints)); err != nil {
 			realisticMu.Unlock()
 			t.Fatalf("reporttest: encoding the realistic run: %v", err)
 		}
-		realisticJSON[seed] = enc
+		realisticJSON[key] = enc
 	}
 	realisticMu.Unlock()
 	r := new(report.Report)
@@ -279,16 +302,22 @@ func Realistic(t testing.TB, seed uint64) *report.Report {
 	return r
 }
 
-// realisticJSON caches each seed's realistic run as report.json text.
+// realisticJSON caches each realistic run as report.json text.
 var (
 	realisticMu   sync.Mutex
-	realisticJSON = map[uint64][]byte{}
+	realisticJSON = map[realisticKey][]byte{}
 )
 
-func buildRealistic(t testing.TB, seed uint64) *report.Report {
+type realisticKey struct {
+	seed        uint64
+	groupPoints bool
+}
+
+func buildRealistic(t testing.TB, seed uint64, groupPoints bool) *report.Report {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	const secs = 120
 	b := NewBuilder(t, secs)
+	b.GroupPoints = groupPoints
 	type ep struct {
 		idx, step int
 		weight    float64
@@ -410,9 +439,10 @@ func SortedKeys(m map[string]int64) []string {
 	return keys
 }
 
-// RealisticWithThresholds is the realistic run with its thresholds evaluated, as the runner writes it.
+// RealisticWithThresholds is the realistic run (with group points) with its thresholds evaluated,
+// as the runner writes it.
 func RealisticWithThresholds(t testing.TB) *report.Report {
-	r := Realistic(t, 1)
+	r := RealisticWithGroupPoints(t, 1)
 	r.Thresholds = report.EvaluateThresholds(r, []report.ThresholdSpec{
 		{Metric: "response_time.p99", Max: 250_000, HasMax: true},
 		{Metric: "response_time.p95", Group: "step:ask", Max: 120_000, HasMax: true},
