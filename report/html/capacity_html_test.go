@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"ccload/report"
 	"ccload/report/reporttest"
-	"context"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestCapacityHTMLDrawsTheCurveAndBracket checks the section in the page's source: one point per
@@ -82,28 +80,12 @@ func abs(v float64) float64 {
 // console error, the script ran, and the rendered DOM has the curve, its step points (with their
 // tooltips moved by the script) and the bracket.
 func TestCapacityHTMLInHeadlessChromium(t *testing.T) {
-	bin := gatesChromium()
-	if bin == "" {
-		t.Skip("no chromium or chromium-browser on PATH (.ci/run installs Debian's chromium): the capacity chart was not checked in a browser")
-	}
-	if testing.Short() {
-		t.Skip("-short: skipping the headless browser")
-	}
 	r := reporttest.Capacity(t)
 	page := filepath.Join(t.TempDir(), report.HTMLFileName)
 	if err := report.WriteOutputFile(page, r, WriteHTML); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	dom, logs := gatesHeadless(ctx, t, bin, page, "--virtual-time-budget=3000", "--dump-dom")
-	if bad := gatesConsoleProblem.FindAll(logs, -1); len(bad) > 0 {
-		t.Errorf("console errors while loading report.html: %q\n%s", bad, logs)
-	}
-	d := string(dom)
-	if !strings.Contains(d, `data-ready="1"`) {
-		t.Errorf("the page's script did not run to its end (no data-ready on <body>)")
-	}
+	d := chromiumDOM(t, page)
 	if n := len(regexp.MustCompile(`<g data-tip="step \d+ `).FindAllString(d, -1)); n != len(r.Capacity.Steps) {
 		t.Errorf("%d step points with tooltips in the rendered DOM, want %d", n, len(r.Capacity.Steps))
 	}
