@@ -9,14 +9,18 @@ import (
 
 	"ccload/gates"
 	"ccload/report"
+	htmlreport "ccload/report/html"
 )
 
 const compareUsage = `Usage: ccload compare BASE.json NEW.json [flags]
 
 Compares two reports group by group ("all" and every group both have, matched by
 name): p50/p95/p99/max response time, error rate, rps and resultCode shares, with
-BASE, NEW and the change; worse values are marked. A percentile change within the
-histograms' precision (3 significant digits) is never a regression.
+BASE, NEW and the change. By default only the rows that differ are printed
+(worse, better or over a limit); --all prints every row. A percentile change
+within the histograms' precision (3 significant digits) is never a regression,
+and a group with fewer than 100 requests in either report is never called worse
+(nor failed by a limit on every group, @*).
 
 Limits gate the comparison: METRIC[@GROUP]=LIMIT, e.g.
   p99=10%             p99 response time may grow by 10% of BASE
@@ -28,6 +32,9 @@ Metrics: p50 p90 p95 p99 p999 max mean (response time; service_time.p99 for
 service time), error_rate, rps, code:<resultCode>. Limits come from NEW's
 scenario (its compare: section) and from --max-regression, which overrides a
 scenario limit on the same metric and group.
+
+--html FILE writes a self-contained page: both runs' percentile spectra and
+their time series overlaid, each limit's allowed value marked.
 
 Exit codes: 0 every limit held (or none was set); 1 a limit was exceeded;
 2 bad usage, a bad limit, or a report that cannot be read.
@@ -50,6 +57,8 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	jsonOut := fs.String("json", "", "also write the comparison as JSON to `FILE`")
 	junitOut := fs.String("junit", "", "also write one JUnit testcase per limit to `FILE`")
 	noScenario := fs.Bool("no-scenario-limits", false, "ignore the compare: section of NEW's scenario")
+	htmlOut := fs.String("html", "", "also write the compare view (both runs' spectra and time series overlaid, limits marked) to `FILE`")
+	all := fs.Bool("all", false, "print every row, unchanged ones and groups with too few requests included")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), compareUsage)
 		fs.PrintDefaults()
@@ -91,7 +100,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 
 	res := report.Compare(base, next, limits)
 	res.Base.Label, res.New.Label = pos[0], pos[1]
-	if err := report.WriteCompareText(stdout, res); err != nil {
+	if err := report.WriteCompareTextWith(stdout, res, report.CompareTextOptions{All: *all}); err != nil {
 		fmt.Fprintln(stderr, "ccload compare:", err)
 		return exitUsage
 	}
@@ -102,7 +111,9 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	for _, o := range []struct {
 		path  string
 		write func(io.Writer, report.CompareResult) error
-	}{{*jsonOut, report.WriteCompareJSON}, {*junitOut, report.WriteCompareJUnit}} {
+	}{{*jsonOut, report.WriteCompareJSON}, {*junitOut, report.WriteCompareJUnit}, {*htmlOut, func(w io.Writer, c report.CompareResult) error {
+		return htmlreport.WriteCompareHTML(w, base, next, limits, c)
+	}}} {
 		if o.path == "" {
 			continue
 		}

@@ -138,10 +138,7 @@ func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scen
 		fmt.Fprintf(stderr, "ccload run: --out %s cannot be written (%v); nothing was sent\n", cfg.Out, err)
 		return exitUsage
 	}
-	cfg.Progress = runner.ProgressLines
-	if !noProgress && isTerminal(stderr) && os.Getenv("NO_COLOR") == "" { // NO_COLOR: no escape sequences at all
-		cfg.Progress = runner.ProgressBars
-	}
+	cfg.Progress = runner.ChooseProgress(noProgress, isTerminal(stderr), os.Getenv)
 
 	// main's context ends at the first signal (graceful stop); a second one cancels everything.
 	kill := make(chan struct{})

@@ -60,7 +60,8 @@ func TestCompareCommandGatesOnLimits(t *testing.T) {
 
 	// NEW's scenario says p99 may grow by 10%: 10 ms → 20 ms fails, with the JSON and JUnit written.
 	js, ju := filepath.Join(dir, "out", "cmp.json"), filepath.Join(dir, "out", "cmp.xml")
-	code, stdout, stderr := gatesRunCmd(cmdCompare, base, slower, "--json", js, "--junit", ju)
+	page := filepath.Join(dir, "out", "cmp.html")
+	code, stdout, stderr := gatesRunCmd(cmdCompare, base, slower, "--json", js, "--junit", ju, "--html", page)
 	if code != exitFailed {
 		t.Fatalf("exit %d, want %d\n%s%s", code, exitFailed, stdout, stderr)
 	}
@@ -80,14 +81,23 @@ func TestCompareCommandGatesOnLimits(t *testing.T) {
 	if b, err := os.ReadFile(ju); err != nil || xml.Unmarshal(b, &doc) != nil || doc.Tests != 2 || doc.Failures != 1 {
 		t.Errorf("--junit: %v %+v", err, doc)
 	}
+	// --html: the compare view, its verdict and the exceeded limit marked on the spectrum.
+	if b, err := os.ReadFile(page); err != nil || !strings.Contains(string(b), `id="verdict">FAIL<`) || !strings.Contains(string(b), `<g class="limit fail"><title>limit p99=10%`) {
+		t.Errorf("--html: %v, the page lacks the FAIL verdict or the exceeded p99 limit's mark", err)
+	}
 
 	// A flag overrides the scenario's limit on the same metric.
 	if code, stdout, _ := gatesRunCmd(cmdCompare, "--max-regression", "p99=150%", base, slower); code != exitOK {
 		t.Errorf("p99=150%%: exit %d\n%s", code, stdout)
 	}
 	// The same run twice is no regression.
-	if code, stdout, _ := gatesRunCmd(cmdCompare, base, same); code != exitOK || !strings.Contains(stdout, "PASS: all 2 limits held") {
-		t.Errorf("identical runs: exit %d\n%s", code, stdout)
+	if code, stdout, _ := gatesRunCmd(cmdCompare, base, same); code != exitOK || !strings.Contains(stdout, "PASS: all 2 limits held") ||
+		!strings.Contains(stdout, "no differences beyond noise") || strings.Contains(stdout, "  p99 ") {
+		t.Errorf("identical runs: exit %d, want 0 and no rows printed\n%s", code, stdout)
+	}
+	// --all prints every row of them.
+	if code, stdout, _ := gatesRunCmd(cmdCompare, base, same, "--all"); code != exitOK || !strings.Contains(stdout, "  p99 ") || strings.Contains(stdout, "hidden") {
+		t.Errorf("identical runs, --all: exit %d, want every row\n%s", code, stdout)
 	}
 	// A NEW report written before report.json stored its gates: its scenario's limits are not
 	// applied (the scenario is not parsed again), and stderr says so.

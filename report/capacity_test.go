@@ -1,45 +1,18 @@
-package report
+package report_test
 
 import (
 	"bytes"
+	. "ccload/report"
+	"ccload/report/reporttest"
 	"regexp"
 	"strings"
 	"testing"
 )
 
-// capacityFixture is a realistic run report carrying the capacity section of a search like the
-// one of `ccload capacity` against `mock --capacity 100` (6 requests per session): the steps'
-// numbers are those that search printed.
-func capacityFixture(t testing.TB) *Report {
-	r := gatesRealisticWithThresholds(t)
-	steps := []struct {
-		rate     float64
-		phase    string
-		pass     bool
-		p50, p99 int64
-	}{
-		{4, "exponential", true, 28_400, 53_300}, {8, "exponential", true, 30_900, 52_600}, {16, "exponential", true, 24_900, 53_000},
-		{32, "exponential", false, 768_000, 1_930_000}, {24, "bisect", false, 543_200, 1_420_000}, {20, "bisect", false, 323_600, 823_300},
-		{18, "bisect", false, 169_200, 417_500}, {17, "bisect", false, 83_700, 196_000}, {16, "confirm", true, 24_100, 53_100}, {17, "confirm", false, 71_400, 156_700},
-	}
-	c := &Capacity{Unit: "sessions/s", SLO: []string{"response_time.p99 all <= 100ms"}, StartRate: 4, MaxRate: 10000, Precision: 0.08,
-		Outcome: "converged", Converged: true, Sustainable: 16, Breaking: 17, Broke: []string{"response_time.p99 all <= 100ms (measured 157ms)"},
-		Knee: 16, Message: "the target sustains 16.0 sessions/s under the SLO; 17.0 sessions/s broke it"}
-	for i, s := range steps {
-		st := CapacityStep{N: i + 1, Rate: s.rate, Phase: s.phase, Judged: true, Pass: s.pass, P50US: s.p50, P99US: s.p99, Requests: 200, RPS: 6 * s.rate}
-		if !s.pass {
-			st.Broke = []string{"response_time.p99 all <= 100ms (measured " + FormatUS(s.p99) + ")"}
-		}
-		c.Steps = append(c.Steps, st)
-	}
-	r.Capacity = c
-	return r
-}
-
 // TestCapacityJUnitAndConsole: junit.xml's capacity case passes only when --require was met, and
 // the console names the answer, the threshold that broke and every step.
 func TestCapacityJUnitAndConsole(t *testing.T) {
-	r := capacityFixture(t)
+	r := reporttest.Capacity(t)
 	for _, tc := range []struct {
 		required, sustainable float64
 		converged             bool

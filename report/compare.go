@@ -44,7 +44,17 @@ type CompareRow struct {
 	// Limit is the limit applying to this row ("" when none) and Fail whether NEW exceeds it.
 	Limit string `json:"limit,omitempty"`
 	Fail  bool   `json:"fail,omitempty"`
+	// Better is Worse's mirror: NEW is better beyond the same noise.
+	Better bool `json:"better,omitempty"`
+	// FewSamples is set when the group has fewer than CompareMinSamples requests in either report:
+	// the row is neither Worse nor Better (a p99 of 20 requests is two of them).
+	FewSamples bool `json:"few_samples,omitempty"`
 }
+
+// CompareMinSamples is the fewest requests a group needs in both reports before compare calls one
+// of its rows worse or better, or lets a limit on every group (@*) fail it: below 100 a p99 is the
+// single slowest request and one error moves the error rate by a percentage point.
+const CompareMinSamples = 100
 
 // CompareCheck is one limit applied to one group: the verdict a pipeline gates on.
 type CompareCheck struct {
@@ -271,9 +281,13 @@ func compareRow(m compareMetric, group string, b, n *Group, base, next *Report) 
 	if bok && nok {
 		row.Change = compareChange(m, bv, nv)
 		row.Worse = compareWorse(m, bv, nv) && !compareNoise(m, bv, nv)
+		row.Better = compareWorse(m, nv, bv) && !compareNoise(m, bv, nv)
 		if m.name == "rps" && math.Abs(nv-bv) <= compareRPSNoise*bv {
-			row.Worse = false // run durations differ by milliseconds: not a change anyone can act on
+			row.Worse, row.Better = false, false // run durations differ by milliseconds: not a change anyone can act on
 		}
+	}
+	if min(GroupCount(b), GroupCount(n)) < CompareMinSamples {
+		row.FewSamples, row.Worse, row.Better = true, false, false
 	}
 	return row, true
 }
@@ -346,6 +360,10 @@ func compareCheck(l CompareLimit, group string, bg, ng []*Group, base, next *Rep
 		c.Reason = "no data to compare"
 		return c
 	}
+	if bn, nn := GroupCount(b), GroupCount(n); l.Group == "*" && min(bn, nn) < CompareMinSamples {
+		c.Reason = fmt.Sprintf("not judged: %d requests in base, %d in new (fewer than %d)", bn, nn, CompareMinSamples)
+		return c
+	}
 	c.Base, c.New, c.Change = gates.Format(bv, m.unit), gates.Format(nv, m.unit), compareChange(m, bv, nv)
 	worsening := nv - bv // how much worse, in the metric's unit
 	if m.lowerWorse {
@@ -385,8 +403,20 @@ func compareLimitText(l CompareLimit, m compareMetric) string {
 	return sign + strconv.FormatFloat(l.Value*100, 'f', -1, 64) + "%"
 }
 
-// WriteCompareText writes the comparison as tables, one per group, then the checks and the verdict.
+// WriteCompareText writes what `ccload compare` prints by default: only the rows that differ (worse,
+// better or over a limit), then the checks and the verdict.
 func WriteCompareText(w io.Writer, c CompareResult) error {
+	return WriteCompareTextWith(w, c, CompareTextOptions{})
+}
+
+// CompareTextOptions chooses what WriteCompareTextWith prints.
+type CompareTextOptions struct {
+	// All prints every row, unchanged ones and groups with too few samples included (--all).
+	All bool
+}
+
+// WriteCompareTextWith writes the comparison as tables, one per group, then the checks and the verdict.
+func WriteCompareTextWith(w io.Writer, c CompareResult, o CompareTextOptions) error {
 	ew := &compareErrWriter{w: w}
 	for _, warn := range c.Warnings {
 		fmt.Fprintf(ew, "WARNING: %s\n", warn)
@@ -409,8 +439,16 @@ func WriteCompareText(w io.Writer, c CompareResult) error {
 	// One tabwriter block for every group (separator lines hold tabs), so the columns line up across groups.
 	var table bytes.Buffer
 	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
-	group := ""
+	group, hidden := "", 0
+	var few []string
 	for _, r := range c.Rows {
+		if r.FewSamples && !slices.Contains(few, r.Group) {
+			few = append(few, r.Group)
+		}
+		if !o.All && !r.Fail && !r.Worse && !r.Better {
+			hidden++
+			continue
+		}
 		if r.Group != group {
 			group = r.Group
 			fmt.Fprintf(tw, "\t\t\t\t\n%s\tbase\tnew\tchange\t\n", group)
@@ -421,6 +459,10 @@ func WriteCompareText(w io.Writer, c CompareResult) error {
 			mark = "REGRESSION (limit " + r.Limit + ")"
 		case r.Worse:
 			mark = "worse"
+		case r.Better:
+			mark = "better"
+		case r.FewSamples:
+			mark = "not judged (few requests)"
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", r.Metric, r.BaseText, r.NewText, r.Change, mark)
 	}
@@ -429,6 +471,18 @@ func WriteCompareText(w io.Writer, c CompareResult) error {
 		for _, line := range strings.Split(strings.TrimSuffix(table.String(), "\n"), "\n") {
 			fmt.Fprintln(ew, strings.TrimRight(line, " ")) // padding of empty cells
 		}
+	}
+	if hidden > 0 || len(few) > 0 {
+		fmt.Fprintln(ew)
+	}
+	switch {
+	case hidden > 0 && hidden == len(c.Rows):
+		fmt.Fprintf(ew, "no differences beyond noise in %d rows (--all shows them)\n", hidden)
+	case hidden > 0:
+		fmt.Fprintf(ew, "%d rows unchanged or within noise hidden (--all shows them)\n", hidden)
+	}
+	if len(few) > 0 {
+		fmt.Fprintf(ew, "not judged, fewer than %d requests in a report: %s\n", CompareMinSamples, strings.Join(few, ", "))
 	}
 	if len(c.OnlyInBase) > 0 {
 		fmt.Fprintf(ew, "\nonly in base (not compared): %s\n", strings.Join(c.OnlyInBase, ", "))

@@ -1,7 +1,9 @@
-package report
+package report_test
 
 import (
 	"bytes"
+	. "ccload/report"
+	"ccload/report/reporttest"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -16,18 +18,18 @@ import (
 // gatesCompareRun is a 10 s run of 1000 requests: sendAsync CHAT (step "ask") answering in
 // scale × (10..109) ms, poll in 5 ms; errPer1000 of CHAT's requests end in resultCode 12.
 func gatesCompareRun(t *testing.T, scale float64, errPer500, requests int) *Report {
-	b := newGatesBuilder(t, 10)
-	chat, poll, ask := b.endpoint("sendAsync", "CHAT"), b.endpoint("poll", ""), b.step("ask")
+	b := reporttest.NewBuilder(t, 10)
+	chat, poll, ask := b.Endpoint("sendAsync", "CHAT"), b.Endpoint("poll", ""), b.Step("ask")
 	for i := range requests / 2 {
 		code, class := "0", ClassOK
 		if i < errPer500 {
 			code, class = "12", ClassApp
 		}
 		lat := int64(scale * float64(10_000+(i%100)*1000))
-		b.req(i*10/(requests/2), lat, lat, code, class, chat, ask)
-		b.req(i*10/(requests/2), 5_000, 5_000, "0", ClassOK, poll)
+		b.Req(i*10/(requests/2), lat, lat, code, class, chat, ask)
+		b.Req(i*10/(requests/2), 5_000, 5_000, "0", ClassOK, poll)
 	}
-	return b.finish()
+	return b.Finish()
 }
 
 func gatesLimits(t *testing.T, specs ...string) []CompareLimit {
@@ -84,7 +86,18 @@ func TestCompareFlagsRegressionsBeyondLimitsOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	gatesGolden(t, "gates_compare.txt", text.Bytes())
+	// --all prints every row, as compare printed before it hid the unchanged ones.
+	var all bytes.Buffer
+	if err := WriteCompareTextWith(&all, c, CompareTextOptions{All: true}); err != nil {
+		t.Fatal(err)
+	}
+	gatesGolden(t, "gates_compare_all.txt", all.Bytes())
 	out := text.String()
+	for _, hidden := range []string{"  error_rate    0%      0%      0pp", "  p50           5.00ms  5.00ms  0%"} {
+		if strings.Contains(out, hidden) || !strings.Contains(all.String(), hidden) {
+			t.Errorf("%q: printed by default or missing from --all", hidden)
+		}
+	}
 	for _, want := range []string{"REGRESSION (limit p99=10%)", "FAIL: 3 of 9 limits exceeded", "step:ask", "code:12", "limit +10%", "limit -5%"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text output lacks %q:\n%s", want, out)
@@ -92,6 +105,54 @@ func TestCompareFlagsRegressionsBeyondLimitsOnly(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Log(out)
+	}
+}
+
+// A group with fewer than CompareMinSamples requests in either report is never called worse (its
+// p99 is its slowest request or two), and a limit on every group (@*) does not fail it; a limit
+// naming it still applies. The default text hides it; --all shows it marked "not judged".
+func TestCompareNeverJudgesGroupsWithTooFewSamples(t *testing.T) {
+	base := gatesCompareRun(t, 1, 0, 2*(CompareMinSamples-1))  // 99 CHATs and 99 polls
+	next := gatesCompareRun(t, 3, 20, 2*(CompareMinSamples-1)) // three times slower, 20 errors
+	c := Compare(base, next, gatesLimits(t, "p99@*=10%", "max@step:ask=10%"))
+	for _, r := range c.Rows {
+		if r.Group != "all" && (!r.FewSamples || r.Worse || r.Better) {
+			t.Errorf("row %s %s of a 99-request group: few=%v worse=%v better=%v", r.Group, r.Metric, r.FewSamples, r.Worse, r.Better)
+		}
+		if r.Group == "all" && r.Metric == "p99" && (!r.Worse || r.FewSamples) {
+			t.Errorf("all (198 requests) p99 tripled but is not worse: %+v", r)
+		}
+	}
+	if k := gatesCheck(t, c, "p99@sendAsync CHAT=10%"); !k.Pass || !strings.Contains(k.Reason, "not judged: 99 requests in base, 99 in new") {
+		t.Errorf("p99@* on a 99-request group: %+v, want a pass that says it was not judged", k)
+	}
+	if k := gatesCheck(t, c, "p99@all=10%"); k.Pass {
+		t.Errorf("p99@* on all (198 requests, tripled): %+v, want a failure", k)
+	}
+	if k := gatesCheck(t, c, "max@step:ask=10%"); k.Pass {
+		t.Errorf("a limit naming the 99-request group was not applied (its max tripled): %+v", k)
+	}
+	var text, all bytes.Buffer
+	if err := WriteCompareText(&text, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteCompareTextWith(&all, c, CompareTextOptions{All: true}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(text.String(), "sendAsync CHAT  ") || !strings.Contains(text.String(), "not judged, fewer than 100 requests in a report: sendAsync CHAT, poll, step:ask") {
+		t.Errorf("default text shows the small groups' rows or does not name them:\n%s", text.String())
+	}
+	if !strings.Contains(all.String(), "not judged (few requests)") {
+		t.Errorf("--all does not mark the small groups' rows:\n%s", all.String())
+	}
+
+	same := Compare(gatesCompareRun(t, 1, 5, 1000), gatesCompareRun(t, 1, 5, 1000), nil)
+	text.Reset()
+	if err := WriteCompareText(&text, same); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "no differences beyond noise in") || strings.Contains(text.String(), "  p99 ") {
+		t.Errorf("two equal runs:\n%s", text.String())
 	}
 }
 
@@ -111,11 +172,11 @@ func TestCompareWithinLimitsPasses(t *testing.T) {
 
 func TestCompareNeverCallsPrecisionNoiseARegression(t *testing.T) {
 	run := func(us int64) *Report {
-		b := newGatesBuilder(t, 1)
+		b := reporttest.NewBuilder(t, 1)
 		for range 200 {
-			b.req(0, us, us, "0", ClassOK)
+			b.Req(0, us, us, "0", ClassOK)
 		}
-		return b.finish()
+		return b.Finish()
 	}
 	for _, tc := range []struct{ base, next int64 }{
 		{500_000, 500_200}, // one HdrHistogram bucket [499968, 500223]: the histograms cannot tell them apart

@@ -1,7 +1,8 @@
-package report
+package report_test
 
 import (
 	"bytes"
+	. "ccload/report"
 	"encoding/xml"
 	"flag"
 	"os"

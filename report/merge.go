@@ -60,6 +60,7 @@ func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 		ScenarioText: first.ScenarioText,
 		Gates:        first.Gates,
 	}
+	out.GraceS = first.GraceS // the shards ran one scenario, so one grace period
 	for i, r := range reports {
 		if r == nil {
 			return nil, fmt.Errorf("report: merge: report %d is nil", i+1)

@@ -58,6 +58,8 @@ type Report struct {
 	Timeseries []Point `json:"timeseries"`
 	// Stages are the load stages' start offsets in seconds, for marking charts.
 	Stages []StageMark `json:"stages,omitempty"`
+	// GraceS is the grace period the run gave its sessions after the last stage, in seconds, for marking charts.
+	GraceS float64 `json:"grace_s,omitempty"`
 	// FailureReasons says why steps failed, per session type, step and reason, largest count
 	// first; sessions.failed is the sum of their sessions_failed. Absent when no step failed.
 	FailureReasons []FailureReason `json:"failure_reasons,omitempty"`
@@ -196,6 +198,9 @@ type StageMark struct {
 	T      float64 `json:"t"`
 	Target float64 `json:"target"`
 	Label  string  `json:"label"`
+	// DurationS is how long the stage lasted in seconds, so charts know where the stages end
+	// (0 in reports written before it).
+	DurationS float64 `json:"duration_s,omitempty"`
 }
 
 // ThresholdResult is one evaluated threshold.

@@ -1,7 +1,9 @@
-package report
+package report_test
 
 import (
 	"bytes"
+	. "ccload/report"
+	"ccload/report/reporttest"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -14,25 +16,28 @@ import (
 	"ccload/gates"
 )
 
+// testStart is when the runs recorded through a Recorder begin.
+var testStart = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+
 const gatesMS = 1000.0 // one millisecond in the specs' base unit (µs)
 
 // gatesSmallRun is a 10 s run with known values: sendAsync CHAT (step "ask") answers in 1..100 ms,
 // sendAsync CONNECT in 200 ms, poll in 5 ms; 10 of CHAT's 100 requests end in resultCode 12.
 func gatesSmallRun(t *testing.T) *Report {
-	b := newGatesBuilder(t, 10)
-	chat, connect, poll, ask := b.endpoint("sendAsync", "CHAT"), b.endpoint("sendAsync", "CONNECT"), b.endpoint("poll", ""), b.step("ask")
+	b := reporttest.NewBuilder(t, 10)
+	chat, connect, poll, ask := b.Endpoint("sendAsync", "CHAT"), b.Endpoint("sendAsync", "CONNECT"), b.Endpoint("poll", ""), b.Step("ask")
 	for i := range 100 {
 		code, class := "0", ClassOK
 		if i%10 == 9 {
 			code, class = "12", ClassApp
 		}
-		b.req(i/10, int64(i+1)*1000, int64(i+1)*900, code, class, chat, ask)
+		b.Req(i/10, int64(i+1)*1000, int64(i+1)*900, code, class, chat, ask)
 	}
 	for i := range 20 {
-		b.req(i/2, 200_000, 199_000, "0", ClassOK, connect)
+		b.Req(i/2, 200_000, 199_000, "0", ClassOK, connect)
 	}
 	for i := range 80 {
-		b.req(i/8, 5_000, 5_000, "", ClassOK, poll)
+		b.Req(i/8, 5_000, 5_000, "", ClassOK, poll)
 	}
 	for i := range 50 {
 		// 50 arrivals: 5 dropped, 9 failed, 36 completed; replies 1..45 s/10, agents for every third.
@@ -40,9 +45,9 @@ func gatesSmallRun(t *testing.T) *Report {
 		if i%3 == 0 {
 			agent = 30_000_000
 		}
-		b.session(i/5, i >= 45, i < 9, 60_000_000, int64(i+1)*100_000, agent)
+		b.Session(i/5, i >= 45, i < 9, 60_000_000, int64(i+1)*100_000, agent)
 	}
-	return b.finish()
+	return b.Finish()
 }
 
 func TestEvaluateThresholdsEachMetric(t *testing.T) {
@@ -136,17 +141,17 @@ func TestEvaluateThresholdsRefusesWhatItCannotEvaluate(t *testing.T) {
 // gatesBurstRun is 120 s at 100 requests/s with 10 ms answers; from 50 s to 60 s a fifth of the
 // requests fail with resultCode 12 and answer in 900 ms.
 func gatesBurstRun(t *testing.T) *Report {
-	b := newGatesBuilder(t, 120)
+	b := reporttest.NewBuilder(t, 120)
 	for s := range 120 {
 		for i := range 100 {
 			code, class, lat := "0", ClassOK, int64(10_000+i*10)
 			if s >= 50 && s < 60 && i%5 == 0 {
 				code, class, lat = "12", ClassApp, 900_000
 			}
-			b.req(s, lat, lat, code, class)
+			b.Req(s, lat, lat, code, class)
 		}
 	}
-	return b.finish()
+	return b.Finish()
 }
 
 func TestWindowedThresholdCatchesABurstTheWholeRunHides(t *testing.T) {
@@ -243,7 +248,7 @@ func TestWindowedThresholdOnAGroupCatchesItsBurst(t *testing.T) {
 		{false, "16.7%", "30s–60s"},
 		{true, "10.0ms", "0s–30s"},
 		{true, "10.0/s", "0s–30s"},
-		{false, gatesNoData, ""},
+		{false, "no data", ""},
 	}
 	got := EvaluateThresholds(r, specs)
 	for i, w := range want {
@@ -270,11 +275,11 @@ func TestWindowedGroupThresholdNeedsPerGroupPoints(t *testing.T) {
 
 // The sliding windows must give exactly what merging each window's interval histograms gives.
 func TestWindowedPercentilesAreExact(t *testing.T) {
-	r := gatesRealistic(t, 3)
+	r := reporttest.Realistic(t, 3)
 	const k = 7
 	worst := int64(0)
 	for start := 0; start+k <= len(r.Timeseries); start++ {
-		h := gatesNewHist()
+		h := reporttest.NewHist()
 		for _, p := range r.Timeseries[start : start+k] {
 			if p.Histogram == "" {
 				continue
@@ -294,11 +299,11 @@ func TestWindowedPercentilesAreExact(t *testing.T) {
 }
 
 func TestPercentileLimitsUseHistogramPrecision(t *testing.T) {
-	b := newGatesBuilder(t, 1)
+	b := reporttest.NewBuilder(t, 1)
 	for range 100 {
-		b.req(0, 500_100, 500_100, "0", ClassOK) // recorded in the bucket [499968, 500223]
+		b.Req(0, 500_100, 500_100, "0", ClassOK) // recorded in the bucket [499968, 500223]
 	}
-	r := b.finish()
+	r := b.Finish()
 	for _, tc := range []struct {
 		limit float64
 		pass  bool
@@ -311,7 +316,7 @@ func TestPercentileLimitsUseHistogramPrecision(t *testing.T) {
 }
 
 func TestGatesEquivalentMatchesHdrHistogram(t *testing.T) {
-	h := gatesNewHist()
+	h := reporttest.NewHist()
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 20000 {
 		a := rng.Int64N(60_000_000)

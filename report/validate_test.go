@@ -1,7 +1,9 @@
-package report
+package report_test
 
 import (
 	"bytes"
+	. "ccload/report"
+	"ccload/report/reporttest"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -21,7 +23,7 @@ func roundTrip(t testing.TB, r *Report) error {
 
 // Every kind of damage is refused with the JSON path of the damaged value.
 func TestReadJSONRefusesDamagedReports(t *testing.T) {
-	base := gatesRealistic(t, 1)
+	base := reporttest.Realistic(t, 1)
 	if err := roundTrip(t, base); err != nil {
 		t.Fatalf("a real report is refused: %v", err)
 	}
@@ -30,7 +32,7 @@ func TestReadJSONRefusesDamagedReports(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A session the platform ended is an outcome of its own: a report with one is valid.
-	ended := gatesRealistic(t, 1)
+	ended := reporttest.Realistic(t, 1)
 	ended.Sessions.Completed--
 	ended.Sessions.EndedByPlatform++
 	if err := roundTrip(t, ended); err != nil {
@@ -83,7 +85,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // Shards a year apart merge into at most the cap's points, in bounded memory.
 func TestMergeFarApartStaysUnderTheCap(t *testing.T) {
 	for _, gap := range []time.Duration{7 * 24 * time.Hour, 365 * 24 * time.Hour} {
-		a, b := gatesRealistic(t, 1), gatesRealistic(t, 2)
+		a, b := reporttest.Realistic(t, 1), reporttest.Realistic(t, 2)
 		b.StartedAt, b.EndedAt = b.StartedAt.Add(gap), b.EndedAt.Add(gap)
 		m, err := Merge(a, b)
 		if err != nil {
@@ -107,7 +109,7 @@ func TestMergeFarApartStaysUnderTheCap(t *testing.T) {
 
 // A point at a negative time, handed to Merge directly, is an error, not a panic.
 func TestMergeNegativePointIsAnError(t *testing.T) {
-	a, b := gatesRealistic(t, 1), gatesRealistic(t, 2)
+	a, b := reporttest.Realistic(t, 1), reporttest.Realistic(t, 2)
 	b.Timeseries[0].T = -100
 	if _, err := Merge(a, b); err == nil {
 		t.Fatal("merged a point at t=-100")
@@ -117,7 +119,7 @@ func TestMergeNegativePointIsAnError(t *testing.T) {
 // FuzzReadJSON: decoding and validating any bytes never panics, and what is accepted merges.
 func FuzzReadJSON(f *testing.F) {
 	var b bytes.Buffer
-	if err := WriteJSON(&b, fixtureReport(false, 0)); err != nil {
+	if err := WriteJSON(&b, reporttest.Realistic(f, 1)); err != nil {
 		f.Fatal(err)
 	}
 	f.Add(b.Bytes())

@@ -155,3 +155,13 @@ func clock(d time.Duration) string {
 	}
 	return fmt.Sprintf("%d:%02d", m, s)
 }
+
+// ChooseProgress is the display a command-line run uses: redrawing bars only on a terminal, and
+// never when the user asked for none (--no-progress) or for no escape sequences (NO_COLOR set and
+// non-empty, https://no-color.org); plain status lines otherwise. getenv is os.Getenv in use.
+func ChooseProgress(noProgress, terminal bool, getenv func(string) string) Progress {
+	if noProgress || !terminal || getenv("NO_COLOR") != "" {
+		return ProgressLines
+	}
+	return ProgressBars
+}

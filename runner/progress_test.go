@@ -55,3 +55,32 @@ func TestClock(t *testing.T) {
 		}
 	}
 }
+
+// Bars (escape sequences that redraw) only on a terminal, with progress wanted and NO_COLOR unset
+// or empty; plain status lines in every other case.
+func TestChooseProgressHonoursNoColor(t *testing.T) {
+	env := func(v string) func(string) string {
+		return func(k string) string {
+			if k == "NO_COLOR" {
+				return v
+			}
+			return ""
+		}
+	}
+	for _, c := range []struct {
+		name                 string
+		noProgress, terminal bool
+		noColor              string
+		want                 Progress
+	}{
+		{"terminal", false, true, "", ProgressBars},
+		{"terminal, NO_COLOR=1", false, true, "1", ProgressLines},
+		{"terminal, NO_COLOR=0 (any non-empty value)", false, true, "0", ProgressLines},
+		{"not a terminal", false, false, "", ProgressLines},
+		{"--no-progress on a terminal", true, true, "", ProgressLines},
+	} {
+		if got := ChooseProgress(c.noProgress, c.terminal, env(c.noColor)); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}

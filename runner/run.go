@@ -594,7 +594,7 @@ func (r *run) meta() report.Meta {
 		if r.load.Model == scenario.Closed {
 			unit = "customers"
 		}
-		m.Stages = append(m.Stages, report.StageMark{T: t.Seconds(), Target: st.To, Label: fmt.Sprintf("stage %d: %g→%g %s", i+1, st.From, st.To, unit)})
+		m.Stages = append(m.Stages, report.StageMark{T: t.Seconds(), Target: st.To, DurationS: st.Duration.Seconds(), Label: fmt.Sprintf("stage %d: %g→%g %s", i+1, st.From, st.To, unit)})
 		t += st.Duration
 	}
 	return m

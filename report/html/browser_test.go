@@ -3,6 +3,7 @@ package htmlreport
 import (
 	"bytes"
 	"ccload/report"
+	"ccload/report/reporttest"
 	"context"
 	"errors"
 	"os"
@@ -68,7 +69,7 @@ func TestReportHTMLInHeadlessChromium(t *testing.T) {
 	}
 	dir := t.TempDir()
 	page := filepath.Join(dir, report.HTMLFileName)
-	if err := report.WriteOutputFile(page, gatesRealisticWithThresholds(t), WriteHTML); err != nil {
+	if err := report.WriteOutputFile(page, reporttest.RealisticWithThresholds(t), WriteHTML); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -124,7 +125,7 @@ func TestReportHTMLInHeadlessChromium(t *testing.T) {
 		t.Fatalf("no screenshot (%d bytes, %v)", len(png), err)
 	}
 	if keep := os.Getenv("CCLOAD_REPORT_HTML"); keep != "" {
-		if err := report.WriteOutputFile(keep, gatesRealisticWithThresholds(t), WriteHTML); err != nil {
+		if err := report.WriteOutputFile(keep, reporttest.RealisticWithThresholds(t), WriteHTML); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -134,4 +135,29 @@ func TestReportHTMLInHeadlessChromium(t *testing.T) {
 		}
 		t.Logf("screenshot kept in %s", keep)
 	}
+}
+
+// chromiumDOM opens page in headless Chromium (skipping the test when there is none, or under
+// -short) and returns the rendered DOM after failing the test on any console message, a caught
+// script error, or a page script that did not run to its end.
+func chromiumDOM(t *testing.T, page string) string {
+	t.Helper()
+	bin := gatesChromium()
+	if bin == "" {
+		t.Skip("no chromium or chromium-browser on PATH (.ci/run installs Debian's chromium): the page was not checked in a browser")
+	}
+	if testing.Short() {
+		t.Skip("-short: skipping the headless browser")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	dom, logs := gatesHeadless(ctx, t, bin, page, "--virtual-time-budget=3000", "--dump-dom")
+	if bad := gatesConsoleProblem.FindAll(logs, -1); len(bad) > 0 {
+		t.Errorf("console errors while loading %s: %q\n%s", filepath.Base(page), bad, logs)
+	}
+	d := string(dom)
+	if !strings.Contains(d, `data-ready="1"`) || regexp.MustCompile(`<html[^>]*data-jserror=`).MatchString(d) {
+		t.Errorf("the script of %s did not run cleanly", filepath.Base(page))
+	}
+	return d
 }

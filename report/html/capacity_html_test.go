@@ -3,48 +3,18 @@ package htmlreport
 import (
 	"bytes"
 	"ccload/report"
-	"context"
+	"ccload/report/reporttest"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
-
-// capacityFixture is a realistic run report carrying the capacity section of a search like the
-// one of `ccload capacity` against `mock --capacity 100` (6 requests per session): the steps'
-// numbers are those that search printed.
-func capacityFixture(t testing.TB) *report.Report {
-	r := gatesRealisticWithThresholds(t)
-	steps := []struct {
-		rate     float64
-		phase    string
-		pass     bool
-		p50, p99 int64
-	}{
-		{4, "exponential", true, 28_400, 53_300}, {8, "exponential", true, 30_900, 52_600}, {16, "exponential", true, 24_900, 53_000},
-		{32, "exponential", false, 768_000, 1_930_000}, {24, "bisect", false, 543_200, 1_420_000}, {20, "bisect", false, 323_600, 823_300},
-		{18, "bisect", false, 169_200, 417_500}, {17, "bisect", false, 83_700, 196_000}, {16, "confirm", true, 24_100, 53_100}, {17, "confirm", false, 71_400, 156_700},
-	}
-	c := &report.Capacity{Unit: "sessions/s", SLO: []string{"response_time.p99 all <= 100ms"}, StartRate: 4, MaxRate: 10000, Precision: 0.08,
-		Outcome: "converged", Converged: true, Sustainable: 16, Breaking: 17, Broke: []string{"response_time.p99 all <= 100ms (measured 157ms)"},
-		Knee: 16, Message: "the target sustains 16.0 sessions/s under the SLO; 17.0 sessions/s broke it"}
-	for i, s := range steps {
-		st := report.CapacityStep{N: i + 1, Rate: s.rate, Phase: s.phase, Judged: true, Pass: s.pass, P50US: s.p50, P99US: s.p99, Requests: 200, RPS: 6 * s.rate}
-		if !s.pass {
-			st.Broke = []string{"response_time.p99 all <= 100ms (measured " + report.FormatUS(s.p99) + ")"}
-		}
-		c.Steps = append(c.Steps, st)
-	}
-	r.Capacity = c
-	return r
-}
 
 // TestCapacityHTMLDrawsTheCurveAndBracket checks the section in the page's source: one point per
 // step, the two curves, the bracket between the sustainable and the breaking rate.
 func TestCapacityHTMLDrawsTheCurveAndBracket(t *testing.T) {
-	r := capacityFixture(t)
+	r := reporttest.Capacity(t)
 	var b bytes.Buffer
 	if err := WriteHTML(&b, r); err != nil {
 		t.Fatal(err)
@@ -110,28 +80,12 @@ func abs(v float64) float64 {
 // console error, the script ran, and the rendered DOM has the curve, its step points (with their
 // tooltips moved by the script) and the bracket.
 func TestCapacityHTMLInHeadlessChromium(t *testing.T) {
-	bin := gatesChromium()
-	if bin == "" {
-		t.Skip("no chromium or chromium-browser on PATH (.ci/run installs Debian's chromium): the capacity chart was not checked in a browser")
-	}
-	if testing.Short() {
-		t.Skip("-short: skipping the headless browser")
-	}
-	r := capacityFixture(t)
+	r := reporttest.Capacity(t)
 	page := filepath.Join(t.TempDir(), report.HTMLFileName)
 	if err := report.WriteOutputFile(page, r, WriteHTML); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	dom, logs := gatesHeadless(ctx, t, bin, page, "--virtual-time-budget=3000", "--dump-dom")
-	if bad := gatesConsoleProblem.FindAll(logs, -1); len(bad) > 0 {
-		t.Errorf("console errors while loading report.html: %q\n%s", bad, logs)
-	}
-	d := string(dom)
-	if !strings.Contains(d, `data-ready="1"`) {
-		t.Errorf("the page's script did not run to its end (no data-ready on <body>)")
-	}
+	d := chromiumDOM(t, page)
 	if n := len(regexp.MustCompile(`<g data-tip="step \d+ `).FindAllString(d, -1)); n != len(r.Capacity.Steps) {
 		t.Errorf("%d step points with tooltips in the rendered DOM, want %d", n, len(r.Capacity.Steps))
 	}

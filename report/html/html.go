@@ -60,6 +60,9 @@ type htmlData struct {
 	ThresholdsFailed                             int
 	Throughput, Latency, Spectrum, Active        template.HTML
 	Capacity                                     template.HTML // capacity_html.go
+	GroupLatency                                 template.HTML // views.go
+	GroupLegend                                  []htmlLegend
+	GroupMore                                    int
 	Legend                                       []htmlLegend
 	MoreGroups                                   int
 	Groups                                       []htmlGroupRow
@@ -109,6 +112,9 @@ func htmlBuild(r *report.Report) (*htmlData, error) {
 	d.Throughput = htmlThroughputChart(r, cols)
 	d.Latency = htmlLatencyChart(r, cols)
 	d.Active = htmlActiveChart(r, cols)
+	if d.GroupLatency, d.GroupLegend, d.GroupMore, err = htmlGroupLatency(r, htmlMaxColumns); err != nil {
+		return nil, err
+	}
 	if d.Spectrum, d.Legend, d.MoreGroups, err = htmlSpectrum(r); err != nil {
 		return nil, err
 	}
@@ -680,6 +686,7 @@ func htmlThroughputChart(r *report.Report, cols []htmlCol) template.HTML {
 		y := s.py(eps[i])
 		fmt.Fprintf(&s.b, `<rect class="errbar" x="%s" y="%s" width="%s" height="%s"/>`, htmlF(x0), htmlF(y), htmlF(math.Max(x1-x0-0.4, 0.8)), htmlF(math.Max(s.bot-y, 1)))
 	}
+	s.grace(r)
 	s.stages(r.Stages)
 	s.hover(cols)
 	return s.done()
@@ -713,6 +720,7 @@ func htmlLatencyChart(r *report.Report, cols []htmlCol) template.HTML {
 	s.line("ln", htmlGreen, xs, series[0])
 	s.line("ln", htmlOrange, xs, series[1])
 	s.line("ln thick", htmlRed, xs, series[2])
+	s.grace(r)
 	s.stages(r.Stages)
 	s.hover(cols)
 	return s.done()
@@ -756,6 +764,7 @@ func htmlActiveChart(r *report.Report, cols []htmlCol) template.HTML {
 	s.line("ln dashed", htmlBlue, xs, arr)
 	s.y1 = ticks[len(ticks)-1]
 	s.line("ln", htmlPurple, xs, act)
+	s.grace(r)
 	s.stages(r.Stages)
 	return s.done()
 }

@@ -3,6 +3,7 @@ package htmlreport
 import (
 	"bytes"
 	"ccload/report"
+	"ccload/report/reporttest"
 	"regexp"
 	"strconv"
 	"strings"
@@ -12,7 +13,7 @@ import (
 )
 
 func TestWriteHTMLIsSelfContainedAndEscaped(t *testing.T) {
-	r := gatesRealisticWithThresholds(t)
+	r := reporttest.RealisticWithThresholds(t)
 	r.Groups[0].Name = `<script>alert("x")</script>`
 	r.Stages[1].Label = `hold "10/s" <b>`
 	var buf bytes.Buffer
@@ -42,8 +43,8 @@ func TestWriteHTMLIsSelfContainedAndEscaped(t *testing.T) {
 		t.Error("report.html has no Content-Security-Policy")
 	}
 	// The charts are drawn in the file, not by script: paths for lines, rects for error bars.
-	if n := strings.Count(page, "<svg class=\"chart"); n != 4 {
-		t.Errorf("%d charts, want 4", n)
+	if n := strings.Count(page, "<svg class=\"chart"); n != 5 {
+		t.Errorf("%d charts, want 5", n)
 	}
 	if n := strings.Count(page, "<path class=\"ln"); n < 12 {
 		t.Errorf("only %d chart lines drawn", n)
@@ -72,7 +73,7 @@ func TestWriteHTMLHandlesAnEmptyReport(t *testing.T) {
 }
 
 func TestWriteHTMLMergesLongSeriesExactly(t *testing.T) {
-	r := gatesRealistic(t, 2)
+	r := reporttest.Realistic(t, 2)
 	cols, err := htmlColumns(r, 50) // 120 points → 3 per column
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +96,7 @@ func TestWriteHTMLMergesLongSeriesExactly(t *testing.T) {
 // A report whose scenario sets thresholds but which carries no result for them (a merge that
 // could not evaluate them) must not read PASS.
 func TestWriteHTMLVerdictWhenThresholdsWereNotEvaluated(t *testing.T) {
-	r := gatesRealistic(t, 1)
+	r := reporttest.Realistic(t, 1)
 	r.Interrupted, r.StopReason = false, "completed"
 	r.Gates = &gates.Set{Thresholds: []gates.Threshold{{Metric: "error_rate", Max: 0.05, HasMax: true, LimitText: "5%"}}}
 	r.Thresholds = nil
@@ -120,7 +121,7 @@ func TestWriteHTMLVerdictWhenThresholdsWereNotEvaluated(t *testing.T) {
 // A stage whose rate --duration scaled is labelled "0.5→0.583 sessions/s" on the charts, not with
 // the float's sixteen digits; report.json keeps the exact label.
 func TestWriteHTMLRoundsStageLabels(t *testing.T) {
-	r := gatesRealistic(t, 1)
+	r := reporttest.Realistic(t, 1)
 	r.Stages = []report.StageMark{{T: 0, Target: 0.5, Label: "stage 1: 0→0.5 sessions/s"}, {T: 60, Target: 0.583333333333334, Label: "stage 2: 0.5→0.583333333333334 sessions/s"}}
 	var buf bytes.Buffer
 	if err := WriteHTML(&buf, r); err != nil {
@@ -141,7 +142,7 @@ func TestWriteHTMLRoundsStageLabels(t *testing.T) {
 // half of the plot.
 func TestWriteHTMLArrivalsHaveTheirOwnAxis(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteHTML(&buf, gatesRealistic(t, 1)); err != nil {
+	if err := WriteHTML(&buf, reporttest.Realistic(t, 1)); err != nil {
 		t.Fatal(err)
 	}
 	page := buf.String()

@@ -1,0 +1,124 @@
+package htmlreport
+
+import (
+	"bytes"
+	"ccload/report"
+	"ccload/report/reporttest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"ccload/gates"
+)
+
+// slowerRun is the realistic run with every response time of step:ask's CHATs scaled: the same
+// arrivals, counts and errors, only slower where a release made them slower.
+func compareFixture(t *testing.T) (base, next *report.Report, limits []report.CompareLimit, c report.CompareResult) {
+	t.Helper()
+	base, next = reporttest.Realistic(t, 1), reporttest.Realistic(t, 2)
+	next.Scenario = `checkout-peak <b>`
+	limits, err := gates.ParseCompareLimits([]string{"p99=10%", "p95@step:ask=+20ms", "rps=-5%", "max@poll=0%"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = report.Compare(base, next, limits)
+	c.Base.Label, c.New.Label = "last-release/report.json", "ci-out/report.json"
+	return base, next, limits, c
+}
+
+func renderCompare(t *testing.T) (string, report.CompareResult) {
+	t.Helper()
+	base, next, limits, c := compareFixture(t)
+	var b bytes.Buffer
+	if err := WriteCompareHTML(&b, base, next, limits, c); err != nil {
+		t.Fatal(err)
+	}
+	return b.String(), c
+}
+
+// The compare view overlays both runs on a spectrum for all and for each group a percentile limit
+// names, and over time; every limit is a row with its verdict, and each percentile or whole-run
+// limit is marked on its chart in the colour of its verdict.
+func TestCompareHTMLOverlaysBothRunsAndMarksTheLimits(t *testing.T) {
+	page, c := renderCompare(t)
+	if len(c.Checks) != 4 {
+		t.Fatalf("%d checks, want 4", len(c.Checks))
+	}
+	charts := regexp.MustCompile(`(?s)<svg class="chart (cmpspectrum|cmptime)".*?</svg>`).FindAllStringSubmatch(page, -1)
+	var spectra, times []string
+	for _, m := range charts {
+		if m[1] == "cmpspectrum" {
+			spectra = append(spectra, m[0])
+		} else {
+			times = append(times, m[0])
+		}
+	}
+	// all, step:ask (p95 limit), poll (max limit); rps is not a latency.
+	if len(spectra) != 3 || len(times) != 2 {
+		t.Fatalf("%d spectra and %d time charts, want 3 and 2", len(spectra), len(times))
+	}
+	runLine := regexp.MustCompile(`<g class="run (base|new)"><title>[^<]*</title><path class="ln[^"]*" stroke="(#[0-9a-f]{6})" d="M[\d.]+ [\d.]+L`)
+	for i, svg := range append(append([]string{}, spectra...), times...) {
+		got := runLine.FindAllStringSubmatch(svg, -1)
+		if len(got) != 2 || got[0][1] != "base" || got[1][1] != "new" || got[0][2] == got[1][2] {
+			t.Errorf("chart %d: run lines %q, want base and new in two colours", i, got)
+		}
+	}
+	limitMark := regexp.MustCompile(`<g class="limit (pass|fail)"><title>limit ([^·]*) · `)
+	verdict := map[string]string{}
+	for _, k := range c.Checks {
+		verdict[k.Name] = map[bool]string{true: "pass", false: "fail"}[k.Pass]
+	}
+	marked := map[string]bool{}
+	for _, m := range limitMark.FindAllStringSubmatch(page, -1) {
+		marked[m[2]] = true
+		if verdict[m[2]] != m[1] {
+			t.Errorf("limit %s marked %s, its check says %s", m[2], m[1], verdict[m[2]])
+		}
+	}
+	for _, want := range []string{"p99=10%", "p95@step:ask=+20ms", "rps=-5%", "max@poll=0%"} {
+		if !marked[want] {
+			t.Errorf("limit %s is not marked on any chart", want)
+		}
+	}
+	// p99=10% on all: base's p99 × 1.1 is the most NEW was allowed.
+	allowed := gates.FormatUS(float64(reporttest.Realistic(t, 1).Overall.ResponseTimeUS.P99) * 1.1)
+	if !strings.Contains(page, "new at most "+allowed) {
+		t.Errorf("the p99=10%% mark does not say NEW was allowed %s", allowed)
+	}
+	if n := strings.Count(page, `<span class="pill `); n != len(c.Checks) {
+		t.Errorf("%d limit rows, want %d", n, len(c.Checks))
+	}
+	if strings.Contains(page, "checkout-peak <b>") || !strings.Contains(page, "checkout-peak &lt;b&gt;") {
+		t.Error("a scenario name reached the compare page unescaped")
+	}
+	if m := regexp.MustCompile(`(?i)(src|href)\s*=|url\(|@import`).FindString(page); m != "" {
+		t.Errorf("the compare page refers to an outside resource: %q", m)
+	}
+}
+
+// The compare page in a real browser: no console or script errors, its script runs, and the
+// overlaid lines and limit marks are in the DOM.
+func TestCompareHTMLInHeadlessChromium(t *testing.T) {
+	page, c := renderCompare(t)
+	file := filepath.Join(t.TempDir(), "compare.html")
+	if err := os.WriteFile(file, []byte(page), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := chromiumDOM(t, file)
+	want := "FAIL"
+	if c.Pass {
+		want = "PASS"
+	}
+	if !strings.Contains(d, `id="verdict">`+want+`<`) {
+		t.Errorf("the verdict %s is not on the rendered page", want)
+	}
+	if n := len(regexp.MustCompile(`<g class="run (base|new)" data-tip="`).FindAllString(d, -1)); n != 10 {
+		t.Errorf("%d run lines with tooltips in the DOM, want 10 (2 on each of 5 charts)", n)
+	}
+	if n := len(regexp.MustCompile(`<g class="limit (pass|fail)" data-tip="limit `).FindAllString(d, -1)); n != 5 {
+		t.Errorf("%d limit marks in the DOM, want 5 (p99 on its spectrum and over time, p95@step:ask, max@poll, rps over time)", n)
+	}
+}
