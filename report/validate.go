@@ -69,8 +69,9 @@ func (v *validator) report(r *Report) {
 	if s.Arrivals != s.Started+s.Dropped {
 		v.fail("sessions.arrivals", "%d != started %d + dropped %d", s.Arrivals, s.Started, s.Dropped)
 	}
-	if s.Started != s.Completed+s.Failed+s.Interrupted {
-		v.fail("sessions.started", "%d != completed %d + failed %d + interrupted %d", s.Started, s.Completed, s.Failed, s.Interrupted)
+	v.nonneg("sessions.ended_by_platform", s.EndedByPlatform)
+	if s.Started != s.Completed+s.Failed+s.Interrupted+s.EndedByPlatform {
+		v.fail("sessions.started", "%d != completed %d + failed %d + interrupted %d + ended_by_platform %d", s.Started, s.Completed, s.Failed, s.Interrupted, s.EndedByPlatform)
 	}
 	v.counts("requests", r.Requests)
 	if r.Requests != r.Overall.RequestCounts {
@@ -95,6 +96,9 @@ func (v *validator) report(r *Report) {
 	v.latency("session_metrics.time_to_agent_us", r.SessionMetrics.TimeToAgentUS)
 	v.latency("session_metrics.session_duration_us", r.SessionMetrics.SessionDurationUS)
 	v.nonneg("session_metrics.reply_timeouts", r.SessionMetrics.ReplyTimeouts)
+	v.latency("session_metrics.queue_position", r.SessionMetrics.QueuePosition)
+	v.latency("session_metrics.queue_wait_estimate_us", r.SessionMetrics.QueueWaitEstimateUS)
+	v.queueAnswers(r)
 	v.series(r)
 }
 
@@ -212,5 +216,26 @@ func (v *validator) series(r *Report) {
 		if v.err != nil {
 			return
 		}
+	}
+}
+
+// queueAnswers checks that queryQueueInfo's status answers are ok requests of its groups: no
+// more of them than those groups' ok count.
+func (v *validator) queueAnswers(r *Report) {
+	q := r.SessionMetrics.QueueAnswers
+	for _, c := range []struct {
+		k string
+		n int64
+	}{{"queuing", q.Queuing}, {"with_agent", q.WithAgent}, {"session_ended", q.SessionEnded}, {"session_expired", q.SessionExpired}, {"session_missing", q.SessionMissing}} {
+		v.nonneg("session_metrics.queue_answers."+c.k, c.n)
+	}
+	var ok int64
+	for i := range r.Groups {
+		if g := &r.Groups[i]; g.Kind == "endpoint" && g.Endpoint == "queryQueueInfo" {
+			ok += g.OK
+		}
+	}
+	if t := q.Total(); t > ok {
+		v.fail("session_metrics.queue_answers", "%d status answers, but the queryQueueInfo groups have %d ok requests", t, ok)
 	}
 }
