@@ -59,6 +59,7 @@ type htmlData struct {
 	ThresholdsFailed                             int
 	Throughput, Latency, Spectrum, Active        template.HTML
 	Capacity                                     template.HTML // capacity_html.go
+	Queue                                        template.HTML // queue_html.go; empty without a queue
 	Legend                                       []htmlLegend
 	MoreGroups                                   int
 	Groups                                       []htmlGroupRow
@@ -123,6 +124,10 @@ func htmlBuild(r *report.Report) (*htmlData, error) {
 		return "bad"
 	})
 	d.Sessions, d.SessionLatency = htmlSessions(r)
+	if htmlHasQueue(r) {
+		d.Queue = htmlQueueChart(r, htmlMaxColumns)
+	}
+	d.SessionLatency = append(d.SessionLatency, htmlQueueRows(r)...)
 	return d, nil
 }
 
