@@ -1,6 +1,7 @@
 package htmlreport
 
 import (
+	"fmt"
 	"html/template"
 	"math"
 	"strconv"
@@ -64,7 +65,12 @@ func htmlQueueChart(r *report.Report, maxCols int) template.HTML {
 	for _, v := range wticks {
 		s.text(s.right+6, s.py(v)+4, "start", "tick", htmlTickUS(v*1e6))
 	}
-	s.line("ln dashed", htmlOrange, xs, wait)
+	// Agents join now and then: a dot per column where some did (a line would leave most unseen).
+	for i, y := range wait {
+		if !math.IsNaN(y) {
+			fmt.Fprintf(&s.b, `<circle class="dot" cx="%s" cy="%s" r="3" fill="%s"/>`, htmlF(s.px(xs[i])), htmlF(s.py(y)), htmlOrange)
+		}
+	}
 	s.y1 = ticks[len(ticks)-1]
 	s.yAxis(ticks, func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) })
 	s.xAxis(htmlTimeTicks(s.x1), htmlTimeLabel)

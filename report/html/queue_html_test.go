@@ -34,8 +34,11 @@ func TestWriteHTMLDrawsTheAgentQueue(t *testing.T) {
 	if chart == "" {
 		t.Fatal("no queue chart")
 	}
-	if n := strings.Count(chart, `<path class="ln`); n != 2 {
-		t.Errorf("%d lines in the queue chart, want 2 (queue length, time to agent)", n)
+	if n := strings.Count(chart, `<path class="ln`); n != 1 {
+		t.Errorf("%d lines in the queue chart, want 1 (the queue length)", n)
+	}
+	if n, want := strings.Count(chart, `<circle class="dot"`), (len(r.Timeseries)+2)/3; n != want {
+		t.Errorf("%d time-to-agent dots, want %d (one per interval where an agent joined)", n, want)
 	}
 	// The left axis reaches the longest queue (6); the right one is in time units.
 	if !strings.Contains(chart, `class="tick">6</text>`) && !strings.Contains(chart, `class="tick">8</text>`) {
