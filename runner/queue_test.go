@@ -122,3 +122,41 @@ func e2eGroupByName(rep *report.Report, name string) *report.Group {
 	}
 	return nil
 }
+
+// on_platform_end: reconnect against the mock: the agent's handling time ends the chat, the
+// customer connects again and finishes its steps; nothing fails, every session completes.
+func TestReconnectAfterTheAgentHangsUp(t *testing.T) {
+	srv := testMock(t, func(o *mock.Options) {
+		o.Agents = 10
+		o.HandleTime = mock.Constant(300 * time.Millisecond)
+		o.AgentReplyDelay = 10 * time.Millisecond
+	})
+	sc := parse(t, auth+`
+load: {model: open, arrivals: uniform, rate: 10, duration: 300ms}
+sessions:
+  - name: s
+    poll: {interval: 50ms}
+    on_platform_end: reconnect
+    steps:
+      - connect
+      - transfer
+      - await_agent: {timeout: 5s}
+      - repeat: {count: 10, steps: [{chat: hi}, {think: 100ms}]}
+      - disconnect
+`)
+	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1})
+	s := rep.Sessions
+	if s.Started != 3 || s.Completed != 3 {
+		t.Fatalf("sessions %+v: want 3 started, all completed after reconnecting", s)
+	}
+	st := srv.Stats()
+	if c := st.ControlTypes["CONNECT"]; c <= s.Started {
+		t.Errorf("the mock received %d CONNECTs for %d sessions: nobody reconnected", c, s.Started)
+	}
+	if d := st.ControlTypes["DISCONNECT"]; d != s.Started {
+		t.Errorf("the mock received %d DISCONNECTs, want one per session (%d)", d, s.Started)
+	}
+	if g := e2eGroupByName(rep, "sendAsync CONNECT"); g == nil || g.Count != st.ControlTypes["CONNECT"] || g.OK != g.Count {
+		t.Errorf("CONNECT group %+v: want every reconnect counted and ok (mock: %d)", g, st.ControlTypes["CONNECT"])
+	}
+}
