@@ -509,7 +509,7 @@ func (r *Recorder) QueueAnswer(code string) {
 // and its estimated wait (ns).
 func (r *Recorder) QueueInfo(t int64, position, estimate int64) {
 	r.advance(t)
-	position = min(max(position, LowestUS), SessionHighestUS)
+	position = min(max(position, 0), SessionHighestUS)
 	_ = r.queuePos.RecordValue(position)
 	r.cur.queueLen = max(r.cur.queueLen, position)
 	if estimate >= 0 {
