@@ -245,6 +245,8 @@ func startEmbeddedMock(sc *scenario.Scenario, file, cmd string, stderr io.Writer
 		fmt.Fprintf(stderr, "%s: mock: %v\n", file, err)
 		return "", nil, nil, exitUsage
 	}
+	// The scenario's static tokens stand for tokens the platform issued: the mock accepts them.
+	opts.StaticAccessToken, opts.StaticCCToken = sc.Auth.AccessToken, sc.Auth.CCMessagingToken
 	srv, err := mock.NewServer(opts)
 	if err != nil {
 		fmt.Fprintln(stderr, cmd+": starting the embedded mock:", err)

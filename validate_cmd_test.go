@@ -23,7 +23,7 @@ func TestValidateExamples(t *testing.T) {
 			t.Errorf("no plan for %s", f)
 		}
 	}
-	for _, want := range []string{"quickstart: open model for 15s against the embedded mock", "peak: 4 sessions/s, ~7.5 concurrent customers -> ~37 requests/s", "SESSION", "queryQueueInfo"} {
+	for _, want := range []string{"quickstart: open model for 15s against the embedded mock", "peak: 4 sessions/s, ~7 concurrent customers -> ~36 requests/s", "SESSION", "queryQueueInfo"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

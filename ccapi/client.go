@@ -743,6 +743,10 @@ func (cu *Customer) parse(l *Lane, call *Call, mode parseMode) {
 		if call.Kind == KindUnparseable {
 			return
 		}
+		if call.Kind == KindApp && QueueStatus(call.ResultCode) {
+			// "already with an agent", "session ended": answers, not errors of the target.
+			call.Kind = KindOK
+		}
 		q := &cu.queue
 		*q = QueueInfoRsp{}
 		if json.Unmarshal(body, q) != nil {
@@ -825,7 +829,8 @@ func (cu *Customer) Poll(ctx context.Context, channel string, dst []DownlinkMess
 
 // QueryQueueInfo asks where the customer stands in the agent queue. The answer is the
 // customer's own value, valid until its next QueryQueueInfo; nil when none decoded.
-// Note resultCode "0" means still queuing; 160021 (with an agent) comes back as KindApp.
+// Note resultCode "0" means still queuing; the statuses of QueueStatus (160021 with an agent,
+// 5, 6, 160004 the session ended) come back as KindOK with their resultCode, the rest as KindApp.
 func (cu *Customer) QueryQueueInfo(ctx context.Context, req *QueueInfoReq) (*QueueInfoRsp, *Call) {
 	l := cu.mainLane()
 	l.body = AppendQueueInfoReq(l.body[:0], req)

@@ -248,9 +248,21 @@ type QueueInfoRsp struct {
 // Queue result codes of queryQueueInfo that the mock and runner act on.
 const (
 	QueueQueuing        = "0"
+	QueueSessionEnded   = "5"
+	QueueSessionExpired = "6"
 	QueueSessionMissing = "160004"
 	QueueWithAgent      = "160021"
 )
+
+// QueueStatus says whether a queryQueueInfo resultCode is a status the client acts on (still
+// queuing, already with an agent, the session ended, expired or missing) rather than an error.
+func QueueStatus(code string) bool {
+	switch code {
+	case QueueQueuing, QueueSessionEnded, QueueSessionExpired, QueueSessionMissing, QueueWithAgent:
+		return true
+	}
+	return false
+}
 
 // UploadReq is the body of uploadFileStream.
 type UploadReq struct {

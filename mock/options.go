@@ -35,6 +35,9 @@ type Options struct {
 	TokenLifetime time.Duration
 	// CCTokenLifetime is the lifetime of the ccmessaging-tokens applyToken issues (default 1 h).
 	CCTokenLifetime time.Duration
+	// StaticAccessToken and StaticCCToken, when set, are accepted as if the mock had issued them,
+	// and never expire: a scenario's static tokens work against the embedded mock.
+	StaticAccessToken, StaticCCToken string
 
 	// RobotDelay is how long the robot takes to answer a CHAT (through poll).
 	RobotDelay time.Duration

@@ -98,7 +98,7 @@ func newServer(opts Options) (*Server, error) {
 	s := &Server{
 		opts:   opts,
 		start:  time.Now(),
-		tokens: newTokenStore(),
+		tokens: newTokenStore(opts.StaticAccessToken, opts.StaticCCToken),
 		rng:    rand.New(rand.NewPCG(uint64(seed), uint64(seed)^0x9e3779b97f4a7c15)),
 		route:  make(map[string]ccapi.Endpoint, ccapi.NumEndpoints),
 	}

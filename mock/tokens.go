@@ -3,6 +3,7 @@ package mock
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"math"
 	"sync"
 	"sync/atomic"
 )
@@ -32,7 +33,17 @@ type tokenStore struct {
 	m sync.Map // token string -> *tokenEntry
 }
 
-func newTokenStore() *tokenStore { return &tokenStore{} }
+// newTokenStore returns a store that already holds the never-expiring static tokens given (empty: none).
+func newTokenStore(access, cc string) *tokenStore {
+	t := &tokenStore{}
+	if access != "" {
+		t.m.Store(access, &tokenEntry{expires: math.MaxInt64, kind: kindAccess})
+	}
+	if cc != "" {
+		t.m.Store(cc, &tokenEntry{expires: math.MaxInt64, kind: kindCC})
+	}
+	return t
+}
 
 func newToken(prefix string) string {
 	var b [16]byte

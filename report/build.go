@@ -82,6 +82,9 @@ func (r *Recorder) build(end time.Time, meta Meta, points []Point, final bool) *
 		ReplyTimeouts:     r.replyTimeouts,
 	}
 	rep.FailureReasons = r.failureReasons()
+	rep.SessionMetrics.QueuePosition = withHistogram(r.queuePos)
+	rep.SessionMetrics.QueueWaitEstimateUS = withHistogram(r.queueEst)
+	rep.SessionMetrics.QueueAnswers = r.queueAnswers
 	rep.Warnings = append(slices.Clone(meta.Warnings), r.warnings()...)
 	if final {
 		rep.Warnings = append(rep.Warnings, CheckInvariants(rep)...)
@@ -278,6 +281,8 @@ func mergePoints(a, b Point) (Point, error) {
 	out.Arrivals += b.Arrivals
 	out.Dropped += b.Dropped
 	out.SessionsFailed += b.SessionsFailed
+	out.QueueLength = max(a.QueueLength, b.QueueLength)
+	out.TimeToAgentMaxUS = max(a.TimeToAgentMaxUS, b.TimeToAgentMaxUS)
 	out.ResultCodes = addCodes(a.ResultCodes, b.ResultCodes)
 	if err := mergePointHistograms(&out, a.Histogram, b.Histogram); err != nil {
 		return Point{}, err

@@ -245,6 +245,10 @@ func writeSessionMetrics(w *errWriter, r *Report) {
 	if m.ReplyTimeouts > 0 {
 		w.printf("reply timeouts: %s (await_reply/await_agent steps that gave up)\n", num(m.ReplyTimeouts))
 	}
+	if q, e := m.QueuePosition, m.QueueWaitEstimateUS; q.Count > 0 {
+		w.printf("agent queue: position p50 %s, max %s; estimated wait p50 %s, max %s (%s queryQueueInfo answers while queuing)\n",
+			num(q.P50), num(q.Max), lat(e.Count, e.P50), lat(e.Count, e.Max), num(q.Count))
+	}
 	if r.SchedulerLagUS.P99 > LagWarnUS {
 		w.printf("WARNING: scheduler lag p99 is %s (over %s): the generator, not the target, was the bottleneck; latencies include its delay.\n",
 			FormatUS(r.SchedulerLagUS.P99), FormatUS(LagWarnUS))

@@ -272,3 +272,24 @@ func TestSummaryHidesEmptySessionMetricRows(t *testing.T) {
 		t.Errorf("a run that measured no session metric prints their table:\n%s", b.String())
 	}
 }
+
+// The summary says where queued customers stood, and only when some did.
+func TestSummaryShowsTheAgentQueue(t *testing.T) {
+	r := fixtureReport(false, 0)
+	var b bytes.Buffer
+	if err := WriteSummary(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "agent queue") {
+		t.Errorf("a run without a queue prints one:\n%s", b.String())
+	}
+	r.SessionMetrics.QueuePosition = Latency{Count: 12, Min: 1, P50: 2, Max: 5}
+	r.SessionMetrics.QueueWaitEstimateUS = Latency{Count: 12, Min: 30_000_000, P50: 60_000_000, Max: 150_000_000}
+	b.Reset()
+	if err := WriteSummary(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if want := "agent queue: position p50 2, max 5; estimated wait p50 1m00s, max 2m30s (12 queryQueueInfo answers while queuing)"; !strings.Contains(b.String(), want) {
+		t.Errorf("summary lacks %q:\n%s", want, b.String())
+	}
+}

@@ -90,6 +90,7 @@ func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 		out.Shards += max(r.Shards, 1)
 		out.Sessions.Add(r.Sessions)
 		out.SessionMetrics.ReplyTimeouts += r.SessionMetrics.ReplyTimeouts
+		out.SessionMetrics.QueueAnswers.Add(r.SessionMetrics.QueueAnswers)
 		for _, w := range r.Warnings {
 			if strings.HasSuffix(w, shardWarningText) {
 				continue // the merge is what the warning asked for
@@ -117,6 +118,8 @@ func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 		{&out.SessionMetrics.ReplyLatencyUS, "reply_latency_us", func(r *Report) Latency { return r.SessionMetrics.ReplyLatencyUS }},
 		{&out.SessionMetrics.TimeToAgentUS, "time_to_agent_us", func(r *Report) Latency { return r.SessionMetrics.TimeToAgentUS }},
 		{&out.SessionMetrics.SessionDurationUS, "session_duration_us", func(r *Report) Latency { return r.SessionMetrics.SessionDurationUS }},
+		{&out.SessionMetrics.QueuePosition, "queue_position", func(r *Report) Latency { return r.SessionMetrics.QueuePosition }},
+		{&out.SessionMetrics.QueueWaitEstimateUS, "queue_wait_estimate_us", func(r *Report) Latency { return r.SessionMetrics.QueueWaitEstimateUS }},
 	}
 	for _, l := range lat {
 		if *l.dst, err = mergeLatency(l.name, pick(l.get)); err != nil {
@@ -281,6 +284,8 @@ func mergeSeries(reports []*Report, start time.Time) (float64, []Point, error) {
 			q.Arrivals += p.Arrivals
 			q.Dropped += p.Dropped
 			q.SessionsFailed += p.SessionsFailed
+			q.QueueLength = max(q.QueueLength, p.QueueLength) // one platform queue: the longest seen
+			q.TimeToAgentMaxUS = max(q.TimeToAgentMaxUS, p.TimeToAgentMaxUS)
 			q.ResultCodes = addCodes(q.ResultCodes, p.ResultCodes)
 			if err := mergePointHistograms(q, q.Histogram, p.Histogram); err != nil {
 				return 0, nil, fmt.Errorf("report: merge: report %d point t=%g: %w", i+1, p.T, err)

@@ -158,6 +158,37 @@ type SessionMetrics struct {
 	SessionDurationUS Latency `json:"session_duration_us"`
 	// ReplyTimeouts counts await_reply/await_agent steps that timed out.
 	ReplyTimeouts int64 `json:"reply_timeouts"`
+	// QueuePosition summarises the positions queryQueueInfo reported while customers queued
+	// (one value per "still queuing" answer; a count, not µs, despite Latency's field names).
+	QueuePosition Latency `json:"queue_position"`
+	// QueueWaitEstimateUS summarises the estimated waits (estimateWaitTime) of those answers, in µs.
+	QueueWaitEstimateUS Latency `json:"queue_wait_estimate_us"`
+	// QueueAnswers counts queryQueueInfo's status answers: ok requests kept out of result_codes.
+	QueueAnswers QueueAnswers `json:"queue_answers"`
+}
+
+// QueueAnswers counts queryQueueInfo's status answers by resultCode: they say where a customer
+// stands, not whether a request was accepted, so they neither raise nor lower resultCode shares.
+type QueueAnswers struct {
+	Queuing        int64 `json:"queuing"`         // "0": still queuing
+	WithAgent      int64 `json:"with_agent"`      // "160021": already with an agent (the agent joined)
+	SessionEnded   int64 `json:"session_ended"`   // "5"
+	SessionExpired int64 `json:"session_expired"` // "6"
+	SessionMissing int64 `json:"session_missing"` // "160004": the session is missing or has ended
+}
+
+// Add adds b's counts to q (merge).
+func (q *QueueAnswers) Add(b QueueAnswers) {
+	q.Queuing += b.Queuing
+	q.WithAgent += b.WithAgent
+	q.SessionEnded += b.SessionEnded
+	q.SessionExpired += b.SessionExpired
+	q.SessionMissing += b.SessionMissing
+}
+
+// Total is the number of status answers.
+func (q QueueAnswers) Total() int64 {
+	return q.Queuing + q.WithAgent + q.SessionEnded + q.SessionExpired + q.SessionMissing
 }
 
 // Point is one interval of the time series; T is seconds since the run started.
@@ -174,6 +205,11 @@ type Point struct {
 	Dropped  int64 `json:"dropped"`
 	// SessionsFailed counts sessions that ended failed in the interval.
 	SessionsFailed int64 `json:"sessions_failed"`
+	// QueueLength is the longest agent queue seen in the interval: the largest position any
+	// queryQueueInfo answer reported (0: no customer was queuing, or none asked).
+	QueueLength int64 `json:"queue_length,omitempty"`
+	// TimeToAgentMaxUS is the longest time to agent of the customers whose agent joined in the interval.
+	TimeToAgentMaxUS int64 `json:"time_to_agent_max_us,omitempty"`
 	// ResultCodes counts non-"0" resultCodes in the interval (empty when there were none).
 	ResultCodes map[string]int64 `json:"result_codes,omitempty"`
 	// Histogram is the interval's response-time histogram (compressed, base64): windowed thresholds and merge use it.

@@ -155,6 +155,7 @@ func newSessionHistogram() *hdrhistogram.Histogram {
 // interval is the open time-series point's accumulators.
 type interval struct {
 	requests, errors, arrivals, dropped, failed int64
+	queueLen, toAgentMax                        int64   // the largest queue position and time to agent (µs) seen
 	codes                                       []int64 // by code index; "0" is never counted
 	response                                    *hdrhistogram.Histogram
 }
@@ -185,6 +186,8 @@ type Recorder struct {
 	lag                              *hdrhistogram.Histogram
 	throttle                         *hdrhistogram.Histogram // waits for the max_rps limiter
 	reply, toAgent, sessionDur       *hdrhistogram.Histogram
+	queuePos, queueEst               *hdrhistogram.Histogram // queryQueueInfo's positions and estimated waits (µs)
+	queueAnswers                     QueueAnswers
 	sessions                         SessionCounts
 	replyTimeouts                    int64
 	active                           int64
@@ -232,6 +235,8 @@ func NewRecorder(opts RecorderOptions) *Recorder {
 		reply:      newSessionHistogram(),
 		toAgent:    newSessionHistogram(),
 		sessionDur: newSessionHistogram(),
+		queuePos:   newSessionHistogram(),
+		queueEst:   newSessionHistogram(),
 		cur:        interval{response: newRequestHistogram()},
 		curEnd:     int64(opts.Interval),
 		obs:        opts.Observer,
@@ -491,7 +496,37 @@ func (r *Recorder) Reply(t int64, latency int64) {
 // AgentJoined records a time to agent (ns): TRANS2AGENT sent until an agent joined.
 func (r *Recorder) AgentJoined(t int64, latency int64) {
 	r.advance(t)
-	_ = r.toAgent.RecordValue(toUS(latency, SessionHighestUS, &r.sessionClamped))
+	us := toUS(latency, SessionHighestUS, &r.sessionClamped)
+	_ = r.toAgent.RecordValue(us)
+	r.cur.toAgentMax = max(r.cur.toAgentMax, us)
+}
+
+// QueueAnswer counts a queryQueueInfo status answer (see SessionMetrics.QueueAnswers) by resultCode.
+func (r *Recorder) QueueAnswer(code string) {
+	switch code {
+	case "0":
+		r.queueAnswers.Queuing++
+	case "160021":
+		r.queueAnswers.WithAgent++
+	case "5":
+		r.queueAnswers.SessionEnded++
+	case "6":
+		r.queueAnswers.SessionExpired++
+	case "160004":
+		r.queueAnswers.SessionMissing++
+	}
+}
+
+// QueueInfo records a queryQueueInfo answer that said "still queuing": the position it reported
+// and its estimated wait (ns).
+func (r *Recorder) QueueInfo(t int64, position, estimate int64) {
+	r.advance(t)
+	position = min(max(position, 0), SessionHighestUS)
+	_ = r.queuePos.RecordValue(position)
+	r.cur.queueLen = max(r.cur.queueLen, position)
+	if estimate >= 0 {
+		_ = r.queueEst.RecordValue(toUS(estimate, SessionHighestUS, &r.sessionClamped))
+	}
 }
 
 // ReplyTimeout counts an await_reply or await_agent step that timed out.
@@ -529,6 +564,7 @@ func (r *Recorder) closeInterval() {
 	r.lastRPS = float64(r.cur.requests) / secs
 	r.lastP99 = r.cur.response.ValueAtQuantile(99)
 	r.cur.requests, r.cur.errors, r.cur.arrivals, r.cur.dropped, r.cur.failed = 0, 0, 0, 0, 0
+	r.cur.queueLen, r.cur.toAgentMax = 0, 0
 	clear(r.cur.codes)
 	r.cur.response.Reset()
 	for _, g := range r.groups {
@@ -557,6 +593,7 @@ func (r *Recorder) pointOf(c *interval, start, active int64) Point {
 		Dropped:        c.dropped,
 		SessionsFailed: c.failed,
 	}
+	p.QueueLength, p.TimeToAgentMaxUS = c.queueLen, c.toAgentMax
 	if c.response.TotalCount() > 0 {
 		p.P50US = c.response.ValueAtQuantile(50)
 		p.P99US = c.response.ValueAtQuantile(99)

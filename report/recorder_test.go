@@ -656,3 +656,57 @@ func TestLongRunsKeepTheSeriesBounded(t *testing.T) {
 		t.Errorf("series holds %d requests, report %d, want %d", sum, rep.Requests.Total, hours*3600/every)
 	}
 }
+
+// The queue positions and estimated waits queryQueueInfo reported are summarised, each interval
+// keeps the longest queue and time to agent it saw, and shards merge by the larger.
+func TestQueueInfoIsRecordedAndMerges(t *testing.T) {
+	rec := func(pos ...int64) *Report {
+		r := NewRecorder(RecorderOptions{Start: testStart, Interval: time.Second})
+		for i, p := range pos {
+			r.QueueInfo(int64(i)*int64(time.Second)+1, p, p*10*int64(time.Second))
+			r.QueueAnswer("0")
+			if i == 1 {
+				r.AgentJoined(1500*int64(time.Millisecond), 3*int64(time.Second))
+				r.QueueAnswer("160021")
+			}
+		}
+		return r.Finish(testStart.Add(time.Duration(len(pos))*time.Second), Meta{})
+	}
+	a := rec(2, 1, 3)
+	m := a.SessionMetrics
+	if p := m.QueuePosition; p.Count != 3 || p.Min != 1 || p.Max != 3 {
+		t.Errorf("positions %+v, want 1..3 from three answers", p)
+	}
+	if e := m.QueueWaitEstimateUS; e.Count != 3 || e.Min < 9_980_000 || e.Max < 29_980_000 || e.Max > 30_050_000 {
+		t.Errorf("estimates %+v, want 10 s..30 s", e)
+	}
+	if q := m.QueueAnswers; q.Queuing != 3 || q.WithAgent != 1 || q.Total() != 4 {
+		t.Errorf("queue answers %+v", q)
+	}
+	var lens, waits []int64
+	for _, p := range a.Timeseries {
+		lens, waits = append(lens, p.QueueLength), append(waits, p.TimeToAgentMaxUS)
+	}
+	if want := []int64{2, 1, 3}; !slices.Equal(lens, want) {
+		t.Errorf("queue_length per interval %v, want %v", lens, want)
+	}
+	if waits[1] < 3_000_000 || waits[0] != 0 || waits[2] != 0 {
+		t.Errorf("time_to_agent_max_us per interval %v, want 3 s in the second", waits)
+	}
+	b := rec(5, 1)
+	b.Shard = &ShardID{I: 1, N: 2}
+	a.Shard = &ShardID{I: 0, N: 2}
+	merged, err := Merge(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := merged.SessionMetrics.QueuePosition; p.Count != 5 || p.Max != 5 {
+		t.Errorf("merged positions %+v, want 5 values up to 5", p)
+	}
+	if q := merged.SessionMetrics.QueueAnswers; q.Queuing != 5 || q.WithAgent != 2 {
+		t.Errorf("merged queue answers %+v", q)
+	}
+	if got := merged.Timeseries[0].QueueLength; got != 5 {
+		t.Errorf("merged first interval's queue_length %d, want the larger (5)", got)
+	}
+}

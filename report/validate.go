@@ -96,6 +96,9 @@ func (v *validator) report(r *Report) {
 	v.latency("session_metrics.session_duration_us", r.SessionMetrics.SessionDurationUS)
 	v.nonneg("session_metrics.reply_timeouts", r.SessionMetrics.ReplyTimeouts)
 	v.failures(r)
+	v.latency("session_metrics.queue_position", r.SessionMetrics.QueuePosition)
+	v.latency("session_metrics.queue_wait_estimate_us", r.SessionMetrics.QueueWaitEstimateUS)
+	v.queueAnswers(r)
 	v.series(r)
 }
 
@@ -249,5 +252,26 @@ func (v *validator) failures(r *Report) {
 	}
 	if len(r.FailureReasons) > 0 && sum != r.Sessions.Failed {
 		v.fail("failure_reasons", "count %d failed sessions, sessions.failed is %d", sum, r.Sessions.Failed)
+	}
+}
+
+// queueAnswers checks that queryQueueInfo's status answers are ok requests of its groups: no
+// more of them than those groups' ok count.
+func (v *validator) queueAnswers(r *Report) {
+	q := r.SessionMetrics.QueueAnswers
+	for _, c := range []struct {
+		k string
+		n int64
+	}{{"queuing", q.Queuing}, {"with_agent", q.WithAgent}, {"session_ended", q.SessionEnded}, {"session_expired", q.SessionExpired}, {"session_missing", q.SessionMissing}} {
+		v.nonneg("session_metrics.queue_answers."+c.k, c.n)
+	}
+	var ok int64
+	for i := range r.Groups {
+		if g := &r.Groups[i]; g.Kind == "endpoint" && g.Endpoint == "queryQueueInfo" {
+			ok += g.OK
+		}
+	}
+	if t := q.Total(); t > ok {
+		v.fail("session_metrics.queue_answers", "%d status answers, but the queryQueueInfo groups have %d ok requests", t, ok)
 	}
 }

@@ -128,6 +128,10 @@ func (c *collector) handle(ev *event) {
 		c.rec.AgentJoined(ev.t, ev.d)
 	case evReplyTimeout:
 		c.rec.ReplyTimeout(ev.t)
+	case evQueue:
+		c.rec.QueueInfo(ev.t, int64(ev.pos), ev.d)
+	case evQueueAnswer:
+		c.rec.QueueAnswer(ev.s.ResultCode)
 	}
 }
 

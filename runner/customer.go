@@ -280,6 +280,18 @@ func (c *vc) exchange(ctx context.Context, a action) result {
 			digest(msgs, &res)
 		}
 		clear(c.x.msgs[:cap(c.x.msgs)]) // drop references to the answer's strings
+	case actQueue:
+		c.intended, c.step = a.intended, -1
+		req := ccapi.QueueInfoReq{UserID: c.env.UserID, ChannelConfigID: c.to, Channel: c.channel}
+		q, call := c.cu.QueryQueueInfo(ctx, &req)
+		res.ok, res.end = call.Kind == ccapi.KindOK, int64(call.End.Sub(r.t0))
+		if res.ok {
+			digestQueue(call.ResultCode, &res)
+			if q != nil && call.ResultCode == ccapi.QueueQueuing {
+				// Where the platform says the customer stands: position and estimated wait (s).
+				r.events <- event{kind: evQueue, t: res.end, d: int64(q.EstimateWaitTime) * int64(time.Second), pos: int32(q.Position)}
+			}
+		}
 	}
 	return res
 }
@@ -410,6 +422,13 @@ func (c *vc) observe(call *ccapi.Call) {
 	if call.Endpoint == ccapi.EpTokenByAkSk || call.Endpoint == ccapi.EpApplyToken {
 		step = -1 // a token renewal inside a step is not that step's request
 	}
+	code := call.ResultCode
+	if call.Endpoint == ccapi.EpQueryQueueInfo && call.Kind == ccapi.KindOK && code != "" {
+		// A queue status ("0" queuing, 160021 with an agent, the session ended) says where the
+		// customer stands, not whether a request was accepted: counted apart, out of resultCode shares.
+		r.events <- event{kind: evQueueAnswer, s: report.Sample{ResultCode: code}}
+		code = ""
+	}
 	r.events <- event{kind: evSample, ep: call.Endpoint, ct: ctIndex(call.ControlType), step: step, s: report.Sample{
 		Intended:   min(c.intended, start),
 		Ready:      min(c.free, start),
@@ -417,7 +436,7 @@ func (c *vc) observe(call *ccapi.Call) {
 		End:        max(end, start),
 		Throttled:  int64(call.Throttled),
 		Status:     call.Status,
-		ResultCode: call.ResultCode,
+		ResultCode: code,
 		Class:      report.ErrClass(call.Kind),
 		BytesSent:  call.BytesSent,
 		BytesRecv:  call.BytesRecv,

@@ -18,6 +18,8 @@ const (
 	evAgent                      // a time to agent
 	evReplyTimeout               // an await step timed out
 	evStepFailed                 // a step failed, its session went on (see failEvent)
+	evQueue                      // a queryQueueInfo answer "still queuing": pos its position, d its estimated wait
+	evQueueAnswer                // a queryQueueInfo status answer: s.ResultCode its resultCode
 )
 
 // event is what virtual customers and the scheduler send to the collector. It is a plain
@@ -29,6 +31,7 @@ type event struct {
 	outcome report.Outcome
 	step    int32 // index into run.steps of the named step, -1 none
 	t, d    int64 // ns since run start; d a latency or duration
+	pos     int32 // evQueue: the queue position reported
 	s       report.Sample
 }
 

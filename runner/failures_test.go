@@ -166,7 +166,8 @@ func TestProgramSaysWhyAStepFailed(t *testing.T) {
 	http503 := result{start: ms(0), end: ms(5), why: why{kind: whyCall, class: report.ClassHTTP, status: 503}}
 	await := "    steps: [connect, transfer, {await_agent: {timeout: 2s, on_timeout: %s}}, disconnect]\n"
 	awaitScript := func(last string) []turn {
-		return []turn{{0, result{}, "connect @0s"}, {0, ok(0, 0), "transfer @0s"}, {0, ok(0, 0), "wake 1s"},
+		// await_agent asks queryQueueInfo as its wait begins (still queuing), then polls.
+		return []turn{{0, result{}, "connect @0s"}, {0, ok(0, 0), "transfer @0s"}, {0, ok(0, 0), "queue @0s"}, {0, ok(0, 0), "wake 1s"},
 			{time.Second, result{}, "poll @1s"}, {time.Second, ok(1000, 1000), "wake 2s"}, {2 * time.Second, result{}, last}}
 	}
 	for _, tc := range []struct {

@@ -41,12 +41,21 @@ type program struct {
 	depth int
 	// idx is the session's index in the scenario, so events name it without a pointer.
 	idx int32
+	// reconnect is the CONNECT sent when the platform ends the session and the session says
+	// on_platform_end: reconnect (the session's first connect step, unnamed); nil: none.
+	reconnect *op
 }
 
 // compile flattens sess's steps; stepIndex gives the named-step index of each step.
 func compile(sess *scenario.Session, stepIndex map[*scenario.Step]int32) *program {
 	p := &program{sess: sess}
 	p.emit(sess.Steps, stepIndex, 0)
+	for i := range p.ops {
+		if o := &p.ops[i]; o.kind == opSend && o.step.Kind == scenario.StepConnect {
+			p.reconnect = &op{kind: opSend, step: o.step, idx: -1, policy: sess.OnFailure}
+			break
+		}
+	}
 	return p
 }
 
@@ -88,6 +97,7 @@ const (
 	actToken                // fetch the session's CCMessaging token (applyToken)
 	actSend                 // play message step Op (upload, render, check, send)
 	actPoll                 // poll downlink messages once
+	actQueue                // ask queryQueueInfo once (await_agent)
 	actDone                 // the session is over with Outcome
 )
 
@@ -154,6 +164,18 @@ type result struct {
 	why        why  // when not ok: why (the program sets its op)
 }
 
+// digestQueue reduces a queryQueueInfo answer's resultCode to what a customer reacts to: 160021
+// (already with an agent) is an agent joining; 5, 6 and 160004 (session ended, expired, missing
+// or ended) are the platform ending the session. "0" (still queuing) and the rest change nothing.
+func digestQueue(code string, res *result) {
+	switch code {
+	case ccapi.QueueWithAgent:
+		res.joined = true
+	case ccapi.QueueSessionEnded, ccapi.QueueSessionExpired, ccapi.QueueSessionMissing:
+		res.ended = true
+	}
+}
+
 // digest reduces a poll's downlink messages to what a customer reacts to.
 func digest(msgs []ccapi.DownlinkMessage, res *result) {
 	for i := range msgs {
@@ -189,6 +211,7 @@ const (
 	exToken
 	exSend
 	exPoll
+	exQueue
 )
 
 // customer is one virtual customer's session as data: where it is in its program and what it
@@ -211,8 +234,13 @@ type customer struct {
 	deadline int64 // the await's timeout
 
 	connected bool
+	pollOn    bool // the poll grid is running (nextPoll is on it)
 	nextPoll  int64
-	confirm   bool // a refused send aborts the session unless this poll shows the platform ended it
+	nextQueue int64 // the next queryQueueInfo tick while await_agent waits
+	confirm   bool  // a refused send aborts the session unless this poll shows the platform ended it
+
+	// reconnecting says the send in flight is the reconnect CONNECT, not the op at pc.
+	reconnecting bool
 
 	chatAt               int64 // start of the last successful CHAT; -1 none yet
 	replied              bool
@@ -228,6 +256,13 @@ func (c *customer) reset(prog *program, rng *rand.Rand, arrival int64, token boo
 	reps := c.reps[:0]
 	*c = customer{prog: prog, rng: rng, token: token, arrival: arrival, due: arrival,
 		chatAt: -1, transferAt: -1, reps: reps}
+}
+
+func (c *customer) queueInterval() int64 {
+	if iv := int64(c.prog.sess.QueueInterval); iv > 0 {
+		return iv
+	}
+	return int64(scenario.DefaultQueueInterval)
 }
 
 func (c *customer) pollInterval() int64 {
@@ -255,17 +290,29 @@ func (c *customer) next(now int64, res result) action {
 		c.afterPoll(res, &a)
 		if res.ok && res.ended {
 			// The platform already closed the session: no further sends, no DISCONNECT.
-			c.connected = false
 			if c.confirm {
 				a.fail = c.fail // the refused send still failed; the session did not
 			}
-			return c.done(a, flowEnded)
+			return c.platformEnded(now, a)
 		}
 		if c.confirm {
 			// The send refused before this poll stands: the session failed.
 			return c.done(a, flowFailed)
 		}
+	case exQueue:
+		c.afterQueue(res, &a)
+		if res.ok && res.ended {
+			return c.platformEnded(now, a)
+		}
 	case exSend:
+		if c.reconnecting {
+			c.reconnecting = false
+			c.afterSend(c.prog.reconnect, res)
+			if !res.ok && c.prog.reconnect.policy == scenario.Abort {
+				return c.done(a, flowFailed)
+			}
+			break
+		}
 		o := &c.prog.ops[c.pc]
 		c.afterSend(o, res)
 		if !res.ok {
@@ -346,6 +393,8 @@ func (c *customer) next(now int64, res result) action {
 					timeout = 30 * time.Second
 				}
 				c.deadline = max(c.due, now) + int64(timeout)
+				// queryQueueInfo is asked as soon as the wait begins, then every queue interval.
+				c.nextQueue = max(c.due, now)
 				c.waiting = true
 			}
 			if c.met(o.what, o.step.From) {
@@ -376,6 +425,30 @@ func (c *customer) endAwait(now int64) {
 	c.pc++
 }
 
+// platformEnded reacts to the platform ending the session (seen at now): the session ends as
+// ended_by_platform, or with on_platform_end: reconnect it sends a new CONNECT at once and goes
+// on with the step after the one in progress (an await in progress is given up, neither met
+// nor timed out; a think in progress is cut short). The new conversation starts from nothing.
+func (c *customer) platformEnded(now int64, a action) action {
+	c.connected, c.pollOn, c.confirm = false, false, false
+	if c.prog.sess.OnPlatformEnd != scenario.Reconnect || c.prog.reconnect == nil {
+		return c.done(a, flowEnded)
+	}
+	if int(c.pc) < len(c.prog.ops) && c.waiting {
+		if k := c.prog.ops[c.pc].kind; k == opThink || k == opAwait {
+			c.waiting = false
+			c.pc++
+			c.due = now
+		}
+	}
+	c.chatAt, c.replied, c.seenRobot, c.seenAgent = -1, false, false, false
+	c.transferAt, c.joined = -1, false
+	c.reconnecting = true
+	c.ex = exSend
+	a.kind, a.intended, a.op = actSend, now, c.prog.reconnect
+	return a
+}
+
 func (c *customer) done(a action, f flow) action {
 	a.kind, a.outcome = actDone, f
 	if f == flowFailed {
@@ -391,15 +464,36 @@ func (c *customer) wait(now, t int64, what waitFor, a *action) bool {
 	if now >= t {
 		return false
 	}
-	polling := (c.connected && c.prog.sess.Poll) || what != waitNone
+	// await_reply polls even when not connected (a failed CONNECT with on_failure: continue);
+	// await_agent polls when the session polls, and asks queryQueueInfo after a transfer.
+	polling := (c.connected && c.prog.sess.Poll) || what == waitReply || (what == waitAgent && c.prog.sess.Poll)
+	switch {
+	case !polling:
+		c.pollOn = false
+	case !c.pollOn:
+		// No grid from a CONNECT (it failed, or the platform ended the session): polls start
+		// on the session's timeline now, never at an old tick.
+		c.pollOn = true
+		c.nextPoll = now + c.pollInterval()
+	}
+	queuing := what == waitAgent && c.transferAt >= 0 && !c.joined
+	if queuing && c.nextQueue <= now {
+		// First when both are due: a web client asks where it stands as soon as it is queued.
+		c.ex = exQueue
+		a.kind, a.intended = actQueue, c.nextQueue
+		return true
+	}
 	if polling && c.nextPoll <= now {
 		c.ex = exPoll
 		a.kind, a.intended = actPoll, c.nextPoll
 		return true
 	}
 	a.kind, a.at = actWake, t
-	if polling && c.nextPoll < t {
+	if polling && c.nextPoll < a.at {
 		a.at = c.nextPoll
+	}
+	if queuing && c.nextQueue < a.at {
+		a.at = c.nextQueue
 	}
 	return true
 }
@@ -427,8 +521,8 @@ func (c *customer) afterSend(o *op, res result) {
 	switch o.step.Send.ControlType {
 	case ccapi.Connect:
 		if res.ok && !c.connected {
-			c.connected = true
-			c.nextPoll = res.end + int64(c.prog.sess.PollInterval)
+			c.connected, c.pollOn = true, true
+			c.nextPoll = res.end + c.pollInterval()
 		}
 	case ccapi.Chat:
 		if res.ok {
@@ -440,6 +534,22 @@ func (c *customer) afterSend(o *op, res result) {
 		}
 	case ccapi.Disconnect:
 		c.connected = false
+	}
+}
+
+// afterQueue reacts to a queryQueueInfo answer (seen at its end) and schedules the next one on
+// the queue grid; like polls, ticks missed while the answer was slow are skipped.
+func (c *customer) afterQueue(res result, a *action) {
+	if res.ok && res.joined && !c.joined {
+		c.joined = true
+		if c.transferAt >= 0 {
+			a.agent = res.end - c.transferAt
+		}
+	}
+	iv := c.queueInterval()
+	c.nextQueue += iv
+	if c.nextQueue <= res.end {
+		c.nextQueue += ((res.end-c.nextQueue)/iv + 1) * iv
 	}
 }
 

@@ -36,6 +36,8 @@ func (a action) String() string {
 		s = a.op.step.Kind.String() + " @" + time.Duration(a.intended).String()
 	case actPoll:
 		s = "poll @" + time.Duration(a.intended).String()
+	case actQueue:
+		s = "queue @" + time.Duration(a.intended).String()
 	case actDone:
 		s = map[flow]string{flowOK: "done ok", flowFailed: "done failed", flowCancel: "done cancel", flowEnded: "done ended_by_platform"}[a.outcome]
 	}
@@ -181,7 +183,8 @@ func TestProgramAwaitAgentTimesOut(t *testing.T) {
 			play(t, progHead+fmt.Sprintf(steps, tc.policy), false, []turn{
 				{0, result{}, "connect @0s"},
 				{0, ok(0, 0), "transfer @0s"},
-				// The deadline counts from max(intended, now) = 0.
+				// The await asks queryQueueInfo at once; the deadline counts from max(intended, now) = 0.
+				{0, ok(0, 0), "queue @0s"},
 				{0, ok(0, 0), "wake 1s"},
 				{time.Second, result{}, "poll @1s"},
 				// The deadline comes before the tick due at the same time.
@@ -197,7 +200,8 @@ func TestProgramRecordsTimeToAgent(t *testing.T) {
 	play(t, src, false, []turn{
 		{0, result{}, "connect @0s"},
 		{0, ok(0, 0), "transfer @0s"},
-		{200 * time.Millisecond, ok(100, 200), "wake 1s"},
+		{200 * time.Millisecond, ok(100, 200), "queue @200ms"},
+		{210 * time.Millisecond, ok(200, 210), "wake 1s"},
 		{time.Second, result{}, "poll @1s"},
 		// The SYSTEM "connected to an agent" message ends the wait.
 		{1100 * time.Millisecond, result{ok: true, start: ms(1000), end: ms(1100), joined: true}, "disconnect @1.1s agent=1s"},
@@ -292,6 +296,7 @@ func TestProgramPlatformEndsTheSession(t *testing.T) {
 			play(t, src, false, []turn{
 				{0, result{}, "connect @0s"},
 				{0, ok(0, 0), "transfer @0s"},
+				{0, ok(0, 0), "queue @0s"},
 				{0, ok(0, 0), "wake 1s"},
 				{time.Second, result{}, "poll @1s"},
 				{1100 * time.Millisecond, polled(1000, 1100, joined), "chat @1.1s agent=1.1s"},
@@ -306,6 +311,7 @@ func TestProgramPlatformEndsTheSession(t *testing.T) {
 	play(t, src, false, []turn{
 		{0, result{}, "connect @0s"},
 		{0, ok(0, 0), "transfer @0s"},
+		{0, ok(0, 0), "queue @0s"},
 		{0, ok(0, 0), "wake 1s"},
 		{time.Second, result{}, "poll @1s"},
 		{time.Second, result{ended: true, start: ms(1000), end: ms(1000)}, "wake 2s"},
@@ -343,5 +349,142 @@ func TestProgramRefusedSendLooksForThePlatformsHangUp(t *testing.T) {
 		{0, ok(0, 0), "wake 500ms"},
 		{500 * time.Millisecond, result{}, "chat @500ms"},
 		{510 * time.Millisecond, fail(500, 510), "done failed"},
+	})
+}
+
+// queued is a queryQueueInfo answer with resultCode code from start to end (ms).
+func queued(start, end float64, code string) result {
+	res := ok(start, end)
+	digestQueue(code, &res)
+	return res
+}
+
+func TestProgramPollsAfterAFailedConnectRunOnTheSessionsTimeline(t *testing.T) {
+	src := progHead + "    on_failure: continue\n    steps: [connect, {think: 5s}, {chat: hi}, {await_reply: 3s}]\n"
+	play(t, src, false, []turn{
+		{0, result{}, "connect @0s"},
+		// The CONNECT failed: nothing polls while the customer is not connected.
+		{10 * time.Millisecond, fail(0, 10), "wake 5s"},
+		{5 * time.Second, result{}, "chat @5s"},
+		// The await polls anyway; its first tick is one interval after it began, not the run's start.
+		{5010 * time.Millisecond, fail(5000, 5010), "wake 6.01s"},
+		{6010 * time.Millisecond, result{}, "poll @6.01s"},
+		{6020 * time.Millisecond, ok(6010, 6020), "wake 7.01s"},
+		{7010 * time.Millisecond, result{}, "poll @7.01s"},
+	})
+}
+
+func TestProgramAwaitAgentAsksQueryQueueInfo(t *testing.T) {
+	src := progHead + "    queue_interval: 2s\n    steps: [connect, transfer, {await_agent: 10s}, disconnect]\n"
+	// With polls on, the queue ticks (every 2s from the await's start) interleave with the poll's (1s).
+	play(t, src, false, []turn{
+		{0, result{}, "connect @0s"},
+		{0, ok(0, 0), "transfer @0s"},
+		{10 * time.Millisecond, ok(0, 10), "queue @10ms"},
+		{20 * time.Millisecond, queued(10, 20, ccapi.QueueQueuing), "wake 1s"},
+		{time.Second, result{}, "poll @1s"},
+		{time.Second, ok(1000, 1000), "wake 2s"},
+		{2 * time.Second, result{}, "poll @2s"},
+		{2 * time.Second, ok(2000, 2000), "wake 2.01s"},
+		{2010 * time.Millisecond, result{}, "queue @2.01s"},
+		// "Already with an agent": the agent joined, seen before the poll showed it.
+		{2050 * time.Millisecond, queued(2010, 2050, ccapi.QueueWithAgent), "disconnect @2.05s agent=2.05s"},
+		{2060 * time.Millisecond, ok(2050, 2060), "done ok"},
+	})
+	// poll: false: await_agent works from queryQueueInfo alone.
+	src = progHead + "    poll: false\n    queue_interval: 2s\n    steps: [connect, transfer, {await_agent: 10s}, disconnect]\n"
+	play(t, src, false, []turn{
+		{0, result{}, "connect @0s"},
+		{0, ok(0, 0), "transfer @0s"},
+		{0, ok(0, 0), "queue @0s"},
+		{0, queued(0, 0, ccapi.QueueQueuing), "wake 2s"},
+		{2 * time.Second, result{}, "queue @2s"},
+		// A failed answer changes nothing; the grid goes on.
+		{2 * time.Second, fail(2000, 2000), "wake 4s"},
+		{4 * time.Second, result{}, "queue @4s"},
+		{4 * time.Second, queued(4000, 4000, ccapi.QueueWithAgent), "disconnect @4s agent=4s"},
+	})
+	// A failed TRANS2AGENT is not waited for in the queue: no queryQueueInfo, no poll, the await times out.
+	src = progHead + "    poll: false\n    on_failure: continue\n    steps: [connect, transfer, {await_agent: {timeout: 3s, on_timeout: continue}}, disconnect]\n"
+	play(t, src, false, []turn{
+		{0, result{}, "connect @0s"},
+		{0, ok(0, 0), "transfer @0s"},
+		{0, fail(0, 0), "wake 3s"},
+		{3 * time.Second, result{}, "disconnect @3s timeout"},
+	})
+}
+
+func TestProgramQueryQueueInfoSaysThePlatformEndedTheSession(t *testing.T) {
+	src := progHead + "    steps: [connect, transfer, {await_agent: 60s}, disconnect]\n"
+	for _, code := range []string{ccapi.QueueSessionEnded, ccapi.QueueSessionExpired, ccapi.QueueSessionMissing} {
+		t.Run(code, func(t *testing.T) {
+			play(t, src, false, []turn{
+				{0, result{}, "connect @0s"},
+				{0, ok(0, 0), "transfer @0s"},
+				{0, ok(0, 0), "queue @0s"},
+				{0, queued(0, 0, code), "done ended_by_platform"},
+			})
+		})
+	}
+}
+
+func TestProgramReconnectsWhenThePlatformEndsTheSession(t *testing.T) {
+	src := progHead + `    on_platform_end: reconnect
+    steps:
+      - connect
+      - transfer
+      - {await_agent: 60s}
+      - repeat: {count: 2, steps: [{chat: hi}, {think: 2s}]}
+      - disconnect
+`
+	bye := ok(1000, 1000)
+	digest([]ccapi.DownlinkMessage{{SourceType: ccapi.SourceAgent, ControlType: ccapi.Disconnect}}, &bye)
+	play(t, src, false, []turn{
+		{0, result{}, "connect @0s"},
+		{0, ok(0, 0), "transfer @0s"},
+		{0, ok(0, 0), "queue @0s"},
+		{0, queued(0, 0, ccapi.QueueWithAgent), "chat @0s agent=0s"},
+		{0, ok(0, 0), "wake 1s"},
+		{time.Second, result{}, "poll @1s"},
+		// The agent hung up mid-think: a new CONNECT at once; the think in progress is cut short.
+		{time.Second, bye, "connect @1s"},
+		// Reconnected at 1.01s: the program goes on with the next round's chat, and the poll
+		// grid restarts from the new CONNECT (1.01s + 1s), not from the old one.
+		{1010 * time.Millisecond, ok(1000, 1010), "chat @1s"},
+		{1020 * time.Millisecond, ok(1010, 1020), "wake 2.01s"},
+		{2010 * time.Millisecond, result{}, "poll @2.01s"},
+		{2020 * time.Millisecond, ok(2010, 2020), "wake 3s"},
+		{3 * time.Second, result{}, "disconnect @3s"},
+		{3 * time.Second, ok(3000, 3000), "done ok"},
+	})
+	// A reconnect refused (on_failure: abort) fails the session; an await in progress is given up.
+	play(t, src, false, []turn{
+		{0, result{}, "connect @0s"},
+		{0, ok(0, 0), "transfer @0s"},
+		{0, ok(0, 0), "queue @0s"},
+		{0, queued(0, 0, ccapi.QueueSessionEnded), "connect @0s"},
+		{0, fail(0, 0), "done failed"},
+	})
+	src = progHead + "    on_platform_end: reconnect\n    steps: [connect, transfer, {await_agent: 60s}, {chat: hi}, disconnect]\n"
+	play(t, src, false, []turn{
+		{0, result{}, "connect @0s"},
+		{0, ok(0, 0), "transfer @0s"},
+		{0, ok(0, 0), "queue @0s"},
+		{0, queued(0, 0, ccapi.QueueSessionEnded), "connect @0s"},
+		// The await was abandoned (neither met nor timed out): the next step is the chat.
+		{10 * time.Millisecond, ok(0, 10), "chat @0s"},
+		{20 * time.Millisecond, ok(10, 20), "disconnect @0s"},
+	})
+}
+
+func TestProgramAsksQueryQueueInfoBeforeAPollDueTogether(t *testing.T) {
+	src := progHead + "    steps: [connect, {think: 1s}, transfer, {await_agent: 10s}]\n"
+	play(t, src, false, []turn{
+		{0, result{}, "connect @0s"},
+		{0, ok(0, 0), "wake 1s"},
+		{time.Second, result{}, "transfer @1s"},
+		// The TRANS2AGENT took until 2s: the poll tick (1s) and the first query are both due.
+		{2 * time.Second, ok(1000, 2000), "queue @2s"},
+		{2 * time.Second, queued(2000, 2000, ccapi.QueueQueuing), "poll @1s"},
 	})
 }

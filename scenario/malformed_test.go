@@ -44,6 +44,8 @@ func TestMalformed(t *testing.T) {
 		{"await_agent without transfer", head + "  - steps: [connect, await_agent]\n", []string{"3:22 sessions[0].steps[1]: `await_agent` needs a `transfer`"}},
 		{"await_reply without polling", head + "  - poll: false\n    steps: [connect, await_reply]\n", []string{"4:22 sessions[0].steps[1]: `await_reply` watches the poll"}},
 		{"poll not boolean", head + "  - poll: yes\n    steps: [connect]\n", []string{"3:11 sessions[0].poll: \"yes\" is not a boolean"}},
+		{"queue_interval too short", head + "  - queue_interval: 1ms\n    steps: [connect]\n", []string{"3:21 sessions[0].queue_interval: must be at least 10ms"}},
+		{"on_platform_end typo", head + "  - on_platform_end: reconect\n    steps: [connect]\n", []string{"3:22 sessions[0].on_platform_end: \"reconect\" is not allowed; did you mean `reconnect`?"}},
 		{"repeat without count", head + "  - steps:\n      - connect\n      - repeat: {steps: [{chat: hi}]}\n", []string{"5:17 sessions[0].steps[1].repeat.count: missing"}},
 		{"model typo", "load: {model: opne, rate: 1, duration: 1s}\nsessions:\n  - steps: [connect]\n", []string{"1:15 load.model: \"opne\" is not allowed; did you mean `open`?"}},
 		{"duration without unit", "load: {rate: 1, duration: 30}\nsessions:\n  - steps: [connect]\n", []string{"1:27 load.duration: \"30\" has no unit"}},

@@ -20,10 +20,10 @@ import (
 //
 // The estimate assumes a prompt platform: think times count their mean (bounded
 // distributions: the mean of fixed-seed draws); await_reply and await_agent last one poll
-// interval (the answer is seen on the next poll; at most the timeout), so a slow robot or an
-// agent queue makes real sessions longer, up to their await timeouts; polls are the time
-// spent connected divided by the poll interval; queryQueueInfo is asked once per poll
-// interval while awaiting an agent; a repeat multiplies its body by the mean count; request
+// interval (the answer is seen on the next poll; at most the timeout) and await_agent none (an
+// agent is free: the queryQueueInfo asked as it begins says so), so a slow robot or an agent
+// queue makes real sessions longer, up to their await timeouts, with one more queryQueueInfo
+// per queue_interval waited; polls are the time spent connected divided by the poll interval; a repeat multiplies its body by the mean count; request
 // latency is not counted. tokenByAkSk is shared by the process and not counted per session.
 type Plan struct {
 	Name string
@@ -180,10 +180,9 @@ func (s *Scenario) sessionPlan(ss *Session) (SessionPlan, map[reqKey]float64, fl
 			case st.Kind == StepAwaitReply:
 				secs = min(st.Timeout.Seconds(), poll)
 			case st.Kind == StepAwaitAgent:
-				secs = min(st.Timeout.Seconds(), poll)
-				if poll > 0 {
-					counts[reqKey{ep: ccapi.EpQueryQueueInfo}] += mult * math.Floor(secs/poll)
-				}
+				// A prompt platform has an agent free: the queryQueueInfo asked as the wait
+				// begins answers "already with an agent", and the wait is over.
+				counts[reqKey{ep: ccapi.EpQueryQueueInfo}] += mult
 			case st.Kind == StepRepeat:
 				walk(st.Steps, mult*expectedValue(st.Count, true))
 			}

@@ -31,11 +31,11 @@ func (l *loader) sessions(n *yaml.Node, ch chanDef) {
 	names := map[string]bool{}
 	for i, it := range items {
 		path := fmt.Sprintf("sessions[%d]", i)
-		f := l.mapping(it, path, "name", "weight", "poll", "on_failure", "channel", "steps")
+		f := l.mapping(it, path, "name", "weight", "poll", "on_failure", "queue_interval", "on_platform_end", "channel", "steps")
 		if f == nil {
 			continue
 		}
-		s := &Session{Name: fmt.Sprintf("session%d", i+1), Weight: 1, Poll: true, PollInterval: DefaultPollInterval, Pos: Pos{it.Line, it.Column}}
+		s := &Session{Name: fmt.Sprintf("session%d", i+1), Weight: 1, Poll: true, PollInterval: DefaultPollInterval, QueueInterval: DefaultQueueInterval, Pos: Pos{it.Line, it.Column}}
 		if v := f.get("name"); v != nil {
 			if name, ok := l.str(v, f.p("name")); ok {
 				if !sessionName.MatchString(name) {
@@ -62,6 +62,19 @@ func (l *loader) sessions(n *yaml.Node, ch chanDef) {
 		if v := f.get("on_failure"); v != nil {
 			if p, ok := l.enum(v, f.p("on_failure"), "abort", "continue"); ok && p == "continue" {
 				s.OnFailure = Continue
+			}
+		}
+		if v := f.get("queue_interval"); v != nil {
+			if d, ok := l.posDur(v, f.p("queue_interval")); ok {
+				if d < 10*time.Millisecond {
+					l.errAt(v, f.p("queue_interval"), "must be at least 10ms, got %s", shown(v))
+				}
+				s.QueueInterval = d
+			}
+		}
+		if v := f.get("on_platform_end"); v != nil {
+			if p, ok := l.enum(v, f.p("on_platform_end"), "end", "reconnect"); ok && p == "reconnect" {
+				s.OnPlatformEnd = Reconnect
 			}
 		}
 		sch := ch
@@ -675,7 +688,7 @@ func (l *loader) checkFlow(s *Session, path string) {
 						l.errAtPos(st.Pos, st.Path, "`await_agent` needs a `transfer` before it in this session")
 					}
 				}
-				if (st.Kind == StepAwaitReply || st.Kind == StepAwaitAgent) && !s.Poll {
+				if st.Kind == StepAwaitReply && !s.Poll {
 					l.errAtPos(st.Pos, st.Path, fmt.Sprintf("`%s` watches the poll for answers, but this session has poll: false", st.Kind))
 				}
 			}

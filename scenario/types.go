@@ -175,6 +175,16 @@ const (
 	Continue                      // count the failure and go on with the next step
 )
 
+// PlatformEndPolicy says what a customer does when the platform ends its session (an AGENT or
+// SYSTEM DISCONNECT, or queryQueueInfo answering that the session ended).
+type PlatformEndPolicy uint8
+
+// Platform-end policies.
+const (
+	EndSession PlatformEndPolicy = iota // the session is over, recorded as ended_by_platform
+	Reconnect                           // send a new CONNECT and go on with the step after the one in progress
+)
+
 // Session is one session shape of the mix.
 type Session struct {
 	Name   string
@@ -183,6 +193,10 @@ type Session struct {
 	Poll         bool
 	PollInterval time.Duration
 	OnFailure    FailurePolicy
+	// QueueInterval is how often await_agent asks queryQueueInfo while the customer waits in the queue.
+	QueueInterval time.Duration
+	// OnPlatformEnd says what the customer does when the platform ends its session.
+	OnPlatformEnd PlatformEndPolicy
 	// Channel is the session's resolved defaults (scenario channel merged with session overrides).
 	Channel Channel
 	Steps   []*Step

@@ -63,6 +63,7 @@ type htmlData struct {
 	GroupLatency                                 template.HTML // views.go
 	GroupLegend                                  []htmlLegend
 	GroupMore                                    int
+	Queue                                        template.HTML // queue_html.go; empty without a queue
 	Legend                                       []htmlLegend
 	MoreGroups                                   int
 	Groups                                       []htmlGroupRow
@@ -134,6 +135,10 @@ func htmlBuild(r *report.Report) (*htmlData, error) {
 	})
 	d.Sessions, d.SessionLatency = htmlSessions(r)
 	d.Failures, d.MoreFailures = htmlFailures(r)
+	if htmlHasQueue(r) {
+		d.Queue = htmlQueueChart(r, htmlMaxColumns)
+	}
+	d.SessionLatency = append(d.SessionLatency, htmlQueueRows(r)...)
 	return d, nil
 }
 
