@@ -87,6 +87,7 @@ func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 			out.StopReason = r.StopReason
 		}
 		out.Shards += max(r.Shards, 1)
+		out.GraceS = max(out.GraceS, r.GraceS) // shards of one run share it; the longest marks the latest end
 		out.Sessions.Add(r.Sessions)
 		out.SessionMetrics.ReplyTimeouts += r.SessionMetrics.ReplyTimeouts
 		for _, w := range r.Warnings {

@@ -58,6 +58,8 @@ type Report struct {
 	Timeseries []Point `json:"timeseries"`
 	// Stages are the load stages' start offsets in seconds, for marking charts.
 	Stages []StageMark `json:"stages,omitempty"`
+	// GraceS is the grace period the run gave its sessions after the last stage, in seconds, for marking charts.
+	GraceS float64 `json:"grace_s,omitempty"`
 
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
 	// Capacity is set by ccload capacity: the search's answer and every step (see Capacity).
@@ -71,7 +73,7 @@ type Report struct {
 }
 
 // SessionCounts holds the session accounting: arrivals = started + dropped; started = completed +
-// failed + interrupted + ended_by_platform.
+// failed + interrupted + ended_by_platform + cut_by_grace.
 type SessionCounts struct {
 	Arrivals    int64 `json:"arrivals"`
 	Started     int64 `json:"started"`
@@ -86,6 +88,10 @@ type SessionCounts struct {
 	// "max_customers" (the scenario's cap), "live_limit" (the default bound on live customers
 	// without one), "late" (the stages ended before the generator could start it).
 	DroppedBy map[string]int64 `json:"dropped_by,omitempty"`
+
+	// CutByGrace counts sessions still running when the grace period after the last stage ran
+	// out: cancelled by the run, which otherwise played its whole schedule (not interrupted).
+	CutByGrace int64 `json:"cut_by_grace"`
 }
 
 // RequestCounts holds the request accounting: total = ok + app + http + transport + client errors.
@@ -101,7 +107,8 @@ type RequestCounts struct {
 // Group is the measurement of one group of requests: endpoint × controlType, a named step, or everything.
 type Group struct {
 	Name string `json:"name"`
-	// Kind is "endpoint" (endpoint × controlType), "step" (a named step) or "all".
+	// Kind is "endpoint" (endpoint × controlType), "step" (a named step), "teardown" (the
+	// DISCONNECTs the run sent to customers still connected when it cut them) or "all".
 	Kind        string `json:"kind"`
 	Endpoint    string `json:"endpoint,omitempty"`
 	ControlType string `json:"control_type,omitempty"`

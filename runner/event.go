@@ -26,10 +26,14 @@ type event struct {
 	ep      ccapi.Endpoint
 	ct      uint8 // 0: no controlType; i+1: ccapi.ControlTypes[i]
 	outcome report.Outcome
-	step    int32 // index into run.steps of the named step, -1 none
+	step    int32 // index into run.steps of the named step, -1 none, stepTeardown the run's teardown
 	t, d    int64 // ns since run start; d a latency or duration
 	s       report.Sample
 }
+
+// stepTeardown is an event's step for a request of the run's teardown (the DISCONNECT of a
+// customer still connected when the run cut it): recorded in a teardown group, not an endpoint group.
+const stepTeardown int32 = -2
 
 // Reasons an arrival is dropped (an evDropped's ct), as report.json's dropped_by names them.
 const (

@@ -38,12 +38,22 @@ type program struct {
 	ops  []op
 	// depth is the deepest repeat nesting: the size of a customer's repeat-counter stack.
 	depth int
+	// disconnect is what the run's teardown sends a customer of this session still connected
+	// when the run cut it: the session's own first disconnect step, or a plain DISCONNECT.
+	disconnect *scenario.Send
 }
 
 // compile flattens sess's steps; stepIndex gives the named-step index of each step.
 func compile(sess *scenario.Session, stepIndex map[*scenario.Step]int32) *program {
 	p := &program{sess: sess}
 	p.emit(sess.Steps, stepIndex, 0)
+	p.disconnect = &scenario.Send{ControlType: ccapi.Disconnect, MediaType: ccapi.Text}
+	for _, o := range p.ops {
+		if o.kind == opSend && o.step.Send.ControlType == ccapi.Disconnect && o.step.Send.Upload == nil {
+			p.disconnect = o.step.Send
+			break
+		}
+	}
 	return p
 }
 
@@ -180,6 +190,20 @@ type customer struct {
 	seenRobot, seenAgent bool
 	transferAt           int64 // start of the last successful TRANS2AGENT; -1 none
 	joined               bool
+}
+
+// mayBeConnected says whether the platform may hold this session open: a CONNECT succeeded and
+// no DISCONNECT went out since, or a CONNECT was in flight when the run cut the exchange (the
+// platform may have taken it). A session the platform ended is not connected.
+func (c *customer) mayBeConnected() bool {
+	if c.connected {
+		return true
+	}
+	if c.ex != exSend || c.prog == nil || int(c.pc) >= len(c.prog.ops) {
+		return false
+	}
+	o := &c.prog.ops[c.pc]
+	return o.kind == opSend && o.step.Send.ControlType == ccapi.Connect
 }
 
 // reset starts a new session of prog arriving at arrival; token says it fetches its token.

@@ -30,7 +30,15 @@ const (
 	// on normally (so the run is not marked interrupted), but the run could not play what the
 	// scenario asked for.
 	StopDataExhausted = "data exhausted: feeder "
+	// StopGraceCut ends a run that played its whole schedule but whose grace period after the
+	// last stage ran out with sessions still running: they were cut (sessions.cut_by_grace).
+	// The run is not marked interrupted; a cut_by_grace threshold gates on it.
+	StopGraceCut = "grace cut"
 )
+
+// TeardownLimit bounds the run's teardown: the DISCONNECTs sent, concurrently up to the
+// connection limit, to every customer still connected when the run cut its sessions.
+const TeardownLimit = 2 * time.Second
 
 // run is the shared state of one Run: read-only after setup except for the channels,
 // atomics and the fields guarded by mu.
@@ -54,7 +62,15 @@ type run struct {
 
 	sched        *scheduler         // plays every customer; closed once they have all ended
 	stopProducer context.CancelFunc // ends arrivals
-	cancelAll    context.CancelFunc // ends every session at once
+	cancelAll    context.CancelFunc // ends every session at once (and starts the teardown's clock)
+
+	// The teardown: tdCtx bounds the DISCONNECTs of customers still connected when the run cut
+	// them (TeardownLimit from cutAt, ns since t0); tdLeft counts those it could not disconnect.
+	// graceCut says the cut was the grace period running out on a run that was not stopped.
+	tdCtx    context.Context
+	cutAt    atomic.Int64
+	tdLeft   atomic.Int64
+	graceCut atomic.Bool
 
 	mu       sync.Mutex // guards reason, hard, phase, warnings, warned
 	reason   string
@@ -128,10 +144,20 @@ func (r *run) play(ctx context.Context) *report.Report {
 	// The producer's and the customers' contexts are the run's own: the caller's ctx only
 	// asks for a graceful stop (see watch), so sessions outlive it by the grace period.
 	prodCtx, stopProducer := context.WithCancel(context.Background())
-	custCtx, cancelAll := context.WithCancel(context.Background())
-	r.stopProducer, r.cancelAll = stopProducer, cancelAll
+	custCtx, cancelCust := context.WithCancel(context.Background())
+	tdCtx, cancelTeardown := context.WithCancel(context.Background())
+	var cut sync.Once
+	cancelAll := func() {
+		cut.Do(func() {
+			r.cutAt.Store(r.now())
+			time.AfterFunc(TeardownLimit, cancelTeardown)
+		})
+		cancelCust()
+	}
+	r.stopProducer, r.cancelAll, r.tdCtx = stopProducer, cancelAll, tdCtx
 	defer stopProducer()
-	defer cancelAll()
+	defer cancelTeardown()
+	defer cancelCust()
 
 	// Size the channel for bursts: the collector records millions of samples a second.
 	r.events = make(chan event, 1<<14)
@@ -158,7 +184,16 @@ func (r *run) play(ctx context.Context) *report.Report {
 	stopProducer()
 	// 2. Customers drain: they get the grace period, then are cancelled (counted interrupted).
 	r.setPhase("grace: sessions finishing")
-	grace := time.AfterFunc(r.cfg.Grace, cancelAll)
+	grace := time.AfterFunc(r.cfg.Grace, func() {
+		// Sessions the grace period cuts on a run nobody stopped are cut_by_grace; after a
+		// signal, an abort or a kill they are interrupted, as the run is.
+		r.mu.Lock()
+		if r.reason == "" || strings.HasPrefix(r.reason, StopDataExhausted) {
+			r.graceCut.Store(true)
+		}
+		r.mu.Unlock()
+		cancelAll()
+	})
 	wg.Wait()
 	grace.Stop()
 	r.sched.close()
@@ -172,6 +207,15 @@ func (r *run) play(ctx context.Context) *report.Report {
 
 	// 4. The report.
 	rep := rec.Finish(time.Now(), r.meta())
+	if n := rep.Sessions.CutByGrace; n > 0 {
+		if rep.StopReason == StopCompleted {
+			rep.StopReason = StopGraceCut
+		}
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d sessions were still running when the grace period (%s) after the last stage ran out: cut, counted as cut_by_grace (give them longer with --grace, or gate on a cut_by_grace threshold)", n, r.cfg.Grace))
+	}
+	if n := r.tdLeft.Load(); n > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("teardown: %d customers still connected when the run cut them could not be disconnected within %s (or their DISCONNECT failed): the target may hold their sessions until its own timeout", n, TeardownLimit))
+	}
 	if rep.Requests.Total > 0 && col.answered == 0 && rep.StopReason != StopInterrupted {
 		rep.StopReason = StopUnreachable
 		rep.Interrupted = true
@@ -559,6 +603,7 @@ func (r *run) meta() report.Meta {
 		Warnings:     append([]string(nil), r.warnings...),
 		Shard:        &report.ShardID{I: r.cfg.Shard.I, N: r.cfg.Shard.N},
 		StartAt:      r.cfg.StartAt,
+		GraceS:       r.cfg.Grace.Seconds(),
 	}
 	if m.StopReason == "" {
 		m.StopReason = StopCompleted
