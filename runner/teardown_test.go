@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,8 @@ import (
 // the run cuts them while the platform holds their sessions.
 const holdScenario = auth + `
 load: {model: open, arrivals: uniform, rate: 6, duration: 500ms}
+thresholds:
+  - {metric: cut_by_grace, max: 0}
 sessions:
   - name: waits
     poll: {interval: 100ms}
@@ -92,6 +95,9 @@ func TestGraceCutIsItsOwnOutcomeAndDisconnects(t *testing.T) {
 	if rep.GraceS != 0.3 {
 		t.Errorf("grace_s = %v, want 0.3", rep.GraceS)
 	}
+	if len(rep.Thresholds) != 1 || rep.Thresholds[0].Pass || rep.Thresholds[0].Display != "100.0%" {
+		t.Errorf("threshold cut_by_grace <= 0: %+v, want it failed at 100.0%%", rep.Thresholds)
+	}
 	if !hasWarning(rep, "cut_by_grace") {
 		t.Errorf("no warning names the cut sessions: %q", rep.Warnings)
 	}
@@ -145,4 +151,69 @@ func hasWarning(rep *report.Report, sub string) bool {
 		}
 	}
 	return false
+}
+
+// TestWhoTheTeardownDisconnects: clock-free, the customer says whether the platform may hold
+// its session when the run cuts it after a script of turns (the exchange the last one asked
+// for is the one cut).
+func TestWhoTheTeardownDisconnects(t *testing.T) {
+	src := progHead + "    poll: false\n    steps: [connect, {think: 5s}, {chat: hi}, disconnect]\n"
+	connect := turn{0, result{}, "connect @0s"}
+	connected := turn{10 * time.Millisecond, ok(0, 10), "wake 5s"}
+	chat := turn{5 * time.Second, result{}, "chat @5s"}
+	chatted := turn{5010 * time.Millisecond, ok(5000, 5010), "disconnect @5s"}
+	for _, tc := range []struct {
+		name   string
+		script []turn
+		want   bool
+	}{
+		{"cut before anything was sent", nil, false},
+		{"cut while its CONNECT is in flight (the platform may have taken it)", []turn{connect}, true},
+		{"cut after a refused CONNECT", []turn{connect, {10 * time.Millisecond, fail(0, 10), "done failed"}}, false},
+		{"cut while thinking after CONNECT", []turn{connect, connected}, true},
+		{"cut while its CHAT is in flight", []turn{connect, connected, chat}, true},
+		{"cut while its DISCONNECT is in flight (sent again: DISCONNECT is idempotent)", []turn{connect, connected, chat, chatted}, true},
+		{"its DISCONNECT went out", []turn{connect, connected, chat, chatted, {5020 * time.Millisecond, ok(5010, 5020), "done ok"}}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sc := parse(t, src)
+			r := &run{sc: sc, seed: 1}
+			r.index()
+			var c customer
+			c.reset(r.programs[sc.Sessions[0]], rand.New(rand.NewPCG(1, 2)), 0, false)
+			for i, tu := range tc.script {
+				if a := c.next(int64(tu.now), tu.res); a.String() != tu.want {
+					t.Fatalf("turn %d: got %q, want %q", i, a, tu.want)
+				}
+			}
+			if got := c.mayBeConnected(); got != tc.want {
+				t.Errorf("mayBeConnected = %v, want %v (connected %v, ex %v, pc %d)", got, tc.want, c.connected, c.ex, c.pc)
+			}
+		})
+	}
+}
+
+func TestDefaultGraceForTheScenario(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		want      time.Duration
+	}{
+		{"no waits: one request timeout (the default 10s)", progHead + "    steps: [connect, disconnect]\n", 10 * time.Second},
+		{"longest await + one request timeout", "target: {timeout: 5s}\n" + progHead +
+			"    steps: [connect, {chat: hi}, {await_reply: 20s}, transfer, {await_agent: 2m}, disconnect]\n", 2*time.Minute + 5*time.Second},
+		{"+ the longest think (its bound)", progHead +
+			"    steps: [connect, {think: {uniform: {min: 1s, max: 4s}}}, {repeat: {count: 2, steps: [{think: 7s}, {chat: hi}, {await_reply: 30s}]}}, disconnect]\n", 7*time.Second + 30*time.Second + 10*time.Second},
+		{"+ 3 × the mean of an unbounded think", progHead +
+			"    steps: [connect, {think: {exponential: {mean: 2s}}}, disconnect]\n", 6*time.Second + 10*time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := DefaultGraceFor(parse(t, tc.src)); got != tc.want {
+				t.Errorf("DefaultGraceFor = %s, want %s", got, tc.want)
+			}
+		})
+	}
+	cfg, err := Config{Scenario: parse(t, progHead+"    steps: [connect, {think: 3s}, disconnect]\n"), BaseURL: "http://127.0.0.1:1"}.withDefaults()
+	if err != nil || cfg.Grace != 13*time.Second {
+		t.Errorf("Config without Grace gets %s (%v), want the computed 13s", cfg.Grace, err)
+	}
 }
