@@ -203,6 +203,8 @@ func TestDefaultGraceForTheScenario(t *testing.T) {
 			"    steps: [connect, {chat: hi}, {await_reply: 20s}, transfer, {await_agent: 2m}, disconnect]\n", 2*time.Minute + 5*time.Second},
 		{"+ the longest think (its bound)", progHead +
 			"    steps: [connect, {think: {uniform: {min: 1s, max: 4s}}}, {repeat: {count: 2, steps: [{think: 7s}, {chat: hi}, {await_reply: 30s}]}}, disconnect]\n", 7*time.Second + 30*time.Second + 10*time.Second},
+		{"docs/run.md's example: await_agent 60s, think 5s, default timeout", progHead +
+			"    steps: [connect, transfer, {await_agent: 60s}, {think: 5s}, disconnect]\n", 75 * time.Second},
 		{"+ 3 × the mean of an unbounded think", progHead +
 			"    steps: [connect, {think: {exponential: {mean: 2s}}}, disconnect]\n", 6*time.Second + 10*time.Second},
 	} {
