@@ -81,9 +81,10 @@ type run struct {
 
 // Run plays cfg.Scenario against the target and returns its report, which it has also written
 // to cfg.Out (when set). Cancelling ctx is the graceful stop: arrivals end at once and running
-// sessions get cfg.Grace to finish; closing cfg.Kill cancels them at once. In every case the
-// report is complete, written atomically, and marked interrupted when the run did not end on
-// its own. The console summary goes to cfg.Stdout when set. The error is non-nil only when the
+// sessions get cfg.Grace to finish; closing cfg.Kill cancels them at once. However the
+// sessions are cut, every customer still connected is sent a DISCONNECT (within TeardownLimit),
+// so the target is left with no open session. In every case the report is complete, written
+// atomically, and marked interrupted when the run did not end on its own. The console summary goes to cfg.Stdout when set. The error is non-nil only when the
 // run could not start (the report is nil) or an output could not be written (it is not).
 func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	r, err := newRun(cfg)
@@ -182,7 +183,8 @@ func (r *run) play(ctx context.Context) *report.Report {
 		r.open(prodCtx, custCtx, &wg)
 	}
 	stopProducer()
-	// 2. Customers drain: they get the grace period, then are cancelled (counted interrupted).
+	// 2. Customers drain: they get the grace period, then are cancelled (counted cut_by_grace,
+	// or interrupted when the run was stopped) and the connected ones disconnected (teardown).
 	r.setPhase("grace: sessions finishing")
 	grace := time.AfterFunc(r.cfg.Grace, func() {
 		// Sessions the grace period cuts on a run nobody stopped are cut_by_grace; after a
