@@ -106,15 +106,18 @@ func TestGraceCutIsItsOwnOutcomeAndDisconnects(t *testing.T) {
 
 func TestStoppedRunDisconnectsWhoIsConnected(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		stop func(cancel context.CancelFunc, kill chan struct{})
+		name       string
+		thresholds string
+		stop       func(cancel context.CancelFunc, kill chan struct{}) // nil: the run stops itself
+		reason     string
 	}{
-		{"ctx cancel (SIGINT) then grace", func(cancel context.CancelFunc, _ chan struct{}) { cancel() }},
-		{"kill (second signal)", func(_ context.CancelFunc, kill chan struct{}) { close(kill) }},
+		{"ctx cancel (SIGINT) then grace", "", func(cancel context.CancelFunc, _ chan struct{}) { cancel() }, StopInterrupted},
+		{"kill (second signal)", "", func(_ context.CancelFunc, kill chan struct{}) { close(kill) }, StopInterrupted},
+		{"abort_on_fail", "thresholds: [{name: fast, metric: rps, min: 1000, abort_on_fail: true}]\n", nil, StopAborted + "fast"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := holdMock(t)
-			sc := parse(t, auth+`
+			sc := parse(t, auth+tc.thresholds+`
 load: {model: open, arrivals: uniform, rate: 6, duration: 1m}
 sessions:
   - name: waits
@@ -129,15 +132,17 @@ sessions:
 				for i := 0; i < 500 && srv.Stats().Sessions.Open < 3; i++ {
 					time.Sleep(10 * time.Millisecond)
 				}
-				tc.stop(cancel, kill)
+				if tc.stop != nil {
+					tc.stop(cancel, kill)
+				}
 			}()
 			rep := runOK(t, ctx, Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1, Grace: 200 * time.Millisecond, Kill: kill})
 			s := rep.Sessions
 			if s.Started < 3 || s.Interrupted != s.Started || s.CutByGrace != 0 {
 				t.Errorf("sessions %+v: want at least 3 started, all interrupted (the run was stopped), none cut_by_grace", s)
 			}
-			if rep.StopReason != StopInterrupted || !rep.Interrupted {
-				t.Errorf("stop_reason %q interrupted %v, want %q, interrupted", rep.StopReason, rep.Interrupted, StopInterrupted)
+			if rep.StopReason != tc.reason || !rep.Interrupted {
+				t.Errorf("stop_reason %q interrupted %v, want %q, interrupted", rep.StopReason, rep.Interrupted, tc.reason)
 			}
 			checkTargetClean(t, srv, rep)
 		})
