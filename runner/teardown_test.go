@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -11,11 +12,11 @@ import (
 	"ccload/report"
 )
 
-// holdScenario has 3 customers (6/s for 0.5 s) that connect, transfer to the mock's one agent
-// (so one is with the agent and two queue) and wait far longer than any test: whatever ends
-// the run cuts them while the platform holds their sessions.
+// holdScenario has 3 customers (open: 6/s for 0.5 s; closed: 3 for 0.5 s) that connect,
+// transfer to the mock's one agent (so one is with the agent and two queue) and wait far longer
+// than any test: whatever ends the run cuts them while the platform holds their sessions.
 const holdScenario = auth + `
-load: {model: open, arrivals: uniform, rate: 6, duration: 500ms}
+load: %s
 thresholds:
   - {metric: cut_by_grace, max: 0}
 sessions:
@@ -82,8 +83,17 @@ func groupNames(rep *report.Report) []string {
 }
 
 func TestGraceCutIsItsOwnOutcomeAndDisconnects(t *testing.T) {
+	for _, load := range []string{
+		"{model: open, arrivals: uniform, rate: 6, duration: 500ms}",
+		"{model: closed, stages: [{duration: 500ms, customers: 3}]}",
+	} {
+		t.Run(load, func(t *testing.T) { testGraceCut(t, load) })
+	}
+}
+
+func testGraceCut(t *testing.T, load string) {
 	srv := holdMock(t)
-	sc := parse(t, holdScenario)
+	sc := parse(t, fmt.Sprintf(holdScenario, load))
 	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1, Grace: 300 * time.Millisecond})
 	s := rep.Sessions
 	if s.Started != 3 || s.CutByGrace != 3 || s.Interrupted != 0 || s.Completed != 0 {
