@@ -151,6 +151,7 @@ func (r *run) play(ctx context.Context) *report.Report {
 	cancelAll := func() {
 		cut.Do(func() {
 			r.cutAt.Store(r.now())
+			r.setPhase("teardown: disconnecting the customers still connected")
 			time.AfterFunc(TeardownLimit, cancelTeardown)
 		})
 		cancelCust()
