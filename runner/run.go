@@ -187,7 +187,15 @@ func (r *run) play(ctx context.Context) *report.Report {
 	// 2. Customers drain: they get the grace period, then are cancelled (counted cut_by_grace,
 	// or interrupted when the run was stopped) and the connected ones disconnected (teardown).
 	r.setPhase("grace: sessions finishing")
-	grace := time.AfterFunc(r.cfg.Grace, func() {
+	// The grace period runs from the end of the last stage (the open-model producer returns
+	// after the last arrival, up to one gap earlier), or from the stop when the run was stopped.
+	wait := r.cfg.Grace
+	r.mu.Lock()
+	if r.reason == "" && begun {
+		wait += max(r.load.Duration()-time.Since(r.t0), 0)
+	}
+	r.mu.Unlock()
+	grace := time.AfterFunc(wait, func() {
 		// Sessions the grace period cuts on a run nobody stopped are cut_by_grace; after a
 		// signal, an abort or a kill they are interrupted, as the run is.
 		r.mu.Lock()

@@ -105,6 +105,11 @@ func testGraceCut(t *testing.T, load string) {
 	if rep.GraceS != 0.3 {
 		t.Errorf("grace_s = %v, want 0.3", rep.GraceS)
 	}
+	// The grace period runs from the end of the last stage, not from the last arrival (a lower
+	// bound only: a busy machine can make the run end later, never earlier).
+	if rep.DurationS < 0.5+0.3 {
+		t.Errorf("the run ended after %.3fs, before its stages (0.5s) and grace period (0.3s) were over", rep.DurationS)
+	}
 	if len(rep.Thresholds) != 1 || rep.Thresholds[0].Pass || rep.Thresholds[0].Display != "100.0%" {
 		t.Errorf("threshold cut_by_grace <= 0: %+v, want it failed at 100.0%%", rep.Thresholds)
 	}
