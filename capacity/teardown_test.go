@@ -11,7 +11,7 @@ import (
 
 // TestStepsLeaveNoSessionOpen: a capacity search's steps are separate runs, and each ends by
 // disconnecting the customers its grace period cut, so after the search the mock (the referee)
-// holds no session: none open, none queued, one DISCONNECT per session any step started.
+// holds no session: none open, none queued, one DISCONNECT per CONNECT it received.
 func TestStepsLeaveNoSessionOpen(t *testing.T) {
 	o := mock.DefaultOptions()
 	o.Seed, o.SessionTimeout, o.Agents, o.HandleTime = 1, 0, 1, mock.Constant(time.Hour)
@@ -44,22 +44,20 @@ sessions:
 	if rep.Capacity == nil || len(rep.Capacity.Steps) == 0 {
 		t.Fatalf("no capacity steps: %+v", rep.Capacity)
 	}
-	for _, st := range rep.Capacity.Steps {
-		t.Logf("step %d rate %g: %+v note %q", st.N, st.Rate, st.Sessions, st.Note)
-	}
-	var started, cut int64
+	var started, cut, stopped int64
 	for _, st := range rep.Capacity.Steps {
 		started += st.Sessions.Started
 		cut += st.Sessions.CutByGrace
+		stopped += st.Sessions.Interrupted // a step the budget's end stopped
 	}
 	s := srv.Stats()
 	if s.Sessions.Open != 0 || s.Sessions.Queued != 0 {
 		t.Errorf("after %d steps the mock holds sessions %+v, want none open or queued", len(rep.Capacity.Steps), s.Sessions)
 	}
-	if started == 0 || cut != started {
-		t.Errorf("steps started %d sessions and cut %d by grace; want every one cut (they wait a minute)", started, cut)
+	if cut == 0 || cut+stopped != started {
+		t.Errorf("steps started %d sessions, cut %d by grace and %d by a stop; want every one cut (they wait a minute)", started, cut, stopped)
 	}
-	if got := s.ControlTypes["DISCONNECT"]; got != started {
-		t.Errorf("mock received %d DISCONNECTs, want one per started session (%d)", got, started)
+	if got, connects := s.ControlTypes["DISCONNECT"], s.ControlTypes["CONNECT"]; got != connects || connects == 0 {
+		t.Errorf("mock received %d CONNECTs and %d DISCONNECTs, want one DISCONNECT per CONNECT", connects, got)
 	}
 }
