@@ -27,7 +27,9 @@ Flags:
 
 Shard reports say which shard they are (I of N), the hash of their scenario text and their seed.
 A set is refused (exit 2, naming the files) when it holds the same shard twice, shards of
-different N, scenarios or seeds, or lacks a shard (unless --partial).
+different N, scenarios or seeds, or lacks a shard (unless --partial). Reports of ccload
+capacity are refused always: a search's steps follow from its own verdicts, so two searches
+do not add up to one.
 
 Exit status: 0 merged; 1 merged, but a threshold failed; 2 bad usage, or a report that cannot be
 read or merged.

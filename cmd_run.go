@@ -27,8 +27,11 @@ report.html, timeseries.csv) to the output directory. With no target in the
 scenario, or --target mock, it starts the embedded mock on a free loopback port.
 
 Stopping: when the stages end, arrivals stop and running sessions get --grace to
-finish. Ctrl-C (SIGINT/SIGTERM/SIGHUP) does the same at once; a second Ctrl-C cancels
-every session. The report is written in every case and says how the run ended.
+finish; the ones still running then are cut (sessions.cut_by_grace, stop_reason
+"grace cut"). Ctrl-C (SIGINT/SIGTERM/SIGHUP) does the same at once; a second Ctrl-C
+cancels every session. Every customer still connected when its session is cut is
+sent a DISCONNECT (within 2 s in all). The report is written in every case and says
+how the run ended.
 
 Exit codes: 0 done; 1 a threshold failed (or aborted the run); 2 bad usage or an
 invalid scenario (nothing sent); 3 target unreachable, a unique data feeder ran
@@ -45,7 +48,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	target := fs.String("target", "", "base `URL` of the platform, or mock for the embedded mock (default: the scenario's target)")
 	out := fs.String("out", "", "output `dir` (default ./ccload-out/<scenario>-<YYYYmmdd-HHMMSS>)")
 	duration := fs.Duration("duration", 0, "cut or extend the stages to this long; the last level holds (default: the stages' length)")
-	grace := fs.Duration("grace", runner.DefaultGrace, "how long running sessions may finish after arrivals stop")
+	grace := fs.Duration("grace", 0, "how long running sessions may finish after arrivals stop; 0 cuts them at once (default: the scenario's longest await + longest think + one request timeout)")
 	noProgress := fs.Bool("no-progress", false, "no progress bars; print a status line every 5 s instead")
 	seed := fs.Int64("seed", 0, "seed of every random choice (default: the scenario's seed, or one picked and reported)")
 	maxRPS := fs.Float64("max-rps", 0, "ceiling on this process's requests per second across all customers (default: the scenario's target.max_rps, or none)")
@@ -67,8 +70,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var err error
 	cfg := runner.Config{Duration: *duration, Grace: *grace, Seed: *seed, Stdout: stdout, Stderr: stderr, MaxRPS: *maxRPS}
-	if *grace <= 0 {
-		cfg.Grace = -1
+	graceGiven := false
+	fs.Visit(func(f *flag.Flag) { graceGiven = graceGiven || f.Name == "grace" })
+	if graceGiven && *grace <= 0 {
+		cfg.Grace = -1 // given as 0: none
 	}
 	if *shard != "" {
 		if cfg.Shard, err = runner.ParseShard(*shard); err != nil {
@@ -95,6 +100,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if cfg.Shard.N > 1 && *seed == 0 && sc.Seed == 0 {
 		fmt.Fprintf(stderr, "%s: --shard %s needs the same seed on every shard, and the scenario has no seed: add `seed: N` to it or pass the same --seed to every shard\n", pos[0], cfg.Shard)
 		return exitUsage
+	}
+	if !graceGiven {
+		cfg.Grace = runner.DefaultGraceFor(sc)
 	}
 	return execRun(ctx, "run", mflags, sc, pos[0], cfg, *target, *out, *noProgress, stdout, stderr)
 }

@@ -132,8 +132,8 @@ func e2eInvariants(t *testing.T, rep *report.Report) {
 	if s.Arrivals != s.Started+s.Dropped {
 		t.Errorf("arrivals %d != started %d + dropped %d", s.Arrivals, s.Started, s.Dropped)
 	}
-	if s.Started != s.Completed+s.Failed+s.Interrupted+s.EndedByPlatform {
-		t.Errorf("started %d != completed %d + failed %d + interrupted %d + ended_by_platform %d", s.Started, s.Completed, s.Failed, s.Interrupted, s.EndedByPlatform)
+	if s.Started != s.Completed+s.Failed+s.Interrupted+s.EndedByPlatform+s.CutByGrace {
+		t.Errorf("started %d != completed %d + failed %d + interrupted %d + ended_by_platform %d + cut_by_grace %d", s.Started, s.Completed, s.Failed, s.Interrupted, s.EndedByPlatform, s.CutByGrace)
 	}
 	r := rep.Requests
 	if r.Total != r.OK+r.AppErrors+r.HTTPErrors+r.TransportErrors+r.ClientErrors+r.Cut {
@@ -431,6 +431,8 @@ func TestRunExitCodes(t *testing.T) {
 		{"interrupted", report.Report{StopReason: "interrupted", Interrupted: true, Thresholds: fail}, exitAborted},
 		{"unreachable", report.Report{StopReason: "unreachable", Interrupted: true}, exitAborted},
 		{"data exhausted", report.Report{StopReason: "data exhausted: feeder users", Thresholds: pass}, exitAborted},
+		{"grace cut: the schedule was played (flagged, not failed)", report.Report{StopReason: "grace cut", Sessions: report.SessionCounts{CutByGrace: 2}, Thresholds: pass}, exitOK},
+		{"grace cut, a cut_by_grace threshold fails", report.Report{StopReason: "grace cut", Sessions: report.SessionCounts{CutByGrace: 2}, Thresholds: fail}, exitFailed},
 		{"data exhausted, a threshold fails", report.Report{StopReason: "data exhausted: feeder users", Thresholds: fail}, exitAborted},
 	} {
 		if got := exitCode(&tt.rep); got != tt.want {

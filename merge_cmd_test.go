@@ -94,6 +94,15 @@ func TestMergeCommandRefusals(t *testing.T) {
 	other := shardReport(t, dir, "soak", 10, 2)
 	bad := filepath.Join(dir, "v9.json")
 	os.WriteFile(bad, []byte(`{"schema":"ccload/report/v9"}`), 0o644)
+	capRep, err := report.ReadFile(shardReport(t, dir, "capsearch", 10, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	capRep.Capacity = &report.Capacity{Unit: "sessions/s", Outcome: "converged", Sustainable: 16}
+	capPath, err := report.WriteFile(filepath.Join(dir, "cap"), capRep)
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := filepath.Join(dir, "out.json")
 	for _, c := range []struct {
 		args []string
@@ -105,6 +114,8 @@ func TestMergeCommandRefusals(t *testing.T) {
 		{[]string{"-o", out, a, filepath.Join(dir, "missing.json")}, exitUsage, "missing.json"},
 		{[]string{"-o", out, a, bad}, exitUsage, "ccload/report/v9"},
 		{[]string{"-o", out, a, other}, exitUsage, "--force"},
+		{[]string{"-o", out, capPath, capPath}, exitUsage, capPath + " is the report of a capacity search"},
+		{[]string{"--force", "-o", out, a, capPath}, exitUsage, "capacity reports cannot be merged"},
 		{[]string{"--bogus"}, exitUsage, "unknown flag --bogus; see 'ccload merge --help'"},
 	} {
 		code, _, stderr := runMerge(c.args...)

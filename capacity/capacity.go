@@ -225,10 +225,10 @@ func (c *searchRun) measure(ctx context.Context, rate float64, phase string) mea
 			c.perSession = st.RPS / rate
 		}
 	}
-	if n := st.Sessions.Interrupted; n > 0 {
-		// The runner cancels what outlives the grace period; whether it sends those sessions a
-		// DISCONNECT is the runner's (it does not yet): say so rather than leave it unseen.
-		st.Note = strings.TrimPrefix(st.Note+fmt.Sprintf("; %d sessions still open after --grace were cancelled", n), "; ")
+	if n := st.Sessions.CutByGrace + st.Sessions.Interrupted; n > 0 {
+		// The runner cuts what outlives the grace period and sends every customer still
+		// connected a DISCONNECT, so the next step starts on a clean target: say so.
+		st.Note = strings.TrimPrefix(st.Note+fmt.Sprintf("; %d sessions still open after --grace were cut and disconnected", n), "; ")
 	}
 	c.steps = append(c.steps, st)
 	c.reports = append(c.reports, full)

@@ -19,7 +19,8 @@ func windowOf(earlier, later *report.Report) (*report.Report, error) {
 	}
 	a, b := earlier.Sessions, later.Sessions
 	w.Sessions = report.SessionCounts{Arrivals: b.Arrivals - a.Arrivals, Started: b.Started - a.Started, Completed: b.Completed - a.Completed,
-		Failed: b.Failed - a.Failed, Interrupted: b.Interrupted - a.Interrupted, Dropped: b.Dropped - a.Dropped}
+		Failed: b.Failed - a.Failed, Interrupted: b.Interrupted - a.Interrupted, Dropped: b.Dropped - a.Dropped,
+		EndedByPlatform: b.EndedByPlatform - a.EndedByPlatform, CutByGrace: b.CutByGrace - a.CutByGrace}
 	var err error
 	if w.Overall, err = subGroup(earlier.Overall, later.Overall, dur); err != nil {
 		return nil, err

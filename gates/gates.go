@@ -20,8 +20,8 @@ type Threshold struct {
 	Name string `json:"name,omitempty"`
 	// Metric is "<family>.<stat>" for latencies (family service_time, response_time, reply_latency,
 	// time_to_agent, session_duration or scheduler_lag; stat p50, p90, p95, p99, p999, any pNN,
-	// min, max or mean) or one of error_rate, result_code_share, rps, failed_sessions, ended_by_platform, dropped_arrivals,
-	// not_sent.
+	// min, max or mean) or one of error_rate, result_code_share, rps, failed_sessions, ended_by_platform, cut_by_grace,
+	// dropped_arrivals, not_sent.
 	Metric string `json:"metric"`
 	// Group is "all" (or empty), "step:<name>", "endpoint:<name>" or "control_type:<TYPE>".
 	Group string `json:"group,omitempty"`
@@ -59,7 +59,7 @@ const (
 var (
 	RequestLatency = []string{"response_time", "service_time"}
 	SessionLatency = []string{"reply_latency", "time_to_agent", "session_duration", "scheduler_lag"}
-	PlainMetrics   = []string{"error_rate", "result_code_share", "rps", "failed_sessions", "ended_by_platform", "dropped_arrivals", "not_sent"}
+	PlainMetrics   = []string{"error_rate", "result_code_share", "rps", "failed_sessions", "ended_by_platform", "cut_by_grace", "dropped_arrivals", "not_sent"}
 	// WindowedOnGroup are the families `over` applies to on a group other than all.
 	WindowedOnGroup = []string{"response_time", "error_rate", "rps"}
 	// Windowed are the families `over` applies to on the whole run.
@@ -96,7 +96,7 @@ type Metric struct {
 // ParseMetric parses a metric name; pNN reads its digits as "NN.N...": p999 is 99.9, p9999 99.99.
 func ParseMetric(m string) (Metric, error) {
 	switch m {
-	case "error_rate", "result_code_share", "failed_sessions", "ended_by_platform", "not_sent":
+	case "error_rate", "result_code_share", "failed_sessions", "ended_by_platform", "cut_by_grace", "not_sent":
 		return Metric{Family: m, Unit: Frac}, nil
 	case "rps":
 		return Metric{Family: m, Unit: Rate}, nil

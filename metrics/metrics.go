@@ -42,7 +42,7 @@ type Exporter struct {
 	reqs      map[reqKey]prometheus.Counter
 	hists     map[histKey]histPair
 	byClass   [256]prometheus.Counter
-	byOutcome [4]prometheus.Counter
+	byOutcome [5]prometheus.Counter
 }
 
 type reqKey struct {
@@ -84,10 +84,10 @@ func New(shard string) *Exporter {
 	e.arrivals = prometheus.NewCounter(prometheus.CounterOpts{Name: "ccload_arrivals_total", Help: "Session arrivals, dropped or not."})
 	e.dropped = prometheus.NewCounter(prometheus.CounterOpts{Name: "ccload_arrivals_dropped_total", Help: "Arrivals that found no free customer slot."})
 	e.sessions = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "ccload_sessions_total", Help: "Ended sessions by outcome (completed, failed, interrupted, ended_by_platform).",
+		Name: "ccload_sessions_total", Help: "Ended sessions by outcome (completed, failed, interrupted, ended_by_platform, cut_by_grace).",
 	}, []string{"outcome"})
 	reg.MustRegister(e.requests, e.errors, e.service, e.response, e.lag, e.active, e.arrivals, e.dropped, e.sessions)
-	for i, o := range []string{"completed", "failed", "interrupted", "ended_by_platform"} {
+	for i, o := range []string{"completed", "failed", "interrupted", "ended_by_platform", "cut_by_grace"} {
 		e.byOutcome[i] = e.sessions.WithLabelValues(o) // present at 0 from the start
 	}
 	e.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -43,7 +43,7 @@ func feed(e *Exporter) *report.Recorder {
 				rec.Dropped(at)
 			} else {
 				rec.SessionStarted(at)
-				rec.SessionEnded(at+1, report.Outcome(i%3), 1)
+				rec.SessionEnded(at+1, report.Outcome(i%5), 1)
 			}
 		}
 	}
@@ -122,12 +122,12 @@ func TestExporterAgreesWithTheReport(t *testing.T) {
 	s := rep.Sessions
 	eq("arrivals", sum("ccload_arrivals_total", nil), s.Arrivals)
 	eq("dropped", sum("ccload_arrivals_dropped_total", nil), s.Dropped)
-	for outcome, want := range map[string]int64{"completed": s.Completed, "failed": s.Failed, "interrupted": s.Interrupted, "ended_by_platform": s.EndedByPlatform} {
+	for outcome, want := range map[string]int64{"completed": s.Completed, "failed": s.Failed, "interrupted": s.Interrupted, "ended_by_platform": s.EndedByPlatform, "cut_by_grace": s.CutByGrace} {
 		eq("sessions "+outcome, sum("ccload_sessions_total", func(l map[string]string) bool { return l["outcome"] == outcome }), want)
 	}
 	eq("active", sum("ccload_active_customers", nil), 3)
-	if s.Dropped == 0 || s.Failed == 0 || r.NotSent == 0 || r.Cut == 0 {
-		t.Fatalf("the fixture must exercise drops, failures, cut and not-sent requests: %+v %+v", s, r)
+	if s.Dropped == 0 || s.Failed == 0 || s.CutByGrace == 0 || r.NotSent == 0 || r.Cut == 0 {
+		t.Fatalf("the fixture must exercise drops, failures, grace cuts, cut and not-sent requests: %+v %+v", s, r)
 	}
 }
 

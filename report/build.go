@@ -55,6 +55,7 @@ func (r *Recorder) build(end time.Time, meta Meta, points []Point, final bool) *
 		IntervalS:    float64(r.width) / 1e9,
 		Timeseries:   points,
 		Stages:       slices.Clone(meta.Stages),
+		GraceS:       meta.GraceS,
 		ScenarioText: meta.ScenarioText,
 		Gates:        meta.Gates,
 	}
@@ -113,8 +114,8 @@ func CheckInvariants(r *Report) []string {
 	if s.Arrivals != s.Started+s.Dropped {
 		w = append(w, fmt.Sprintf("accounting: arrivals %d != started %d + dropped %d", s.Arrivals, s.Started, s.Dropped))
 	}
-	if ended := s.Completed + s.Failed + s.Interrupted + s.EndedByPlatform; s.Started != ended {
-		w = append(w, fmt.Sprintf("accounting: started %d != completed %d + failed %d + interrupted %d + ended_by_platform %d", s.Started, s.Completed, s.Failed, s.Interrupted, s.EndedByPlatform))
+	if ended := s.Completed + s.Failed + s.Interrupted + s.EndedByPlatform + s.CutByGrace; s.Started != ended {
+		w = append(w, fmt.Sprintf("accounting: started %d != completed %d + failed %d + interrupted %d + ended_by_platform %d + cut_by_grace %d", s.Started, s.Completed, s.Failed, s.Interrupted, s.EndedByPlatform, s.CutByGrace))
 	}
 	if fw := failureInvariant(r); fw != "" {
 		w = append(w, fw)
@@ -202,8 +203,10 @@ func groupOrder(kind string) int {
 		return 0
 	case "step":
 		return 1
+	case "teardown":
+		return 2
 	}
-	return 2
+	return 3
 }
 
 // SortGroups puts groups in report order: endpoint groups by endpoint then control type, then step groups by name.

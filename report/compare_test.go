@@ -337,6 +337,12 @@ func TestCompareWarnsAboutIncomparableReports(t *testing.T) {
 	if err := json.Unmarshal(js.Bytes(), &back); err != nil || len(back.Warnings) != 3 {
 		t.Errorf("--json does not carry the warnings: %v %q", err, back.Warnings)
 	}
+	// A grace cut is a whole schedule with sessions cut short: said as such, not "did not complete".
+	cut := gatesCompareRun(t, 1, 5, 1000)
+	cut.StopReason, cut.Sessions.CutByGrace = "grace cut", 4
+	if w := Compare(gatesCompareRun(t, 1, 5, 1000), cut, nil).Warnings; len(w) != 1 || w[0] != "new had 4 sessions cut by its grace period: their remaining steps were never sent" {
+		t.Errorf("grace-cut new: warnings %q", w)
+	}
 	// An aborted base warns too.
 	base.StopReason = "aborted: error_rate all <= 1.00%"
 	if w := Compare(base, gatesCompareRun(t, 1, 5, 1000), nil).Warnings; len(w) != 1 || !strings.HasPrefix(w[0], "base did not complete") {

@@ -71,6 +71,9 @@ func writeHeader(w *errWriter, r *Report) {
 		// Only when it happened: a platform hang-up is worth a look, a zero is noise.
 		w.printf("   %s ended by platform", num(s.EndedByPlatform))
 	}
+	if s.CutByGrace > 0 {
+		w.printf("   %s cut by grace", num(s.CutByGrace))
+	}
 	w.printf("\n")
 	if len(s.DroppedBy) > 0 {
 		reasons := make([]string, 0, len(s.DroppedBy))
@@ -130,6 +133,8 @@ func stopBanner(r *Report) string {
 		return ""
 	case reason == "unreachable":
 		return "!! UNREACHABLE: no request got an HTTP answer"
+	case reason == "grace cut":
+		return fmt.Sprintf("!! GRACE CUT: %s sessions were still running when the grace period after the last stage ran out; they were cancelled and counted as cut_by_grace", num(r.Sessions.CutByGrace))
 	case reason == "interrupted":
 		return "!! INTERRUPTED: the run stopped before its stages ended; running sessions were counted as interrupted."
 	case strings.HasPrefix(reason, "aborted: "):

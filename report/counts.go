@@ -10,6 +10,7 @@ func (dst *SessionCounts) Add(s SessionCounts) {
 	dst.Failed += s.Failed
 	dst.Interrupted += s.Interrupted
 	dst.EndedByPlatform += s.EndedByPlatform
+	dst.CutByGrace += s.CutByGrace
 	dst.Dropped += s.Dropped
 	for k, n := range s.DroppedBy {
 		if dst.DroppedBy == nil {

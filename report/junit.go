@@ -47,6 +47,7 @@ type junitCase struct {
 	Time      string        `xml:"time,attr"`
 	Failure   *junitProblem `xml:"failure,omitempty"`
 	Error     *junitProblem `xml:"error,omitempty"`
+	Skipped   *junitProblem `xml:"skipped,omitempty"`
 }
 
 type junitProblem struct {
@@ -81,6 +82,8 @@ func WriteJUnit(w io.Writer, r *Report) error {
 	switch {
 	case strings.HasPrefix(r.StopReason, "aborted"):
 		run.Failure = &junitProblem{Message: "the run stopped early: " + r.StopReason, Type: "aborted", Text: r.StopReason}
+	case r.StopReason == "grace cut" && !r.Interrupted:
+		// The schedule was played: the run completed; the cut sessions get their own testcase below.
 	case r.Interrupted || (r.StopReason != "" && r.StopReason != "completed"):
 		msg := "the run did not complete: " + r.StopReason
 		if r.Interrupted {
@@ -89,6 +92,12 @@ func WriteJUnit(w io.Writer, r *Report) error {
 		run.Error = &junitProblem{Message: msg, Type: "interrupted", Text: msg}
 	}
 	s.Cases = append(s.Cases, run)
+	if n := r.Sessions.CutByGrace; n > 0 {
+		// Flagged (skipped), not failed, as the exit code is 0: a cut_by_grace threshold makes it a failure.
+		msg := fmt.Sprintf("%d sessions were still running when the grace period (%gs) after the last stage ran out and were cut (sessions.cut_by_grace); a threshold {metric: cut_by_grace, max: 0} fails the run on it", n, r.GraceS)
+		s.Cases = append(s.Cases, junitCase{Name: "sessions ended within the grace period", Classname: class, Time: "0",
+			Skipped: &junitProblem{Message: msg, Type: "grace-cut", Text: msg}})
+	}
 	if ThresholdsNotEvaluated(r) {
 		// The scenario set thresholds the report has no results for (a merge that could not
 		// re-read its scenario): an error, never a silent pass.
@@ -125,6 +134,9 @@ func junitWrite(w io.Writer, name string, s junitSuite) error {
 		}
 		if c.Error != nil {
 			s.Errors++
+		}
+		if c.Skipped != nil {
+			s.Skipped++
 		}
 	}
 	doc := junitSuites{Name: name, Tests: s.Tests, Failures: s.Failures, Errors: s.Errors, Time: s.Time, Suites: []junitSuite{s}}

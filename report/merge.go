@@ -15,6 +15,23 @@ import (
 // ErrScenarioMismatch is returned by Merge for reports of different scenarios (MergeOptions.Force merges them anyway).
 var ErrScenarioMismatch = errors.New("report: reports are of different scenarios")
 
+// ErrCapacityMerge refuses to merge reports of ccload capacity. A search is adaptive — each step's
+// rate follows from the verdicts of the steps before it — and ccload capacity has no shards, so
+// two capacity reports are two searches: no merge of them is a search that happened, and adding
+// their steps would judge an SLO on a load no target saw. Run one search from a generator big
+// enough instead (its answer says when the generator was the limit), or compare two searches.
+var ErrCapacityMerge = errors.New("report: capacity reports cannot be merged")
+
+// refuseCapacity returns ErrCapacityMerge, naming the first capacity report, when reports hold one.
+func refuseCapacity(reports []*Report, name func(int) string) error {
+	for i, r := range reports {
+		if r != nil && r.Capacity != nil {
+			return fmt.Errorf("%w: %s is the report of a capacity search (it has a capacity section); a search's steps follow from its own verdicts, so two searches do not add up to one: run one search (ccload capacity says when the generator was the limit), or compare two with ccload compare", ErrCapacityMerge, name(i))
+		}
+	}
+	return nil
+}
+
 // shardWarningText ends the warning a shard's report carries; Merge drops that warning, since
 // the merged report is the whole run.
 const shardWarningText = "this report holds one slice of the run; merge the shards with ccload merge"
@@ -45,6 +62,9 @@ func Merge(reports ...*Report) (*Report, error) {
 func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 	if len(reports) == 0 {
 		return nil, errors.New("report: nothing to merge")
+	}
+	if err := refuseCapacity(reports, func(i int) string { return fmt.Sprintf("report %d", i+1) }); err != nil {
+		return nil, err
 	}
 	first := reports[0]
 	out := &Report{
@@ -88,6 +108,7 @@ func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 			out.StopReason = r.StopReason
 		}
 		out.Shards += max(r.Shards, 1)
+		out.GraceS = max(out.GraceS, r.GraceS) // shards of one run share it; the longest marks the latest end
 		out.Sessions.Add(r.Sessions)
 		out.SessionMetrics.ReplyTimeouts += r.SessionMetrics.ReplyTimeouts
 		out.SessionMetrics.QueueAnswers.Add(r.SessionMetrics.QueueAnswers)

@@ -76,7 +76,7 @@ type Report struct {
 }
 
 // SessionCounts holds the session accounting: arrivals = started + dropped; started = completed +
-// failed + interrupted + ended_by_platform.
+// failed + interrupted + ended_by_platform + cut_by_grace.
 type SessionCounts struct {
 	Arrivals    int64 `json:"arrivals"`
 	Started     int64 `json:"started"`
@@ -91,6 +91,10 @@ type SessionCounts struct {
 	// "max_customers" (the scenario's cap), "live_limit" (the default bound on live customers
 	// without one), "late" (the stages ended before the generator could start it).
 	DroppedBy map[string]int64 `json:"dropped_by,omitempty"`
+
+	// CutByGrace counts sessions still running when the grace period after the last stage ran
+	// out: cancelled by the run, which otherwise played its whole schedule (not interrupted).
+	CutByGrace int64 `json:"cut_by_grace"`
 }
 
 // RequestCounts holds the request accounting: total = ok + app + http + transport + client
@@ -116,7 +120,8 @@ type RequestCounts struct {
 // Group is the measurement of one group of requests: endpoint × controlType, a named step, or everything.
 type Group struct {
 	Name string `json:"name"`
-	// Kind is "endpoint" (endpoint × controlType), "step" (a named step) or "all".
+	// Kind is "endpoint" (endpoint × controlType), "step" (a named step), "teardown" (the
+	// DISCONNECTs the run sent to customers still connected when it cut them) or "all".
 	Kind        string `json:"kind"`
 	Endpoint    string `json:"endpoint,omitempty"`
 	ControlType string `json:"control_type,omitempty"`

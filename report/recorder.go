@@ -43,6 +43,9 @@ const (
 	// EndedByPlatform: the platform ended the session (an AGENT or SYSTEM DISCONNECT seen
 	// through poll) before its steps were done; the customer sent nothing more.
 	EndedByPlatform
+	// CutByGrace: the stages ended and the session was still running when the grace period ran
+	// out; the run cancelled it (a stop by signal, abort or kill counts Interrupted instead).
+	CutByGrace
 )
 
 // RecorderOptions configures a Recorder; the zero value of every field but Start picks a default.
@@ -98,6 +101,8 @@ type Meta struct {
 	StartAt time.Time
 	// Warnings are the runner's own warnings, listed before the Recorder's.
 	Warnings []string
+	// GraceS is the grace period the run gave its sessions after the last stage, in seconds.
+	GraceS float64
 }
 
 // LiveStats is the run so far, for progress bars and status lines.
@@ -251,6 +256,17 @@ func (r *Recorder) Group(endpoint, controlType string) GroupID {
 		name = endpoint + " " + controlType
 	}
 	return r.register("e\x00"+endpoint+"\x00"+controlType, newGroupRec(name, "endpoint", endpoint, controlType, ""))
+}
+
+// TeardownGroup registers (or finds) the group of the requests a run sends after its sessions
+// were cut (the DISCONNECT of every customer still connected), kept apart from the scenario's
+// own endpoint groups so their thresholds judge the scenario's requests only; overall counts them.
+func (r *Recorder) TeardownGroup(endpoint, controlType string) GroupID {
+	name := "teardown " + endpoint
+	if controlType != "" {
+		name += " " + controlType
+	}
+	return r.register("t\x00"+endpoint+"\x00"+controlType, newGroupRec(name, "teardown", endpoint, controlType, ""))
 }
 
 // StepGroup registers the named step's group (or finds it) and returns its ID.
@@ -478,6 +494,8 @@ func (r *Recorder) SessionEnded(t int64, o Outcome, duration int64) {
 		r.cur.failed++
 	case EndedByPlatform:
 		r.sessions.EndedByPlatform++
+	case CutByGrace:
+		r.sessions.CutByGrace++
 	default:
 		r.sessions.Interrupted++
 	}

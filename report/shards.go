@@ -62,6 +62,9 @@ func CheckShards(names []string, reports []*Report, opts ShardCheck) (ShardSet, 
 		}
 		return fmt.Sprintf("report %d", i+1)
 	}
+	if err := refuseCapacity(reports, name); err != nil {
+		return ShardSet{}, err
+	}
 	with, without := -1, -1
 	for i, r := range reports {
 		if r.Shard != nil {

@@ -136,6 +136,11 @@ func (ev *gatesEval) whole(m gates.Metric, s ThresholdSpec, group string) (gates
 			return gatesValue{}, nil
 		}
 		return gatesValue{v: float64(r.Sessions.EndedByPlatform) / float64(r.Sessions.Started), ok: true, precise: true}, nil
+	case "cut_by_grace":
+		if r.Sessions.Started == 0 {
+			return gatesValue{}, nil
+		}
+		return gatesValue{v: float64(r.Sessions.CutByGrace) / float64(r.Sessions.Started), ok: true, precise: true}, nil
 	case "dropped_arrivals":
 		if m.Unit == gates.Frac {
 			if r.Sessions.Arrivals == 0 {

@@ -59,18 +59,21 @@ func (v *validator) report(r *Report) {
 		v.fail("duration_s", "%g; a run lasts more than 0 s", r.DurationS)
 	}
 	v.nonneg("shards", int64(r.Shards))
+	if v.finite("grace_s", r.GraceS) && r.GraceS < 0 {
+		v.fail("grace_s", "%g; a grace period is not negative", r.GraceS)
+	}
 	s := r.Sessions
 	for _, c := range []struct {
 		k string
 		n int64
-	}{{"arrivals", s.Arrivals}, {"started", s.Started}, {"completed", s.Completed}, {"failed", s.Failed}, {"interrupted", s.Interrupted}, {"ended_by_platform", s.EndedByPlatform}, {"dropped", s.Dropped}} {
+	}{{"arrivals", s.Arrivals}, {"started", s.Started}, {"completed", s.Completed}, {"failed", s.Failed}, {"interrupted", s.Interrupted}, {"ended_by_platform", s.EndedByPlatform}, {"cut_by_grace", s.CutByGrace}, {"dropped", s.Dropped}} {
 		v.nonneg("sessions."+c.k, c.n)
 	}
 	if s.Arrivals != s.Started+s.Dropped {
 		v.fail("sessions.arrivals", "%d != started %d + dropped %d", s.Arrivals, s.Started, s.Dropped)
 	}
-	if s.Started != s.Completed+s.Failed+s.Interrupted+s.EndedByPlatform {
-		v.fail("sessions.started", "%d != completed %d + failed %d + interrupted %d + ended_by_platform %d", s.Started, s.Completed, s.Failed, s.Interrupted, s.EndedByPlatform)
+	if s.Started != s.Completed+s.Failed+s.Interrupted+s.EndedByPlatform+s.CutByGrace {
+		v.fail("sessions.started", "%d != completed %d + failed %d + interrupted %d + ended_by_platform %d + cut_by_grace %d", s.Started, s.Completed, s.Failed, s.Interrupted, s.EndedByPlatform, s.CutByGrace)
 	}
 	v.counts("requests", r.Requests)
 	if !r.Requests.Equal(r.Overall.RequestCounts) {

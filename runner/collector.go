@@ -25,6 +25,9 @@ type collector struct {
 	groups [ccapi.NumEndpoints][numCT]report.GroupID
 	steps  []report.GroupID // named steps, indexed like run.steps
 
+	// teardown is the same for the requests of the run's teardown (stepTeardown).
+	teardown [ccapi.NumEndpoints][numCT]report.GroupID
+
 	samples, answered int64 // requests seen; requests that got an HTTP answer
 	lastAbort         time.Duration
 	snaps             int // Config.Snapshots taken so far
@@ -49,6 +52,7 @@ func newCollector(r *run, rec *report.Recorder, disp display) *collector {
 	for i := range c.groups {
 		for j := range c.groups[i] {
 			c.groups[i][j] = unregistered
+			c.teardown[i][j] = unregistered
 		}
 	}
 	c.steps = make([]report.GroupID, len(r.steps))
@@ -86,12 +90,19 @@ func (c *collector) handle(ev *event) {
 	switch ev.kind {
 	case evSample:
 		g := &c.groups[ev.ep][ev.ct]
+		if ev.step == stepTeardown {
+			g = &c.teardown[ev.ep][ev.ct]
+		}
 		if *g == unregistered {
 			ct := ""
 			if ev.ct > 0 {
 				ct = string(ccapi.ControlTypes[ev.ct-1])
 			}
-			*g = c.rec.Group(ev.ep.String(), ct)
+			if ev.step == stepTeardown {
+				*g = c.rec.TeardownGroup(ev.ep.String(), ct)
+			} else {
+				*g = c.rec.Group(ev.ep.String(), ct)
+			}
 		}
 		ev.s.Group = *g
 		ev.s.Step = report.NoGroup

@@ -27,8 +27,65 @@ import (
 	"ccload/scenario"
 )
 
-// DefaultGrace is how long running sessions may go on after arrivals stop.
+// DefaultGrace is the grace period of a scenario DefaultGraceFor cannot size (none given).
 const DefaultGrace = 30 * time.Second
+
+// DefaultGraceFor is the grace period a run of sc gets when none is given: long enough for a
+// session caught in its longest wait to finish it — the longest await timeout plus the longest
+// think time (its bound, or 3 × its mean when unbounded; mean + 3σ for normal) plus one request
+// timeout — so a default run cuts only sessions that are really stuck.
+func DefaultGraceFor(sc *scenario.Scenario) time.Duration {
+	if sc == nil {
+		return DefaultGrace
+	}
+	var await, think time.Duration
+	var walk func([]*scenario.Step)
+	walk = func(steps []*scenario.Step) {
+		for _, st := range steps {
+			switch st.Kind {
+			case scenario.StepAwaitReply, scenario.StepAwaitAgent:
+				await = max(await, st.Timeout)
+			case scenario.StepThink:
+				if st.Think != nil {
+					think = max(think, thinkBound(st.Think))
+				}
+			}
+			walk(st.Steps)
+		}
+	}
+	for _, s := range sc.Sessions {
+		walk(s.Steps)
+	}
+	timeout := sc.Target.Timeout
+	if timeout <= 0 {
+		timeout = scenario.DefaultTimeout
+	}
+	return (await + think + timeout).Round(time.Second)
+}
+
+// thinkBound is how long a think time can reasonably last: its Max, else its largest value
+// (constant, uniform, empirical), else a long tail's 3 × mean (normal: mean + 3σ).
+func thinkBound(d *scenario.Dist) time.Duration {
+	s := func(v float64) time.Duration { return time.Duration(max(v, 0) * float64(time.Second)) }
+	if d.HasMax {
+		return s(d.Max)
+	}
+	switch d.Kind {
+	case scenario.Constant:
+		return s(d.A)
+	case scenario.UniformDist:
+		return s(max(d.A, d.B))
+	case scenario.Empirical:
+		m := 0.0
+		for _, v := range d.Values {
+			m = max(m, v)
+		}
+		return s(m)
+	case scenario.Normal:
+		return s(d.A + 3*d.B)
+	}
+	return s(3 * d.Mean())
+}
 
 // DefaultLiveLimit bounds the live customers of an open-model run without max_customers, so
 // memory stays bounded whatever the offered load (about 1.5 KiB a customer: some 700 MiB);
@@ -84,8 +141,8 @@ type Config struct {
 	Out string
 	// Duration, when > 0, cuts or extends the stages to exactly this long (the last level holds).
 	Duration time.Duration
-	// Grace is how long running sessions may finish after arrivals stop (default DefaultGrace;
-	// negative means none).
+	// Grace is how long running sessions may finish after arrivals stop (0: DefaultGraceFor the
+	// scenario; negative means none: they are cut at once).
 	Grace time.Duration
 	// Seed overrides Scenario.Seed when non-zero; when both are 0 a seed is picked and reported.
 	Seed int64
@@ -164,7 +221,7 @@ func (c Config) withDefaults() (Config, error) {
 		return c, ErrNoTarget
 	}
 	if c.Grace == 0 {
-		c.Grace = DefaultGrace
+		c.Grace = DefaultGraceFor(c.Scenario)
 	} else if c.Grace < 0 {
 		c.Grace = 0
 	}

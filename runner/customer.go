@@ -108,6 +108,31 @@ func (c *vc) live(ctx context.Context, arrival int64, sessionID int64) report.Ou
 	return c.ended(f)
 }
 
+// teardown sends the DISCONNECT of a customer the run cut while the platform may still hold its
+// session open, so a run never leaves orphan sessions on the target. It runs under the run's
+// teardown context (TeardownLimit from the cut, for every customer together); a customer whose
+// turn comes after that is counted in the run's warning instead. Its request is recorded in the
+// teardown group, its response time from the moment of the cut.
+func (c *vc) teardown() {
+	r := c.r
+	if !c.m.mayBeConnected() {
+		return
+	}
+	ctx := r.tdCtx
+	if ctx.Err() != nil {
+		r.tdLeft.Add(1)
+		return
+	}
+	c.intended, c.step = r.cancelAt.Load(), stepTeardown
+	c.build(c.m.prog.disconnect, "")
+	call := c.cu.Send(ctx, &c.x.req)
+	c.step = -1
+	c.m.connected = false
+	if call.Kind != ccapi.KindOK {
+		r.tdLeft.Add(1)
+	}
+}
+
 // ended reports the session's end to the collector.
 func (c *vc) ended(f flow) report.Outcome {
 	o := report.Completed
@@ -116,6 +141,9 @@ func (c *vc) ended(f flow) report.Outcome {
 		o = report.Failed
 	case flowCancel:
 		o = report.Interrupted
+		if c.r.graceCut.Load() {
+			o = report.CutByGrace
+		}
 	case flowEnded:
 		o = report.EndedByPlatform
 	}
@@ -419,7 +447,7 @@ func (c *vc) observe(call *ccapi.Call) {
 	r := c.r
 	start, end := int64(call.Start.Sub(r.t0)), int64(call.End.Sub(r.t0))
 	step := c.step
-	if call.Endpoint == ccapi.EpTokenByAkSk || call.Endpoint == ccapi.EpApplyToken {
+	if (call.Endpoint == ccapi.EpTokenByAkSk || call.Endpoint == ccapi.EpApplyToken) && step >= 0 {
 		step = -1 // a token renewal inside a step is not that step's request
 	}
 	code := call.ResultCode

@@ -44,6 +44,9 @@ type program struct {
 	// reconnect is the CONNECT sent when the platform ends the session and the session says
 	// on_platform_end: reconnect (the session's first connect step, unnamed); nil: none.
 	reconnect *op
+	// disconnect is what the run's teardown sends a customer of this session still connected
+	// when the run cut it: the session's own first disconnect step, or a plain DISCONNECT.
+	disconnect *scenario.Send
 }
 
 // compile flattens sess's steps; stepIndex gives the named-step index of each step.
@@ -53,6 +56,13 @@ func compile(sess *scenario.Session, stepIndex map[*scenario.Step]int32) *progra
 	for i := range p.ops {
 		if o := &p.ops[i]; o.kind == opSend && o.step.Kind == scenario.StepConnect {
 			p.reconnect = &op{kind: opSend, step: o.step, idx: -1, policy: sess.OnFailure}
+			break
+		}
+	}
+	p.disconnect = &scenario.Send{ControlType: ccapi.Disconnect, MediaType: ccapi.Text}
+	for _, o := range p.ops {
+		if o.kind == opSend && o.step.Send.ControlType == ccapi.Disconnect && o.step.Send.Upload == nil {
+			p.disconnect = o.step.Send
 			break
 		}
 	}
@@ -249,6 +259,20 @@ type customer struct {
 	joined               bool
 
 	fail why // the last step failure: held over a confirming poll, and the session's when it fails
+}
+
+// mayBeConnected says whether the platform may hold this session open: a CONNECT succeeded and
+// no DISCONNECT went out since, or a CONNECT was in flight when the run cut the exchange (the
+// platform may have taken it). A session the platform ended is not connected.
+func (c *customer) mayBeConnected() bool {
+	if c.connected {
+		return true
+	}
+	if c.ex != exSend || c.prog == nil || int(c.pc) >= len(c.prog.ops) {
+		return false
+	}
+	o := &c.prog.ops[c.pc]
+	return o.kind == opSend && o.step.Send.ControlType == ccapi.Connect
 }
 
 // reset starts a new session of prog arriving at arrival; token says it fetches its token.

@@ -30,7 +30,15 @@ const (
 	// on normally (so the run is not marked interrupted), but the run could not play what the
 	// scenario asked for.
 	StopDataExhausted = "data exhausted: feeder "
+	// StopGraceCut ends a run that played its whole schedule but whose grace period after the
+	// last stage ran out with sessions still running: they were cut (sessions.cut_by_grace).
+	// The run is not marked interrupted; a cut_by_grace threshold gates on it.
+	StopGraceCut = "grace cut"
 )
+
+// TeardownLimit bounds the run's teardown: the DISCONNECTs sent, concurrently up to the
+// connection limit, to every customer still connected when the run cut its sessions.
+const TeardownLimit = 2 * time.Second
 
 // run is the shared state of one Run: read-only after setup except for the channels,
 // atomics and the fields guarded by mu.
@@ -57,7 +65,14 @@ type run struct {
 
 	sched        *scheduler         // plays every customer; closed once they have all ended
 	stopProducer context.CancelFunc // ends arrivals
-	cancelAll    context.CancelFunc // ends every session at once
+	cancelAll    context.CancelFunc // ends every session at once (and starts the teardown's clock)
+
+	// The teardown: tdCtx bounds the DISCONNECTs of customers still connected when the run cut
+	// them (TeardownLimit from cancelAt); tdLeft counts those it could not disconnect.
+	// graceCut says the cut was the grace period running out on a run that was not stopped.
+	tdCtx    context.Context
+	tdLeft   atomic.Int64
+	graceCut atomic.Bool
 
 	mu       sync.Mutex // guards reason, hard, phase, warnings, warned
 	reason   string
@@ -68,9 +83,10 @@ type run struct {
 
 // Run plays cfg.Scenario against the target and returns its report, which it has also written
 // to cfg.Out (when set). Cancelling ctx is the graceful stop: arrivals end at once and running
-// sessions get cfg.Grace to finish; closing cfg.Kill cancels them at once. In every case the
-// report is complete, written atomically, and marked interrupted when the run did not end on
-// its own. The console summary goes to cfg.Stdout when set. The error is non-nil only when the
+// sessions get cfg.Grace to finish; closing cfg.Kill cancels them at once. However the
+// sessions are cut, every customer still connected is sent a DISCONNECT (within TeardownLimit),
+// so the target is left with no open session. In every case the report is complete, written
+// atomically, and marked interrupted when the run did not end on its own. The console summary goes to cfg.Stdout when set. The error is non-nil only when the
 // run could not start (the report is nil) or an output could not be written (it is not).
 func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	r, err := newRun(cfg)
@@ -132,10 +148,20 @@ func (r *run) play(ctx context.Context) *report.Report {
 	// asks for a graceful stop (see watch), so sessions outlive it by the grace period.
 	prodCtx, stopProducer := context.WithCancel(context.Background())
 	custCtx, cancelCust := context.WithCancel(context.Background())
-	cancelAll := func() { r.cancelAt.CompareAndSwap(0, max(r.now(), 1)); cancelCust() }
-	r.stopProducer, r.cancelAll = stopProducer, cancelAll
+	tdCtx, cancelTeardown := context.WithCancel(context.Background())
+	var cut sync.Once
+	cancelAll := func() {
+		cut.Do(func() {
+			r.cancelAt.CompareAndSwap(0, max(r.now(), 1))
+			r.setPhase("teardown: disconnecting the customers still connected")
+			time.AfterFunc(TeardownLimit, cancelTeardown)
+		})
+		cancelCust()
+	}
+	r.stopProducer, r.cancelAll, r.tdCtx = stopProducer, cancelAll, tdCtx
 	defer stopProducer()
-	defer cancelAll()
+	defer cancelTeardown()
+	defer cancelCust()
 
 	// Size the channel for bursts: the collector records millions of samples a second.
 	r.events = make(chan event, 1<<14)
@@ -160,9 +186,27 @@ func (r *run) play(ctx context.Context) *report.Report {
 		r.open(prodCtx, custCtx, &wg)
 	}
 	stopProducer()
-	// 2. Customers drain: they get the grace period, then are cancelled (counted interrupted).
+	// 2. Customers drain: they get the grace period, then are cancelled (counted cut_by_grace,
+	// or interrupted when the run was stopped) and the connected ones disconnected (teardown).
 	r.setPhase("grace: sessions finishing")
-	grace := time.AfterFunc(r.cfg.Grace, cancelAll)
+	// The grace period runs from the end of the last stage (the open-model producer returns
+	// after the last arrival, up to one gap earlier), or from the stop when the run was stopped.
+	wait := r.cfg.Grace
+	r.mu.Lock()
+	if r.reason == "" && begun {
+		wait += max(r.load.Duration()-time.Since(r.t0), 0)
+	}
+	r.mu.Unlock()
+	grace := time.AfterFunc(wait, func() {
+		// Sessions the grace period cuts on a run nobody stopped are cut_by_grace; after a
+		// signal, an abort or a kill they are interrupted, as the run is.
+		r.mu.Lock()
+		if r.reason == "" || strings.HasPrefix(r.reason, StopDataExhausted) {
+			r.graceCut.Store(true)
+		}
+		r.mu.Unlock()
+		cancelAll()
+	})
 	wg.Wait()
 	grace.Stop()
 	r.sched.close()
@@ -176,6 +220,15 @@ func (r *run) play(ctx context.Context) *report.Report {
 
 	// 4. The report.
 	rep := rec.Finish(time.Now(), r.meta())
+	if n := rep.Sessions.CutByGrace; n > 0 {
+		if rep.StopReason == StopCompleted {
+			rep.StopReason = StopGraceCut
+		}
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d sessions were still running when the grace period (%s) after the last stage ran out: cut, counted as cut_by_grace (give them longer with --grace, or gate on a cut_by_grace threshold)", n, r.cfg.Grace))
+	}
+	if n := r.tdLeft.Load(); n > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("teardown: %d customers still connected when the run cut them could not be disconnected within %s (or their DISCONNECT failed): the target may hold their sessions until its own timeout", n, TeardownLimit))
+	}
 	if rep.Requests.Total > 0 && col.answered == 0 && rep.StopReason != StopInterrupted {
 		rep.StopReason = StopUnreachable
 		rep.Interrupted = true
@@ -581,6 +634,7 @@ func (r *run) meta() report.Meta {
 		Warnings:     append([]string(nil), r.warnings...),
 		Shard:        &report.ShardID{I: r.cfg.Shard.I, N: r.cfg.Shard.N},
 		StartAt:      r.cfg.StartAt,
+		GraceS:       r.cfg.Grace.Seconds(),
 	}
 	if m.StopReason == "" {
 		m.StopReason = StopCompleted

@@ -56,7 +56,7 @@ func runOK(t *testing.T, ctx context.Context, cfg Config) *report.Report {
 		t.Errorf("invariant: %s", w)
 	}
 	s := rep.Sessions
-	if s.Arrivals != s.Started+s.Dropped || s.Started != s.Completed+s.Failed+s.Interrupted+s.EndedByPlatform {
+	if s.Arrivals != s.Started+s.Dropped || s.Started != s.Completed+s.Failed+s.Interrupted+s.EndedByPlatform+s.CutByGrace {
 		t.Errorf("session counts do not add up: %+v", s)
 	}
 	return rep

@@ -146,6 +146,9 @@ func (s *scheduler) work() {
 			continue
 		}
 		o := c.ended(f)
+		if f == flowCancel {
+			c.teardown()
+		}
 		s.r.active.Add(-1)
 		if c.slot != nil {
 			if s.ctx.Err() == nil && s.r.endSlot(c, o, c.began) {

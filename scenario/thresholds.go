@@ -159,7 +159,7 @@ func (l *loader) limit(n *yaml.Node, path, family string) (float64, string, bool
 			return 0, "", false
 		}
 		return float64(d.Microseconds()), s, true
-	case family == "error_rate" || family == "result_code_share" || family == "failed_sessions" || family == "ended_by_platform" || family == "not_sent":
+	case family == "error_rate" || family == "result_code_share" || family == "failed_sessions" || family == "ended_by_platform" || family == "cut_by_grace" || family == "not_sent":
 		v, ok := l.share(n, path)
 		return v, s, ok
 	case family == "dropped_arrivals" && strings.HasSuffix(s, "%"):

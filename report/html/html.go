@@ -169,6 +169,9 @@ func htmlVerdict(r *report.Report, d *htmlData) {
 			d.VerdictNote = "the run completed; it set no thresholds"
 		}
 	}
+	if n := r.Sessions.CutByGrace; n > 0 && !r.Interrupted {
+		d.VerdictNote += fmt.Sprintf(" · %s sessions cut by the grace period", report.FormatCount(n))
+	}
 	if r.Interrupted && d.ThresholdsFailed > 0 {
 		d.VerdictNote += fmt.Sprintf(" · %d of %d thresholds failed", d.ThresholdsFailed, n)
 	}
@@ -301,6 +304,7 @@ func htmlSessions(r *report.Report) ([]htmlTile, []htmlLatRow) {
 		{"dropped", report.FormatCount(s.Dropped), htmlShare(s.Dropped, s.Arrivals) + " of arrivals", bad(s.Dropped)},
 		{"interrupted", report.FormatCount(s.Interrupted), "", ""},
 		{"ended by platform", report.FormatCount(s.EndedByPlatform), htmlShare(s.EndedByPlatform, s.Started), ""},
+		{"cut by grace", report.FormatCount(s.CutByGrace), htmlShare(s.CutByGrace, s.Started), bad(s.CutByGrace)},
 		{"reply timeouts", report.FormatCount(r.SessionMetrics.ReplyTimeouts), "", bad(r.SessionMetrics.ReplyTimeouts)},
 	}
 	row := func(name string, l report.Latency) htmlLatRow {

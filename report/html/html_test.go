@@ -167,3 +167,21 @@ func TestWriteHTMLArrivalsHaveTheirOwnAxis(t *testing.T) {
 		t.Errorf("the arrivals line peaks at y=%.1f, below the middle of the plot (%.1f): it shares the customers' axis", peak, (top+bot)/2)
 	}
 }
+
+func TestWriteHTMLWarnsAboutSessionsCutByGrace(t *testing.T) {
+	r := reporttest.RealisticWithThresholds(t)
+	r.StopReason, r.GraceS = "grace cut", 30
+	r.Sessions.Completed -= 3
+	r.Sessions.CutByGrace = 3
+	r.Warnings = append(r.Warnings, "3 sessions were still running when the grace period (30s) after the last stage ran out: cut, counted as cut_by_grace")
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	for _, want := range []string{"3 sessions cut by the grace period", "cut by grace", "counted as cut_by_grace"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("report.html of a grace cut lacks %q", want)
+		}
+	}
+}

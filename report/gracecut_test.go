@@ -1,0 +1,144 @@
+package report
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// graceCutReport is a run of 10 sessions: 6 completed, 1 failed, 1 ended by the platform and 2
+// cut by the grace period (stop_reason "grace cut"), with two teardown DISCONNECTs.
+func graceCutReport(t testing.TB) *Report {
+	t.Helper()
+	r := NewRecorder(RecorderOptions{Start: testStart})
+	chat := r.Group("sendAsync", "CHAT")
+	td := r.TeardownGroup("sendAsync", "DISCONNECT")
+	outcomes := []Outcome{Completed, Completed, Completed, Completed, Completed, Completed, Failed, EndedByPlatform, CutByGrace, CutByGrace}
+	for i, o := range outcomes {
+		at := int64(i) * int64(100*time.Millisecond)
+		r.Arrival(at)
+		r.SessionStarted(at)
+		r.Record(&Sample{Group: chat, Step: NoGroup, Intended: at, Start: at, End: at + int64(time.Millisecond), Status: 200, ResultCode: "0"})
+		if o == CutByGrace {
+			end := at + int64(2*time.Second)
+			r.Record(&Sample{Group: td, Step: NoGroup, Intended: end, Start: end, End: end + int64(time.Millisecond), Status: 200, ResultCode: "0"})
+		}
+		r.SessionEnded(at+int64(time.Second), o, int64(time.Second))
+	}
+	rep := r.Finish(testStart.Add(3*time.Second), Meta{Scenario: "cut", Seed: 1, StopReason: "grace cut", GraceS: 1.5})
+	if w := CheckInvariants(rep); len(w) > 0 {
+		t.Fatalf("fixture breaks the accounting: %q", w)
+	}
+	return rep
+}
+
+func TestGraceCutRoundTripsAndValidates(t *testing.T) {
+	rep := graceCutReport(t)
+	s := rep.Sessions
+	if s.Started != 10 || s.Completed != 6 || s.Failed != 1 || s.EndedByPlatform != 1 || s.CutByGrace != 2 {
+		t.Fatalf("sessions %+v: want 10 = 6 completed + 1 failed + 1 ended_by_platform + 2 cut_by_grace", s)
+	}
+	path, err := WriteFile(t.TempDir(), rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	for _, key := range []string{`"cut_by_grace": 2`, `"ended_by_platform": 1`, `"grace_s": 1.5`, `"stop_reason": "grace cut"`, `"kind": "teardown"`, `"name": "teardown sendAsync DISCONNECT"`} {
+		if !bytes.Contains(data, []byte(key)) {
+			t.Errorf("report.json lacks %s", key)
+		}
+	}
+	back, err := ReadFile(path) // Validate runs here: the partition with both outcomes holds
+	if err != nil {
+		t.Fatalf("a sound report with ended_by_platform and cut_by_grace sessions is refused: %v", err)
+	}
+	if back.Sessions.CutByGrace != 2 || back.GraceS != 1.5 {
+		t.Errorf("read back sessions %+v grace_s %v", back.Sessions, back.GraceS)
+	}
+
+	// A hand-edited count that breaks the partition is refused, naming the field.
+	back.Sessions.CutByGrace = 3
+	if err := Validate(back); err == nil || !strings.Contains(err.Error(), "cut_by_grace 3") {
+		t.Errorf("Validate with started 10 != ... + cut_by_grace 3: %v", err)
+	}
+	back.Sessions.CutByGrace, back.GraceS = 2, -1
+	if err := Validate(back); err == nil || !strings.Contains(err.Error(), "grace_s") {
+		t.Errorf("Validate with grace_s -1: %v", err)
+	}
+}
+
+func TestGraceCutMergesExactly(t *testing.T) {
+	a, b := graceCutReport(t), graceCutReport(t)
+	b.GraceS = 2
+	m, err := Merge(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Sessions.CutByGrace != 4 || m.Sessions.EndedByPlatform != 2 || m.Sessions.Started != 20 {
+		t.Errorf("merged sessions %+v: want 20 started, 4 cut_by_grace, 2 ended_by_platform", m.Sessions)
+	}
+	if m.StopReason != "grace cut" || m.GraceS != 2 {
+		t.Errorf("merged stop_reason %q grace_s %v, want \"grace cut\" and the longest grace 2", m.StopReason, m.GraceS)
+	}
+	if w := CheckInvariants(m); len(w) > 0 {
+		t.Errorf("merge breaks the accounting: %q", w)
+	}
+	if err := Validate(m); err != nil {
+		t.Errorf("merged report does not validate: %v", err)
+	}
+}
+
+func TestGraceCutIsWarnedAndGateable(t *testing.T) {
+	rep := graceCutReport(t)
+	var out bytes.Buffer
+	if err := WriteSummary(&out, rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"!! GRACE CUT: 2 sessions", "2 cut by grace", "teardown sendAsync DISCONNECT"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("console summary lacks %q:\n%s", want, out.String())
+		}
+	}
+
+	var j bytes.Buffer
+	if err := WriteJUnit(&j, rep); err != nil {
+		t.Fatal(err)
+	}
+	x := j.String()
+	if !strings.Contains(x, `<testcase name="sessions ended within the grace period"`) || !strings.Contains(x, `<skipped message="2 sessions were still running`) || !strings.Contains(x, `skipped="1"`) {
+		t.Errorf("junit.xml does not flag the cut sessions as a skipped testcase:\n%s", x)
+	}
+	if strings.Contains(x, "<failure") || strings.Contains(x, "<error") {
+		t.Errorf("junit.xml fails a grace cut without a threshold (the exit code is 0):\n%s", x)
+	}
+
+	for _, tc := range []struct {
+		max     float64
+		pass    bool
+		display string
+	}{{0, false, "20.0%"}, {0.2, true, "20.0%"}, {0.1, false, "20.0%"}} {
+		got := EvaluateThresholds(rep, []ThresholdSpec{{Metric: "cut_by_grace", Max: tc.max, HasMax: true}})
+		if len(got) != 1 || got[0].Pass != tc.pass || got[0].Display != tc.display {
+			t.Errorf("cut_by_grace <= %v: got %+v, want pass=%v display %q", tc.max, got, tc.pass, tc.display)
+		}
+	}
+	if got := EvaluateThresholds(&Report{}, []ThresholdSpec{{Metric: "cut_by_grace", Max: 0, HasMax: true}}); got[0].Pass || got[0].Display != "no data" {
+		t.Errorf("cut_by_grace without sessions: %+v, want no data, not a pass", got[0])
+	}
+}
+
+func TestMergeRefusesCapacityReports(t *testing.T) {
+	a, b := graceCutReport(t), graceCutReport(t)
+	b.Capacity = &Capacity{Unit: "sessions/s", Outcome: "converged", Sustainable: 16}
+	if _, err := MergeWith(MergeOptions{Force: true}, a, b); !errors.Is(err, ErrCapacityMerge) || !strings.Contains(err.Error(), "report 2") {
+		t.Errorf("merge with a capacity report: %v, want ErrCapacityMerge naming report 2", err)
+	}
+	dir := t.TempDir()
+	if _, err := CheckShards([]string{filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")}, []*Report{a, b}, ShardCheck{}); !errors.Is(err, ErrCapacityMerge) || !strings.Contains(err.Error(), "b.json") {
+		t.Errorf("CheckShards with a capacity report: %v, want ErrCapacityMerge naming b.json", err)
+	}
+}

@@ -1,0 +1,241 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"ccload/mock"
+	"ccload/report"
+)
+
+// holdScenario has 3 customers (open: 6/s for 0.5 s; closed: 3 for 0.5 s) that connect,
+// transfer to the mock's one agent (so one is with the agent and two queue) and wait far longer
+// than any test: whatever ends the run cuts them while the platform holds their sessions.
+const holdScenario = auth + `
+load: %s
+thresholds:
+  - {metric: cut_by_grace, max: 0}
+sessions:
+  - name: waits
+    poll: {interval: 100ms}
+    steps: [connect, transfer, {await_agent: {timeout: 1m}}, {think: 1m}, disconnect]
+`
+
+func holdMock(t *testing.T) *mock.Server {
+	return testMock(t, func(o *mock.Options) {
+		o.Agents = 1
+		o.HandleTime = mock.Constant(time.Hour)
+		o.SessionTimeout = 0 // only a DISCONNECT closes a session
+	})
+}
+
+// teardownGroup is the report's group of the run's closing DISCONNECTs (nil when absent).
+func teardownGroup(rep *report.Report) *report.Group {
+	for i := range rep.Groups {
+		if g := &rep.Groups[i]; g.Kind == "teardown" && g.ControlType == "DISCONNECT" {
+			return g
+		}
+	}
+	return nil
+}
+
+// checkTargetClean asserts what a user of the platform checks after a run: the mock holds no
+// session open or queued, it received one DISCONNECT per CONNECT (a customer cut before its
+// CONNECT went out sends neither), and the report counts those DISCONNECTs in the teardown
+// group (and in requests.total), not in the scenario's own DISCONNECT group.
+func checkTargetClean(t *testing.T, srv *mock.Server, rep *report.Report) {
+	t.Helper()
+	st := srv.Stats()
+	if st.Sessions.Open != 0 || st.Sessions.Queued != 0 || st.Sessions.WithAgent != 0 {
+		t.Errorf("after the run the mock holds sessions %+v, want none open, queued or with an agent", st.Sessions)
+	}
+	got := st.ControlTypes["DISCONNECT"]
+	if connects := st.ControlTypes["CONNECT"]; got != connects || connects == 0 || connects > rep.Sessions.Started {
+		t.Errorf("mock received %d CONNECTs and %d DISCONNECTs from %d started sessions, want one DISCONNECT per CONNECT", connects, got, rep.Sessions.Started)
+	}
+	g := teardownGroup(rep)
+	if g == nil {
+		t.Fatalf("no teardown group in the report; groups: %v", groupNames(rep))
+	}
+	if g.Name != "teardown sendAsync DISCONNECT" || g.Count != got || g.OK != got {
+		t.Errorf("teardown group %q: %d requests (%d ok), want %d, all ok", g.Name, g.Count, g.OK, got)
+	}
+	for _, o := range rep.Groups {
+		if o.Kind == "endpoint" && o.ControlType == "DISCONNECT" {
+			t.Errorf("endpoint group %s counts %d DISCONNECTs the scenario never reached", o.Name, o.Count)
+		}
+	}
+	if want := st.Total(); rep.Requests.Total != want {
+		t.Errorf("requests.total = %d, the mock received %d", rep.Requests.Total, want)
+	}
+}
+
+func groupNames(rep *report.Report) []string {
+	var out []string
+	for _, g := range rep.Groups {
+		out = append(out, g.Name)
+	}
+	return out
+}
+
+func TestGraceCutIsItsOwnOutcomeAndDisconnects(t *testing.T) {
+	for _, load := range []string{
+		"{model: open, arrivals: uniform, rate: 6, duration: 500ms}",
+		"{model: closed, stages: [{duration: 500ms, customers: 3}]}",
+	} {
+		t.Run(load, func(t *testing.T) { testGraceCut(t, load) })
+	}
+}
+
+func testGraceCut(t *testing.T, load string) {
+	srv := holdMock(t)
+	sc := parse(t, fmt.Sprintf(holdScenario, load))
+	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1, Grace: 300 * time.Millisecond})
+	s := rep.Sessions
+	if s.Started != 3 || s.CutByGrace != 3 || s.Interrupted != 0 || s.Completed != 0 {
+		t.Errorf("sessions %+v: want 3 started, all 3 cut_by_grace, none interrupted or completed", s)
+	}
+	if rep.StopReason != StopGraceCut || rep.Interrupted {
+		t.Errorf("stop_reason %q interrupted %v, want %q, not interrupted", rep.StopReason, rep.Interrupted, StopGraceCut)
+	}
+	if rep.GraceS != 0.3 {
+		t.Errorf("grace_s = %v, want 0.3", rep.GraceS)
+	}
+	// The grace period runs from the end of the last stage, not from the last arrival (a lower
+	// bound only: a busy machine can make the run end later, never earlier).
+	if rep.DurationS < 0.5+0.3 {
+		t.Errorf("the run ended after %.3fs, before its stages (0.5s) and grace period (0.3s) were over", rep.DurationS)
+	}
+	if len(rep.Thresholds) != 1 || rep.Thresholds[0].Pass || rep.Thresholds[0].Display != "100.0%" {
+		t.Errorf("threshold cut_by_grace <= 0: %+v, want it failed at 100.0%%", rep.Thresholds)
+	}
+	if !hasWarning(rep, "cut_by_grace") {
+		t.Errorf("no warning names the cut sessions: %q", rep.Warnings)
+	}
+	checkTargetClean(t, srv, rep)
+}
+
+func TestStoppedRunDisconnectsWhoIsConnected(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		thresholds string
+		stop       func(cancel context.CancelFunc, kill chan struct{}) // nil: the run stops itself
+		reason     string
+	}{
+		{"ctx cancel (SIGINT) then grace", "", func(cancel context.CancelFunc, _ chan struct{}) { cancel() }, StopInterrupted},
+		{"kill (second signal)", "", func(_ context.CancelFunc, kill chan struct{}) { close(kill) }, StopInterrupted},
+		{"abort_on_fail", "thresholds: [{name: fast, metric: rps, min: 1000, abort_on_fail: true}]\n", nil, StopAborted + "fast"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := holdMock(t)
+			sc := parse(t, auth+tc.thresholds+`
+load: {model: open, arrivals: uniform, rate: 6, duration: 1m}
+sessions:
+  - name: waits
+    poll: {interval: 100ms}
+    steps: [connect, transfer, {await_agent: {timeout: 1m}}, {think: 1m}, disconnect]
+`)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			kill := make(chan struct{})
+			go func() {
+				// Stop once three customers are connected (bounded: the run's own minute is the backstop).
+				for i := 0; i < 500 && srv.Stats().Sessions.Open < 3; i++ {
+					time.Sleep(10 * time.Millisecond)
+				}
+				if tc.stop != nil {
+					tc.stop(cancel, kill)
+				}
+			}()
+			rep := runOK(t, ctx, Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1, Grace: 200 * time.Millisecond, Kill: kill})
+			s := rep.Sessions
+			if s.Started < 3 || s.Interrupted != s.Started || s.CutByGrace != 0 {
+				t.Errorf("sessions %+v: want at least 3 started, all interrupted (the run was stopped), none cut_by_grace", s)
+			}
+			if rep.StopReason != tc.reason || !rep.Interrupted {
+				t.Errorf("stop_reason %q interrupted %v, want %q, interrupted", rep.StopReason, rep.Interrupted, tc.reason)
+			}
+			checkTargetClean(t, srv, rep)
+		})
+	}
+}
+
+func hasWarning(rep *report.Report, sub string) bool {
+	for _, w := range rep.Warnings {
+		if strings.Contains(w, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestWhoTheTeardownDisconnects: clock-free, the customer says whether the platform may hold
+// its session when the run cuts it after a script of turns (the exchange the last one asked
+// for is the one cut).
+func TestWhoTheTeardownDisconnects(t *testing.T) {
+	src := progHead + "    poll: false\n    steps: [connect, {think: 5s}, {chat: hi}, disconnect]\n"
+	connect := turn{0, result{}, "connect @0s"}
+	connected := turn{10 * time.Millisecond, ok(0, 10), "wake 5s"}
+	chat := turn{5 * time.Second, result{}, "chat @5s"}
+	chatted := turn{5010 * time.Millisecond, ok(5000, 5010), "disconnect @5s"}
+	for _, tc := range []struct {
+		name   string
+		script []turn
+		want   bool
+	}{
+		{"cut before anything was sent", nil, false},
+		{"cut while its CONNECT is in flight (the platform may have taken it)", []turn{connect}, true},
+		{"cut after a refused CONNECT", []turn{connect, {10 * time.Millisecond, fail(0, 10), "done failed"}}, false},
+		{"cut while thinking after CONNECT", []turn{connect, connected}, true},
+		{"cut while its CHAT is in flight", []turn{connect, connected, chat}, true},
+		{"cut while its DISCONNECT is in flight (sent again: DISCONNECT is idempotent)", []turn{connect, connected, chat, chatted}, true},
+		{"its DISCONNECT went out", []turn{connect, connected, chat, chatted, {5020 * time.Millisecond, ok(5010, 5020), "done ok"}}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sc := parse(t, src)
+			r := &run{sc: sc, seed: 1}
+			r.index()
+			var c customer
+			c.reset(r.programs[sc.Sessions[0]], rand.New(rand.NewPCG(1, 2)), 0, false)
+			for i, tu := range tc.script {
+				if a := c.next(int64(tu.now), tu.res); a.String() != tu.want {
+					t.Fatalf("turn %d: got %q, want %q", i, a, tu.want)
+				}
+			}
+			if got := c.mayBeConnected(); got != tc.want {
+				t.Errorf("mayBeConnected = %v, want %v (connected %v, ex %v, pc %d)", got, tc.want, c.connected, c.ex, c.pc)
+			}
+		})
+	}
+}
+
+func TestDefaultGraceForTheScenario(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		want      time.Duration
+	}{
+		{"no waits: one request timeout (the default 10s)", progHead + "    steps: [connect, disconnect]\n", 10 * time.Second},
+		{"longest await + one request timeout", "target: {timeout: 5s}\n" + progHead +
+			"    steps: [connect, {chat: hi}, {await_reply: 20s}, transfer, {await_agent: 2m}, disconnect]\n", 2*time.Minute + 5*time.Second},
+		{"+ the longest think (its bound)", progHead +
+			"    steps: [connect, {think: {uniform: {min: 1s, max: 4s}}}, {repeat: {count: 2, steps: [{think: 7s}, {chat: hi}, {await_reply: 30s}]}}, disconnect]\n", 7*time.Second + 30*time.Second + 10*time.Second},
+		{"docs/run.md's example: await_agent 60s, think 5s, default timeout", progHead +
+			"    steps: [connect, transfer, {await_agent: 60s}, {think: 5s}, disconnect]\n", 75 * time.Second},
+		{"+ 3 × the mean of an unbounded think", progHead +
+			"    steps: [connect, {think: {exponential: {mean: 2s}}}, disconnect]\n", 6*time.Second + 10*time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := DefaultGraceFor(parse(t, tc.src)); got != tc.want {
+				t.Errorf("DefaultGraceFor = %s, want %s", got, tc.want)
+			}
+		})
+	}
+	cfg, err := Config{Scenario: parse(t, progHead+"    steps: [connect, {think: 3s}, disconnect]\n"), BaseURL: "http://127.0.0.1:1"}.withDefaults()
+	if err != nil || cfg.Grace != 13*time.Second {
+		t.Errorf("Config without Grace gets %s (%v), want the computed 13s", cfg.Grace, err)
+	}
+}
