@@ -16,7 +16,8 @@
 #            Artillery 2.0.x (npm-installed into the temp dir, or
 #            BENCH_ARTILLERY_DIR if it holds one), the same session at the same
 #            arrival rate against a 0 ms bench/target: CPU per request, peak RSS
-#            and memory per concurrent virtual user of each.
+#            and memory per concurrent virtual user of each
+#            (BENCH_ARTILLERY_RATE: arrivals/s, default 200).
 #   1m       goal-1m.yaml against `ccload mock` in its own process: 1,000,000
 #            customers polling every 30 s (BENCH_1M_CUSTOMERS scales the count;
 #            BENCH_1M_RAMP and BENCH_1M_HOLD the stages, default 300 s and 150 s).
@@ -167,11 +168,15 @@ goal_artillery() {
 			adir=
 		fi
 	fi
+	# BENCH_ARTILLERY_RATE changes the arrival rate (default 200/s) in both files alike.
+	local rate=${BENCH_ARTILLERY_RATE:-200}
+	sed -e "s/^  rate: 200\$/  rate: $rate/" bench/goal-artillery.yaml >"$WORK/goal-artillery.yaml"
+	sed -e "s/arrivalRate: 200\$/arrivalRate: $rate/" bench/artillery.yml >"$WORK/artillery.yml"
 	start_target - 0
-	log "goal artillery: ccload, 200 sessions/s for 40 s (connect, 3 × (think 5 s, chat), disconnect)"
+	log "goal artillery: ccload, $rate sessions/s for 40 s (connect, 3 × (think 5 s, chat), disconnect)"
 	local d=$WORK/goals/artillery-ccload.1
 	mkdir -p "$d"
-	goal_run artillery-ccload 1 "$WORK/ccload" run bench/goal-artillery.yaml --target "http://127.0.0.1:$PORT" \
+	goal_run artillery-ccload 1 "$WORK/ccload" run "$WORK/goal-artillery.yaml" --target "http://127.0.0.1:$PORT" \
 		--grace 30s --no-progress --out "$d/report"
 	cp "$d/report/report.json" "$d/out" 2>/dev/null || true
 	if [ -n "$adir" ]; then
@@ -179,12 +184,12 @@ goal_artillery() {
 		version=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$adir/node_modules/artillery/package.json" | head -1)
 		stop_target
 		start_target - 0
-		log "goal artillery: Artillery $version, the same session (bench/artillery.yml)"
+		log "goal artillery: Artillery $version, the same session (bench/artillery.yml) at $rate/s"
 		d=$WORK/goals/artillery-artillery.1
 		mkdir -p "$d"
 		echo "$version" >"$d/version"
 		goal_run artillery-artillery 1 env ARTILLERY_DISABLE_TELEMETRY=true "$adir/node_modules/.bin/artillery" run \
-			--target "http://127.0.0.1:$PORT" --output "$d/artillery.json" bench/artillery.yml &
+			--target "http://127.0.0.1:$PORT" --output "$d/artillery.json" "$WORK/artillery.yml" &
 		local runner=$!
 		tree_rss_peak "$runner" "$d/tree_rss" &
 		local sampler=$!
