@@ -164,8 +164,9 @@ measure() {
 	local timecmd=(/usr/bin/time -f '%e %U %S %M' -o "$dir/time" timeout -s INT "$hard")
 	case "$tool" in
 	ccload | ccload-nethttp)
-		# --grace 0s: the closed model's sessions (1000 CHATs each) stop with the
-		# run; the few exchanges in flight then are counted as canceled.
+		# --grace 0s: the closed model's sessions (1,000,000 CHATs each) stop with
+		# the run; the exchanges in flight then (at most one per customer) are
+		# cancelled, and tabulate counts them as "cut at end", not as errors.
 		local transport=h1
 		[ "$tool" = ccload-nethttp ] && transport=nethttp
 		CCLOAD_TRANSPORT=$transport "${timecmd[@]}" "${pin[@]}" "$WORK/ccload" run bench/chat.yaml \
