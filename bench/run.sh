@@ -17,7 +17,8 @@
 #
 # Environment: BENCH_DURATION (seconds per run, default 6), BENCH_RUNS (3),
 # BENCH_CONNS (64), BENCH_PORT (18090), BENCH_TOOLS (space-separated, default
-# "ccload ccload-nethttp vegeta wrk loop-h1"; loop-nethttp is the other bare loop).
+# "ccload ccload-nethttp vegeta wrk loop-h1"; loop-nethttp is the other bare loop),
+# BENCH_KEEP=1 (keep the temp dir with every run's raw output and report.json).
 # Every process it starts listens on or sends to 127.0.0.1 only, and every run
 # is bounded by its duration plus a hard timeout.
 set -euo pipefail
@@ -35,7 +36,7 @@ case "$MODE" in
 --quick) DURATION=3 RUNS=1 APPEND=0 ;;
 --goals | table) ;;
 -h | --help)
-	sed -n '2,24p' "$0"
+	sed -n '2,25p' "$0"
 	exit 0
 	;;
 *)
@@ -48,7 +49,11 @@ WORK=$(mktemp -d /tmp/ccload-bench.XXXXXX)
 TARGET_PID=
 cleanup() {
 	if [ -n "$TARGET_PID" ]; then kill "$TARGET_PID" 2>/dev/null || true; fi
-	rm -rf "$WORK"
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then
+		echo "bench: raw outputs kept in $WORK" >&2
+	else
+		rm -rf "$WORK"
+	fi
 }
 trap cleanup EXIT
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -159,8 +164,9 @@ measure() {
 	local timecmd=(/usr/bin/time -f '%e %U %S %M' -o "$dir/time" timeout -s INT "$hard")
 	case "$tool" in
 	ccload | ccload-nethttp)
-		# --grace 0s: the closed model's sessions (1000 CHATs each) stop with the
-		# run; the few exchanges in flight then are counted as cut (not errors).
+		# --grace 0s: the closed model's sessions (1,000,000 CHATs each) stop with
+		# the run; the exchanges in flight then (at most one per customer) are
+		# cancelled, and tabulate counts them as "cut at end", not as errors.
 		local transport=h1
 		[ "$tool" = ccload-nethttp ] && transport=nethttp
 		CCLOAD_TRANSPORT=$transport "${timecmd[@]}" "${pin[@]}" "$WORK/ccload" run bench/chat.yaml \

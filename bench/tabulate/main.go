@@ -40,7 +40,9 @@ type run struct {
 	conns       float64 // connections the target accepted during the run
 	maxOpen     float64 // most connections open at once at the target
 	bodyBytes   float64 // mean request body size the target received
-	errors      float64
+	errors      float64 // failed requests, less those the run cut (below)
+	cut         float64 // requests cut off by the end of the run (ccload: class "canceled", or report.json's cut and not_sent)
+	targetReqs  float64 // sendAsync requests bench/target answered during the run (the referee)
 	errorDetail string
 }
 
@@ -78,6 +80,7 @@ type row struct {
 	maxOpen      float64
 	bodyBytes    float64
 	errors       float64
+	cut          float64
 	note         string
 }
 
@@ -91,6 +94,7 @@ var toolLabel = map[string]string{
 	"wrk":            "wrk 4.1",
 	"loop-h1":        "bare loop, ccapi/h1",
 	"loop-nethttp":   "bare loop, net/http",
+	"artillery":      "Artillery 2.0",
 }
 
 func main() {
@@ -135,11 +139,11 @@ func main() {
 	})
 
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight|tabwriter.Debug)
-	fmt.Fprintln(w, "config\ttool\truns\treq/s\tCPU µs/req\tCPU % core\tpeak RSS MB\tp50 µs\tp99 µs\tconns opened\tmax open\tbody B\terrors\t")
+	fmt.Fprintln(w, "config\ttool\truns\treq/s\tCPU µs/req\tCPU % core\tpeak RSS MB\tp50 µs\tp99 µs\tconns opened\tmax open\tbody B\terrors\tcut at end\t")
 	for _, r := range rows {
-		fmt.Fprintf(w, "%s\t%s\t%d\t%.0f\t%.2f\t%.0f\t%.1f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t\n",
+		fmt.Fprintf(w, "%s\t%s\t%d\t%.0f\t%.2f\t%.0f\t%.1f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t\n",
 			r.config, label(r.tool), r.runs, r.rps, r.cpuUsPerReq, 100*r.cpuShare, r.rssMB, r.p50us, r.p99us,
-			r.conns, r.maxOpen, r.bodyBytes, r.errors)
+			r.conns, r.maxOpen, r.bodyBytes, r.errors, r.cut)
 	}
 	w.Flush()
 	fmt.Println()
@@ -223,6 +227,7 @@ func summarize(config, tool string, rs []run) row {
 	r.maxOpen = med(func(x run) float64 { return x.maxOpen })
 	r.bodyBytes = med(func(x run) float64 { return x.bodyBytes })
 	r.errors = med(func(x run) float64 { return x.errors })
+	r.cut = med(func(x run) float64 { return x.cut })
 	for _, x := range rs {
 		if x.errorDetail != "" {
 			r.note = x.errorDetail
@@ -264,6 +269,7 @@ func parseRun(dir, tool string) (run, error) {
 	if err0 == nil && err1 == nil {
 		r.conns = s1.Accepted - s0.Accepted - 1 // less the probe that read stats1
 		r.maxOpen = s1.Max
+		r.targetReqs = s1.Requests - s0.Requests
 		if n := s1.Requests - s0.Requests; n > 0 {
 			r.bodyBytes = (s1.Bodies - s0.Bodies) / n
 		}
@@ -281,6 +287,8 @@ func parseRun(dir, tool string) (run, error) {
 		err = parseCcload(out, &r)
 	case strings.HasPrefix(tool, "loop"):
 		err = parseLoop(out, &r)
+	case tool == "artillery":
+		err = parseArtillery(out, &r)
 	default:
 		err = fmt.Errorf("unknown tool %q", tool)
 	}
@@ -373,27 +381,44 @@ func parseLoop(out []byte, r *run) error {
 }
 
 // parseCcload reads ccload's report.json: totals, and the service time of the sendAsync group.
+//
+// Requests the run itself cut off are not the target's errors: with
+// `--duration` and `--grace 0s` the exchanges in flight when the run stops are
+// cancelled (error class "canceled" in a group's errors map, counted in
+// transport_errors), at most one per customer. They are counted in `cut`,
+// not in `errors`, and left out of `requests` (so CPU per request is over
+// answered requests, as wrk counts them). A report that carries the runner's
+// own `requests.cut` and `requests.not_sent` counts is read from those instead.
 func parseCcload(out []byte, r *run) error {
 	var v struct {
 		DurationS float64 `json:"duration_s"`
 		Requests  struct {
-			Total float64 `json:"total"`
-			OK    float64 `json:"ok"`
-			Cut   float64 `json:"cut"` // in total, but no error: the run's end cut their answers off
+			Total float64  `json:"total"`
+			OK    float64  `json:"ok"`
+			Cut   *float64 `json:"cut"` // in total, but no error: the run's end cut their answers off (not_sent is outside total)
 		} `json:"requests"`
 		Groups []struct {
 			Endpoint    string             `json:"endpoint"`
 			Count       float64            `json:"count"`
+			Errors      map[string]float64 `json:"errors"`
 			ServiceTime map[string]float64 `json:"service_time_us"`
 		} `json:"groups"`
 	}
 	if err := json.Unmarshal(out, &v); err != nil {
 		return fmt.Errorf("ccload report.json: %w", err)
 	}
-	r.requests = v.Requests.Total
-	r.errors = v.Requests.Total - v.Requests.OK - v.Requests.Cut
+	if v.Requests.Cut != nil {
+		r.cut = *v.Requests.Cut
+	} else {
+		// Reports of a ccload before the cut class: the in-flight requests were "canceled" errors.
+		for _, g := range v.Groups {
+			r.cut += g.Errors["canceled"]
+		}
+	}
+	r.requests = v.Requests.Total - r.cut
+	r.errors = math.Max(v.Requests.Total-v.Requests.OK-r.cut, 0)
 	if v.DurationS > 0 {
-		r.rps = v.Requests.Total / v.DurationS
+		r.rps = r.requests / v.DurationS
 	}
 	best := -1.0
 	for _, g := range v.Groups {
@@ -403,4 +428,60 @@ func parseCcload(out []byte, r *run) error {
 		}
 	}
 	return nil
+}
+
+// artilleryReport is the part of `artillery run --output FILE` that the goal reads.
+type artilleryReport struct {
+	Aggregate struct {
+		Counters       map[string]float64            `json:"counters"`
+		Summaries      map[string]map[string]float64 `json:"summaries"`
+		FirstCounterAt float64                       `json:"firstCounterAt"` // epoch ms
+		LastCounterAt  float64                       `json:"lastCounterAt"`
+	} `json:"aggregate"`
+	Intermediate []struct {
+		Counters       map[string]float64 `json:"counters"`
+		FirstCounterAt float64            `json:"firstCounterAt"`
+	} `json:"intermediate"`
+}
+
+// parseArtillery reads Artillery's JSON report: requests, errors (errors.*
+// counters and non-2xx codes), and the response time summary (ms).
+func parseArtillery(out []byte, r *run) error {
+	var v artilleryReport
+	if err := json.Unmarshal(out, &v); err != nil {
+		return fmt.Errorf("artillery report: %w", err)
+	}
+	c := v.Aggregate.Counters
+	r.requests = c["http.requests"]
+	for k, n := range c {
+		if strings.HasPrefix(k, "errors.") ||
+			(strings.HasPrefix(k, "http.codes.") && !strings.HasPrefix(k, "http.codes.2")) {
+			r.errors += n
+		}
+	}
+	if span := (v.Aggregate.LastCounterAt - v.Aggregate.FirstCounterAt) / 1e3; span > 0 {
+		r.rps = r.requests / span
+	}
+	if s := v.Aggregate.Summaries["http.response_time"]; s != nil {
+		r.p50us, r.p99us = s["p50"]*1e3, s["p99"]*1e3
+	}
+	return nil
+}
+
+// artilleryPeakVUs is the most virtual users alive at the end of any of
+// Artillery's reporting periods (10 s): created less completed and failed, summed.
+func artilleryPeakVUs(out []byte) float64 {
+	var v artilleryReport
+	if json.Unmarshal(out, &v) != nil {
+		return 0
+	}
+	sort.Slice(v.Intermediate, func(i, j int) bool {
+		return v.Intermediate[i].FirstCounterAt < v.Intermediate[j].FirstCounterAt
+	})
+	alive, peak := 0.0, 0.0
+	for _, p := range v.Intermediate {
+		alive += p.Counters["vusers.created"] - p.Counters["vusers.completed"] - p.Counters["vusers.failed"]
+		peak = math.Max(peak, alive)
+	}
+	return peak
 }

@@ -90,7 +90,7 @@ func TestParseCcloadCutIsNoError(t *testing.T) {
 	if err := parseCcload([]byte(out), &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.requests != 100 || r.errors != 1 || r.rps != 50 {
-		t.Errorf("parseCcload = requests %v errors %v rps %v, want 100, 1 (cut is none), 50", r.requests, r.errors, r.rps)
+	if r.requests != 96 || r.errors != 1 || r.rps != 48 {
+		t.Errorf("parseCcload = requests %v errors %v rps %v, want 96 answered, 1 (cut is none), 48", r.requests, r.errors, r.rps)
 	}
 }

@@ -1,0 +1,68 @@
+// Command timerlag measures how late Go timers fire on this machine: the floor
+// under ccload's scheduler lag (runner's producer and scheduler sleep on a
+// timer until the next intended start). It sleeps N times for a gap drawn as
+// the arrival process would (exponential, mean 1/rate) and prints the
+// percentiles of (woken - due) in µs. On Linux, Go's netpoller waits with
+// epoll_wait, whose timeout is whole milliseconds (runtime/netpoll_epoll.go),
+// so a process that goes idle between timers wakes up to about 1 ms late.
+//
+//	go run ./bench/timerlag --rate 2000 --n 20000
+//	go run ./bench/timerlag --rate 2000 --n 20000 --spin 1ms   # sleep to due-1ms, then spin
+//	go run ./bench/timerlag --rate 2000 --n 20000 --nanosleep  # clock_nanosleep on a locked thread
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"slices"
+	"syscall"
+	"time"
+	"unsafe"
+)
+
+// nanosleep blocks this OS thread in clock_nanosleep(CLOCK_MONOTONIC) for d: an
+// hrtimer with the kernel's timer slack (50 µs), not the netpoller's milliseconds.
+func nanosleep(d time.Duration) {
+	ts := syscall.NsecToTimespec(int64(d))
+	syscall.Syscall6(syscall.SYS_CLOCK_NANOSLEEP, 1 /* CLOCK_MONOTONIC */, 0, uintptr(unsafe.Pointer(&ts)), 0, 0, 0)
+}
+
+func main() {
+	rate := flag.Float64("rate", 2000, "wake-ups per second (exponential gaps, as poisson arrivals)")
+	n := flag.Int("n", 20000, "wake-ups to measure (the run is bounded by n/rate seconds)")
+	spin := flag.Duration("spin", 0, "wake this much early and spin (runtime.Gosched-free busy wait) until due")
+	nano := flag.Bool("nanosleep", false, "sleep in clock_nanosleep on a locked OS thread instead of a Go timer")
+	flag.Parse()
+	if *nano {
+		runtime.LockOSThread()
+	}
+	if *rate <= 0 || *n <= 0 || *n > 1_000_000 {
+		fmt.Fprintln(os.Stderr, "timerlag: --rate must be > 0 and --n in 1..1000000")
+		os.Exit(2)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	late := make([]time.Duration, 0, *n)
+	timer := time.NewTimer(time.Hour)
+	next := time.Now()
+	start := next
+	for range *n {
+		next = next.Add(time.Duration(rng.ExpFloat64() / *rate * float64(time.Second)))
+		if d := time.Until(next) - *spin; d > 0 && *nano {
+			nanosleep(d)
+		} else if d > 0 {
+			timer.Reset(d)
+			<-timer.C
+		}
+		for *spin > 0 && time.Now().Before(next) {
+		}
+		late = append(late, time.Since(next))
+	}
+	wall := time.Since(start)
+	slices.Sort(late)
+	pct := func(p float64) float64 { return float64(late[int(p*float64(len(late)-1))]) / 1e3 }
+	fmt.Printf("timerlag: %d wake-ups at %.0f/s (%.1f s), spin %v, nanosleep %v: late p50 %.0f µs, p90 %.0f µs, p99 %.0f µs, max %.0f µs\n",
+		*n, *rate, wall.Seconds(), *spin, *nano, pct(0.5), pct(0.9), pct(0.99), pct(1))
+}
