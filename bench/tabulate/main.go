@@ -41,7 +41,7 @@ type run struct {
 	maxOpen     float64 // most connections open at once at the target
 	bodyBytes   float64 // mean request body size the target received
 	errors      float64 // failed requests, less those the run cut (below)
-	cut         float64 // requests cut off by the end of the run (ccload: class "canceled", or report.json's cut and not_sent)
+	cut         float64 // requests cut off by the end of the run (ccload: class "canceled", or report.json's cut)
 	targetReqs  float64 // sendAsync requests bench/target answered during the run (the referee)
 	errorDetail string
 }
