@@ -269,6 +269,17 @@ func (r *Recorder) TeardownGroup(endpoint, controlType string) GroupID {
 	return r.register("t\x00"+endpoint+"\x00"+controlType, newGroupRec(name, "teardown", endpoint, controlType, ""))
 }
 
+// AbandonGroup registers (or finds) the group of the DISCONNECTs a run sends to sessions that
+// failed while connected, so they leave nothing open on the target: kind "teardown" like the
+// run's teardown (out of endpoint thresholds, in overall), named "abandon <endpoint> <controlType>".
+func (r *Recorder) AbandonGroup(endpoint, controlType string) GroupID {
+	name := "abandon " + endpoint
+	if controlType != "" {
+		name += " " + controlType
+	}
+	return r.register("a\x00"+endpoint+"\x00"+controlType, newGroupRec(name, "teardown", endpoint, controlType, ""))
+}
+
 // StepGroup registers the named step's group (or finds it) and returns its ID.
 func (r *Recorder) StepGroup(name string) GroupID {
 	return r.register("s\x00"+name, newGroupRec("step:"+name, "step", "", "", name))

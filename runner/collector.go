@@ -27,6 +27,8 @@ type collector struct {
 
 	// teardown is the same for the requests of the run's teardown (stepTeardown).
 	teardown [ccapi.NumEndpoints][numCT]report.GroupID
+	// abandon is the same for the DISCONNECTs of sessions that failed connected (stepAbandon).
+	abandon [ccapi.NumEndpoints][numCT]report.GroupID
 
 	samples, answered int64 // requests seen; requests that got an HTTP answer
 	lastAbort         time.Duration
@@ -53,6 +55,7 @@ func newCollector(r *run, rec *report.Recorder, disp display) *collector {
 		for j := range c.groups[i] {
 			c.groups[i][j] = unregistered
 			c.teardown[i][j] = unregistered
+			c.abandon[i][j] = unregistered
 		}
 	}
 	c.steps = make([]report.GroupID, len(r.steps))
@@ -90,17 +93,23 @@ func (c *collector) handle(ev *event) {
 	switch ev.kind {
 	case evSample:
 		g := &c.groups[ev.ep][ev.ct]
-		if ev.step == stepTeardown {
+		switch ev.step {
+		case stepTeardown:
 			g = &c.teardown[ev.ep][ev.ct]
+		case stepAbandon:
+			g = &c.abandon[ev.ep][ev.ct]
 		}
 		if *g == unregistered {
 			ct := ""
 			if ev.ct > 0 {
 				ct = string(ccapi.ControlTypes[ev.ct-1])
 			}
-			if ev.step == stepTeardown {
+			switch ev.step {
+			case stepTeardown:
 				*g = c.rec.TeardownGroup(ev.ep.String(), ct)
-			} else {
+			case stepAbandon:
+				*g = c.rec.AbandonGroup(ev.ep.String(), ct)
+			default:
 				*g = c.rec.Group(ev.ep.String(), ct)
 			}
 		}

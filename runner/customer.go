@@ -133,6 +133,24 @@ func (c *vc) teardown() {
 	}
 }
 
+// abandon sends the DISCONNECT of a session that failed while the platform held it open (the
+// same request the teardown sends), so a failed session is not left open or queued on the
+// target. It runs under the teardown's context: a cut run bounds it by TeardownLimit, it does
+// not cancel it. Its request is recorded in the abandon group (stepAbandon), its response time
+// from the failure; one that fails is counted in the run's warning (abLeft).
+func (c *vc) abandon(a action) result {
+	r := c.r
+	c.intended, c.step = a.intended, stepAbandon
+	c.build(c.m.prog.disconnect, "")
+	call := c.cu.Send(r.tdCtx, &c.x.req)
+	c.step = -1
+	res := result{ok: call.Kind == ccapi.KindOK, start: int64(call.Start.Sub(r.t0)), end: int64(call.End.Sub(r.t0))}
+	if !res.ok {
+		r.abLeft.Add(1)
+	}
+	return res
+}
+
 // ended reports the session's end to the collector.
 func (c *vc) ended(f flow) report.Outcome {
 	o := report.Completed
@@ -222,7 +240,7 @@ func (c *vc) drive(ctx context.Context, park func(*vc, int64)) (f flow, parked b
 	r := c.r
 	var res result
 	for first := true; ; first = false {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil && c.m.ex != exAbandon {
 			if first {
 				c.notSentAtCancel() // it waited for a worker, or was parked, when the run ended
 			}
@@ -234,6 +252,11 @@ func (c *vc) drive(ctx context.Context, park func(*vc, int64)) (f flow, parked b
 		switch a.kind {
 		case actDone:
 			return a.outcome, false
+		case actAbandon:
+			// The session failed connected: its DISCONNECT goes out even when the run is cut
+			// meanwhile (under the teardown's bound), and the session still ends failed.
+			res = c.abandon(a)
+			continue
 		case actWake:
 			if park != nil {
 				if a.at > r.now() {

@@ -57,9 +57,11 @@ sessions:
 	if sessionsFailed != rep.Sessions.Failed {
 		t.Errorf("failure reasons count %d failed sessions, sessions.failed is %d:\n%+v", sessionsFailed, rep.Sessions.Failed, rep.FailureReasons)
 	}
-	// The referee: every resultCode 13 the mock wrote failed exactly one step.
-	if n := srv.Stats().ResultCodes["13"]; failures != n {
-		t.Errorf("failure reasons count %d failed steps, the mock answered resultCode 13 %d times", failures, n)
+	// The referee: every resultCode 13 the mock wrote failed exactly one step, or was the answer
+	// to the DISCONNECT a failed session sent on its way out (the abandon group: not a step).
+	abandoned := group(t, rep, "abandon sendAsync DISCONNECT").AppErrors
+	if n := srv.Stats().ResultCodes["13"]; failures+abandoned != n {
+		t.Errorf("failure reasons count %d failed steps (and %d refused abandon DISCONNECTs), the mock answered resultCode 13 %d times", failures, abandoned, n)
 	}
 	steps := map[string]bool{"steps[0] connect": true, "step:ask": true, "steps[2] disconnect": true}
 	for _, f := range failureRows(rep, "strict") {
@@ -165,10 +167,16 @@ func TestProgramSaysWhyAStepFailed(t *testing.T) {
 	refused13 := result{refused: true, start: ms(10), end: ms(20), why: why{kind: whyCall, class: report.ClassApp, code: "13"}}
 	http503 := result{start: ms(0), end: ms(5), why: why{kind: whyCall, class: report.ClassHTTP, status: 503}}
 	await := "    steps: [connect, transfer, {await_agent: {timeout: 2s, on_timeout: %s}}, disconnect]\n"
-	awaitScript := func(last string) []turn {
-		// await_agent asks queryQueueInfo as its wait begins (still queuing), then polls.
-		return []turn{{0, result{}, "connect @0s"}, {0, ok(0, 0), "transfer @0s"}, {0, ok(0, 0), "queue @0s"}, {0, ok(0, 0), "wake 1s"},
-			{time.Second, result{}, "poll @1s"}, {time.Second, ok(1000, 1000), "wake 2s"}, {2 * time.Second, result{}, last}}
+	awaitScript := func(last ...string) []turn {
+		// await_agent asks queryQueueInfo as its wait begins (still queuing), then polls; the
+		// turns after the deadline's (last[1:]) come 10ms apart.
+		script := []turn{{0, result{}, "connect @0s"}, {0, ok(0, 0), "transfer @0s"}, {0, ok(0, 0), "queue @0s"}, {0, ok(0, 0), "wake 1s"},
+			{time.Second, result{}, "poll @1s"}, {time.Second, ok(1000, 1000), "wake 2s"}, {2 * time.Second, result{}, last[0]}}
+		for i, w := range last[1:] {
+			at := 2000 + 10*float64(i+1)
+			script = append(script, turn{time.Duration(ms(at)), ok(at-10, at), w})
+		}
+		return script
 	}
 	for _, tc := range []struct {
 		name, src string
@@ -180,11 +188,11 @@ func TestProgramSaysWhyAStepFailed(t *testing.T) {
 			[]turn{{0, result{}, "token @0s"}, {0, result{why: why{kind: whyToken, class: report.ClassHTTP, status: 401}}, "done failed"}},
 			why{kind: whyToken, class: report.ClassHTTP, status: 401, op: -1}},
 		{"a refused chat aborts the session", progHead + "    poll: false\n    steps: [connect, {chat: hi}, disconnect]\n", false,
-			[]turn{{0, result{}, "connect @0s"}, {0, ok(0, 10), "chat @0s"}, {20 * time.Millisecond, refused13, "done failed"}},
+			[]turn{{0, result{}, "connect @0s"}, {0, ok(0, 10), "chat @0s"}, {20 * time.Millisecond, refused13, "abandon @20ms"}, {30 * time.Millisecond, ok(20, 30), "done failed"}},
 			why{kind: whyCall, class: report.ClassApp, code: "13", op: 1}},
 		{"a refused chat whose confirming poll sees no hang-up fails the session", progHead + "    steps: [connect, {chat: hi}, disconnect]\n", false,
 			[]turn{{0, result{}, "connect @0s"}, {0, ok(0, 10), "chat @0s"}, {20 * time.Millisecond, refused13, "poll @20ms"},
-				{30 * time.Millisecond, ok(20, 30), "done failed"}},
+				{30 * time.Millisecond, ok(20, 30), "abandon @30ms"}, {40 * time.Millisecond, ok(30, 40), "done failed"}},
 			why{kind: whyCall, class: report.ClassApp, code: "13", op: 1}},
 		{"a refused chat of a session the platform ended is a failed step, not a failed session", progHead + "    steps: [connect, {chat: hi}, disconnect]\n", false,
 			[]turn{{0, result{}, "connect @0s"}, {0, ok(0, 10), "chat @0s"}, {20 * time.Millisecond, refused13, "poll @20ms"},
@@ -194,10 +202,10 @@ func TestProgramSaysWhyAStepFailed(t *testing.T) {
 			[]turn{{0, result{}, "connect @0s"}, {5 * time.Millisecond, http503, "chat @0s"}},
 			why{kind: whyCall, class: report.ClassHTTP, status: 503, op: 0}},
 		{"a local check refused the chat", progHead + "    poll: false\n    steps: [connect, {chat: hi}]\n", false,
-			[]turn{{0, result{}, "connect @0s"}, {0, ok(0, 0), "chat @0s"}, {0, result{notSent: true, why: why{kind: whyCheck, class: report.ClassClient}}, "done failed"}},
+			[]turn{{0, result{}, "connect @0s"}, {0, ok(0, 0), "chat @0s"}, {0, result{notSent: true, why: why{kind: whyCheck, class: report.ClassClient}}, "abandon @0s"}, {0, ok(0, 0), "done failed"}},
 			why{kind: whyCheck, class: report.ClassClient, op: 1}},
 		{"an await_agent timeout with on_timeout: fail fails the session", progHead + fmt.Sprintf(await, "fail"), false,
-			awaitScript("done failed timeout"), why{kind: whyAwait, op: 2}},
+			awaitScript("abandon @2s timeout", "done failed"), why{kind: whyAwait, op: 2}},
 		{"an await_agent timeout with on_timeout: continue fails the step", progHead + fmt.Sprintf(await, "continue"), false,
 			awaitScript("disconnect @2s timeout"), why{kind: whyAwait, op: 2}},
 	} {

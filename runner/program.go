@@ -108,7 +108,10 @@ const (
 	actSend                 // play message step Op (upload, render, check, send)
 	actPoll                 // poll downlink messages once
 	actQueue                // ask queryQueueInfo once (await_agent)
-	actDone                 // the session is over with Outcome
+	// actAbandon sends the program's disconnect: the session failed while the platform holds it
+	// open, and a failed customer must not leave an abandoned session behind (actDone follows).
+	actAbandon
+	actDone // the session is over with Outcome
 )
 
 // action is a customer's answer to "what now?". Reply and Agent (>= 0) are latencies the last
@@ -222,6 +225,7 @@ const (
 	exSend
 	exPoll
 	exQueue
+	exAbandon // the DISCONNECT of a session that failed while connected: actDone comes next
 )
 
 // customer is one virtual customer's session as data: where it is in its program and what it
@@ -307,7 +311,7 @@ func (c *customer) next(now int64, res result) action {
 		if !res.ok {
 			c.fail = res.why
 			c.fail.op = -1
-			return c.done(a, flowFailed)
+			return c.done(now, a, flowFailed)
 		}
 		c.started = true
 	case exPoll:
@@ -321,8 +325,13 @@ func (c *customer) next(now int64, res result) action {
 		}
 		if c.confirm {
 			// The send refused before this poll stands: the session failed.
-			return c.done(a, flowFailed)
+			return c.done(now, a, flowFailed)
 		}
+	case exAbandon:
+		// Whatever the DISCONNECT's answer, the session is over and failed as it did: ccload
+		// does not retry it (a failed one is counted in the run's warning by the executor).
+		c.connected, c.pollOn, c.confirm = false, false, false
+		return c.done(now, a, flowFailed)
 	case exQueue:
 		c.afterQueue(res, &a)
 		if res.ok && res.ended {
@@ -333,7 +342,7 @@ func (c *customer) next(now int64, res result) action {
 			c.reconnecting = false
 			c.afterSend(c.prog.reconnect, res)
 			if !res.ok && c.prog.reconnect.policy == scenario.Abort {
-				return c.done(a, flowFailed)
+				return c.done(now, a, flowFailed)
 			}
 			break
 		}
@@ -356,7 +365,7 @@ func (c *customer) next(now int64, res result) action {
 				a.kind, a.intended = actPoll, max(now, res.end)
 				return a
 			}
-			return c.done(a, flowFailed)
+			return c.done(now, a, flowFailed)
 		}
 	}
 	if !c.started {
@@ -433,12 +442,12 @@ func (c *customer) next(now int64, res result) action {
 			c.fail = why{kind: whyAwait, op: c.pc}
 			c.endAwait(now)
 			if o.policy == scenario.Abort {
-				return c.done(a, flowFailed)
+				return c.done(now, a, flowFailed)
 			}
 			a.fail = c.fail
 		}
 	}
-	return c.done(a, flowOK)
+	return c.done(now, a, flowOK)
 }
 
 // endAwait leaves the await at pc: the answer (or the timeout) re-anchors the schedule, since
@@ -456,7 +465,7 @@ func (c *customer) endAwait(now int64) {
 func (c *customer) platformEnded(now int64, a action) action {
 	c.connected, c.pollOn, c.confirm = false, false, false
 	if c.prog.sess.OnPlatformEnd != scenario.Reconnect || c.prog.reconnect == nil {
-		return c.done(a, flowEnded)
+		return c.done(now, a, flowEnded)
 	}
 	if int(c.pc) < len(c.prog.ops) && c.waiting {
 		if k := c.prog.ops[c.pc].kind; k == opThink || k == opAwait {
@@ -473,7 +482,16 @@ func (c *customer) platformEnded(now int64, a action) action {
 	return a
 }
 
-func (c *customer) done(a action, f flow) action {
+// done ends the session with f at now. A session that fails while connected (CONNECT
+// succeeded, no DISCONNECT sent, not ended by the platform) first asks for its DISCONNECT
+// (actAbandon): the session still fails, with its failure, once that request is over.
+func (c *customer) done(now int64, a action, f flow) action {
+	if f == flowFailed && c.connected {
+		c.ex = exAbandon
+		a.kind, a.intended = actAbandon, now
+		c.pc = int32(len(c.prog.ops))
+		return a
+	}
 	a.kind, a.outcome = actDone, f
 	if f == flowFailed {
 		a.fail = c.fail

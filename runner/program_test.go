@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"ccload/ccapi"
+	"ccload/report"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -38,6 +39,8 @@ func (a action) String() string {
 		s = "poll @" + time.Duration(a.intended).String()
 	case actQueue:
 		s = "queue @" + time.Duration(a.intended).String()
+	case actAbandon:
+		s = "abandon @" + time.Duration(a.intended).String()
 	case actDone:
 		s = map[flow]string{flowOK: "done ok", flowFailed: "done failed", flowCancel: "done cancel", flowEnded: "done ended_by_platform"}[a.outcome]
 	}
@@ -177,7 +180,8 @@ func TestProgramAwaitAgentTimesOut(t *testing.T) {
 		policy, last string
 	}{
 		{"continue", "disconnect @2s timeout"},
-		{"fail", "done failed timeout"},
+		// The customer is still queued on the platform: it is disconnected before it fails.
+		{"fail", "abandon @2s timeout"},
 	} {
 		t.Run(tc.policy, func(t *testing.T) {
 			play(t, progHead+fmt.Sprintf(steps, tc.policy), false, []turn{
@@ -190,6 +194,7 @@ func TestProgramAwaitAgentTimesOut(t *testing.T) {
 				// The deadline comes before the tick due at the same time.
 				{time.Second, ok(1000, 1000), "wake 2s"},
 				{2 * time.Second, result{}, tc.last},
+				{2010 * time.Millisecond, ok(2000, 2010), map[string]string{"continue": "done ok", "fail": "done failed"}[tc.policy]},
 			})
 		})
 	}
@@ -214,7 +219,8 @@ func TestProgramFailurePolicies(t *testing.T) {
 	play(t, progHead+fmt.Sprintf(steps, "abort"), false, []turn{
 		{0, result{}, "connect @0s"},
 		{0, ok(0, 0), "chat @0s"},
-		{0, fail(0, 0), "done failed"},
+		{0, fail(0, 0), "abandon @0s"},
+		{0, ok(0, 0), "done failed"},
 	})
 	play(t, progHead+fmt.Sprintf(steps, "continue"), false, []turn{
 		{0, result{}, "connect @0s"},
@@ -331,7 +337,7 @@ func TestProgramRefusedSendLooksForThePlatformsHangUp(t *testing.T) {
 		// The agent hung up between two polls: the CHAT's resultCode 13 was the platform's end.
 		{"hang-up waiting in the downlink", bye, "done ended_by_platform"},
 		// Nothing there: the refusal stands and aborts the session.
-		{"no hang-up", ok(510, 520), "done failed"},
+		{"no hang-up", ok(510, 520), "abandon @520ms"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			play(t, src, false, []turn{
@@ -348,7 +354,8 @@ func TestProgramRefusedSendLooksForThePlatformsHangUp(t *testing.T) {
 		{0, result{}, "connect @0s"},
 		{0, ok(0, 0), "wake 500ms"},
 		{500 * time.Millisecond, result{}, "chat @500ms"},
-		{510 * time.Millisecond, fail(500, 510), "done failed"},
+		{510 * time.Millisecond, fail(500, 510), "abandon @510ms"},
+		{520 * time.Millisecond, ok(510, 520), "done failed"},
 	})
 }
 
@@ -487,4 +494,78 @@ func TestProgramAsksQueryQueueInfoBeforeAPollDueTogether(t *testing.T) {
 		{2 * time.Second, ok(1000, 2000), "queue @2s"},
 		{2 * time.Second, queued(2000, 2000, ccapi.QueueQueuing), "poll @1s"},
 	})
+}
+
+// TestProgramDisconnectsAFailedSession: a session that fails while the platform holds it open
+// asks for its DISCONNECT (abandon) before it ends, and still ends failed with its own failure;
+// a session that is not connected when it fails, or that goes on, or that ends on its own,
+// asks for none. After the last turn the platform holds nothing for the teardown to close.
+func TestProgramDisconnectsAFailedSession(t *testing.T) {
+	refused13 := result{refused: true, start: ms(10), end: ms(20), why: why{kind: whyCall, class: report.ClassApp, code: "13"}}
+	timeout := result{start: ms(10), end: ms(20), why: why{kind: whyCall, class: report.ClassTimeout}}
+	chat := progHead + "    poll: false\n    steps: [connect, {chat: hi}, disconnect]\n"
+	chatPolled := progHead + "    steps: [connect, {chat: hi}, disconnect]\n"
+	queued := progHead + "    steps: [connect, transfer, {await_agent: {timeout: 2s, on_timeout: fail}}, disconnect]\n"
+	waitQueued := []turn{{0, result{}, "connect @0s"}, {0, ok(0, 0), "transfer @0s"}, {0, ok(0, 0), "queue @0s"},
+		{0, ok(0, 0), "wake 1s"}, {time.Second, result{}, "poll @1s"}, {time.Second, ok(1000, 1000), "wake 2s"}}
+	for _, tc := range []struct {
+		name, src string
+		script    []turn
+		want      why // the failure the last turn reports (kind none: the session did not fail)
+	}{
+		{"a refused chat (no poll) disconnects, then fails with resultCode 13", chat,
+			[]turn{{0, result{}, "connect @0s"}, {10 * time.Millisecond, ok(0, 10), "chat @0s"},
+				{20 * time.Millisecond, refused13, "abandon @20ms"}, {30 * time.Millisecond, ok(20, 30), "done failed"}},
+			why{kind: whyCall, class: report.ClassApp, code: "13", op: 1}},
+		{"a refused chat whose confirming poll shows no hang-up disconnects after the poll", chatPolled,
+			[]turn{{0, result{}, "connect @0s"}, {10 * time.Millisecond, ok(0, 10), "chat @0s"},
+				{20 * time.Millisecond, refused13, "poll @20ms"}, {30 * time.Millisecond, ok(20, 30), "abandon @30ms"},
+				{40 * time.Millisecond, ok(30, 40), "done failed"}},
+			why{kind: whyCall, class: report.ClassApp, code: "13", op: 1}},
+		{"a failed DISCONNECT leaves the failure as it was", chat,
+			[]turn{{0, result{}, "connect @0s"}, {10 * time.Millisecond, ok(0, 10), "chat @0s"},
+				{20 * time.Millisecond, timeout, "abandon @20ms"}, {30 * time.Millisecond, fail(20, 30), "done failed"}},
+			why{kind: whyCall, class: report.ClassTimeout, op: 1}},
+		{"await_agent times out (on_timeout: fail) while queued: disconnected out of the queue", queued,
+			append(waitQueued, turn{2 * time.Second, result{}, "abandon @2s timeout"}, turn{2010 * time.Millisecond, ok(2000, 2010), "done failed"}),
+			why{kind: whyAwait, op: 2}},
+		{"a refused CONNECT: nothing to disconnect", chat,
+			[]turn{{0, result{}, "connect @0s"}, {10 * time.Millisecond, refused13, "done failed"}},
+			why{kind: whyCall, class: report.ClassApp, code: "13", op: 0}},
+		{"a failed token fetch: never connected", progHead + "    steps: [connect]\n",
+			[]turn{{0, result{}, "token @0s"}, {0, result{why: why{kind: whyToken, class: report.ClassHTTP, status: 401}}, "done failed"}},
+			why{kind: whyToken, class: report.ClassHTTP, status: 401, op: -1}},
+		{"its own DISCONNECT step failed: it went out, not sent twice", chat,
+			[]turn{{0, result{}, "connect @0s"}, {0, ok(0, 0), "chat @0s"}, {0, ok(0, 0), "disconnect @0s"},
+				{10 * time.Millisecond, timeout, "done failed"}},
+			why{kind: whyCall, class: report.ClassTimeout, op: 2}},
+		{"no disconnect step: a session that ends connected on its own is a closed window, left as is",
+			progHead + "    poll: false\n    steps: [connect, {chat: hi}]\n",
+			[]turn{{0, result{}, "connect @0s"}, {0, ok(0, 0), "chat @0s"}, {0, ok(0, 0), "done ok"}},
+			why{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sc := parse(t, tc.src)
+			r := &run{sc: sc, seed: 1}
+			r.index()
+			var c customer
+			c.reset(r.programs[sc.Sessions[0]], rand.New(rand.NewPCG(1, 2)), 0, tc.script[0].want == "token @0s")
+			var a action
+			for i, tu := range tc.script {
+				if a = c.next(int64(tu.now), tu.res); a.String() != tu.want {
+					t.Fatalf("turn %d at %v: got %q, want %q", i, tu.now, a, tu.want)
+				}
+				if i < len(tc.script)-1 && a.fail.kind != whyNone {
+					t.Fatalf("turn %d: %q reports the failure %+v before the session ends", i, a, a.fail)
+				}
+			}
+			if a.fail != tc.want {
+				t.Errorf("the session's failure = %+v, want %+v", a.fail, tc.want)
+			}
+			closedWindow := tc.want.kind == whyNone
+			if got := c.mayBeConnected(); got != closedWindow {
+				t.Errorf("mayBeConnected after the end = %v, want %v", got, closedWindow)
+			}
+		})
+	}
 }

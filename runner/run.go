@@ -73,6 +73,8 @@ type run struct {
 	tdCtx    context.Context
 	tdLeft   atomic.Int64
 	graceCut atomic.Bool
+	// abLeft counts the sessions that failed connected whose DISCONNECT (actAbandon) failed.
+	abLeft atomic.Int64
 
 	mu       sync.Mutex // guards reason, hard, phase, warnings, warned
 	reason   string
@@ -228,6 +230,9 @@ func (r *run) play(ctx context.Context) *report.Report {
 	}
 	if n := r.tdLeft.Load(); n > 0 {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("teardown: %d customers still connected when the run cut them could not be disconnected within %s (or their DISCONNECT failed): the target may hold their sessions until its own timeout", n, TeardownLimit))
+	}
+	if n := r.abLeft.Load(); n > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("abandon: %d sessions that failed while connected could not be disconnected (their DISCONNECT failed, see the abandon groups): the target may hold their sessions until its own timeout", n))
 	}
 	if rep.Requests.Total > 0 && col.answered == 0 && rep.StopReason != StopInterrupted {
 		rep.StopReason = StopUnreachable
