@@ -93,6 +93,7 @@ func (v *validator) report(r *Report) {
 		seen[g.Name] = i
 		v.group(p, g)
 	}
+	v.partition(r)
 	v.latency("scheduler_lag_us", r.SchedulerLagUS)
 	v.latency("session_metrics.reply_latency_us", r.SessionMetrics.ReplyLatencyUS)
 	v.latency("session_metrics.time_to_agent_us", r.SessionMetrics.TimeToAgentUS)
@@ -103,6 +104,28 @@ func (v *validator) report(r *Report) {
 	v.latency("session_metrics.queue_wait_estimate_us", r.SessionMetrics.QueueWaitEstimateUS)
 	v.queueAnswers(r)
 	v.series(r)
+}
+
+// partition checks that the endpoint and teardown groups split the requests: every request is
+// in exactly one of them (the scenario's, the run's teardown, a failed session's abandon), so
+// their totals and not-sent counts add up to requests'. A report without such groups is exempt.
+func (v *validator) partition(r *Report) {
+	var total, notSent int64
+	n := 0
+	for i := range r.Groups {
+		if g := &r.Groups[i]; g.Kind == "endpoint" || g.Kind == "teardown" {
+			total, notSent, n = total+g.Total, notSent+g.NotSent, n+1
+		}
+	}
+	if n == 0 {
+		return
+	}
+	if total != r.Requests.Total {
+		v.fail("requests.total", "%d != %d, the sum of the endpoint and teardown groups' totals", r.Requests.Total, total)
+	}
+	if notSent != r.Requests.NotSent {
+		v.fail("requests.not_sent", "%d != %d, the sum of the endpoint and teardown groups' not_sent", r.Requests.NotSent, notSent)
+	}
 }
 
 func (v *validator) counts(p string, c RequestCounts) {

@@ -53,6 +53,14 @@ func TestReadJSONRefusesDamagedReports(t *testing.T) {
 		{"negative t", "timeseries[0].t", func(r *Report) { r.Timeseries[0].T = -100 }},
 		{"t out of order", "timeseries[3].t", func(r *Report) { r.Timeseries[3].T = r.Timeseries[1].T }},
 		{"negative point count", "timeseries[2].requests", func(r *Report) { r.Timeseries[2].Requests = -5 }},
+		{"requests in no endpoint or teardown group", "requests.total", func(r *Report) {
+			for i, g := range r.Groups {
+				if g.Kind == "endpoint" && g.Total > 0 {
+					r.Groups = append(r.Groups[:i], r.Groups[i+1:]...)
+					return
+				}
+			}
+		}},
 		{"queue answers beyond the queryQueueInfo requests", "session_metrics.queue_answers", func(r *Report) { r.SessionMetrics.QueueAnswers.WithAgent = r.Requests.Total + 1 }},
 	}
 	for _, c := range cases {

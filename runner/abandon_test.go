@@ -55,7 +55,7 @@ func endpointCounts(rep *report.Report) map[string]int64 {
 		if g.ControlType != "" {
 			k += " " + g.ControlType
 		}
-		out[k] += g.Count
+		out[k] += g.Total
 	}
 	return out
 }
