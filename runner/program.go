@@ -45,7 +45,8 @@ type program struct {
 	// on_platform_end: reconnect (the session's first connect step, unnamed); nil: none.
 	reconnect *op
 	// disconnect is what the run's teardown sends a customer of this session still connected
-	// when the run cut it: the session's own first disconnect step, or a plain DISCONNECT.
+	// when the run cut it, and what a session that fails connected sends (actAbandon): the
+	// session's own first disconnect step, or a plain DISCONNECT.
 	disconnect *scenario.Send
 }
 
