@@ -64,11 +64,20 @@ func endpointCounts(rep *report.Report) map[string]int64 {
 // confirming poll: every failed session still disconnects, so the mock is left with nothing
 // open, it received one DISCONNECT per CONNECT, and the report counts exactly what reached it.
 func TestFailedSessionsDisconnectBeforeTheyEnd(t *testing.T) {
+	for _, load := range []string{
+		"{model: open, arrivals: uniform, rate: 40, duration: 500ms}",
+		"{model: closed, stages: [{duration: 500ms, customers: 4}]}",
+	} {
+		t.Run(load, func(t *testing.T) { testFailedSessionsDisconnect(t, load) })
+	}
+}
+
+func testFailedSessionsDisconnect(t *testing.T, load string) {
 	srv := testMock(t, func(o *mock.Options) { o.SessionTimeout = 0 }) // only a DISCONNECT closes a session
 	var refused atomic.Int64
 	url := refusingChats(t, srv, &refused)
 	sc := parse(t, auth+`
-load: {model: open, arrivals: uniform, rate: 40, duration: 500ms}
+load: `+load+`
 sessions:
   - name: quiet
     poll: false
