@@ -7,8 +7,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"ccload/mock"
 	"ccload/report"
@@ -172,5 +174,64 @@ sessions:
 	}
 	if rep.Requests.Total != st.Total() {
 		t.Errorf("requests.total = %d, the mock received %d", rep.Requests.Total, st.Total())
+	}
+}
+
+// The run is stopped (a second signal: every session cancelled at once) while a failed
+// session's DISCONNECT is in flight: that DISCONNECT is not cut, it completes under the
+// teardown's bound, and the session still counts as failed, not interrupted.
+func TestStopDoesNotCutAFailedSessionsDisconnect(t *testing.T) {
+	srv := testMock(t, func(o *mock.Options) { o.SessionTimeout = 0 })
+	h := srv.Handler()
+	arrived := make(chan struct{})
+	var once sync.Once
+	var refused atomic.Int64
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/sendAsync") {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			switch {
+			case bytes.Contains(body, []byte(`"controlType":"CHAT"`)):
+				refused.Add(1)
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(`{"resultCode":"13","resultDesc":"send message failed"}`))
+				return
+			case bytes.Contains(body, []byte(`"controlType":"DISCONNECT"`)):
+				once.Do(func() { close(arrived) })
+				time.Sleep(200 * time.Millisecond) // answered well after the stop
+			}
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	sc := parse(t, auth+`
+load: {model: open, arrivals: uniform, rate: 5, duration: 1m}
+sessions:
+  - name: s
+    poll: false
+    steps: [connect, {think: 1s}, {chat: hi}, disconnect]
+`)
+	kill := make(chan struct{})
+	go func() {
+		select {
+		case <-arrived: // the first session failed and sent its DISCONNECT
+		case <-time.After(30 * time.Second): // a backstop: the test then fails on its counts
+		}
+		close(kill)
+	}()
+	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: front.URL, Seed: 1, Grace: time.Second, Kill: kill})
+	s := rep.Sessions
+	if s.Failed < 1 || s.Failed != refused.Load() || s.Started != s.Failed+s.Interrupted {
+		t.Fatalf("sessions %+v, %d CHATs refused: want each refused CHAT a failed session, the rest interrupted", s, refused.Load())
+	}
+	if ab := group(t, rep, "abandon sendAsync DISCONNECT"); ab.Total != s.Failed || ab.OK != s.Failed || ab.Cut != 0 {
+		t.Errorf("abandon group %+v: want the %d failed sessions' DISCONNECTs, all ok, none cut by the stop", ab.RequestCounts, s.Failed)
+	}
+	st := srv.Stats()
+	if st.Sessions.Open != 0 || st.Sessions.Queued != 0 || st.Sessions.WithAgent != 0 {
+		t.Errorf("after the run the mock holds sessions %+v, want none", st.Sessions)
+	}
+	if c, d := st.ControlTypes["CONNECT"], st.ControlTypes["DISCONNECT"]; d != c {
+		t.Errorf("mock accepted %d CONNECTs and %d DISCONNECTs, want one DISCONNECT per CONNECT", c, d)
 	}
 }
