@@ -14,7 +14,8 @@ import (
 // play the whole log says so in the report a pipeline keeps.
 //
 // Invariants (Validate): lines = requests + blank + bad; bad = the sum of the bad kinds' counts;
-// sessions = selected + skipped_no_connect + outside_window + not_reached; invalid <= selected.
+// sessions = selected + skipped_no_connect + outside_window + not_reached; invalid <= selected;
+// a whole (one shard, unmerged) replay that was not interrupted has sessions.arrivals = arrivals.
 type Replay struct {
 	// Log is the LOG argument as given (a path, or "-" for standard input).
 	Log string `json:"log"`
@@ -91,11 +92,16 @@ var ReplayBadKinds = []string{ReplayMalformed, ReplayLineTooLong, ReplayMissing,
 // ReplayProblemKinds are every key Replay.Problems may hold.
 var ReplayProblemKinds = append(slices.Clone(ReplayBadKinds), ReplayNoConnect, ReplayEvicted, ReplayHeld, ReplayTruncated)
 
-func (v *validator) replay(x *Replay) {
+func (v *validator) replay(r *Report) {
+	x := r.Replay
 	if x == nil {
 		return
 	}
 	const p = "replay"
+	// A whole replay (one shard, not merged) that nobody stopped took every arrival it was handed.
+	if whole := r.Shards <= 1 && (r.Shard == nil || r.Shard.N <= 1); whole && !r.Interrupted && r.Sessions.Arrivals != x.Arrivals {
+		v.fail(p+".arrivals", "%d handed to the run, but sessions.arrivals is %d (a whole replay that was not interrupted takes them all)", x.Arrivals, r.Sessions.Arrivals)
+	}
 	for _, c := range []struct {
 		k string
 		n int64
