@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
@@ -255,13 +254,4 @@ func placeholderExt(m ccapi.MediaType) string {
 		return "txt"
 	}
 	return "jpg"
-}
-
-// WriteSummary says what a replay took from its log.
-func (st *ReplayStats) WriteSummary(w io.Writer) {
-	fmt.Fprintf(w, "replay: %d logged sessions, %d arrivals, %s requests", st.Logged, st.Arrivals, strconv.FormatInt(st.Requests, 10))
-	if st.Skipped > 0 {
-		fmt.Fprintf(w, "; %d sessions without CONNECT not replayable (skipped)", st.Skipped)
-	}
-	fmt.Fprintf(w, "; at most %d sessions open and %d held back for order while streaming\n", st.Read.MaxOpen, st.Ordered.MaxPending)
 }
