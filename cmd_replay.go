@@ -143,8 +143,9 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	late := false
 	cfg.Finish = func(rep *report.Report) {
 		src.stop()
-		rep.Replay = src.section(pos[0], ro)
-		if x := rep.Replay; x.Error != "" && src.finished() {
+		fin := src.finished() // once: a reader left behind may still end while the report is built
+		rep.Replay = src.section(pos[0], ro, fin)
+		if x := rep.Replay; x.Error != "" && fin {
 			late = true
 			rep.Warnings = append(rep.Warnings, "replay: "+x.Error)
 		}
@@ -316,11 +317,11 @@ func (s *replaySource) stop() {
 func (s *replaySource) result() (replayStats, error) { return s.st, s.err }
 
 // section is report.json's replay section: what the reader took from the log so far (call it
-// after stop). It holds counts and line numbers only: never a logged from, messageId or content,
-// nor an error's text that could quote one.
-func (s *replaySource) section(log string, ro traffic.ReplayOptions) *report.Replay {
+// after stop; fin: the reader has ended, so its counts may be read). It holds counts and line
+// numbers only: never a logged from, messageId or content, nor an error's text that could quote one.
+func (s *replaySource) section(log string, ro traffic.ReplayOptions, fin bool) *report.Replay {
 	x := &report.Replay{Log: log, Speed: ro.Speed, Scale: max(ro.Scale, 1), FromS: ro.From.Seconds(), ToS: ro.To.Seconds(), KeepContent: ro.KeepContent}
-	if !s.finished() {
+	if !fin {
 		x.Error = "the log reader did not stop within 2 s (blocked reading its input?): its counts are not known"
 		return x
 	}

@@ -288,7 +288,7 @@ func TestReplaySourceFindsLateProblems(t *testing.T) {
 		t.Errorf("%d arrivals handed out (want %d), error %v, %d malformed lines", n, replayLookahead+100, err, st.Read.Problem(traffic.ProblemMalformed).Count)
 	}
 	// The report's section says so: the bad lines by number, the read not complete, and why.
-	x := src.section(log, traffic.ReplayOptions{Speed: 1})
+	x := src.section(log, traffic.ReplayOptions{Speed: 1}, src.finished())
 	lines := int64(2 * (replayLookahead + 100))
 	p := x.Problems[report.ReplayMalformed]
 	if x.Complete || !strings.Contains(x.Error, "too many bad lines") || p.Count != 200 || len(p.FirstLines) != 5 || p.FirstLines[0] != lines+1 || x.Arrivals != int64(n) || x.Lines != lines+200 {

@@ -136,3 +136,36 @@ func TestReplayInterruptedReportsCountsSoFar(t *testing.T) {
 		t.Errorf("the mock saw %d CONNECTs, report.json started %d sessions", got, res.rep.Sessions.Started)
 	}
 }
+
+// Bad lines past the lookahead are found while the replay runs: the run plays what came before
+// them, and report.json says the log was refused part-way (replay.error, a warning, the lines by
+// number); the command exits 3, as documented.
+func TestReplayLateProblemsInReport(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "prod.jsonl")
+	const n = replayLookahead + 100
+	writeLog(t, log, n, 10, nil, 5) // CONNECT, DISCONNECT: 2n lines
+	f, _ := os.OpenFile(log, os.O_APPEND|os.O_WRONLY, 0)
+	for range 200 { // 2.3% of the lines, all past the lookahead
+		f.WriteString("not json\n")
+	}
+	f.Close()
+	base := filepath.Join(dir, "base.yaml")
+	os.WriteFile(base, []byte("name: b\nauth: {app_key: rp-key, app_secret: rp-secret}\nload: {rate: 1, duration: 1s}\nsessions:\n  - poll: false\n    steps: [connect]\n"), 0o644)
+	srv := e2eMock(t, nil)
+	res := e2eReplay(t, log, "--scenario", base, "--target", srv.URL(), "--speed", "50", "--grace", "5s")
+	if res.code != 3 || res.rep == nil {
+		t.Fatalf("exit %d (want 3), report %v\n%s", res.code, res.rep != nil, res.stderr)
+	}
+	x := res.rep.Replay
+	p := x.Problems[report.ReplayMalformed]
+	if x.Complete || !strings.Contains(x.Error, "too many bad lines") || p.Count != 200 || p.FirstLines[0] != 2*n+1 || x.Arrivals != n || res.rep.Sessions.Completed != n {
+		t.Errorf("replay section %+v (malformed %+v), sessions %+v: want %d sessions played, the bad lines from %d, refused part-way", x, p, res.rep.Sessions, n, 2*n+1)
+	}
+	if !slices.ContainsFunc(res.rep.Warnings, func(w string) bool { return strings.HasPrefix(w, "replay: traffic: too many bad lines") }) {
+		t.Errorf("no warning says the log was refused part-way: %q", res.rep.Warnings)
+	}
+	if got := srv.Stats().ControlTypes["CONNECT"]; got != n {
+		t.Errorf("the mock saw %d CONNECTs, want %d", got, n)
+	}
+}
