@@ -8,12 +8,15 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"ccload/ccapi"
+	"ccload/report"
 	"ccload/runner"
 	"ccload/scenario"
 	"ccload/traffic"
@@ -120,43 +123,41 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	if src.finished() {
 		st, err := src.result()
-		st.Read.WriteProblems(stderr, pos[0])
 		if err == nil && st.Invalid > 0 {
 			err = fmt.Errorf("the log cannot be replayed as logged (with --keep-content, fix these or drop the flag):\n%v", st.FirstInvalid)
 		}
 		if err != nil {
+			// Refused: what is wrong, line by line, so the log's owner can fix it. A log that is
+			// replayed has its problems in the report instead, by line number only.
+			st.Read.WriteProblems(stderr, pos[0])
 			fmt.Fprintf(stderr, "ccload replay: %s: %v\n", pos[0], err)
 			return exitUsage
 		}
-		cfg.Duration = st.Window // the progress display's total
+		cfg.SourceSpan = st.Window // the whole log is known: the progress display's total
 	} else if ro.To > 0 {
-		cfg.Duration = time.Duration(float64(ro.To-ro.From) / ro.Speed)
+		cfg.SourceSpan = time.Duration(float64(ro.To-ro.From) / ro.Speed)
 	}
 	cfg.Source = src
+	// The report is finished only once the reader has stopped, so its replay section holds the
+	// log's final counts, even when the run was stopped first (then the counts so far).
+	late := false
+	cfg.Finish = func(rep *report.Report) {
+		src.stop()
+		fin := src.finished() // once: a reader left behind may still end while the report is built
+		rep.Replay = src.section(pos[0], ro, fin)
+		if x := rep.Replay; x.Error != "" && fin {
+			late = true
+			rep.Warnings = append(rep.Warnings, "replay: "+x.Error)
+		}
+	}
 	if *out == "" {
 		*out = filepath.Join("ccload-out", "replay-"+time.Now().Format("20060102-150405"))
 	}
 	code = execRun(ctx, "replay", mflags, sc, pos[0], cfg, *target, *out, *noProgress, stdout, stderr)
-	src.stop()
-	if !src.finished() {
-		fmt.Fprintln(stderr, "ccload replay: the log reader did not stop in time; its counts are not shown")
-		return code
-	}
-	st, err := src.result()
-	if code == exitUsage {
-		return code // nothing was run
-	}
-	st.Read.WriteProblems(stderr, pos[0])
-	st.WriteSummary(stderr)
-	if err != nil || st.Invalid > 0 {
+	if late && code == exitOK {
 		// Found past the lookahead, while the replay ran: the run did not play the whole log.
-		if err == nil {
-			err = fmt.Errorf("%d sessions broke the field rules and were not replayed; the first:\n%v", st.Invalid, st.FirstInvalid)
-		}
-		fmt.Fprintf(stderr, "ccload replay: %s: %v\n", pos[0], err)
-		if code == exitOK {
-			code = exitAborted
-		}
+		fmt.Fprintf(stderr, "ccload replay: %s: the run did not play the whole log (report.json replay.error says why)\n", pos[0])
+		code = exitAborted
 	}
 	return code
 }
@@ -209,6 +210,11 @@ type replaySource struct {
 	once sync.Once
 	st   replayStats
 	err  error
+	// Set by the reader, read once done is closed: it was stopped (by stop) before it had read
+	// the log; the arrivals it queued; the first line of the first session that did not compile.
+	stopped          bool
+	sent             int64
+	firstInvalidLine int64
 }
 
 func startReplaySource(in io.Reader, name string, o traffic.Options, ro traffic.ReplayOptions, head *scenario.Scenario) *replaySource {
@@ -227,7 +233,7 @@ func startReplaySource(in io.Reader, name string, o traffic.Options, ro traffic.
 				if err != nil {
 					s.st.Invalid++
 					if s.st.FirstInvalid == nil {
-						s.st.FirstInvalid = err
+						s.st.FirstInvalid, s.firstInvalidLine = err, a.Session.Events[0].Line
 					}
 				} else {
 					sess = ss
@@ -238,7 +244,14 @@ func startReplaySource(in io.Reader, name string, o traffic.Options, ro traffic.
 			}
 			p := runner.Planned{At: a.At, Sess: sess}
 			select {
+			case <-s.quit: // stopped: hand out no more, even with room in the queue
+				s.stopped = true
+				return false
+			default:
+			}
+			select {
 			case s.ch <- p:
+				s.sent++
 				return true
 			default:
 			}
@@ -248,8 +261,10 @@ func startReplaySource(in io.Reader, name string, o traffic.Options, ro traffic.
 			}
 			select {
 			case s.ch <- p:
+				s.sent++
 				return true
 			case <-s.quit:
+				s.stopped = true
 				return false
 			}
 		})
@@ -300,6 +315,53 @@ func (s *replaySource) stop() {
 }
 
 func (s *replaySource) result() (replayStats, error) { return s.st, s.err }
+
+// section is report.json's replay section: what the reader took from the log so far (call it
+// after stop; fin: the reader has ended, so its counts may be read). It holds counts and line
+// numbers only: never a logged from, messageId or content, nor an error's text that could quote one.
+func (s *replaySource) section(log string, ro traffic.ReplayOptions, fin bool) *report.Replay {
+	x := &report.Replay{Log: log, Speed: ro.Speed, Scale: max(ro.Scale, 1), FromS: ro.From.Seconds(), ToS: ro.To.Seconds(), KeepContent: ro.KeepContent}
+	if !fin {
+		x.Error = "the log reader did not stop within 2 s (blocked reading its input?): its counts are not known"
+		return x
+	}
+	st, rd := s.st, s.st.Read
+	x.Lines, x.Requests, x.Blank, x.Bad = rd.Lines, rd.Requests, rd.Blank, rd.Bad
+	x.Sessions, x.Selected, x.SkippedNoConnect, x.OutsideWindow = rd.Sessions, st.Logged, st.Skipped, st.Outside
+	x.NotReached = rd.Sessions - st.Logged - st.Skipped - st.Outside
+	x.Invalid, x.FirstInvalidLine = st.Invalid, s.firstInvalidLine
+	x.Arrivals, x.ArrivalRequests = s.sent, st.Requests
+	x.WindowS = st.Window.Seconds()
+	x.MaxOpen, x.MaxPending = rd.MaxOpen, st.Ordered.MaxPending
+	for kind, p := range rd.Problems {
+		k := replayProblemKey[kind]
+		if k == "" {
+			k = kind // a kind this table lacks: validate refuses it, so the test of every kind fails first
+		}
+		if x.Problems == nil {
+			x.Problems = map[string]report.ReplayProblem{}
+		}
+		x.Problems[k] = report.ReplayProblem{Count: p.Count, FirstLines: slices.Clone(p.Lines)}
+	}
+	x.Complete = s.err == nil && st.Invalid == 0 && !s.stopped
+	switch {
+	case errors.Is(s.err, traffic.ErrTooManyBad), errors.Is(s.err, traffic.ErrEmpty), errors.Is(s.err, traffic.ErrNothingToReplay):
+		x.Error = s.err.Error() // counts only
+	case s.err != nil:
+		x.Error = "reading the log failed after " + strconv.FormatInt(rd.Lines, 10) + " lines: the rest was not replayed"
+	case st.Invalid > 0:
+		x.Error = fmt.Sprintf("%d sessions broke the field rules and were not replayed; the first begins at line %d", st.Invalid, s.firstInvalidLine)
+	}
+	return x
+}
+
+// replayProblemKey names the reader's problem kinds in report.json (report.ReplayProblemKinds).
+var replayProblemKey = map[string]string{
+	traffic.ProblemMalformed: report.ReplayMalformed, traffic.ProblemTooLongLine: report.ReplayLineTooLong,
+	traffic.ProblemMissing: report.ReplayMissing, traffic.ProblemUnknownCT: report.ReplayUnknownCT,
+	traffic.ProblemOutOfOrder: report.ReplayOutOfOrder, traffic.ProblemNoConnect: report.ReplayNoConnect,
+	traffic.ProblemEvicted: report.ReplayEvicted, traffic.ProblemHeld: report.ReplayHeld, traffic.ProblemTruncated: report.ReplayTruncated,
+}
 
 // sessionCompiler turns logged sessions into scenario sessions. With --keep-content each is
 // compiled from its own text (scenario.ParseSessions: its identity and contents are its own).

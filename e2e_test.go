@@ -73,6 +73,7 @@ type e2eResult struct {
 	code           int
 	stdout, stderr string
 	rep            *report.Report
+	out            string // the output directory (report.json and the rest)
 }
 
 // e2eRun runs `ccload run` with args (the output directory is added) and reads the report.
@@ -104,7 +105,7 @@ func e2eExec(t *testing.T, start func(*os.Process), sub string, args ...string) 
 		start(cmd.Process)
 	}
 	err := cmd.Wait()
-	res := e2eResult{stdout: so.String(), stderr: se.String()}
+	res := e2eResult{stdout: so.String(), stderr: se.String(), out: out}
 	var ee *exec.ExitError
 	switch {
 	case err == nil:

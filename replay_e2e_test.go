@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"ccload/ccapi"
+	"ccload/report"
 	"ccload/scenario"
 	"ccload/traffic"
 )
@@ -218,7 +219,7 @@ func TestReplayPolls(t *testing.T) {
 
 // A replay streams its log: of a log with more sessions than the lookahead holds, every
 // session arrives once and every logged send reaches the target once (the mock counts), while
-// the reader keeps only a bounded number of sessions at a time (the summary it prints).
+// the reader keeps only a bounded number of sessions at a time (report.json's replay section).
 func TestReplayStreamsLog(t *testing.T) {
 	dir := t.TempDir()
 	log := filepath.Join(dir, "prod.jsonl")
@@ -238,14 +239,11 @@ func TestReplayStreamsLog(t *testing.T) {
 		t.Errorf("%d arrivals, %d started, %d completed, %d requests; the mock saw %d sends; the log has %d sessions, %d requests",
 			s.Arrivals, s.Started, s.Completed, res.rep.Requests.Total, st.Endpoints["sendAsync"], n, sends)
 	}
-	var open, held int
-	for _, l := range strings.Split(res.stderr, "\n") {
-		if strings.HasPrefix(l, "replay: ") {
-			if _, err := fmt.Sscanf(l[strings.Index(l, "at most"):], "at most %d sessions open and %d held back", &open, &held); err != nil {
-				t.Fatalf("summary %q: %v", l, err)
-			}
-		}
+	x := res.rep.Replay
+	if x == nil || !x.Complete || x.Sessions != n || x.Selected != n || x.Arrivals != n || x.Requests != sends {
+		t.Fatalf("report.json's replay section %+v: want the whole log, %d sessions, %d requests", x, n, sends)
 	}
+	open, held := x.MaxOpen, x.MaxPending
 	// 100 sessions/s of 40 ms each, and the 2 s reorder window: a few hundred at most, not 4,500.
 	if open == 0 || open > 100 || held > 1000 {
 		t.Errorf("the reader held %d sessions open and %d back at most: not bounded\n%s", open, held, res.stderr)
@@ -288,6 +286,16 @@ func TestReplaySourceFindsLateProblems(t *testing.T) {
 	st, err := src.result()
 	if n != replayLookahead+100 || !errors.Is(err, traffic.ErrTooManyBad) || st.Read.Problem(traffic.ProblemMalformed).Count != 200 {
 		t.Errorf("%d arrivals handed out (want %d), error %v, %d malformed lines", n, replayLookahead+100, err, st.Read.Problem(traffic.ProblemMalformed).Count)
+	}
+	// The report's section says so: the bad lines by number, the read not complete, and why.
+	x := src.section(log, traffic.ReplayOptions{Speed: 1}, src.finished())
+	lines := int64(2 * (replayLookahead + 100))
+	p := x.Problems[report.ReplayMalformed]
+	if x.Complete || !strings.Contains(x.Error, "too many bad lines") || p.Count != 200 || len(p.FirstLines) != 5 || p.FirstLines[0] != lines+1 || x.Arrivals != int64(n) || x.Lines != lines+200 {
+		t.Errorf("replay section %+v (malformed %+v): want incomplete, too many bad lines, 200 malformed from line %d, %d arrivals", x, p, lines+1, n)
+	}
+	if err := report.Validate(&report.Report{Replay: x, Sessions: report.SessionCounts{Arrivals: int64(n), Started: int64(n), Completed: int64(n)}, DurationS: 1}); err != nil {
+		t.Errorf("the section breaks report.json's invariants: %v", err)
 	}
 }
 

@@ -24,6 +24,7 @@ func WriteSummary(w io.Writer, r *Report) error {
 	writeGroups(ew, r)
 	writeCodes(ew, r)
 	writeSessionMetrics(ew, r)
+	writeReplay(ew, r)
 	writeThresholdLines(ew, r)
 	writeWarnings(ew, r)
 	return ew.err

@@ -66,8 +66,18 @@ func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 	if err := refuseCapacity(reports, func(i int) string { return fmt.Sprintf("report %d", i+1) }); err != nil {
 		return nil, err
 	}
+	for i, r := range reports {
+		if r == nil {
+			return nil, fmt.Errorf("report: merge: report %d is nil", i+1)
+		}
+	}
+	replay, err := mergeReplay(reports)
+	if err != nil {
+		return nil, err
+	}
 	first := reports[0]
 	out := &Report{
+		Replay:       replay,
 		Schema:       Schema,
 		Scenario:     first.Scenario,
 		File:         first.File,
@@ -121,7 +131,6 @@ func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 	}
 	out.DurationS = out.EndedAt.Sub(out.StartedAt).Seconds()
 
-	var err error
 	pick := func(f func(*Report) Latency) []Latency {
 		ls := make([]Latency, len(reports))
 		for i, r := range reports {

@@ -67,6 +67,8 @@ type Report struct {
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
 	// Capacity is set by ccload capacity: the search's answer and every step (see Capacity).
 	Capacity *Capacity `json:"capacity,omitempty"`
+	// Replay is set by ccload replay: what it took from its log (counts and line numbers only; see Replay).
+	Replay *Replay `json:"replay,omitempty"`
 	// Gates are the compiled thresholds and compare limits the run is judged by, so merge, compare
 	// and report never parse the scenario again. Absent in reports of a ccload before it (nil).
 	Gates    *gates.Set `json:"gates,omitempty"`

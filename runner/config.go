@@ -170,6 +170,15 @@ type Config struct {
 	// each lived as Planned.Sess. The run's arrivals end when it has no more; the stages' end
 	// does not cut them.
 	Source PlanSource
+	// SourceSpan is a streamed plan's length when the caller knows it (ccload replay: the log fit
+	// its lookahead, so its last arrival is known): the progress display's total. 0: unknown, and
+	// the display shows the elapsed time alone. The scenario's stages play no part in such a run.
+	SourceSpan time.Duration
+	// Finish, when set, is handed the finished report (thresholds evaluated) before it is written
+	// or summarised, so a caller can add what only it knows once the run is over (ccload replay:
+	// its log's accounting, final only once its reader has stopped). It must not change the
+	// measurements.
+	Finish func(rep *report.Report)
 	// Observer, when set, is handed every request, arrival and session end as the collector
 	// records them (the live /metrics exporter); see report.Observer.
 	Observer report.Observer

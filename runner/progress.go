@@ -56,6 +56,15 @@ func (s status) requestsText() string {
 	return fmt.Sprintf("%.0f req/s · %d requests · %d errors · p99 %s", l.RPS, l.Requests, l.Errors, p99)
 }
 
+// clockText is "0:05/1:00" (elapsed/total), or the elapsed time alone when the total is
+// unknown (0: a streamed replay whose log's span is not known yet).
+func (s status) clockText() string {
+	if s.total <= 0 {
+		return clock(s.elapsed)
+	}
+	return clock(s.elapsed) + "/" + clock(s.total)
+}
+
 // lines prints one status line every period: the display for CI logs and non-terminals.
 type lines struct {
 	w      io.Writer
@@ -72,8 +81,8 @@ func (d *lines) update(s status) {
 	if s.cap > 0 {
 		active += fmt.Sprintf("/%d", s.cap)
 	}
-	fmt.Fprintf(d.w, "ccload %s/%s %s | customers %s | %s | %s\n",
-		clock(s.elapsed), clock(s.total), s.stageText(), active, s.sessionsText(), s.requestsText())
+	fmt.Fprintf(d.w, "ccload %s %s | customers %s | %s | %s\n",
+		s.clockText(), s.stageText(), active, s.sessionsText(), s.requestsText())
 }
 
 func (d *lines) close() {}
@@ -108,6 +117,9 @@ func newBars(w io.Writer) *bars {
 	b.stage = b.p.AddBar(0,
 		mpb.PrependDecorators(text(func(s status) string { return s.stageText() })),
 		mpb.AppendDecorators(text(func(s status) string {
+			if s.total <= 0 {
+				return clock(s.elapsed) + " elapsed"
+			}
 			return fmt.Sprintf("%s elapsed · %s left", clock(s.elapsed), clock(max(s.total-s.elapsed, 0)))
 		})))
 	b.customers = b.p.AddBar(0,
@@ -129,9 +141,12 @@ func (b *bars) update(s status) {
 	b.mu.Lock()
 	b.cur = s
 	b.mu.Unlock()
-	total := max(int64(s.total/time.Millisecond), 1)
+	total, cur := max(int64(s.total/time.Millisecond), 1), int64(s.elapsed/time.Millisecond)
+	if s.total <= 0 {
+		cur = 0 // no total: an empty bar, the elapsed time beside it
+	}
 	b.stage.SetTotal(total, false)
-	b.stage.SetCurrent(min(int64(s.elapsed/time.Millisecond), total))
+	b.stage.SetCurrent(min(cur, total))
 	scale := max(s.cap, b.peak, 1)
 	b.customers.SetTotal(scale, false)
 	b.customers.SetCurrent(min(s.live.Active, scale))

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"ccload/report"
+	"ccload/scenario"
 )
 
 func TestStatusLineEveryPeriod(t *testing.T) {
@@ -81,6 +82,28 @@ func TestChooseProgressHonoursNoColor(t *testing.T) {
 	} {
 		if got := ChooseProgress(c.noProgress, c.terminal, env(c.noColor)); got != c.want {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// A streamed replay shows its log's span as the total when known, and the elapsed time alone
+// (no "/0:00", no 24 h stand-in stage) when not; its stand-in stages are never shown.
+func TestStatusOfAStreamedPlan(t *testing.T) {
+	stand := scenario.Load{Model: scenario.Open, Stages: []scenario.Stage{{Duration: 24 * time.Hour, From: 1, To: 1}}}
+	for _, tt := range []struct {
+		span      time.Duration
+		want, not string
+	}{
+		{span: 90 * time.Second, want: "ccload 0:05/1:30 replaying |", not: "24:00:00"},
+		{span: 0, want: "ccload 0:05 replaying |", not: "/"},
+	} {
+		r := &run{cfg: Config{Source: &sliceSource{}, SourceSpan: tt.span}, load: stand, phase: "running"}
+		var buf bytes.Buffer
+		d := &lines{w: &buf, period: 5 * time.Second}
+		d.update(r.status(report.LiveStats{}, 5*time.Second))
+		got := buf.String()
+		if !strings.Contains(got, tt.want) || strings.Contains(strings.SplitN(got, "|", 2)[0], tt.not) || strings.Contains(got, "stage") {
+			t.Errorf("span %s: status line %q, want %q and no %q or stage", tt.span, got, tt.want, tt.not)
 		}
 	}
 }

@@ -97,6 +97,9 @@ func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	}
 	defer r.client.Close()
 	rep := r.play(ctx)
+	if cfg.Finish != nil {
+		cfg.Finish(rep)
+	}
 	if cfg.Out != "" {
 		err = writeOutputs(cfg.Out, rep)
 	}
@@ -195,7 +198,7 @@ func (r *run) play(ctx context.Context) *report.Report {
 	// after the last arrival, up to one gap earlier), or from the stop when the run was stopped.
 	wait := r.cfg.Grace
 	r.mu.Lock()
-	if r.reason == "" && begun {
+	if r.reason == "" && begun && r.cfg.Source == nil { // a streamed plan has no stages: its producer returns after the last arrival
 		wait += max(r.load.Duration()-time.Since(r.t0), 0)
 	}
 	r.mu.Unlock()
@@ -592,6 +595,19 @@ func (r *run) pickSession(rng *rand.Rand) *scenario.Session {
 // status builds what the progress display shows at elapsed el.
 func (r *run) status(live report.LiveStats, el time.Duration) status {
 	s := status{live: live, elapsed: el, total: r.load.Duration(), stages: len(r.load.Stages), unit: "sessions/s"}
+	if r.cfg.Source != nil {
+		// A streamed plan: the stages only stand in, so no stage is shown, and the total is the
+		// plan's span when known (0: unknown, the display shows the elapsed time alone).
+		s.total, s.stages = r.cfg.SourceSpan, 0
+		s.cap = r.maxCustomers()
+		r.mu.Lock()
+		s.phase = r.phase
+		r.mu.Unlock()
+		if s.phase == "running" {
+			s.phase = "replaying"
+		}
+		return s
+	}
 	if r.load.Model == scenario.Closed {
 		s.unit = "customers"
 		s.cap = int64(math.Ceil(r.load.Peak()))
@@ -649,6 +665,9 @@ func (r *run) meta() report.Meta {
 	}
 	var t time.Duration
 	for i, st := range r.load.Stages {
+		if r.cfg.Source != nil {
+			break // a streamed plan's stages only stand in: no marks
+		}
 		unit := "sessions/s"
 		if r.load.Model == scenario.Closed {
 			unit = "customers"

@@ -193,6 +193,9 @@ type Problem struct {
 	Kind     string
 	Count    int64
 	Examples []string // "line N: detail"
+	// Lines are the first few line numbers alone (as many as Examples): what a report may show,
+	// since a detail can quote a logged identity or content.
+	Lines []int64
 }
 
 // Stats is what a read saw: every line ends in exactly one of Requests, a bad kind, or Blank.
@@ -278,6 +281,7 @@ func (r *reader) problem(kind string, line int64, format string, args ...any) {
 	p.Count++
 	if len(p.Examples) < r.o.Examples {
 		p.Examples = append(p.Examples, fmt.Sprintf("line %d: ", line)+fmt.Sprintf(format, args...))
+		p.Lines = append(p.Lines, line)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
@@ -50,6 +49,10 @@ type ReplayStats struct {
 	Ordered OrderedStats // what ReadOrdered held back for order
 	// Skipped counts sessions without CONNECT, not replayable (the language needs one first).
 	Skipped int64
+	// Outside counts sessions with a CONNECT starting outside the window (From, To) that the
+	// replay examined; the reader stops at the first one past To, so those after it are not
+	// examined (Read.Sessions - Skipped - Outside - Logged: the sessions still held then).
+	Outside int64
 	// Logged is the sessions selected from the log, Arrivals the arrivals handed out (all
 	// copies), Requests the requests they send.
 	Logged, Arrivals, Requests int64
@@ -84,12 +87,12 @@ func Replay(in io.Reader, o Options, ro ReplayOptions, emit func(Arrival) bool) 
 		gap := next - t
 		for j := range ro.Scale {
 			a := Arrival{At: at(t + gap*int64(j)/int64(ro.Scale)), Session: s, Copy: j}
+			if !emit(a) {
+				return false // not taken: not counted
+			}
 			st.Arrivals++
 			st.Requests += int64(len(s.Events))
 			st.Window = max(st.Window, a.At)
-			if !emit(a) {
-				return false
-			}
 		}
 		prevGap = gap
 		return true
@@ -106,9 +109,11 @@ func Replay(in io.Reader, o Options, ro ReplayOptions, emit func(Arrival) bool) 
 		}
 		off := time.Duration(t - t0)
 		if off < ro.From {
+			st.Outside++
 			return true
 		}
 		if ro.To > 0 && off >= ro.To {
+			st.Outside++
 			return false // the window is over: read no further
 		}
 		st.Logged++
@@ -249,13 +254,4 @@ func placeholderExt(m ccapi.MediaType) string {
 		return "txt"
 	}
 	return "jpg"
-}
-
-// WriteSummary says what a replay took from its log.
-func (st *ReplayStats) WriteSummary(w io.Writer) {
-	fmt.Fprintf(w, "replay: %d logged sessions, %d arrivals, %s requests", st.Logged, st.Arrivals, strconv.FormatInt(st.Requests, 10))
-	if st.Skipped > 0 {
-		fmt.Fprintf(w, "; %d sessions without CONNECT not replayable (skipped)", st.Skipped)
-	}
-	fmt.Fprintf(w, "; at most %d sessions open and %d held back for order while streaming\n", st.Read.MaxOpen, st.Ordered.MaxPending)
 }

@@ -60,6 +60,7 @@ type htmlData struct {
 	ThresholdsFailed                             int
 	Throughput, Latency, Spectrum, Active        template.HTML
 	Capacity                                     template.HTML // capacity_html.go
+	Replay                                       template.HTML // replay_html.go; empty but for a replay
 	GroupLatency                                 template.HTML // views.go
 	GroupLegend                                  []htmlLegend
 	GroupMore                                    int
@@ -104,6 +105,7 @@ func htmlBuild(r *report.Report) (*htmlData, error) {
 	}
 	htmlVerdict(r, d)
 	d.Capacity = htmlCapacity(r, d)
+	d.Replay = htmlReplay(r)
 	d.Meta = htmlMeta(r)
 	d.Tiles = htmlTiles(r)
 	cols, err := htmlColumns(r, htmlMaxColumns)
