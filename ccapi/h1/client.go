@@ -364,6 +364,10 @@ func (c *Client) Do(ctx context.Context, req *Request, resp *Response) error {
 			return nil
 		}
 		c.discard(cn)
+		if err == errStale && ctx.Err() == nil {
+			attempt-- // an idle connection found closed before the write: take another, as acquire does
+			continue
+		}
 		var e *Error
 		if !errors.As(err, &e) {
 			e = &Error{Op: "read", Err: err}

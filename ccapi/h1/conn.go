@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"slices"
 	"strconv"
 	"sync"
@@ -58,6 +59,15 @@ type conn struct {
 	peekBuf [1]byte
 	peekFn  func(fd uintptr) bool
 
+	// The write-then-wait exchange of plain TCP on Linux (see sendWait).
+	peekDue  bool // alive deferred its peek to sendWait, just before the write
+	sendBuf  []byte
+	sendN    int
+	sendErr  syscall.Errno
+	sendDead bool // the deferred peek found the connection closed or not quiet
+	sendDone bool // the request is written: the next call of sendFn is the wake-up
+	sendFn   func(fd uintptr) bool
+
 	mu      sync.Mutex      // guards ctx and aborted
 	ctx     context.Context // the ctx of the exchange in flight, for Client.watchLoop
 	aborted bool            // the watch loop set a past deadline during this exchange
@@ -73,6 +83,7 @@ func newConn(c *Client, nc net.Conn) *conn {
 		}
 	}
 	cn.peekFn = cn.peek
+	cn.sendFn = cn.sendWaitFn
 	return cn
 }
 
@@ -100,6 +111,15 @@ func (cn *conn) alive() bool {
 	if cn.raw == nil {
 		return !cn.tls || cn.tlsQuiet(aLongTimeAgo)
 	}
+	if fastSend && !cn.tls {
+		cn.peekDue = true // writeRequest peeks just before it writes (sendWait: in the same poller call)
+		return true
+	}
+	return cn.peekAlive()
+}
+
+// peekAlive is alive's socket peek, for a connection whose br holds nothing.
+func (cn *conn) peekAlive() bool {
 	cn.peekN, cn.peekErr = 0, 0
 	if err := cn.raw.Read(cn.peekFn); err != nil {
 		return false
@@ -308,6 +328,14 @@ func (cn *conn) writeRequest(req *Request) error {
 		b = append(b, req.Body...)
 	}
 	cn.wbuf = b
+	if fastSend && !big && cn.raw != nil && !cn.tls {
+		return cn.sendWait(b)
+	}
+	if cn.peekDue {
+		if cn.peekDue = false; !cn.peekAlive() {
+			return errStale
+		}
+	}
 
 	n, err := cn.nc.Write(b)
 	if err == nil && big {
@@ -321,6 +349,50 @@ func (cn *conn) writeRequest(req *Request) error {
 		return &Error{Op: "write", Err: err}
 	}
 	return nil
+}
+
+// errStale is what sendWait returns when the liveness peek it runs before the
+// write finds the idle connection closed (or holding bytes nobody asked for):
+// nothing was written, and Do takes another connection, as acquire would have.
+var errStale = fmt.Errorf("%w: idle connection closed by the server", errNotWritten)
+
+// sendWait writes a request on a plain TCP connection and waits until its
+// answer is readable, in one call of the runtime poller: it saves the read
+// that would find nothing yet (EAGAIN) after a write and park. It also runs
+// the reuse liveness peek (see alive) right before the write. The wait
+// starts before the write, so an answer arriving at once cannot be missed
+// (the poller's readiness is cleared before, not after, the request leaves).
+// A failed wait (deadline, abort, close) is left to readResponse, whose
+// first read reports it as it always did.
+func (cn *conn) sendWait(b []byte) error {
+	cn.sendBuf, cn.sendN, cn.sendErr, cn.sendDead, cn.sendDone = b, 0, 0, false, false
+	err := cn.raw.Read(cn.sendFn)
+	cn.peekDue, cn.sendBuf = false, nil
+	switch {
+	case cn.sendDead:
+		return errStale
+	case cn.sendErr != 0:
+		return cn.sendError(os.NewSyscallError("write", cn.sendErr))
+	case cn.sendN < len(b):
+		if err != nil && cn.sendN == 0 {
+			return cn.sendError(err) // the poller refused before the write: closed, or deadline passed
+		}
+		// The socket took part of it (or would have blocked): write the rest the usual way.
+		if _, err := cn.nc.Write(b[cn.sendN:]); err != nil {
+			return &Error{Op: "write", Err: err}
+		}
+	}
+	return nil
+}
+
+// sendError is the error of a write that failed; nothing left if sendN is 0.
+//
+//go:noinline
+func (cn *conn) sendError(err error) error {
+	if cn.sendN == 0 {
+		err = fmt.Errorf("%w: %w", errNotWritten, err)
+	}
+	return &Error{Op: "write", Err: err}
 }
 
 func (cn *conn) readResponse(req *Request, resp *Response) error {

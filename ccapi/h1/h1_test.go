@@ -389,6 +389,56 @@ func TestTimeout(t *testing.T) {
 	}
 }
 
+// A busy connection keeps Timeout's deadline between exchanges (see
+// deadlineSlack): Timeout must still bound an exchange on it, and an
+// earlier ctx deadline, once passed, must not linger into the next one.
+func TestTimeoutOnReusedConnection(t *testing.T) {
+	entered := make(chan struct{}, 1)
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		if r.URL.Path == "/fast" {
+			return
+		}
+		entered <- struct{}{}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	c := newClient(t, Options{BaseURL: srv.URL, Timeout: 300 * time.Millisecond})
+	fast := &Request{Method: "GET", Path: "/fast"}
+	var resp Response
+	for i := range 10 {
+		if err := c.Do(context.Background(), fast, &resp); err != nil || resp.Status != 200 {
+			t.Fatalf("fast #%d: status %d, err %v", i, resp.Status, err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	if err := c.Do(ctx, fast, &resp); err != nil {
+		t.Fatalf("fast with a ctx deadline: %v", err)
+	}
+	<-ctx.Done() // that deadline has passed now
+	cancel()
+	errc := make(chan error, 1)
+	go func() { errc <- c.Do(context.Background(), sendReq(), &resp) }()
+	within(t, entered, "the stalled request at the server (a lingering past deadline would stop it unsent)")
+	select {
+	case err := <-errc:
+		if e, ok := err.(*Error); !ok || !e.Timeout() || e.Op != "read" {
+			t.Errorf("err = %v, want *Error{Op: read} with Timeout()", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Timeout 300ms did not bound an exchange on a reused connection")
+	}
+	if d := c.Dials(); d != 1 {
+		t.Errorf("Dials = %d, want 1 (every exchange on the one reused connection)", d)
+	}
+}
+
 func TestCancelAbortsExchange(t *testing.T) {
 	entered := make(chan struct{}, 1)
 	release := make(chan struct{})

@@ -96,6 +96,34 @@ func TestConnectionClosedAfterAnswerIsNotReused(t *testing.T) {
 	}
 }
 
+// A body over bigBody takes the other write path (headers, then the body
+// from the caller's slice): it too must see a server close on reuse.
+func TestConnectionClosedAfterAnswerIsNotReusedBigBody(t *testing.T) {
+	const n = 9
+	var received atomic.Int64
+	addr, done := closingServer(t, &received)
+	c := newClient(t, Options{Addr: addr, Timeout: 5 * time.Second})
+	req := sendReq()
+	req.Body = bytes.Repeat([]byte("x"), bigBody+1)
+	var resp Response
+	errs := 0
+	for i := range n {
+		if err := c.Do(context.Background(), req, &resp); err != nil {
+			errs++
+			t.Logf("h1 Do #%d: %v", i, err)
+			continue
+		}
+		within(t, done, "the server's answer")
+		if (i+1)%3 == 0 {
+			time.Sleep(5 * time.Millisecond) // let the FIN reach the client's socket
+		}
+	}
+	if errs != 0 || received.Load() != n || c.Dials() != n/3 {
+		t.Errorf("big body: %d of %d failed, server received %d, %d dials; want 0, %d, %d",
+			errs, n, received.Load(), c.Dials(), n, n/3)
+	}
+}
+
 // An idempotent request on a reused connection that the server dropped
 // before any byte of an answer is retried once on a new connection.
 func TestIdempotentRequestIsRetriedWhenDropped(t *testing.T) {
