@@ -29,6 +29,7 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.BoolVar(&ro.KeepContent, "keep-content", false, "send the logged from and content (default: fresh ids, random text of the same length, placeholder cards and media)")
 	base := fs.String("scenario", "", "a scenario whose target, auth, channel, thresholds and mock sections the replay uses (default: the embedded mock)")
 	target := fs.String("target", "", "base `URL` of the platform, or mock (overrides --scenario's target)")
+	userAgent := addUserAgentFlag(fs)
 	out := fs.String("out", "", "output `dir` (default ./ccload-out/replay-<YYYYmmdd-HHMMSS>)")
 	grace := fs.Duration("grace", runner.DefaultGrace, "how long running sessions may finish after the last arrival")
 	noProgress := fs.Bool("no-progress", false, "no progress bars; print a status line every 5 s instead")
@@ -49,6 +50,11 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	var errs []error
 	errs = append(errs, lf.check())
+	if t, err := checkTargetFlags(*target, *userAgent); err != nil {
+		errs = append(errs, err)
+	} else {
+		*target = t
+	}
 	if ro.Speed <= 0 {
 		errs = append(errs, fmt.Errorf("--speed must be greater than 0, got %v", ro.Speed))
 	}
@@ -108,6 +114,9 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil {
 		fmt.Fprintf(stderr, "ccload replay: the log cannot be replayed as logged (with --keep-content, fix these or drop the flag):\n%v\n", err)
 		return exitUsage
+	}
+	if *userAgent != "" {
+		sc.Target.UserAgent = *userAgent
 	}
 	for k, at := range plan.Arrivals {
 		cfg.Plan = append(cfg.Plan, runner.Planned{At: at, Session: plan.Sessions[k]})

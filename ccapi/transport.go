@@ -103,6 +103,7 @@ func newRoundTripper(cfg *Config, base *url.URL) (roundTripper, error) {
 type netHTTP struct {
 	t    *http.Transport
 	base url.URL // scheme and host of the target
+	ua   string  // the User-Agent header value (Config.UserAgent)
 }
 
 func newNetHTTP(cfg *Config, base *url.URL) *netHTTP {
@@ -123,11 +124,14 @@ func newNetHTTP(cfg *Config, base *url.URL) *netHTTP {
 	if cfg.InsecureSkipVerify {
 		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
 	}
-	return &netHTTP{t: t, base: url.URL{Scheme: base.Scheme, Host: base.Host}}
+	return &netHTTP{t: t, base: url.URL{Scheme: base.Scheme, Host: base.Host}, ua: cfg.UserAgent}
 }
 
 func (n *netHTTP) newLane() laneTransport {
-	l := &nhLane{n: n, hdr: make(http.Header, 5)}
+	l := &nhLane{n: n, hdr: make(http.Header, 6)}
+	if n.ua != "" {
+		l.hdr[keyUserAgent] = []string{n.ua} // net/http would send its own "Go-http-client/1.1" otherwise
+	}
 	l.getBody = l.copyBody
 	return l
 }
@@ -183,6 +187,7 @@ const (
 	keyAuth        = "Authorization"
 	keyContentType = "Content-Type"
 	keyTokenExpire = "X-Token-Expire"
+	keyUserAgent   = "User-Agent"
 )
 
 func setHeader(h http.Header, k, v string) {
