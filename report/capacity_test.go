@@ -39,6 +39,7 @@ func capacityFixture(t testing.TB) *Report {
 // TestCapacityJUnitAndConsole: junit.xml's capacity case passes only when --require was met, and
 // the console names the answer, the threshold that broke and every step.
 func TestCapacityJUnitAndConsole(t *testing.T) {
+	t.Parallel()
 	r := capacityFixture(t)
 	for _, tc := range []struct {
 		required, sustainable float64
