@@ -137,6 +137,7 @@ func TestCapacityFindsTheMocksCapacity(t *testing.T) {
 // TestCapacityRefusesWhenTheGeneratorIsTheLimit: with max_customers 1 the generator drops
 // arrivals, so the search must not judge the target: exit 3 and say why and what to do.
 func TestCapacityRefusesWhenTheGeneratorIsTheLimit(t *testing.T) {
+	realTime(t)
 	code, out, rep := capacitySearch(t, 60, ", max_customers: 1", "--slo", "response_time.p99<1s", "--start", "20")
 	c := rep.Capacity
 	if code != exitAborted {

@@ -51,14 +51,8 @@ func TestVersion(t *testing.T) {
 
 // TestVersionStampedByMake: the Makefile's -ldflags reach `ccload version`.
 func TestVersionStampedByMake(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: builds the binary")
-	}
-	bin := filepath.Join(t.TempDir(), "ccload")
-	cmd := exec.Command("go", "build", "-ldflags", "-X main.version=v9.8.7 -X main.commit=abc123 -X main.buildDate=2026-12-02T00:00:00Z", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("%v\n%s", err, out)
-	}
+	realTime(t)
+	bin := e2eBinary(t) // built with e2eLDFlags, the Makefile's -X flags
 	out, err := exec.Command(bin, "version").Output()
 	if err != nil {
 		t.Fatal(err)

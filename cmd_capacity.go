@@ -53,6 +53,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.SetOutput(stderr)
 	var o capacity.Options
 	target := fs.String("target", "", "base `URL` of the platform, or mock for the embedded mock (default: the scenario's target)")
+	userAgent := addUserAgentFlag(fs)
 	out := fs.String("out", "", "output `dir` (default ./ccload-out/<scenario>-capacity-<YYYYmmdd-HHMMSS>)")
 	slo := fs.String("slo", "", "the SLO in the thresholds' language, comma-separated (default: the scenario's thresholds)")
 	fs.Float64Var(&o.StartRate, "start", capacity.DefaultStartRate, "first step's rate, sessions/s")
@@ -88,6 +89,9 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return exitUsage
 	}
 	var err error
+	if *target, err = checkTargetFlags(*target, *userAgent); err != nil {
+		return bad("%v", err)
+	}
 	if o.Precision, err = parseShare(*precision); err != nil || o.Precision <= 0 || o.Precision >= 1 {
 		return bad("--precision %q: want a share between 0 and 100%%, e.g. 5%%", *precision)
 	}
@@ -119,6 +123,9 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
+	}
+	if *userAgent != "" {
+		sc.Target.UserAgent = *userAgent
 	}
 	o.SLO = sc.Thresholds
 	if *slo != "" {

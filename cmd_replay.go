@@ -36,6 +36,7 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.BoolVar(&ro.KeepContent, "keep-content", false, "send the logged from and content (default: fresh ids, random text of the same length, placeholder cards and media)")
 	base := fs.String("scenario", "", "a scenario whose target, auth, channel, thresholds and mock sections the replay uses, and whose first session's poll the customers follow (default: the embedded mock, polling every 1s)")
 	target := fs.String("target", "", "base `URL` of the platform, or mock (overrides --scenario's target)")
+	userAgent := addUserAgentFlag(fs)
 	out := fs.String("out", "", "output `dir` (default ./ccload-out/replay-<YYYYmmdd-HHMMSS>)")
 	grace := fs.Duration("grace", runner.DefaultGrace, "how long running sessions may finish after the last arrival")
 	noProgress := fs.Bool("no-progress", false, "no progress bars; print a status line every 5 s instead")
@@ -56,6 +57,11 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	var errs []error
 	errs = append(errs, lf.check())
+	if t, err := checkTargetFlags(*target, *userAgent); err != nil {
+		errs = append(errs, err)
+	} else {
+		*target = t
+	}
 	if ro.Speed <= 0 {
 		errs = append(errs, fmt.Errorf("--speed must be greater than 0, got %v", ro.Speed))
 	}
@@ -113,6 +119,9 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil {
 		fmt.Fprintf(stderr, "ccload replay: %v\n", err)
 		return exitUsage
+	}
+	if *userAgent != "" {
+		sc.Target.UserAgent = *userAgent
 	}
 	src := startReplaySource(rc, pos[0], lf.o, ro, sc)
 	defer src.stop()

@@ -54,6 +54,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	maxRPS := fs.Float64("max-rps", 0, "ceiling on this process's requests per second across all customers (default: the scenario's target.max_rps, or none)")
 	shard := fs.String("shard", "", "run only slice `I/N` of the arrivals and customers (merge the shards with ccload merge)")
 	mflags := addMetricsFlags(fs)
+	userAgent := addUserAgentFlag(fs)
 	startAt := fs.String("start-at", "", "begin the schedule at `TIME`: RFC 3339 (2026-12-02T14:05:00Z) or a duration from now (30s), so shards line up")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), runUsage)
@@ -69,6 +70,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	var err error
+	if *target, err = checkTargetFlags(*target, *userAgent); err != nil {
+		fmt.Fprintln(stderr, "ccload run:", err)
+		return exitUsage
+	}
 	cfg := runner.Config{Duration: *duration, Grace: *grace, Seed: *seed, Stdout: stdout, Stderr: stderr, MaxRPS: *maxRPS}
 	graceGiven := false
 	fs.Visit(func(f *flag.Flag) { graceGiven = graceGiven || f.Name == "grace" })
@@ -96,6 +101,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
+	}
+	if *userAgent != "" {
+		sc.Target.UserAgent = *userAgent
 	}
 	if cfg.Shard.N > 1 && *seed == 0 && sc.Seed == 0 {
 		fmt.Fprintf(stderr, "%s: --shard %s needs the same seed on every shard, and the scenario has no seed: add `seed: N` to it or pass the same --seed to every shard\n", pos[0], cfg.Shard)

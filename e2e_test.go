@@ -28,7 +28,18 @@ var e2eBin struct {
 	err  error
 }
 
+// e2eLDFlags stamp the end-to-end binary as `make build` does (TestVersionStampedByMake checks
+// they reach `ccload version`), so one build serves every test.
+const e2eLDFlags = "-X main.version=v9.8.7 -X main.commit=abc123 -X main.buildDate=2026-12-02T00:00:00Z"
+
 // e2eBinary builds ccload once per test process.
+//
+// The suite's wall time: the long end-to-end tests spend most of their time waiting on real time,
+// not on CPU, so they overlap (realTime). A test stays serial when it sets the environment
+// (t.Setenv), or when its verdict depends on having the machine to itself: the capacity search's
+// accuracy (two in-process searches under the race detector, judging a 60 ms limit, skipping
+// when starved) runs its two subtests beside each other only, before the parallel tests start;
+// so does the budget search, whose outcome would turn "generator limited" on a starved machine.
 func e2eBinary(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
@@ -41,7 +52,7 @@ func e2eBinary(t *testing.T) string {
 			return
 		}
 		e2eBin.path = filepath.Join(dir, "ccload")
-		out, err := exec.Command("go", "build", "-o", e2eBin.path, ".").CombinedOutput()
+		out, err := exec.Command("go", "build", "-ldflags", e2eLDFlags, "-o", e2eBin.path, ".").CombinedOutput()
 		if err != nil {
 			e2eBin.err = errors.New("go build: " + err.Error() + "\n" + string(out))
 		}
@@ -50,6 +61,13 @@ func e2eBinary(t *testing.T) string {
 		t.Fatal(e2eBin.err)
 	}
 	return e2eBin.path
+}
+
+// realTime marks a test that waits on real time in child processes or a loopback mock, so it
+// runs in parallel with the others like it (at most -parallel at once, GOMAXPROCS by default).
+func realTime(t *testing.T) {
+	t.Helper()
+	t.Parallel()
 }
 
 // e2eMock starts a mock on loopback with opts changed by edit.
@@ -186,6 +204,7 @@ func e2eGroup(rep *report.Report, kind, name string) *report.Group {
 // and the mock agree on every request, that the invariants hold, that the arrivals are what
 // the stage prescribes, and that every session completed.
 func TestRunCountsMatchTheMock(t *testing.T) {
+	realTime(t)
 	srv := e2eMock(t, func(o *mock.Options) {
 		o.RobotDelay = 20 * time.Millisecond
 		o.AgentReplyDelay = 20 * time.Millisecond
@@ -232,6 +251,7 @@ func TestRunCountsMatchTheMock(t *testing.T) {
 // window ended, keeps a low service time: the stall is the target's, measured where it
 // happened, and neither hidden (no coordinated omission) nor smeared over later requests.
 func TestRunStallShowsInResponseTime(t *testing.T) {
+	realTime(t)
 	e2eBinary(t) // build first: the stall window is on the mock's clock, started next
 	srv := e2eMock(t, func(o *mock.Options) {
 		o.Stall, o.StallEvery = time.Second, 5*time.Second // held during [4 s, 5 s), then [9 s, 10 s)
@@ -274,6 +294,7 @@ func TestRunStallShowsInResponseTime(t *testing.T) {
 // TestRunSIGINTWritesAnInterruptedReport interrupts a long run: ccload must exit 3 and leave a
 // complete report marked interrupted whose counts add up.
 func TestRunSIGINTWritesAnInterruptedReport(t *testing.T) {
+	realTime(t)
 	srv := e2eMock(t, func(o *mock.Options) { o.RobotDelay = 20 * time.Millisecond })
 	began := time.Now()
 	res := e2eRun(t, func(p *os.Process) {
@@ -308,6 +329,7 @@ func TestRunSIGINTWritesAnInterruptedReport(t *testing.T) {
 // sessions last several: ccapi renews the AccessToken and re-applies ccmessaging-tokens on
 // 401/403, so no session may fail, and the counts must still match the mock.
 func TestRunSurvivesAnExpiredTokenStorm(t *testing.T) {
+	realTime(t)
 	srv := e2eMock(t, func(o *mock.Options) {
 		o.TokenLifetime = time.Second
 		o.CCTokenLifetime = time.Second
@@ -404,6 +426,7 @@ func TestRunHelp(t *testing.T) {
 
 // TestRunUnreachableTargetExits3 points the run at a closed port.
 func TestRunUnreachableTargetExits3(t *testing.T) {
+	realTime(t)
 	srv := e2eMock(t, nil)
 	url := srv.URL()
 	srv.Close()

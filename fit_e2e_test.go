@@ -107,6 +107,7 @@ func starved(t *testing.T, res e2eResult) {
 }
 
 func TestFitRoundTrip(t *testing.T) {
+	realTime(t)
 	dir := t.TempDir()
 	base := filepath.Join(dir, "base.yaml")
 	os.WriteFile(base, []byte("auth: {app_key: rt-key, app_secret: rt-secret}\n"), 0o644)

@@ -76,7 +76,7 @@ func gatesE2EOutputs(t *testing.T, out string) (*report.Report, int) {
 }
 
 func TestCIGatePassesAgainstTheDefaultMock(t *testing.T) {
-	t.Parallel()
+	realTime(t)
 	code, out := gatesE2ERun(t, "mock")
 	rep, failures := gatesE2EOutputs(t, out)
 	for _, th := range rep.Thresholds {
@@ -90,7 +90,7 @@ func TestCIGatePassesAgainstTheDefaultMock(t *testing.T) {
 }
 
 func TestCIGateFailsAgainstASlowMock(t *testing.T) {
-	t.Parallel()
+	realTime(t)
 	srv := e2eMock(t, func(o *mock.Options) { o.DefaultLatency = mock.Constant(400 * time.Millisecond) })
 	code, out := gatesE2ERun(t, srv.URL())
 	rep, failures := gatesE2EOutputs(t, out)

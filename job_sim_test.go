@@ -276,6 +276,7 @@ thresholds:
 // accepts only the Secret's credentials, then deploy/merge-job.yaml on their reports, and checks the
 // merge against one unsharded run of the same scenario and against what the mock received.
 func TestJobSimulated(t *testing.T) {
+	realTime(t)
 	bin := e2eBinary(t)
 	job := readSimJob(t, "deploy/job.yaml")
 	merge := readSimJob(t, "deploy/merge-job.yaml")

@@ -40,6 +40,7 @@ func sessionsOf(t *testing.T, path string) map[string]*traffic.Session {
 // 5 ms plus the replay's largest scheduler lag. A replay without --keep-content sends none
 // of the log's identities or texts.
 func TestReplay(t *testing.T) {
+	realTime(t)
 	dir := t.TempDir()
 	log1, log2, log3 := filepath.Join(dir, "prod.jsonl"), filepath.Join(dir, "replay.jsonl"), filepath.Join(dir, "fresh.jsonl")
 	url, stop := recordingMock(t, log1)

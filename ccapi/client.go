@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/url"
@@ -14,6 +15,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"ccload/ccapi/h1"
 )
 
 // ErrKind classifies how one HTTP exchange ended. Its order matches report.ErrClass
@@ -102,9 +105,29 @@ type Config struct {
 	// or "nethttp" (net/http); $CCLOAD_TRANSPORT sets it when empty. See transport.go for the
 	// seam they plug into.
 	Transport string
+	// UserAgent is the User-Agent header of every request, so the target's logs can tell this
+	// traffic apart (default h1.DefaultUserAgent, "ccload/<version>", on both transports).
+	UserAgent string
 	// Observe, when set, sees the exchanges made on behalf of no customer (tokenByAkSk
 	// fetched by Client.AccessToken). Customers' exchanges go to Customer.Observe.
 	Observe func(*Call)
+}
+
+// MaxUserAgent bounds Config.UserAgent, so a typo cannot put a huge header on every request.
+const MaxUserAgent = 512
+
+// CheckUserAgent says what is wrong with a User-Agent value (nil when it can be sent as is):
+// the scenario loader and the CLI flag use it, so both refuse the same values before anything is sent.
+func CheckUserAgent(s string) error {
+	if len(s) > MaxUserAgent {
+		return fmt.Errorf("is %d bytes, at most %d", len(s), MaxUserAgent)
+	}
+	for i := range len(s) {
+		if c := s[i]; c < ' ' && c != '\t' || c == 0x7f {
+			return fmt.Errorf("holds the control character %q at byte %d; a header value cannot carry it", c, i+1)
+		}
+	}
+	return nil
 }
 
 // String describes c with its secrets redacted, so a Config can be logged safely.
@@ -188,6 +211,12 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	if cfg.MaxConns <= 0 {
 		cfg.MaxConns = DefaultMaxConns
+	}
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = h1.DefaultUserAgent
+	}
+	if err := CheckUserAgent(cfg.UserAgent); err != nil {
+		return nil, errors.New("ccapi: UserAgent " + err.Error())
 	}
 	rt, err := newRoundTripper(&cfg, u)
 	if err != nil {

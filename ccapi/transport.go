@@ -122,6 +122,7 @@ func newRoundTripper(cfg *Config, base *url.URL) (roundTripper, error) {
 type netHTTP struct {
 	t    *http.Transport
 	base url.URL // scheme and host of the target
+	ua   string  // the User-Agent header value (Config.UserAgent)
 }
 
 func newNetHTTP(cfg *Config, base *url.URL) *netHTTP {
@@ -142,11 +143,14 @@ func newNetHTTP(cfg *Config, base *url.URL) *netHTTP {
 	if cfg.InsecureSkipVerify {
 		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
 	}
-	return &netHTTP{t: t, base: url.URL{Scheme: base.Scheme, Host: base.Host}}
+	return &netHTTP{t: t, base: url.URL{Scheme: base.Scheme, Host: base.Host}, ua: cfg.UserAgent}
 }
 
 func (n *netHTTP) newLane() laneTransport {
-	l := &nhLane{n: n, hdr: make(http.Header, 5)}
+	l := &nhLane{n: n, hdr: make(http.Header, 6)}
+	if n.ua != "" {
+		l.hdr[keyUserAgent] = []string{n.ua} // net/http would send its own "Go-http-client/1.1" otherwise
+	}
 	l.getBody = l.copyBody
 	return l
 }
@@ -202,6 +206,7 @@ const (
 	keyAuth        = "Authorization"
 	keyContentType = "Content-Type"
 	keyTokenExpire = "X-Token-Expire"
+	keyUserAgent   = "User-Agent"
 )
 
 func setHeader(h http.Header, k, v string) {

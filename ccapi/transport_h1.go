@@ -49,6 +49,7 @@ func newH1(cfg *Config, base *url.URL) (*h1Transport, error) {
 		Timeout:          cfg.Timeout,
 		DialTimeout:      cfg.Timeout,
 		MaxResponseBytes: maxResponseBytes,
+		UserAgent:        cfg.UserAgent,
 	}
 	if cfg.InsecureSkipVerify {
 		opts.TLSConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it

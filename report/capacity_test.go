@@ -12,6 +12,7 @@ import (
 // TestCapacityJUnitAndConsole: junit.xml's capacity case passes only when --require was met, and
 // the console names the answer, the threshold that broke and every step.
 func TestCapacityJUnitAndConsole(t *testing.T) {
+	t.Parallel()
 	r := reporttest.Capacity(t)
 	for _, tc := range []struct {
 		required, sustainable float64

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"ccload/internal/redact"
 )
 
 // FileName is the name of the report inside an output directory.
@@ -88,7 +90,19 @@ func ReadJSON(rd io.Reader) (*Report, error) {
 	if err := Validate(&r); err != nil {
 		return nil, err
 	}
+	redactStored(&r)
 	return &r, nil
+}
+
+// redactStored removes the credentials a report written by an older ccload may still hold (its
+// scenario text was stored as written, its target as given), so re-rendering, merging or
+// comparing it never shows them: the scenario loader's rules (internal/redact), applied again.
+func redactStored(r *Report) {
+	r.ScenarioText = redact.Text(r.ScenarioText)
+	r.Target = redact.URL(r.Target)
+	for i, w := range r.Warnings {
+		r.Warnings[i] = redact.Text(w)
+	}
 }
 
 // checkSchema accepts "ccload/report/v1" and its minor versions ("ccload/report/v1.2"): additions only.

@@ -73,6 +73,7 @@ type gatesJUnitDoc struct {
 }
 
 func TestWriteJUnitParsesBackWithValuesAndLimits(t *testing.T) {
+	t.Parallel()
 	r := gatesBurstRun(t)
 	r.Scenario = "ci-gate"
 	r.Thresholds = EvaluateThresholds(r, []ThresholdSpec{

@@ -45,7 +45,8 @@ func splitStream(t *testing.T, seed uint64, secs, n int, opts []RecorderOptions)
 }
 
 func TestMergeIsExact(t *testing.T) {
-	single, shards := splitStream(t, 21, 30, 3, nil)
+	t.Parallel()
+	single, shards := splitStream(t, 21, 20, 3, nil)
 	merged, err := Merge(shards...)
 	if err != nil {
 		t.Fatal(err)
@@ -78,8 +79,10 @@ func firstDiff(a, b string) string {
 }
 
 func TestMergeAlignsDifferentIntervals(t *testing.T) {
-	// One shard downsampled to 4 s points, the other kept 1 s points: the merge uses 4 s.
-	single, shards := splitStream(t, 22, 40, 2, []RecorderOptions{{MaxPoints: 12}, {}})
+	t.Parallel()
+	// One shard downsampled to 4 s points (12 points: 2 s from 12 s, 4 s from 24 s), the other
+	// kept 1 s points: the merge uses 4 s.
+	single, shards := splitStream(t, 22, 30, 2, []RecorderOptions{{MaxPoints: 12}, {}})
 	if shards[0].IntervalS != 4 || shards[1].IntervalS != 1 {
 		t.Fatalf("fixture intervals %g and %g", shards[0].IntervalS, shards[1].IntervalS)
 	}
@@ -134,6 +137,7 @@ func TestMergeShiftsShardsThatStartedLater(t *testing.T) {
 }
 
 func TestMergeRefusesDifferentScenariosUnlessForced(t *testing.T) {
+	t.Parallel()
 	a, b := fixtureReport(false, 0), fixtureReport(true, 0)
 	b.Scenario = "other"
 	if _, err := Merge(a, b); !errors.Is(err, ErrScenarioMismatch) || !strings.Contains(err.Error(), `"other"`) {
@@ -152,6 +156,7 @@ func TestMergeRefusesDifferentScenariosUnlessForced(t *testing.T) {
 }
 
 func TestMergeRefusesReportsWithoutHistograms(t *testing.T) {
+	t.Parallel()
 	a, b := fixtureReport(false, 0), fixtureReport(false, 0)
 	b.Groups[0].ResponseHistogram = ""
 	if _, err := Merge(a, b); err == nil || !strings.Contains(err.Error(), "cannot be merged exactly") {

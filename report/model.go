@@ -73,7 +73,7 @@ type Report struct {
 	// and report never parse the scenario again. Absent in reports of a ccload before it (nil).
 	Gates    *gates.Set `json:"gates,omitempty"`
 	Warnings []string   `json:"warnings,omitempty"`
-	// ScenarioText is the scenario file as run (secrets are never in it: they come from ${ENV}).
+	// ScenarioText is the scenario file as run, literal secrets redacted (at load, and by ReadJSON).
 	ScenarioText string `json:"scenario_text,omitempty"`
 }
 

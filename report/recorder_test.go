@@ -152,6 +152,7 @@ func recordStream(evs []event, secs int, opts RecorderOptions) *Report {
 }
 
 func TestAccountingInvariantsHoldOnRandomStreams(t *testing.T) {
+	t.Parallel()
 	for seed := uint64(1); seed <= 5; seed++ {
 		evs := randomStream(seed, 20)
 		r := recordStream(evs, 20, RecorderOptions{})
@@ -371,14 +372,15 @@ func TestQuietIntervalsStillProducePoints(t *testing.T) {
 }
 
 func TestDownsamplingBoundsTheSeriesAndKeepsTotals(t *testing.T) {
-	const secs = 100
+	t.Parallel()
+	const secs = 48
 	evs := randomStream(11, secs)
-	r := recordStream(evs, secs, RecorderOptions{MaxPoints: 16})
+	r := recordStream(evs, secs, RecorderOptions{MaxPoints: 8})
 	full := recordStream(evs, secs, RecorderOptions{})
-	if len(r.Timeseries) > 16 {
-		t.Fatalf("%d points, cap 16", len(r.Timeseries))
+	if len(r.Timeseries) > 8 {
+		t.Fatalf("%d points, cap 8", len(r.Timeseries))
 	}
-	if r.IntervalS != 8 { // 1 s doubled at 16, 32 (2 s), 64 (4 s) points' worth
+	if r.IntervalS != 8 { // 1 s doubled at 8, 16 (2 s) and 32 (4 s) seconds' worth
 		t.Errorf("interval %gs, want 8s", r.IntervalS)
 	}
 	for i, p := range r.Timeseries {
@@ -416,9 +418,10 @@ func TestDownsamplingBoundsTheSeriesAndKeepsTotals(t *testing.T) {
 // Per-group points survive downsampling exactly: each coarse point's groups are the fine points' merged,
 // and over the series they add up to the groups' totals.
 func TestDownsamplingKeepsPerGroupPoints(t *testing.T) {
-	const secs = 100
+	t.Parallel()
+	const secs = 48
 	evs := randomStream(12, secs)
-	r := recordStream(evs, secs, RecorderOptions{MaxPoints: 16})
+	r := recordStream(evs, secs, RecorderOptions{MaxPoints: 8})
 	full := recordStream(evs, secs, RecorderOptions{})
 	step := int(r.IntervalS / full.IntervalS)
 	for i, p := range r.Timeseries {
@@ -478,6 +481,7 @@ func TestDownsamplingKeepsPerGroupPoints(t *testing.T) {
 }
 
 func TestSnapshotChangesNothing(t *testing.T) {
+	t.Parallel()
 	evs := randomStream(5, 10)
 	plain := recordStream(evs, 10, RecorderOptions{MaxPoints: 4})
 
@@ -630,30 +634,46 @@ func TestSnapshotMidSessionIsNotAnAccountingError(t *testing.T) {
 }
 
 func TestLongRunsKeepTheSeriesBounded(t *testing.T) {
-	r := NewRecorder(RecorderOptions{Start: testStart})
-	g := r.Group("poll", "")
-	const hours = 10
-	const every = 10 // a request every 10 s, a Tick every second
-	for s := int64(0); s < hours*3600; s++ {
-		at := s * int64(time.Second)
-		if s%every == 0 {
-			r.Record(&Sample{Group: g, Step: NoGroup, Intended: at, Start: at, End: at + 1e6, Status: 200, ResultCode: "0"})
+	t.Parallel()
+	// The cap's rule is the same at any size: a run 2^k times longer than the cap doubles the
+	// interval k times. Checked at the default cap for one doubling (50 min), and at a cap of 60 for
+	// five (20 min, the 10 h of the default cap scaled down; a tick per second, as a run has).
+	for _, c := range []struct {
+		maxPoints    int
+		secs         int64
+		wantInterval float64
+	}{
+		{0, 3000, 2},   // DefaultMaxPoints: 1 s, then 2 s from 30 min (4 s would come at 60 min)
+		{60, 1200, 32}, // 1 s doubled five times: at 1, 2, 4, 8 and 16 min
+	} {
+		r := NewRecorder(RecorderOptions{Start: testStart, MaxPoints: c.maxPoints})
+		g := r.Group("poll", "")
+		const every = 10 // a request every 10 s, a Tick every second
+		for s := int64(0); s < c.secs; s++ {
+			at := s * int64(time.Second)
+			if s%every == 0 {
+				r.Record(&Sample{Group: g, Step: NoGroup, Intended: at, Start: at, End: at + 1e6, Status: 200, ResultCode: "0"})
+			}
+			r.Tick(at)
 		}
-		r.Tick(at)
-	}
-	rep := r.Finish(testStart.Add(hours*time.Hour), Meta{})
-	if n := len(rep.Timeseries); n > DefaultMaxPoints || n < DefaultMaxPoints/2 {
-		t.Errorf("%d points for %d h, want between %d and %d", n, hours, DefaultMaxPoints/2, DefaultMaxPoints)
-	}
-	if rep.IntervalS != 32 { // 1 s doubled five times: 30 min, 1 h, 2 h, 4 h, 8 h of points
-		t.Errorf("interval %gs after %d h, want 32s", rep.IntervalS, hours)
-	}
-	var sum int64
-	for _, p := range rep.Timeseries {
-		sum += p.Requests
-	}
-	if sum != hours*3600/every || rep.Requests.Total != hours*3600/every {
-		t.Errorf("series holds %d requests, report %d, want %d", sum, rep.Requests.Total, hours*3600/every)
+		rep := r.Finish(testStart.Add(time.Duration(c.secs)*time.Second), Meta{})
+		limit := c.maxPoints
+		if limit == 0 {
+			limit = DefaultMaxPoints
+		}
+		if n := len(rep.Timeseries); n > limit || n < limit/2 {
+			t.Errorf("cap %d: %d points for %d s, want between %d and %d", limit, n, c.secs, limit/2, limit)
+		}
+		if rep.IntervalS != c.wantInterval {
+			t.Errorf("cap %d: interval %gs after %d s, want %gs", limit, rep.IntervalS, c.secs, c.wantInterval)
+		}
+		var sum int64
+		for _, p := range rep.Timeseries {
+			sum += p.Requests
+		}
+		if want := c.secs / every; sum != want || rep.Requests.Total != want {
+			t.Errorf("cap %d: series holds %d requests, report %d, want %d", limit, sum, rep.Requests.Total, want)
+		}
 	}
 }
 

@@ -155,6 +155,7 @@ func gatesBurstRun(t *testing.T) *Report {
 }
 
 func TestWindowedThresholdCatchesABurstTheWholeRunHides(t *testing.T) {
+	t.Parallel()
 	r := gatesBurstRun(t)
 	// Whole run: 200 errors in 12000 requests = 1.67%. Any 30 s window holding the burst: 200/3000 = 6.67%.
 	specs := []ThresholdSpec{
@@ -217,6 +218,7 @@ func gatesGroupBurstRun(t *testing.T) *Report {
 }
 
 func TestWindowedThresholdOnAGroupCatchesItsBurst(t *testing.T) {
+	t.Parallel()
 	r := gatesGroupBurstRun(t)
 	// step:ask whole run: 50 errors in 1200 = 4.17%, 4.17% slow (p95 fast). A 30 s window holding the
 	// burst: 50 in 300 = 16.7%; p95 reaches 900 ms in the first window with more than 5% slow (24 s–54 s).
@@ -263,6 +265,7 @@ func TestWindowedThresholdOnAGroupCatchesItsBurst(t *testing.T) {
 // A report without per-group points (an older ccload's) cannot answer a windowed group threshold:
 // it must say so, not pass on no data.
 func TestWindowedGroupThresholdNeedsPerGroupPoints(t *testing.T) {
+	t.Parallel()
 	r := gatesGroupBurstRun(t)
 	for i := range r.Timeseries {
 		r.Timeseries[i].Groups = nil
@@ -275,6 +278,7 @@ func TestWindowedGroupThresholdNeedsPerGroupPoints(t *testing.T) {
 
 // The sliding windows must give exactly what merging each window's interval histograms gives.
 func TestWindowedPercentilesAreExact(t *testing.T) {
+	t.Parallel()
 	r := reporttest.Realistic(t, 3)
 	const k = 7
 	worst := int64(0)

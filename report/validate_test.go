@@ -23,6 +23,7 @@ func roundTrip(t testing.TB, r *Report) error {
 
 // Every kind of damage is refused with the JSON path of the damaged value.
 func TestReadJSONRefusesDamagedReports(t *testing.T) {
+	t.Parallel()
 	base := reporttest.Realistic(t, 1)
 	if err := roundTrip(t, base); err != nil {
 		t.Fatalf("a real report is refused: %v", err)
@@ -100,6 +101,7 @@ func TestReadJSONAcceptsSessionsEndedByThePlatform(t *testing.T) {
 
 // Shards a year apart merge into at most the cap's points, in bounded memory.
 func TestMergeFarApartStaysUnderTheCap(t *testing.T) {
+	t.Parallel()
 	for _, gap := range []time.Duration{7 * 24 * time.Hour, 365 * 24 * time.Hour} {
 		a, b := reporttest.Realistic(t, 1), reporttest.Realistic(t, 2)
 		b.StartedAt, b.EndedAt = b.StartedAt.Add(gap), b.EndedAt.Add(gap)
@@ -125,6 +127,7 @@ func TestMergeFarApartStaysUnderTheCap(t *testing.T) {
 
 // A point at a negative time, handed to Merge directly, is an error, not a panic.
 func TestMergeNegativePointIsAnError(t *testing.T) {
+	t.Parallel()
 	a, b := reporttest.Realistic(t, 1), reporttest.Realistic(t, 2)
 	b.Timeseries[0].T = -100
 	if _, err := Merge(a, b); err == nil {

@@ -139,6 +139,7 @@ func newRun(cfg Config) (*run, error) {
 		Throttle:           r.throttle(),
 		MaxConns:           sc.Target.MaxConnections,
 		InsecureSkipVerify: sc.Target.InsecureSkipVerify,
+		UserAgent:          sc.Target.UserAgent,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("runner: %w", err)

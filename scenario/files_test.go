@@ -85,6 +85,37 @@ func TestTargetURLUserInfoAndQuery(t *testing.T) {
 	}
 }
 
+// A URL that does not even parse, or has a bad scheme, is refused with its position and without
+// its password (url.Parse's own error repeats the whole URL).
+func TestTargetURLErrorsHideThePassword(t *testing.T) {
+	for _, u := range []string{"http://user:PW0LEAK@127.0.0.1:bad/", "http://user:PW0LEAK@[::1/", "ftp://user:PW0LEAK@h.example/"} {
+		y := "target: {url: \"" + u + "\"}\nauth: {app_key: k, access_token: t}\nchannel: {to: \"1\"}\n" + filesHead + "sessions:\n  - steps: [connect]\n"
+		_, err := Parse("s.yaml", []byte(y), ".", nil)
+		if err == nil || !strings.Contains(err.Error(), "s.yaml:1:15: target.url") || strings.Contains(err.Error(), "PW0LEAK") {
+			t.Errorf("%s: err = %v, want a target.url error at 1:15 without the password", u, err)
+		}
+	}
+}
+
+// target.user_agent is the HTTP header's value: kept as written; a value no header can carry is
+// refused at its position.
+func TestTargetUserAgent(t *testing.T) {
+	head := "auth: {app_key: k, access_token: t}\nchannel: {to: \"1\"}\n" + filesHead + "sessions:\n  - steps: [connect]\n"
+	sc, err := Parse("s.yaml", []byte("target: {url: \"http://127.0.0.1:1\", user_agent: \"soak-probe/2 (team)\"}\n"+head), ".", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Target.UserAgent != "soak-probe/2 (team)" {
+		t.Errorf("Target.UserAgent = %q", sc.Target.UserAgent)
+	}
+	for _, ua := range []string{`"a\r\nX-Injected: 1"`, `"tab\u0007bell"`, `"` + strings.Repeat("u", 513) + `"`} {
+		_, err := Parse("s.yaml", []byte("target: {url: \"http://127.0.0.1:1\", user_agent: "+ua+"}\n"+head), ".", nil)
+		if err == nil || !strings.Contains(err.Error(), "s.yaml:1:49: target.user_agent") {
+			t.Errorf("user_agent %.30s: err = %v, want s.yaml:1:49: target.user_agent", ua, err)
+		}
+	}
+}
+
 // A literal secret never survives into Scenario.Text; ${VAR} references are kept.
 func TestRedact(t *testing.T) {
 	in := "auth:\n  app_key: LITKEY1\n  app_secret: \"LIT SECRET2\"\n  access_token: ${TOK}\n" +

@@ -231,6 +231,30 @@ func (l *loader) top(root *yaml.Node) {
 	}
 }
 
+// CheckTargetURL applies the rules of a target's base URL and returns it without a trailing
+// slash: the scenario's target.url and the --target flag share them, so both refuse the same
+// URLs with the same words. Its errors never echo the URL (it may carry a password).
+func CheckTargetURL(s string) (string, error) {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // url.Error repeats the whole URL, user info included
+		}
+		return "", fmt.Errorf("not a URL: %v", err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", fmt.Errorf("needs http:// or https://, got %s (leave target out, or write mock, for the embedded mock)", strconv.Quote(clip(RedactURL(s))))
+	case u.Host == "":
+		return "", errors.New("has no host")
+	case u.User != nil:
+		return "", errors.New("carries user info (user:password@); credentials go in auth:, never in the URL")
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return "", errors.New("carries a query or a fragment; give the base URL only (scheme://host[:port][/prefix])")
+	}
+	return strings.TrimSuffix(s, "/"), nil
+}
+
 // target compiles `target`; absent means the embedded mock.
 func (l *loader) target(n *yaml.Node) {
 	t := &l.sc.Target
@@ -240,26 +264,25 @@ func (l *loader) target(n *yaml.Node) {
 	if isNull(n) {
 		return
 	}
-	f := l.mapping(n, "target", "url", "api", "paths", "timeout", "max_connections", "insecure_skip_verify", "lenient_rules", "max_rps")
+	f := l.mapping(n, "target", "url", "api", "paths", "timeout", "max_connections", "insecure_skip_verify", "lenient_rules", "max_rps", "user_agent")
 	if f == nil {
 		return
 	}
 	if v := f.get("url"); v != nil {
 		if s, ok := l.str(v, "target.url"); ok && s != "mock" && s != "" {
-			u, err := url.Parse(s)
-			switch {
-			case err != nil:
-				l.errAt(v, "target.url", "not a URL: %v", err)
-			case u.Scheme != "http" && u.Scheme != "https":
-				l.errAt(v, "target.url", "needs http:// or https://, got %s (leave target out, or write mock, for the embedded mock)", shown(v))
-			case u.Host == "":
-				l.errAt(v, "target.url", "has no host")
-			case u.User != nil:
-				l.errAt(v, "target.url", "carries user info (user:password@); credentials go in auth:, never in the URL")
-			case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-				l.errAt(v, "target.url", "carries a query or a fragment; give the base URL only (scheme://host[:port][/prefix])")
-			default:
-				t.URL = strings.TrimSuffix(s, "/")
+			if u, err := CheckTargetURL(s); err != nil {
+				l.errAt(v, "target.url", "%v", err)
+			} else {
+				t.URL = u
+			}
+		}
+	}
+	if v := f.get("user_agent"); v != nil {
+		if s, ok := l.str(v, "target.user_agent"); ok {
+			if err := ccapi.CheckUserAgent(s); err != nil {
+				l.errAt(v, "target.user_agent", "%v", err)
+			} else {
+				t.UserAgent = s
 			}
 		}
 	}

@@ -2,9 +2,10 @@ package scenario
 
 import (
 	"fmt"
-	"net/url"
 	"regexp"
 	"strings"
+
+	"ccload/internal/redact"
 )
 
 // envVarRef matches a ${NAME} or ${NAME:-default} reference.
@@ -20,64 +21,10 @@ func envTemplateError(raw string) string {
 	return fmt.Sprintf("not a valid template once %s is expanded (its value holds {{ or }}; the value is not shown); write $${ or escape the braces in the variable", strings.Join(names, ", "))
 }
 
-// secretKeys are the scenario keys whose values are credentials.
-var secretKeys = []string{"app_key", "app_secret", "access_token", "ccmessaging_token"}
-
-// secretLine matches `key: value` for a secret key, in block or flow style.
-var secretLine = regexp.MustCompile(`(?m)((?:^|[\s{,])(?:` + strings.Join(secretKeys, "|") + `)\s*:[ \t]*)("(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|(?:\$\{[^}\n]*\}|[^\s,}#])(?:\$\{[^}\n]*\}|[^,}\n#])*)`)
-
-// urlInText matches an http(s) URL in scenario text.
-var urlInText = regexp.MustCompile(`https?://[^\s"',}\]]+`)
-
 // Redact returns scenario text with the values of app_key, app_secret, access_token and
 // ccmessaging_token, and the user info and query values of every URL, replaced by "REDACTED"
-// (a ${VAR} reference is kept: it names the variable, not its value). Every stored or shown copy
-// of a scenario goes through it, so a secret written literally never reaches a report.
-func Redact(text string) string {
-	text = secretLine.ReplaceAllStringFunc(text, func(m string) string {
-		sub := secretLine.FindStringSubmatch(m)
-		v := strings.TrimSpace(sub[2])
-		if envOnly(strings.Trim(v, `"'`)) {
-			return m
-		}
-		return sub[1] + `"REDACTED"`
-	})
-	return urlInText.ReplaceAllStringFunc(text, RedactURL)
-}
-
-// envOnly reports whether v is nothing but ${VAR} references (safe to show: names, not values).
-func envOnly(v string) bool {
-	return v != "" && strings.TrimSpace(envVarRef.ReplaceAllString(v, "")) == ""
-}
+// (a ${VAR} reference is kept: it names the variable, not its value). See redact.Text.
+func Redact(text string) string { return redact.Text(text) }
 
 // RedactURL returns s with user info and query values replaced, for plans, errors and reports.
-func RedactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		if strings.ContainsAny(s, "@?#") {
-			return "REDACTED-URL"
-		}
-		return s
-	}
-	changed := false
-	if u.User != nil {
-		u.User = url.User("REDACTED")
-		changed = true
-	}
-	if u.RawQuery != "" {
-		q := u.Query()
-		for k := range q {
-			q[k] = []string{"REDACTED"}
-		}
-		u.RawQuery = q.Encode()
-		changed = true
-	}
-	if u.Fragment != "" {
-		u.Fragment = "REDACTED"
-		changed = true
-	}
-	if !changed {
-		return s
-	}
-	return u.String()
-}
+func RedactURL(s string) string { return redact.URL(s) }

@@ -60,6 +60,9 @@ type Target struct {
 	InsecureSkipVerify bool
 	// LenientRules relaxes ccapi's length rules for platforms that accept more (`lenient_rules: true`).
 	LenientRules bool
+	// UserAgent is the HTTP User-Agent header (`user_agent`), so the target's logs can tell this
+	// traffic apart; empty sends ccapi's default, "ccload/<version>".
+	UserAgent string
 }
 
 // Rules returns the ccapi field rules this target is held to: Validate every rendered request with them.
