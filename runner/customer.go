@@ -16,24 +16,23 @@ import (
 )
 
 // vc is one virtual customer's executor: it plays the actions its customer program (a
-// customer, see program.go) asks for, on the goroutine that owns it for its whole life (one
-// session in the open model, back-to-back sessions in the closed model). Nothing in it is
-// shared, and its buffers, timer and request values are reused across requests and sessions.
+// customer, see program.go) asks for, on whichever exchange worker the scheduler handed it to
+// (one session in the open model, back-to-back sessions in the closed model). Nothing in it is
+// shared, and its request values are reused across requests and sessions.
 //
 // Background polling is part of the program: while it waits for the next step (a think time,
 // an await), it wakes at each poll tick and polls. A poll due while a send is in flight waits
 // for it; its intended time is the tick, so that wait shows in poll response time rather than
 // being hidden.
 type vc struct {
-	r     *run
-	k     int64 // customer index: arrival index (open) or slot (closed); global across shards
-	rng   *rand.Rand
-	timer *time.Timer
-	env   scenario.Env
-	x     *scratch // the buffers of whoever runs the customer right now
-	cu    *ccapi.Customer
-	sess  *scenario.Session
-	m     customer
+	r    *run
+	k    int64 // customer index: arrival index (open) or slot (closed); global across shards
+	rng  *rand.Rand
+	env  scenario.Env
+	x    *scratch // the buffers of whoever runs the customer right now
+	cu   *ccapi.Customer
+	sess *scenario.Session
+	m    customer
 	// planned is the session a streamed plan (Config.Source) gave this arrival; nil: drawn by weight.
 	planned *scenario.Session
 
@@ -98,16 +97,6 @@ func (r *run) newVCWith(k int64, x *scratch) *vc {
 	return c
 }
 
-// live runs one session that arrived (by the schedule) at arrival, ns since the run's start,
-// and reports its end to the collector (and returns it). Its start was reported by the caller.
-func (c *vc) live(ctx context.Context, arrival int64, sessionID int64) report.Outcome {
-	f := c.prepare(arrival, sessionID)
-	if f == flowOK {
-		f, _ = c.drive(ctx, nil)
-	}
-	return c.ended(f)
-}
-
 // teardown sends the DISCONNECT of a customer the run cut while the platform may still hold its
 // session open, so a run never leaves orphan sessions on the target. It runs under the run's
 // teardown context (TeardownLimit from the cut, for every customer together); a customer whose
@@ -123,10 +112,7 @@ func (c *vc) teardown() {
 		r.tdLeft.Add(1)
 		return
 	}
-	c.intended, c.step = r.cancelAt.Load(), stepTeardown
-	c.build(c.m.prog.disconnect, "")
-	call := c.cu.Send(ctx, &c.x.req)
-	c.step = -1
+	call := c.disconnect(r.cancelAt.Load(), stepTeardown)
 	c.m.connected = false
 	if call.Kind != ccapi.KindOK {
 		r.tdLeft.Add(1)
@@ -140,15 +126,23 @@ func (c *vc) teardown() {
 // from the failure; one that fails is counted in the run's warning (abLeft).
 func (c *vc) abandon(a action) result {
 	r := c.r
-	c.intended, c.step = a.intended, stepAbandon
-	c.build(c.m.prog.disconnect, "")
-	call := c.cu.Send(r.tdCtx, &c.x.req)
-	c.step = -1
+	call := c.disconnect(a.intended, stepAbandon)
 	res := result{ok: call.Kind == ccapi.KindOK, start: int64(call.Start.Sub(r.t0)), end: int64(call.End.Sub(r.t0))}
 	if !res.ok {
 		r.abLeft.Add(1)
 	}
 	return res
+}
+
+// disconnect sends the session's DISCONNECT (its own disconnect step, or a plain one) on behalf
+// of the run, under the teardown's context, recorded in the group step says (stepTeardown or
+// stepAbandon) with its response time from intended.
+func (c *vc) disconnect(intended int64, step int32) *ccapi.Call {
+	c.intended, c.step = intended, step
+	c.build(c.m.prog.disconnect, "")
+	call := c.cu.Send(c.r.tdCtx, &c.x.req)
+	c.step = -1
+	return call
 }
 
 // ended reports the session's end to the collector.
@@ -233,9 +227,8 @@ func (c *vc) prepare(arrival, sessionID int64) flow {
 }
 
 // drive runs the customer's program on the calling goroutine: exchanges in place, and for a
-// wake-up either a sleep (park == nil: the goroutine executor) or a hand-back through park,
-// which keeps the customer until its wake-up time (the scheduler). It returns the session's
-// end, or parked=true when the customer was handed back.
+// wake-up a hand-back through park, which keeps the customer until its wake-up time (the
+// scheduler). It returns the session's end, or parked=true when the customer was handed back.
 func (c *vc) drive(ctx context.Context, park func(*vc, int64)) (f flow, parked bool) {
 	r := c.r
 	var res result
@@ -258,15 +251,9 @@ func (c *vc) drive(ctx context.Context, park func(*vc, int64)) (f flow, parked b
 			res = c.abandon(a)
 			continue
 		case actWake:
-			if park != nil {
-				if a.at > r.now() {
-					park(c, a.at)
-					return flowOK, true
-				}
-				continue
-			}
-			if !c.sleep(ctx, a.at-r.now()) {
-				return flowCancel, false
+			if a.at > r.now() {
+				park(c, a.at)
+				return flowOK, true
 			}
 			continue
 		}
@@ -494,26 +481,6 @@ func (c *vc) observe(call *ccapi.Call) {
 	}}
 	c.free = max(end, start)
 }
-
-// sleep waits d ns; false when ctx was cancelled first.
-func (c *vc) sleep(ctx context.Context, d int64) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	if c.timer == nil {
-		c.timer = time.NewTimer(time.Hour)
-	}
-	c.timer.Reset(time.Duration(d))
-	select {
-	case <-ctx.Done():
-		c.timer.Stop()
-		return false
-	case <-c.timer.C:
-		return true
-	}
-}
-
-func (c *vc) sleepUntil(ctx context.Context, t int64) bool { return c.sleep(ctx, t-c.r.now()) }
 
 // render renders t into a new string that outlives the scratch buffer (per-session values).
 // Literal templates return their string as is.
