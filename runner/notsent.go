@@ -18,6 +18,7 @@ func (c *vc) notSentAtCancel() {
 		return
 	}
 	a := c.m.next(at, result{})
+	c.m.ex = exNone // the probe asked for an exchange that never happened: nothing is in flight
 	if a.intended > at {
 		return
 	}

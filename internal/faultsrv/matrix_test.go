@@ -407,3 +407,44 @@ func TestFaultMatrixStalledTargetNotSent(t *testing.T) {
 		t.Errorf("%d latencies recorded, want none (nothing was answered)", rep.Overall.ResponseTimeUS.Count)
 	}
 }
+
+// A customer cut while its CONNECT still waited for a connection was never connected: the
+// run's teardown sends it no DISCONNECT (with static tokens, a CONNECT is its first request).
+func TestFaultMatrixStalledTargetNoTeardownForUnsentConnect(t *testing.T) {
+	t.Parallel()
+	srv := faultsrv.Start(t, func(*faultsrv.Request) faultsrv.Answer { return faultsrv.Answer{Then: "stall"} })
+	src := strings.NewReplacer("max_connections: 8", "max_connections: 4", "rate: 15", "rate: 200", "access_token: at", "access_token: at\n  ccmessaging_token: ct").
+		Replace(fmt.Sprintf(matrixScenario, "stalled-static", srv.URL(), "10s"))
+	sc, err := scenario.Parse("matrix.yaml", []byte(src), t.TempDir(), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatalf("scenario: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	rep, err := runner.Run(ctx, runner.Config{Scenario: sc, Grace: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	sameCounts(t, rep, srv, "")
+	q, s := rep.Requests, rep.Sessions
+	var teardown int64
+	for _, g := range rep.Groups {
+		if g.Kind == "teardown" {
+			teardown += g.Total + g.NotSent
+		}
+	}
+	// The 4 CONNECTs the server holds may be connected: at most those get a DISCONNECT.
+	for _, w := range rep.Warnings {
+		// Only the 4 written CONNECTs may have left a session the teardown could not close.
+		var n int
+		if _, err := fmt.Sscanf(w, "teardown: %d ", &n); err == nil && n > 4 {
+			t.Errorf("warning %q: want at most the 4 customers whose CONNECT was written", w)
+		}
+	}
+	if teardown > 4 {
+		t.Errorf("%d teardown DISCONNECTs attempted; want at most 4 (only the CONNECTs that were written)", teardown)
+	}
+	if s.Started < 100 || q.Total+q.NotSent-teardown != s.Started {
+		t.Errorf("%d sessions started, %d requests in total + %d not sent (%d teardown): want one CONNECT per session", s.Started, q.Total, q.NotSent, teardown)
+	}
+}
