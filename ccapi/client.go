@@ -693,7 +693,7 @@ func (cu *Customer) do(ctx context.Context, l *Lane, call *Call, ep Endpoint, ct
 	for attempt := 0; ; attempt++ {
 		bearer, kind, err := c.bearer(ctx, l, cu.Observe)
 		if err != nil {
-			*call = Call{Endpoint: ep, ControlType: ct, Kind: kind, Err: err, Retry: attempt > 0, Start: time.Now(), NoAccessToken: kind != KindCanceled}
+			*call = Call{Endpoint: ep, ControlType: ct, Kind: kind, Err: err, Retry: attempt > 0, Start: time.Now(), NoAccessToken: !kind.canceled()}
 			call.End = call.Start
 			return call
 		}
