@@ -124,9 +124,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
-	if *userAgent != "" {
-		sc.Target.UserAgent = *userAgent
-	}
+	applyUserAgent(sc, *userAgent)
 	o.SLO = sc.Thresholds
 	if *slo != "" {
 		if o.SLO, err = scenario.ParseSLO(sc, *slo); err != nil {

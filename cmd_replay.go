@@ -120,9 +120,7 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "ccload replay: %v\n", err)
 		return exitUsage
 	}
-	if *userAgent != "" {
-		sc.Target.UserAgent = *userAgent
-	}
+	applyUserAgent(sc, *userAgent)
 	src := startReplaySource(rc, pos[0], lf.o, ro, sc)
 	defer src.stop()
 	// Read ahead before anything is sent: a log that fits in the lookahead is checked whole

@@ -102,9 +102,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
-	if *userAgent != "" {
-		sc.Target.UserAgent = *userAgent
-	}
+	applyUserAgent(sc, *userAgent)
 	if cfg.Shard.N > 1 && *seed == 0 && sc.Seed == 0 {
 		fmt.Fprintf(stderr, "%s: --shard %s needs the same seed on every shard, and the scenario has no seed: add `seed: N` to it or pass the same --seed to every shard\n", pos[0], cfg.Shard)
 		return exitUsage

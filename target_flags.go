@@ -31,3 +31,10 @@ func checkTargetFlags(target, userAgent string) (string, error) {
 	}
 	return target, nil
 }
+
+// applyUserAgent makes --user-agent, when given, override the scenario's target.user_agent.
+func applyUserAgent(sc *scenario.Scenario, userAgent string) {
+	if userAgent != "" {
+		sc.Target.UserAgent = userAgent
+	}
+}

@@ -220,7 +220,7 @@ func compareWarnings(base, next *Report) []string {
 		if reason == "" && s.r.Interrupted {
 			reason = "interrupted"
 		}
-		if reason == "grace cut" && !s.r.Interrupted {
+		if reason == StopGraceCut && !s.r.Interrupted {
 			// The schedule was played: the counts and rps are whole, but the cut sessions' last steps are missing.
 			out = append(out, fmt.Sprintf("%s had %d sessions cut by its grace period: their remaining steps were never sent", s.label, s.r.Sessions.CutByGrace))
 			continue

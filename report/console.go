@@ -134,7 +134,7 @@ func stopBanner(r *Report) string {
 		return ""
 	case reason == "unreachable":
 		return "!! UNREACHABLE: no request got an HTTP answer"
-	case reason == "grace cut":
+	case reason == StopGraceCut:
 		return fmt.Sprintf("!! GRACE CUT: %s sessions were still running when the grace period after the last stage ran out; they were cancelled and counted as cut_by_grace", num(r.Sessions.CutByGrace))
 	case reason == "interrupted":
 		return "!! INTERRUPTED: the run stopped before its stages ended; running sessions were counted as interrupted."

@@ -82,7 +82,7 @@ func WriteJUnit(w io.Writer, r *Report) error {
 	switch {
 	case strings.HasPrefix(r.StopReason, "aborted"):
 		run.Failure = &junitProblem{Message: "the run stopped early: " + r.StopReason, Type: "aborted", Text: r.StopReason}
-	case r.StopReason == "grace cut" && !r.Interrupted:
+	case r.StopReason == StopGraceCut && !r.Interrupted:
 		// The schedule was played: the run completed; the cut sessions get their own testcase below.
 	case r.Interrupted || (r.StopReason != "" && r.StopReason != "completed"):
 		msg := "the run did not complete: " + r.StopReason

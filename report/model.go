@@ -15,6 +15,10 @@ import (
 // Schema is the version of report.json this package writes; readers refuse newer major versions.
 const Schema = "ccload/report/v1"
 
+// StopGraceCut is the stop_reason of a run that played its whole schedule but whose grace
+// period cut sessions still running (sessions.cut_by_grace); such a run is not interrupted.
+const StopGraceCut = "grace cut"
+
 // Report is report.json. Field names are the documented contract (README "report.json").
 type Report struct {
 	Schema      string    `json:"schema"`

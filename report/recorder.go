@@ -262,22 +262,23 @@ func (r *Recorder) Group(endpoint, controlType string) GroupID {
 // were cut (the DISCONNECT of every customer still connected), kept apart from the scenario's
 // own endpoint groups so their thresholds judge the scenario's requests only; overall counts them.
 func (r *Recorder) TeardownGroup(endpoint, controlType string) GroupID {
-	name := "teardown " + endpoint
-	if controlType != "" {
-		name += " " + controlType
-	}
-	return r.register("t\x00"+endpoint+"\x00"+controlType, newGroupRec(name, "teardown", endpoint, controlType, ""))
+	return r.teardownGroup("teardown", "t", endpoint, controlType)
 }
 
 // AbandonGroup registers (or finds) the group of the DISCONNECTs a run sends to sessions that
 // failed while connected, so they leave nothing open on the target: kind "teardown" like the
 // run's teardown (out of endpoint thresholds, in overall), named "abandon <endpoint> <controlType>".
 func (r *Recorder) AbandonGroup(endpoint, controlType string) GroupID {
-	name := "abandon " + endpoint
+	return r.teardownGroup("abandon", "a", endpoint, controlType)
+}
+
+// teardownGroup registers a kind "teardown" group named "<prefix> <endpoint> <controlType>".
+func (r *Recorder) teardownGroup(prefix, key, endpoint, controlType string) GroupID {
+	name := prefix + " " + endpoint
 	if controlType != "" {
 		name += " " + controlType
 	}
-	return r.register("a\x00"+endpoint+"\x00"+controlType, newGroupRec(name, "teardown", endpoint, controlType, ""))
+	return r.register(key+"\x00"+endpoint+"\x00"+controlType, newGroupRec(name, "teardown", endpoint, controlType, ""))
 }
 
 // StepGroup registers the named step's group (or finds it) and returns its ID.

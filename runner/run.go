@@ -33,7 +33,7 @@ const (
 	// StopGraceCut ends a run that played its whole schedule but whose grace period after the
 	// last stage ran out with sessions still running: they were cut (sessions.cut_by_grace).
 	// The run is not marked interrupted; a cut_by_grace threshold gates on it.
-	StopGraceCut = "grace cut"
+	StopGraceCut = report.StopGraceCut
 )
 
 // TeardownLimit bounds the run's teardown: the DISCONNECTs sent, concurrently up to the

@@ -21,12 +21,11 @@ import (
 	"ccload/mock"
 )
 
-// Defaults applied when the scenario file does not say otherwise (README.md, "The scenario language", lists them).
-// DefaultQueueInterval is how often await_agent asks queryQueueInfo: a web client's queue
-// banner refreshes every few seconds, while the poll (default 1s) already shows the agent joining.
-const DefaultQueueInterval = 5 * time.Second
-
+// Defaults applied when the scenario file does not say otherwise (docs/scenario.md lists them).
 const (
+	// DefaultQueueInterval is how often await_agent asks queryQueueInfo: a web client's queue
+	// banner refreshes every few seconds, while the poll (default 1s) already shows the agent joining.
+	DefaultQueueInterval  = 5 * time.Second
 	DefaultTimeout        = 10 * time.Second
 	DefaultMaxConnections = 256
 	DefaultTokenLifetime  = 600 * time.Second

@@ -2,20 +2,16 @@ package scenario
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"ccload/internal/redact"
 )
 
-// envVarRef matches a ${NAME} or ${NAME:-default} reference.
-var envVarRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\}`)
-
 // envTemplateError is the message for a template that is bad only once ${ENV} is expanded: it
 // names the variables, never their values (which may be secrets).
 func envTemplateError(raw string) string {
 	var names []string
-	for _, m := range envVarRef.FindAllStringSubmatch(raw, -1) {
+	for _, m := range redact.EnvVarRef.FindAllStringSubmatch(raw, -1) {
 		names = append(names, "${"+m[1]+"}")
 	}
 	return fmt.Sprintf("not a valid template once %s is expanded (its value holds {{ or }}; the value is not shown); write $${ or escape the braces in the variable", strings.Join(names, ", "))

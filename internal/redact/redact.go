@@ -9,8 +9,8 @@ import (
 	"strings"
 )
 
-// envVarRef matches a ${NAME} or ${NAME:-default} reference.
-var envVarRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\}`)
+// EnvVarRef matches a ${NAME} or ${NAME:-default} reference: a value written so is no secret.
+var EnvVarRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?\}`)
 
 // secretKeys are the scenario keys whose values are credentials.
 var secretKeys = []string{"app_key", "app_secret", "access_token", "ccmessaging_token"}
@@ -39,7 +39,7 @@ func Text(text string) string {
 
 // envOnly reports whether v is nothing but ${VAR} references (safe to show: names, not values).
 func envOnly(v string) bool {
-	return v != "" && strings.TrimSpace(envVarRef.ReplaceAllString(v, "")) == ""
+	return v != "" && strings.TrimSpace(EnvVarRef.ReplaceAllString(v, "")) == ""
 }
 
 // URL returns s with user info and query values replaced, for plans, errors and reports.
