@@ -113,6 +113,12 @@ func (c *collector) handle(ev *event) {
 				*g = c.rec.Group(ev.ep.String(), ct)
 			}
 		}
+		if ev.ep == ccapi.EpQueryQueueInfo && ev.s.Class == report.ClassOK && ev.s.ResultCode != "" {
+			// A queue status ("0" queuing, 160021 with an agent, the session ended) says where the
+			// customer stands, not whether a request was accepted: counted apart, out of resultCode shares.
+			c.rec.QueueAnswer(ev.s.ResultCode)
+			ev.s.ResultCode = ""
+		}
 		ev.s.Group = *g
 		ev.s.Step = report.NoGroup
 		if ev.step >= 0 {
@@ -150,8 +156,6 @@ func (c *collector) handle(ev *event) {
 		c.rec.ReplyTimeout(ev.t)
 	case evQueue:
 		c.rec.QueueInfo(ev.t, int64(ev.pos), ev.d)
-	case evQueueAnswer:
-		c.rec.QueueAnswer(ev.s.ResultCode)
 	}
 }
 

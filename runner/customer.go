@@ -460,13 +460,6 @@ func (c *vc) observe(call *ccapi.Call) {
 	if (call.Endpoint == ccapi.EpTokenByAkSk || call.Endpoint == ccapi.EpApplyToken) && step >= 0 {
 		step = -1 // a token renewal inside a step is not that step's request
 	}
-	code := call.ResultCode
-	if call.Endpoint == ccapi.EpQueryQueueInfo && call.Kind == ccapi.KindOK && code != "" {
-		// A queue status ("0" queuing, 160021 with an agent, the session ended) says where the
-		// customer stands, not whether a request was accepted: counted apart, out of resultCode shares.
-		r.events <- event{kind: evQueueAnswer, s: report.Sample{ResultCode: code}}
-		code = ""
-	}
 	r.events <- event{kind: evSample, ep: call.Endpoint, ct: ctIndex(call.ControlType), step: step, s: report.Sample{
 		Intended:   min(c.intended, start),
 		Ready:      min(c.free, start),
@@ -474,7 +467,7 @@ func (c *vc) observe(call *ccapi.Call) {
 		End:        max(end, start),
 		Throttled:  int64(call.Throttled),
 		Status:     call.Status,
-		ResultCode: code,
+		ResultCode: call.ResultCode,
 		Class:      report.ErrClass(call.Kind),
 		BytesSent:  call.BytesSent,
 		BytesRecv:  call.BytesRecv,

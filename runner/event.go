@@ -19,7 +19,6 @@ const (
 	evReplyTimeout               // an await step timed out
 	evStepFailed                 // a step failed, its session went on (see failEvent)
 	evQueue                      // a queryQueueInfo answer "still queuing": pos its position, d its estimated wait
-	evQueueAnswer                // a queryQueueInfo status answer: s.ResultCode its resultCode
 )
 
 // event is what virtual customers and the scheduler send to the collector. It is a plain
