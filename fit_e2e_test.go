@@ -81,7 +81,6 @@ func recordingMock(t *testing.T, path string) (string, func()) {
 	return url, stop
 }
 
-
 // A generated production log: three session types (40/30/30) with lognormal think times of
 // medians 0.6-1.2 s, arriving as a Poisson process whose rate goes linearly from `from` to
 // `to` sessions/s over secs seconds (flat when equal).

@@ -42,11 +42,11 @@ func TestChooseBucket(t *testing.T) {
 		span time.Duration
 		want time.Duration
 	}{
-		{622, 40 * time.Second, 10 * time.Second},    // the 40 s log: 4 buckets of about 155
-		{360, 2 * time.Minute, 30 * time.Second},     // 1-5 sessions/s for 2 min: 4 buckets, not 2
-		{27000, 30 * time.Minute, 15 * time.Second},  // 15/s for 30 min: 120 buckets of 225
+		{622, 40 * time.Second, 10 * time.Second},     // the 40 s log: 4 buckets of about 155
+		{360, 2 * time.Minute, 30 * time.Second},      // 1-5 sessions/s for 2 min: 4 buckets, not 2
+		{27000, 30 * time.Minute, 15 * time.Second},   // 15/s for 30 min: 120 buckets of 225
 		{1_000_000, 24 * time.Hour, 15 * time.Minute}, // a day: 96 buckets
-		{10, time.Second, 200 * time.Millisecond},    // too few for 100 per bucket: still 4 or more buckets
+		{10, time.Second, 200 * time.Millisecond},     // too few for 100 per bucket: still 4 or more buckets
 	} {
 		got, why := ChooseBucket(c.n, c.span)
 		if got != c.want || why == "" {
