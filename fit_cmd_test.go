@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -310,5 +312,87 @@ func TestFitBase(t *testing.T) {
 	}
 	if _, err := os.Stat(out2); err == nil {
 		t.Errorf("%s was written", out2)
+	}
+}
+
+// fit and logdiff stop within moments of SIGINT, SIGTERM or SIGHUP, even while a pipe's writer
+// holds them waiting; exit 3, nothing written.
+func TestFitLogdiffStoppable(t *testing.T) {
+	bin := e2eBinary(t)
+	dir := t.TempDir()
+	good := fitLog(t, dir, "1")
+	for i, c := range []struct {
+		sig  syscall.Signal
+		args func(fifo, out string) []string
+	}{
+		{syscall.SIGINT, func(fifo, out string) []string { return []string{"fit", fifo, "-o", out} }},
+		{syscall.SIGTERM, func(fifo, out string) []string { return []string{"fit", fifo, "-o", out} }},
+		{syscall.SIGHUP, func(fifo, out string) []string { return []string{"fit", fifo, "-o", out} }},
+		{syscall.SIGTERM, func(fifo, out string) []string { return []string{"logdiff", good, fifo, "--json", out} }},
+	} {
+		t.Run(fmt.Sprintf("%d-%s", i, c.sig), func(t *testing.T) {
+			fifo, out := filepath.Join(dir, fmt.Sprintf("f%d", i)), filepath.Join(dir, fmt.Sprintf("out%d", i))
+			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(bin, c.args(fifo, out)...)
+			var se bytes.Buffer
+			cmd.Stderr = &se
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			// The writer sends a few lines and then holds the pipe open, sending nothing: a
+			// producer that stalls. Opening for writing returns once ccload opened the pipe.
+			w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Close()
+			fmt.Fprintf(w, `{"controlType":"CONNECT","from":"a","received_ms":1000000}`+"\n")
+			time.Sleep(200 * time.Millisecond) // let it read them and wait for more
+			cmd.Process.Signal(c.sig)
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second): // a hang guard, not a timing assertion
+				cmd.Process.Kill()
+				<-done
+				t.Fatalf("%s did not stop on %s; stderr %q", c.args(fifo, out)[0], c.sig, se.String())
+			}
+			if code := cmd.ProcessState.ExitCode(); code != exitAborted || !strings.Contains(se.String(), "interrupted while reading") {
+				t.Errorf("exit %d, stderr %q; want 3, interrupted", code, se.String())
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Errorf("%s was written", out)
+			}
+		})
+	}
+}
+
+// A source that never ends is refused, not read: standard input that is a device, and a named
+// pipe no writer opened.
+func TestFitRefusesEndlessInput(t *testing.T) {
+	bin := e2eBinary(t)
+	dir := t.TempDir()
+	zero, err := os.Open("/dev/zero")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zero.Close()
+	cmd := exec.Command(bin, "fit", "-", "-o", filepath.Join(dir, "x.yaml"))
+	cmd.Stdin = zero
+	outb, _ := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != exitUsage || !strings.Contains(string(outb), "standard input is a device") {
+		t.Errorf("fit - < /dev/zero: exit %d, %q", code, outb)
+	}
+	fifo := filepath.Join(dir, "nowriter")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var so, se bytes.Buffer
+	code := dispatch(context.Background(), []string{"logdiff", fifo, fitLog(t, dir, "1")}, &so, &se)
+	if code != exitUsage || !strings.Contains(se.String(), "named pipe and nothing came through it") {
+		t.Errorf("a FIFO without a writer: exit %d, %q", code, se.String())
 	}
 }

@@ -448,3 +448,30 @@ func starved(t *testing.T, res e2eResult) {
 		t.Skipf("the generator was starved (scheduler lag max %s > %s): the logs would measure this machine's load, not the fit", lag, maxLag)
 	}
 }
+
+// `logdiff --speed X` compares a replay at speed X with its log: a 20 s log replayed at speed 2
+// against a recording mock passes with --speed 2 and fails without it (its gaps and arrivals
+// are half as long).
+func TestLogdiffReplaySpeed(t *testing.T) {
+	realTime(t)
+	dir := t.TempDir()
+	prod, rec := filepath.Join(dir, "prod.jsonl"), filepath.Join(dir, "replay.jsonl")
+	writeGenLog(t, prod, genLog{secs: 20, from: 30, to: 30, seed: 9}.lines())
+	base := filepath.Join(dir, "base.yaml")
+	os.WriteFile(base, []byte("auth: {app_key: rp-key, app_secret: rp-secret}\n"), 0o644)
+	url, stop := recordingMock(t, rec)
+	res := e2eReplay(t, prod, "--scenario", base, "--target", url, "--speed", "2")
+	if res.code != 0 {
+		t.Fatalf("replay: exit %d\n%s", res.code, res.stderr)
+	}
+	starved(t, res)
+	stop()
+	code, out, _ := logdiffJSON(t, prod, rec, "--speed", "2")
+	if code != exitOK {
+		t.Fatalf("logdiff --speed 2 of a replay at speed 2: exit %d\n%s", code, out)
+	}
+	code, out, diff := logdiffJSON(t, prod, rec)
+	if code != exitFailed || !failedIn(diff, "arrivals", "all") || !failedIn(diff, "per session", "duration KS") {
+		t.Errorf("logdiff without --speed of a replay at speed 2: exit %d, want 1 on arrivals and durations\n%s", code, out)
+	}
+}

@@ -649,7 +649,7 @@ func Open(path string, stdin io.Reader) (io.ReadCloser, error) {
 }
 
 // FIFOWait is how long OpenContext waits for a writer of a named pipe to send something.
-var FIFOWait = 3 * time.Second
+const FIFOWait = 3 * time.Second
 
 // OpenContext is Open, stopped by ctx: a named pipe is opened without waiting for a writer, and
 // refused when nothing comes through it within FIFOWait (no writer: it would block forever);
