@@ -3,6 +3,7 @@ package traffic
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,6 +56,10 @@ func TestChooseBucket(t *testing.T) {
 		if k := math.Ceil(c.span.Seconds() / got.Seconds()); k < MinBuckets || k > MaxBuckets {
 			t.Errorf("%d sessions over %s: %v buckets", c.n, c.span, k)
 		}
+	}
+	// The choice is said as docs/traffic.md quotes it.
+	if _, why := ChooseBucket(622, 40*time.Second); !strings.HasPrefix(why, "622 sessions over 40s (15.55/s): 4 buckets of about 155.5 sessions") {
+		t.Errorf("why: %q", why)
 	}
 }
 
