@@ -36,6 +36,8 @@ func (l *logFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.ControlType, "control-field", f.ControlType, "the JSON key of the controlType")
 	fs.StringVar(&f.MediaType, "media-field", f.MediaType, "the JSON key of the mediaType (absent: TEXT)")
 	fs.StringVar(&f.Content, "content-field", f.Content, "the JSON key of the content")
+	fs.StringVar(&f.To, "to-field", f.To, "the JSON key of the channel configuration ID (fit writes the most frequent into the scenario)")
+	fs.StringVar(&f.Channel, "channel-field", f.Channel, "the JSON key of the channel (fit writes the most frequent into the scenario)")
 	fs.DurationVar(&l.o.Idle, "idle", l.o.Idle, "a session without a request for this long is closed (DISCONNECT closes it at once)")
 	fs.IntVar(&l.o.MaxOpen, "max-open", l.o.MaxOpen, "the most sessions held open at once; past it the longest idle is closed early (bounds memory)")
 	fs.IntVar(&l.o.MaxEvents, "max-events", l.o.MaxEvents, "requests kept per session; later ones are counted, not kept (bounds memory)")
@@ -54,7 +56,20 @@ func (l *logFlags) check() error {
 		return fmt.Errorf("--max-bad: %v", err)
 	}
 	l.o.MaxBadShare = v
-	return nil
+	var errs []error
+	if l.o.MaxOpen < 1 {
+		errs = append(errs, fmt.Errorf("--max-open: want at least 1 session, got %d", l.o.MaxOpen))
+	}
+	if l.o.MaxEvents < 1 {
+		errs = append(errs, fmt.Errorf("--max-events: want at least 1 request, got %d", l.o.MaxEvents))
+	}
+	if l.o.Idle <= 0 {
+		errs = append(errs, fmt.Errorf("--idle: want a duration above 0, such as 30m; got %s", l.o.Idle))
+	}
+	if l.o.Reorder <= 0 {
+		errs = append(errs, fmt.Errorf("--reorder: want a duration above 0, such as 2s; got %s", l.o.Reorder))
+	}
+	return errors.Join(errs...)
 }
 
 // parseShare reads "5%" or "0.05".

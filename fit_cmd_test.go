@@ -178,6 +178,9 @@ func TestFitLogdiffRefuseAbsurdFlags(t *testing.T) {
 		{[]string{"logdiff", log, log, "--speed", "Inf"}, "--speed"},
 		{[]string{"logdiff", log, log, "--alpha", "0"}, "--alpha"},
 		{[]string{"logdiff", log, log, "--max-rate", "-5%"}, "--max-rate"},
+		{[]string{"logdiff", log, log, "--max-open", "0"}, "--max-open"},
+		{[]string{"fit", log, "-o", out, "--max-events", "-1"}, "--max-events"},
+		{[]string{"fit", log, "-o", out, "--idle", "0s"}, "--idle"},
 	} {
 		var so, se bytes.Buffer
 		code := dispatch(context.Background(), c.args, &so, &se)

@@ -12,17 +12,17 @@ import (
 // tolerance on top of the sampling noise of the two samples compared: a comparison fails only
 // when its distance exceeds the tolerance by more than the noise could explain (DiffRow).
 type DiffLimits struct {
-	Share      float64 // session-type shares: at most this many points apart (0.05 = 5 points)
-	KS         float64 // two-sample KS distance of think times, messages per session and durations
-	Median     float64 // relative distance of medians (think times, durations)
-	Rate       float64 // relative distance of each bucket's arrival rate, and of the whole log's
-	MinSamples int     // distributions and shares with fewer samples in either log are not judged
+	Share      float64 `json:"share"`       // session-type shares: at most this many points apart (0.05 = 5 points)
+	KS         float64 `json:"ks"`          // two-sample KS distance of think times, messages per session and durations
+	Median     float64 `json:"median"`      // relative distance of medians (think times, durations)
+	Rate       float64 `json:"rate"`        // relative distance of each bucket's arrival rate, and of the whole log's
+	MinSamples int     `json:"min_samples"` // distributions and shares with fewer samples in either log are not judged
 	// MinArrivals: an arrival bucket expecting fewer sessions than this in either log is not
 	// judged (its Poisson noise alone is over 30%).
-	MinArrivals float64
+	MinArrivals float64 `json:"min_arrivals"`
 	// Alpha is the chance that two logs of one process fail the comparison, over all its checks
 	// together, for their sampling noise alone: each check is held at Alpha / checks (Bonferroni).
-	Alpha float64
+	Alpha float64 `json:"alpha"`
 }
 
 // DefaultDiffLimits are logdiff's defaults.
