@@ -223,6 +223,7 @@ func fitLog(t *testing.T, dir, to string) string {
 // The fitted scenario runs anywhere: credentials from CC_APP_KEY / CC_APP_SECRET (demo by
 // default, which the embedded mock takes), the channel configuration the log carries.
 func TestFitAuthAndChannel(t *testing.T) {
+	realTime(t)
 	dir := t.TempDir()
 	log := fitLog(t, dir, "4242")
 	out := filepath.Join(dir, "fitted.yaml")
@@ -376,6 +377,7 @@ func TestFitLogdiffStoppable(t *testing.T) {
 // A source that never ends is refused, not read: standard input that is a device, and a named
 // pipe no writer opened.
 func TestFitRefusesEndlessInput(t *testing.T) {
+	t.Parallel() // the pipe is waited on for 3 s
 	bin := e2eBinary(t)
 	dir := t.TempDir()
 	zero, err := os.Open("/dev/zero")

@@ -112,7 +112,12 @@ func (r *FitReport) arrivalSVG() string {
 	sx := func(t float64) float64 { return pad + (W-2*pad)*t/span }
 	sy := func(y float64) float64 { return H - pad - (H-2*pad)*y/(ymax*1.05) }
 	var b strings.Builder
-	fmt.Fprintf(&b, "<p>sessions/s per %s bucket (grey; a partial last bucket over its own length) and the fitted stages (red)</p>", c.Bucket)
+	fmt.Fprintf(&b, "<p>sessions/s per %s bucket (grey; a partial last bucket over its own length) and the fitted stages (red), which play %s sessions (the log: %d)",
+		c.Bucket, fmtNum(r.StageSessions()), c.Total())
+	if c.Chosen {
+		fmt.Fprintf(&b, "<br>the bucket was chosen from the log: %s", html.EscapeString(c.Why))
+	}
+	b.WriteString("</p>")
 	fmt.Fprintf(&b, `<svg width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f">`, W, H, W, H)
 	for k := range c.Counts {
 		x0, x1 := sx(c.Start(k)), sx(c.Start(k)+c.Len(k))
