@@ -377,6 +377,10 @@ func TestFitRoundTrip(t *testing.T) {
 			if !strings.Contains(so.String(), "chosen from the log") {
 				t.Errorf("fit does not say how it chose its bucket:\n%s", so.String())
 			}
+			if page, err := os.ReadFile(strings.TrimSuffix(fitted, ".yaml") + ".fit.html"); err != nil || !bytes.Contains(page, []byte("<svg")) ||
+				!bytes.Contains(page, []byte("chosen from the log")) {
+				t.Errorf("fit page: %v, %d bytes without its arrival chart or bucket choice", err, len(page))
+			}
 			text, _ := os.ReadFile(fitted)
 			sc, err := scenario.Parse(fitted, text, dir, func(string) (string, bool) { return "", false })
 			if err != nil {
