@@ -394,8 +394,6 @@ func mapHas(m *yaml.Node, key string) bool {
 // before the environment it will run in exists.
 func anyEnv(string) (string, bool) { return "x", true }
 
-func noEnv(string) (string, bool) { return "", false }
-
 // baseSections are the environment sections of a scenario file (where requests go, who sends
 // them, what must hold), as YAML to append to a generated scenario (replay's --scenario).
 // ${ENV} references stay unexpanded.

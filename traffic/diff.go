@@ -385,11 +385,11 @@ func WriteDiff(w io.Writer, res DiffResult) error {
 		if r.Unit == "" {
 			dist = ""
 		}
-		res := r.Verdict
+		verdict := r.Verdict
 		if r.Note != "" {
-			res += " (" + r.Note + ")"
+			verdict += " (" + r.Note + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Section, r.Name, r.A, r.B, dist, allowed, res)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Section, r.Name, r.A, r.B, dist, allowed, verdict)
 	}
 	tw.Flush()
 	if res.Pass {
