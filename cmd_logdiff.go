@@ -6,27 +6,45 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"time"
 
+	"ccload/report"
 	"ccload/traffic"
 )
 
-// cmdLogdiff compares two traffic logs and gates on how far apart they are.
+// cmdLogdiff compares two traffic logs and gates on how far apart they are, beyond the
+// sampling noise of what each log holds.
 func cmdLogdiff(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("logdiff", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var lf logFlags
 	lf.register(fs)
 	lim := traffic.DefaultDiffLimits
-	bucket := fs.Duration("bucket", time.Minute, "width of one point of the arrival curves")
-	share := fs.String("max-share", "5%", "session-type shares at most this many points apart (0: not checked)")
-	fs.Float64Var(&lim.KS, "max-ks", lim.KS, "two-sample KS distance of think times per transition, messages per session and durations (0: not checked)")
-	median := fs.String("max-median", "10%", "relative distance of medians of think times and durations (0: not checked)")
-	rate := fs.String("max-rate", "5%", "relative distance of each bucket's arrival rate (0: not checked)")
-	fs.IntVar(&lim.MinSamples, "min-samples", lim.MinSamples, "distributions with fewer samples in either log are shown, not checked")
+	bucket := fs.Duration("bucket", 0, "width of one point of the arrival curves (0: chosen from A, about 100 sessions per bucket and at least 4 buckets)")
+	share := fs.String("max-share", "5%", "session-type shares at most this many points apart, beyond noise (0: not checked)")
+	fs.Float64Var(&lim.KS, "max-ks", lim.KS, "two-sample KS distance of think times per transition, messages per session and durations, beyond the KS critical value (0: not checked)")
+	median := fs.String("max-median", "10%", "relative distance of medians of think times and durations, beyond their confidence intervals (0: not checked)")
+	rate := fs.String("max-rate", "5%", "relative distance of each bucket's arrival rate and of the whole log's, beyond Poisson noise (0: not checked)")
+	fs.IntVar(&lim.MinSamples, "min-samples", lim.MinSamples, "distributions and shares with fewer samples in either log are shown, not judged")
+	alpha := fs.String("alpha", "1%", "the chance that two logs of one process fail for sampling noise alone, over all checks together")
+	speed := fs.Float64("speed", 1, "B is a replay of A at this --speed: B's times are multiplied by it before comparing")
+	jsonOut := fs.String("json", "", "also write the comparison as JSON to `FILE`")
+	junitOut := fs.String("junit", "", "also write one JUnit testcase per check to `FILE`")
+	htmlOut := fs.String("html", "", "also write the comparison as a self-contained page to `FILE`")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: ccload logdiff A B [flags]\n\nCompares two traffic logs (say production and the --record of a fitted scenario's run):\nsession-type shares, think times per transition, messages per session, session durations\nand the arrival curve, side by side. Exit 0 within the limits, 1 a limit failed, 2 bad usage or bad log.\n\nFlags:")
+		fmt.Fprintln(fs.Output(), `Usage: ccload logdiff A B [flags]
+
+Compares two traffic logs (say production and the --record of a fitted scenario's run, or of
+a replay with --speed): session-type shares, think times per transition, messages per session,
+session durations and the arrival curve, side by side. Each check allows its limit plus the
+sampling noise of its two samples: Poisson noise for arrival counts, the two-sample KS critical
+value at the samples' sizes, the medians' confidence intervals; a check with too little data is
+shown as such and never failed.
+Exit 0 within the limits, 1 a limit failed, 2 bad usage or bad log, 3 interrupted.
+
+Flags:`)
 		fs.PrintDefaults()
 	}
 	pos, code, done := parseArgs(fs, args, stdout, func(pos []string) string {
@@ -41,32 +59,69 @@ func cmdLogdiff(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if done {
 		return code
 	}
-	var err1, err2, err3 error
-	lim.Share, err1 = parseShare(*share)
-	lim.Median, err2 = parseShare(*median)
-	lim.Rate, err3 = parseShare(*rate)
-	if err := errors.Join(lf.check(), err1, err2, err3); err != nil {
+	var errs []error
+	var err error
+	if lim.Share, err = parseShare(*share); err != nil {
+		errs = append(errs, fmt.Errorf("--max-share: %v", err))
+	}
+	if lim.Median, err = parseShare(*median); err != nil {
+		errs = append(errs, fmt.Errorf("--max-median: %v", err))
+	}
+	if lim.Rate, err = parseShare(*rate); err != nil {
+		errs = append(errs, fmt.Errorf("--max-rate: %v", err))
+	}
+	if lim.Alpha, err = parseShare(*alpha); err != nil || lim.Alpha <= 0 || lim.Alpha >= 0.5 {
+		errs = append(errs, fmt.Errorf("--alpha: want a chance above 0 and below 50%%, such as 1%%; got %q", *alpha))
+	}
+	if math.IsNaN(lim.KS) || lim.KS < 0 || lim.KS >= 1 {
+		errs = append(errs, fmt.Errorf("--max-ks: want a KS distance in [0, 1) (0: not checked), such as 0.1; got %v", lim.KS))
+	}
+	if lim.MinSamples < 2 {
+		errs = append(errs, fmt.Errorf("--min-samples: want at least 2, got %d", lim.MinSamples))
+	}
+	if math.IsNaN(*speed) || math.IsInf(*speed, 0) || *speed <= 0 || *speed > 1e6 {
+		errs = append(errs, fmt.Errorf("--speed: want the replay's speed, above 0 and at most 1e6, such as 2; got %v", *speed))
+	}
+	if *bucket < 0 || (*bucket > 0 && *bucket < time.Millisecond) {
+		errs = append(errs, fmt.Errorf("--bucket: want at least 1ms, or 0 to choose from A; got %s", *bucket))
+	}
+	if err := errors.Join(append([]error{lf.check()}, errs...)...); err != nil {
 		fmt.Fprintf(stderr, "ccload logdiff: %v\n", err)
 		return exitUsage
 	}
-	if *bucket < time.Millisecond {
-		fmt.Fprintf(stderr, "ccload logdiff: --bucket: want at least 1ms, got %s\n", *bucket)
+	a, _, code := readLog(ctx, pos[0], &lf, traffic.AnalyzeOptions{Bucket: *bucket}, os.Stdin, stderr, "logdiff")
+	if code != exitOK {
+		return code
+	}
+	b, _, code := readLog(ctx, pos[1], &lf, traffic.AnalyzeOptions{Bucket: *bucket, Speed: *speed}, os.Stdin, stderr, "logdiff")
+	if code != exitOK {
+		return code
+	}
+	res := traffic.Diff(a, b, lim)
+	res.A.Label, res.B.Label = pos[0], pos[1]
+	if err := traffic.WriteDiff(stdout, res); err != nil {
+		fmt.Fprintf(stderr, "ccload logdiff: %v\n", err)
 		return exitUsage
 	}
-	ao := traffic.AnalyzeOptions{Bucket: *bucket}
-	a, _, ok := readLog(pos[0], &lf, ao, os.Stdin, stderr, "logdiff")
-	if !ok {
-		return exitUsage
+	code = exitOK
+	if !res.Pass {
+		code = exitFailed
 	}
-	b, _, ok := readLog(pos[1], &lf, ao, os.Stdin, stderr, "logdiff")
-	if !ok {
-		return exitUsage
+	for _, o := range []struct {
+		path  string
+		write func(io.Writer) error
+	}{
+		{*jsonOut, func(w io.Writer) error { return traffic.WriteDiffJSON(w, res) }},
+		{*junitOut, func(w io.Writer) error { return traffic.WriteDiffJUnit(w, res) }},
+		{*htmlOut, func(w io.Writer) error { return traffic.WriteDiffHTML(w, res, a, b) }},
+	} {
+		if o.path == "" {
+			continue
+		}
+		if err := report.WriteFileWith(o.path, o.write); err != nil {
+			fmt.Fprintln(stderr, "ccload logdiff:", err)
+			code = exitUsage
+		}
 	}
-	rows := traffic.Diff(a, b, lim)
-	if fails := traffic.WriteDiff(stdout, pos[0], pos[1], rows); fails > 0 {
-		fmt.Fprintf(stdout, "\n%d comparisons over their limits\n", fails)
-		return exitFailed
-	}
-	fmt.Fprintln(stdout, "\nall comparisons within their limits")
-	return exitOK
+	return code
 }

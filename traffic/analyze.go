@@ -1,6 +1,7 @@
 package traffic
 
 import (
+	"fmt"
 	"math"
 	"sort"
 	"strings"
@@ -49,8 +50,13 @@ type Type struct {
 
 // AnalyzeOptions bounds an Analysis.
 type AnalyzeOptions struct {
-	// Bucket is the width of one point of the arrival curve (default 1m).
+	// Bucket is the width of one point of the arrival curve; 0 chooses it from the log
+	// (ChooseBucket).
 	Bucket time.Duration
+	// Speed says the log is a replay played Speed times faster than the log it replays
+	// (`ccload replay --speed`): its gaps, durations and arrival times are multiplied by Speed
+	// so that it compares with the original. 0 or 1: as logged.
+	Speed float64
 	// MaxShapes caps the distinct session shapes kept (default 500); sessions of later new
 	// shapes are counted in Other.
 	MaxShapes int
@@ -60,8 +66,11 @@ type AnalyzeOptions struct {
 }
 
 func (o *AnalyzeOptions) defaults() {
-	if o.Bucket <= 0 {
-		o.Bucket = time.Minute
+	if o.Bucket < 0 {
+		o.Bucket = 0
+	}
+	if o.Speed <= 0 || math.IsNaN(o.Speed) || math.IsInf(o.Speed, 0) {
+		o.Speed = 1
 	}
 	if o.MaxShapes <= 0 {
 		o.MaxShapes = 500
@@ -129,6 +138,9 @@ func ShapeKey(elems []Elem) string {
 
 func sec(ns int64) float64 { return float64(ns) / 1e9 }
 
+// scaled is a logged interval in seconds, undone of the replay's speed.
+func (a *Analysis) scaled(ns int64) float64 { return sec(ns) * a.Opt.Speed }
+
 // Add analyses one session.
 func (a *Analysis) Add(s *Session) {
 	if !s.Connected() {
@@ -140,7 +152,7 @@ func (a *Analysis) Add(s *Session) {
 	a.Requests += int64(len(evs) + s.Truncated)
 	a.starts = append(a.starts, evs[0].T)
 	a.Messages.Add(float64(len(evs) + s.Truncated))
-	dur := sec(evs[len(evs)-1].T - evs[0].T)
+	dur := a.scaled(evs[len(evs)-1].T - evs[0].T)
 	a.Durations.Add(dur)
 	for i := 1; i < len(evs); i++ {
 		k := kind(evs[i-1]) + "→" + kind(evs[i])
@@ -149,7 +161,7 @@ func (a *Analysis) Add(s *Session) {
 			r = NewReservoir(a.Opt.PooledSamples)
 			a.Transitions[k] = r
 		}
-		r.Add(sec(evs[i].T - evs[i-1].T))
+		r.Add(a.scaled(evs[i].T - evs[i-1].T))
 	}
 	elems, runs := Shape(evs)
 	key := ShapeKey(elems)
@@ -175,13 +187,13 @@ func (a *Analysis) Add(s *Session) {
 	j := 0
 	for i, e := range elems {
 		if i > 0 {
-			t.Gaps[i-1].Add(sec(evs[j].T - evs[j-1].T))
+			t.Gaps[i-1].Add(a.scaled(evs[j].T - evs[j-1].T))
 		}
 		t.ContentLen[i].Add(float64(evs[j].ContentLen))
 		if e.Folded {
 			t.Runs[i].Add(float64(runs[i]))
 			for k := j + 1; k < j+runs[i]; k++ {
-				t.Inner[i].Add(sec(evs[k].T - evs[k-1].T))
+				t.Inner[i].Add(a.scaled(evs[k].T - evs[k-1].T))
 			}
 		}
 		j += runs[i]
@@ -212,40 +224,135 @@ func (a *Analysis) TypesByCount() []*Type {
 	return ts
 }
 
-// Curve is the arrival curve: sessions per second in buckets of Bucket from the first arrival.
+// Curve is the arrival curve: session starts counted in buckets of Bucket from the first one.
+// The curve spans Span, the window in which the log shows arrivals: from the first start to the
+// last plus one mean gap between starts (for arrivals at a steady rate r over a time D, the
+// starts are D·(N−1)/N apart end to end, so this window is D, not short of one gap). The last
+// bucket is partial when Span is not a whole number of buckets: its rate is its count over its
+// own length, and stages and comparisons weigh it by that length.
 type Curve struct {
 	Origin time.Time
 	Bucket time.Duration
+	Span   time.Duration
 	Counts []int64
+	// Chosen is true when the bucket was chosen from the log (ChooseBucket), and Why says how.
+	Chosen bool
+	Why    string
 	// CV is the coefficient of variation of the gaps between arrivals, each scaled by its
 	// bucket's rate: about 1 for Poisson arrivals, near 0 for evenly spaced ones.
 	CV float64
 }
 
-// Rate is bucket i's arrival rate, sessions per second.
-func (c Curve) Rate(i int) float64 { return float64(c.Counts[i]) / c.Bucket.Seconds() }
+// Len is bucket i's length in seconds: Bucket, or less for a partial last bucket.
+func (c Curve) Len(i int) float64 {
+	if i == len(c.Counts)-1 {
+		if l := (c.Span - c.Bucket*time.Duration(i)).Seconds(); l > 0 && l < c.Bucket.Seconds() {
+			return l
+		}
+	}
+	return c.Bucket.Seconds()
+}
 
-// Curve computes the arrival curve. The number of buckets is the span from the first to the
-// last arrival rounded to whole buckets (at least one); arrivals past it count in the last.
-func (a *Analysis) Curve() Curve {
-	c := Curve{Bucket: a.Opt.Bucket}
+// Start is bucket i's start, seconds from the first arrival.
+func (c Curve) Start(i int) float64 { return (c.Bucket * time.Duration(i)).Seconds() }
+
+// Rate is bucket i's arrival rate, sessions per second over the bucket's own length.
+func (c Curve) Rate(i int) float64 { return float64(c.Counts[i]) / c.Len(i) }
+
+// Total is the number of arrivals the curve holds.
+func (c Curve) Total() int64 {
+	var n int64
+	for _, k := range c.Counts {
+		n += k
+	}
+	return n
+}
+
+// Bucket choice: at least MinBuckets to show a ramp, at most MaxBuckets, and about
+// BucketSessions sessions in each (Poisson noise √n/n = 10%), on a round width.
+const (
+	MinBuckets     = 4
+	MaxBuckets     = 120
+	BucketSessions = 100
+)
+
+// niceBuckets are the widths ChooseBucket picks from.
+var niceBuckets = []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 500 * time.Millisecond,
+	time.Second, 2 * time.Second, 5 * time.Second, 10 * time.Second, 15 * time.Second, 20 * time.Second, 30 * time.Second,
+	time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 20 * time.Minute, 30 * time.Minute,
+	time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour}
+
+// ChooseBucket chooses the arrival curve's bucket for n sessions over span: the narrowest round
+// width holding about BucketSessions sessions on average, within MinBuckets..MaxBuckets buckets
+// (at least MinBuckets wins over the sessions per bucket, so a short log still shows its ramp:
+// its noise is then judged, not hidden). why says the choice for the output.
+func ChooseBucket(n int64, span time.Duration) (time.Duration, string) {
+	if n <= 0 || span <= 0 {
+		return time.Second, "no span: 1s"
+	}
+	rate := float64(n) / span.Seconds()
+	pick := niceBuckets[len(niceBuckets)-1]
+	for _, b := range niceBuckets {
+		if float64(n)*b.Seconds()/span.Seconds() >= BucketSessions && span <= b*MaxBuckets {
+			pick = b
+			break
+		}
+	}
+	// Not fewer than MinBuckets: the widest round width that still gives them.
+	if span < pick*MinBuckets {
+		pick = niceBuckets[0]
+		for _, b := range niceBuckets {
+			if b*MinBuckets <= span {
+				pick = b
+			}
+		}
+	}
+	k := int(math.Ceil(span.Seconds() / pick.Seconds()))
+	why := fmt.Sprintf("%d sessions over %s (%s/s): %d buckets of about %s sessions (at least %d buckets, about %d sessions each; --bucket overrides)",
+		n, span.Round(time.Millisecond), fmtNum(rate), k, fmtNum(rate*pick.Seconds()), MinBuckets, BucketSessions)
+	return pick, why
+}
+
+// Curve computes the arrival curve with the analysis' bucket (chosen from the log when 0).
+func (a *Analysis) Curve() Curve { return a.CurveAt(a.Opt.Bucket) }
+
+// CurveAt computes the arrival curve in buckets of width bucket (0: ChooseBucket).
+func (a *Analysis) CurveAt(bucket time.Duration) Curve {
+	c := Curve{Bucket: bucket}
 	if len(a.starts) == 0 {
+		if c.Bucket <= 0 {
+			c.Bucket = time.Second
+		}
 		return c
 	}
 	sort.Slice(a.starts, func(i, j int) bool { return a.starts[i] < a.starts[j] })
 	o := a.starts[0]
 	c.Origin = time.Unix(0, o).UTC()
-	b := int64(a.Opt.Bucket)
-	n := int(math.Round(float64(a.starts[len(a.starts)-1]-o) / float64(b)))
-	n = max(n, 1)
-	c.Counts = make([]int64, n)
-	for _, t := range a.starts {
-		c.Counts[min(int((t-o)/b), n-1)]++
+	n := len(a.starts)
+	off := func(i int) float64 { return float64(a.starts[i]-o) * a.Opt.Speed } // ns, undone of the speed
+	last := off(n - 1)
+	span := last
+	if n > 1 {
+		span += last / float64(n-1)
+	}
+	c.Span = time.Duration(span)
+	if c.Span <= 0 {
+		c.Span = time.Millisecond // every session started at once
+	}
+	if c.Bucket <= 0 {
+		c.Bucket, c.Why = ChooseBucket(int64(n), c.Span)
+		c.Chosen = true
+	}
+	b := float64(c.Bucket)
+	k := max(int(math.Ceil(float64(c.Span)/b)), 1)
+	c.Counts = make([]int64, k)
+	idx := func(i int) int { return min(int(off(i)/b), k-1) }
+	for i := range n {
+		c.Counts[idx(i)]++
 	}
 	var s, s2, m float64
-	for i := 1; i < len(a.starts); i++ {
-		bi := min(int((a.starts[i]-o)/b), n-1)
-		g := sec(a.starts[i]-a.starts[i-1]) * c.Rate(bi)
+	for i := 1; i < n; i++ {
+		g := (off(i) - off(i-1)) / 1e9 * c.Rate(idx(i))
 		s += g
 		s2 += g * g
 		m++

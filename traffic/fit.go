@@ -29,8 +29,10 @@ type FitOptions struct {
 	// Tolerance is the relative distance the load stages may keep from the arrival curve (default 5%).
 	Tolerance float64
 	// Poll is the poll interval written into each session ("" or "off": no polling); the log holds
-	// sends only, so polling is not fitted.
-	Poll string
+	// sends only, so polling is not fitted. PollFrom says where it came from, for its comment.
+	Poll, PollFrom string
+	// NoAuth and NoChannel leave out the auth and channel sections (a --base supplies them).
+	NoAuth, NoChannel bool
 }
 
 // Fitted is one fitted sample: what it was fitted from and the result.
@@ -283,6 +285,13 @@ func (r *FitReport) WriteScenario(w io.Writer) error {
 	fmt.Fprintf(&b, "name: %s\n", o.Name)
 	b.WriteString("seed: 1  # a fixed seed: reruns of the fitted scenario draw the same schedule\n")
 	b.WriteString("# target: {url: ...}  # none: the embedded mock; set it or use `ccload run --target`\n")
+	if !o.NoAuth {
+		b.WriteString("auth:  # from the environment, like the shipped scenarios; the embedded mock takes the defaults\n")
+		b.WriteString("  app_key: ${CC_APP_KEY:-demo}\n  app_secret: ${CC_APP_SECRET:-demo}\n")
+	}
+	if !o.NoChannel {
+		b.WriteString(r.channelYAML())
+	}
 	b.WriteString("load:\n  model: open\n")
 	if r.Poisson {
 		fmt.Fprintf(&b, "  arrivals: poisson  # arrival gaps scaled by the local rate have CV %.2f (Poisson: 1, even spacing: 0)\n", r.Curve.CV)
@@ -290,8 +299,16 @@ func (r *FitReport) WriteScenario(w io.Writer) error {
 		fmt.Fprintf(&b, "  arrivals: uniform  # arrival gaps scaled by the local rate have CV %.2f (Poisson: 1, even spacing: 0)\n", r.Curve.CV)
 	}
 	c := r.Curve
-	fmt.Fprintf(&b, "  # the arrival curve: %d sessions in %d buckets of %s from %s; each stage is the\n", a.Sessions, len(c.Counts), c.Bucket, c.Origin.Format(time.RFC3339))
-	fmt.Fprintf(&b, "  # least-squares line within %.0f%% (plus counting grain%s) of every bucket it spans\n", 100*o.Tolerance, map[bool]string{true: " and 2x Poisson noise", false: ""}[r.Poisson])
+	fmt.Fprintf(&b, "  # the arrival curve: %d sessions over %s in %d buckets of %s from %s", a.Sessions, c.Span.Round(time.Millisecond), len(c.Counts), c.Bucket, c.Origin.Format(time.RFC3339))
+	if l := c.Len(len(c.Counts) - 1); l < c.Bucket.Seconds() {
+		fmt.Fprintf(&b, " (the last %s long)", fmtDur(l))
+	}
+	b.WriteString(";\n")
+	if c.Chosen {
+		fmt.Fprintf(&b, "  # the bucket was chosen from the log: %s\n", c.Why)
+	}
+	fmt.Fprintf(&b, "  # each stage is the least-squares line within %.0f%% (plus counting grain%s) of every bucket it spans;\n", 100*o.Tolerance, map[bool]string{true: " and 2x Poisson noise", false: ""}[r.Poisson])
+	fmt.Fprintf(&b, "  # together they play %s sessions over %s (the log: %d)\n", fmtNum(r.StageSessions()), fmtDur(r.StageSecs()), c.Total())
 	b.WriteString("  stages:\n")
 	for _, s := range r.Stages {
 		lo, hi := math.Inf(1), math.Inf(-1)
@@ -299,8 +316,8 @@ func (r *FitReport) WriteScenario(w io.Writer) error {
 			lo, hi = math.Min(lo, c.Rate(k)), math.Max(hi, c.Rate(k))
 		}
 		fmt.Fprintf(&b, "    # buckets %d-%d (+%s..+%s): observed %s..%s sessions/s; the line is within %s/s of each\n",
-			s.Start, s.Start+s.Len-1, c.Bucket*time.Duration(s.Start), c.Bucket*time.Duration(s.Start+s.Len), fmtNum(lo), fmtNum(hi), fmtNum(s.MaxDev))
-		d := c.Bucket * time.Duration(s.Len)
+			s.Start, s.Start+s.Len-1, fmtDur(c.Start(s.Start)), fmtDur(c.Start(s.Start)+s.Secs), fmtNum(lo), fmtNum(hi), fmtNum(s.MaxDev))
+		d := fmtDur(s.Secs)
 		if math.Abs(s.From-s.To) <= o.Tolerance*math.Max(s.From, s.To) {
 			fmt.Fprintf(&b, "    - {duration: %s, rate: %s}  # from %s to %s: within the tolerance of a hold\n", d, fmtNum((s.From+s.To)/2), fmtNum(s.From), fmtNum(s.To))
 		} else {
@@ -316,7 +333,11 @@ func (r *FitReport) WriteScenario(w io.Writer) error {
 		if o.Poll == "" || o.Poll == "off" {
 			b.WriteString("    poll: false  # the log holds sends only; polling was not fitted\n")
 		} else {
-			fmt.Fprintf(&b, "    poll: {interval: %s}  # not in the log (sends only): --poll\n", o.Poll)
+			from := o.PollFrom
+			if from == "" {
+				from = "--poll"
+			}
+			fmt.Fprintf(&b, "    poll: {interval: %s}  # not in the log (sends only): %s\n", o.Poll, from)
 		}
 		b.WriteString("    on_failure: continue\n    steps:\n")
 		for _, s := range t.Steps {
@@ -367,8 +388,63 @@ func (r *FitReport) WriteSummary(w io.Writer) {
 		fmt.Fprintf(tw, "\t%s\t%.3f\n", f.Chosen.Family, f.Chosen.KS)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\narrivals: %d buckets of %s, %d stages, %s (CV %.2f)\n", len(r.Curve.Counts), r.Curve.Bucket, len(r.Stages),
-		map[bool]string{true: "poisson", false: "uniform"}[r.Poisson], r.Curve.CV)
+	c := r.Curve
+	fmt.Fprintf(w, "\narrivals: %d buckets of %s over %s, %d stages playing %s sessions (the log: %d), %s (CV %.2f)\n", len(c.Counts), c.Bucket,
+		c.Span.Round(time.Millisecond), len(r.Stages), fmtNum(r.StageSessions()), c.Total(), map[bool]string{true: "poisson", false: "uniform"}[r.Poisson], c.CV)
+	if c.Chosen {
+		fmt.Fprintf(w, "bucket %s chosen from the log: %s\n", c.Bucket, c.Why)
+	}
+}
+
+// StageSessions is the number of sessions the fitted stages play.
+func (r *FitReport) StageSessions() float64 {
+	var n float64
+	for _, s := range r.Stages {
+		n += s.Sessions()
+	}
+	return n
+}
+
+// StageSecs is the fitted stages' total duration in seconds.
+func (r *FitReport) StageSecs() float64 {
+	var n float64
+	for _, s := range r.Stages {
+		n += s.Secs
+	}
+	return n
+}
+
+// channelYAML is the channel section from the values the log carries: its most frequent `to`
+// and `channel`, each overridable from the environment like the shipped scenarios'.
+func (r *FitReport) channelYAML() string {
+	var b strings.Builder
+	to, nTo, allTo := r.Stats.To.Top()
+	ch, nCh, allCh := r.Stats.Channel.Top()
+	if nTo == 0 && nCh == 0 {
+		return ""
+	}
+	b.WriteString("channel:  # the channel configuration the log carries\n")
+	if nCh > 0 {
+		fmt.Fprintf(&b, "  channel: %s  # in %d of %d requests with a channel\n", yamlQuote(ch), nCh, allCh)
+	}
+	if nTo > 0 {
+		fmt.Fprintf(&b, "  to: ${CC_CHANNEL_TO:-%s}  # in %d of %d requests with a to\n", envDefault(to), nTo, allTo)
+	}
+	return b.String()
+}
+
+// yamlQuote writes s as a YAML double-quoted string (JSON's escapes are YAML's).
+func yamlQuote(s string) string { return strconv.Quote(s) }
+
+// envDefault is s made safe as the default of a ${VAR:-default} reference in a plain scalar:
+// characters that would end the reference or start a comment are left out.
+func envDefault(s string) string {
+	return strings.Map(func(c rune) rune {
+		if c == '}' || c == '#' || c == '"' || c == '\'' || c == '\n' || c == ' ' || c == ':' || c == '$' {
+			return -1
+		}
+		return c
+	}, s)
 }
 
 // Fits lists every fitted think time, labelled with its session type.

@@ -108,16 +108,24 @@ func (r *FitReport) arrivalSVG() string {
 	if n == 0 || ymax == 0 {
 		return ""
 	}
-	sx := func(k float64) float64 { return pad + (W-2*pad)*k/float64(n) }
+	span := c.Start(n-1) + c.Len(n-1)
+	sx := func(t float64) float64 { return pad + (W-2*pad)*t/span }
 	sy := func(y float64) float64 { return H - pad - (H-2*pad)*y/(ymax*1.05) }
 	var b strings.Builder
-	fmt.Fprintf(&b, "<p>sessions/s per %s bucket (grey) and the fitted stages (red)</p>", c.Bucket)
+	fmt.Fprintf(&b, "<p>sessions/s per %s bucket (grey; a partial last bucket over its own length) and the fitted stages (red), which play %s sessions (the log: %d)",
+		c.Bucket, fmtNum(r.StageSessions()), c.Total())
+	if c.Chosen {
+		fmt.Fprintf(&b, "<br>the bucket was chosen from the log: %s", html.EscapeString(c.Why))
+	}
+	b.WriteString("</p>")
 	fmt.Fprintf(&b, `<svg width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f">`, W, H, W, H)
 	for k := range c.Counts {
-		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#bbb"/>`, sx(float64(k)), sy(c.Rate(k)), math.Max(sx(1)-pad-0.5, 0.5), H-pad-sy(c.Rate(k)))
+		x0, x1 := sx(c.Start(k)), sx(c.Start(k)+c.Len(k))
+		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#bbb"/>`, x0, sy(c.Rate(k)), math.Max(x1-x0-0.5, 0.5), H-pad-sy(c.Rate(k)))
 	}
 	for _, s := range r.Stages {
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#d62728" stroke-width="2"/>`, sx(float64(s.Start)), sy(s.From), sx(float64(s.Start+s.Len)), sy(s.To))
+		t0 := c.Start(s.Start)
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#d62728" stroke-width="2"/>`, sx(t0), sy(s.From), sx(t0+s.Secs), sy(s.To))
 	}
 	fmt.Fprintf(&b, `<text x="4" y="14" font-size="11">%s/s</text></svg>`, fmtNum(ymax))
 	return b.String()

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"container/list"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"ccload/ccapi"
@@ -59,10 +61,14 @@ func (f TimeFormat) Resolution() time.Duration {
 // Fields names the JSON keys of a log line, so logs of other gateways can be read.
 type Fields struct {
 	Time, From, ControlType, MediaType, Content string
+	// To and Channel are the channel configuration's keys: fit writes the values the log
+	// carries into the scenario's channel section (absent: not counted).
+	To, Channel string
 }
 
 // DefaultFields are the keys `ccload mock --record` writes.
-var DefaultFields = Fields{Time: "received_ms", From: "from", ControlType: "controlType", MediaType: "mediaType", Content: "content"}
+var DefaultFields = Fields{Time: "received_ms", From: "from", ControlType: "controlType", MediaType: "mediaType", Content: "content",
+	To: "to", Channel: "channel"}
 
 // Options says how a log is read and cut into sessions. The zero value of each field
 // means its default (DefaultOptions).
@@ -114,6 +120,12 @@ func (o *Options) defaults() {
 	}
 	if o.Fields.Content == "" {
 		o.Fields.Content = d.Fields.Content
+	}
+	if o.Fields.To == "" {
+		o.Fields.To = d.Fields.To
+	}
+	if o.Fields.Channel == "" {
+		o.Fields.Channel = d.Fields.Channel
 	}
 	if o.Idle <= 0 {
 		o.Idle = d.Idle
@@ -209,6 +221,59 @@ type Stats struct {
 	Problems map[string]*Problem
 	First    int64 // time of the first event (Unix ns)
 	Last     int64 // time of the last event
+	// To and Channel count the values of the requests' channel configuration fields.
+	To, Channel Tally
+}
+
+// tallyCap bounds the distinct values a Tally keeps.
+const tallyCap = 64
+
+// Tally counts the values of one field, at most tallyCap distinct ones (later new values are
+// counted in Other), so a field that differs on every line does not grow memory.
+type Tally struct {
+	Counts map[string]int64
+	Other  int64
+	// Missing counts the requests without the field.
+	Missing int64
+}
+
+func (t *Tally) add(raw []byte) {
+	if raw == nil {
+		t.Missing++
+		return
+	}
+	if t.Counts == nil {
+		t.Counts = map[string]int64{}
+	}
+	if len(raw) >= 2 && raw[0] == '"' && bytes.IndexByte(raw, '\\') < 0 {
+		if _, ok := t.Counts[string(raw[1:len(raw)-1])]; ok {
+			t.Counts[string(raw[1:len(raw)-1])]++
+			return
+		}
+	}
+	v, ok := str(raw)
+	if !ok {
+		v = string(raw) // a number or another literal, as written
+	}
+	if _, ok := t.Counts[v]; ok || len(t.Counts) < tallyCap {
+		t.Counts[v]++
+		return
+	}
+	t.Other++
+}
+
+// Top is the most frequent value (ties: the least), its count, and the number of requests
+// that carried the field.
+func (t Tally) Top() (string, int64, int64) {
+	var top string
+	var n, all int64
+	for v, k := range t.Counts {
+		all += k
+		if k > n || (k == n && v < top) {
+			top, n = v, k
+		}
+	}
+	return top, n, all + t.Other
 }
 
 // Problem returns the problem of kind k (a zero one when none was seen).
@@ -245,6 +310,15 @@ var (
 
 // lineBuf bounds one line: a longer one is a bad line, and memory stays bounded.
 const lineBuf = 256 << 10
+
+// A log is given up early, before its end, when its first EarlyBadLines lines are all bad or
+// its first RunawayLine bytes hold no line end: a file of another kind, or a stream that never
+// ends (a device), is refused at once instead of being read to its end (a 4 GB gzip of bad
+// lines took over a minute to be refused).
+const (
+	EarlyBadLines = 1000
+	RunawayLine   = 16 << 20
+)
 
 // open is one session being collected.
 type open struct {
@@ -307,10 +381,11 @@ func Read(in io.Reader, o Options, fn func(*Session)) (Stats, error) {
 func (r *reader) read(in io.Reader) (Stats, error) {
 	o := r.o
 	f := o.Fields
-	r.want = []string{f.Time, f.From, f.ControlType, f.MediaType, f.Content}
+	r.want = []string{f.Time, f.From, f.ControlType, f.MediaType, f.Content, f.To, f.Channel}
 	r.raw = make([][]byte, len(r.want))
 	br := bufio.NewReaderSize(in, lineBuf)
 	var long bool
+	var longBytes int
 	for {
 		chunk, err := br.ReadSlice('\n')
 		if err == bufio.ErrBufferFull {
@@ -319,6 +394,12 @@ func (r *reader) read(in io.Reader) (Stats, error) {
 				r.lineN++
 				r.st.Lines++
 				long = true
+				longBytes = 0
+			}
+			longBytes += len(chunk)
+			if r.st.Requests == 0 && longBytes > RunawayLine {
+				r.bad(ProblemTooLongLine, "no line end in its first %d MB", RunawayLine>>20)
+				return r.st, fmt.Errorf("%w: no line end in the first %d MB and no request before: not a log of JSON lines (or a stream that never ends)", ErrTooManyBad, RunawayLine>>20)
 			}
 			continue
 		}
@@ -338,6 +419,9 @@ func (r *reader) read(in io.Reader) (Stats, error) {
 		}
 		if err != nil {
 			return r.st, err
+		}
+		if r.st.Requests == 0 && r.st.Bad >= EarlyBadLines && o.MaxBadShare < 1 {
+			return r.st, fmt.Errorf("%w: the first %d lines are all bad; given up before the end", ErrTooManyBad, r.st.Bad)
 		}
 	}
 	// Close what is still open, oldest first.
@@ -426,6 +510,8 @@ func (r *reader) line(b []byte) {
 		ev.Content = c
 	}
 	r.st.Requests++
+	r.st.To.add(r.raw[5])
+	r.st.Channel.add(r.raw[6])
 	if r.st.First == 0 || t < r.st.First {
 		r.st.First = t
 	}
@@ -556,11 +642,30 @@ func decimal(s string, unit int64) (int64, bool) {
 }
 
 // Open opens a log for Read: "-" is standard input; gzip (by its magic bytes) is
-// decompressed; a directory, a device or a socket is refused (a device may never end).
+// decompressed; a directory, a device or a socket is refused (a device may never end), and
+// so is standard input that is a device. OpenContext with a background context.
 func Open(path string, stdin io.Reader) (io.ReadCloser, error) {
+	return OpenContext(context.Background(), path, stdin)
+}
+
+// FIFOWait is how long OpenContext waits for a writer of a named pipe to send something.
+const FIFOWait = 3 * time.Second
+
+// OpenContext is Open, stopped by ctx: a named pipe is opened without waiting for a writer, and
+// refused when nothing comes through it within FIFOWait (no writer: it would block forever);
+// every read of the returned log fails with ctx's error once ctx is done, and closing it
+// unblocks a read waiting on a pipe.
+func OpenContext(ctx context.Context, path string, stdin io.Reader) (io.ReadCloser, error) {
 	var rc io.ReadCloser
+	var in io.Reader
 	if path == "-" {
+		if f, ok := stdin.(*os.File); ok {
+			if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeDevice != 0 {
+				return nil, fmt.Errorf("standard input is a device (%s), not a log: it may never end; redirect a log file or pipe one in", fi.Mode().Type())
+			}
+		}
 		rc = io.NopCloser(stdin)
+		in = stdin
 	} else {
 		fi, err := os.Stat(path)
 		if err != nil {
@@ -569,26 +674,109 @@ func Open(path string, stdin io.Reader) (io.ReadCloser, error) {
 		switch m := fi.Mode(); {
 		case m.IsDir():
 			return nil, fmt.Errorf("%s is a directory; give the log file (or - for standard input)", path)
-		case !m.IsRegular() && m&os.ModeNamedPipe == 0:
-			return nil, fmt.Errorf("%s is not a regular file (mode %s); give the log file, or pipe it to - ", path, m.Type())
+		case m&os.ModeNamedPipe != 0:
+			f, err := openFIFO(ctx, path)
+			if err != nil {
+				return nil, err
+			}
+			rc, in = f, f
+		case !m.IsRegular():
+			return nil, fmt.Errorf("%s is not a regular file (mode %s): it may never end; give the log file, or pipe it to - ", path, m.Type())
+		default:
+			f, err := os.Open(path)
+			if err != nil {
+				return nil, err
+			}
+			rc, in = f, f
 		}
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		rc = f
 	}
-	br := bufio.NewReaderSize(rc, 64<<10)
+	br := bufio.NewReaderSize(ctxReader{ctx, in}, 64<<10)
 	magic, _ := br.Peek(2)
+	if err := ctx.Err(); err != nil {
+		rc.Close()
+		return nil, err
+	}
 	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			rc.Close()
 			return nil, fmt.Errorf("%s: gzip: %v", path, err)
 		}
-		return readCloser{zr, func() error { zr.Close(); return rc.Close() }}, nil
+		return readCloser{ctxReader{ctx, zr}, func() error { zr.Close(); return rc.Close() }}, nil
 	}
 	return readCloser{br, rc.Close}, nil
+}
+
+// openFIFO opens a named pipe without blocking until a writer opens it, and waits (at most
+// FIFOWait, or until ctx is done) for its first bytes: with no writer a read ends at once,
+// so a pipe with nothing in it yet is polled.
+func openFIFO(ctx context.Context, path string) (*fifoFile, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	ff := &fifoFile{f: f}
+	deadline := time.Now().Add(FIFOWait)
+	buf := make([]byte, 64<<10)
+	for {
+		// A writer that opened the pipe but sends nothing makes a read wait: a short deadline
+		// keeps ctx and FIFOWait in force.
+		f.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		n, err := f.Read(buf)
+		if n > 0 {
+			f.SetReadDeadline(time.Time{})
+			ff.head = buf[:n]
+			return ff, nil
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			err = nil
+		}
+		if err != nil && err != io.EOF {
+			f.Close()
+			return nil, err
+		}
+		if time.Now().After(deadline) {
+			f.Close()
+			return nil, fmt.Errorf("%s is a named pipe and nothing came through it within %s (no writer?); start its writer first, or pipe the log to - ", path, FIFOWait)
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// fifoFile is a named pipe whose first bytes were read while waiting for its writer.
+type fifoFile struct {
+	f    *os.File
+	head []byte
+}
+
+func (p *fifoFile) Read(b []byte) (int, error) {
+	if len(p.head) > 0 {
+		n := copy(b, p.head)
+		p.head = p.head[n:]
+		return n, nil
+	}
+	return p.f.Read(b)
+}
+
+func (p *fifoFile) Close() error { return p.f.Close() }
+
+// ctxReader fails every read once ctx is done, so a log that streams without end (a pipe,
+// a huge gzip) stops within one read of a signal.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(b []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(b)
 }
 
 type readCloser struct {

@@ -3,8 +3,10 @@ package traffic
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -165,5 +167,63 @@ func TestOpen(t *testing.T) {
 	}
 	if st, err := Read(rc2, DefaultOptions(), nil); err != nil || st.Requests != 1 {
 		t.Fatalf("stdin: %v %+v", err, st)
+	}
+}
+
+// endless repeats its bytes forever: a stream that never ends.
+type endless struct{ b []byte }
+
+func (e endless) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		n += copy(p[n:], e.b)
+	}
+	return n, nil
+}
+
+// A stream of nothing but bad lines, or of no line end at all (/dev/zero), is given up early
+// instead of being read forever.
+func TestReadGivesUpEarly(t *testing.T) {
+	st, err := Read(endless{[]byte("{not json\n")}, DefaultOptions(), nil)
+	if !errors.Is(err, ErrTooManyBad) || st.Lines != EarlyBadLines || !strings.Contains(err.Error(), "all bad") {
+		t.Errorf("endless bad lines: %v after %d lines", err, st.Lines)
+	}
+	_, err = Read(endless{[]byte{0}}, DefaultOptions(), nil)
+	if !errors.Is(err, ErrTooManyBad) || !strings.Contains(err.Error(), "no line end") {
+		t.Errorf("endless zeros: %v", err)
+	}
+	// With a good line first, bad lines are counted to the end as before.
+	log := line("a", "CONNECT", 1000) + "\n" + strings.Repeat("{bad\n", 2000)
+	if st, err := Read(strings.NewReader(log), DefaultOptions(), nil); !errors.Is(err, ErrTooManyBad) || st.Lines != 2001 {
+		t.Errorf("a log with a good line: %v after %d lines", err, st.Lines)
+	}
+}
+
+// cancelAfter cancels its context after n reads of an endless stream of good lines.
+type cancelAfter struct {
+	n      int
+	cancel func()
+	r      io.Reader
+}
+
+func (c *cancelAfter) Read(p []byte) (int, error) {
+	if c.n--; c.n == 0 {
+		c.cancel()
+	}
+	return c.r.Read(p)
+}
+
+// A log read under a context stops at its next read once the context is done (a signal).
+func TestOpenContextStops(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	src := &cancelAfter{n: 50, cancel: cancel, r: endless{[]byte(line("b", "CHAT", 1000) + "\n")}}
+	rc, err := OpenContext(ctx, "-", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	st, err := Read(rc, DefaultOptions(), nil)
+	if !errors.Is(err, context.Canceled) || st.Requests == 0 {
+		t.Fatalf("%v after %d requests", err, st.Requests)
 	}
 }

@@ -5,24 +5,31 @@ import "math"
 // Stage is one load stage fitted to the arrival curve: a line over buckets [Start, Start+Len).
 type Stage struct {
 	Start, Len int
-	From, To   float64 // sessions/s at the stage's start and end
+	// Secs is the stage's duration in seconds: its buckets' lengths (the last may be partial).
+	Secs     float64
+	From, To float64 // sessions/s at the stage's start and end
 	// MaxDev is the largest distance (sessions/s) between the line and a bucket's observed rate.
 	MaxDev float64
 }
+
+// Sessions is the number of arrivals the stage plays: the area under its line.
+func (s Stage) Sessions() float64 { return (s.From + s.To) / 2 * s.Secs }
 
 // Stages simplifies the arrival curve into piecewise-linear stages: from the first bucket,
 // each stage is the longest run of buckets whose least-squares line stays within the allowed
 // distance of every bucket's rate: tol × the rate, plus half an arrival per bucket (the grain
 // of counting), plus, when poisson, twice the bucket's Poisson noise (2√count per bucket), so
-// that noise does not become stages.
+// that noise does not become stages. Buckets weigh by their length (a partial last bucket
+// counts for its part), so a stage's area is the number of arrivals in its buckets: the stages
+// together play the log's sessions over its span (unless a line had to be cut at 0).
 func Stages(c Curve, tol float64, poisson bool) []Stage {
 	n := len(c.Counts)
-	bs := c.Bucket.Seconds()
 	allow := make([]float64, n)
 	for k := range allow {
-		allow[k] = tol*c.Rate(k) + 0.5/bs
+		l := c.Len(k)
+		allow[k] = tol*c.Rate(k) + 0.5/l
 		if poisson {
-			allow[k] += 2 * math.Sqrt(float64(c.Counts[k])) / bs
+			allow[k] += 2 * math.Sqrt(float64(c.Counts[k])) / l
 		}
 	}
 	var out []Stage
@@ -32,7 +39,7 @@ func Stages(c Curve, tol float64, poisson bool) []Stage {
 			s := lineStage(c, i, l)
 			ok := true
 			for k := i; k < i+l && ok; k++ {
-				ok = math.Abs(c.Rate(k)-s.at(k-i, l)) <= allow[k]
+				ok = math.Abs(c.Rate(k)-s.atBucket(c, k)) <= allow[k]
 			}
 			if !ok {
 				break
@@ -45,30 +52,38 @@ func Stages(c Curve, tol float64, poisson bool) []Stage {
 	return out
 }
 
-// at is the stage's line at the middle of its k-th bucket.
-func (s Stage) at(k, l int) float64 {
-	return s.From + (s.To-s.From)*(float64(k)+0.5)/float64(l)
+// atBucket is the stage's line at the middle of bucket k (one of its buckets).
+func (s Stage) atBucket(c Curve, k int) float64 {
+	x := c.Start(k) - c.Start(s.Start) + c.Len(k)/2
+	if s.Secs <= 0 {
+		return s.From
+	}
+	return s.From + (s.To-s.From)*x/s.Secs
 }
 
-// lineStage fits the least-squares line to buckets [i, i+l).
+// lineStage fits the least-squares line, each bucket weighted by its length, to buckets [i, i+l).
 func lineStage(c Curve, i, l int) Stage {
-	var sx, sy, sxx, sxy float64
-	for k := 0; k < l; k++ {
-		x, y := float64(k)+0.5, c.Rate(i+k)
-		sx += x
-		sy += y
-		sxx += x * x
-		sxy += x * y
+	var sw, sx, sy, sxx, sxy float64
+	t0 := c.Start(i)
+	secs := 0.0
+	for k := i; k < i+l; k++ {
+		w := c.Len(k)
+		x, y := c.Start(k)-t0+w/2, c.Rate(k)
+		sw += w
+		sx += w * x
+		sy += w * y
+		sxx += w * x * x
+		sxy += w * x * y
+		secs += w
 	}
-	nf := float64(l)
 	slope := 0.0
-	if d := nf*sxx - sx*sx; l > 1 && d != 0 {
-		slope = (nf*sxy - sx*sy) / d
+	if d := sw*sxx - sx*sx; l > 1 && d > 0 {
+		slope = (sw*sxy - sx*sy) / d
 	}
-	icpt := (sy - slope*sx) / nf
-	s := Stage{Start: i, Len: l, From: math.Max(0, icpt), To: math.Max(0, icpt+slope*nf)}
-	for k := 0; k < l; k++ {
-		s.MaxDev = math.Max(s.MaxDev, math.Abs(c.Rate(i+k)-s.at(k, l)))
+	icpt := (sy - slope*sx) / sw
+	s := Stage{Start: i, Len: l, Secs: secs, From: math.Max(0, icpt), To: math.Max(0, icpt+slope*secs)}
+	for k := i; k < i+l; k++ {
+		s.MaxDev = math.Max(s.MaxDev, math.Abs(c.Rate(k)-s.atBucket(c, k)))
 	}
 	return s
 }
