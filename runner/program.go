@@ -510,6 +510,7 @@ func (c *customer) wait(now, t int64, what waitFor, a *action) bool {
 	// await_reply polls even when not connected (a failed CONNECT with on_failure: continue);
 	// await_agent polls when the session polls, and asks queryQueueInfo after a transfer.
 	polling := (c.connected && c.prog.sess.Poll) || what == waitReply || (what == waitAgent && c.prog.sess.Poll)
+	polling = polling && !c.prog.sess.Push // a push session never polls: its answers come to it (delivered)
 	switch {
 	case !polling:
 		c.pollOn = false
@@ -595,6 +596,10 @@ func (c *customer) afterQueue(res result, a *action) {
 		c.nextQueue += ((res.end-c.nextQueue)/iv + 1) * iv
 	}
 }
+
+// delivered tells the program that the result it is handed next is a pushed message (push
+// mode): it is taken exactly as a poll's answer, received at the result's end.
+func (c *customer) delivered() { c.ex = exPoll }
 
 // afterPoll reacts to a poll's messages (seen at its end) and schedules the next tick on the
 // grid; ticks missed while the poll was slow are skipped, not burst.
