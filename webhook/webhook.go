@@ -153,8 +153,8 @@ type Server struct {
 	closing chan struct{}
 
 	callbacks, accepted, malformed, tooLarge, faults, stalls, abandoned, badAuth, wrongMethod, notFound atomic.Int64
-	messages                                                                                          [NumOutcomes]atomic.Int64
-	kinds                                                                                             [NumKinds]atomic.Int64
+	messages                                                                                            [NumOutcomes]atomic.Int64
+	kinds                                                                                               [NumKinds]atomic.Int64
 }
 
 // New checks opts and returns a server that is not yet serving (see Listen, Serve).
