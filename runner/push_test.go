@@ -5,8 +5,11 @@ import (
 	"testing"
 	"time"
 
+	"ccload/ccapi"
 	"ccload/mock"
 	"ccload/report"
+	"ccload/scenario"
+	"ccload/webhook"
 )
 
 // pushRun runs sc in push mode against a pushing mock (edited by edit) and returns the report
@@ -67,5 +70,118 @@ func TestPushSessionsNeverPollAndCountEveryCallback(t *testing.T) {
 	}
 	if p.Kinds.Robot != 2*s.Started || p.Messages.Matched != 2*s.Started || p.BadAuth != 0 {
 		t.Errorf("push %+v: want %d robot messages, all matched, all with a well-formed auth-v2 header", *p, 2*s.Started)
+	}
+}
+
+// The agent's DISCONNECT, pushed, ends the session as ended_by_platform, as it does with poll;
+// the agent's joining comes by push too (await_agent).
+func TestPushedHangUpEndsTheSession(t *testing.T) {
+	rep, st := pushRun(t, auth+`
+target: {delivery: push}
+load: {rate: 10, duration: 500ms}
+sessions:
+  - name: agent
+    steps: [connect, transfer, {await_agent: {timeout: 10s}}, {think: 20s}, disconnect]
+`, func(o *mock.Options) {
+		o.Agents = 10
+		o.HandleTime = mock.Constant(300 * time.Millisecond)
+	})
+	s := rep.Sessions
+	if s.Started == 0 || s.EndedByPlatform != s.Started {
+		t.Fatalf("sessions %+v: want every session ended by the platform (the agent's pushed DISCONNECT)", s)
+	}
+	if n := rep.SessionMetrics.TimeToAgentUS.Count; n != s.Started {
+		t.Errorf("time to agent counted %d times, want %d", n, s.Started)
+	}
+	if st.Endpoints["poll"] != 0 {
+		t.Errorf("%d polls; want none", st.Endpoints["poll"])
+	}
+	// Each session was pushed "connected to an agent" and the agent's DISCONNECT.
+	if p := rep.Push; p.Kinds.System != s.Started || p.Kinds.Agent != s.Started || p.Messages.Matched != 2*s.Started {
+		t.Errorf("push %+v: want %d system and %d agent messages, all matched", *p, s.Started, s.Started)
+	}
+}
+
+// A receiver that answers 500 to a share of callbacks makes the mock retry: every attempt is
+// a callback received, every retry answers a fault, and no message is lost or duplicated.
+func TestReceiverFaultsAreRetriedByTheMock(t *testing.T) {
+	rep, st := pushRun(t, pushChat+`
+webhook: {fault_rate: 0.3}
+`, nil)
+	p := rep.Push
+	if p.Faulted == 0 {
+		t.Fatal("no callback faulted at fault_rate 0.3")
+	}
+	if st.Push.Failed != 0 || st.Push.Dropped != 0 {
+		t.Errorf("mock push stats %+v: want none given up", *st.Push)
+	}
+	if p.Callbacks != st.Push.Attempts || p.Faulted != st.Push.Retries || p.Accepted != st.Push.Attempts-st.Push.Retries {
+		t.Errorf("receiver %+v vs mock %+v: every attempt is a callback, every fault one retry", *p, *st.Push)
+	}
+	s := rep.Sessions
+	if s.Completed != s.Started || p.Messages.Matched != 2*s.Started || p.Messages.Duplicated != 0 {
+		t.Errorf("sessions %+v push %+v: want every session completed, every reply matched once", s, *p)
+	}
+}
+
+// Reply latency through push is the mock's robot delay: never less (within HdrHistogram's
+// precision, 0.1%), and more only by the loopback transit of the CHAT and of the push, bounded
+// from the same run's own sendAsync response times so a loaded machine does not flake it.
+func TestPushReplyLatencyIsTheRobotDelay(t *testing.T) {
+	const delay = 300 * time.Millisecond
+	rep, _ := pushRun(t, pushChat, func(o *mock.Options) { o.RobotDelay = delay })
+	l := rep.SessionMetrics.ReplyLatencyUS
+	if l.Count == 0 {
+		t.Fatal("no reply latency")
+	}
+	var sendP99 int64
+	for _, g := range rep.Groups {
+		if g.Kind == "endpoint" && g.ControlType == "CHAT" {
+			sendP99 = max(sendP99, g.ResponseTimeUS.P99)
+		}
+	}
+	lo := delay.Microseconds() * 999 / 1000
+	hi := delay.Microseconds() + 5*sendP99 + 50_000
+	for name, v := range map[string]int64{"min": l.Min, "p50": l.P50, "p99": l.P99} {
+		if v < lo || v > hi {
+			t.Errorf("reply latency %s = %d µs; want the robot delay %d µs (from %d to %d µs: CHAT p99 %d µs)", name, v, delay.Microseconds(), lo, hi, sendP99)
+		}
+	}
+}
+
+// The receiver's routing: a message for a customer of this run is matched once, a repeat is
+// duplicated, a stranger's is unknown, and one after the session ended is late; the customer
+// takes the matched message as a poll's answer, stamped with its receipt time.
+func TestRoutePushOutcomes(t *testing.T) {
+	r := &run{t0: time.Now()}
+	r.push = &pushReceiver{reg: newPushRegistry()}
+	r.sched = &scheduler{r: r, kick: make(chan struct{}, 1)}
+	c := &vc{r: r, hidx: -1, sess: &scenario.Session{Push: true}}
+	c.env.UserID = "u1"
+	c.pushBegin()
+	m := ccapi.DownlinkMessage{To: "u1", ControlType: ccapi.Chat, SourceType: ccapi.SourceRobot, Content: "hi", Timestamp: 7}
+	at := r.t0.Add(time.Second)
+	if o := r.routePush(&m, at); o != webhook.Matched {
+		t.Errorf("first message: %v, want matched", o)
+	}
+	if o := r.routePush(&m, at); o != webhook.Duplicated {
+		t.Errorf("same message again: %v, want duplicated", o)
+	}
+	stranger := m
+	stranger.To = "u2"
+	if o := r.routePush(&stranger, at); o != webhook.Unknown {
+		t.Errorf("stranger: %v, want unknown", o)
+	}
+	res := c.takePush(result{})
+	if !res.ok || !res.robot || res.end != int64(time.Second) || c.m.ex != exPoll {
+		t.Errorf("taken %+v (ex %d): want the robot reply received at 1s, as a poll answer", res, c.m.ex)
+	}
+	if c.pushWaiting() {
+		t.Error("box still waiting after its only message was taken")
+	}
+	c.pushEnd()
+	m.Timestamp = 8
+	if o := r.routePush(&m, at); o != webhook.Late {
+		t.Errorf("after the session ended: %v, want late", o)
 	}
 }
