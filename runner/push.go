@@ -131,7 +131,19 @@ func (r *run) startPush() error {
 	srv.Serve(ln)
 	p.srv = srv
 	r.push = p
+	if reg, ok := r.cfg.Observer.(pushObserver); ok { // the live /metrics exporter
+		shard := "0/1"
+		if r.cfg.Shard.N > 0 {
+			shard = r.cfg.Shard.String()
+		}
+		reg.RegisterPush(shard, srv.Counts)
+	}
 	return nil
+}
+
+// pushObserver is an Observer that also exports the receiver's counts (metrics.Exporter).
+type pushObserver interface {
+	RegisterPush(shard string, counts func() webhook.Counts)
 }
 
 // stopPush closes the receiver and puts its counts in the report.
