@@ -1,7 +1,15 @@
 package runner
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -183,5 +191,67 @@ func TestRoutePushOutcomes(t *testing.T) {
 	m.Timestamp = 8
 	if o := r.routePush(&m, at); o != webhook.Late {
 		t.Errorf("after the session ended: %v, want late", o)
+	}
+}
+
+// Two shards, each with its own receiver, behind a router that sends each callback to the
+// shard playing its customer (customer k is shard k mod 2's, and its user id says k): every
+// callback reaches its shard, and the merged push section is the sum of the shards'.
+func TestPushShardsEachTakeTheirOwnCallbacks(t *testing.T) {
+	sc := parse(t, pushChat+"seed: 5\n")
+	var lns [2]net.Listener
+	for i := range lns {
+		ln, err := ListenWebhook(sc, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lns[i] = ln
+	}
+	userK := regexp.MustCompile(`"to":"c(\d+)s`)
+	router := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		m := userK.FindSubmatch(body)
+		if m == nil {
+			http.Error(w, "no customer", 400)
+			return
+		}
+		k, _ := strconv.Atoi(string(m[1]))
+		req, _ := http.NewRequest(http.MethodPost, WebhookURL(sc, lns[k%2]), bytes.NewReader(body))
+		req.Header = r.Header.Clone()
+		rsp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			http.Error(w, err.Error(), 502)
+			return
+		}
+		rsp.Body.Close()
+		w.WriteHeader(rsp.StatusCode)
+	}))
+	defer router.Close()
+	srv := testMock(t, func(o *mock.Options) { o.PushURL = router.URL + "/webhooks/v1/messages" })
+	var reps [2]*report.Report
+	var wg sync.WaitGroup
+	for i := range reps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			reps[i], _ = Run(context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Shard: Shard{I: i, N: 2}, WebhookListener: lns[i], Grace: 10 * time.Second})
+		}()
+	}
+	wg.Wait()
+	for i, r := range reps {
+		if r == nil || r.Push == nil {
+			t.Fatalf("shard %d: no report or no push section", i)
+		}
+		if r.Push.Messages.Matched == 0 || r.Push.Messages.Unknown != 0 || r.Sessions.Completed != r.Sessions.Started {
+			t.Errorf("shard %d: push %+v sessions %+v: want its own callbacks only, every session completed", i, *r.Push, r.Sessions)
+		}
+	}
+	merged, err := report.Merge(reps[0], reps[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := srv.Stats()
+	if p := merged.Push; p.Callbacks != st.Push.Attempts || p.Messages.Matched != st.Push.Delivered["robot"] || p.Messages.Matched != 2*merged.Sessions.Started {
+		t.Errorf("merged push %+v, mock %+v, %d sessions: want every callback the mock sent matched once, two per session", *p, *st.Push, merged.Sessions.Started)
 	}
 }
