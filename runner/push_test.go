@@ -37,7 +37,7 @@ func pushRun(t *testing.T, src string, edit func(*mock.Options)) (*report.Report
 		}
 	})
 	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1, WebhookListener: ln})
-	st := srv.Stats()
+	st := settled(t, srv)
 	if st.Push == nil {
 		t.Fatal("the mock reports no push section")
 	}
@@ -45,6 +45,19 @@ func pushRun(t *testing.T, src string, edit func(*mock.Options)) (*report.Report
 		t.Fatal("the report has no push section")
 	}
 	return rep, st
+}
+
+// settled returns the mock's stats once its last deliveries are counted (the receiver may
+// count a callback a moment before the mock sees its answer); bounded at about 2 s.
+func settled(t *testing.T, srv *mock.Server) mock.Stats {
+	t.Helper()
+	for i := 0; i < 200 && !srv.PushIdle(); i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !srv.PushIdle() {
+		t.Fatal("the mock's pushes never settled")
+	}
+	return srv.Stats()
 }
 
 const pushChat = auth + `
@@ -250,7 +263,7 @@ func TestPushShardsEachTakeTheirOwnCallbacks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := srv.Stats()
+	st := settled(t, srv)
 	if p := merged.Push; p.Callbacks != st.Push.Attempts || p.Messages.Matched != st.Push.Delivered["robot"] || p.Messages.Matched != 2*merged.Sessions.Started {
 		t.Errorf("merged push %+v, mock %+v, %d sessions: want every callback the mock sent matched once, two per session", *p, *st.Push, merged.Sessions.Started)
 	}
