@@ -33,7 +33,7 @@ import (
 
 // Push delivery defaults.
 const (
-	PushWorkers  = 16
+	PushWorkers  = 64
 	PushAttempts = 6
 	PushBackoff  = 100 * time.Millisecond
 	pushLaneCap  = 1 << 16
