@@ -268,3 +268,37 @@ func TestPushShardsEachTakeTheirOwnCallbacks(t *testing.T) {
 		t.Errorf("merged push %+v, mock %+v, %d sessions: want every callback the mock sent matched once, two per session", *p, *st.Push, merged.Sessions.Started)
 	}
 }
+
+// A send refused because the agent has just hung up waits for the pushed DISCONNECT (as a poll
+// session polls once): the session ends ended_by_platform, not failed.
+func TestPushRefusedSendWaitsForTheHangUp(t *testing.T) {
+	rep, _ := pushRun(t, auth+`
+target: {delivery: push}
+load: {rate: 4, duration: 500ms}
+sessions:
+  - name: chatty
+    steps:
+      - connect
+      - transfer
+      - {await_agent: {timeout: 10s}}
+      - repeat: {count: 100000, steps: [{chat: more}]}   # back to back: no wait takes the push before a refusal
+      - disconnect
+`, func(o *mock.Options) {
+		o.Agents = 10
+		o.HandleTime = mock.Constant(300 * time.Millisecond)
+		o.AgentReplyDelay = time.Hour // no agent answers in the mailbox: only the hang-up
+	})
+	s := rep.Sessions
+	if s.Started == 0 || s.EndedByPlatform != s.Started || s.Failed != 0 {
+		t.Errorf("sessions %+v: want every session ended by the platform, none failed on the refused CHAT", s)
+	}
+	var refused int64
+	for _, g := range rep.Groups {
+		if g.Kind == "endpoint" && g.ControlType == "CHAT" {
+			refused += g.ResultCodes["13"]
+		}
+	}
+	if refused != s.Started {
+		t.Errorf("%d CHATs refused with 13; want one per session (each CHATs until the hang-up refuses it)", refused)
+	}
+}
