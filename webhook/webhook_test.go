@@ -175,3 +175,34 @@ func TestAuthWellFormed(t *testing.T) {
 		}
 	}
 }
+
+// A flood of connections costs at most MaxConns served at once: a connection beyond the cap
+// waits in the kernel's backlog until one closes, then is served.
+func TestConnectionsAreCapped(t *testing.T) {
+	s := start(t, Options{MaxConns: 2})
+	var idle []net.Conn
+	for range 2 {
+		c, err := net.Dial("tcp", s.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		idle = append(idle, c)
+	}
+	time.Sleep(50 * time.Millisecond) // let the server accept both
+	cl := &http.Client{Timeout: 300 * time.Millisecond, Transport: &http.Transport{DisableKeepAlives: true}}
+	if rsp, err := cl.Post(s.URL(), "application/json", strings.NewReader(`{"messages":[]}`)); err == nil {
+		rsp.Body.Close()
+		t.Fatal("a third connection was served while two held the cap")
+	}
+	idle[0].Close()
+	cl.Timeout = 5 * time.Second
+	rsp, err := cl.Post(s.URL(), "application/json", strings.NewReader(`{"messages":[]}`))
+	if err != nil {
+		t.Fatalf("after a connection closed: %v", err)
+	}
+	rsp.Body.Close()
+	if rsp.StatusCode != 200 {
+		t.Errorf("status %d, want 200", rsp.StatusCode)
+	}
+}
