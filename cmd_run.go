@@ -269,8 +269,12 @@ func startEmbeddedMock(sc *scenario.Scenario, file, cmd string, stderr io.Writer
 	}
 	// The scenario's static tokens stand for tokens the platform issued: the mock accepts them.
 	opts.StaticAccessToken, opts.StaticCCToken = sc.Auth.AccessToken, sc.Auth.CCMessagingToken
-	if len(pushURL) > 0 {
+	if len(pushURL) > 0 && pushURL[0] != "" {
 		opts.PushURL = pushURL[0]
+		if opts.PushChannels, err = embeddedPushChannels(sc); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", file, err)
+			return "", nil, nil, exitUsage
+		}
 	}
 	srv, err := mock.NewServer(opts)
 	if err != nil {

@@ -107,3 +107,46 @@ func TestWebhookFlagsRefused(t *testing.T) {
 		t.Errorf("mock --push ftp://x: exit %d, stderr %q; want 2 naming the push URL", code, errb.String())
 	}
 }
+
+// A scenario mixing push and poll sessions against the embedded mock: the mock pushes only the
+// push sessions' channel configuration, so both kinds get their answers.
+func TestRunMixedPushAndPollAgainstTheEmbeddedMock(t *testing.T) {
+	realTime(t)
+	sc := filepath.Join(t.TempDir(), "mixed.yaml")
+	os.WriteFile(sc, []byte(`
+load: {rate: 10, duration: 1s}
+seed: 4
+sessions:
+  - name: pushed
+    delivery: push
+    channel: {to: "push-config"}
+    steps: [connect, {chat: hi}, {await_reply: {timeout: 5s}}, disconnect]
+  - name: polled
+    poll: {interval: 50ms}
+    steps: [connect, {chat: hi}, {await_reply: {timeout: 5s}}, disconnect]
+`), 0o644)
+	res := e2eRun(t, nil, sc)
+	if res.code != 0 || res.rep == nil {
+		t.Fatalf("exit %d; stderr %s", res.code, res.stderr)
+	}
+	rep := res.rep
+	s := rep.Sessions
+	if s.Completed != s.Started || rep.SessionMetrics.ReplyLatencyUS.Count != s.Started {
+		t.Errorf("sessions %+v, %d replies: want every session completed with its reply", s, rep.SessionMetrics.ReplyLatencyUS.Count)
+	}
+	poll := e2eGroup(rep, "endpoint", "poll")
+	if rep.Push == nil || rep.Push.Messages.Matched == 0 || rep.Push.Messages.Matched >= s.Started || poll == nil || poll.Count == 0 {
+		t.Errorf("push %+v, poll group %v: want the push sessions' replies pushed and the poll sessions polling", rep.Push, poll)
+	}
+
+	os.WriteFile(sc, []byte(`
+load: {rate: 1, duration: 1s}
+sessions:
+  - {name: pushed, delivery: push, steps: [connect, disconnect]}
+  - {name: polled, steps: [connect, disconnect]}
+`), 0o644)
+	res = e2eRun(t, nil, sc)
+	if res.code != 2 || !strings.Contains(res.stderr, "share channel.to") {
+		t.Errorf("push and poll sessions sharing a channel configuration: exit %d, stderr %q; want 2 explaining", res.code, res.stderr)
+	}
+}

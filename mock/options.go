@@ -72,6 +72,10 @@ type Options struct {
 	// PushBackoff, doubling).
 	PushURL     string
 	PushBackoff time.Duration
+	// PushChannels, when set, limits pushing to the sessions of these channel configuration IDs
+	// (the `to` of their CONNECT): the others' messages wait for poll, as on a platform where
+	// only some channel configurations have a webhook.
+	PushChannels []string
 
 	// Record, when set, receives every accepted send request as one JSON line with received_ms.
 	Record io.Writer

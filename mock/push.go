@@ -78,13 +78,15 @@ type pusher struct {
 	closed  atomic.Bool
 	wg      sync.WaitGroup
 	backoff time.Duration
+	// channels are the channel configuration IDs whose sessions are pushed (nil: all).
+	channels map[string]bool
 
 	made, delivered                    [len(sourceNames)]atomic.Int64
 	attempts, retries, failed, dropped atomic.Int64
 	pending                            atomic.Int64
 }
 
-func newPusher(url string, backoff time.Duration) *pusher {
+func newPusher(url string, backoff time.Duration, channels []string) *pusher {
 	if backoff <= 0 {
 		backoff = PushBackoff
 	}
@@ -94,6 +96,12 @@ func newPusher(url string, backoff time.Duration) *pusher {
 			MaxIdleConnsPerHost: PushWorkers, MaxConnsPerHost: PushWorkers, IdleConnTimeout: time.Minute,
 		}},
 	}
+	if len(channels) > 0 {
+		p.channels = map[string]bool{}
+		for _, c := range channels {
+			p.channels[c] = true
+		}
+	}
 	for i := range p.lanes {
 		l := &p.lanes[i]
 		l.cond = sync.NewCond(&l.mu)
@@ -102,6 +110,9 @@ func newPusher(url string, backoff time.Duration) *pusher {
 	}
 	return p
 }
+
+// wants says whether the sessions of channel configuration to are pushed.
+func (p *pusher) wants(to string) bool { return p.channels == nil || p.channels[to] }
 
 // push renders m of ss as a callback and queues it on the customer's lane. It is called under
 // the session's shard lock, so it never blocks.
