@@ -115,6 +115,9 @@ type Options struct {
 	Fault     Fault
 	// StallFor is how long a FaultStall callback is held (default 2 s).
 	StallFor time.Duration
+	// HeaderTimeout cuts a connection whose request headers take longer (default 5 s);
+	// ReadTimeout one whose whole request, body included, does (default 10 s): slow senders.
+	HeaderTimeout, ReadTimeout time.Duration
 	// Router receives every message of a well-formed callback that is not faulted.
 	Router Router
 	// Logf, when set, receives the server's operational messages.
@@ -177,6 +180,12 @@ func New(opts Options) (*Server, error) {
 	if opts.FaultRate < 0 || opts.FaultRate > 1 {
 		return nil, fmt.Errorf("webhook fault rate %v: want a share between 0 and 1", opts.FaultRate)
 	}
+	if opts.HeaderTimeout <= 0 {
+		opts.HeaderTimeout = 5 * time.Second
+	}
+	if opts.ReadTimeout <= 0 {
+		opts.ReadTimeout = 10 * time.Second
+	}
 	if opts.StallFor <= 0 {
 		opts.StallFor = 2 * time.Second
 	}
@@ -207,8 +216,8 @@ func (s *Server) Serve(ln net.Listener) {
 	s.ln = &limitListener{Listener: ln, sem: s.sem}
 	s.http = &http.Server{
 		Handler:           s,
-		ReadHeaderTimeout: 5 * time.Second,  // a sender that trickles headers is cut
-		ReadTimeout:       10 * time.Second, // and one that trickles its body
+		ReadHeaderTimeout: s.opts.HeaderTimeout, // a sender that trickles headers is cut
+		ReadTimeout:       s.opts.ReadTimeout,   // and one that trickles its body
 		WriteTimeout:      s.opts.StallFor + 10*time.Second,
 		IdleTimeout:       2 * time.Minute, // keep-alive: the platform reuses its connections
 		MaxHeaderBytes:    16 << 10,

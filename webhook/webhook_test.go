@@ -206,3 +206,34 @@ func TestConnectionsAreCapped(t *testing.T) {
 		t.Errorf("status %d, want 200", rsp.StatusCode)
 	}
 }
+
+// Slow senders are cut: one trickling its headers loses its connection (no request, nothing
+// counted), one trickling its body is counted abandoned.
+func TestSlowSendersAreCut(t *testing.T) {
+	s := start(t, Options{HeaderTimeout: 100 * time.Millisecond, ReadTimeout: 300 * time.Millisecond})
+	slowHeaders, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slowHeaders.Close()
+	io.WriteString(slowHeaders, "POST "+DefaultPath+" HTTP/1.1\r\nHost: x\r\n")
+	slowHeaders.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, err := slowHeaders.Read(make([]byte, 1)); err == nil && n > 0 {
+		// net/http may answer 408 before closing: read on until the close.
+		io.Copy(io.Discard, slowHeaders)
+	} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Error("a connection trickling its headers was still open after 5 s; want it cut after 100 ms")
+	}
+	slowBody, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slowBody.Close()
+	io.WriteString(slowBody, "POST "+DefaultPath+" HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"mess")
+	for i := 0; i < 500 && s.Counts().Abandoned == 0; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if c := s.Counts(); c.Abandoned != 1 || c.Callbacks != 1 {
+		t.Errorf("counts %+v: want the slow body's callback abandoned, the slow headers not counted", c)
+	}
+}
