@@ -2,6 +2,7 @@ package mock
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -75,6 +76,8 @@ type pusher struct {
 	seed    maphash.Seed
 	lanes   [PushWorkers]pushLane
 	quit    chan struct{}
+	ctx     context.Context // cancelled by close: a delivery in flight ends at once
+	cancel  context.CancelFunc
 	closed  atomic.Bool
 	wg      sync.WaitGroup
 	backoff time.Duration
@@ -96,6 +99,7 @@ func newPusher(url string, backoff time.Duration, channels []string) *pusher {
 			MaxIdleConnsPerHost: PushWorkers, MaxConnsPerHost: PushWorkers, IdleConnTimeout: time.Minute,
 		}},
 	}
+	p.ctx, p.cancel = context.WithCancel(context.Background())
 	if len(channels) > 0 {
 		p.channels = map[string]bool{}
 		for _, c := range channels {
@@ -183,7 +187,7 @@ func (p *pusher) deliver(m pushMsg) {
 }
 
 func (p *pusher) post(body []byte) bool {
-	req, err := http.NewRequest(http.MethodPost, p.url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(p.ctx, http.MethodPost, p.url, bytes.NewReader(body))
 	if err != nil {
 		return false
 	}
@@ -214,6 +218,7 @@ func (p *pusher) close() {
 		return
 	}
 	close(p.quit)
+	p.cancel()
 	for i := range p.lanes {
 		l := &p.lanes[i]
 		l.mu.Lock()

@@ -120,3 +120,32 @@ func TestPushURLChecked(t *testing.T) {
 		t.Errorf("NewServer with an ftp push URL: %v, want an error naming the push URL", err)
 	}
 }
+
+// Closing the mock does not wait for a webhook that holds its answers.
+func TestPushCloseDoesNotWaitForAStalledWebhook(t *testing.T) {
+	release := make(chan struct{})
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	defer hs.Close()
+	defer close(release)
+	o := quickOptions()
+	o.PushURL = hs.URL
+	o.Addr = "127.0.0.1:0"
+	s, err := mock.NewServer(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, s)
+	c.sendCode("held", ccapi.Connect, "")
+	c.sendCode("held", ccapi.Chat, "hello")
+	time.Sleep(50 * time.Millisecond) // the delivery is in flight, held by the webhook
+	done := make(chan struct{})
+	go func() { s.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close waited for a webhook that never answers")
+	}
+	if p := s.Stats().Push; p.Failed != 1 || p.Pending != 0 {
+		t.Errorf("push stats %+v: want the held delivery counted failed", *p)
+	}
+}
