@@ -103,6 +103,12 @@ func TestWebhookFlagsRefused(t *testing.T) {
 		t.Errorf("run --webhook-listen on a poll scenario: exit %d, stderr %q; want 2 naming the flag", code, errb.String())
 	}
 	errb.Reset()
+	push := filepath.Join(t.TempDir(), "push.yaml")
+	os.WriteFile(push, []byte("load: {rate: 1, duration: 1s}\ntarget: {delivery: push}\nsessions: [{steps: [connect, {chat: hi}, await_reply, disconnect]}]\n"), 0o644)
+	if code := cmdCapacity(context.Background(), []string{push, "--slo", "error_rate<1%", "--out", t.TempDir()}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "ccload mock --push") {
+		t.Errorf("capacity of a push scenario against the embedded mock: exit %d, stderr %q; want 2 saying how to run it", code, errb.String())
+	}
+	errb.Reset()
 	if code := cmdMock(context.Background(), []string{"--addr", "127.0.0.1:0", "--push", "ftp://x"}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "push URL") {
 		t.Errorf("mock --push ftp://x: exit %d, stderr %q; want 2 naming the push URL", code, errb.String())
 	}
