@@ -115,6 +115,7 @@ func cmdMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&o.DropRate, "drop-rate", 0, "share (0..1) of requests whose connection is closed without an answer")
 	fs.Float64Var(&o.MalformedRate, "malformed-rate", 0, "share (0..1) of requests answered 200 with a body that is not JSON")
 	fs.Float64Var(&o.Capacity, "capacity", 0, "requests per second the mock serves before latency grows like a queue's (0: unlimited)")
+	fs.StringVar(&o.PushURL, "push", "", "push every downlink message to this webhook URL (auth-v2 header, retries) instead of queueing it for poll")
 	fs.StringVar(&record, "record", "", "append every accepted send request to FILE as a JSON line with received_ms")
 	fs.Int64Var(&o.Seed, "seed", 0, "seed of the fault and latency randomness (0: from the clock)")
 	fs.Usage = func() {} // --help prints the full text to stdout; an error gets a one-line hint

@@ -55,6 +55,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	shard := fs.String("shard", "", "run only slice `I/N` of the arrivals and customers (merge the shards with ccload merge)")
 	mflags := addMetricsFlags(fs)
 	userAgent := addUserAgentFlag(fs)
+	webhookListen := fs.String("webhook-listen", "", "push mode: the webhook receiver's `HOST:PORT` (default: the scenario's webhook.listen, or a free loopback port)")
 	startAt := fs.String("start-at", "", "begin the schedule at `TIME`: RFC 3339 (2026-12-02T14:05:00Z) or a duration from now (30s), so shards line up")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), runUsage)
@@ -75,6 +76,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	cfg := runner.Config{Duration: *duration, Grace: *grace, Seed: *seed, Stdout: stdout, Stderr: stderr, MaxRPS: *maxRPS}
+	cfg.WebhookListen = *webhookListen
 	graceGiven := false
 	fs.Visit(func(f *flag.Flag) { graceGiven = graceGiven || f.Name == "grace" })
 	if graceGiven && *grace <= 0 {
@@ -134,8 +136,12 @@ func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scen
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = sc.Target.URL
 	}
+	pushURL, code := listenWebhook(&cfg, sc, command, stderr)
+	if code != exitOK {
+		return code
+	}
 	if cfg.BaseURL == "" || cfg.BaseURL == "mock" {
-		url, withAuth, stop, code := startEmbeddedMock(sc, file, "ccload "+command, stderr)
+		url, withAuth, stop, code := startEmbeddedMock(sc, file, "ccload "+command, stderr, pushURL)
 		if stop == nil {
 			return code
 		}
@@ -253,7 +259,9 @@ func parseStartAt(s string, now time.Time) (time.Time, error) {
 // that sends load. It returns the mock's URL and the scenario to play (given placeholder
 // credentials when it has none: the mock accepts any, and a scenario written for it needs
 // none), and stop; when stop is nil the command ends with code, the error already printed.
-func startEmbeddedMock(sc *scenario.Scenario, file, cmd string, stderr io.Writer) (url string, withAuth *scenario.Scenario, stop func(), code int) {
+//
+// pushURL, when given, makes the mock push its downlink messages there (a push-mode scenario).
+func startEmbeddedMock(sc *scenario.Scenario, file, cmd string, stderr io.Writer, pushURL ...string) (url string, withAuth *scenario.Scenario, stop func(), code int) {
 	opts, err := sc.Mock.Options()
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: mock: %v\n", file, err)
@@ -261,6 +269,17 @@ func startEmbeddedMock(sc *scenario.Scenario, file, cmd string, stderr io.Writer
 	}
 	// The scenario's static tokens stand for tokens the platform issued: the mock accepts them.
 	opts.StaticAccessToken, opts.StaticCCToken = sc.Auth.AccessToken, sc.Auth.CCMessagingToken
+	if sc.UsesPush() && (len(pushURL) == 0 || pushURL[0] == "") {
+		fmt.Fprintf(stderr, "%s: %s cannot point the embedded mock at a push scenario's receiver; run `ccload mock --push http://HOST:PORT/webhooks/v1/messages`, give the scenario webhook: {listen: HOST:PORT}, and pass --target\n", file, cmd)
+		return "", nil, nil, exitUsage
+	}
+	if len(pushURL) > 0 && pushURL[0] != "" {
+		opts.PushURL = pushURL[0]
+		if opts.PushChannels, err = embeddedPushChannels(sc); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", file, err)
+			return "", nil, nil, exitUsage
+		}
+	}
 	srv, err := mock.NewServer(opts)
 	if err != nil {
 		fmt.Fprintln(stderr, cmd+": starting the embedded mock:", err)

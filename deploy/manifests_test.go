@@ -130,9 +130,10 @@ func TestManifestsAgree(t *testing.T) {
 	if !ok {
 		t.Fatalf("pvc.yaml: want a PersistentVolumeClaim, have %T", objs["pvc.yaml"])
 	}
-	if len(objs) != 3 {
-		t.Errorf("deploy/ holds %d manifests; this test knows job.yaml, merge-job.yaml and pvc.yaml", len(objs))
+	if len(objs) != 4 {
+		t.Errorf("deploy/ holds %d manifests; this test knows job.yaml, merge-job.yaml, pvc.yaml and push-service.yaml", len(objs))
 	}
+	checkPushService(t, objs)
 
 	// The run Job: N indexed pods at once, never retried, each running shard I/N.
 	c := run.Spec.Template.Spec.Containers[0]

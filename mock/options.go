@@ -67,6 +67,16 @@ type Options struct {
 	// Capacity, in requests per second, models a single server: beyond it requests queue and latency grows (0: unlimited).
 	Capacity float64
 
+	// PushURL, when set, makes the mock push every downlink message to this webhook URL instead
+	// of queueing it for poll (see push.go); PushBackoff is the first retry's wait (default
+	// PushBackoff, doubling).
+	PushURL     string
+	PushBackoff time.Duration
+	// PushChannels, when set, limits pushing to the sessions of these channel configuration IDs
+	// (the `to` of their CONNECT): the others' messages wait for poll, as on a platform where
+	// only some channel configurations have a webhook.
+	PushChannels []string
+
 	// Record, when set, receives every accepted send request as one JSON line with received_ms.
 	Record io.Writer
 	// Seed seeds the fault and latency randomness (0: seeded from the clock).
@@ -124,6 +134,9 @@ func (o *Options) check() error {
 	}
 	if o.Stall < 0 || o.StallEvery < 0 || (o.Stall > 0 && o.StallEvery <= o.Stall) {
 		return fmt.Errorf("mock: stall %v every %v: the period must be longer than the stall", o.Stall, o.StallEvery)
+	}
+	if err := checkPushURL(o.PushURL); err != nil {
+		return err
 	}
 	if o.RobotDelay < 0 || o.AgentReplyDelay < 0 || o.SessionTimeout < 0 {
 		return fmt.Errorf("mock: delays and timeouts must not be negative")

@@ -51,6 +51,7 @@ type Server struct {
 	strs     interner     // channel and channel config IDs the sessions share
 	inflight atomic.Int64 // API requests being handled, so Close can let them finish
 	rec      *recorder
+	push     *pusher // nil: downlink messages wait for poll
 
 	rngMu sync.Mutex // guards rng
 	rng   *rand.Rand
@@ -129,6 +130,9 @@ func newServer(opts Options) (*Server, error) {
 	if s.rec != nil {
 		s.sched.push(event{at: flushEvery, kind: evFlush})
 	}
+	if opts.PushURL != "" {
+		s.push = newPusher(opts.PushURL, opts.PushBackoff, opts.PushChannels)
+	}
 	return s, nil
 }
 
@@ -144,7 +148,13 @@ func (s *Server) URL() string {
 func (s *Server) Handler() http.Handler { return s }
 
 // Stats returns the counters GET /mock/stats answers.
-func (s *Server) Stats() Stats { return s.cnt.snapshot() }
+func (s *Server) Stats() Stats {
+	st := s.cnt.snapshot()
+	if s.push != nil {
+		st.Push = s.push.stats()
+	}
+	return st
+}
 
 // ResetStats zeroes the counters, as POST /mock/reset does (session gauges stay).
 func (s *Server) ResetStats() { s.cnt.reset() }
@@ -164,6 +174,9 @@ func (s *Server) Close() error {
 			time.Sleep(10 * time.Millisecond)
 		}
 		s.sched.close()
+		if s.push != nil {
+			s.push.close()
+		}
 		if s.rec != nil {
 			errs = append(errs, s.rec.flush())
 		}

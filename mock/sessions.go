@@ -131,6 +131,10 @@ func (p *agentPool) remove(seq uint64) {
 
 // addMsg queues a downlink message for the session's next poll. The caller holds the shard lock.
 func (s *Server) addMsg(ss *session, src, ctl uint8, text string, agent int32, offline bool) {
+	if s.push != nil && s.push.wants(ss.to) { // push mode: delivered now, never queued for poll
+		s.push.push(s, ss, &downMsg{ms: s.wallMs(s.now()), text: text, agent: agent, src: src, ctl: ctl, offline: offline})
+		return
+	}
 	if len(ss.pending) >= maxPending {
 		copy(ss.pending, ss.pending[1:])
 		ss.pending = ss.pending[:len(ss.pending)-1]
@@ -180,6 +184,9 @@ func (s *Server) sendLogic(req *ccapi.SendMsgReq, now int64) string {
 	sh.mu.Lock()
 	ss := sh.m[req.From]
 	open := ss != nil && ss.state != stClosed
+	if open && s.push != nil && s.push.wants(ss.to) {
+		ss.lastPoll = now // a pushed customer never polls: its sends are what keep the session alive
+	}
 	switch req.ControlType {
 	case ccapi.Connect:
 		if open { // already connected: idempotent

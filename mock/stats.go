@@ -29,6 +29,8 @@ type Stats struct {
 	Faults map[string]int64 `json:"faults"`
 	// Sessions are gauges (not zeroed by reset): open sessions in total and how many are queuing or with an agent.
 	Sessions SessionGauges `json:"sessions"`
+	// Push is what the mock pushed to its webhook (--push); absent when it does not push.
+	Push *PushStats `json:"push,omitempty"`
 }
 
 // SessionGauges describes the customer sessions the mock holds right now.

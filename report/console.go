@@ -25,6 +25,7 @@ func WriteSummary(w io.Writer, r *Report) error {
 	writeCodes(ew, r)
 	writeSessionMetrics(ew, r)
 	writeReplay(ew, r)
+	writePush(ew, r)
 	writeThresholdLines(ew, r)
 	writeWarnings(ew, r)
 	return ew.err

@@ -75,6 +75,9 @@ func WriteJUnit(w io.Writer, r *Report) error {
 			{"shards", strconv.Itoa(r.Shards)},
 		},
 	}
+	for _, p := range pushProperties(r) {
+		s.Properties = append(s.Properties, junitProperty{p[0], p[1]})
+	}
 	if !r.StartedAt.IsZero() {
 		s.Timestamp = r.StartedAt.UTC().Format("2006-01-02T15:04:05")
 	}

@@ -78,6 +78,7 @@ func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 	first := reports[0]
 	out := &Report{
 		Replay:       replay,
+		Push:         mergePush(reports),
 		Schema:       Schema,
 		Scenario:     first.Scenario,
 		File:         first.File,

@@ -73,6 +73,8 @@ type Report struct {
 	Capacity *Capacity `json:"capacity,omitempty"`
 	// Replay is set by ccload replay: what it took from its log (counts and line numbers only; see Replay).
 	Replay *Replay `json:"replay,omitempty"`
+	// Push is what the webhook receiver of a push-mode run saw (see Push); absent without push sessions.
+	Push *Push `json:"push,omitempty"`
 	// Gates are the compiled thresholds and compare limits the run is judged by, so merge, compare
 	// and report never parse the scenario again. Absent in reports of a ccload before it (nil).
 	Gates    *gates.Set `json:"gates,omitempty"`

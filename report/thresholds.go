@@ -141,6 +141,8 @@ func (ev *gatesEval) whole(m gates.Metric, s ThresholdSpec, group string) (gates
 			return gatesValue{}, nil
 		}
 		return gatesValue{v: float64(r.Sessions.CutByGrace) / float64(r.Sessions.Started), ok: true, precise: true}, nil
+	case "callbacks_unknown", "callbacks_late", "callbacks_duplicated", "callbacks_malformed", "callbacks_bad_auth":
+		return pushGateValue(r, m.Family), nil
 	case "dropped_arrivals":
 		if m.Unit == gates.Frac {
 			if r.Sessions.Arrivals == 0 {

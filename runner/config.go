@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -194,6 +195,11 @@ type Config struct {
 	// MaxRPS, when > 0, overrides the scenario's target.max_rps: one rate.Limiter caps this
 	// process's requests per second across all customers.
 	MaxRPS float64
+	// WebhookListen overrides the scenario's webhook.listen (--webhook-listen); WebhookListener,
+	// when set, is a listener already open for the receiver (ListenWebhook), which Run closes.
+	// Both matter only when a session has delivery: push (push.go).
+	WebhookListen   string
+	WebhookListener net.Listener
 }
 
 // Planned is one arrival of a Plan.

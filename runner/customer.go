@@ -45,7 +45,9 @@ type vc struct {
 	// so the scheduler lag of the next one counts from max(intended, free).
 	free int64
 
-	wakeAt int64 // when parked: the wake-up time (the scheduler's heap key)
+	wakeAt int64    // when parked: the wake-up time (the scheduler's heap key)
+	hidx   int      // when parked: the index in the scheduler's heap (-1 or stale otherwise)
+	push   *pushBox // a push session's mailbox (push.go); nil: a poll session
 
 	// A closed-model customer's slot: it plays sessions back to back. pending says its next
 	// session starts at wakeAt; n counts its sessions (their ids are k + n·idSpan).
@@ -159,6 +161,7 @@ func (c *vc) ended(f flow) report.Outcome {
 	case flowEnded:
 		o = report.EndedByPlatform
 	}
+	c.pushEnd()
 	end := c.r.now()
 	ev := event{kind: evEnded}
 	if o == report.Failed {
@@ -223,6 +226,7 @@ func (c *vc) prepare(arrival, sessionID int64) flow {
 		prog = compile(sess, r.stepIndex) // a streamed session (Config.Source), compiled once here
 	}
 	c.m.reset(prog, c.rng, arrival, tok == "")
+	c.pushBegin()
 	return flowOK
 }
 
@@ -239,6 +243,7 @@ func (c *vc) drive(ctx context.Context, park func(*vc, int64)) (f flow, parked b
 			}
 			return flowCancel, false
 		}
+		res = c.takePush(res) // a pushed message waiting is the answer of a poll (push.go)
 		a := c.m.next(r.now(), res)
 		c.note(a, res)
 		res = result{}

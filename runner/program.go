@@ -253,6 +253,7 @@ type customer struct {
 	nextPoll  int64
 	nextQueue int64 // the next queryQueueInfo tick while await_agent waits
 	confirm   bool  // a refused send aborts the session unless this poll shows the platform ended it
+	confirmBy int64 // push: until when the refused send waits for the platform's hang-up to be pushed
 
 	// reconnecting says the send in flight is the reconnect CONNECT, not the op at pc.
 	reconnecting bool
@@ -325,6 +326,10 @@ func (c *customer) next(now int64, res result) action {
 			return c.platformEnded(now, a)
 		}
 		if c.confirm {
+			if c.prog.sess.Push && now < c.confirmBy { // push: the hang-up may be the next message
+				a.kind, a.at = actWake, c.confirmBy
+				return a
+			}
 			// The send refused before this poll stands: the session failed.
 			return c.done(now, a, flowFailed)
 		}
@@ -337,6 +342,14 @@ func (c *customer) next(now int64, res result) action {
 		c.afterQueue(res, &a)
 		if res.ok && res.ended {
 			return c.platformEnded(now, a)
+		}
+	case exNone:
+		if c.confirm { // push: no message came while the refused send waited for one (push.go)
+			if now < c.confirmBy {
+				a.kind, a.at = actWake, c.confirmBy
+				return a
+			}
+			return c.done(now, a, flowFailed)
 		}
 	case exSend:
 		if c.reconnecting {
@@ -358,10 +371,15 @@ func (c *customer) next(now int64, res result) action {
 		}
 		c.pc++
 		if !res.ok && o.policy == scenario.Abort {
-			if res.refused && c.connected && c.prog.sess.Poll && o.step.Send.ControlType != ccapi.Connect {
+			if res.refused && c.connected && (c.prog.sess.Poll || c.prog.sess.Push) && o.step.Send.ControlType != ccapi.Connect {
 				// The platform may have ended the session between two polls (its DISCONNECT
 				// waits in the downlink): look once before calling the session failed.
 				c.confirm = true
+				if c.prog.sess.Push { // push: wait one poll interval for a pushed hang-up instead
+					c.confirmBy = max(now, res.end) + c.pollInterval()
+					a.kind, a.at = actWake, c.confirmBy
+					return a
+				}
 				c.ex = exPoll
 				a.kind, a.intended = actPoll, max(now, res.end)
 				return a
@@ -510,6 +528,7 @@ func (c *customer) wait(now, t int64, what waitFor, a *action) bool {
 	// await_reply polls even when not connected (a failed CONNECT with on_failure: continue);
 	// await_agent polls when the session polls, and asks queryQueueInfo after a transfer.
 	polling := (c.connected && c.prog.sess.Poll) || what == waitReply || (what == waitAgent && c.prog.sess.Poll)
+	polling = polling && !c.prog.sess.Push // a push session never polls: its answers come to it (delivered)
 	switch {
 	case !polling:
 		c.pollOn = false
@@ -595,6 +614,10 @@ func (c *customer) afterQueue(res result, a *action) {
 		c.nextQueue += ((res.end-c.nextQueue)/iv + 1) * iv
 	}
 }
+
+// delivered tells the program that the result it is handed next is a pushed message (push
+// mode): it is taken exactly as a poll's answer, received at the result's end.
+func (c *customer) delivered() { c.ex = exPoll }
 
 // afterPoll reacts to a poll's messages (seen at its end) and schedules the next tick on the
 // grid; ticks missed while the poll was slow are skipped, not burst.

@@ -64,6 +64,7 @@ type run struct {
 	aborts    []report.ThresholdSpec         // thresholds with abort_on_fail
 
 	sched        *scheduler         // plays every customer; closed once they have all ended
+	push         *pushReceiver      // the webhook receiver of a push-mode run (push.go); nil: none
 	stopProducer context.CancelFunc // ends arrivals
 	cancelAll    context.CancelFunc // ends every session at once (and starts the teardown's clock)
 
@@ -143,6 +144,10 @@ func newRun(cfg Config) (*run, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("runner: %w", err)
+	}
+	if err := r.startPush(); err != nil {
+		r.client.Close()
+		return nil, err
 	}
 	return r, nil
 }
@@ -226,6 +231,7 @@ func (r *run) play(ctx context.Context) *report.Report {
 
 	// 4. The report.
 	rep := rec.Finish(time.Now(), r.meta())
+	r.stopPush(rep)
 	if n := rep.Sessions.CutByGrace; n > 0 {
 		if rep.StopReason == StopCompleted {
 			rep.StopReason = StopGraceCut

@@ -53,6 +53,9 @@ func (s *scheduler) close() {
 func (s *scheduler) park(c *vc, at int64) {
 	c.wakeAt = at
 	s.mu.Lock()
+	if c.pushWaiting() { // a push came meanwhile: no sleep (see push.go's wake)
+		c.wakeAt = min(at, s.r.now())
+	}
 	heap.Push(&s.h, c)
 	first := s.h[0] == c
 	s.mu.Unlock()
@@ -173,12 +176,20 @@ type wakeHeap []*vc
 
 func (h wakeHeap) Len() int           { return len(h) }
 func (h wakeHeap) Less(i, j int) bool { return h[i].wakeAt < h[j].wakeAt }
-func (h wakeHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *wakeHeap) Push(x any)        { *h = append(*h, x.(*vc)) }
+func (h wakeHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].hidx, h[j].hidx = i, j
+}
+func (h *wakeHeap) Push(x any) {
+	c := x.(*vc)
+	c.hidx = len(*h)
+	*h = append(*h, c)
+}
 func (h *wakeHeap) Pop() any {
 	old := *h
 	n := len(old)
 	c := old[n-1]
+	c.hidx = -1
 	old[n-1] = nil
 	*h = old[:n-1]
 	return c

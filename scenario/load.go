@@ -60,7 +60,7 @@ func LoadFile(path string) (*Scenario, error) {
 }
 
 // topKeys are the keys a scenario file may hold at its top level.
-var topKeys = []string{"name", "description", "target", "auth", "channel", "load", "seed", "data", "sessions", "thresholds", "compare", "mock"}
+var topKeys = []string{"name", "description", "target", "auth", "channel", "load", "seed", "data", "sessions", "thresholds", "compare", "mock", "webhook"}
 
 // Parse compiles a scenario from data; name is the file name used in errors, dir the
 // directory data paths are relative to, env looks up ${ENV} references (nil: none set).
@@ -222,6 +222,7 @@ func (l *loader) top(root *yaml.Node) {
 	if n := f.get("mock"); n != nil {
 		l.mock(n)
 	}
+	l.webhook(f.get("webhook"))
 	if n := f.get("thresholds"); n != nil {
 		l.thresholds(n)
 	}
@@ -263,7 +264,7 @@ func (l *loader) target(n *yaml.Node) {
 	if isNull(n) {
 		return
 	}
-	f := l.mapping(n, "target", "url", "api", "paths", "timeout", "max_connections", "insecure_skip_verify", "lenient_rules", "max_rps", "user_agent")
+	f := l.mapping(n, "target", "url", "api", "paths", "timeout", "max_connections", "insecure_skip_verify", "lenient_rules", "max_rps", "user_agent", "delivery")
 	if f == nil {
 		return
 	}
@@ -284,6 +285,9 @@ func (l *loader) target(n *yaml.Node) {
 				t.UserAgent = s
 			}
 		}
+	}
+	if v := f.get("delivery"); v != nil {
+		t.Push = l.delivery(v, "target.delivery")
 	}
 	if v := f.get("api"); v != nil {
 		if s, ok := l.enum(v, "target.api", "sendAsync", "send"); ok {

@@ -31,7 +31,7 @@ func (l *loader) sessions(n *yaml.Node, ch chanDef) {
 	names := map[string]bool{}
 	for i, it := range items {
 		path := fmt.Sprintf("sessions[%d]", i)
-		f := l.mapping(it, path, "name", "weight", "poll", "on_failure", "queue_interval", "on_platform_end", "channel", "steps")
+		f := l.mapping(it, path, "name", "weight", "poll", "on_failure", "queue_interval", "on_platform_end", "channel", "steps", "delivery")
 		if f == nil {
 			continue
 		}
@@ -59,6 +59,7 @@ func (l *loader) sessions(n *yaml.Node, ch chanDef) {
 		if v := f.get("poll"); v != nil {
 			l.poll(v, f.p("poll"), s)
 		}
+		l.sessionDelivery(f.get("delivery"), f.get("poll"), f.p("delivery"), s)
 		if v := f.get("on_failure"); v != nil {
 			if p, ok := l.enum(v, f.p("on_failure"), "abort", "continue"); ok && p == "continue" {
 				s.OnFailure = Continue
@@ -688,7 +689,7 @@ func (l *loader) checkFlow(s *Session, path string) {
 						l.errAtPos(st.Pos, st.Path, "`await_agent` needs a `transfer` before it in this session")
 					}
 				}
-				if st.Kind == StepAwaitReply && !s.Poll {
+				if st.Kind == StepAwaitReply && !s.Poll && !s.Push {
 					l.errAtPos(st.Pos, st.Path, fmt.Sprintf("`%s` watches the poll for answers, but this session has poll: false", st.Kind))
 				}
 			}

@@ -40,6 +40,8 @@ type Scenario struct {
 	Compare map[string]string
 	// Mock holds the optional `mock:` settings for the embedded mock (nil when absent).
 	Mock *MockSettings
+	// Webhook is the push-mode receiver's `webhook:` settings (defaults when absent; see push.go).
+	Webhook Webhook
 
 	// chdef is the resolved root channel with its origins, kept so ParseSessions compiles
 	// more sessions exactly as the file's own.
@@ -60,6 +62,8 @@ type Target struct {
 	InsecureSkipVerify bool
 	// LenientRules relaxes ccapi's length rules for platforms that accept more (`lenient_rules: true`).
 	LenientRules bool
+	// Push is `delivery: push` for the whole target: every session's downlink comes by webhook.
+	Push bool
 	// UserAgent is the HTTP User-Agent header (`user_agent`), so the target's logs can tell this
 	// traffic apart; empty sends ccapi's default, "ccload/<version>".
 	UserAgent string
@@ -207,6 +211,10 @@ type Session struct {
 	// Feeders are the indexes (into Scenario.Feeders) of the feeders this session's templates
 	// read: draw one row of each per session into Env.Rows.
 	Feeders []int
+
+	// Push: `delivery: push`: the platform pushes the downlink to ccload's webhook receiver;
+	// the customer never polls (Poll is false).
+	Push bool
 }
 
 // StepKind is what a step does.

@@ -61,6 +61,7 @@ type htmlData struct {
 	Throughput, Latency, Spectrum, Active        template.HTML
 	Capacity                                     template.HTML // capacity_html.go
 	Replay                                       template.HTML // replay_html.go; empty but for a replay
+	Push                                         template.HTML // push_html.go; empty without push sessions
 	GroupLatency                                 template.HTML // views.go
 	GroupLegend                                  []htmlLegend
 	GroupMore                                    int
@@ -106,6 +107,7 @@ func htmlBuild(r *report.Report) (*htmlData, error) {
 	htmlVerdict(r, d)
 	d.Capacity = htmlCapacity(r, d)
 	d.Replay = htmlReplay(r)
+	d.Push = htmlPush(r)
 	d.Meta = htmlMeta(r)
 	d.Tiles = htmlTiles(r)
 	cols, err := htmlColumns(r, htmlMaxColumns)

@@ -1,0 +1,194 @@
+package report
+
+import (
+	"fmt"
+	"io"
+
+	"ccload/webhook"
+)
+
+// Push is report.json's `push` section: what the webhook receiver of a push-mode run saw
+// (absent when no session pushes). Every callback (a request to the webhook path) ends in
+// exactly one of accepted, malformed, too_large, faulted, stalled, abandoned; every message of an
+// accepted callback in exactly one of matched, unknown, duplicated, late. Merge adds shards'.
+type Push struct {
+	// URL is the callback URL the receiver served (one per shard; a merge keeps the first).
+	URL string `json:"url,omitempty"`
+	// Callbacks counts every POST to the webhook path.
+	Callbacks int64 `json:"callbacks"`
+	Accepted  int64 `json:"accepted"`
+	// Malformed: a body that is not a JSON object with a messages list (answered 400).
+	Malformed int64 `json:"malformed"`
+	// TooLarge: a body over the size limit (answered 413, not read).
+	TooLarge int64 `json:"too_large"`
+	// Faulted and Stalled: answered 500 by the receiver's fault option (webhook.fault_rate), at
+	// once or after holding the answer.
+	Faulted int64 `json:"faulted"`
+	Stalled int64 `json:"stalled"`
+	// Abandoned: the body could not be read whole (the sender went away, or was too slow).
+	Abandoned int64 `json:"abandoned"`
+	// BadAuth counts the callbacks (of any outcome) without a well-formed
+	// `auth-v2/{accessKey}/{timestamp}/{SignedHeaders}` Authorization header.
+	BadAuth int64 `json:"bad_auth"`
+	// NotCallbacks counts requests to other paths or with another method than POST.
+	NotCallbacks int64 `json:"not_callbacks"`
+	// Messages are the messages of accepted callbacks by outcome; Kinds by sourceType.
+	Messages PushMessages `json:"messages"`
+	Kinds    PushKinds    `json:"kinds"`
+}
+
+// PushMessages counts pushed messages by outcome.
+type PushMessages struct {
+	Matched int64 `json:"matched"`
+	// Unknown: its `to` is no customer of this run (of this shard, in a sharded run).
+	Unknown int64 `json:"unknown"`
+	// Duplicated: the same message again for one customer (the platform retried).
+	Duplicated int64 `json:"duplicated"`
+	// Late: the customer's session had ended.
+	Late int64 `json:"late"`
+}
+
+// PushKinds counts pushed messages by sourceType.
+type PushKinds struct {
+	Robot  int64 `json:"robot"`
+	Agent  int64 `json:"agent"`
+	System int64 `json:"system"`
+	Other  int64 `json:"other"`
+}
+
+// Total is the number of messages.
+func (m PushMessages) Total() int64 { return m.Matched + m.Unknown + m.Duplicated + m.Late }
+
+// Total is the number of messages.
+func (k PushKinds) Total() int64 { return k.Robot + k.Agent + k.System + k.Other }
+
+// PushFromCounts turns the receiver's counts into the report's section.
+func PushFromCounts(c webhook.Counts, url string) *Push {
+	return &Push{
+		URL: url, Callbacks: c.Callbacks, Accepted: c.Accepted, Malformed: c.Malformed, TooLarge: c.TooLarge,
+		Faulted: c.Faulted, Stalled: c.Stalled, Abandoned: c.Abandoned, BadAuth: c.BadAuth,
+		NotCallbacks: c.WrongMethod + c.NotFound,
+		Messages: PushMessages{Matched: c.Messages[webhook.Matched], Unknown: c.Messages[webhook.Unknown],
+			Duplicated: c.Messages[webhook.Duplicated], Late: c.Messages[webhook.Late]},
+		Kinds: PushKinds{Robot: c.Kinds[webhook.KindRobot], Agent: c.Kinds[webhook.KindAgent],
+			System: c.Kinds[webhook.KindSystem], Other: c.Kinds[webhook.KindOther]},
+	}
+}
+
+// add adds o's counts to p.
+func (p *Push) add(o *Push) {
+	p.Callbacks += o.Callbacks
+	p.Accepted += o.Accepted
+	p.Malformed += o.Malformed
+	p.TooLarge += o.TooLarge
+	p.Faulted += o.Faulted
+	p.Stalled += o.Stalled
+	p.Abandoned += o.Abandoned
+	p.BadAuth += o.BadAuth
+	p.NotCallbacks += o.NotCallbacks
+	p.Messages.Matched += o.Messages.Matched
+	p.Messages.Unknown += o.Messages.Unknown
+	p.Messages.Duplicated += o.Messages.Duplicated
+	p.Messages.Late += o.Messages.Late
+	p.Kinds.Robot += o.Kinds.Robot
+	p.Kinds.Agent += o.Kinds.Agent
+	p.Kinds.System += o.Kinds.System
+	p.Kinds.Other += o.Kinds.Other
+}
+
+// mergePush adds the shards' push sections exactly (nil when none has one). Each shard runs
+// its own receiver, and the cluster routes a customer's callbacks to the shard that plays it,
+// so the sums are the run's.
+func mergePush(reports []*Report) *Push {
+	var out *Push
+	for _, r := range reports {
+		if r.Push == nil {
+			continue
+		}
+		if out == nil {
+			out = &Push{URL: r.Push.URL}
+		}
+		out.add(r.Push)
+	}
+	return out
+}
+
+// validatePush checks the push section's partitions.
+func (v *validator) push(r *Report) {
+	p := r.Push
+	if p == nil {
+		return
+	}
+	for _, c := range []struct {
+		k string
+		n int64
+	}{{"callbacks", p.Callbacks}, {"accepted", p.Accepted}, {"malformed", p.Malformed}, {"too_large", p.TooLarge},
+		{"faulted", p.Faulted}, {"stalled", p.Stalled}, {"abandoned", p.Abandoned}, {"bad_auth", p.BadAuth},
+		{"not_callbacks", p.NotCallbacks}, {"messages.matched", p.Messages.Matched}, {"messages.unknown", p.Messages.Unknown},
+		{"messages.duplicated", p.Messages.Duplicated}, {"messages.late", p.Messages.Late}, {"kinds.robot", p.Kinds.Robot},
+		{"kinds.agent", p.Kinds.Agent}, {"kinds.system", p.Kinds.System}, {"kinds.other", p.Kinds.Other}} {
+		v.nonneg("push."+c.k, c.n)
+	}
+	if sum := p.Accepted + p.Malformed + p.TooLarge + p.Faulted + p.Stalled + p.Abandoned; sum != p.Callbacks {
+		v.fail("push.callbacks", "%d != accepted + malformed + too_large + faulted + stalled + abandoned (%d)", p.Callbacks, sum)
+	}
+	if p.BadAuth > p.Callbacks {
+		v.fail("push.bad_auth", "%d is more than the %d callbacks", p.BadAuth, p.Callbacks)
+	}
+	if p.Messages.Total() != p.Kinds.Total() {
+		v.fail("push.messages", "%d messages by outcome, %d by kind: both count every message of an accepted callback", p.Messages.Total(), p.Kinds.Total())
+	}
+}
+
+// writePush is the console's push section.
+func writePush(w io.Writer, r *Report) {
+	p := r.Push
+	if p == nil {
+		return
+	}
+	fmt.Fprintf(w, "Push (webhook %s)\n", p.URL)
+	fmt.Fprintf(w, "  callbacks %d: accepted %d, malformed %d, too large %d, faulted %d, stalled %d, abandoned %d; without a well-formed auth-v2 header %d\n",
+		p.Callbacks, p.Accepted, p.Malformed, p.TooLarge, p.Faulted, p.Stalled, p.Abandoned, p.BadAuth)
+	fmt.Fprintf(w, "  messages %d: matched %d, unknown customer %d, duplicated %d, late %d (robot %d, agent %d, system %d, other %d)\n",
+		p.Messages.Total(), p.Messages.Matched, p.Messages.Unknown, p.Messages.Duplicated, p.Messages.Late,
+		p.Kinds.Robot, p.Kinds.Agent, p.Kinds.System, p.Kinds.Other)
+	fmt.Fprintln(w)
+}
+
+// pushProperties are the JUnit properties of the push section (name, value).
+func pushProperties(r *Report) [][2]string {
+	p := r.Push
+	if p == nil {
+		return nil
+	}
+	f := func(n int64) string { return fmt.Sprint(n) }
+	return [][2]string{
+		{"push.callbacks", f(p.Callbacks)}, {"push.accepted", f(p.Accepted)}, {"push.malformed", f(p.Malformed)},
+		{"push.faulted", f(p.Faulted + p.Stalled)}, {"push.bad_auth", f(p.BadAuth)},
+		{"push.messages.matched", f(p.Messages.Matched)}, {"push.messages.unknown", f(p.Messages.Unknown)},
+		{"push.messages.duplicated", f(p.Messages.Duplicated)}, {"push.messages.late", f(p.Messages.Late)},
+	}
+}
+
+// pushGateValue is a callbacks_* threshold metric: a count from the push section (no data on a
+// run without push sessions: ccload cannot judge callbacks it never took).
+func pushGateValue(r *Report, family string) gatesValue {
+	p := r.Push
+	if p == nil {
+		return gatesValue{}
+	}
+	var n int64
+	switch family {
+	case "callbacks_unknown":
+		n = p.Messages.Unknown
+	case "callbacks_late":
+		n = p.Messages.Late
+	case "callbacks_duplicated":
+		n = p.Messages.Duplicated
+	case "callbacks_malformed":
+		n = p.Malformed + p.TooLarge
+	case "callbacks_bad_auth":
+		n = p.BadAuth
+	}
+	return gatesValue{v: float64(n), ok: true, precise: true}
+}
