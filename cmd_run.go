@@ -91,6 +91,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "ccload run:", err)
 			return exitUsage
 		}
+		if _, relErr := time.ParseDuration(*startAt); relErr == nil && cfg.Shard.N > 1 {
+			// A duration counts from each process's own start, so shards started apart would not line up.
+			fmt.Fprintf(stderr, "ccload run: --start-at %s is relative to this process's start, so shards started apart begin apart; give every shard one RFC 3339 instant (--start-at $(date -u -d '+2 min' +%%Y-%%m-%%dT%%H:%%M:%%SZ))\n", *startAt)
+			return exitUsage
+		}
 	}
 	if *duration < 0 {
 		fmt.Fprintln(stderr, "ccload run: --duration must not be negative")
@@ -201,9 +206,12 @@ func exitCode(rep *report.Report) int {
 		return exitAborted
 	}
 	for _, t := range rep.Thresholds {
-		if !t.Pass {
+		if t.Failed() {
 			return exitFailed
 		}
+	}
+	if report.Inconclusive(rep) {
+		return exitAborted // inconclusive: the generator was the limit (report.json's generator_limit)
 	}
 	return exitOK
 }

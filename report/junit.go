@@ -110,7 +110,15 @@ func WriteJUnit(w io.Writer, r *Report) error {
 	}
 	for _, t := range r.Thresholds {
 		c := junitCase{Name: t.Name, Classname: class + ".thresholds", Time: "0"}
-		if !t.Pass {
+		switch {
+		case strings.HasPrefix(t.NotJudged, InconclusivePrefix):
+			// Not the target's failure, not a pass: an error, which CI shows apart from failures.
+			msg := fmt.Sprintf("%s %s: measured %s, limit %s; %s", t.Metric, t.Group, t.Display, t.Limit, t.NotJudged)
+			c.Error = &junitProblem{Message: msg, Type: "inconclusive", Text: msg}
+		case t.NotJudged != "":
+			msg := fmt.Sprintf("%s %s: measured %s, limit %s; %s", t.Metric, t.Group, t.Display, t.Limit, t.NotJudged)
+			c.Skipped = &junitProblem{Message: msg, Type: "not-judged", Text: msg}
+		case !t.Pass:
 			msg := fmt.Sprintf("%s %s: measured %s, limit %s", t.Metric, t.Group, t.Display, t.Limit)
 			if t.Window != "" {
 				msg += " (worst window " + t.Window + ")"
@@ -178,7 +186,14 @@ func WriteCompareJUnit(w io.Writer, c CompareResult) error {
 	}
 	for _, k := range c.Checks {
 		tc := junitCase{Name: k.Name, Classname: class, Time: "0"}
-		if !k.Pass {
+		switch {
+		case strings.HasPrefix(k.NotJudged, InconclusivePrefix):
+			msg := fmt.Sprintf("%s %s: base %s, new %s, change %s, limit %s; %s", k.Metric, k.Group, k.Base, k.New, k.Change, k.Limit, k.NotJudged)
+			tc.Error = &junitProblem{Message: msg, Type: "inconclusive", Text: msg}
+		case k.NotJudged != "":
+			msg := fmt.Sprintf("%s %s: %s, limit %s", k.Metric, k.Group, k.NotJudged, k.Limit)
+			tc.Skipped = &junitProblem{Message: msg, Type: "not-judged", Text: msg}
+		case !k.Pass:
 			msg := fmt.Sprintf("%s %s: base %s, new %s, change %s, limit %s", k.Metric, k.Group, k.Base, k.New, k.Change, k.Limit)
 			if k.Reason != "" {
 				msg = fmt.Sprintf("%s %s: %s, limit %s", k.Metric, k.Group, k.Reason, k.Limit)

@@ -78,6 +78,9 @@ type htmlData struct {
 	// Failures is the "Why sessions failed" table (failures_html.go).
 	Failures     []htmlFailureRow
 	MoreFailures int
+
+	// Banner says why the generator was the limit (report.json's generator_limit), "" when it was not.
+	Banner string
 }
 
 type htmlKV struct{ K, V string }
@@ -146,12 +149,18 @@ func htmlBuild(r *report.Report) (*htmlData, error) {
 
 func htmlVerdict(r *report.Report, d *htmlData) {
 	for _, t := range r.Thresholds {
-		if !t.Pass {
+		if t.Failed() {
 			d.ThresholdsFailed++
 		}
 	}
+	if gl := r.GeneratorLimit; gl != nil {
+		d.Banner = strings.Join(gl.Reasons, "; ") + ": latencies include the generator's own delay, so a failure of a latency or rate threshold is inconclusive, not the target's"
+	}
 	n := len(r.Thresholds)
 	switch {
+	case report.Inconclusive(r) && !r.Interrupted:
+		d.Verdict, d.VerdictClass = "INCONCLUSIVE", "interrupted"
+		d.VerdictNote = fmt.Sprintf("%d of %d thresholds could not be judged: the generator, not the target, was the limit", len(r.GeneratorLimit.Inconclusive), n)
 	case r.Interrupted:
 		d.Verdict, d.VerdictClass = "INTERRUPTED", "interrupted"
 		d.VerdictNote = "the run was stopped before its stages ended; what it measured until then is below"
