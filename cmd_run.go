@@ -149,6 +149,10 @@ func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scen
 		fmt.Fprintf(stderr, "ccload: running against the embedded mock at %s\n", cfg.BaseURL)
 	}
 
+	if cfg.Scenario.Target.InsecureSkipVerify && strings.HasPrefix(cfg.BaseURL, "https://") {
+		// Once per run: the target's identity is not checked, so the results may be another server's.
+		fmt.Fprintf(stderr, "ccload %s: WARNING: target.insecure_skip_verify is set: the target's certificate is not verified (give its CA as target.ca_file instead)\n", command)
+	}
 	cfg.Out = out
 	if cfg.Out == "" {
 		cfg.Out = filepath.Join("ccload-out", safeName(sc.Name)+"-"+time.Now().Format("20060102-150405"))

@@ -133,6 +133,9 @@ func stopBanner(r *Report) string {
 	case reason == "" || reason == "completed":
 		return ""
 	case reason == "unreachable":
+		if hint := unreachableHint(r); hint != "" {
+			return "!! UNREACHABLE: no request got an HTTP answer; " + hint
+		}
 		return "!! UNREACHABLE: no request got an HTTP answer"
 	case reason == StopGraceCut:
 		return fmt.Sprintf("!! GRACE CUT: %s sessions were still running when the grace period after the last stage ran out; they were cancelled and counted as cut_by_grace", num(r.Sessions.CutByGrace))

@@ -98,6 +98,18 @@ func WriteJUnit(w io.Writer, r *Report) error {
 		s.Cases = append(s.Cases, junitCase{Name: "sessions ended within the grace period", Classname: class, Time: "0",
 			Skipped: &junitProblem{Message: msg, Type: "grace-cut", Text: msg}})
 	}
+	for _, ws := range r.FailedWholesale {
+		// Flagged (skipped), not failed, as the exit code is 0: gate on error_rate to fail the run on it.
+		msg := fmt.Sprintf("every request of %s failed: %d of %d %s", ws.Group, ws.Count, ws.Requests, ws.Cause)
+		if ws.Message != "" {
+			msg += fmt.Sprintf("; the target said: %q", ws.Message)
+		}
+		if ws.Hint != "" {
+			msg += "; " + ws.Hint
+		}
+		s.Cases = append(s.Cases, junitCase{Name: "requests of " + ws.Group + " answered", Classname: class, Time: "0",
+			Skipped: &junitProblem{Message: msg, Type: "failed-wholesale", Text: msg}})
+	}
 	if ThresholdsNotEvaluated(r) {
 		// The scenario set thresholds the report has no results for (a merge that could not
 		// re-read its scenario): an error, never a silent pass.

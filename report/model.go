@@ -79,7 +79,10 @@ type Report struct {
 	// GeneratorLimit is set when the generator, not the target, was the limit of the run (see
 	// GeneratorLimit); its failures of latency and rate thresholds are then inconclusive.
 	GeneratorLimit *GeneratorLimit `json:"generator_limit,omitempty"`
-	Warnings       []string        `json:"warnings,omitempty"`
+	// FailedWholesale lists the groups whose every request failed, with the cause and the
+	// target's own words (see DiagnoseWholesale); each also has a warning.
+	FailedWholesale []Wholesale `json:"failed_wholesale,omitempty"`
+	Warnings        []string    `json:"warnings,omitempty"`
 	// ScenarioText is the scenario file as run, literal secrets redacted (at load, and by ReadJSON).
 	ScenarioText string `json:"scenario_text,omitempty"`
 }

@@ -140,6 +140,7 @@ func newRun(cfg Config) (*run, error) {
 		Throttle:           r.throttle(),
 		MaxConns:           sc.Target.MaxConnections,
 		InsecureSkipVerify: sc.Target.InsecureSkipVerify,
+		RootCAs:            sc.Target.RootCAs,
 		UserAgent:          sc.Target.UserAgent,
 	})
 	if err != nil {
@@ -243,6 +244,7 @@ func (r *run) play(ctx context.Context) *report.Report {
 		rep.StopReason = StopUnreachable
 		rep.Interrupted = true
 	}
+	report.DiagnoseWholesale(rep, r.client.Messages()) // groups whose every request failed, in the target's words
 	report.Judge(rep, ThresholdSpecs(r.sc.Thresholds)) // thresholds, and whether the generator was the limit
 	return rep
 }
