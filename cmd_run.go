@@ -35,7 +35,8 @@ how the run ended.
 
 Exit codes: 0 done; 1 a threshold failed (or aborted the run); 2 bad usage or an
 invalid scenario (nothing sent); 3 target unreachable, a unique data feeder ran
-out of rows, or run interrupted.
+out of rows, run interrupted, or inconclusive (the generator, not the target,
+was the limit, and only thresholds its delay can move failed).
 
 Flags:
 `
@@ -55,7 +56,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	shard := fs.String("shard", "", "run only slice `I/N` of the arrivals and customers (merge the shards with ccload merge)")
 	mflags := addMetricsFlags(fs)
 	userAgent := addUserAgentFlag(fs)
-	startAt := fs.String("start-at", "", "begin the schedule at `TIME`: RFC 3339 (2026-12-02T14:05:00Z) or a duration from now (30s), so shards line up")
+	startAt := fs.String("start-at", "", "begin the schedule at `TIME`: RFC 3339 (2026-12-02T14:05:00Z) or a duration from now (30s); shards need the RFC 3339 form to line up")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), runUsage)
 		fs.PrintDefaults()
