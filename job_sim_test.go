@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"os/exec"
@@ -23,6 +24,8 @@ import (
 	"ccload/gates"
 	"ccload/mock"
 	"ccload/report"
+	"ccload/runner"
+	"ccload/scenario"
 )
 
 // The parts of a Job manifest the simulation plays: what a pod runs, its environment and volumes.
@@ -494,5 +497,46 @@ func TestShardsNeedAnAbsoluteStartAt(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Errorf("the refused run wrote %s", out)
+	}
+}
+
+// abort_on_fail follows the shard rule: a whole run aborts on a failing rps threshold, a shard
+// (whose slice carries only part of the rate) plays its schedule to the end and leaves the
+// verdict to the merge.
+func TestShardDoesNotAbortOnWhatOnlyTheMergeJudges(t *testing.T) {
+	realTime(t)
+	srv := e2eMock(t, nil)
+	const text = `name: abort-shard
+seed: 4
+auth: {app_key: k, app_secret: s}
+channel: {to: "1011577355744904195"}
+load: {arrivals: uniform, stages: [{duration: 3s, rate: 10}]}
+sessions:
+  - name: s
+    poll: false
+    steps: [connect, {chat: hi}, disconnect]
+thresholds:
+  - {metric: rps, min: 1000, abort_on_fail: true, after: 1s}
+`
+	sc, err := scenario.Parse("abort.yaml", []byte(text), ".", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(shard runner.Shard) *report.Report {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		rep, err := runner.Run(ctx, runner.Config{Scenario: sc, BaseURL: srv.URL(), Out: t.TempDir(), Grace: 2 * time.Second,
+			Shard: shard, Stdout: io.Discard, Stderr: io.Discard})
+		if err != nil || rep == nil {
+			t.Fatalf("run %v: %v", shard, err)
+		}
+		return rep
+	}
+	if whole := run(runner.Shard{}); !strings.HasPrefix(whole.StopReason, "aborted: ") || exitCode(whole) != exitFailed {
+		t.Errorf("whole run: stop reason %q, exit %d; want aborted by the rps threshold, exit 1", whole.StopReason, exitCode(whole))
+	}
+	shard := run(runner.Shard{I: 1, N: 2})
+	if shard.StopReason != "completed" || exitCode(shard) != exitOK || shard.Thresholds[0].NotJudged != gates.JudgedByMerge {
+		t.Errorf("shard 1/2: stop reason %q, exit %d, threshold %+v; want completed, exit 0, judged by merge", shard.StopReason, exitCode(shard), shard.Thresholds[0])
 	}
 }
