@@ -78,6 +78,20 @@ func TestThresholdOnATooSmallGroupIsNotJudged(t *testing.T) {
 	if !res[2].Failed() {
 		t.Errorf("rps on 61 requests: %+v; want judged (and failed)", res[2])
 	}
+	small.Thresholds = res[:2]
+	var page, con bytes.Buffer
+	if err := htmlreport.WriteHTML(&page, small); err != nil {
+		t.Fatal(err)
+	}
+	if p := page.String(); !strings.Contains(p, ">NOT JUDGED<") || !strings.Contains(p, "2 not judged") || strings.Contains(p, `id="verdict">FAIL<`) {
+		t.Error("report.html does not show the small group's thresholds as not judged (or calls the run FAIL)")
+	}
+	if err := WriteSummary(&con, small); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(con.String(), "NOT JUDGED  response_time.p95 step:ask") || strings.Contains(con.String(), "FAIL ") {
+		t.Errorf("console summary:\n%s", con.String())
+	}
 	big := judgeRun(t, 100, 1)
 	for _, r := range EvaluateThresholds(big, specs) {
 		if !r.Failed() {

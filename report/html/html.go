@@ -81,6 +81,8 @@ type htmlData struct {
 
 	// Banner says why the generator was the limit (report.json's generator_limit), "" when it was not.
 	Banner string
+	// ThresholdsNotJudged counts the thresholds neither passed nor failed (not_judged).
+	ThresholdsNotJudged int
 }
 
 type htmlKV struct{ K, V string }
@@ -152,6 +154,9 @@ func htmlVerdict(r *report.Report, d *htmlData) {
 		if t.Failed() {
 			d.ThresholdsFailed++
 		}
+		if t.NotJudged != "" {
+			d.ThresholdsNotJudged++
+		}
 	}
 	if gl := r.GeneratorLimit; gl != nil {
 		d.Banner = strings.Join(gl.Reasons, "; ") + ": latencies include the generator's own delay, so a failure of a latency or rate threshold is inconclusive, not the target's"
@@ -173,6 +178,9 @@ func htmlVerdict(r *report.Report, d *htmlData) {
 	case report.ThresholdsNotEvaluated(r):
 		d.Verdict, d.VerdictClass = "NOT EVALUATED", "interrupted"
 		d.VerdictNote = "the scenario sets thresholds but this report carries no result for them: thresholds not evaluated"
+	case d.ThresholdsNotJudged > 0:
+		d.Verdict, d.VerdictClass = "PASS", "pass"
+		d.VerdictNote = fmt.Sprintf("%d of %d thresholds passed, %d not judged (see the table)", n-d.ThresholdsNotJudged, n, d.ThresholdsNotJudged)
 	default:
 		d.Verdict, d.VerdictClass = "PASS", "pass"
 		d.VerdictNote = fmt.Sprintf("all %d thresholds passed", n)
