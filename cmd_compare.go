@@ -36,8 +36,14 @@ scenario limit on the same metric and group.
 --html FILE writes a self-contained page: both runs' percentile spectra and
 their time series overlaid, each limit's allowed value marked.
 
+A group with fewer than 100 requests in either report is not judged by any
+limit (rps excepted), named or not. A limit exceeded against or from a report
+whose generator was the limit (report.json's generator_limit) is inconclusive,
+not a regression, unless --force.
+
 Exit codes: 0 every limit held (or none was set); 1 a limit was exceeded;
-2 bad usage, a bad limit, or a report that cannot be read.
+2 bad usage, a bad limit, or a report that cannot be read; 3 inconclusive: a
+limit was exceeded, but a report's generator was the limit (--force judges it).
 
 Flags:
 `
@@ -59,6 +65,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	noScenario := fs.Bool("no-scenario-limits", false, "ignore the compare: section of NEW's scenario")
 	htmlOut := fs.String("html", "", "also write the compare view (both runs' spectra and time series overlaid, limits marked) to `FILE`")
 	all := fs.Bool("all", false, "print every row, unchanged ones and groups with too few requests included")
+	force := fs.Bool("force", false, "call regressions even when a report's generator, not its target, was the limit")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), compareUsage)
 		fs.PrintDefaults()
@@ -98,15 +105,18 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	limits = gates.OverrideCompareLimits(limits, flagLimits)
 
-	res := report.Compare(base, next, limits)
+	res := report.CompareWith(base, next, limits, report.CompareOptions{Force: *force})
 	res.Base.Label, res.New.Label = pos[0], pos[1]
 	if err := report.WriteCompareTextWith(stdout, res, report.CompareTextOptions{All: *all}); err != nil {
 		fmt.Fprintln(stderr, "ccload compare:", err)
 		return exitUsage
 	}
 	code = exitOK
-	if !res.Pass {
+	switch {
+	case !res.Pass:
 		code = exitFailed
+	case res.Inconclusive != "":
+		code = exitAborted // inconclusive: the generator was the limit
 	}
 	for _, o := range []struct {
 		path  string

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"ccload/report"
 )
@@ -17,7 +18,8 @@ averaged; counts, resultCodes, HTTP statuses, error classes and sessions add up;
 series are aligned on each shard's start. The scenario's thresholds (compiled in the reports'
 "gates"; the scenario is not parsed again) are evaluated again on the merged report, stored in it
 and printed with the merged summary; a shard's own verdicts are not carried over, since each
-judged a slice of the load. Shards written by a ccload that did not store "gates" merge without
+judged a slice of the load (a shard records the rates and counts it cannot judge as "judged by
+merge" and exits 0 on them: this merge is the run's verdict). Shards written by a ccload that did not store "gates" merge without
 thresholds, and the merged report carries the warning "thresholds not evaluated: ...".
 
 Flags:
@@ -32,7 +34,8 @@ capacity are refused always: a search's steps follow from its own verdicts, so t
 do not add up to one.
 
 Exit status: 0 merged; 1 merged, but a threshold failed; 2 bad usage, or a report that cannot be
-read or merged.
+read or merged; 3 inconclusive: only thresholds the generator's limit can explain failed (a
+shard's generator was the limit: report.json's generator_limit).
 `
 
 // cmdMerge implements `ccload merge -o OUT.json SHARD.json...`.
@@ -92,6 +95,11 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "ccload merge: %d of %d thresholds failed on the merged report\n", failed, len(merged.Thresholds))
 		return exitFailed
 	}
+	if report.Inconclusive(merged) {
+		fmt.Fprintf(stderr, "ccload merge: inconclusive: %d thresholds failed while the generator, not the target, was the limit (%s)\n",
+			len(merged.GeneratorLimit.Inconclusive), strings.Join(merged.GeneratorLimit.Reasons, "; "))
+		return exitAborted
+	}
 	return exitOK
 }
 
@@ -112,10 +120,10 @@ func evaluateMergedThresholds(r *report.Report, shards []*report.Report, stderr 
 		}
 		return 0
 	}
-	r.Thresholds = report.EvaluateThresholds(r, r.Gates.Thresholds)
+	report.Judge(r, r.Gates.Thresholds) // the merged report is the whole run: it judges every threshold
 	failed := 0
 	for _, t := range r.Thresholds {
-		if !t.Pass {
+		if t.Failed() {
 			failed++
 		}
 	}

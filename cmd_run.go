@@ -35,7 +35,8 @@ how the run ended.
 
 Exit codes: 0 done; 1 a threshold failed (or aborted the run); 2 bad usage or an
 invalid scenario (nothing sent); 3 target unreachable, a unique data feeder ran
-out of rows, or run interrupted.
+out of rows, run interrupted, or inconclusive (the generator, not the target,
+was the limit, and only thresholds its delay can move failed).
 
 Flags:
 `
@@ -56,7 +57,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	mflags := addMetricsFlags(fs)
 	userAgent := addUserAgentFlag(fs)
 	webhookListen := fs.String("webhook-listen", "", "push mode: the webhook receiver's `HOST:PORT` (default: the scenario's webhook.listen, or a free loopback port)")
-	startAt := fs.String("start-at", "", "begin the schedule at `TIME`: RFC 3339 (2026-12-02T14:05:00Z) or a duration from now (30s), so shards line up")
+	startAt := fs.String("start-at", "", "begin the schedule at `TIME`: RFC 3339 (2026-12-02T14:05:00Z) or a duration from now (30s); shards need the RFC 3339 form to line up")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), runUsage)
 		fs.PrintDefaults()
@@ -91,6 +92,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *startAt != "" {
 		if cfg.StartAt, err = parseStartAt(*startAt, time.Now()); err != nil {
 			fmt.Fprintln(stderr, "ccload run:", err)
+			return exitUsage
+		}
+		if _, relErr := time.ParseDuration(*startAt); relErr == nil && cfg.Shard.N > 1 {
+			// A duration counts from each process's own start, so shards started apart would not line up.
+			fmt.Fprintf(stderr, "ccload run: --start-at %s is relative to this process's start, so shards started apart begin apart; give every shard one RFC 3339 instant (--start-at $(date -u -d '+2 min' +%%Y-%%m-%%dT%%H:%%M:%%SZ))\n", *startAt)
 			return exitUsage
 		}
 	}
@@ -150,6 +156,10 @@ func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scen
 		fmt.Fprintf(stderr, "ccload: running against the embedded mock at %s\n", cfg.BaseURL)
 	}
 
+	if cfg.Scenario.Target.InsecureSkipVerify && strings.HasPrefix(cfg.BaseURL, "https://") {
+		// Once per run: the target's identity is not checked, so the results may be another server's.
+		fmt.Fprintf(stderr, "ccload %s: WARNING: target.insecure_skip_verify is set: the target's certificate is not verified (give its CA as target.ca_file instead)\n", command)
+	}
 	cfg.Out = out
 	if cfg.Out == "" {
 		cfg.Out = filepath.Join("ccload-out", safeName(sc.Name)+"-"+time.Now().Format("20060102-150405"))
@@ -207,9 +217,12 @@ func exitCode(rep *report.Report) int {
 		return exitAborted
 	}
 	for _, t := range rep.Thresholds {
-		if !t.Pass {
+		if t.Failed() {
 			return exitFailed
 		}
+	}
+	if report.Inconclusive(rep) {
+		return exitAborted // inconclusive: the generator was the limit (report.json's generator_limit)
 	}
 	return exitOK
 }

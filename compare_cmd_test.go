@@ -141,3 +141,43 @@ func TestCompareCommandUsageErrors(t *testing.T) {
 		t.Errorf("--help: exit %d\n%s", code, stdout)
 	}
 }
+
+// compare refuses to call a regression from a report whose generator was the limit: exit 3,
+// INCONCLUSIVE, the reason in --json and the compare view; --force calls it (exit 1). A scenario
+// limit on a group of 61 requests is not judged (one sample-size rule with thresholds).
+func TestCompareCommandSaysInconclusiveAndNotJudged(t *testing.T) {
+	dir := t.TempDir()
+	base := gatesCmdReport(t, filepath.Join(dir, "base.json"), 500, 10, false, "p99=10%")
+	slower := gatesCmdReport(t, filepath.Join(dir, "slower.json"), 500, 20, false, "p99=10%")
+	r, err := report.ReadFile(slower)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.GeneratorLimit = &report.GeneratorLimit{Reasons: []string{"scheduler lag p99 158.6ms over 50.0ms"}, LagP99US: 158_600}
+	if err := report.WriteFileAt(slower, r); err != nil {
+		t.Fatal(err)
+	}
+	js, page := filepath.Join(dir, "cmp.json"), filepath.Join(dir, "cmp.html")
+	code, stdout, stderr := gatesRunCmd(cmdCompare, base, slower, "--json", js, "--html", page)
+	if code != exitAborted || !strings.Contains(stdout, "INCONCLUSIVE: 1 of 1 limits exceeded, but new's generator, not its target, was the limit") {
+		t.Errorf("generator-limited new: exit %d, want 3 and INCONCLUSIVE\n%s%s", code, stdout, stderr)
+	}
+	var res report.CompareResult
+	if b, err := os.ReadFile(js); err != nil || json.Unmarshal(b, &res) != nil || res.Inconclusive == "" || res.Checks[0].NotJudged == "" {
+		t.Errorf("--json: inconclusive %q, checks %+v (%v)", res.Inconclusive, res.Checks, err)
+	}
+	if b, _ := os.ReadFile(page); !strings.Contains(string(b), `id="verdict">INCONCLUSIVE<`) {
+		t.Error("the compare view does not say INCONCLUSIVE")
+	}
+	if code, stdout, _ := gatesRunCmd(cmdCompare, base, slower, "--force"); code != exitFailed || !strings.Contains(stdout, "REGRESSION") {
+		t.Errorf("--force: exit %d, want 1\n%s", code, stdout)
+	}
+
+	// 61 requests, p95 twice as slow, a scenario limit naming the group: not judged, exit 0.
+	few, fewSlow := gatesCmdReport(t, filepath.Join(dir, "few.json"), 61, 10, false, "p95@sendAsync CHAT=10%"),
+		gatesCmdReport(t, filepath.Join(dir, "fewslow.json"), 61, 20, false, "p95@sendAsync CHAT=10%")
+	code, stdout, _ = gatesRunCmd(cmdCompare, few, fewSlow)
+	if code != exitOK || !strings.Contains(stdout, "NOT JUDGED") || strings.Contains(stdout, "FAIL") {
+		t.Errorf("a limit on a 61-request group: exit %d, want 0 and NOT JUDGED, no FAIL\n%s", code, stdout)
+	}
+}

@@ -80,7 +80,7 @@ func TestCIGatePassesAgainstTheDefaultMock(t *testing.T) {
 	code, out := gatesE2ERun(t, "mock")
 	rep, failures := gatesE2EOutputs(t, out)
 	for _, th := range rep.Thresholds {
-		if !th.Pass {
+		if th.Failed() {
 			t.Errorf("threshold failed against the default mock: %s = %s (limit %s)", th.Name, th.Display, th.Limit)
 		}
 	}
@@ -99,11 +99,33 @@ func TestCIGateFailsAgainstASlowMock(t *testing.T) {
 	}
 	var failed []string
 	for _, th := range rep.Thresholds {
-		if !th.Pass {
+		if th.Failed() {
 			failed = append(failed, th.Name)
 		}
 	}
 	if len(failed) == 0 || failures != len(failed) || !strings.Contains(strings.Join(failed, "\n"), "response_time.p99") {
 		t.Errorf("failed thresholds %q (junit failures %d): want response_time.p99 among them", failed, failures)
+	}
+}
+
+// A run whose only failures are inconclusive (the generator was the limit) exits 3, not 1 and not
+// 0; a failure the generator cannot explain still exits 1; thresholds not judged (a shard's slice,
+// a small group) fail nothing.
+func TestExitCodeOfVerdictsThatCannotBeJudged(t *testing.T) {
+	inconclusive := report.ThresholdResult{Name: "p99", NotJudged: report.InconclusivePrefix + "the generator was the limit"}
+	notJudged := report.ThresholdResult{Name: "rps", NotJudged: "judged by merge: ..."}
+	failed := report.ThresholdResult{Name: "error_rate"}
+	for _, c := range []struct {
+		name string
+		th   []report.ThresholdResult
+		want int
+	}{
+		{"inconclusive only", []report.ThresholdResult{inconclusive, {Pass: true}}, exitAborted},
+		{"inconclusive and a real failure", []report.ThresholdResult{inconclusive, failed}, exitFailed},
+		{"judged by merge", []report.ThresholdResult{notJudged, {Pass: true}}, exitOK},
+	} {
+		if got := exitCode(&report.Report{StopReason: "completed", Thresholds: c.th}); got != c.want {
+			t.Errorf("%s: exit %d, want %d", c.name, got, c.want)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"os/exec"
@@ -20,8 +21,11 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"ccload/gates"
 	"ccload/mock"
 	"ccload/report"
+	"ccload/runner"
+	"ccload/scenario"
 )
 
 // The parts of a Job manifest the simulation plays: what a pod runs, its environment and volumes.
@@ -252,7 +256,9 @@ func runPod(t *testing.T, bin string, p pod) (int, string) {
 }
 
 // simScenario is deterministic in its counts: evenly spaced arrivals (no Poisson draw), every session
-// the same three requests, no randomness that changes what is sent. One threshold passes, one fails.
+// the same three requests, no randomness that changes what is sent. Its rps threshold fails on every
+// shard's slice (about 31 requests over the 2 s stages: 15/s) and passes on the whole run (about 121
+// requests: 60/s), so only the merge may judge it.
 const simScenario = `name: job-sim
 seed: 7
 target: {url: TARGET_URL}
@@ -268,7 +274,7 @@ sessions:
     steps: [connect, {chat: "hello"}, disconnect]
 thresholds:
   - {metric: error_rate, max: 1%}
-  - {metric: rps, min: 1000}
+  - {metric: rps, min: 20}
 `
 
 // TestJobSimulated plays deploy/job.yaml as Kubernetes would (N pods, JOB_COMPLETION_INDEX set, the
@@ -353,19 +359,24 @@ func TestJobSimulated(t *testing.T) {
 	wholeCode, wholeLog := runPod(t, bin, pod{args: []string{"run", scenarioFile, "--out", wholeOut, "--no-progress"}, env: wholeEnv})
 	wg.Wait()
 
-	// Every pod fails the rps threshold on its slice, as the whole run does; none may fail otherwise.
-	if wholeCode != exitFailed {
-		t.Fatalf("unsharded run: exit %d; want 1 (its rps threshold fails):\n%s", wholeCode, wholeLog)
+	// The whole run passes. No pod fails on the rps threshold, which its slice cannot judge (with
+	// backoffLimit: 0 a failed pod would fail the Job of a passing run): it records it as judged
+	// by merge, with the slice's value under the limit.
+	if wholeCode != exitOK {
+		t.Fatalf("unsharded run: exit %d; want 0 (every threshold passes):\n%s", wholeCode, wholeLog)
 	}
 	var shardFiles []string
 	for i := range n {
-		if codes[i] != exitFailed {
-			t.Fatalf("pod %d: exit %d; want 1 (rps threshold):\n%s", i, codes[i], outs[i])
+		if codes[i] != exitOK {
+			t.Fatalf("pod %d: exit %d; want 0 (its slice cannot judge rps):\n%s", i, codes[i], outs[i])
 		}
 		f := filepath.Join(reports, fmt.Sprintf("shard-%d", i), report.FileName)
 		r, err := report.ReadFile(f)
 		if err != nil {
 			t.Fatalf("pod %d wrote no report where merge-job.yaml reads it: %v", i, err)
+		}
+		if len(r.Thresholds) != 2 || r.Thresholds[1].Metric != "rps" || r.Thresholds[1].NotJudged != gates.JudgedByMerge || r.Thresholds[1].Value >= 20 {
+			t.Errorf("pod %d: thresholds %+v; want rps recorded as judged by merge, measured under its limit 20/s on the slice", i, r.Thresholds)
 		}
 		if r.Shard == nil || *r.Shard != (report.ShardID{I: i, N: n}) || !r.StartAt.Equal(start) || r.Seed != 7 {
 			t.Errorf("pod %d: shard %v, start_at %v, seed %d; want %d/%d, %v, 7", i, r.Shard, r.StartAt, r.Seed, i, n, start)
@@ -379,8 +390,8 @@ func TestJobSimulated(t *testing.T) {
 	// The merge Job, on the same claim.
 	mp := simulatePod(t, merge, -1, cms, secs, claims)
 	code, log := runPod(t, bin, mp)
-	if code != exitFailed {
-		t.Fatalf("merge job: exit %d; want 1 (the rps threshold fails on the merged report):\n%s", code, log)
+	if code != exitOK {
+		t.Fatalf("merge job: exit %d; want 0 (the rps threshold passes on the merged report):\n%s", code, log)
 	}
 	out := mp.args[slices.Index(mp.args, "-o")+1]
 	m, err := report.ReadFile(out)
@@ -428,8 +439,8 @@ func TestJobSimulated(t *testing.T) {
 		}
 		return v
 	}
-	if mv, wv := verdict(m), verdict(w); len(mv) != 2 || !slices.Equal(mv, wv) {
-		t.Errorf("merged thresholds %q; unsharded %q", mv, wv)
+	if mv, wv := verdict(m), verdict(w); len(mv) != 2 || !slices.Equal(mv, wv) || slices.ContainsFunc(m.Thresholds, report.ThresholdResult.Failed) {
+		t.Errorf("merged thresholds %q; unsharded %q; want both passed", mv, wv)
 	}
 	// Aligned by wall clock: the shards' arrivals begin in the same interval as the unsharded
 	// run's and span as many intervals. (Which of two neighbouring intervals an arrival lands in
@@ -469,5 +480,63 @@ func TestJobSimulated(t *testing.T) {
 		t.Error(err)
 	} else if !slices.Equal(p.MissingShards, []int{n - 1}) {
 		t.Errorf("partial merge: missing %v; want [%d]", p.MissingShards, n-1)
+	}
+}
+
+// A relative --start-at counts from each process's own start, so it cannot line up shards that a
+// cluster starts apart: a sharded run refuses it, naming the flag and the absolute form, and sends nothing.
+func TestShardsNeedAnAbsoluteStartAt(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "s.yaml")
+	os.WriteFile(file, []byte("name: s\nseed: 1\nload: {stages: [{duration: 1s, rate: 1}]}\nsessions: [{name: s, steps: [connect, disconnect]}]\n"), 0o644)
+	var so, se bytes.Buffer
+	out := filepath.Join(dir, "out")
+	code := cmdRun(context.Background(), []string{file, "--shard", "1/4", "--start-at", "3s", "--out", out}, &so, &se)
+	if code != exitUsage || !strings.Contains(se.String(), "--start-at 3s is relative") || !strings.Contains(se.String(), "RFC 3339") {
+		t.Errorf("--shard 1/4 --start-at 3s: exit %d, stderr %q; want 2 naming the absolute form", code, se.String())
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("the refused run wrote %s", out)
+	}
+}
+
+// abort_on_fail follows the shard rule: a whole run aborts on a failing rps threshold, a shard
+// (whose slice carries only part of the rate) plays its schedule to the end and leaves the
+// verdict to the merge.
+func TestShardDoesNotAbortOnWhatOnlyTheMergeJudges(t *testing.T) {
+	realTime(t)
+	srv := e2eMock(t, nil)
+	const text = `name: abort-shard
+seed: 4
+auth: {app_key: k, app_secret: s}
+channel: {to: "1011577355744904195"}
+load: {arrivals: uniform, stages: [{duration: 3s, rate: 10}]}
+sessions:
+  - name: s
+    poll: false
+    steps: [connect, {chat: hi}, disconnect]
+thresholds:
+  - {metric: rps, min: 1000, abort_on_fail: true, after: 1s}
+`
+	sc, err := scenario.Parse("abort.yaml", []byte(text), ".", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(shard runner.Shard) *report.Report {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		rep, err := runner.Run(ctx, runner.Config{Scenario: sc, BaseURL: srv.URL(), Out: t.TempDir(), Grace: 2 * time.Second,
+			Shard: shard, Stdout: io.Discard, Stderr: io.Discard})
+		if err != nil || rep == nil {
+			t.Fatalf("run %v: %v", shard, err)
+		}
+		return rep
+	}
+	if whole := run(runner.Shard{}); !strings.HasPrefix(whole.StopReason, "aborted: ") || exitCode(whole) != exitFailed {
+		t.Errorf("whole run: stop reason %q, exit %d; want aborted by the rps threshold, exit 1", whole.StopReason, exitCode(whole))
+	}
+	shard := run(runner.Shard{I: 1, N: 2})
+	if shard.StopReason != "completed" || exitCode(shard) != exitOK || shard.Thresholds[0].NotJudged != gates.JudgedByMerge {
+		t.Errorf("shard 1/2: stop reason %q, exit %d, threshold %+v; want completed, exit 0, judged by merge", shard.StopReason, exitCode(shard), shard.Thresholds[0])
 	}
 }

@@ -208,7 +208,7 @@ func (c *searchRun) measure(ctx context.Context, rate float64, phase string) mea
 		st.Thresholds = judge(win, c.o.SLO)
 		st.Pass = true
 		for _, t := range st.Thresholds {
-			if !t.Pass {
+			if t.Failed() {
 				st.Pass = false
 				st.Broke = append(st.Broke, fmt.Sprintf("%s (measured %s)", t.Name, t.Display))
 			}

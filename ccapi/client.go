@@ -3,6 +3,7 @@ package ccapi
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,10 +42,16 @@ const (
 	KindRunEnded        // not sent: the caller's context had ended (or the client was closed) before it started
 	KindPeerClosed      // not sent: the peer had closed the connection, and nothing of the request was written
 	KindNoConnection    // not sent: no free connection within Timeout (every one of MaxConns was busy)
+	// The TLS handshake failed, by the reason a user fixes (target.ca_file, the URL's host name, the certificate).
+	KindTLSUnknownAuthority // the certificate is signed by an authority the client does not trust
+	KindTLSNameMismatch     // the certificate is not valid for the URL's host name
+	KindTLSExpired          // the certificate has expired (or is not yet valid)
+	KindTLS                 // any other TLS failure (a plain-HTTP server, a handshake alert, ...)
 )
 
 var kindNames = [...]string{"ok", "app_error", "http_error", "timeout", "refused", "reset", "unparseable", "canceled", "transport_other", "client_validation",
-	"cut", "canceled_waiting", "run_ended", "peer_closed", "no_free_connection"}
+	"cut", "canceled_waiting", "run_ended", "peer_closed", "no_free_connection",
+	"tls_unknown_authority", "tls_name_mismatch", "tls_expired", "tls"}
 
 // NotSent reports whether a call of this kind never reached the target: it is no request of the target.
 func (k ErrKind) NotSent() bool {
@@ -101,6 +108,9 @@ type Config struct {
 	// the request is not sent. The wait is reported in Call.Throttled, outside service time.
 	Throttle           func(ctx context.Context) error
 	InsecureSkipVerify bool
+	// RootCAs, when set, are the authorities trusted for the target's certificate instead of the
+	// system's (scenario target.ca_file).
+	RootCAs *x509.CertPool
 	// Transport picks the HTTP client: "h1" (the default: the lean HTTP/1.1 client of ccapi/h1)
 	// or "nethttp" (net/http); $CCLOAD_TRANSPORT sets it when empty. See transport.go for the
 	// seam they plug into.
@@ -182,6 +192,7 @@ type Client struct {
 	tokenExpire string // X-Token-Expire value, seconds
 	tokens      accessTokens
 	now         func() time.Time // the token clock; tests replace it
+	msgs        messages         // the first body of each endpoint's non-2xx answers (Messages)
 	// selfTimed: the transport bounds every exchange by cfg.Timeout itself (h1 sets connection
 	// deadlines), so exchange need not wrap each call in a context.WithTimeout (4 allocations
 	// and about 1 µs of CPU per request, docs/perf.md).
@@ -482,6 +493,7 @@ func (c *Client) exchange(ctx context.Context, l *Lane, call *Call, ep Endpoint,
 	}
 	if call.Status/100 != 2 {
 		call.Kind = KindHTTP
+		c.msgs.note(ep, call.Status, l.in.body, c.cfg.AppKey, c.cfg.AppSecret, c.cfg.AccessToken)
 		if code, found, ok := ParseResultCode(l.in.body, resultKey(ep)); ok && found {
 			call.ResultCode = code
 		}
@@ -540,6 +552,11 @@ func classify(err error, parent context.Context) ErrKind {
 		return KindCanceled
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return KindRefused
+	}
+	if k, ok := classifyTLS(err); ok {
+		return k
+	}
+	switch {
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNABORTED), errors.Is(err, syscall.EPIPE),
 		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return KindReset

@@ -140,9 +140,7 @@ func newNetHTTP(cfg *Config, base *url.URL) *netHTTP {
 		TLSNextProto:        map[string]func(string, *tls.Conn) http.RoundTripper{},
 		TLSHandshakeTimeout: cfg.Timeout,
 	}
-	if cfg.InsecureSkipVerify {
-		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
-	}
+	t.TLSClientConfig = tlsConfigOf(cfg)
 	return &netHTTP{t: t, base: url.URL{Scheme: base.Scheme, Host: base.Host}, ua: cfg.UserAgent}
 }
 

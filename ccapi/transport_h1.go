@@ -2,7 +2,6 @@ package ccapi
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/url"
@@ -51,9 +50,7 @@ func newH1(cfg *Config, base *url.URL) (*h1Transport, error) {
 		MaxResponseBytes: maxResponseBytes,
 		UserAgent:        cfg.UserAgent,
 	}
-	if cfg.InsecureSkipVerify {
-		opts.TLSConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user asked for it
-	}
+	opts.TLSConfig = tlsConfigOf(cfg)
 	c, err := h1.New(opts)
 	if err != nil {
 		return nil, fmt.Errorf("ccapi: %w", err)

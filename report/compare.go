@@ -52,9 +52,10 @@ type CompareRow struct {
 }
 
 // CompareMinSamples is the fewest requests a group needs in both reports before compare calls one
-// of its rows worse or better, or lets a limit on every group (@*) fail it: below 100 a p99 is the
-// single slowest request and one error moves the error rate by a percentage point.
-const CompareMinSamples = 100
+// of its rows worse or better, or lets any limit fail it: below 100 a p99 is the single slowest
+// request and one error moves the error rate by a percentage point. It is gates.MinSamples, the
+// rule thresholds on a group obey too.
+const CompareMinSamples = gates.MinSamples
 
 // CompareCheck is one limit applied to one group: the verdict a pipeline gates on.
 type CompareCheck struct {
@@ -68,7 +69,13 @@ type CompareCheck struct {
 	Pass   bool   `json:"pass"`
 	// Reason says why a check passed or failed when it is not the plain comparison (no data, within precision).
 	Reason string `json:"reason,omitempty"`
+	// NotJudged says why the check was neither passed nor failed: its group has too few requests
+	// ("not judged: ..."), or a report's generator was the limit ("inconclusive: ..."). Pass is false.
+	NotJudged string `json:"not_judged,omitempty"`
 }
+
+// Failed reports whether the check was judged and failed.
+func (c CompareCheck) Failed() bool { return !c.Pass && c.NotJudged == "" }
 
 // CompareResult is what `ccload compare` prints and writes with --json.
 type CompareResult struct {
@@ -84,6 +91,16 @@ type CompareResult struct {
 	Warnings []string `json:"warnings,omitempty"`
 	// Pass is false when any check failed.
 	Pass bool `json:"pass"`
+	// Inconclusive says why a regression found cannot be called one: a report whose generator was
+	// the limit (report.json's generator_limit), unless CompareOptions.Force. Such checks are not
+	// judged; with no check failed, the verdict is inconclusive (ccload compare exits 3).
+	Inconclusive string `json:"inconclusive,omitempty"`
+}
+
+// CompareOptions change what Compare may conclude.
+type CompareOptions struct {
+	// Force calls regressions even when a report's generator was the limit (ccload compare --force).
+	Force bool
 }
 
 // compareMetric is one comparable metric: its value in a group, how to print it, which way is worse.
@@ -148,6 +165,12 @@ func compareMetricNamed(name string) compareMetric {
 // precision (both values in one HdrHistogram bucket, or a relative change of at most 0.1%) is never
 // a regression.
 func Compare(base, next *Report, limits []CompareLimit) CompareResult {
+	return CompareWith(base, next, limits, CompareOptions{})
+}
+
+// CompareWith is Compare with options: a regression found against or from a report whose generator
+// was the limit is inconclusive (not judged) unless o.Force.
+func CompareWith(base, next *Report, limits []CompareLimit, o CompareOptions) CompareResult {
 	res := CompareResult{Base: compareSide(base, "base"), New: compareSide(next, "new"), Pass: true,
 		Warnings: compareWarnings(base, next)}
 	bg, ng := compareGroups(base), compareGroups(next)
@@ -185,6 +208,7 @@ func Compare(base, next *Report, limits []CompareLimit) CompareResult {
 			}
 		}
 	}
+	limited := compareGeneratorLimited(base, next)
 	for _, l := range limits {
 		groups := []string{l.Group}
 		if l.Group == "*" {
@@ -192,19 +216,40 @@ func Compare(base, next *Report, limits []CompareLimit) CompareResult {
 		}
 		for _, gname := range groups {
 			c := compareCheck(l, gname, bg, ng, base, next)
-			if !c.Pass {
+			if c.Failed() && limited != "" && !o.Force {
+				c.NotJudged = InconclusivePrefix + limited
+				res.Inconclusive = limited
+			}
+			if c.Failed() {
 				res.Pass = false
 			}
 			res.Checks = append(res.Checks, c)
 			for i := range res.Rows {
 				if res.Rows[i].Group == gname && res.Rows[i].Metric == l.Metric {
 					res.Rows[i].Limit = l.Text
-					res.Rows[i].Fail = res.Rows[i].Fail || !c.Pass
+					res.Rows[i].Fail = res.Rows[i].Fail || c.Failed()
 				}
 			}
 		}
 	}
 	return res
+}
+
+// compareGeneratorLimited says which of the reports had the generator as its limit ("" when neither).
+func compareGeneratorLimited(base, next *Report) string {
+	var why []string
+	for _, s := range []struct {
+		label string
+		r     *Report
+	}{{"base", base}, {"new", next}} {
+		if gl := s.r.GeneratorLimit; gl != nil {
+			why = append(why, s.label+"'s generator, not its target, was the limit ("+strings.Join(gl.Reasons, "; ")+")")
+		}
+	}
+	if len(why) == 0 {
+		return ""
+	}
+	return strings.Join(why, "; ") + ": a regression cannot be told from the generator's own delay (--force calls it anyway)"
 }
 
 // compareWarnings lists what makes base and next questionable to compare: a run that did not complete
@@ -291,7 +336,7 @@ func compareRow(m compareMetric, group string, b, n *Group, base, next *Report) 
 			row.Worse, row.Better = false, false // run durations differ by milliseconds: not a change anyone can act on
 		}
 	}
-	if min(GroupCount(b), GroupCount(n)) < CompareMinSamples {
+	if m.name != "rps" && min(GroupCount(b), GroupCount(n)) < CompareMinSamples {
 		row.FewSamples, row.Worse, row.Better = true, false, false
 	}
 	return row, true
@@ -365,8 +410,9 @@ func compareCheck(l CompareLimit, group string, bg, ng []*Group, base, next *Rep
 		c.Reason = "no data to compare"
 		return c
 	}
-	if bn, nn := GroupCount(b), GroupCount(n); l.Group == "*" && min(bn, nn) < CompareMinSamples {
-		c.Reason = fmt.Sprintf("not judged: %d requests in base, %d in new (fewer than %d)", bn, nn, CompareMinSamples)
+	if bn, nn := GroupCount(b), GroupCount(n); m.name != "rps" && min(bn, nn) < CompareMinSamples {
+		// One rule for every limit (named group, all or @*) and threshold: too small to judge.
+		c.Pass, c.NotJudged = false, fmt.Sprintf("not judged: %d requests in base, %d in new (fewer than %d)", bn, nn, CompareMinSamples)
 		return c
 	}
 	c.Base, c.New, c.Change = gates.Format(bv, m.unit), gates.Format(nv, m.unit), compareChange(m, bv, nv)
@@ -495,13 +541,20 @@ func WriteCompareTextWith(w io.Writer, c CompareResult, o CompareTextOptions) er
 	if len(c.OnlyInNew) > 0 {
 		fmt.Fprintf(ew, "\nonly in new (not compared): %s\n", strings.Join(c.OnlyInNew, ", "))
 	}
-	failed := 0
+	failed, notJudged, inconclusive := 0, 0, 0
 	if len(c.Checks) > 0 {
 		fmt.Fprintf(ew, "\nlimits:\n")
 		tw = tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 		for _, k := range c.Checks {
 			verdict := "PASS"
-			if !k.Pass {
+			switch {
+			case strings.HasPrefix(k.NotJudged, InconclusivePrefix):
+				verdict = "INCONCLUSIVE"
+				inconclusive++
+			case k.NotJudged != "":
+				verdict = "NOT JUDGED"
+				notJudged++
+			case !k.Pass:
 				verdict = "FAIL"
 				failed++
 			}
@@ -512,6 +565,9 @@ func WriteCompareTextWith(w io.Writer, c CompareResult, o CompareTextOptions) er
 			if k.Reason != "" {
 				detail = strings.TrimSpace(detail + " " + k.Reason)
 			}
+			if k.NotJudged != "" && !strings.HasPrefix(k.NotJudged, InconclusivePrefix) {
+				detail = strings.TrimSpace(detail + " " + k.NotJudged)
+			}
 			fmt.Fprintf(tw, "  %s\t%s\t%s\tlimit %s\n", verdict, k.Name, detail, k.Limit)
 		}
 		tw.Flush()
@@ -521,6 +577,10 @@ func WriteCompareTextWith(w io.Writer, c CompareResult, o CompareTextOptions) er
 		fmt.Fprintf(ew, "\nno limits set (--max-regression or the scenario's compare:): nothing to gate on\n")
 	case failed > 0:
 		fmt.Fprintf(ew, "\nFAIL: %d of %d limits exceeded\n", failed, len(c.Checks))
+	case inconclusive > 0:
+		fmt.Fprintf(ew, "\nINCONCLUSIVE: %d of %d limits exceeded, but %s\n", inconclusive, len(c.Checks), c.Inconclusive)
+	case notJudged > 0:
+		fmt.Fprintf(ew, "\nPASS: %d of %d limits held, %d not judged (too few requests)\n", len(c.Checks)-notJudged, len(c.Checks), notJudged)
 	default:
 		fmt.Fprintf(ew, "\nPASS: all %d limits held\n", len(c.Checks))
 	}

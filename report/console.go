@@ -134,6 +134,9 @@ func stopBanner(r *Report) string {
 	case reason == "" || reason == "completed":
 		return ""
 	case reason == "unreachable":
+		if hint := unreachableHint(r); hint != "" {
+			return "!! UNREACHABLE: no request got an HTTP answer; " + hint
+		}
 		return "!! UNREACHABLE: no request got an HTTP answer"
 	case reason == StopGraceCut:
 		return fmt.Sprintf("!! GRACE CUT: %s sessions were still running when the grace period after the last stage ran out; they were cancelled and counted as cut_by_grace", num(r.Sessions.CutByGrace))
@@ -269,6 +272,9 @@ func writeSessionMetrics(w *errWriter, r *Report) {
 		w.printf("agent queue: position p50 %s, max %s; estimated wait p50 %s, max %s (%s queryQueueInfo answers while queuing)\n",
 			num(q.P50), num(q.Max), lat(e.Count, e.P50), lat(e.Count, e.Max), num(q.Count))
 	}
+	if gl := r.GeneratorLimit; gl != nil {
+		w.printf("GENERATOR LIMIT: %s; a failure of a latency or rate threshold is inconclusive (exit 3), not the target's.\n", strings.Join(gl.Reasons, "; "))
+	}
 	if r.SchedulerLagUS.P99 > LagWarnUS {
 		w.printf("WARNING: scheduler lag p99 is %s (over %s): the generator, not the target, was the bottleneck; latencies include its delay.\n",
 			FormatUS(r.SchedulerLagUS.P99), FormatUS(LagWarnUS))
@@ -286,13 +292,13 @@ func writeThresholdLines(w *errWriter, r *Report) {
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, t := range r.Thresholds {
-		verdict := "PASS"
-		if !t.Pass {
-			verdict = "FAIL"
-		}
+		verdict := t.Verdict()
 		where := ""
 		if t.Window != "" {
 			where = " (window " + t.Window + ")"
+		}
+		if t.NotJudged != "" {
+			where += " — " + t.NotJudged
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\tlimit %s%s\n", verdict, t.Name, t.Display, t.Limit, where)
 	}

@@ -101,6 +101,18 @@ func WriteJUnit(w io.Writer, r *Report) error {
 		s.Cases = append(s.Cases, junitCase{Name: "sessions ended within the grace period", Classname: class, Time: "0",
 			Skipped: &junitProblem{Message: msg, Type: "grace-cut", Text: msg}})
 	}
+	for _, ws := range r.FailedWholesale {
+		// Flagged (skipped), not failed, as the exit code is 0: gate on error_rate to fail the run on it.
+		msg := fmt.Sprintf("every request of %s failed: %d of %d %s", ws.Group, ws.Count, ws.Requests, ws.Cause)
+		if ws.Message != "" {
+			msg += fmt.Sprintf("; the target said: %q", ws.Message)
+		}
+		if ws.Hint != "" {
+			msg += "; " + ws.Hint
+		}
+		s.Cases = append(s.Cases, junitCase{Name: "requests of " + ws.Group + " answered", Classname: class, Time: "0",
+			Skipped: &junitProblem{Message: msg, Type: "failed-wholesale", Text: msg}})
+	}
 	if ThresholdsNotEvaluated(r) {
 		// The scenario set thresholds the report has no results for (a merge that could not
 		// re-read its scenario): an error, never a silent pass.
@@ -113,7 +125,15 @@ func WriteJUnit(w io.Writer, r *Report) error {
 	}
 	for _, t := range r.Thresholds {
 		c := junitCase{Name: t.Name, Classname: class + ".thresholds", Time: "0"}
-		if !t.Pass {
+		switch {
+		case strings.HasPrefix(t.NotJudged, InconclusivePrefix):
+			// Not the target's failure, not a pass: an error, which CI shows apart from failures.
+			msg := fmt.Sprintf("%s %s: measured %s, limit %s; %s", t.Metric, t.Group, t.Display, t.Limit, t.NotJudged)
+			c.Error = &junitProblem{Message: msg, Type: "inconclusive", Text: msg}
+		case t.NotJudged != "":
+			msg := fmt.Sprintf("%s %s: measured %s, limit %s; %s", t.Metric, t.Group, t.Display, t.Limit, t.NotJudged)
+			c.Skipped = &junitProblem{Message: msg, Type: "not-judged", Text: msg}
+		case !t.Pass:
 			msg := fmt.Sprintf("%s %s: measured %s, limit %s", t.Metric, t.Group, t.Display, t.Limit)
 			if t.Window != "" {
 				msg += " (worst window " + t.Window + ")"
@@ -181,7 +201,14 @@ func WriteCompareJUnit(w io.Writer, c CompareResult) error {
 	}
 	for _, k := range c.Checks {
 		tc := junitCase{Name: k.Name, Classname: class, Time: "0"}
-		if !k.Pass {
+		switch {
+		case strings.HasPrefix(k.NotJudged, InconclusivePrefix):
+			msg := fmt.Sprintf("%s %s: base %s, new %s, change %s, limit %s; %s", k.Metric, k.Group, k.Base, k.New, k.Change, k.Limit, k.NotJudged)
+			tc.Error = &junitProblem{Message: msg, Type: "inconclusive", Text: msg}
+		case k.NotJudged != "":
+			msg := fmt.Sprintf("%s %s: %s, limit %s", k.Metric, k.Group, k.NotJudged, k.Limit)
+			tc.Skipped = &junitProblem{Message: msg, Type: "not-judged", Text: msg}
+		case !k.Pass:
 			msg := fmt.Sprintf("%s %s: base %s, new %s, change %s, limit %s", k.Metric, k.Group, k.Base, k.New, k.Change, k.Limit)
 			if k.Reason != "" {
 				msg = fmt.Sprintf("%s %s: %s, limit %s", k.Metric, k.Group, k.Reason, k.Limit)

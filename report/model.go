@@ -77,8 +77,14 @@ type Report struct {
 	Push *Push `json:"push,omitempty"`
 	// Gates are the compiled thresholds and compare limits the run is judged by, so merge, compare
 	// and report never parse the scenario again. Absent in reports of a ccload before it (nil).
-	Gates    *gates.Set `json:"gates,omitempty"`
-	Warnings []string   `json:"warnings,omitempty"`
+	Gates *gates.Set `json:"gates,omitempty"`
+	// GeneratorLimit is set when the generator, not the target, was the limit of the run (see
+	// GeneratorLimit); its failures of latency and rate thresholds are then inconclusive.
+	GeneratorLimit *GeneratorLimit `json:"generator_limit,omitempty"`
+	// FailedWholesale lists the groups whose every request failed, with the cause and the
+	// target's own words (see DiagnoseWholesale); each also has a warning.
+	FailedWholesale []Wholesale `json:"failed_wholesale,omitempty"`
+	Warnings        []string    `json:"warnings,omitempty"`
 	// ScenarioText is the scenario file as run, literal secrets redacted (at load, and by ReadJSON).
 	ScenarioText string `json:"scenario_text,omitempty"`
 }
@@ -264,4 +270,12 @@ type ThresholdResult struct {
 	Pass    bool   `json:"pass"`
 	// Window is set for windowed thresholds: the worst window's start, in seconds.
 	Window string `json:"window,omitempty"`
+	// NotJudged says why the threshold was neither passed nor failed ("" when it was judged):
+	// "judged by merge: ..." on a shard, "not judged: N requests, fewer than 100" on a small group,
+	// "inconclusive: ..." on a run whose generator was the limit. Pass is false, and no exit code,
+	// JUnit failure or abort follows from it (docs/gates.md#what-a-verdict-cannot-judge).
+	NotJudged string `json:"not_judged,omitempty"`
 }
+
+// Failed reports whether the threshold was judged and failed: the one test an exit code counts.
+func (t ThresholdResult) Failed() bool { return !t.Pass && t.NotJudged == "" }

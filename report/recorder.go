@@ -487,6 +487,12 @@ func (r *Recorder) DropArrivals(t, n int64, reason string) {
 		r.sessions.DroppedBy = map[string]int64{}
 	}
 	r.sessions.DroppedBy[reason] += n
+	if r.obs != nil { // the live metrics count these arrivals and drops too
+		for range n {
+			r.obs.Arrival()
+			r.obs.Dropped()
+		}
+	}
 }
 
 // SessionStarted counts an arrival (already passed to Arrival) that became a running session.

@@ -36,11 +36,21 @@ const (
 	ClassPeerClosed
 	// ClassNoConnection: not sent, no free connection (max_connections all busy) within the request timeout.
 	ClassNoConnection
+	// ClassTLSUnknownAuthority: the TLS handshake failed: the target's certificate is signed by an
+	// authority ccload does not trust (a private CA: set target.ca_file).
+	ClassTLSUnknownAuthority
+	// ClassTLSNameMismatch: the target's certificate is not valid for the URL's host name.
+	ClassTLSNameMismatch
+	// ClassTLSExpired: the target's certificate has expired or is not yet valid.
+	ClassTLSExpired
+	// ClassTLS: any other TLS failure (a plain-HTTP server behind https://, a handshake alert).
+	ClassTLS
 	numClasses
 )
 
 var classNames = [...]string{"ok", "app_error", "http_error", "timeout", "refused", "reset", "unparseable", "canceled", "transport_other", "client_validation",
-	"cut", "canceled_waiting", "run_ended", "peer_closed", "no_free_connection"}
+	"cut", "canceled_waiting", "run_ended", "peer_closed", "no_free_connection",
+	"tls_unknown_authority", "tls_name_mismatch", "tls_expired", "tls"}
 
 // NotSent reports whether a request of this class never reached the target: counted in
 // not_sent by its reason (the class's name), outside total, rps, error rate and latency.

@@ -43,7 +43,7 @@ func AbortCheck(snap *Report, specs []ThresholdSpec, elapsed time.Duration) (res
 			continue
 		}
 		res := ev.evaluate(s)
-		if !res.Pass && res.Display != gatesNoData && !strings.HasPrefix(res.Display, "error: ") {
+		if res.Failed() && res.Display != gatesNoData && !strings.HasPrefix(res.Display, "error: ") {
 			return res, true
 		}
 	}
@@ -103,7 +103,33 @@ func (ev *gatesEval) evaluate(s ThresholdSpec) ThresholdResult {
 		res.Display = gates.Format(v.v, m.Unit)
 		res.Pass = gates.Pass(v.v, s, v.precise)
 	}
+	if err != nil {
+		return res
+	}
+	// What this report cannot judge is said, never passed or failed: a shard's slice of a rate or
+	// count, and a group too small for any verdict (gates.SampleRule).
+	switch {
+	case ev.r.Shard != nil && ev.r.Shard.N > 1 && !gates.SliceJudges(s):
+		res.NotJudged = gates.JudgedByMerge
+	case gates.PerGroup(m.Family) && res.Display != gatesNoData:
+		res.NotJudged = gates.SampleRule(m.Family, ev.groupCount(group))
+	}
+	if res.NotJudged != "" {
+		res.Pass = false
+	}
 	return res
+}
+
+// groupCount is the number of requests with an outcome of the target in a threshold's group.
+func (ev *gatesEval) groupCount(group string) int64 {
+	if group == "" || group == "all" {
+		return GroupCount(&ev.r.Overall)
+	}
+	var n int64
+	for _, g := range gatesGroupMembers(ev.r, group) {
+		n += GroupCount(g)
+	}
+	return n
 }
 
 // gatesValue is a measured value; precise is false for histogram values (percentiles, min, max,

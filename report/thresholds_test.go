@@ -501,7 +501,7 @@ func TestEvaluateThresholdsGatesOnSessionsEndedByThePlatform(t *testing.T) {
 func TestEvaluateThresholdsGatesOnRequestsNotSent(t *testing.T) {
 	rec := NewRecorder(RecorderOptions{Start: testStart})
 	connect, chat := rec.Group("sendAsync", "CONNECT"), rec.Group("sendAsync", "CHAT")
-	for i := range 10 {
+	for i := range gates.MinSamples { // enough requests that error_rate is judged
 		rec.Record(&Sample{Group: chat, Step: NoGroup, Start: int64(i), End: int64(i) + 1000, Status: 200, ResultCode: "0"})
 		rec.Record(&Sample{Group: connect, Step: NoGroup, Start: int64(i), End: int64(i), Class: ClassClient})
 	}

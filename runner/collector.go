@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -39,6 +40,7 @@ type collector struct {
 	// that failed for want of a token, for the end-of-run warning.
 	tokenFetchErrs, tokenFails int64
 	lastTokenErr               string
+	lastTokenHint              string // what to check for the last failed fetch (report.CauseHint)
 }
 
 // failKey is a step failure as the customer reported it: which op of which session, and why.
@@ -134,6 +136,7 @@ func (c *collector) handle(ev *event) {
 		if ev.ep == ccapi.EpTokenByAkSk && ev.s.Class != report.ClassOK {
 			c.tokenFetchErrs++
 			c.lastTokenErr = callReason(ev.s.Class, int32(ev.s.Status), ev.s.ResultCode)
+			c.lastTokenHint = tokenHint(ev.s.Class, ev.s.Status)
 		}
 	case evArrival:
 		c.rec.Arrival(ev.t)
@@ -215,8 +218,20 @@ func (c *collector) warnToken() {
 		last = " (last: " + c.lastTokenErr + ")"
 	}
 	c.r.warn(fmt.Sprintf("the AccessToken could not be had: %d tokenByAkSk fetches failed%s and %d sessions failed for want of it "+
-		"(failure reason %q); check auth.app_key, auth.app_secret and target.paths.token_by_ak_sk",
-		c.tokenFetchErrs, last, c.tokenFails, failureReason(why{kind: whyToken})))
+		"(failure reason %q); %s",
+		c.tokenFetchErrs, last, c.tokenFails, failureReason(why{kind: whyToken}), cmp.Or(c.lastTokenHint, tokenHint(report.ClassHTTP, 0))))
+}
+
+// tokenHint says what to check when tokenByAkSk failed with class (and HTTP status): the
+// credentials only when the target answered; a refused connection or a TLS failure names itself.
+func tokenHint(class report.ErrClass, status int) string {
+	if class == report.ClassHTTP || class == report.ClassApp || class == report.ClassUnparseable {
+		return "check auth.app_key, auth.app_secret and target.paths.token_by_ak_sk"
+	}
+	if h := report.CauseHint(class.String(), strconv.Itoa(status)); h != "" {
+		return h
+	}
+	return "check target.url and that the platform answers tokenByAkSk"
 }
 
 // failedStep names the session and the step of a failure, as failure_reasons lists them.

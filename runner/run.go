@@ -14,6 +14,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"ccload/ccapi"
+	"ccload/gates"
 	"ccload/report"
 	htmlreport "ccload/report/html"
 	"ccload/scenario"
@@ -140,6 +141,7 @@ func newRun(cfg Config) (*run, error) {
 		Throttle:           r.throttle(),
 		MaxConns:           sc.Target.MaxConnections,
 		InsecureSkipVerify: sc.Target.InsecureSkipVerify,
+		RootCAs:            sc.Target.RootCAs,
 		UserAgent:          sc.Target.UserAgent,
 	})
 	if err != nil {
@@ -248,9 +250,8 @@ func (r *run) play(ctx context.Context) *report.Report {
 		rep.StopReason = StopUnreachable
 		rep.Interrupted = true
 	}
-	if len(r.sc.Thresholds) > 0 {
-		rep.Thresholds = report.EvaluateThresholds(rep, ThresholdSpecs(r.sc.Thresholds))
-	}
+	report.DiagnoseWholesale(rep, r.client.Messages()) // groups whose every request failed, in the target's words
+	report.Judge(rep, ThresholdSpecs(r.sc.Thresholds)) // thresholds, and whether the generator was the limit
 	return rep
 }
 
@@ -582,8 +583,8 @@ func (r *run) index() {
 		r.weights = append(r.weights, acc)
 	}
 	for _, t := range r.sc.Thresholds {
-		if t.AbortOnFail {
-			r.aborts = append(r.aborts, ThresholdSpecs([]scenario.Threshold{t})...)
+		if spec := ThresholdSpecs([]scenario.Threshold{t}); t.AbortOnFail && (r.cfg.Shard.whole() || gates.SliceJudges(spec[0])) {
+			r.aborts = append(r.aborts, spec...) // a shard aborts only on what its slice can judge
 		}
 	}
 }

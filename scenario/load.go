@@ -264,7 +264,7 @@ func (l *loader) target(n *yaml.Node) {
 	if isNull(n) {
 		return
 	}
-	f := l.mapping(n, "target", "url", "api", "paths", "timeout", "max_connections", "insecure_skip_verify", "lenient_rules", "max_rps", "user_agent", "delivery")
+	f := l.mapping(n, "target", "url", "api", "paths", "timeout", "max_connections", "insecure_skip_verify", "ca_file", "lenient_rules", "max_rps", "user_agent", "delivery")
 	if f == nil {
 		return
 	}
@@ -324,6 +324,9 @@ func (l *loader) target(n *yaml.Node) {
 		if b, ok := l.bool(v, "target.insecure_skip_verify"); ok {
 			t.InsecureSkipVerify = b
 		}
+	}
+	if v := f.get("ca_file"); v != nil {
+		t.RootCAs = l.caFile(v)
 	}
 	if v := f.get("lenient_rules"); v != nil {
 		if b, ok := l.bool(v, "target.lenient_rules"); ok {

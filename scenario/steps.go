@@ -505,11 +505,17 @@ var cardFields = [][2]string{{"title", "title"}, {"description", "description"},
 
 // card builds the WEBCARD content: the card's JSON as one template (literal when every field is).
 func (l *loader) card(f *fields, path string) src {
+	errsBefore := len(l.errs)
 	t := &Template{}
 	var b strings.Builder
 	lit := func(s string) { t.parts = append(t.parts, part{kind: pLit, lit: s}) }
 	lit("{")
 	first := true
+	// check is the card with every templated field replaced by a valid stand-in, so the literal
+	// fields beside a template are still checked at load (a templated redirect_url must not let
+	// media_file_type: png through); nodes finds the field a broken rule names.
+	check := map[string]string{}
+	nodes := map[string]*yaml.Node{}
 	for _, kf := range cardFields {
 		v := f.get(kf[0])
 		if v == nil {
@@ -526,6 +532,12 @@ func (l *loader) card(f *fields, path string) src {
 		}
 		if l, ok := ft.Literal(); ok && l == "" {
 			continue // an empty literal field is left out, as the reference's optional fields are
+		}
+		nodes[kf[1]] = v
+		if s, ok := ft.Literal(); ok {
+			check[kf[1]] = s
+		} else {
+			check[kf[1]] = cardStandIn[kf[1]]
 		}
 		if !first {
 			lit(",")
@@ -549,7 +561,47 @@ func (l *loader) card(f *fields, path string) src {
 	if len(t.parts) == 1 && t.parts[0].kind == pLit {
 		t.lit, t.isLiteral, t.parts = t.parts[0].lit, true, nil
 	}
+	if !t.isLiteral && len(l.errs) == errsBefore {
+		l.checkTemplatedCard(check, nodes, f.node, path)
+	}
 	return src{t: t, n: f.node, path: path}
+}
+
+// cardStandIn is a valid value for each WebCard field, standing in for a templated one.
+var cardStandIn = map[string]string{"title": "t", "description": "d", "mediaFileId": "id", "mediaFileType": "img", "redirectUrl": "https://example.com/"}
+
+// checkTemplatedCard applies the WEBCARD rules to a card with templated fields: the literal
+// fields as written, the templated ones by their stand-ins (each templated value is checked per
+// request by the runner). A broken rule is reported at the field it names, else at the card.
+func (l *loader) checkTemplatedCard(check map[string]string, nodes map[string]*yaml.Node, card *yaml.Node, path string) {
+	var b strings.Builder
+	b.WriteString("{")
+	for _, kf := range cardFields {
+		v, ok := check[kf[1]]
+		if !ok {
+			continue
+		}
+		if b.Len() > 1 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, "%q:\"%s\"", kf[1], v) // v is JSON-escaped already (compiled with esc)
+	}
+	b.WriteString("}")
+	req := ccapi.SendMsgReq{ControlType: ccapi.Chat, MediaType: ccapi.WebCardMedia, Channel: "WEB", To: "x",
+		SourceType: ccapi.SourceCustomer, From: "u", Content: b.String()}
+	for _, fe := range req.Validate(l.sc.Target.Rules()) {
+		if fe.Field != "content" {
+			continue
+		}
+		n, p := card, path
+		for _, kf := range cardFields {
+			if strings.Contains(fe.Rule, kf[1]) && nodes[kf[1]] != nil {
+				n, p = nodes[kf[1]], path+"."+kf[0]
+				break
+			}
+		}
+		l.errAt(n, p, "%s", fe.Rule)
+	}
 }
 
 // mergeLits joins adjacent literal parts.

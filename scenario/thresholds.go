@@ -179,11 +179,15 @@ func (l *loader) limit(n *yaml.Node, path, family string) (float64, string, bool
 // calls and the controlTypes it sends.
 type groupSet struct {
 	steps, endpoints, controls []string
+	// silent maps the named steps that send no request of their own (await_agent, think,
+	// repeat, ...) to their kind: their step group never records a sample.
+	silent map[string]string
 }
 
 // groups collects the groups the compiled sessions produce.
 func (l *loader) groups() groupSet {
 	var g groupSet
+	sends := map[string]bool{} // named steps that send, in any session
 	add := func(list *[]string, s string) {
 		if !contains(*list, s) {
 			*list = append(*list, s)
@@ -195,6 +199,15 @@ func (l *loader) groups() groupSet {
 			for _, st := range steps {
 				if st.Name != "" {
 					add(&g.steps, st.Name)
+					if st.Send == nil && !sends[st.Name] {
+						if g.silent == nil {
+							g.silent = map[string]string{}
+						}
+						g.silent[st.Name] = st.Kind.String()
+					} else if st.Send != nil {
+						sends[st.Name] = true
+						delete(g.silent, st.Name)
+					}
 				}
 				if st.Send != nil {
 					add(&g.controls, string(st.Send.ControlType))
@@ -228,6 +241,9 @@ func (g groupSet) resolve(s string) (string, string) {
 	if kind, name, ok := strings.Cut(s, ":"); ok {
 		switch kind {
 		case "step":
+			if k, ok := g.silent[name]; ok {
+				return "", g.silentMsg(name, k)
+			}
 			return check(kind, name, g.steps, "named steps")
 		case "endpoint":
 			if !contains(allEndpoints(), name) {
@@ -251,6 +267,9 @@ func (g groupSet) resolve(s string) (string, string) {
 	}
 	switch len(hits) {
 	case 1:
+		if k, ok := g.silent[s]; ok && hits[0] == "step:"+s {
+			return "", g.silentMsg(s, k)
+		}
 		return hits[0], ""
 	case 0:
 		all := append(append(append([]string{"all"}, g.steps...), g.endpoints...), g.controls...)
@@ -258,6 +277,18 @@ func (g groupSet) resolve(s string) (string, string) {
 			s, suggest(s, all), strings.Join(g.steps, ", "), strings.Join(g.endpoints, ", "), strings.Join(g.controls, ", "))
 	}
 	return "", fmt.Sprintf("group %q is ambiguous: write one of %s", s, strings.Join(hits, ", "))
+}
+
+// silentMsg refuses a threshold on a named step that makes no request: it would fail with "no data".
+func (g groupSet) silentMsg(name, kind string) string {
+	hint := "name a step that sends (connect, chat, card, transfer, ...) instead"
+	switch kind {
+	case "await_agent":
+		hint = "gate on time_to_agent.p95 (the whole run's wait for an agent) instead"
+	case "await_reply":
+		hint = "gate on reply_latency.p95 (the whole run's wait for a reply) instead"
+	}
+	return fmt.Sprintf("step %q (%s) sends no request of its own, so step:%s never has data; %s", name, kind, name, hint)
 }
 
 func allEndpoints() []string {

@@ -5,6 +5,7 @@
 package scenario
 
 import (
+	"crypto/x509"
 	"math"
 	"math/rand/v2"
 	"time"
@@ -60,6 +61,9 @@ type Target struct {
 	MaxRPS         float64       // ceiling on this process's requests per second (0: none)
 	// InsecureSkipVerify disables TLS verification; only when the file says so explicitly.
 	InsecureSkipVerify bool
+	// RootCAs are the certificate authorities of target.ca_file (a PEM bundle), trusted instead of
+	// the system's for a target with a private CA; nil: the system's.
+	RootCAs *x509.CertPool
 	// LenientRules relaxes ccapi's length rules for platforms that accept more (`lenient_rules: true`).
 	LenientRules bool
 	// Push is `delivery: push` for the whole target: every session's downlink comes by webhook.

@@ -82,13 +82,15 @@ func WriteCompareHTML(w io.Writer, base, next *report.Report, limits []report.Co
 		d.Title = c.Base.Scenario + " → " + c.New.Scenario
 	}
 	for _, k := range c.Checks {
-		if !k.Pass {
+		if k.Failed() {
 			d.Failed++
 		}
 	}
 	switch {
 	case len(c.Checks) == 0:
 		d.Verdict, d.VerdictClass, d.VerdictNote = "NO LIMITS", "interrupted", "no compare limits were set: nothing to gate on"
+	case d.Failed == 0 && c.Inconclusive != "":
+		d.Verdict, d.VerdictClass, d.VerdictNote = "INCONCLUSIVE", "interrupted", c.Inconclusive
 	case d.Failed > 0:
 		d.Verdict, d.VerdictClass, d.VerdictNote = "FAIL", "fail", fmt.Sprintf("%d of %d limits exceeded", d.Failed, len(c.Checks))
 	default:

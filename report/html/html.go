@@ -79,6 +79,11 @@ type htmlData struct {
 	// Failures is the "Why sessions failed" table (failures_html.go).
 	Failures     []htmlFailureRow
 	MoreFailures int
+
+	// Banner says why the generator was the limit (report.json's generator_limit), "" when it was not.
+	Banner string
+	// ThresholdsNotJudged counts the thresholds neither passed nor failed (not_judged).
+	ThresholdsNotJudged int
 }
 
 type htmlKV struct{ K, V string }
@@ -148,12 +153,21 @@ func htmlBuild(r *report.Report) (*htmlData, error) {
 
 func htmlVerdict(r *report.Report, d *htmlData) {
 	for _, t := range r.Thresholds {
-		if !t.Pass {
+		if t.Failed() {
 			d.ThresholdsFailed++
 		}
+		if t.NotJudged != "" {
+			d.ThresholdsNotJudged++
+		}
+	}
+	if gl := r.GeneratorLimit; gl != nil {
+		d.Banner = strings.Join(gl.Reasons, "; ") + ": latencies include the generator's own delay, so a failure of a latency or rate threshold is inconclusive, not the target's"
 	}
 	n := len(r.Thresholds)
 	switch {
+	case report.Inconclusive(r) && !r.Interrupted:
+		d.Verdict, d.VerdictClass = "INCONCLUSIVE", "interrupted"
+		d.VerdictNote = fmt.Sprintf("%d of %d thresholds could not be judged: the generator, not the target, was the limit", len(r.GeneratorLimit.Inconclusive), n)
 	case r.Interrupted:
 		d.Verdict, d.VerdictClass = "INTERRUPTED", "interrupted"
 		d.VerdictNote = "the run was stopped before its stages ended; what it measured until then is below"
@@ -166,6 +180,9 @@ func htmlVerdict(r *report.Report, d *htmlData) {
 	case report.ThresholdsNotEvaluated(r):
 		d.Verdict, d.VerdictClass = "NOT EVALUATED", "interrupted"
 		d.VerdictNote = "the scenario sets thresholds but this report carries no result for them: thresholds not evaluated"
+	case d.ThresholdsNotJudged > 0:
+		d.Verdict, d.VerdictClass = "PASS", "pass"
+		d.VerdictNote = fmt.Sprintf("%d of %d thresholds passed, %d not judged (see the table)", n-d.ThresholdsNotJudged, n, d.ThresholdsNotJudged)
 	default:
 		d.Verdict, d.VerdictClass = "PASS", "pass"
 		d.VerdictNote = fmt.Sprintf("all %d thresholds passed", n)
