@@ -187,3 +187,30 @@ func TestJoinFansOutAndKeepsOptionalInterfaces(t *testing.T) {
 		t.Error("Join of none is not nil, or of one is not that one")
 	}
 }
+
+// StepLog passes a capacity search's log through unchanged and publishes each finished line as a
+// step, however the writes split the lines.
+func TestStepLogPublishesEachLine(t *testing.T) {
+	s, err := Start("127.0.0.1:0", Options{Command: "capacity"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var passed strings.Builder
+	w := s.StepLog(&passed)
+	for _, chunk := range []string{"step 1  rate 10/s  ok\nstep 2  rate", " 20/s  ok\n\n", "step 3  rate 40/s  FAIL p99 <b>\n", "partial"} {
+		if _, err := w.Write([]byte(chunk)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if passed.String() != "step 1  rate 10/s  ok\nstep 2  rate 20/s  ok\n\nstep 3  rate 40/s  FAIL p99 <b>\npartial" {
+		t.Errorf("the log was changed on its way: %q", passed.String())
+	}
+	s.mu.Lock()
+	steps := s.cur.Steps
+	s.mu.Unlock()
+	want := "<li>step 1  rate 10/s  ok</li><li>step 2  rate 20/s  ok</li><li>step 3  rate 40/s  FAIL p99 &lt;b&gt;</li></ol>"
+	if !strings.Contains(steps, want) {
+		t.Errorf("steps section %q, want the three finished lines, escaped: %q", steps, want)
+	}
+}
