@@ -164,7 +164,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	defer live.stop()
 	o.Observer = live.observer()
-	live.describe(sc)
+	live.describe(sc.Name, o.SLO)
 	o.Log = live.stepLog(stderr)
 
 	rep, err := capacity.Run(ctx, o)

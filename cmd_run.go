@@ -129,7 +129,7 @@ func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scen
 	}
 	defer live.stop()
 	cfg.Observer = live.observer()
-	live.describe(sc)
+	live.describe(sc.Name, sc.Thresholds)
 
 	cfg.BaseURL = target
 	if cfg.BaseURL == "" {

@@ -42,12 +42,13 @@ func (lm *liveMetrics) dashObserver() report.Observer {
 	return lm.dash
 }
 
-// describe tells the dashboard which scenario runs: its name and the thresholds it judges live.
-func (lm *liveMetrics) describe(sc *scenario.Scenario) {
-	if lm == nil || lm.dash == nil || sc == nil {
+// describe tells the dashboard which scenario runs and the thresholds it judges live (the
+// scenario's, or capacity's SLO).
+func (lm *liveMetrics) describe(name string, ts []scenario.Threshold) {
+	if lm == nil || lm.dash == nil {
 		return
 	}
-	lm.dash.Describe(dashboard.Options{Scenario: sc.Name, Thresholds: runner.ThresholdSpecs(sc.Thresholds)})
+	lm.dash.Describe(dashboard.Options{Scenario: name, Thresholds: runner.ThresholdSpecs(ts)})
 }
 
 // finish shows the finished report on the dashboard (nil: the run produced none).

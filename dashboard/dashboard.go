@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -167,7 +168,7 @@ func (s *Server) Publish(st Step) {
 
 // StepLog returns a writer that passes every line to w and publishes each non-empty one as a
 // capacity step: a search that logs one line per finished step needs no other hook.
-func (s *Server) StepLog(w interface{ Write([]byte) (int, error) }) *LineTee {
+func (s *Server) StepLog(w io.Writer) *LineTee {
 	return &LineTee{w: w, publish: func(line string) { s.Publish(Step{Text: line}) }}
 }
 
@@ -353,7 +354,7 @@ func (s *Server) page(w http.ResponseWriter, _ *http.Request) {
 	h.Set("Content-Security-Policy", csp)
 	_ = pageTmpl.Execute(w, map[string]any{
 		"Title": opts.Scenario, "Command": opts.Command, "CSP": csp,
-		"CSS": template.CSS(htmlreport.CSS), "ChartsJS": template.JS(htmlreport.ChartsJS),
+		"CSS": template.CSS(htmlreport.CSS()), "ChartsJS": template.JS(htmlreport.ChartsJS()),
 		"Body": template.HTML(st.Body), "Steps": template.HTML(st.Steps), "Live": st.Live, "Seq": st.Seq,
 	})
 }

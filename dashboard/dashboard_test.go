@@ -2,13 +2,17 @@ package dashboard
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"ccload/report"
+	htmlreport "ccload/report/html"
 )
 
 var t0 = time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
@@ -212,5 +216,43 @@ func TestStepLogPublishesEachLine(t *testing.T) {
 	want := "<li>step 1  rate 10/s  ok</li><li>step 2  rate 20/s  ok</li><li>step 3  rate 40/s  FAIL p99 &lt;b&gt;</li></ol>"
 	if !strings.Contains(steps, want) {
 		t.Errorf("steps section %q, want the three finished lines, escaped: %q", steps, want)
+	}
+}
+
+// The dashboard draws with report.html's code: the live body's charts are report.html's for the same
+// report, byte for byte, and both pages embed the one chart script.
+func TestOneChartCode(t *testing.T) {
+	rec := recorded(t, nil, 5)
+	snap := rec.Snapshot(t0.Add(5*time.Second), report.Meta{Scenario: "same"})
+	var live, page bytes.Buffer
+	if err := htmlreport.WriteLiveBody(&live, snap, "RUNNING", "interrupted", "live"); err != nil {
+		t.Fatal(err)
+	}
+	if err := htmlreport.WriteHTML(&page, snap); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"throughput", "latency", "group-latency", "spectrum", "sessions"} {
+		re := regexp.MustCompile(`(?s)<section id="` + id + `">.*?</section>`)
+		l, p := re.FindString(live.String()), re.FindString(page.String())
+		if l == "" || l != p {
+			t.Errorf("section %s: the live body's is not report.html's (%d vs %d bytes)", id, len(l), len(p))
+		}
+	}
+	if !strings.Contains(page.String(), htmlreport.ChartsJS()) {
+		t.Error("report.html does not embed the shared chart script")
+	}
+	s, err := Start("127.0.0.1:0", Options{Command: "run"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	resp, err := http.Get(s.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(b), htmlreport.ChartsJS()) {
+		t.Error("the dashboard page does not embed the shared chart script")
 	}
 }

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"sync"
 
@@ -11,7 +12,7 @@ import (
 // LineTee writes through to its writer and hands every complete non-empty line to publish
 // (Server.StepLog). It is safe for concurrent use.
 type LineTee struct {
-	w       interface{ Write([]byte) (int, error) }
+	w       io.Writer
 	publish func(string)
 
 	mu  sync.Mutex // guards buf

@@ -58,7 +58,7 @@ type htmlCompareChart struct {
 // with each percentile limit's allowed value marked, their p99 and throughput over time overlaid
 // with the whole-run limits on all marked, and the rows that differ.
 func WriteCompareHTML(w io.Writer, base, next *report.Report, limits []report.CompareLimit, c report.CompareResult) error {
-	d := &htmlCompareData{Style: template.CSS(CSS), Script: template.JS(ChartsJS),
+	d := &htmlCompareData{Style: template.CSS(pageCSS), Script: template.JS(chartsJS),
 		Title: c.New.Scenario, BaseLabel: c.Base.Label, NewLabel: c.New.Label, BaseColor: htmlBaseColor, NewColor: htmlNewColor,
 		Warnings: c.Warnings, Checks: c.Checks}
 	if c.Base.Scenario != c.New.Scenario {

@@ -30,16 +30,18 @@ var htmlPageText string
 
 var htmlPage = template.Must(template.New("report.html").Parse(htmlPageText))
 
+//go:embed assets/charts.js
+var chartsJS string
+
+//go:embed assets/report.css
+var pageCSS string
+
 // ChartsJS is the charts' interactive layer (tooltips, legend toggles), shared by report.html and
 // the live dashboard so both pages run one chart code: it defines ccloadCharts(root).
-//
-//go:embed assets/charts.js
-var ChartsJS string
+func ChartsJS() string { return chartsJS }
 
 // CSS is report.html's style sheet, which the live dashboard's page uses as is.
-//
-//go:embed assets/report.css
-var CSS string
+func CSS() string { return pageCSS }
 
 // WriteLiveBody writes what report.html holds inside <main> for snap, a snapshot of a run still
 // going, with verdict, class ("pass", "fail", "interrupted") and note in place of a finished run's
@@ -129,7 +131,7 @@ type htmlLatRow struct{ Name, Count, P50, P95, P99, Max string }
 
 func htmlBuild(r *report.Report) (*htmlData, error) {
 	d := &htmlData{Scenario: r.Scenario, ScenarioText: r.ScenarioText, File: r.File, Warnings: r.Warnings,
-		Thresholds: r.Thresholds, Stages: r.Stages, Schema: r.Schema, CSS: template.CSS(CSS), ChartsJS: template.JS(ChartsJS)}
+		Thresholds: r.Thresholds, Stages: r.Stages, Schema: r.Schema, CSS: template.CSS(pageCSS), ChartsJS: template.JS(chartsJS)}
 	if d.Scenario == "" {
 		d.Scenario = "(unnamed scenario)"
 	}
