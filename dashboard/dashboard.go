@@ -120,6 +120,7 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 func (s *Server) URL() string { return "http://" + s.Addr() + "/" }
 
 // Snapshot takes the run so far (report.SnapshotObserver): it replaces a snapshot not yet rendered.
+// It never blocks, and after Close it is dropped.
 func (s *Server) Snapshot(snap *report.Report) {
 	select {
 	case s.snaps <- snap:
@@ -191,10 +192,7 @@ func (s *Server) Finish(final *report.Report) {
 
 // Close stops serving. It does not wait for browsers: their streams end at once.
 func (s *Server) Close() error {
-	s.once.Do(func() {
-		close(s.closing)
-		close(s.snaps)
-	})
+	s.once.Do(func() { close(s.closing) })
 	<-s.renders
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
@@ -211,8 +209,13 @@ func (s *Server) Close() error {
 // render turns snapshots into page states until Close.
 func (s *Server) render() {
 	defer close(s.renders)
-	for snap := range s.snaps {
-		s.renderOne(snap)
+	for {
+		select {
+		case snap := <-s.snaps:
+			s.renderOne(snap)
+		case <-s.closing:
+			return
+		}
 	}
 }
 

@@ -256,3 +256,46 @@ func TestOneChartCode(t *testing.T) {
 		t.Error("the dashboard page does not embed the shared chart script")
 	}
 }
+
+// Observer calls after Close (a Recorder that outlives the dashboard) are dropped, not a panic or a hang.
+func TestSnapshotAfterClose(t *testing.T) {
+	s, err := Start("127.0.0.1:0", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rec := recorded(t, s, 3)
+	s.Snapshot(rec.Snapshot(t0.Add(3*time.Second), report.Meta{}))
+	s.Finish(rec.Finish(t0.Add(3*time.Second), report.Meta{}))
+	if err := s.Close(); err != nil {
+		t.Errorf("a second Close: %v", err)
+	}
+}
+
+// Bounded memory: what the dashboard holds is the latest state, whose size follows the Recorder's
+// bounded time series, not the run's length (here a series capped at 100 points, over 400 and 2000 s).
+func TestStateSizeDoesNotGrowWithTheRun(t *testing.T) {
+	s, err := Start("127.0.0.1:0", Options{Command: "run", Scenario: "long"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rec := report.NewRecorder(report.RecorderOptions{Start: t0, MaxPoints: 100})
+	g := rec.Group("sendAsync", "CHAT")
+	size := map[int]int{}
+	for sec := 1; sec <= 2000; sec++ {
+		at := int64(sec) * int64(time.Second)
+		rec.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: at, Start: at, End: at + int64(sec%50+1)*int64(time.Millisecond), Status: 200, ResultCode: "0"})
+		if sec == 400 || sec == 2000 {
+			s.renderOne(rec.Snapshot(t0.Add(time.Duration(at)), report.Meta{}))
+			s.mu.Lock()
+			size[sec] = len(s.cur.Body) + len(s.cur.Steps)
+			s.mu.Unlock()
+		}
+	}
+	if size[400] == 0 || float64(size[2000]) > 1.5*float64(size[400]) {
+		t.Errorf("the page state grew with the run: %d bytes at 400 s, %d at 2000 s", size[400], size[2000])
+	}
+}
