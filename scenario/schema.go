@@ -238,27 +238,24 @@ func Schema() ([]byte, error) {
 			}
 		}
 	}
+	// "properties" and "additionalProperties" constrain only mappings and "items" only lists, so
+	// a place that also takes a scalar (`poll: false`, `think: 2s`, `chat: hello`) needs no more.
 	for loc := range places {
 		if loc == "" {
 			continue
 		}
-		var all []any
+		def := map[string]any{}
 		if m, ok := known[loc]; ok {
-			all = append(all, map[string]any{"if": map[string]any{"type": "object"}, "then": object(m)})
+			def = object(m)
 		}
 		if isList(loc) {
-			all = append(all, map[string]any{"if": map[string]any{"type": "array"}, "then": map[string]any{"items": ref(schemaJoin(loc, "[]"))}})
-		}
-		def := map[string]any{"allOf": all}
-		if len(all) == 1 {
-			def = all[0].(map[string]any)
+			def["items"] = ref(schemaJoin(loc, "[]"))
 		}
 		defs[schemaDefName(loc)] = def
 	}
 	top := object(known[""])
 	s := map[string]any{
 		"$schema":     "http://json-schema.org/draft-07/schema#",
-		"$id":         "https://ccload.invalid/scenario.schema.json",
 		"title":       "ccload scenario",
 		"description": "Keys of a ccload scenario file, generated from the loader (scenario.Schema; docs/scenario.md explains each). Values are checked by `ccload validate`.",
 		"type":        "object",

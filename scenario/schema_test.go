@@ -47,18 +47,8 @@ func TestSchemaIsCurrent(t *testing.T) {
 type schemaDoc struct {
 	Properties  map[string]json.RawMessage `json:"properties"`
 	Definitions map[string]struct {
-		If   json.RawMessage `json:"if"`
-		Then struct {
-			Properties           map[string]json.RawMessage `json:"properties"`
-			AdditionalProperties json.RawMessage            `json:"additionalProperties"`
-		} `json:"then"`
-		AllOf []struct {
-			If   struct{ Type string } `json:"if"`
-			Then struct {
-				Properties           map[string]json.RawMessage `json:"properties"`
-				AdditionalProperties json.RawMessage            `json:"additionalProperties"`
-			} `json:"then"`
-		} `json:"allOf"`
+		Properties           map[string]json.RawMessage `json:"properties"`
+		AdditionalProperties json.RawMessage            `json:"additionalProperties"`
 	} `json:"definitions"`
 }
 
@@ -85,14 +75,7 @@ func publishedKeys(t *testing.T) (keys map[string][]string, open map[string]bool
 	}
 	add("", d.Properties, nil)
 	for name, def := range d.Definitions {
-		if def.If != nil {
-			add(name, def.Then.Properties, def.Then.AdditionalProperties)
-		}
-		for _, a := range def.AllOf {
-			if a.If.Type == "object" {
-				add(name, a.Then.Properties, a.Then.AdditionalProperties)
-			}
-		}
+		add(name, def.Properties, def.AdditionalProperties)
 	}
 	return keys, open
 }
