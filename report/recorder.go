@@ -95,6 +95,7 @@ type SessionObserver interface {
 // closed, on the Recorder's goroutine. The Report is the observer's to keep; it must not be changed.
 type SnapshotObserver interface {
 	Observer
+	// Snapshot is the run as of the end of the last interval closed (Recorder.Snapshot, without Meta).
 	Snapshot(snap *Report)
 }
 
