@@ -436,8 +436,10 @@ func (r *Recorder) observe(s *Sample) {
 		step = r.groups[s.Step].step
 	} else if int(s.Group) >= 0 && int(s.Group) < len(r.groups) && r.groups[s.Group].kind == "teardown" {
 		// The run's own requests (teardown, abandon) have no step: their group's prefix tells them apart live.
-		step, _, _ = strings.Cut(r.groups[s.Group].name, " ")
-		step = "(" + step + ")"
+		step = "(abandon)"
+		if strings.HasPrefix(r.groups[s.Group].name, "teardown ") {
+			step = "(teardown)"
+		}
 	}
 	r.obsSample = *s
 	r.obs.Request(&r.obsSample, ep, ct, step)
