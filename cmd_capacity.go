@@ -164,8 +164,11 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	defer live.stop()
 	o.Observer = live.observer()
+	live.describe(sc.Name, o.SLO)
+	o.Log = live.stepLog(stderr)
 
 	rep, err := capacity.Run(ctx, o)
+	live.finish(rep)
 	if rep == nil {
 		fmt.Fprintln(stderr, "ccload capacity:", err)
 		return exitUsage

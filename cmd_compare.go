@@ -64,6 +64,8 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	junitOut := fs.String("junit", "", "also write one JUnit testcase per limit to `FILE`")
 	noScenario := fs.Bool("no-scenario-limits", false, "ignore the compare: section of NEW's scenario")
 	htmlOut := fs.String("html", "", "also write the compare view (both runs' spectra and time series overlaid, limits marked) to `FILE`")
+	mdOut := fs.String("markdown", "", "also write a Markdown job summary (verdict, limits, the groups that changed, a link to --html) to `FILE`")
+	mdLink := fs.String("link", "", "with --markdown: the compare view's `URL` for the summary's link (default: the --html file, relative to the summary)")
 	all := fs.Bool("all", false, "print every row, unchanged ones and groups with too few requests included")
 	force := fs.Bool("force", false, "call regressions even when a report's generator, not its target, was the limit")
 	fs.Usage = func() {
@@ -123,6 +125,8 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		write func(io.Writer, report.CompareResult) error
 	}{{*jsonOut, report.WriteCompareJSON}, {*junitOut, report.WriteCompareJUnit}, {*htmlOut, func(w io.Writer, c report.CompareResult) error {
 		return htmlreport.WriteCompareHTML(w, base, next, limits, c)
+	}}, {*mdOut, func(w io.Writer, c report.CompareResult) error {
+		return report.WriteCompareMarkdown(w, c, report.MarkdownOptions{HTML: summaryLink(*mdOut, *mdLink, *htmlOut)})
 	}}} {
 		if o.path == "" {
 			continue

@@ -30,6 +30,8 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	junitOut := fs.String("junit", "", "write the thresholds as JUnit XML to `FILE`")
 	csvOut := fs.String("csv", "", "write the time series as CSV to `FILE`")
 	dirOut := fs.String("out", "", "write report.html, junit.xml and timeseries.csv into `DIR`")
+	mdOut := fs.String("markdown", "", "write a Markdown job summary (verdict, thresholds, sessions, groups, a link to the HTML) to `FILE`")
+	mdLink := fs.String("link", "", "with --markdown: the HTML report's `URL` for the summary's link (default: the --html or --out file, relative to the summary)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), reportUsage)
 		fs.PrintDefaults()
@@ -57,6 +59,9 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		outs = append(outs, output{filepath.Join(*dirOut, report.HTMLFileName), htmlreport.WriteHTML},
 			output{filepath.Join(*dirOut, report.JUnitFileName), report.WriteJUnit},
 			output{filepath.Join(*dirOut, report.CSVFileName), report.WriteCSV})
+	}
+	if *mdOut != "" {
+		outs = append(outs, output{*mdOut, markdownWriter(*mdOut, *mdLink, *htmlOut, *dirOut)})
 	}
 	wrote := 0
 	code = exitOK

@@ -137,6 +137,7 @@ func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scen
 	}
 	defer live.stop()
 	cfg.Observer = live.observer()
+	live.describe(sc.Name, sc.Thresholds)
 
 	cfg.BaseURL = target
 	if cfg.BaseURL == "" {
@@ -192,6 +193,7 @@ func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scen
 		fmt.Fprintf(stderr, "ccload: waiting %s, until %s (--start-at), to begin\n", d.Round(time.Millisecond), cfg.StartAt.UTC().Format(time.RFC3339Nano))
 	}
 	rep, err := runner.Run(ctx, cfg)
+	live.finish(rep)
 	if rep == nil {
 		fmt.Fprintln(stderr, "ccload run:", err)
 		return exitUsage

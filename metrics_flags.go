@@ -8,6 +8,7 @@ import (
 	"net"
 	"time"
 
+	"ccload/dashboard"
 	"ccload/metrics"
 	"ccload/report"
 )
@@ -17,6 +18,7 @@ type metricsFlags struct {
 	addr        *string
 	remoteWrite *string
 	interval    *time.Duration
+	dashboard   *string
 }
 
 // addMetricsFlags registers --metrics-addr, --metrics-remote-write and --metrics-push-interval on fs.
@@ -25,6 +27,7 @@ func addMetricsFlags(fs *flag.FlagSet) *metricsFlags {
 		addr:        fs.String("metrics-addr", "", "serve live Prometheus metrics on `host:port`/metrics during the run, e.g. 127.0.0.1:9464"),
 		remoteWrite: fs.String("metrics-remote-write", "", "push the live metrics to this Prometheus remote-write `URL` periodically and once more at exit"),
 		interval:    fs.Duration("metrics-push-interval", metrics.DefaultPushInterval, "how often --metrics-remote-write pushes"),
+		dashboard:   fs.String("dashboard", "", "serve a live dashboard of the run on http://`host:port`/ (charts updated every second), e.g. 127.0.0.1:8089"),
 	}
 }
 
@@ -33,14 +36,18 @@ type liveMetrics struct {
 	obs    report.Observer
 	srv    *metrics.Server
 	rw     *metrics.RemoteWriter
+	dash   *dashboard.Server // --dashboard (dashboard_flags.go)
 	stderr io.Writer
 }
 
 // start validates the flags and starts what they ask for; an error is bad usage (exit 2, nothing sent).
 // It returns nil when no metrics flag is set.
 func (m *metricsFlags) start(cmd, shard string, stderr io.Writer) (*liveMetrics, error) {
-	if *m.addr == "" && *m.remoteWrite == "" {
+	if *m.addr == "" && *m.remoteWrite == "" && *m.dashboard == "" {
 		return nil, nil
+	}
+	if *m.addr == "" && *m.remoteWrite == "" {
+		return startDashboardOnly(m, cmd, stderr)
 	}
 	if *m.interval <= 0 {
 		return nil, fmt.Errorf("%s: --metrics-push-interval must be positive", cmd)
@@ -67,6 +74,12 @@ func (m *metricsFlags) start(cmd, shard string, stderr io.Writer) (*liveMetrics,
 		lm.srv = srv
 		fmt.Fprintf(stderr, "ccload: serving live metrics on http://%s/metrics\n", srv.Addr())
 	}
+	if err := lm.startDashboard(*m.dashboard, cmd); err != nil {
+		if lm.srv != nil {
+			_, _ = lm.srv.Close(context.Background())
+		}
+		return nil, err
+	}
 	if lm.rw != nil {
 		lm.rw.Start()
 	}
@@ -78,7 +91,7 @@ func (lm *liveMetrics) observer() report.Observer {
 	if lm == nil {
 		return nil
 	}
-	return lm.obs
+	return dashboard.Join(lm.obs, lm.dashObserver())
 }
 
 // stop flushes the last values: one final remote-write push, and a wait for a last scrape of
@@ -87,6 +100,7 @@ func (lm *liveMetrics) stop() {
 	if lm == nil {
 		return
 	}
+	lm.stopDashboard()
 	if lm.rw != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		if err := lm.rw.Stop(ctx); err == nil {

@@ -271,6 +271,11 @@ scrape_configs:
 	if got, _ := promQuery(t, base, `histogram_count(sum(ccload_request_response_seconds))`); got != float64(sent) {
 		t.Errorf("native histogram count %v, report.json sent requests %d", got, sent)
 	}
+	if n := rep.SessionMetrics.ReplyLatencyUS.Count; n == 0 {
+		t.Error("the run measured no reply latency")
+	} else if got, _ := promQuery(t, base, `histogram_count(sum(ccload_reply_latency_seconds))`); got != float64(n) {
+		t.Errorf("Prometheus reply latencies %v, report.json %d", got, n)
+	}
 	p99, ok := promQuery(t, base, `histogram_quantile(0.99, sum(ccload_request_response_seconds))`)
 	if !ok {
 		t.Fatal("no p99 from the native histogram")

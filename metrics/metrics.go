@@ -21,6 +21,8 @@ var (
 	NativeBucketFactor = 1.1
 	// ClassicBuckets are the fallback buckets (seconds) of every latency histogram.
 	ClassicBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}
+	// QueueBuckets are the classic buckets of agent-queue positions.
+	QueueBuckets = []float64{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000}
 )
 
 // Exporter turns what the Recorder sees into Prometheus series. Its Observer methods are called
@@ -37,6 +39,10 @@ type Exporter struct {
 	arrivals prometheus.Counter
 	dropped  prometheus.Counter
 	sessions *prometheus.CounterVec
+	// Session metrics (report.SessionObserver) and requests that are no outcome of the target.
+	reply, toAgent, queuePos, queueEst prometheus.Histogram
+	notSent                            *prometheus.CounterVec
+	byNotSent                          [256]prometheus.Counter
 
 	// Resolved children, so a request costs map lookups keyed by group IDs, not label hashing.
 	reqs      map[reqKey]prometheus.Counter
@@ -86,7 +92,22 @@ func New(shard string) *Exporter {
 	e.sessions = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "ccload_sessions_total", Help: "Ended sessions by outcome (completed, failed, interrupted, ended_by_platform, cut_by_grace).",
 	}, []string{"outcome"})
-	reg.MustRegister(e.requests, e.errors, e.service, e.response, e.lag, e.active, e.arrivals, e.dropped, e.sessions)
+	e.reply = prometheus.NewHistogram(hist("ccload_reply_latency_seconds",
+		"Reply latency: a CHAT sent until the first ROBOT or AGENT answer was seen (report.json session_metrics.reply_latency_us)."))
+	e.toAgent = prometheus.NewHistogram(hist("ccload_time_to_agent_seconds",
+		"Time to agent: TRANS2AGENT sent until an agent joined (report.json session_metrics.time_to_agent_us)."))
+	e.queuePos = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "ccload_queue_position", Help: "Agent-queue positions queryQueueInfo reported while customers waited (report.json session_metrics.queue_position).",
+		Buckets: QueueBuckets, NativeHistogramBucketFactor: NativeBucketFactor, NativeHistogramMaxBucketNumber: 0,
+	})
+	e.queueEst = prometheus.NewHistogram(hist("ccload_queue_wait_estimate_seconds",
+		"Estimated waits queryQueueInfo reported while customers waited (report.json session_metrics.queue_wait_estimate_us)."))
+	e.notSent = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "ccload_requests_not_sent_total",
+		Help: "Requests that never reached the target, by reason as in report.json requests.not_sent_by (client_validation, canceled_waiting, ...).",
+	}, []string{"reason"})
+	reg.MustRegister(e.requests, e.errors, e.service, e.response, e.lag, e.active, e.arrivals, e.dropped, e.sessions,
+		e.reply, e.toAgent, e.queuePos, e.queueEst, e.notSent)
 	for i, o := range []string{"completed", "failed", "interrupted", "ended_by_platform", "cut_by_grace"} {
 		e.byOutcome[i] = e.sessions.WithLabelValues(o) // present at 0 from the start
 	}
@@ -116,6 +137,12 @@ func (e *Exporter) Request(s *report.Sample, endpoint, controlType, step string)
 		ec.Inc()
 	}
 	if s.Class.NotSent() {
+		nc := e.byNotSent[s.Class]
+		if nc == nil {
+			nc = e.notSent.WithLabelValues(s.Class.String())
+			e.byNotSent[s.Class] = nc
+		}
+		nc.Inc()
 		return // never on the wire: no latency, no lag
 	}
 	lag := s.Start - max(s.Intended, s.Ready)
@@ -149,7 +176,21 @@ func (e *Exporter) SessionEnded(o report.Outcome) {
 // Active sets the live customer gauge.
 func (e *Exporter) Active(n int64) { e.active.Set(float64(n)) }
 
-var _ report.Observer = (*Exporter)(nil)
+// Reply observes a reply latency (ns).
+func (e *Exporter) Reply(latency int64) { e.reply.Observe(float64(latency) / 1e9) }
+
+// AgentJoined observes a time to agent (ns).
+func (e *Exporter) AgentJoined(latency int64) { e.toAgent.Observe(float64(latency) / 1e9) }
+
+// QueueInfo observes a "still queuing" answer's position and, when it gave one, its estimated wait (ns).
+func (e *Exporter) QueueInfo(position, estimate int64) {
+	e.queuePos.Observe(float64(max(position, 0)))
+	if estimate >= 0 {
+		e.queueEst.Observe(float64(estimate) / 1e9)
+	}
+}
+
+var _ report.SessionObserver = (*Exporter)(nil)
 
 // now is the clock of remote-write timestamps (a variable for tests).
 var now = time.Now

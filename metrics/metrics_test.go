@@ -23,6 +23,7 @@ func feed(e *Exporter) *report.Recorder {
 	chat := rec.Group("sendAsync", "CHAT")
 	poll := rec.Group("poll", "")
 	hello := rec.StepGroup("hello")
+	teardown, abandon := rec.TeardownGroup("sendAsync", "DISCONNECT"), rec.AbandonGroup("sendAsync", "DISCONNECT")
 	classes := []report.ErrClass{report.ClassOK, report.ClassOK, report.ClassOK, report.ClassApp, report.ClassHTTP, report.ClassTimeout, report.ClassClient, report.ClassCut, report.ClassPeerClosed}
 	for i := range 700 {
 		at := int64(i) * 10_000_000
@@ -37,6 +38,20 @@ func feed(e *Exporter) *report.Recorder {
 			s.ResultCode = "1001"
 		}
 		rec.Record(&s)
+		if i%5 == 0 { // session metrics: reply latencies, times to agent, queue answers
+			rec.Reply(at, int64(i%40+1)*int64(50*time.Millisecond))
+			if i%10 == 0 {
+				rec.AgentJoined(at, int64(i%9+1)*int64(time.Second))
+				rec.QueueInfo(at, int64(i%6), int64(i%4-1)*int64(time.Second)) // estimate -1 s: none given
+			}
+		}
+		if i%50 == 0 { // the run's own DISCONNECTs, after a cut and for failed sessions
+			g := teardown
+			if i%100 == 0 {
+				g = abandon
+			}
+			rec.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: at, Start: at, End: at + 1_000_000, Status: 200, ResultCode: "0"})
+		}
 		if i%7 == 0 {
 			rec.Arrival(at)
 			if i%14 == 0 {
@@ -126,6 +141,26 @@ func TestExporterAgreesWithTheReport(t *testing.T) {
 		eq("sessions "+outcome, sum("ccload_sessions_total", func(l map[string]string) bool { return l["outcome"] == outcome }), want)
 	}
 	eq("active", sum("ccload_active_customers", nil), 3)
+	m := rep.SessionMetrics
+	eq("reply latency", sum("ccload_reply_latency_seconds", nil), m.ReplyLatencyUS.Count)
+	eq("time to agent", sum("ccload_time_to_agent_seconds", nil), m.TimeToAgentUS.Count)
+	eq("queue position", sum("ccload_queue_position", nil), m.QueuePosition.Count)
+	eq("queue wait estimate", sum("ccload_queue_wait_estimate_seconds", nil), m.QueueWaitEstimateUS.Count)
+	for reason, want := range r.NotSentBy {
+		eq("not sent reason="+reason, sum("ccload_requests_not_sent_total", func(l map[string]string) bool { return l["reason"] == reason }), want)
+	}
+	eq("not sent", sum("ccload_requests_not_sent_total", nil), r.NotSent)
+	for _, g := range rep.Groups {
+		if g.Kind != "teardown" {
+			continue
+		}
+		step := "(" + strings.Fields(g.Name)[0] + ")"
+		eq("requests of "+g.Name, sum("ccload_requests_total", func(l map[string]string) bool { return l["step"] == step }), g.Total+g.NotSent)
+	}
+	if m.ReplyLatencyUS.Count == 0 || m.TimeToAgentUS.Count == 0 || m.QueuePosition.Count == 0 || m.QueueWaitEstimateUS.Count == 0 ||
+		m.QueueWaitEstimateUS.Count == m.QueuePosition.Count || len(r.NotSentBy) < 2 {
+		t.Fatalf("the fixture must exercise every session metric, queue answers without an estimate and two not-sent reasons: %+v %+v", m, r)
+	}
 	if s.Dropped == 0 || s.Failed == 0 || s.CutByGrace == 0 || r.NotSent == 0 || r.Cut == 0 {
 		t.Fatalf("the fixture must exercise drops, failures, grace cuts, cut and not-sent requests: %+v %+v", s, r)
 	}
@@ -146,9 +181,13 @@ func TestExporterHistogramsAreNative(t *testing.T) {
 		}
 		for _, m := range mf.GetMetric() {
 			h := m.GetHistogram()
-			if h.GetSchema() != 3 || len(h.GetPositiveSpan()) == 0 || len(h.GetBucket()) != len(ClassicBuckets) {
+			classic := len(ClassicBuckets)
+			if mf.GetName() == "ccload_queue_position" {
+				classic = len(QueueBuckets)
+			}
+			if h.GetSchema() != 3 || len(h.GetPositiveSpan()) == 0 || len(h.GetBucket()) != classic {
 				t.Errorf("%s: schema %d, %d spans, %d classic buckets; want schema 3, spans and %d buckets",
-					mf.GetName(), h.GetSchema(), len(h.GetPositiveSpan()), len(h.GetBucket()), len(ClassicBuckets))
+					mf.GetName(), h.GetSchema(), len(h.GetPositiveSpan()), len(h.GetBucket()), classic)
 			}
 			seen++
 		}

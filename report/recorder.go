@@ -77,6 +77,28 @@ type Observer interface {
 	Active(n int64)
 }
 
+// SessionObserver is an Observer that also sees the session metrics as they are recorded
+// (the live /metrics exporter's reply latency, time to agent and queue position). The Recorder
+// finds it by a type assertion on RecorderOptions.Observer; latencies are in ns.
+type SessionObserver interface {
+	Observer
+	// Reply is one reply latency: a CHAT sent until the first ROBOT/AGENT answer was seen.
+	Reply(latency int64)
+	// AgentJoined is one time to agent: TRANS2AGENT sent until an agent joined.
+	AgentJoined(latency int64)
+	// QueueInfo is one "still queuing" queryQueueInfo answer: its position and estimated wait (-1: none).
+	QueueInfo(position, estimate int64)
+}
+
+// SnapshotObserver is an Observer that also wants the run so far (the live dashboard): each time
+// time-series intervals close, the Recorder hands it a Snapshot as of the end of the last one
+// closed, on the Recorder's goroutine. The Report is the observer's to keep; it must not be changed.
+type SnapshotObserver interface {
+	Observer
+	// Snapshot is the run as of the end of the last interval closed (Recorder.Snapshot, without Meta).
+	Snapshot(snap *Report)
+}
+
 // Meta is what the Recorder cannot know about the run: it is copied into the Report as is.
 type Meta struct {
 	Scenario string
@@ -200,7 +222,9 @@ type Recorder struct {
 	lastT                            int64
 
 	obs       Observer
-	obsSample Sample // the Sample handed to obs: a copy, so Record's argument does not escape
+	sessObs   SessionObserver  // obs, when it also wants session metrics
+	snapObs   SnapshotObserver // obs, when it also wants a snapshot per interval
+	obsSample Sample           // the Sample handed to obs: a copy, so Record's argument does not escape
 
 	// Step failures by reason (failures.go), registered on first use.
 	failures []FailureReason
@@ -246,6 +270,8 @@ func NewRecorder(opts RecorderOptions) *Recorder {
 		curEnd:     int64(opts.Interval),
 		obs:        opts.Observer,
 	}
+	r.sessObs, _ = opts.Observer.(SessionObserver)
+	r.snapObs, _ = opts.Observer.(SnapshotObserver)
 	return r
 }
 
@@ -408,6 +434,12 @@ func (r *Recorder) observe(s *Sample) {
 	}
 	if int(s.Step) >= 0 && int(s.Step) < len(r.groups) {
 		step = r.groups[s.Step].step
+	} else if int(s.Group) >= 0 && int(s.Group) < len(r.groups) && r.groups[s.Group].kind == "teardown" {
+		// The run's own requests (teardown, abandon) have no step: their group's prefix tells them apart live.
+		step = "(abandon)"
+		if strings.HasPrefix(r.groups[s.Group].name, "teardown ") {
+			step = "(teardown)"
+		}
 	}
 	r.obsSample = *s
 	r.obs.Request(&r.obsSample, ep, ct, step)
@@ -527,6 +559,9 @@ func (r *Recorder) SessionEnded(t int64, o Outcome, duration int64) {
 func (r *Recorder) Reply(t int64, latency int64) {
 	r.advance(t)
 	_ = r.reply.RecordValue(toUS(latency, SessionHighestUS, &r.sessionClamped))
+	if r.sessObs != nil {
+		r.sessObs.Reply(latency)
+	}
 }
 
 // AgentJoined records a time to agent (ns): TRANS2AGENT sent until an agent joined.
@@ -535,6 +570,9 @@ func (r *Recorder) AgentJoined(t int64, latency int64) {
 	us := toUS(latency, SessionHighestUS, &r.sessionClamped)
 	_ = r.toAgent.RecordValue(us)
 	r.cur.toAgentMax = max(r.cur.toAgentMax, us)
+	if r.sessObs != nil {
+		r.sessObs.AgentJoined(latency)
+	}
 }
 
 // QueueAnswer counts a queryQueueInfo status answer (see SessionMetrics.QueueAnswers) by resultCode.
@@ -563,6 +601,9 @@ func (r *Recorder) QueueInfo(t int64, position, estimate int64) {
 	if estimate >= 0 {
 		_ = r.queueEst.RecordValue(toUS(estimate, SessionHighestUS, &r.sessionClamped))
 	}
+	if r.sessObs != nil {
+		r.sessObs.QueueInfo(position, estimate)
+	}
 }
 
 // ReplyTimeout counts an await_reply or await_agent step that timed out.
@@ -587,8 +628,13 @@ func (r *Recorder) advance(t int64) {
 	if t > r.lastT {
 		r.lastT = t
 	}
+	closed := false
 	for t >= r.curEnd {
 		r.closeInterval()
+		closed = true
+	}
+	if closed && r.snapObs != nil && !r.finished {
+		r.snapObs.Snapshot(r.Snapshot(r.start.Add(time.Duration(r.curStart)), Meta{}))
 	}
 }
 

@@ -24,22 +24,6 @@ var htmlComparePageText string
 
 var htmlComparePage = template.Must(template.New("compare.html").Parse(htmlComparePageText))
 
-// htmlBetween returns the text of s between the first open and the next close after it.
-func htmlBetween(s, open, close string, last bool) string {
-	i := strings.Index(s, open)
-	if last {
-		i = strings.LastIndex(s, open)
-	}
-	if i < 0 {
-		return ""
-	}
-	s = s[i+len(open):]
-	if j := strings.Index(s, close); j >= 0 {
-		return s[:j]
-	}
-	return ""
-}
-
 // Colours of the two runs on every compare chart, and of a limit's mark.
 const (
 	htmlBaseColor = "#1f77b4"
@@ -74,9 +58,8 @@ type htmlCompareChart struct {
 // with each percentile limit's allowed value marked, their p99 and throughput over time overlaid
 // with the whole-run limits on all marked, and the rows that differ.
 func WriteCompareHTML(w io.Writer, base, next *report.Report, limits []report.CompareLimit, c report.CompareResult) error {
-	d := &htmlCompareData{Style: template.CSS(htmlBetween(htmlPageText, "<style>", "</style>", false)),
-		Script: template.JS(htmlBetween(htmlPageText, "<script>", "</script>", true)),
-		Title:  c.New.Scenario, BaseLabel: c.Base.Label, NewLabel: c.New.Label, BaseColor: htmlBaseColor, NewColor: htmlNewColor,
+	d := &htmlCompareData{Style: template.CSS(pageCSS), Script: template.JS(chartsJS),
+		Title: c.New.Scenario, BaseLabel: c.Base.Label, NewLabel: c.New.Label, BaseColor: htmlBaseColor, NewColor: htmlNewColor,
 		Warnings: c.Warnings, Checks: c.Checks}
 	if c.Base.Scenario != c.New.Scenario {
 		d.Title = c.Base.Scenario + " → " + c.New.Scenario

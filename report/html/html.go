@@ -30,6 +30,35 @@ var htmlPageText string
 
 var htmlPage = template.Must(template.New("report.html").Parse(htmlPageText))
 
+//go:embed assets/charts.js
+var chartsJS string
+
+//go:embed assets/report.css
+var pageCSS string
+
+// ChartsJS is the charts' interactive layer (tooltips, legend toggles), shared by report.html and
+// the live dashboard so both pages run one chart code: it defines ccloadCharts(root).
+func ChartsJS() string { return chartsJS }
+
+// CSS is report.html's style sheet, which the live dashboard's page uses as is.
+func CSS() string { return pageCSS }
+
+// WriteLiveBody writes what report.html holds inside <main> for snap, a snapshot of a run still
+// going, with verdict, class ("pass", "fail", "interrupted") and note in place of a finished run's
+// verdict: the live dashboard replaces its page's body with it at each interval, so its charts are
+// report.html's, drawn by the same code.
+func WriteLiveBody(w io.Writer, snap *report.Report, verdict, class, note string) error {
+	d, err := htmlBuild(snap)
+	if err != nil {
+		return fmt.Errorf("report: html: %w", err)
+	}
+	d.Verdict, d.VerdictClass, d.VerdictNote = verdict, class, note
+	if err := htmlPage.ExecuteTemplate(w, "body", d); err != nil {
+		return fmt.Errorf("report: html: %w", err)
+	}
+	return nil
+}
+
 // htmlMaxColumns bounds the points a time chart draws; longer series merge adjacent intervals
 // (percentiles from the merged histograms, so they stay exact).
 const htmlMaxColumns = 600
@@ -84,6 +113,9 @@ type htmlData struct {
 	Banner string
 	// ThresholdsNotJudged counts the thresholds neither passed nor failed (not_judged).
 	ThresholdsNotJudged int
+	// CSS and ChartsJS are the shared assets, inlined.
+	CSS      template.CSS
+	ChartsJS template.JS
 }
 
 type htmlKV struct{ K, V string }
@@ -105,7 +137,7 @@ type htmlLatRow struct{ Name, Count, P50, P95, P99, Max string }
 
 func htmlBuild(r *report.Report) (*htmlData, error) {
 	d := &htmlData{Scenario: r.Scenario, ScenarioText: r.ScenarioText, File: r.File, Warnings: r.Warnings,
-		Thresholds: r.Thresholds, Stages: r.Stages, Schema: r.Schema}
+		Thresholds: r.Thresholds, Stages: r.Stages, Schema: r.Schema, CSS: template.CSS(pageCSS), ChartsJS: template.JS(chartsJS)}
 	if d.Scenario == "" {
 		d.Scenario = "(unnamed scenario)"
 	}

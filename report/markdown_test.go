@@ -1,0 +1,73 @@
+package report
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"ccload/gates"
+)
+
+// markdownFixture is the console summary's fixture run with thresholds judged on it: one passes
+// (p99 ≤ 5 s), one fails (error rate ≤ 1%: the fixture's is about 2%), one windowed.
+func markdownFixture(interrupted bool) *Report {
+	r := fixtureReport(interrupted, 0)
+	r.Thresholds = EvaluateThresholds(r, []gates.Threshold{
+		{Metric: "response_time.p99", Max: 5e6, HasMax: true, LimitText: "5s"},
+		{Metric: "error_rate", Max: 0.01, HasMax: true, LimitText: "1%"},
+		{Metric: "error_rate", Max: 0.05, HasMax: true, LimitText: "5%", Over: 10 * time.Second},
+	})
+	return r
+}
+
+// TestMarkdownSummaryGolden: `ccload report --markdown` of a failing and of an interrupted run.
+func TestMarkdownSummaryGolden(t *testing.T) {
+	for _, c := range []struct {
+		golden      string
+		interrupted bool
+	}{{"summary.md.golden", false}, {"summary_interrupted.md.golden", true}} {
+		var b bytes.Buffer
+		if err := WriteMarkdown(&b, markdownFixture(c.interrupted), MarkdownOptions{HTML: "report.html"}); err != nil {
+			t.Fatal(err)
+		}
+		checkGolden(t, c.golden, b.Bytes())
+		out := b.String()
+		want := "## ❌ FAIL"
+		if c.interrupted {
+			want = "## ⚠️ INTERRUPTED"
+		}
+		if !strings.HasPrefix(out, want) || !strings.Contains(out, "[The HTML report](report.html)") {
+			t.Errorf("%s: the summary does not open with %q or lacks the HTML link:\n%s", c.golden, want, out)
+		}
+		if !regexp.MustCompile(`(?m)^\| ❌ \*\*fail\*\* \| error\\_rate all \\<= 1\.00% \| 2\.\d\d% \|`).MatchString(out) {
+			t.Errorf("%s: the failed threshold is not marked failed:\n%s", c.golden, out)
+		}
+	}
+}
+
+// A name with Markdown syntax in it cannot break the summary's tables or inject a link.
+func TestMarkdownEscapesReportText(t *testing.T) {
+	r := markdownFixture(false)
+	r.Scenario = "a|b [x](http://evil) <script>"
+	r.Groups[0].Name = "step:a|b"
+	var b bytes.Buffer
+	if err := WriteMarkdown(&b, r, MarkdownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if !strings.Contains(out, `a\|b \[x\](http://evil) \<script\>`) || strings.Contains(out, "<script>") {
+		t.Errorf("report text became Markdown or HTML:\n%s", out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "| step:a") {
+			if n := len(regexp.MustCompile(`(^|[^\\])\|`).FindAllString(line, -1)); n != 7 {
+				t.Errorf("group row has %d cell separators, want 7: %s", n, line)
+			}
+		}
+	}
+	if strings.Contains(out, "The HTML report") {
+		t.Error("a link to the HTML report without one given")
+	}
+}
