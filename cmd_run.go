@@ -56,6 +56,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	mflags := addMetricsFlags(fs)
 	userAgent := addUserAgentFlag(fs)
 	startAt := fs.String("start-at", "", "begin the schedule at `TIME`: RFC 3339 (2026-12-02T14:05:00Z) or a duration from now (30s), so shards line up")
+	hist := addHistoryFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), runUsage)
 		fs.PrintDefaults()
@@ -110,7 +111,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !graceGiven {
 		cfg.Grace = runner.DefaultGraceFor(sc)
 	}
-	return execRun(ctx, "run", mflags, sc, pos[0], cfg, *target, *out, *noProgress, stdout, stderr)
+	if code := hist.start(ctx, &cfg.Finish, stderr); code != exitOK {
+		return code
+	}
+	return hist.done(nil, execRun(ctx, "run", mflags, sc, pos[0], cfg, *target, *out, *noProgress, stdout, stderr))
 }
 
 // execRun plays a loaded scenario with cfg (run's and replay's common path): the embedded

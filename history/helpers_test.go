@@ -77,7 +77,10 @@ func pgSchema(t *testing.T, dsn string) string {
 // forEach runs f against every backend as subtests.
 func forEach(t *testing.T, f func(t *testing.T, loc func(t *testing.T) string)) {
 	for _, b := range backends(t) {
-		t.Run(b.name, func(t *testing.T) { f(t, b.loc) })
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			f(t, b.loc)
+		})
 	}
 }
 

@@ -285,3 +285,29 @@ func gunzip(b []byte) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// ciVars are the CI environment variables a recorded run takes labels from (GitHub Actions, then
+// GitLab CI): the first one set gives the label. --label overrides them.
+var ciVars = []struct {
+	label string
+	vars  []string
+}{
+	{"commit", []string{"GITHUB_SHA", "CI_COMMIT_SHA"}},
+	{"ref", []string{"GITHUB_REF_NAME", "CI_COMMIT_REF_NAME"}},
+	{"ci_run", []string{"GITHUB_RUN_ID", "CI_PIPELINE_ID"}},
+}
+
+// CILabels returns the labels a run recorded in CI gets from its environment: commit, ref and
+// ci_run (see docs/history.md), those whose variable is set.
+func CILabels(getenv func(string) string) map[string]string {
+	out := map[string]string{}
+	for _, c := range ciVars {
+		for _, v := range c.vars {
+			if val := getenv(v); val != "" && CheckLabel(c.label, val) == nil {
+				out[c.label] = val
+				break
+			}
+		}
+	}
+	return out
+}

@@ -35,7 +35,10 @@ func TestStore(t *testing.T) {
 	}
 	forEach(t, func(t *testing.T, loc func(t *testing.T) string) {
 		for _, c := range cases {
-			t.Run(c.name, func(t *testing.T) { c.run(t, loc(t)) })
+			t.Run(c.name, func(t *testing.T) {
+				t.Parallel() // each case has a store of its own
+				c.run(t, loc(t))
+			})
 		}
 	})
 }
@@ -312,7 +315,7 @@ func testMigrateFromFirst(t *testing.T, loc string) {
 }
 
 func testConcurrent(t *testing.T, loc string) {
-	const writers, each = 6, 4
+	const writers, each = 5, 3
 	ctx := context.Background()
 	// Build the reports first: the writers then race on the store only (and on its creation).
 	entries := make([][]*Entry, writers)
