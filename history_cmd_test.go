@@ -107,7 +107,7 @@ func TestCompareAgainstHistory(t *testing.T) {
 	other := gatesCmdReport(t, filepath.Join(dir, "prod.json"), 300, 30, false, limits)
 	historyCLI("history", "add", other, "--history", db, "--label", "env=prod")
 
-	within := gatesCmdReport(t, filepath.Join(dir, "within.json"), 300, 12, false, limits)  // +11% on a mean of 10.8 ms
+	within := gatesCmdReport(t, filepath.Join(dir, "within.json"), 300, 12, false, limits) // +11% on a mean of 10.8 ms
 	beyond := gatesCmdReport(t, filepath.Join(dir, "beyond.json"), 300, 14, false, limits) // +30%
 	spec := "history:last=10,label=env=staging"
 	code, stdout, stderr := historyCLI("compare", "--baseline", spec, "--history", db, within)
