@@ -115,6 +115,17 @@ func TestGateTenNoisyBaselines(t *testing.T) {
 	t.Logf("history: same %v (%s %s), regressed %v (%s %s)", same.Pass, same.Checks[0].Change, same.Checks[0].Reason,
 		reg.Pass, reg.Checks[0].Change, reg.Checks[0].Reason)
 
+	// The row's baseline is the mean of the baselines' own p99s (each from its histogram).
+	var sum float64
+	for _, b := range tr.bases {
+		sum += float64(p99(b))
+	}
+	for _, r := range same.Rows {
+		if r.Group == "all" && r.Metric == "p99" && math.Abs(r.Base-sum/10) > 1e-6 {
+			t.Errorf("row p99 base %.1f, want the baselines' mean %.1f", r.Base, sum/10)
+		}
+	}
+
 	// With one baseline, CompareHistory is Compare.
 	one := report.CompareHistory(tr.bases[:1], tr.same, limits)
 	if one.Pass != single[0].Pass || one.Checks[0].Base != single[0].Checks[0].Base {

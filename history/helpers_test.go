@@ -5,11 +5,14 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"math"
 	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -99,8 +102,32 @@ func open(t *testing.T, loc string) *Store {
 // for a seed: what a run of the same target on another day looks like, with scale its drift.
 func synth(t testing.TB, seed uint64, n int, scale, errorRate float64, start time.Time) *report.Report {
 	t.Helper()
-	return synthRun(t, seed, n, scale, errorRate, start, 5, true)
+	key := fmt.Sprint(seed, n, scale, errorRate, start.UnixNano())
+	synthMu.Lock()
+	enc, ok := synthCache[key]
+	synthMu.Unlock()
+	if !ok {
+		var err error
+		if enc, err = json.Marshal(synthRun(t, seed, n, scale, errorRate, start, 5, true)); err != nil {
+			t.Fatal(err)
+		}
+		synthMu.Lock()
+		synthCache[key] = enc
+		synthMu.Unlock()
+	}
+	r := new(report.Report)
+	if err := json.Unmarshal(enc, r); err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
+
+// synthCache keeps each synthetic run built (as JSON): the store table builds the same runs for
+// every backend, and building real histograms is most of its time under -race.
+var (
+	synthMu    sync.Mutex
+	synthCache = map[string][]byte{}
+)
 
 // synthRun is synth with the run's length in seconds (one time-series point each) and whether
 // it has the CHAT group beside "all" (the gate trials build hundreds of runs: one point, no group).

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"ccload/gates"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // CompareHistory judges NEW (next) against several baseline runs (ccload compare --baseline
@@ -76,8 +78,9 @@ func CompareHistory(bases []*Report, next *Report, limits []CompareLimit) Compar
 		for _, c := range slices.Sorted(maps.Keys(codes)) {
 			metrics = append(metrics, compareCode(c))
 		}
+		cache := historyCache{} // this group's decoded histograms, read for every percentile
 		for _, m := range metrics {
-			if row, ok := historyRow(m, name, bases, bgs, n, next); ok {
+			if row, ok := historyRow(m, name, bases, bgs, n, next, cache); ok {
 				res.Rows = append(res.Rows, row)
 			}
 		}
@@ -114,7 +117,7 @@ type historySpread struct {
 	onlyG    *Group
 }
 
-func historyValues(m compareMetric, group string, bases []*Report, bgs [][]*Group) historySpread {
+func historyValues(m compareMetric, group string, bases []*Report, bgs [][]*Group, cache historyCache) historySpread {
 	var vals []float64
 	s := historySpread{minCount: math.MaxInt64}
 	for i, b := range bases {
@@ -122,7 +125,7 @@ func historyValues(m compareMetric, group string, bases []*Report, bgs [][]*Grou
 		if !ok {
 			continue
 		}
-		v, has := m.value(g, b)
+		v, has := cache.value(m, g, b)
 		if !has {
 			continue
 		}
@@ -177,9 +180,9 @@ func HistoryT(df int) float64 {
 
 // historyRow compares one metric of NEW's group with the baselines' mean, worse or better only
 // beyond their prediction bound and the histograms' precision.
-func historyRow(m compareMetric, group string, bases []*Report, bgs [][]*Group, n *Group, next *Report) (CompareRow, bool) {
-	s := historyValues(m, group, bases, bgs)
-	nv, nok := m.value(n, next)
+func historyRow(m compareMetric, group string, bases []*Report, bgs [][]*Group, n *Group, next *Report, cache historyCache) (CompareRow, bool) {
+	s := historyValues(m, group, bases, bgs, cache)
+	nv, nok := cache.value(m, n, next)
 	if s.k == 0 && !nok {
 		return CompareRow{}, false
 	}
@@ -211,7 +214,7 @@ func historyRow(m compareMetric, group string, bases []*Report, bgs [][]*Group, 
 // historyCheck applies one limit to one group against the baselines (see CompareHistory).
 func historyCheck(l CompareLimit, group string, bases []*Report, bgs [][]*Group, ng []*Group, next *Report) CompareCheck {
 	m := compareMetricNamed(l.Metric)
-	s := historyValues(m, group, bases, bgs)
+	s := historyValues(m, group, bases, bgs, nil)
 	if s.k == 1 {
 		// One baseline has the value: Compare's rule, against that run.
 		return compareCheck(l, group, compareGroups(s.only), ng, s.only, next)
@@ -285,4 +288,35 @@ func historyAllowed(m compareMetric, v float64) string {
 		return sign + fmt.Sprintf("%.2fpp", v*100)
 	}
 	return sign + gates.Format(v, m.unit)
+}
+
+// historyCache holds decoded histograms by their encoding: CompareHistory reads every baseline's
+// histogram of a group for several percentiles, and decoding is most of its cost. A nil cache
+// decodes every time (compare's own path).
+type historyCache map[string]*hdrhistogram.Histogram
+
+// value is m.value, reading a latency percentile from the cached histogram.
+func (c historyCache) value(m compareMetric, g *Group, r *Report) (float64, bool) {
+	if c == nil || !m.histogram {
+		return m.value(g, r)
+	}
+	stat := strings.TrimPrefix(strings.TrimPrefix(m.name, "response_time."), "service_time.")
+	q, known := gates.CompareLatencyStats[stat]
+	enc := g.ResponseHistogram
+	if strings.HasPrefix(m.name, "service_time.") {
+		enc = g.ServiceHistogram
+	}
+	if !known || enc == "" {
+		return m.value(g, r)
+	}
+	h, ok := c[enc]
+	if !ok {
+		var err error
+		if h, err = hdrhistogram.Decode([]byte(enc)); err != nil {
+			return m.value(g, r)
+		}
+		c[enc] = h
+	}
+	v := gatesHistValue(h, gates.Metric{Q: q, Stat: stat})
+	return v.v, v.ok
 }
