@@ -1,11 +1,13 @@
 package history
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -466,5 +468,101 @@ func TestRefuseNonStores(t *testing.T) {
 	s.db.Exec(`UPDATE ccload_runs SET report = ? WHERE id = ?`, []byte("garbage"), id)
 	if _, err := s.Get(context.Background(), id); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("Get of a damaged report: %v, want ErrCorrupt", err)
+	}
+}
+
+// writerEnv tells the test binary it is TestHelperWriter's child: the store it writes to.
+const writerEnv = "CCLOAD_HISTORY_TEST_WRITER"
+
+// TestKilledWriterLeavesNoHalfRecord kills a writing process (SIGKILL) in the middle of a record's
+// transaction and checks that the store holds only whole records and takes new ones.
+func TestKilledWriterLeavesNoHalfRecord(t *testing.T) {
+	forEach(t, func(t *testing.T, loc func(t *testing.T) string) {
+		l := loc(t)
+		open(t, l).Close() // the schema exists before the writer starts
+		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperWriter$", "-test.count=1")
+		cmd.Env = append(os.Environ(), writerEnv+"="+l)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			sc := bufio.NewScanner(out)
+			n := 0
+			for sc.Scan() {
+				if strings.HasPrefix(sc.Text(), "recorded ") {
+					if n++; n == 3 {
+						time.Sleep(15 * time.Millisecond) // inside the 4th record's transaction (the writer pauses 10 ms per step)
+						cmd.Process.Kill()
+					}
+				}
+			}
+		}()
+		select {
+		case <-done:
+		case <-time.After(60 * time.Second):
+			cmd.Process.Kill()
+			t.Fatal("the writer did not record 3 runs within 60 s")
+		}
+		cmd.Wait()
+		s := open(t, l)
+		ctx := context.Background()
+		runs, err := s.List(ctx, Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%d runs committed before the kill", len(runs))
+		if len(runs) < 3 || len(runs) > 4 {
+			t.Fatalf("%d runs after the kill, want 3 (or 4 had the 4th committed)", len(runs))
+		}
+		for _, e := range runs {
+			if len(e.Groups) != 2 || e.Labels["writer"] != "child" {
+				t.Errorf("run #%d is half recorded: %d groups, labels %v", e.ID, len(e.Groups), e.Labels)
+			}
+		}
+		var labels, groups int
+		s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM ccload_labels`).Scan(&labels)
+		s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM ccload_groups`).Scan(&groups)
+		if labels != len(runs) || groups != 2*len(runs) {
+			t.Errorf("%d label and %d group rows for %d runs: rows of an uncommitted record were left", labels, groups, len(runs))
+		}
+		if s.d.name == "sqlite" {
+			var ok string
+			if err := s.db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&ok); err != nil || ok != "ok" {
+				t.Errorf("integrity_check after the kill: %q %v", ok, err)
+			}
+		}
+		if _, err := s.Record(ctx, mustPrepare(t, synth(t, 999, 100, 1, 0, day0), nil)); err != nil {
+			t.Errorf("recording after the kill: %v", err)
+		}
+	})
+}
+
+// TestHelperWriter is TestKilledWriterLeavesNoHalfRecord's child process: it records up to 50
+// runs, pausing 10 ms between the statements of each, and prints a line per committed record.
+func TestHelperWriter(t *testing.T) {
+	loc := os.Getenv(writerEnv)
+	if loc == "" {
+		t.Skip("the child process of TestKilledWriterLeavesNoHalfRecord; it runs only there")
+	}
+	s, err := Open(context.Background(), loc, ReadWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.hook = func(string) error { time.Sleep(10 * time.Millisecond); return nil }
+	r := synth(t, 500, 100, 1, 0, day0)
+	for i := range 50 {
+		r.StartedAt = day0.Add(time.Duration(i) * time.Minute)
+		r.EndedAt = r.StartedAt.Add(5 * time.Second)
+		id, err := s.Record(context.Background(), mustPrepare(t, r, map[string]string{"writer": "child"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Println("recorded", id)
 	}
 }
