@@ -28,6 +28,7 @@ func TestHistoryRecordsARun(t *testing.T) {
 	const ak, sk = "histAK7f3e9c1d", "histSK2a8b4c6d0e"
 	t.Setenv("GITHUB_SHA", "0123abcd")
 	t.Setenv("GITHUB_REF_NAME", "release/1.4")
+	t.Setenv("GITHUB_RUN_ID", "4242")
 	dir := t.TempDir()
 	srv := e2eMock(t, func(o *mock.Options) { o.AppKey, o.AppSecret = ak, sk })
 	sc := filepath.Join(dir, "gate.yaml")
@@ -44,7 +45,7 @@ func TestHistoryRecordsARun(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("list: exit %d %s", code, stderr)
 	}
-	for _, want := range []string{"hist-gate", "pass", "env=staging", "version=1.4.2", "commit=0123abcd", "ref=release/1.4"} {
+	for _, want := range []string{"hist-gate", "pass", "env=staging", "version=1.4.2", "commit=0123abcd", "ref=release/1.4", "ci_run=4242"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("history list lacks %q:\n%s", want, stdout)
 		}
@@ -52,7 +53,8 @@ func TestHistoryRecordsARun(t *testing.T) {
 	if code, stdout, _ = historyCLI("history", "list", "--history", db, "--label", "env=prod"); code != exitOK || !strings.Contains(stdout, "no runs") {
 		t.Errorf("list env=prod: exit %d\n%s", code, stdout)
 	}
-	if code, stdout, stderr = historyCLI("history", "show", "1", "--history", db); code != exitOK || !strings.Contains(stdout, "run #1: hist-gate") || !strings.Contains(stdout, "sendAsync CHAT") {
+	t.Setenv("CCLOAD_HISTORY", db) // the store, when --history is not given
+	if code, stdout, stderr = historyCLI("history", "show", "1"); code != exitOK || !strings.Contains(stdout, "run #1: hist-gate") || !strings.Contains(stdout, "sendAsync CHAT") {
 		t.Errorf("show: exit %d\n%s%s", code, stdout, stderr)
 	}
 
@@ -114,9 +116,13 @@ func TestCompareAgainstHistory(t *testing.T) {
 	if code != exitOK || !strings.Contains(stdout, "history: 10 runs") || !strings.Contains(stdout, "within what the baselines varied") {
 		t.Errorf("within the baselines' spread: exit %d\n%s%s", code, stdout, stderr)
 	}
-	code, stdout, stderr = historyCLI("compare", "--baseline", spec, "--history", db, beyond)
+	page := filepath.Join(dir, "cmp.html")
+	code, stdout, stderr = historyCLI("compare", "--baseline", spec, "--history", db, beyond, "--html", page)
 	if code != exitFailed || !strings.Contains(stdout, "beyond the limit and the baselines' spread") {
 		t.Errorf("beyond the spread: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if b, err := os.ReadFile(page); err != nil || !bytes.Contains(b, []byte("<svg")) {
+		t.Errorf("--html with a history baseline: %v", err)
 	}
 	// One baseline: the same verdict and checks as compare BASE NEW.
 	code1, out1, _ := historyCLI("compare", "--baseline", "history:last=1,label=env=staging", "--history", db, within)
@@ -191,5 +197,30 @@ func TestHistoryRefusesBadStores(t *testing.T) {
 	}
 	if code, _, stderr := historyCLI("run", sc, "--label", "env=x"); code != exitUsage || !strings.Contains(stderr, "--label needs a history") {
 		t.Errorf("--label without --history: exit %d %s", code, stderr)
+	}
+}
+
+// TestMergeRecordsIntoHistory: merge --history records the merged report (a merge of 2 shards);
+// the same merge again cannot be recorded (the report is already there), which the command
+// says, and a merge that passed then exits 3: its report.json is written, its record is not.
+func TestMergeRecordsIntoHistory(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "runs.db")
+	a := shardReport(t, dir, "quickstart", 300, 2)
+	b := shardReport(t, dir, "quickstart", 100, 50)
+	code, _, stderr := runMerge("-o", filepath.Join(dir, "m1.json"), a, b, "--history", db, "--label", "env=staging")
+	if code != exitOK || !strings.Contains(stderr, "recorded as run #1") {
+		t.Fatalf("merge --history: exit %d %s", code, stderr)
+	}
+	code, stdout, _ := historyCLI("history", "list", "--history", db)
+	if code != exitOK || !strings.Contains(stdout, "2 merged") || !strings.Contains(stdout, " merge ") || !strings.Contains(stdout, "env=staging") {
+		t.Errorf("list after merge: exit %d\n%s", code, stdout)
+	}
+	code, _, stderr = runMerge("-o", filepath.Join(dir, "m2.json"), a, b, "--history", db)
+	if code != exitAborted || !strings.Contains(stderr, "already recorded as run #1") || !strings.Contains(stderr, "the run was not recorded") {
+		t.Errorf("the same merge recorded again: exit %d %s; want 3 saying why", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "m2.json")); err != nil {
+		t.Errorf("the merged report was not written: %v", err)
 	}
 }

@@ -238,3 +238,14 @@ func TestParseBaseline(t *testing.T) {
 		t.Errorf("defaults %+v", b)
 	}
 }
+
+func TestHistoryT(t *testing.T) {
+	for df, want := range map[int]float64{1: 12.706, 2: 4.303, 9: 2.262, 30: 2.042, 31: 1.96, 500: 1.96} {
+		if got := report.HistoryT(df); got != want {
+			t.Errorf("HistoryT(%d) = %v, want %v", df, got, want)
+		}
+	}
+	if !math.IsInf(report.HistoryT(0), 1) {
+		t.Error("HistoryT(0) is not +Inf: one baseline has no spread to judge by")
+	}
+}

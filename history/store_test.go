@@ -371,7 +371,7 @@ func testSecrets(t *testing.T, loc string) {
 	r.Warnings = []string{"token expired: access_token: " + secret}
 	s := open(t, loc)
 	ctx := context.Background()
-	id, err := s.Record(ctx, mustPrepare(t, r, map[string]string{"env": "staging"}))
+	id, err := s.Record(ctx, mustPrepare(t, r, map[string]string{"env": "staging", "note": "app_key: " + secret}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -564,5 +564,33 @@ func TestHelperWriter(t *testing.T) {
 			t.Fatal(err)
 		}
 		fmt.Println("recorded", id)
+	}
+}
+
+func TestVerdict(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		edit func(r *report.Report)
+		want string
+	}{
+		{"completed, thresholds held", func(r *report.Report) { r.Thresholds = []report.ThresholdResult{{Pass: true}} }, VerdictPass},
+		{"grace cut", func(r *report.Report) { r.StopReason = report.StopGraceCut }, VerdictPass},
+		{"a threshold failed", func(r *report.Report) { r.Thresholds = []report.ThresholdResult{{Pass: true}, {Pass: false}} }, VerdictFail},
+		{"aborted", func(r *report.Report) { r.StopReason = "aborted: p99<1ms" }, VerdictFail},
+		{"interrupted", func(r *report.Report) { r.Interrupted, r.StopReason = true, "interrupted" }, VerdictIncomplete},
+		{"unreachable", func(r *report.Report) { r.StopReason = "unreachable" }, VerdictIncomplete},
+		{"capacity missed --require", func(r *report.Report) {
+			r.Capacity = &report.Capacity{Converged: true, Outcome: "converged", Required: 500, RequireMet: false}
+		}, VerdictFail},
+		{"capacity did not converge", func(r *report.Report) {
+			r.Capacity = &report.Capacity{Outcome: "did not converge"}
+		}, VerdictIncomplete},
+		{"capacity converged", func(r *report.Report) { r.Capacity = &report.Capacity{Converged: true, Outcome: "converged"} }, VerdictPass},
+	} {
+		r := &report.Report{StopReason: "completed"}
+		c.edit(r)
+		if got := Verdict(r); got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
 	}
 }
