@@ -73,10 +73,10 @@ func newHistoryFlags() *historyCmdFlags {
 	fs.Var(&f.labels, "label", "only runs with this `KEY=VALUE` label (repeatable: all must match); with add, the run's labels")
 	f.verdict = fs.String("verdict", "", "only runs of this verdict: pass, fail or incomplete")
 	f.last = fs.Int("last", 0, "only the `N` most recent selected runs (default: all; trend: 50)")
-	fs.Var(&f.group, "group", "trend: this group only (repeatable; \"all\" is the whole run; default: every group)")
+	fs.Var(&f.group, "group", "trend: this group `NAME` only (repeatable; \"all\" is the whole run; default: every group)")
 	f.html = fs.String("html", "", "trend: also write a self-contained page of the charts to `FILE`")
 	f.out = fs.String("o", "", "export: write the report to `FILE` (default: standard output)")
-	f.keep = fs.Int("keep", -1, "prune: how many of the most recent selected runs to keep (required)")
+	f.keep = fs.Int("keep", -1, "prune: how many (`N`) of the most recent selected runs to keep (required)")
 	f.jsonOut = fs.Bool("json", false, "list: print the runs as JSON lines")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), historyUsage)
@@ -104,39 +104,35 @@ func (f *historyCmdFlags) filter() (history.Filter, error) {
 func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	f := newHistoryFlags()
 	f.fs.SetOutput(stderr)
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		if len(args) == 0 {
-			f.fs.SetOutput(stderr)
-			f.fs.Usage()
-			return exitUsage
-		}
-		f.fs.SetOutput(stdout)
+	if len(args) == 0 {
 		f.fs.Usage()
-		return exitOK
+		return exitUsage
 	}
-	sub := args[0]
 	wantArgs := map[string]int{"list": 0, "trend": 0, "prune": 0, "show": 1, "export": 1, "add": 1}
-	n, ok := wantArgs[sub]
-	if !ok {
-		return badUsage(stderr, "history", fmt.Sprintf("unknown subcommand %q (want list, show, trend, export, prune or add)", sub))
-	}
-	pos, code, done := parseArgs(f.fs, args[1:], stdout, func(pos []string) string {
-		if len(pos) != n {
-			switch n {
-			case 0:
-				return fmt.Sprintf("history %s takes no arguments, only flags", sub)
-			case 1:
-				if sub == "add" {
-					return "history add wants one REPORT.json"
-				}
-				return fmt.Sprintf("history %s wants one run ID (ccload history list shows them)", sub)
-			}
+	var sub string
+	pos, code, done := parseArgs(f.fs, args, stdout, func(pos []string) string {
+		// Flags may stand anywhere: the first positional argument is the subcommand.
+		if len(pos) == 0 {
+			return "want a subcommand: list, show, trend, export, prune or add"
 		}
-		return ""
+		sub = pos[0]
+		n, ok := wantArgs[sub]
+		switch {
+		case !ok:
+			return fmt.Sprintf("unknown subcommand %q (want list, show, trend, export, prune or add)", sub)
+		case len(pos)-1 == n:
+			return ""
+		case n == 0:
+			return fmt.Sprintf("history %s takes no arguments, only flags", sub)
+		case sub == "add":
+			return "history add wants one REPORT.json"
+		}
+		return fmt.Sprintf("history %s wants one run ID (ccload history list shows them)", sub)
 	})
 	if done {
 		return code
 	}
+	pos = pos[1:]
 	flt, err := f.filter()
 	if err != nil {
 		return badUsage(stderr, "history", err.Error())
