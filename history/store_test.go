@@ -317,7 +317,7 @@ func testMigrateFromFirst(t *testing.T, loc string) {
 }
 
 func testConcurrent(t *testing.T, loc string) {
-	const writers, each = 5, 3
+	const writers, each = 4, 2
 	ctx := context.Background()
 	// Build the reports first: the writers then race on the store only (and on its creation).
 	entries := make([][]*Entry, writers)
