@@ -3,8 +3,6 @@ package history
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
@@ -172,10 +170,4 @@ func (s *Store) Baselines(ctx context.Context, b Baseline, next *report.Report) 
 		reps = append(reps, r)
 	}
 	return keep, reps, nil
-}
-
-// ReportSHA256 is the hash the history identifies raw report.json bytes by (as Prepare stores them).
-func ReportSHA256(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
 }

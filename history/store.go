@@ -96,9 +96,6 @@ func (d dialect) q(query string) string {
 // Location returns where the store is, with any password or query secret redacted.
 func (s *Store) Location() string { return s.where }
 
-// Dialect returns "sqlite" or "postgres".
-func (s *Store) Dialect() string { return s.d.name }
-
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
