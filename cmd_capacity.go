@@ -69,6 +69,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	maxCPU := fs.String("max-cpu", "90%", "share of GOMAXPROCS CPUs above which the generator is the limit")
 	surge := fs.String("surge", "50%", "window error rate that ends the search at once")
 	mflags := addMetricsFlags(fs)
+	hist := addHistoryFlags(fs)
 	require := fs.String("require", "", "rate the target must sustain for junit.xml and the exit code, e.g. 500/s")
 	seed := fs.Int64("seed", 0, "seed of the first step (each step adds its number; default: the scenario's)")
 	fs.Usage = func() {
@@ -167,6 +168,9 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	live.describe(sc.Name, o.SLO)
 	o.Log = live.stepLog(stderr)
 
+	if code := hist.start(ctx, nil, stderr); code != exitOK {
+		return code
+	}
 	rep, err := capacity.Run(ctx, o)
 	live.finish(rep)
 	if rep == nil {
@@ -181,7 +185,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return exitAborted
 	}
 	fmt.Fprintf(stdout, "\nreport: %s\n", filepath.Join(o.Out, report.FileName))
-	return capacityExit(rep.Capacity)
+	return hist.done(rep, capacityExit(rep.Capacity))
 }
 
 // capacityExit maps a search's end to the CLI contract.

@@ -13,6 +13,7 @@ import (
 )
 
 const compareUsage = `Usage: ccload compare BASE.json NEW.json [flags]
+       ccload compare --baseline 'history:last=10,label=env=staging' NEW.json  (docs/history.md)
 
 Compares two reports group by group ("all" and every group both have, matched by
 name): p50/p95/p99/max response time, error rate, rps and resultCode shares, with
@@ -68,28 +69,23 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	mdLink := fs.String("link", "", "with --markdown: the compare view's `URL` for the summary's link (default: the --html file, relative to the summary)")
 	all := fs.Bool("all", false, "print every row, unchanged ones and groups with too few requests included")
 	force := fs.Bool("force", false, "call regressions even when a report's generator, not its target, was the limit")
+	bl := addBaselineFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), compareUsage)
 		fs.PrintDefaults()
 	}
 	pos, code, done := parseArgs(fs, args, stdout, func(pos []string) string {
-		if len(pos) != 2 {
-			return "want BASE.json and NEW.json"
+		if len(pos) != bl.args() {
+			return bl.want()
 		}
 		return ""
 	})
 	if done {
 		return code
 	}
-	base, err := report.ReadFile(pos[0])
-	if err != nil {
-		fmt.Fprintln(stderr, "ccload compare:", err)
-		return exitUsage
-	}
-	next, err := report.ReadFile(pos[1])
-	if err != nil {
-		fmt.Fprintln(stderr, "ccload compare:", err)
-		return exitUsage
+	base, next, code := bl.read(ctx, pos, stderr)
+	if next == nil {
+		return code
 	}
 
 	var limits []report.CompareLimit
@@ -97,7 +93,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		if next.Gates != nil {
 			limits = next.Gates.Compare
 		} else if next.ScenarioText != "" {
-			fmt.Fprintf(stderr, "ccload compare: %s carries no compiled compare limits (report.json without \"gates\", written by an older ccload): its scenario's compare: section is not applied; give --max-regression\n", pos[1])
+			fmt.Fprintf(stderr, "ccload compare: %s carries no compiled compare limits (report.json without \"gates\", written by an older ccload): its scenario's compare: section is not applied; give --max-regression\n", pos[len(pos)-1])
 		}
 	}
 	flagLimits, err := gates.ParseCompareLimits(limitFlags)
@@ -107,8 +103,8 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	limits = gates.OverrideCompareLimits(limits, flagLimits)
 
-	res := report.CompareWith(base, next, limits, report.CompareOptions{Force: *force})
-	res.Base.Label, res.New.Label = pos[0], pos[1]
+	res := bl.compare(next, limits, report.CompareOptions{Force: *force})
+	bl.label(&res, pos)
 	if err := report.WriteCompareTextWith(stdout, res, report.CompareTextOptions{All: *all}); err != nil {
 		fmt.Fprintln(stderr, "ccload compare:", err)
 		return exitUsage

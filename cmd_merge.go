@@ -26,6 +26,8 @@ Flags:
   -o FILE   where to write the merged report (required; written atomically)
   --force   merge reports of different scenarios or seeds (normally refused)
   --partial merge an incomplete set of shards; the report lists the missing ones
+  --history FILE|postgres://...  record the merged report in the run history (docs/history.md)
+  --label KEY=VALUE              a label of the recorded run (repeatable)
 
 Shard reports say which shard they are (I of N), the hash of their scenario text and their seed.
 A set is refused (exit 2, naming the files) when it holds the same shard twice, shards of
@@ -46,6 +48,7 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	out := fs.String("o", "", "merged report path")
 	force := fs.Bool("force", false, "merge reports of different scenarios or seeds")
 	partial := fs.Bool("partial", false, "merge an incomplete set of shards")
+	hist := addHistoryFlags(fs)
 	files, code, done := parseArgs(fs, args, stdout, func([]string) string { return "" })
 	if done {
 		return code
@@ -70,6 +73,9 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		reports = append(reports, r)
 	}
+	if code := hist.start(ctx, nil, stderr); code != exitOK {
+		return code
+	}
 	set, err := report.CheckShards(files, reports, report.ShardCheck{Partial: *partial, Force: *force})
 	if err != nil {
 		fmt.Fprintf(stderr, "ccload merge: %v\n", err)
@@ -93,14 +99,14 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fmt.Fprintf(stdout, "merged %d reports into %s\n", len(reports), *out)
 	if failed > 0 {
 		fmt.Fprintf(stderr, "ccload merge: %d of %d thresholds failed on the merged report\n", failed, len(merged.Thresholds))
-		return exitFailed
+		return hist.done(merged, exitFailed)
 	}
 	if report.Inconclusive(merged) {
 		fmt.Fprintf(stderr, "ccload merge: inconclusive: %d thresholds failed while the generator, not the target, was the limit (%s)\n",
 			len(merged.GeneratorLimit.Inconclusive), strings.Join(merged.GeneratorLimit.Reasons, "; "))
-		return exitAborted
+		return hist.done(merged, exitAborted)
 	}
-	return exitOK
+	return hist.done(merged, exitOK)
 }
 
 // evaluateMergedThresholds evaluates the thresholds the shards carry compiled (report.json's

@@ -41,6 +41,7 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	grace := fs.Duration("grace", runner.DefaultGrace, "how long running sessions may finish after the last arrival")
 	noProgress := fs.Bool("no-progress", false, "no progress bars; print a status line every 5 s instead")
 	mflags := addMetricsFlags(fs)
+	hist := addHistoryFlags(fs)
 	shard := fs.String("shard", "", "replay only slice `I/N` of the logged sessions (merge the shards with ccload merge)")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: ccload replay LOG [flags]\n\nPlays each session of a traffic log as a virtual customer: its requests in order, with their\ngaps, arriving at the logged times shifted to now. Writes the same outputs as ccload run, with\nlatency measured from each request's logged (intended) time. Exit codes as ccload run.\n\nFlags:")
@@ -160,7 +161,10 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if *out == "" {
 		*out = filepath.Join("ccload-out", "replay-"+time.Now().Format("20060102-150405"))
 	}
-	code = execRun(ctx, "replay", mflags, sc, pos[0], cfg, *target, *out, *noProgress, stdout, stderr)
+	if code := hist.start(ctx, &cfg.Finish, stderr); code != exitOK {
+		return code
+	}
+	code = hist.done(nil, execRun(ctx, "replay", mflags, sc, pos[0], cfg, *target, *out, *noProgress, stdout, stderr))
 	if late && code == exitOK {
 		// Found past the lookahead, while the replay ran: the run did not play the whole log.
 		fmt.Fprintf(stderr, "ccload replay: %s: the run did not play the whole log (report.json replay.error says why)\n", pos[0])

@@ -58,6 +58,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	userAgent := addUserAgentFlag(fs)
 	webhookListen := fs.String("webhook-listen", "", "push mode: the webhook receiver's `HOST:PORT` (default: the scenario's webhook.listen, or a free loopback port)")
 	startAt := fs.String("start-at", "", "begin the schedule at `TIME`: RFC 3339 (2026-12-02T14:05:00Z) or a duration from now (30s); shards need the RFC 3339 form to line up")
+	hist := addHistoryFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), runUsage)
 		fs.PrintDefaults()
@@ -118,7 +119,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !graceGiven {
 		cfg.Grace = runner.DefaultGraceFor(sc)
 	}
-	return execRun(ctx, "run", mflags, sc, pos[0], cfg, *target, *out, *noProgress, stdout, stderr)
+	if code := hist.start(ctx, &cfg.Finish, stderr); code != exitOK {
+		return code
+	}
+	return hist.done(nil, execRun(ctx, "run", mflags, sc, pos[0], cfg, *target, *out, *noProgress, stdout, stderr))
 }
 
 // execRun plays a loaded scenario with cfg (run's and replay's common path): the embedded

@@ -1,0 +1,245 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"ccload/history"
+	"ccload/report"
+)
+
+// historyFlags are --history and --label of the commands that finish a report (run, replay,
+// capacity, merge): each records its finished report in the run history when a store is named.
+type historyFlags struct {
+	loc    *string
+	labels labelFlags
+	cmd    string
+	store  *history.Store
+	stderr io.Writer
+	rep    *report.Report // the finished report, when the command hands it over through a Finish hook
+}
+
+// labelFlags collects repeated --label KEY=VALUE.
+type labelFlags []string
+
+func (l *labelFlags) String() string { return strings.Join(*l, ",") }
+func (l *labelFlags) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok {
+		return fmt.Errorf("want KEY=VALUE, e.g. --label env=staging")
+	}
+	if err := history.CheckLabel(k, v); err != nil {
+		return errors.New(strings.TrimPrefix(err.Error(), "history: "))
+	}
+	*l = append(*l, s)
+	return nil
+}
+
+func (l labelFlags) m() map[string]string {
+	out := map[string]string{}
+	for _, s := range l {
+		k, v, _ := strings.Cut(s, "=")
+		out[k] = v
+	}
+	return out
+}
+
+// addHistoryFlags registers --history and --label on fs.
+func addHistoryFlags(fs *flag.FlagSet) *historyFlags {
+	h := &historyFlags{cmd: fs.Name()}
+	h.loc = fs.String("history", "", "record the finished report in this run history: a SQLite `file` (created when missing) or postgres://user@host/db (default: $"+history.EnvVar+"; docs/history.md)")
+	fs.Var(&h.labels, "label", "a `KEY=VALUE` label of the recorded run, repeatable (--label version=1.4.2 --label env=staging); CI's commit and ref are added")
+	return h
+}
+
+// historyLocation is --history, or $CCLOAD_HISTORY when the flag is not given.
+func historyLocation(flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	return os.Getenv(history.EnvVar)
+}
+
+// start opens the store before anything is sent, so a store that cannot be used (a bad path, a
+// newer schema, a foreign database) is bad usage: exit 2, nothing sent. When finish is given (run,
+// replay), the finished report is taken from it for done. With no store named it does nothing.
+func (h *historyFlags) start(ctx context.Context, finish *func(*report.Report), stderr io.Writer) int {
+	h.stderr = stderr
+	loc := historyLocation(*h.loc)
+	if loc == "" {
+		if len(h.labels) > 0 {
+			fmt.Fprintf(stderr, "ccload %s: --label needs a history to record into: give --history FILE or set %s\n", h.cmd, history.EnvVar)
+			return exitUsage
+		}
+		return exitOK
+	}
+	s, err := history.Open(ctx, loc, history.ReadWrite)
+	if err != nil {
+		fmt.Fprintf(stderr, "ccload %s: --history: %s; nothing was sent\n", h.cmd, historyErr(err))
+		return exitUsage
+	}
+	h.store = s
+	if finish != nil {
+		prev := *finish
+		*finish = func(rep *report.Report) {
+			if prev != nil {
+				prev(rep)
+			}
+			h.rep = rep
+		}
+	}
+	return exitOK
+}
+
+// done records the finished report (rep, or the one the Finish hook handed over) and returns the
+// command's exit code: code, or 3 when the run passed but could not be recorded (its report.json
+// is written all the same; the message says why).
+func (h *historyFlags) done(rep *report.Report, code int) int {
+	if h.store == nil {
+		return code
+	}
+	defer h.store.Close()
+	if rep == nil {
+		rep = h.rep
+	}
+	if rep == nil {
+		return code
+	}
+	labels := history.CILabels(os.Getenv)
+	for k, v := range h.labels.m() {
+		labels[k] = v
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // recording outlives a stopped run's ctx
+	defer cancel()
+	e, err := history.PrepareReport(h.cmd, rep, labels)
+	if err == nil {
+		v, _, _, _ := buildInfo()
+		e.Version = v
+		var id int64
+		if id, err = h.store.Record(ctx, e); err == nil {
+			fmt.Fprintf(h.stderr, "ccload: recorded as run #%d in %s (%s)\n", id, h.store.Location(), e.Verdict)
+			return code
+		}
+	}
+	fmt.Fprintf(h.stderr, "ccload %s: --history: %s; the run was not recorded (its report.json is written)\n", h.cmd, historyErr(err))
+	if code == exitOK {
+		return exitAborted
+	}
+	return code
+}
+
+// historyErr says what is wrong without the package's prefix.
+func historyErr(err error) string {
+	return strings.ReplaceAll(err.Error(), "history: ", "")
+}
+
+// baselineFlags are compare's --baseline and --history: the baseline as a file, or as the last
+// comparable runs of the history (--baseline 'history:last=10,label=env=staging').
+type baselineFlags struct {
+	spec  *string
+	loc   *string
+	bases []*report.Report
+	ids   []int64
+}
+
+// addBaselineFlags registers --baseline and --history on compare's fs.
+func addBaselineFlags(fs *flag.FlagSet) *baselineFlags {
+	return &baselineFlags{
+		spec: fs.String("baseline", "", "judge NEW.json against BASE.json, or against the history's last comparable runs: 'history:last=10,label=env=staging[,verdict=any][,scenario=NAME]' (docs/history.md)"),
+		loc:  fs.String("history", "", "the run history --baseline history:... reads: a SQLite `file` or postgres://... (default: $"+history.EnvVar+")"),
+	}
+}
+
+// args is how many positional arguments compare wants: NEW alone with --baseline, else BASE and NEW.
+func (b *baselineFlags) args() int {
+	if *b.spec != "" {
+		return 1
+	}
+	return 2
+}
+
+// want is the complaint about wrong positional arguments.
+func (b *baselineFlags) want() string {
+	if *b.spec != "" {
+		return "with --baseline, want NEW.json alone"
+	}
+	return "want BASE.json and NEW.json (or --baseline SPEC NEW.json)"
+}
+
+// read loads NEW and the baselines; base is the newest baseline (the one --html overlays). On
+// failure next is nil and code is the exit code, the reason printed.
+func (b *baselineFlags) read(ctx context.Context, pos []string, stderr io.Writer) (base, next *report.Report, code int) {
+	fail := func(format string, a ...any) (*report.Report, *report.Report, int) {
+		fmt.Fprintf(stderr, "ccload compare: "+format+"\n", a...)
+		return nil, nil, exitUsage
+	}
+	newPath := pos[len(pos)-1]
+	next, err := report.ReadFile(newPath)
+	if err != nil {
+		return fail("%v", err)
+	}
+	spec := *b.spec
+	if !strings.HasPrefix(spec, history.BaselinePrefix) {
+		path := spec
+		if path == "" {
+			path = pos[0]
+		}
+		base, err := report.ReadFile(path)
+		if err != nil {
+			return fail("%v", err)
+		}
+		b.bases = []*report.Report{base}
+		return base, next, exitOK
+	}
+	sel, err := history.ParseBaseline(spec)
+	if err != nil {
+		return fail("--baseline: %s", historyErr(err))
+	}
+	loc := historyLocation(*b.loc)
+	if loc == "" {
+		return fail("--baseline %s needs the history: give --history FILE|postgres://... or set %s", spec, history.EnvVar)
+	}
+	s, err := history.Open(ctx, loc, history.ReadOnly)
+	if err != nil {
+		return fail("--history: %s", historyErr(err))
+	}
+	defer s.Close()
+	entries, bases, err := s.Baselines(ctx, sel, next)
+	if err != nil {
+		return fail("--history: %s", historyErr(err))
+	}
+	if len(bases) == 0 {
+		return fail("no run in %s to compare %s with (%s): record baselines with --history on ccload run, or widen --baseline (verdict=any, fewer labels)", s.Location(), newPath, sel.Describe(next))
+	}
+	for _, e := range entries {
+		b.ids = append(b.ids, e.ID)
+	}
+	b.bases = bases
+	return bases[0], next, exitOK
+}
+
+// compare judges next against the baselines: report.Compare for one, report.CompareHistory for several.
+func (b *baselineFlags) compare(next *report.Report, limits []report.CompareLimit, o report.CompareOptions) report.CompareResult {
+	return report.CompareHistoryWith(b.bases, next, limits, o)
+}
+
+// label names the two sides in the printed comparison.
+func (b *baselineFlags) label(res *report.CompareResult, pos []string) {
+	res.New.Label = pos[len(pos)-1]
+	switch {
+	case len(b.ids) == 1:
+		res.Base.Label = fmt.Sprintf("history run #%d", b.ids[0])
+	case len(b.ids) > 1:
+		res.Base.Label = fmt.Sprintf("history: %d runs (#%d newest … #%d oldest), mean ±sd", len(b.ids), b.ids[0], b.ids[len(b.ids)-1])
+	case *b.spec != "":
+		res.Base.Label = *b.spec
+	default:
+		res.Base.Label = pos[0]
+	}
+}
