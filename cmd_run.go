@@ -190,14 +190,15 @@ func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scen
 
 // exitCode maps how a run ended to the CLI contract.
 func exitCode(rep *report.Report) int {
-	switch {
-	case rep.StopReason == runner.StopUnreachable:
+	switch report.ParseStop(rep.StopReason).Kind {
+	case report.ReasonUnreachable:
 		return exitAborted
-	case strings.HasPrefix(rep.StopReason, runner.StopDataExhausted):
+	case report.ReasonDataExhausted:
 		return exitAborted // the run could not play what the scenario asked, whatever it measured
-	case strings.HasPrefix(rep.StopReason, runner.StopAborted):
+	case report.ReasonAborted:
 		return exitFailed
-	case rep.Interrupted:
+	}
+	if rep.Interrupted {
 		return exitAborted
 	}
 	for _, t := range rep.Thresholds {

@@ -308,7 +308,7 @@ func (c *searchRun) runStep(ctx context.Context, rate float64, phase string, win
 	st.Sessions, st.AllRequests = full.Sessions, full.Requests
 	mu.Lock()
 	defer mu.Unlock()
-	if len(marks) < 2 || full.StopReason == runner.StopUnreachable || ctx.Err() != nil && full.Interrupted {
+	if len(marks) < 2 || report.ParseStop(full.StopReason).Kind == report.ReasonUnreachable || ctx.Err() != nil && full.Interrupted {
 		return st, full, nil
 	}
 	win, err := windowOf(marks[0].snap, marks[1].snap)
@@ -397,7 +397,7 @@ func (c *searchRun) finish(res searchResult) *report.Report {
 			EndedAt: time.Now().UTC(), StopReason: "completed", Shards: 1, ScenarioText: string(o.Scenario.Text)}
 	}
 	if res.outcome == OutcomeInterrupted {
-		rep.Interrupted, rep.StopReason = true, runner.StopInterrupted
+		rep.Interrupted, rep.StopReason = true, report.Stop{Kind: report.ReasonInterrupted}.String()
 	}
 	rep.Capacity = cp
 	return rep

@@ -69,7 +69,8 @@ func newCollector(r *run, rec *report.Recorder, disp display) *collector {
 // display and the run-level checks (unreachable target, abort_on_fail) in between.
 func (c *collector) loop() {
 	defer close(c.done)
-	tick := time.NewTicker(100 * time.Millisecond)
+	const every = 100 * time.Millisecond
+	tick := c.r.clock.NewTimer(every)
 	defer tick.Stop()
 	for {
 		select {
@@ -83,7 +84,8 @@ func (c *collector) loop() {
 				return
 			}
 			c.handle(&ev)
-		case <-tick.C:
+		case <-tick.C():
+			tick.Reset(every)
 			c.tick()
 		}
 	}
@@ -171,7 +173,7 @@ func (c *collector) tick() {
 		c.disp.update(c.r.status(c.rec.Live(), el))
 	}
 	if c.answered == 0 && c.samples > 0 && el >= unreachableAfter {
-		c.r.stop(StopUnreachable, true)
+		c.r.life.Stop(report.Stop{Kind: report.ReasonUnreachable}, true)
 	}
 	for cfg := &c.r.cfg; cfg.OnSnapshot != nil && c.snaps < len(cfg.Snapshots) && el >= cfg.Snapshots[c.snaps]; c.snaps++ {
 		cfg.OnSnapshot(cfg.Snapshots[c.snaps], c.rec.Snapshot(c.r.t0.Add(el), report.Meta{Scenario: c.r.sc.Name}))
@@ -180,7 +182,7 @@ func (c *collector) tick() {
 		c.lastAbort = el
 		snap := c.rec.Snapshot(c.r.t0.Add(el), report.Meta{Scenario: c.r.sc.Name})
 		if res, failed := report.AbortCheck(snap, c.r.aborts, el); failed {
-			c.r.stop(StopAborted+res.Name, true)
+			c.r.life.Stop(report.Stop{Kind: report.ReasonAborted, Detail: res.Name}, true)
 		}
 	}
 }

@@ -191,6 +191,8 @@ type Config struct {
 	// LiveLimit bounds live open-model customers when the scenario has no max_customers
 	// (0: DefaultLiveLimit; negative: no bound).
 	LiveLimit int
+	// Clock is the run's time (nil: the wall clock): tests drive the end of a run with a fake one.
+	Clock Clock
 	// MaxRPS, when > 0, overrides the scenario's target.max_rps: one rate.Limiter caps this
 	// process's requests per second across all customers.
 	MaxRPS float64

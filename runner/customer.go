@@ -54,6 +54,10 @@ type vc struct {
 	backoff   time.Duration
 	began     int64 // when the current session really began (a worker took it)
 	pending   bool
+
+	// owesDisconnect says the run cut this customer while the platform may hold its session
+	// open (customer.cut): its teardown sends the DISCONNECT.
+	owesDisconnect bool
 }
 
 // scratch is what running a customer's exchanges needs besides its state: the render buffer,
@@ -103,19 +107,18 @@ func (r *run) newVCWith(k int64, x *scratch) *vc {
 // turn comes after that is counted in the run's warning instead. Its request is recorded in the
 // teardown group, its response time from the moment of the cut.
 func (c *vc) teardown() {
-	r := c.r
-	if !c.m.mayBeConnected() {
+	l := c.r.life
+	if !c.owesDisconnect {
 		return
 	}
-	ctx := r.tdCtx
-	if ctx.Err() != nil {
-		r.tdLeft.Add(1)
+	c.owesDisconnect = false
+	if l.teardown.Err() != nil {
+		l.tdLeft.Add(1)
 		return
 	}
-	call := c.disconnect(r.cancelAt.Load(), stepTeardown)
-	c.m.connected = false
+	call := c.disconnect(l.CutAt(), stepTeardown)
 	if call.Kind != ccapi.KindOK {
-		r.tdLeft.Add(1)
+		l.tdLeft.Add(1)
 	}
 }
 
@@ -129,7 +132,7 @@ func (c *vc) abandon(a action) result {
 	call := c.disconnect(a.intended, stepAbandon)
 	res := result{ok: call.Kind == ccapi.KindOK, start: int64(call.Start.Sub(r.t0)), end: int64(call.End.Sub(r.t0))}
 	if !res.ok {
-		r.abLeft.Add(1)
+		r.life.abLeft.Add(1)
 	}
 	return res
 }
@@ -140,7 +143,7 @@ func (c *vc) abandon(a action) result {
 func (c *vc) disconnect(intended int64, step int32) *ccapi.Call {
 	c.intended, c.step = intended, step
 	c.build(c.m.prog.disconnect, "")
-	call := c.cu.Send(c.r.tdCtx, &c.x.req)
+	call := c.cu.Send(c.r.life.teardown, &c.x.req)
 	c.step = -1
 	return call
 }
@@ -152,10 +155,7 @@ func (c *vc) ended(f flow) report.Outcome {
 	case flowFailed:
 		o = report.Failed
 	case flowCancel:
-		o = report.Interrupted
-		if c.r.graceCut.Load() {
-			o = report.CutByGrace
-		}
+		o = c.r.life.CutOutcome()
 	case flowEnded:
 		o = report.EndedByPlatform
 	}
@@ -195,7 +195,7 @@ func (c *vc) prepare(arrival, sessionID int64) flow {
 			// either, so arrivals end here (the sessions running go on), and the run ends
 			// as "data exhausted", not "completed": it could not play what the scenario asked.
 			r.warnOnce("feeder:"+f.Name, fmt.Sprintf("data feeder %s ran out of rows at %s: arrivals stopped there", f.Name, time.Duration(r.now()).Round(time.Millisecond)))
-			r.stop(StopDataExhausted+f.Name, false)
+			r.life.Stop(report.Stop{Kind: report.ReasonDataExhausted, Detail: f.Name}, false)
 			c.m.fail = why{kind: whyData, op: -1}
 			return flowFailed
 		}
@@ -234,9 +234,7 @@ func (c *vc) drive(ctx context.Context, park func(*vc, int64)) (f flow, parked b
 	var res result
 	for first := true; ; first = false {
 		if ctx.Err() != nil && c.m.ex != exAbandon {
-			if first {
-				c.notSentAtCancel() // it waited for a worker, or was parked, when the run ended
-			}
+			c.cutOff(first) // first: it waited for a worker, or was parked, when the run was cut
 			return flowCancel, false
 		}
 		a := c.m.next(r.now(), res)
@@ -259,6 +257,7 @@ func (c *vc) drive(ctx context.Context, park func(*vc, int64)) (f flow, parked b
 		}
 		res = c.exchange(ctx, a)
 		if ctx.Err() != nil {
+			c.cutOff(false)
 			return flowCancel, false
 		}
 	}

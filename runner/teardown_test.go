@@ -99,8 +99,8 @@ func testGraceCut(t *testing.T, load string) {
 	if s.Started != 3 || s.CutByGrace != 3 || s.Interrupted != 0 || s.Completed != 0 {
 		t.Errorf("sessions %+v: want 3 started, all 3 cut_by_grace, none interrupted or completed", s)
 	}
-	if rep.StopReason != StopGraceCut || rep.Interrupted {
-		t.Errorf("stop_reason %q interrupted %v, want %q, not interrupted", rep.StopReason, rep.Interrupted, StopGraceCut)
+	if rep.StopReason != report.StopGraceCut || rep.Interrupted {
+		t.Errorf("stop_reason %q interrupted %v, want %q, not interrupted", rep.StopReason, rep.Interrupted, report.StopGraceCut)
 	}
 	if rep.GraceS != 0.3 {
 		t.Errorf("grace_s = %v, want 0.3", rep.GraceS)
@@ -126,9 +126,9 @@ func TestStoppedRunDisconnectsWhoIsConnected(t *testing.T) {
 		stop       func(cancel context.CancelFunc, kill chan struct{}) // nil: the run stops itself
 		reason     string
 	}{
-		{"ctx cancel (SIGINT) then grace", "", func(cancel context.CancelFunc, _ chan struct{}) { cancel() }, StopInterrupted},
-		{"kill (second signal)", "", func(_ context.CancelFunc, kill chan struct{}) { close(kill) }, StopInterrupted},
-		{"abort_on_fail", "thresholds: [{name: fast, metric: rps, min: 1000, abort_on_fail: true}]\n", nil, StopAborted + "fast"},
+		{"ctx cancel (SIGINT) then grace", "", func(cancel context.CancelFunc, _ chan struct{}) { cancel() }, "interrupted"},
+		{"kill (second signal)", "", func(_ context.CancelFunc, kill chan struct{}) { close(kill) }, "interrupted"},
+		{"abort_on_fail", "thresholds: [{name: fast, metric: rps, min: 1000, abort_on_fail: true}]\n", nil, "aborted: fast"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := holdMock(t)
