@@ -129,17 +129,18 @@ func stopBanner(r *Report) string {
 	if reason == "" && r.Interrupted {
 		reason = "interrupted"
 	}
+	stop := ParseStop(reason)
 	switch {
-	case reason == "" || reason == "completed":
+	case stop.Kind == ReasonCompleted:
 		return ""
-	case reason == "unreachable":
+	case stop.Kind == ReasonUnreachable:
 		return "!! UNREACHABLE: no request got an HTTP answer"
-	case reason == StopGraceCut:
+	case stop.Kind == ReasonGraceCut:
 		return fmt.Sprintf("!! GRACE CUT: %s sessions were still running when the grace period after the last stage ran out; they were cancelled and counted as cut_by_grace", num(r.Sessions.CutByGrace))
-	case reason == "interrupted":
+	case stop.Kind == ReasonInterrupted && stop.Detail == "":
 		return "!! INTERRUPTED: the run stopped before its stages ended; running sessions were counted as interrupted."
-	case strings.HasPrefix(reason, "aborted: "):
-		return "!! ABORTED: threshold " + strings.TrimPrefix(reason, "aborted: ") + " failed"
+	case stop.Kind == ReasonAborted && stop.Detail != "":
+		return "!! ABORTED: threshold " + stop.Detail + " failed"
 	}
 	return "!! STOPPED: " + reason
 }
