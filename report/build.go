@@ -67,10 +67,12 @@ func (r *Recorder) build(end time.Time, meta Meta, points []Point, final bool) *
 		}
 	}
 	rep.Overall = r.groupReport(r.overall, dur)
-	rep.Requests = rep.Overall.RequestCounts
 	for _, g := range r.groups {
 		rep.Groups = append(rep.Groups, r.groupReport(g, dur))
 	}
+	// requests is every request: the scenario's (overall) and ccload's own (Origin).
+	rep.Requests = OwnRequests(rep)
+	rep.Requests.Add(rep.Overall.RequestCounts)
 	SortGroups(rep.Groups)
 	rep.SchedulerLagUS = Summarize(r.lag)
 	rep.SchedulerLagUS.Histogram = encode(r.lag)

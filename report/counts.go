@@ -38,6 +38,26 @@ func (dst *RequestCounts) Add(s RequestCounts) {
 	}
 }
 
+// OwnRequests sums the groups of ccload's own requests (kind teardown: the run's teardown and
+// the abandon DISCONNECTs), which requests.total counts and overall does not.
+func OwnRequests(r *Report) RequestCounts {
+	var c RequestCounts
+	for i := range r.Groups {
+		if r.Groups[i].Kind == "teardown" {
+			c.Add(r.Groups[i].RequestCounts)
+		}
+	}
+	return c
+}
+
+// addCounts returns a + b.
+func addCounts(a, b RequestCounts) RequestCounts {
+	var c RequestCounts
+	c.Add(a)
+	c.Add(b)
+	return c
+}
+
 // Equal reports whether c and o hold the same counts, reasons included (RequestCounts holds a
 // map, so == does not compile).
 func (c RequestCounts) Equal(o RequestCounts) bool {

@@ -125,6 +125,7 @@ type LiveStats struct {
 // groupRec is one group's accumulators.
 type groupRec struct {
 	name, kind, endpoint, controlType, step string
+	own                                     bool // ccload's own requests (Origin): out of overall, the series and the lag
 
 	classes    [numClasses]int64
 	codeCounts []int64 // indexed by the Recorder's interned code index
@@ -249,36 +250,49 @@ func NewRecorder(opts RecorderOptions) *Recorder {
 	return r
 }
 
-// Group registers the endpoint × controlType group (or finds it) and returns its ID; call it while setting up, not per request.
+// Origin is who asked for a request: the scenario, or ccload itself closing sessions.
+// ccload's own requests are counted in requests.total and in their own groups (kind
+// "teardown"), never in overall ("all"), the time series or the scheduler lag, so no
+// threshold, compare limit or capacity verdict judges ccload's cleanup as the target's.
+type Origin uint8
+
+// The origins of a request.
+const (
+	// OriginScenario: a request of the scenario's sessions (its steps, polls, tokens).
+	OriginScenario Origin = iota
+	// OriginTeardown: the DISCONNECT the run sends a customer still connected when it cut it.
+	OriginTeardown
+	// OriginAbandon: the DISCONNECT of a session that failed while connected.
+	OriginAbandon
+	// NumOrigins is the number of origins, for tables indexed by origin.
+	NumOrigins
+)
+
+// originGroups name each origin's groups: a prefix before "<endpoint> <controlType>", the
+// group kind, and the registration key's tag.
+var originGroups = [NumOrigins]struct{ prefix, kind, key string }{
+	OriginScenario: {"", "endpoint", "e"},
+	OriginTeardown: {"teardown ", "teardown", "t"},
+	OriginAbandon:  {"abandon ", "teardown", "a"},
+}
+
+// Group registers the scenario's endpoint × controlType group (or finds it) and returns its ID; call it while setting up, not per request.
 func (r *Recorder) Group(endpoint, controlType string) GroupID {
-	name := endpoint
-	if controlType != "" {
-		name = endpoint + " " + controlType
-	}
-	return r.register("e\x00"+endpoint+"\x00"+controlType, newGroupRec(name, "endpoint", endpoint, controlType, ""))
+	return r.OriginGroup(OriginScenario, endpoint, controlType)
 }
 
-// TeardownGroup registers (or finds) the group of the requests a run sends after its sessions
-// were cut (the DISCONNECT of every customer still connected), kept apart from the scenario's
-// own endpoint groups so their thresholds judge the scenario's requests only; overall counts them.
-func (r *Recorder) TeardownGroup(endpoint, controlType string) GroupID {
-	return r.teardownGroup("teardown", "t", endpoint, controlType)
-}
-
-// AbandonGroup registers (or finds) the group of the DISCONNECTs a run sends to sessions that
-// failed while connected, so they leave nothing open on the target: kind "teardown" like the
-// run's teardown (out of endpoint thresholds, in overall), named "abandon <endpoint> <controlType>".
-func (r *Recorder) AbandonGroup(endpoint, controlType string) GroupID {
-	return r.teardownGroup("abandon", "a", endpoint, controlType)
-}
-
-// teardownGroup registers a kind "teardown" group named "<prefix> <endpoint> <controlType>".
-func (r *Recorder) teardownGroup(prefix, key, endpoint, controlType string) GroupID {
-	name := prefix + " " + endpoint
+// OriginGroup registers (or finds) the endpoint × controlType group of requests of origin o:
+// "<endpoint> <controlType>" (kind endpoint) for the scenario's, "teardown …" and "abandon …"
+// (kind teardown) for ccload's own, which stay out of overall.
+func (r *Recorder) OriginGroup(o Origin, endpoint, controlType string) GroupID {
+	og := originGroups[o]
+	name := og.prefix + endpoint
 	if controlType != "" {
 		name += " " + controlType
 	}
-	return r.register(key+"\x00"+endpoint+"\x00"+controlType, newGroupRec(name, "teardown", endpoint, controlType, ""))
+	g := newGroupRec(name, og.kind, endpoint, controlType, "")
+	g.own = o != OriginScenario
+	return r.register(og.key+"\x00"+endpoint+"\x00"+controlType, g)
 }
 
 // StepGroup registers the named step's group (or finds it) and returns its ID.
@@ -345,6 +359,16 @@ func (r *Recorder) Record(s *Sample) {
 	if sent {
 		svc = toUS(s.End-s.Start, HighestUS, &r.clamped)
 		resp = toUS(s.End-s.Intended, HighestUS, &r.clamped)
+	}
+	if int(s.Group) >= 0 && int(s.Group) < len(r.groups) && r.groups[s.Group].own {
+		// ccload's own request: its group and requests.total only (see Origin).
+		g := r.groups[s.Group]
+		g.add(s, code, sent, svc, resp)
+		g.addInterval(s, sent, resp)
+		if r.obs != nil {
+			r.observe(s)
+		}
+		return
 	}
 	if !s.Class.NotSent() {
 		lag := (s.Start - s.Throttled - max(s.Intended, s.Ready)) / 1000

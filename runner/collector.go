@@ -20,15 +20,10 @@ type collector struct {
 	disp display
 	done chan struct{}
 
-	// groups maps endpoint × controlType to the Recorder's group, registered on first use
-	// so the report lists only groups that saw requests (-2: not registered yet).
-	groups [ccapi.NumEndpoints][numCT]report.GroupID
+	// groups maps origin × endpoint × controlType to the Recorder's group, registered on first
+	// use so the report lists only groups that saw requests (-2: not registered yet).
+	groups [report.NumOrigins][ccapi.NumEndpoints][numCT]report.GroupID
 	steps  []report.GroupID // named steps, indexed like run.steps
-
-	// teardown is the same for the requests of the run's teardown (stepTeardown).
-	teardown [ccapi.NumEndpoints][numCT]report.GroupID
-	// abandon is the same for the DISCONNECTs of sessions that failed connected (stepAbandon).
-	abandon [ccapi.NumEndpoints][numCT]report.GroupID
 
 	samples, answered int64 // requests seen; requests that got an HTTP answer
 	lastAbort         time.Duration
@@ -51,11 +46,11 @@ const unregistered report.GroupID = -2
 
 func newCollector(r *run, rec *report.Recorder, disp display) *collector {
 	c := &collector{r: r, rec: rec, disp: disp, done: make(chan struct{})}
-	for i := range c.groups {
-		for j := range c.groups[i] {
-			c.groups[i][j] = unregistered
-			c.teardown[i][j] = unregistered
-			c.abandon[i][j] = unregistered
+	for o := range c.groups {
+		for i := range c.groups[o] {
+			for j := range c.groups[o][i] {
+				c.groups[o][i][j] = unregistered
+			}
 		}
 	}
 	c.steps = make([]report.GroupID, len(r.steps))
@@ -94,26 +89,13 @@ func (c *collector) loop() {
 func (c *collector) handle(ev *event) {
 	switch ev.kind {
 	case evSample:
-		g := &c.groups[ev.ep][ev.ct]
-		switch ev.step {
-		case stepTeardown:
-			g = &c.teardown[ev.ep][ev.ct]
-		case stepAbandon:
-			g = &c.abandon[ev.ep][ev.ct]
-		}
+		g := &c.groups[ev.origin][ev.ep][ev.ct]
 		if *g == unregistered {
 			ct := ""
 			if ev.ct > 0 {
 				ct = string(ccapi.ControlTypes[ev.ct-1])
 			}
-			switch ev.step {
-			case stepTeardown:
-				*g = c.rec.TeardownGroup(ev.ep.String(), ct)
-			case stepAbandon:
-				*g = c.rec.AbandonGroup(ev.ep.String(), ct)
-			default:
-				*g = c.rec.Group(ev.ep.String(), ct)
-			}
+			*g = c.rec.OriginGroup(ev.origin, ev.ep.String(), ct)
 		}
 		if ev.ep == ccapi.EpQueryQueueInfo && ev.s.Class == report.ClassOK && ev.s.ResultCode != "" {
 			// A queue status ("0" queuing, 160021 with an agent, the session ended) says where the

@@ -41,6 +41,7 @@ type vc struct {
 	// intended and step describe the exchange in flight, for observe.
 	intended int64
 	step     int32
+	origin   report.Origin // who asked for the exchange in flight: the scenario, or the run closing the session
 	// free is when this customer's previous exchange ended: a request cannot start before it,
 	// so the scheduler lag of the next one counts from max(intended, free).
 	free int64
@@ -116,7 +117,7 @@ func (c *vc) teardown() {
 		l.tdLeft.Add(1)
 		return
 	}
-	call := c.disconnect(l.CutAt(), stepTeardown)
+	call := c.disconnect(l.CutAt(), report.OriginTeardown)
 	if call.Kind != ccapi.KindOK {
 		l.tdLeft.Add(1)
 	}
@@ -125,11 +126,11 @@ func (c *vc) teardown() {
 // abandon sends the DISCONNECT of a session that failed while the platform held it open (the
 // same request the teardown sends), so a failed session is not left open or queued on the
 // target. It runs under the teardown's context: a cut run bounds it by TeardownLimit, it does
-// not cancel it. Its request is recorded in the abandon group (stepAbandon), its response time
+// not cancel it. Its request is recorded in the abandon group (OriginAbandon), its response time
 // from the failure; one that fails is counted in the run's warning (abLeft).
 func (c *vc) abandon(a action) result {
 	r := c.r
-	call := c.disconnect(a.intended, stepAbandon)
+	call := c.disconnect(a.intended, report.OriginAbandon)
 	res := result{ok: call.Kind == ccapi.KindOK, start: int64(call.Start.Sub(r.t0)), end: int64(call.End.Sub(r.t0))}
 	if !res.ok {
 		r.life.abLeft.Add(1)
@@ -138,13 +139,13 @@ func (c *vc) abandon(a action) result {
 }
 
 // disconnect sends the session's DISCONNECT (its own disconnect step, or a plain one) on behalf
-// of the run, under the teardown's context, recorded in the group step says (stepTeardown or
-// stepAbandon) with its response time from intended.
-func (c *vc) disconnect(intended int64, step int32) *ccapi.Call {
-	c.intended, c.step = intended, step
+// of the run, under the teardown's context, recorded in the group of its origin (OriginTeardown
+// or OriginAbandon) with its response time from intended.
+func (c *vc) disconnect(intended int64, origin report.Origin) *ccapi.Call {
+	c.intended, c.step, c.origin = intended, -1, origin
 	c.build(c.m.prog.disconnect, "")
 	call := c.cu.Send(c.r.life.teardown, &c.x.req)
-	c.step = -1
+	c.origin = report.OriginScenario
 	return call
 }
 
@@ -459,7 +460,7 @@ func (c *vc) observe(call *ccapi.Call) {
 	if (call.Endpoint == ccapi.EpTokenByAkSk || call.Endpoint == ccapi.EpApplyToken) && step >= 0 {
 		step = -1 // a token renewal inside a step is not that step's request
 	}
-	r.events <- event{kind: evSample, ep: call.Endpoint, ct: ctIndex(call.ControlType), step: step, s: report.Sample{
+	r.events <- event{kind: evSample, ep: call.Endpoint, ct: ctIndex(call.ControlType), step: step, origin: c.origin, s: report.Sample{
 		Intended:   min(c.intended, start),
 		Ready:      min(c.free, start),
 		Start:      start,

@@ -28,9 +28,10 @@ type event struct {
 	ep      ccapi.Endpoint
 	ct      uint8 // 0: no controlType; i+1: ccapi.ControlTypes[i]
 	outcome report.Outcome
-	step    int32 // index into run.steps of the named step, -1 none, stepTeardown the run's teardown, stepAbandon a failed session's DISCONNECT
-	t, d    int64 // ns since run start; d a latency or duration
-	pos     int32 // evQueue: the queue position reported
+	origin  report.Origin // evSample: who asked for the request (the scenario, the teardown, an abandon)
+	step    int32         // index into run.steps of the named step, -1 none
+	t, d    int64         // ns since run start; d a latency or duration
+	pos     int32         // evQueue: the queue position reported
 	s       report.Sample
 }
 
@@ -46,14 +47,6 @@ func failEvent(kind evKind, sess int32, w why) event {
 func (ev *event) failure() (sess int32, w why) {
 	return int32(ev.s.Group), why{kind: whyKind(ev.ct), op: ev.step, status: int32(ev.s.Status), code: ev.s.ResultCode, class: ev.s.Class}
 }
-
-// stepTeardown is an event's step for a request of the run's teardown (the DISCONNECT of a
-// customer still connected when the run cut it): recorded in a teardown group, not an endpoint group.
-const stepTeardown int32 = -2
-
-// stepAbandon is an event's step for the DISCONNECT of a session that failed while connected
-// (actAbandon): recorded in an abandon group (kind teardown), not an endpoint group.
-const stepAbandon int32 = -3
 
 // Reasons an arrival is dropped (an evDropped's ct), as report.json's dropped_by names them.
 const (

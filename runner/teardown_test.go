@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
 	"ccload/mock"
 	"ccload/report"
 )
@@ -237,5 +239,42 @@ func TestDefaultGraceForTheScenario(t *testing.T) {
 	cfg, err := Config{Scenario: parse(t, progHead+"    steps: [connect, {think: 3s}, disconnect]\n"), BaseURL: "http://127.0.0.1:1"}.withDefaults()
 	if err != nil || cfg.Grace != 13*time.Second {
 		t.Errorf("Config without Grace gets %s (%v), want the computed 13s", cfg.Grace, err)
+	}
+}
+
+// ccload's own traffic stays apart in a real run (issue 20): the teardown DISCONNECTs of a cut
+// run are in requests.total and their own group, not in "all", so all's latencies are the
+// scenario's requests' alone, however slow the teardown was.
+func TestCutRunTeardownOutOfAll(t *testing.T) {
+	srv := holdMock(t)
+	sc := parse(t, fmt.Sprintf(holdScenario, "{model: open, arrivals: uniform, rate: 6, duration: 500ms}"))
+	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1, Grace: 300 * time.Millisecond})
+	checkTargetClean(t, srv, rep)
+	td := teardownGroup(rep)
+	var scenarioTotal, scenarioTimed int64
+	var merged *hdrhistogram.Histogram
+	for _, g := range rep.Groups {
+		if g.Kind != "endpoint" {
+			continue
+		}
+		scenarioTotal += g.Total
+		scenarioTimed += g.ResponseTimeUS.Count
+		h, err := report.DecodeHistogram(g.ResponseHistogram)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if merged == nil {
+			merged = h
+		} else {
+			merged.Merge(h)
+		}
+	}
+	if rep.Overall.Total != scenarioTotal || rep.Requests.Total != scenarioTotal+td.Total {
+		t.Errorf("all holds %d requests, requests.total %d: want the scenario's %d, and %d with the teardown's %d",
+			rep.Overall.Total, rep.Requests.Total, scenarioTotal, scenarioTotal+td.Total, td.Total)
+	}
+	if got, want := rep.Overall.ResponseTimeUS.P99, merged.ValueAtQuantile(99); rep.Overall.ResponseTimeUS.Count != scenarioTimed || got != want {
+		t.Errorf("all's response-time p99 %d µs over %d requests, want the scenario's %d µs over %d: the teardown moved it",
+			got, rep.Overall.ResponseTimeUS.Count, want, scenarioTimed)
 	}
 }
