@@ -74,7 +74,7 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if ro.From < 0 || ro.To < 0 || (ro.To > 0 && ro.To <= ro.From) {
 		errs = append(errs, fmt.Errorf("--from %s --to %s: want 0 <= from < to (to 0: the end)", ro.From, ro.To))
 	}
-	cfg := runner.Config{Grace: *grace, Stdout: stdout, Stderr: stderr}
+	cfg := runner.Config{Grace: *grace, Stderr: stderr}
 	if *grace <= 0 {
 		cfg.Grace = -1
 	}
@@ -148,7 +148,7 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	// The report is finished only once the reader has stopped, so its replay section holds the
 	// log's final counts, even when the run was stopped first (then the counts so far).
 	late := false
-	cfg.Finish = func(rep *report.Report) {
+	finish := func(rep *report.Report) {
 		src.stop()
 		fin := src.finished() // once: a reader left behind may still end while the report is built
 		rep.Replay = src.section(pos[0], ro, fin)
@@ -160,7 +160,7 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if *out == "" {
 		*out = filepath.Join("ccload-out", "replay-"+time.Now().Format("20060102-150405"))
 	}
-	code = execRun(ctx, "replay", mflags, sc, pos[0], cfg, *target, *out, *noProgress, stdout, stderr)
+	code = execRun(ctx, "replay", mflags, sc, pos[0], cfg, *target, *out, *noProgress, finish, stdout, stderr)
 	if late && code == exitOK {
 		// Found past the lookahead, while the replay ran: the run did not play the whole log.
 		fmt.Fprintf(stderr, "ccload replay: %s: the run did not play the whole log (report.json replay.error says why)\n", pos[0])

@@ -15,6 +15,7 @@ import (
 	"github.com/vbauerster/cupwriter"
 
 	"ccload/mock"
+	"ccload/render"
 	"ccload/report"
 	"ccload/runner"
 	"ccload/scenario"
@@ -74,7 +75,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "ccload run:", err)
 		return exitUsage
 	}
-	cfg := runner.Config{Duration: *duration, Grace: *grace, Seed: *seed, Stdout: stdout, Stderr: stderr, MaxRPS: *maxRPS}
+	cfg := runner.Config{Duration: *duration, Grace: *grace, Seed: *seed, Stderr: stderr, MaxRPS: *maxRPS}
 	graceGiven := false
 	fs.Visit(func(f *flag.Flag) { graceGiven = graceGiven || f.Name == "grace" })
 	if graceGiven && *grace <= 0 {
@@ -110,12 +111,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !graceGiven {
 		cfg.Grace = runner.DefaultGraceFor(sc)
 	}
-	return execRun(ctx, "run", mflags, sc, pos[0], cfg, *target, *out, *noProgress, stdout, stderr)
+	return execRun(ctx, "run", mflags, sc, pos[0], cfg, *target, *out, *noProgress, nil, stdout, stderr)
 }
 
 // execRun plays a loaded scenario with cfg (run's and replay's common path): the embedded
 // mock when there is no target, the output directory, signals, the report and the exit code.
-func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scenario.Scenario, file string, cfg runner.Config, target, out string, noProgress bool, stdout, stderr io.Writer) int {
+// finish, when set, is handed the finished report before it is written or summarised, so the
+// command adds what only it knows once the run is over (replay: its log's accounting).
+func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scenario.Scenario, file string, cfg runner.Config, target, out string, noProgress bool, finish func(*report.Report), stdout, stderr io.Writer) int {
 	cfg.Scenario = sc
 
 	shardLabel := "0/1"
@@ -144,12 +147,11 @@ func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scen
 		fmt.Fprintf(stderr, "ccload: running against the embedded mock at %s\n", cfg.BaseURL)
 	}
 
-	cfg.Out = out
-	if cfg.Out == "" {
-		cfg.Out = filepath.Join("ccload-out", safeName(sc.Name)+"-"+time.Now().Format("20060102-150405"))
+	if out == "" {
+		out = filepath.Join("ccload-out", safeName(sc.Name)+"-"+time.Now().Format("20060102-150405"))
 	}
-	if err := checkWritable(cfg.Out); err != nil {
-		fmt.Fprintf(stderr, "ccload run: --out %s cannot be written (%v); nothing was sent\n", cfg.Out, err)
+	if err := checkWritable(out); err != nil {
+		fmt.Fprintf(stderr, "ccload run: --out %s cannot be written (%v); nothing was sent\n", out, err)
 		return exitUsage
 	}
 	cfg.Progress = runner.ChooseProgress(noProgress, isTerminal(stderr), os.Getenv)
@@ -180,11 +182,18 @@ func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scen
 		fmt.Fprintln(stderr, "ccload run:", err)
 		return exitUsage
 	}
+	if finish != nil {
+		finish(rep)
+	}
+	err = render.WriteDir(out, rep)
+	if serr := render.Summary(stdout, rep); err == nil {
+		err = serr
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "ccload run: writing the report:", err)
 		return exitAborted
 	}
-	fmt.Fprintf(stdout, "\nreport: %s\n", filepath.Join(cfg.Out, report.FileName))
+	fmt.Fprintf(stdout, "\nreport: %s\n", filepath.Join(out, report.FileName))
 	return exitCode(rep)
 }
 

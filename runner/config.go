@@ -137,8 +137,6 @@ type Config struct {
 	Scenario *scenario.Scenario
 	// BaseURL is the target, overriding Scenario.Target.URL (the CLI sets it to the mock's URL).
 	BaseURL string
-	// Out is the directory report.json (and the other outputs) are written to; "" writes nothing.
-	Out string
 	// Duration, when > 0, cuts or extends the stages to exactly this long (the last level holds).
 	Duration time.Duration
 	// Grace is how long running sessions may finish after arrivals stop (0: DefaultGraceFor the
@@ -157,8 +155,6 @@ type Config struct {
 	// Kill, when closed, cancels every running session at once (the CLI closes it on a second
 	// signal). Cancelling Run's ctx is the graceful stop: arrivals end, sessions get Grace.
 	Kill <-chan struct{}
-	// Stdout, when set, receives the console summary once the report is built.
-	Stdout io.Writer
 	// Stderr receives the progress display (nil: none is shown).
 	Stderr io.Writer
 	// Plan, when set, replaces the open model's arrivals (ccload replay plays a log this way):
@@ -174,11 +170,6 @@ type Config struct {
 	// its lookahead, so its last arrival is known): the progress display's total. 0: unknown, and
 	// the display shows the elapsed time alone. The scenario's stages play no part in such a run.
 	SourceSpan time.Duration
-	// Finish, when set, is handed the finished report (thresholds evaluated) before it is written
-	// or summarised, so a caller can add what only it knows once the run is over (ccload replay:
-	// its log's accounting, final only once its reader has stopped). It must not change the
-	// measurements.
-	Finish func(rep *report.Report)
 	// Observer, when set, is handed every request, arrival and session end as the collector
 	// records them (the live /metrics exporter); see report.Observer.
 	Observer report.Observer

@@ -14,7 +14,6 @@ import (
 
 	"ccload/ccapi"
 	"ccload/report"
-	htmlreport "ccload/report/html"
 	"ccload/scenario"
 )
 
@@ -47,32 +46,20 @@ type run struct {
 	warned   map[string]bool
 }
 
-// Run plays cfg.Scenario against the target and returns its report, which it has also written
-// to cfg.Out (when set). Cancelling ctx is the graceful stop: arrivals end at once and running
-// sessions get cfg.Grace to finish; closing cfg.Kill cancels them at once. However the
-// sessions are cut, every customer still connected is sent a DISCONNECT (within TeardownLimit),
-// so the target is left with no open session. In every case the report is complete, written
-// atomically, and marked interrupted when the run did not end on its own. The console summary goes to cfg.Stdout when set. The error is non-nil only when the
-// run could not start (the report is nil) or an output could not be written (it is not).
+// Run plays cfg.Scenario against the target and returns its report; it writes no file and
+// prints no summary (the commands render it, see ccload/render). Cancelling ctx is the graceful
+// stop: arrivals end at once and running sessions get cfg.Grace to finish; closing cfg.Kill
+// cancels them at once. However the sessions are cut, every customer still connected is sent a
+// DISCONNECT (within TeardownLimit), so the target is left with no open session. In every case
+// the report is complete and marked interrupted when the run did not end on its own. The error
+// is non-nil only when the run could not start (the report is nil).
 func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	r, err := newRun(cfg)
 	if err != nil {
 		return nil, err
 	}
 	defer r.client.Close()
-	rep := r.play(ctx)
-	if cfg.Finish != nil {
-		cfg.Finish(rep)
-	}
-	if cfg.Out != "" {
-		err = writeOutputs(cfg.Out, rep)
-	}
-	if cfg.Stdout != nil {
-		if werr := report.WriteSummary(cfg.Stdout, rep); werr != nil && err == nil {
-			err = werr
-		}
-	}
-	return rep, err
+	return r.play(ctx), nil
 }
 
 // newRun checks cfg and prepares a run: its stages, step index, session weights and client.
@@ -611,10 +598,3 @@ func ThresholdSpecs(ts []scenario.Threshold) []report.ThresholdSpec {
 	return out
 }
 
-// writeOutputs writes report.json, then the outputs rendered from it, into dir.
-func writeOutputs(dir string, rep *report.Report) error {
-	if _, err := report.WriteFile(dir, rep); err != nil {
-		return err
-	}
-	return report.WriteOutputs(dir, rep, htmlreport.WriteHTML)
-}
