@@ -597,4 +597,3 @@ func ThresholdSpecs(ts []scenario.Threshold) []report.ThresholdSpec {
 	}
 	return out
 }
-
