@@ -116,8 +116,8 @@ func CheckInvariants(r *Report) []string {
 	if s.Arrivals != s.Started+s.Dropped {
 		w = append(w, fmt.Sprintf("accounting: arrivals %d != started %d + dropped %d", s.Arrivals, s.Started, s.Dropped))
 	}
-	if ended := s.Completed + s.Failed + s.Interrupted + s.EndedByPlatform + s.CutByGrace; s.Started != ended {
-		w = append(w, fmt.Sprintf("accounting: started %d != completed %d + failed %d + interrupted %d + ended_by_platform %d + cut_by_grace %d", s.Started, s.Completed, s.Failed, s.Interrupted, s.EndedByPlatform, s.CutByGrace))
+	if s.Started != s.Ended() {
+		w = append(w, fmt.Sprintf("accounting: started %d != %s", s.Started, s.endedFormula()))
 	}
 	if fw := failureInvariant(r); fw != "" {
 		w = append(w, fw)

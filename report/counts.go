@@ -6,11 +6,9 @@ import "maps"
 func (dst *SessionCounts) Add(s SessionCounts) {
 	dst.Arrivals += s.Arrivals
 	dst.Started += s.Started
-	dst.Completed += s.Completed
-	dst.Failed += s.Failed
-	dst.Interrupted += s.Interrupted
-	dst.EndedByPlatform += s.EndedByPlatform
-	dst.CutByGrace += s.CutByGrace
+	for _, o := range Outcomes {
+		*dst.Of(o) += *s.Of(o)
+	}
 	dst.Dropped += s.Dropped
 	for k, n := range s.DroppedBy {
 		if dst.DroppedBy == nil {

@@ -29,25 +29,6 @@ const (
 	DefaultMaxPoints = 1800
 )
 
-// Outcome is how a session ended; every started session ends in exactly one.
-type Outcome uint8
-
-// The session outcomes, counted in report.json's sessions.
-const (
-	// Completed: the session ran all its steps.
-	Completed Outcome = iota
-	// Failed: a step failed and the failure policy ended the session.
-	Failed
-	// Interrupted: the run stopped (grace period over, signal) before the session ended.
-	Interrupted
-	// EndedByPlatform: the platform ended the session (an AGENT or SYSTEM DISCONNECT seen
-	// through poll) before its steps were done; the customer sent nothing more.
-	EndedByPlatform
-	// CutByGrace: the stages ended and the session was still running when the grace period ran
-	// out; the run cancelled it (a stop by signal, abort or kill counts Interrupted instead).
-	CutByGrace
-)
-
 // RecorderOptions configures a Recorder; the zero value of every field but Start picks a default.
 type RecorderOptions struct {
 	// Start is the wall-clock time of t = 0: every Sample time is nanoseconds since it.
@@ -522,18 +503,12 @@ func (r *Recorder) SessionStarted(t int64) {
 // SessionEnded counts a started session's end; duration is its length in ns.
 func (r *Recorder) SessionEnded(t int64, o Outcome, duration int64) {
 	r.advance(t)
-	switch o {
-	case Completed:
-		r.sessions.Completed++
-	case Failed:
-		r.sessions.Failed++
+	if o >= NumOutcomes {
+		o = Interrupted
+	}
+	*r.sessions.Of(o)++
+	if o == Failed {
 		r.cur.failed++
-	case EndedByPlatform:
-		r.sessions.EndedByPlatform++
-	case CutByGrace:
-		r.sessions.CutByGrace++
-	default:
-		r.sessions.Interrupted++
 	}
 	_ = r.sessionDur.RecordValue(toUS(duration, SessionHighestUS, &r.sessionClamped))
 	if r.obs != nil {

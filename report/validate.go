@@ -72,8 +72,8 @@ func (v *validator) report(r *Report) {
 	if s.Arrivals != s.Started+s.Dropped {
 		v.fail("sessions.arrivals", "%d != started %d + dropped %d", s.Arrivals, s.Started, s.Dropped)
 	}
-	if s.Started != s.Completed+s.Failed+s.Interrupted+s.EndedByPlatform+s.CutByGrace {
-		v.fail("sessions.started", "%d != completed %d + failed %d + interrupted %d + ended_by_platform %d + cut_by_grace %d", s.Started, s.Completed, s.Failed, s.Interrupted, s.EndedByPlatform, s.CutByGrace)
+	if s.Started != s.Ended() {
+		v.fail("sessions.started", "%d != %s", s.Started, s.endedFormula())
 	}
 	v.counts("requests", r.Requests)
 	if own := OwnRequests(r); !r.Requests.Equal(r.Overall.RequestCounts) && !r.Requests.Equal(addCounts(r.Overall.RequestCounts, own)) {
