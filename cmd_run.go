@@ -264,7 +264,7 @@ func parseStartAt(s string, now time.Time) (time.Time, error) {
 // credentials when it has none: the mock accepts any, and a scenario written for it needs
 // none), and stop; when stop is nil the command ends with code, the error already printed.
 func startEmbeddedMock(sc *scenario.Scenario, file, cmd string, stderr io.Writer) (url string, withAuth *scenario.Scenario, stop func(), code int) {
-	opts, err := sc.Mock.Options()
+	opts, err := mockOptions(sc.Mock)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: mock: %v\n", file, err)
 		return "", nil, nil, exitUsage
