@@ -3,7 +3,6 @@ package runner
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"ccload/ccapi"
@@ -36,7 +35,7 @@ type collector struct {
 	lastTokenErr               string
 }
 
-// failKey is a step failure as the customer reported it: which op of which session, and why.
+// failKey is a step failure as the customer reported it: where (sessions.site) and why.
 type failKey struct {
 	sess int32
 	w    why
@@ -178,7 +177,7 @@ func (c *collector) failed(ev *event, sessionFailed bool) {
 		if c.fails == nil {
 			c.fails = map[failKey]report.FailureID{}
 		}
-		name, step := c.r.failedStep(sess, w)
+		name, step := c.r.sessions.siteNames(sess)
 		id = c.rec.Failure(name, step, failureReason(w))
 		c.fails[k] = id
 	}
@@ -201,30 +200,6 @@ func (c *collector) warnToken() {
 	c.r.warn(fmt.Sprintf("the AccessToken could not be had: %d tokenByAkSk fetches failed%s and %d sessions failed for want of it "+
 		"(failure reason %q); check auth.app_key, auth.app_secret and target.paths.token_by_ak_sk",
 		c.tokenFetchErrs, last, c.tokenFails, failureReason(why{kind: whyToken})))
-}
-
-// failedStep names the session and the step of a failure, as failure_reasons lists them.
-func (r *run) failedStep(sess int32, w why) (session, step string) {
-	if sess < 0 || int(sess) >= len(r.sc.Sessions) {
-		return "?", "?"
-	}
-	s := r.sc.Sessions[sess]
-	p := r.programs[s]
-	switch {
-	case w.kind == whyData:
-		return s.Name, "-"
-	case w.op < 0 || p == nil || int(w.op) >= len(p.ops):
-		return s.Name, "applyToken"
-	}
-	st := p.ops[w.op].step
-	if st.Name != "" {
-		return s.Name, "step:" + st.Name
-	}
-	path := st.Path
-	if i := strings.Index(path, "].steps["); i >= 0 && strings.HasPrefix(path, "sessions[") {
-		path = path[i+2:] // the session is its own column
-	}
-	return s.Name, path + " " + st.Kind.String()
 }
 
 // failureReason words why a step failed, as failure_reasons lists it.

@@ -32,6 +32,7 @@ type vc struct {
 	x    *scratch // the buffers of whoever runs the customer right now
 	cu   *ccapi.Customer
 	sess *scenario.Session
+	prog *program // the session's compiled program (sessions)
 	m    customer
 	// planned is the session a streamed plan (Config.Source) gave this arrival; nil: drawn by weight.
 	planned *scenario.Session
@@ -163,7 +164,7 @@ func (c *vc) ended(f flow) report.Outcome {
 	end := c.r.now()
 	ev := event{kind: evEnded}
 	if o == report.Failed {
-		ev = failEvent(evEnded, c.sessIdx(), c.m.fail) // why it failed travels with its end
+		ev = failEvent(evEnded, c.r.sessions.site(c.prog, c.m.fail), c.m.fail) // why it failed travels with its end
 	}
 	ev.t, ev.d, ev.outcome = end, max(end-c.m.arrival, 0), o
 	c.r.events <- ev
@@ -174,18 +175,19 @@ func (c *vc) ended(f flow) report.Outcome {
 // data rows, renders its identity and resets the program. Not flowOK: it cannot start.
 func (c *vc) prepare(arrival, sessionID int64) flow {
 	r := c.r
-	sess := r.pickSession(c.rng)
+	prog := r.sessions.progs[r.pickIndex(c.rng)]
 	if plan := r.cfg.Plan; plan != nil {
-		sess = r.sc.Sessions[plan[c.k].Session]
+		prog = r.sessions.progs[plan[c.k].Session]
 		if plan[c.k].Sess != nil {
-			sess = plan[c.k].Sess
+			prog = r.sessions.streamed(plan[c.k].Sess)
 		}
 	}
 	if c.planned != nil {
-		sess = c.planned
+		prog = r.sessions.streamed(c.planned) // compiled once, when it first arrives
 	}
+	sess := prog.sess
 	c.m.arrival = arrival
-	c.sess = sess
+	c.sess, c.prog = sess, prog
 	c.intended, c.step = arrival, -1
 
 	for _, i := range sess.Feeders {
@@ -218,10 +220,6 @@ func (c *vc) prepare(arrival, sessionID int64) flow {
 	c.cu.Use(c.x.lane)
 	if tok != "" {
 		c.cu.SetToken(tok)
-	}
-	prog := r.programs[sess]
-	if prog == nil {
-		prog = compile(sess, r.stepIndex) // a streamed session (Config.Source), compiled once here
 	}
 	c.m.reset(prog, c.rng, arrival, tok == "")
 	return flowOK
@@ -280,19 +278,12 @@ func (c *vc) note(a action, res result) {
 	if a.fail.kind != whyNone && (a.kind != actDone || a.outcome != flowFailed) {
 		// A step failed and the session went on (or the platform had ended it): a session
 		// that failed says why with its end (ended).
-		ev := failEvent(evStepFailed, c.sessIdx(), a.fail)
+		ev := failEvent(evStepFailed, c.r.sessions.site(c.prog, a.fail), a.fail)
 		ev.t = r.now()
 		r.events <- ev
 	}
 }
 
-// sessIdx is the index of the customer's session in the scenario (failure paths only: a map lookup).
-func (c *vc) sessIdx() int32 {
-	if p := c.r.programs[c.sess]; p != nil {
-		return p.idx
-	}
-	return -1
-}
 
 // exchange plays one exchange action and says how it went.
 func (c *vc) exchange(ctx context.Context, a action) result {

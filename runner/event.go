@@ -35,9 +35,10 @@ type event struct {
 	s       report.Sample
 }
 
-// failEvent is a step failure w of session sess (evStepFailed, or the evEnded of a failed
-// session), packed into an event's spare fields so that no event grows: step is the op, ct
-// the why kind, s.Group the session, s.Status, s.ResultCode and s.Class the answer.
+// failEvent is a step failure w at failure site sess (sessions.site: its session and step;
+// evStepFailed, or the evEnded of a failed session), packed into an event's spare fields so
+// that no event grows: step is the op, ct the why kind, s.Group the site, s.Status,
+// s.ResultCode and s.Class the answer.
 func failEvent(kind evKind, sess int32, w why) event {
 	return event{kind: kind, ct: uint8(w.kind), step: w.op,
 		s: report.Sample{Group: report.GroupID(sess), Status: int(w.status), ResultCode: w.code, Class: w.class}}

@@ -33,11 +33,11 @@ type run struct {
 	events chan event
 	active atomic.Int64 // customers living a session right now
 
-	steps     []*scenario.Step               // named steps, in scenario order
-	stepIndex map[*scenario.Step]int32       // step → index in steps (-1 for unnamed)
-	programs  map[*scenario.Session]*program // each session compiled once
-	weights   []float64                      // cumulative session weights, normalised to 1
-	aborts    []report.ThresholdSpec         // thresholds with abort_on_fail
+	steps     []*scenario.Step         // named steps, in scenario order
+	stepIndex map[*scenario.Step]int32 // step → index in steps (-1 for unnamed)
+	sessions  *sessions                // the compiled programs, by stable ID
+	weights   []float64                // cumulative session weights, normalised to 1
+	aborts    []report.ThresholdSpec   // thresholds with abort_on_fail
 
 	sched *scheduler // plays every customer; closed once they have all ended
 
@@ -466,11 +466,7 @@ func (r *run) index() {
 		walk(s.Steps)
 		sum += max(s.Weight, 0)
 	}
-	r.programs = map[*scenario.Session]*program{}
-	for i, s := range r.sc.Sessions {
-		r.programs[s] = compile(s, r.stepIndex)
-		r.programs[s].idx = int32(i)
-	}
+	r.sessions = newSessions(r.sc, r.stepIndex)
 	var acc float64
 	for _, s := range r.sc.Sessions {
 		if sum > 0 {
@@ -488,14 +484,17 @@ func (r *run) index() {
 }
 
 // pickSession draws a session shape by weight from the customer's seeded source.
-func (r *run) pickSession(rng *rand.Rand) *scenario.Session {
+func (r *run) pickSession(rng *rand.Rand) *scenario.Session { return r.sc.Sessions[r.pickIndex(rng)] }
+
+// pickIndex draws the index of a session shape by weight from the customer's seeded source.
+func (r *run) pickIndex(rng *rand.Rand) int {
 	x := rng.Float64()
 	for i, w := range r.weights {
 		if x < w {
-			return r.sc.Sessions[i]
+			return i
 		}
 	}
-	return r.sc.Sessions[len(r.sc.Sessions)-1]
+	return len(r.sc.Sessions) - 1
 }
 
 // status builds what the progress display shows at elapsed el.

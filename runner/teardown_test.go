@@ -202,7 +202,7 @@ func TestWhoTheTeardownDisconnects(t *testing.T) {
 			r := &run{sc: sc, seed: 1}
 			r.index()
 			var c customer
-			c.reset(r.programs[sc.Sessions[0]], rand.New(rand.NewPCG(1, 2)), 0, false)
+			c.reset(r.sessions.progs[0], rand.New(rand.NewPCG(1, 2)), 0, false)
 			for i, tu := range tc.script {
 				if a := c.next(int64(tu.now), tu.res); a.String() != tu.want {
 					t.Fatalf("turn %d: got %q, want %q", i, a, tu.want)
