@@ -284,7 +284,6 @@ func (c *vc) note(a action, res result) {
 	}
 }
 
-
 // exchange plays one exchange action and says how it went.
 func (c *vc) exchange(ctx context.Context, a action) result {
 	r := c.r
