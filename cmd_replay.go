@@ -8,14 +8,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
-	"strconv"
-	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
-	"ccload/ccapi"
+	"ccload/replay"
 	"ccload/report"
 	"ccload/runner"
 	"ccload/scenario"
@@ -121,15 +118,15 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitUsage
 	}
 	applyUserAgent(sc, *userAgent)
-	src := startReplaySource(rc, pos[0], lf.o, ro, sc)
-	defer src.stop()
+	src := replay.Start(rc, pos[0], lf.o, ro, sc)
+	defer src.Stop()
 	// Read ahead before anything is sent: a log that fits in the lookahead is checked whole
 	// (bad lines, sessions that break the field rules) and refused with exit 2, as before.
-	if !src.prefill(ctx) {
+	if !src.Prefill(ctx) {
 		return exitAborted
 	}
-	if src.finished() {
-		st, err := src.result()
+	if src.Finished() {
+		st, err := src.Result()
 		if err == nil && st.Invalid > 0 {
 			err = fmt.Errorf("the log cannot be replayed as logged (with --keep-content, fix these or drop the flag):\n%v", st.FirstInvalid)
 		}
@@ -149,9 +146,9 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	// log's final counts, even when the run was stopped first (then the counts so far).
 	late := false
 	finish := func(rep *report.Report) {
-		src.stop()
-		fin := src.finished() // once: a reader left behind may still end while the report is built
-		rep.Replay = src.section(pos[0], ro, fin)
+		src.Stop()
+		fin := src.Finished() // once: a reader left behind may still end while the report is built
+		rep.Replay = src.Section(pos[0], ro, fin)
 		if x := rep.Replay; x.Error != "" && fin {
 			late = true
 			rep.Warnings = append(rep.Warnings, "replay: "+x.Error)
@@ -194,244 +191,4 @@ func replayPoll(base string) (string, error) {
 		return "false", nil
 	}
 	return fmt.Sprintf("{interval: %s}", s.PollInterval), nil
-}
-
-// replayLookahead is how many arrivals, compiled, the log reader runs ahead of the replay.
-const replayLookahead = 4096
-
-// replayStats is traffic.ReplayStats plus the sessions that did not compile.
-type replayStats struct {
-	traffic.ReplayStats
-	Invalid      int64 // sessions whose requests break the field rules (only with --keep-content)
-	FirstInvalid error
-}
-
-// replaySource streams a log's arrivals to the runner (runner.PlanSource): one goroutine reads
-// the log (traffic.Replay), compiles each session against the head scenario and queues its
-// arrivals, at most replayLookahead ahead of the replay.
-type replaySource struct {
-	ch   chan runner.Planned
-	full chan struct{} // closed when the queue first fills
-	quit chan struct{}
-	done chan struct{} // closed when the reader has ended; st and err are set then
-	once sync.Once
-	st   replayStats
-	err  error
-	// Set by the reader, read once done is closed: it was stopped (by stop) before it had read
-	// the log; the arrivals it queued; the first line of the first session that did not compile.
-	stopped          bool
-	sent             int64
-	firstInvalidLine int64
-}
-
-func startReplaySource(in io.Reader, name string, o traffic.Options, ro traffic.ReplayOptions, head *scenario.Scenario) *replaySource {
-	s := &replaySource{ch: make(chan runner.Planned, replayLookahead), full: make(chan struct{}), quit: make(chan struct{}), done: make(chan struct{})}
-	go func() {
-		defer close(s.done)
-		defer close(s.ch)
-		var last *traffic.Session
-		var sess *scenario.Session
-		filled := false
-		comp := &sessionCompiler{head: head, ro: ro, name: name}
-		st, err := traffic.Replay(in, o, ro, func(a traffic.Arrival) bool {
-			if a.Session != last { // copies of a session come one after another: compile once
-				last, sess = a.Session, nil
-				ss, err := comp.compile(a.Session)
-				if err != nil {
-					s.st.Invalid++
-					if s.st.FirstInvalid == nil {
-						s.st.FirstInvalid, s.firstInvalidLine = err, a.Session.Events[0].Line
-					}
-				} else {
-					sess = ss
-				}
-			}
-			if sess == nil {
-				return true
-			}
-			p := runner.Planned{At: a.At, Sess: sess}
-			select {
-			case <-s.quit: // stopped: hand out no more, even with room in the queue
-				s.stopped = true
-				return false
-			default:
-			}
-			select {
-			case s.ch <- p:
-				s.sent++
-				return true
-			default:
-			}
-			if !filled {
-				filled = true
-				close(s.full)
-			}
-			select {
-			case s.ch <- p:
-				s.sent++
-				return true
-			case <-s.quit:
-				s.stopped = true
-				return false
-			}
-		})
-		s.st.ReplayStats, s.err = st, err
-	}()
-	return s
-}
-
-// Next hands the runner the next arrival.
-func (s *replaySource) Next(ctx context.Context) (runner.Planned, bool) {
-	select {
-	case p, ok := <-s.ch:
-		return p, ok
-	case <-ctx.Done():
-		return runner.Planned{}, false
-	}
-}
-
-// prefill waits until the reader has filled the lookahead or ended; false when it was
-// interrupted first.
-func (s *replaySource) prefill(ctx context.Context) bool {
-	select {
-	case <-s.full:
-	case <-s.done:
-	case <-ctx.Done():
-		return false
-	}
-	return true
-}
-
-func (s *replaySource) finished() bool {
-	select {
-	case <-s.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// stop ends the reader (it stops at its next arrival) and waits for it a little: a reader
-// blocked on a stalled pipe is left behind.
-func (s *replaySource) stop() {
-	s.once.Do(func() { close(s.quit) })
-	select {
-	case <-s.done:
-	case <-time.After(2 * time.Second):
-	}
-}
-
-func (s *replaySource) result() (replayStats, error) { return s.st, s.err }
-
-// section is report.json's replay section: what the reader took from the log so far (call it
-// after stop; fin: the reader has ended, so its counts may be read). It holds counts and line
-// numbers only: never a logged from, messageId or content, nor an error's text that could quote one.
-func (s *replaySource) section(log string, ro traffic.ReplayOptions, fin bool) *report.Replay {
-	x := &report.Replay{Log: log, Speed: ro.Speed, Scale: max(ro.Scale, 1), FromS: ro.From.Seconds(), ToS: ro.To.Seconds(), KeepContent: ro.KeepContent}
-	if !fin {
-		x.Error = "the log reader did not stop within 2 s (blocked reading its input?): its counts are not known"
-		return x
-	}
-	st, rd := s.st, s.st.Read
-	x.Lines, x.Requests, x.Blank, x.Bad = rd.Lines, rd.Requests, rd.Blank, rd.Bad
-	x.Sessions, x.Selected, x.SkippedNoConnect, x.OutsideWindow = rd.Sessions, st.Logged, st.Skipped, st.Outside
-	x.NotReached = rd.Sessions - st.Logged - st.Skipped - st.Outside
-	x.Invalid, x.FirstInvalidLine = st.Invalid, s.firstInvalidLine
-	x.Arrivals, x.ArrivalRequests = s.sent, st.Requests
-	x.WindowS = st.Window.Seconds()
-	x.MaxOpen, x.MaxPending = rd.MaxOpen, st.Ordered.MaxPending
-	for kind, p := range rd.Problems {
-		k := replayProblemKey[kind]
-		if k == "" {
-			k = kind // a kind this table lacks: validate refuses it, so the test of every kind fails first
-		}
-		if x.Problems == nil {
-			x.Problems = map[string]report.ReplayProblem{}
-		}
-		x.Problems[k] = report.ReplayProblem{Count: p.Count, FirstLines: slices.Clone(p.Lines)}
-	}
-	x.Complete = s.err == nil && st.Invalid == 0 && !s.stopped
-	switch {
-	case errors.Is(s.err, traffic.ErrTooManyBad), errors.Is(s.err, traffic.ErrEmpty), errors.Is(s.err, traffic.ErrNothingToReplay):
-		x.Error = s.err.Error() // counts only
-	case s.err != nil:
-		x.Error = "reading the log failed after " + strconv.FormatInt(rd.Lines, 10) + " lines: the rest was not replayed"
-	case st.Invalid > 0:
-		x.Error = fmt.Sprintf("%d sessions broke the field rules and were not replayed; the first begins at line %d", st.Invalid, s.firstInvalidLine)
-	}
-	return x
-}
-
-// replayProblemKey names the reader's problem kinds in report.json (report.ReplayProblemKinds).
-var replayProblemKey = map[string]string{
-	traffic.ProblemMalformed: report.ReplayMalformed, traffic.ProblemTooLongLine: report.ReplayLineTooLong,
-	traffic.ProblemMissing: report.ReplayMissing, traffic.ProblemUnknownCT: report.ReplayUnknownCT,
-	traffic.ProblemOutOfOrder: report.ReplayOutOfOrder, traffic.ProblemNoConnect: report.ReplayNoConnect,
-	traffic.ProblemEvicted: report.ReplayEvicted, traffic.ProblemHeld: report.ReplayHeld, traffic.ProblemTruncated: report.ReplayTruncated,
-}
-
-// sessionCompiler turns logged sessions into scenario sessions. With --keep-content each is
-// compiled from its own text (scenario.ParseSessions: its identity and contents are its own).
-// Otherwise a session's steps depend only on each request's kinds and content length, and its
-// thinks on its gaps: each distinct send step is compiled once and shared (steps are immutable),
-// thinks are constants, and the session around them comes from one compiled prototype, so a
-// session costs no YAML parse at all. (TestReplaySourceFindsLateProblems' 4,196 sessions took
-// 1.1 s parsed one by one, 0.05 s shared: go test -run TestReplaySourceFindsLateProblems -v .)
-type sessionCompiler struct {
-	head  *scenario.Scenario
-	ro    traffic.ReplayOptions
-	name  string
-	proto *scenario.Session
-	steps map[string]*scenario.Step // by StepYAML; at most one per kind × media × length
-}
-
-// maxSharedSteps bounds the compiled-step cache (kinds × media × content lengths stay far below it).
-const maxSharedSteps = 100_000
-
-func (c *sessionCompiler) compile(s *traffic.Session) (*scenario.Session, error) {
-	where := fmt.Sprintf("%s line %d (the replayed session)", c.name, s.Events[0].Line)
-	if c.ro.KeepContent {
-		ss, err := c.head.ParseSessions(where, traffic.SessionYAML(s, c.ro))
-		if err != nil {
-			return nil, err
-		}
-		return ss[0], nil
-	}
-	if c.proto == nil {
-		ss, err := c.head.ParseSessions(where, traffic.SessionYAML(&traffic.Session{Events: s.Events[:1]}, c.ro))
-		if err != nil {
-			return nil, err
-		}
-		c.proto, c.steps = ss[0], map[string]*scenario.Step{}
-	}
-	out := *c.proto
-	out.Steps = make([]*scenario.Step, 0, 2*len(s.Events))
-	speed := c.ro.Speed
-	if speed <= 0 {
-		speed = 1
-	}
-	for k, e := range s.Events {
-		if k > 0 {
-			ns := int64(float64(e.T-s.Events[k-1].T) / speed)
-			out.Steps = append(out.Steps, &scenario.Step{Kind: scenario.StepThink, Path: "replay.think",
-				Think: &scenario.Dist{Kind: scenario.Constant, A: float64(ns) / 1e9}})
-		}
-		key := traffic.StepYAML(e, false)
-		st := c.steps[key]
-		if st == nil {
-			// The step compiled in a session like the real one (connect first: the flow check).
-			lib := &traffic.Session{Events: []traffic.Event{{Control: ccapi.Connect, Media: ccapi.Text}, e}}
-			ss, err := c.head.ParseSessions(where, traffic.SessionYAML(lib, c.ro))
-			if err != nil {
-				return nil, err
-			}
-			st = ss[0].Steps[len(ss[0].Steps)-1]
-			if len(c.steps) >= maxSharedSteps {
-				clear(c.steps)
-			}
-			c.steps[key] = st
-		}
-		out.Steps = append(out.Steps, st)
-	}
-	return &out, nil
 }
