@@ -3,7 +3,8 @@
 // truth: every other output renders from it, and shard reports merge exactly
 // because every histogram travels in HdrHistogram's compressed encoding.
 //
-// report imports only gates (what a verdict means): runners hand it plain Samples.
+// report imports only gates (what a verdict means) and internal/redact (secrets kept out of
+// what it writes): runners hand it plain Samples.
 package report
 
 import (

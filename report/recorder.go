@@ -38,8 +38,10 @@ type RecorderOptions struct {
 	// MaxPoints caps the time series: reaching it merges adjacent points pairwise and doubles
 	// the interval, so a run of any length keeps bounded memory (DefaultMaxPoints when 0; rounded up to even, at least 2).
 	MaxPoints int
-	// Observer, when set, is told of every request, arrival and session as the Recorder records it
-	// (live exporters such as --metrics-addr); nil costs one comparison per event.
+	// Observer, when set, is told of requests, arrivals and session ends as the Recorder records
+	// them (live exporters such as --metrics-addr): every request (ccload's own included), every
+	// arrival passed to Arrival or Dropped, every session end; arrivals counted by DropArrivals
+	// (dropped without an Arrival) are not told. nil costs one comparison per event.
 	Observer Observer
 }
 

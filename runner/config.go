@@ -1,17 +1,20 @@
 // Package runner plays a compiled scenario against a target: a producer that
 // makes session arrivals (open model) or keeps a number of customers busy
 // (closed model), and one collector goroutine that owns the report.Recorder and
-// the progress display. Each session is compiled once into a flat program; a
-// customer is that program's state (program.go), driven by actions. One
-// scheduler keeps waiting customers (open-model arrivals and closed-model slots
-// alike) in a min-heap and hands due ones to a pool of exchange workers sized by
-// the connection limit (scheduler.go): no goroutine or timer per customer. Run
-// returns the finished report and writes it to Config.Out.
+// the progress display. Each session is compiled into a flat program once (a
+// streamed session when it first arrives, compile.go); a customer is that
+// program's state (program.go), driven by actions. One scheduler keeps waiting
+// customers (open-model arrivals and closed-model slots alike) in a min-heap and
+// hands due ones to a pool of exchange workers sized by the connection limit
+// (scheduler.go): no goroutine or timer per customer. Run returns the finished
+// report; it writes no file (the commands render it, see ccload/render).
 //
-// The shutdown order is fixed: the producer stops, customers drain (with a
-// grace period), the customer WaitGroup is waited for, the scheduler stops, the
-// sample channel is closed, the collector finishes, and only then is the report
-// written.
+// The end of a run is one value, the lifecycle (lifecycle.go), on the run's
+// Clock: the producer stops, customers drain (with a grace period), the ones
+// still running are cut (each says what it owes, cut.go) and the connected ones
+// disconnected (teardown), the customer WaitGroup is waited for, the scheduler
+// stops, the event channel is closed, the collector finishes, and only then is
+// the report built.
 package runner
 
 import (
@@ -170,8 +173,8 @@ type Config struct {
 	// its lookahead, so its last arrival is known): the progress display's total. 0: unknown, and
 	// the display shows the elapsed time alone. The scenario's stages play no part in such a run.
 	SourceSpan time.Duration
-	// Observer, when set, is handed every request, arrival and session end as the collector
-	// records them (the live /metrics exporter); see report.Observer.
+	// Observer, when set, is handed requests, arrivals and session ends as the collector
+	// records them (the live /metrics exporter); see report.Observer for which.
 	Observer report.Observer
 	// Snapshots are run ages at which OnSnapshot gets the report so far, so a caller can discard a
 	// warm-up exactly (ccload capacity subtracts one snapshot from a later one); ascending.

@@ -32,7 +32,8 @@ type op struct {
 	policy scenario.FailurePolicy
 }
 
-// program is a session compiled once at load into a flat list of instructions, so a customer
+// program is a session compiled once (at setup, or a streamed one when it first arrives: see
+// sessions) into a flat list of instructions, so a customer
 // is a program counter and a few counters instead of a call stack.
 type program struct {
 	sess *scenario.Session
