@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"ccload/gates"
 )
 
 // graceCutReport is a run of 10 sessions: 6 completed, 1 failed, 1 ended by the platform and 2
@@ -201,5 +203,41 @@ func TestOwnTrafficOutOfAll(t *testing.T) {
 	res := EvaluateThresholds(rep, []ThresholdSpec{{Metric: "response_time.p99", Group: "all", Max: 5000, HasMax: true}})
 	if len(res) != 1 || !res[0].Pass {
 		t.Errorf("a 5 ms p99 threshold on all judged the teardown: %+v", res)
+	}
+}
+
+// compare's "all" judges the scenario's requests only: a new run whose cut left 60 slow
+// teardown DISCONNECTs (57 ms against the scenario's 2 ms) is no p99 regression of "all".
+func TestCompareAllLeavesOwnTrafficOut(t *testing.T) {
+	run := func(teardowns int) *Report {
+		r := NewRecorder(RecorderOptions{Start: testStart})
+		chat := r.Group("sendAsync", "CHAT")
+		td := r.OriginGroup(OriginTeardown, "sendAsync", "DISCONNECT")
+		for i := range 200 {
+			at := int64(i) * int64(5*time.Millisecond)
+			r.Record(&Sample{Group: chat, Step: NoGroup, Intended: at, Start: at, End: at + int64(2*time.Millisecond), Status: 200, ResultCode: "0"})
+		}
+		for i := range teardowns {
+			start := int64(time.Second) + int64(i)*int64(time.Millisecond)
+			r.Record(&Sample{Group: td, Step: NoGroup, Intended: int64(time.Second), Start: start, End: start + int64(57*time.Millisecond), Status: 200, ResultCode: "0"})
+		}
+		return r.Finish(testStart.Add(2*time.Second), Meta{Scenario: "cut", Seed: 1})
+	}
+	limits, err := gates.ParseCompareLimits([]string{"p99=10%"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := Compare(run(0), run(60), limits)
+	if !res.Pass {
+		t.Errorf("compare failed on ccload's own teardown: %+v", res.Checks)
+	}
+	judged := false
+	for _, c := range res.Checks {
+		if c.Group == "all" {
+			judged = true
+		}
+	}
+	if !judged {
+		t.Errorf("no check judged all: %+v", res.Checks)
 	}
 }
