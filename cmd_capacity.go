@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"ccload/capacity"
+	"ccload/render"
 	"ccload/report"
 	"ccload/scenario"
 )
@@ -153,7 +154,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		o.BaseURL, o.Scenario = url, withAuth
 		fmt.Fprintf(stderr, "ccload: searching against the embedded mock at %s (it shares this machine's CPUs)\n", o.BaseURL)
 	}
-	o.Out = *out
+	o.Out, o.Write = *out, render.WriteDir
 	if o.Out == "" {
 		o.Out = filepath.Join("ccload-out", safeName(sc.Name)+"-capacity-"+time.Now().Format("20060102-150405"))
 	}

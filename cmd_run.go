@@ -15,6 +15,7 @@ import (
 	"github.com/vbauerster/cupwriter"
 
 	"ccload/mock"
+	"ccload/render"
 	"ccload/report"
 	"ccload/runner"
 	"ccload/scenario"
@@ -77,7 +78,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "ccload run:", err)
 		return exitUsage
 	}
-	cfg := runner.Config{Duration: *duration, Grace: *grace, Seed: *seed, Stdout: stdout, Stderr: stderr, MaxRPS: *maxRPS}
+	cfg := runner.Config{Duration: *duration, Grace: *grace, Seed: *seed, Stderr: stderr, MaxRPS: *maxRPS}
 	cfg.WebhookListen = *webhookListen
 	graceGiven := false
 	fs.Visit(func(f *flag.Flag) { graceGiven = graceGiven || f.Name == "grace" })
@@ -119,15 +120,18 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !graceGiven {
 		cfg.Grace = runner.DefaultGraceFor(sc)
 	}
-	if code := hist.start(ctx, &cfg.Finish, stderr); code != exitOK {
+	var finish func(*report.Report)
+	if code := hist.start(ctx, &finish, stderr); code != exitOK {
 		return code
 	}
-	return hist.done(nil, execRun(ctx, "run", mflags, sc, pos[0], cfg, *target, *out, *noProgress, stdout, stderr))
+	return hist.done(nil, execRun(ctx, "run", mflags, sc, pos[0], cfg, *target, *out, *noProgress, finish, stdout, stderr))
 }
 
 // execRun plays a loaded scenario with cfg (run's and replay's common path): the embedded
 // mock when there is no target, the output directory, signals, the report and the exit code.
-func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scenario.Scenario, file string, cfg runner.Config, target, out string, noProgress bool, stdout, stderr io.Writer) int {
+// finish, when set, is handed the finished report before it is written or summarised, so the
+// command adds what only it knows once the run is over (replay: its log's accounting).
+func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scenario.Scenario, file string, cfg runner.Config, target, out string, noProgress bool, finish func(*report.Report), stdout, stderr io.Writer) int {
 	cfg.Scenario = sc
 
 	shardLabel := "0/1"
@@ -165,12 +169,11 @@ func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scen
 		// Once per run: the target's identity is not checked, so the results may be another server's.
 		fmt.Fprintf(stderr, "ccload %s: WARNING: target.insecure_skip_verify is set: the target's certificate is not verified (give its CA as target.ca_file instead)\n", command)
 	}
-	cfg.Out = out
-	if cfg.Out == "" {
-		cfg.Out = filepath.Join("ccload-out", safeName(sc.Name)+"-"+time.Now().Format("20060102-150405"))
+	if out == "" {
+		out = filepath.Join("ccload-out", safeName(sc.Name)+"-"+time.Now().Format("20060102-150405"))
 	}
-	if err := checkWritable(cfg.Out); err != nil {
-		fmt.Fprintf(stderr, "ccload run: --out %s cannot be written (%v); nothing was sent\n", cfg.Out, err)
+	if err := checkWritable(out); err != nil {
+		fmt.Fprintf(stderr, "ccload run: --out %s cannot be written (%v); nothing was sent\n", out, err)
 		return exitUsage
 	}
 	cfg.Progress = runner.ChooseProgress(noProgress, isTerminal(stderr), os.Getenv)
@@ -202,24 +205,32 @@ func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scen
 		fmt.Fprintln(stderr, "ccload run:", err)
 		return exitUsage
 	}
+	if finish != nil {
+		finish(rep)
+	}
+	err = render.WriteDir(out, rep)
+	if serr := render.Summary(stdout, rep); err == nil {
+		err = serr
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "ccload run: writing the report:", err)
 		return exitAborted
 	}
-	fmt.Fprintf(stdout, "\nreport: %s\n", filepath.Join(cfg.Out, report.FileName))
+	fmt.Fprintf(stdout, "\nreport: %s\n", filepath.Join(out, report.FileName))
 	return exitCode(rep)
 }
 
 // exitCode maps how a run ended to the CLI contract.
 func exitCode(rep *report.Report) int {
-	switch {
-	case rep.StopReason == runner.StopUnreachable:
+	switch report.ParseStop(rep.StopReason).Kind {
+	case report.ReasonUnreachable:
 		return exitAborted
-	case strings.HasPrefix(rep.StopReason, runner.StopDataExhausted):
+	case report.ReasonDataExhausted:
 		return exitAborted // the run could not play what the scenario asked, whatever it measured
-	case strings.HasPrefix(rep.StopReason, runner.StopAborted):
+	case report.ReasonAborted:
 		return exitFailed
-	case rep.Interrupted:
+	}
+	if rep.Interrupted {
 		return exitAborted
 	}
 	for _, t := range rep.Thresholds {
@@ -281,7 +292,7 @@ func parseStartAt(s string, now time.Time) (time.Time, error) {
 //
 // pushURL, when given, makes the mock push its downlink messages there (a push-mode scenario).
 func startEmbeddedMock(sc *scenario.Scenario, file, cmd string, stderr io.Writer, pushURL ...string) (url string, withAuth *scenario.Scenario, stop func(), code int) {
-	opts, err := sc.Mock.Options()
+	opts, err := mockOptions(sc.Mock)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: mock: %v\n", file, err)
 		return "", nil, nil, exitUsage

@@ -525,8 +525,8 @@ thresholds:
 	run := func(shard runner.Shard) *report.Report {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		rep, err := runner.Run(ctx, runner.Config{Scenario: sc, BaseURL: srv.URL(), Out: t.TempDir(), Grace: 2 * time.Second,
-			Shard: shard, Stdout: io.Discard, Stderr: io.Discard})
+		rep, err := runner.Run(ctx, runner.Config{Scenario: sc, BaseURL: srv.URL(), Grace: 2 * time.Second,
+			Shard: shard, Stderr: io.Discard})
 		if err != nil || rep == nil {
 			t.Fatalf("run %v: %v", shard, err)
 		}

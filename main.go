@@ -1,7 +1,9 @@
 // Command ccload is a load-testing and session-simulation harness for the
-// ccmessaging open API. main only wires packages together: each subcommand
-// lives in its own cmd_*.go file and turns flags into calls of scenario,
-// runner, report and mock.
+// ccmessaging open API. Each subcommand lives in its own cmd_*.go file: it
+// checks its flags, wires the packages (scenario, runner, capacity, replay,
+// mock), renders what the engine returns (render, report) and maps the
+// outcome to an exit code. Some commands still hold logic of their own
+// (flag helpers, the replay head scenario); docs/architecture.md draws the flow.
 package main
 
 import (

@@ -87,8 +87,8 @@ func TestLiveMetricsAgreeWithTheReportThroughTheRunner(t *testing.T) {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	rep, err := runner.Run(ctx, runner.Config{Scenario: sc, BaseURL: srv.URL(), Out: t.TempDir(), Grace: 3 * time.Second,
-		Observer: exp, Stdout: io.Discard, Stderr: io.Discard})
+	rep, err := runner.Run(ctx, runner.Config{Scenario: sc, BaseURL: srv.URL(), Grace: 3 * time.Second,
+		Observer: exp, Stderr: io.Discard})
 	if err != nil || rep == nil {
 		t.Fatalf("run: %v", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"ccload/ccapi"
+	"ccload/replay"
 	"ccload/report"
 	"ccload/scenario"
 	"ccload/traffic"
@@ -224,7 +225,7 @@ func TestReplayPolls(t *testing.T) {
 func TestReplayStreamsLog(t *testing.T) {
 	dir := t.TempDir()
 	log := filepath.Join(dir, "prod.jsonl")
-	const n = 4500                                    // > replayLookahead (4,096)
+	const n = 4500                                    // > replay.Lookahead (4,096)
 	sends := writeLog(t, log, n, 10, []int64{20}, 40) // 100 sessions/s of the log
 	base := filepath.Join(dir, "base.yaml")
 	os.WriteFile(base, []byte("name: b\nauth: {app_key: rp-key, app_secret: rp-secret}\nload: {rate: 1, duration: 1s}\nsessions:\n  - poll: false\n    steps: [connect]\n"), 0o644)
@@ -256,7 +257,7 @@ func TestReplayStreamsLog(t *testing.T) {
 func TestReplaySourceFindsLateProblems(t *testing.T) {
 	dir := t.TempDir()
 	log := filepath.Join(dir, "prod.jsonl")
-	writeLog(t, log, replayLookahead+100, 10, nil, 5) // CONNECT, DISCONNECT: 8,392 lines
+	writeLog(t, log, replay.Lookahead+100, 10, nil, 5) // CONNECT, DISCONNECT: 8,392 lines
 	f, _ := os.OpenFile(log, os.O_APPEND|os.O_WRONLY, 0)
 	for range 200 { // 2.3% of the lines, all past the lookahead
 		f.WriteString("not json\n")
@@ -271,9 +272,9 @@ func TestReplaySourceFindsLateProblems(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rc.Close()
-	src := startReplaySource(rc, log, traffic.DefaultOptions(), traffic.ReplayOptions{Speed: 1}, head)
-	defer src.stop()
-	if !src.prefill(context.Background()) || src.finished() {
+	src := replay.Start(rc, log, traffic.DefaultOptions(), traffic.ReplayOptions{Speed: 1}, head)
+	defer src.Stop()
+	if !src.Prefill(context.Background()) || src.Finished() {
 		t.Fatalf("the reader finished the log before the run: the lookahead is not bounded")
 	}
 	n := 0
@@ -283,76 +284,19 @@ func TestReplaySourceFindsLateProblems(t *testing.T) {
 		}
 		n++
 	}
-	src.stop()
-	st, err := src.result()
-	if n != replayLookahead+100 || !errors.Is(err, traffic.ErrTooManyBad) || st.Read.Problem(traffic.ProblemMalformed).Count != 200 {
-		t.Errorf("%d arrivals handed out (want %d), error %v, %d malformed lines", n, replayLookahead+100, err, st.Read.Problem(traffic.ProblemMalformed).Count)
+	src.Stop()
+	st, err := src.Result()
+	if n != replay.Lookahead+100 || !errors.Is(err, traffic.ErrTooManyBad) || st.Read.Problem(traffic.ProblemMalformed).Count != 200 {
+		t.Errorf("%d arrivals handed out (want %d), error %v, %d malformed lines", n, replay.Lookahead+100, err, st.Read.Problem(traffic.ProblemMalformed).Count)
 	}
 	// The report's section says so: the bad lines by number, the read not complete, and why.
-	x := src.section(log, traffic.ReplayOptions{Speed: 1}, src.finished())
-	lines := int64(2 * (replayLookahead + 100))
+	x := src.Section(log, traffic.ReplayOptions{Speed: 1}, src.Finished())
+	lines := int64(2 * (replay.Lookahead + 100))
 	p := x.Problems[report.ReplayMalformed]
 	if x.Complete || !strings.Contains(x.Error, "too many bad lines") || p.Count != 200 || len(p.FirstLines) != 5 || p.FirstLines[0] != lines+1 || x.Arrivals != int64(n) || x.Lines != lines+200 {
 		t.Errorf("replay section %+v (malformed %+v): want incomplete, too many bad lines, 200 malformed from line %d, %d arrivals", x, p, lines+1, n)
 	}
 	if err := report.Validate(&report.Report{Replay: x, Sessions: report.SessionCounts{Arrivals: int64(n), Started: int64(n), Completed: int64(n)}, DurationS: 1}); err != nil {
 		t.Errorf("the section breaks report.json's invariants: %v", err)
-	}
-}
-
-// The shared-step compiler (no --keep-content) builds the session the session's own text would
-// compile to: the same steps, thinks, sends, poll settings and identity template.
-func TestReplayCompilerSharesSteps(t *testing.T) {
-	head, err := scenario.Parse("head", []byte("load: {rate: 1, duration: 1s}\nsessions: [{poll: false, steps: [connect]}]\n"), ".", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ro := traffic.ReplayOptions{Speed: 2, Poll: "{interval: 300ms}"}
-	s := &traffic.Session{From: "alice"}
-	for i, e := range []traffic.Event{{Control: ccapi.Connect}, {Control: ccapi.Chat, Media: ccapi.Text, ContentLen: 5},
-		{Control: ccapi.Chat, Media: ccapi.Image, ContentLen: 20}, {Control: ccapi.Chat, Media: ccapi.WebCardMedia, ContentLen: 40},
-		{Control: ccapi.Input, ContentLen: 6}, {Control: ccapi.Chat, Media: ccapi.Text, ContentLen: 5}, {Control: ccapi.Disconnect}} {
-		e.T = int64(i) * 333_333_333
-		if e.Media == "" {
-			e.Media = ccapi.Text
-		}
-		s.Events = append(s.Events, e)
-	}
-	c := &sessionCompiler{head: head, ro: ro, name: "log"}
-	fast, err := c.compile(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, _ := c.compile(s)
-	slow, err := head.ParseSessions("log", traffic.SessionYAML(s, ro))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := slow[0]
-	if fast.Name != want.Name || fast.Poll != want.Poll || fast.PollInterval != want.PollInterval || fast.OnFailure != want.OnFailure ||
-		fast.Channel.UserID.Source() != want.Channel.UserID.Source() || len(fast.Steps) != len(want.Steps) {
-		t.Fatalf("session %+v, want %+v", fast, want)
-	}
-	for i, st := range fast.Steps {
-		w := want.Steps[i]
-		if st.Kind != w.Kind {
-			t.Errorf("step %d: %s, want %s", i, st.Kind, w.Kind)
-			continue
-		}
-		if st.Kind == scenario.StepThink {
-			if d := st.Think.Duration(nil) - w.Think.Duration(nil); d.Abs() > 1 {
-				t.Errorf("think %d: %s, want %s", i, st.Think.Duration(nil), w.Think.Duration(nil))
-			}
-			continue
-		}
-		if st.Send.ControlType != w.Send.ControlType || st.Send.MediaType != w.Send.MediaType || st.Send.Content.Source() != w.Send.Content.Source() {
-			t.Errorf("step %d: %s %s %q, want %s %s %q", i, st.Send.ControlType, st.Send.MediaType, st.Send.Content.Source(), w.Send.ControlType, w.Send.MediaType, w.Send.Content.Source())
-		}
-		if again.Steps[i] != st {
-			t.Errorf("step %d was compiled again, not shared", i)
-		}
-	}
-	if len(c.steps) != 6 { // two TEXT chats of length 5 share one step
-		t.Errorf("%d distinct steps compiled, want 6", len(c.steps))
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"ccload/replay"
 	"ccload/report"
 )
 
@@ -117,7 +118,7 @@ func TestReplayReportsLogAccounting(t *testing.T) {
 func TestReplayInterruptedReportsCountsSoFar(t *testing.T) {
 	dir := t.TempDir()
 	log := filepath.Join(dir, "prod.jsonl")
-	const n = replayLookahead + 1000
+	const n = replay.Lookahead + 1000
 	writeLog(t, log, n, 10, nil, 20) // 100 sessions/s for 50 s
 	base := filepath.Join(dir, "base.yaml")
 	os.WriteFile(base, []byte("name: b\nauth: {app_key: rp-key, app_secret: rp-secret}\nload: {rate: 1, duration: 1s}\nsessions:\n  - poll: false\n    steps: [connect]\n"), 0o644)
@@ -129,7 +130,7 @@ func TestReplayInterruptedReportsCountsSoFar(t *testing.T) {
 		t.Fatalf("exit %d (want 3), report %v\n%s", res.code, res.rep != nil, res.stderr)
 	}
 	x := res.rep.Replay
-	if x == nil || x.Complete || x.Lines == 0 || x.Lines >= 2*n || x.Arrivals < replayLookahead || res.rep.Sessions.Arrivals > x.Arrivals || res.rep.Sessions.Arrivals == 0 {
+	if x == nil || x.Complete || x.Lines == 0 || x.Lines >= 2*n || x.Arrivals < replay.Lookahead || res.rep.Sessions.Arrivals > x.Arrivals || res.rep.Sessions.Arrivals == 0 {
 		t.Errorf("replay section %+v, sessions.arrivals %d: want the counts so far, not complete", x, res.rep.Sessions.Arrivals)
 	}
 	if got := srv.Stats().ControlTypes["CONNECT"]; got != res.rep.Sessions.Started {
@@ -143,7 +144,7 @@ func TestReplayInterruptedReportsCountsSoFar(t *testing.T) {
 func TestReplayLateProblemsInReport(t *testing.T) {
 	dir := t.TempDir()
 	log := filepath.Join(dir, "prod.jsonl")
-	const n = replayLookahead + 100
+	const n = replay.Lookahead + 100
 	writeLog(t, log, n, 10, nil, 5) // CONNECT, DISCONNECT: 2n lines
 	f, _ := os.OpenFile(log, os.O_APPEND|os.O_WRONLY, 0)
 	for range 200 { // 2.3% of the lines, all past the lookahead

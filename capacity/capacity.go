@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"ccload/report"
-	htmlreport "ccload/report/html"
 	"ccload/runner"
 	"ccload/scenario"
 )
@@ -73,6 +72,9 @@ type Options struct {
 	Require float64
 	// Out is the output directory: report.json, report.html, junit.xml, and steps/NN-RATE/ per step.
 	Out string
+	// Write renders a report into a directory (the command passes render.WriteDir; nil: nothing
+	// is written), so the search itself renders nothing.
+	Write func(dir string, rep *report.Report) error
 	// Log receives one line per step (nil: none).
 	Log io.Writer
 	// Seed is the first step's seed (each step adds its number); 0 takes the scenario's.
@@ -147,11 +149,8 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 		c.budgetNote = "it expired during a step"
 	}
 	rep := c.finish(res)
-	if o.Out != "" {
-		if _, err := report.WriteFile(o.Out, rep); err != nil {
-			return rep, err
-		}
-		if err := report.WriteOutputs(o.Out, rep, htmlreport.WriteHTML); err != nil {
+	if o.Out != "" && o.Write != nil {
+		if err := o.Write(o.Out, rep); err != nil {
 			return rep, err
 		}
 	}
@@ -296,11 +295,11 @@ func (c *searchRun) runStep(ctx context.Context, rate float64, phase string, win
 			marks = append(marks, mark{snap, cpu, time.Now()})
 			mu.Unlock()
 		}}
-	if c.o.Out != "" {
-		cfg.Out = filepath.Join(c.o.Out, "steps", fmt.Sprintf("%02d-%s", n, report.FormatRate(rate)))
-	}
 	st := report.CapacityStep{N: n, Rate: rate, Phase: phase, WindowS: window.Seconds()}
 	full, err := runner.Run(ctx, cfg)
+	if full != nil && c.o.Out != "" && c.o.Write != nil {
+		_ = c.o.Write(filepath.Join(c.o.Out, "steps", fmt.Sprintf("%02d-%s", n, report.FormatRate(rate))), full)
+	}
 	if full == nil {
 		full = &report.Report{StopReason: "could not start: " + err.Error()}
 		return st, full, nil
@@ -308,7 +307,7 @@ func (c *searchRun) runStep(ctx context.Context, rate float64, phase string, win
 	st.Sessions, st.AllRequests = full.Sessions, full.Requests
 	mu.Lock()
 	defer mu.Unlock()
-	if len(marks) < 2 || full.StopReason == runner.StopUnreachable || ctx.Err() != nil && full.Interrupted {
+	if len(marks) < 2 || report.ParseStop(full.StopReason).Kind == report.ReasonUnreachable || ctx.Err() != nil && full.Interrupted {
 		return st, full, nil
 	}
 	win, err := windowOf(marks[0].snap, marks[1].snap)
@@ -397,7 +396,7 @@ func (c *searchRun) finish(res searchResult) *report.Report {
 			EndedAt: time.Now().UTC(), StopReason: "completed", Shards: 1, ScenarioText: string(o.Scenario.Text)}
 	}
 	if res.outcome == OutcomeInterrupted {
-		rep.Interrupted, rep.StopReason = true, runner.StopInterrupted
+		rep.Interrupted, rep.StopReason = true, report.Stop{Kind: report.ReasonInterrupted}.String()
 	}
 	rep.Capacity = cp
 	return rep

@@ -48,7 +48,7 @@ type Exporter struct {
 	reqs      map[reqKey]prometheus.Counter
 	hists     map[histKey]histPair
 	byClass   [256]prometheus.Counter
-	byOutcome [5]prometheus.Counter
+	byOutcome [report.NumOutcomes]prometheus.Counter
 }
 
 type reqKey struct {
@@ -108,8 +108,8 @@ func New(shard string) *Exporter {
 	}, []string{"reason"})
 	reg.MustRegister(e.requests, e.errors, e.service, e.response, e.lag, e.active, e.arrivals, e.dropped, e.sessions,
 		e.reply, e.toAgent, e.queuePos, e.queueEst, e.notSent)
-	for i, o := range []string{"completed", "failed", "interrupted", "ended_by_platform", "cut_by_grace"} {
-		e.byOutcome[i] = e.sessions.WithLabelValues(o) // present at 0 from the start
+	for _, o := range report.Outcomes {
+		e.byOutcome[o] = e.sessions.WithLabelValues(o.String()) // present at 0 from the start
 	}
 	e.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return e

@@ -23,7 +23,7 @@ func feed(e *Exporter) *report.Recorder {
 	chat := rec.Group("sendAsync", "CHAT")
 	poll := rec.Group("poll", "")
 	hello := rec.StepGroup("hello")
-	teardown, abandon := rec.TeardownGroup("sendAsync", "DISCONNECT"), rec.AbandonGroup("sendAsync", "DISCONNECT")
+	teardown, abandon := rec.OriginGroup(report.OriginTeardown, "sendAsync", "DISCONNECT"), rec.OriginGroup(report.OriginAbandon, "sendAsync", "DISCONNECT")
 	classes := []report.ErrClass{report.ClassOK, report.ClassOK, report.ClassOK, report.ClassApp, report.ClassHTTP, report.ClassTimeout, report.ClassClient, report.ClassCut, report.ClassPeerClosed}
 	for i := range 700 {
 		at := int64(i) * 10_000_000

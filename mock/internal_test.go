@@ -18,9 +18,9 @@ func TestParseDist(t *testing.T) {
 		{"0", Dist{}, false},
 		{"200ms", Constant(200 * ms), false},
 		{"constant:1s", Constant(time.Second), false},
-		{"uniform:1ms:10ms", Dist{DistUniform, ms, 10 * ms}, false},
-		{"lognormal:5ms:50ms", Dist{DistLognormal, 5 * ms, 50 * ms}, false},
-		{"LogNormal:5ms:5ms", Dist{DistLognormal, 5 * ms, 5 * ms}, false},
+		{"uniform:1ms:10ms", Dist{Kind: DistUniform, A: ms, B: 10 * ms}, false},
+		{"lognormal:5ms:50ms", Dist{Kind: DistLognormal, A: 5 * ms, B: 50 * ms}, false},
+		{"LogNormal:5ms:5ms", Dist{Kind: DistLognormal, A: 5 * ms, B: 5 * ms}, false},
 		{"uniform:10ms:1ms", Dist{}, true},
 		{"uniform:1ms", Dist{}, true},
 		{"lognormal:0s:1s", Dist{}, true},
@@ -54,14 +54,14 @@ func TestDistSample(t *testing.T) {
 		slices.Sort(v)
 		return v
 	}
-	ln := draw(Dist{DistLognormal, 20 * time.Millisecond, 200 * time.Millisecond})
+	ln := draw(Dist{Kind: DistLognormal, A: 20 * time.Millisecond, B: 200 * time.Millisecond})
 	if med := ln[n/2]; med < 17*time.Millisecond || med > 23*time.Millisecond {
 		t.Errorf("lognormal median %v, want about 20ms", med)
 	}
 	if p99 := ln[n*99/100]; p99 < 150*time.Millisecond || p99 > 260*time.Millisecond {
 		t.Errorf("lognormal p99 %v, want about 200ms", p99)
 	}
-	u := draw(Dist{DistUniform, time.Millisecond, 3 * time.Millisecond})
+	u := draw(Dist{Kind: DistUniform, A: time.Millisecond, B: 3 * time.Millisecond})
 	if u[0] < time.Millisecond || u[n-1] > 3*time.Millisecond {
 		t.Errorf("uniform range [%v, %v], want within [1ms, 3ms]", u[0], u[n-1])
 	}

@@ -67,10 +67,12 @@ func (r *Recorder) build(end time.Time, meta Meta, points []Point, final bool) *
 		}
 	}
 	rep.Overall = r.groupReport(r.overall, dur)
-	rep.Requests = rep.Overall.RequestCounts
 	for _, g := range r.groups {
 		rep.Groups = append(rep.Groups, r.groupReport(g, dur))
 	}
+	// requests is every request: the scenario's (overall) and ccload's own (Origin).
+	rep.Requests = OwnRequests(rep)
+	rep.Requests.Add(rep.Overall.RequestCounts)
 	SortGroups(rep.Groups)
 	rep.SchedulerLagUS = Summarize(r.lag)
 	rep.SchedulerLagUS.Histogram = encode(r.lag)
@@ -114,8 +116,8 @@ func CheckInvariants(r *Report) []string {
 	if s.Arrivals != s.Started+s.Dropped {
 		w = append(w, fmt.Sprintf("accounting: arrivals %d != started %d + dropped %d", s.Arrivals, s.Started, s.Dropped))
 	}
-	if ended := s.Completed + s.Failed + s.Interrupted + s.EndedByPlatform + s.CutByGrace; s.Started != ended {
-		w = append(w, fmt.Sprintf("accounting: started %d != completed %d + failed %d + interrupted %d + ended_by_platform %d + cut_by_grace %d", s.Started, s.Completed, s.Failed, s.Interrupted, s.EndedByPlatform, s.CutByGrace))
+	if s.Started != s.Ended() {
+		w = append(w, fmt.Sprintf("accounting: started %d != %s", s.Started, s.endedFormula()))
 	}
 	if fw := failureInvariant(r); fw != "" {
 		w = append(w, fw)

@@ -130,20 +130,21 @@ func stopBanner(r *Report) string {
 	if reason == "" && r.Interrupted {
 		reason = "interrupted"
 	}
+	stop := ParseStop(reason)
 	switch {
-	case reason == "" || reason == "completed":
+	case stop.Kind == ReasonCompleted:
 		return ""
-	case reason == "unreachable":
+	case stop.Kind == ReasonUnreachable:
 		if hint := unreachableHint(r); hint != "" {
 			return "!! UNREACHABLE: no request got an HTTP answer; " + hint
 		}
 		return "!! UNREACHABLE: no request got an HTTP answer"
-	case reason == StopGraceCut:
+	case stop.Kind == ReasonGraceCut:
 		return fmt.Sprintf("!! GRACE CUT: %s sessions were still running when the grace period after the last stage ran out; they were cancelled and counted as cut_by_grace", num(r.Sessions.CutByGrace))
-	case reason == "interrupted":
+	case stop.Kind == ReasonInterrupted && stop.Detail == "":
 		return "!! INTERRUPTED: the run stopped before its stages ended; running sessions were counted as interrupted."
-	case strings.HasPrefix(reason, "aborted: "):
-		return "!! ABORTED: threshold " + strings.TrimPrefix(reason, "aborted: ") + " failed"
+	case stop.Kind == ReasonAborted && stop.Detail != "":
+		return "!! ABORTED: threshold " + stop.Detail + " failed"
 	}
 	return "!! STOPPED: " + reason
 }
@@ -189,17 +190,25 @@ func writeGroups(w *errWriter, r *Report) {
 			lat(l.Count, l.P50), lat(l.Count, l.P95), lat(l.Count, l.P99), lat(l.Count, l.Max),
 			lat(g.ServiceTimeUS.Count, g.ServiceTimeUS.P99), errCell(errs, g.Count))
 	}
-	// Endpoint (and teardown) groups partition the requests, so "all" closes their table; a
-	// named step's requests are also in an endpoint group, so the steps get a table of their own.
-	var steps []Group
+	// Endpoint groups partition the scenario's requests, so "all" closes their table; ccload's
+	// own requests (teardown groups) follow it, out of "all"; a named step's requests are also
+	// in an endpoint group, so the steps get a table of their own.
+	var steps, own []Group
 	for _, g := range r.Groups {
-		if g.Kind == "step" {
+		switch g.Kind {
+		case "step":
 			steps = append(steps, g)
+			continue
+		case "teardown":
+			own = append(own, g)
 			continue
 		}
 		row(g)
 	}
 	row(r.Overall)
+	for _, g := range own {
+		row(g)
+	}
 	if len(steps) > 0 {
 		fmt.Fprintf(tw, "%-*s\tcount\trps\tp50\tp95\tp99\tmax\tservice p99\terrors\t\n", width, "step")
 		for _, g := range steps {

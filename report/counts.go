@@ -6,11 +6,9 @@ import "maps"
 func (dst *SessionCounts) Add(s SessionCounts) {
 	dst.Arrivals += s.Arrivals
 	dst.Started += s.Started
-	dst.Completed += s.Completed
-	dst.Failed += s.Failed
-	dst.Interrupted += s.Interrupted
-	dst.EndedByPlatform += s.EndedByPlatform
-	dst.CutByGrace += s.CutByGrace
+	for _, o := range Outcomes {
+		*dst.Of(o) += *s.Of(o)
+	}
 	dst.Dropped += s.Dropped
 	for k, n := range s.DroppedBy {
 		if dst.DroppedBy == nil {
@@ -36,6 +34,26 @@ func (dst *RequestCounts) Add(s RequestCounts) {
 		}
 		dst.NotSentBy[k] += n
 	}
+}
+
+// OwnRequests sums the groups of ccload's own requests (kind teardown: the run's teardown and
+// the abandon DISCONNECTs), which requests.total counts and overall does not.
+func OwnRequests(r *Report) RequestCounts {
+	var c RequestCounts
+	for i := range r.Groups {
+		if r.Groups[i].Kind == "teardown" {
+			c.Add(r.Groups[i].RequestCounts)
+		}
+	}
+	return c
+}
+
+// addCounts returns a + b.
+func addCounts(a, b RequestCounts) RequestCounts {
+	var c RequestCounts
+	c.Add(a)
+	c.Add(b)
+	return c
 }
 
 // Equal reports whether c and o hold the same counts, reasons included (RequestCounts holds a

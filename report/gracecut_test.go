@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"ccload/gates"
 )
 
 // graceCutReport is a run of 10 sessions: 6 completed, 1 failed, 1 ended by the platform and 2
@@ -16,7 +18,7 @@ func graceCutReport(t testing.TB) *Report {
 	t.Helper()
 	r := NewRecorder(RecorderOptions{Start: testStart})
 	chat := r.Group("sendAsync", "CHAT")
-	td := r.TeardownGroup("sendAsync", "DISCONNECT")
+	td := r.OriginGroup(OriginTeardown, "sendAsync", "DISCONNECT")
 	outcomes := []Outcome{Completed, Completed, Completed, Completed, Completed, Completed, Failed, EndedByPlatform, CutByGrace, CutByGrace}
 	for i, o := range outcomes {
 		at := int64(i) * int64(100*time.Millisecond)
@@ -140,5 +142,102 @@ func TestMergeRefusesCapacityReports(t *testing.T) {
 	dir := t.TempDir()
 	if _, err := CheckShards([]string{filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")}, []*Report{a, b}, ShardCheck{}); !errors.Is(err, ErrCapacityMerge) || !strings.Contains(err.Error(), "b.json") {
 		t.Errorf("CheckShards with a capacity report: %v, want ErrCapacityMerge naming b.json", err)
+	}
+}
+
+// ccload's own cleanup is not the target's latency: a cut run whose teardown DISCONNECTs are
+// slow (issue 20: 57 ms each against 2 ms for the scenario) keeps them in requests.total and in
+// their group, but out of "all" — its p99, its count, the time series and the scheduler lag —
+// so a threshold or compare limit on "all" judges the scenario's requests only.
+func TestOwnTrafficOutOfAll(t *testing.T) {
+	r := NewRecorder(RecorderOptions{Start: testStart})
+	chat := r.Group("sendAsync", "CHAT")
+	td := r.OriginGroup(OriginTeardown, "sendAsync", "DISCONNECT")
+	ab := r.OriginGroup(OriginAbandon, "sendAsync", "DISCONNECT")
+	for i := range 100 {
+		at := int64(i) * int64(10*time.Millisecond)
+		r.Record(&Sample{Group: chat, Step: NoGroup, Intended: at, Start: at, End: at + int64(2*time.Millisecond), Status: 200, ResultCode: "0"})
+	}
+	cut := int64(time.Second)
+	for i := range 30 {
+		// Queued behind each other at the cut: late starts, slow answers.
+		g := td
+		if i%10 == 0 {
+			g = ab
+		}
+		start := cut + int64(i)*int64(time.Millisecond)
+		r.Record(&Sample{Group: g, Step: NoGroup, Intended: cut, Start: start, End: start + int64(57*time.Millisecond), Status: 200, ResultCode: "0"})
+	}
+	rep := r.Finish(testStart.Add(2*time.Second), Meta{Scenario: "cut", StopReason: "grace cut"})
+	if p99 := rep.Overall.ResponseTimeUS.P99; p99 > 2100 {
+		t.Errorf("all's response-time p99 %d µs: the teardown's 57 ms DISCONNECTs moved it (the scenario's requests took 2 ms)", p99)
+	}
+	if rep.Overall.Count != 100 || rep.Requests.Total != 130 {
+		t.Errorf("all counts %d requests, requests.total %d: want 100 (the scenario's) and 130 (every request)", rep.Overall.Count, rep.Requests.Total)
+	}
+	if lag := rep.SchedulerLagUS.Max; lag > 0 {
+		t.Errorf("scheduler lag max %d µs: the teardown's queueing is ccload's, not the scenario's schedule", lag)
+	}
+	var series int64
+	for _, p := range rep.Timeseries {
+		series += p.Requests
+	}
+	if series != 100 {
+		t.Errorf("the time series counts %d requests, want the scenario's 100", series)
+	}
+	var tdN, abN int64
+	for _, g := range rep.Groups {
+		switch g.Name {
+		case "teardown sendAsync DISCONNECT":
+			tdN = g.Total
+		case "abandon sendAsync DISCONNECT":
+			abN = g.Total
+		}
+	}
+	if tdN != 27 || abN != 3 {
+		t.Errorf("teardown group %d, abandon group %d requests: want 27 and 3", tdN, abN)
+	}
+	if err := Validate(rep); err != nil {
+		t.Errorf("the report does not validate: %v", err)
+	}
+	res := EvaluateThresholds(rep, []ThresholdSpec{{Metric: "response_time.p99", Group: "all", Max: 5000, HasMax: true}})
+	if len(res) != 1 || !res[0].Pass {
+		t.Errorf("a 5 ms p99 threshold on all judged the teardown: %+v", res)
+	}
+}
+
+// compare's "all" judges the scenario's requests only: a new run whose cut left 60 slow
+// teardown DISCONNECTs (57 ms against the scenario's 2 ms) is no p99 regression of "all".
+func TestCompareAllLeavesOwnTrafficOut(t *testing.T) {
+	run := func(teardowns int) *Report {
+		r := NewRecorder(RecorderOptions{Start: testStart})
+		chat := r.Group("sendAsync", "CHAT")
+		td := r.OriginGroup(OriginTeardown, "sendAsync", "DISCONNECT")
+		for i := range 200 {
+			at := int64(i) * int64(5*time.Millisecond)
+			r.Record(&Sample{Group: chat, Step: NoGroup, Intended: at, Start: at, End: at + int64(2*time.Millisecond), Status: 200, ResultCode: "0"})
+		}
+		for i := range teardowns {
+			start := int64(time.Second) + int64(i)*int64(time.Millisecond)
+			r.Record(&Sample{Group: td, Step: NoGroup, Intended: int64(time.Second), Start: start, End: start + int64(57*time.Millisecond), Status: 200, ResultCode: "0"})
+		}
+		return r.Finish(testStart.Add(2*time.Second), Meta{Scenario: "cut", Seed: 1})
+	}
+	limits, err := gates.ParseCompareLimits([]string{"p99=10%"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := Compare(run(0), run(60), limits)
+	if !res.Pass {
+		t.Errorf("compare failed on ccload's own teardown: %+v", res.Checks)
+	}
+	judged := false
+	for _, c := range res.Checks {
+		if c.Group == "all" {
+			judged = true
+		}
+	}
+	if !judged {
+		t.Errorf("no check judged all: %+v", res.Checks)
 	}
 }

@@ -83,7 +83,7 @@ func WriteJUnit(w io.Writer, r *Report) error {
 	}
 	run := junitCase{Name: "run completed", Classname: class, Time: s.Time}
 	switch {
-	case strings.HasPrefix(r.StopReason, "aborted"):
+	case ParseStop(r.StopReason).Kind == ReasonAborted:
 		run.Failure = &junitProblem{Message: "the run stopped early: " + r.StopReason, Type: "aborted", Text: r.StopReason}
 	case r.StopReason == StopGraceCut && !r.Interrupted:
 		// The schedule was played: the run completed; the cut sessions get their own testcase below.

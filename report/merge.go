@@ -165,7 +165,11 @@ func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 	if out.Overall, err = mergeGroups(overall, out.DurationS); err != nil {
 		return nil, err
 	}
-	out.Requests = out.Overall.RequestCounts
+	// Every request, ccload's own included (a report before they left overall counts them once there).
+	out.Requests = RequestCounts{}
+	for _, r := range reports {
+		out.Requests.Add(r.Requests)
+	}
 
 	byName := map[string][]*Group{}
 	var names []string

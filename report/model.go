@@ -3,7 +3,8 @@
 // truth: every other output renders from it, and shard reports merge exactly
 // because every histogram travels in HdrHistogram's compressed encoding.
 //
-// report imports only gates (what a verdict means): runners hand it plain Samples.
+// report imports only gates (what a verdict means) and internal/redact (secrets kept out of
+// what it writes): runners hand it plain Samples.
 package report
 
 import (
@@ -14,10 +15,6 @@ import (
 
 // Schema is the version of report.json this package writes; readers refuse newer major versions.
 const Schema = "ccload/report/v1"
-
-// StopGraceCut is the stop_reason of a run that played its whole schedule but whose grace
-// period cut sessions still running (sessions.cut_by_grace); such a run is not interrupted.
-const StopGraceCut = "grace cut"
 
 // Report is report.json. Field names are the documented contract (README "report.json").
 type Report struct {
@@ -30,7 +27,7 @@ type Report struct {
 	DurationS   float64   `json:"duration_s"`
 	Interrupted bool      `json:"interrupted"`
 	// StopReason says why the run ended: "completed", "interrupted", "aborted: <threshold>", "unreachable",
-	// or "data exhausted: feeder <name>".
+	// "data exhausted: feeder <name>" or "grace cut" (ParseStop reads it as a Stop).
 	StopReason string `json:"stop_reason"`
 	Seed       int64  `json:"seed"`
 	// Shards counts the shard reports merged into this one (1 for a single run).

@@ -1,34 +1,18 @@
 package report
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 )
 
-// The file names WriteOutputs writes beside report.json.
+// The file names of the outputs written beside report.json (ccload/render writes them).
 const (
 	JUnitFileName = "junit.xml"
 	HTMLFileName  = "report.html"
 	CSVFileName   = "timeseries.csv"
 )
-
-// WriteOutputs writes junit.xml, report.html and timeseries.csv into dir, each atomically (a reader
-// never sees half a file). The runner calls it after report.json; every output is attempted even
-// when one fails, and the errors are joined. html renders report.html (htmlreport.WriteHTML): it
-// lives in report/html, which imports this package.
-func WriteOutputs(dir string, r *Report, html func(io.Writer, *Report) error) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	return errors.Join(
-		WriteOutputFile(filepath.Join(dir, JUnitFileName), r, WriteJUnit),
-		WriteOutputFile(filepath.Join(dir, HTMLFileName), r, html),
-		WriteOutputFile(filepath.Join(dir, CSVFileName), r, WriteCSV),
-	)
-}
 
 // WriteOutputFile renders r with write into path atomically (see WriteFileWith).
 func WriteOutputFile(path string, r *Report, write func(io.Writer, *Report) error) error {

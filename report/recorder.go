@@ -29,25 +29,6 @@ const (
 	DefaultMaxPoints = 1800
 )
 
-// Outcome is how a session ended; every started session ends in exactly one.
-type Outcome uint8
-
-// The session outcomes, counted in report.json's sessions.
-const (
-	// Completed: the session ran all its steps.
-	Completed Outcome = iota
-	// Failed: a step failed and the failure policy ended the session.
-	Failed
-	// Interrupted: the run stopped (grace period over, signal) before the session ended.
-	Interrupted
-	// EndedByPlatform: the platform ended the session (an AGENT or SYSTEM DISCONNECT seen
-	// through poll) before its steps were done; the customer sent nothing more.
-	EndedByPlatform
-	// CutByGrace: the stages ended and the session was still running when the grace period ran
-	// out; the run cancelled it (a stop by signal, abort or kill counts Interrupted instead).
-	CutByGrace
-)
-
 // RecorderOptions configures a Recorder; the zero value of every field but Start picks a default.
 type RecorderOptions struct {
 	// Start is the wall-clock time of t = 0: every Sample time is nanoseconds since it.
@@ -57,8 +38,10 @@ type RecorderOptions struct {
 	// MaxPoints caps the time series: reaching it merges adjacent points pairwise and doubles
 	// the interval, so a run of any length keeps bounded memory (DefaultMaxPoints when 0; rounded up to even, at least 2).
 	MaxPoints int
-	// Observer, when set, is told of every request, arrival and session as the Recorder records it
-	// (live exporters such as --metrics-addr); nil costs one comparison per event.
+	// Observer, when set, is told of requests, arrivals and session ends as the Recorder records
+	// them (live exporters such as --metrics-addr): every request (ccload's own included), every
+	// arrival passed to Arrival or Dropped, every session end; arrivals counted by DropArrivals
+	// (dropped without an Arrival) are not told. nil costs one comparison per event.
 	Observer Observer
 }
 
@@ -147,6 +130,7 @@ type LiveStats struct {
 // groupRec is one group's accumulators.
 type groupRec struct {
 	name, kind, endpoint, controlType, step string
+	own                                     bool // ccload's own requests (Origin): out of overall, the series and the lag
 
 	classes    [numClasses]int64
 	codeCounts []int64 // indexed by the Recorder's interned code index
@@ -275,36 +259,49 @@ func NewRecorder(opts RecorderOptions) *Recorder {
 	return r
 }
 
-// Group registers the endpoint × controlType group (or finds it) and returns its ID; call it while setting up, not per request.
+// Origin is who asked for a request: the scenario, or ccload itself closing sessions.
+// ccload's own requests are counted in requests.total and in their own groups (kind
+// "teardown"), never in overall ("all"), the time series or the scheduler lag, so no
+// threshold, compare limit or capacity verdict judges ccload's cleanup as the target's.
+type Origin uint8
+
+// The origins of a request.
+const (
+	// OriginScenario: a request of the scenario's sessions (its steps, polls, tokens).
+	OriginScenario Origin = iota
+	// OriginTeardown: the DISCONNECT the run sends a customer still connected when it cut it.
+	OriginTeardown
+	// OriginAbandon: the DISCONNECT of a session that failed while connected.
+	OriginAbandon
+	// NumOrigins is the number of origins, for tables indexed by origin.
+	NumOrigins
+)
+
+// originGroups name each origin's groups: a prefix before "<endpoint> <controlType>", the
+// group kind, and the registration key's tag.
+var originGroups = [NumOrigins]struct{ prefix, kind, key string }{
+	OriginScenario: {"", "endpoint", "e"},
+	OriginTeardown: {"teardown ", "teardown", "t"},
+	OriginAbandon:  {"abandon ", "teardown", "a"},
+}
+
+// Group registers the scenario's endpoint × controlType group (or finds it) and returns its ID; call it while setting up, not per request.
 func (r *Recorder) Group(endpoint, controlType string) GroupID {
-	name := endpoint
-	if controlType != "" {
-		name = endpoint + " " + controlType
-	}
-	return r.register("e\x00"+endpoint+"\x00"+controlType, newGroupRec(name, "endpoint", endpoint, controlType, ""))
+	return r.OriginGroup(OriginScenario, endpoint, controlType)
 }
 
-// TeardownGroup registers (or finds) the group of the requests a run sends after its sessions
-// were cut (the DISCONNECT of every customer still connected), kept apart from the scenario's
-// own endpoint groups so their thresholds judge the scenario's requests only; overall counts them.
-func (r *Recorder) TeardownGroup(endpoint, controlType string) GroupID {
-	return r.teardownGroup("teardown", "t", endpoint, controlType)
-}
-
-// AbandonGroup registers (or finds) the group of the DISCONNECTs a run sends to sessions that
-// failed while connected, so they leave nothing open on the target: kind "teardown" like the
-// run's teardown (out of endpoint thresholds, in overall), named "abandon <endpoint> <controlType>".
-func (r *Recorder) AbandonGroup(endpoint, controlType string) GroupID {
-	return r.teardownGroup("abandon", "a", endpoint, controlType)
-}
-
-// teardownGroup registers a kind "teardown" group named "<prefix> <endpoint> <controlType>".
-func (r *Recorder) teardownGroup(prefix, key, endpoint, controlType string) GroupID {
-	name := prefix + " " + endpoint
+// OriginGroup registers (or finds) the endpoint × controlType group of requests of origin o:
+// "<endpoint> <controlType>" (kind endpoint) for the scenario's, "teardown …" and "abandon …"
+// (kind teardown) for ccload's own, which stay out of overall.
+func (r *Recorder) OriginGroup(o Origin, endpoint, controlType string) GroupID {
+	og := originGroups[o]
+	name := og.prefix + endpoint
 	if controlType != "" {
 		name += " " + controlType
 	}
-	return r.register(key+"\x00"+endpoint+"\x00"+controlType, newGroupRec(name, "teardown", endpoint, controlType, ""))
+	g := newGroupRec(name, og.kind, endpoint, controlType, "")
+	g.own = o != OriginScenario
+	return r.register(og.key+"\x00"+endpoint+"\x00"+controlType, g)
 }
 
 // StepGroup registers the named step's group (or finds it) and returns its ID.
@@ -371,6 +368,16 @@ func (r *Recorder) Record(s *Sample) {
 	if sent {
 		svc = toUS(s.End-s.Start, HighestUS, &r.clamped)
 		resp = toUS(s.End-s.Intended, HighestUS, &r.clamped)
+	}
+	if int(s.Group) >= 0 && int(s.Group) < len(r.groups) && r.groups[s.Group].own {
+		// ccload's own request: its group and requests.total only (see Origin).
+		g := r.groups[s.Group]
+		g.add(s, code, sent, svc, resp)
+		g.addInterval(s, sent, resp)
+		if r.obs != nil {
+			r.observe(s)
+		}
+		return
 	}
 	if !s.Class.NotSent() {
 		lag := (s.Start - s.Throttled - max(s.Intended, s.Ready)) / 1000
@@ -536,18 +543,12 @@ func (r *Recorder) SessionStarted(t int64) {
 // SessionEnded counts a started session's end; duration is its length in ns.
 func (r *Recorder) SessionEnded(t int64, o Outcome, duration int64) {
 	r.advance(t)
-	switch o {
-	case Completed:
-		r.sessions.Completed++
-	case Failed:
-		r.sessions.Failed++
+	if o >= NumOutcomes {
+		o = Interrupted
+	}
+	*r.sessions.Of(o)++
+	if o == Failed {
 		r.cur.failed++
-	case EndedByPlatform:
-		r.sessions.EndedByPlatform++
-	case CutByGrace:
-		r.sessions.CutByGrace++
-	default:
-		r.sessions.Interrupted++
 	}
 	_ = r.sessionDur.RecordValue(toUS(duration, SessionHighestUS, &r.sessionClamped))
 	if r.obs != nil {

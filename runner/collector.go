@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"ccload/ccapi"
@@ -21,15 +20,10 @@ type collector struct {
 	disp display
 	done chan struct{}
 
-	// groups maps endpoint × controlType to the Recorder's group, registered on first use
-	// so the report lists only groups that saw requests (-2: not registered yet).
-	groups [ccapi.NumEndpoints][numCT]report.GroupID
+	// groups maps origin × endpoint × controlType to the Recorder's group, registered on first
+	// use so the report lists only groups that saw requests (-2: not registered yet).
+	groups [report.NumOrigins][ccapi.NumEndpoints][numCT]report.GroupID
 	steps  []report.GroupID // named steps, indexed like run.steps
-
-	// teardown is the same for the requests of the run's teardown (stepTeardown).
-	teardown [ccapi.NumEndpoints][numCT]report.GroupID
-	// abandon is the same for the DISCONNECTs of sessions that failed connected (stepAbandon).
-	abandon [ccapi.NumEndpoints][numCT]report.GroupID
 
 	samples, answered int64 // requests seen; requests that got an HTTP answer
 	lastAbort         time.Duration
@@ -43,7 +37,7 @@ type collector struct {
 	lastTokenHint              string // what to check for the last failed fetch (report.CauseHint)
 }
 
-// failKey is a step failure as the customer reported it: which op of which session, and why.
+// failKey is a step failure as the customer reported it: where (sessions.site) and why.
 type failKey struct {
 	sess int32
 	w    why
@@ -53,11 +47,11 @@ const unregistered report.GroupID = -2
 
 func newCollector(r *run, rec *report.Recorder, disp display) *collector {
 	c := &collector{r: r, rec: rec, disp: disp, done: make(chan struct{})}
-	for i := range c.groups {
-		for j := range c.groups[i] {
-			c.groups[i][j] = unregistered
-			c.teardown[i][j] = unregistered
-			c.abandon[i][j] = unregistered
+	for o := range c.groups {
+		for i := range c.groups[o] {
+			for j := range c.groups[o][i] {
+				c.groups[o][i][j] = unregistered
+			}
 		}
 	}
 	c.steps = make([]report.GroupID, len(r.steps))
@@ -71,7 +65,8 @@ func newCollector(r *run, rec *report.Recorder, disp display) *collector {
 // display and the run-level checks (unreachable target, abort_on_fail) in between.
 func (c *collector) loop() {
 	defer close(c.done)
-	tick := time.NewTicker(100 * time.Millisecond)
+	const every = 100 * time.Millisecond
+	tick := c.r.clock.NewTimer(every)
 	defer tick.Stop()
 	for {
 		select {
@@ -85,7 +80,8 @@ func (c *collector) loop() {
 				return
 			}
 			c.handle(&ev)
-		case <-tick.C:
+		case <-tick.C():
+			tick.Reset(every)
 			c.tick()
 		}
 	}
@@ -94,26 +90,13 @@ func (c *collector) loop() {
 func (c *collector) handle(ev *event) {
 	switch ev.kind {
 	case evSample:
-		g := &c.groups[ev.ep][ev.ct]
-		switch ev.step {
-		case stepTeardown:
-			g = &c.teardown[ev.ep][ev.ct]
-		case stepAbandon:
-			g = &c.abandon[ev.ep][ev.ct]
-		}
+		g := &c.groups[ev.origin][ev.ep][ev.ct]
 		if *g == unregistered {
 			ct := ""
 			if ev.ct > 0 {
 				ct = string(ccapi.ControlTypes[ev.ct-1])
 			}
-			switch ev.step {
-			case stepTeardown:
-				*g = c.rec.TeardownGroup(ev.ep.String(), ct)
-			case stepAbandon:
-				*g = c.rec.AbandonGroup(ev.ep.String(), ct)
-			default:
-				*g = c.rec.Group(ev.ep.String(), ct)
-			}
+			*g = c.rec.OriginGroup(ev.origin, ev.ep.String(), ct)
 		}
 		if ev.ep == ccapi.EpQueryQueueInfo && ev.s.Class == report.ClassOK && ev.s.ResultCode != "" {
 			// A queue status ("0" queuing, 160021 with an agent, the session ended) says where the
@@ -174,7 +157,7 @@ func (c *collector) tick() {
 		c.disp.update(c.r.status(c.rec.Live(), el))
 	}
 	if c.answered == 0 && c.samples > 0 && el >= unreachableAfter {
-		c.r.stop(StopUnreachable, true)
+		c.r.life.Stop(report.Stop{Kind: report.ReasonUnreachable}, true)
 	}
 	for cfg := &c.r.cfg; cfg.OnSnapshot != nil && c.snaps < len(cfg.Snapshots) && el >= cfg.Snapshots[c.snaps]; c.snaps++ {
 		cfg.OnSnapshot(cfg.Snapshots[c.snaps], c.rec.Snapshot(c.r.t0.Add(el), report.Meta{Scenario: c.r.sc.Name}))
@@ -183,7 +166,7 @@ func (c *collector) tick() {
 		c.lastAbort = el
 		snap := c.rec.Snapshot(c.r.t0.Add(el), report.Meta{Scenario: c.r.sc.Name})
 		if res, failed := report.AbortCheck(snap, c.r.aborts, el); failed {
-			c.r.stop(StopAborted+res.Name, true)
+			c.r.life.Stop(report.Stop{Kind: report.ReasonAborted, Detail: res.Name}, true)
 		}
 	}
 }
@@ -197,7 +180,7 @@ func (c *collector) failed(ev *event, sessionFailed bool) {
 		if c.fails == nil {
 			c.fails = map[failKey]report.FailureID{}
 		}
-		name, step := c.r.failedStep(sess, w)
+		name, step := c.r.sessions.siteNames(sess)
 		id = c.rec.Failure(name, step, failureReason(w))
 		c.fails[k] = id
 	}
@@ -232,30 +215,6 @@ func tokenHint(class report.ErrClass, status int) string {
 		return h
 	}
 	return "check target.url and that the platform answers tokenByAkSk"
-}
-
-// failedStep names the session and the step of a failure, as failure_reasons lists them.
-func (r *run) failedStep(sess int32, w why) (session, step string) {
-	if sess < 0 || int(sess) >= len(r.sc.Sessions) {
-		return "?", "?"
-	}
-	s := r.sc.Sessions[sess]
-	p := r.programs[s]
-	switch {
-	case w.kind == whyData:
-		return s.Name, "-"
-	case w.op < 0 || p == nil || int(w.op) >= len(p.ops):
-		return s.Name, "applyToken"
-	}
-	st := p.ops[w.op].step
-	if st.Name != "" {
-		return s.Name, "step:" + st.Name
-	}
-	path := st.Path
-	if i := strings.Index(path, "].steps["); i >= 0 && strings.HasPrefix(path, "sessions[") {
-		path = path[i+2:] // the session is its own column
-	}
-	return s.Name, path + " " + st.Kind.String()
 }
 
 // failureReason words why a step failed, as failure_reasons lists it.

@@ -1,17 +1,20 @@
 // Package runner plays a compiled scenario against a target: a producer that
 // makes session arrivals (open model) or keeps a number of customers busy
 // (closed model), and one collector goroutine that owns the report.Recorder and
-// the progress display. Each session is compiled once into a flat program; a
-// customer is that program's state (program.go), driven by actions. One
-// scheduler keeps waiting customers (open-model arrivals and closed-model slots
-// alike) in a min-heap and hands due ones to a pool of exchange workers sized by
-// the connection limit (scheduler.go): no goroutine or timer per customer. Run
-// returns the finished report and writes it to Config.Out.
+// the progress display. Each session is compiled into a flat program once (a
+// streamed session when it first arrives, compile.go); a customer is that
+// program's state (program.go), driven by actions. One scheduler keeps waiting
+// customers (open-model arrivals and closed-model slots alike) in a min-heap and
+// hands due ones to a pool of exchange workers sized by the connection limit
+// (scheduler.go): no goroutine or timer per customer. Run returns the finished
+// report; it writes no file (the commands render it, see ccload/render).
 //
-// The shutdown order is fixed: the producer stops, customers drain (with a
-// grace period), the customer WaitGroup is waited for, the scheduler stops, the
-// sample channel is closed, the collector finishes, and only then is the report
-// written.
+// The end of a run is one value, the lifecycle (lifecycle.go), on the run's
+// Clock: the producer stops, customers drain (with a grace period), the ones
+// still running are cut (each says what it owes, cut.go) and the connected ones
+// disconnected (teardown), the customer WaitGroup is waited for, the scheduler
+// stops, the event channel is closed, the collector finishes, and only then is
+// the report built.
 package runner
 
 import (
@@ -138,8 +141,6 @@ type Config struct {
 	Scenario *scenario.Scenario
 	// BaseURL is the target, overriding Scenario.Target.URL (the CLI sets it to the mock's URL).
 	BaseURL string
-	// Out is the directory report.json (and the other outputs) are written to; "" writes nothing.
-	Out string
 	// Duration, when > 0, cuts or extends the stages to exactly this long (the last level holds).
 	Duration time.Duration
 	// Grace is how long running sessions may finish after arrivals stop (0: DefaultGraceFor the
@@ -158,8 +159,6 @@ type Config struct {
 	// Kill, when closed, cancels every running session at once (the CLI closes it on a second
 	// signal). Cancelling Run's ctx is the graceful stop: arrivals end, sessions get Grace.
 	Kill <-chan struct{}
-	// Stdout, when set, receives the console summary once the report is built.
-	Stdout io.Writer
 	// Stderr receives the progress display (nil: none is shown).
 	Stderr io.Writer
 	// Plan, when set, replaces the open model's arrivals (ccload replay plays a log this way):
@@ -175,13 +174,8 @@ type Config struct {
 	// its lookahead, so its last arrival is known): the progress display's total. 0: unknown, and
 	// the display shows the elapsed time alone. The scenario's stages play no part in such a run.
 	SourceSpan time.Duration
-	// Finish, when set, is handed the finished report (thresholds evaluated) before it is written
-	// or summarised, so a caller can add what only it knows once the run is over (ccload replay:
-	// its log's accounting, final only once its reader has stopped). It must not change the
-	// measurements.
-	Finish func(rep *report.Report)
-	// Observer, when set, is handed every request, arrival and session end as the collector
-	// records them (the live /metrics exporter); see report.Observer.
+	// Observer, when set, is handed requests, arrivals and session ends as the collector
+	// records them (the live /metrics exporter); see report.Observer for which.
 	Observer report.Observer
 	// Snapshots are run ages at which OnSnapshot gets the report so far, so a caller can discard a
 	// warm-up exactly (ccload capacity subtracts one snapshot from a later one); ascending.
@@ -192,6 +186,8 @@ type Config struct {
 	// LiveLimit bounds live open-model customers when the scenario has no max_customers
 	// (0: DefaultLiveLimit; negative: no bound).
 	LiveLimit int
+	// Clock is the run's time (nil: the wall clock): tests drive the end of a run with a fake one.
+	Clock Clock
 	// MaxRPS, when > 0, overrides the scenario's target.max_rps: one rate.Limiter caps this
 	// process's requests per second across all customers.
 	MaxRPS float64

@@ -32,6 +32,7 @@ type vc struct {
 	x    *scratch // the buffers of whoever runs the customer right now
 	cu   *ccapi.Customer
 	sess *scenario.Session
+	prog *program // the session's compiled program (sessions)
 	m    customer
 	// planned is the session a streamed plan (Config.Source) gave this arrival; nil: drawn by weight.
 	planned *scenario.Session
@@ -41,6 +42,7 @@ type vc struct {
 	// intended and step describe the exchange in flight, for observe.
 	intended int64
 	step     int32
+	origin   report.Origin // who asked for the exchange in flight: the scenario, or the run closing the session
 	// free is when this customer's previous exchange ended: a request cannot start before it,
 	// so the scheduler lag of the next one counts from max(intended, free).
 	free int64
@@ -56,6 +58,10 @@ type vc struct {
 	backoff   time.Duration
 	began     int64 // when the current session really began (a worker took it)
 	pending   bool
+
+	// owesDisconnect says the run cut this customer while the platform may hold its session
+	// open (customer.cut): its teardown sends the DISCONNECT.
+	owesDisconnect bool
 }
 
 // scratch is what running a customer's exchanges needs besides its state: the render buffer,
@@ -105,45 +111,44 @@ func (r *run) newVCWith(k int64, x *scratch) *vc {
 // turn comes after that is counted in the run's warning instead. Its request is recorded in the
 // teardown group, its response time from the moment of the cut.
 func (c *vc) teardown() {
-	r := c.r
-	if !c.m.mayBeConnected() {
+	l := c.r.life
+	if !c.owesDisconnect {
 		return
 	}
-	ctx := r.tdCtx
-	if ctx.Err() != nil {
-		r.tdLeft.Add(1)
+	c.owesDisconnect = false
+	if l.teardown.Err() != nil {
+		l.tdLeft.Add(1)
 		return
 	}
-	call := c.disconnect(r.cancelAt.Load(), stepTeardown)
-	c.m.connected = false
+	call := c.disconnect(l.CutAt(), report.OriginTeardown)
 	if call.Kind != ccapi.KindOK {
-		r.tdLeft.Add(1)
+		l.tdLeft.Add(1)
 	}
 }
 
 // abandon sends the DISCONNECT of a session that failed while the platform held it open (the
 // same request the teardown sends), so a failed session is not left open or queued on the
 // target. It runs under the teardown's context: a cut run bounds it by TeardownLimit, it does
-// not cancel it. Its request is recorded in the abandon group (stepAbandon), its response time
+// not cancel it. Its request is recorded in the abandon group (OriginAbandon), its response time
 // from the failure; one that fails is counted in the run's warning (abLeft).
 func (c *vc) abandon(a action) result {
 	r := c.r
-	call := c.disconnect(a.intended, stepAbandon)
+	call := c.disconnect(a.intended, report.OriginAbandon)
 	res := result{ok: call.Kind == ccapi.KindOK, start: int64(call.Start.Sub(r.t0)), end: int64(call.End.Sub(r.t0))}
 	if !res.ok {
-		r.abLeft.Add(1)
+		r.life.abLeft.Add(1)
 	}
 	return res
 }
 
 // disconnect sends the session's DISCONNECT (its own disconnect step, or a plain one) on behalf
-// of the run, under the teardown's context, recorded in the group step says (stepTeardown or
-// stepAbandon) with its response time from intended.
-func (c *vc) disconnect(intended int64, step int32) *ccapi.Call {
-	c.intended, c.step = intended, step
+// of the run, under the teardown's context, recorded in the group of its origin (OriginTeardown
+// or OriginAbandon) with its response time from intended.
+func (c *vc) disconnect(intended int64, origin report.Origin) *ccapi.Call {
+	c.intended, c.step, c.origin = intended, -1, origin
 	c.build(c.m.prog.disconnect, "")
-	call := c.cu.Send(c.r.tdCtx, &c.x.req)
-	c.step = -1
+	call := c.cu.Send(c.r.life.teardown, &c.x.req)
+	c.origin = report.OriginScenario
 	return call
 }
 
@@ -154,10 +159,7 @@ func (c *vc) ended(f flow) report.Outcome {
 	case flowFailed:
 		o = report.Failed
 	case flowCancel:
-		o = report.Interrupted
-		if c.r.graceCut.Load() {
-			o = report.CutByGrace
-		}
+		o = c.r.life.CutOutcome()
 	case flowEnded:
 		o = report.EndedByPlatform
 	}
@@ -165,7 +167,7 @@ func (c *vc) ended(f flow) report.Outcome {
 	end := c.r.now()
 	ev := event{kind: evEnded}
 	if o == report.Failed {
-		ev = failEvent(evEnded, c.sessIdx(), c.m.fail) // why it failed travels with its end
+		ev = failEvent(evEnded, c.r.sessions.site(c.prog, c.m.fail), c.m.fail) // why it failed travels with its end
 	}
 	ev.t, ev.d, ev.outcome = end, max(end-c.m.arrival, 0), o
 	c.r.events <- ev
@@ -176,18 +178,19 @@ func (c *vc) ended(f flow) report.Outcome {
 // data rows, renders its identity and resets the program. Not flowOK: it cannot start.
 func (c *vc) prepare(arrival, sessionID int64) flow {
 	r := c.r
-	sess := r.pickSession(c.rng)
+	prog := r.sessions.progs[r.pickIndex(c.rng)]
 	if plan := r.cfg.Plan; plan != nil {
-		sess = r.sc.Sessions[plan[c.k].Session]
+		prog = r.sessions.progs[plan[c.k].Session]
 		if plan[c.k].Sess != nil {
-			sess = plan[c.k].Sess
+			prog = r.sessions.streamed(plan[c.k].Sess)
 		}
 	}
 	if c.planned != nil {
-		sess = c.planned
+		prog = r.sessions.streamed(c.planned) // compiled once, when it first arrives
 	}
+	sess := prog.sess
 	c.m.arrival = arrival
-	c.sess = sess
+	c.sess, c.prog = sess, prog
 	c.intended, c.step = arrival, -1
 
 	for _, i := range sess.Feeders {
@@ -198,7 +201,7 @@ func (c *vc) prepare(arrival, sessionID int64) flow {
 			// either, so arrivals end here (the sessions running go on), and the run ends
 			// as "data exhausted", not "completed": it could not play what the scenario asked.
 			r.warnOnce("feeder:"+f.Name, fmt.Sprintf("data feeder %s ran out of rows at %s: arrivals stopped there", f.Name, time.Duration(r.now()).Round(time.Millisecond)))
-			r.stop(StopDataExhausted+f.Name, false)
+			r.life.Stop(report.Stop{Kind: report.ReasonDataExhausted, Detail: f.Name}, false)
 			c.m.fail = why{kind: whyData, op: -1}
 			return flowFailed
 		}
@@ -221,10 +224,6 @@ func (c *vc) prepare(arrival, sessionID int64) flow {
 	if tok != "" {
 		c.cu.SetToken(tok)
 	}
-	prog := r.programs[sess]
-	if prog == nil {
-		prog = compile(sess, r.stepIndex) // a streamed session (Config.Source), compiled once here
-	}
 	c.m.reset(prog, c.rng, arrival, tok == "")
 	c.pushBegin()
 	return flowOK
@@ -238,9 +237,7 @@ func (c *vc) drive(ctx context.Context, park func(*vc, int64)) (f flow, parked b
 	var res result
 	for first := true; ; first = false {
 		if ctx.Err() != nil && c.m.ex != exAbandon {
-			if first {
-				c.notSentAtCancel() // it waited for a worker, or was parked, when the run ended
-			}
+			c.cutOff(first) // first: it waited for a worker, or was parked, when the run was cut
 			return flowCancel, false
 		}
 		res = c.takePush(res) // a pushed message waiting is the answer of a poll (push.go)
@@ -264,6 +261,7 @@ func (c *vc) drive(ctx context.Context, park func(*vc, int64)) (f flow, parked b
 		}
 		res = c.exchange(ctx, a)
 		if ctx.Err() != nil {
+			c.cutOff(false)
 			return flowCancel, false
 		}
 	}
@@ -285,18 +283,10 @@ func (c *vc) note(a action, res result) {
 	if a.fail.kind != whyNone && (a.kind != actDone || a.outcome != flowFailed) {
 		// A step failed and the session went on (or the platform had ended it): a session
 		// that failed says why with its end (ended).
-		ev := failEvent(evStepFailed, c.sessIdx(), a.fail)
+		ev := failEvent(evStepFailed, c.r.sessions.site(c.prog, a.fail), a.fail)
 		ev.t = r.now()
 		r.events <- ev
 	}
-}
-
-// sessIdx is the index of the customer's session in the scenario (failure paths only: a map lookup).
-func (c *vc) sessIdx() int32 {
-	if p := c.r.programs[c.sess]; p != nil {
-		return p.idx
-	}
-	return -1
 }
 
 // exchange plays one exchange action and says how it went.
@@ -465,7 +455,7 @@ func (c *vc) observe(call *ccapi.Call) {
 	if (call.Endpoint == ccapi.EpTokenByAkSk || call.Endpoint == ccapi.EpApplyToken) && step >= 0 {
 		step = -1 // a token renewal inside a step is not that step's request
 	}
-	r.events <- event{kind: evSample, ep: call.Endpoint, ct: ctIndex(call.ControlType), step: step, s: report.Sample{
+	r.events <- event{kind: evSample, ep: call.Endpoint, ct: ctIndex(call.ControlType), step: step, origin: c.origin, s: report.Sample{
 		Intended:   min(c.intended, start),
 		Ready:      min(c.free, start),
 		Start:      start,

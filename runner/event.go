@@ -28,15 +28,17 @@ type event struct {
 	ep      ccapi.Endpoint
 	ct      uint8 // 0: no controlType; i+1: ccapi.ControlTypes[i]
 	outcome report.Outcome
-	step    int32 // index into run.steps of the named step, -1 none, stepTeardown the run's teardown, stepAbandon a failed session's DISCONNECT
-	t, d    int64 // ns since run start; d a latency or duration
-	pos     int32 // evQueue: the queue position reported
+	origin  report.Origin // evSample: who asked for the request (the scenario, the teardown, an abandon)
+	step    int32         // index into run.steps of the named step, -1 none
+	t, d    int64         // ns since run start; d a latency or duration
+	pos     int32         // evQueue: the queue position reported
 	s       report.Sample
 }
 
-// failEvent is a step failure w of session sess (evStepFailed, or the evEnded of a failed
-// session), packed into an event's spare fields so that no event grows: step is the op, ct
-// the why kind, s.Group the session, s.Status, s.ResultCode and s.Class the answer.
+// failEvent is a step failure w at failure site sess (sessions.site: its session and step;
+// evStepFailed, or the evEnded of a failed session), packed into an event's spare fields so
+// that no event grows: step is the op, ct the why kind, s.Group the site, s.Status,
+// s.ResultCode and s.Class the answer.
 func failEvent(kind evKind, sess int32, w why) event {
 	return event{kind: kind, ct: uint8(w.kind), step: w.op,
 		s: report.Sample{Group: report.GroupID(sess), Status: int(w.status), ResultCode: w.code, Class: w.class}}
@@ -46,14 +48,6 @@ func failEvent(kind evKind, sess int32, w why) event {
 func (ev *event) failure() (sess int32, w why) {
 	return int32(ev.s.Group), why{kind: whyKind(ev.ct), op: ev.step, status: int32(ev.s.Status), code: ev.s.ResultCode, class: ev.s.Class}
 }
-
-// stepTeardown is an event's step for a request of the run's teardown (the DISCONNECT of a
-// customer still connected when the run cut it): recorded in a teardown group, not an endpoint group.
-const stepTeardown int32 = -2
-
-// stepAbandon is an event's step for the DISCONNECT of a session that failed while connected
-// (actAbandon): recorded in an abandon group (kind teardown), not an endpoint group.
-const stepAbandon int32 = -3
 
 // Reasons an arrival is dropped (an evDropped's ct), as report.json's dropped_by names them.
 const (

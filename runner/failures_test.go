@@ -147,7 +147,7 @@ func playWhy(t *testing.T, src string, token bool, script []turn) action {
 	r := &run{sc: sc, seed: 1}
 	r.index()
 	var c customer
-	c.reset(r.programs[sc.Sessions[0]], rand.New(rand.NewPCG(1, 2)), 0, token)
+	c.reset(r.sessions.progs[0], rand.New(rand.NewPCG(1, 2)), 0, token)
 	var a action
 	for i, tu := range script {
 		a = c.next(int64(tu.now), tu.res)
@@ -265,7 +265,7 @@ func TestFailureWording(t *testing.T) {
 		{why{kind: whyAwait, op: 0}, "steps[0] connect", "await timeout"},
 		{why{kind: whyData, op: -1}, "-", "data exhausted"},
 	} {
-		session, step := r.failedStep(0, tc.w)
+		session, step := r.sessions.siteNames(r.sessions.site(r.sessions.progs[0], tc.w))
 		if reason := failureReason(tc.w); session != "s" || step != tc.step || reason != tc.reason {
 			t.Errorf("%+v: worded %q / %q / %q, want s / %q / %q", tc.w, session, step, reason, tc.step, tc.reason)
 		}

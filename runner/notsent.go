@@ -5,23 +5,20 @@ import (
 	"ccload/report"
 )
 
-// notSentAtCancel counts the request a customer was due to make when the run cancelled its
-// customers but never made: its exchange was due at or before the cancellation, and it was
-// still waiting for an exchange worker (there are max_connections of them; each holds one
-// exchange at a time). That request is not sent (canceled_waiting), never the target's error.
-// The program is asked at the cancellation instant, so a customer still thinking then (its
-// next request not yet due) counts nothing.
-func (c *vc) notSentAtCancel() {
+// cutOff ends a customer the run cut (flowCancel) as its program says (customer.cut): the
+// request it was due to make at the cut but never made is counted not sent
+// (canceled_waiting, never the target's error), and what it owes the platform is kept for its
+// teardown. waiting says it was not in an exchange when the cut came (parked, or waiting for
+// one of the max_connections exchange workers).
+func (c *vc) cutOff(waiting bool) {
 	r := c.r
-	at := r.cancelAt.Load()
-	if at == 0 || c.sess == nil {
-		return
+	at := r.life.CutAt()
+	if !waiting {
+		at = 0 // in an exchange: that exchange was recorded as it ended (cut or answered)
 	}
-	a := c.m.next(at, result{})
-	c.m.ex = exNone // the probe asked for an exchange that never happened: nothing is in flight
-	if a.intended > at {
-		return
-	}
+	o := c.m.cut(at, waiting)
+	c.owesDisconnect = o.disconnect
+	a := o.unsent
 	ev := event{kind: evSample, step: -1, s: report.Sample{Intended: a.intended, Ready: a.intended, Start: at, End: at,
 		Class: report.ClassCanceledWaiting}}
 	switch a.kind {

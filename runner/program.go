@@ -32,15 +32,18 @@ type op struct {
 	policy scenario.FailurePolicy
 }
 
-// program is a session compiled once at load into a flat list of instructions, so a customer
+// program is a session compiled once (at setup, or a streamed one when it first arrives: see
+// sessions) into a flat list of instructions, so a customer
 // is a program counter and a few counters instead of a call stack.
 type program struct {
 	sess *scenario.Session
 	ops  []op
 	// depth is the deepest repeat nesting: the size of a customer's repeat-counter stack.
 	depth int
-	// idx is the session's index in the scenario, so events name it without a pointer.
-	idx int32
+	// id is the program's stable ID (sessions): the session's index in the scenario, or the
+	// next one for a streamed session; streamed says it is not one of the scenario's.
+	id       int32
+	streamed bool
 	// reconnect is the CONNECT sent when the platform ends the session and the session says
 	// on_platform_end: reconnect (the session's first connect step, unnamed); nil: none.
 	reconnect *op

@@ -64,7 +64,7 @@ func play(t *testing.T, src string, token bool, script []turn) {
 	r := &run{sc: sc, seed: 1}
 	r.index()
 	var c customer
-	c.reset(r.programs[sc.Sessions[0]], rand.New(rand.NewPCG(1, 2)), 0, token)
+	c.reset(r.sessions.progs[0], rand.New(rand.NewPCG(1, 2)), 0, token)
 	var got []string
 	for i, tu := range script {
 		a := c.next(int64(tu.now), tu.res)
@@ -237,7 +237,7 @@ func TestProgramTokenFirstAndEarlyStart(t *testing.T) {
 	r := &run{sc: sc, seed: 1}
 	r.index()
 	var c customer
-	c.reset(r.programs[sc.Sessions[0]], rand.New(rand.NewPCG(1, 2)), ms(500), true)
+	c.reset(r.sessions.progs[0], rand.New(rand.NewPCG(1, 2)), ms(500), true)
 	for _, tu := range []turn{
 		// Started before its arrival (a closed-model pause), the session waits for it.
 		{100 * time.Millisecond, result{}, "wake 500ms"},
@@ -249,7 +249,7 @@ func TestProgramTokenFirstAndEarlyStart(t *testing.T) {
 			t.Fatalf("at %v: got %q, want %q", tu.now, a, tu.want)
 		}
 	}
-	c.reset(r.programs[sc.Sessions[0]], rand.New(rand.NewPCG(1, 2)), 0, true)
+	c.reset(r.sessions.progs[0], rand.New(rand.NewPCG(1, 2)), 0, true)
 	if a := c.next(0, result{}); a.String() != "token @0s" {
 		t.Fatalf("got %q, want a token fetch", a)
 	}
@@ -549,7 +549,7 @@ func TestProgramDisconnectsAFailedSession(t *testing.T) {
 			r := &run{sc: sc, seed: 1}
 			r.index()
 			var c customer
-			c.reset(r.programs[sc.Sessions[0]], rand.New(rand.NewPCG(1, 2)), 0, tc.script[0].want == "token @0s")
+			c.reset(r.sessions.progs[0], rand.New(rand.NewPCG(1, 2)), 0, tc.script[0].want == "token @0s")
 			var a action
 			for i, tu := range tc.script {
 				if a = c.next(int64(tu.now), tu.res); a.String() != tu.want {

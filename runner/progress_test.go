@@ -97,7 +97,7 @@ func TestStatusOfAStreamedPlan(t *testing.T) {
 		{span: 90 * time.Second, want: "ccload 0:05/1:30 replaying |", not: "24:00:00"},
 		{span: 0, want: "ccload 0:05 replaying |", not: "/"},
 	} {
-		r := &run{cfg: Config{Source: &sliceSource{}, SourceSpan: tt.span}, load: stand, phase: "running"}
+		r := &run{cfg: Config{Source: &sliceSource{}, SourceSpan: tt.span}, load: stand, life: newLifecycle(nil, time.Time{})}
 		var buf bytes.Buffer
 		d := &lines{w: &buf, period: 5 * time.Second}
 		d.update(r.status(report.LiveStats{}, 5*time.Second))

@@ -6,7 +6,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,30 +15,8 @@ import (
 	"ccload/ccapi"
 	"ccload/gates"
 	"ccload/report"
-	htmlreport "ccload/report/html"
 	"ccload/scenario"
 )
-
-// Stop reasons a run ends with (report.json's stop_reason); an abort adds the threshold's name.
-const (
-	StopCompleted   = "completed"
-	StopInterrupted = "interrupted"
-	StopUnreachable = "unreachable"
-	StopAborted     = "aborted: " // followed by the threshold's name
-	// StopDataExhausted, followed by the feeder's name, ends a run whose `order: unique` data
-	// feeder (without wrap) ran out of rows: arrivals stopped there, the sessions running went
-	// on normally (so the run is not marked interrupted), but the run could not play what the
-	// scenario asked for.
-	StopDataExhausted = "data exhausted: feeder "
-	// StopGraceCut ends a run that played its whole schedule but whose grace period after the
-	// last stage ran out with sessions still running: they were cut (sessions.cut_by_grace).
-	// The run is not marked interrupted; a cut_by_grace threshold gates on it.
-	StopGraceCut = report.StopGraceCut
-)
-
-// TeardownLimit bounds the run's teardown: the DISCONNECTs sent, concurrently up to the
-// connection limit, to every customer still connected when the run cut its sessions.
-const TeardownLimit = 2 * time.Second
 
 // run is the shared state of one Run: read-only after setup except for the channels,
 // atomics and the fields guarded by mu.
@@ -52,65 +29,39 @@ type run struct {
 	rules  ccapi.Rules
 	sendEp ccapi.Endpoint
 	t0     time.Time
+	clock  Clock
+	life   *lifecycle // phase, stop reason, grace, cut and teardown
 	events chan event
 	active atomic.Int64 // customers living a session right now
-	// cancelAt is when the customers' context was cancelled (ns since t0; 0: not yet), so a
-	// customer that was due for a request then but waited for a worker counts it not sent.
-	cancelAt atomic.Int64
 
-	steps     []*scenario.Step               // named steps, in scenario order
-	stepIndex map[*scenario.Step]int32       // step → index in steps (-1 for unnamed)
-	programs  map[*scenario.Session]*program // each session compiled once
-	weights   []float64                      // cumulative session weights, normalised to 1
-	aborts    []report.ThresholdSpec         // thresholds with abort_on_fail
+	steps     []*scenario.Step         // named steps, in scenario order
+	stepIndex map[*scenario.Step]int32 // step → index in steps (-1 for unnamed)
+	sessions  *sessions                // the compiled programs, by stable ID
+	weights   []float64                // cumulative session weights, normalised to 1
+	aborts    []report.ThresholdSpec   // thresholds with abort_on_fail
 
-	sched        *scheduler         // plays every customer; closed once they have all ended
-	push         *pushReceiver      // the webhook receiver of a push-mode run (push.go); nil: none
-	stopProducer context.CancelFunc // ends arrivals
-	cancelAll    context.CancelFunc // ends every session at once (and starts the teardown's clock)
+	sched *scheduler    // plays every customer; closed once they have all ended
+	push  *pushReceiver // the webhook receiver of a push-mode run (push.go); nil: none
 
-	// The teardown: tdCtx bounds the DISCONNECTs of customers still connected when the run cut
-	// them (TeardownLimit from cancelAt); tdLeft counts those it could not disconnect.
-	// graceCut says the cut was the grace period running out on a run that was not stopped.
-	tdCtx    context.Context
-	tdLeft   atomic.Int64
-	graceCut atomic.Bool
-	// abLeft counts the sessions that failed connected whose DISCONNECT (actAbandon) failed.
-	abLeft atomic.Int64
-
-	mu       sync.Mutex // guards reason, hard, phase, warnings, warned
-	reason   string
-	phase    string
+	mu       sync.Mutex // guards warnings, warned
 	warnings []string
 	warned   map[string]bool
 }
 
-// Run plays cfg.Scenario against the target and returns its report, which it has also written
-// to cfg.Out (when set). Cancelling ctx is the graceful stop: arrivals end at once and running
-// sessions get cfg.Grace to finish; closing cfg.Kill cancels them at once. However the
-// sessions are cut, every customer still connected is sent a DISCONNECT (within TeardownLimit),
-// so the target is left with no open session. In every case the report is complete, written
-// atomically, and marked interrupted when the run did not end on its own. The console summary goes to cfg.Stdout when set. The error is non-nil only when the
-// run could not start (the report is nil) or an output could not be written (it is not).
+// Run plays cfg.Scenario against the target and returns its report; it writes no file and
+// prints no summary (the commands render it, see ccload/render). Cancelling ctx is the graceful
+// stop: arrivals end at once and running sessions get cfg.Grace to finish; closing cfg.Kill
+// cancels them at once. However the sessions are cut, every customer still connected is sent a
+// DISCONNECT (within TeardownLimit), so the target is left with no open session. In every case
+// the report is complete and marked interrupted when the run did not end on its own. The error
+// is non-nil only when the run could not start (the report is nil).
 func Run(ctx context.Context, cfg Config) (*report.Report, error) {
 	r, err := newRun(cfg)
 	if err != nil {
 		return nil, err
 	}
 	defer r.client.Close()
-	rep := r.play(ctx)
-	if cfg.Finish != nil {
-		cfg.Finish(rep)
-	}
-	if cfg.Out != "" {
-		err = writeOutputs(cfg.Out, rep)
-	}
-	if cfg.Stdout != nil {
-		if werr := report.WriteSummary(cfg.Stdout, rep); werr != nil && err == nil {
-			err = werr
-		}
-	}
-	return rep, err
+	return r.play(ctx), nil
 }
 
 // newRun checks cfg and prepares a run: its stages, step index, session weights and client.
@@ -120,7 +71,11 @@ func newRun(cfg Config) (*run, error) {
 		return nil, err
 	}
 	sc := cfg.Scenario
-	r := &run{cfg: cfg, sc: sc, seed: cfg.Seed, phase: "running", warned: map[string]bool{}}
+	r := &run{cfg: cfg, sc: sc, seed: cfg.Seed, warned: map[string]bool{}, clock: cfg.Clock}
+	if r.clock == nil {
+		r.clock = realClock{}
+	}
+	r.life = newLifecycle(r.clock, time.Time{})
 	r.load = sc.Load
 	r.load.Stages = withDuration(sc.Load.Stages, cfg.Duration)
 	r.rules = sc.Target.Rules()
@@ -157,28 +112,16 @@ func newRun(cfg Config) (*run, error) {
 // play runs the producer, the customers and the collector in the fixed shutdown order and
 // returns the finished report, thresholds evaluated.
 func (r *run) play(ctx context.Context) *report.Report {
-	// The producer's and the customers' contexts are the run's own: the caller's ctx only
-	// asks for a graceful stop (see watch), so sessions outlive it by the grace period.
-	prodCtx, stopProducer := context.WithCancel(context.Background())
-	custCtx, cancelCust := context.WithCancel(context.Background())
-	tdCtx, cancelTeardown := context.WithCancel(context.Background())
-	var cut sync.Once
-	cancelAll := func() {
-		cut.Do(func() {
-			r.cancelAt.CompareAndSwap(0, max(r.now(), 1))
-			r.setPhase("teardown: disconnecting the customers still connected")
-			time.AfterFunc(TeardownLimit, cancelTeardown)
-		})
-		cancelCust()
-	}
-	r.stopProducer, r.cancelAll, r.tdCtx = stopProducer, cancelAll, tdCtx
-	defer stopProducer()
-	defer cancelTeardown()
-	defer cancelCust()
+	// The lifecycle's contexts are the run's own: the caller's ctx only asks for a graceful
+	// stop (see watch), so sessions outlive it by the grace period.
+	l := r.life
+	defer l.close()
+	prodCtx, custCtx := l.arrivals, l.sessions
 
 	// Size the channel for bursts: the collector records millions of samples a second.
 	r.events = make(chan event, 1<<14)
 	begun := r.begin(ctx) // sets r.t0: now, or Config.StartAt
+	l.t0 = r.t0
 	rec := report.NewRecorder(report.RecorderOptions{Start: r.t0, Interval: time.Second, Observer: r.cfg.Observer})
 	disp := r.newDisplay()
 	col := newCollector(r, rec, disp)
@@ -192,36 +135,24 @@ func (r *run) play(ctx context.Context) *report.Report {
 	var wg sync.WaitGroup
 	r.sched = newScheduler(r, prodCtx, custCtx, &wg, r.workers())
 	if !begun {
-		r.stop(StopInterrupted, false) // stopped while waiting for StartAt: nothing was sent
+		l.Stop(report.Stop{Kind: report.ReasonInterrupted}, false) // stopped while waiting for StartAt: nothing was sent
 	} else if r.load.Model == scenario.Closed {
 		r.closed(prodCtx, custCtx, &wg)
 	} else {
 		r.open(prodCtx, custCtx, &wg)
 	}
-	stopProducer()
-	// 2. Customers drain: they get the grace period, then are cancelled (counted cut_by_grace,
-	// or interrupted when the run was stopped) and the connected ones disconnected (teardown).
-	r.setPhase("grace: sessions finishing")
+	l.endArrivals()
+	// 2. Customers drain: they get the grace period, then are cut (counted cut_by_grace, or
+	// interrupted when the run was stopped) and the connected ones disconnected (teardown).
 	// The grace period runs from the end of the last stage (the open-model producer returns
 	// after the last arrival, up to one gap earlier), or from the stop when the run was stopped.
 	wait := r.cfg.Grace
-	r.mu.Lock()
-	if r.reason == "" && begun && r.cfg.Source == nil { // a streamed plan has no stages: its producer returns after the last arrival
-		wait += max(r.load.Duration()-time.Since(r.t0), 0)
+	if _, stopped := l.Reason(); !stopped && begun && r.cfg.Source == nil { // a streamed plan has no stages: its producer returns after the last arrival
+		wait += max(r.load.Duration()-time.Duration(r.now()), 0)
 	}
-	r.mu.Unlock()
-	grace := time.AfterFunc(wait, func() {
-		// Sessions the grace period cuts on a run nobody stopped are cut_by_grace; after a
-		// signal, an abort or a kill they are interrupted, as the run is.
-		r.mu.Lock()
-		if r.reason == "" || strings.HasPrefix(r.reason, StopDataExhausted) {
-			r.graceCut.Store(true)
-		}
-		r.mu.Unlock()
-		cancelAll()
-	})
+	l.Grace(wait)
 	wg.Wait()
-	grace.Stop()
+	l.Drained()
 	r.sched.close()
 	close(drained)
 	// 3. No sender is left: close the channel and let the collector record the rest.
@@ -232,23 +163,18 @@ func (r *run) play(ctx context.Context) *report.Report {
 	}
 
 	// 4. The report.
-	rep := rec.Finish(time.Now(), r.meta())
+	rep := rec.Finish(r.clock.Now(), r.meta())
 	r.stopPush(rep)
+	stop := l.final(rep.Sessions.CutByGrace, rep.Requests.Total > 0 && col.answered == 0)
+	rep.StopReason, rep.Interrupted = stop.String(), stop.Interrupted()
 	if n := rep.Sessions.CutByGrace; n > 0 {
-		if rep.StopReason == StopCompleted {
-			rep.StopReason = StopGraceCut
-		}
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d sessions were still running when the grace period (%s) after the last stage ran out: cut, counted as cut_by_grace (give them longer with --grace, or gate on a cut_by_grace threshold)", n, r.cfg.Grace))
 	}
-	if n := r.tdLeft.Load(); n > 0 {
+	if n := l.tdLeft.Load(); n > 0 {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("teardown: %d customers still connected when the run cut them could not be disconnected within %s (or their DISCONNECT failed): the target may hold their sessions until its own timeout", n, TeardownLimit))
 	}
-	if n := r.abLeft.Load(); n > 0 {
+	if n := l.abLeft.Load(); n > 0 {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("abandon: %d sessions that failed while connected could not be disconnected (their DISCONNECT failed, see the abandon groups): the target may hold their sessions until its own timeout", n))
-	}
-	if rep.Requests.Total > 0 && col.answered == 0 && rep.StopReason != StopInterrupted {
-		rep.StopReason = StopUnreachable
-		rep.Interrupted = true
 	}
 	report.DiagnoseWholesale(rep, r.client.Messages()) // groups whose every request failed, in the target's words
 	report.Judge(rep, ThresholdSpecs(r.sc.Thresholds)) // thresholds, and whether the generator was the limit
@@ -261,38 +187,15 @@ func (r *run) watch(ctx context.Context, drained <-chan struct{}) {
 	for {
 		select {
 		case <-done:
-			r.stop(StopInterrupted, false)
+			r.life.Stop(report.Stop{Kind: report.ReasonInterrupted}, false)
 			done = nil
 		case <-r.cfg.Kill:
-			r.stop(StopInterrupted, true)
+			r.life.Stop(report.Stop{Kind: report.ReasonInterrupted}, true)
 			return
 		case <-drained:
 			return
 		}
 	}
-}
-
-// stop ends the run early for reason (the first reason wins): arrivals end at once, and with
-// hard the running sessions are cancelled too instead of getting the grace period.
-func (r *run) stop(reason string, hard bool) {
-	r.mu.Lock()
-	if r.reason == "" {
-		r.reason = reason
-		r.phase = "stopping: " + reason
-	}
-	r.mu.Unlock()
-	r.stopProducer()
-	if hard {
-		r.cancelAll()
-	}
-}
-
-func (r *run) setPhase(p string) {
-	r.mu.Lock()
-	if r.reason == "" {
-		r.phase = p
-	}
-	r.mu.Unlock()
 }
 
 // warn adds a run warning to the report (each text once).
@@ -307,7 +210,7 @@ func (r *run) warnOnce(key, text string) {
 	r.mu.Unlock()
 }
 
-func (r *run) now() int64 { return int64(time.Since(r.t0)) }
+func (r *run) now() int64 { return int64(r.clock.Now().Sub(r.t0)) }
 
 // open is the open-model producer: it sleeps until each arrival's intended time (computed
 // from the stages, see arrivals) and starts a customer for it, or counts it dropped when
@@ -348,7 +251,7 @@ func (r *run) open(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 			return i - 1, last, true
 		}
 	}
-	timer := time.NewTimer(time.Hour)
+	timer := r.clock.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
 		k, at, ok := next()
@@ -358,16 +261,16 @@ func (r *run) open(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 		if !sh.owns(k) {
 			continue
 		}
-		if d := at - time.Since(r.t0); d > 0 {
+		if d := at - time.Duration(r.now()); d > 0 {
 			timer.Reset(d)
 			select {
 			case <-ctx.Done():
 				return
-			case <-timer.C:
+			case <-timer.C():
 			}
 		} else if ctx.Err() != nil {
 			return
-		} else if time.Since(r.t0) >= end {
+		} else if time.Duration(r.now()) >= end {
 			// The stages are over and the producer is still behind them: arrivals end now,
 			// and the ones it did not get to are counted as dropped (late), not played late.
 			n := int64(1)
@@ -451,7 +354,8 @@ type slot struct {
 func (r *run) closed(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 	sh := r.cfg.Shard
 	var slots []*slot
-	tick := time.NewTicker(50 * time.Millisecond)
+	const every = 50 * time.Millisecond
+	tick := r.clock.NewTimer(every)
 	defer tick.Stop()
 	defer func() {
 		for _, s := range slots {
@@ -460,7 +364,7 @@ func (r *run) closed(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 	}()
 	span := int64(math.Ceil(r.load.Peak())) + 1 // slot k's sessions get ids k, k+span, k+2·span, ...
 	for {
-		level, ok := closedLevel(r.load, time.Since(r.t0))
+		level, ok := closedLevel(r.load, time.Duration(r.now()))
 		if !ok {
 			return
 		}
@@ -485,7 +389,8 @@ func (r *run) closed(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-tick.C():
+			tick.Reset(every)
 		}
 	}
 }
@@ -494,7 +399,7 @@ func (r *run) closed(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 // slot was asked to stop or arrivals ended (slotRetire), or the session could not start and
 // the one after is scheduled (slotParked).
 func (r *run) beginSlot(c *vc) slotState {
-	if c.slot.stop.Load() || r.sched.prodCtx.Err() != nil {
+	if c.slot.stop.Load() || r.life.arrivals.Err() != nil {
 		return slotRetire
 	}
 	t := c.wakeAt // the intended start: the previous session's end plus the pause
@@ -539,7 +444,7 @@ func (r *run) endSlot(c *vc, o report.Outcome, t int64) bool {
 	} else {
 		c.backoff = 0
 	}
-	if c.slot.stop.Load() || r.sched.prodCtx.Err() != nil {
+	if c.slot.stop.Load() || r.life.arrivals.Err() != nil {
 		return false
 	}
 	c.wakeAt, c.pending = next, true
@@ -568,11 +473,7 @@ func (r *run) index() {
 		walk(s.Steps)
 		sum += max(s.Weight, 0)
 	}
-	r.programs = map[*scenario.Session]*program{}
-	for i, s := range r.sc.Sessions {
-		r.programs[s] = compile(s, r.stepIndex)
-		r.programs[s].idx = int32(i)
-	}
+	r.sessions = newSessions(r.sc, r.stepIndex)
 	var acc float64
 	for _, s := range r.sc.Sessions {
 		if sum > 0 {
@@ -590,14 +491,17 @@ func (r *run) index() {
 }
 
 // pickSession draws a session shape by weight from the customer's seeded source.
-func (r *run) pickSession(rng *rand.Rand) *scenario.Session {
+func (r *run) pickSession(rng *rand.Rand) *scenario.Session { return r.sc.Sessions[r.pickIndex(rng)] }
+
+// pickIndex draws the index of a session shape by weight from the customer's seeded source.
+func (r *run) pickIndex(rng *rand.Rand) int {
 	x := rng.Float64()
 	for i, w := range r.weights {
 		if x < w {
-			return r.sc.Sessions[i]
+			return i
 		}
 	}
-	return r.sc.Sessions[len(r.sc.Sessions)-1]
+	return len(r.sc.Sessions) - 1
 }
 
 // status builds what the progress display shows at elapsed el.
@@ -608,9 +512,7 @@ func (r *run) status(live report.LiveStats, el time.Duration) status {
 		// plan's span when known (0: unknown, the display shows the elapsed time alone).
 		s.total, s.stages = r.cfg.SourceSpan, 0
 		s.cap = r.maxCustomers()
-		r.mu.Lock()
-		s.phase = r.phase
-		r.mu.Unlock()
+		s.phase = r.life.Phase()
 		if s.phase == "running" {
 			s.phase = "replaying"
 		}
@@ -631,9 +533,7 @@ func (r *run) status(live report.LiveStats, el time.Duration) status {
 		}
 		t += st.Duration
 	}
-	r.mu.Lock()
-	s.phase = r.phase
-	r.mu.Unlock()
+	s.phase = r.life.Phase()
 	return s
 }
 
@@ -649,6 +549,7 @@ func (r *run) newDisplay() display {
 
 // meta is what the report needs besides the measurements.
 func (r *run) meta() report.Meta {
+	stop, _ := r.life.Reason()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	m := report.Meta{
@@ -658,15 +559,12 @@ func (r *run) meta() report.Meta {
 		Seed:         r.seed,
 		ScenarioText: string(r.sc.Text),
 		Gates:        r.sc.Gates(),
-		StopReason:   r.reason,
-		Interrupted:  r.reason != "" && !strings.HasPrefix(r.reason, StopDataExhausted),
+		StopReason:   stop.String(),
+		Interrupted:  stop.Interrupted(),
 		Warnings:     append([]string(nil), r.warnings...),
 		Shard:        &report.ShardID{I: r.cfg.Shard.I, N: r.cfg.Shard.N},
 		StartAt:      r.cfg.StartAt,
 		GraceS:       r.cfg.Grace.Seconds(),
-	}
-	if m.StopReason == "" {
-		m.StopReason = StopCompleted
 	}
 	if !r.cfg.Shard.whole() {
 		m.Warnings = append(m.Warnings, report.ShardWarning(r.cfg.Shard.String()))
@@ -704,12 +602,4 @@ func ThresholdSpecs(ts []scenario.Threshold) []report.ThresholdSpec {
 		out = append(out, t.Threshold)
 	}
 	return out
-}
-
-// writeOutputs writes report.json, then the outputs rendered from it, into dir.
-func writeOutputs(dir string, rep *report.Report) error {
-	if _, err := report.WriteFile(dir, rep); err != nil {
-		return err
-	}
-	return report.WriteOutputs(dir, rep, htmlreport.WriteHTML)
 }

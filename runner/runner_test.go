@@ -146,7 +146,7 @@ sessions:
 	if took := time.Since(began); took > 10*time.Second {
 		t.Errorf("Run took %v after the kill", took)
 	}
-	if !rep.Interrupted || rep.StopReason != StopInterrupted {
+	if !rep.Interrupted || rep.StopReason != "interrupted" {
 		t.Errorf("interrupted=%v reason=%q", rep.Interrupted, rep.StopReason)
 	}
 	if s := rep.Sessions; s.Interrupted != s.Started || s.Started == 0 {
@@ -174,7 +174,7 @@ thresholds:
 	if took := time.Since(began); took > 10*time.Second {
 		t.Errorf("the run went on for %v after its threshold failed", took)
 	}
-	if !strings.HasPrefix(rep.StopReason, StopAborted) || !strings.Contains(rep.StopReason, "fast") {
+	if !strings.HasPrefix(rep.StopReason, "aborted: ") || !strings.Contains(rep.StopReason, "fast") {
 		t.Errorf("stop_reason = %q, want aborted: fast", rep.StopReason)
 	}
 	if len(rep.Thresholds) != 1 || rep.Thresholds[0].Pass {
@@ -286,7 +286,7 @@ sessions:
 			if s := rep.Sessions; s.Completed != 3 || s.Interrupted != 0 {
 				t.Errorf("sessions %+v: want the 3 rows' sessions completed, none interrupted", s)
 			}
-			if want := StopDataExhausted + "users"; rep.StopReason != want {
+			if want := "data exhausted: feeder users"; rep.StopReason != want {
 				t.Errorf("stop_reason = %q, want %q", rep.StopReason, want)
 			}
 			if rep.Interrupted {
@@ -313,7 +313,7 @@ sessions:
 	if s := rep.Sessions; s.Started > 40 || s.Failed != s.Started {
 		t.Errorf("sessions %+v: want a handful, all failed", s)
 	}
-	if rep.StopReason != StopUnreachable {
+	if rep.StopReason != "unreachable" {
 		t.Errorf("stop_reason = %q, want unreachable", rep.StopReason)
 	}
 }

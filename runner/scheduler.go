@@ -70,7 +70,7 @@ func (s *scheduler) park(c *vc, at int64) {
 func (s *scheduler) loop() {
 	defer s.done.Done()
 	defer close(s.due)
-	timer := time.NewTimer(time.Hour)
+	timer := s.r.clock.NewTimer(time.Hour)
 	defer timer.Stop()
 	cancelled, stopped := s.ctx.Done(), s.prodCtx.Done()
 	var batch []*vc
@@ -106,7 +106,7 @@ func (s *scheduler) loop() {
 			timer.Reset(wait)
 		}
 		select {
-		case <-timer.C:
+		case <-timer.C():
 		case <-s.kick:
 		case <-cancelled:
 			cancelled = nil
@@ -117,7 +117,7 @@ func (s *scheduler) loop() {
 		}
 		if !timer.Stop() {
 			select {
-			case <-timer.C:
+			case <-timer.C():
 			default:
 			}
 		}

@@ -3,8 +3,11 @@ package runner
 import (
 	"context"
 	"fmt"
+	"maps"
 	"testing"
 	"time"
+
+	"ccload/mock"
 )
 
 // sliceSource is a PlanSource over a slice, counting what it handed out.
@@ -62,5 +65,54 @@ sessions:
 		if st.Endpoints["sendAsync"] != sends || st.ControlTypes["CHAT"] != 15 || st.ControlTypes["DISCONNECT"] != 6 {
 			t.Errorf("streamed %v: the mock saw %d sends (%v), want %d: 15 CHATs, 6 DISCONNECTs", streamed, st.Endpoints["sendAsync"], st.ControlTypes, sends)
 		}
+	}
+}
+
+// Streamed (replayed) sessions are named in failure_reasons like the scenario's (issue 21:
+// every row used to read session "?" step "?"): one row per session name, step and reason,
+// counting every streamed session that failed there, however many distinct sessions streamed.
+func TestStreamedFailuresNamed(t *testing.T) {
+	srv := testMock(t, func(o *mock.Options) { o.ErrorRate, o.ErrorKind = 1, "13" })
+	sc := parse(t, auth+`
+load: {rate: 1, duration: 1ms}
+sessions:
+  - {name: standin, poll: false, steps: [connect]}
+`)
+	src := &sliceSource{}
+	for i := range 4 {
+		// Session i: CONNECT, i CHATs, DISCONNECT; every request is refused and the session goes on.
+		y := "sessions:\n  - name: replay\n    poll: false\n    on_failure: continue\n    steps:\n      - connect\n"
+		for range i {
+			y += "      - chat: hello\n"
+		}
+		y += "      - disconnect\n"
+		ss, err := sc.ParseSessions(fmt.Sprintf("s%d", i), []byte(y))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Each session twice, one after the other (replay --scale 2 hands out copies so).
+		at := time.Duration(i) * 20 * time.Millisecond
+		src.plan = append(src.plan, Planned{At: at, Sess: ss[0]}, Planned{At: at + time.Millisecond, Sess: ss[0]})
+	}
+	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Source: src})
+	got := map[string]int64{}
+	for _, f := range rep.FailureReasons {
+		if f.Session == "?" || f.Step == "?" {
+			t.Errorf("a failure row does not name its session or step: %+v", f)
+		}
+		got[f.Session+" / "+f.Step+" / "+f.Reason] += f.Count
+	}
+	want := map[string]int64{
+		"replay / steps[0] connect / resultCode 13":    8,
+		"replay / steps[1] chat / resultCode 13":       6,
+		"replay / steps[2] chat / resultCode 13":       4,
+		"replay / steps[3] chat / resultCode 13":       2,
+		"replay / steps[1] disconnect / resultCode 13": 2,
+		"replay / steps[2] disconnect / resultCode 13": 2,
+		"replay / steps[3] disconnect / resultCode 13": 2,
+		"replay / steps[4] disconnect / resultCode 13": 2,
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("failure rows:\n got %v\nwant %v", got, want)
 	}
 }

@@ -15,23 +15,23 @@ const lateStart = time.Second
 func (r *run) begin(ctx context.Context) bool {
 	at := r.cfg.StartAt
 	if at.IsZero() {
-		r.t0 = time.Now()
+		r.t0 = r.clock.Now()
 		return true
 	}
-	if d := time.Until(at); d > 0 {
-		timer := time.NewTimer(d)
+	if d := at.Sub(r.clock.Now()); d > 0 {
+		timer := r.clock.NewTimer(d)
 		defer timer.Stop()
 		select {
 		case <-ctx.Done():
-			r.t0 = time.Now()
+			r.t0 = r.clock.Now()
 			return false
 		case <-r.cfg.Kill:
-			r.t0 = time.Now()
+			r.t0 = r.clock.Now()
 			return false
-		case <-timer.C:
+		case <-timer.C():
 		}
 	}
-	now := time.Now()
+	now := r.clock.Now()
 	if late := now.Sub(at); late > lateStart {
 		r.t0 = now
 		r.warn(fmt.Sprintf("began %s after start_at %s: this shard's schedule is shifted by that much", late.Round(time.Millisecond), at.UTC().Format(time.RFC3339Nano)))

@@ -64,7 +64,7 @@ func TestStopWhileWaitingForStartAtSendsNothing(t *testing.T) {
 	if !first().IsZero() || rep.Requests.Total != 0 || rep.Sessions.Arrivals != 0 {
 		t.Errorf("a run stopped before start_at sent %d requests (%d arrivals)", rep.Requests.Total, rep.Sessions.Arrivals)
 	}
-	if !rep.Interrupted || rep.StopReason != StopInterrupted {
+	if !rep.Interrupted || rep.StopReason != "interrupted" {
 		t.Errorf("interrupted %v, stop_reason %q; want an interrupted run", rep.Interrupted, rep.StopReason)
 	}
 }

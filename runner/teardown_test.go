@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
 	"ccload/mock"
 	"ccload/report"
 )
@@ -99,8 +101,8 @@ func testGraceCut(t *testing.T, load string) {
 	if s.Started != 3 || s.CutByGrace != 3 || s.Interrupted != 0 || s.Completed != 0 {
 		t.Errorf("sessions %+v: want 3 started, all 3 cut_by_grace, none interrupted or completed", s)
 	}
-	if rep.StopReason != StopGraceCut || rep.Interrupted {
-		t.Errorf("stop_reason %q interrupted %v, want %q, not interrupted", rep.StopReason, rep.Interrupted, StopGraceCut)
+	if rep.StopReason != report.StopGraceCut || rep.Interrupted {
+		t.Errorf("stop_reason %q interrupted %v, want %q, not interrupted", rep.StopReason, rep.Interrupted, report.StopGraceCut)
 	}
 	if rep.GraceS != 0.3 {
 		t.Errorf("grace_s = %v, want 0.3", rep.GraceS)
@@ -126,9 +128,9 @@ func TestStoppedRunDisconnectsWhoIsConnected(t *testing.T) {
 		stop       func(cancel context.CancelFunc, kill chan struct{}) // nil: the run stops itself
 		reason     string
 	}{
-		{"ctx cancel (SIGINT) then grace", "", func(cancel context.CancelFunc, _ chan struct{}) { cancel() }, StopInterrupted},
-		{"kill (second signal)", "", func(_ context.CancelFunc, kill chan struct{}) { close(kill) }, StopInterrupted},
-		{"abort_on_fail", "thresholds: [{name: fast, metric: rps, min: 1000, abort_on_fail: true}]\n", nil, StopAborted + "fast"},
+		{"ctx cancel (SIGINT) then grace", "", func(cancel context.CancelFunc, _ chan struct{}) { cancel() }, "interrupted"},
+		{"kill (second signal)", "", func(_ context.CancelFunc, kill chan struct{}) { close(kill) }, "interrupted"},
+		{"abort_on_fail", "thresholds: [{name: fast, metric: rps, min: 1000, abort_on_fail: true}]\n", nil, "aborted: fast"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := holdMock(t)
@@ -200,7 +202,7 @@ func TestWhoTheTeardownDisconnects(t *testing.T) {
 			r := &run{sc: sc, seed: 1}
 			r.index()
 			var c customer
-			c.reset(r.programs[sc.Sessions[0]], rand.New(rand.NewPCG(1, 2)), 0, false)
+			c.reset(r.sessions.progs[0], rand.New(rand.NewPCG(1, 2)), 0, false)
 			for i, tu := range tc.script {
 				if a := c.next(int64(tu.now), tu.res); a.String() != tu.want {
 					t.Fatalf("turn %d: got %q, want %q", i, a, tu.want)
@@ -237,5 +239,42 @@ func TestDefaultGraceForTheScenario(t *testing.T) {
 	cfg, err := Config{Scenario: parse(t, progHead+"    steps: [connect, {think: 3s}, disconnect]\n"), BaseURL: "http://127.0.0.1:1"}.withDefaults()
 	if err != nil || cfg.Grace != 13*time.Second {
 		t.Errorf("Config without Grace gets %s (%v), want the computed 13s", cfg.Grace, err)
+	}
+}
+
+// ccload's own traffic stays apart in a real run (issue 20): the teardown DISCONNECTs of a cut
+// run are in requests.total and their own group, not in "all", so all's latencies are the
+// scenario's requests' alone, however slow the teardown was.
+func TestCutRunTeardownOutOfAll(t *testing.T) {
+	srv := holdMock(t)
+	sc := parse(t, fmt.Sprintf(holdScenario, "{model: open, arrivals: uniform, rate: 6, duration: 500ms}"))
+	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1, Grace: 300 * time.Millisecond})
+	checkTargetClean(t, srv, rep)
+	td := teardownGroup(rep)
+	var scenarioTotal, scenarioTimed int64
+	var merged *hdrhistogram.Histogram
+	for _, g := range rep.Groups {
+		if g.Kind != "endpoint" {
+			continue
+		}
+		scenarioTotal += g.Total
+		scenarioTimed += g.ResponseTimeUS.Count
+		h, err := report.DecodeHistogram(g.ResponseHistogram)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if merged == nil {
+			merged = h
+		} else {
+			merged.Merge(h)
+		}
+	}
+	if rep.Overall.Total != scenarioTotal || rep.Requests.Total != scenarioTotal+td.Total {
+		t.Errorf("all holds %d requests, requests.total %d: want the scenario's %d, and %d with the teardown's %d",
+			rep.Overall.Total, rep.Requests.Total, scenarioTotal, scenarioTotal+td.Total, td.Total)
+	}
+	if got, want := rep.Overall.ResponseTimeUS.P99, merged.ValueAtQuantile(99); rep.Overall.ResponseTimeUS.Count != scenarioTimed || got != want {
+		t.Errorf("all's response-time p99 %d µs over %d requests, want the scenario's %d µs over %d: the teardown moved it",
+			got, rep.Overall.ResponseTimeUS.Count, want, scenarioTimed)
 	}
 }

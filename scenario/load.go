@@ -18,7 +18,7 @@ import (
 
 	"ccload/ccapi"
 	"ccload/gates"
-	"ccload/mock"
+	"ccload/internal/durdist"
 )
 
 // Defaults applied when the scenario file does not say otherwise (docs/scenario.md lists them).
@@ -911,16 +911,16 @@ func collectNames(steps []*Step, names *[]string) {
 	}
 }
 
-// checkMockString checks the mock's string settings with the mock's own parsers; it returns
+// checkMockString checks the mock's string settings with the mock's own parsers (durdist); it returns
 // what is wrong, or "".
 func checkMockString(key, s string) string {
 	switch key {
 	case "latency", "handle_time":
-		if _, err := mock.ParseDist(s); err != nil {
+		if _, err := durdist.ParseDist(s); err != nil {
 			return "is not a duration distribution (" + strings.TrimPrefix(err.Error(), "mock: ") + "); write 5ms, constant:5ms, uniform:1ms:10ms or lognormal:MEDIAN:P99"
 		}
 	case "stall":
-		if _, _, err := mock.ParseStall(s); err != nil {
+		if _, _, err := durdist.ParseStall(s); err != nil {
 			return "is not HOLD/EVERY; write e.g. 1s/10s (hold shorter than every)"
 		}
 	case "error_kind":

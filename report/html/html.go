@@ -203,7 +203,7 @@ func htmlVerdict(r *report.Report, d *htmlData) {
 	case r.Interrupted:
 		d.Verdict, d.VerdictClass = "INTERRUPTED", "interrupted"
 		d.VerdictNote = "the run was stopped before its stages ended; what it measured until then is below"
-	case d.ThresholdsFailed > 0 || strings.HasPrefix(r.StopReason, "aborted") || r.StopReason == "unreachable":
+	case d.ThresholdsFailed > 0 || report.ParseStop(r.StopReason).Kind == report.ReasonAborted || report.ParseStop(r.StopReason).Kind == report.ReasonUnreachable:
 		d.Verdict, d.VerdictClass = "FAIL", "fail"
 		d.VerdictNote = fmt.Sprintf("%d of %d thresholds failed", d.ThresholdsFailed, n)
 		if r.StopReason != "" && r.StopReason != "completed" {

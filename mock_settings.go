@@ -1,15 +1,16 @@
-package scenario
+package main
 
 import (
 	"fmt"
 	"time"
 
 	"ccload/mock"
+	"ccload/scenario"
 )
 
-// Options overlays the scenario's `mock:` settings on the mock's defaults, with the mock's own
+// mockOptions overlays the scenario's `mock:` settings on the mock's defaults, with the mock's own
 // parsers, for the embedded mock ccload run starts (nil settings: the defaults).
-func (ms *MockSettings) Options() (mock.Options, error) {
+func mockOptions(ms *scenario.MockSettings) (mock.Options, error) {
 	o := mock.DefaultOptions()
 	if ms == nil {
 		return o, nil

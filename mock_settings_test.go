@@ -1,4 +1,4 @@
-package scenario
+package main
 
 import (
 	"strings"
@@ -6,16 +6,17 @@ import (
 	"time"
 
 	"ccload/mock"
+	"ccload/scenario"
 )
 
-// The mock: section is read by the mock's own parsers: what ccload mock refuses, the loader
+// A scenario's mock: section is read by the mock's own parsers: what ccload mock refuses, the loader
 // refuses with file, line and field; what it accepts becomes the embedded mock's options.
 func TestMockSettingsUseTheMockParsers(t *testing.T) {
-	sc, err := Parse("m.yaml", []byte("mock: {latency: \"lognormal:20ms:200ms\", stall: 1s/10s}\n"+head+"  - steps: [connect]\n"), ".", nil)
+	sc, err := scenario.Parse("m.yaml", []byte("mock: {latency: \"lognormal:20ms:200ms\", stall: 1s/10s}\n"+mockHead+"  - steps: [connect]\n"), ".", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := sc.Mock.Options()
+	o, err := mockOptions(sc.Mock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,9 +28,11 @@ func TestMockSettingsUseTheMockParsers(t *testing.T) {
 		"mock: {latency: \"lognormal:0s:10ms\"}\n": "1:17: mock.latency: \"lognormal:0s:10ms\" is not a duration distribution (distribution \"lognormal:0s:10ms\": needs 0 < median <= p99)",
 		"mock: {stall: 10s/1s}\n":                  "1:15: mock.stall: \"10s/1s\" is not HOLD/EVERY",
 	} {
-		_, err := Parse("m.yaml", []byte(text+head+"  - steps: [connect]\n"), ".", nil)
+		_, err := scenario.Parse("m.yaml", []byte(text+mockHead+"  - steps: [connect]\n"), ".", nil)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: err %v, want %q", text, err, want)
 		}
 	}
 }
+
+const mockHead = "load: {rate: 1, duration: 1s}\nsessions:\n"
