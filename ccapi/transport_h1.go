@@ -114,6 +114,9 @@ func (l *h1Lane) do(ctx context.Context, req *outReq, resp *inResp) error {
 	if err != nil {
 		resp.unsent = h1Unsent(err)
 		if errors.Is(err, h1.ErrBodyTooLarge) {
+			// The answer came, only its body was too large to keep: its status counts in
+			// http_status like any other answer's (the call is unparseable all the same).
+			resp.status = l.resp.Status
 			return fmt.Errorf("%w: %w", errBodyTooLarge, err)
 		}
 		return err

@@ -218,7 +218,13 @@ func TestFaultMatrix(t *testing.T) {
 			a.Then = "close"
 			return a
 		}, time.Second, unknowableOnly("reset")},
-		{"body over the size limit", onSend(raw("HTTP/1.1 200 OK\r\nContent-Length: 17825792\r\n\r\n{", faultsrv.Broken, "close")), time.Second, wantErrors("unparseable")},
+		{"body over the size limit", onSend(raw("HTTP/1.1 200 OK\r\nContent-Length: 17825792\r\n\r\n{", faultsrv.Broken, "close")), time.Second, func(t *testing.T, g report.Group, n int) {
+			wantErrors("unparseable")(t, g, n)
+			// Every CHAT was answered 200, the oversized ones too: http_status counts each answer.
+			if g.HTTPStatus["200"] != g.Total {
+				t.Errorf("http_status %v, want 200 × %d (every CHAT the server answered, %d of them with a body over the limit)", g.HTTPStatus, g.Total, n)
+			}
+		}},
 		{"trickled body within the timeout", onSend(func(r *faultsrv.Request) faultsrv.Answer {
 			a := ok(r)
 			a.Then = "trickle"
