@@ -111,6 +111,10 @@ type Config struct {
 	// Observe, when set, sees the exchanges made on behalf of no customer (tokenByAkSk
 	// fetched by Client.AccessToken). Customers' exchanges go to Customer.Observe.
 	Observe func(*Call)
+	// Warn, when set, is told once of a trouble the client gave up on that no single call
+	// shows: the target refusing (401) applyToken even with a freshly fetched AccessToken. Its
+	// text quotes the target's answer with the app key, secret and tokens removed.
+	Warn func(string)
 }
 
 // MaxUserAgent bounds Config.UserAgent, so a typo cannot put a huge header on every request.
@@ -262,17 +266,27 @@ type accessTokens struct {
 	backoff time.Duration
 	cur     atomic.Pointer[tokenState]
 
-	mu        sync.Mutex // guards flight, failUntil, failKind, failErr
+	mu        sync.Mutex // guards flight, failUntil, failKind, failErr, warned
 	flight    *tokenFlight
 	failUntil time.Time
 	failKind  ErrKind
 	failErr   error
+	warned    bool      // Config.Warn was told the target refuses even a fresh AccessToken
+	forcedAt  time.Time // when a refused token was last marked for renewal
 }
+
+// minRefetch is how young an AccessToken may be and still be replaced after an applyToken
+// answered 401 (see refusedAccessToken): at most one such fetch a second, whatever the number
+// of customers refused.
+const minRefetch = time.Second
 
 // tokenState is one AccessToken and when to renew it; immutable once stored.
 type tokenState struct {
 	bearer           string // "Bearer <token>", ready for the header
 	renewAt, expires time.Time
+	// refused marks the token applyToken refused (401): renewAt and expires are past, its
+	// renewal is due or in flight.
+	refused bool
 }
 
 // tokenFlight is a fetch in progress; done is closed when its result is set.
@@ -367,6 +381,75 @@ func (c *Client) expireAccessToken(bearer string) bool {
 	t.failUntil = time.Time{}
 	t.mu.Unlock()
 	return true
+}
+
+// refusedAccessToken is called after applyToken answered 401 to a call made with bearer: the
+// target does not know that AccessToken (a restarted platform forgets the tokens it issued), so
+// a fresh one is fetched, once for every customer refused, then the call is retried. It reports
+// whether to retry: true when another caller already replaced bearer or marked it, or bearer is
+// now marked for renewal; false when the token cannot be renewed (static) or replaced a refused
+// one less than minRefetch ago (the target refuses even a fresh one: refusing is then its
+// answer, told once to Config.Warn with body, its message).
+func (c *Client) refusedAccessToken(bearer string, status int, body []byte) bool {
+	t := &c.tokens
+	if t.static != "" {
+		c.warnRefused("the AccessToken is static (auth.access_token) and cannot be renewed", status, body)
+		return false
+	}
+	now := c.now()
+	t.mu.Lock()
+	st := t.cur.Load()
+	switch {
+	case st == nil || st.bearer != bearer || st.refused:
+		t.mu.Unlock()
+		return true // renewed meanwhile, or its renewal is due: retry with the next one
+	case !t.forcedAt.IsZero() && now.Sub(t.forcedAt) < minRefetch:
+		t.mu.Unlock()
+		c.warnRefused("even an AccessToken fetched moments before was refused", status, body)
+		return false
+	}
+	t.cur.Store(&tokenState{bearer: bearer, refused: true}) // renewAt and expires in the past
+	t.forcedAt, t.failUntil = now, time.Time{}
+	t.mu.Unlock()
+	return true
+}
+
+// warnRefused tells Config.Warn, once per Client, that the target refuses applyToken, quoting
+// its answer without the credentials it may echo.
+func (c *Client) warnRefused(why string, status int, body []byte) {
+	t := &c.tokens
+	t.mu.Lock()
+	first := !t.warned
+	t.warned = true
+	t.mu.Unlock()
+	if !first || c.cfg.Warn == nil {
+		return
+	}
+	c.cfg.Warn("applyToken: the target answered HTTP " + strconv.Itoa(status) + " (" + why + "): " +
+		c.scrub(body) + "; sessions that need a ccmessaging-token fail while it refuses (check auth.app_key and the platform's token service)")
+}
+
+// scrub returns a target's answer fit for a report: at most 200 bytes, one line, with the app
+// key, the app secret and every token this client holds replaced by REDACTED.
+func (c *Client) scrub(body []byte) string {
+	s := string(body)
+	if len(s) > 200 {
+		s = s[:200] + "..."
+	}
+	secrets := []string{c.cfg.AppSecret, c.cfg.AccessToken, c.cfg.AppKey}
+	if st := c.tokens.cur.Load(); st != nil {
+		secrets = append(secrets, strings.TrimPrefix(st.bearer, "Bearer "))
+	}
+	for _, sec := range secrets {
+		if len(sec) >= 4 {
+			s = strings.ReplaceAll(s, sec, "REDACTED")
+		}
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	if s == "" {
+		return "(empty body)"
+	}
+	return strconv.Quote(s)
 }
 
 // fetchAccessToken runs one tokenByAkSk exchange on lane l.
@@ -719,10 +802,19 @@ func (cu *Customer) do(ctx context.Context, l *Lane, call *Call, ep Endpoint, ct
 		}
 		cu.observe(call)
 		if attempt > 0 {
+			if call.Status == 401 && ep == EpApplyToken {
+				c.warnRefused("even a freshly fetched AccessToken was refused", call.Status, l.in.body)
+			}
 			return call
 		}
 		switch {
-		case call.Status == 401 && ep != EpApplyToken:
+		case call.Status == 401 && ep == EpApplyToken:
+			// The target does not know the AccessToken (it restarted): one fresh one, shared
+			// by every customer refused, then this applyToken once more.
+			if !c.refusedAccessToken(bearer, call.Status, l.in.body) {
+				return call
+			}
+		case call.Status == 401:
 			if !cu.reapply(ctx, l, gen) {
 				return call
 			}

@@ -140,6 +140,7 @@ func newRun(cfg Config) (*run, error) {
 		MaxConns:           sc.Target.MaxConnections,
 		InsecureSkipVerify: sc.Target.InsecureSkipVerify,
 		UserAgent:          sc.Target.UserAgent,
+		Warn:               r.warn, // e.g. a target that refuses even a fresh AccessToken (reliability)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("runner: %w", err)
