@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -171,6 +172,8 @@ type Call struct {
 	BytesRecv int // response body bytes
 	// Retry is true for the second attempt after a 401/403 re-apply.
 	Retry bool
+	// RetryAfter is what the Retry-After header of a 429 or 503 answer asked for (0: none).
+	RetryAfter time.Duration
 	// NoAccessToken is true for a call never made because no AccessToken could be had (the
 	// shared tokenByAkSk fetch failed, or failed moments ago): Kind is the fetch's, so the
 	// caller can say the session failed for want of a token, not because of this endpoint.
@@ -545,7 +548,7 @@ func (c *Client) exchange(ctx context.Context, l *Lane, call *Call, ep Endpoint,
 		}
 	}
 	l.out = outReq{method: method, path: c.paths[ep], query: query, hdr: hdr, body: body}
-	l.in.status, l.in.newToken, l.in.body, l.in.unsent = 0, "", l.in.body[:0], mayBeSent
+	l.in.status, l.in.newToken, l.in.body, l.in.unsent, l.in.retryAfter = 0, "", l.in.body[:0], mayBeSent, ""
 	cctx, cancel := ctx, context.CancelFunc(nil)
 	if !c.selfTimed {
 		cctx, cancel = context.WithTimeout(ctx, c.cfg.Timeout)
@@ -568,8 +571,26 @@ func (c *Client) exchange(ctx context.Context, l *Lane, call *Call, ep Endpoint,
 		if code, found, ok := ParseResultCode(l.in.body, resultKey(ep)); ok && found {
 			call.ResultCode = code
 		}
+		if l.in.retryAfter != "" {
+			call.RetryAfter = parseRetryAfter(l.in.retryAfter, call.End)
+		}
 	}
 	return true
+}
+
+// parseRetryAfter reads a Retry-After value, delay-seconds or an HTTP date (RFC 9110 10.2.3),
+// as a wait from now; 0 when it cannot be read or has passed.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		return time.Duration(min(n, 86400)) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
 }
 
 func resultKey(ep Endpoint) string {
@@ -932,6 +953,54 @@ func (cu *Customer) Send(ctx context.Context, req *SendMsgReq) *Call {
 		ep = EpSend
 	}
 	return cu.do(ctx, l, &l.call, ep, req.ControlType, "POST", "", l.body, parseResult)
+}
+
+// Backoff bounds of SendRetry: the first wait, and the most any one wait lasts unless the
+// target's Retry-After asks for longer.
+const (
+	RetryFirstBackoff = 100 * time.Millisecond
+	RetryMaxBackoff   = time.Second
+)
+
+// Retryable reports whether a send that ended so may be sent again to finish what it asked
+// (SendRetry): the target answered 429 or 503 (it did not act on it), or a transport failure
+// of the target (timeout, refused, reset, other). Not an answer of any other status, a
+// not-sent kind, or a call the run cut.
+func (c *Call) Retryable() bool {
+	switch c.Kind {
+	case KindHTTP:
+		return c.Status == 429 || c.Status == 503
+	case KindTimeout, KindRefused, KindReset, KindOther:
+		return true
+	}
+	return false
+}
+
+// SendRetry sends req like Send and sends it again while the answer is Retryable, after a
+// backoff (RetryFirstBackoff, doubling up to RetryMaxBackoff) or the answer's Retry-After when
+// it asks for longer, until ctx ends or a wait would pass ctx's deadline. It is for requests
+// that must not be left undone, such as the DISCONNECT that frees a session on the target;
+// every attempt is its own observed request. It returns the last attempt's Call.
+func (cu *Customer) SendRetry(ctx context.Context, req *SendMsgReq) *Call {
+	wait := RetryFirstBackoff
+	for {
+		call := cu.Send(ctx, req)
+		if !call.Retryable() {
+			return call
+		}
+		d := max(wait, call.RetryAfter)
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+			return call // the window closes before the target would take it
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return call
+		case <-t.C:
+		}
+		wait = min(2*wait, RetryMaxBackoff)
+	}
 }
 
 // Poll reads the customer's downlink messages (GET poll?receiverId=<userId>&channel=...)

@@ -74,6 +74,8 @@ type inResp struct {
 	newToken string // a ccmessaging-token response header differing from the one sent
 	body     []byte // reused across exchanges
 	unsent   unsent // after a failed do: what the transport knows of whether the request was written
+	// retryAfter is the Retry-After header of a 429 or 503 answer ("" otherwise, or none).
+	retryAfter string
 }
 
 // unsent says why a transport knows that a failed request never reached the server. The
@@ -262,6 +264,9 @@ func (l *nhLane) do(ctx context.Context, req *outReq, resp *inResp) error {
 	resp.status = res.StatusCode
 	if v := res.Header[keyToken]; len(v) > 0 && v[0] != "" && v[0] != req.hdr.token {
 		resp.newToken = v[0]
+	}
+	if res.StatusCode == 429 || res.StatusCode == 503 {
+		resp.retryAfter = res.Header.Get("Retry-After")
 	}
 	resp.body, err = readBody(res.Body, resp.body[:0])
 	res.Body.Close()

@@ -125,6 +125,9 @@ func (l *h1Lane) do(ctx context.Context, req *outReq, resp *inResp) error {
 	if v := l.resp.Header(HeaderToken); len(v) > 0 && string(v) != req.hdr.token {
 		resp.newToken = string(v)
 	}
+	if resp.status == 429 || resp.status == 503 {
+		resp.retryAfter = string(l.resp.Header("Retry-After"))
+	}
 	return nil
 }
 

@@ -75,6 +75,8 @@ type run struct {
 	graceCut atomic.Bool
 	// abLeft counts the sessions that failed connected whose DISCONNECT (actAbandon) failed.
 	abLeft atomic.Int64
+	// dcLeft counts the scenario's own DISCONNECT steps that failed, retries included (reliability).
+	dcLeft atomic.Int64
 
 	mu       sync.Mutex // guards reason, hard, phase, warnings, warned
 	reason   string
@@ -238,6 +240,9 @@ func (r *run) play(ctx context.Context) *report.Report {
 	}
 	if n := r.abLeft.Load(); n > 0 {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("abandon: %d sessions that failed while connected could not be disconnected (their DISCONNECT failed, see the abandon groups): the target may hold their sessions until its own timeout", n))
+	}
+	if n := r.dcLeft.Load(); n > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("disconnect: %d of the scenario's DISCONNECT steps failed, retries within %s included (see their groups): the target may hold those sessions until its own timeout", n, TeardownLimit))
 	}
 	if rep.Requests.Total > 0 && col.answered == 0 && rep.StopReason != StopInterrupted {
 		rep.StopReason = StopUnreachable
