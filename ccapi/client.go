@@ -42,10 +42,14 @@ const (
 	KindRunEnded        // not sent: the caller's context had ended (or the client was closed) before it started
 	KindPeerClosed      // not sent: the peer had closed the connection, and nothing of the request was written
 	KindNoConnection    // not sent: no free connection within Timeout (every one of MaxConns was busy)
+	// KindUnknownReceipt: written on a reused connection that the peer closed (EOF, reset)
+	// before any byte of an answer. No client can know whether the target read it: it is
+	// counted apart, outside the target's total and error rate (report.ClassUnknownReceipt).
+	KindUnknownReceipt
 )
 
 var kindNames = [...]string{"ok", "app_error", "http_error", "timeout", "refused", "reset", "unparseable", "canceled", "transport_other", "client_validation",
-	"cut", "canceled_waiting", "run_ended", "peer_closed", "no_free_connection"}
+	"cut", "canceled_waiting", "run_ended", "peer_closed", "no_free_connection", "unknown_receipt"}
 
 // NotSent reports whether a call of this kind never reached the target: it is no request of the target.
 func (k ErrKind) NotSent() bool {
@@ -548,7 +552,7 @@ func (c *Client) exchange(ctx context.Context, l *Lane, call *Call, ep Endpoint,
 		}
 	}
 	l.out = outReq{method: method, path: c.paths[ep], query: query, hdr: hdr, body: body}
-	l.in.status, l.in.newToken, l.in.body, l.in.unsent, l.in.retryAfter = 0, "", l.in.body[:0], mayBeSent, ""
+	l.in.status, l.in.newToken, l.in.body, l.in.unsent, l.in.retryAfter, l.in.unanswered = 0, "", l.in.body[:0], mayBeSent, "", false
 	cctx, cancel := ctx, context.CancelFunc(nil)
 	if !c.selfTimed {
 		cctx, cancel = context.WithTimeout(ctx, c.cfg.Timeout)
@@ -564,6 +568,9 @@ func (c *Client) exchange(ctx context.Context, l *Lane, call *Call, ep Endpoint,
 	call.Written = err == nil || l.in.unsent == mayBeSent
 	if err != nil {
 		call.Kind, call.Err = classifySend(err, ctx, l.in.unsent), err
+		if call.Kind == KindReset && l.in.unanswered {
+			call.Kind = KindUnknownReceipt
+		}
 		return true
 	}
 	if call.Status/100 != 2 {

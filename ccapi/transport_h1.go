@@ -113,6 +113,7 @@ func (l *h1Lane) do(ctx context.Context, req *outReq, resp *inResp) error {
 	l.resp.Body = nil
 	if err != nil {
 		resp.unsent = h1Unsent(err)
+		resp.unanswered = h1.Unanswered(err)
 		if errors.Is(err, h1.ErrBodyTooLarge) {
 			// The answer came, only its body was too large to keep: its status counts in
 			// http_status like any other answer's (the call is unparseable all the same).

@@ -111,11 +111,11 @@ func (v *validator) report(r *Report) {
 // in exactly one of them (the scenario's, the run's teardown, a failed session's abandon), so
 // their totals and not-sent counts add up to requests'. A report without such groups is exempt.
 func (v *validator) partition(r *Report) {
-	var total, notSent int64
+	var total, notSent, unknown int64
 	n := 0
 	for i := range r.Groups {
 		if g := &r.Groups[i]; g.Kind == "endpoint" || g.Kind == "teardown" {
-			total, notSent, n = total+g.Total, notSent+g.NotSent, n+1
+			total, notSent, unknown, n = total+g.Total, notSent+g.NotSent, unknown+g.UnknownReceipt, n+1
 		}
 	}
 	if n == 0 {
@@ -127,6 +127,9 @@ func (v *validator) partition(r *Report) {
 	if notSent != r.Requests.NotSent {
 		v.fail("requests.not_sent", "%d != %d, the sum of the endpoint and teardown groups' not_sent", r.Requests.NotSent, notSent)
 	}
+	if unknown != r.Requests.UnknownReceipt {
+		v.fail("requests.unknown_receipt", "%d != %d, the sum of the endpoint and teardown groups' unknown_receipt", r.Requests.UnknownReceipt, unknown)
+	}
 }
 
 func (v *validator) counts(p string, c RequestCounts) {
@@ -134,7 +137,7 @@ func (v *validator) counts(p string, c RequestCounts) {
 		k string
 		n int64
 	}{{"total", c.Total}, {"ok", c.OK}, {"app_errors", c.AppErrors}, {"http_errors", c.HTTPErrors}, {"transport_errors", c.TransportErrors}, {"client_errors", c.ClientErrors},
-		{"cut", c.Cut}, {"not_sent", c.NotSent}} {
+		{"cut", c.Cut}, {"not_sent", c.NotSent}, {"unknown_receipt", c.UnknownReceipt}} {
 		v.nonneg(p+"."+f.k, f.n)
 	}
 	if sum := c.OK + c.AppErrors + c.HTTPErrors + c.TransportErrors + c.ClientErrors + c.Cut; c.Total != sum {
