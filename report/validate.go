@@ -58,7 +58,9 @@ func (v *validator) report(r *Report) {
 	if v.finite("duration_s", r.DurationS) && r.DurationS <= 0 {
 		v.fail("duration_s", "%g; a run lasts more than 0 s", r.DurationS)
 	}
-	v.nonneg("shards", int64(r.Shards))
+	if r.Shards < 1 {
+		v.fail("shards", "%d; a report holds at least one shard's run (1 for a single run)", r.Shards)
+	}
 	if v.finite("grace_s", r.GraceS) && r.GraceS < 0 {
 		v.fail("grace_s", "%g; a grace period is not negative", r.GraceS)
 	}
