@@ -568,7 +568,9 @@ func (c *Client) exchange(ctx context.Context, l *Lane, call *Call, ep Endpoint,
 	call.Written = err == nil || l.in.unsent == mayBeSent
 	if err != nil {
 		call.Kind, call.Err = classifySend(err, ctx, l.in.unsent), err
-		if call.Kind == KindReset && l.in.unanswered {
+		// A reused connection the peer closed before any byte of an answer: reset or EOF, or
+		// (net/http) the write cut by its own close of the connection it saw the peer close.
+		if l.in.unanswered && (call.Kind == KindReset || call.Kind == KindOther && errors.Is(err, net.ErrClosed)) {
 			call.Kind = KindUnknownReceipt
 		}
 		return true

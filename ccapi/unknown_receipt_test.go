@@ -29,7 +29,12 @@ func TestCloseRightAfterAnswerIsUnknownReceipt(t *testing.T) {
 			cu := c.NewCustomer("u")
 			cu.SetToken("cm")
 			kinds := map[ErrKind]int{}
-			cu.Observe = func(c *Call) { kinds[c.Kind]++ }
+			cu.Observe = func(c *Call) {
+				kinds[c.Kind]++
+				if c.Kind == KindOther {
+					t.Logf("other: %v", c.Err)
+				}
+			}
 			for range 200 {
 				cu.Send(context.Background(), chatReq("u"))
 			}
