@@ -972,14 +972,14 @@ const (
 )
 
 // Retryable reports whether a send that ended so may be sent again to finish what it asked
-// (SendRetry): the target answered 429 or 503 (it did not act on it), or a transport failure
-// of the target (timeout, refused, reset, other). Not an answer of any other status, a
-// not-sent kind, or a call the run cut.
+// (SendRetry): the target answered 429 or 503 (it did not act on it), a transport failure
+// of the target (timeout, refused, reset, other), or an unknown receipt (the target may never
+// have read it). Not an answer of any other status, a not-sent kind, or a call the run cut.
 func (c *Call) Retryable() bool {
 	switch c.Kind {
 	case KindHTTP:
 		return c.Status == 429 || c.Status == 503
-	case KindTimeout, KindRefused, KindReset, KindOther:
+	case KindTimeout, KindRefused, KindReset, KindOther, KindUnknownReceipt:
 		return true
 	}
 	return false
