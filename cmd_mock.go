@@ -146,6 +146,10 @@ Flags:`)
 		fmt.Fprintf(stderr, "ccload mock: unexpected argument %q (it takes flags only)\n", fs.Arg(0))
 		return exitUsage
 	}
+	if err := checkNumericFlags(fs); err != nil { // flagcheck.go
+		printFlagErrors(stderr, "mock", err)
+		return exitUsage
+	}
 	o.Logf = func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) }
 
 	var recFile *os.File

@@ -131,6 +131,10 @@ func parseArgs(fs *flag.FlagSet, args []string, stdout io.Writer, check func(pos
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+	if err := checkNumericFlags(fs); err != nil { // flagcheck.go: NaN, Inf, negative, absurd
+		printFlagErrors(errOut, fs.Name(), err)
+		return nil, exitUsage, true
+	}
 	if msg := check(pos); msg != "" {
 		return nil, badUsage(errOut, fs.Name(), msg), true
 	}

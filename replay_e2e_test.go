@@ -296,7 +296,7 @@ func TestReplaySourceFindsLateProblems(t *testing.T) {
 	if x.Complete || !strings.Contains(x.Error, "too many bad lines") || p.Count != 200 || len(p.FirstLines) != 5 || p.FirstLines[0] != lines+1 || x.Arrivals != int64(n) || x.Lines != lines+200 {
 		t.Errorf("replay section %+v (malformed %+v): want incomplete, too many bad lines, 200 malformed from line %d, %d arrivals", x, p, lines+1, n)
 	}
-	if err := report.Validate(&report.Report{Replay: x, Sessions: report.SessionCounts{Arrivals: int64(n), Started: int64(n), Completed: int64(n)}, DurationS: 1}); err != nil {
+	if err := report.Validate(&report.Report{Replay: x, Sessions: report.SessionCounts{Arrivals: int64(n), Started: int64(n), Completed: int64(n)}, DurationS: 1, Shards: 1}); err != nil {
 		t.Errorf("the section breaks report.json's invariants: %v", err)
 	}
 }

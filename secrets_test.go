@@ -26,10 +26,12 @@ var plantedSecrets = map[string]string{
 const (
 	litAK, litSK, litTOK, litCC = "litAK1a2b3c", "litSK3c4d5e", "litTOK6f7a8b", "litCC9c0d1e"
 	litPW, litQ                 = "litPW9e8f7a", "litQ6b5c4d"
+	// litDefSK is a secret written as the default of an unset variable, ${UNSET:-litDefSK...}.
+	litDefSK = "litDefSK5a6b7c"
 )
 
 func allSecrets() []string {
-	out := []string{litAK, litSK, litTOK, litCC, litPW, litQ}
+	out := []string{litAK, litSK, litTOK, litCC, litPW, litQ, litDefSK}
 	for _, v := range plantedSecrets {
 		out = append(out, v)
 	}
@@ -129,6 +131,13 @@ func TestSecretsNeverShown(t *testing.T) {
 	if code := h.cmd("run", s6, "--target", echoServer(t, 403), "--out", h.out("echo403"), "--no-progress"); code == exitUsage {
 		t.Fatalf("403 run: exit %d\n%s", code, h.shown[len(h.shown)-1])
 	}
+	// 13. A secret written as the default of an unset variable (the shipped scenarios' pattern).
+	defMock := mk(litAK, litDefSK)
+	s13 := h.scenario("default-sk", "name: def\nauth:\n  app_key: \"${CCLOAD_UNSET_AK:-"+litAK+"}\"\n  app_secret: \"${CCLOAD_UNSET_SK:-"+litDefSK+"}\"\n"+channel+load+chat)
+	if code := h.cmd("run", s13, "--target", defMock, "--out", h.out("default"), "--no-progress"); code != exitOK {
+		t.Fatalf("AK/SK from variable defaults: exit %d\n%s", code, h.shown[len(h.shown)-1])
+	}
+	h.cmd("report", filepath.Join(h.dir, "out-default", "report.json"), "--html", filepath.Join(h.out("default-rerender"), "r.html"))
 	// 7. A template made bad by an environment value, in validate and run.
 	s7 := h.scenario("tmpl", "auth: {app_key: a, app_secret: b}\n"+load+"sessions:\n  - steps: [connect, {chat: \"${SECRET_TXT}\"}]\n")
 	if code := h.cmd("validate", s7); code != exitUsage {
@@ -176,7 +185,7 @@ func TestSecretsNeverShown(t *testing.T) {
 			return nil
 		})
 	}
-	for _, f := range []string{"out-env/report.json", "out-lit/report.html", "out-lit/junit.xml", "out-lit/timeseries.csv", "out-echo403/report.json", "record.jsonl"} {
+	for _, f := range []string{"out-env/report.json", "out-lit/report.html", "out-lit/junit.xml", "out-lit/timeseries.csv", "out-echo403/report.json", "out-default/report.html", "out-default-rerender/r.html", "record.jsonl"} {
 		if fi, err := os.Stat(filepath.Join(h.dir, f)); err != nil || fi.Size() == 0 {
 			t.Errorf("%s was not written (%v): the test would not see a secret in it", f, err)
 		}

@@ -387,13 +387,20 @@ func (c *searchRun) finish(res searchResult) *report.Report {
 		}
 	}
 	var rep *report.Report
-	if pick >= 0 {
+	if pick >= 0 && c.reports[pick].Schema != "" {
 		r := *c.reports[pick]
 		r.Thresholds = slices.Clone(c.steps[pick].Thresholds)
 		rep = &r
 	} else {
+		// No step ran (the budget fit none), or the step could not start: a report of no
+		// requests, still one report.ReadJSON accepts (a duration above 0, the schema).
+		end := time.Now().UTC()
 		rep = &report.Report{Schema: report.Schema, Scenario: o.Scenario.Name, File: o.Scenario.File, StartedAt: c.start.UTC(),
-			EndedAt: time.Now().UTC(), StopReason: "completed", Shards: 1, ScenarioText: string(o.Scenario.Text)}
+			EndedAt: end, DurationS: max(end.Sub(c.start).Seconds(), 1e-6), StopReason: "completed", Shards: 1,
+			ScenarioText: string(o.Scenario.Text)}
+		if pick >= 0 {
+			rep.StopReason = c.reports[pick].StopReason
+		}
 	}
 	if res.outcome == OutcomeInterrupted {
 		rep.Interrupted, rep.StopReason = true, report.Stop{Kind: report.ReasonInterrupted}.String()

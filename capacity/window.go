@@ -68,7 +68,7 @@ func subGroup(a, b report.Group, dur float64) (report.Group, error) {
 	g.OK, g.AppErrors, g.HTTPErrors = b.OK-a.OK, b.AppErrors-a.AppErrors, b.HTTPErrors-a.HTTPErrors
 	g.TransportErrors, g.ClientErrors = b.TransportErrors-a.TransportErrors, b.ClientErrors-a.ClientErrors
 	g.Cut, g.NotSent, g.NotSentBy = b.Cut-a.Cut, b.NotSent-a.NotSent, subCounts(a.NotSentBy, b.NotSentBy)
-	g.Total, g.Count = b.Total-a.Total, b.Count-a.Count
+	g.Total, g.Count, g.UnknownReceipt = b.Total-a.Total, b.Count-a.Count, b.UnknownReceipt-a.UnknownReceipt
 	g.BytesSent, g.BytesRecv = b.BytesSent-a.BytesSent, b.BytesRecv-a.BytesRecv
 	g.RPS = 0
 	if dur > 0 {

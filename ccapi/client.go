@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -47,11 +48,15 @@ const (
 	KindTLSNameMismatch     // the certificate is not valid for the URL's host name
 	KindTLSExpired          // the certificate has expired (or is not yet valid)
 	KindTLS                 // any other TLS failure (a plain-HTTP server, a handshake alert, ...)
+	// KindUnknownReceipt: written on a reused connection that the peer closed (EOF, reset)
+	// before any byte of an answer. No client can know whether the target read it: it is
+	// counted apart, outside the target's total and error rate (report.ClassUnknownReceipt).
+	KindUnknownReceipt
 )
 
 var kindNames = [...]string{"ok", "app_error", "http_error", "timeout", "refused", "reset", "unparseable", "canceled", "transport_other", "client_validation",
 	"cut", "canceled_waiting", "run_ended", "peer_closed", "no_free_connection",
-	"tls_unknown_authority", "tls_name_mismatch", "tls_expired", "tls"}
+	"tls_unknown_authority", "tls_name_mismatch", "tls_expired", "tls", "unknown_receipt"}
 
 // NotSent reports whether a call of this kind never reached the target: it is no request of the target.
 func (k ErrKind) NotSent() bool {
@@ -121,6 +126,10 @@ type Config struct {
 	// Observe, when set, sees the exchanges made on behalf of no customer (tokenByAkSk
 	// fetched by Client.AccessToken). Customers' exchanges go to Customer.Observe.
 	Observe func(*Call)
+	// Warn, when set, is told once of a trouble the client gave up on that no single call
+	// shows: the target refusing (401) applyToken even with a freshly fetched AccessToken. Its
+	// text quotes the target's answer with the app key, secret and tokens removed.
+	Warn func(string)
 }
 
 // MaxUserAgent bounds Config.UserAgent, so a typo cannot put a huge header on every request.
@@ -177,6 +186,8 @@ type Call struct {
 	BytesRecv int // response body bytes
 	// Retry is true for the second attempt after a 401/403 re-apply.
 	Retry bool
+	// RetryAfter is what the Retry-After header of a 429 or 503 answer asked for (0: none).
+	RetryAfter time.Duration
 	// NoAccessToken is true for a call never made because no AccessToken could be had (the
 	// shared tokenByAkSk fetch failed, or failed moments ago): Kind is the fetch's, so the
 	// caller can say the session failed for want of a token, not because of this endpoint.
@@ -273,17 +284,27 @@ type accessTokens struct {
 	backoff time.Duration
 	cur     atomic.Pointer[tokenState]
 
-	mu        sync.Mutex // guards flight, failUntil, failKind, failErr
+	mu        sync.Mutex // guards flight, failUntil, failKind, failErr, warned
 	flight    *tokenFlight
 	failUntil time.Time
 	failKind  ErrKind
 	failErr   error
+	warned    bool      // Config.Warn was told the target refuses even a fresh AccessToken
+	forcedAt  time.Time // when a refused token was last marked for renewal
 }
+
+// minRefetch is how young an AccessToken may be and still be replaced after an applyToken
+// answered 401 (see refusedAccessToken): at most one such fetch a second, whatever the number
+// of customers refused.
+const minRefetch = time.Second
 
 // tokenState is one AccessToken and when to renew it; immutable once stored.
 type tokenState struct {
 	bearer           string // "Bearer <token>", ready for the header
 	renewAt, expires time.Time
+	// refused marks the token applyToken refused (401): renewAt and expires are past, its
+	// renewal is due or in flight.
+	refused bool
 }
 
 // tokenFlight is a fetch in progress; done is closed when its result is set.
@@ -380,6 +401,75 @@ func (c *Client) expireAccessToken(bearer string) bool {
 	return true
 }
 
+// refusedAccessToken is called after applyToken answered 401 to a call made with bearer: the
+// target does not know that AccessToken (a restarted platform forgets the tokens it issued), so
+// a fresh one is fetched, once for every customer refused, then the call is retried. It reports
+// whether to retry: true when another caller already replaced bearer or marked it, or bearer is
+// now marked for renewal; false when the token cannot be renewed (static) or replaced a refused
+// one less than minRefetch ago (the target refuses even a fresh one: refusing is then its
+// answer, told once to Config.Warn with body, its message).
+func (c *Client) refusedAccessToken(bearer string, status int, body []byte) bool {
+	t := &c.tokens
+	if t.static != "" {
+		c.warnRefused("the AccessToken is static (auth.access_token) and cannot be renewed", status, body)
+		return false
+	}
+	now := c.now()
+	t.mu.Lock()
+	st := t.cur.Load()
+	switch {
+	case st == nil || st.bearer != bearer || st.refused:
+		t.mu.Unlock()
+		return true // renewed meanwhile, or its renewal is due: retry with the next one
+	case !t.forcedAt.IsZero() && now.Sub(t.forcedAt) < minRefetch:
+		t.mu.Unlock()
+		c.warnRefused("even an AccessToken fetched moments before was refused", status, body)
+		return false
+	}
+	t.cur.Store(&tokenState{bearer: bearer, refused: true}) // renewAt and expires in the past
+	t.forcedAt, t.failUntil = now, time.Time{}
+	t.mu.Unlock()
+	return true
+}
+
+// warnRefused tells Config.Warn, once per Client, that the target refuses applyToken, quoting
+// its answer without the credentials it may echo.
+func (c *Client) warnRefused(why string, status int, body []byte) {
+	t := &c.tokens
+	t.mu.Lock()
+	first := !t.warned
+	t.warned = true
+	t.mu.Unlock()
+	if !first || c.cfg.Warn == nil {
+		return
+	}
+	c.cfg.Warn("applyToken: the target answered HTTP " + strconv.Itoa(status) + " (" + why + "): " +
+		c.scrub(body) + "; sessions that need a ccmessaging-token fail while it refuses (check auth.app_key and the platform's token service)")
+}
+
+// scrub returns a target's answer fit for a report: at most 200 bytes, one line, with the app
+// key, the app secret and every token this client holds replaced by REDACTED.
+func (c *Client) scrub(body []byte) string {
+	s := string(body)
+	if len(s) > 200 {
+		s = s[:200] + "..."
+	}
+	secrets := []string{c.cfg.AppSecret, c.cfg.AccessToken, c.cfg.AppKey}
+	if st := c.tokens.cur.Load(); st != nil {
+		secrets = append(secrets, strings.TrimPrefix(st.bearer, "Bearer "))
+	}
+	for _, sec := range secrets {
+		if len(sec) >= 4 {
+			s = strings.ReplaceAll(s, sec, "REDACTED")
+		}
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	if s == "" {
+		return "(empty body)"
+	}
+	return strconv.Quote(s)
+}
+
 // fetchAccessToken runs one tokenByAkSk exchange on lane l.
 func (c *Client) fetchAccessToken(ctx context.Context, l *Lane, obs func(*Call)) (*tokenState, ErrKind, error) {
 	l.tokBody = AppendTokenByAkSkReq(l.tokBody[:0], &TokenByAkSkReq{AppKey: c.cfg.AppKey, AppSecret: c.cfg.AppSecret})
@@ -473,7 +563,7 @@ func (c *Client) exchange(ctx context.Context, l *Lane, call *Call, ep Endpoint,
 		}
 	}
 	l.out = outReq{method: method, path: c.paths[ep], query: query, hdr: hdr, body: body}
-	l.in.status, l.in.newToken, l.in.body, l.in.unsent = 0, "", l.in.body[:0], mayBeSent
+	l.in.status, l.in.newToken, l.in.body, l.in.unsent, l.in.retryAfter, l.in.unanswered = 0, "", l.in.body[:0], mayBeSent, "", false
 	cctx, cancel := ctx, context.CancelFunc(nil)
 	if !c.selfTimed {
 		cctx, cancel = context.WithTimeout(ctx, c.cfg.Timeout)
@@ -489,6 +579,11 @@ func (c *Client) exchange(ctx context.Context, l *Lane, call *Call, ep Endpoint,
 	call.Written = err == nil || l.in.unsent == mayBeSent
 	if err != nil {
 		call.Kind, call.Err = classifySend(err, ctx, l.in.unsent), err
+		// A reused connection the peer closed before any byte of an answer: reset or EOF, or
+		// (net/http) the write cut by its own close of the connection it saw the peer close.
+		if l.in.unanswered && (call.Kind == KindReset || call.Kind == KindOther && errors.Is(err, net.ErrClosed)) {
+			call.Kind = KindUnknownReceipt
+		}
 		return true
 	}
 	if call.Status/100 != 2 {
@@ -497,8 +592,26 @@ func (c *Client) exchange(ctx context.Context, l *Lane, call *Call, ep Endpoint,
 		if code, found, ok := ParseResultCode(l.in.body, resultKey(ep)); ok && found {
 			call.ResultCode = code
 		}
+		if l.in.retryAfter != "" {
+			call.RetryAfter = parseRetryAfter(l.in.retryAfter, call.End)
+		}
 	}
 	return true
+}
+
+// parseRetryAfter reads a Retry-After value, delay-seconds or an HTTP date (RFC 9110 10.2.3),
+// as a wait from now; 0 when it cannot be read or has passed.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+		if n <= 0 {
+			return 0
+		}
+		return time.Duration(min(n, 86400)) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
 }
 
 func resultKey(ep Endpoint) string {
@@ -736,10 +849,19 @@ func (cu *Customer) do(ctx context.Context, l *Lane, call *Call, ep Endpoint, ct
 		}
 		cu.observe(call)
 		if attempt > 0 {
+			if call.Status == 401 && ep == EpApplyToken {
+				c.warnRefused("even a freshly fetched AccessToken was refused", call.Status, l.in.body)
+			}
 			return call
 		}
 		switch {
-		case call.Status == 401 && ep != EpApplyToken:
+		case call.Status == 401 && ep == EpApplyToken:
+			// The target does not know the AccessToken (it restarted): one fresh one, shared
+			// by every customer refused, then this applyToken once more.
+			if !c.refusedAccessToken(bearer, call.Status, l.in.body) {
+				return call
+			}
+		case call.Status == 401:
 			if !cu.reapply(ctx, l, gen) {
 				return call
 			}
@@ -857,6 +979,54 @@ func (cu *Customer) Send(ctx context.Context, req *SendMsgReq) *Call {
 		ep = EpSend
 	}
 	return cu.do(ctx, l, &l.call, ep, req.ControlType, "POST", "", l.body, parseResult)
+}
+
+// Backoff bounds of SendRetry: the first wait, and the most any one wait lasts unless the
+// target's Retry-After asks for longer.
+const (
+	RetryFirstBackoff = 100 * time.Millisecond
+	RetryMaxBackoff   = time.Second
+)
+
+// Retryable reports whether a send that ended so may be sent again to finish what it asked
+// (SendRetry): the target answered 429 or 503 (it did not act on it), a transport failure
+// of the target (timeout, refused, reset, other), or an unknown receipt (the target may never
+// have read it). Not an answer of any other status, a not-sent kind, or a call the run cut.
+func (c *Call) Retryable() bool {
+	switch c.Kind {
+	case KindHTTP:
+		return c.Status == 429 || c.Status == 503
+	case KindTimeout, KindRefused, KindReset, KindOther, KindUnknownReceipt:
+		return true
+	}
+	return false
+}
+
+// SendRetry sends req like Send and sends it again while the answer is Retryable, after a
+// backoff (RetryFirstBackoff, doubling up to RetryMaxBackoff) or the answer's Retry-After when
+// it asks for longer, until ctx ends or a wait would pass ctx's deadline. It is for requests
+// that must not be left undone, such as the DISCONNECT that frees a session on the target;
+// every attempt is its own observed request. It returns the last attempt's Call.
+func (cu *Customer) SendRetry(ctx context.Context, req *SendMsgReq) *Call {
+	wait := RetryFirstBackoff
+	for {
+		call := cu.Send(ctx, req)
+		if !call.Retryable() {
+			return call
+		}
+		d := max(wait, call.RetryAfter)
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+			return call // the window closes before the target would take it
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return call
+		case <-t.C:
+		}
+		wait = min(2*wait, RetryMaxBackoff)
+	}
 }
 
 // Poll reads the customer's downlink messages (GET poll?receiverId=<userId>&channel=...)

@@ -74,6 +74,12 @@ type inResp struct {
 	newToken string // a ccmessaging-token response header differing from the one sent
 	body     []byte // reused across exchanges
 	unsent   unsent // after a failed do: what the transport knows of whether the request was written
+	// retryAfter is the Retry-After header of a 429 or 503 answer ("" otherwise, or none).
+	retryAfter string
+	// unanswered, after a failed do: the request was written on a reused connection and no
+	// byte of an answer came before it failed; with a close or reset (KindReset) the target
+	// may not have read it (KindUnknownReceipt).
+	unanswered bool
 }
 
 // unsent says why a transport knows that a failed request never reached the server. The
@@ -255,11 +261,15 @@ func (l *nhLane) do(ctx context.Context, req *outReq, resp *inResp) error {
 	res, err := l.n.t.RoundTrip(t.WithContext(httptrace.WithClientTrace(ctx, tr.trace())))
 	if err != nil {
 		resp.unsent = tr.unsent()
+		resp.unanswered = tr.reused.Load() && !tr.firstByte.Load()
 		return err
 	}
 	resp.status = res.StatusCode
 	if v := res.Header[keyToken]; len(v) > 0 && v[0] != "" && v[0] != req.hdr.token {
 		resp.newToken = v[0]
+	}
+	if res.StatusCode == 429 || res.StatusCode == 503 {
+		resp.retryAfter = res.Header.Get("Retry-After")
 	}
 	resp.body, err = readBody(res.Body, resp.body[:0])
 	res.Body.Close()
@@ -270,13 +280,19 @@ func (l *nhLane) do(ctx context.Context, req *outReq, resp *inResp) error {
 // dialing goroutine, even after RoundTrip returned, so it is one value per request.
 type nhTrace struct {
 	gotConn, dialing atomic.Bool
+	reused           atomic.Bool // the connection came from the idle pool
+	firstByte        atomic.Bool // a byte of the answer arrived
 }
 
 func (t *nhTrace) trace() *httptrace.ClientTrace {
 	return &httptrace.ClientTrace{
 		DNSStart:     func(httptrace.DNSStartInfo) { t.dialing.Store(true) }, // a dial's first step
 		ConnectStart: func(string, string) { t.dialing.Store(true) },
-		GotConn:      func(httptrace.GotConnInfo) { t.gotConn.Store(true) },
+		GotConn: func(i httptrace.GotConnInfo) {
+			t.reused.Store(i.Reused)
+			t.gotConn.Store(true)
+		},
+		GotFirstResponseByte: func() { t.firstByte.Store(true) },
 	}
 }
 

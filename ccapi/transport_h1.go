@@ -110,7 +110,11 @@ func (l *h1Lane) do(ctx context.Context, req *outReq, resp *inResp) error {
 	l.resp.Body = nil
 	if err != nil {
 		resp.unsent = h1Unsent(err)
+		resp.unanswered = h1.Unanswered(err)
 		if errors.Is(err, h1.ErrBodyTooLarge) {
+			// The answer came, only its body was too large to keep: its status counts in
+			// http_status like any other answer's (the call is unparseable all the same).
+			resp.status = l.resp.Status
 			return fmt.Errorf("%w: %w", errBodyTooLarge, err)
 		}
 		return err
@@ -118,6 +122,9 @@ func (l *h1Lane) do(ctx context.Context, req *outReq, resp *inResp) error {
 	resp.status = l.resp.Status
 	if v := l.resp.Header(HeaderToken); len(v) > 0 && string(v) != req.hdr.token {
 		resp.newToken = string(v)
+	}
+	if resp.status == 429 || resp.status == 503 {
+		resp.retryAfter = string(l.resp.Header("Retry-After"))
 	}
 	return nil
 }

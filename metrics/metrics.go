@@ -74,7 +74,7 @@ func New(shard string) *Exporter {
 	}
 	e.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "ccload_requests_total",
-		Help: "Requests by endpoint, control type, named step, resultCode and outcome (ok, app, http, transport, cut, not_sent); without not_sent it equals report.json requests.total.",
+		Help: "Requests by endpoint, control type, named step, resultCode and outcome (ok, app, http, transport, cut, not_sent, unknown_receipt); without not_sent and unknown_receipt it equals report.json requests.total.",
 	}, []string{"endpoint", "control_type", "step", "result_code", "outcome"})
 	e.errors = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "ccload_request_errors_total",
@@ -147,8 +147,8 @@ func (e *Exporter) Request(s *report.Sample, endpoint, controlType, step string)
 	}
 	lag := s.Start - max(s.Intended, s.Ready)
 	e.lag.Observe(float64(max(lag, 0)) / 1e9)
-	if s.Class == report.ClassCut {
-		return // sent, no answer: lag but no latency
+	if !s.Class.Timed() {
+		return // sent, no answer (cut, unknown_receipt): lag but no latency
 	}
 	hk := histKey{s.Group, s.Step}
 	h, ok := e.hists[hk]

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/klauspost/compress/s2"
@@ -21,6 +22,11 @@ import (
 
 // DefaultPushInterval is how often a RemoteWriter pushes when no interval is given.
 const DefaultPushInterval = 5 * time.Second
+
+// FinalPushTimeout bounds the final push at Stop (the caller's context may bound it more), so a
+// receiver that hangs delays a run's exit by at most this much: a push in flight when Stop is
+// called is abandoned at once (the final push carries the same, newer, values).
+const FinalPushTimeout = 2 * time.Second
 
 // RemoteWriter pushes a Gatherer's series to a Prometheus remote-write 1.0 endpoint every interval
 // and once more at Stop, so a run shorter than a scrape interval (a Kubernetes Job) still lands
@@ -35,6 +41,10 @@ type RemoteWriter struct {
 	stop chan struct{}
 	done chan struct{}
 	once sync.Once
+	// ctx is the periodic pushes' context; cancel, called by Stop, abandons one in flight.
+	ctx     context.Context
+	cancel  context.CancelFunc
+	started atomic.Bool // Start was called
 
 	mu     sync.Mutex
 	pushes int
@@ -54,8 +64,9 @@ func NewRemoteWriter(u string, interval time.Duration, g prometheus.Gatherer, lo
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
+	ctx, cancel := context.WithCancel(context.Background())
 	return &RemoteWriter{url: u, interval: interval, g: g, client: &http.Client{Timeout: 10 * time.Second},
-		logf: logf, stop: make(chan struct{}), done: make(chan struct{})}, nil
+		logf: logf, stop: make(chan struct{}), done: make(chan struct{}), ctx: ctx, cancel: cancel}, nil
 }
 
 // redact hides userinfo in a URL for messages.
@@ -72,6 +83,7 @@ func redact(u string) string {
 
 // Start pushes every interval until Stop.
 func (w *RemoteWriter) Start() {
+	w.started.Store(true)
 	go func() {
 		defer close(w.done)
 		t := time.NewTicker(w.interval)
@@ -79,7 +91,7 @@ func (w *RemoteWriter) Start() {
 		for {
 			select {
 			case <-t.C:
-				w.push(context.Background())
+				w.push(w.ctx)
 			case <-w.stop:
 				return
 			}
@@ -87,13 +99,20 @@ func (w *RemoteWriter) Start() {
 	}()
 }
 
-// Stop ends the periodic pushes and pushes the final values once; it returns that push's error.
+// Stop ends the periodic pushes (abandoning one in flight) and pushes the final values once,
+// within FinalPushTimeout and ctx; it returns that push's error. A writer never started only
+// pushes the final values.
 func (w *RemoteWriter) Stop(ctx context.Context) error {
 	var err error
 	w.once.Do(func() {
+		w.cancel()
 		close(w.stop)
-		<-w.done
-		err = w.push(ctx)
+		if w.started.Load() {
+			<-w.done
+		}
+		fctx, cancel := context.WithTimeout(ctx, FinalPushTimeout)
+		defer cancel()
+		err = w.push(fctx)
 	})
 	return err
 }

@@ -161,6 +161,8 @@ func (r *Recorder) groupReport(g *groupRec, dur float64) Group {
 			out.HTTPErrors += n
 		case "cut":
 			out.Cut += n
+		case "unknown_receipt":
+			out.UnknownReceipt += n
 		case "not_sent":
 			out.NotSent += n
 			if out.NotSentBy == nil {

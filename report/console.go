@@ -119,6 +119,9 @@ func printNotSent(w *errWriter, q RequestCounts) {
 		}
 		w.printf("): never reached the target, not in the counts above\n")
 	}
+	if q.UnknownReceipt > 0 {
+		w.printf("unknown receipt  %s: written on a reused connection the target closed before answering; it may not have read them (outside total, errors and latency)\n", num(q.UnknownReceipt))
+	}
 	if q.Cut > 0 {
 		w.printf("cut       %s: sent, but the run ended before their answers (in total; not in ok, errors or latency)\n", num(q.Cut))
 	}

@@ -28,6 +28,7 @@ func (dst *RequestCounts) Add(s RequestCounts) {
 	dst.ClientErrors += s.ClientErrors
 	dst.Cut += s.Cut
 	dst.NotSent += s.NotSent
+	dst.UnknownReceipt += s.UnknownReceipt
 	for k, n := range s.NotSentBy {
 		if dst.NotSentBy == nil {
 			dst.NotSentBy = map[string]int64{}
@@ -61,5 +62,5 @@ func addCounts(a, b RequestCounts) RequestCounts {
 func (c RequestCounts) Equal(o RequestCounts) bool {
 	return c.Total == o.Total && c.OK == o.OK && c.AppErrors == o.AppErrors && c.HTTPErrors == o.HTTPErrors &&
 		c.TransportErrors == o.TransportErrors && c.ClientErrors == o.ClientErrors && c.Cut == o.Cut &&
-		c.NotSent == o.NotSent && maps.Equal(c.NotSentBy, o.NotSentBy)
+		c.NotSent == o.NotSent && maps.Equal(c.NotSentBy, o.NotSentBy) && c.UnknownReceipt == o.UnknownReceipt
 }

@@ -90,8 +90,8 @@ func TestReadRefusesOtherSchemas(t *testing.T) {
 		refuse  bool
 		message string
 	}{
-		{`{"schema":"ccload/report/v1","scenario":"a","duration_s":1}`, false, ""},
-		{`{"schema":"ccload/report/v1.4","scenario":"a","duration_s":1,"new_field":1}`, false, ""},
+		{`{"schema":"ccload/report/v1","scenario":"a","duration_s":1,"shards":1}`, false, ""},
+		{`{"schema":"ccload/report/v1.4","scenario":"a","duration_s":1,"shards":1,"new_field":1}`, false, ""},
 		{`{"schema":"ccload/report/v2","scenario":"a"}`, true, `"ccload/report/v2": this ccload reads ccload/report/v1.x`},
 		{`{"schema":"ccload/report/v10"}`, true, "v10"},
 		{`{"scenario":"a"}`, true, `no "schema" field`},

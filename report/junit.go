@@ -71,7 +71,7 @@ func WriteJUnit(w io.Writer, r *Report) error {
 		Properties: []junitProperty{
 			{"scenario", r.Scenario}, {"target", r.Target}, {"stop_reason", r.StopReason},
 			{"requests", strconv.FormatInt(r.Requests.Total, 10)}, {"requests_not_sent", strconv.FormatInt(r.Requests.NotSent, 10)},
-			{"requests_cut", strconv.FormatInt(r.Requests.Cut, 10)}, {"seed", strconv.FormatInt(r.Seed, 10)},
+			{"requests_cut", strconv.FormatInt(r.Requests.Cut, 10)}, {"requests_unknown_receipt", strconv.FormatInt(r.Requests.UnknownReceipt, 10)}, {"seed", strconv.FormatInt(r.Seed, 10)},
 			{"shards", strconv.Itoa(r.Shards)},
 		},
 	}

@@ -126,6 +126,11 @@ type RequestCounts struct {
 	// it by reason (docs/report-json.md).
 	NotSent   int64            `json:"not_sent"`
 	NotSentBy map[string]int64 `json:"not_sent_by,omitempty"`
+	// UnknownReceipt counts requests written on a reused connection that the target closed
+	// before any byte of an answer (it answered keep-alive, then closed): whether it read them
+	// no client can know, so they are outside total, count, error rate and latency, and the
+	// target's own count of received requests lies between total and total + unknown_receipt.
+	UnknownReceipt int64 `json:"unknown_receipt,omitempty"`
 }
 
 // Group is the measurement of one group of requests: endpoint × controlType, a named step, or everything.

@@ -182,6 +182,8 @@ func TestAccountingInvariantsHoldOnRandomStreams(t *testing.T) {
 				want.HTTPErrors++
 			case "cut":
 				want.Cut++
+			case "unknown_receipt":
+				want.UnknownReceipt++
 			case "not_sent":
 				want.NotSent++
 				if want.NotSentBy == nil {
@@ -192,7 +194,7 @@ func TestAccountingInvariantsHoldOnRandomStreams(t *testing.T) {
 				want.TransportErrors++
 			}
 		}
-		want.Total = records - want.NotSent
+		want.Total = records - want.NotSent - want.UnknownReceipt
 		if want.Cut == 0 || len(want.NotSentBy) < 3 {
 			t.Fatalf("seed %d: stream has too few cut or not-sent requests to test them: %+v", seed, want)
 		}

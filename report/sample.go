@@ -45,12 +45,16 @@ const (
 	ClassTLSExpired
 	// ClassTLS: any other TLS failure (a plain-HTTP server behind https://, a handshake alert).
 	ClassTLS
+	// ClassUnknownReceipt: written on a reused connection that the target closed before any
+	// byte of an answer: no client can know whether the target read it. Counted apart, in
+	// unknown_receipt: outside total, error rate and latency (docs/report-json.md).
+	ClassUnknownReceipt
 	numClasses
 )
 
 var classNames = [...]string{"ok", "app_error", "http_error", "timeout", "refused", "reset", "unparseable", "canceled", "transport_other", "client_validation",
 	"cut", "canceled_waiting", "run_ended", "peer_closed", "no_free_connection",
-	"tls_unknown_authority", "tls_name_mismatch", "tls_expired", "tls"}
+	"tls_unknown_authority", "tls_name_mismatch", "tls_expired", "tls", "unknown_receipt"}
 
 // NotSent reports whether a request of this class never reached the target: counted in
 // not_sent by its reason (the class's name), outside total, rps, error rate and latency.
@@ -64,7 +68,7 @@ func (c ErrClass) NotSent() bool {
 
 // Timed reports whether a request of this class has an outcome of the target, and so a
 // latency and a place in error rate: it was sent and the run did not cut it off.
-func (c ErrClass) Timed() bool { return c != ClassCut && !c.NotSent() }
+func (c ErrClass) Timed() bool { return c != ClassCut && c != ClassUnknownReceipt && !c.NotSent() }
 
 // String returns the class's name as used in report.json's errors map.
 func (c ErrClass) String() string {
@@ -74,7 +78,8 @@ func (c ErrClass) String() string {
 	return "unknown"
 }
 
-// Bucket returns which accounting counter the class adds to: ok, app, http, transport, cut or not_sent.
+// Bucket returns which accounting counter the class adds to: ok, app, http, transport, cut,
+// not_sent or unknown_receipt.
 func (c ErrClass) Bucket() string {
 	switch {
 	case c == ClassOK:
@@ -85,6 +90,8 @@ func (c ErrClass) Bucket() string {
 		return "http"
 	case c == ClassCut:
 		return "cut"
+	case c == ClassUnknownReceipt:
+		return "unknown_receipt"
 	case c.NotSent():
 		return "not_sent"
 	default:

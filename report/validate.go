@@ -58,7 +58,9 @@ func (v *validator) report(r *Report) {
 	if v.finite("duration_s", r.DurationS) && r.DurationS <= 0 {
 		v.fail("duration_s", "%g; a run lasts more than 0 s", r.DurationS)
 	}
-	v.nonneg("shards", int64(r.Shards))
+	if r.Shards < 1 {
+		v.fail("shards", "%d; a report holds at least one shard's run (1 for a single run)", r.Shards)
+	}
 	if v.finite("grace_s", r.GraceS) && r.GraceS < 0 {
 		v.fail("grace_s", "%g; a grace period is not negative", r.GraceS)
 	}
@@ -113,11 +115,11 @@ func (v *validator) report(r *Report) {
 // in exactly one of them (the scenario's, the run's teardown, a failed session's abandon), so
 // their totals and not-sent counts add up to requests'. A report without such groups is exempt.
 func (v *validator) partition(r *Report) {
-	var total, notSent int64
+	var total, notSent, unknown int64
 	n := 0
 	for i := range r.Groups {
 		if g := &r.Groups[i]; g.Kind == "endpoint" || g.Kind == "teardown" {
-			total, notSent, n = total+g.Total, notSent+g.NotSent, n+1
+			total, notSent, unknown, n = total+g.Total, notSent+g.NotSent, unknown+g.UnknownReceipt, n+1
 		}
 	}
 	if n == 0 {
@@ -129,6 +131,9 @@ func (v *validator) partition(r *Report) {
 	if notSent != r.Requests.NotSent {
 		v.fail("requests.not_sent", "%d != %d, the sum of the endpoint and teardown groups' not_sent", r.Requests.NotSent, notSent)
 	}
+	if unknown != r.Requests.UnknownReceipt {
+		v.fail("requests.unknown_receipt", "%d != %d, the sum of the endpoint and teardown groups' unknown_receipt", r.Requests.UnknownReceipt, unknown)
+	}
 }
 
 func (v *validator) counts(p string, c RequestCounts) {
@@ -136,7 +141,7 @@ func (v *validator) counts(p string, c RequestCounts) {
 		k string
 		n int64
 	}{{"total", c.Total}, {"ok", c.OK}, {"app_errors", c.AppErrors}, {"http_errors", c.HTTPErrors}, {"transport_errors", c.TransportErrors}, {"client_errors", c.ClientErrors},
-		{"cut", c.Cut}, {"not_sent", c.NotSent}} {
+		{"cut", c.Cut}, {"not_sent", c.NotSent}, {"unknown_receipt", c.UnknownReceipt}} {
 		v.nonneg(p+"."+f.k, f.n)
 	}
 	if sum := c.OK + c.AppErrors + c.HTTPErrors + c.TransportErrors + c.ClientErrors + c.Cut; c.Total != sum {

@@ -49,6 +49,11 @@ func TestReadJSONRefusesDamagedReports(t *testing.T) {
 		{"negative count", "sessions.failed", func(r *Report) { r.Sessions.Failed, r.Sessions.Completed = -1, r.Sessions.Completed+1 }},
 		{"ended_by_platform outside the partition", "sessions.started", func(r *Report) { r.Sessions.EndedByPlatform++ }},
 		{"duration 0", "duration_s", func(r *Report) { r.DurationS = 0 }},
+		{"no shard", "shards", func(r *Report) { r.Shards = 0 }},
+		{"unknown receipts outside the partition", "requests.unknown_receipt", func(r *Report) {
+			r.Requests.UnknownReceipt++
+			r.Overall.UnknownReceipt++
+		}},
 		{"end before start", "ended_at", func(r *Report) { r.EndedAt = r.StartedAt.Add(-time.Second) }},
 		{"duplicate group", "groups[" + "%d" + "].name", func(r *Report) { r.Groups = append(r.Groups, r.Groups[0]) }},
 		{"negative t", "timeseries[0].t", func(r *Report) { r.Timeseries[0].T = -100 }},

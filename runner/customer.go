@@ -144,10 +144,16 @@ func (c *vc) abandon(a action) result {
 // disconnect sends the session's DISCONNECT (its own disconnect step, or a plain one) on behalf
 // of the run, under the teardown's context, recorded in the group of its origin (OriginTeardown
 // or OriginAbandon) with its response time from intended.
+//
+// A DISCONNECT answered 429 or 503, or failed in transport, is sent again with backoff (the
+// target's Retry-After honoured) within TeardownLimit of its first attempt (ccapi.SendRetry),
+// so a target shedding load is not left holding the session.
 func (c *vc) disconnect(intended int64, origin report.Origin) *ccapi.Call {
 	c.intended, c.step, c.origin = intended, -1, origin
 	c.build(c.m.prog.disconnect, "")
-	call := c.cu.Send(c.r.life.teardown, &c.x.req)
+	ctx, cancel := context.WithTimeout(c.r.life.teardown, TeardownLimit)
+	call := c.cu.SendRetry(ctx, &c.x.req)
+	cancel()
 	c.origin = report.OriginScenario
 	return call
 }
@@ -357,7 +363,19 @@ func (c *vc) send(ctx context.Context, st *scenario.Step) result {
 			s: report.Sample{Intended: min(c.intended, now), Start: now, End: now, Class: report.ClassClient}}
 		return result{notSent: true, why: why{kind: whyCheck, class: report.ClassClient}}
 	}
-	call := c.cu.Send(ctx, &c.x.req)
+	var call *ccapi.Call
+	if s.ControlType == ccapi.Disconnect {
+		// The scenario's own DISCONNECT is retried as the run's are (see disconnect); one that
+		// still fails is counted in the run's warning (dcLeft): the session may stay open.
+		dctx, cancel := context.WithTimeout(ctx, TeardownLimit)
+		call = c.cu.SendRetry(dctx, &c.x.req)
+		cancel()
+		if call.Kind != ccapi.KindOK && ctx.Err() == nil {
+			r.dcLeft.Add(1)
+		}
+	} else {
+		call = c.cu.Send(ctx, &c.x.req)
+	}
 	res := result{ok: call.Kind == ccapi.KindOK, refused: call.Kind == ccapi.KindApp,
 		start: int64(call.Start.Sub(r.t0)), end: int64(call.End.Sub(r.t0))}
 	if !res.ok {

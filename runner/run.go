@@ -43,6 +43,9 @@ type run struct {
 	sched *scheduler    // plays every customer; closed once they have all ended
 	push  *pushReceiver // the webhook receiver of a push-mode run (push.go); nil: none
 
+	// dcLeft counts the scenario's own DISCONNECT steps that failed, retries included (reliability).
+	dcLeft atomic.Int64
+
 	mu       sync.Mutex // guards warnings, warned
 	warnings []string
 	warned   map[string]bool
@@ -98,6 +101,7 @@ func newRun(cfg Config) (*run, error) {
 		InsecureSkipVerify: sc.Target.InsecureSkipVerify,
 		RootCAs:            sc.Target.RootCAs,
 		UserAgent:          sc.Target.UserAgent,
+		Warn:               r.warn, // e.g. a target that refuses even a fresh AccessToken (reliability)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("runner: %w", err)
@@ -175,6 +179,9 @@ func (r *run) play(ctx context.Context) *report.Report {
 	}
 	if n := l.abLeft.Load(); n > 0 {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("abandon: %d sessions that failed while connected could not be disconnected (their DISCONNECT failed, see the abandon groups): the target may hold their sessions until its own timeout", n))
+	}
+	if n := r.dcLeft.Load(); n > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("disconnect: %d of the scenario's DISCONNECT steps failed, retries within %s included (see their groups): the target may hold those sessions until its own timeout", n, TeardownLimit))
 	}
 	report.DiagnoseWholesale(rep, r.client.Messages()) // groups whose every request failed, in the target's words
 	report.Judge(rep, ThresholdSpecs(r.sc.Thresholds)) // thresholds, and whether the generator was the limit

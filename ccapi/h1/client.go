@@ -139,6 +139,11 @@ type Error struct {
 	// a connection, a dial, a refused request, or a write that failed with nothing of it
 	// taken): the server cannot have received it. False means it may have.
 	NotWritten bool
+	// Unanswered is true when the request was written on a reused connection and the
+	// exchange failed (a close or reset, not a timeout) before any byte of an answer: a
+	// server that closed a keep-alive connection right after its last answer never read it,
+	// one that crashed on it did, and no client can tell which.
+	Unanswered bool
 }
 
 func (e *Error) Error() string { return "h1: " + e.Op + ": " + e.Err.Error() }
@@ -156,6 +161,13 @@ func (e *Error) Timeout() bool {
 func (e *Error) Temporary() bool { return false }
 
 var _ net.Error = (*Error)(nil)
+
+// Unanswered reports whether err is an *Error with Unanswered set: a request written on a
+// reused connection that the server closed before any byte of an answer.
+func Unanswered(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Unanswered
+}
 
 // Written reports whether a request whose Do returned err may have reached the server: true
 // for nil and for any error but an *Error with NotWritten, so a caller that cannot tell
@@ -385,6 +397,7 @@ func (c *Client) Do(ctx context.Context, req *Request, resp *Response) error {
 			continue
 		}
 		e.NotWritten = notWritten
+		e.Unanswered = !notWritten && cn.reused && cn.noAnswer
 		return e
 	}
 }

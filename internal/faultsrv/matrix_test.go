@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -93,12 +94,11 @@ func run(t *testing.T, url string, timeout time.Duration) *report.Report {
 
 // sameCounts asserts every endpoint group of rep has exactly the requests the server
 // received for it in total, plus the connections it refused (a target's error, though it
-// received nothing); requests ccload never sent (not_sent) are outside total.
-//
-// unknowable names the class of requests whose fate no client can know (written onto a
-// connection the server was closing): the server may or may not have received them, so
-// they are allowed as the difference, and the test asserts the difference is no more.
-func sameCounts(t *testing.T, rep *report.Report, srv *faultsrv.Server, unknowable string) {
+// received nothing); requests ccload never sent (not_sent) are outside total, and so are
+// those whose receipt no client can know (unknown_receipt: written on a reused connection the
+// server closed before answering). This server reads a request whole before it closes, so
+// an unknown receipt is one it never read: total equals what it received, exactly.
+func sameCounts(t *testing.T, rep *report.Report, srv *faultsrv.Server) {
 	t.Helper()
 	got := srv.Counts()
 	seen := map[faultsrv.Key]bool{}
@@ -122,6 +122,7 @@ func sameCounts(t *testing.T, rep *report.Report, srv *faultsrv.Server, unknowab
 		}
 		sum.Total += g.Total
 		sum.NotSent += g.NotSent
+		sum.UnknownReceipt += g.UnknownReceipt
 		sum.OK += g.OK
 		sum.AppErrors += g.AppErrors
 		sum.HTTPErrors += g.HTTPErrors
@@ -137,10 +138,9 @@ func sameCounts(t *testing.T, rep *report.Report, srv *faultsrv.Server, unknowab
 			recv += n
 		}
 		unsent := g.Errors["refused"]
-		diff := g.Total - unsent - int64(recv)
-		if unknowable == "" && diff != 0 || diff < 0 || unknowable != "" && diff > g.Errors[unknowable] {
-			t.Errorf("group %s: ccload counted %d in total (%d refused, %d %s; %d not sent), the server received %d",
-				g.Name, g.Total, unsent, g.Errors[unknowable], unknowable, g.NotSent, recv)
+		if g.Total-unsent != int64(recv) {
+			t.Errorf("group %s: ccload counted %d in total (%d refused; %d unknown receipt, %d not sent, both outside total), the server received %d",
+				g.Name, g.Total, unsent, g.UnknownReceipt, g.NotSent, recv)
 		}
 		if a := int64(got[k][faultsrv.Answered]); g.OK+g.AppErrors+g.HTTPErrors > a {
 			t.Errorf("group %s: ccload has %d answers, the server wrote %d well-formed ones", g.Name, g.OK+g.AppErrors+g.HTTPErrors, a)
@@ -213,12 +213,27 @@ func TestFaultMatrix(t *testing.T) {
 		{"HTTP/1.0", func(r *faultsrv.Request) faultsrv.Answer {
 			return faultsrv.Answer{Raw: "HTTP/1.0 200 OK\r\n\r\n" + ok(r).Body, Fate: faultsrv.Answered, Then: "close"}
 		}, time.Second, wantErrors()},
+		// A keep-alive answer (no Connection: close), then a close: the next request, written at
+		// once on that connection, never reaches the server. Not in total, no error of the target.
 		{"close right after answering", func(r *faultsrv.Request) faultsrv.Answer {
 			a := ok(r)
 			a.Then = "close"
 			return a
-		}, time.Second, unknowableOnly("reset")},
-		{"body over the size limit", onSend(raw("HTTP/1.1 200 OK\r\nContent-Length: 17825792\r\n\r\n{", faultsrv.Broken, "close")), time.Second, wantErrors("unparseable")},
+		}, time.Second, wantErrors()},
+		{"close right after every other answer", func(r *faultsrv.Request) faultsrv.Answer {
+			a := ok(r)
+			if r.N%2 == 0 {
+				a.Then = "close"
+			}
+			return a
+		}, time.Second, wantErrors()},
+		{"body over the size limit", onSend(raw("HTTP/1.1 200 OK\r\nContent-Length: 17825792\r\n\r\n{", faultsrv.Broken, "close")), time.Second, func(t *testing.T, g report.Group, n int) {
+			wantErrors("unparseable")(t, g, n)
+			// Every CHAT was answered 200, the oversized ones too: http_status counts each answer.
+			if g.HTTPStatus["200"] != g.Total {
+				t.Errorf("http_status %v, want 200 × %d (every CHAT the server answered, %d of them with a body over the limit)", g.HTTPStatus, g.Total, n)
+			}
+		}},
 		{"trickled body within the timeout", onSend(func(r *faultsrv.Request) faultsrv.Answer {
 			a := ok(r)
 			a.Then = "trickle"
@@ -231,14 +246,12 @@ func TestFaultMatrix(t *testing.T) {
 		}), 100 * time.Millisecond, wantErrors("timeout")},
 		{"full stall", onSend(func(*faultsrv.Request) faultsrv.Answer { return faultsrv.Answer{Then: "stall"} }), 300 * time.Millisecond, wantErrors("timeout")},
 	}
-	// The cells where a request may be written onto a connection the server is closing.
-	unknowable := map[string]string{"close right after answering": "reset"}
 	for _, c := range cells {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			srv := faultsrv.Start(t, c.h)
 			rep := run(t, srv.URL(), c.timeout)
-			sameCounts(t, rep, srv, unknowable[c.name])
+			sameCounts(t, rep, srv)
 			g := chat(t, rep)
 			broken := srv.Counts()[faultsrv.Key{Endpoint: "sendAsync", ControlType: "CHAT"}][faultsrv.Broken]
 			c.check(t, g, broken)
@@ -262,18 +275,6 @@ func wantErrors(classes ...string) func(t *testing.T, g report.Group, broken int
 		}
 		if n != int64(broken) || n == 0 {
 			t.Errorf("errors %v: %d of %v, the server broke %d answers", g.Errors, n, classes, broken)
-		}
-	}
-}
-
-// unknowableOnly asserts the group's only errors are of the class of requests whose fate
-// no client can know (each one already matched against the server's count by sameCounts).
-func unknowableOnly(class string) func(t *testing.T, g report.Group, broken int) {
-	return func(t *testing.T, g report.Group, broken int) {
-		for c, n := range g.Errors {
-			if c != class {
-				t.Errorf("errors %v: %d %s, want only %s", g.Errors, n, c, class)
-			}
 		}
 	}
 }
@@ -303,7 +304,7 @@ func TestFaultMatrixTokenStorms(t *testing.T) {
 				return ok(r)
 			})
 			rep := run(t, srv.URL(), time.Second)
-			sameCounts(t, rep, srv, "")
+			sameCounts(t, rep, srv)
 			if got := rep.Overall.HTTPStatus[fmt.Sprint(code)]; got != refused.Load() || got == 0 {
 				t.Errorf("ccload recorded %d answers %d, the server sent %d", got, code, refused.Load())
 			}
@@ -341,11 +342,13 @@ func TestFaultMatrixTargetRestarted(t *testing.T) {
 		}
 	}
 	o := rep.Overall
-	// Requests in flight at the kill were received but not answered: ccload saw them
-	// as reset; no client can know whether the dead process acted on them.
+	// Requests in flight at the kill may have been read, or not, by the dying process: on a
+	// reused connection ccload counts them apart (unknown_receipt, outside total), on a
+	// fresh one as reset (in total).
 	diff := o.Total - o.Errors["refused"] - recv
-	if diff < 0 || diff > o.Errors["reset"] {
-		t.Errorf("ccload counted %d in total (refused %d, reset %d), the servers received %d", o.Total, o.Errors["refused"], o.Errors["reset"], recv)
+	if diff < -o.UnknownReceipt || diff > o.Errors["reset"] {
+		t.Errorf("ccload counted %d in total (refused %d, reset %d, unknown receipt %d outside total), the servers received %d",
+			o.Total, o.Errors["refused"], o.Errors["reset"], o.UnknownReceipt, recv)
 	}
 	if o.OK == 0 || o.Errors["refused"] == 0 {
 		t.Errorf("want answers before and after the outage and refusals during it: ok %d, errors %v", o.OK, o.Errors)
@@ -392,7 +395,7 @@ func TestFaultMatrixStalledTargetNotSent(t *testing.T) {
 	if err := report.Validate(rep); err != nil {
 		t.Errorf("report.json invalid: %v", err)
 	}
-	sameCounts(t, rep, srv, "")
+	sameCounts(t, rep, srv)
 	q, s := rep.Requests, rep.Sessions
 	if q.Total != 4 || q.Cut != 4 || rep.Overall.Count != 0 || len(rep.Overall.Errors) != 0 {
 		t.Errorf("requests %+v errors %v: want 4 in total, all cut, none an error (the server holds 4 connections)", q, rep.Overall.Errors)
@@ -425,7 +428,7 @@ func TestFaultMatrixStalledTargetNoTeardownForUnsentConnect(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	sameCounts(t, rep, srv, "")
+	sameCounts(t, rep, srv)
 	q, s := rep.Requests, rep.Sessions
 	var teardown int64
 	for _, g := range rep.Groups {
@@ -446,5 +449,190 @@ func TestFaultMatrixStalledTargetNoTeardownForUnsentConnect(t *testing.T) {
 	}
 	if s.Started < 100 || q.Total+q.NotSent-teardown != s.Started {
 		t.Errorf("%d sessions started, %d requests in total + %d not sent (%d teardown): want one CONNECT per session", s.Started, q.Total, q.NotSent, teardown)
+	}
+}
+
+// platform is a token-aware target: tokenByAkSk issues AccessTokens, applyToken (with a known
+// AccessToken) issues ccmessaging-tokens, and every other call needs both. Each instance knows
+// only the tokens it issued, as a restarted platform does.
+func platform(name string) faultsrv.Handler {
+	var mu sync.Mutex
+	known := map[string]bool{}
+	var n int
+	issue := func(kind string) string {
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		t := fmt.Sprintf("%s-%s-%d", name, kind, n)
+		known[t] = true
+		return t
+	}
+	knows := func(t string) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return known[t]
+	}
+	refuse := faultsrv.Answer{Status: 401, Body: `{"errorCode":"1","exceptionInfo":"unauthorized: unknown token"}`}
+	return func(r *faultsrv.Request) faultsrv.Answer {
+		at := strings.TrimPrefix(r.Header["authorization"], "Bearer ")
+		switch {
+		case r.Endpoint == "tokenByAkSk":
+			return faultsrv.Answer{Status: 200, Body: `{"AccessToken":"` + issue("at") + `","Expires":"600"}`}
+		case !knows(at):
+			return refuse
+		case r.Endpoint == "applyToken":
+			return faultsrv.Answer{Status: 200, Body: `{"resultCode":"0","token":"` + issue("cm") + `"}`}
+		case !knows(r.Header["ccmessaging-token"]):
+			return refuse
+		}
+		return faultsrv.Answer{Status: 200, Body: `{"resultCode":"0","resultDesc":"ok"}`}
+	}
+}
+
+// A restarted platform forgets every token it issued: ccload fetches one fresh AccessToken for
+// all its customers and re-applies their ccmessaging-tokens, so the sessions that start after
+// the restart succeed (issue 27: every later applyToken was refused, 239 of 314 sessions failed).
+func TestFaultMatrixRestartedPlatformRecovers(t *testing.T) {
+	t.Parallel()
+	srv := faultsrv.Start(t, platform("first"))
+	addr := strings.TrimPrefix(srv.URL(), "http://")
+	second := make(chan *faultsrv.Server, 1)
+	go func() {
+		time.Sleep(500 * time.Millisecond)
+		srv.Close()
+		time.Sleep(200 * time.Millisecond)
+		s2, err := faultsrv.StartAt(addr, platform("second"))
+		if err != nil {
+			t.Errorf("restart on %s: %v", addr, err)
+		}
+		second <- s2
+	}()
+	src := strings.NewReplacer("access_token: at", "app_secret: sk", "duration: 1s", "duration: 3s").
+		Replace(fmt.Sprintf(matrixScenario, "restart-tokens", srv.URL(), "1s"))
+	sc, err := scenario.Parse("matrix.yaml", []byte(src), t.TempDir(), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatalf("scenario: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	rep, err := runner.Run(ctx, runner.Config{Scenario: sc, Grace: 2 * time.Second})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	s2 := <-second
+	if s2 == nil {
+		return
+	}
+	defer s2.Close()
+	if w := report.CheckInvariants(rep); len(w) > 0 {
+		t.Errorf("report invariants broken: %v", w)
+	}
+	c2 := s2.Counts()
+	if n := c2[faultsrv.Key{Endpoint: "tokenByAkSk"}][faultsrv.Answered]; n != 1 {
+		t.Errorf("the restarted platform issued %d AccessTokens, want 1 (one fetch shared by every customer)", n)
+	}
+	// Sessions that began well after the restart (from 2 s on: the restart is at 0.5–0.7 s)
+	// must not fail: the outage, not the forgotten tokens, is all that may fail a session.
+	var late, lateFailed int64
+	for _, p := range rep.Timeseries {
+		if p.T >= 2 {
+			late += p.Arrivals
+			lateFailed += p.SessionsFailed
+		}
+	}
+	if late == 0 || lateFailed != 0 {
+		t.Errorf("%d sessions failed of %d arrived from 2 s on (the restart was at 0.7 s): want none; failures %+v", lateFailed, late, rep.FailureReasons)
+	}
+	if rep.Sessions.Completed == 0 || rep.Sessions.Failed*2 > rep.Sessions.Started {
+		t.Errorf("sessions %+v: want most to complete, only those caught by the outage to fail", rep.Sessions)
+	}
+}
+
+// sessions tracks the sessions a target holds open: a CONNECT answered 200 opens the sender's,
+// a DISCONNECT answered 200 closes it.
+type sessions struct {
+	mu   sync.Mutex
+	open map[string]bool
+}
+
+var fromRE = regexp.MustCompile(`"from"\s*:\s*"([^"]*)"`)
+
+func (s *sessions) answer(r *faultsrv.Request, a faultsrv.Answer) faultsrv.Answer {
+	m := fromRE.FindSubmatch(r.Body)
+	if m == nil || a.Status != 200 {
+		return a
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch r.ControlType {
+	case "CONNECT":
+		s.open[string(m[1])] = true
+	case "DISCONNECT":
+		delete(s.open, string(m[1]))
+	}
+	return a
+}
+
+func (s *sessions) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.open)
+}
+
+// A target that sheds DISCONNECTs with 503 for a while (Retry-After: 1 on every other one):
+// ccload sends them again within the teardown window, so the target ends holding no session
+// (issue 27: 52 sessions were left open behind a limit answering 503).
+func TestFaultMatrixDisconnectShedWith503(t *testing.T) {
+	t.Parallel()
+	st := &sessions{open: map[string]bool{}}
+	begin := time.Now()
+	var shed atomic.Int64
+	srv := faultsrv.Start(t, func(r *faultsrv.Request) faultsrv.Answer {
+		if r.ControlType == "DISCONNECT" && time.Since(begin) < 700*time.Millisecond {
+			hdr := ""
+			if shed.Add(1)%2 == 0 {
+				hdr = "Retry-After: 1\r\n"
+			}
+			return faultsrv.Answer{Raw: "HTTP/1.1 503 Busy\r\n" + hdr + "Content-Length: 4\r\n\r\nbusy", Fate: faultsrv.Answered}
+		}
+		return st.answer(r, ok(r))
+	})
+	rep := run(t, srv.URL(), time.Second)
+	sameCounts(t, rep, srv)
+	if shed.Load() == 0 {
+		t.Fatal("no DISCONNECT was shed: the cell tested nothing")
+	}
+	if n := st.count(); n != 0 {
+		t.Errorf("the target holds %d sessions open after the run (%d DISCONNECTs shed with 503); want none; warnings %q", n, shed.Load(), rep.Warnings)
+	}
+	for _, w := range rep.Warnings {
+		if strings.Contains(w, "DISCONNECT") {
+			t.Errorf("warning %q: every DISCONNECT should have gone through on a retry", w)
+		}
+	}
+}
+
+// A target that sheds every DISCONNECT: what could not be disconnected is named in a warning
+// with its count, for the scenario's own DISCONNECT steps too.
+func TestFaultMatrixDisconnectAlwaysShedIsWarned(t *testing.T) {
+	t.Parallel()
+	srv := faultsrv.Start(t, func(r *faultsrv.Request) faultsrv.Answer {
+		if r.ControlType == "DISCONNECT" {
+			return faultsrv.Answer{Status: 503, Body: "busy"}
+		}
+		return ok(r)
+	})
+	rep := run(t, srv.URL(), time.Second)
+	sameCounts(t, rep, srv)
+	// A session whose DISCONNECT step still failed when the grace ran out is cut, and the
+	// run's teardown tries again: each session is named once, by one warning or the other.
+	var steps, teardown int64
+	for _, w := range rep.Warnings {
+		fmt.Sscanf(w, "disconnect: %d of the scenario's DISCONNECT steps failed", &steps)
+		fmt.Sscanf(w, "teardown: %d customers still connected", &teardown)
+	}
+	if steps == 0 || steps+teardown != rep.Sessions.Started {
+		t.Errorf("warnings %q: want %d sessions named (every DISCONNECT failed), %d by the step's warning and %d by the teardown's",
+			rep.Warnings, rep.Sessions.Started, steps, teardown)
 	}
 }

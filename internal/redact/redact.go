@@ -23,18 +23,31 @@ var urlInText = regexp.MustCompile(`https?://[^\s"',}\]]+`)
 
 // Text returns scenario text with the values of app_key, app_secret, access_token and
 // ccmessaging_token, and the user info and query values of every URL, replaced by "REDACTED"
-// (a ${VAR} reference is kept: it names the variable, not its value). Every stored or shown copy
+// (a ${VAR} reference is kept: it names the variable, not its value; the default of a
+// ${VAR:-default} in those keys is replaced, ${VAR:-REDACTED}: it is the value when VAR is unset). Every stored or shown copy
 // of a scenario goes through it, so a secret written literally never reaches a report.
 func Text(text string) string {
 	text = secretLine.ReplaceAllStringFunc(text, func(m string) string {
 		sub := secretLine.FindStringSubmatch(m)
 		v := strings.TrimSpace(sub[2])
 		if envOnly(strings.Trim(v, `"'`)) {
-			return m
+			// The variable's name is no secret, but a default written after it is the
+			// secret itself whenever the variable is unset: it goes, the name stays.
+			return sub[1] + EnvVarRef.ReplaceAllStringFunc(sub[2], redactDefault)
 		}
 		return sub[1] + `"REDACTED"`
 	})
 	return urlInText.ReplaceAllStringFunc(text, URL)
+}
+
+// redactDefault returns one ${NAME:-default} reference with its default, if any, replaced:
+// ${NAME:-REDACTED} (an empty default, ${NAME:-}, stays as written: it holds nothing).
+func redactDefault(ref string) string {
+	m := EnvVarRef.FindStringSubmatch(ref)
+	if len(m[2]) <= len(":-") {
+		return ref
+	}
+	return "${" + m[1] + ":-REDACTED}"
 }
 
 // envOnly reports whether v is nothing but ${VAR} references (safe to show: names, not values).

@@ -291,6 +291,10 @@ func htmlTiles(r *report.Report) []htmlTile {
 		sub = append(sub, report.FormatCount(q.Cut)+" cut by the run")
 		tiles = append(tiles, htmlTile{"not sent", report.FormatCount(q.NotSent), strings.Join(sub, ", "), ""})
 	}
+	if q := r.Requests; q.UnknownReceipt > 0 {
+		// Written on a reused connection the target closed before answering (docs/report-json.md).
+		tiles = append(tiles, htmlTile{"unknown receipt", report.FormatCount(q.UnknownReceipt), "the target closed the connection before answering; it may not have read them", ""})
+	}
 	return tiles
 }
 
