@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"ccload/webhook"
 )
 
 var seriesRe = regexp.MustCompile(`ccload_[a-z_]+`)
@@ -18,6 +20,7 @@ func exporterSeries(t *testing.T) map[string]bool {
 	t.Helper()
 	e := New("0/1")
 	feed(e)
+	e.RegisterPush("0/1", func() webhook.Counts { return webhook.Counts{} }) // push mode's series (a push run registers them)
 	mfs, err := e.Gatherer().Gather()
 	if err != nil {
 		t.Fatal(err)

@@ -145,8 +145,10 @@ func (e *Exporter) Request(s *report.Sample, endpoint, controlType, step string)
 		nc.Inc()
 		return // never on the wire: no latency, no lag
 	}
-	lag := s.Start - max(s.Intended, s.Ready)
-	e.lag.Observe(float64(max(lag, 0)) / 1e9)
+	if step != "(teardown)" && step != "(abandon)" { // ccload's own requests, "(teardown)" and "(abandon)", are out of the lag as in report.json
+		lag := s.Start - max(s.Intended, s.Ready)
+		e.lag.Observe(float64(max(lag, 0)) / 1e9)
+	}
 	if !s.Class.Timed() {
 		return // sent, no answer (cut, unknown_receipt): lag but no latency
 	}
