@@ -3,8 +3,6 @@ package report
 import (
 	"fmt"
 	"io"
-
-	"ccload/webhook"
 )
 
 // Push is report.json's `push` section: what the webhook receiver of a push-mode run saw
@@ -61,19 +59,6 @@ func (m PushMessages) Total() int64 { return m.Matched + m.Unknown + m.Duplicate
 
 // Total is the number of messages.
 func (k PushKinds) Total() int64 { return k.Robot + k.Agent + k.System + k.Other }
-
-// PushFromCounts turns the receiver's counts into the report's section.
-func PushFromCounts(c webhook.Counts, url string) *Push {
-	return &Push{
-		URL: url, Callbacks: c.Callbacks, Accepted: c.Accepted, Malformed: c.Malformed, TooLarge: c.TooLarge,
-		Faulted: c.Faulted, Stalled: c.Stalled, Abandoned: c.Abandoned, BadAuth: c.BadAuth,
-		NotCallbacks: c.WrongMethod + c.NotFound,
-		Messages: PushMessages{Matched: c.Messages[webhook.Matched], Unknown: c.Messages[webhook.Unknown],
-			Duplicated: c.Messages[webhook.Duplicated], Late: c.Messages[webhook.Late]},
-		Kinds: PushKinds{Robot: c.Kinds[webhook.KindRobot], Agent: c.Kinds[webhook.KindAgent],
-			System: c.Kinds[webhook.KindSystem], Other: c.Kinds[webhook.KindOther]},
-	}
-}
 
 // add adds o's counts to p.
 func (p *Push) add(o *Push) {

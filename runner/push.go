@@ -152,7 +152,7 @@ func (r *run) stopPush(rep *report.Report) {
 		return
 	}
 	r.push.srv.Close()
-	rep.Push = report.PushFromCounts(r.push.srv.Counts(), r.push.srv.URL())
+	rep.Push = pushFromCounts(r.push.srv.Counts(), r.push.srv.URL())
 }
 
 // routePush is the receiver's Router: it hands m to its customer's box.
@@ -303,5 +303,18 @@ func (s *scheduler) wake(c *vc) {
 		case s.kick <- struct{}{}:
 		default:
 		}
+	}
+}
+
+// pushFromCounts turns the receiver's counts into the report's section (here, so report stays plain data).
+func pushFromCounts(c webhook.Counts, url string) *report.Push {
+	return &report.Push{
+		URL: url, Callbacks: c.Callbacks, Accepted: c.Accepted, Malformed: c.Malformed, TooLarge: c.TooLarge,
+		Faulted: c.Faulted, Stalled: c.Stalled, Abandoned: c.Abandoned, BadAuth: c.BadAuth,
+		NotCallbacks: c.WrongMethod + c.NotFound,
+		Messages: report.PushMessages{Matched: c.Messages[webhook.Matched], Unknown: c.Messages[webhook.Unknown],
+			Duplicated: c.Messages[webhook.Duplicated], Late: c.Messages[webhook.Late]},
+		Kinds: report.PushKinds{Robot: c.Kinds[webhook.KindRobot], Agent: c.Kinds[webhook.KindAgent],
+			System: c.Kinds[webhook.KindSystem], Other: c.Kinds[webhook.KindOther]},
 	}
 }
