@@ -92,3 +92,112 @@ func checkWritable(dir string) error {
 	f.Close()
 	return os.Remove(name)
 }
+
+// Errors: one voice for every command.
+
+// pkgPrefix matches Go package prefixes ("runner: ", "report: junit: ") at the start of an
+// error or of one of its lines; midPrefix the ones a wrapped error carries after a colon
+// (scenario and mock are left there: they are also scenario keys, as in "f.yaml:3:1: mock: ...").
+var (
+	pkgPrefix = regexp.MustCompile(`(?m)^(?:ccload [a-z]+: )?(?:(?:runner|scenario|report|traffic|ccapi|gates|capacity|mock|metrics): )+`)
+	midPrefix = regexp.MustCompile(`: (?:(?:runner|report|traffic|ccapi|gates|capacity|metrics): )+`)
+)
+
+// userMessage is an error as a user reads it: no "ccload CMD: " of its own (the caller adds
+// it) and no Go package prefix.
+func userMessage(err error) string {
+	msg := pkgPrefix.ReplaceAllString(err.Error(), "")
+	return midPrefix.ReplaceAllString(msg, ": ")
+}
+
+// printError is the one way a command prints an error: `ccload CMD: what is wrong; what to do`.
+// An error of several lines (every problem of a scenario, say) gets the prefix on each line
+// that is not an indented continuation.
+func printError(w io.Writer, cmd string, err error) {
+	var b strings.Builder
+	for _, line := range strings.Split(userMessage(err), "\n") {
+		if line != "" && line[0] != ' ' && line[0] != '\t' {
+			b.WriteString("ccload " + cmd + ": ")
+		}
+		b.WriteString(line + "\n")
+	}
+	io.WriteString(w, b.String())
+}
+
+// failf prints like printError and returns code, so a command ends with `return failf(...)`.
+func failf(w io.Writer, cmd string, code int, format string, a ...any) int {
+	printError(w, cmd, fmt.Errorf(format, a...))
+	return code
+}
+
+// Shared flags: the same spelling and meaning in every command that has them.
+
+// addProgressFlag defines --no-progress for the commands that send load (run, replay, capacity).
+func addProgressFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("no-progress", false, "no progress bars; print a status line every 5 s instead")
+}
+
+// addOutDirFlag defines --out DIR, where a command that writes several files puts them.
+func addOutDirFlag(fs *flag.FlagSet, usage string) *string {
+	return fs.String("out", "", usage)
+}
+
+// addOutputFlag defines -o and --output FILE (one value, two spellings) for a command that writes
+// one file, and the old spellings given in aliases as further names of it.
+func addOutputFlag(fs *flag.FlagSet, usage string, aliases ...string) *string {
+	p := new(string)
+	fs.StringVar(p, "o", "", usage)
+	fs.StringVar(p, "output", "", "same as -o")
+	for _, a := range aliases {
+		fs.StringVar(p, a, "", "same as -o (older spelling)")
+	}
+	return p
+}
+
+// setUsage gives fs the help layout every command shares: the command's text (Usage line,
+// what it does, exit codes, ending "Flags:"), then its flags, one per entry, as the flag
+// package lists them.
+func setUsage(fs *flag.FlagSet, text string) {
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprint(w, text)
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n == 0 {
+			fmt.Fprintln(w, "  (none besides -h, --help)")
+			return
+		}
+		fs.PrintDefaults()
+	}
+}
+
+// givenFlags are the names of the flags set on the command line.
+func givenFlags(fs *flag.FlagSet) map[string]bool {
+	m := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { m[f.Name] = true })
+	return m
+}
+
+// checkLoadFlags refuses the negative or zero values of run's and replay's load flags that make
+// no sense, naming the flag (the caller exits 2 before anything is sent). A flag not given is
+// not checked: its default stands.
+func checkLoadFlags(fs *flag.FlagSet) error {
+	given := givenFlags(fs)
+	var errs []error
+	if f := fs.Lookup("max-rps"); f != nil && given["max-rps"] {
+		if v, _ := f.Value.(flag.Getter).Get().(float64); v < 0 {
+			errs = append(errs, fmt.Errorf("--max-rps %v: want a positive requests/s ceiling, or leave it out for none", v))
+		}
+	}
+	if f := fs.Lookup("grace"); f != nil && given["grace"] {
+		if v, _ := f.Value.(flag.Getter).Get().(time.Duration); v < 0 {
+			errs = append(errs, fmt.Errorf("--grace %s: must not be negative; 0 cuts the running sessions at once", v))
+		}
+	}
+	if f := fs.Lookup("duration"); f != nil && given["duration"] {
+		if v, _ := f.Value.(flag.Getter).Get().(time.Duration); v <= 0 {
+			errs = append(errs, fmt.Errorf("--duration %s: want a positive duration, e.g. 30s (leave it out to play the whole plan)", v))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -28,8 +28,9 @@ Limits gate the comparison: METRIC[@GROUP]=LIMIT, e.g.
   error_rate=0.1pp    the error rate may grow by 0.1 percentage points
   rps=-5%             throughput may fall by 5%
   code:0@*=0.5pp      the share of resultCode "0" may fall by 0.5pp, in every group
-Metrics: p50 p90 p95 p99 p999 max mean (response time; service_time.p99 for
-service time), error_rate, rps, code:<resultCode>. Limits come from NEW's
+Metrics: any percentile as thresholds write it (p50 p90 p95 p98 p99 p999 p99.9),
+max, min, mean (response time; service_time.p99 for service time), error_rate,
+rps, code:<resultCode>. Limits come from NEW's
 scenario (its compare: section) and from --max-regression, which overrides a
 scenario limit on the same metric and group.
 
@@ -54,15 +55,12 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs.SetOutput(stderr)
 	var limitFlags compareFlagList
 	fs.Var(&limitFlags, "max-regression", "regression `limits`, comma-separated or repeated (e.g. p99=10%,error_rate=0.1pp,rps=-5%)")
-	jsonOut := fs.String("json", "", "also write the comparison as JSON to `FILE`")
+	jsonOut := addOutputFlag(fs, "also write the comparison as JSON to `FILE`", "json")
 	junitOut := fs.String("junit", "", "also write one JUnit testcase per limit to `FILE`")
 	noScenario := fs.Bool("no-scenario-limits", false, "ignore the compare: section of NEW's scenario")
 	htmlOut := fs.String("html", "", "also write the compare view (both runs' spectra and time series overlaid, limits marked) to `FILE`")
 	all := fs.Bool("all", false, "print every row, unchanged ones and groups with too few requests included")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), compareUsage)
-		fs.PrintDefaults()
-	}
+	setUsage(fs, compareUsage)
 	pos, code, done := parseArgs(fs, args, stdout, func(pos []string) string {
 		if len(pos) != 2 {
 			return "want BASE.json and NEW.json"
@@ -74,12 +72,12 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	base, err := report.ReadFile(pos[0])
 	if err != nil {
-		fmt.Fprintln(stderr, "ccload compare:", err)
+		printError(stderr, "compare", err)
 		return exitUsage
 	}
 	next, err := report.ReadFile(pos[1])
 	if err != nil {
-		fmt.Fprintln(stderr, "ccload compare:", err)
+		printError(stderr, "compare", err)
 		return exitUsage
 	}
 
@@ -93,7 +91,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	flagLimits, err := gates.ParseCompareLimits(limitFlags)
 	if err != nil {
-		fmt.Fprintln(stderr, "ccload compare: --max-regression:", err)
+		printError(stderr, "compare", fmt.Errorf("--max-regression: %w", err))
 		return exitUsage
 	}
 	limits = gates.OverrideCompareLimits(limits, flagLimits)
@@ -101,7 +99,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	res := report.Compare(base, next, limits)
 	res.Base.Label, res.New.Label = pos[0], pos[1]
 	if err := report.WriteCompareTextWith(stdout, res, report.CompareTextOptions{All: *all}); err != nil {
-		fmt.Fprintln(stderr, "ccload compare:", err)
+		printError(stderr, "compare", err)
 		return exitUsage
 	}
 	code = exitOK
@@ -119,7 +117,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 		err := report.WriteFileWith(o.path, func(w io.Writer) error { return o.write(w, res) })
 		if err != nil {
-			fmt.Fprintln(stderr, "ccload compare:", err)
+			printError(stderr, "compare", err)
 			code = exitUsage
 		}
 	}

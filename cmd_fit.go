@@ -99,7 +99,7 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var lf logFlags
 	lf.register(fs)
-	out := fs.String("o", "", "write the fitted scenario to FILE (required)")
+	out := addOutputFlag(fs, "write the fitted scenario to `FILE` (required)")
 	html := fs.String("html", "", "write the fit page (distributions over histograms) to FILE (default: the scenario's name with .fit.html)")
 	bucket := fs.Duration("bucket", time.Minute, "width of one point of the arrival curve")
 	types := fs.Int("types", 10, "keep at most this many session types")
@@ -109,10 +109,7 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	poll := fs.String("poll", "1s", "poll interval written into each session, or off (the log holds sends only)")
 	base := fs.String("base", "", "a scenario whose target, auth, channel, data, thresholds, compare and mock sections are copied into the fitted one")
 	name := fs.String("name", "", "the scenario's name (default: the output file's name)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: ccload fit LOG -o SCENARIO.yaml [flags]\n\nFits a scenario (session mix, think times, load stages) to a traffic log of JSON lines\n(ccload mock --record, or another gateway's with the field flags). LOG may be gzip, or - for stdin.\nExit 0 written, 2 bad usage or bad log.\n\nFlags:")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, "Usage: ccload fit LOG -o SCENARIO.yaml [flags]\n\nFits a scenario (session mix, think times, load stages) to a traffic log of JSON lines\n(ccload mock --record, or another gateway's with the field flags). LOG may be gzip, or - for stdin.\n\nExit codes: 0 written; 2 bad usage or bad log.\n\nFlags:\n")
 	pos, code, done := parseArgs(fs, args, stdout, func(pos []string) string {
 		if len(pos) != 1 {
 			return "want one LOG"
@@ -128,7 +125,7 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cov, err1 := parseShare(*coverage)
 	tv, err2 := parseShare(*tol)
 	if err := errors.Join(lf.check(), err1, err2); err != nil {
-		fmt.Fprintf(stderr, "ccload fit: %v\n", err)
+		printError(stderr, "fit", err)
 		return exitUsage
 	}
 	if *poll != "off" {
@@ -156,7 +153,7 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var buf bytes.Buffer
 	if err := r.WriteScenario(&buf); err != nil {
-		fmt.Fprintf(stderr, "ccload fit: %v\n", err)
+		printError(stderr, "fit", err)
 		return exitUsage
 	}
 	// The fitted scenario must load: checking here means a fit never hands over a broken file.
@@ -178,7 +175,7 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
-		fmt.Fprintf(stderr, "ccload fit: %v\n", err)
+		printError(stderr, "fit", err)
 		return exitUsage
 	}
 	if *html == "" {
@@ -187,7 +184,7 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var hb bytes.Buffer
 	r.WriteHTML(&hb)
 	if err := os.WriteFile(*html, hb.Bytes(), 0o644); err != nil {
-		fmt.Fprintf(stderr, "ccload fit: %v\n", err)
+		printError(stderr, "fit", err)
 		return exitUsage
 	}
 	r.WriteSummary(stdout)

@@ -25,10 +25,7 @@ func cmdLogdiff(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	median := fs.String("max-median", "10%", "relative distance of medians of think times and durations (0: not checked)")
 	rate := fs.String("max-rate", "5%", "relative distance of each bucket's arrival rate (0: not checked)")
 	fs.IntVar(&lim.MinSamples, "min-samples", lim.MinSamples, "distributions with fewer samples in either log are shown, not checked")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: ccload logdiff A B [flags]\n\nCompares two traffic logs (say production and the --record of a fitted scenario's run):\nsession-type shares, think times per transition, messages per session, session durations\nand the arrival curve, side by side. Exit 0 within the limits, 1 a limit failed, 2 bad usage or bad log.\n\nFlags:")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, "Usage: ccload logdiff A B [flags]\n\nCompares two traffic logs (say production and the --record of a fitted scenario's run):\nsession-type shares, think times per transition, messages per session, session durations\nand the arrival curve, side by side.\n\nExit codes: 0 within the limits; 1 a limit failed; 2 bad usage or bad log.\n\nFlags:\n")
 	pos, code, done := parseArgs(fs, args, stdout, func(pos []string) string {
 		if len(pos) != 2 {
 			return "want two logs, A and B"
@@ -46,7 +43,7 @@ func cmdLogdiff(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	lim.Median, err2 = parseShare(*median)
 	lim.Rate, err3 = parseShare(*rate)
 	if err := errors.Join(lf.check(), err1, err2, err3); err != nil {
-		fmt.Fprintf(stderr, "ccload logdiff: %v\n", err)
+		printError(stderr, "logdiff", err)
 		return exitUsage
 	}
 	if *bucket < time.Millisecond {

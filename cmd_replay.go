@@ -37,15 +37,16 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	base := fs.String("scenario", "", "a scenario whose target, auth, channel, thresholds and mock sections the replay uses, and whose first session's poll the customers follow (default: the embedded mock, polling every 1s)")
 	target := fs.String("target", "", "base `URL` of the platform, or mock (overrides --scenario's target)")
 	userAgent := addUserAgentFlag(fs)
-	out := fs.String("out", "", "output `dir` (default ./ccload-out/replay-<YYYYmmdd-HHMMSS>)")
+	out := addOutDirFlag(fs, "output `dir` (default ./ccload-out/replay-<YYYYmmdd-HHMMSS>)")
 	grace := fs.Duration("grace", runner.DefaultGrace, "how long running sessions may finish after the last arrival")
-	noProgress := fs.Bool("no-progress", false, "no progress bars; print a status line every 5 s instead")
+	noProgress := addProgressFlag(fs)
+	seed := fs.Int64("seed", 0, "seed of every random choice (fresh identities and texts; default: one picked and reported)")
+	maxRPS := fs.Float64("max-rps", 0, "ceiling on this process's requests per second across all customers (default: --scenario's target.max_rps, or none)")
+	duration := fs.Duration("duration", 0, "replay only the arrivals of this long from the start (after --speed), then give the running sessions --grace (default: the whole log)")
+	startAt := fs.String("start-at", "", "begin the replay at `TIME`: RFC 3339 (2026-12-02T14:05:00Z) or a duration from now (30s), so shards line up")
 	mflags := addMetricsFlags(fs)
 	shard := fs.String("shard", "", "replay only slice `I/N` of the logged sessions (merge the shards with ccload merge)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: ccload replay LOG [flags]\n\nPlays each session of a traffic log as a virtual customer: its requests in order, with their\ngaps, arriving at the logged times shifted to now. Writes the same outputs as ccload run, with\nlatency measured from each request's logged (intended) time. Exit codes as ccload run.\n\nFlags:")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, "Usage: ccload replay LOG [flags]\n\nPlays each session of a traffic log as a virtual customer: its requests in order, with their\ngaps, arriving at the logged times shifted to now. Writes the same outputs as ccload run, with\nlatency measured from each request's logged (intended) time. Exit codes as ccload run.\n\nFlags:\n")
 	pos, code, done := parseArgs(fs, args, stdout, func(pos []string) string {
 		if len(pos) != 1 {
 			return "want one LOG"
@@ -74,7 +75,13 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if ro.From < 0 || ro.To < 0 || (ro.To > 0 && ro.To <= ro.From) {
 		errs = append(errs, fmt.Errorf("--from %s --to %s: want 0 <= from < to (to 0: the end)", ro.From, ro.To))
 	}
-	cfg := runner.Config{Grace: *grace, Stdout: stdout, Stderr: stderr}
+	errs = append(errs, checkLoadFlags(fs))
+	cfg := runner.Config{Grace: *grace, Stdout: stdout, Stderr: stderr, Seed: *seed, MaxRPS: *maxRPS}
+	if *startAt != "" {
+		var err error
+		cfg.StartAt, err = parseStartAt(*startAt, time.Now())
+		errs = append(errs, err)
+	}
 	if *grace <= 0 {
 		cfg.Grace = -1
 	}
@@ -84,12 +91,12 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
-		fmt.Fprintf(stderr, "ccload replay: %v\n", err)
+		printError(stderr, "replay", err)
 		return exitUsage
 	}
 	rc, err := traffic.Open(pos[0], os.Stdin)
 	if err != nil {
-		fmt.Fprintf(stderr, "ccload replay: %v\n", err)
+		printError(stderr, "replay", err)
 		return exitUsage
 	}
 	defer rc.Close()
@@ -117,7 +124,7 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	sc, err := scenario.Parse("replay of "+pos[0], data, dir, os.LookupEnv)
 	if err != nil {
-		fmt.Fprintf(stderr, "ccload replay: %v\n", err)
+		printError(stderr, "replay", err)
 		return exitUsage
 	}
 	applyUserAgent(sc, *userAgent)
@@ -137,14 +144,17 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			// Refused: what is wrong, line by line, so the log's owner can fix it. A log that is
 			// replayed has its problems in the report instead, by line number only.
 			st.Read.WriteProblems(stderr, pos[0])
-			fmt.Fprintf(stderr, "ccload replay: %s: %v\n", pos[0], err)
+			printError(stderr, "replay", fmt.Errorf("%s: %w", pos[0], err))
 			return exitUsage
 		}
 		cfg.SourceSpan = st.Window // the whole log is known: the progress display's total
 	} else if ro.To > 0 {
 		cfg.SourceSpan = time.Duration(float64(ro.To-ro.From) / ro.Speed)
 	}
-	cfg.Source = src
+	cfg.Source = boundSource(src, *duration)
+	if *duration > 0 && (cfg.SourceSpan == 0 || cfg.SourceSpan > *duration) {
+		cfg.SourceSpan = *duration
+	}
 	// The report is finished only once the reader has stopped, so its replay section holds the
 	// log's final counts, even when the run was stopped first (then the counts so far).
 	late := false

@@ -46,20 +46,17 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	target := fs.String("target", "", "base `URL` of the platform, or mock for the embedded mock (default: the scenario's target)")
-	out := fs.String("out", "", "output `dir` (default ./ccload-out/<scenario>-<YYYYmmdd-HHMMSS>)")
+	out := addOutDirFlag(fs, "output `dir` (default ./ccload-out/<scenario>-<YYYYmmdd-HHMMSS>)")
 	duration := fs.Duration("duration", 0, "cut or extend the stages to this long; the last level holds (default: the stages' length)")
 	grace := fs.Duration("grace", 0, "how long running sessions may finish after arrivals stop; 0 cuts them at once (default: the scenario's longest await + longest think + one request timeout)")
-	noProgress := fs.Bool("no-progress", false, "no progress bars; print a status line every 5 s instead")
+	noProgress := addProgressFlag(fs)
 	seed := fs.Int64("seed", 0, "seed of every random choice (default: the scenario's seed, or one picked and reported)")
 	maxRPS := fs.Float64("max-rps", 0, "ceiling on this process's requests per second across all customers (default: the scenario's target.max_rps, or none)")
 	shard := fs.String("shard", "", "run only slice `I/N` of the arrivals and customers (merge the shards with ccload merge)")
 	mflags := addMetricsFlags(fs)
 	userAgent := addUserAgentFlag(fs)
 	startAt := fs.String("start-at", "", "begin the schedule at `TIME`: RFC 3339 (2026-12-02T14:05:00Z) or a duration from now (30s), so shards line up")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), runUsage)
-		fs.PrintDefaults()
-	}
+	setUsage(fs, runUsage)
 	pos, code, done := parseArgs(fs, args, stdout, func(pos []string) string {
 		if len(pos) != 1 {
 			return "want exactly one SCENARIO.yaml"
@@ -71,7 +68,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var err error
 	if *target, err = checkTargetFlags(*target, *userAgent); err != nil {
-		fmt.Fprintln(stderr, "ccload run:", err)
+		printError(stderr, "run", err)
+		return exitUsage
+	}
+	if err := checkLoadFlags(fs); err != nil {
+		printError(stderr, "run", err)
 		return exitUsage
 	}
 	cfg := runner.Config{Duration: *duration, Grace: *grace, Seed: *seed, Stdout: stdout, Stderr: stderr, MaxRPS: *maxRPS}
@@ -82,13 +83,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *shard != "" {
 		if cfg.Shard, err = runner.ParseShard(*shard); err != nil {
-			fmt.Fprintln(stderr, "ccload run:", err)
+			printError(stderr, "run", err)
 			return exitUsage
 		}
 	}
 	if *startAt != "" {
 		if cfg.StartAt, err = parseStartAt(*startAt, time.Now()); err != nil {
-			fmt.Fprintln(stderr, "ccload run:", err)
+			printError(stderr, "run", err)
 			return exitUsage
 		}
 	}
@@ -99,12 +100,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	sc, err := scenario.LoadFile(pos[0])
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		printError(stderr, "run", err)
 		return exitUsage
 	}
 	applyUserAgent(sc, *userAgent)
 	if cfg.Shard.N > 1 && *seed == 0 && sc.Seed == 0 {
-		fmt.Fprintf(stderr, "%s: --shard %s needs the same seed on every shard, and the scenario has no seed: add `seed: N` to it or pass the same --seed to every shard\n", pos[0], cfg.Shard)
+		fmt.Fprintf(stderr, "ccload run: %s: --shard %s needs the same seed on every shard, and the scenario has no seed: add `seed: N` to it or pass the same --seed to every shard\n", pos[0], cfg.Shard)
 		return exitUsage
 	}
 	if !graceGiven {
@@ -124,7 +125,7 @@ func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scen
 	}
 	live, err := mflags.start("ccload "+command, shardLabel, stderr)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		printError(stderr, command, err)
 		return exitUsage
 	}
 	defer live.stop()
@@ -133,6 +134,10 @@ func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scen
 	cfg.BaseURL = target
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = sc.Target.URL
+	}
+	if cfg.BaseURL != "" && cfg.BaseURL != "mock" && sc.Auth.AppKey == "" && sc.Auth.AccessToken == "" {
+		fmt.Fprintf(stderr, "ccload %s: %s has no auth: section, and the target %s needs credentials: add auth: {app_key: ${APP_KEY}, app_secret: ${APP_SECRET}} (or auth.access_token) to it, or drop --target for the embedded mock; nothing was sent\n", command, file, scenario.RedactURL(cfg.BaseURL))
+		return exitUsage
 	}
 	if cfg.BaseURL == "" || cfg.BaseURL == "mock" {
 		url, withAuth, stop, code := startEmbeddedMock(sc, file, "ccload "+command, stderr)
@@ -149,7 +154,7 @@ func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scen
 		cfg.Out = filepath.Join("ccload-out", safeName(sc.Name)+"-"+time.Now().Format("20060102-150405"))
 	}
 	if err := checkWritable(cfg.Out); err != nil {
-		fmt.Fprintf(stderr, "ccload run: --out %s cannot be written (%v); nothing was sent\n", cfg.Out, err)
+		fmt.Fprintf(stderr, "ccload %s: --out %s cannot be written (%v): pick a writable directory; nothing was sent\n", command, cfg.Out, err)
 		return exitUsage
 	}
 	cfg.Progress = runner.ChooseProgress(noProgress, isTerminal(stderr), os.Getenv)
@@ -177,11 +182,11 @@ func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scen
 	}
 	rep, err := runner.Run(ctx, cfg)
 	if rep == nil {
-		fmt.Fprintln(stderr, "ccload run:", err)
+		printError(stderr, command, err)
 		return exitUsage
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "ccload run: writing the report:", err)
+		printError(stderr, command, fmt.Errorf("writing the report: %w", err))
 		return exitAborted
 	}
 	fmt.Fprintf(stdout, "\nreport: %s\n", filepath.Join(cfg.Out, report.FileName))
@@ -241,6 +246,9 @@ func isTerminal(w io.Writer) bool {
 // parseStartAt reads --start-at: an RFC 3339 instant, or a duration (>= 0) from now.
 func parseStartAt(s string, now time.Time) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		if t.Before(now) {
+			return time.Time{}, fmt.Errorf("--start-at %s is in the past (now is %s): give a later time, or a duration from now (30s)", s, now.UTC().Format(time.RFC3339))
+		}
 		return t, nil
 	}
 	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
@@ -256,14 +264,14 @@ func parseStartAt(s string, now time.Time) (time.Time, error) {
 func startEmbeddedMock(sc *scenario.Scenario, file, cmd string, stderr io.Writer) (url string, withAuth *scenario.Scenario, stop func(), code int) {
 	opts, err := sc.Mock.Options()
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: mock: %v\n", file, err)
+		fmt.Fprintf(stderr, "%s: %s: mock: %s\n", cmd, file, userMessage(err))
 		return "", nil, nil, exitUsage
 	}
 	// The scenario's static tokens stand for tokens the platform issued: the mock accepts them.
 	opts.StaticAccessToken, opts.StaticCCToken = sc.Auth.AccessToken, sc.Auth.CCMessagingToken
 	srv, err := mock.NewServer(opts)
 	if err != nil {
-		fmt.Fprintln(stderr, cmd+": starting the embedded mock:", err)
+		fmt.Fprintln(stderr, cmd+": starting the embedded mock:", userMessage(err))
 		return "", nil, nil, exitAborted
 	}
 	withAuth = sc

@@ -198,7 +198,7 @@ func NewClient(cfg Config) (*Client, error) {
 		return nil, errors.New("ccapi: BaseURL must not carry user info, a query or a fragment")
 	}
 	if cfg.AccessToken == "" && cfg.AppKey == "" {
-		return nil, errors.New("ccapi: Config needs an AccessToken, or an AppKey (and AppSecret) to fetch one")
+		return nil, errors.New("no credentials: add auth.app_key and auth.app_secret (or auth.access_token) to the scenario")
 	}
 	if cfg.TokenLifetime <= 0 {
 		cfg.TokenLifetime = DefaultTokenLifetime

@@ -142,7 +142,7 @@ func newRun(cfg Config) (*run, error) {
 		UserAgent:          sc.Target.UserAgent,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("runner: %w", err)
+		return nil, err
 	}
 	return r, nil
 }

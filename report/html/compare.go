@@ -135,7 +135,7 @@ func WriteCompareHTML(w io.Writer, base, next *report.Report, limits []report.Co
 // htmlCompareQ is the percentile a response-time limit's metric names (100 for max); ok is false
 // for the mean and for metrics that are not latencies.
 func htmlCompareQ(metric string) (float64, bool) {
-	q, ok := gates.CompareLatencyStats[strings.TrimPrefix(strings.TrimPrefix(metric, "response_time."), "service_time.")]
+	q, ok := gates.CompareStat(strings.TrimPrefix(strings.TrimPrefix(metric, "response_time."), "service_time."))
 	return q, ok && q >= 0
 }
 
