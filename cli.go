@@ -99,7 +99,7 @@ func checkWritable(dir string) error {
 // error or of one of its lines; midPrefix the ones a wrapped error carries after a colon
 // (scenario and mock are left there: they are also scenario keys, as in "f.yaml:3:1: mock: ...").
 var (
-	pkgPrefix = regexp.MustCompile(`(?m)^(?:ccload [a-z]+: )?(?:(?:runner|scenario|report|traffic|ccapi|gates|capacity|mock|metrics): )+`)
+	pkgPrefix = regexp.MustCompile(`(?m)^(?:ccload [a-z]+: |(?:runner|scenario|report|traffic|ccapi|gates|capacity|mock|metrics): )+`)
 	midPrefix = regexp.MustCompile(`: (?:(?:runner|report|traffic|ccapi|gates|capacity|metrics): )+`)
 )
 

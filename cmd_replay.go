@@ -42,11 +42,11 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	noProgress := addProgressFlag(fs)
 	seed := fs.Int64("seed", 0, "seed of every random choice (fresh identities and texts; default: one picked and reported)")
 	maxRPS := fs.Float64("max-rps", 0, "ceiling on this process's requests per second across all customers (default: --scenario's target.max_rps, or none)")
-	duration := fs.Duration("duration", 0, "replay only the arrivals of this long from the start (after --speed), then give the running sessions --grace (default: the whole log)")
+	duration := fs.Duration("duration", 0, "replay only the sessions arriving within this long of the start (the log window from --from, at --speed, as --to would); running sessions then get --grace (default: the whole log)")
 	startAt := fs.String("start-at", "", "begin the replay at `TIME`: RFC 3339 (2026-12-02T14:05:00Z) or a duration from now (30s), so shards line up")
 	mflags := addMetricsFlags(fs)
 	shard := fs.String("shard", "", "replay only slice `I/N` of the logged sessions (merge the shards with ccload merge)")
-	setUsage(fs, "Usage: ccload replay LOG [flags]\n\nPlays each session of a traffic log as a virtual customer: its requests in order, with their\ngaps, arriving at the logged times shifted to now. Writes the same outputs as ccload run, with\nlatency measured from each request's logged (intended) time. Exit codes as ccload run.\n\nFlags:\n")
+	setUsage(fs, "Usage: ccload replay LOG [flags]\n\nPlays each session of a traffic log as a virtual customer: its requests in order, with their\ngaps, arriving at the logged times shifted to now. Writes the same outputs as ccload run, with\nlatency measured from each request's logged (intended) time.\n\nExit codes: as ccload run (0 done, 1 a threshold failed, 2 bad usage or a log refused, 3 unreachable,\ninterrupted, or the whole log not played).\n\nFlags:\n")
 	pos, code, done := parseArgs(fs, args, stdout, func(pos []string) string {
 		if len(pos) != 1 {
 			return "want one LOG"
@@ -93,6 +93,11 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err := errors.Join(errs...); err != nil {
 		printError(stderr, "replay", err)
 		return exitUsage
+	}
+	if *duration > 0 { // --duration bounds the replayed window: the log time it spans at --speed
+		if to := ro.From + time.Duration(float64(*duration)*ro.Speed); ro.To == 0 || to < ro.To {
+			ro.To = to
+		}
 	}
 	rc, err := traffic.Open(pos[0], os.Stdin)
 	if err != nil {
@@ -151,10 +156,7 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	} else if ro.To > 0 {
 		cfg.SourceSpan = time.Duration(float64(ro.To-ro.From) / ro.Speed)
 	}
-	cfg.Source = boundSource(src, *duration)
-	if *duration > 0 && (cfg.SourceSpan == 0 || cfg.SourceSpan > *duration) {
-		cfg.SourceSpan = *duration
-	}
+	cfg.Source = src
 	// The report is finished only once the reader has stopped, so its replay section holds the
 	// log's final counts, even when the run was stopped first (then the counts so far).
 	late := false
