@@ -194,10 +194,10 @@ func TestOneLineForABadCommand(t *testing.T) {
 // a wrapped error still carries, but not a scenario key named like a package.
 func TestPrintErrorDropsPackagePrefixes(t *testing.T) {
 	for in, want := range map[string]string{
-		"runner: ccapi: no credentials":         "ccload run: no credentials\n",
-		"--max-regression: report: compare x":   "ccload run: --max-regression: compare x\n",
-		"ccload run: --metrics-addr: taken":     "ccload run: --metrics-addr: taken\n",
-		"f.yaml:3:1: mock: unknown key `x`":     "ccload run: f.yaml:3:1: mock: unknown key `x`\n",
+		"runner: ccapi: no credentials":        "ccload run: no credentials\n",
+		"--max-regression: report: compare x":  "ccload run: --max-regression: compare x\n",
+		"ccload run: --metrics-addr: taken":    "ccload run: --metrics-addr: taken\n",
+		"f.yaml:3:1: mock: unknown key `x`":    "ccload run: f.yaml:3:1: mock: unknown key `x`\n",
 		"f.yaml:1:1: a\nf.yaml:2:1: b\n  hint": "ccload run: f.yaml:1:1: a\nccload run: f.yaml:2:1: b\n  hint\n",
 	} {
 		var b bytes.Buffer
