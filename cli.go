@@ -114,8 +114,12 @@ func userMessage(err error) string {
 // An error of several lines (every problem of a scenario, say) gets the prefix on each line
 // that is not an indented continuation.
 func printError(w io.Writer, cmd string, err error) {
+	msg := userMessage(err)
+	if errors.Is(err, os.ErrNotExist) && !strings.Contains(msg, "check the path") {
+		msg += "; check the path"
+	}
 	var b strings.Builder
-	for _, line := range strings.Split(userMessage(err), "\n") {
+	for _, line := range strings.Split(msg, "\n") {
 		if line != "" && line[0] != ' ' && line[0] != '\t' {
 			b.WriteString("ccload " + cmd + ": ")
 		}

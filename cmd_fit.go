@@ -76,7 +76,7 @@ func parseShare(s string) (float64, error) {
 func readLog(path string, l *logFlags, ao traffic.AnalyzeOptions, stdin io.Reader, stderr io.Writer, cmd string) (*traffic.Analysis, traffic.Stats, bool) {
 	rc, err := traffic.Open(path, stdin)
 	if err != nil {
-		fmt.Fprintf(stderr, "ccload %s: %v\n", cmd, err)
+		printError(stderr, cmd, err)
 		return nil, traffic.Stats{}, false
 	}
 	defer rc.Close()
@@ -84,7 +84,7 @@ func readLog(path string, l *logFlags, ao traffic.AnalyzeOptions, stdin io.Reade
 	st, err := traffic.Read(rc, l.o, a.Add)
 	st.WriteProblems(stderr, path)
 	if err != nil {
-		fmt.Fprintf(stderr, "ccload %s: %s: %v\n", cmd, path, err)
+		printError(stderr, cmd, fmt.Errorf("%s: %w", path, err))
 		if errors.Is(err, traffic.ErrTooManyBad) {
 			fmt.Fprintln(stderr, "  fix the lines above, map the fields (--time-field, --from-field, ...) or raise --max-bad")
 		}

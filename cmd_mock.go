@@ -161,7 +161,7 @@ Flags:`)
 	}
 	srv, err := mock.NewServer(o)
 	if err != nil {
-		fmt.Fprintf(stderr, "ccload %v\n", err) // err starts with "mock: "
+		printError(stderr, "mock", err)
 		if recFile != nil {
 			_ = recFile.Close()
 		}
