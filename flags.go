@@ -1,14 +1,25 @@
+// Shared CLI helpers, in one file: how every command parses its flags and answers a bad one,
+// prints its errors (printError), and defines the flags several commands share (progress,
+// outputs, --target and --user-agent, the live-metrics flags, the load-flag checks).
+
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"regexp"
 	"strings"
 	"time"
+
+	"ccload/ccapi"
+	"ccload/metrics"
+	"ccload/report"
+	"ccload/scenario"
 )
 
 // flagArg finds the name of the flag a flag-package error is about ("-duration" in
@@ -204,4 +215,131 @@ func checkLoadFlags(fs *flag.FlagSet) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// --target and --user-agent (run, replay, capacity).
+
+// addUserAgentFlag defines --user-agent for run, replay and capacity, so a user can tag the
+// generator's traffic in the target's logs without editing the scenario.
+func addUserAgentFlag(fs *flag.FlagSet) *string {
+	return fs.String("user-agent", "", "User-Agent header of every request (default: the scenario's target.user_agent, or ccload/<version>)")
+}
+
+// checkTargetFlags holds --target and --user-agent to the rules of the scenario's target.url and
+// target.user_agent, naming the flag as the position, so a bad value is refused (exit 2) before
+// anything is read or sent, and the message never echoes a password. It returns --target as
+// the runner wants it ("" and "mock" pass unchanged).
+func checkTargetFlags(target, userAgent string) (string, error) {
+	if target != "" && target != "mock" {
+		t, err := scenario.CheckTargetURL(target)
+		if err != nil {
+			return "", fmt.Errorf("--target: %w", err)
+		}
+		target = t
+	}
+	if err := ccapi.CheckUserAgent(userAgent); err != nil {
+		return "", fmt.Errorf("--user-agent: %w", err)
+	}
+	return target, nil
+}
+
+// applyUserAgent makes --user-agent, when given, override the scenario's target.user_agent.
+func applyUserAgent(sc *scenario.Scenario, userAgent string) {
+	if userAgent != "" {
+		sc.Target.UserAgent = userAgent
+	}
+}
+
+// The live-metrics flags (run, replay, capacity).
+
+// metricsFlags are the live-metrics flags shared by every command that sends load.
+type metricsFlags struct {
+	addr        *string
+	remoteWrite *string
+	interval    *time.Duration
+}
+
+// addMetricsFlags registers --metrics-addr, --metrics-remote-write and --metrics-push-interval on fs.
+func addMetricsFlags(fs *flag.FlagSet) *metricsFlags {
+	return &metricsFlags{
+		addr:        fs.String("metrics-addr", "", "serve live Prometheus metrics on `host:port`/metrics during the run, e.g. 127.0.0.1:9464"),
+		remoteWrite: fs.String("metrics-remote-write", "", "push the live metrics to this Prometheus remote-write `URL` periodically and once more at exit"),
+		interval:    fs.Duration("metrics-push-interval", metrics.DefaultPushInterval, "how often --metrics-remote-write pushes"),
+	}
+}
+
+// liveMetrics is a started exporter: its Observer goes into runner.Config, stop runs after the run.
+type liveMetrics struct {
+	obs    report.Observer
+	srv    *metrics.Server
+	rw     *metrics.RemoteWriter
+	stderr io.Writer
+}
+
+// start validates the flags and starts what they ask for; an error is bad usage (exit 2, nothing sent).
+// It returns nil when no metrics flag is set.
+func (m *metricsFlags) start(cmd, shard string, stderr io.Writer) (*liveMetrics, error) {
+	if *m.addr == "" && *m.remoteWrite == "" {
+		return nil, nil
+	}
+	if *m.interval <= 0 {
+		return nil, fmt.Errorf("%s: --metrics-push-interval must be positive", cmd)
+	}
+	exp := metrics.New(shard)
+	lm := &liveMetrics{obs: exp, stderr: stderr}
+	if *m.remoteWrite != "" {
+		rw, err := metrics.NewRemoteWriter(*m.remoteWrite, *m.interval, exp.Gatherer(), func(f string, a ...any) {
+			fmt.Fprintf(stderr, f+"\n", a...)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%s: --metrics-remote-write: %v", cmd, err)
+		}
+		lm.rw = rw
+	}
+	if *m.addr != "" {
+		if _, _, err := net.SplitHostPort(*m.addr); err != nil {
+			return nil, fmt.Errorf("%s: --metrics-addr %q: want host:port, e.g. 127.0.0.1:9464", cmd, *m.addr)
+		}
+		srv, err := metrics.Serve(*m.addr, exp)
+		if err != nil {
+			return nil, fmt.Errorf("%s: --metrics-addr: %v (pick a free port)", cmd, err)
+		}
+		lm.srv = srv
+		fmt.Fprintf(stderr, "ccload: serving live metrics on http://%s/metrics\n", srv.Addr())
+	}
+	if lm.rw != nil {
+		lm.rw.Start()
+	}
+	return lm, nil
+}
+
+// observer is nil-safe: a command without metrics flags passes a nil Observer.
+func (lm *liveMetrics) observer() report.Observer {
+	if lm == nil {
+		return nil
+	}
+	return lm.obs
+}
+
+// stop flushes the last values: one final remote-write push, and a wait for a last scrape of
+// --metrics-addr (bounded by metrics.MaxFinalWait) so Prometheus sees the final counts.
+func (lm *liveMetrics) stop() {
+	if lm == nil {
+		return
+	}
+	if lm.rw != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := lm.rw.Stop(ctx); err == nil {
+			fmt.Fprintln(lm.stderr, "ccload: final metrics pushed")
+		}
+		cancel()
+	}
+	if lm.srv != nil {
+		if w := lm.srv.FinalWait(); w > 0 {
+			fmt.Fprintf(lm.stderr, "ccload: waiting up to %s for a last scrape of /metrics\n", w.Round(time.Second))
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), metrics.MaxFinalWait)
+		_, _ = lm.srv.Close(ctx)
+		cancel()
+	}
 }
