@@ -247,3 +247,54 @@ func TestReplayTakesRunsFlags(t *testing.T) {
 		t.Errorf("--start-at 300ms: report start_at %v", rep.StartAt)
 	}
 }
+
+// TestNoCommandErrorSpeaksGo scans the errors of every command on bad input (an unknown flag, a
+// missing file, a file that is not what it should be, an invalid scenario): each line starts
+// "ccload" and none carries a Go package prefix (runner:, scenario:, report:, traffic:, ccapi:).
+func TestNoCommandErrorSpeaksGo(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing")
+	notJSON := filepath.Join(dir, "not.json")
+	os.WriteFile(notJSON, []byte("name: not a report\n"), 0o644)
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("load: {rate: 1, duration: 1s}\nsesions: []\n"), 0o644)
+	badLog := filepath.Join(dir, "bad.jsonl")
+	os.WriteFile(badLog, []byte("not json\nnor this\n"), 0o644)
+	runs := [][]string{{"nosuch"}, {"completion", "tcsh"}, {"version", "x"}, {"mock", "--addr", "127.0.0.1:99999"}}
+	for _, c := range commands {
+		runs = append(runs, []string{c.name, "--nosuch"})
+	}
+	for _, cmd := range []string{"run", "validate", "capacity"} {
+		runs = append(runs, []string{cmd, missing}, []string{cmd, bad}, []string{cmd, notJSON})
+	}
+	for _, cmd := range []string{"report", "compare", "merge"} {
+		for _, f := range []string{missing, notJSON} {
+			args := []string{cmd, f}
+			switch cmd {
+			case "compare":
+				args = append(args, f)
+			case "merge":
+				args = append(args, "-o", filepath.Join(dir, "m.json"))
+			}
+			runs = append(runs, args)
+		}
+	}
+	for _, f := range []string{missing, badLog} {
+		runs = append(runs, []string{"fit", f, "-o", filepath.Join(dir, "f.yaml")}, []string{"logdiff", f, f}, []string{"replay", f, "--out", filepath.Join(dir, "out")})
+	}
+	for _, args := range runs {
+		code, _, errs := cliRun(args...)
+		if code != exitUsage || errs == "" {
+			t.Errorf("ccload %q: exit %d, stderr %q; want 2 and an error", args, code, errs)
+			continue
+		}
+		for _, line := range strings.Split(strings.TrimSuffix(errs, "\n"), "\n") {
+			if !strings.HasPrefix(line, "ccload") && !strings.HasPrefix(line, " ") {
+				t.Errorf("ccload %q: an error line not starting \"ccload\": %q", args, line)
+			}
+		}
+		if m := goPrefix.FindString(errs); m != "" {
+			t.Errorf("ccload %q: a Go package prefix %q in:\n%s", args, m, errs)
+		}
+	}
+}

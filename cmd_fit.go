@@ -82,7 +82,7 @@ func readLog(path string, l *logFlags, ao traffic.AnalyzeOptions, stdin io.Reade
 	defer rc.Close()
 	a := traffic.NewAnalysis(ao)
 	st, err := traffic.Read(rc, l.o, a.Add)
-	st.WriteProblems(stderr, path)
+	writeProblems(stderr, cmd, st, path)
 	if err != nil {
 		printError(stderr, cmd, fmt.Errorf("%s: %w", path, err))
 		if errors.Is(err, traffic.ErrTooManyBad) {

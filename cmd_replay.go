@@ -148,7 +148,7 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if err != nil {
 			// Refused: what is wrong, line by line, so the log's owner can fix it. A log that is
 			// replayed has its problems in the report instead, by line number only.
-			st.Read.WriteProblems(stderr, pos[0])
+			writeProblems(stderr, "replay", st.Read, pos[0])
 			printError(stderr, "replay", fmt.Errorf("%s: %w", pos[0], err))
 			return exitUsage
 		}

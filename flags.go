@@ -20,6 +20,7 @@ import (
 	"ccload/metrics"
 	"ccload/report"
 	"ccload/scenario"
+	"ccload/traffic"
 )
 
 // flagArg finds the name of the flag a flag-package error is about ("-duration" in
@@ -137,6 +138,16 @@ func printError(w io.Writer, cmd string, err error) {
 		b.WriteString(line + "\n")
 	}
 	io.WriteString(w, b.String())
+}
+
+// writeProblems lists a log's bad lines (traffic.Stats.WriteProblems) as errors of cmd, each
+// line starting "ccload CMD: ".
+func writeProblems(w io.Writer, cmd string, st traffic.Stats, path string) {
+	var b strings.Builder
+	st.WriteProblems(&b, path)
+	if b.Len() > 0 {
+		printError(w, cmd, errors.New(strings.TrimSuffix(b.String(), "\n")))
+	}
 }
 
 // failf prints like printError and returns code, so a command ends with `return failf(...)`.
