@@ -298,3 +298,19 @@ func TestNoCommandErrorSpeaksGo(t *testing.T) {
 		}
 	}
 }
+
+// TestStartAtInThePast: a past instant is refused for one process; a shard whose pod started
+// late begins at once and says so (deploy/README.md); "0s" is now, not the past.
+func TestStartAtInThePast(t *testing.T) {
+	now := time.Now()
+	var b bytes.Buffer
+	if err := checkStartAt(now.Add(-time.Minute), now, false, "T", "run", &b); err == nil || !strings.Contains(err.Error(), "--start-at T is in the past") {
+		t.Errorf("one process, a minute past: %v; want refused", err)
+	}
+	if err := checkStartAt(now.Add(-time.Minute), now, true, "T", "run", &b); err != nil || !strings.HasPrefix(b.String(), "ccload run: --start-at T passed 1m0s ago: this shard begins at once") {
+		t.Errorf("a late shard: %v, stderr %q; want it to begin at once, saying so", err, b.String())
+	}
+	if at, err := parseStartAt("0s", now); err != nil || checkStartAt(at, time.Now(), false, "0s", "run", &b) != nil {
+		t.Errorf("--start-at 0s refused: %v", err)
+	}
+}

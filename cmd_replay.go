@@ -77,17 +77,19 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	errs = append(errs, checkLoadFlags(fs))
 	cfg := runner.Config{Grace: *grace, Stdout: stdout, Stderr: stderr, Seed: *seed, MaxRPS: *maxRPS}
-	if *startAt != "" {
-		var err error
-		cfg.StartAt, err = parseStartAt(*startAt, time.Now())
-		errs = append(errs, err)
-	}
 	if *grace <= 0 {
 		cfg.Grace = -1
 	}
 	if *shard != "" {
 		var err error
 		cfg.Shard, err = runner.ParseShard(*shard)
+		errs = append(errs, err)
+	}
+	if *startAt != "" {
+		var err error
+		if cfg.StartAt, err = parseStartAt(*startAt, time.Now()); err == nil {
+			err = checkStartAt(cfg.StartAt, time.Now(), cfg.Shard.N > 1, *startAt, "replay", stderr)
+		}
 		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {

@@ -88,7 +88,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if *startAt != "" {
-		if cfg.StartAt, err = parseStartAt(*startAt, time.Now()); err != nil {
+		if cfg.StartAt, err = parseStartAt(*startAt, time.Now()); err == nil {
+			err = checkStartAt(cfg.StartAt, time.Now(), cfg.Shard.N > 1, *startAt, "run", stderr)
+		}
+		if err != nil {
 			printError(stderr, "run", err)
 			return exitUsage
 		}
@@ -246,9 +249,6 @@ func isTerminal(w io.Writer) bool {
 // parseStartAt reads --start-at: an RFC 3339 instant, or a duration (>= 0) from now.
 func parseStartAt(s string, now time.Time) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		if t.Before(now) {
-			return time.Time{}, fmt.Errorf("--start-at %s is in the past (now is %s): give a later time, or a duration from now (30s)", s, now.UTC().Format(time.RFC3339))
-		}
 		return t, nil
 	}
 	if d, err := time.ParseDuration(s); err == nil && d >= 0 {

@@ -197,6 +197,20 @@ func setUsage(fs *flag.FlagSet, text string) {
 	}
 }
 
+// checkStartAt refuses a --start-at instant already past for a single process: it has nothing
+// to line up with, so the instant is a mistake. A shard (--shard I/N, N > 1) whose pod started
+// late begins at once, as deploy/README.md promises, and says so here (its report warns too).
+func checkStartAt(at, now time.Time, sharded bool, given, cmd string, stderr io.Writer) error {
+	if !at.Before(now.Add(-time.Second)) { // a second's slack: "0s", or an instant truncated to the second
+		return nil
+	}
+	if sharded {
+		fmt.Fprintf(stderr, "ccload %s: --start-at %s passed %s ago: this shard begins at once, behind the others\n", cmd, given, now.Sub(at).Round(time.Millisecond))
+		return nil
+	}
+	return fmt.Errorf("--start-at %s is in the past (now is %s): give a later time, or a duration from now (30s)", given, now.UTC().Format(time.RFC3339))
+}
+
 // givenFlags are the names of the flags set on the command line.
 func givenFlags(fs *flag.FlagSet) map[string]bool {
 	m := map[string]bool{}
