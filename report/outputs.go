@@ -21,7 +21,7 @@ const (
 // lives in report/html, which imports this package.
 func WriteOutputs(dir string, r *Report, html func(io.Writer, *Report) error) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("report: %w", err)
+		return err
 	}
 	return errors.Join(
 		WriteOutputFile(filepath.Join(dir, JUnitFileName), r, WriteJUnit),
@@ -39,11 +39,11 @@ func WriteOutputFile(path string, r *Report, write func(io.Writer, *Report) erro
 // (created if missing), synced, then renamed over path, so a reader never sees half a file.
 func WriteFileWith(path string, write func(io.Writer) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("report: %w", err)
+		return err
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("report: %w", err)
+		return err
 	}
 	tmp := f.Name()
 	err = write(f)
@@ -61,7 +61,7 @@ func WriteFileWith(path string, write func(io.Writer) error) error {
 	}
 	if err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("report: writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
 }
