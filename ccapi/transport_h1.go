@@ -56,7 +56,7 @@ func newH1(cfg *Config, base *url.URL) (*h1Transport, error) {
 	}
 	c, err := h1.New(opts)
 	if err != nil {
-		return nil, fmt.Errorf("ccapi: %w", err)
+		return nil, err
 	}
 	return &h1Transport{c: c}, nil
 }
