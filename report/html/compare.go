@@ -112,22 +112,22 @@ func WriteCompareHTML(w io.Writer, base, next *report.Report, limits []report.Co
 	for _, g := range groups {
 		svg, err := htmlCompareSpectrum(base, next, g, limits, c.Checks)
 		if err != nil {
-			return fmt.Errorf("report: compare html: %w", err)
+			return fmt.Errorf("compare html: %w", err)
 		}
 		d.Spectra = append(d.Spectra, htmlCompareChart{g, svg})
 	}
 	bc, err := htmlColumns(base, htmlMaxColumns)
 	if err != nil {
-		return fmt.Errorf("report: compare html: base: %w", err)
+		return fmt.Errorf("compare html: base: %w", err)
 	}
 	nc, err := htmlColumns(next, htmlMaxColumns)
 	if err != nil {
-		return fmt.Errorf("report: compare html: new: %w", err)
+		return fmt.Errorf("compare html: new: %w", err)
 	}
 	d.Latency = htmlCompareOverTime(base, next, bc, nc, limits, c.Checks, false)
 	d.Throughput = htmlCompareOverTime(base, next, bc, nc, limits, c.Checks, true)
 	if err := htmlComparePage.Execute(w, d); err != nil {
-		return fmt.Errorf("report: compare html: %w", err)
+		return fmt.Errorf("compare html: %w", err)
 	}
 	return nil
 }
