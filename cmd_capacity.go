@@ -71,6 +71,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	surge := fs.String("surge", "50%", "window error rate that ends the search at once")
 	mflags := addMetricsFlags(fs)
 	hist := addHistoryFlags(fs)
+	_ = addProgressFlag(fs) // accepted as on run and replay: capacity prints one line per step, no bars
 	require := fs.String("require", "", "rate the target must sustain for junit.xml and the exit code, e.g. 500/s")
 	seed := fs.Int64("seed", 0, "seed of the first step (each step adds its number; default: the scenario's)")
 	fs.Usage = func() {
@@ -123,14 +124,14 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 
 	sc, err := scenario.LoadFile(pos[0])
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		printError(stderr, "capacity", err)
 		return exitUsage
 	}
 	applyUserAgent(sc, *userAgent)
 	o.SLO = sc.Thresholds
 	if *slo != "" {
 		if o.SLO, err = scenario.ParseSLO(sc, *slo); err != nil {
-			fmt.Fprintln(stderr, err)
+			printError(stderr, "capacity", err)
 			return exitUsage
 		}
 	}
@@ -161,7 +162,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	o.Log = stderr
 	live, lerr := mflags.start("ccload capacity", "0/1", stderr)
 	if lerr != nil {
-		fmt.Fprintln(stderr, lerr)
+		printError(stderr, "capacity", lerr)
 		return exitUsage
 	}
 	defer live.stop()
@@ -175,7 +176,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	rep, err := capacity.Run(ctx, o)
 	live.finish(rep)
 	if rep == nil {
-		fmt.Fprintln(stderr, "ccload capacity:", err)
+		printError(stderr, "capacity", err)
 		return exitUsage
 	}
 	if werr := report.WriteCapacity(stdout, rep.Capacity); werr != nil && err == nil {

@@ -29,8 +29,9 @@ Limits gate the comparison: METRIC[@GROUP]=LIMIT, e.g.
   error_rate=0.1pp    the error rate may grow by 0.1 percentage points
   rps=-5%             throughput may fall by 5%
   code:0@*=0.5pp      the share of resultCode "0" may fall by 0.5pp, in every group
-Metrics: p50 p90 p95 p99 p999 max mean (response time; service_time.p99 for
-service time), error_rate, rps, code:<resultCode>. Limits come from NEW's
+Metrics: any percentile as thresholds write it (p50 p90 p95 p98 p99 p999 p99.9),
+max, min, mean (response time; service_time.p99 for service time), error_rate,
+rps, code:<resultCode>. Limits come from NEW's
 scenario (its compare: section) and from --max-regression, which overrides a
 scenario limit on the same metric and group.
 
@@ -61,7 +62,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs.SetOutput(stderr)
 	var limitFlags compareFlagList
 	fs.Var(&limitFlags, "max-regression", "regression `limits`, comma-separated or repeated (e.g. p99=10%,error_rate=0.1pp,rps=-5%)")
-	jsonOut := fs.String("json", "", "also write the comparison as JSON to `FILE`")
+	jsonOut := addOutputFlag(fs, "also write the comparison as JSON to `FILE`", "json")
 	junitOut := fs.String("junit", "", "also write one JUnit testcase per limit to `FILE`")
 	noScenario := fs.Bool("no-scenario-limits", false, "ignore the compare: section of NEW's scenario")
 	htmlOut := fs.String("html", "", "also write the compare view (both runs' spectra and time series overlaid, limits marked) to `FILE`")
@@ -70,10 +71,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	all := fs.Bool("all", false, "print every row, unchanged ones and groups with too few requests included")
 	force := fs.Bool("force", false, "call regressions even when a report's generator, not its target, was the limit")
 	bl := addBaselineFlags(fs)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), compareUsage)
-		fs.PrintDefaults()
-	}
+	setUsage(fs, compareUsage)
 	pos, code, done := parseArgs(fs, args, stdout, func(pos []string) string {
 		if len(pos) != bl.args() {
 			return bl.want()
@@ -98,7 +96,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	flagLimits, err := gates.ParseCompareLimits(limitFlags)
 	if err != nil {
-		fmt.Fprintln(stderr, "ccload compare: --max-regression:", err)
+		printError(stderr, "compare", fmt.Errorf("--max-regression: %w", err))
 		return exitUsage
 	}
 	limits = gates.OverrideCompareLimits(limits, flagLimits)
@@ -106,7 +104,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	res := bl.compare(next, limits, report.CompareOptions{Force: *force})
 	bl.label(&res, pos)
 	if err := report.WriteCompareTextWith(stdout, res, report.CompareTextOptions{All: *all}); err != nil {
-		fmt.Fprintln(stderr, "ccload compare:", err)
+		printError(stderr, "compare", err)
 		return exitUsage
 	}
 	code = exitOK
@@ -129,7 +127,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 		err := report.WriteFileWith(o.path, func(w io.Writer) error { return o.write(w, res) })
 		if err != nil {
-			fmt.Fprintln(stderr, "ccload compare:", err)
+			printError(stderr, "compare", err)
 			code = exitUsage
 		}
 	}

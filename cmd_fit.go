@@ -102,7 +102,7 @@ func readLog(ctx context.Context, path string, l *logFlags, ao traffic.AnalyzeOp
 		if ctx.Err() != nil {
 			return interrupted()
 		}
-		fmt.Fprintf(stderr, "ccload %s: %v\n", cmd, err)
+		printError(stderr, cmd, err)
 		return nil, traffic.Stats{}, exitUsage
 	}
 	defer rc.Close()
@@ -127,9 +127,9 @@ func readLog(ctx context.Context, path string, l *logFlags, ao traffic.AnalyzeOp
 	if ctx.Err() != nil {
 		return interrupted()
 	}
-	r.st.WriteProblems(stderr, path)
+	writeProblems(stderr, cmd, r.st, path)
 	if r.err != nil {
-		fmt.Fprintf(stderr, "ccload %s: %s: %v\n", cmd, path, r.err)
+		printError(stderr, cmd, fmt.Errorf("%s: %w", path, r.err))
 		if errors.Is(r.err, traffic.ErrTooManyBad) {
 			fmt.Fprintln(stderr, "  fix the lines above, map the fields (--time-field, --from-field, ...) or raise --max-bad")
 		}
@@ -144,7 +144,7 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var lf logFlags
 	lf.register(fs)
-	out := fs.String("o", "", "write the fitted scenario to FILE (required)")
+	out := addOutputFlag(fs, "write the fitted scenario to `FILE` (required)")
 	html := fs.String("html", "", "write the fit page (distributions over histograms) to FILE (default: the scenario's name with .fit.html)")
 	bucket := fs.Duration("bucket", 0, "width of one point of the arrival curve (0: chosen from the log, about 100 sessions per bucket and at least 4 buckets)")
 	types := fs.Int("types", 10, "keep at most this many session types")
@@ -154,10 +154,7 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	poll := fs.String("poll", "1s", "poll interval written into each session, or off (the log holds sends only); default: --base's first session's poll, else 1s")
 	base := fs.String("base", "", "a scenario whose target, auth, channel, data, thresholds, compare and mock sections are copied into the fitted one")
 	name := fs.String("name", "", "the scenario's name (default: the output file's name)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: ccload fit LOG -o SCENARIO.yaml [flags]\n\nFits a scenario (session mix, think times, load stages) to a traffic log of JSON lines\n(ccload mock --record, or another gateway's with the field flags). LOG may be gzip, or - for stdin.\nThe scenario takes its credentials from CC_APP_KEY and CC_APP_SECRET (default demo, which the\nembedded mock accepts) and its channel configuration from the log.\nExit 0 written, 2 bad usage or bad log, 3 interrupted.\n\nFlags:")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, "Usage: ccload fit LOG -o SCENARIO.yaml [flags]\n\nFits a scenario (session mix, think times, load stages) to a traffic log of JSON lines\n(ccload mock --record, or another gateway's with the field flags). LOG may be gzip, or - for stdin.\nThe scenario takes its credentials from CC_APP_KEY and CC_APP_SECRET (default demo, which the\nembedded mock accepts) and its channel configuration from the log.\n\nExit codes: 0 written; 2 bad usage or bad log; 3 interrupted.\n\nFlags:\n")
 	pos, code, done := parseArgs(fs, args, stdout, func(pos []string) string {
 		if len(pos) != 1 {
 			return "want one LOG"
@@ -194,7 +191,7 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err5 = fmt.Errorf("--bucket: want at least 1ms, or 0 to choose from the log; got %s", *bucket)
 	}
 	if err := errors.Join(lf.check(), err1, err2, err3, err4, err5); err != nil {
-		fmt.Fprintf(stderr, "ccload fit: %v\n", err)
+		printError(stderr, "fit", err)
 		return exitUsage
 	}
 	var bs *baseScenario
@@ -234,7 +231,7 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var buf bytes.Buffer
 	if err := r.WriteScenario(&buf); err != nil {
-		fmt.Fprintf(stderr, "ccload fit: %v\n", err)
+		printError(stderr, "fit", err)
 		return exitUsage
 	}
 	// The fitted scenario must load: checking here means a fit never hands over a broken file.
@@ -260,7 +257,7 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
-		fmt.Fprintf(stderr, "ccload fit: %v\n", err)
+		printError(stderr, "fit", err)
 		return exitUsage
 	}
 	if *html == "" {
@@ -269,7 +266,7 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var hb bytes.Buffer
 	r.WriteHTML(&hb)
 	if err := os.WriteFile(*html, hb.Bytes(), 0o644); err != nil {
-		fmt.Fprintf(stderr, "ccload fit: %v\n", err)
+		printError(stderr, "fit", err)
 		return exitUsage
 	}
 	r.WriteSummary(stdout)

@@ -33,8 +33,7 @@ func cmdLogdiff(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	jsonOut := fs.String("json", "", "also write the comparison as JSON to `FILE`")
 	junitOut := fs.String("junit", "", "also write one JUnit testcase per check to `FILE`")
 	htmlOut := fs.String("html", "", "also write the comparison as a self-contained page to `FILE`")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), `Usage: ccload logdiff A B [flags]
+	setUsage(fs, `Usage: ccload logdiff A B [flags]
 
 Compares two traffic logs (say production and the --record of a fitted scenario's run, or of
 a replay with --speed): session-type shares, think times per transition, messages per session,
@@ -42,11 +41,11 @@ session durations and the arrival curve, side by side. Each check allows its lim
 sampling noise of its two samples: Poisson noise for arrival counts, the two-sample KS critical
 value at the samples' sizes, the medians' confidence intervals; a check with too little data is
 shown as such and never failed.
-Exit 0 within the limits, 1 a limit failed, 2 bad usage or bad log, 3 interrupted.
 
-Flags:`)
-		fs.PrintDefaults()
-	}
+Exit codes: 0 within the limits; 1 a limit failed; 2 bad usage or bad log; 3 interrupted.
+
+Flags:
+`)
 	pos, code, done := parseArgs(fs, args, stdout, func(pos []string) string {
 		if len(pos) != 2 {
 			return "want two logs, A and B"
@@ -86,7 +85,7 @@ Flags:`)
 		errs = append(errs, fmt.Errorf("--bucket: want at least 1ms, or 0 to choose from A; got %s", *bucket))
 	}
 	if err := errors.Join(append([]error{lf.check()}, errs...)...); err != nil {
-		fmt.Fprintf(stderr, "ccload logdiff: %v\n", err)
+		printError(stderr, "logdiff", err)
 		return exitUsage
 	}
 	a, _, code := readLog(ctx, pos[0], &lf, traffic.AnalyzeOptions{Bucket: *bucket}, os.Stdin, stderr, "logdiff")

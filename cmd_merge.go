@@ -22,44 +22,37 @@ judged a slice of the load (a shard records the rates and counts it cannot judge
 merge" and exits 0 on them: this merge is the run's verdict). Shards written by a ccload that did not store "gates" merge without
 thresholds, and the merged report carries the warning "thresholds not evaluated: ...".
 
-Flags:
-  -o FILE   where to write the merged report (required; written atomically)
-  --force   merge reports of different scenarios or seeds (normally refused)
-  --partial merge an incomplete set of shards; the report lists the missing ones
-  --history FILE|postgres://...  record the merged report in the run history (docs/history.md)
-  --label KEY=VALUE              a label of the recorded run (repeatable)
-
 Shard reports say which shard they are (I of N), the hash of their scenario text and their seed.
 A set is refused (exit 2, naming the files) when it holds the same shard twice, shards of
 different N, scenarios or seeds, or lacks a shard (unless --partial). Reports of ccload
 capacity are refused always: a search's steps follow from its own verdicts, so two searches
 do not add up to one.
 
-Exit status: 0 merged; 1 merged, but a threshold failed; 2 bad usage, or a report that cannot be
+Exit codes: 0 merged; 1 merged, but a threshold failed; 2 bad usage, or a report that cannot be
 read or merged; 3 inconclusive: only thresholds the generator's limit can explain failed (a
 shard's generator was the limit: report.json's generator_limit).
+
+Flags:
 `
 
 // cmdMerge implements `ccload merge -o OUT.json SHARD.json...`.
 func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), mergeUsage) }
-	out := fs.String("o", "", "merged report path")
-	force := fs.Bool("force", false, "merge reports of different scenarios or seeds")
-	partial := fs.Bool("partial", false, "merge an incomplete set of shards")
+	setUsage(fs, mergeUsage)
+	out := addOutputFlag(fs, "where to write the merged report, `FILE` (required; written atomically)")
+	force := fs.Bool("force", false, "merge reports of different scenarios or seeds (normally refused)")
+	partial := fs.Bool("partial", false, "merge an incomplete set of shards; the report lists the missing ones")
 	hist := addHistoryFlags(fs)
 	files, code, done := parseArgs(fs, args, stdout, func([]string) string { return "" })
 	if done {
 		return code
 	}
 	if *out == "" {
-		fmt.Fprint(stderr, "ccload merge: -o OUT.json is required\n\n"+mergeUsage)
-		return exitUsage
+		return badUsage(stderr, "merge", "-o OUT.json is required: name the merged report's file")
 	}
 	if len(files) == 0 {
-		fmt.Fprint(stderr, "ccload merge: no shard reports given\n\n"+mergeUsage)
-		return exitUsage
+		return badUsage(stderr, "merge", "no shard reports given: list the shards' report.json files")
 	}
 	reports := make([]*report.Report, 0, len(files))
 	for _, f := range files {
@@ -68,7 +61,7 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		r, err := report.ReadFile(f)
 		if err != nil {
-			fmt.Fprintf(stderr, "ccload merge: %v\n", err)
+			printError(stderr, "merge", err)
 			return exitUsage
 		}
 		reports = append(reports, r)
@@ -78,22 +71,22 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	set, err := report.CheckShards(files, reports, report.ShardCheck{Partial: *partial, Force: *force})
 	if err != nil {
-		fmt.Fprintf(stderr, "ccload merge: %v\n", err)
+		printError(stderr, "merge", err)
 		return exitUsage
 	}
 	merged, err := report.MergeWith(report.MergeOptions{Force: *force}, reports...)
 	if err != nil {
-		fmt.Fprintf(stderr, "ccload merge: %v\n", err)
+		printError(stderr, "merge", err)
 		return exitUsage
 	}
 	report.ApplyShards(merged, reports, set)
 	failed := evaluateMergedThresholds(merged, reports, stderr)
 	if err := report.WriteFileAt(*out, merged); err != nil {
-		fmt.Fprintf(stderr, "ccload merge: %v\n", err)
+		printError(stderr, "merge", err)
 		return exitUsage
 	}
 	if err := report.WriteSummary(stdout, merged); err != nil {
-		fmt.Fprintf(stderr, "ccload merge: %v\n", err)
+		printError(stderr, "merge", err)
 		return exitUsage
 	}
 	fmt.Fprintf(stdout, "merged %d reports into %s\n", len(reports), *out)

@@ -130,6 +130,8 @@ GET /mock/stats and POST /mock/reset. It serves until interrupted.
 A DIST is a duration (200ms) or constant:D, uniform:MIN:MAX, lognormal:MEDIAN:P99.
 ENDPOINT is one of tokenByAkSk applyToken sendAsync send poll queryQueueInfo uploadFileStream.
 
+Exit codes: 0 stopped by a signal; 2 bad usage (nothing served); 3 closing or the record file failed.
+
 Flags:`)
 		fs.PrintDefaults()
 		fmt.Fprintln(w, "\nFlags take one or two dashes. See docs/mock.md for the session model, the faults and what /mock/stats counts.")
@@ -164,7 +166,7 @@ Flags:`)
 	}
 	srv, err := mock.NewServer(o)
 	if err != nil {
-		fmt.Fprintf(stderr, "ccload %v\n", err) // err starts with "mock: "
+		printError(stderr, "mock", err)
 		if recFile != nil {
 			_ = recFile.Close()
 		}

@@ -31,16 +31,17 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	base := fs.String("scenario", "", "a scenario whose target, auth, channel, thresholds and mock sections the replay uses, and whose first session's poll the customers follow (default: the embedded mock, polling every 1s)")
 	target := fs.String("target", "", "base `URL` of the platform, or mock (overrides --scenario's target)")
 	userAgent := addUserAgentFlag(fs)
-	out := fs.String("out", "", "output `dir` (default ./ccload-out/replay-<YYYYmmdd-HHMMSS>)")
+	out := addOutDirFlag(fs, "output `dir` (default ./ccload-out/replay-<YYYYmmdd-HHMMSS>)")
 	grace := fs.Duration("grace", runner.DefaultGrace, "how long running sessions may finish after the last arrival")
-	noProgress := fs.Bool("no-progress", false, "no progress bars; print a status line every 5 s instead")
+	noProgress := addProgressFlag(fs)
+	seed := fs.Int64("seed", 0, "seed of every random choice (fresh identities and texts; default: one picked and reported)")
+	maxRPS := fs.Float64("max-rps", 0, "ceiling on this process's requests per second across all customers (default: --scenario's target.max_rps, or none)")
+	duration := fs.Duration("duration", 0, "replay only the sessions arriving within this long of the start (the log window from --from, at --speed, as --to would); running sessions then get --grace (default: the whole log)")
+	startAt := fs.String("start-at", "", "begin the replay at `TIME`: RFC 3339 (2026-12-02T14:05:00Z) or a duration from now (30s), so shards line up")
 	mflags := addMetricsFlags(fs)
 	hist := addHistoryFlags(fs)
 	shard := fs.String("shard", "", "replay only slice `I/N` of the logged sessions (merge the shards with ccload merge)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: ccload replay LOG [flags]\n\nPlays each session of a traffic log as a virtual customer: its requests in order, with their\ngaps, arriving at the logged times shifted to now. Writes the same outputs as ccload run, with\nlatency measured from each request's logged (intended) time. Exit codes as ccload run.\n\nFlags:")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, "Usage: ccload replay LOG [flags]\n\nPlays each session of a traffic log as a virtual customer: its requests in order, with their\ngaps, arriving at the logged times shifted to now. Writes the same outputs as ccload run, with\nlatency measured from each request's logged (intended) time.\n\nExit codes: as ccload run (0 done, 1 a threshold failed, 2 bad usage or a log refused, 3 unreachable,\ninterrupted, or the whole log not played).\n\nFlags:\n")
 	pos, code, done := parseArgs(fs, args, stdout, func(pos []string) string {
 		if len(pos) != 1 {
 			return "want one LOG"
@@ -69,7 +70,8 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if ro.From < 0 || ro.To < 0 || (ro.To > 0 && ro.To <= ro.From) {
 		errs = append(errs, fmt.Errorf("--from %s --to %s: want 0 <= from < to (to 0: the end)", ro.From, ro.To))
 	}
-	cfg := runner.Config{Grace: *grace, Stderr: stderr}
+	errs = append(errs, checkLoadFlags(fs))
+	cfg := runner.Config{Grace: *grace, Stderr: stderr, Seed: *seed, MaxRPS: *maxRPS}
 	if *grace <= 0 {
 		cfg.Grace = -1
 	}
@@ -78,13 +80,25 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		cfg.Shard, err = runner.ParseShard(*shard)
 		errs = append(errs, err)
 	}
+	if *startAt != "" {
+		var err error
+		if cfg.StartAt, err = parseStartAt(*startAt, time.Now()); err == nil {
+			err = checkStartAt(cfg.StartAt, time.Now(), cfg.Shard.N > 1, *startAt, "replay", stderr)
+		}
+		errs = append(errs, err)
+	}
 	if err := errors.Join(errs...); err != nil {
-		fmt.Fprintf(stderr, "ccload replay: %v\n", err)
+		printError(stderr, "replay", err)
 		return exitUsage
+	}
+	if *duration > 0 { // --duration bounds the replayed window: the log time it spans at --speed
+		if to := ro.From + time.Duration(float64(*duration)*ro.Speed); ro.To == 0 || to < ro.To {
+			ro.To = to
+		}
 	}
 	rc, err := traffic.Open(pos[0], os.Stdin)
 	if err != nil {
-		fmt.Fprintf(stderr, "ccload replay: %v\n", err)
+		printError(stderr, "replay", err)
 		return exitUsage
 	}
 	defer rc.Close()
@@ -103,7 +117,7 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	sc, err := replay.Head(pos[0], *base, extra, os.LookupEnv)
 	if err != nil {
-		fmt.Fprintf(stderr, "ccload replay: %v\n", err)
+		printError(stderr, "replay", err)
 		return exitUsage
 	}
 	applyUserAgent(sc, *userAgent)
@@ -122,8 +136,8 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if err != nil {
 			// Refused: what is wrong, line by line, so the log's owner can fix it. A log that is
 			// replayed has its problems in the report instead, by line number only.
-			st.Read.WriteProblems(stderr, pos[0])
-			fmt.Fprintf(stderr, "ccload replay: %s: %v\n", pos[0], err)
+			writeProblems(stderr, "replay", st.Read, pos[0])
+			printError(stderr, "replay", fmt.Errorf("%s: %w", pos[0], err))
 			return exitUsage
 		}
 		cfg.SourceSpan = st.Window // the whole log is known: the progress display's total

@@ -29,13 +29,10 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	htmlOut := fs.String("html", "", "write the self-contained HTML report to `FILE`")
 	junitOut := fs.String("junit", "", "write the thresholds as JUnit XML to `FILE`")
 	csvOut := fs.String("csv", "", "write the time series as CSV to `FILE`")
-	dirOut := fs.String("out", "", "write report.html, junit.xml and timeseries.csv into `DIR`")
+	dirOut := addOutDirFlag(fs, "write report.html, junit.xml and timeseries.csv into `DIR`")
 	mdOut := fs.String("markdown", "", "write a Markdown job summary (verdict, thresholds, sessions, groups, a link to the HTML) to `FILE`")
 	mdLink := fs.String("link", "", "with --markdown: the HTML report's `URL` for the summary's link (default: the --html or --out file, relative to the summary)")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), reportUsage)
-		fs.PrintDefaults()
-	}
+	setUsage(fs, reportUsage)
 	pos, code, done := parseArgs(fs, args, stdout, func(pos []string) string {
 		if len(pos) != 1 {
 			return "want exactly one REPORT.json"
@@ -47,7 +44,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	rep, err := report.ReadFile(pos[0])
 	if err != nil {
-		fmt.Fprintln(stderr, "ccload report:", err)
+		printError(stderr, "report", err)
 		return exitUsage
 	}
 	type output struct {
@@ -71,7 +68,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		wrote++
 		if err := report.WriteOutputFile(o.path, rep, o.write); err != nil {
-			fmt.Fprintln(stderr, "ccload report:", err)
+			printError(stderr, "report", err)
 			code = exitUsage
 			continue
 		}
@@ -79,7 +76,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	if wrote == 0 {
 		if err := report.WriteSummary(stdout, rep); err != nil {
-			fmt.Fprintln(stderr, "ccload report:", err)
+			printError(stderr, "report", err)
 			return exitUsage
 		}
 	}

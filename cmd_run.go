@@ -48,10 +48,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	target := fs.String("target", "", "base `URL` of the platform, or mock for the embedded mock (default: the scenario's target)")
-	out := fs.String("out", "", "output `dir` (default ./ccload-out/<scenario>-<YYYYmmdd-HHMMSS>)")
+	out := addOutDirFlag(fs, "output `dir` (default ./ccload-out/<scenario>-<YYYYmmdd-HHMMSS>)")
 	duration := fs.Duration("duration", 0, "cut or extend the stages to this long; the last level holds (default: the stages' length)")
 	grace := fs.Duration("grace", 0, "how long running sessions may finish after arrivals stop; 0 cuts them at once (default: the scenario's longest await + longest think + one request timeout)")
-	noProgress := fs.Bool("no-progress", false, "no progress bars; print a status line every 5 s instead")
+	noProgress := addProgressFlag(fs)
 	seed := fs.Int64("seed", 0, "seed of every random choice (default: the scenario's seed, or one picked and reported)")
 	maxRPS := fs.Float64("max-rps", 0, "ceiling on this process's requests per second across all customers (default: the scenario's target.max_rps, or none)")
 	shard := fs.String("shard", "", "run only slice `I/N` of the arrivals and customers (merge the shards with ccload merge)")
@@ -60,10 +60,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	webhookListen := fs.String("webhook-listen", "", "push mode: the webhook receiver's `HOST:PORT` (default: the scenario's webhook.listen, or a free loopback port)")
 	startAt := fs.String("start-at", "", "begin the schedule at `TIME`: RFC 3339 (2026-12-02T14:05:00Z) or a duration from now (30s); shards need the RFC 3339 form to line up")
 	hist := addHistoryFlags(fs)
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), runUsage)
-		fs.PrintDefaults()
-	}
+	setUsage(fs, runUsage)
 	pos, code, done := parseArgs(fs, args, stdout, func(pos []string) string {
 		if len(pos) != 1 {
 			return "want exactly one SCENARIO.yaml"
@@ -75,7 +72,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var err error
 	if *target, err = checkTargetFlags(*target, *userAgent); err != nil {
-		fmt.Fprintln(stderr, "ccload run:", err)
+		printError(stderr, "run", err)
+		return exitUsage
+	}
+	if err := checkLoadFlags(fs); err != nil {
+		printError(stderr, "run", err)
 		return exitUsage
 	}
 	cfg := runner.Config{Duration: *duration, Grace: *grace, Seed: *seed, Stderr: stderr, MaxRPS: *maxRPS}
@@ -87,13 +88,16 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if *shard != "" {
 		if cfg.Shard, err = runner.ParseShard(*shard); err != nil {
-			fmt.Fprintln(stderr, "ccload run:", err)
+			printError(stderr, "run", err)
 			return exitUsage
 		}
 	}
 	if *startAt != "" {
-		if cfg.StartAt, err = parseStartAt(*startAt, time.Now()); err != nil {
-			fmt.Fprintln(stderr, "ccload run:", err)
+		if cfg.StartAt, err = parseStartAt(*startAt, time.Now()); err == nil {
+			err = checkStartAt(cfg.StartAt, time.Now(), cfg.Shard.N > 1, *startAt, "run", stderr)
+		}
+		if err != nil {
+			printError(stderr, "run", err)
 			return exitUsage
 		}
 		if _, relErr := time.ParseDuration(*startAt); relErr == nil && cfg.Shard.N > 1 {
@@ -109,12 +113,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	sc, err := scenario.LoadFile(pos[0])
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		printError(stderr, "run", err)
 		return exitUsage
 	}
 	applyUserAgent(sc, *userAgent)
 	if cfg.Shard.N > 1 && *seed == 0 && sc.Seed == 0 {
-		fmt.Fprintf(stderr, "%s: --shard %s needs the same seed on every shard, and the scenario has no seed: add `seed: N` to it or pass the same --seed to every shard\n", pos[0], cfg.Shard)
+		fmt.Fprintf(stderr, "ccload run: %s: --shard %s needs the same seed on every shard, and the scenario has no seed: add `seed: N` to it or pass the same --seed to every shard\n", pos[0], cfg.Shard)
 		return exitUsage
 	}
 	if !graceGiven {
@@ -140,7 +144,7 @@ func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scen
 	}
 	live, err := mflags.start("ccload "+command, shardLabel, stderr)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		printError(stderr, command, err)
 		return exitUsage
 	}
 	defer live.stop()
@@ -150,6 +154,10 @@ func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scen
 	cfg.BaseURL = target
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = sc.Target.URL
+	}
+	if cfg.BaseURL != "" && cfg.BaseURL != "mock" && sc.Auth.AppKey == "" && sc.Auth.AccessToken == "" {
+		fmt.Fprintf(stderr, "ccload %s: %s has no auth: section, and the target %s needs credentials: add auth: {app_key: ${APP_KEY}, app_secret: ${APP_SECRET}} (or auth.access_token) to it, or drop --target for the embedded mock; nothing was sent\n", command, file, scenario.RedactURL(cfg.BaseURL))
+		return exitUsage
 	}
 	pushURL, code := listenWebhook(&cfg, sc, command, stderr)
 	if code != exitOK {
@@ -173,7 +181,7 @@ func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scen
 		out = filepath.Join("ccload-out", safeName(sc.Name)+"-"+time.Now().Format("20060102-150405"))
 	}
 	if err := checkWritable(out); err != nil {
-		fmt.Fprintf(stderr, "ccload run: --out %s cannot be written (%v); nothing was sent\n", out, err)
+		fmt.Fprintf(stderr, "ccload %s: --out %s cannot be written (%v): pick a writable directory; nothing was sent\n", command, out, err)
 		return exitUsage
 	}
 	cfg.Progress = runner.ChooseProgress(noProgress, isTerminal(stderr), os.Getenv)
@@ -202,7 +210,7 @@ func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scen
 	rep, err := runner.Run(ctx, cfg)
 	live.finish(rep)
 	if rep == nil {
-		fmt.Fprintln(stderr, "ccload run:", err)
+		printError(stderr, command, err)
 		return exitUsage
 	}
 	if finish != nil {
@@ -213,7 +221,7 @@ func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scen
 		err = serr
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "ccload run: writing the report:", err)
+		printError(stderr, command, fmt.Errorf("writing the report: %w", err))
 		return exitAborted
 	}
 	fmt.Fprintf(stdout, "\nreport: %s\n", filepath.Join(out, report.FileName))
@@ -294,7 +302,7 @@ func parseStartAt(s string, now time.Time) (time.Time, error) {
 func startEmbeddedMock(sc *scenario.Scenario, file, cmd string, stderr io.Writer, pushURL ...string) (url string, withAuth *scenario.Scenario, stop func(), code int) {
 	opts, err := mockOptions(sc.Mock)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: mock: %v\n", file, err)
+		fmt.Fprintf(stderr, "%s: %s: mock: %s\n", cmd, file, userMessage(err))
 		return "", nil, nil, exitUsage
 	}
 	// The scenario's static tokens stand for tokens the platform issued: the mock accepts them.
@@ -312,7 +320,7 @@ func startEmbeddedMock(sc *scenario.Scenario, file, cmd string, stderr io.Writer
 	}
 	srv, err := mock.NewServer(opts)
 	if err != nil {
-		fmt.Fprintln(stderr, cmd+": starting the embedded mock:", err)
+		fmt.Fprintln(stderr, cmd+": starting the embedded mock:", userMessage(err))
 		return "", nil, nil, exitAborted
 	}
 	withAuth = sc

@@ -17,15 +17,17 @@ stages, data files, ${ENV} references and thresholds. For each valid file it pri
 plan: the session mix, the requests one session sends by endpoint and controlType
 (polls included), and the peak arrival rate or customers with the resulting requests/s.
 
-Exit status: 0 when every file is valid; 2 otherwise, with every error as
-file:line:col: key.path: message.
+Exit codes: 0 when every file is valid; 2 otherwise, with every error as
+ccload validate: file:line:col: key.path: message.
+
+Flags:
 `
 
 // cmdValidate implements `ccload validate FILE...`.
 func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), validateUsage) }
+	setUsage(fs, validateUsage)
 	files, code, done := parseArgs(fs, args, stdout, func(pos []string) string {
 		if len(pos) == 0 {
 			return "no scenario file given"
@@ -41,7 +43,7 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 		sc, err := scenario.LoadFile(path)
 		if err != nil {
-			fmt.Fprintln(stderr, err)
+			printError(stderr, "validate", err)
 			code = exitUsage
 			continue
 		}
@@ -50,7 +52,7 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 		fmt.Fprintf(stdout, "%s: valid\n", path)
 		if err := sc.Plan().Write(stdout); err != nil {
-			fmt.Fprintf(stderr, "ccload validate: %v\n", err)
+			printError(stderr, "validate", err)
 			return exitAborted
 		}
 	}

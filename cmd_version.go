@@ -69,7 +69,7 @@ func vcsRevision(bi *debug.BuildInfo) string {
 
 func cmdVersion(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-		fmt.Fprintln(stdout, "Usage: ccload version\n\nPrints ccload's version, commit, build date and Go version.")
+		fmt.Fprintln(stdout, "Usage: ccload version\n\nPrints ccload's version, commit, build date and Go version.\n\nExit codes: 0 printed; 2 bad usage.\n\nFlags:\n  (none besides -h, --help)")
 		return exitOK
 	}
 	if len(args) > 0 {
@@ -109,12 +109,12 @@ func commandFlags(ctx context.Context) map[string][]string {
 }
 
 func cmdCompletion(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) != 1 || args[0] == "-h" || args[0] == "--help" {
-		w, code := stderr, exitUsage
-		if len(args) == 1 {
-			w, code = stdout, exitOK
-		}
-		fmt.Fprintln(w, "Usage: ccload completion bash|zsh|fish\n\nPrints a shell completion script for ccload's commands and flags, e.g.\n  source <(ccload completion bash)\n  ccload completion fish > ~/.config/fish/completions/ccload.fish")
+	if len(args) != 1 {
+		return badUsage(stderr, "completion", "want one shell: bash, zsh or fish")
+	}
+	if args[0] == "-h" || args[0] == "--help" {
+		w, code := stdout, exitOK
+		fmt.Fprintln(w, "Usage: ccload completion bash|zsh|fish\n\nPrints a shell completion script for ccload's commands and flags, e.g.\n  source <(ccload completion bash)\n  ccload completion fish > ~/.config/fish/completions/ccload.fish\n\nExit codes: 0 printed; 2 bad usage.\n\nFlags:\n  (none besides -h, --help)")
 		return code
 	}
 	var names []string

@@ -83,8 +83,7 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return c.run(ctx, args[1:], stdout, stderr)
 		}
 	}
-	fmt.Fprintf(stderr, "ccload: unknown command %q\n\n", args[0])
-	usage(stderr)
+	fmt.Fprintf(stderr, "ccload: unknown command %q; see 'ccload --help' for the commands\n", args[0])
 	return exitUsage
 }
 

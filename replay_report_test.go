@@ -163,7 +163,7 @@ func TestReplayLateProblemsInReport(t *testing.T) {
 	if x.Complete || !strings.Contains(x.Error, "too many bad lines") || p.Count != 200 || p.FirstLines[0] != 2*n+1 || x.Arrivals != n || res.rep.Sessions.Completed != n {
 		t.Errorf("replay section %+v (malformed %+v), sessions %+v: want %d sessions played, the bad lines from %d, refused part-way", x, p, res.rep.Sessions, n, 2*n+1)
 	}
-	if !slices.ContainsFunc(res.rep.Warnings, func(w string) bool { return strings.HasPrefix(w, "replay: traffic: too many bad lines") }) {
+	if !slices.ContainsFunc(res.rep.Warnings, func(w string) bool { return strings.HasPrefix(w, "replay: too many bad lines") }) {
 		t.Errorf("no warning says the log was refused part-way: %q", res.rep.Warnings)
 	}
 	if got := srv.Stats().ControlTypes["CONNECT"]; got != n {

@@ -43,8 +43,8 @@ func TestValidateInvalid(t *testing.T) {
 	if code != exitUsage {
 		t.Fatalf("exit %d, want %d", code, exitUsage)
 	}
-	want := bad + ":1:1: sessions: missing: a scenario needs at least one session\n" +
-		bad + ":2:1: sesions: unknown key `sesions`; did you mean `sessions`?"
+	want := "ccload validate: " + bad + ":1:1: sessions: missing: a scenario needs at least one session\n" +
+		"ccload validate: " + bad + ":2:1: sesions: unknown key `sesions`; did you mean `sessions`?"
 	if !strings.HasPrefix(errw.String(), want) {
 		t.Errorf("stderr:\n%s\nwant prefix:\n%s", errw.String(), want)
 	}

@@ -85,14 +85,14 @@ type Options struct {
 }
 
 // ErrClosedModel refuses a scenario the search cannot play (it searches open-model arrival rates).
-var ErrClosedModel = errors.New("capacity: the scenario's load model is closed; capacity searches the open-model session arrival rate (write load: {model: open, ...})")
+var ErrClosedModel = errors.New("the scenario's load model is closed; capacity searches the open-model session arrival rate (write load: {model: open, ...})")
 
 func (o Options) withDefaults() (Options, error) {
 	if o.Scenario == nil {
 		return o, runner.ErrNoScenario
 	}
 	if len(o.SLO) == 0 {
-		return o, errors.New("capacity: no SLO: give --slo or thresholds in the scenario")
+		return o, errors.New("no SLO: give --slo or thresholds in the scenario")
 	}
 	if o.Scenario.Load.Model == scenario.Closed {
 		return o, ErrClosedModel

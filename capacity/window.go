@@ -117,7 +117,7 @@ func subLatency(a, b report.Latency) (report.Latency, error) {
 		sa, sb := ha.Export(), hb.Export()
 		if sa.LowestTrackableValue != sb.LowestTrackableValue || sa.HighestTrackableValue != sb.HighestTrackableValue ||
 			sa.SignificantFigures != sb.SignificantFigures || len(sa.Counts) > len(sb.Counts) {
-			return report.Latency{}, fmt.Errorf("capacity: snapshots with different histogram geometry")
+			return report.Latency{}, fmt.Errorf("snapshots with different histogram geometry")
 		}
 		for i, n := range sa.Counts {
 			sb.Counts[i] = max(sb.Counts[i]-n, 0)
@@ -128,7 +128,7 @@ func subLatency(a, b report.Latency) (report.Latency, error) {
 	if hb.TotalCount() > 0 {
 		enc, err := hb.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
 		if err != nil {
-			return report.Latency{}, fmt.Errorf("capacity: encoding a histogram: %w", err)
+			return report.Latency{}, fmt.Errorf("encoding a histogram: %w", err)
 		}
 		l.Histogram = string(enc)
 	}

@@ -214,13 +214,13 @@ type Client struct {
 func NewClient(cfg Config) (*Client, error) {
 	u, err := url.Parse(cfg.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, errors.New("ccapi: BaseURL " + quoteShort(cfg.BaseURL) + " is not http(s)://host[:port]")
+		return nil, errors.New("BaseURL " + quoteShort(cfg.BaseURL) + " is not http(s)://host[:port]")
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, errors.New("ccapi: BaseURL must not carry user info, a query or a fragment")
+		return nil, errors.New("BaseURL must not carry user info, a query or a fragment")
 	}
 	if cfg.AccessToken == "" && cfg.AppKey == "" {
-		return nil, errors.New("ccapi: Config needs an AccessToken, or an AppKey (and AppSecret) to fetch one")
+		return nil, errors.New("no credentials: add auth.app_key and auth.app_secret (or auth.access_token) to the scenario")
 	}
 	if cfg.TokenLifetime <= 0 {
 		cfg.TokenLifetime = DefaultTokenLifetime
@@ -238,7 +238,7 @@ func NewClient(cfg Config) (*Client, error) {
 		cfg.UserAgent = h1.DefaultUserAgent
 	}
 	if err := CheckUserAgent(cfg.UserAgent); err != nil {
-		return nil, errors.New("ccapi: UserAgent " + err.Error())
+		return nil, errors.New("UserAgent " + err.Error())
 	}
 	rt, err := newRoundTripper(&cfg, u)
 	if err != nil {
@@ -477,7 +477,7 @@ func (c *Client) fetchAccessToken(ctx context.Context, l *Lane, obs func(*Call))
 	call := &l.tokCall
 	hdr := reqHeaders{appKey: c.cfg.AppKey, contentType: contentJSON, tokenExpire: c.tokenExpire}
 	if !c.exchange(ctx, l, call, EpTokenByAkSk, "", "POST", "", hdr, l.tokBody) {
-		return nil, call.Kind, errors.New("ccapi: tokenByAkSk not sent: " + call.Err.Error())
+		return nil, call.Kind, errors.New("tokenByAkSk not sent: " + call.Err.Error())
 	}
 	var st *tokenState
 	if call.Status/100 == 2 && call.Kind == KindOK {
@@ -500,16 +500,16 @@ func (c *Client) fetchAccessToken(ctx context.Context, l *Lane, obs func(*Call))
 	case st != nil:
 		return st, KindOK, nil
 	case call.Kind == KindHTTP:
-		return nil, KindHTTP, errors.New("ccapi: tokenByAkSk answered HTTP " + strconv.Itoa(call.Status))
+		return nil, KindHTTP, errors.New("tokenByAkSk answered HTTP " + strconv.Itoa(call.Status))
 	case call.Err != nil:
-		return nil, call.Kind, errors.New("ccapi: tokenByAkSk: " + call.Err.Error())
+		return nil, call.Kind, errors.New("tokenByAkSk: " + call.Err.Error())
 	}
 	return nil, KindUnparseable, errNoAccessToken
 }
 
 var (
-	errNoAccessToken = errors.New("ccapi: tokenByAkSk answer has no AccessToken")
-	errNoToken       = errors.New("ccapi: applyToken answer has no token")
+	errNoAccessToken = errors.New("tokenByAkSk answer has no AccessToken")
+	errNoToken       = errors.New("applyToken answer has no token")
 	expiredMark      = []byte("expired")
 )
 

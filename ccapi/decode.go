@@ -13,10 +13,10 @@ import (
 // two agree.
 
 // errUnparseable is the Call.Err of a 2xx answer whose body does not decode.
-var errUnparseable = errors.New("ccapi: response body is not the expected JSON object")
+var errUnparseable = errors.New("response body is not the expected JSON object")
 
 // errNoResultCode is the Call.Err of a 2xx JSON answer that lacks its resultCode (returnCode).
-var errNoResultCode = errors.New("ccapi: response body has no resultCode")
+var errNoResultCode = errors.New("response body has no resultCode")
 
 // internedCodes maps the result codes the platform commonly answers to constant strings,
 // so recording them allocates nothing.

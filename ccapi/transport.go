@@ -47,7 +47,7 @@ const (
 const maxResponseBytes = 16 << 20
 
 // errBodyTooLarge is the error of a response body over maxResponseBytes.
-var errBodyTooLarge = errors.New("ccapi: response body over 16 MiB")
+var errBodyTooLarge = errors.New("response body over 16 MiB")
 
 // reqHeaders are the request headers this API uses; empty ones are not sent.
 type reqHeaders struct {
@@ -121,7 +121,7 @@ func newRoundTripper(cfg *Config, base *url.URL) (roundTripper, error) {
 		}
 		return t, nil
 	}
-	return nil, errors.New("ccapi: unknown transport " + quoteShort(tr) + " (Config.Transport or $" + TransportEnv + "), want " + TransportNetHTTP + " or " + TransportH1)
+	return nil, errors.New("unknown transport " + quoteShort(tr) + " (Config.Transport or $" + TransportEnv + "), want " + TransportNetHTTP + " or " + TransportH1)
 }
 
 // netHTTP is the net/http transport (Config.Transport "nethttp"): one tuned *http.Transport, HTTP/1.1 only.

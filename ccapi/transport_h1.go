@@ -53,7 +53,7 @@ func newH1(cfg *Config, base *url.URL) (*h1Transport, error) {
 	opts.TLSConfig = tlsConfigOf(cfg)
 	c, err := h1.New(opts)
 	if err != nil {
-		return nil, fmt.Errorf("ccapi: %w", err)
+		return nil, err
 	}
 	return &h1Transport{c: c}, nil
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // ErrCompareLimit is the root of every --max-regression / compare: syntax error (errors.Is matches it).
-var ErrCompareLimit = errors.New("report: compare limit")
+var ErrCompareLimit = errors.New("compare limit")
 
 // CompareLimit is one regression limit: how much worse NEW may be than BASE on one metric of a group.
 // Limits are written "METRIC[@GROUP]=LIMIT": "p99=10%", "p95@step:ask=+20ms", "error_rate=0.1pp",
@@ -92,6 +92,17 @@ func OverrideCompareLimits(base, over []CompareLimit) []CompareLimit {
 // CompareLatencyStats are the latency statistics a compare limit may name, with their percentile (-1: mean).
 var CompareLatencyStats = map[string]float64{"p50": 50, "p90": 90, "p95": 95, "p99": 99, "p999": 99.9, "max": 100, "mean": -1}
 
+// CompareStat reads a compare limit's latency statistic with the thresholds' parser (ParseStat),
+// so compare accepts every pNN(.N) a threshold accepts (p98, p99.5, p9999), max, min and mean.
+// It returns the percentile (-1 for mean) and whether stat is a latency statistic at all.
+func CompareStat(stat string) (float64, bool) {
+	if q, ok := CompareLatencyStats[stat]; ok {
+		return q, true
+	}
+	q, err := ParseStat(stat)
+	return q, err == nil
+}
+
 func compareParseLimit(key, val string) (CompareLimit, error) {
 	bad := func(format string, a ...any) (CompareLimit, error) {
 		return CompareLimit{}, fmt.Errorf("%w: %s=%s: %s", ErrCompareLimit, key, val, fmt.Sprintf(format, a...))
@@ -102,11 +113,11 @@ func compareParseLimit(key, val string) (CompareLimit, error) {
 	}
 	l := CompareLimit{Metric: metric, Group: group, Text: key + "=" + val}
 	stat := strings.TrimPrefix(strings.TrimPrefix(metric, "response_time."), "service_time.")
-	_, isLatency := CompareLatencyStats[stat]
+	_, isLatency := CompareStat(stat)
 	switch {
 	case isLatency, metric == "error_rate", metric == "rps", strings.HasPrefix(metric, "code:") && len(metric) > 5:
 	default:
-		return bad("unknown metric %q (want p50, p90, p95, p99, p999, max, mean, error_rate, rps or code:<resultCode>)", metric)
+		return bad("unknown metric %q (want a latency statistic: pNN or pNN.N as in thresholds (p50, p98, p99.9), max, min or mean; or error_rate, rps or code:<resultCode>)", metric)
 	}
 	v := strings.TrimLeft(val, "+-")
 	var err error

@@ -43,7 +43,7 @@ type Threshold struct {
 }
 
 // ErrThreshold is the root of every threshold specification error (errors.Is matches it).
-var ErrThreshold = errors.New("report: threshold")
+var ErrThreshold = errors.New("threshold")
 
 // Unit is the unit a metric's value is in, so values and limits print alike.
 type Unit uint8

@@ -263,7 +263,7 @@ func DecodeHistogram(s string) (*hdrhistogram.Histogram, error) {
 	}
 	h, err := hdrhistogram.Decode([]byte(s))
 	if err != nil {
-		return nil, fmt.Errorf("report: decoding histogram: %w", err)
+		return nil, fmt.Errorf("decoding histogram: %w", err)
 	}
 	return h, nil
 }
@@ -369,7 +369,7 @@ func mergeEncoded(enc ...string) (*hdrhistogram.Histogram, error) {
 			continue
 		}
 		if dropped := out.Merge(h); dropped > 0 {
-			return nil, fmt.Errorf("report: merging histograms: %d values outside the target's range", dropped)
+			return nil, fmt.Errorf("merging histograms: %d values outside the target's range", dropped)
 		}
 	}
 	if out == nil {

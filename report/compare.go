@@ -154,7 +154,8 @@ func compareMetricNamed(name string) compareMetric {
 	}
 	service := strings.HasPrefix(name, "service_time.")
 	stat := strings.TrimPrefix(strings.TrimPrefix(name, "response_time."), "service_time.")
-	m := compareLatency(stat, gates.CompareLatencyStats[stat], service)
+	q, _ := gates.CompareStat(stat)
+	m := compareLatency(stat, q, service)
 	m.name = name
 	return m
 }

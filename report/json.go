@@ -16,14 +16,14 @@ import (
 const FileName = "report.json"
 
 // ErrSchema is returned by ReadFile and ReadJSON for a report this version of ccload cannot read.
-var ErrSchema = errors.New("report: unsupported report.json schema")
+var ErrSchema = errors.New("unsupported report.json schema")
 
 // WriteJSON writes r as indented JSON: the report.json format.
 func WriteJSON(w io.Writer, r *Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(r); err != nil {
-		return fmt.Errorf("report: writing JSON: %w", err)
+		return fmt.Errorf("writing JSON: %w", err)
 	}
 	return nil
 }
@@ -32,7 +32,7 @@ func WriteJSON(w io.Writer, r *Report) error {
 // a reader never sees a half-written report, even if the run is killed mid-write.
 func WriteFile(dir string, r *Report) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("report: %w", err)
+		return "", err
 	}
 	path := filepath.Join(dir, FileName)
 	return path, writeAtomic(path, r)
@@ -42,7 +42,7 @@ func WriteFile(dir string, r *Report) (string, error) {
 func WriteFileAt(path string, r *Report) error {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("report: %w", err)
+			return err
 		}
 	}
 	return writeAtomic(path, r)
@@ -56,7 +56,7 @@ func writeAtomic(path string, r *Report) error {
 func ReadFile(path string) (*Report, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("report: %w", err)
+		return nil, err
 	}
 	defer f.Close()
 	r, err := ReadJSON(f)
@@ -72,20 +72,20 @@ func ReadJSON(rd io.Reader) (*Report, error) {
 	// Peek at the schema first, so a report of another version fails with the version, not a field error.
 	raw, err := io.ReadAll(rd)
 	if err != nil {
-		return nil, fmt.Errorf("report: %w", err)
+		return nil, err
 	}
 	var head struct {
 		Schema *string `json:"schema"`
 	}
 	if err := json.Unmarshal(raw, &head); err != nil {
-		return nil, fmt.Errorf("report: not a report.json: %w", err)
+		return nil, fmt.Errorf("not a report.json: %w", err)
 	}
 	if err := checkSchema(head.Schema); err != nil {
 		return nil, err
 	}
 	var r Report
 	if err := json.Unmarshal(raw, &r); err != nil {
-		return nil, fmt.Errorf("report: decoding report.json: %w", err)
+		return nil, fmt.Errorf("decoding report.json: %w", err)
 	}
 	if err := Validate(&r); err != nil {
 		return nil, err

@@ -169,7 +169,7 @@ func junitWrite(w io.Writer, name string, s junitSuite) error {
 	enc := xml.NewEncoder(w)
 	enc.Indent("", "  ")
 	if err := enc.Encode(doc); err != nil {
-		return fmt.Errorf("report: junit: %w", err)
+		return fmt.Errorf("junit: %w", err)
 	}
 	_, err := io.WriteString(w, "\n")
 	return err

@@ -13,14 +13,14 @@ import (
 )
 
 // ErrScenarioMismatch is returned by Merge for reports of different scenarios (MergeOptions.Force merges them anyway).
-var ErrScenarioMismatch = errors.New("report: reports are of different scenarios")
+var ErrScenarioMismatch = errors.New("reports are of different scenarios")
 
 // ErrCapacityMerge refuses to merge reports of ccload capacity. A search is adaptive — each step's
 // rate follows from the verdicts of the steps before it — and ccload capacity has no shards, so
 // two capacity reports are two searches: no merge of them is a search that happened, and adding
 // their steps would judge an SLO on a load no target saw. Run one search from a generator big
 // enough instead (its answer says when the generator was the limit), or compare two searches.
-var ErrCapacityMerge = errors.New("report: capacity reports cannot be merged")
+var ErrCapacityMerge = errors.New("capacity reports cannot be merged")
 
 // refuseCapacity returns ErrCapacityMerge, naming the first capacity report, when reports hold one.
 func refuseCapacity(reports []*Report, name func(int) string) error {
@@ -61,14 +61,14 @@ func Merge(reports ...*Report) (*Report, error) {
 // Threshold results are not carried over: they judged one shard, so evaluate Gates again on the merge.
 func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 	if len(reports) == 0 {
-		return nil, errors.New("report: nothing to merge")
+		return nil, errors.New("nothing to merge")
 	}
 	if err := refuseCapacity(reports, func(i int) string { return fmt.Sprintf("report %d", i+1) }); err != nil {
 		return nil, err
 	}
 	for i, r := range reports {
 		if r == nil {
-			return nil, fmt.Errorf("report: merge: report %d is nil", i+1)
+			return nil, fmt.Errorf("merge: report %d is nil", i+1)
 		}
 	}
 	replay, err := mergeReplay(reports)
@@ -94,7 +94,7 @@ func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 	out.GraceS = first.GraceS // the shards ran one scenario, so one grace period
 	for i, r := range reports {
 		if r == nil {
-			return nil, fmt.Errorf("report: merge: report %d is nil", i+1)
+			return nil, fmt.Errorf("merge: report %d is nil", i+1)
 		}
 		if r.Scenario != first.Scenario {
 			if !opts.Force {
@@ -207,7 +207,7 @@ func mergeLatency(name string, ls []Latency) (Latency, error) {
 	var want int64
 	for i, l := range ls {
 		if l.Count > 0 && l.Histogram == "" {
-			return Latency{}, fmt.Errorf("report: merge: report %d has %s without its histogram; it cannot be merged exactly", i+1, name)
+			return Latency{}, fmt.Errorf("merge: report %d has %s without its histogram; it cannot be merged exactly", i+1, name)
 		}
 		enc[i] = l.Histogram
 		want += l.Count
@@ -223,10 +223,10 @@ func mergeLatency(name string, ls []Latency) (Latency, error) {
 func mergeChecked(name string, want int64, enc []string) (*hdrhistogram.Histogram, error) {
 	h, err := mergeEncoded(enc...)
 	if err != nil {
-		return nil, fmt.Errorf("report: merge: %s: %w", name, err)
+		return nil, fmt.Errorf("merge: %s: %w", name, err)
 	}
 	if h.TotalCount() != want {
-		return nil, fmt.Errorf("report: merge: %s: histograms hold %d values but the summaries count %d", name, h.TotalCount(), want)
+		return nil, fmt.Errorf("merge: %s: histograms hold %d values but the summaries count %d", name, h.TotalCount(), want)
 	}
 	return h, nil
 }
@@ -242,7 +242,7 @@ func mergeGroups(gs []*Group, durationS float64) (Group, error) {
 	resp := make([]string, len(gs))
 	for i, g := range gs {
 		if (g.ServiceTimeUS.Count > 0 && g.ServiceHistogram == "") || (g.ResponseTimeUS.Count > 0 && g.ResponseHistogram == "") {
-			return Group{}, fmt.Errorf("report: merge: group %s of a report has latencies without histograms; it cannot be merged exactly", g.Name)
+			return Group{}, fmt.Errorf("merge: group %s of a report has latencies without histograms; it cannot be merged exactly", g.Name)
 		}
 		out.RequestCounts.Add(g.RequestCounts)
 		out.Count += g.Count
@@ -292,22 +292,22 @@ func mergeSeries(reports []*Report, start time.Time) (float64, []Point, error) {
 	for i, r := range reports {
 		pts := r.Timeseries
 		if len(pts) > 0 && r.IntervalS <= 0 {
-			return 0, nil, fmt.Errorf("report: merge: report %d has a time series but no interval_s", i+1)
+			return 0, nil, fmt.Errorf("merge: report %d has a time series but no interval_s", i+1)
 		}
 		for w := r.IntervalS; w < width && len(pts) > 0; w *= 2 {
 			if ratio := width / w; math.Abs(ratio-math.Round(ratio)) > 1e-9 || math.Round(ratio) < 2 {
-				return 0, nil, fmt.Errorf("report: merge: report %d's interval %gs does not divide %gs by a power of two", i+1, r.IntervalS, width)
+				return 0, nil, fmt.Errorf("merge: report %d's interval %gs does not divide %gs by a power of two", i+1, r.IntervalS, width)
 			}
 			var err error
 			if pts, err = downsampleChecked(pts); err != nil {
-				return 0, nil, fmt.Errorf("report: merge: report %d: %w", i+1, err)
+				return 0, nil, fmt.Errorf("merge: report %d: %w", i+1, err)
 			}
 		}
 		shift := int(math.Round(r.StartedAt.Sub(start).Seconds() / width))
 		for _, p := range pts {
 			k := shift + int(math.Round(p.T/width))
 			if k < 0 || k >= DefaultMaxPoints {
-				return 0, nil, fmt.Errorf("report: merge: report %d point t=%g lies outside the merged run", i+1, p.T)
+				return 0, nil, fmt.Errorf("merge: report %d point t=%g lies outside the merged run", i+1, p.T)
 			}
 			for len(out) <= k {
 				out = append(out, Point{T: float64(len(out)) * width})
@@ -323,11 +323,11 @@ func mergeSeries(reports []*Report, start time.Time) (float64, []Point, error) {
 			q.TimeToAgentMaxUS = max(q.TimeToAgentMaxUS, p.TimeToAgentMaxUS)
 			q.ResultCodes = addCodes(q.ResultCodes, p.ResultCodes)
 			if err := mergePointHistograms(q, q.Histogram, p.Histogram); err != nil {
-				return 0, nil, fmt.Errorf("report: merge: report %d point t=%g: %w", i+1, p.T, err)
+				return 0, nil, fmt.Errorf("merge: report %d point t=%g: %w", i+1, p.T, err)
 			}
 			var err error
 			if q.Groups, err = mergeGroupPoints(q.Groups, p.Groups); err != nil {
-				return 0, nil, fmt.Errorf("report: merge: report %d point t=%g: %w", i+1, p.T, err)
+				return 0, nil, fmt.Errorf("merge: report %d point t=%g: %w", i+1, p.T, err)
 			}
 		}
 	}

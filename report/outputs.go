@@ -23,11 +23,11 @@ func WriteOutputFile(path string, r *Report, write func(io.Writer, *Report) erro
 // (created if missing), synced, then renamed over path, so a reader never sees half a file.
 func WriteFileWith(path string, write func(io.Writer) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("report: %w", err)
+		return err
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("report: %w", err)
+		return err
 	}
 	tmp := f.Name()
 	err = write(f)
@@ -45,7 +45,7 @@ func WriteFileWith(path string, write func(io.Writer) error) error {
 	}
 	if err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("report: writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
 }

@@ -154,7 +154,7 @@ func (v *validator) replay(r *Report) {
 }
 
 // ErrReplayMerge refuses to merge reports whose replay sections do not describe one replay.
-var ErrReplayMerge = errors.New("report: these replay reports cannot be merged")
+var ErrReplayMerge = errors.New("these replay reports cannot be merged")
 
 // mergeReplay is the merge's replay section. Every shard of a replay reads the whole log (and
 // plays its slice of the arrivals), so the counts describe the log, not the shard: adding them

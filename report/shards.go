@@ -32,7 +32,7 @@ func ScenarioHash(text string) string {
 }
 
 // ErrShardSet is returned by CheckShards for reports that are not shards of one run.
-var ErrShardSet = errors.New("report: not the shards of one run")
+var ErrShardSet = errors.New("not the shards of one run")
 
 // ShardCheck tunes CheckShards.
 type ShardCheck struct {

@@ -121,7 +121,7 @@ func ParseShard(s string) (Shard, error) {
 	i, err1 := strconv.Atoi(a)
 	n, err2 := strconv.Atoi(b)
 	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return Shard{}, fmt.Errorf("runner: shard %q: want I/N with 0 <= I < N, e.g. 0/4", s)
+		return Shard{}, fmt.Errorf("--shard %q: want I/N with 0 <= I < N, e.g. 0/4", s)
 	}
 	return Shard{I: i, N: n}, nil
 }
@@ -215,10 +215,10 @@ type PlanSource interface {
 }
 
 // ErrNoScenario is returned by Run when Config.Scenario is nil.
-var ErrNoScenario = errors.New("runner: no scenario")
+var ErrNoScenario = errors.New("no scenario to run")
 
 // ErrNoTarget is returned by Run when neither Config.BaseURL nor the scenario names a target.
-var ErrNoTarget = errors.New("runner: no target URL")
+var ErrNoTarget = errors.New("no target URL: give --target URL, or target.url in the scenario")
 
 // withDefaults returns c with defaults applied, or an error when it cannot run.
 func (c Config) withDefaults() (Config, error) {
@@ -254,11 +254,11 @@ func (c Config) withDefaults() (Config, error) {
 		c.Shard = Shard{I: 0, N: 1}
 	}
 	if len(c.Scenario.Sessions) == 0 {
-		return c, errors.New("runner: scenario has no sessions")
+		return c, errors.New("the scenario has no sessions: add one under sessions:")
 	}
 	for k, p := range c.Plan {
 		if (p.Sess == nil && (p.Session < 0 || p.Session >= len(c.Scenario.Sessions))) || (k > 0 && p.At < c.Plan[k-1].At) {
-			return c, fmt.Errorf("runner: plan arrival %d: session %d at %s is out of range or out of order", k, p.Session, p.At)
+			return c, fmt.Errorf("plan arrival %d: session %d at %s is out of range or out of order", k, p.Session, p.At)
 		}
 	}
 	return c, nil

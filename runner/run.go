@@ -104,7 +104,7 @@ func newRun(cfg Config) (*run, error) {
 		Warn:               r.warn, // e.g. a target that refuses even a fresh AccessToken (reliability)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("runner: %w", err)
+		return nil, err
 	}
 	if err := r.startPush(); err != nil {
 		r.client.Close()

@@ -7,7 +7,7 @@ import (
 )
 
 // ErrFeederExhausted is returned by a unique feeder with no rows left and no wrap.
-var ErrFeederExhausted = errors.New("scenario: data feeder exhausted")
+var ErrFeederExhausted = errors.New("data feeder exhausted")
 
 // FeedOrder is how a feeder hands out rows.
 type FeedOrder uint8

@@ -54,7 +54,10 @@ const (
 func LoadFile(path string) (*Scenario, error) {
 	data, err := readRegular(path, MaxScenarioBytes)
 	if err != nil {
-		return nil, fmt.Errorf("scenario: %w", err)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s: no such scenario file; check the path", path)
+		}
+		return nil, fmt.Errorf("reading the scenario: %w", err)
 	}
 	return Parse(path, data, filepath.Dir(path), os.LookupEnv)
 }
@@ -237,6 +240,8 @@ func (l *loader) top(root *yaml.Node) {
 func CheckTargetURL(s string) (string, error) {
 	u, err := url.Parse(s)
 	switch {
+	case !strings.Contains(s, "://"): // host:port alone, which url.Parse misreads ("first path segment ... colon")
+		return "", fmt.Errorf("needs http:// or https://, got %s: write http://%s (leave target out, or write mock, for the embedded mock)", strconv.Quote(clip(RedactURL(s))), clip(RedactURL(s)))
 	case err != nil:
 		var ue *url.Error
 		if errors.As(err, &ue) {

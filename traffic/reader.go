@@ -304,8 +304,8 @@ func (s *Stats) WriteProblems(w io.Writer, name string) {
 // ErrTooManyBad is returned when bad lines exceed Options.MaxBadShare; ErrEmpty when the log
 // holds no request.
 var (
-	ErrTooManyBad = errors.New("traffic: too many bad lines")
-	ErrEmpty      = errors.New("traffic: the log holds no request")
+	ErrTooManyBad = errors.New("too many bad lines")
+	ErrEmpty      = errors.New("the log holds no request: check that it is JSON lines of send requests and map its fields (--time-field, --control-field, ...)")
 )
 
 // lineBuf bounds one line: a longer one is a bad line, and memory stays bounded.

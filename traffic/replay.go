@@ -62,7 +62,7 @@ type ReplayStats struct {
 }
 
 // ErrNothingToReplay is returned when no session of the log falls in the window.
-var ErrNothingToReplay = errors.New("traffic: no session to replay in the window")
+var ErrNothingToReplay = errors.New("no session to replay in the window: widen --from/--to, or check the log holds CONNECTs")
 
 // Replay reads a log in one streaming pass (ReadOrdered) and hands each selected session's
 // arrivals to emit in time order, as soon as they are known: a log far larger than memory is

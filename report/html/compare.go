@@ -97,22 +97,22 @@ func WriteCompareHTML(w io.Writer, base, next *report.Report, limits []report.Co
 	for _, g := range groups {
 		svg, err := htmlCompareSpectrum(base, next, g, limits, c.Checks)
 		if err != nil {
-			return fmt.Errorf("report: compare html: %w", err)
+			return fmt.Errorf("compare html: %w", err)
 		}
 		d.Spectra = append(d.Spectra, htmlCompareChart{g, svg})
 	}
 	bc, err := htmlColumns(base, htmlMaxColumns)
 	if err != nil {
-		return fmt.Errorf("report: compare html: base: %w", err)
+		return fmt.Errorf("compare html: base: %w", err)
 	}
 	nc, err := htmlColumns(next, htmlMaxColumns)
 	if err != nil {
-		return fmt.Errorf("report: compare html: new: %w", err)
+		return fmt.Errorf("compare html: new: %w", err)
 	}
 	d.Latency = htmlCompareOverTime(base, next, bc, nc, limits, c.Checks, false)
 	d.Throughput = htmlCompareOverTime(base, next, bc, nc, limits, c.Checks, true)
 	if err := htmlComparePage.Execute(w, d); err != nil {
-		return fmt.Errorf("report: compare html: %w", err)
+		return fmt.Errorf("compare html: %w", err)
 	}
 	return nil
 }
@@ -120,7 +120,7 @@ func WriteCompareHTML(w io.Writer, base, next *report.Report, limits []report.Co
 // htmlCompareQ is the percentile a response-time limit's metric names (100 for max); ok is false
 // for the mean and for metrics that are not latencies.
 func htmlCompareQ(metric string) (float64, bool) {
-	q, ok := gates.CompareLatencyStats[strings.TrimPrefix(strings.TrimPrefix(metric, "response_time."), "service_time.")]
+	q, ok := gates.CompareStat(strings.TrimPrefix(strings.TrimPrefix(metric, "response_time."), "service_time."))
 	return q, ok && q >= 0
 }
 

@@ -72,10 +72,10 @@ const htmlMaxSpectrumGroups = 8
 func WriteHTML(w io.Writer, r *report.Report) error {
 	d, err := htmlBuild(r)
 	if err != nil {
-		return fmt.Errorf("report: html: %w", err)
+		return fmt.Errorf("html: %w", err)
 	}
 	if err := htmlPage.Execute(w, d); err != nil {
-		return fmt.Errorf("report: html: %w", err)
+		return fmt.Errorf("html: %w", err)
 	}
 	return nil
 }
