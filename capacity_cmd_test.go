@@ -236,7 +236,9 @@ func startMockCommand(t *testing.T, args ...string) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errb mockCmdBuffer
 	done := make(chan int, 1)
-	go func() { done <- cmdMock(ctx, append([]string{"--addr", "127.0.0.1:0", "--seed", "1"}, args...), &out, &errb) }()
+	go func() {
+		done <- cmdMock(ctx, append([]string{"--addr", "127.0.0.1:0", "--seed", "1"}, args...), &out, &errb)
+	}()
 	t.Cleanup(func() { cancel(); <-done })
 	urlRE := regexp.MustCompile(`serving on (http://127\.0\.0\.1:\d+)`)
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
