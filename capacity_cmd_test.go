@@ -324,3 +324,58 @@ func TestMockAcceptTokenServesAStaticTokenScenario(t *testing.T) {
 		t.Errorf("a missing scenario: exit %d, stderr %q; want 2 naming --accept-token", code, stderr.String())
 	}
 }
+
+// customersScenario: customers that connect and poll every 250 ms, nothing else (2 requests at
+// connect, then 4 requests/s each), so a mock serving 4N requests/s holds about N customers. (The
+// goal's 1 s poll makes each step's ramp 4 s: too long for a quick test; docs/capacity.md runs it.)
+const customersScenario = `name: customers-e2e
+auth: {app_key: k, app_secret: s}
+load: {model: closed, stages: [{duration: 10s, customers: 10}]}
+seed: 1
+sessions:
+  - name: connected
+    poll: {interval: 250ms}
+    steps: [connect, {think: 1m}, disconnect]
+`
+
+// TestCapacityCustomersFindsTheMocksCapacity: --customers against a mock serving 240 requests/s,
+// with customers polling every 250 ms, finds 80–105% of 60 customers; report.json says the unit,
+// the count and the request rate those customers made.
+func TestCapacityCustomersFindsTheMocksCapacity(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: a capacity search takes about 20 seconds")
+	}
+	o := mock.DefaultOptions()
+	o.Seed, o.Capacity = 1, 240
+	srv, err := mock.NewServer(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	code, out, c := runCapacityAt(t, customersScenario, srv.URL(), "--customers", "--slo", "service_time.p90<60ms,error_rate<1%",
+		"--start", "40", "--warmup", "500ms", "--short-window", "1s", "--window", "2s", "--min-requests", "100", "--cooldown", "500ms", "--grace", "300ms",
+		"--precision", "10%", "--max-lag", "250ms")
+	if c.Outcome == "generator limited" && strings.Contains(c.Generator, "waiting for a CPU") {
+		t.Skipf("this machine starved the process, and the search said so instead of judging: %s", c.Generator)
+	}
+	if code != exitOK || !c.Converged && c.Outcome != "boundary not confirmed" {
+		t.Fatalf("exit %d, outcome %q, want 0 and converged\n%s", code, c.Outcome, out)
+	}
+	if c.Unit != "customers" || c.Sustainable != float64(int(c.Sustainable)) {
+		t.Errorf("unit %q sustainable %g, want a whole number of customers", c.Unit, c.Sustainable)
+	}
+	if c.Sustainable < 0.8*60 || c.Sustainable > 1.05*60 {
+		t.Errorf("sustainable %g customers, want 48..63 (80–105%% of 60)\n%s", c.Sustainable, out)
+	}
+	// Each customer polls 4 times a second: the request rate at the answer is about 4 × the count.
+	if c.SustainableRPS < 0.8*4*c.Sustainable || c.SustainableRPS > 1.3*4*c.Sustainable || c.RequestsPerCustomerS <= 0 {
+		t.Errorf("request rate %.1f/s (%.2f per customer) at %g customers, want about 4 a second each", c.SustainableRPS, c.RequestsPerCustomerS, c.Sustainable)
+	}
+	if !strings.Contains(out, "per customer per second") || !strings.Contains(out, "customers") {
+		t.Errorf("the console does not state the requests per customer:\n%s", out)
+	}
+	// Teardown between steps: the mock holds no session after the search.
+	if s := srv.Stats(); s.Sessions.Open != 0 || s.ControlTypes["DISCONNECT"] != s.ControlTypes["CONNECT"] {
+		t.Errorf("after the search the mock holds %d sessions, %d CONNECTs and %d DISCONNECTs", s.Sessions.Open, s.ControlTypes["CONNECT"], s.ControlTypes["DISCONNECT"])
+	}
+}

@@ -71,7 +71,8 @@ type Options struct {
 	// Precision ends the bisection when hi-lo <= Precision·lo.
 	Precision float64
 	// Warmup is discarded at the start of every step (with Customers, the ramp to the count takes
-	// it, then half of it more is discarded). Window is measured near the knee, ShortWindow far
+	// it, or four of a customer's request intervals when longer, then half of it or two intervals
+	// more are discarded). Window is measured near the knee, ShortWindow far
 	// from it; a window is measured longer until it holds MinRequests (a third far from the knee),
 	// up to three times its plan.
 	Warmup, Window, ShortWindow time.Duration
@@ -253,7 +254,7 @@ func (c *searchRun) expectedRPS(level float64) float64 { return level * c.perSes
 // measure runs one step of the plan and turns its window into the policy's outcome.
 func (c *searchRun) measure(ctx context.Context, p plan) measured {
 	m := measured{rate: p.rate, phase: p.phase, v: vStop}
-	warm := c.discarded(p.rate)
+	warm := c.discarded()
 	// The step's least length: the plan's window, longer when the expected rate needs it for
 	// the fewest requests (the monitor extends it anyway; this is only the budget's check).
 	least := p.window
@@ -310,7 +311,7 @@ func (c *searchRun) measure(ctx context.Context, p plan) measured {
 			c.perSession = st.RPS / p.rate
 		}
 	}
-	if n := st.Sessions.CutByGrace + st.Sessions.Interrupted; n > 0 && m.v != vWholesale {
+	if n := st.Sessions.CutByGrace + st.Sessions.Interrupted; n > 0 && m.v != vWholesale && !c.o.Customers {
 		// The runner cuts what outlives the grace period and sends every customer still
 		// connected a DISCONNECT, so the next step starts on a clean target: say so.
 		st.Note = strings.TrimPrefix(st.Note+fmt.Sprintf("; %d sessions open at the step's end were cut and disconnected", n), "; ")
@@ -375,13 +376,34 @@ func judge(window *report.Report, slo []scenario.Threshold) []report.ThresholdRe
 	return report.EvaluateThresholds(window, specs)
 }
 
-// discarded is how long the start of a step at level is discarded: the warm-up, and with
-// Customers the ramp to the count (Warmup) and half a warm-up more so their polling settles.
-func (c *searchRun) discarded(level float64) time.Duration {
+// discarded is how long the start of a step is discarded: the warm-up, or with Customers the
+// ramp to the count and a settling time after it.
+func (c *searchRun) discarded() time.Duration {
 	if c.o.Customers {
-		return c.o.Warmup + c.o.Warmup/2
+		return c.ramp() + c.settle()
 	}
 	return c.o.Warmup
+}
+
+// ramp is how long customers take to connect: the warm-up, and at least four of a customer's
+// request intervals (four poll intervals for a customer that only polls), so the connections add
+// at most a quarter of the level's own request rate while they are made; at most 2 minutes.
+func (c *searchRun) ramp() time.Duration {
+	r := c.o.Warmup
+	if c.perSession > 0 {
+		r = max(r, time.Duration(4/c.perSession*float64(time.Second)))
+	}
+	return min(r, 2*time.Minute)
+}
+
+// settle is the time after the ramp that is discarded too, so the queue its connections made
+// drains: half a warm-up, and at least two of a customer's request intervals (at most a minute).
+func (c *searchRun) settle() time.Duration {
+	r := c.o.Warmup / 2
+	if c.perSession > 0 {
+		r = max(r, time.Duration(2/c.perSession*float64(time.Second)))
+	}
+	return min(r, time.Minute)
 }
 
 // stepScenario is the scenario a step plays: its session mix at one level, thresholds off.
@@ -393,8 +415,9 @@ func (c *searchRun) stepScenario(level float64, length time.Duration) *scenario.
 		if c.o.Scenario.Load.Model == scenario.Closed {
 			pause = c.o.Scenario.Load.Pause
 		}
+		ramp := c.ramp()
 		sc.Load = scenario.Load{Model: scenario.Closed, Pause: pause, Stages: []scenario.Stage{
-			{Duration: c.o.Warmup, From: 0, To: level}, {Duration: length - c.o.Warmup, From: level, To: level}}}
+			{Duration: ramp, From: 0, To: level}, {Duration: length - ramp, From: level, To: level}}}
 		return &sc
 	}
 	sc.Load = scenario.Load{Model: scenario.Open, Arrivals: c.o.Scenario.Load.Arrivals, MaxCustomers: c.o.Scenario.Load.MaxCustomers,
@@ -422,7 +445,7 @@ type mark struct {
 // report, the window (nil when it was not reached) and how it ended.
 func (c *searchRun) runStep(ctx context.Context, p plan) (report.CapacityStep, *report.Report, *report.Report, stepEnd) {
 	n := len(c.steps) + 1
-	warm := c.discarded(p.rate)
+	warm := c.discarded()
 	longest := longestWindow(p.window)
 	length := warm + longest + snapSlack(p.rate)
 	var snaps []time.Duration
@@ -538,7 +561,7 @@ func (c *searchRun) watch(p plan, first, last *mark) (stepEnd, bool) {
 	}
 	ws := windowState{elapsed: time.Duration(win.DurationS * float64(time.Second)), planned: p.window, longest: longestWindow(p.window),
 		requests: win.Overall.Count, minRequests: p.minRequests}
-	if ws.requests >= certainMin(p.minRequests) {
+	if ws.requests >= certainMin(p.minRequests) && ws.elapsed >= p.window/2 {
 		ws.certain = certainFailure(judge(win, c.o.SLO), c.o.SLO, win, c.o.Surge)
 	}
 	act := ws.decide()
