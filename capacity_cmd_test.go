@@ -66,6 +66,9 @@ func capacitySearch(t *testing.T, capacityRPS float64, loadExtra string, args ..
 	if rep.Capacity == nil {
 		t.Fatalf("report.json has no capacity section\n%s", stderr.String())
 	}
+	if err := report.Validate(&rep); err != nil {
+		t.Errorf("report.json of the search: %v", err)
+	}
 	return code, stdout.String() + stderr.String(), &rep
 }
 
@@ -274,6 +277,9 @@ func runCapacityAt(t *testing.T, scenarioText, base string, args ...string) (int
 	var rep report.Report
 	if err := json.Unmarshal(data, &rep); err != nil || rep.Capacity == nil {
 		t.Fatalf("report.json: %v, capacity %v", err, rep.Capacity)
+	}
+	if err := report.Validate(&rep); err != nil {
+		t.Errorf("report.json of the search: %v", err)
 	}
 	return code, stdout.String() + stderr.String(), rep.Capacity
 }

@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 )
@@ -247,4 +249,55 @@ func capacityStepCases(c *Capacity, class string) []junitCase {
 		out = append(out, tc)
 	}
 	return out
+}
+
+// capacity checks a report's capacity section (nil: none): its unit, a bracket whose ends are in
+// order, levels that are whole numbers of customers, steps numbered in order whose verdicts and
+// counts are consistent, and totals that are the sum of the steps'.
+func (v *validator) capacity(c *Capacity) {
+	if c == nil {
+		return
+	}
+	if c.Unit != "sessions/s" && c.Unit != "customers" {
+		v.fail("capacity.unit", "%q; want sessions/s or customers", c.Unit)
+	}
+	for _, f := range []struct {
+		k string
+		x float64
+	}{{"sustainable", c.Sustainable}, {"breaking", c.Breaking}, {"knee", c.Knee}, {"sustainable_rps", c.SustainableRPS}, {"peak_rps", c.PeakRPS},
+		{"requests_per_session", c.RequestsPerSession}, {"requests_per_customer_s", c.RequestsPerCustomerS}} {
+		if v.finite("capacity."+f.k, f.x) && f.x < 0 {
+			v.fail("capacity."+f.k, "%g; not negative", f.x)
+		}
+	}
+	if c.Converged && c.Breaking > 0 && c.Breaking <= c.Sustainable {
+		v.fail("capacity.breaking", "%g is not above sustainable %g", c.Breaking, c.Sustainable)
+	}
+	var sessions SessionCounts
+	var requests RequestCounts
+	for i := range c.Steps {
+		s := &c.Steps[i]
+		p := "capacity.steps[" + strconv.Itoa(i) + "]"
+		if s.N != i+1 {
+			v.fail(p+".n", "%d; steps are numbered from 1 in order", s.N)
+		}
+		if v.finite(p+".rate", s.Rate) && (s.Rate <= 0 || c.Unit == "customers" && s.Rate != math.Round(s.Rate)) {
+			v.fail(p+".rate", "%g; want a positive level (a whole number of customers)", s.Rate)
+		}
+		if s.Pass && !s.Judged {
+			v.fail(p+".pass", "a step that was not judged neither passes nor fails")
+		}
+		if s.Judged && s.Requests != s.Window.Count {
+			v.fail(p+".requests", "%d, but its window counts %d", s.Requests, s.Window.Count)
+		}
+		v.finite(p+".rps", s.RPS)
+		v.finite(p+".error_rate", s.ErrorRate)
+		v.group(p+".window", &s.Window)
+		v.counts(p+".all_requests", s.AllRequests)
+		sessions.Add(s.Sessions)
+		requests.Add(s.AllRequests)
+	}
+	if len(c.Steps) > 0 && (sessions.Started != c.TotalSessions.Started || !requests.Equal(c.TotalRequests)) {
+		v.fail("capacity.total_requests", "the totals are not the sum of the steps'")
+	}
 }

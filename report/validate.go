@@ -104,6 +104,7 @@ func (v *validator) report(r *Report) {
 	v.latency("session_metrics.queue_wait_estimate_us", r.SessionMetrics.QueueWaitEstimateUS)
 	v.queueAnswers(r)
 	v.replay(r)
+	v.capacity(r.Capacity)
 	v.series(r)
 }
 
