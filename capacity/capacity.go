@@ -277,10 +277,10 @@ func (c *searchRun) measure(ctx context.Context, p plan) measured {
 	case win == nil:
 		st.Note = "not judged: the step did not reach the end of its window (" + full.StopReason + ")"
 	default:
-		if why := c.generatorLimit(st, win); why != "" {
+		if why, transient := c.generatorLimit(st, win); why != "" {
 			st.Note = "not judged: " + why
 			c.generator = fmt.Sprintf("at %s %s the generator, not the target, was the limit: %s", report.FormatRate(p.rate), c.o.unit(), why)
-			m.v = vLimited
+			m.v, m.transient = vLimited, transient
 			break
 		}
 		st.Judged = true
@@ -342,9 +342,12 @@ func headroom(results []report.ThresholdResult, slo []scenario.Threshold) float6
 	return h
 }
 
-// generatorLimit says why a step measured the generator rather than the target ("" when it did not).
-func (c *searchRun) generatorLimit(st report.CapacityStep, win *report.Report) string {
+// generatorLimit says why a step measured the generator rather than the target ("" when it did
+// not); transient when the only reason was other work on the machine (the process waited for a
+// CPU it did not use), which the next measurement may not meet.
+func (c *searchRun) generatorLimit(st report.CapacityStep, win *report.Report) (string, bool) {
 	var why []string
+	waited := false
 	if d := win.Sessions.Dropped; d > 0 {
 		why = append(why, fmt.Sprintf("%d of %d arrivals dropped at max_customers %d", d, win.Sessions.Arrivals, c.o.Scenario.Load.MaxCustomers))
 	}
@@ -354,6 +357,7 @@ func (c *searchRun) generatorLimit(st report.CapacityStep, win *report.Report) s
 		w := fmt.Sprintf("scheduler lag p99 %s over --max-lag %s", report.FormatUS(st.LagP99US), c.o.MaxLag)
 		if st.CPU < c.o.MaxCPU/2 {
 			w += fmt.Sprintf(" while it used only %.0f%% of its CPUs (it was waiting for a CPU: other work on this machine)", 100*st.CPU)
+			waited = true
 		}
 		why = append(why, w)
 	}
@@ -363,7 +367,7 @@ func (c *searchRun) generatorLimit(st report.CapacityStep, win *report.Report) s
 	if total := memTotal(); total > 0 && st.MemoryBytes > 0 && float64(st.MemoryBytes) > c.o.MaxMemory*float64(total) {
 		why = append(why, fmt.Sprintf("the process held %d MiB, over --max-memory %.0f%% of the machine's %d MiB", st.MemoryBytes>>20, 100*c.o.MaxMemory, total>>20))
 	}
-	return strings.Join(why, "; ")
+	return strings.Join(why, "; "), waited && len(why) == 1
 }
 
 // judge evaluates the SLO on a step's measured window. It is the one place the search evaluates

@@ -28,6 +28,9 @@ type measured struct {
 	// headroom is the largest share of an SLO limit the step used (p99 300ms under a 600ms limit:
 	// 0.5); 0 when unknown. A step far under its limits lets the search grow faster.
 	headroom float64
+	// transient marks a generator limit that other work on the machine caused (the process waited
+	// for a CPU it did not use): the level is measured once more before the search gives up.
+	transient bool
 }
 
 // Phases of a step.
@@ -138,11 +141,19 @@ type searcher struct {
 	res     searchResult
 	pos     int   // steps of history replayed
 	want    *plan // the first step history did not hold
+	retried int   // transient generator limits measured again
 }
+
+// maxRetries bounds how often a search measures a level again after a transient generator limit.
+const maxRetries = 3
 
 // step measures rate; ok is false when the search must end (the result says why).
 func (s *searcher) step(rate float64, phase string) (pass, ok bool) {
 	m := s.measure(rate, phase)
+	for m.v == vLimited && m.transient && s.retried < maxRetries {
+		s.retried++
+		m = s.measure(rate, phase)
+	}
 	s.res.last = m
 	switch m.v {
 	case vPass:

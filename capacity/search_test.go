@@ -17,6 +17,7 @@ type fakeTarget struct {
 	confirms     int
 	surgeAt      float64 // levels at or above this surge (0: never)
 	limitAt      float64 // levels at or above this are generator-limited (0: never)
+	stalls       int     // the first stalls steps are limited by other work on the machine (transient)
 	wholesaleAt  float64 // levels at or above this fail wholesale (0: never)
 	calls        []measured
 	seen         map[float64]int
@@ -31,6 +32,9 @@ func (f *fakeTarget) measure(rate float64, phase string) measured {
 	// close to capacity, over it past capacity.
 	m := measured{rate: rate, phase: phase, v: vPass, headroom: 0.1 + 0.8*math.Pow(math.Min(rate/f.capacity, 1), 3)}
 	switch {
+	case f.stalls > 0:
+		f.stalls--
+		m.v, m.transient = vLimited, true
 	case f.wholesaleAt > 0 && rate >= f.wholesaleAt:
 		m.v = vWholesale
 	case f.limitAt > 0 && rate >= f.limitAt:
@@ -92,6 +96,9 @@ func TestPolicy(t *testing.T) {
 		{name: "error surge stops at once", target: fakeTarget{capacity: 37, surgeAt: 60}, outcome: OutcomeSurge},
 		{name: "wholesale failure stops at once", target: fakeTarget{capacity: 37, wholesaleAt: 1}, outcome: OutcomeWholesale},
 		{name: "generator limit stops", target: fakeTarget{capacity: 37, limitAt: 30}, outcome: OutcomeGenerator},
+		// Other work on the machine stalled the generator: the level is measured again (three times at most).
+		{name: "a transient generator limit is measured again", target: fakeTarget{capacity: 37, stalls: 3}, outcome: OutcomeConverged, converged: true},
+		{name: "a lasting one stops the search", target: fakeTarget{capacity: 37, stalls: 4}, outcome: OutcomeGenerator},
 		// The last good level fails when repeated: the search reopens below it and still converges.
 		{name: "confirmation contradicts the good end", target: fakeTarget{capacity: 37, flipConfirms: 1}, outcome: OutcomeConverged, converged: true},
 		{name: "a target too noisy to confirm", target: fakeTarget{capacity: 37, flipConfirms: 100}, outcome: OutcomeUnstable},
