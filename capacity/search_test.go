@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"ccload/gates"
 	"ccload/report"
+	"ccload/scenario"
 )
 
 // fakeTarget holds the SLO up to capacity: the policy sees it only through the outcomes it is given.
@@ -259,6 +261,25 @@ func TestKnee(t *testing.T) {
 		}
 		if got := knee(steps); got != tc.want {
 			t.Errorf("knee(%v, %v) = %g, want %g", tc.rates, tc.p99, got, tc.want)
+		}
+	}
+}
+
+// TestBrokeBeyondLag: a lagging generator voids a verdict unless the target broke the limit by more
+// than the lag explains.
+func TestBrokeBeyondLag(t *testing.T) {
+	slo := []scenario.Threshold{{Threshold: gates.Threshold{Name: "p99", Metric: "response_time.p99", Max: 200_000, HasMax: true}}}
+	for _, tc := range []struct {
+		p99, lag int64
+		want     bool
+	}{
+		{1_840_000, 1_500_000, false}, // 340 ms without the lag: over its limit, but not twice it
+		{1_840_000, 1_000_000, true},  // 840 ms without the lag: over twice 200 ms
+		{300_000, 60_000, false},      // the lag may explain it
+	} {
+		res := []report.ThresholdResult{{Name: "p99", Value: float64(tc.p99), Pass: tc.p99 <= 200_000}}
+		if got := brokeBeyondLag(res, slo, tc.lag) != ""; got != tc.want {
+			t.Errorf("p99 %d lag %d: %v, want %v", tc.p99, tc.lag, got, tc.want)
 		}
 	}
 }
