@@ -53,7 +53,7 @@ func capacitySearch(t *testing.T, capacityRPS float64, loadExtra string, args ..
 	out := filepath.Join(dir, "out")
 	var stdout, stderr bytes.Buffer
 	args = append([]string{"capacity", sc, "--target", srv.URL(), "--out", out,
-		"--warmup", "500ms", "--short-window", "1s", "--window", "1500ms", "--min-requests", "40", "--grace", "500ms", "--cooldown", "1s", "--precision", "8%", "--no-progress"}, args...)
+		"--warmup", "500ms", "--short-window", "1s", "--window", "1500ms", "--min-requests", "40", "--grace", "300ms", "--cooldown", "500ms", "--precision", "8%", "--no-progress"}, args...)
 	code := dispatch(context.Background(), args, &stdout, &stderr)
 	data, err := os.ReadFile(filepath.Join(out, report.FileName))
 	if err != nil {
@@ -87,8 +87,8 @@ func TestCapacityFindsTheMocksCapacity(t *testing.T) {
 			// schedule); and p90, not p99: a 2 s window's p99 is the one request a stall of this
 			// shared machine (or the race detector) delayed. Past capacity the queue grows and
 			// moves every percentile.
-			code, out, rep := capacitySearch(t, n, "", "--slo", "service_time.p90<60ms,error_rate<1%", "--start", fmt.Sprint(want/3),
-				"--window", "3s", "--require", fmt.Sprintf("%g/s", want*0.8))
+			code, out, rep := capacitySearch(t, n, "", "--slo", "service_time.p90<60ms,error_rate<1%", "--start", fmt.Sprint(want/2),
+				"--window", "1500ms", "--require", fmt.Sprintf("%g/s", want*0.8))
 			c := rep.Capacity
 			if c.Outcome == "generator limited" && strings.Contains(c.Generator, "waiting for a CPU") {
 				t.Skipf("this machine starved the process, and the search said so instead of judging: %s", c.Generator)
@@ -331,8 +331,8 @@ func TestMockAcceptTokenServesAStaticTokenScenario(t *testing.T) {
 	}
 }
 
-// customersScenario: customers that connect and poll every 250 ms, nothing else (2 requests at
-// connect, then 4 requests/s each), so a mock serving 4N requests/s holds about N customers. (The
+// customersScenario: customers that connect and poll every 100 ms, nothing else (2 requests at
+// connect, then 10 requests/s each), so a mock serving 10N requests/s holds about N customers. (The
 // goal's 1 s poll makes each step's ramp 4 s: too long for a quick test; docs/capacity.md runs it.)
 const customersScenario = `name: customers-e2e
 auth: {app_key: k, app_secret: s}
@@ -340,27 +340,27 @@ load: {model: closed, stages: [{duration: 10s, customers: 10}]}
 seed: 1
 sessions:
   - name: connected
-    poll: {interval: 250ms}
+    poll: {interval: 100ms}
     steps: [connect, {think: 1m}, disconnect]
 `
 
-// TestCapacityCustomersFindsTheMocksCapacity: --customers against a mock serving 240 requests/s,
-// with customers polling every 250 ms, finds 80–105% of 60 customers; report.json says the unit,
+// TestCapacityCustomersFindsTheMocksCapacity: --customers against a mock serving 400 requests/s,
+// with customers polling every 100 ms, finds 80–105% of 40 customers; report.json says the unit,
 // the count and the request rate those customers made.
 func TestCapacityCustomersFindsTheMocksCapacity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: a capacity search takes about 20 seconds")
 	}
 	o := mock.DefaultOptions()
-	o.Seed, o.Capacity = 1, 240
+	o.Seed, o.Capacity = 1, 400
 	srv, err := mock.NewServer(o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
 	code, out, c := runCapacityAt(t, customersScenario, srv.URL(), "--customers", "--slo", "service_time.p90<60ms,error_rate<1%",
-		"--start", "40", "--warmup", "500ms", "--short-window", "1s", "--window", "2s", "--min-requests", "100", "--cooldown", "500ms", "--grace", "300ms",
-		"--precision", "10%", "--max-lag", "250ms")
+		"--start", "30", "--warmup", "500ms", "--short-window", "1s", "--window", "1s", "--min-requests", "200", "--cooldown", "300ms", "--grace", "300ms",
+		"--precision", "15%", "--max-lag", "250ms")
 	if c.Outcome == "generator limited" && strings.Contains(c.Generator, "waiting for a CPU") {
 		t.Skipf("this machine starved the process, and the search said so instead of judging: %s", c.Generator)
 	}
@@ -370,12 +370,12 @@ func TestCapacityCustomersFindsTheMocksCapacity(t *testing.T) {
 	if c.Unit != "customers" || c.Sustainable != float64(int(c.Sustainable)) {
 		t.Errorf("unit %q sustainable %g, want a whole number of customers", c.Unit, c.Sustainable)
 	}
-	if c.Sustainable < 0.8*60 || c.Sustainable > 1.05*60 {
-		t.Errorf("sustainable %g customers, want 48..63 (80–105%% of 60)\n%s", c.Sustainable, out)
+	if c.Sustainable < 0.8*40 || c.Sustainable > 1.05*40 {
+		t.Errorf("sustainable %g customers, want 32..42 (80–105%% of 40)\n%s", c.Sustainable, out)
 	}
-	// Each customer polls 4 times a second: the request rate at the answer is about 4 × the count.
-	if c.SustainableRPS < 0.8*4*c.Sustainable || c.SustainableRPS > 1.3*4*c.Sustainable || c.RequestsPerCustomerS <= 0 {
-		t.Errorf("request rate %.1f/s (%.2f per customer) at %g customers, want about 4 a second each", c.SustainableRPS, c.RequestsPerCustomerS, c.Sustainable)
+	// Each customer polls 10 times a second: the request rate at the answer is about 10 × the count.
+	if c.SustainableRPS < 0.8*10*c.Sustainable || c.SustainableRPS > 1.3*10*c.Sustainable || c.RequestsPerCustomerS <= 0 {
+		t.Errorf("request rate %.1f/s (%.2f per customer) at %g customers, want about 10 a second each", c.SustainableRPS, c.RequestsPerCustomerS, c.Sustainable)
 	}
 	if !strings.Contains(out, "per customer per second") || !strings.Contains(out, "customers") {
 		t.Errorf("the console does not state the requests per customer:\n%s", out)
