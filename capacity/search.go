@@ -131,8 +131,9 @@ const (
 // searcher is the search as straight-line code: an exponential search up from start (doubling,
 // or quadrupling while far under the SLO's limits; capped at max) until a step breaks, or down
 // (halving) when the first one does; then a bisection of [last good, first bad] until
-// hi-lo <= precision·lo; then both ends are measured again. A confirmation that contradicts the
-// bracket reopens the search on that side. It sees steps only through measure, which next
+// hi-lo <= precision·lo; then both ends are measured again, and a repeat that contradicts the
+// first measurement once more (two of three decide). A confirmation that contradicts the bracket
+// reopens the search on that side. It sees steps only through measure, which next
 // answers from history, so the whole policy is a function of the outcomes so far.
 type searcher struct {
 	set     searchSettings
@@ -194,6 +195,10 @@ func (s *searcher) run() searchResult {
 		}
 		lo, hi := s.res.lo, s.res.hi
 		pass, ok := s.step(lo, PhaseConfirm)
+		if ok && !pass {
+			// A repeat that contradicts the first measurement gets a third: two of three decide.
+			pass, ok = s.step(lo, PhaseConfirm)
+		}
 		if !ok {
 			return s.res
 		}
@@ -207,6 +212,9 @@ func (s *searcher) run() searchResult {
 			continue
 		}
 		pass, ok = s.step(hi, PhaseConfirm)
+		if ok && pass {
+			pass, ok = s.step(hi, PhaseConfirm) // the third measurement decides
+		}
 		if !ok {
 			return s.res
 		}

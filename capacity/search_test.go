@@ -283,3 +283,18 @@ func TestBrokeBeyondLag(t *testing.T) {
 		}
 	}
 }
+
+// TestPolicyOutvotesOneNoisyRepeat: a confirmation that contradicts its level once is measured a
+// third time, and two of three decide: the search ends on the same bracket as without the noise,
+// not reopened.
+func TestPolicyOutvotesOneNoisyRepeat(t *testing.T) {
+	clean, _ := drive(t, defaultSettings(1), &fakeTarget{capacity: 37})
+	noisy := &fakeTarget{capacity: 37, flipConfirms: 1}
+	res, _ := drive(t, defaultSettings(1), noisy)
+	if !res.converged || res.lo != clean.lo || res.hi != clean.hi {
+		t.Errorf("noisy: %q [%g, %g], clean [%g, %g]; steps %v", res.outcome, res.lo, res.hi, clean.lo, clean.hi, noisy.calls)
+	}
+	if noisy.seen[res.lo] != 3 {
+		t.Errorf("the contradicted level was measured %d times, want 3 (first, repeat, decider)", noisy.seen[res.lo])
+	}
+}
