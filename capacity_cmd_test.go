@@ -112,6 +112,13 @@ func TestCapacityFindsTheMocksCapacity(t *testing.T) {
 			if c.Breaking <= c.Sustainable || len(c.Broke) == 0 || !strings.Contains(c.Broke[0], "service_time.p90") {
 				t.Errorf("breaking %.2f (broke %q), want above %.2f and broken by service_time.p90", c.Breaking, c.Broke, c.Sustainable)
 			}
+			// The output lets a user check the answer: 6 requests a session, and N/s the most reached.
+			if c.RequestsPerSession < 5.7 || c.RequestsPerSession > 6.3 || c.PeakRPS > 1.25*n || c.SustainableRPS < 0.8*c.Sustainable*6 {
+				t.Errorf("requests per session %.2f, peak %.1f/s, at the answer %.1f/s; want 6, at most about %g, and 6 × %.2f", c.RequestsPerSession, c.PeakRPS, c.SustainableRPS, n, c.Sustainable)
+			}
+			if !strings.Contains(out, "per session;") || !strings.Contains(out, "the highest reached") {
+				t.Errorf("the console does not state the requests per session and the highest request rate:\n%s", out)
+			}
 			if !strings.Contains(out, "breaks at") || !strings.Contains(out, "service_time.p90") {
 				t.Errorf("the console does not say which threshold broke:\n%s", out)
 			}

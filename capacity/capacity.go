@@ -314,7 +314,9 @@ func (c *searchRun) measure(ctx context.Context, p plan) measured {
 		if end.short {
 			st.Note = strings.TrimPrefix(st.Note+fmt.Sprintf("; judged on %d requests, fewer than the %d asked, after the longest window (%s)", st.Requests, p.minRequests, longestWindow(p.window)), "; ")
 		}
-		if st.Requests > 0 && p.rate > 0 && st.RPS > 0 {
+		if st.Pass && st.Requests > 0 && p.rate > 0 && st.RPS > 0 {
+			// Only a step that held measures the requests a level makes: past the knee the
+			// target answers fewer than were asked.
 			c.perSession = st.RPS / p.rate
 		}
 	}
@@ -644,9 +646,12 @@ func (c *searchRun) finish(res searchResult) *report.Report {
 		if st.Judged && st.Pass && st.Rate == res.lo {
 			cp.SustainableRPS = st.RPS // the latest measurement of the sustainable level
 		}
-		if !o.Customers && st.Judged && st.Rate > 0 && st.WindowSessions.Started > 0 && st.RPS > 0 {
-			cp.RequestsPerSession = st.RPS / st.Rate
+		if !o.Customers && cp.RequestsPerSession == 0 && st.Judged && st.Pass && st.Rate > 0 && st.RPS > 0 {
+			cp.RequestsPerSession = st.RPS / st.Rate // a step that held, until the sustainable one says
 		}
+	}
+	if !o.Customers && res.lo > 0 && cp.SustainableRPS > 0 {
+		cp.RequestsPerSession = cp.SustainableRPS / res.lo
 	}
 	if o.Customers && res.lo > 0 {
 		cp.RequestsPerCustomerS = cp.SustainableRPS / res.lo
