@@ -646,12 +646,12 @@ func (c *searchRun) finish(res searchResult) *report.Report {
 		if st.Judged && st.Pass && st.Rate == res.lo {
 			cp.SustainableRPS = st.RPS // the latest measurement of the sustainable level
 		}
-		if !o.Customers && cp.RequestsPerSession == 0 && st.Judged && st.Pass && st.Rate > 0 && st.RPS > 0 {
-			cp.RequestsPerSession = st.RPS / st.Rate // a step that held, until the sustainable one says
+		// Requests per session: the most any step that held measured (a window of 100 requests
+		// or more). A step that held just past the saturation, before its queue grew, was
+		// answered fewer requests than its sessions asked; one under it, all of them.
+		if !o.Customers && st.Judged && st.Pass && st.Requests >= 100 && st.Rate > 0 {
+			cp.RequestsPerSession = math.Max(cp.RequestsPerSession, st.RPS/st.Rate)
 		}
-	}
-	if !o.Customers && res.lo > 0 && cp.SustainableRPS > 0 {
-		cp.RequestsPerSession = cp.SustainableRPS / res.lo
 	}
 	if o.Customers && res.lo > 0 {
 		cp.RequestsPerCustomerS = cp.SustainableRPS / res.lo
