@@ -12,6 +12,7 @@ import (
 
 	"ccload/ccapi"
 	"ccload/mock"
+	"ccload/scenario"
 )
 
 // distFlag is a flag holding a mock.Dist in ParseDist's syntax.
@@ -118,6 +119,7 @@ func cmdMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.PushURL, "push", "", "push every downlink message to this webhook URL (auth-v2 header, retries) instead of queueing it for poll")
 	fs.StringVar(&record, "record", "", "append every accepted send request to FILE as a JSON line with received_ms")
 	fs.Int64Var(&o.Seed, "seed", 0, "seed of the fault and latency randomness (0: from the clock)")
+	acceptToken := fs.String("accept-token", "", "accept the static AccessToken and ccmessaging token of this `SCENARIO.yaml` as if the mock had issued them (as the embedded mock does)")
 	fs.Usage = func() {} // --help prints the full text to stdout; an error gets a one-line hint
 	help := func(w io.Writer) {
 		fs.SetOutput(w)
@@ -153,6 +155,19 @@ Flags:`)
 		return exitUsage
 	}
 	o.Logf = func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) }
+	if *acceptToken != "" {
+		sc, err := scenario.LoadFile(*acceptToken)
+		if err != nil {
+			fmt.Fprintf(stderr, "ccload mock: --accept-token: %v\n", err)
+			return exitUsage
+		}
+		if sc.Auth.AccessToken == "" && sc.Auth.CCMessagingToken == "" {
+			fmt.Fprintf(stderr, "ccload mock: --accept-token %s: the scenario's auth has no access_token or ccmessaging_token; give a scenario that sets them\n", *acceptToken)
+			return exitUsage
+		}
+		// The scenario's static tokens stand for tokens the platform issued, as with the embedded mock.
+		o.StaticAccessToken, o.StaticCCToken = sc.Auth.AccessToken, sc.Auth.CCMessagingToken
+	}
 
 	var recFile *os.File
 	if record != "" {

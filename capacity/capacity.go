@@ -1,9 +1,11 @@
-// Package capacity finds the highest open-model session arrival rate a target sustains under an
-// SLO. It drives runner.Run one constant-rate step at a time (the scenario's session mix, its load
+// Package capacity answers capacity planning's two questions: the highest open-model session
+// arrival rate, and (Customers) the most concurrently connected customers, a target holds under
+// an SLO. It drives runner.Run one constant level at a time (the scenario's session mix, its load
 // replaced), discards each step's warm-up exactly by subtracting report snapshots, judges the
 // measured window by the SLO's thresholds, and refuses to judge a step the generator itself
-// limited. The search is exponential then a bisection (search.go), in the manner of Envoy
-// Nighthawk's adaptive load controller.
+// limited. Which level to measure next, and for how long, is a pure function of the outcomes so
+// far (searchSettings.next in search.go), in the manner of Envoy Nighthawk's adaptive load
+// controller. The package renders nothing: Run returns reports, the command writes them.
 package capacity
 
 import (
@@ -12,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -26,19 +27,33 @@ import (
 
 // Defaults of Options (the CLI's flag defaults, documented in `ccload capacity --help`).
 const (
-	DefaultStartRate    = 1.0
 	DefaultMaxRate      = 10_000.0
+	DefaultMaxCustomers = 1_000_000.0
 	DefaultPrecision    = 0.05
-	DefaultWarmup       = 10 * time.Second
-	DefaultWindow       = 30 * time.Second
-	DefaultMinRequests  = 1000
+	DefaultWarmup       = 5 * time.Second
+	DefaultWindow       = 20 * time.Second
+	DefaultShortWindow  = 5 * time.Second
+	DefaultMinRequests  = 300
 	DefaultBudget       = 15 * time.Minute
-	DefaultGrace        = 10 * time.Second
-	DefaultCooldown     = 5 * time.Second
+	DefaultGrace        = 2 * time.Second
+	DefaultCooldown     = 3 * time.Second
 	DefaultMaxLag       = 50 * time.Millisecond
 	DefaultMaxCPU       = 0.9
+	DefaultMaxMemory    = 0.8
 	DefaultSurge        = 0.5
 	defaultConfirmRound = 2
+	// snapEvery is how often a step's monitor looks at the report so far: a wholesale failure is
+	// named within about this (plus the warm-up's first requests), a window ends this close to its plan.
+	snapEvery = 500 * time.Millisecond
+	// wholesaleShare of a kind's requests failing, over at least wholesaleMin of them, stops the search.
+	wholesaleShare = 0.99
+	wholesaleMin   = 20
+)
+
+// Units of a search (report.Capacity.Unit).
+const (
+	UnitSessions  = "sessions/s"
+	UnitCustomers = "customers"
 )
 
 // Options configure a search. Scenario, BaseURL and SLO are required; a zero number takes its default.
@@ -47,45 +62,60 @@ type Options struct {
 	BaseURL  string
 	// SLO is what every step is judged by: the scenario's thresholds or --slo.
 	SLO []scenario.Threshold
-	// StartRate is the first step's rate, MaxRate the highest the search may ask for (sessions/s).
+	// Customers searches the number of concurrently connected customers (closed model: each lives
+	// the scenario's sessions back to back) instead of the open-model session arrival rate.
+	Customers bool
+	// StartRate is the first step's level (0: the scenario's own peak load, else 1 session/s or 10
+	// customers); MaxRate the highest the search may ask for.
 	StartRate, MaxRate float64
 	// Precision ends the bisection when hi-lo <= Precision·lo.
 	Precision float64
-	// Warmup is discarded at the start of every step; Window is then measured (at least long
-	// enough for MinRequests requests at the previous steps' requests per session).
-	Warmup, Window time.Duration
-	MinRequests    int64
+	// Warmup is discarded at the start of every step (with Customers, the ramp to the count takes
+	// it, or four of a customer's request intervals when longer, then half of it or two intervals
+	// more are discarded). Window is measured near the knee, ShortWindow far
+	// from it; a window is measured longer until it holds MinRequests (a third far from the knee),
+	// up to three times its plan.
+	Warmup, Window, ShortWindow time.Duration
+	MinRequests                 int64
 	// Budget bounds the whole search; when it runs out the best bracket is reported, not converged.
 	Budget time.Duration
-	// Grace is how long a step's sessions may finish after its arrivals stop; then they are cancelled.
+	// Grace is how long a step's sessions may finish after its arrivals stop; then they are cut
+	// and disconnected.
 	Grace time.Duration
 	// Cooldown is the pause after a step that broke the SLO, so the target's queues drain.
 	Cooldown time.Duration
-	// MaxLag, MaxCPU: a step whose scheduler-lag p99 exceeds MaxLag (and a tenth of its
-	// response-time p99), whose CPU share of GOMAXPROCS exceeds MaxCPU, or which dropped arrivals
-	// at max_customers, was limited by the generator.
-	MaxLag time.Duration
-	MaxCPU float64
+	// MaxLag, MaxCPU, MaxMemory: a step whose scheduler-lag p99 exceeds MaxLag (and a tenth of its
+	// response-time p99), whose CPU share of GOMAXPROCS exceeds MaxCPU, whose memory from the OS
+	// exceeds MaxMemory of the machine's, or which dropped arrivals, was limited by the generator.
+	MaxLag            time.Duration
+	MaxCPU, MaxMemory float64
 	// Surge is the window error rate that ends the search at once (the target is failing hard).
 	Surge float64
-	// Require is the rate the target must sustain for the JUnit case to pass (0: none).
+	// Require is the level the target must sustain for the JUnit case to pass (0: none).
 	Require float64
-	// Out is the output directory: report.json, report.html, junit.xml, and steps/NN-RATE/ per step.
-	Out string
-	// Write renders a report into a directory (the command passes render.WriteDir; nil: nothing
-	// is written), so the search itself renders nothing.
-	Write func(dir string, rep *report.Report) error
 	// Log receives one line per step (nil: none).
 	Log io.Writer
+	// Progress and Stderr are each step's live display (runner.Config's).
+	Progress runner.Progress
+	Stderr   io.Writer
 	// Seed is the first step's seed (each step adds its number); 0 takes the scenario's.
 	Seed int64
 	// Observer, when set, sees every step's requests, arrivals and sessions (the live /metrics
 	// exporter): its counters run on across steps.
 	Observer report.Observer
+	// OnStep, when set, is handed every step as it is judged (a live dashboard hooks in here).
+	OnStep func(report.CapacityStep)
 }
 
-// ErrClosedModel refuses a scenario the search cannot play (it searches open-model arrival rates).
-var ErrClosedModel = errors.New("the scenario's load model is closed; capacity searches the open-model session arrival rate (write load: {model: open, ...})")
+// Result is what a search returns: the report (its capacity section holds the answer and every
+// step) and each step's own whole report, in step order (the command writes them to steps/).
+type Result struct {
+	Report *report.Report
+	Steps  []*report.Report
+}
+
+// ErrClosedModel refuses a closed-model scenario for the session-rate search.
+var ErrClosedModel = errors.New("the scenario's load model is closed; the session-rate search plays open-model arrivals (write load: {model: open, ...}), or search concurrent customers with --customers")
 
 func (o Options) withDefaults() (Options, error) {
 	if o.Scenario == nil {
@@ -94,7 +124,7 @@ func (o Options) withDefaults() (Options, error) {
 	if len(o.SLO) == 0 {
 		return o, errors.New("no SLO: give --slo or thresholds in the scenario")
 	}
-	if o.Scenario.Load.Model == scenario.Closed {
+	if o.Scenario.Load.Model == scenario.Closed && !o.Customers {
 		return o, ErrClosedModel
 	}
 	def := func(v *float64, d float64) {
@@ -107,13 +137,21 @@ func (o Options) withDefaults() (Options, error) {
 			*v = d
 		}
 	}
-	def(&o.StartRate, DefaultStartRate)
+	if o.StartRate <= 0 {
+		o.StartRate = informedStart(o.Scenario, o.Customers)
+	}
+	if o.Customers {
+		def(&o.MaxRate, DefaultMaxCustomers)
+		o.StartRate = math.Max(1, math.Round(o.StartRate))
+	}
 	def(&o.MaxRate, DefaultMaxRate)
 	def(&o.Precision, DefaultPrecision)
 	def(&o.MaxCPU, DefaultMaxCPU)
+	def(&o.MaxMemory, DefaultMaxMemory)
 	def(&o.Surge, DefaultSurge)
 	defD(&o.Warmup, DefaultWarmup)
 	defD(&o.Window, DefaultWindow)
+	defD(&o.ShortWindow, min(DefaultShortWindow, o.Window))
 	defD(&o.Budget, DefaultBudget)
 	defD(&o.Grace, DefaultGrace)
 	defD(&o.MaxLag, DefaultMaxLag)
@@ -132,79 +170,128 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
+// informedStart is the first level when none is given: the scenario's own peak load (what its
+// author expects the target to carry), else 1 session/s or 10 customers.
+func informedStart(sc *scenario.Scenario, customers bool) float64 {
+	p := sc.Plan()
+	if customers {
+		if p.PeakCustomers >= 1 {
+			return math.Round(p.PeakCustomers)
+		}
+		return 10
+	}
+	if p.PeakArrivalRate > 0 {
+		return p.PeakArrivalRate
+	}
+	return 1
+}
+
+func (o Options) unit() string {
+	if o.Customers {
+		return UnitCustomers
+	}
+	return UnitSessions
+}
+
+func (o Options) settings() searchSettings {
+	return searchSettings{start: o.StartRate, max: o.MaxRate, precision: o.Precision, confirmRounds: defaultConfirmRound,
+		window: o.Window, shortWindow: o.ShortWindow, minRequests: o.MinRequests, integer: o.Customers}
+}
+
 // Run searches and returns the report of the highest sustainable step (or of the last step when
-// none held) with the capacity section set; it has written it to o.Out. The error is non-nil only
-// when the search could not start or an output could not be written.
-func Run(ctx context.Context, o Options) (*report.Report, error) {
+// none held) with the capacity section set, and every step's report. The error is non-nil only
+// when the search could not start.
+func Run(ctx context.Context, o Options) (*Result, error) {
 	o, err := o.withDefaults()
 	if err != nil {
 		return nil, err
 	}
 	c := &searchRun{o: o, perSession: o.Scenario.Plan().Mix.Total, start: time.Now()}
-	bctx, cancel := context.WithTimeout(ctx, o.Budget)
-	defer cancel()
-	res := search(bctx, searchSettings{start: o.StartRate, max: o.MaxRate, precision: o.Precision, confirmRounds: defaultConfirmRound}, c.measure)
-	if res.outcome == OutcomeInterrupted && ctx.Err() == nil {
-		res.outcome = OutcomeNotConverged // the budget ran out, not the user's patience
-		c.budgetNote = "it expired during a step"
-	}
-	rep := c.finish(res)
-	if o.Out != "" && o.Write != nil {
-		if err := o.Write(o.Out, rep); err != nil {
-			return rep, err
+	if o.Customers {
+		c.perSession = 0 // requests per customer per second: learnt from the first step
+		if p := o.Scenario.Plan(); p.PeakCustomers > 0 && p.PeakRPS > 0 {
+			c.perSession = p.PeakRPS / p.PeakCustomers
 		}
 	}
-	return rep, nil
+	bctx, cancel := context.WithTimeout(ctx, o.Budget)
+	defer cancel()
+	set := o.settings()
+	var history []measured
+	var res searchResult
+	for {
+		p := set.next(history)
+		if p.done {
+			res = p.result
+			break
+		}
+		m := c.measure(bctx, p)
+		history = append(history, m)
+	}
+	if res.outcome == OutcomeNotConverged && ctx.Err() != nil {
+		res.outcome = OutcomeInterrupted
+	} else if res.outcome == OutcomeNotConverged && bctx.Err() != nil && c.budgetNote == "" {
+		c.budgetNote = "it expired during a step"
+	}
+	return &Result{Report: c.finish(res), Steps: c.reports}, nil
 }
 
-// searchRun is one search's state: its steps, their reports, and the estimate of requests per session.
+// searchRun is one search's state: its steps, their reports, and the estimate of requests per
+// session (per customer per second with Customers).
 type searchRun struct {
 	o          Options
 	start      time.Time
-	perSession float64 // requests per session, from the plan and then from the steps measured
+	perSession float64
 	steps      []report.CapacityStep
 	reports    []*report.Report // each step's whole report, by step
 	generator  string           // why the generator was the limit
+	wholesale  string           // what failed wholesale, with the target's message
 	budgetNote string
 }
 
-// windowFor is the measured window at rate: Window, or longer so it holds MinRequests requests.
-func (c *searchRun) windowFor(rate float64) time.Duration {
-	w := c.o.Window
-	if per := c.perSession; per > 0 && rate > 0 {
-		need := time.Duration(1.2 * float64(c.o.MinRequests) / (rate * per) * float64(time.Second))
-		w = max(w, need.Round(time.Second))
-	}
-	return w
-}
+// expectedRPS is the request rate a level should make, from what the steps so far measured.
+func (c *searchRun) expectedRPS(level float64) float64 { return level * c.perSession }
 
-// measure runs one step (runStep) and turns its window into the search's verdict.
-func (c *searchRun) measure(ctx context.Context, rate float64, phase string) measured {
-	window := c.windowFor(rate)
-	stepLen := c.o.Warmup + window
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < stepLen+c.o.Grace/2 {
-		c.budgetNote = fmt.Sprintf("the budget had %s left, less than a step (%s)", time.Until(dl).Round(time.Second), stepLen)
-		return measured{rate: rate, v: vStop}
+// measure runs one step of the plan and turns its window into the policy's outcome.
+func (c *searchRun) measure(ctx context.Context, p plan) measured {
+	m := measured{rate: p.rate, phase: p.phase, v: vStop}
+	warm := c.discarded()
+	// The step's least length: the plan's window, longer when the expected rate needs it for
+	// the fewest requests (the monitor extends it anyway; this is only the budget's check).
+	least := p.window
+	if rps := c.expectedRPS(p.rate); rps > 0 {
+		least = max(least, min(time.Duration(float64(p.minRequests)/rps*float64(time.Second)), longestWindow(p.window)))
+	}
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < warm+least+c.o.Grace/2 {
+		c.budgetNote = fmt.Sprintf("the budget had %s left, less than the next step (%s)", time.Until(dl).Round(time.Second), (warm + least).Round(time.Second))
+		return m
 	}
 	if ctx.Err() != nil {
-		return measured{rate: rate, v: vStop}
+		return m
 	}
-	st, full, win := c.runStep(ctx, rate, phase, window)
-	m := measured{rate: rate, v: vStop}
+	st, full, win, end := c.runStep(ctx, p)
 	switch {
+	case end.wholesale != "":
+		st.Note = "stopped: " + end.wholesale
+		c.wholesale = end.wholesale
+		m.v = vWholesale
 	case win == nil:
 		st.Note = "not judged: the step did not reach the end of its window (" + full.StopReason + ")"
-	case st.Requests < c.o.MinRequests:
-		st.Note = fmt.Sprintf("not judged: %d requests in the window, fewer than --min-requests %d", st.Requests, c.o.MinRequests)
 	default:
-		if why := c.generatorLimit(st, win); why != "" {
-			st.Note = "not judged: " + why
-			c.generator = fmt.Sprintf("at %s sessions/s the generator, not the target, was the limit: %s", report.FormatRate(rate), why)
-			m.v = vLimited
-			break
+		results := judge(win, c.o.SLO)
+		if why, transient := c.generatorLimit(st, win); why != "" {
+			if beyond := brokeBeyondLag(results, c.o.SLO, st.LagP99US); beyond != "" {
+				// The generator lagged, but the target broke the SLO by more than the lag explains
+				// (a queue past the knee holds every customer's connection): the verdict stands.
+				st.Note = "judged despite " + why + ": " + beyond
+			} else {
+				st.Note = "not judged: " + why
+				c.generator = fmt.Sprintf("at %s %s the generator, not the target, was the limit: %s", report.FormatRate(p.rate), c.o.unit(), why)
+				m.v, m.transient = vLimited, transient
+				break
+			}
 		}
 		st.Judged = true
-		st.Thresholds = judge(win, c.o.SLO)
+		st.Thresholds = results
 		st.Pass = true
 		for _, t := range st.Thresholds {
 			if t.Failed() {
@@ -212,6 +299,7 @@ func (c *searchRun) measure(ctx context.Context, rate float64, phase string) mea
 				st.Broke = append(st.Broke, fmt.Sprintf("%s (measured %s)", t.Name, t.Display))
 			}
 		}
+		m.headroom = headroom(st.Thresholds, c.o.SLO)
 		m.v, m.broke = vPass, st.Broke
 		if !st.Pass {
 			m.v = vFail
@@ -220,18 +308,29 @@ func (c *searchRun) measure(ctx context.Context, rate float64, phase string) mea
 				st.Note = fmt.Sprintf("error rate %.1f%% over the surge bound %.0f%%: the search stops here", 100*st.ErrorRate, 100*c.o.Surge)
 			}
 		}
-		if win.Sessions.Started > 0 && st.Requests > 0 && rate > 0 {
-			c.perSession = st.RPS / rate
+		if end.early != "" {
+			st.Note = strings.TrimPrefix(st.Note+"; window ended early: "+end.early, "; ")
+		}
+		if end.short {
+			st.Note = strings.TrimPrefix(st.Note+fmt.Sprintf("; judged on %d requests, fewer than the %d asked, after the longest window (%s)", st.Requests, p.minRequests, longestWindow(p.window)), "; ")
+		}
+		if st.Pass && st.Requests > 0 && p.rate > 0 && st.RPS > 0 {
+			// Only a step that held measures the requests a level makes: past the knee the
+			// target answers fewer than were asked.
+			c.perSession = st.RPS / p.rate
 		}
 	}
-	if n := st.Sessions.CutByGrace + st.Sessions.Interrupted; n > 0 {
+	if n := st.Sessions.CutByGrace + st.Sessions.Interrupted; n > 0 && m.v != vWholesale && !c.o.Customers {
 		// The runner cuts what outlives the grace period and sends every customer still
 		// connected a DISCONNECT, so the next step starts on a clean target: say so.
-		st.Note = strings.TrimPrefix(st.Note+fmt.Sprintf("; %d sessions still open after --grace were cut and disconnected", n), "; ")
+		st.Note = strings.TrimPrefix(st.Note+fmt.Sprintf("; %d sessions open at the step's end were cut and disconnected", n), "; ")
 	}
 	c.steps = append(c.steps, st)
 	c.reports = append(c.reports, full)
 	c.logStep(st)
+	if c.o.OnStep != nil {
+		c.o.OnStep(st)
+	}
 	if m.v == vFail && c.o.Cooldown > 0 {
 		select { // let the target's queues drain before the next step
 		case <-ctx.Done():
@@ -241,9 +340,35 @@ func (c *searchRun) measure(ctx context.Context, rate float64, phase string) mea
 	return m
 }
 
-// generatorLimit says why a step measured the generator rather than the target ("" when it did not).
-func (c *searchRun) generatorLimit(st report.CapacityStep, win *report.Report) string {
+// brokeBeyondLag names an upper-bounded latency percentile that broke its limit by more than
+// twice even with the step's scheduler-lag p99 taken off ("" when none did): such a failure is
+// the target's, whatever the generator's lag.
+func brokeBeyondLag(results []report.ThresholdResult, slo []scenario.Threshold, lagP99US int64) string {
+	for i, r := range results {
+		if i < len(slo) && !r.Pass && slo[i].HasMax && slo[i].Max > 0 && strings.Contains(slo[i].Metric, ".p") && r.Value-float64(lagP99US) >= 2*slo[i].Max {
+			return fmt.Sprintf("%s measured %s, over twice its limit even without the lag", r.Name, r.Display)
+		}
+	}
+	return ""
+}
+
+// headroom is the largest share of its limit an upper-bounded threshold used (0 when none could say).
+func headroom(results []report.ThresholdResult, slo []scenario.Threshold) float64 {
+	var h float64
+	for i, r := range results {
+		if i < len(slo) && slo[i].HasMax && slo[i].Max > 0 {
+			h = math.Max(h, r.Value/slo[i].Max)
+		}
+	}
+	return h
+}
+
+// generatorLimit says why a step measured the generator rather than the target ("" when it did
+// not); transient when the only reason was other work on the machine (the process waited for a
+// CPU it did not use), which the next measurement may not meet.
+func (c *searchRun) generatorLimit(st report.CapacityStep, win *report.Report) (string, bool) {
 	var why []string
+	waited := false
 	if d := win.Sessions.Dropped; d > 0 {
 		why = append(why, fmt.Sprintf("%d of %d arrivals dropped at max_customers %d", d, win.Sessions.Arrivals, c.o.Scenario.Load.MaxCustomers))
 	}
@@ -253,13 +378,17 @@ func (c *searchRun) generatorLimit(st report.CapacityStep, win *report.Report) s
 		w := fmt.Sprintf("scheduler lag p99 %s over --max-lag %s", report.FormatUS(st.LagP99US), c.o.MaxLag)
 		if st.CPU < c.o.MaxCPU/2 {
 			w += fmt.Sprintf(" while it used only %.0f%% of its CPUs (it was waiting for a CPU: other work on this machine)", 100*st.CPU)
+			waited = true
 		}
 		why = append(why, w)
 	}
 	if st.CPU > c.o.MaxCPU {
 		why = append(why, fmt.Sprintf("the process used %.0f%% of its %d CPUs (over --max-cpu %.0f%%)", 100*st.CPU, runtime.GOMAXPROCS(0), 100*c.o.MaxCPU))
 	}
-	return strings.Join(why, "; ")
+	if total := memTotal(); total > 0 && st.MemoryBytes > 0 && float64(st.MemoryBytes) > c.o.MaxMemory*float64(total) {
+		why = append(why, fmt.Sprintf("the process held %d MiB, over --max-memory %.0f%% of the machine's %d MiB", st.MemoryBytes>>20, 100*c.o.MaxMemory, total>>20))
+	}
+	return strings.Join(why, "; "), waited && len(why) == 1
 }
 
 // judge evaluates the SLO on a step's measured window. It is the one place the search evaluates
@@ -272,48 +401,154 @@ func judge(window *report.Report, slo []scenario.Threshold) []report.ThresholdRe
 	return report.EvaluateThresholds(window, specs)
 }
 
-// runStep plays one constant-rate step: warm-up, then the window, then the tail (Grace). It
-// returns the step's record, its whole report, and the window (nil when it was not reached).
-func (c *searchRun) runStep(ctx context.Context, rate float64, phase string, window time.Duration) (report.CapacityStep, *report.Report, *report.Report) {
-	n := len(c.steps) + 1
+// discarded is how long the start of a step is discarded: the warm-up, or with Customers the
+// ramp to the count and a settling time after it.
+func (c *searchRun) discarded() time.Duration {
+	if c.o.Customers {
+		return c.ramp() + c.settle()
+	}
+	return c.o.Warmup
+}
+
+// ramp is how long customers take to connect: the warm-up, and at least four of a customer's
+// request intervals (four poll intervals for a customer that only polls), so the connections add
+// at most a quarter of the level's own request rate while they are made; at most 2 minutes.
+func (c *searchRun) ramp() time.Duration {
+	r := c.o.Warmup
+	if c.perSession > 0 {
+		r = max(r, time.Duration(4/c.perSession*float64(time.Second)))
+	}
+	return min(r, 2*time.Minute)
+}
+
+// settle is the time after the ramp that is discarded too, so the queue its connections made
+// drains: half a warm-up, and at least two of a customer's request intervals (at most a minute).
+func (c *searchRun) settle() time.Duration {
+	r := c.o.Warmup / 2
+	if c.perSession > 0 {
+		r = max(r, time.Duration(2/c.perSession*float64(time.Second)))
+	}
+	return min(r, time.Minute)
+}
+
+// stepScenario is the scenario a step plays: its session mix at one level, thresholds off.
+func (c *searchRun) stepScenario(level float64, length time.Duration) *scenario.Scenario {
 	sc := *c.o.Scenario
 	sc.Thresholds = nil // judged here, on the window; abort_on_fail would judge the warm-up too
-	sc.Load = scenario.Load{Model: scenario.Open, Arrivals: c.o.Scenario.Load.Arrivals, MaxCustomers: c.o.Scenario.Load.MaxCustomers,
-		Stages: []scenario.Stage{{Duration: c.o.Warmup + window + snapSlack(rate), From: rate, To: rate}}}
-	type mark struct {
-		snap *report.Report
-		cpu  time.Duration
-		at   time.Time
+	if c.o.Customers {
+		var pause *scenario.Dist
+		if c.o.Scenario.Load.Model == scenario.Closed {
+			pause = c.o.Scenario.Load.Pause
+		}
+		ramp := c.ramp()
+		sc.Load = scenario.Load{Model: scenario.Closed, Pause: pause, Stages: []scenario.Stage{
+			{Duration: ramp, From: 0, To: level}, {Duration: length - ramp, From: level, To: level}}}
+		return &sc
 	}
-	var mu sync.Mutex // guards marks (written on the runner's collector goroutine)
-	var marks []mark
-	cfg := runner.Config{Scenario: &sc, BaseURL: c.o.BaseURL, Grace: c.o.Grace, Seed: c.o.Seed + int64(n), Observer: c.o.Observer,
-		Snapshots: []time.Duration{c.o.Warmup, c.o.Warmup + window},
+	sc.Load = scenario.Load{Model: scenario.Open, Arrivals: c.o.Scenario.Load.Arrivals, MaxCustomers: c.o.Scenario.Load.MaxCustomers,
+		Stages: []scenario.Stage{{Duration: length, From: level, To: level}}}
+	return &sc
+}
+
+// stepEnd is how a step's monitor ended it.
+type stepEnd struct {
+	wholesale string // a kind of request failed wholesale: what and why
+	early     string // the window's verdict was certain before its plan's end
+	short     bool   // the longest window passed without the fewest requests
+}
+
+// mark is one snapshot of a step, with the process's CPU time when it was taken.
+type mark struct {
+	snap *report.Report
+	cpu  time.Duration
+	at   time.Time
+}
+
+// runStep plays one step: the discarded start, then the window, which the monitor ends when the
+// plan is met (its length and its fewest requests), when its verdict is certain, when a kind of
+// request fails wholesale, or at the longest window. It returns the step's record, its whole
+// report, the window (nil when it was not reached) and how it ended.
+func (c *searchRun) runStep(ctx context.Context, p plan) (report.CapacityStep, *report.Report, *report.Report, stepEnd) {
+	n := len(c.steps) + 1
+	warm := c.discarded()
+	longest := longestWindow(p.window)
+	length := warm + longest + snapSlack(p.rate)
+	var snaps []time.Duration
+	for t := snapEvery; t <= length; t += snapEvery {
+		snaps = append(snaps, t)
+	}
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var mu sync.Mutex // guards first, last, end, done
+	var first, last *mark
+	var end stepEnd
+	done := false
+	ready := make(chan struct{}, 1)
+	cfg := runner.Config{Scenario: c.stepScenario(p.rate, length), BaseURL: c.o.BaseURL, Grace: c.o.Grace, Seed: c.o.Seed + int64(n),
+		Observer: c.o.Observer, Progress: c.o.Progress, Stderr: c.o.Stderr, Snapshots: snaps,
 		OnSnapshot: func(_ time.Duration, snap *report.Report) {
 			cpu, _ := cpuTime()
 			mu.Lock()
-			marks = append(marks, mark{snap, cpu, time.Now()})
-			mu.Unlock()
+			defer mu.Unlock()
+			if done {
+				return
+			}
+			mk := &mark{snap, cpu, time.Now()}
+			if first == nil && time.Duration(snap.DurationS*float64(time.Second)) >= warm {
+				first = mk
+			}
+			last = mk
+			select {
+			case ready <- struct{}{}:
+			default:
+			}
 		}}
-	st := report.CapacityStep{N: n, Rate: rate, Phase: phase, WindowS: window.Seconds()}
-	full, err := runner.Run(ctx, cfg)
-	if full != nil && c.o.Out != "" && c.o.Write != nil {
-		_ = c.o.Write(filepath.Join(c.o.Out, "steps", fmt.Sprintf("%02d-%s", n, report.FormatRate(rate))), full)
-	}
-	if full == nil {
-		full = &report.Report{StopReason: "could not start: " + err.Error()}
-		return st, full, nil
-	}
-	st.Sessions, st.AllRequests = full.Sessions, full.Requests
+	// The monitor judges the report so far at every snapshot, off the collector's goroutine.
+	monitorDone := make(chan struct{})
+	go func() {
+		defer close(monitorDone)
+		for {
+			select {
+			case <-sctx.Done():
+				return
+			case <-ready:
+			}
+			mu.Lock()
+			f, l := first, last
+			mu.Unlock()
+			e, stopNow := c.watch(p, f, l)
+			if stopNow {
+				mu.Lock()
+				end, done = e, true
+				mu.Unlock()
+				stop()
+				return
+			}
+		}
+	}()
+	st := report.CapacityStep{N: n, Rate: p.rate, Phase: p.phase, WindowS: p.window.Seconds(), Near: p.near}
+	full, err := runner.Run(sctx, cfg)
+	stop()
+	<-monitorDone
 	mu.Lock()
 	defer mu.Unlock()
-	if len(marks) < 2 || report.ParseStop(full.StopReason).Kind == report.ReasonUnreachable || ctx.Err() != nil && full.Interrupted {
-		return st, full, nil
+	done = true
+	if full == nil {
+		return st, &report.Report{StopReason: "could not start: " + err.Error()}, nil, end
 	}
-	win, err := windowOf(marks[0].snap, marks[1].snap)
+	st.Sessions, st.AllRequests = full.Sessions, full.Requests
+	if ctx.Err() == nil && full.Interrupted {
+		// The search, not the user, ended the step: its window was complete.
+		full.Interrupted, full.StopReason = false, "completed"
+		full.Warnings = append(full.Warnings, "the capacity search ended this step once its window was measured; sessions still open were cut and disconnected (counted interrupted)")
+	}
+	if end.wholesale != "" || first == nil || last == first || report.ParseStop(full.StopReason).Kind == report.ReasonUnreachable || ctx.Err() != nil {
+		return st, full, nil, end
+	}
+	win, err := windowOf(first.snap, last.snap)
 	if err != nil {
 		full.Warnings = append(full.Warnings, err.Error())
-		return st, full, nil
+		return st, full, nil, end
 	}
 	st.WindowS = win.DurationS
 	st.Window = win.Overall
@@ -326,32 +561,58 @@ func (c *searchRun) runStep(ctx context.Context, rate float64, phase string, win
 	}
 	st.P50US, st.P99US = win.Overall.ResponseTimeUS.P50, win.Overall.ResponseTimeUS.P99
 	st.LagP99US = win.SchedulerLagUS.P99
-	if wall := marks[1].at.Sub(marks[0].at); wall > 0 && marks[0].cpu > 0 {
-		st.CPU = float64(marks[1].cpu-marks[0].cpu) / (float64(wall) * float64(runtime.GOMAXPROCS(0)))
+	if wall := last.at.Sub(first.at); wall > 0 && first.cpu > 0 {
+		st.CPU = float64(last.cpu-first.cpu) / (float64(wall) * float64(runtime.GOMAXPROCS(0)))
 	}
-	return st, full, win
+	st.MemoryBytes = memoryInUse()
+	return st, full, win, end
 }
 
-// snapSlack extends a step past its window's end so the closing snapshot is taken while arrivals
-// still run: the last arrival comes up to a gap before the stage ends, and the runner's collector
-// takes snapshots on a 100 ms tick.
+// watch is the monitor's look at a step so far (first: the window's opening snapshot, nil before
+// it; last: the latest): whether to end the step now, and why.
+func (c *searchRun) watch(p plan, first, last *mark) (stepEnd, bool) {
+	if last == nil {
+		return stepEnd{}, false
+	}
+	if why := wholesaleFailure(last.snap); why != "" {
+		return stepEnd{wholesale: c.explain(why, last.snap)}, true
+	}
+	if first == nil || first == last {
+		return stepEnd{}, false
+	}
+	win, err := windowOf(first.snap, last.snap)
+	if err != nil {
+		return stepEnd{}, false
+	}
+	ws := windowState{elapsed: time.Duration(win.DurationS * float64(time.Second)), planned: p.window, longest: longestWindow(p.window),
+		requests: win.Overall.Count, minRequests: p.minRequests}
+	if ws.requests >= certainMin(p.minRequests) && ws.elapsed >= p.window/2 {
+		ws.certain = certainFailure(judge(win, c.o.SLO), c.o.SLO, win, c.o.Surge)
+	}
+	act := ws.decide()
+	switch act {
+	case windowGoOn:
+		return stepEnd{}, false
+	case windowCertain:
+		return stepEnd{early: ws.certain}, true
+	case windowShort:
+		return stepEnd{short: true}, true
+	}
+	return stepEnd{}, true
+}
+
+// snapSlack extends a step past its longest window so the closing snapshot is taken while
+// arrivals still run: the last arrival comes up to a gap before the stage ends.
 func snapSlack(rate float64) time.Duration {
-	return max(300*time.Millisecond, min(time.Duration(2/rate*float64(time.Second)), 5*time.Second))
+	return max(time.Second, min(time.Duration(2/rate*float64(time.Second)), 5*time.Second))
 }
 
 func (c *searchRun) logStep(st report.CapacityStep) {
 	if c.o.Log == nil {
 		return
 	}
-	v := "PASS"
-	switch {
-	case !st.Judged:
-		v = "not judged"
-	case !st.Pass:
-		v = "FAIL"
-	}
-	fmt.Fprintf(c.o.Log, "capacity: step %d %s %s sessions/s: %s  p99 %s  errors %.2f%%  %.1f req/s  lag p99 %s  cpu %.0f%%",
-		st.N, st.Phase, report.FormatRate(st.Rate), v, report.FormatUS(st.P99US), 100*st.ErrorRate, st.RPS, report.FormatUS(st.LagP99US), 100*st.CPU)
+	fmt.Fprintf(c.o.Log, "capacity: step %d %s %s %s: %s  p99 %s  errors %.2f%%  %.1f req/s  lag p99 %s  cpu %.0f%%",
+		st.N, st.Phase, report.FormatRate(st.Rate), c.o.unit(), st.Verdict(), report.FormatUS(st.P99US), 100*st.ErrorRate, st.RPS, report.FormatUS(st.LagP99US), 100*st.CPU)
 	if len(st.Broke) > 0 {
 		fmt.Fprintf(c.o.Log, "  broke: %s", strings.Join(st.Broke, "; "))
 	}
@@ -364,21 +625,39 @@ func (c *searchRun) logStep(st report.CapacityStep) {
 // finish builds the report: the capacity section, on the report of the highest sustainable step.
 func (c *searchRun) finish(res searchResult) *report.Report {
 	o := c.o
-	cp := &report.Capacity{Unit: "sessions/s", StartRate: o.StartRate, MaxRate: o.MaxRate, Precision: o.Precision,
-		WarmupS: o.Warmup.Seconds(), WindowS: o.Window.Seconds(), MinRequests: o.MinRequests,
+	cp := &report.Capacity{Unit: o.unit(), StartRate: o.StartRate, MaxRate: o.MaxRate, Precision: o.Precision,
+		WarmupS: o.Warmup.Seconds(), WindowS: o.Window.Seconds(), ShortWindowS: o.ShortWindow.Seconds(), MinRequests: o.MinRequests,
 		Outcome: res.outcome, Converged: res.converged, Sustainable: res.lo, Breaking: res.hi, Broke: res.hiBroke,
-		Required: o.Require, Steps: c.steps, Generator: c.generator}
+		Required: o.Require, Steps: c.steps, Generator: c.generator, Failure: c.wholesale}
 	for _, t := range o.SLO {
 		cp.SLO = append(cp.SLO, t.Name)
+		if t.HasMax {
+			cp.Limits = append(cp.Limits, report.CapacityLimit{Name: t.Name, Metric: t.Metric, Group: t.Group, Max: t.Max})
+		}
 	}
 	cp.RequireMet = o.Require > 0 && res.lo >= o.Require
 	cp.Knee = knee(c.steps)
 	for _, st := range c.steps {
 		cp.TotalSessions.Add(st.Sessions)
 		cp.TotalRequests.Add(st.AllRequests)
+		if st.Judged {
+			cp.PeakRPS = math.Max(cp.PeakRPS, st.RPS)
+		}
+		if st.Judged && st.Pass && st.Rate == res.lo {
+			cp.SustainableRPS = st.RPS // the latest measurement of the sustainable level
+		}
+		// Requests per session: the most any step that held measured (a window of 100 requests
+		// or more). A step that held just past the saturation, before its queue grew, was
+		// answered fewer requests than its sessions asked; one under it, all of them.
+		if !o.Customers && st.Judged && st.Pass && st.Requests >= 100 && st.Rate > 0 {
+			cp.RequestsPerSession = math.Max(cp.RequestsPerSession, st.RPS/st.Rate)
+		}
+	}
+	if o.Customers && res.lo > 0 {
+		cp.RequestsPerCustomerS = cp.SustainableRPS / res.lo
 	}
 	cp.Message = c.message(cp)
-	// The report around the section: the latest step at the sustainable rate, else the last step.
+	// The report around the section: the latest step at the sustainable level, else the last step.
 	pick := len(c.reports) - 1
 	for i := len(c.steps) - 1; i >= 0; i-- {
 		if c.steps[i].Judged && c.steps[i].Pass && c.steps[i].Rate == res.lo {
@@ -409,24 +688,38 @@ func (c *searchRun) finish(res searchResult) *report.Report {
 	return rep
 }
 
-// message says what the outcome means and, when the search did not conclude, what to do.
+// message says what the outcome means and, when the search did not conclude, what to do. It
+// states only what the steps showed: no "at least" beside a bracket, no bracket without both ends.
 func (c *searchRun) message(cp *report.Capacity) string {
-	r := report.FormatRate
+	r, u := report.FormatRate, cp.Unit
+	bracket := func() string {
+		switch {
+		case cp.Sustainable > 0 && cp.Breaking > 0:
+			return fmt.Sprintf("best bracket so far %s .. %s %s", r(cp.Sustainable), r(cp.Breaking), u)
+		case cp.Sustainable > 0:
+			return fmt.Sprintf("%s %s held; nothing broke yet", r(cp.Sustainable), u)
+		case cp.Breaking > 0:
+			return fmt.Sprintf("%s %s broke; no level held yet", r(cp.Breaking), u)
+		}
+		return "no step was judged"
+	}
 	switch cp.Outcome {
 	case OutcomeConverged:
-		return fmt.Sprintf("the target sustains %s sessions/s under the SLO; %s sessions/s broke it (bracket within %.0f%%, both ends confirmed)", r(cp.Sustainable), r(cp.Breaking), 100*cp.Precision)
+		return fmt.Sprintf("the target sustains %s %s under the SLO; %s %s broke it (bracket within %.0f%%, both ends confirmed)", r(cp.Sustainable), u, r(cp.Breaking), u, 100*cp.Precision)
 	case OutcomeMaxHeld:
-		return fmt.Sprintf("the SLO held up to --max-rate %s sessions/s: capacity is at least that; raise --max-rate to search further", r(cp.MaxRate))
+		return fmt.Sprintf("the SLO held up to the maximum %s %s: capacity is at least that; raise --max-rate to search further", r(cp.MaxRate), u)
 	case OutcomeNoSustainable:
-		return fmt.Sprintf("the SLO broke even at %s sessions/s", r(cp.Breaking))
+		return fmt.Sprintf("the SLO broke even at %s %s", r(cp.Breaking), u)
 	case OutcomeSurge:
-		return fmt.Sprintf("errors surged past %.0f%% at %s sessions/s, so the search stopped at once to spare the target; best bracket %s .. %s", 100*c.o.Surge, r(cp.Breaking), r(cp.Sustainable), r(cp.Breaking))
+		return fmt.Sprintf("errors surged past %.0f%% at %s %s, so the search stopped at once to spare the target; %s", 100*c.o.Surge, r(cp.Breaking), u, bracket())
+	case OutcomeWholesale:
+		return fmt.Sprintf("the search stopped: %s. Fix the cause (credentials, paths, the target's configuration) and search again", c.wholesale)
 	case OutcomeGenerator:
-		return c.generator + ". A verdict there would measure ccload, not the target: run shards (ccload run --shard I/N on several machines, then ccload merge), use a bigger machine, or raise max_customers"
+		return c.generator + ". A verdict there would measure ccload, not the target: search from a bigger machine (more CPUs, less other work on it), or raise max_customers; the answer so far: " + bracket()
 	case OutcomeInterrupted:
-		return fmt.Sprintf("interrupted; best bracket so far %s .. %s", r(cp.Sustainable), r(cp.Breaking))
+		return "interrupted; " + bracket()
 	case OutcomeUnstable:
-		return fmt.Sprintf("the boundary moved between repeats of the same rate (a noisy target or machine); best bracket %s .. %s", r(cp.Sustainable), r(cp.Breaking))
+		return "the boundary moved between repeats of the same level (a noisy target or machine); " + bracket()
 	}
 	why := "a step could not be measured"
 	if c.budgetNote != "" || len(c.steps) == 0 {
@@ -434,17 +727,17 @@ func (c *searchRun) message(cp *report.Capacity) string {
 	} else if last := c.steps[len(c.steps)-1]; last.Note != "" {
 		why = last.Note
 	}
-	return fmt.Sprintf("did not converge: %s; best bracket so far %s .. %s", why, r(cp.Sustainable), r(cp.Breaking))
+	return fmt.Sprintf("did not converge: %s; %s", why, bracket())
 }
 
-// knee is the rate after which the response-time p99 grows faster than the rate: the lower end of
-// the first pair of neighbouring judged rates whose log-log slope exceeds 1 (and whose p99 rose
-// by more than 1 ms, so sub-millisecond jitter at low load is no knee). 0: none among the steps.
+// knee is the level after which the response-time p99 grows faster than the level: the lower end
+// of the first pair of neighbouring judged levels whose log-log slope exceeds 1 (and whose p99
+// rose by more than 1 ms, so sub-millisecond jitter at low load is no knee). 0: none among the steps.
 func knee(steps []report.CapacityStep) float64 {
 	byRate := map[float64]int64{}
 	for _, s := range steps {
 		if s.Judged && s.P99US > 0 {
-			byRate[s.Rate] = s.P99US // the latest measurement of a rate
+			byRate[s.Rate] = s.P99US // the latest measurement of a level
 		}
 	}
 	rates := make([]float64, 0, len(byRate))

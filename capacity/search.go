@@ -1,38 +1,109 @@
 package capacity
 
 import (
-	"context"
 	"math"
 	"slices"
+	"time"
 )
 
 // verdict is how one step ended.
 type verdict uint8
 
 const (
-	vPass    verdict = iota // the SLO held
-	vFail                   // the SLO broke
-	vSurge                  // the SLO broke with errors past the surge bound: stop at once
-	vLimited                // the generator was the limit: the step says nothing about the target
-	vStop                   // the step could not be measured (interrupted, budget, too few requests)
+	vPass      verdict = iota // the SLO held
+	vFail                     // the SLO broke
+	vSurge                    // the SLO broke with errors past the surge bound: stop at once
+	vWholesale                // a kind of request failed wholesale (>= 99%): stop at once and name the cause
+	vLimited                  // the generator was the limit: the step says nothing about the target
+	vStop                     // the step could not be measured (interrupted, budget, unreachable)
+	vPending                  // not measured yet: the policy's next step (replay only)
 )
 
-// measured is one step's result as the search sees it.
+// measured is one step's result as the search policy sees it.
 type measured struct {
 	rate  float64
+	phase string
 	v     verdict
 	broke []string
+	// headroom is the largest share of an SLO limit the step used (p99 300ms under a 600ms limit:
+	// 0.5); 0 when unknown. A step far under its limits lets the search grow faster.
+	headroom float64
+	// transient marks a generator limit that other work on the machine caused (the process waited
+	// for a CPU it did not use): the level is measured once more before the search gives up.
+	transient bool
 }
 
-// measureFunc runs one step at rate; phase is "exponential", "bisect" or "confirm".
-type measureFunc func(ctx context.Context, rate float64, phase string) measured
+// Phases of a step.
+const (
+	PhaseExponential = "exponential"
+	PhaseBisect      = "bisect"
+	PhaseConfirm     = "confirm"
+)
 
-// searchSettings are the search's numbers (see Options for their meaning).
+// searchSettings are the policy's numbers (see Options for their meaning).
 type searchSettings struct {
 	start, max, precision float64
 	// confirmRounds bounds how often a contradicted confirmation reopens the bisection.
 	confirmRounds int
+	// window is the measured window near the knee (bisection within nearBracket, confirmation);
+	// shortWindow the one far from it (exponential steps, wide brackets).
+	window, shortWindow time.Duration
+	// minRequests is the fewest requests a window near the knee holds (far from it: a third).
+	minRequests int64
+	// integer makes every level a whole number (customers): the bracket is done at hi = lo+1.
+	integer bool
 }
+
+// nearBracket is the bracket width, as a share of its low end, under which a bisection step is
+// near the knee and gets the long window.
+const nearBracket = 0.25
+
+// fastGrowth is the headroom under which the exponential search quadruples instead of doubling.
+const fastGrowth = 0.25
+
+// plan is the policy's answer: the next step (rate, phase, window, fewest requests), or the end.
+type plan struct {
+	done   bool
+	result searchResult // when done
+	rate   float64
+	phase  string
+	window time.Duration
+	// minRequests is the fewest requests the window must hold: it is measured longer until it does
+	// (up to longestWindow), never left unjudged.
+	minRequests int64
+	near        bool
+}
+
+// next is the search policy: given the outcomes of the steps so far (in order), the next step to
+// measure, or the search's end and result. It is a pure function (no clock, no target): it replays
+// the search over history, and the first step history does not hold is the next one.
+func (set searchSettings) next(history []measured) plan {
+	s := &searcher{set: set}
+	s.measure = func(rate float64, phase string) measured {
+		if s.pos < len(history) {
+			m := history[s.pos]
+			s.pos++
+			return m
+		}
+		s.want = &plan{rate: rate, phase: phase}
+		return measured{rate: rate, phase: phase, v: vPending}
+	}
+	res := s.run()
+	if s.want == nil {
+		return plan{done: true, result: res}
+	}
+	p := *s.want
+	p.near = p.phase == PhaseConfirm || p.phase == PhaseBisect && s.res.lo > 0 && s.res.hi-s.res.lo <= nearBracket*s.res.lo
+	p.window, p.minRequests = set.shortWindow, max(set.minRequests/3, 1)
+	if p.near {
+		p.window, p.minRequests = set.window, set.minRequests
+	}
+	return p
+}
+
+// longestWindow is how long a window may be measured to hold its fewest requests: beyond it the
+// step is judged on what it holds (and says so).
+func longestWindow(planned time.Duration) time.Duration { return 3 * planned }
 
 // searchResult is where the search ended.
 type searchResult struct {
@@ -50,31 +121,40 @@ const (
 	OutcomeNoSustainable = "no sustainable rate"
 	OutcomeNotConverged  = "did not converge"
 	OutcomeSurge         = "error surge"
+	OutcomeWholesale     = "requests failed"
 	OutcomeGenerator     = "generator limited"
 	OutcomeInterrupted   = "interrupted"
 	OutcomeUnstable      = "boundary not confirmed"
+	outcomePending       = "pending"
 )
 
-// search finds the highest rate that keeps the SLO: an exponential search up from start (doubling,
-// capped at max) until a step breaks, or down (halving) when the first one does; then a bisection
-// of [last good, first bad] until hi-lo <= precision·lo; then both ends are measured again. A
-// confirmation that contradicts the bracket reopens the search on that side. It takes the clock
-// and the target only through measure, so it is tested with a table of fake targets.
-func search(ctx context.Context, set searchSettings, measure measureFunc) searchResult {
-	s := &searcher{set: set, measure: measure}
-	return s.run(ctx)
-}
-
+// searcher is the search as straight-line code: an exponential search up from start (doubling,
+// or quadrupling while far under the SLO's limits; capped at max) until a step breaks, or down
+// (halving) when the first one does; then a bisection of [last good, first bad] until
+// hi-lo <= precision·lo; then both ends are measured again, and a repeat that contradicts the
+// first measurement once more (two of three decide). A confirmation that contradicts the bracket
+// reopens the search on that side. It sees steps only through measure, which next
+// answers from history, so the whole policy is a function of the outcomes so far.
 type searcher struct {
 	set     searchSettings
-	measure measureFunc
+	measure func(rate float64, phase string) measured
 	seen    []measured
 	res     searchResult
+	pos     int   // steps of history replayed
+	want    *plan // the first step history did not hold
+	retried int   // transient generator limits measured again
 }
 
+// maxRetries bounds how often a search measures a level again after a transient generator limit.
+const maxRetries = 3
+
 // step measures rate; ok is false when the search must end (the result says why).
-func (s *searcher) step(ctx context.Context, rate float64, phase string) (pass, ok bool) {
-	m := s.measure(ctx, rate, phase)
+func (s *searcher) step(rate float64, phase string) (pass, ok bool) {
+	m := s.measure(rate, phase)
+	for m.v == vLimited && m.transient && s.retried < maxRetries {
+		s.retried++
+		m = s.measure(rate, phase)
+	}
 	s.res.last = m
 	switch m.v {
 	case vPass:
@@ -87,25 +167,26 @@ func (s *searcher) step(ctx context.Context, rate float64, phase string) (pass, 
 		s.seen = append(s.seen, m)
 		s.setHi(m)
 		s.res.outcome = OutcomeSurge
+	case vWholesale:
+		s.res.outcome = OutcomeWholesale
 	case vLimited:
 		s.res.outcome = OutcomeGenerator
+	case vPending:
+		s.res.outcome = outcomePending
 	default:
 		s.res.outcome = OutcomeNotConverged
-		if ctx.Err() != nil {
-			s.res.outcome = OutcomeInterrupted
-		}
 	}
 	return false, false
 }
 
 func (s *searcher) setHi(m measured) { s.res.hi, s.res.hiBroke = m.rate, m.broke }
 
-func (s *searcher) run(ctx context.Context) searchResult {
-	if !s.exponential(ctx, s.set.start) {
+func (s *searcher) run() searchResult {
+	if !s.exponential(s.set.start) {
 		return s.res
 	}
 	for round := 0; ; round++ {
-		if !s.bisect(ctx) {
+		if !s.bisect() {
 			return s.res
 		}
 		if round > s.set.confirmRounds {
@@ -113,7 +194,11 @@ func (s *searcher) run(ctx context.Context) searchResult {
 			return s.res
 		}
 		lo, hi := s.res.lo, s.res.hi
-		pass, ok := s.step(ctx, lo, "confirm")
+		pass, ok := s.step(lo, PhaseConfirm)
+		if ok && !pass {
+			// A repeat that contradicts the first measurement gets a third: two of three decide.
+			pass, ok = s.step(lo, PhaseConfirm)
+		}
 		if !ok {
 			return s.res
 		}
@@ -121,12 +206,15 @@ func (s *searcher) run(ctx context.Context) searchResult {
 			// The last good rate broke this time: it is the new upper end; find a good one below.
 			s.setHi(s.res.last)
 			s.res.lo = s.highest(func(m measured) bool { return m.v == vPass && m.rate < lo && !s.failedAtOrBelow(m.rate) })
-			if s.res.lo == 0 && !s.down(ctx, lo/2) {
+			if s.res.lo == 0 && !s.down(lo/2) {
 				return s.res
 			}
 			continue
 		}
-		pass, ok = s.step(ctx, hi, "confirm")
+		pass, ok = s.step(hi, PhaseConfirm)
+		if ok && pass {
+			pass, ok = s.step(hi, PhaseConfirm) // the third measurement decides
+		}
 		if !ok {
 			return s.res
 		}
@@ -136,7 +224,7 @@ func (s *searcher) run(ctx context.Context) searchResult {
 			s.res.hi = 0
 			if next := s.lowest(func(m measured) bool { return m.v != vPass && m.rate > hi }); next != nil {
 				s.setHi(*next)
-			} else if !s.exponential(ctx, math.Min(hi*2, s.max())) {
+			} else if !s.exponential(math.Min(hi*2, s.max())) {
 				return s.res
 			}
 			continue
@@ -147,18 +235,19 @@ func (s *searcher) run(ctx context.Context) searchResult {
 	}
 }
 
-// exponential doubles from rate until a step breaks (or max holds); when the very first step
-// breaks it halves instead until one holds. It returns false when the search is over.
-func (s *searcher) exponential(ctx context.Context, rate float64) bool {
+// exponential grows from rate until a step breaks (or max holds): ×4 while the last step used
+// under a quarter of the SLO's limits, ×2 nearer. When the very first step breaks it halves
+// instead until one holds. It returns false when the search is over.
+func (s *searcher) exponential(rate float64) bool {
 	for {
-		pass, ok := s.step(ctx, rate, "exponential")
+		pass, ok := s.step(rate, PhaseExponential)
 		if !ok {
 			return false
 		}
 		if !pass {
 			s.setHi(s.res.last)
 			if s.res.lo == 0 {
-				return s.down(ctx, rate/2)
+				return s.down(rate / 2)
 			}
 			return true
 		}
@@ -167,14 +256,23 @@ func (s *searcher) exponential(ctx context.Context, rate float64) bool {
 			s.res.outcome, s.res.converged = OutcomeMaxHeld, true
 			return false
 		}
-		rate = math.Min(rate*2, s.max())
+		f := 2.0
+		if s.res.last.headroom < fastGrowth {
+			f = 4
+		}
+		rate = math.Min(rate*f, s.max())
 	}
 }
 
 // down halves from rate until a step holds; below start/64 the search gives up.
-func (s *searcher) down(ctx context.Context, rate float64) bool {
+func (s *searcher) down(rate float64) bool {
 	for ; rate >= s.set.start/64; rate /= 2 {
-		pass, ok := s.step(ctx, rate, "exponential")
+		if s.set.integer {
+			if rate = math.Floor(rate); rate < 1 {
+				break
+			}
+		}
+		pass, ok := s.step(rate, PhaseExponential)
 		if !ok {
 			return false
 		}
@@ -188,11 +286,20 @@ func (s *searcher) down(ctx context.Context, rate float64) bool {
 	return false
 }
 
-// bisect narrows [lo, hi] to the precision.
-func (s *searcher) bisect(ctx context.Context) bool {
+// bisect narrows [lo, hi] to the precision: at the geometric mean while hi is more than twice lo
+// (a wide bracket from a ×4 step), at the middle after.
+func (s *searcher) bisect() bool {
 	for s.res.hi-s.res.lo > s.set.precision*s.res.lo {
 		mid := (s.res.lo + s.res.hi) / 2
-		pass, ok := s.step(ctx, mid, "bisect")
+		if s.res.hi > 2*s.res.lo {
+			mid = math.Sqrt(s.res.lo * s.res.hi)
+		}
+		if s.set.integer {
+			if mid = math.Round(mid); mid <= s.res.lo || mid >= s.res.hi {
+				return true // hi = lo+1: no whole number between
+			}
+		}
+		pass, ok := s.step(mid, PhaseBisect)
 		if !ok {
 			return false
 		}

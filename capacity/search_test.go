@@ -1,43 +1,55 @@
 package capacity
 
 import (
-	"context"
 	"fmt"
+	"math"
 	"testing"
+	"time"
 
+	"ccload/gates"
 	"ccload/report"
+	"ccload/scenario"
 )
 
-// fakeTarget is a target that holds the SLO up to capacity: the search sees it only through measure.
+// fakeTarget holds the SLO up to capacity: the policy sees it only through the outcomes it is given.
 type fakeTarget struct {
 	capacity float64
 	// flipConfirms makes the first flipConfirms confirmation steps give the opposite verdict (a noisy target).
 	flipConfirms int
 	confirms     int
-	surgeAt      float64 // rates at or above this surge (0: never)
-	limitAt      float64 // rates at or above this are generator-limited (0: never)
+	surgeAt      float64 // levels at or above this surge (0: never)
+	limitAt      float64 // levels at or above this are generator-limited (0: never)
+	stalls       int     // the first stalls steps are limited by other work on the machine (transient)
+	wholesaleAt  float64 // levels at or above this fail wholesale (0: never)
 	calls        []measured
 	seen         map[float64]int
 }
 
-func (f *fakeTarget) measure(_ context.Context, rate float64, phase string) measured {
+func (f *fakeTarget) measure(rate float64, phase string) measured {
 	if f.seen == nil {
 		f.seen = map[float64]int{}
 	}
 	f.seen[rate]++
-	m := measured{rate: rate, v: vPass}
+	// p99 grows with the load like a queue's: a tenth of its limit far below capacity, near it
+	// close to capacity, over it past capacity.
+	m := measured{rate: rate, phase: phase, v: vPass, headroom: 0.1 + 0.8*math.Pow(math.Min(rate/f.capacity, 1), 3)}
 	switch {
+	case f.stalls > 0:
+		f.stalls--
+		m.v, m.transient = vLimited, true
+	case f.wholesaleAt > 0 && rate >= f.wholesaleAt:
+		m.v = vWholesale
 	case f.limitAt > 0 && rate >= f.limitAt:
 		m.v = vLimited
 	case f.surgeAt > 0 && rate >= f.surgeAt:
 		m.v, m.broke = vSurge, []string{"error_rate"}
 	case rate > f.capacity:
-		m.v, m.broke = vFail, []string{"p99"}
+		m.v, m.broke, m.headroom = vFail, []string{"p99"}, 1.5
 	}
-	if phase == "confirm" {
+	if phase == PhaseConfirm {
 		f.confirms++
 	}
-	if phase == "confirm" && f.confirms <= f.flipConfirms {
+	if phase == PhaseConfirm && f.confirms <= f.flipConfirms {
 		if m.v == vPass {
 			m.v, m.broke = vFail, []string{"p99"}
 		} else {
@@ -48,25 +60,52 @@ func (f *fakeTarget) measure(_ context.Context, rate float64, phase string) meas
 	return m
 }
 
-func TestSearch(t *testing.T) {
-	set := searchSettings{start: 1, max: 10_000, precision: 0.05, confirmRounds: 2}
+// drive runs the policy against f until it says done, as Run does with real steps.
+func drive(t *testing.T, set searchSettings, f *fakeTarget) (searchResult, []plan) {
+	t.Helper()
+	var history []measured
+	var plans []plan
+	for range 200 {
+		p := set.next(history)
+		if p.done {
+			return p.result, plans
+		}
+		plans = append(plans, p)
+		history = append(history, f.measure(p.rate, p.phase))
+	}
+	t.Fatalf("the policy did not end in 200 steps: %v", f.calls)
+	return searchResult{}, nil
+}
+
+func defaultSettings(start float64) searchSettings {
+	return searchSettings{start: start, max: DefaultMaxRate, precision: DefaultPrecision, confirmRounds: defaultConfirmRound,
+		window: DefaultWindow, shortWindow: DefaultShortWindow, minRequests: DefaultMinRequests}
+}
+
+func TestPolicy(t *testing.T) {
+	set := defaultSettings(1)
 	for _, tc := range []struct {
 		name      string
 		target    fakeTarget
 		set       *searchSettings
 		outcome   string
 		converged bool
-		// lo must be in [loMin, capacity] and hi in (capacity, loMin·(1+precision)·...]; checked below.
 	}{
 		{name: "exponential then bisection", target: fakeTarget{capacity: 37}, outcome: OutcomeConverged, converged: true},
 		{name: "first step breaks: halve down", target: fakeTarget{capacity: 0.3}, outcome: OutcomeConverged, converged: true},
 		{name: "nothing holds", target: fakeTarget{capacity: 0.001}, outcome: OutcomeNoSustainable},
 		{name: "max rate holds", target: fakeTarget{capacity: 1e9}, set: &searchSettings{start: 1, max: 100, precision: 0.05, confirmRounds: 2}, outcome: OutcomeMaxHeld, converged: true},
 		{name: "error surge stops at once", target: fakeTarget{capacity: 37, surgeAt: 60}, outcome: OutcomeSurge},
+		{name: "wholesale failure stops at once", target: fakeTarget{capacity: 37, wholesaleAt: 1}, outcome: OutcomeWholesale},
 		{name: "generator limit stops", target: fakeTarget{capacity: 37, limitAt: 30}, outcome: OutcomeGenerator},
-		// The last good rate fails when repeated: the search reopens below it and still converges.
+		// Other work on the machine stalled the generator: the level is measured again (three times at most).
+		{name: "a transient generator limit is measured again", target: fakeTarget{capacity: 37, stalls: 3}, outcome: OutcomeConverged, converged: true},
+		{name: "a lasting one stops the search", target: fakeTarget{capacity: 37, stalls: 4}, outcome: OutcomeGenerator},
+		// The last good level fails when repeated: the search reopens below it and still converges.
 		{name: "confirmation contradicts the good end", target: fakeTarget{capacity: 37, flipConfirms: 1}, outcome: OutcomeConverged, converged: true},
 		{name: "a target too noisy to confirm", target: fakeTarget{capacity: 37, flipConfirms: 100}, outcome: OutcomeUnstable},
+		{name: "customers: whole numbers", target: fakeTarget{capacity: 400}, set: &searchSettings{start: 10, max: 1e6, precision: 0.05, confirmRounds: 2, integer: true}, outcome: OutcomeConverged, converged: true},
+		{name: "customers: a bracket of one", target: fakeTarget{capacity: 3}, set: &searchSettings{start: 10, max: 1e6, precision: 0.05, confirmRounds: 2, integer: true}, outcome: OutcomeConverged, converged: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := set
@@ -74,26 +113,134 @@ func TestSearch(t *testing.T) {
 				s = *tc.set
 			}
 			f := tc.target
-			res := search(context.Background(), s, f.measure)
+			res, _ := drive(t, s, &f)
 			if res.outcome != tc.outcome || res.converged != tc.converged {
 				t.Fatalf("outcome %q converged %v, want %q %v; steps %v", res.outcome, res.converged, tc.outcome, tc.converged, f.calls)
 			}
 			if len(f.calls) > 40 {
 				t.Errorf("%d steps: the search must stay bounded", len(f.calls))
 			}
+			if s.integer {
+				for _, m := range f.calls {
+					if m.rate != math.Round(m.rate) || m.rate < 1 {
+						t.Errorf("customers search asked for %g customers", m.rate)
+					}
+				}
+			}
 			if !res.converged || tc.outcome == OutcomeMaxHeld {
 				return
 			}
-			if res.lo > f.capacity || res.hi <= f.capacity || res.hi-res.lo > s.precision*res.lo+1e-9 {
-				t.Errorf("bracket [%g, %g] does not hold capacity %g within %g%%; steps %v", res.lo, res.hi, f.capacity, 100*s.precision, f.calls)
+			width := s.precision * res.lo
+			if s.integer {
+				width = math.Max(width, 1)
+			}
+			if res.lo > f.capacity || res.hi <= f.capacity || res.hi-res.lo > width+1e-9 {
+				t.Errorf("bracket [%g, %g] does not hold capacity %g within %g; steps %v", res.lo, res.hi, f.capacity, width, f.calls)
 			}
 			if f.seen[res.lo] < 2 || f.seen[res.hi] < 2 {
 				t.Errorf("ends measured %d and %d times, want both confirmed; steps %v", f.seen[res.lo], f.seen[res.hi], f.calls)
 			}
 			if len(res.hiBroke) == 0 {
-				t.Error("the breaking rate does not say what broke")
+				t.Error("the breaking level does not say what broke")
 			}
 		})
+	}
+}
+
+// stepCost is how long a planned step takes at most: its warm-up, its window (measured longer for
+// its fewest requests at perSession requests a session, up to the longest window), the grace after
+// it, and the cool-down after a failure. The policy's choices decide it; no clock is involved.
+func stepCost(p plan, m measured, perSession float64) time.Duration {
+	w := p.window
+	if need := time.Duration(float64(p.minRequests) / (p.rate * perSession) * float64(time.Second)); need > w {
+		w = min(need, longestWindow(p.window))
+	}
+	d := DefaultWarmup + w + DefaultGrace + snapSlack(p.rate)
+	if m.v != vPass {
+		d += DefaultCooldown
+	}
+	return d
+}
+
+// TestPolicyConvergesWithDefaults: with default settings and the worst start (1 session/s), the
+// search converges on targets from 1 to 10,000 sessions/s with sessions of 2 to 6 requests, within
+// the default budget (15 m), and within 8 m where the goals ask it (16 to 2,000 sessions/s:
+// mock capacities 100, 400 and 4,000 requests/s over 2 to 6 requests a session).
+func TestPolicyConvergesWithDefaults(t *testing.T) {
+	for _, capacity := range []float64{1, 1.7, 3, 10, 16.7, 37, 80, 200, 666, 1000, 2000, 4000, 9999} {
+		for _, per := range []float64{2, 6} {
+			t.Run(fmt.Sprintf("%g/s×%g", capacity, per), func(t *testing.T) {
+				f := &fakeTarget{capacity: capacity}
+				res, plans := drive(t, defaultSettings(1), f)
+				if !res.converged || res.lo > capacity || res.hi <= capacity {
+					t.Fatalf("outcome %q bracket [%g, %g], want converged around %g; steps %v", res.outcome, res.lo, res.hi, capacity, f.calls)
+				}
+				var spent time.Duration
+				for i, p := range plans {
+					spent += stepCost(p, f.calls[i], per)
+				}
+				limit := DefaultBudget
+				if goal := capacity * per; goal >= 100 && goal <= 4000*3 && capacity >= 16 {
+					limit = 8 * time.Minute
+				}
+				if spent > limit {
+					t.Errorf("%d steps take up to %s, over %s; steps %v", len(plans), spent, limit, f.calls)
+				}
+				if res.lo < 0.8*capacity {
+					t.Errorf("answer %g under 80%% of %g", res.lo, capacity)
+				}
+			})
+		}
+	}
+}
+
+// TestPolicyWindows: far from the knee a step is short and asks a third of the requests; near it
+// (a bracket within 25%, or a confirmation) the long window and every requested sample.
+func TestPolicyWindows(t *testing.T) {
+	f := &fakeTarget{capacity: 37}
+	_, plans := drive(t, defaultSettings(1), f)
+	var near, far int
+	for i, p := range plans {
+		switch {
+		case p.phase == PhaseExponential && p.near, p.phase == PhaseConfirm && !p.near:
+			t.Errorf("step %d (%s at %g) near=%v", i+1, p.phase, p.rate, p.near)
+		case p.near && (p.window != DefaultWindow || p.minRequests != DefaultMinRequests):
+			t.Errorf("near step %d: window %s, %d requests", i+1, p.window, p.minRequests)
+		case !p.near && (p.window != DefaultShortWindow || p.minRequests != DefaultMinRequests/3):
+			t.Errorf("far step %d: window %s, %d requests", i+1, p.window, p.minRequests)
+		}
+		if p.near {
+			near++
+		} else {
+			far++
+		}
+	}
+	if near == 0 || far == 0 {
+		t.Errorf("%d near and %d far steps, want both kinds: %v", near, far, f.calls)
+	}
+	// Far under the limits the search quadruples: 1, 4, 16, 64 (it broke at 64 > 37).
+	if got := []float64{f.calls[0].rate, f.calls[1].rate, f.calls[2].rate, f.calls[3].rate}; got[1] != 4 || got[2] != 16 || got[3] != 64 {
+		t.Errorf("first levels %v, want 1 4 16 64", got)
+	}
+}
+
+// TestWindowDecide: the window policy never leaves a window unjudged for want of requests.
+func TestWindowDecide(t *testing.T) {
+	s := time.Second
+	for _, tc := range []struct {
+		w    windowState
+		want windowAction
+	}{
+		{windowState{elapsed: 3 * s, planned: 5 * s, longest: 15 * s, requests: 500, minRequests: 100}, windowGoOn},
+		{windowState{elapsed: 5 * s, planned: 5 * s, longest: 15 * s, requests: 500, minRequests: 100}, windowDone},
+		{windowState{elapsed: 5 * s, planned: 5 * s, longest: 15 * s, requests: 93, minRequests: 100}, windowGoOn}, // measured longer
+		{windowState{elapsed: 9 * s, planned: 5 * s, longest: 15 * s, requests: 101, minRequests: 100}, windowDone},
+		{windowState{elapsed: 15 * s, planned: 5 * s, longest: 15 * s, requests: 60, minRequests: 100}, windowShort}, // judged on what it holds
+		{windowState{elapsed: 1 * s, planned: 5 * s, longest: 15 * s, requests: 40, minRequests: 100, certain: "p99 twice its limit"}, windowCertain},
+	} {
+		if got := tc.w.decide(); got != tc.want {
+			t.Errorf("%+v: %d, want %d", tc.w, got, tc.want)
+		}
 	}
 }
 
@@ -108,27 +255,46 @@ func TestKnee(t *testing.T) {
 		{[]float64{10, 20, 40}, []int64{10_000, 15_000, 25_000}, 0},  // p99 grows slower than the rate
 		{[]float64{10, 20, 40}, []int64{10_000, 15_000, 60_000}, 20}, // ... until it does not
 	} {
-		var steps []stepP99
+		var steps []report.CapacityStep
 		for i := range tc.rates {
-			steps = append(steps, stepP99{tc.rates[i], tc.p99[i]})
+			steps = append(steps, report.CapacityStep{Rate: tc.rates[i], P99US: tc.p99[i], Judged: true})
 		}
-		if got := knee(capSteps(steps)); got != tc.want {
+		if got := knee(steps); got != tc.want {
 			t.Errorf("knee(%v, %v) = %g, want %g", tc.rates, tc.p99, got, tc.want)
 		}
 	}
 }
 
-type stepP99 struct {
-	rate float64
-	p99  int64
+// TestBrokeBeyondLag: a lagging generator voids a verdict unless the target broke the limit by more
+// than the lag explains.
+func TestBrokeBeyondLag(t *testing.T) {
+	slo := []scenario.Threshold{{Threshold: gates.Threshold{Name: "p99", Metric: "response_time.p99", Max: 200_000, HasMax: true}}}
+	for _, tc := range []struct {
+		p99, lag int64
+		want     bool
+	}{
+		{1_840_000, 1_500_000, false}, // 340 ms without the lag: over its limit, but not twice it
+		{1_840_000, 1_000_000, true},  // 840 ms without the lag: over twice 200 ms
+		{300_000, 60_000, false},      // the lag may explain it
+	} {
+		res := []report.ThresholdResult{{Name: "p99", Value: float64(tc.p99), Pass: tc.p99 <= 200_000}}
+		if got := brokeBeyondLag(res, slo, tc.lag) != ""; got != tc.want {
+			t.Errorf("p99 %d lag %d: %v, want %v", tc.p99, tc.lag, got, tc.want)
+		}
+	}
 }
 
-func (s stepP99) String() string { return fmt.Sprintf("%g:%d", s.rate, s.p99) }
-
-func capSteps(in []stepP99) []report.CapacityStep {
-	var out []report.CapacityStep
-	for _, s := range in {
-		out = append(out, report.CapacityStep{Rate: s.rate, P99US: s.p99, Judged: true})
+// TestPolicyOutvotesOneNoisyRepeat: a confirmation that contradicts its level once is measured a
+// third time, and two of three decide: the search ends on the same bracket as without the noise,
+// not reopened.
+func TestPolicyOutvotesOneNoisyRepeat(t *testing.T) {
+	clean, _ := drive(t, defaultSettings(1), &fakeTarget{capacity: 37})
+	noisy := &fakeTarget{capacity: 37, flipConfirms: 1}
+	res, _ := drive(t, defaultSettings(1), noisy)
+	if !res.converged || res.lo != clean.lo || res.hi != clean.hi {
+		t.Errorf("noisy: %q [%g, %g], clean [%g, %g]; steps %v", res.outcome, res.lo, res.hi, clean.lo, clean.hi, noisy.calls)
 	}
-	return out
+	if noisy.seen[res.lo] != 3 {
+		t.Errorf("the contradicted level was measured %d times, want 3 (first, repeat, decider)", noisy.seen[res.lo])
+	}
 }

@@ -21,6 +21,10 @@ func windowOf(earlier, later *report.Report) (*report.Report, error) {
 	w.Sessions = report.SessionCounts{Arrivals: b.Arrivals - a.Arrivals, Started: b.Started - a.Started, Completed: b.Completed - a.Completed,
 		Failed: b.Failed - a.Failed, Interrupted: b.Interrupted - a.Interrupted, Dropped: b.Dropped - a.Dropped,
 		EndedByPlatform: b.EndedByPlatform - a.EndedByPlatform, CutByGrace: b.CutByGrace - a.CutByGrace}
+	if d := subCounts(a.DroppedBy, b.DroppedBy); len(d) > 0 {
+		w.Sessions.DroppedBy = d
+	}
+	w.FailureReasons = subFailureReasons(earlier.FailureReasons, later.FailureReasons)
 	var err error
 	if w.Overall, err = subGroup(earlier.Overall, later.Overall, dur); err != nil {
 		return nil, err
@@ -44,7 +48,12 @@ func windowOf(earlier, later *report.Report) (*report.Report, error) {
 	}
 	sa, sb := earlier.SessionMetrics, later.SessionMetrics
 	w.SessionMetrics.ReplyTimeouts = sb.ReplyTimeouts - sa.ReplyTimeouts
+	qa, qb := sa.QueueAnswers, sb.QueueAnswers
+	w.SessionMetrics.QueueAnswers = report.QueueAnswers{Queuing: qb.Queuing - qa.Queuing, WithAgent: qb.WithAgent - qa.WithAgent,
+		SessionEnded: qb.SessionEnded - qa.SessionEnded, SessionExpired: qb.SessionExpired - qa.SessionExpired, SessionMissing: qb.SessionMissing - qa.SessionMissing}
 	for _, p := range []struct{ dst, a, b *report.Latency }{
+		{&w.SessionMetrics.QueuePosition, &sa.QueuePosition, &sb.QueuePosition},
+		{&w.SessionMetrics.QueueWaitEstimateUS, &sa.QueueWaitEstimateUS, &sb.QueueWaitEstimateUS},
 		{&w.SessionMetrics.ReplyLatencyUS, &sa.ReplyLatencyUS, &sb.ReplyLatencyUS},
 		{&w.SessionMetrics.TimeToAgentUS, &sa.TimeToAgentUS, &sb.TimeToAgentUS},
 		{&w.SessionMetrics.SessionDurationUS, &sa.SessionDurationUS, &sb.SessionDurationUS},
@@ -88,6 +97,26 @@ func subGroup(a, b report.Group, dur float64) (report.Group, error) {
 	g.ResponseHistogram, l.Histogram = l.Histogram, ""
 	g.ResponseTimeUS = l
 	return g, nil
+}
+
+// subFailureReasons is later's failure reasons less earlier's, by (session, step, reason); rows
+// the window did not add to are left out.
+func subFailureReasons(a, b []report.FailureReason) []report.FailureReason {
+	type key struct{ session, step, reason string }
+	before := make(map[key]report.FailureReason, len(a))
+	for _, f := range a {
+		before[key{f.Session, f.Step, f.Reason}] = f
+	}
+	var out []report.FailureReason
+	for _, f := range b {
+		p := before[key{f.Session, f.Step, f.Reason}]
+		f.Count -= p.Count
+		f.SessionsFailed -= p.SessionsFailed
+		if f.Count > 0 || f.SessionsFailed > 0 {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func subCounts(a, b map[string]int64) map[string]int64 {

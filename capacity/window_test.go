@@ -34,6 +34,14 @@ func TestWindowIsExactlyWhatCameAfterTheWarmup(t *testing.T) {
 		x.r.Arrival(at)
 		x.r.SessionStarted(at)
 		x.r.Record(&s)
+		if i%10 == 0 {
+			x.r.StepFailed(x.r.Failure("s", "steps[1] chat", "resultCode 12"), true)
+		}
+		if i%50 == 0 {
+			x.r.QueueInfo(at, int64(1+i%7), int64(i)*1000)
+			x.r.QueueAnswer("0")
+			x.r.DropArrivals(at, 1, "max_customers")
+		}
 	}
 	const warm, total = 1000, 3000
 	for i := range warm {
@@ -51,7 +59,7 @@ func TestWindowIsExactlyWhatCameAfterTheWarmup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if win.Sessions.Arrivals != total-warm || win.Overall.Count != want.Overall.Count || win.Overall.AppErrors != want.Overall.AppErrors ||
+	if win.Sessions.Arrivals != want.Sessions.Arrivals || win.Overall.Count != want.Overall.Count || win.Overall.AppErrors != want.Overall.AppErrors ||
 		win.Overall.ResultCodes["12"] != want.Overall.ResultCodes["12"] {
 		t.Errorf("window counts %+v %+v, want %+v", win.Sessions, win.Overall.RequestCounts, want.Overall.RequestCounts)
 	}
@@ -71,6 +79,22 @@ func TestWindowIsExactlyWhatCameAfterTheWarmup(t *testing.T) {
 		if g.Name == "step:ask" && (ask == nil || ask.ServiceTimeUS.P95 != g.ServiceTimeUS.P95 || ask.Count != g.Count) {
 			t.Errorf("step:ask in the window %+v, want %+v", ask, g)
 		}
+	}
+	// What windowOf once left out: queue metrics, failure reasons, dropped-arrival reasons.
+	if got, w := win.SessionMetrics.QueuePosition, want.SessionMetrics.QueuePosition; got.Count != w.Count || got.P99 != w.P99 || w.Count == 0 {
+		t.Errorf("window queue_position %+v, want %+v", got, w)
+	}
+	if got, w := win.SessionMetrics.QueueWaitEstimateUS, want.SessionMetrics.QueueWaitEstimateUS; got.Count != w.Count || got.P50 != w.P50 {
+		t.Errorf("window queue_wait_estimate_us %+v, want %+v", got, w)
+	}
+	if got, w := win.SessionMetrics.QueueAnswers, want.SessionMetrics.QueueAnswers; got != w || w.Queuing == 0 {
+		t.Errorf("window queue_answers %+v, want %+v", got, w)
+	}
+	if len(win.FailureReasons) != 1 || len(want.FailureReasons) != 1 || win.FailureReasons[0] != want.FailureReasons[0] {
+		t.Errorf("window failure_reasons %+v, want %+v", win.FailureReasons, want.FailureReasons)
+	}
+	if got, w := win.Sessions.DroppedBy["max_customers"], want.Sessions.DroppedBy["max_customers"]; got != w || w == 0 {
+		t.Errorf("window dropped_by max_customers %d, want %d", got, w)
 	}
 	if d := win.DurationS; d < 1.99 || d > 2.01 {
 		t.Errorf("window %.3f s, want 2", d)

@@ -60,6 +60,7 @@ func (r *Recorder) build(end time.Time, meta Meta, points []Point, final bool) *
 		Gates:        meta.Gates,
 	}
 	rep.Shard, rep.StartAt, rep.ScenarioSHA256 = meta.Shard, meta.StartAt.UTC(), ScenarioHash(meta.ScenarioText)
+	rep.Sessions.DroppedBy = maps.Clone(r.sessions.DroppedBy) // a snapshot must not share the live map
 	if rep.StopReason == "" {
 		rep.StopReason = "completed"
 		if meta.Interrupted {

@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 )
@@ -11,19 +13,24 @@ import (
 // arrival rate that kept the SLO, how it was found, and every step measured on the way. Each step
 // keeps its measured window's histograms, so a step is exact and steps of shards merge.
 type Capacity struct {
-	// Unit of every rate here: "sessions/s" (open-model session arrivals).
+	// Unit of every level here: "sessions/s" (open-model session arrivals) or "customers"
+	// (concurrently connected customers, closed model: ccload capacity --customers).
 	Unit string `json:"unit"`
 	// SLO lists the thresholds every step was judged by, by name.
 	SLO []string `json:"slo"`
+	// Limits are the SLO's upper limits (base units: µs for latencies), so a chart can draw them.
+	Limits []CapacityLimit `json:"limits,omitempty"`
 	// The search's settings, as run.
-	StartRate   float64 `json:"start_rate"`
-	MaxRate     float64 `json:"max_rate,omitempty"`
-	Precision   float64 `json:"precision"`
-	WarmupS     float64 `json:"warmup_s"`
-	WindowS     float64 `json:"window_s"`
-	MinRequests int64   `json:"min_requests"`
-	// Outcome is "converged", "max rate held", "did not converge: budget", "error surge",
-	// "generator limited", "interrupted" or "no sustainable rate".
+	StartRate float64 `json:"start_rate"`
+	MaxRate   float64 `json:"max_rate,omitempty"`
+	Precision float64 `json:"precision"`
+	WarmupS   float64 `json:"warmup_s"`
+	WindowS   float64 `json:"window_s"`
+	// ShortWindowS is the window of steps far from the knee (WindowS is the one near it).
+	ShortWindowS float64 `json:"short_window_s,omitempty"`
+	MinRequests  int64   `json:"min_requests"`
+	// Outcome is "converged", "max rate held", "did not converge", "error surge", "requests
+	// failed", "generator limited", "interrupted", "boundary not confirmed" or "no sustainable rate".
 	Outcome string `json:"outcome"`
 	// Converged is true when the bracket is within Precision and the boundary was confirmed, or
 	// when the SLO held at MaxRate.
@@ -34,6 +41,15 @@ type Capacity struct {
 	// [Sustainable, Breaking] (Breaking 0: nothing broke up to MaxRate).
 	Sustainable float64 `json:"sustainable"`
 	Breaking    float64 `json:"breaking,omitempty"`
+	// SustainableRPS is the request rate measured at Sustainable (what those sessions or
+	// customers asked of the target); PeakRPS the highest request rate any judged step achieved.
+	SustainableRPS float64 `json:"sustainable_rps"`
+	PeakRPS        float64 `json:"peak_rps"`
+	// RequestsPerSession is the requests a session made: the most a step that held measured
+	// (sessions/s searches);
+	// RequestsPerCustomerS the requests per second a connected customer made (customers searches).
+	RequestsPerSession   float64 `json:"requests_per_session,omitempty"`
+	RequestsPerCustomerS float64 `json:"requests_per_customer_s,omitempty"`
 	// Broke names the thresholds that failed at Breaking.
 	Broke []string `json:"broke,omitempty"`
 	// Knee is the rate after which p99 grows faster than the rate (0: none within the steps).
@@ -42,8 +58,10 @@ type Capacity struct {
 	Required   float64 `json:"required,omitempty"`
 	RequireMet bool    `json:"require_met"`
 	// Generator is why the generator, not the target, was the limit ("" when it was not).
-	Generator string         `json:"generator,omitempty"`
-	Steps     []CapacityStep `json:"steps"`
+	Generator string `json:"generator,omitempty"`
+	// Failure is what failed wholesale and the target's own message, when that stopped the search.
+	Failure string         `json:"failure,omitempty"`
+	Steps   []CapacityStep `json:"steps"`
 	// Totals are the sessions and requests of every step (warm-up, window and tail), so nothing is lost.
 	TotalSessions SessionCounts `json:"total_sessions"`
 	TotalRequests RequestCounts `json:"total_requests"`
@@ -55,6 +73,8 @@ type CapacityStep struct {
 	Rate float64 `json:"rate"`
 	// Phase is "exponential", "bisect" or "confirm".
 	Phase string `json:"phase"`
+	// Near is set for a step near the knee (long window, all of --min-requests).
+	Near bool `json:"near,omitempty"`
 	// Judged is false when the step could not be judged (generator limit, too few requests,
 	// interrupted); Pass then says nothing.
 	Judged bool     `json:"judged"`
@@ -71,6 +91,8 @@ type CapacityStep struct {
 	LagP99US  int64   `json:"lag_p99_us"`
 	// CPU is the process's CPU time over the step's wall time × GOMAXPROCS (1 = every P busy).
 	CPU float64 `json:"cpu"`
+	// MemoryBytes is what the process held from the OS at the window's end.
+	MemoryBytes uint64 `json:"memory_bytes,omitempty"`
 	// Window is the measured window's overall group, histograms included (exact, mergeable).
 	Window Group `json:"window"`
 	// WindowLag is the window's scheduler lag, histogram included.
@@ -84,6 +106,33 @@ type CapacityStep struct {
 	AllRequests RequestCounts `json:"all_requests"`
 }
 
+// CapacityLimit is one upper limit of a capacity search's SLO.
+type CapacityLimit struct {
+	Name   string  `json:"name"`
+	Metric string  `json:"metric"`
+	Group  string  `json:"group,omitempty"`
+	Max    float64 `json:"max"`
+}
+
+// Step verdicts (CapacityStep.Verdict).
+const (
+	StepPass      = "PASS"
+	StepFail      = "FAIL"
+	StepNotJudged = "NOT JUDGED"
+)
+
+// Verdict is the step's verdict, the one every renderer shows (console, HTML, JUnit): PASS, FAIL,
+// or NOT JUDGED when ccload could not judge it (the generator was the limit, the step was stopped).
+func (s CapacityStep) Verdict() string {
+	switch {
+	case !s.Judged:
+		return StepNotJudged
+	case !s.Pass:
+		return StepFail
+	}
+	return StepPass
+}
+
 // FormatRate renders a rate for people: 12.5, 1200.
 func FormatRate(r float64) string {
 	switch {
@@ -95,44 +144,52 @@ func FormatRate(r float64) string {
 	return fmt.Sprintf("%.2f", r)
 }
 
-// WriteCapacity writes the capacity search's console summary: the answer, then the curve of every step.
+// WriteCapacity writes the capacity search's console summary: the answer, what a user needs to
+// check it (requests per session, the request rates, the bracket, the knee), then every step.
 func WriteCapacity(w io.Writer, c *Capacity) error {
 	ew := &errWriter{w: w}
+	r, u := FormatRate, c.Unit
 	ew.printf("\ncapacity: %s\n", c.Outcome)
-	if c.Sustainable > 0 {
-		if c.Breaking > 0 {
-			ew.printf("  sustainable  %s %s (bracket %s .. %s)\n", FormatRate(c.Sustainable), c.Unit, FormatRate(c.Sustainable), FormatRate(c.Breaking))
-		} else {
-			ew.printf("  sustainable  at least %s %s (nothing broke up to the highest step)\n", FormatRate(c.Sustainable), c.Unit)
-		}
-	} else {
-		ew.printf("  sustainable  none of the rates tried\n")
+	switch {
+	case c.Converged && c.Breaking > 0:
+		ew.printf("  sustainable  %s %s (bracket %s .. %s)\n", r(c.Sustainable), u, r(c.Sustainable), r(c.Breaking))
+	case c.Converged && c.Sustainable > 0:
+		ew.printf("  sustainable  at least %s %s (the highest level asked held)\n", r(c.Sustainable), u)
+	case c.Sustainable > 0:
+		ew.printf("  held         %s %s (not a converged answer)\n", r(c.Sustainable), u)
+	default:
+		ew.printf("  sustainable  none of the levels judged\n")
 	}
 	if c.Breaking > 0 {
-		ew.printf("  breaks at    %s %s: %s\n", FormatRate(c.Breaking), c.Unit, strings.Join(c.Broke, "; "))
+		ew.printf("  breaks at    %s %s: %s\n", r(c.Breaking), u, strings.Join(c.Broke, "; "))
 	}
 	if c.Knee > 0 {
-		ew.printf("  knee         %s %s (p99 grows faster than the rate past it)\n", FormatRate(c.Knee), c.Unit)
+		ew.printf("  knee         %s %s (p99 grows faster than the level past it)\n", r(c.Knee), u)
+	}
+	switch {
+	case c.RequestsPerSession > 0:
+		ew.printf("  requests     %.2f per session; %.1f requests/s at the sustainable rate, %.1f the highest reached\n", c.RequestsPerSession, c.SustainableRPS, c.PeakRPS)
+	case c.RequestsPerCustomerS > 0:
+		ew.printf("  requests     %.3f per customer per second; %.1f requests/s at the sustainable count, %.1f the highest reached\n", c.RequestsPerCustomerS, c.SustainableRPS, c.PeakRPS)
+	case c.PeakRPS > 0:
+		ew.printf("  requests     %.1f requests/s the highest reached\n", c.PeakRPS)
 	}
 	if c.Required > 0 {
 		met := "NOT met"
 		if c.RequireMet {
 			met = "met"
 		}
-		ew.printf("  required     %s %s: %s\n", FormatRate(c.Required), c.Unit, met)
+		ew.printf("  required     %s %s: %s\n", r(c.Required), u, met)
 	}
 	ew.printf("  %s\n\n", c.Message)
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "step\tphase\trate\tverdict\trequests\trps\tp50\tp99\terrors\tlag p99\tcpu\t\n")
+	level := "rate"
+	if u == "customers" {
+		level = "customers"
+	}
+	fmt.Fprintf(tw, "step\tphase\t%s\tverdict\twindow\trequests\trps\tp50\tp99\terrors\tlag p99\tcpu\t\n", level)
 	for _, s := range c.Steps {
-		v := "PASS"
-		switch {
-		case !s.Judged:
-			v = "not judged"
-		case !s.Pass:
-			v = "FAIL"
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%.1f\t%s\t%s\t%.2f%%\t%s\t%.0f%%\t\n", s.N, s.Phase, FormatRate(s.Rate), v, s.Requests, s.RPS,
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.0fs\t%d\t%.1f\t%s\t%s\t%.2f%%\t%s\t%.0f%%\t\n", s.N, s.Phase, r(s.Rate), s.Verdict(), s.WindowS, s.Requests, s.RPS,
 			FormatUS(s.P50US), FormatUS(s.P99US), 100*s.ErrorRate, FormatUS(s.LagP99US), 100*s.CPU)
 	}
 	if err := tw.Flush(); err != nil {
@@ -173,4 +230,75 @@ func capacityJUnitCase(c *Capacity, class string) junitCase {
 		tc.Error = &junitProblem{Message: msg, Type: "capacity", Text: msg}
 	}
 	return tc
+}
+
+// capacityStepCases are the JUnit testcases of a search's steps, one each, named with its Verdict
+// ("step 4 exponential 40.0 sessions/s: FAIL (...)"). A step that broke the SLO is the search
+// working, not a failed pipeline (the capacity case decides that), so it is no <failure>; a step
+// ccload could not judge is skipped with its reason.
+func capacityStepCases(c *Capacity, class string) []junitCase {
+	out := make([]junitCase, 0, len(c.Steps))
+	for _, s := range c.Steps {
+		name := fmt.Sprintf("step %d %s %s %s: %s", s.N, s.Phase, FormatRate(s.Rate), c.Unit, s.Verdict())
+		if len(s.Broke) > 0 {
+			name += " (" + strings.Join(s.Broke, "; ") + ")"
+		}
+		tc := junitCase{Name: name, Classname: class + ".capacity.steps", Time: fmt.Sprintf("%.3f", s.WindowS)}
+		if s.Verdict() == StepNotJudged {
+			tc.Skipped = &junitProblem{Message: s.Note, Type: "not judged", Text: s.Note}
+		}
+		out = append(out, tc)
+	}
+	return out
+}
+
+// capacity checks a report's capacity section (nil: none): its unit, a bracket whose ends are in
+// order, levels that are whole numbers of customers, steps numbered in order whose verdicts and
+// counts are consistent, and totals that are the sum of the steps'.
+func (v *validator) capacity(c *Capacity) {
+	if c == nil {
+		return
+	}
+	if c.Unit != "sessions/s" && c.Unit != "customers" {
+		v.fail("capacity.unit", "%q; want sessions/s or customers", c.Unit)
+	}
+	for _, f := range []struct {
+		k string
+		x float64
+	}{{"sustainable", c.Sustainable}, {"breaking", c.Breaking}, {"knee", c.Knee}, {"sustainable_rps", c.SustainableRPS}, {"peak_rps", c.PeakRPS},
+		{"requests_per_session", c.RequestsPerSession}, {"requests_per_customer_s", c.RequestsPerCustomerS}} {
+		if v.finite("capacity."+f.k, f.x) && f.x < 0 {
+			v.fail("capacity."+f.k, "%g; not negative", f.x)
+		}
+	}
+	if c.Converged && c.Breaking > 0 && c.Breaking <= c.Sustainable {
+		v.fail("capacity.breaking", "%g is not above sustainable %g", c.Breaking, c.Sustainable)
+	}
+	var sessions SessionCounts
+	var requests RequestCounts
+	for i := range c.Steps {
+		s := &c.Steps[i]
+		p := "capacity.steps[" + strconv.Itoa(i) + "]"
+		if s.N != i+1 {
+			v.fail(p+".n", "%d; steps are numbered from 1 in order", s.N)
+		}
+		if v.finite(p+".rate", s.Rate) && (s.Rate <= 0 || c.Unit == "customers" && s.Rate != math.Round(s.Rate)) {
+			v.fail(p+".rate", "%g; want a positive level (a whole number of customers)", s.Rate)
+		}
+		if s.Pass && !s.Judged {
+			v.fail(p+".pass", "a step that was not judged neither passes nor fails")
+		}
+		if s.Judged && s.Requests != s.Window.Count {
+			v.fail(p+".requests", "%d, but its window counts %d", s.Requests, s.Window.Count)
+		}
+		v.finite(p+".rps", s.RPS)
+		v.finite(p+".error_rate", s.ErrorRate)
+		v.group(p+".window", &s.Window)
+		v.counts(p+".all_requests", s.AllRequests)
+		sessions.Add(s.Sessions)
+		requests.Add(s.AllRequests)
+	}
+	if len(c.Steps) > 0 && (sessions.Started != c.TotalSessions.Started || !requests.Equal(c.TotalRequests)) {
+		v.fail("capacity.total_requests", "the totals are not the sum of the steps'")
+	}
 }

@@ -4,9 +4,13 @@ import (
 	"bytes"
 	. "ccload/report"
 	"ccload/report/reporttest"
+	"errors"
+	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestCapacityJUnitAndConsole: junit.xml's capacity case passes only when --require was met, and
@@ -49,5 +53,61 @@ func TestCapacityJUnitAndConsole(t *testing.T) {
 	}
 	if n := len(regexp.MustCompile(`(?m)^ +\d+ +(exponential|bisect|confirm) `).FindAllString(out, -1)); n != len(r.Capacity.Steps) {
 		t.Errorf("%d step rows in the console, want %d:\n%s", n, len(r.Capacity.Steps), out)
+	}
+	// One verdict per step, the same in the console's row and in junit.xml's step case.
+	var j bytes.Buffer
+	if err := WriteJUnit(&j, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range r.Capacity.Steps {
+		row := regexp.MustCompile(`(?m)^ +` + regexp.QuoteMeta(strconv.Itoa(st.N)) + ` +\w+ +[0-9.]+ +(PASS|FAIL|NOT JUDGED) `).FindStringSubmatch(out)
+		if row == nil || row[1] != st.Verdict() {
+			t.Errorf("step %d: console row %q, want verdict %s", st.N, row, st.Verdict())
+		}
+		if !strings.Contains(j.String(), fmt.Sprintf(`name="step %d %s %s sessions/s: %s`, st.N, st.Phase, FormatRate(st.Rate), st.Verdict())) {
+			t.Errorf("step %d: junit.xml has no case with verdict %s", st.N, st.Verdict())
+		}
+	}
+	// A search that did not converge states only what it measured: no "at least", no bracket
+	// with an end never measured.
+	nc := *r.Capacity
+	nc.Outcome, nc.Converged, nc.Breaking, nc.Message = "did not converge", false, 0, "did not converge: the --budget 1m ran out"
+	b.Reset()
+	if err := WriteCapacity(&b, &nc); err != nil {
+		t.Fatal(err)
+	}
+	if out := b.String(); strings.Contains(out, "at least") || strings.Contains(out, "bracket") || !strings.Contains(out, "held         16.0 sessions/s (not a converged answer)") {
+		t.Errorf("a search that did not converge is summarised as:\n%s", out)
+	}
+}
+
+// TestValidateCapacity: report.json's capacity section is checked like the rest of the report.
+func TestValidateCapacity(t *testing.T) {
+	valid := func() *Report {
+		r := &Report{Schema: Schema, StartedAt: time.Unix(0, 0), EndedAt: time.Unix(10, 0), DurationS: 10, StopReason: "completed", Shards: 1}
+		r.Capacity = &Capacity{Unit: "customers", Outcome: "converged", Converged: true, Sustainable: 40, Breaking: 41,
+			Steps: []CapacityStep{{N: 1, Rate: 40, Judged: true, Pass: true}, {N: 2, Rate: 41, Judged: true}}}
+		return r
+	}
+	if err := Validate(valid()); err != nil {
+		t.Fatalf("a valid capacity section: %v", err)
+	}
+	for _, tc := range []struct {
+		path   string
+		break_ func(c *Capacity)
+	}{
+		{"capacity.unit", func(c *Capacity) { c.Unit = "rps" }},
+		{"capacity.breaking", func(c *Capacity) { c.Breaking = 39 }},
+		{"capacity.steps[1].rate", func(c *Capacity) { c.Steps[1].Rate = 40.5 }},
+		{"capacity.steps[1].n", func(c *Capacity) { c.Steps[1].N = 7 }},
+		{"capacity.steps[0].pass", func(c *Capacity) { c.Steps[0].Judged = false }},
+		{"capacity.total_requests", func(c *Capacity) { c.Steps[0].AllRequests.Total, c.Steps[0].AllRequests.OK = 5, 5 }},
+	} {
+		r := valid()
+		tc.break_(r.Capacity)
+		var ve *ValidationError
+		if err := Validate(r); !errors.As(err, &ve) || ve.Path != tc.path {
+			t.Errorf("%s broken: %v, want an error at it", tc.path, err)
+		}
 	}
 }

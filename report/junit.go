@@ -122,6 +122,7 @@ func WriteJUnit(w io.Writer, r *Report) error {
 	}
 	if r.Capacity != nil {
 		s.Cases = append(s.Cases, capacityJUnitCase(r.Capacity, class))
+		s.Cases = append(s.Cases, capacityStepCases(r.Capacity, class)...)
 	}
 	for _, t := range r.Thresholds {
 		c := junitCase{Name: t.Name, Classname: class + ".thresholds", Time: "0"}

@@ -108,6 +108,7 @@ func (v *validator) report(r *Report) {
 	v.queueAnswers(r)
 	v.replay(r)
 	v.push(r)
+	v.capacity(r.Capacity)
 	v.series(r)
 }
 

@@ -26,19 +26,20 @@ func htmlCapacity(r *report.Report, d *htmlData) template.HTML {
 	fmt.Fprintf(&b, `<p class="hint" id="capacity-answer">%s</p>`, esc(c.Message))
 	b.WriteString(`<style>svg .bracket{fill:var(--ok);opacity:.14}svg .bline{stroke:var(--ok);stroke-width:1.5;stroke-dasharray:4 3}` +
 		`svg .brk{stroke:var(--bad);stroke-width:1.5;stroke-dasharray:4 3}svg .knee{stroke:var(--warn);stroke-width:1.5}` +
-		`svg circle.pass{fill:var(--ok)}svg circle.fail{fill:var(--bad)}svg circle.nj{fill:var(--mute)}</style>`)
+		`svg .slo{stroke:var(--bad);stroke-width:1.5;stroke-dasharray:8 4;opacity:.8}svg circle.pass{fill:var(--ok)}svg circle.fail{fill:var(--bad)}svg circle.nj{fill:var(--mute)}</style>`)
 	b.WriteString(`<div class="chartbox">` + string(htmlCapacityChart(c)) + `</div>`)
 	b.WriteString(`<div class="legendrow"><span style="--c:#2f9e44">p50</span><span style="--c:#e03131">p99</span>` +
-		`<span style="--c:rgba(26,127,55,.35)">bracket (sustainable .. breaking)</span><span style="--c:#9a6700">knee</span></div>`)
+		`<span style="--c:rgba(26,127,55,.35)">bracket (sustainable .. breaking)</span><span style="--c:#9a6700">knee</span>` +
+		`<span style="--c:#e03131">SLO latency limit (dashed)</span></div>`)
 	b.WriteString(`<div class="scroll"><table id="capacity-steps"><thead><tr><th>step</th><th>phase</th><th class="n">rate</th><th></th>` +
 		`<th class="n">requests</th><th class="n">rps</th><th class="n">p50</th><th class="n">p99</th><th class="n">errors</th><th class="n">lag p99</th><th class="n">cpu</th><th>note</th></tr></thead><tbody>`)
 	for _, s := range c.Steps {
-		pill := `<span class="pill pass">PASS</span>`
-		switch {
-		case !s.Judged:
-			pill = `<span class="pill">NOT JUDGED</span>`
-		case !s.Pass:
-			pill = `<span class="pill fail">FAIL</span>`
+		pill := `<span class="pill">` + esc(s.Verdict()) + `</span>`
+		switch s.Verdict() {
+		case report.StepPass:
+			pill = `<span class="pill pass">` + esc(s.Verdict()) + `</span>`
+		case report.StepFail:
+			pill = `<span class="pill fail">` + esc(s.Verdict()) + `</span>`
 		}
 		note := strings.Join(s.Broke, "; ")
 		if s.Note != "" {
@@ -53,7 +54,7 @@ func htmlCapacity(r *report.Report, d *htmlData) template.HTML {
 
 // htmlCapacityChart is the curve: x the step rate, y the window's response time (log scale).
 func htmlCapacityChart(c *report.Capacity) template.HTML {
-	s := newHTMLSVG("capacity", "response time p50 and p99 of each step's measured window by session rate, with the bracket", 960, 300)
+	s := newHTMLSVG("capacity", "response time p50 and p99 of each step's measured window by "+c.Unit+", with the bracket and the SLO's latency limit", 960, 300)
 	steps := slices.Clone(c.Steps)
 	slices.SortStableFunc(steps, func(a, b report.CapacityStep) int { return cmpFloat(a.Rate, b.Rate) })
 	var lo, hi, top float64 = math.Inf(1), 0, 0
@@ -63,6 +64,11 @@ func htmlCapacityChart(c *report.Capacity) template.HTML {
 		}
 		top = math.Max(top, float64(st.P99US))
 		hi = math.Max(hi, st.Rate)
+	}
+	limits := capacityLatencyLimits(c)
+	for _, l := range limits {
+		top = math.Max(top, l.Max)
+		lo = math.Min(lo, l.Max)
 	}
 	if top == 0 {
 		return s.empty("no step measured a response time")
@@ -95,8 +101,20 @@ func htmlCapacityChart(c *report.Capacity) template.HTML {
 		fmt.Fprintf(&s.b, `<line class="knee" x1="%s" x2="%s" y1="%s" y2="%s"><title>%s</title></line>`, htmlF(x), htmlF(x), htmlF(s.top+10), htmlF(s.bot),
 			template.HTMLEscapeString("knee at "+report.FormatRate(c.Knee)+" "+c.Unit))
 	}
+	// The SLO's latency limits, where the curve must stay under: a dashed line each, labelled.
+	for i, l := range limits {
+		y := s.py(l.Max)
+		fmt.Fprintf(&s.b, `<line class="slo" id="capacity-slo-%d" x1="%s" x2="%s" y1="%s" y2="%s"><title>%s</title></line>`, i, htmlF(s.left), htmlF(s.right), htmlF(y), htmlF(y),
+			template.HTMLEscapeString("SLO limit "+l.Name))
+		s.text(s.right-4, y-4, "end", "legend", "SLO "+l.Name)
+	}
 	s.yAxis(htmlLogTicks(s.y0, s.y1), htmlTickUS)
-	s.xAxis(htmlNiceTicks(s.x1, 5), func(v float64) string { return report.FormatRate(v) + "/s" })
+	s.xAxis(htmlNiceTicks(s.x1, 5), func(v float64) string {
+		if c.Unit == "customers" {
+			return report.FormatRate(v)
+		}
+		return report.FormatRate(v) + "/s"
+	})
 	// The curve: one point per rate (its latest judged measurement), p50 and p99.
 	var xs, p50, p99 []float64
 	for _, st := range steps {
@@ -112,11 +130,11 @@ func htmlCapacityChart(c *report.Capacity) template.HTML {
 	s.line("ln", htmlGreen, xs, p50)
 	s.line("ln thick", htmlRed, xs, p99)
 	for _, st := range c.Steps {
-		class := "pass"
-		switch {
-		case !st.Judged:
-			class = "nj"
-		case !st.Pass:
+		class := "nj"
+		switch st.Verdict() {
+		case report.StepPass:
+			class = "pass"
+		case report.StepFail:
 			class = "fail"
 		}
 		y := float64(max(st.P99US, 1))
@@ -125,6 +143,26 @@ func htmlCapacityChart(c *report.Capacity) template.HTML {
 		fmt.Fprintf(&s.b, `<g><title>%s</title><circle class="step %s" cx="%s" cy="%s" r="5"/></g>`, template.HTMLEscapeString(tip), class, htmlF(s.px(st.Rate)), htmlF(s.py(y)))
 	}
 	return s.done()
+}
+
+// capacityLatencyLimits are the SLO's upper limits the curve can show: response-time percentiles
+// of all requests (the curve's own metric), or any latency percentile when the SLO has no such.
+func capacityLatencyLimits(c *report.Capacity) []report.CapacityLimit {
+	var own, other []report.CapacityLimit
+	for _, l := range c.Limits {
+		if l.Max <= 0 || !strings.Contains(l.Metric, ".p") {
+			continue
+		}
+		if strings.HasPrefix(l.Metric, "response_time.") && (l.Group == "" || l.Group == "all") {
+			own = append(own, l)
+		} else if strings.HasPrefix(l.Metric, "service_time.") || strings.HasPrefix(l.Metric, "response_time.") {
+			other = append(other, l)
+		}
+	}
+	if len(own) > 0 {
+		return own
+	}
+	return other
 }
 
 func cmpFloat(a, b float64) int {

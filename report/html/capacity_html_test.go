@@ -14,12 +14,13 @@ import (
 // TestCapacityHTMLDrawsTheCurveAndBracket checks the section in the page's source: one point per
 // step, the two curves, the bracket between the sustainable and the breaking rate.
 func TestCapacityHTMLDrawsTheCurveAndBracket(t *testing.T) {
-	r := reporttest.Capacity(t)
+	r := capacityWithLimit(t)
 	var b bytes.Buffer
 	if err := WriteHTML(&b, r); err != nil {
 		t.Fatal(err)
 	}
 	checkCapacityPage(t, b.String(), r.Capacity)
+	checkSLOLine(t, b.String(), r.Capacity)
 	r.Capacity = nil
 	b.Reset()
 	if err := WriteHTML(&b, r); err != nil {
@@ -80,7 +81,7 @@ func abs(v float64) float64 {
 // console error, the script ran, and the rendered DOM has the curve, its step points (with their
 // tooltips moved by the script) and the bracket.
 func TestCapacityHTMLInHeadlessChromium(t *testing.T) {
-	r := reporttest.Capacity(t)
+	r := capacityWithLimit(t)
 	page := filepath.Join(t.TempDir(), report.HTMLFileName)
 	if err := report.WriteOutputFile(page, r, WriteHTML); err != nil {
 		t.Fatal(err)
@@ -91,5 +92,38 @@ func TestCapacityHTMLInHeadlessChromium(t *testing.T) {
 	}
 	if !strings.Contains(d, `id="capacity-bracket"`) || !strings.Contains(d, "sustainable 16.0") {
 		t.Errorf("the rendered page has no marked bracket")
+	}
+	checkSLOLine(t, d, r.Capacity)
+}
+
+// capacityWithLimit is the capacity fixture with its SLO's limit (response_time.p99 <= 100ms).
+func capacityWithLimit(t *testing.T) *report.Report {
+	r := reporttest.Capacity(t)
+	r.Capacity.Limits = []report.CapacityLimit{{Name: "response_time.p99 all <= 100ms", Metric: "response_time.p99", Group: "all", Max: 100_000}}
+	return r
+}
+
+// checkSLOLine asserts the chart draws the SLO's p99 limit where a reader checks the steps against
+// it: every step whose p99 kept the limit is drawn on or under the line, every one that broke it above.
+func checkSLOLine(t *testing.T, page string, c *report.Capacity) {
+	t.Helper()
+	m := regexp.MustCompile(`<line class="slo" id="capacity-slo-0" x1="[0-9.]+" x2="[0-9.]+" y1="([0-9.]+)" y2="([0-9.]+)"`).FindStringSubmatch(page)
+	if m == nil || m[1] != m[2] {
+		t.Fatalf("no horizontal SLO limit line on the chart: %v", m)
+	}
+	y, _ := strconv.ParseFloat(m[1], 64)
+	if !strings.Contains(page, "SLO response_time.p99 all &lt;= 100ms") {
+		t.Error("the SLO line is not labelled with its threshold")
+	}
+	for _, st := range c.Steps {
+		mm := regexp.MustCompile(`step ` + strconv.Itoa(st.N) + ` [^<"]*(?:</title>|">)<circle class="step \w+" cx="[0-9.]+" cy="([0-9.]+)"`).FindStringSubmatch(page)
+		if mm == nil {
+			t.Errorf("step %d has no point", st.N)
+			continue
+		}
+		cy, _ := strconv.ParseFloat(mm[1], 64)
+		if under := st.P99US <= 100_000; under != (cy >= y-0.2) {
+			t.Errorf("step %d (p99 %s) drawn at y %.1f, SLO line at %.1f: on the wrong side", st.N, report.FormatUS(st.P99US), cy, y)
+		}
 	}
 }
