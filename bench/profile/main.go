@@ -14,6 +14,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"syscall"
 	"time"
 
 	"ccload/runner"
@@ -25,6 +26,7 @@ func main() {
 	target := flag.String("target", "http://127.0.0.1:18090", "target base URL (loopback)")
 	duration := flag.Duration("duration", 5*time.Second, "run length")
 	cpu := flag.String("cpu", "", "write a CPU profile here")
+	cpuFrom := flag.Duration("cpu-from", 0, "start the CPU profile this long after the start (leave a ramp out of it); the process CPU time from then to the end is printed")
 	heap := flag.String("heap", "", "write a heap profile here (at --heap-at, or at the end)")
 	heapAt := flag.Duration("heap-at", 0, "when to write the heap profile, from the start (0: at the end)")
 	heapEvery := flag.Duration("heap-every", 0, "also write FILE.1, FILE.2, ... every this long, with the heap in use printed")
@@ -47,8 +49,15 @@ func main() {
 			fail("%v", err)
 		}
 		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fail("%v", err)
+		startCPU := func() {
+			if err := pprof.StartCPUProfile(f); err != nil {
+				fail("%v", err)
+			}
+		}
+		if *cpuFrom > 0 {
+			time.AfterFunc(*cpuFrom, func() { cpuAt = processCPU(); startCPU() })
+		} else {
+			startCPU()
 		}
 		defer pprof.StopCPUProfile()
 	}
@@ -84,6 +93,9 @@ func main() {
 	}
 	close(stop)
 	p := <-peak
+	if *cpu != "" && *cpuFrom > 0 {
+		fmt.Printf("process CPU from %s to the end: %s\n", *cpuFrom, (processCPU() - cpuAt).Round(time.Millisecond))
+	}
 	fmt.Printf("requests %d in %.1fs: %.0f/s\n", rep.Requests.Total, rep.DurationS, float64(rep.Requests.Total)/rep.DurationS)
 	fmt.Printf("peak (sampled every second): %d goroutines, heap in use %.1f MiB, stacks in use %.1f MiB, from the OS %.1f MiB\n",
 		p.goroutines, mib(p.heap), mib(p.stack), mib(p.sys))
@@ -129,6 +141,18 @@ func sampleMemory(stop <-chan struct{}, out chan<- memPeak) {
 		p.stack = max(p.stack, ms.StackInuse)
 		p.sys = max(p.sys, ms.Sys)
 	}
+}
+
+// cpuAt is the process CPU time when the CPU profile started (--cpu-from).
+var cpuAt time.Duration
+
+// processCPU is the process's user+system CPU time so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func mib(b uint64) float64 { return float64(b) / (1 << 20) }
