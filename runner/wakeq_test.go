@@ -194,7 +194,8 @@ func TestWakeQueueMatchesSort(t *testing.T) {
 // BenchmarkWakeUps is the scheduler's cost per wake-up with n customers parked, each polling
 // every 30 s (spread evenly): take the next due customer, park it 30 s later. "heap" is the
 // former single container/heap of *vc; "queue" is wakeQueue. Compare ns/op across n within one
-// run: the heap's grows with log2(n) and cache misses, the queue's should not.
+// run: the heap's grows with log2(n) and cache misses, the queue's should not. The 1,000,000
+// customers take about 0.5 GiB (480 B each).
 func BenchmarkWakeUps(b *testing.B) {
 	const interval = int64(30 * time.Second)
 	for _, n := range []int{10_000, 100_000, 1_000_000} {
