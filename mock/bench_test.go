@@ -2,7 +2,9 @@ package mock_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 
 	"net/http"
 	"runtime"
@@ -216,4 +218,54 @@ func BenchmarkHTTPPollParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkHandlerPollCrowd is an empty poll by one of n connected customers, each poll a
+// different customer in a shuffled order (as a crowd polling on its own clocks): the mock's
+// poll cost per request as the crowd grows (issue 24; compare ns/op across n in one run).
+func BenchmarkHandlerPollCrowd(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			o := mock.DefaultOptions()
+			o.SessionTimeout = time.Hour
+			s := newMock(b, o)
+			c := newClient(b, s)
+			h := s.Handler()
+			w := &nopWriter{h: http.Header{}}
+			// One request whose query names a different customer each time, as a server's
+			// freshly parsed request would: the cost measured is the mock's, not cold requests'.
+			poll, _ := handlerRequest(b, c, "GET", s.URL()+ccapi.DefaultPaths.Poll+"?receiverId=x&channel=WEB", nil)
+			poll.Body = http.NoBody
+			queries := make([]string, n)
+			for i := range queries {
+				u := fmt.Sprintf("crowd-%d", i)
+				body, _ := json.Marshal(ccapi.SendMsgReq{Channel: "WEB", ControlType: ccapi.Connect, From: u,
+					MediaType: ccapi.Text, SourceType: ccapi.SourceCustomer, To: "1011577355744904195"})
+				req, _ := handlerRequest(b, c, "POST", s.URL()+ccapi.DefaultPaths.SendAsync, body)
+				clear(w.h)
+				h.ServeHTTP(w, req)
+				if w.status != 200 {
+					b.Fatalf("CONNECT %s: status %d", u, w.status)
+				}
+				queries[i] = "receiverId=" + u + "&channel=WEB"
+			}
+			rand.New(rand.NewPCG(1, 1)).Shuffle(n, func(i, j int) { queries[i], queries[j] = queries[j], queries[i] })
+			if got := s.Stats().Sessions.Open; got != int64(n) {
+				b.Fatalf("%d sessions open, want %d", got, n)
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				clear(w.h)
+				poll.URL.RawQuery = queries[i]
+				h.ServeHTTP(w, poll)
+				if i++; i == n {
+					i = 0
+				}
+			}
+			if w.status != 200 {
+				b.Fatalf("status %d", w.status)
+			}
+		})
+	}
 }

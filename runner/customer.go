@@ -48,7 +48,8 @@ type vc struct {
 	free int64
 
 	wakeAt int64    // when parked: the wake-up time (the scheduler's heap key)
-	hidx   int      // when parked: the index in the scheduler's heap (-1 or stale otherwise)
+	hidx   int      // when parked: the index in its place in the wake-up queue (-1 or stale otherwise)
+	where  int32    // when parked: its place in the wake-up queue (wakeq.go: wqNear, wqFar or a ring bucket)
 	push   *pushBox // a push session's mailbox (push.go); nil: a poll session
 
 	// A closed-model customer's slot: it plays sessions back to back. pending says its next

@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"container/heap"
 	"fmt"
 	"hash/maphash"
 	"net"
@@ -288,21 +287,16 @@ func (c *vc) pushWaiting() bool { return c.push != nil && c.push.waiting.Load() 
 // it parks again (park checks pushWaiting under the same lock).
 func (s *scheduler) wake(c *vc) {
 	s.mu.Lock()
-	i := c.hidx
 	first := false
-	if i >= 0 && i < len(s.h) && s.h[i] == c && !c.pending {
+	if s.q.contains(c) && !c.pending {
 		if now := s.r.now(); c.wakeAt > now {
-			c.wakeAt = now
-			heap.Fix(&s.h, i)
-			first = s.h[0] == c
+			s.q.remove(c)
+			first = s.enqueue(c, now)
 		}
 	}
 	s.mu.Unlock()
 	if first {
-		select {
-		case s.kick <- struct{}{}:
-		default:
-		}
+		s.kickLoop()
 	}
 }
 

@@ -40,8 +40,9 @@ type run struct {
 	weights   []float64                // cumulative session weights, normalised to 1
 	aborts    []report.ThresholdSpec   // thresholds with abort_on_fail
 
-	sched *scheduler    // plays every customer; closed once they have all ended
-	push  *pushReceiver // the webhook receiver of a push-mode run (push.go); nil: none
+	sched   *scheduler    // plays every customer; closed once they have all ended
+	retired retired       // closed-model slots that stopped running, for the producer
+	push    *pushReceiver // the webhook receiver of a push-mode run (push.go); nil: none
 
 	// dcLeft counts the scenario's own DISCONNECT steps that failed, retries included (reliability).
 	dcLeft atomic.Int64
@@ -351,8 +352,32 @@ func (r *run) maxCustomers() int64 {
 // (after its current session) when the level falls below it.
 type slot struct {
 	k       int64
+	j       int // its index in the producer's slots
 	stop    atomic.Bool
 	running atomic.Bool
+}
+
+// retired lists the closed-model slots that stopped running since the producer last looked,
+// so that it restarts those still wanted without scanning every slot (issue 24: at a million
+// customers a scan every 50 ms took more CPU than the requests).
+type retired struct {
+	mu    sync.Mutex
+	slots []*slot
+}
+
+// add notes that s stopped running (after s.running.Store(false)).
+func (q *retired) add(s *slot) {
+	q.mu.Lock()
+	q.slots = append(q.slots, s)
+	q.mu.Unlock()
+}
+
+// take returns the slots noted since the last take, in a slice the caller passes back next time.
+func (q *retired) take(buf []*slot) []*slot {
+	q.mu.Lock()
+	buf, q.slots = q.slots, buf[:0]
+	q.mu.Unlock()
+	return buf
 }
 
 // closed is the closed-model producer: every 50 ms it sets how many customers of this shard
@@ -370,6 +395,8 @@ func (r *run) closed(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 		}
 	}()
 	span := int64(math.Ceil(r.load.Peak())) + 1 // slot k's sessions get ids k, k+span, k+2·span, ...
+	on := 0                                     // slots [0, on) were last asked to run
+	var idle []*slot                            // slots that stopped running, from r.retired
 	for {
 		level, ok := closedLevel(r.load, time.Duration(r.now()))
 		if !ok {
@@ -377,21 +404,34 @@ func (r *run) closed(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 		}
 		want := shardCount(level, sh.I, sh.N)
 		for len(slots) < want {
-			slots = append(slots, &slot{k: int64(sh.I + len(slots)*sh.N)})
+			slots = append(slots, &slot{k: int64(sh.I + len(slots)*sh.N), j: len(slots)})
 		}
-		for j, s := range slots {
-			if j < want {
-				s.stop.Store(false)
-				if !s.running.Load() {
-					s.running.Store(true)
-					wg.Add(1)
-					c := r.newVCWith(s.k, nil)
-					c.slot, c.idSpan, c.pending = s, span, true
-					r.sched.park(c, r.now())
-				}
-			} else {
-				s.stop.Store(true)
+		// Only the slots whose part changes are touched: those between the last level and
+		// this one, and those that stopped running since (a slot asked to stop may have
+		// retired just before the level rose again).
+		start := func(s *slot) {
+			s.stop.Store(false)
+			if !s.running.Load() {
+				s.running.Store(true)
+				wg.Add(1)
+				c := r.newVCWith(s.k, nil)
+				c.slot, c.idSpan, c.pending = s, span, true
+				r.sched.park(c, r.now())
 			}
+		}
+		for j := on; j < want; j++ {
+			start(slots[j])
+		}
+		for j := want; j < on; j++ {
+			slots[j].stop.Store(true)
+		}
+		on = want
+		idle = r.retired.take(idle)
+		for i, s := range idle {
+			if s.j < want {
+				start(s)
+			}
+			idle[i] = nil
 		}
 		select {
 		case <-ctx.Done():

@@ -350,3 +350,39 @@ sessions:
 		t.Errorf("%d app errors: sends went on after the platform ended the sessions", n)
 	}
 }
+
+// TestClosedModelLevelFallsAndRises lowers the level from 6 to 2 and raises it again: the
+// producer touches only the slots whose part changes (issue 24), so the four asked to stop must
+// be started again when the level rises, and the live customers never exceed the level.
+func TestClosedModelLevelFallsAndRises(t *testing.T) {
+	srv := testMock(t, nil)
+	sc := parse(t, auth+`
+load:
+  model: closed
+  stages:
+    - {duration: 1s, customers: 6}
+    - {duration: 1s, customers: 2}
+    - {duration: 2s, customers: 6}
+sessions:
+  - name: s
+    poll: false
+    steps: [connect, {think: 100ms}, disconnect]
+`)
+	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1})
+	var peak, late int64
+	for _, p := range rep.Timeseries {
+		peak = max(peak, p.Active)
+		if p.T >= 3 && p.T <= 4 {
+			late = max(late, p.Active)
+		}
+	}
+	if peak > 6 {
+		t.Errorf("peak active customers = %d, want at most the level 6", peak)
+	}
+	if late != 6 {
+		t.Errorf("%d customers live in the last second, want the level 6 again (points %+v)", late, rep.Timeseries)
+	}
+	if s := rep.Sessions; s.Failed != 0 || s.Completed < 20 {
+		t.Errorf("sessions %+v: want dozens completed, none failed", s)
+	}
+}

@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"container/heap"
 	"context"
 	"math"
 	"sync"
@@ -25,7 +24,7 @@ type scheduler struct {
 	done    sync.WaitGroup // the scheduler goroutine and the workers
 
 	mu sync.Mutex
-	h  wakeHeap
+	q  wakeQueue
 }
 
 func newScheduler(r *run, prodCtx, ctx context.Context, wg *sync.WaitGroup, workers int) *scheduler {
@@ -49,21 +48,35 @@ func (s *scheduler) close() {
 	s.done.Wait()
 }
 
-// park puts c in the heap until at.
+// park puts c in the wake-up queue until at.
 func (s *scheduler) park(c *vc, at int64) {
-	c.wakeAt = at
 	s.mu.Lock()
 	if c.pushWaiting() { // a push came meanwhile: no sleep (see push.go's wake)
-		c.wakeAt = min(at, s.r.now())
+		at = min(at, s.r.now())
 	}
-	heap.Push(&s.h, c)
-	first := s.h[0] == c
+	if c.pending && s.prodCtx.Err() != nil {
+		at = 0 // arrivals ended: a closed-model slot waiting for its next session ends now
+	}
+	first := s.enqueue(c, at)
 	s.mu.Unlock()
 	if first {
-		select {
-		case s.kick <- struct{}{}:
-		default:
-		}
+		s.kickLoop()
+	}
+}
+
+// enqueue parks c until at (under mu) and says whether the loop's timer must be set anew: at is
+// before anything the queue held.
+func (s *scheduler) enqueue(c *vc, at int64) bool {
+	prev, ok := s.q.next()
+	s.q.push(c, at)
+	return !ok || at < prev
+}
+
+// kickLoop tells the loop to look at the queue's earliest wake-up again.
+func (s *scheduler) kickLoop() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
 	}
 }
 
@@ -73,28 +86,34 @@ func (s *scheduler) loop() {
 	timer := s.r.clock.NewTimer(time.Hour)
 	defer timer.Stop()
 	cancelled, stopped := s.ctx.Done(), s.prodCtx.Done()
-	var batch []*vc
+	var batch, pending []*vc
+	drained := false
 	for {
 		s.mu.Lock()
 		now := s.r.now()
 		if s.ctx.Err() != nil {
 			now = math.MaxInt64 // every parked customer is due: its worker ends it as interrupted
 		}
-		if s.prodCtx.Err() != nil {
-			// Arrivals ended: closed-model slots waiting for their next session end now.
-			for _, c := range s.h {
+		if !drained && s.prodCtx.Err() != nil {
+			// Arrivals ended: closed-model slots waiting for their next session end now (park
+			// does the same for the ones parked later).
+			drained = true
+			s.q.each(func(c *vc) {
 				if c.pending {
-					c.wakeAt = 0
+					pending = append(pending, c)
 				}
+			})
+			for i, c := range pending {
+				s.q.remove(c)
+				s.q.push(c, 0)
+				pending[i] = nil
 			}
-			heap.Init(&s.h)
+			pending = pending[:0]
 		}
-		for len(s.h) > 0 && s.h[0].wakeAt <= now {
-			batch = append(batch, heap.Pop(&s.h).(*vc))
-		}
+		batch = s.q.pop(now, batch)
 		wait := time.Duration(-1)
-		if len(s.h) > 0 {
-			wait = time.Duration(s.h[0].wakeAt - now)
+		if at, ok := s.q.next(); ok {
+			wait = time.Duration(max(at-now, 0))
 		}
 		s.mu.Unlock()
 		for i, c := range batch {
@@ -168,29 +187,6 @@ func (s *scheduler) work() {
 // endSlot retires a closed-model customer: its slot may be started again.
 func (s *scheduler) endSlot(c *vc) {
 	c.slot.running.Store(false)
+	s.r.retired.add(c.slot)
 	s.wg.Done()
-}
-
-// wakeHeap orders parked customers by wake-up time.
-type wakeHeap []*vc
-
-func (h wakeHeap) Len() int           { return len(h) }
-func (h wakeHeap) Less(i, j int) bool { return h[i].wakeAt < h[j].wakeAt }
-func (h wakeHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].hidx, h[j].hidx = i, j
-}
-func (h *wakeHeap) Push(x any) {
-	c := x.(*vc)
-	c.hidx = len(*h)
-	*h = append(*h, c)
-}
-func (h *wakeHeap) Pop() any {
-	old := *h
-	n := len(old)
-	c := old[n-1]
-	c.hidx = -1
-	old[n-1] = nil
-	*h = old[:n-1]
-	return c
 }
