@@ -279,7 +279,11 @@ func (c *searchRun) measure(ctx context.Context, p plan) measured {
 	default:
 		results := judge(win, c.o.SLO)
 		if why, transient := c.generatorLimit(st, win); why != "" {
-			if beyond := brokeBeyondLag(results, c.o.SLO, st.LagP99US); beyond != "" {
+			beyond := brokeBeyondLag(results, c.o.SLO, st.LagP99US)
+			if beyond == "" {
+				beyond = serviceBroke(win, results, c.o.SLO)
+			}
+			if beyond != "" {
 				// The generator lagged, but the target broke the SLO by more than the lag explains
 				// (a queue past the knee holds every customer's connection): the verdict stands.
 				st.Note = "judged despite " + why + ": " + beyond
@@ -347,6 +351,25 @@ func brokeBeyondLag(results []report.ThresholdResult, slo []scenario.Threshold, 
 	for i, r := range results {
 		if i < len(slo) && !r.Pass && slo[i].HasMax && slo[i].Max > 0 && strings.Contains(slo[i].Metric, ".p") && r.Value-float64(lagP99US) >= 2*slo[i].Max {
 			return fmt.Sprintf("%s measured %s, over twice its limit even without the lag", r.Name, r.Display)
+		}
+	}
+	return ""
+}
+
+// serviceBroke says which response-time limit the target's own service time (send to answer, no
+// generator delay in it) broke as well ("" when none): a request's response time is never below
+// its service time, so such a step broke the SLO whatever the generator's lag. Past the target's
+// saturation its queue holds every connection, customers wait for a free worker, and that wait
+// is scheduler lag; without this rule the search blamed the generator for the target's queue.
+func serviceBroke(win *report.Report, results []report.ThresholdResult, slo []scenario.Threshold) string {
+	for i, r := range results {
+		if i >= len(slo) || !r.Failed() || !slo[i].HasMax || !strings.HasPrefix(slo[i].Metric, "response_time.") {
+			continue
+		}
+		t := slo[i]
+		t.Metric, t.Name = "service_time."+strings.TrimPrefix(t.Metric, "response_time."), ""
+		if sr := judge(win, []scenario.Threshold{t}); len(sr) == 1 && sr[0].Failed() {
+			return fmt.Sprintf("%s measured %s, and the target's own service time alone %s", r.Name, r.Display, sr[0].Display)
 		}
 	}
 	return ""

@@ -8,6 +8,7 @@ import (
 
 	"ccload/gates"
 	"ccload/report"
+	"ccload/report/reporttest"
 	"ccload/scenario"
 )
 
@@ -280,6 +281,34 @@ func TestBrokeBeyondLag(t *testing.T) {
 		res := []report.ThresholdResult{{Name: "p99", Value: float64(tc.p99), Pass: tc.p99 <= 200_000}}
 		if got := brokeBeyondLag(res, slo, tc.lag) != ""; got != tc.want {
 			t.Errorf("p99 %d lag %d: %v, want %v", tc.p99, tc.lag, got, tc.want)
+		}
+	}
+}
+
+// TestServiceBroke: a response-time limit that the target's own service time breaks too is the
+// target's failure whatever the lag; one that only the lag pushes over is not.
+func TestServiceBroke(t *testing.T) {
+	slo := []scenario.Threshold{{Threshold: gates.Threshold{Name: "p99", Metric: "response_time.p99", Max: 200_000, HasMax: true}}}
+	for _, tc := range []struct {
+		name      string
+		svc, resp int64
+		want      bool
+	}{
+		{"the target's queue: service 300 ms", 300_000, 450_000, true},
+		{"the generator's delay: service 20 ms", 20_000, 450_000, false},
+	} {
+		b := reporttest.NewBuilder(t, 10)
+		ep := b.Endpoint("sendAsync", "CHAT")
+		for i := 0; i < 1000; i++ {
+			b.Req(i%10, tc.resp, tc.svc, "0", report.ClassOK, ep)
+		}
+		win := b.Finish()
+		res := judge(win, slo)
+		if !res[0].Failed() {
+			t.Fatalf("%s: the window should break the response-time limit: %+v", tc.name, res[0])
+		}
+		if got := serviceBroke(win, res, slo) != ""; got != tc.want {
+			t.Errorf("%s: serviceBroke %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }
