@@ -365,21 +365,9 @@ func (s *Server) page(w http.ResponseWriter, _ *http.Request) {
 // csp lets the page run its inline scripts and styles and reach its own event stream, nothing else.
 const csp = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; connect-src 'self'"
 
-// finalVerdict is the finished run's verdict in the words of report.html.
+// finalVerdict is report.html's verdict of the finished run (htmlreport.Verdict).
 func finalVerdict(r *report.Report) (verdict, class, note string) {
-	failed := 0
-	for _, t := range r.Thresholds {
-		if !t.Pass {
-			failed++
-		}
-	}
-	switch {
-	case r.Interrupted:
-		return "INTERRUPTED", "interrupted", "the run was stopped: " + r.StopReason
-	case failed > 0 || strings.HasPrefix(r.StopReason, "aborted") || r.StopReason == "unreachable":
-		return "FAIL", "fail", fmt.Sprintf("%d of %d thresholds failed · %s", failed, len(r.Thresholds), r.StopReason)
-	}
-	return "PASS", "pass", fmt.Sprintf("all %d thresholds passed · %s", len(r.Thresholds), r.StopReason)
+	return htmlreport.Verdict(r)
 }
 
 // stepsHTML is the capacity steps section.

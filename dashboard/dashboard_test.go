@@ -299,3 +299,24 @@ func TestStateSizeDoesNotGrowWithTheRun(t *testing.T) {
 		t.Errorf("the page state grew with the run: %d bytes at 400 s, %d at 2000 s", size[400], size[2000])
 	}
 }
+
+// The page's verdict when the run ends is report.html's: a threshold not judged (too few
+// requests) is no failure, and one the generator's limit made inconclusive reads INCONCLUSIVE,
+// never FAIL.
+func TestFinalVerdictIsTheReportsVerdict(t *testing.T) {
+	notJudged := &report.Report{StopReason: "completed", Thresholds: []report.ThresholdResult{
+		{Name: "p95<1s", Pass: true}, {Name: "p99<2s", NotJudged: "not judged: 61 requests, fewer than 100"}}}
+	if v, _, note := finalVerdict(notJudged); v != "PASS" || !strings.Contains(note, "1 not judged") {
+		t.Errorf("a run with one threshold passed and one not judged: %s (%s), want PASS noting the one not judged", v, note)
+	}
+	limited := &report.Report{StopReason: "completed",
+		GeneratorLimit: &report.GeneratorLimit{Reasons: []string{"scheduler lag p99 40ms"}, Inconclusive: []string{"p99<2s"}},
+		Thresholds:     []report.ThresholdResult{{Name: "p99<2s", NotJudged: report.InconclusivePrefix + "the generator was the limit"}}}
+	if v, _, _ := finalVerdict(limited); v != "INCONCLUSIVE" {
+		t.Errorf("a generator-limited run whose only failure is inconclusive: %s, want INCONCLUSIVE", v)
+	}
+	failed := &report.Report{StopReason: "completed", Thresholds: []report.ThresholdResult{{Name: "p99<2s"}}}
+	if v, _, _ := finalVerdict(failed); v != "FAIL" {
+		t.Errorf("a failed threshold: %s, want FAIL", v)
+	}
+}

@@ -183,6 +183,16 @@ func htmlBuild(r *report.Report) (*htmlData, error) {
 	return d, nil
 }
 
+// Verdict is report.html's verdict of a finished run: its badge (PASS, FAIL, INCONCLUSIVE,
+// INTERRUPTED, NOT EVALUATED), the badge's class and the note under it. The live dashboard shows
+// it when the run ends, so both pages judge alike (not judged and inconclusive thresholds are
+// no failures).
+func Verdict(r *report.Report) (verdict, class, note string) {
+	var d htmlData
+	htmlVerdict(r, &d)
+	return d.Verdict, d.VerdictClass, d.VerdictNote
+}
+
 func htmlVerdict(r *report.Report, d *htmlData) {
 	for _, t := range r.Thresholds {
 		if t.Failed() {
