@@ -240,10 +240,13 @@ func (s *Server) renderOne(snap *report.Report) {
 		}
 	}
 	snap.Thresholds = judged
-	failed := 0
+	failed, passing := 0, 0
 	for _, r := range judged {
-		if !r.Pass {
+		switch {
+		case r.Failed():
 			failed++
+		case r.Pass:
+			passing++
 		}
 	}
 	verdict, class := "RUNNING", "interrupted"
@@ -255,7 +258,7 @@ func (s *Server) renderOne(snap *report.Report) {
 	case len(opts.Thresholds) == 0:
 		note += "the scenario sets no thresholds"
 	default:
-		note += fmt.Sprintf("%d of %d thresholds pass so far", len(judged), len(opts.Thresholds))
+		note += fmt.Sprintf("%d of %d thresholds pass so far", passing, len(opts.Thresholds))
 	}
 	if len(waiting) > 0 {
 		note += " · waiting: " + strings.Join(waiting, "; ")

@@ -320,3 +320,22 @@ func TestFinalVerdictIsTheReportsVerdict(t *testing.T) {
 		t.Errorf("a failed threshold: %s, want FAIL", v)
 	}
 }
+
+// While a run is young its groups are under the 100 requests a threshold needs: the live verdict
+// is RUNNING, not FAILING, until a threshold really fails.
+func TestLiveVerdictIsNotFailingOnThresholdsNotJudged(t *testing.T) {
+	s, err := Start("127.0.0.1:0", Options{Command: "run", Scenario: "young",
+		Thresholds: []report.ThresholdSpec{{Metric: "error_rate", Max: 0.01, HasMax: true, LimitText: "1%"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rec := recorded(t, nil, 3) // 30 requests, every one answered OK
+	s.renderOne(rec.Snapshot(t0.Add(3*time.Second), report.Meta{}))
+	s.mu.Lock()
+	live, body := s.cur.Live, s.cur.Body
+	s.mu.Unlock()
+	if strings.Contains(body, ">FAILING<") || strings.Contains(live, "fail so far") || !strings.Contains(live, "0 of 1 thresholds pass so far") {
+		t.Errorf("30 OK requests against error_rate <= 1%%: live note %q, verdict FAILING %v; want RUNNING, 0 of 1 passing (not judged yet)", live, strings.Contains(body, ">FAILING<"))
+	}
+}
