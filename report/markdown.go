@@ -48,6 +48,9 @@ func WriteMarkdown(w io.Writer, r *Report, o MarkdownOptions) error {
 	if q.Cut > 0 {
 		facts = append(facts, num(q.Cut)+" cut by the run")
 	}
+	if q.UnknownReceipt > 0 {
+		facts = append(facts, num(q.UnknownReceipt)+" of unknown receipt (the target closed the connection before answering)")
+	}
 	if r.Seed != 0 {
 		facts = append(facts, "seed "+strconv.FormatInt(r.Seed, 10))
 	}

@@ -115,3 +115,17 @@ func TestMarkdownSaysWhatWasNotJudged(t *testing.T) {
 		t.Errorf("an inconclusive compare (exit 3):\n%s", out)
 	}
 }
+
+// Requests of unknown receipt are outside total and errors: the summary names them, as the
+// console and report.html do, so no request goes unaccounted.
+func TestMarkdownCountsUnknownReceipt(t *testing.T) {
+	r := markdownFixture(false)
+	r.Requests.UnknownReceipt = 7
+	var b bytes.Buffer
+	if err := WriteMarkdown(&b, r, MarkdownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "7 of unknown receipt") {
+		t.Errorf("the summary does not count the 7 requests of unknown receipt:\n%s", b.String())
+	}
+}
