@@ -129,7 +129,7 @@ func WriteMarkdown(w io.Writer, r *Report, o MarkdownOptions) error {
 
 // markdownVerdict is the run's verdict as the HTML report words it, with its one-line reason.
 func markdownVerdict(r *Report) (verdict, note string) {
-	failed, notJudged := 0, 0
+	failed, notJudged, inconclusive := 0, 0, 0
 	for _, t := range r.Thresholds {
 		if t.Failed() {
 			failed++
@@ -137,11 +137,14 @@ func markdownVerdict(r *Report) (verdict, note string) {
 		if t.NotJudged != "" {
 			notJudged++
 		}
+		if strings.HasPrefix(t.NotJudged, InconclusivePrefix) {
+			inconclusive++
+		}
 	}
 	n := len(r.Thresholds)
 	switch {
 	case Inconclusive(r) && !r.Interrupted:
-		return "⚠️ INCONCLUSIVE", fmt.Sprintf("%d of %d thresholds could not be judged: the generator, not the target, was the limit.", len(r.GeneratorLimit.Inconclusive), n)
+		return "⚠️ INCONCLUSIVE", fmt.Sprintf("%d of %d thresholds could not be judged: the generator, not the target, was the limit.", inconclusive, n)
 	case r.Interrupted:
 		return "⚠️ INTERRUPTED", "The run was stopped before its stages ended; what it measured until then is below."
 	case failed > 0 || strings.HasPrefix(r.StopReason, "aborted") || r.StopReason == "unreachable":

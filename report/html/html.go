@@ -194,12 +194,16 @@ func Verdict(r *report.Report) (verdict, class, note string) {
 }
 
 func htmlVerdict(r *report.Report, d *htmlData) {
+	inconclusive := 0
 	for _, t := range r.Thresholds {
 		if t.Failed() {
 			d.ThresholdsFailed++
 		}
 		if t.NotJudged != "" {
 			d.ThresholdsNotJudged++
+		}
+		if strings.HasPrefix(t.NotJudged, report.InconclusivePrefix) {
+			inconclusive++
 		}
 	}
 	if gl := r.GeneratorLimit; gl != nil {
@@ -209,7 +213,7 @@ func htmlVerdict(r *report.Report, d *htmlData) {
 	switch {
 	case report.Inconclusive(r) && !r.Interrupted:
 		d.Verdict, d.VerdictClass = "INCONCLUSIVE", "interrupted"
-		d.VerdictNote = fmt.Sprintf("%d of %d thresholds could not be judged: the generator, not the target, was the limit", len(r.GeneratorLimit.Inconclusive), n)
+		d.VerdictNote = fmt.Sprintf("%d of %d thresholds could not be judged: the generator, not the target, was the limit", inconclusive, n)
 	case r.Interrupted:
 		d.Verdict, d.VerdictClass = "INTERRUPTED", "interrupted"
 		d.VerdictNote = "the run was stopped before its stages ended; what it measured until then is below"
