@@ -2,9 +2,9 @@ package htmlreport
 
 import (
 	"bytes"
-	"fmt"
 	"ccload/report"
 	"ccload/report/reporttest"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
