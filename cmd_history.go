@@ -32,7 +32,9 @@ team shares (docs/history.md).
   ccload history add REPORT.json [--label K=V]   record a report written earlier
 
 Filters: --scenario NAME|HASH, --label KEY=VALUE (repeatable), --verdict pass|fail|incomplete,
---last N. Exit codes: 0 done; 2 bad usage, or a store that cannot be read (missing, damaged,
+--last N.
+
+Exit codes: 0 done; 2 bad usage, or a store that cannot be read (missing, damaged,
 of a newer ccload, or another application's database).
 
 Flags:
