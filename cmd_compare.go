@@ -22,8 +22,10 @@ name): p50/p95/p99/max response time, error rate, rps and resultCode shares, wit
 BASE, NEW and the change. By default only the rows that differ are printed
 (worse, better or over a limit); --all prints every row. A percentile change
 within the histograms' precision (3 significant digits) is never a regression,
-and a group with fewer than 100 requests in either report is never called worse
-(nor failed by a limit on every group, @*).
+and a group with fewer than 100 requests in either report is never called worse.
+
+ccload compare --baseline 'history:last=10,label=env=staging' NEW.json compares
+NEW with the last comparable runs of the history instead (docs/history.md).
 
 Limits gate the comparison: METRIC[@GROUP]=LIMIT, e.g.
   p99=10%             p99 response time may grow by 10% of BASE

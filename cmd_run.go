@@ -156,6 +156,10 @@ func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scen
 		cfg.BaseURL = sc.Target.URL
 	}
 	if cfg.BaseURL != "" && cfg.BaseURL != "mock" && sc.Auth.AppKey == "" && sc.Auth.AccessToken == "" {
+		if command == "replay" { // the log holds no credentials: they come from --scenario
+			fmt.Fprintf(stderr, "ccload replay: the target %s needs credentials: give --scenario S.yaml with an auth: section (auth: {app_key: ${APP_KEY}, app_secret: ${APP_SECRET}}), or drop --target for the embedded mock; nothing was sent\n", scenario.RedactURL(cfg.BaseURL))
+			return exitUsage
+		}
 		fmt.Fprintf(stderr, "ccload %s: %s has no auth: section, and the target %s needs credentials: add auth: {app_key: ${APP_KEY}, app_secret: ${APP_SECRET}} (or auth.access_token) to it, or drop --target for the embedded mock; nothing was sent\n", command, file, scenario.RedactURL(cfg.BaseURL))
 		return exitUsage
 	}

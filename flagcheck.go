@@ -31,6 +31,7 @@ var flagLimits = map[string]flagLimit{
 	// shard the replay (--shard I/N) over machines instead.
 	"replay/scale":          {1, 1000, "copies of each session; for more load, shard the replay with --shard I/N"},
 	"run/max-rps":           {0, 1e7, "requests per second (0: no ceiling)"},
+	"replay/max-rps":        {0, 1e7, "requests per second (0: no ceiling)"},
 	"capacity/start":        {0, 1e7, "sessions per second, or customers with --customers (0: the scenario's own peak load)"},
 	"capacity/max-rate":     {0, 1e7, "sessions per second, or customers with --customers (0: the default ceiling)"},
 	"capacity/min-requests": {1, 1e9, "requests per measured window"},

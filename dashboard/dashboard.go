@@ -240,10 +240,13 @@ func (s *Server) renderOne(snap *report.Report) {
 		}
 	}
 	snap.Thresholds = judged
-	failed := 0
+	failed, passing := 0, 0
 	for _, r := range judged {
-		if !r.Pass {
+		switch {
+		case r.Failed():
 			failed++
+		case r.Pass:
+			passing++
 		}
 	}
 	verdict, class := "RUNNING", "interrupted"
@@ -255,7 +258,7 @@ func (s *Server) renderOne(snap *report.Report) {
 	case len(opts.Thresholds) == 0:
 		note += "the scenario sets no thresholds"
 	default:
-		note += fmt.Sprintf("%d of %d thresholds pass so far", len(judged), len(opts.Thresholds))
+		note += fmt.Sprintf("%d of %d thresholds pass so far", passing, len(opts.Thresholds))
 	}
 	if len(waiting) > 0 {
 		note += " · waiting: " + strings.Join(waiting, "; ")
@@ -365,21 +368,9 @@ func (s *Server) page(w http.ResponseWriter, _ *http.Request) {
 // csp lets the page run its inline scripts and styles and reach its own event stream, nothing else.
 const csp = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; connect-src 'self'"
 
-// finalVerdict is the finished run's verdict in the words of report.html.
+// finalVerdict is report.html's verdict of the finished run (htmlreport.Verdict).
 func finalVerdict(r *report.Report) (verdict, class, note string) {
-	failed := 0
-	for _, t := range r.Thresholds {
-		if !t.Pass {
-			failed++
-		}
-	}
-	switch {
-	case r.Interrupted:
-		return "INTERRUPTED", "interrupted", "the run was stopped: " + r.StopReason
-	case failed > 0 || strings.HasPrefix(r.StopReason, "aborted") || r.StopReason == "unreachable":
-		return "FAIL", "fail", fmt.Sprintf("%d of %d thresholds failed · %s", failed, len(r.Thresholds), r.StopReason)
-	}
-	return "PASS", "pass", fmt.Sprintf("all %d thresholds passed · %s", len(r.Thresholds), r.StopReason)
+	return htmlreport.Verdict(r)
 }
 
 // stepsHTML is the capacity steps section.

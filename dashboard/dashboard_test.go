@@ -299,3 +299,43 @@ func TestStateSizeDoesNotGrowWithTheRun(t *testing.T) {
 		t.Errorf("the page state grew with the run: %d bytes at 400 s, %d at 2000 s", size[400], size[2000])
 	}
 }
+
+// The page's verdict when the run ends is report.html's: a threshold not judged (too few
+// requests) is no failure, and one the generator's limit made inconclusive reads INCONCLUSIVE,
+// never FAIL.
+func TestFinalVerdictIsTheReportsVerdict(t *testing.T) {
+	notJudged := &report.Report{StopReason: "completed", Thresholds: []report.ThresholdResult{
+		{Name: "p95<1s", Pass: true}, {Name: "p99<2s", NotJudged: "not judged: 61 requests, fewer than 100"}}}
+	if v, _, note := finalVerdict(notJudged); v != "PASS" || !strings.Contains(note, "1 not judged") {
+		t.Errorf("a run with one threshold passed and one not judged: %s (%s), want PASS noting the one not judged", v, note)
+	}
+	limited := &report.Report{StopReason: "completed",
+		GeneratorLimit: &report.GeneratorLimit{Reasons: []string{"scheduler lag p99 40ms"}, Inconclusive: []string{"p99<2s"}},
+		Thresholds:     []report.ThresholdResult{{Name: "p99<2s", NotJudged: report.InconclusivePrefix + "the generator was the limit"}}}
+	if v, _, _ := finalVerdict(limited); v != "INCONCLUSIVE" {
+		t.Errorf("a generator-limited run whose only failure is inconclusive: %s, want INCONCLUSIVE", v)
+	}
+	failed := &report.Report{StopReason: "completed", Thresholds: []report.ThresholdResult{{Name: "p99<2s"}}}
+	if v, _, _ := finalVerdict(failed); v != "FAIL" {
+		t.Errorf("a failed threshold: %s, want FAIL", v)
+	}
+}
+
+// While a run is young its groups are under the 100 requests a threshold needs: the live verdict
+// is RUNNING, not FAILING, until a threshold really fails.
+func TestLiveVerdictIsNotFailingOnThresholdsNotJudged(t *testing.T) {
+	s, err := Start("127.0.0.1:0", Options{Command: "run", Scenario: "young",
+		Thresholds: []report.ThresholdSpec{{Metric: "error_rate", Max: 0.01, HasMax: true, LimitText: "1%"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rec := recorded(t, nil, 3) // 30 requests, every one answered OK
+	s.renderOne(rec.Snapshot(t0.Add(3*time.Second), report.Meta{}))
+	s.mu.Lock()
+	live, body := s.cur.Live, s.cur.Body
+	s.mu.Unlock()
+	if strings.Contains(body, ">FAILING<") || strings.Contains(live, "fail so far") || !strings.Contains(live, "0 of 1 thresholds pass so far") {
+		t.Errorf("30 OK requests against error_rate <= 1%%: live note %q, verdict FAILING %v; want RUNNING, 0 of 1 passing (not judged yet)", live, strings.Contains(body, ">FAILING<"))
+	}
+}

@@ -249,3 +249,30 @@ func TestHistoryT(t *testing.T) {
 		t.Error("HistoryT(0) is not +Inf: one baseline has no spread to judge by")
 	}
 }
+
+// TestGateJudgesAsCompareDoes: against several baselines the history gate keeps compare's rules
+// that say what ccload cannot judge. A limit on a group under 100 requests (named, not only @*)
+// is not judged, whatever the change; a regression where a run's generator was the limit is
+// inconclusive (no failure, CompareResult.Inconclusive set: compare exits 3) unless --force.
+func TestGateJudgesAsCompareDoes(t *testing.T) {
+	limits := gateLimits(t) // p99=3%, on "all"
+	var small []*report.Report
+	for i := range 3 {
+		small = append(small, gateRun(t, uint64(50+i), 60, 1, day0.Add(time.Duration(i)*time.Hour)))
+	}
+	res := report.CompareHistory(small, gateRun(t, 60, 60, 3, day0.Add(5*time.Hour)), limits)
+	if !res.Pass || len(res.Checks) != 1 || res.Checks[0].Failed() || !strings.HasPrefix(res.Checks[0].NotJudged, "not judged") {
+		t.Fatalf("a 3x slower run of 60 requests against three of 60: pass %v, checks %+v; want not judged, no failure", res.Pass, res.Checks)
+	}
+
+	tr := newTrial(t, 6)
+	limited := *tr.regessed
+	limited.GeneratorLimit = &report.GeneratorLimit{Reasons: []string{"scheduler lag p99 40ms"}}
+	res = report.CompareHistory(tr.bases, &limited, limits)
+	if !res.Pass || res.Inconclusive == "" || !strings.HasPrefix(res.Checks[0].NotJudged, report.InconclusivePrefix) {
+		t.Fatalf("a 20%% regression from a generator-limited run: pass %v, inconclusive %q, checks %+v; want inconclusive", res.Pass, res.Inconclusive, res.Checks)
+	}
+	if res = report.CompareHistoryWith(tr.bases, &limited, limits, report.CompareOptions{Force: true}); res.Pass {
+		t.Fatalf("--force on a generator-limited 20%% regression passed: %+v", res.Checks)
+	}
+}

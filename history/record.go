@@ -27,8 +27,9 @@ const (
 	// VerdictFail: a threshold failed (or aborted the run), or a capacity search missed --require
 	// or found no sustainable rate.
 	VerdictFail = "fail"
-	// VerdictIncomplete: the run was interrupted, unreachable or ran out of data, or a capacity
-	// search did not converge: ccload could not judge it.
+	// VerdictIncomplete: the run was interrupted, unreachable or ran out of data, a capacity
+	// search did not converge, or the generator's limit made a threshold inconclusive: ccload
+	// could not judge it.
 	VerdictIncomplete = "incomplete"
 )
 
@@ -155,9 +156,13 @@ func Verdict(r *report.Report) string {
 		}
 	}
 	for _, t := range r.Thresholds {
-		if !t.Pass {
+		if t.Failed() {
 			return VerdictFail
 		}
+	}
+	if report.Inconclusive(r) {
+		// The generator, not the target, was the limit: ccload could not judge the run.
+		return VerdictIncomplete
 	}
 	return VerdictPass
 }

@@ -577,6 +577,17 @@ func TestVerdict(t *testing.T) {
 		{"grace cut", func(r *report.Report) { r.StopReason = report.StopGraceCut }, VerdictPass},
 		{"a threshold failed", func(r *report.Report) { r.Thresholds = []report.ThresholdResult{{Pass: true}, {Pass: false}} }, VerdictFail},
 		{"aborted", func(r *report.Report) { r.StopReason = "aborted: p99<1ms" }, VerdictFail},
+		// A threshold ccload did not judge (too few requests) is no failure; one the generator's
+		// limit made inconclusive leaves the run unjudged: incomplete, never pass nor fail.
+		{"a threshold not judged (too few requests)", func(r *report.Report) {
+			r.Thresholds = []report.ThresholdResult{{Pass: true}, {NotJudged: "20 requests, under the 100 a threshold needs"}}
+		}, VerdictPass},
+		{"inconclusive (generator-limited)", func(r *report.Report) {
+			r.Thresholds = []report.ThresholdResult{{Pass: true}, {NotJudged: report.InconclusivePrefix + "the generator, not the target, was the limit"}}
+		}, VerdictIncomplete},
+		{"a failure beside an inconclusive one", func(r *report.Report) {
+			r.Thresholds = []report.ThresholdResult{{Pass: false}, {NotJudged: report.InconclusivePrefix + "lag"}}
+		}, VerdictFail},
 		{"interrupted", func(r *report.Report) { r.Interrupted, r.StopReason = true, "interrupted" }, VerdictIncomplete},
 		{"unreachable", func(r *report.Report) { r.StopReason = "unreachable" }, VerdictIncomplete},
 		{"capacity missed --require", func(r *report.Report) {

@@ -146,7 +146,7 @@ func (e *Exporter) Request(s *report.Sample, endpoint, controlType, step string)
 		return // never on the wire: no latency, no lag
 	}
 	if step != "(teardown)" && step != "(abandon)" { // ccload's own requests, "(teardown)" and "(abandon)", are out of the lag as in report.json
-		lag := s.Start - max(s.Intended, s.Ready)
+		lag := s.Start - s.Throttled - max(s.Intended, s.Ready) // the max_rps wait is the tester's ceiling, not lag (as report.json)
 		e.lag.Observe(float64(max(lag, 0)) / 1e9)
 	}
 	if !s.Class.Timed() {

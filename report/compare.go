@@ -77,6 +77,20 @@ type CompareCheck struct {
 // Failed reports whether the check was judged and failed.
 func (c CompareCheck) Failed() bool { return !c.Pass && c.NotJudged == "" }
 
+// Verdict is the check's verdict for people: PASS, FAIL, NOT JUDGED (a group too small) or
+// INCONCLUSIVE (a report's generator was the limit), as ThresholdResult.Verdict.
+func (c CompareCheck) Verdict() string {
+	switch {
+	case c.Pass:
+		return "PASS"
+	case strings.HasPrefix(c.NotJudged, InconclusivePrefix):
+		return "INCONCLUSIVE"
+	case c.NotJudged != "":
+		return "NOT JUDGED"
+	}
+	return "FAIL"
+}
+
 // CompareResult is what `ccload compare` prints and writes with --json.
 type CompareResult struct {
 	Base   CompareSide    `json:"base"`

@@ -91,6 +91,7 @@ func CompareHistoryWith(bases []*Report, next *Report, limits []CompareLimit, o 
 			}
 		}
 	}
+	limited := historyGeneratorLimited(bases, next)
 	for _, l := range limits {
 		groups := []string{l.Group}
 		if l.Group == "*" {
@@ -98,19 +99,41 @@ func CompareHistoryWith(bases []*Report, next *Report, limits []CompareLimit, o 
 		}
 		for _, gname := range groups {
 			c := historyCheck(l, gname, bases, bgs, ng, next)
-			if !c.Pass {
+			if c.Failed() && limited != "" && !o.Force {
+				c.NotJudged = InconclusivePrefix + limited
+				res.Inconclusive = limited
+			}
+			if c.Failed() {
 				res.Pass = false
 			}
 			res.Checks = append(res.Checks, c)
 			for i := range res.Rows {
 				if res.Rows[i].Group == gname && res.Rows[i].Metric == l.Metric {
 					res.Rows[i].Limit = l.Text
-					res.Rows[i].Fail = res.Rows[i].Fail || !c.Pass
+					res.Rows[i].Fail = res.Rows[i].Fail || c.Failed()
 				}
 			}
 		}
 	}
 	return res
+}
+
+// historyGeneratorLimited is compareGeneratorLimited over every baseline and NEW: a regression
+// found where any run's generator was the limit is inconclusive unless --force.
+func historyGeneratorLimited(bases []*Report, next *Report) string {
+	var why []string
+	for i, b := range bases {
+		if gl := b.GeneratorLimit; gl != nil {
+			why = append(why, fmt.Sprintf("baseline %d's generator, not its target, was the limit (%s)", i+1, strings.Join(gl.Reasons, "; ")))
+		}
+	}
+	if gl := next.GeneratorLimit; gl != nil {
+		why = append(why, "new's generator, not its target, was the limit ("+strings.Join(gl.Reasons, "; ")+")")
+	}
+	if len(why) == 0 {
+		return ""
+	}
+	return strings.Join(why, "; ") + ": a regression cannot be told from the generator's own delay (--force calls it anyway)"
 }
 
 // historySpread is what the baselines' values of one metric in one group say: their mean, their
@@ -211,7 +234,7 @@ func historyRow(m compareMetric, group string, bases []*Report, bgs [][]*Group, 
 			row.Worse, row.Better = false, false
 		}
 	}
-	if min(s.minCount, GroupCount(n)) < CompareMinSamples {
+	if m.name != "rps" && min(s.minCount, GroupCount(n)) < CompareMinSamples {
 		row.FewSamples, row.Worse, row.Better = true, false, false
 	}
 	return row, true
@@ -247,8 +270,9 @@ func historyCheck(l CompareLimit, group string, bases []*Report, bgs [][]*Group,
 		c.Reason = "no data to compare"
 		return c
 	}
-	if nn := GroupCount(n); l.Group == "*" && min(s.minCount, nn) < CompareMinSamples {
-		c.Reason = fmt.Sprintf("not judged: %d requests in the smallest baseline, %d in new (fewer than %d)", s.minCount, nn, CompareMinSamples)
+	if nn := GroupCount(n); m.name != "rps" && min(s.minCount, nn) < CompareMinSamples {
+		// Compare's one rule for every limit (named group, all or @*): too small to judge.
+		c.Pass, c.NotJudged = false, fmt.Sprintf("not judged: %d requests in the smallest baseline, %d in new (fewer than %d)", s.minCount, nn, CompareMinSamples)
 		return c
 	}
 	c.Base = fmt.Sprintf("%s ±%s (%d runs)", gates.Format(s.mean, m.unit), gates.Format(s.sd, m.unit), s.k)

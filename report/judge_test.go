@@ -190,3 +190,33 @@ func TestCompareRefusesARegressionOfAGeneratorLimitedReport(t *testing.T) {
 		t.Errorf("--force: pass %v, inconclusive %q; want the regression called", f.Pass, f.Inconclusive)
 	}
 }
+
+// A group whose every request failed on every shard failed wholesale in the merged run too:
+// merge keeps failed_wholesale (and the target's words), recomputed on the merged groups, so the
+// merged junit.xml and html flag it as each shard's did.
+func TestMergeKeepsFailedWholesale(t *testing.T) {
+	shard := func() *Report {
+		b := reporttest.NewBuilder(t, 2)
+		ok := b.Endpoint("sendAsync", "CHAT")
+		bad := b.Endpoint("sendAsync", "CONNECT")
+		for i := range 20 {
+			b.Req(i%2, 20_000, 19_000, "0", ClassOK, ok)
+			b.Req(i%2, 5_000, 4_000, "", ClassHTTP, bad)
+		}
+		r := b.Finish()
+		DiagnoseWholesale(r, map[string]string{"sendAsync 500": "upstream down"})
+		return r
+	}
+	a, b := shard(), shard()
+	if len(a.FailedWholesale) != 1 {
+		t.Fatalf("the shard's failed_wholesale: %+v, want the CONNECT group", a.FailedWholesale)
+	}
+	m, err := Merge(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.FailedWholesale) != 1 || m.FailedWholesale[0].Group != "sendAsync CONNECT" || m.FailedWholesale[0].Requests != 40 ||
+		m.FailedWholesale[0].Message != "upstream down" {
+		t.Errorf("merged failed_wholesale: %+v, want sendAsync CONNECT, 40 requests, the target's words", m.FailedWholesale)
+	}
+}

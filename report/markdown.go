@@ -48,6 +48,9 @@ func WriteMarkdown(w io.Writer, r *Report, o MarkdownOptions) error {
 	if q.Cut > 0 {
 		facts = append(facts, num(q.Cut)+" cut by the run")
 	}
+	if q.UnknownReceipt > 0 {
+		facts = append(facts, num(q.UnknownReceipt)+" of unknown receipt (the target closed the connection before answering)")
+	}
 	if r.Seed != 0 {
 		facts = append(facts, "seed "+strconv.FormatInt(r.Seed, 10))
 	}
@@ -59,11 +62,16 @@ func WriteMarkdown(w io.Writer, r *Report, o MarkdownOptions) error {
 	if len(r.Thresholds) > 0 {
 		ew.printf("### Thresholds\n\n| | threshold | measured | limit | worst window |\n|---|---|---:|---|---|\n")
 		for _, t := range r.Thresholds {
-			mark := "✅ pass"
-			if !t.Pass {
+			mark, window := "✅ pass", t.Window
+			switch {
+			case strings.HasPrefix(t.NotJudged, InconclusivePrefix):
+				mark, window = "⚠️ inconclusive", strings.TrimSpace(t.Window+" "+t.NotJudged)
+			case t.NotJudged != "":
+				mark, window = "➖ not judged", strings.TrimSpace(t.Window+" "+t.NotJudged)
+			case !t.Pass:
 				mark = "❌ **fail**"
 			}
-			ew.printf("| %s | %s | %s | %s | %s |\n", mark, mdEscape(t.Name), mdEscape(t.Display), mdEscape(t.Limit), mdEscape(t.Window))
+			ew.printf("| %s | %s | %s | %s | %s |\n", mark, mdEscape(t.Name), mdEscape(t.Display), mdEscape(t.Limit), mdEscape(window))
 		}
 		ew.printf("\n")
 	}
@@ -121,14 +129,22 @@ func WriteMarkdown(w io.Writer, r *Report, o MarkdownOptions) error {
 
 // markdownVerdict is the run's verdict as the HTML report words it, with its one-line reason.
 func markdownVerdict(r *Report) (verdict, note string) {
-	failed := 0
+	failed, notJudged, inconclusive := 0, 0, 0
 	for _, t := range r.Thresholds {
-		if !t.Pass {
+		if t.Failed() {
 			failed++
+		}
+		if t.NotJudged != "" {
+			notJudged++
+		}
+		if strings.HasPrefix(t.NotJudged, InconclusivePrefix) {
+			inconclusive++
 		}
 	}
 	n := len(r.Thresholds)
 	switch {
+	case Inconclusive(r) && !r.Interrupted:
+		return "⚠️ INCONCLUSIVE", fmt.Sprintf("%d of %d thresholds could not be judged: the generator, not the target, was the limit.", inconclusive, n)
 	case r.Interrupted:
 		return "⚠️ INTERRUPTED", "The run was stopped before its stages ended; what it measured until then is below."
 	case failed > 0 || strings.HasPrefix(r.StopReason, "aborted") || r.StopReason == "unreachable":
@@ -141,6 +157,8 @@ func markdownVerdict(r *Report) (verdict, note string) {
 		return "⚠️ NOT EVALUATED", "The scenario sets thresholds but this report carries no result for them."
 	case n == 0:
 		return "✅ PASS", "The run completed; it set no thresholds."
+	case notJudged > 0:
+		return "✅ PASS", fmt.Sprintf("%d of %d thresholds passed, %d not judged (see the table).", n-notJudged, n, notJudged)
 	}
 	return "✅ PASS", fmt.Sprintf("All %d thresholds passed.", n)
 }
@@ -149,10 +167,13 @@ func markdownVerdict(r *Report) (verdict, note string) {
 // the rows that got worse or better (the groups that changed), and a link to the compare view.
 func WriteCompareMarkdown(w io.Writer, c CompareResult, o MarkdownOptions) error {
 	ew := &errWriter{w: w}
-	failed := 0
+	failed, notJudged := 0, 0
 	for _, k := range c.Checks {
-		if !k.Pass {
+		if k.Failed() {
 			failed++
+		}
+		if k.NotJudged != "" {
+			notJudged++
 		}
 	}
 	verdict := "✅ PASS"
@@ -160,6 +181,10 @@ func WriteCompareMarkdown(w io.Writer, c CompareResult, o MarkdownOptions) error
 	switch {
 	case failed > 0:
 		verdict, note = "❌ FAIL", fmt.Sprintf("%d of %d regression limits exceeded.", failed, len(c.Checks))
+	case c.Inconclusive != "":
+		verdict, note = "⚠️ INCONCLUSIVE", "A regression cannot be called: "+c.Inconclusive+"."
+	case notJudged > 0:
+		note = fmt.Sprintf("%d of %d regression limits held, %d not judged.", len(c.Checks)-notJudged, len(c.Checks), notJudged)
 	case len(c.Checks) == 0:
 		note = "No regression limit was set: the changes below are for reading, not a gate."
 	}
@@ -175,12 +200,20 @@ func WriteCompareMarkdown(w io.Writer, c CompareResult, o MarkdownOptions) error
 		ew.printf("### Limits\n\n| | limit | base | new | change |\n|---|---|---:|---:|---:|\n")
 		for _, k := range c.Checks {
 			mark := "✅ held"
-			if !k.Pass {
+			switch {
+			case strings.HasPrefix(k.NotJudged, InconclusivePrefix):
+				mark = "⚠️ inconclusive"
+			case k.NotJudged != "":
+				mark = "➖ not judged"
+			case !k.Pass:
 				mark = "❌ **exceeded**"
 			}
 			change := k.Change
 			if k.Reason != "" {
 				change += " (" + k.Reason + ")"
+			}
+			if k.NotJudged != "" {
+				change = strings.TrimSpace(change + " (" + k.NotJudged + ")")
 			}
 			ew.printf("| %s | %s | %s | %s | %s |\n", mark, mdEscape(k.Name), mdEscape(k.Base), mdEscape(k.New), mdEscape(change))
 		}

@@ -71,3 +71,61 @@ func TestMarkdownEscapesReportText(t *testing.T) {
 		t.Error("a link to the HTML report without one given")
 	}
 }
+
+// The summary says what ccload could not judge as report.html does: a threshold not judged
+// (too few requests) is no failure, and a run whose only failure is inconclusive (the generator
+// was the limit) is INCONCLUSIVE, never FAIL.
+func TestMarkdownSaysWhatWasNotJudged(t *testing.T) {
+	r := markdownFixture(false)
+	r.Thresholds = []ThresholdResult{
+		{Name: "p99 ok", Metric: "response_time.p99", Group: "all", Pass: true, Display: "1s", Limit: "<= 5s"},
+		{Name: "small group", Metric: "error_rate", Group: "step:ask", Display: "2%", Limit: "<= 1%", NotJudged: "not judged: 61 requests, fewer than 100"},
+	}
+	var b bytes.Buffer
+	if err := WriteMarkdown(&b, r, MarkdownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if out := b.String(); !strings.HasPrefix(out, "## ✅ PASS") || !strings.Contains(out, "| ➖ not judged | small group |") || strings.Contains(out, "❌") {
+		t.Errorf("a run with a threshold not judged:\n%s", out)
+	}
+	r.Thresholds[1].NotJudged = InconclusivePrefix + "the generator, not the target, was the limit"
+	r.GeneratorLimit = &GeneratorLimit{Reasons: []string{"scheduler lag p99 60ms"}, Inconclusive: []string{"small group"}}
+	b.Reset()
+	if err := WriteMarkdown(&b, r, MarkdownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if out := b.String(); !strings.HasPrefix(out, "## ⚠️ INCONCLUSIVE") || !strings.Contains(out, "| ⚠️ inconclusive | small group |") {
+		t.Errorf("a generator-limited run whose only failure is inconclusive:\n%s", out)
+	}
+
+	c := CompareResult{Pass: true, Checks: []CompareCheck{{Name: "p99=10%", Metric: "p99", Group: "all", NotJudged: "not judged: 60 requests in base, 61 in new (fewer than 100)"}}}
+	b.Reset()
+	if err := WriteCompareMarkdown(&b, c, MarkdownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if out := b.String(); !strings.HasPrefix(out, "## ✅ PASS") || !strings.Contains(out, "| ➖ not judged | p99=10% |") {
+		t.Errorf("a compare whose only limit was not judged (exit 0):\n%s", out)
+	}
+	c.Checks[0].NotJudged, c.Inconclusive = InconclusivePrefix+"new's generator was the limit", "new's generator was the limit"
+	b.Reset()
+	if err := WriteCompareMarkdown(&b, c, MarkdownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if out := b.String(); !strings.HasPrefix(out, "## ⚠️ INCONCLUSIVE") || !strings.Contains(out, "| ⚠️ inconclusive | p99=10% |") {
+		t.Errorf("an inconclusive compare (exit 3):\n%s", out)
+	}
+}
+
+// Requests of unknown receipt are outside total and errors: the summary names them, as the
+// console and report.html do, so no request goes unaccounted.
+func TestMarkdownCountsUnknownReceipt(t *testing.T) {
+	r := markdownFixture(false)
+	r.Requests.UnknownReceipt = 7
+	var b bytes.Buffer
+	if err := WriteMarkdown(&b, r, MarkdownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "7 of unknown receipt") {
+		t.Errorf("the summary does not count the 7 requests of unknown receipt:\n%s", b.String())
+	}
+}

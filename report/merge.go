@@ -190,6 +190,7 @@ func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 		out.Groups = append(out.Groups, g)
 	}
 	SortGroups(out.Groups)
+	out.FailedWholesale = mergeWholesale(out.Groups, reports)
 
 	var fw []string
 	out.FailureReasons, fw = mergeFailureReasons(reports)
@@ -349,4 +350,29 @@ func downsampleChecked(pts []Point) ([]Point, error) {
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// mergeWholesale is failed_wholesale of the merged groups: a group whose every request failed on
+// every shard, in the target's words the shards kept. The shards' own warnings are carried
+// (report N: ...), so none is added.
+func mergeWholesale(groups []Group, reports []*Report) []Wholesale {
+	msgs := map[string]string{}
+	for _, r := range reports {
+		for _, w := range r.FailedWholesale {
+			st, ok := strings.CutPrefix(w.Cause, "HTTP ")
+			if !ok || w.Message == "" {
+				continue
+			}
+			for i := range r.Groups {
+				if g := &r.Groups[i]; g.Name == w.Group {
+					if k := g.Endpoint + " " + st; msgs[k] == "" {
+						msgs[k] = w.Message
+					}
+				}
+			}
+		}
+	}
+	tmp := Report{Groups: groups}
+	DiagnoseWholesale(&tmp, msgs)
+	return tmp.FailedWholesale
 }

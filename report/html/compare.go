@@ -207,10 +207,13 @@ func htmlCompareSpectrum(base, next *report.Report, group string, limits []repor
 		a := htmlCompareAllowed(l, bv, false)
 		x := math.Min(math.Log10(1/(1-math.Min(q, 99.999)/100)), 5)
 		verdict := "held"
-		if !k.Pass {
+		switch {
+		case k.NotJudged != "":
+			verdict = "not judged"
+		case !k.Pass:
 			verdict = "exceeded"
 		}
-		marks = append(marks, mark{x, a, k.Pass, fmt.Sprintf("limit %s · base %s, new at most %s; new %s (%s)", k.Name, k.Base, gates.FormatUS(a), k.New, verdict)})
+		marks = append(marks, mark{x, a, !k.Failed(), fmt.Sprintf("limit %s · base %s, new at most %s; new %s (%s)", k.Name, k.Base, gates.FormatUS(a), k.New, verdict)})
 		hi = math.Max(hi, a)
 	}
 	s.left, s.right, s.top = 78, s.w-44, 24

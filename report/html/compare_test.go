@@ -122,3 +122,18 @@ func TestCompareHTMLInHeadlessChromium(t *testing.T) {
 		t.Errorf("%d limit marks in the DOM, want 5 (p99 on its spectrum and over time, p95@step:ask, max@poll, rps over time)", n)
 	}
 }
+
+// A limit exceeded while a report's generator was the limit is INCONCLUSIVE on the page, as in
+// the text, JSON and JUnit outputs, not NOT JUDGED (which says the group was too small).
+func TestCompareHTMLMarksInconclusiveLimits(t *testing.T) {
+	base, next, limits, c := compareFixture(t)
+	c.Checks[0].Pass, c.Checks[0].NotJudged = false, report.InconclusivePrefix+"new's generator was the limit"
+	c.Inconclusive = "new's generator was the limit"
+	var b bytes.Buffer
+	if err := WriteCompareHTML(&b, base, next, limits, c); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `<span class="pill skip">INCONCLUSIVE</span>`) {
+		t.Error("the inconclusive limit's row has no INCONCLUSIVE pill")
+	}
+}

@@ -183,13 +183,27 @@ func htmlBuild(r *report.Report) (*htmlData, error) {
 	return d, nil
 }
 
+// Verdict is report.html's verdict of a finished run: its badge (PASS, FAIL, INCONCLUSIVE,
+// INTERRUPTED, NOT EVALUATED), the badge's class and the note under it. The live dashboard shows
+// it when the run ends, so both pages judge alike (not judged and inconclusive thresholds are
+// no failures).
+func Verdict(r *report.Report) (verdict, class, note string) {
+	var d htmlData
+	htmlVerdict(r, &d)
+	return d.Verdict, d.VerdictClass, d.VerdictNote
+}
+
 func htmlVerdict(r *report.Report, d *htmlData) {
+	inconclusive := 0
 	for _, t := range r.Thresholds {
 		if t.Failed() {
 			d.ThresholdsFailed++
 		}
 		if t.NotJudged != "" {
 			d.ThresholdsNotJudged++
+		}
+		if strings.HasPrefix(t.NotJudged, report.InconclusivePrefix) {
+			inconclusive++
 		}
 	}
 	if gl := r.GeneratorLimit; gl != nil {
@@ -199,7 +213,7 @@ func htmlVerdict(r *report.Report, d *htmlData) {
 	switch {
 	case report.Inconclusive(r) && !r.Interrupted:
 		d.Verdict, d.VerdictClass = "INCONCLUSIVE", "interrupted"
-		d.VerdictNote = fmt.Sprintf("%d of %d thresholds could not be judged: the generator, not the target, was the limit", len(r.GeneratorLimit.Inconclusive), n)
+		d.VerdictNote = fmt.Sprintf("%d of %d thresholds could not be judged: the generator, not the target, was the limit", inconclusive, n)
 	case r.Interrupted:
 		d.Verdict, d.VerdictClass = "INTERRUPTED", "interrupted"
 		d.VerdictNote = "the run was stopped before its stages ended; what it measured until then is below"

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"ccload/report"
 	"ccload/report/reporttest"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -183,5 +184,22 @@ func TestWriteHTMLWarnsAboutSessionsCutByGrace(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("report.html of a grace cut lacks %q", want)
 		}
+	}
+}
+
+// A report.json whose thresholds say inconclusive but that has no generator_limit (hand-edited,
+// or cut down by a tool) still renders: the verdict counts the inconclusive thresholds itself.
+func TestWriteHTMLInconclusiveWithoutGeneratorLimit(t *testing.T) {
+	r := reporttest.RealisticWithThresholds(t)
+	r.GeneratorLimit = nil
+	for i := range r.Thresholds {
+		r.Thresholds[i].Pass, r.Thresholds[i].NotJudged = false, report.InconclusivePrefix+"the generator was the limit"
+	}
+	var b bytes.Buffer
+	if err := WriteHTML(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if v, _, note := Verdict(r); v != "INCONCLUSIVE" || !strings.Contains(note, fmt.Sprintf("%d of %d", len(r.Thresholds), len(r.Thresholds))) {
+		t.Errorf("verdict %s (%s), want INCONCLUSIVE counting every threshold", v, note)
 	}
 }
