@@ -278,7 +278,7 @@ func (c *searchRun) measure(ctx context.Context, p plan) measured {
 		st.Note = "not judged: the step did not reach the end of its window (" + full.StopReason + ")"
 	default:
 		results := judge(win, c.o.SLO)
-		if why, transient := c.generatorLimit(st, win); why != "" {
+		if why, transient := c.generatorLimit(st, win, end.machineBusy); why != "" {
 			beyond := brokeBeyondLag(results, c.o.SLO, st.LagP99US)
 			if beyond == "" {
 				beyond = serviceBroke(win, results, c.o.SLO)
@@ -389,7 +389,12 @@ func headroom(results []report.ThresholdResult, slo []scenario.Threshold) float6
 // generatorLimit says why a step measured the generator rather than the target ("" when it did
 // not); transient when the only reason was other work on the machine (the process waited for a
 // CPU it did not use), which the next measurement may not meet.
-func (c *searchRun) generatorLimit(st report.CapacityStep, win *report.Report) (string, bool) {
+//
+// machineBusy is the share of the machine's CPUs busy over the window (0: unknown). A process
+// that used few of its CPUs on a machine with CPUs idle did not wait for a CPU: its lag was
+// customers waiting for a free connection while the target held every one (past the target's
+// saturation its queue does that), which is the target's limit, so the step is judged.
+func (c *searchRun) generatorLimit(st report.CapacityStep, win *report.Report, machineBusy float64) (string, bool) {
 	var why []string
 	waited := false
 	if d := win.Sessions.Dropped; d > 0 {
@@ -397,7 +402,11 @@ func (c *searchRun) generatorLimit(st report.CapacityStep, win *report.Report) (
 	}
 	// Lag counts only when it is a real part of the response time: behind a target that answers in
 	// seconds, a few tens of milliseconds waiting for a connection change no verdict.
-	if lag := time.Duration(st.LagP99US) * time.Microsecond; lag > c.o.MaxLag && 10*st.LagP99US > st.P99US {
+	lagged := time.Duration(st.LagP99US)*time.Microsecond > c.o.MaxLag && 10*st.LagP99US > st.P99US
+	if lagged && st.CPU < c.o.MaxCPU/2 && machineBusy > 0 && machineBusy < idleMachineBusy {
+		lagged = false // the wait was for the target's connections, not for a CPU (see above)
+	}
+	if lagged {
 		w := fmt.Sprintf("scheduler lag p99 %s over --max-lag %s", report.FormatUS(st.LagP99US), c.o.MaxLag)
 		if st.CPU < c.o.MaxCPU/2 {
 			w += fmt.Sprintf(" while it used only %.0f%% of its CPUs (it was waiting for a CPU: other work on this machine)", 100*st.CPU)
@@ -475,16 +484,21 @@ func (c *searchRun) stepScenario(level float64, length time.Duration) *scenario.
 
 // stepEnd is how a step's monitor ended it.
 type stepEnd struct {
-	wholesale string // a kind of request failed wholesale: what and why
-	early     string // the window's verdict was certain before its plan's end
-	short     bool   // the longest window passed without the fewest requests
+	machineBusy float64 // the share of the machine's CPUs busy over the window (0: unknown)
+	wholesale   string  // a kind of request failed wholesale: what and why
+	early       string  // the window's verdict was certain before its plan's end
+	short       bool    // the longest window passed without the fewest requests
 }
 
-// mark is one snapshot of a step, with the process's CPU time when it was taken.
+// idleMachineBusy is the machine-wide CPU share under which the machine had CPUs to spare.
+const idleMachineBusy = 0.9
+
+// mark is one snapshot of a step, with the process's and the machine's CPU time when it was taken.
 type mark struct {
-	snap *report.Report
-	cpu  time.Duration
-	at   time.Time
+	snap        *report.Report
+	cpu         time.Duration
+	at          time.Time
+	busy, total uint64 // the machine's busy and total CPU ticks (0: unknown)
 }
 
 // runStep plays one step: the discarded start, then the window, which the monitor ends when the
@@ -516,7 +530,8 @@ func (c *searchRun) runStep(ctx context.Context, p plan) (report.CapacityStep, *
 			if done {
 				return
 			}
-			mk := &mark{snap, cpu, time.Now()}
+			busy, total := machineTicks()
+			mk := &mark{snap, cpu, time.Now(), busy, total}
 			if first == nil && time.Duration(snap.DurationS*float64(time.Second)) >= warm {
 				first = mk
 			}
@@ -586,6 +601,9 @@ func (c *searchRun) runStep(ctx context.Context, p plan) (report.CapacityStep, *
 	st.LagP99US = win.SchedulerLagUS.P99
 	if wall := last.at.Sub(first.at); wall > 0 && first.cpu > 0 {
 		st.CPU = float64(last.cpu-first.cpu) / (float64(wall) * float64(runtime.GOMAXPROCS(0)))
+	}
+	if dt := last.total - first.total; first.total > 0 && last.total > first.total {
+		end.machineBusy = float64(last.busy-first.busy) / float64(dt)
 	}
 	st.MemoryBytes = memoryInUse()
 	return st, full, win, end

@@ -327,3 +327,25 @@ func TestPolicyOutvotesOneNoisyRepeat(t *testing.T) {
 		t.Errorf("the contradicted level was measured %d times, want 3 (first, repeat, decider)", noisy.seen[res.lo])
 	}
 }
+
+// TestLagOnAnIdleMachineIsTheTargets: a step lagging while the process used few of its CPUs is
+// the generator's limit (it waited for a CPU) only when the machine's CPUs were busy; with CPUs
+// idle the customers waited for the connections the target's queue held, and the step is judged.
+func TestLagOnAnIdleMachineIsTheTargets(t *testing.T) {
+	c := &searchRun{o: Options{Scenario: &scenario.Scenario{}, MaxLag: DefaultMaxLag, MaxCPU: 0.9, MaxMemory: 0.8}}
+	st := report.CapacityStep{LagP99US: 150_000, P99US: 400_000, CPU: 0.2}
+	win := &report.Report{}
+	for _, tc := range []struct {
+		busy    float64
+		limited bool
+	}{
+		{0.55, false}, // half the machine idle: the wait was the target's
+		{0.99, true},  // every CPU busy: the process waited for one
+		{0, true},     // unknown: as before, the generator's
+	} {
+		why, _ := c.generatorLimit(st, win, tc.busy)
+		if (why != "") != tc.limited {
+			t.Errorf("machine busy %.2f: generator limit %q, want limited %v", tc.busy, why, tc.limited)
+		}
+	}
+}
