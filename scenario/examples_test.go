@@ -36,7 +36,7 @@ func TestExamples(t *testing.T) {
 			sessions: []sp{{"chat-loop", 1, 1002, "0s"}}},
 		"capacity.yaml": {model: Open, peakRate: 5, peakCustomers: 0, peakRPS: 30, mixTotal: 6,
 			sessions: []sp{{"chat", 1, 6, "0s"}}},
-		"ci-gate.yaml": {model: Open, peakRate: 8, peakCustomers: 2.88, peakRPS: 53.12, mixTotal: 6.64,
+		"ci-gate.yaml": {model: Open, peakRate: 16, peakCustomers: 5.76, peakRPS: 106.24, mixTotal: 6.64,
 			sessions: []sp{{"robot", 0.8, 6.8, "450ms"}, {"agent", 0.2, 6, "0s"}}},
 		"escalation.yaml": {model: Open, peakRate: 1, peakCustomers: 14.45, peakRPS: 23.45, mixTotal: 23.45,
 			sessions: []sp{{"escalate", 0.8, 28.06, "18.062s"}, {"gives-up", 0.2, 5, "0s"}}},
