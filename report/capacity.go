@@ -45,7 +45,7 @@ type Capacity struct {
 	// customers asked of the target); PeakRPS the highest request rate any judged step achieved.
 	SustainableRPS float64 `json:"sustainable_rps"`
 	PeakRPS        float64 `json:"peak_rps"`
-	// RequestsPerSession is the requests a session made: the most a step that held measured
+	// RequestsPerSession is the requests a session made: the requests of the steps that held over the sessions their rates asked for
 	// (sessions/s searches);
 	// RequestsPerCustomerS the requests per second a connected customer made (customers searches).
 	RequestsPerSession   float64 `json:"requests_per_session,omitempty"`
