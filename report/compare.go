@@ -223,14 +223,23 @@ func CompareWith(base, next *Report, limits []CompareLimit, o CompareOptions) Co
 			}
 		}
 	}
-	limited := compareGeneratorLimited(base, next)
+	applyLimits(&res, limits, names, compareGeneratorLimited(base, next), o, func(l CompareLimit, gname string) CompareCheck {
+		return compareCheck(l, gname, bg, ng, base, next)
+	})
+	return res
+}
+
+// applyLimits judges every limit on its groups (`@*`: every group of names) with check, marks a
+// failure inconclusive when limited says a report's generator was the limit (unless o.Force),
+// and marks the rows the limit covers: the one rule of compare and of compare against a history.
+func applyLimits(res *CompareResult, limits []CompareLimit, names []string, limited string, o CompareOptions, check func(CompareLimit, string) CompareCheck) {
 	for _, l := range limits {
 		groups := []string{l.Group}
 		if l.Group == "*" {
 			groups = names
 		}
 		for _, gname := range groups {
-			c := compareCheck(l, gname, bg, ng, base, next)
+			c := check(l, gname)
 			if c.Failed() && limited != "" && !o.Force {
 				c.NotJudged = InconclusivePrefix + limited
 				res.Inconclusive = limited
@@ -247,7 +256,6 @@ func CompareWith(base, next *Report, limits []CompareLimit, o CompareOptions) Co
 			}
 		}
 	}
-	return res
 }
 
 // compareGeneratorLimited says which of the reports had the generator as its limit ("" when neither).

@@ -91,30 +91,9 @@ func CompareHistoryWith(bases []*Report, next *Report, limits []CompareLimit, o 
 			}
 		}
 	}
-	limited := historyGeneratorLimited(bases, next)
-	for _, l := range limits {
-		groups := []string{l.Group}
-		if l.Group == "*" {
-			groups = names
-		}
-		for _, gname := range groups {
-			c := historyCheck(l, gname, bases, bgs, ng, next)
-			if c.Failed() && limited != "" && !o.Force {
-				c.NotJudged = InconclusivePrefix + limited
-				res.Inconclusive = limited
-			}
-			if c.Failed() {
-				res.Pass = false
-			}
-			res.Checks = append(res.Checks, c)
-			for i := range res.Rows {
-				if res.Rows[i].Group == gname && res.Rows[i].Metric == l.Metric {
-					res.Rows[i].Limit = l.Text
-					res.Rows[i].Fail = res.Rows[i].Fail || c.Failed()
-				}
-			}
-		}
-	}
+	applyLimits(&res, limits, names, historyGeneratorLimited(bases, next), o, func(l CompareLimit, gname string) CompareCheck {
+		return historyCheck(l, gname, bases, bgs, ng, next)
+	})
 	return res
 }
 
