@@ -1,16 +1,12 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"ccload/mock"
 	"ccload/report"
@@ -33,43 +29,13 @@ sessions:
       - disconnect
 `
 
-// capacitySearch runs ccload capacity in-process against a mock of the given capacity and returns
-// the exit code, the console output and report.json.
-func capacitySearch(t *testing.T, capacityRPS float64, loadExtra string, args ...string) (int, string, *report.Report) {
+// capacitySearch runs ccload capacity against `ccload mock --capacity capacityRPS` with short steps
+// and returns the exit code, the console output and report.json's capacity section.
+func capacitySearch(t *testing.T, capacityRPS float64, loadExtra string, args ...string) (int, string, *report.Capacity) {
 	t.Helper()
-	o := mock.DefaultOptions()
-	o.Seed = 1
-	o.Capacity = capacityRPS
-	srv, err := mock.NewServer(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	dir := t.TempDir()
-	sc := filepath.Join(dir, "capacity.yaml")
-	if err := os.WriteFile(sc, []byte(fmt.Sprintf(capacityScenario, loadExtra)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, "out")
-	var stdout, stderr bytes.Buffer
-	args = append([]string{"capacity", sc, "--target", srv.URL(), "--out", out,
-		"--warmup", "500ms", "--short-window", "1s", "--window", "1500ms", "--min-requests", "40", "--grace", "300ms", "--cooldown", "500ms", "--precision", "8%", "--no-progress"}, args...)
-	code := dispatch(context.Background(), args, &stdout, &stderr)
-	data, err := os.ReadFile(filepath.Join(out, report.FileName))
-	if err != nil {
-		t.Fatalf("exit %d, no report.json: %v\n%s\n%s", code, err, stdout.String(), stderr.String())
-	}
-	var rep report.Report
-	if err := json.Unmarshal(data, &rep); err != nil {
-		t.Fatal(err)
-	}
-	if rep.Capacity == nil {
-		t.Fatalf("report.json has no capacity section\n%s", stderr.String())
-	}
-	if err := report.Validate(&rep); err != nil {
-		t.Errorf("report.json of the search: %v", err)
-	}
-	return code, stdout.String() + stderr.String(), &rep
+	m := startMockCommand(t, "--capacity", fmt.Sprint(capacityRPS))
+	return runCapacityAt(t, fmt.Sprintf(capacityScenario, loadExtra), m.url, append([]string{
+		"--warmup", "500ms", "--short-window", "1s", "--window", "1500ms", "--min-requests", "40", "--grace", "300ms", "--cooldown", "500ms", "--precision", "8%"}, args...)...)
 }
 
 // TestCapacityFindsTheMocksCapacity: against `mock --capacity N` (a single-server queue) the search
@@ -87,9 +53,8 @@ func TestCapacityFindsTheMocksCapacity(t *testing.T) {
 			// schedule); and p90, not p99: a 2 s window's p99 is the one request a stall of this
 			// shared machine (or the race detector) delayed. Past capacity the queue grows and
 			// moves every percentile.
-			code, out, rep := capacitySearch(t, n, "", "--slo", "service_time.p90<60ms,error_rate<1%", "--start", fmt.Sprint(want/2),
+			code, out, c := capacitySearch(t, n, "", "--slo", "service_time.p90<60ms,error_rate<1%", "--start", fmt.Sprint(want/2),
 				"--window", "1500ms", "--require", fmt.Sprintf("%g/s", want*0.8))
-			c := rep.Capacity
 			if c.Outcome == "generator limited" && strings.Contains(c.Generator, "waiting for a CPU") {
 				t.Skipf("this machine starved the process, and the search said so instead of judging: %s", c.Generator)
 			}
@@ -146,12 +111,35 @@ func TestCapacityFindsTheMocksCapacity(t *testing.T) {
 	}
 }
 
+// TestCapacityConvergesOnTheMocksTokenBucket: the end-to-end convergence CI always runs (the
+// accuracy test above skips on a busy machine). `mock --capacity 240` serves 240 requests/s, 40
+// sessions/s of capacityScenario; past it the mock's queue grows by the excess every second and
+// a session's response times add up, so a response-time limit of 400 ms (far above what a busy
+// machine adds to a light load) breaks within a step of a rate a fifth over it, and holds below
+// it: the mock's token bucket, not the CPU, is the limit. The search converges near it, and says
+// which threshold broke.
+func TestCapacityConvergesOnTheMocksTokenBucket(t *testing.T) {
+	realTime(t)
+	const want = 40.0 // sessions/s: 240 requests/s over 6 requests a session
+	code, out, c := capacitySearch(t, 6*want, "", "--slo", "response_time.p90<400ms,error_rate<1%", "--start", fmt.Sprint(want/2),
+		"--max-rate", fmt.Sprint(3*want), "--min-requests", "150", "--precision", "20%", "--max-lag", "500ms")
+	if code != exitOK || !c.Converged && c.Outcome != "boundary not confirmed" {
+		t.Fatalf("exit %d, outcome %q (generator: %s), want 0 and converged\n%s", code, c.Outcome, c.Generator, out)
+	}
+	t.Logf("sustainable %.2f sessions/s (bracket to %.2f) in %d steps; capacity %.0f", c.Sustainable, c.Breaking, len(c.Steps), want)
+	if c.Sustainable < 0.8*want || c.Sustainable > 1.25*want || c.Breaking <= c.Sustainable {
+		t.Errorf("sustainable %.2f, breaking %.2f sessions/s; want %.0f -20%%/+25%% (the judged boundary is where the queue shows) below the breaking rate\n%s", c.Sustainable, c.Breaking, want, out)
+	}
+	if len(c.Broke) == 0 || !strings.Contains(c.Broke[0], "response_time.p90") {
+		t.Errorf("broke %q, want response_time.p90", c.Broke)
+	}
+}
+
 // TestCapacityRefusesWhenTheGeneratorIsTheLimit: with max_customers 1 the generator drops
 // arrivals, so the search must not judge the target: exit 3 and say why and what to do.
 func TestCapacityRefusesWhenTheGeneratorIsTheLimit(t *testing.T) {
 	realTime(t)
-	code, out, rep := capacitySearch(t, 60, ", max_customers: 1", "--slo", "response_time.p99<1s", "--start", "20")
-	c := rep.Capacity
+	code, out, c := capacitySearch(t, 60, ", max_customers: 1", "--slo", "response_time.p99<1s", "--start", "20")
 	if code != exitAborted {
 		t.Errorf("exit %d, want 3\n%s", code, out)
 	}
@@ -173,23 +161,17 @@ func TestCapacityRefusesWhenTheGeneratorIsTheLimit(t *testing.T) {
 
 // TestCapacityBadSLOExits2 names the item and sends nothing.
 func TestCapacityBadSLOExits2(t *testing.T) {
-	dir := t.TempDir()
-	sc := filepath.Join(dir, "capacity.yaml")
-	if err := os.WriteFile(sc, []byte(fmt.Sprintf(capacityScenario, "")), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var stdout, stderr bytes.Buffer
-	code := dispatch(context.Background(), []string{"capacity", sc, "--target", "http://127.0.0.1:9", "--slo", "response_time.p99<300"}, &stdout, &stderr)
-	if code != exitUsage || !strings.Contains(stderr.String(), `item 1 "response_time.p99<300"`) {
-		t.Errorf("exit %d, stderr %q; want 2 naming the item", code, stderr.String())
+	sc := writeTemp(t, "capacity.yaml", fmt.Sprintf(capacityScenario, ""))
+	code, _, stderr := ccload(t, "capacity", sc, "--target", "http://127.0.0.1:9", "--slo", "response_time.p99<300")
+	if code != exitUsage || !strings.Contains(stderr, `item 1 "response_time.p99<300"`) {
+		t.Errorf("exit %d, stderr %q; want 2 naming the item", code, stderr)
 	}
 }
 
 // TestCapacityBudgetReportsTheBestBracket: a budget too short to converge ends the search with
 // the bracket so far, says it did not converge and why, and exits 3.
 func TestCapacityBudgetReportsTheBestBracket(t *testing.T) {
-	code, out, rep := capacitySearch(t, 120, "", "--slo", "response_time.p99<500ms", "--start", "5", "--budget", "6s")
-	c := rep.Capacity
+	code, out, c := capacitySearch(t, 120, "", "--slo", "response_time.p99<500ms", "--start", "5", "--budget", "6s")
 	if code != exitAborted || c.Converged || c.Outcome != "did not converge" {
 		t.Errorf("exit %d, outcome %q converged %v; want 3, did not converge\n%s", code, c.Outcome, c.Converged, out)
 	}
@@ -240,55 +222,25 @@ sessions:
     steps: [connect, {chat: hi}, disconnect]
 `
 
-// startMockCommand runs `ccload mock` in-process on a free loopback port and returns its URL.
-func startMockCommand(t *testing.T, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errb mockCmdBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- cmdMock(ctx, append([]string{"--addr", "127.0.0.1:0", "--seed", "1"}, args...), &out, &errb)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	urlRE := regexp.MustCompile(`serving on (http://127\.0\.0\.1:\d+)`)
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if m := urlRE.FindStringSubmatch(out.String()); m != nil {
-			return m[1]
-		}
-		select {
-		case code := <-done:
-			t.Fatalf("ccload mock exited %d: %s", code, errb.String())
-		default:
-		}
-	}
-	t.Fatalf("no URL printed; stdout %q stderr %q", out.String(), errb.String())
-	return ""
-}
-
-// runCapacityAt runs ccload capacity in-process against base and returns the exit code, the
-// console and report.json's capacity section.
+// runCapacityAt runs ccload capacity against base and returns the exit code, the console and
+// report.json's capacity section.
 func runCapacityAt(t *testing.T, scenarioText, base string, args ...string) (int, string, *report.Capacity) {
 	t.Helper()
-	dir := t.TempDir()
-	sc := filepath.Join(dir, "sc.yaml")
-	if err := os.WriteFile(sc, []byte(scenarioText), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, "out")
-	var stdout, stderr bytes.Buffer
-	code := dispatch(context.Background(), append([]string{"capacity", sc, "--target", base, "--out", out, "--no-progress"}, args...), &stdout, &stderr)
+	sc := writeTemp(t, "sc.yaml", scenarioText)
+	out := filepath.Join(filepath.Dir(sc), "out")
+	code, stdout, stderr := ccload(t, append([]string{"capacity", sc, "--target", base, "--out", out, "--no-progress"}, args...)...)
 	data, err := os.ReadFile(filepath.Join(out, report.FileName))
 	if err != nil {
-		t.Fatalf("exit %d, no report.json: %v\n%s\n%s", code, err, stdout.String(), stderr.String())
+		t.Fatalf("exit %d, no report.json: %v\n%s\n%s", code, err, stdout, stderr)
 	}
 	var rep report.Report
 	if err := json.Unmarshal(data, &rep); err != nil || rep.Capacity == nil {
-		t.Fatalf("report.json: %v, capacity %v", err, rep.Capacity)
+		t.Fatalf("report.json: %v, capacity %v\n%s", err, rep.Capacity, stderr)
 	}
 	if err := report.Validate(&rep); err != nil {
 		t.Errorf("report.json of the search: %v", err)
 	}
-	return code, stdout.String() + stderr.String(), rep.Capacity
+	return code, stdout + stderr, rep.Capacity
 }
 
 // TestCapacityNamesAWholesaleFailure: static tokens the standalone mock never issued make every
@@ -296,7 +248,7 @@ func runCapacityAt(t *testing.T, scenarioText, base string, args ...string) (int
 // why with the target's own message, never the tokens themselves; the mock is the referee of how
 // little was sent.
 func TestCapacityNamesAWholesaleFailure(t *testing.T) {
-	base := startMockCommand(t)
+	base := startMockCommand(t).url
 	code, out, c := runCapacityAt(t, staticTokenScenario, base, "--slo", "response_time.p99<500ms", "--warmup", "5s", "--short-window", "10s")
 	if code != exitAborted || c.Outcome != "requests failed" {
 		t.Fatalf("exit %d outcome %q, want 3 and requests failed\n%s", code, c.Outcome, out)
@@ -326,15 +278,14 @@ func TestMockAcceptTokenServesAStaticTokenScenario(t *testing.T) {
 	if err := os.WriteFile(sc, []byte(staticTokenScenario), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	base := startMockCommand(t, "--accept-token", sc)
+	base := startMockCommand(t, "--accept-token", sc).url
 	code, out, c := runCapacityAt(t, staticTokenScenario, base, "--slo", "error_rate<1%", "--start", "10", "--max-rate", "10",
 		"--warmup", "500ms", "--short-window", "1s", "--min-requests", "30")
 	if code != exitOK || c.Outcome != "max rate held" || len(c.Steps) != 1 || c.Steps[0].ErrorRate != 0 || c.Steps[0].Requests == 0 {
 		t.Fatalf("exit %d outcome %q steps %+v, want the one step at --max-rate to hold with no error\n%s", code, c.Outcome, c.Steps, out)
 	}
-	var stdout, stderr bytes.Buffer
-	if code := cmdMock(context.Background(), []string{"--accept-token", filepath.Join(dir, "missing.yaml")}, &stdout, &stderr); code != exitUsage || !strings.Contains(stderr.String(), "--accept-token") {
-		t.Errorf("a missing scenario: exit %d, stderr %q; want 2 naming --accept-token", code, stderr.String())
+	if code, _, stderr := ccload(t, "mock", "--accept-token", filepath.Join(dir, "missing.yaml")); code != exitUsage || !strings.Contains(stderr, "--accept-token") {
+		t.Errorf("a missing scenario: exit %d, stderr %q; want 2 naming --accept-token", code, stderr)
 	}
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -107,7 +106,7 @@ func TestCIExamplesUseRealCommands(t *testing.T) {
 				help, ok := helps[sub]
 				if !ok {
 					var out, errb bytes.Buffer
-					if code := dispatch(context.Background(), []string{sub, "--help"}, &out, &errb); code != exitOK {
+					if code := ccloadTo(t, []string{sub, "--help"}, &out, &errb); code != exitOK {
 						t.Errorf("%q: `ccload %s --help` exits %d: not a ccload command", line, sub, code)
 					}
 					help = out.String() + errb.String()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,13 +14,6 @@ import (
 	"ccload/report"
 )
 
-// cliRun runs one ccload command line in-process.
-func cliRun(args ...string) (code int, stdout, stderr string) {
-	var so, se bytes.Buffer
-	code = dispatch(context.Background(), args, &so, &se)
-	return code, so.String(), se.String()
-}
-
 // goPrefix is a Go package's prefix where a user reads an error: at the start of a line or
 // after the command's own "ccload CMD: ".
 var goPrefix = regexp.MustCompile(`(?m)(^|ccload [a-z]+: |: )(runner|scenario|report|traffic|ccapi|gates|capacity|metrics): `)
@@ -31,7 +23,7 @@ var goPrefix = regexp.MustCompile(`(?m)(^|ccload [a-z]+: |: )(runner|scenario|re
 // under "Flags:" as the flag package lists them.
 func TestEveryCommandHelpHasOneLayout(t *testing.T) {
 	for _, c := range commands {
-		code, out, errs := cliRun(c.name, "--help")
+		code, out, errs := ccload(t, c.name, "--help")
 		lines := strings.Split(out, "\n")
 		switch {
 		case code != exitOK || errs != "":
@@ -62,7 +54,7 @@ func TestSharedFlagsAccepted(t *testing.T) {
 	}
 	for cmd, flags := range shared {
 		for _, f := range flags {
-			if code, _, errs := cliRun(cmd, f, "--help"); code != exitOK {
+			if code, _, errs := ccload(t, cmd, f, "--help"); code != exitOK {
 				t.Errorf("ccload %s %s: exit %d, stderr %q; want the flag accepted", cmd, f, code, errs)
 			}
 		}
@@ -76,7 +68,7 @@ func TestOutputAliasesAreOneFlag(t *testing.T) {
 	next := gatesCmdReport(t, filepath.Join(dir, "new.json"), 200, 10, false, "p99=10%")
 	for _, f := range []string{"-o", "--output", "--json"} {
 		out := filepath.Join(dir, strings.TrimLeft(f, "-")+".json")
-		if code, _, errs := cliRun("compare", base, next, f, out); code != exitOK {
+		if code, _, errs := ccload(t, "compare", base, next, f, out); code != exitOK {
 			t.Fatalf("compare %s: exit %d: %s", f, code, errs)
 		}
 		if b, err := os.ReadFile(out); err != nil || !bytes.Contains(b, []byte(`"pass"`)) {
@@ -102,11 +94,11 @@ func TestCompareTakesThresholdPercentiles(t *testing.T) {
 	dir := t.TempDir()
 	base := gatesCmdReport(t, filepath.Join(dir, "base.json"), 200, 10, false, "p99=10%")
 	slower := gatesCmdReport(t, filepath.Join(dir, "slower.json"), 200, 20, false, "p99=10%")
-	code, out, errs := cliRun("compare", base, slower, "--no-scenario-limits", "--max-regression", "p98=10%")
+	code, out, errs := ccload(t, "compare", base, slower, "--no-scenario-limits", "--max-regression", "p98=10%")
 	if code != exitFailed || !strings.Contains(out, "p98") {
 		t.Errorf("p98=10%% on 10ms -> 20ms: exit %d, stdout:\n%s\nstderr: %s; want 1 naming p98", code, out, errs)
 	}
-	if code, out, errs := cliRun("compare", base, slower, "--no-scenario-limits", "--max-regression", "p98=+15ms"); code != exitOK {
+	if code, out, errs := ccload(t, "compare", base, slower, "--no-scenario-limits", "--max-regression", "p98=+15ms"); code != exitOK {
 		t.Errorf("p98=+15ms on 10ms -> 20ms: exit %d\n%s%s", code, out, errs)
 	}
 }
@@ -151,9 +143,9 @@ func TestErrorsSpeakToTheUser(t *testing.T) {
 		{[]string{"validate", filepath.Join(dir, "nosuch.yaml")}, filepath.Join(dir, "nosuch.yaml") + ": no such scenario file"},
 		{[]string{"capacity", filepath.Join(dir, "nosuch.yaml")}, filepath.Join(dir, "nosuch.yaml") + ": no such scenario file"},
 	} {
-		code, _, errs := cliRun(append(c.args, "--out", out)...)
+		code, _, errs := ccload(t, append(c.args, "--out", out)...)
 		if c.args[0] == "fit" || c.args[0] == "compare" || c.args[0] == "validate" {
-			code, _, errs = cliRun(c.args...)
+			code, _, errs = ccload(t, c.args...)
 		}
 		want := "ccload " + c.args[0] + ": " + c.says
 		if code != exitUsage || !strings.HasPrefix(errs, want) {
@@ -184,7 +176,7 @@ func TestOneLineForABadCommand(t *testing.T) {
 		{[]string{"merge", "-o", "m.json"}, "ccload merge: no shard reports given: list the shards' report.json files; see 'ccload merge --help'"},
 		{[]string{"completion"}, "ccload completion: want one shell: bash, zsh or fish; see 'ccload completion --help'"},
 	} {
-		code, out, errs := cliRun(c.args...)
+		code, out, errs := ccload(t, c.args...)
 		if code != exitUsage || out != "" || errs != c.want+"\n" {
 			t.Errorf("ccload %q: exit %d, stdout %q, stderr %q; want 2 and the one line %q", c.args, code, out, errs, c.want)
 		}
@@ -229,7 +221,7 @@ func TestReplayTakesRunsFlags(t *testing.T) {
 	os.WriteFile(base, []byte("name: b\nauth: {app_key: k, app_secret: s}\nload: {rate: 1, duration: 1s}\nsessions:\n  - poll: false\n    steps: [connect]\n"), 0o644)
 	out := filepath.Join(dir, "out")
 	start := time.Now()
-	code, _, errs := cliRun("replay", log, "--scenario", base, "--target", srv.URL(), "--out", out, "--no-progress",
+	code, _, errs := ccload(t, "replay", log, "--scenario", base, "--target", srv.URL(), "--out", out, "--no-progress",
 		"--duration", "1s", "--grace", "2s", "--seed", "7", "--max-rps", "1000", "--start-at", "300ms")
 	if code != exitOK {
 		t.Fatalf("replay: exit %d\n%s", code, errs)
@@ -284,7 +276,7 @@ func TestNoCommandErrorSpeaksGo(t *testing.T) {
 		runs = append(runs, []string{"fit", f, "-o", filepath.Join(dir, "f.yaml")}, []string{"logdiff", f, f}, []string{"replay", f, "--out", filepath.Join(dir, "out")})
 	}
 	for _, args := range runs {
-		code, _, errs := cliRun(args...)
+		code, _, errs := ccload(t, args...)
 		if code != exitUsage || errs == "" {
 			t.Errorf("ccload %q: exit %d, stderr %q; want 2 and an error", args, code, errs)
 			continue

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,7 +18,7 @@ func TestBadFlagOneLine(t *testing.T) {
 			continue
 		}
 		var out, errb bytes.Buffer
-		code := dispatch(context.Background(), []string{c.name, "--no-such-flag"}, &out, &errb)
+		code := ccloadTo(t, []string{c.name, "--no-such-flag"}, &out, &errb)
 		want := "ccload " + c.name + ": unknown flag --no-such-flag; see 'ccload " + c.name + " --help'\n"
 		if code != exitUsage || errb.String() != want || out.Len() != 0 {
 			t.Errorf("ccload %s --no-such-flag: exit %d, stderr %q, stdout %q; want exit 2 and stderr %q", c.name, code, errb.String(), out.String(), want)
@@ -30,7 +29,7 @@ func TestBadFlagOneLine(t *testing.T) {
 // TestDurationNeedsAUnit: `--duration 5` says what is missing instead of "parse error".
 func TestDurationNeedsAUnit(t *testing.T) {
 	var out, errb bytes.Buffer
-	code := dispatch(context.Background(), []string{"run", "--duration", "5", "scenarios/quickstart.yaml"}, &out, &errb)
+	code := ccloadTo(t, []string{"run", "--duration", "5", "scenarios/quickstart.yaml"}, &out, &errb)
 	if code != exitUsage || !strings.Contains(errb.String(), "--duration 5: a duration needs a unit, e.g. 5s") || strings.Count(errb.String(), "\n") != 1 {
 		t.Errorf("exit %d, stderr %q", code, errb.String())
 	}
@@ -39,7 +38,7 @@ func TestDurationNeedsAUnit(t *testing.T) {
 // TestVersion: `ccload version` names the version, commit, build date and Go version.
 func TestVersion(t *testing.T) {
 	var out, errb bytes.Buffer
-	if code := dispatch(context.Background(), []string{"version"}, &out, &errb); code != exitOK {
+	if code := ccloadTo(t, []string{"version"}, &out, &errb); code != exitOK {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
@@ -52,10 +51,9 @@ func TestVersion(t *testing.T) {
 // TestVersionStampedByMake: the Makefile's -ldflags reach `ccload version`.
 func TestVersionStampedByMake(t *testing.T) {
 	realTime(t)
-	bin := e2eBinary(t) // built with e2eLDFlags, the Makefile's -X flags
-	out, err := exec.Command(bin, "version").Output()
-	if err != nil {
-		t.Fatal(err)
+	code, out, _ := ccload(t, "version") // the binary is built with e2eLDFlags, the Makefile's -X flags
+	if code != exitOK {
+		t.Fatalf("exit %d", code)
 	}
 	if want := "ccload v9.8.7\ncommit abc123\nbuilt 2026-12-02T00:00:00Z\n"; !strings.HasPrefix(string(out), want) {
 		t.Errorf("got %q, want it to start with %q", out, want)
@@ -67,7 +65,7 @@ func TestVersionStampedByMake(t *testing.T) {
 func TestCompletion(t *testing.T) {
 	for _, sh := range []string{"bash", "zsh", "fish"} {
 		var out, errb bytes.Buffer
-		if code := dispatch(context.Background(), []string{"completion", sh}, &out, &errb); code != exitOK {
+		if code := ccloadTo(t, []string{"completion", sh}, &out, &errb); code != exitOK {
 			t.Fatalf("%s: exit %d: %s", sh, code, errb.String())
 		}
 		s := out.String()
@@ -92,7 +90,7 @@ func TestCompletion(t *testing.T) {
 		}
 	}
 	var out, errb bytes.Buffer
-	if code := dispatch(context.Background(), []string{"completion", "tcsh"}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "want bash, zsh or fish") {
+	if code := ccloadTo(t, []string{"completion", "tcsh"}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "want bash, zsh or fish") {
 		t.Errorf("tcsh: exit %d, %q", code, errb.String())
 	}
 }

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"encoding/xml"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,12 +42,6 @@ func gatesCmdReport(t *testing.T, path string, n int, ms int64, failing bool, co
 	return path
 }
 
-func gatesRunCmd(cmd func(context.Context, []string, io.Writer, io.Writer) int, args ...string) (int, string, string) {
-	var out, errb bytes.Buffer
-	code := cmd(context.Background(), args, &out, &errb)
-	return code, out.String(), errb.String()
-}
-
 func TestCompareCommandGatesOnLimits(t *testing.T) {
 	dir := t.TempDir()
 	const withLimits = "p99=10%,error_rate=0.1pp"
@@ -61,7 +52,7 @@ func TestCompareCommandGatesOnLimits(t *testing.T) {
 	// NEW's scenario says p99 may grow by 10%: 10 ms → 20 ms fails, with the JSON and JUnit written.
 	js, ju := filepath.Join(dir, "out", "cmp.json"), filepath.Join(dir, "out", "cmp.xml")
 	page := filepath.Join(dir, "out", "cmp.html")
-	code, stdout, stderr := gatesRunCmd(cmdCompare, base, slower, "--json", js, "--junit", ju, "--html", page)
+	code, stdout, stderr := ccload(t, "compare", base, slower, "--json", js, "--junit", ju, "--html", page)
 	if code != exitFailed {
 		t.Fatalf("exit %d, want %d\n%s%s", code, exitFailed, stdout, stderr)
 	}
@@ -87,16 +78,16 @@ func TestCompareCommandGatesOnLimits(t *testing.T) {
 	}
 
 	// A flag overrides the scenario's limit on the same metric.
-	if code, stdout, _ := gatesRunCmd(cmdCompare, "--max-regression", "p99=150%", base, slower); code != exitOK {
+	if code, stdout, _ := ccload(t, "compare", "--max-regression", "p99=150%", base, slower); code != exitOK {
 		t.Errorf("p99=150%%: exit %d\n%s", code, stdout)
 	}
 	// The same run twice is no regression.
-	if code, stdout, _ := gatesRunCmd(cmdCompare, base, same); code != exitOK || !strings.Contains(stdout, "PASS: all 2 limits held") ||
+	if code, stdout, _ := ccload(t, "compare", base, same); code != exitOK || !strings.Contains(stdout, "PASS: all 2 limits held") ||
 		!strings.Contains(stdout, "no differences beyond noise") || strings.Contains(stdout, "  p99 ") {
 		t.Errorf("identical runs: exit %d, want 0 and no rows printed\n%s", code, stdout)
 	}
 	// --all prints every row of them.
-	if code, stdout, _ := gatesRunCmd(cmdCompare, base, same, "--all"); code != exitOK || !strings.Contains(stdout, "  p99 ") || strings.Contains(stdout, "hidden") {
+	if code, stdout, _ := ccload(t, "compare", base, same, "--all"); code != exitOK || !strings.Contains(stdout, "  p99 ") || strings.Contains(stdout, "hidden") {
 		t.Errorf("identical runs, --all: exit %d, want every row\n%s", code, stdout)
 	}
 	// A NEW report written before report.json stored its gates: its scenario's limits are not
@@ -110,11 +101,11 @@ func TestCompareCommandGatesOnLimits(t *testing.T) {
 	if err := report.WriteFileAt(oldNew, r); err != nil {
 		t.Fatal(err)
 	}
-	if code, stdout, stderr := gatesRunCmd(cmdCompare, base, oldNew); code != exitOK || !strings.Contains(stdout, "no limits set") || !strings.Contains(stderr, "carries no compiled compare limits") {
+	if code, stdout, stderr := ccload(t, "compare", base, oldNew); code != exitOK || !strings.Contains(stdout, "no limits set") || !strings.Contains(stderr, "carries no compiled compare limits") {
 		t.Errorf("old NEW report: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	// Without limits there is nothing to gate on.
-	if code, stdout, _ := gatesRunCmd(cmdCompare, base, slower, "--no-scenario-limits"); code != exitOK || !strings.Contains(stdout, "no limits set") {
+	if code, stdout, _ := ccload(t, "compare", base, slower, "--no-scenario-limits"); code != exitOK || !strings.Contains(stdout, "no limits set") {
 		t.Errorf("no limits: exit %d\n%s", code, stdout)
 	}
 }
@@ -133,11 +124,11 @@ func TestCompareCommandUsageErrors(t *testing.T) {
 		{base, base, "--max-regression", "p99=fast"},
 		{base, base, "--max-regression", "latency=10%"},
 	} {
-		if code, _, stderr := gatesRunCmd(cmdCompare, args...); code != exitUsage || stderr == "" {
+		if code, _, stderr := ccload(t, append([]string{"compare"}, args...)...); code != exitUsage || stderr == "" {
 			t.Errorf("%q: exit %d (want %d), stderr %q", args, code, exitUsage, stderr)
 		}
 	}
-	if code, stdout, _ := gatesRunCmd(cmdCompare, "--help"); code != exitOK || !strings.Contains(stdout, "METRIC[@GROUP]=LIMIT") {
+	if code, stdout, _ := ccload(t, "compare", "--help"); code != exitOK || !strings.Contains(stdout, "METRIC[@GROUP]=LIMIT") {
 		t.Errorf("--help: exit %d\n%s", code, stdout)
 	}
 }
@@ -158,7 +149,7 @@ func TestCompareCommandSaysInconclusiveAndNotJudged(t *testing.T) {
 		t.Fatal(err)
 	}
 	js, page := filepath.Join(dir, "cmp.json"), filepath.Join(dir, "cmp.html")
-	code, stdout, stderr := gatesRunCmd(cmdCompare, base, slower, "--json", js, "--html", page)
+	code, stdout, stderr := ccload(t, "compare", base, slower, "--json", js, "--html", page)
 	if code != exitAborted || !strings.Contains(stdout, "INCONCLUSIVE: 1 of 1 limits exceeded, but new's generator, not its target, was the limit") {
 		t.Errorf("generator-limited new: exit %d, want 3 and INCONCLUSIVE\n%s%s", code, stdout, stderr)
 	}
@@ -169,14 +160,14 @@ func TestCompareCommandSaysInconclusiveAndNotJudged(t *testing.T) {
 	if b, _ := os.ReadFile(page); !strings.Contains(string(b), `id="verdict">INCONCLUSIVE<`) {
 		t.Error("the compare view does not say INCONCLUSIVE")
 	}
-	if code, stdout, _ := gatesRunCmd(cmdCompare, base, slower, "--force"); code != exitFailed || !strings.Contains(stdout, "REGRESSION") {
+	if code, stdout, _ := ccload(t, "compare", base, slower, "--force"); code != exitFailed || !strings.Contains(stdout, "REGRESSION") {
 		t.Errorf("--force: exit %d, want 1\n%s", code, stdout)
 	}
 
 	// 61 requests, p95 twice as slow, a scenario limit naming the group: not judged, exit 0.
 	few, fewSlow := gatesCmdReport(t, filepath.Join(dir, "few.json"), 61, 10, false, "p95@sendAsync CHAT=10%"),
 		gatesCmdReport(t, filepath.Join(dir, "fewslow.json"), 61, 20, false, "p95@sendAsync CHAT=10%")
-	code, stdout, _ = gatesRunCmd(cmdCompare, few, fewSlow)
+	code, stdout, _ = ccload(t, "compare", few, fewSlow)
 	if code != exitOK || !strings.Contains(stdout, "NOT JUDGED") || strings.Contains(stdout, "FAIL") {
 		t.Errorf("a limit on a 61-request group: exit %d, want 0 and NOT JUDGED, no FAIL\n%s", code, stdout)
 	}

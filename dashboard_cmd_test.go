@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -21,7 +20,7 @@ func TestDashboardFlagOnEveryLoadCommand(t *testing.T) {
 	defer busy.Close()
 	for _, sub := range []string{"run", "replay", "capacity"} {
 		var out, errb bytes.Buffer
-		if code := dispatch(context.Background(), []string{sub, "--help"}, &out, &errb); code != exitOK ||
+		if code := ccloadTo(t, []string{sub, "--help"}, &out, &errb); code != exitOK ||
 			!strings.Contains(out.String()+errb.String(), "-dashboard host:port") {
 			t.Errorf("ccload %s --help (exit %d) does not list --dashboard", sub, code)
 		}
@@ -32,7 +31,7 @@ func TestDashboardFlagOnEveryLoadCommand(t *testing.T) {
 		{"capacity", "scenarios/capacity.yaml", "nonsense", "--dashboard \"nonsense\": want host:port"},
 	} {
 		var out, errb bytes.Buffer
-		code := dispatch(context.Background(), []string{c.sub, "--dashboard", c.addr, "--out", t.TempDir(), c.file}, &out, &errb)
+		code := ccloadTo(t, []string{c.sub, "--dashboard", c.addr, "--out", t.TempDir(), c.file}, &out, &errb)
 		if code != exitUsage || !strings.Contains(errb.String(), c.want) || strings.Contains(out.String(), "report:") {
 			t.Errorf("ccload %s --dashboard %s: exit %d, stderr %q; want exit 2 naming the flag, and no run", c.sub, c.addr, code, errb.String())
 		}
@@ -43,7 +42,7 @@ func TestDashboardFlagOnEveryLoadCommand(t *testing.T) {
 // scenario, charts drawn, more intervals over time), and ccload exits when the run ends although a
 // browser's event stream is still open and unread.
 func TestDashboardServesARun(t *testing.T) {
-	e2eBinary(t)
+	ccloadBinary(t)
 	realTime(t)
 	addr := freePort(t)
 	type state struct {

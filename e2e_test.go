@@ -1,18 +1,14 @@
 package main
 
-// End-to-end tests of `ccload run`: they build the real binary once and run it against a
-// mock.Server started in the test process on loopback, so they can compare what the harness
-// says it sent with what the mock says it received.
+// End-to-end tests of `ccload run`: the real binary against a mock.Server started in the test
+// process on loopback, so they can compare what the harness says it sent with what the mock
+// says it received. (Helpers: e2e_helpers_test.go.)
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,184 +17,6 @@ import (
 	"ccload/mock"
 	"ccload/report"
 )
-
-var e2eBin struct {
-	once sync.Once
-	path string
-	err  error
-}
-
-// e2eLDFlags stamp the end-to-end binary as `make build` does (TestVersionStampedByMake checks
-// they reach `ccload version`), so one build serves every test.
-const e2eLDFlags = "-X main.version=v9.8.7 -X main.commit=abc123 -X main.buildDate=2026-12-02T00:00:00Z"
-
-// e2eBinary builds ccload once per test process.
-//
-// The suite's wall time: the long end-to-end tests spend most of their time waiting on real time,
-// not on CPU, so they overlap (realTime). A test stays serial when it sets the environment
-// (t.Setenv), or when its verdict depends on having the machine to itself: the capacity search's
-// accuracy (two in-process searches under the race detector, judging a 60 ms limit, skipping
-// when starved) runs its two subtests beside each other only, before the parallel tests start;
-// so does the budget search, whose outcome would turn "generator limited" on a starved machine.
-func e2eBinary(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("end-to-end: builds and runs the binary")
-	}
-	e2eBin.once.Do(func() {
-		dir, err := os.MkdirTemp("", "ccload-e2e-")
-		if err != nil {
-			e2eBin.err = err
-			return
-		}
-		e2eBin.path = filepath.Join(dir, "ccload")
-		out, err := exec.Command("go", "build", "-ldflags", e2eLDFlags, "-o", e2eBin.path, ".").CombinedOutput()
-		if err != nil {
-			e2eBin.err = errors.New("go build: " + err.Error() + "\n" + string(out))
-		}
-	})
-	if e2eBin.err != nil {
-		t.Fatal(e2eBin.err)
-	}
-	return e2eBin.path
-}
-
-// realTime marks a test that waits on real time in child processes or a loopback mock, so it
-// runs in parallel with the others like it (at most -parallel at once, GOMAXPROCS by default).
-func realTime(t *testing.T) {
-	t.Helper()
-	t.Parallel()
-}
-
-// e2eMock starts a mock on loopback with opts changed by edit.
-func e2eMock(t *testing.T, edit func(*mock.Options)) *mock.Server {
-	t.Helper()
-	o := mock.DefaultOptions()
-	o.Addr = "127.0.0.1:0"
-	o.Seed = 1
-	if edit != nil {
-		edit(&o)
-	}
-	srv, err := mock.NewServer(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return srv
-}
-
-type e2eResult struct {
-	code           int
-	stdout, stderr string
-	rep            *report.Report
-	out            string // the output directory (report.json and the rest)
-}
-
-// e2eRun runs `ccload run` with args (the output directory is added) and reads the report.
-// start, when set, is called once the process runs (to signal it).
-func e2eRun(t *testing.T, start func(*os.Process), args ...string) e2eResult {
-	t.Helper()
-	return e2eExec(t, start, "run", args...)
-}
-
-// e2eReplay runs `ccload replay` like e2eRun runs `ccload run`.
-func e2eReplay(t *testing.T, args ...string) e2eResult {
-	t.Helper()
-	return e2eExec(t, nil, "replay", args...)
-}
-
-func e2eExec(t *testing.T, start func(*os.Process), sub string, args ...string) e2eResult {
-	t.Helper()
-	bin := e2eBinary(t)
-	out := filepath.Join(t.TempDir(), "out")
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, append(append([]string{sub}, args...), "--out", out, "--no-progress")...)
-	var so, se bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &so, &se
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if start != nil {
-		start(cmd.Process)
-	}
-	err := cmd.Wait()
-	res := e2eResult{stdout: so.String(), stderr: se.String(), out: out}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		res.code = ee.ExitCode()
-	default:
-		t.Fatalf("ccload %s: %v\nstderr:\n%s", sub, err, res.stderr)
-	}
-	if rep, err := report.ReadFile(filepath.Join(out, report.FileName)); err == nil {
-		res.rep = rep
-	} else {
-		t.Logf("no report: %v", err)
-	}
-	t.Logf("exit %d\nstdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
-	return res
-}
-
-// e2eInvariants fails t for every broken accounting invariant of rep.
-func e2eInvariants(t *testing.T, rep *report.Report) {
-	t.Helper()
-	for _, w := range report.CheckInvariants(rep) {
-		t.Errorf("invariant broken: %s", w)
-	}
-	s := rep.Sessions
-	if s.Arrivals != s.Started+s.Dropped {
-		t.Errorf("arrivals %d != started %d + dropped %d", s.Arrivals, s.Started, s.Dropped)
-	}
-	if s.Started != s.Completed+s.Failed+s.Interrupted+s.EndedByPlatform+s.CutByGrace {
-		t.Errorf("started %d != completed %d + failed %d + interrupted %d + ended_by_platform %d + cut_by_grace %d", s.Started, s.Completed, s.Failed, s.Interrupted, s.EndedByPlatform, s.CutByGrace)
-	}
-	r := rep.Requests
-	if r.Total != r.OK+r.AppErrors+r.HTTPErrors+r.TransportErrors+r.ClientErrors+r.Cut {
-		t.Errorf("requests %+v do not add up", r)
-	}
-}
-
-// e2eCountsMatch fails t unless the report's per-endpoint and per-controlType request counts
-// equal what the mock received.
-func e2eCountsMatch(t *testing.T, rep *report.Report, st mock.Stats) {
-	t.Helper()
-	byEndpoint := map[string]int64{}
-	byControl := map[string]int64{}
-	for _, g := range rep.Groups {
-		if g.Kind != "endpoint" {
-			continue
-		}
-		byEndpoint[g.Endpoint] += g.Total // not_sent (refused by validation, never written) is outside total
-		if g.ControlType != "" {
-			byControl[g.ControlType] += g.Total
-		}
-	}
-	for _, ct := range ccapi.ControlTypes {
-		if got, want := byControl[string(ct)], st.ControlTypes[string(ct)]; got != want {
-			t.Errorf("controlType %s: report counts %d, mock received %d", ct, got, want)
-		}
-	}
-	for ep, want := range st.Endpoints {
-		if got := byEndpoint[ep]; got != want {
-			t.Errorf("endpoint %s: report counts %d, mock received %d", ep, got, want)
-		}
-	}
-	if st.Total() == 0 {
-		t.Error("the mock received nothing")
-	}
-}
-
-func e2eGroup(rep *report.Report, kind, name string) *report.Group {
-	for i := range rep.Groups {
-		g := &rep.Groups[i]
-		if g.Kind == kind && (g.Step == name || g.Name == name) {
-			return g
-		}
-	}
-	return nil
-}
 
 // TestRunCountsMatchTheMock runs a mix of robot and agent sessions and checks that the report
 // and the mock agree on every request, that the invariants hold, that the arrivals are what
@@ -211,15 +29,7 @@ func TestRunCountsMatchTheMock(t *testing.T) {
 		o.Agents = 100
 	})
 	res := e2eRun(t, nil, "testdata/e2e/mix.yaml", "--target", srv.URL(), "--grace", "20s")
-	if res.code != 0 {
-		t.Fatalf("exit %d, want 0", res.code)
-	}
-	rep := res.rep
-	if rep == nil {
-		t.Fatal("no report.json")
-	}
-	e2eInvariants(t, rep)
-	e2eCountsMatch(t, rep, srv.Stats())
+	rep := e2eCompleted(t, res, srv)
 
 	// A ramp from 0 to 20 sessions/s over 2 s (20 sessions), then 20/s for 2 s (40).
 	if want, got := 60.0, float64(rep.Sessions.Arrivals); got < want*0.98 || got > want*1.02 {
@@ -252,18 +62,13 @@ func TestRunCountsMatchTheMock(t *testing.T) {
 // happened, and neither hidden (no coordinated omission) nor smeared over later requests.
 func TestRunStallShowsInResponseTime(t *testing.T) {
 	realTime(t)
-	e2eBinary(t) // build first: the stall window is on the mock's clock, started next
+	ccloadBinary(t) // build first: the stall window is on the mock's clock, started next
 	srv := e2eMock(t, func(o *mock.Options) {
 		o.Stall, o.StallEvery = time.Second, 5*time.Second // held during [4 s, 5 s), then [9 s, 10 s)
 		o.Latency = map[ccapi.Endpoint]mock.Dist{ccapi.EpSendAsync: mock.Constant(100 * time.Millisecond)}
 	})
 	res := e2eRun(t, nil, "testdata/e2e/stall.yaml", "--target", srv.URL(), "--grace", "20s")
-	if res.code != 0 {
-		t.Fatalf("exit %d, want 0", res.code)
-	}
-	rep := res.rep
-	e2eInvariants(t, rep)
-	e2eCountsMatch(t, rep, srv.Stats())
+	rep := e2eCompleted(t, res, srv)
 	if n := srv.Stats().Faults["stalled"]; n == 0 {
 		t.Fatal("the mock stalled no request: the test did not test a stall")
 	}
@@ -336,12 +141,7 @@ func TestRunSurvivesAnExpiredTokenStorm(t *testing.T) {
 		o.RobotDelay = 20 * time.Millisecond
 	})
 	res := e2eRun(t, nil, "testdata/e2e/tokens.yaml", "--target", srv.URL(), "--grace", "20s")
-	if res.code != 0 {
-		t.Fatalf("exit %d, want 0", res.code)
-	}
-	rep := res.rep
-	e2eInvariants(t, rep)
-	e2eCountsMatch(t, rep, srv.Stats())
+	rep := e2eCompleted(t, res, srv)
 	if s := rep.Sessions; s.Failed != 0 || s.Completed != s.Started || s.Started == 0 {
 		t.Errorf("sessions %+v: want none failed", s)
 	}
@@ -414,7 +214,7 @@ func TestRunBadMockSettingExits2(t *testing.T) {
 // TestRunHelp checks that --help documents the flags and exits 0.
 func TestRunHelp(t *testing.T) {
 	var out, errb bytes.Buffer
-	if code := dispatch(context.Background(), []string{"run", "--help"}, &out, &errb); code != 0 {
+	if code := ccloadTo(t, []string{"run", "--help"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d, want 0", code)
 	}
 	for _, flag := range []string{"--target", "-out", "-duration", "-grace", "-no-progress", "-seed", "-shard", "Exit codes"} {

@@ -2,11 +2,9 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -49,7 +47,7 @@ func TestFitBadLogs(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(dir, c.name+".yaml")
 			var so, se bytes.Buffer
-			code := dispatch(context.Background(), []string{"fit", c.log, "-o", out}, &so, &se)
+			code := ccloadTo(t, []string{"fit", c.log, "-o", out}, &so, &se)
 			if code != exitUsage || !strings.Contains(se.String(), c.want) {
 				t.Fatalf("exit %d, stderr %q; want 2 and %q", code, se.String(), c.want)
 			}
@@ -58,7 +56,7 @@ func TestFitBadLogs(t *testing.T) {
 			}
 			for _, args := range [][]string{{"logdiff", c.log, c.log}, {"replay", c.log, "--no-progress", "--out", filepath.Join(dir, "rp-"+c.name)}} {
 				se.Reset()
-				if code := dispatch(context.Background(), args, &so, &se); code != exitUsage || !strings.Contains(se.String(), c.want) {
+				if code := ccloadTo(t, args, &so, &se); code != exitUsage || !strings.Contains(se.String(), c.want) {
 					t.Errorf("%s: exit %d, stderr %q; want 2 and %q", args[0], code, se.String(), c.want)
 				}
 			}
@@ -70,7 +68,7 @@ func TestFitBadLogs(t *testing.T) {
 	// Below the bad-line limit, the same problems are reported but the fit goes on.
 	log := write("some.jsonl", many.String()+"{not json\n")
 	var so, se bytes.Buffer
-	if code := dispatch(context.Background(), []string{"fit", log, "-o", filepath.Join(dir, "ok.yaml"), "--max-bad", "5%"}, &so, &se); code != 0 ||
+	if code := ccloadTo(t, []string{"fit", log, "-o", filepath.Join(dir, "ok.yaml"), "--max-bad", "5%"}, &so, &se); code != 0 ||
 		!strings.Contains(se.String(), "1 × malformed line (first: line 51:") {
 		t.Fatalf("exit %d, stderr %q", code, se.String())
 	}
@@ -98,17 +96,17 @@ func TestLogdiffLimits(t *testing.T) {
 	}
 	a, b := mk("a.jsonl", 500), mk("b.jsonl", 700)
 	var so, se bytes.Buffer
-	if code := dispatch(context.Background(), []string{"logdiff", a, a}, &so, &se); code != 0 {
+	if code := ccloadTo(t, []string{"logdiff", a, a}, &so, &se); code != 0 {
 		t.Fatalf("a log against itself: exit %d\n%s%s", code, so.String(), se.String())
 	}
 	so.Reset()
-	code := dispatch(context.Background(), []string{"logdiff", a, b}, &so, &se)
+	code := ccloadTo(t, []string{"logdiff", a, b}, &so, &se)
 	if code != exitFailed || !strings.Contains(so.String(), "CONNECT CHAT+ DISCONNECT") || !strings.Contains(so.String(), "20 pts") ||
 		!strings.Contains(so.String(), "FAIL") {
 		t.Fatalf("shares 50%% vs 70%% of 1000 sessions: exit %d\n%s", code, so.String())
 	}
 	// A looser limit passes the same logs.
-	if code := dispatch(context.Background(), []string{"logdiff", a, b, "--max-share", "15%"}, &so, &se); code != 0 {
+	if code := ccloadTo(t, []string{"logdiff", a, b, "--max-share", "15%"}, &so, &se); code != 0 {
 		t.Fatalf("--max-share 15%%: exit %d", code)
 	}
 }
@@ -134,7 +132,7 @@ func TestLogdiffOutputs(t *testing.T) {
 	}{{log, exitOK}, {slow, exitFailed}} {
 		js, ju, ht := filepath.Join(dir, "d.json"), filepath.Join(dir, "d.xml"), filepath.Join(dir, "d.html")
 		var so, se bytes.Buffer
-		code := dispatch(context.Background(), []string{"logdiff", log, c.b, "--json", js, "--junit", ju, "--html", ht}, &so, &se)
+		code := ccloadTo(t, []string{"logdiff", log, c.b, "--json", js, "--junit", ju, "--html", ht}, &so, &se)
 		if code != c.code {
 			t.Fatalf("%s: exit %d, want %d\n%s%s", c.b, code, c.code, so.String(), se.String())
 		}
@@ -151,7 +149,7 @@ func TestLogdiffOutputs(t *testing.T) {
 		}
 	}
 	var so, se bytes.Buffer
-	if code := dispatch(context.Background(), []string{"logdiff", log, log, "--json", filepath.Join(log, "x.json")}, &so, &se); code != exitUsage {
+	if code := ccloadTo(t, []string{"logdiff", log, log, "--json", filepath.Join(log, "x.json")}, &so, &se); code != exitUsage {
 		t.Errorf("an unwritable --json: exit %d, want 2", code)
 	}
 }
@@ -183,7 +181,7 @@ func TestFitLogdiffRefuseAbsurdFlags(t *testing.T) {
 		{[]string{"fit", log, "-o", out, "--idle", "0s"}, "--idle"},
 	} {
 		var so, se bytes.Buffer
-		code := dispatch(context.Background(), c.args, &so, &se)
+		code := ccloadTo(t, c.args, &so, &se)
 		if code != exitUsage || !strings.Contains(se.String(), c.flag+":") || !strings.HasPrefix(se.String(), "ccload "+c.args[0]+": ") {
 			t.Errorf("%v: exit %d, stderr %q; want 2 naming %s", c.args, code, se.String(), c.flag)
 		}
@@ -199,7 +197,7 @@ func TestFitGivesUpOnAllBadLines(t *testing.T) {
 	p := filepath.Join(dir, "bad.jsonl")
 	os.WriteFile(p, bytes.Repeat([]byte("{not json\n"), 50_000), 0o644)
 	var so, se bytes.Buffer
-	code := dispatch(context.Background(), []string{"fit", p, "-o", filepath.Join(dir, "x.yaml")}, &so, &se)
+	code := ccloadTo(t, []string{"fit", p, "-o", filepath.Join(dir, "x.yaml")}, &so, &se)
 	if code != exitUsage || !strings.Contains(se.String(), "the first 1000 lines are all bad") || !strings.Contains(se.String(), "1000 × malformed line") {
 		t.Fatalf("exit %d, stderr %q", code, se.String())
 	}
@@ -228,7 +226,7 @@ func TestFitAuthAndChannel(t *testing.T) {
 	log := fitLog(t, dir, "4242")
 	out := filepath.Join(dir, "fitted.yaml")
 	var so, se bytes.Buffer
-	if code := dispatch(context.Background(), []string{"fit", log, "-o", out}, &so, &se); code != 0 {
+	if code := ccloadTo(t, []string{"fit", log, "-o", out}, &so, &se); code != 0 {
 		t.Fatalf("exit %d: %s", code, se.String())
 	}
 	text, _ := os.ReadFile(out)
@@ -259,13 +257,13 @@ func TestFitAuthAndChannel(t *testing.T) {
 		}
 	}
 	os.WriteFile(short, []byte(b.String()), 0o644)
-	if code := dispatch(context.Background(), []string{"fit", short, "-o", out, "--poll", "off"}, &so, &se); code != 0 {
+	if code := ccloadTo(t, []string{"fit", short, "-o", out, "--poll", "off"}, &so, &se); code != 0 {
 		t.Fatalf("exit %d: %s", code, se.String())
 	}
 	m := e2eMock(t, nil)
 	so.Reset()
 	se.Reset()
-	code := dispatch(context.Background(), []string{"run", out, "--target", m.URL(), "--out", filepath.Join(dir, "run"), "--no-progress"}, &so, &se)
+	code := ccloadTo(t, []string{"run", out, "--target", m.URL(), "--out", filepath.Join(dir, "run"), "--no-progress"}, &so, &se)
 	st := m.Stats()
 	var answers int64
 	for _, n := range st.ResultCodes {
@@ -285,7 +283,7 @@ func TestFitBase(t *testing.T) {
 	os.WriteFile(base, []byte("target: {url: \"http://127.0.0.1:9\"}\nauth: {app_key: k, app_secret: s}\nchannel: {source_type: CUSTOMER}\nsessions:\n  - {name: x, poll: {interval: 2s}, steps: [connect]}\n"), 0o644)
 	out := filepath.Join(dir, "fitted.yaml")
 	var so, se bytes.Buffer
-	if code := dispatch(context.Background(), []string{"fit", log, "-o", out, "--base", base}, &so, &se); code != 0 {
+	if code := ccloadTo(t, []string{"fit", log, "-o", out, "--base", base}, &so, &se); code != 0 {
 		t.Fatalf("a base without channel.to: exit %d: %s", code, se.String())
 	}
 	text, _ := os.ReadFile(out)
@@ -298,7 +296,7 @@ func TestFitBase(t *testing.T) {
 		t.Errorf("auth %q, target %q, poll %s, text:\n%s", sc.Auth.AppKey, sc.Target.URL, sc.Sessions[0].PollInterval, text)
 	}
 	// An explicit --poll wins over the base's.
-	if code := dispatch(context.Background(), []string{"fit", log, "-o", out, "--base", base, "--poll", "500ms"}, &so, &se); code != 0 {
+	if code := ccloadTo(t, []string{"fit", log, "-o", out, "--base", base, "--poll", "500ms"}, &so, &se); code != 0 {
 		t.Fatal(se.String())
 	}
 	if text, _ := os.ReadFile(out); !bytes.Contains(text, []byte("poll: {interval: 500ms}")) {
@@ -309,7 +307,7 @@ func TestFitBase(t *testing.T) {
 	os.WriteFile(bad, []byte("auth: {app_key: k, app_secret: s}\nthresholds: {p99: fast}\n"), 0o644)
 	out2 := filepath.Join(dir, "fitted2.yaml")
 	se.Reset()
-	code := dispatch(context.Background(), []string{"fit", log, "-o", out2, "--base", bad}, &so, &se)
+	code := ccloadTo(t, []string{"fit", log, "-o", out2, "--base", bad}, &so, &se)
 	if code != exitUsage || !strings.Contains(se.String(), "--base "+bad) || !strings.Contains(se.String(), "nothing was written") ||
 		strings.Contains(se.String(), "steps of the base?") || strings.Contains(se.String(), out2+":") {
 		t.Errorf("exit %d, stderr %s", code, se.String())
@@ -322,7 +320,6 @@ func TestFitBase(t *testing.T) {
 // fit and logdiff stop within moments of SIGINT, SIGTERM or SIGHUP, even while a pipe's writer
 // holds them waiting; exit 3, nothing written.
 func TestFitLogdiffStoppable(t *testing.T) {
-	bin := e2eBinary(t)
 	dir := t.TempDir()
 	good := fitLog(t, dir, "1")
 	for i, c := range []struct {
@@ -339,33 +336,28 @@ func TestFitLogdiffStoppable(t *testing.T) {
 			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			cmd := exec.Command(bin, c.args(fifo, out)...)
-			var se bytes.Buffer
-			cmd.Stderr = &se
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
 			// The writer sends a few lines and then holds the pipe open, sending nothing: a
 			// producer that stalls. Opening for writing returns once ccload opened the pipe.
-			w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer w.Close()
-			fmt.Fprintf(w, `{"controlType":"CONNECT","from":"a","received_ms":1000000}`+"\n")
-			time.Sleep(200 * time.Millisecond) // let it read them and wait for more
-			cmd.Process.Signal(c.sig)
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-			select {
-			case <-done:
-			case <-time.After(20 * time.Second): // a hang guard, not a timing assertion
-				cmd.Process.Kill()
-				<-done
-				t.Fatalf("%s did not stop on %s; stderr %q", c.args(fifo, out)[0], c.sig, se.String())
-			}
-			if code := cmd.ProcessState.ExitCode(); code != exitAborted || !strings.Contains(se.String(), "interrupted while reading") {
-				t.Errorf("exit %d, stderr %q; want 3, interrupted", code, se.String())
+			var w *os.File
+			defer func() {
+				if w != nil {
+					w.Close()
+				}
+			}()
+			r := ccloadWith(t, ccloadOpts{timeout: 20 * time.Second, // a hang guard, not a timing assertion
+				started: func(p *os.Process) {
+					var err error
+					if w, err = os.OpenFile(fifo, os.O_WRONLY, 0); err != nil {
+						t.Error(err)
+						p.Kill()
+						return
+					}
+					fmt.Fprintf(w, `{"controlType":"CONNECT","from":"a","received_ms":1000000}`+"\n")
+					time.Sleep(200 * time.Millisecond) // let it read them and wait for more
+					p.Signal(c.sig)
+				}}, c.args(fifo, out)...)
+			if r.code != exitAborted || !strings.Contains(r.stderr, "interrupted while reading") {
+				t.Errorf("exit %d, stderr %q; want 3, interrupted", r.code, r.stderr)
 			}
 			if _, err := os.Stat(out); err == nil {
 				t.Errorf("%s was written", out)
@@ -378,25 +370,22 @@ func TestFitLogdiffStoppable(t *testing.T) {
 // pipe no writer opened.
 func TestFitRefusesEndlessInput(t *testing.T) {
 	t.Parallel() // the pipe is waited on for 3 s
-	bin := e2eBinary(t)
 	dir := t.TempDir()
 	zero, err := os.Open("/dev/zero")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer zero.Close()
-	cmd := exec.Command(bin, "fit", "-", "-o", filepath.Join(dir, "x.yaml"))
-	cmd.Stdin = zero
-	outb, _ := cmd.CombinedOutput()
-	if code := cmd.ProcessState.ExitCode(); code != exitUsage || !strings.Contains(string(outb), "standard input is a device") {
-		t.Errorf("fit - < /dev/zero: exit %d, %q", code, outb)
+	r := ccloadWith(t, ccloadOpts{stdin: zero}, "fit", "-", "-o", filepath.Join(dir, "x.yaml"))
+	if outb := r.stdout + r.stderr; r.code != exitUsage || !strings.Contains(outb, "standard input is a device") {
+		t.Errorf("fit - < /dev/zero: exit %d, %q", r.code, outb)
 	}
 	fifo := filepath.Join(dir, "nowriter")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	var so, se bytes.Buffer
-	code := dispatch(context.Background(), []string{"logdiff", fifo, fitLog(t, dir, "1")}, &so, &se)
+	code := ccloadTo(t, []string{"logdiff", fifo, fitLog(t, dir, "1")}, &so, &se)
 	if code != exitUsage || !strings.Contains(se.String(), "named pipe and nothing came through it") {
 		t.Errorf("a FIFO without a writer: exit %d, %q", code, se.String())
 	}

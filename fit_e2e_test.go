@@ -8,20 +8,16 @@ package main
 // fitted scenario's compiled distributions in-process (simRun), so the suite stays short.
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -33,52 +29,8 @@ import (
 // and a stop function that ends it with SIGINT (which flushes the record) and waits.
 func recordingMock(t *testing.T, path string) (string, func()) {
 	t.Helper()
-	bin := e2eBinary(t)
-	cmd := exec.Command(bin, "mock", "--addr", "127.0.0.1:0", "--record", path)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var se bytes.Buffer
-	cmd.Stderr = &se
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cmd.Process.Signal(syscall.SIGINT)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-			t.Errorf("mock did not stop on SIGINT; stderr:\n%s", se.String())
-		}
-	}
-	t.Cleanup(stop)
-	sc := bufio.NewScanner(out)
-	if !sc.Scan() {
-		stop()
-		t.Fatalf("mock printed nothing; stderr:\n%s", se.String())
-	}
-	line := sc.Text()
-	go func() {
-		for sc.Scan() {
-		}
-	}()
-	_, rest, ok := strings.Cut(line, "serving on ")
-	url, _, _ := strings.Cut(rest, " ")
-	if !ok || !strings.HasPrefix(url, "http://127.0.0.1:") {
-		stop()
-		t.Fatalf("no URL in %q", line)
-	}
-	return url, stop
+	m := startMockCommand(t, "--record", path)
+	return m.url, func() { m.stop(t) }
 }
 
 // A generated production log: three session types (40/30/30) with lognormal think times of
@@ -310,7 +262,7 @@ func logdiffJSON(t *testing.T, a, b string, args ...string) (int, string, traffi
 	t.Helper()
 	js := b + ".diff.json"
 	var so, se bytes.Buffer
-	code := dispatch(context.Background(), append([]string{"logdiff", a, b, "--json", js}, args...), &so, &se)
+	code := ccloadTo(t, append([]string{"logdiff", a, b, "--json", js}, args...), &so, &se)
 	var res traffic.DiffResult
 	if code == exitOK || code == exitFailed {
 		data, err := os.ReadFile(js)
@@ -371,7 +323,7 @@ func TestFitRoundTrip(t *testing.T) {
 
 			fitted := filepath.Join(dir, "fitted.yaml")
 			var so, se bytes.Buffer
-			if code := dispatch(context.Background(), []string{"fit", prod, "-o", fitted}, &so, &se); code != 0 {
+			if code := ccloadTo(t, []string{"fit", prod, "-o", fitted}, &so, &se); code != 0 {
 				t.Fatalf("fit: exit %d\n%s%s", code, so.String(), se.String())
 			}
 			if !strings.Contains(so.String(), "chosen from the log") {

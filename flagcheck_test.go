@@ -2,11 +2,11 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Numeric flags that make no sense (NaN, infinities, negative durations and counts, absurd
@@ -46,18 +46,16 @@ func TestNumericFlagsRefusedNothingSent(t *testing.T) {
 		{[]string{"mock", "--addr", "127.0.0.1:0", "--agents", "-2"}, "--agents"},
 		{[]string{"mock", "--addr", "127.0.0.1:0", "--robot-delay", "-1s"}, "--robot-delay"},
 	} {
-		var out, errb bytes.Buffer
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel() // a command that wrongly starts ends at once
-		code := dispatch(ctx, c.args, &out, &errb)
-		msg := errb.String()
+		// A command that wrongly starts is killed by the hang guard (and fails the test).
+		r := ccloadWith(t, ccloadOpts{timeout: 30 * time.Second}, c.args...)
+		code, msg := r.code, r.stderr
 		if code != exitUsage || !strings.Contains(msg, "ccload "+c.args[0]+": "+c.flag+" ") || strings.Count(msg, "\n") != 1 {
 			t.Errorf("%q: exit %d, stderr %q; want exit 2 and one line naming %s", c.args, code, msg, c.flag)
 		}
 	}
 	// Two bad flags: both named, each on a line of the command's.
 	var out, errb bytes.Buffer
-	if code := dispatch(context.Background(), []string{"run", sc, "--grace", "-3s", "--max-rps", "Inf"}, &out, &errb); code != exitUsage ||
+	if code := ccloadTo(t, []string{"run", sc, "--grace", "-3s", "--max-rps", "Inf"}, &out, &errb); code != exitUsage ||
 		!strings.Contains(errb.String(), "ccload run: --grace -3s") || !strings.Contains(errb.String(), "ccload run: --max-rps +Inf") {
 		t.Errorf("two bad flags: exit %d, stderr %q", code, errb.String())
 	}

@@ -5,12 +5,8 @@ package main
 // timeseries.csv beside report.json.
 
 import (
-	"bytes"
-	"context"
 	"encoding/xml"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,25 +20,13 @@ import (
 // and the output directory.
 func gatesE2ERun(t *testing.T, target string) (int, string) {
 	t.Helper()
-	bin := e2eBinary(t)
 	out := filepath.Join(t.TempDir(), "out")
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "run", "scenarios/ci-gate.yaml", "--target", target, "--out", out, "--no-progress")
-	var so, se bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &so, &se
-	err := cmd.Run()
-	code := 0
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		code = ee.ExitCode()
-	default:
-		t.Fatalf("ccload run: %v\n%s", err, se.String())
+	r := ccloadWith(t, ccloadOpts{timeout: 90 * time.Second}, "run", "scenarios/ci-gate.yaml", "--target", target, "--out", out, "--no-progress")
+	if r.code < 0 {
+		t.FailNow()
 	}
-	t.Logf("exit %d\nstdout:\n%s\nstderr:\n%s", code, so.String(), se.String())
-	return code, out
+	t.Logf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	return r.code, out
 }
 
 // gatesE2EOutputs reads the run's report and checks its other outputs exist; it returns the

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,7 +30,7 @@ func TestRunGraceDefaultAndCut(t *testing.T) {
 	}
 	run := func(out string, args ...string) (int, string, *report.Report) {
 		var so, se bytes.Buffer
-		code := dispatch(context.Background(), append([]string{"run", sc, "--target", "mock", "--out", out, "--no-progress"}, args...), &so, &se)
+		code := ccloadTo(t, append([]string{"run", sc, "--target", "mock", "--out", out, "--no-progress"}, args...), &so, &se)
 		rep, err := report.ReadFile(filepath.Join(out, report.FileName))
 		if err != nil {
 			t.Fatalf("exit %d, no report: %v\n%s", code, err, se.String())

@@ -14,13 +14,6 @@ import (
 	"ccload/mock"
 )
 
-// historyCLI runs ccload in-process and returns its exit code, stdout and stderr.
-func historyCLI(args ...string) (int, string, string) {
-	var out, errb bytes.Buffer
-	code := dispatch(context.Background(), args, &out, &errb)
-	return code, out.String(), errb.String()
-}
-
 // TestHistoryRecordsARun runs a scenario with --history and literal credentials, then reads the
 // history back as a user would: list, show, export (the report.json the run wrote, byte for
 // byte), trend --html; and finds the credentials nowhere in the store.
@@ -36,12 +29,12 @@ func TestHistoryRecordsARun(t *testing.T) {
 		"load: {model: closed, customers: 2, duration: 1s}\nseed: 1\nsessions:\n  - poll: {interval: 50ms}\n    steps: [connect, {chat: \"hi\"}, {await_reply: 1s}, disconnect]\n"), 0o644)
 	db := filepath.Join(dir, "runs.db")
 	out := filepath.Join(dir, "out")
-	code, stdout, stderr := historyCLI("run", sc, "--target", srv.URL(), "--out", out, "--no-progress", "--history", db, "--label", "env=staging", "--label", "version=1.4.2")
+	code, stdout, stderr := ccload(t, "run", sc, "--target", srv.URL(), "--out", out, "--no-progress", "--history", db, "--label", "env=staging", "--label", "version=1.4.2")
 	if code != exitOK || !strings.Contains(stderr, "recorded as run #1 in "+db+" (pass)") {
 		t.Fatalf("run: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 
-	code, stdout, stderr = historyCLI("history", "list", "--history", db, "--label", "env=staging")
+	code, stdout, stderr = ccload(t, "history", "list", "--history", db, "--label", "env=staging")
 	if code != exitOK {
 		t.Fatalf("list: exit %d %s", code, stderr)
 	}
@@ -50,16 +43,16 @@ func TestHistoryRecordsARun(t *testing.T) {
 			t.Errorf("history list lacks %q:\n%s", want, stdout)
 		}
 	}
-	if code, stdout, _ = historyCLI("history", "list", "--history", db, "--label", "env=prod"); code != exitOK || !strings.Contains(stdout, "no runs") {
+	if code, stdout, _ = ccload(t, "history", "list", "--history", db, "--label", "env=prod"); code != exitOK || !strings.Contains(stdout, "no runs") {
 		t.Errorf("list env=prod: exit %d\n%s", code, stdout)
 	}
 	t.Setenv("CCLOAD_HISTORY", db) // the store, when --history is not given
-	if code, stdout, stderr = historyCLI("history", "show", "1"); code != exitOK || !strings.Contains(stdout, "run #1: hist-gate") || !strings.Contains(stdout, "sendAsync CHAT") {
+	if code, stdout, stderr = ccload(t, "history", "show", "1"); code != exitOK || !strings.Contains(stdout, "run #1: hist-gate") || !strings.Contains(stdout, "sendAsync CHAT") {
 		t.Errorf("show: exit %d\n%s%s", code, stdout, stderr)
 	}
 
 	exported := filepath.Join(dir, "exported.json")
-	if code, _, stderr = historyCLI("history", "export", "1", "--history", db, "-o", exported); code != exitOK {
+	if code, _, stderr = ccload(t, "history", "export", "1", "--history", db, "-o", exported); code != exitOK {
 		t.Fatalf("export: exit %d %s", code, stderr)
 	}
 	want, _ := os.ReadFile(filepath.Join(out, "report.json"))
@@ -69,7 +62,7 @@ func TestHistoryRecordsARun(t *testing.T) {
 	}
 
 	page := filepath.Join(dir, "trend.html")
-	if code, stdout, stderr = historyCLI("history", "trend", "--history", db, "--html", page); code != exitOK || !strings.Contains(stdout, "sendAsync CHAT") {
+	if code, stdout, stderr = ccload(t, "history", "trend", "--history", db, "--html", page); code != exitOK || !strings.Contains(stdout, "sendAsync CHAT") {
 		t.Errorf("trend: exit %d\n%s%s", code, stdout, stderr)
 	}
 	if b, err := os.ReadFile(page); err != nil || !bytes.Contains(b, []byte("<svg")) {
@@ -85,10 +78,10 @@ func TestHistoryRecordsARun(t *testing.T) {
 	}
 
 	// The same report added again is refused, naming the run.
-	if code, _, stderr = historyCLI("history", "add", filepath.Join(out, "report.json"), "--history", db); code != exitUsage || !strings.Contains(stderr, "already recorded as run #1") {
+	if code, _, stderr = ccload(t, "history", "add", filepath.Join(out, "report.json"), "--history", db); code != exitUsage || !strings.Contains(stderr, "already recorded as run #1") {
 		t.Errorf("add of a recorded report: exit %d %s", code, stderr)
 	}
-	if code, stdout, _ = historyCLI("history", "prune", "--keep", "0", "--history", db); code != exitOK || !strings.Contains(stdout, "pruned 1 runs") {
+	if code, stdout, _ = ccload(t, "history", "prune", "--keep", "0", "--history", db); code != exitOK || !strings.Contains(stdout, "pruned 1 runs") {
 		t.Errorf("prune --keep 0: exit %d %s", code, stdout)
 	}
 }
@@ -102,22 +95,22 @@ func TestCompareAgainstHistory(t *testing.T) {
 	const limits = "p99=10%"
 	for i, ms := range []int64{10, 11, 10, 12, 11, 10, 11, 12, 10, 11} {
 		p := gatesCmdReport(t, filepath.Join(dir, fmt.Sprintf("base%d.json", i)), 300+i, ms, false, limits) // 300+i: ten distinct reports
-		if code, _, stderr := historyCLI("history", "add", p, "--history", db, "--label", "env=staging"); code != exitOK {
+		if code, _, stderr := ccload(t, "history", "add", p, "--history", db, "--label", "env=staging"); code != exitOK {
 			t.Fatalf("add: exit %d %s", code, stderr)
 		}
 	}
 	other := gatesCmdReport(t, filepath.Join(dir, "prod.json"), 300, 30, false, limits)
-	historyCLI("history", "add", other, "--history", db, "--label", "env=prod")
+	ccload(t, "history", "add", other, "--history", db, "--label", "env=prod")
 
 	within := gatesCmdReport(t, filepath.Join(dir, "within.json"), 300, 12, false, limits) // +11% on a mean of 10.8 ms
 	beyond := gatesCmdReport(t, filepath.Join(dir, "beyond.json"), 300, 14, false, limits) // +30%
 	spec := "history:last=10,label=env=staging"
-	code, stdout, stderr := historyCLI("compare", "--baseline", spec, "--history", db, within)
+	code, stdout, stderr := ccload(t, "compare", "--baseline", spec, "--history", db, within)
 	if code != exitOK || !strings.Contains(stdout, "history: 10 runs") || !strings.Contains(stdout, "within what the baselines varied") {
 		t.Errorf("within the baselines' spread: exit %d\n%s%s", code, stdout, stderr)
 	}
 	page := filepath.Join(dir, "cmp.html")
-	code, stdout, stderr = historyCLI("compare", "--baseline", spec, "--history", db, beyond, "--html", page)
+	code, stdout, stderr = ccload(t, "compare", "--baseline", spec, "--history", db, beyond, "--html", page)
 	if code != exitFailed || !strings.Contains(stdout, "beyond the limit and the baselines' spread") {
 		t.Errorf("beyond the spread: exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -125,18 +118,18 @@ func TestCompareAgainstHistory(t *testing.T) {
 		t.Errorf("--html with a history baseline: %v", err)
 	}
 	// One baseline: the same verdict and checks as compare BASE NEW.
-	code1, out1, _ := historyCLI("compare", "--baseline", "history:last=1,label=env=staging", "--history", db, within)
-	code2, out2, _ := historyCLI("compare", filepath.Join(dir, "base9.json"), within)
+	code1, out1, _ := ccload(t, "compare", "--baseline", "history:last=1,label=env=staging", "--history", db, within)
+	code2, out2, _ := ccload(t, "compare", filepath.Join(dir, "base9.json"), within)
 	cut := func(s string) string { return s[strings.Index(s, "limits:"):] }
 	if code1 != code2 || !strings.Contains(out1, "limits:") || cut(out1) != cut(out2) {
 		t.Errorf("one history baseline (exit %d):\n%s\nvs compare base9.json (exit %d):\n%s", code1, out1, code2, out2)
 	}
 	// No comparable run: not judged, exit 2, saying which runs were looked for.
-	code, _, stderr = historyCLI("compare", "--baseline", "history:label=env=nowhere", "--history", db, within)
+	code, _, stderr = ccload(t, "compare", "--baseline", "history:label=env=nowhere", "--history", db, within)
 	if code != exitUsage || !strings.Contains(stderr, "no run in") || !strings.Contains(stderr, "label env=nowhere") {
 		t.Errorf("no baseline: exit %d %s", code, stderr)
 	}
-	if code, _, stderr = historyCLI("compare", "--baseline", "history:last=zero", "--history", db, within); code != exitUsage || !strings.Contains(stderr, "last=zero") {
+	if code, _, stderr = ccload(t, "compare", "--baseline", "history:last=zero", "--history", db, within); code != exitUsage || !strings.Contains(stderr, "last=zero") {
 		t.Errorf("bad spec: exit %d %s", code, stderr)
 	}
 }
@@ -174,7 +167,7 @@ func TestHistoryRefusesBadStores(t *testing.T) {
 		{newer, "has schema 42, this ccload reads up to"},
 		{filepath.Join(dir, "missing.db"), "does not exist"},
 	} {
-		code, _, stderr := historyCLI("history", "list", "--history", c.db)
+		code, _, stderr := ccload(t, "history", "list", "--history", c.db)
 		if code != exitUsage || !strings.Contains(stderr, c.say) || strings.Contains(stderr, "panic") {
 			t.Errorf("history list --history %s: exit %d %s; want 2 saying %q", filepath.Base(c.db), code, stderr, c.say)
 		}
@@ -182,7 +175,7 @@ func TestHistoryRefusesBadStores(t *testing.T) {
 			continue
 		}
 		out := filepath.Join(dir, "out-"+filepath.Base(c.db))
-		code, _, stderr = historyCLI("run", sc, "--target", srv.URL(), "--out", out, "--no-progress", "--history", c.db)
+		code, _, stderr = ccload(t, "run", sc, "--target", srv.URL(), "--out", out, "--no-progress", "--history", c.db)
 		if code != exitUsage || !strings.Contains(stderr, "nothing was sent") {
 			t.Errorf("run --history %s: exit %d %s", filepath.Base(c.db), code, stderr)
 		}
@@ -195,7 +188,7 @@ func TestHistoryRefusesBadStores(t *testing.T) {
 			t.Errorf("the mock received %d %s requests from refused runs", n, ep)
 		}
 	}
-	if code, _, stderr := historyCLI("run", sc, "--label", "env=x"); code != exitUsage || !strings.Contains(stderr, "--label needs a history") {
+	if code, _, stderr := ccload(t, "run", sc, "--label", "env=x"); code != exitUsage || !strings.Contains(stderr, "--label needs a history") {
 		t.Errorf("--label without --history: exit %d %s", code, stderr)
 	}
 }
@@ -208,15 +201,15 @@ func TestMergeRecordsIntoHistory(t *testing.T) {
 	db := filepath.Join(dir, "runs.db")
 	a := shardReport(t, dir, "quickstart", 300, 2)
 	b := shardReport(t, dir, "quickstart", 100, 50)
-	code, _, stderr := runMerge("-o", filepath.Join(dir, "m1.json"), a, b, "--history", db, "--label", "env=staging")
+	code, _, stderr := ccload(t, "merge", "-o", filepath.Join(dir, "m1.json"), a, b, "--history", db, "--label", "env=staging")
 	if code != exitOK || !strings.Contains(stderr, "recorded as run #1") {
 		t.Fatalf("merge --history: exit %d %s", code, stderr)
 	}
-	code, stdout, _ := historyCLI("history", "list", "--history", db)
+	code, stdout, _ := ccload(t, "history", "list", "--history", db)
 	if code != exitOK || !strings.Contains(stdout, "2 merged") || !strings.Contains(stdout, " merge ") || !strings.Contains(stdout, "env=staging") {
 		t.Errorf("list after merge: exit %d\n%s", code, stdout)
 	}
-	code, _, stderr = runMerge("-o", filepath.Join(dir, "m2.json"), a, b, "--history", db)
+	code, _, stderr = ccload(t, "merge", "-o", filepath.Join(dir, "m2.json"), a, b, "--history", db)
 	if code != exitAborted || !strings.Contains(stderr, "already recorded as run #1") || !strings.Contains(stderr, "the run was not recorded") {
 		t.Errorf("the same merge recorded again: exit %d %s; want 3 saying why", code, stderr)
 	}

@@ -3,12 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -234,25 +232,13 @@ func mapKeys(m map[string]string) func(func(string) bool) {
 	}
 }
 
-// runPod runs the ccload binary as a pod would and returns its exit code and output.
-func runPod(t *testing.T, bin string, p pod) (int, string) {
+// runPod runs ccload as a pod would and returns its exit code and output. Not Fatal on error:
+// pods run on their own goroutines.
+func runPod(t *testing.T, p pod) (int, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, p.args...)
-	cmd.Env = append(os.Environ(), p.env...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0, out.String()
-	case errors.As(err, &ee):
-		return ee.ExitCode(), out.String()
-	}
-	t.Errorf("%v: %v", p.args, err) // not Fatal: pods run on their own goroutines
-	return -1, out.String()
+	var out syncBuffer
+	r := ccloadWith(t, ccloadOpts{env: p.env, stdout: &out, stderr: &out, timeout: 90 * time.Second}, p.args...)
+	return r.code, out.String()
 }
 
 // simScenario is deterministic in its counts: evenly spaced arrivals (no Poisson draw), every session
@@ -283,7 +269,7 @@ thresholds:
 // merge against one unsharded run of the same scenario and against what the mock received.
 func TestJobSimulated(t *testing.T) {
 	realTime(t)
-	bin := e2eBinary(t)
+	ccloadBinary(t) // built before the pods start
 	job := readSimJob(t, "deploy/job.yaml")
 	merge := readSimJob(t, "deploy/merge-job.yaml")
 	if job.Spec.Completions == nil || job.Spec.Parallelism == nil || *job.Spec.Completions != *job.Spec.Parallelism {
@@ -338,7 +324,7 @@ func TestJobSimulated(t *testing.T) {
 	codes, outs := make([]int, n), make([]string, n)
 	for i := range n {
 		p := simulatePod(t, job, i, cms, secs, claims)
-		wg.Go(func() { codes[i], outs[i] = runPod(t, bin, p) })
+		wg.Go(func() { codes[i], outs[i] = runPod(t, p) })
 	}
 	wcms, wsecs := fill(whole.URL())
 	scenarioFile := filepath.Join(t.TempDir(), "scenario.yaml")
@@ -356,7 +342,7 @@ func TestJobSimulated(t *testing.T) {
 		}
 	}
 	wholeOut := filepath.Join(t.TempDir(), "whole")
-	wholeCode, wholeLog := runPod(t, bin, pod{args: []string{"run", scenarioFile, "--out", wholeOut, "--no-progress"}, env: wholeEnv})
+	wholeCode, wholeLog := runPod(t, pod{args: []string{"run", scenarioFile, "--out", wholeOut, "--no-progress"}, env: wholeEnv})
 	wg.Wait()
 
 	// The whole run passes. No pod fails on the rps threshold, which its slice cannot judge (with
@@ -389,7 +375,7 @@ func TestJobSimulated(t *testing.T) {
 
 	// The merge Job, on the same claim.
 	mp := simulatePod(t, merge, -1, cms, secs, claims)
-	code, log := runPod(t, bin, mp)
+	code, log := runPod(t, mp)
 	if code != exitOK {
 		t.Fatalf("merge job: exit %d; want 0 (the rps threshold passes on the merged report):\n%s", code, log)
 	}
@@ -466,15 +452,15 @@ func TestJobSimulated(t *testing.T) {
 
 	// What merge refuses, naming the files: a shard twice, an incomplete set (unless --partial).
 	twice := append([]string{"merge", "-o", filepath.Join(t.TempDir(), "m.json")}, shardFiles[0], shardFiles[0])
-	if code, log := runPod(t, bin, pod{args: append(twice, shardFiles[1:]...)}); code != exitUsage || strings.Count(log, shardFiles[0]) < 2 || !strings.Contains(log, "both shard 0/") {
+	if code, log := runPod(t, pod{args: append(twice, shardFiles[1:]...)}); code != exitUsage || strings.Count(log, shardFiles[0]) < 2 || !strings.Contains(log, "both shard 0/") {
 		t.Errorf("merging shard 0 twice: exit %d:\n%s", code, log)
 	}
 	partialOut := filepath.Join(t.TempDir(), "partial.json")
 	some := append([]string{"merge", "-o", partialOut}, shardFiles[:n-1]...)
-	if code, log := runPod(t, bin, pod{args: some}); code != exitUsage || !strings.Contains(log, fmt.Sprintf("shard %d of %d missing", n-1, n)) {
+	if code, log := runPod(t, pod{args: some}); code != exitUsage || !strings.Contains(log, fmt.Sprintf("shard %d of %d missing", n-1, n)) {
 		t.Errorf("incomplete set: exit %d:\n%s", code, log)
 	}
-	if code, log := runPod(t, bin, pod{args: append([]string{"merge", "--partial"}, some[1:]...)}); code == exitUsage {
+	if code, log := runPod(t, pod{args: append([]string{"merge", "--partial"}, some[1:]...)}); code == exitUsage {
 		t.Errorf("incomplete set with --partial: exit %d:\n%s", code, log)
 	} else if p, err := report.ReadFile(partialOut); err != nil {
 		t.Error(err)
@@ -491,7 +477,7 @@ func TestShardsNeedAnAbsoluteStartAt(t *testing.T) {
 	os.WriteFile(file, []byte("name: s\nseed: 1\nload: {stages: [{duration: 1s, rate: 1}]}\nsessions: [{name: s, steps: [connect, disconnect]}]\n"), 0o644)
 	var so, se bytes.Buffer
 	out := filepath.Join(dir, "out")
-	code := cmdRun(context.Background(), []string{file, "--shard", "1/4", "--start-at", "3s", "--out", out}, &so, &se)
+	code := ccloadTo(t, []string{"run", file, "--shard", "1/4", "--start-at", "3s", "--out", out}, &so, &se)
 	if code != exitUsage || !strings.Contains(se.String(), "--start-at 3s is relative") || !strings.Contains(se.String(), "RFC 3339") {
 		t.Errorf("--shard 1/4 --start-at 3s: exit %d, stderr %q; want 2 naming the absolute form", code, se.String())
 	}

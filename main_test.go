@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"strings"
 	"testing"
 )
@@ -13,7 +12,7 @@ func TestHelpGoesToStdoutOnce(t *testing.T) {
 	for _, c := range commands {
 		t.Run(c.name, func(t *testing.T) {
 			var out, errb bytes.Buffer
-			if code := dispatch(context.Background(), []string{c.name, "--help"}, &out, &errb); code != exitOK {
+			if code := ccloadTo(t, []string{c.name, "--help"}, &out, &errb); code != exitOK {
 				t.Fatalf("exit %d, want 0", code)
 			}
 			if errb.Len() != 0 {
@@ -24,7 +23,7 @@ func TestHelpGoesToStdoutOnce(t *testing.T) {
 			}
 			out.Reset()
 			errb.Reset()
-			if code := dispatch(context.Background(), []string{c.name, "--no-such-flag"}, &out, &errb); code != exitUsage {
+			if code := ccloadTo(t, []string{c.name, "--no-such-flag"}, &out, &errb); code != exitUsage {
 				t.Fatalf("bad flag: exit %d, want 2", code)
 			}
 			if !strings.Contains(errb.String(), "no-such-flag") {

@@ -15,7 +15,7 @@ func TestMarkdownSummariesFromTheCommands(t *testing.T) {
 	next := gatesCmdReport(t, filepath.Join(dir, "new", "report.json"), 300, 12, true, "")
 
 	md := filepath.Join(dir, "summary", "run.md")
-	code, _, stderr := gatesRunCmd(cmdReport, next, "--markdown", md, "--out", filepath.Join(dir, "new"))
+	code, _, stderr := ccload(t, "report", next, "--markdown", md, "--out", filepath.Join(dir, "new"))
 	if code != exitOK {
 		t.Fatalf("report --markdown: exit %d %s", code, stderr)
 	}
@@ -29,7 +29,7 @@ func TestMarkdownSummariesFromTheCommands(t *testing.T) {
 	}
 
 	cmd := filepath.Join(dir, "cmp.md")
-	code, _, stderr = gatesRunCmd(cmdCompare, base, next, "--max-regression", "error_rate=0.1pp", "--markdown", cmd,
+	code, _, stderr = ccload(t, "compare", base, next, "--max-regression", "error_rate=0.1pp", "--markdown", cmd,
 		"--link", "https://ci.example/artifacts/compare.html")
 	if code != exitFailed {
 		t.Errorf("compare with an exceeded limit and --markdown: exit %d, want %d (%s)", code, exitFailed, stderr)

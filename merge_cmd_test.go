@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -51,18 +50,12 @@ func scenarioOf(file, text string) (*scenario.Scenario, error) {
 	return scenario.Parse(file, []byte(text), filepath.Dir(file), func(string) (string, bool) { return "x", true })
 }
 
-func runMerge(args ...string) (int, string, string) {
-	var out, errb bytes.Buffer
-	code := cmdMerge(context.Background(), args, &out, &errb)
-	return code, out.String(), errb.String()
-}
-
 func TestMergeCommandMergesShards(t *testing.T) {
 	dir := t.TempDir()
 	a := shardReport(t, dir, "quickstart", 900, 2)  // 900 requests at 2 ms
 	b := shardReport(t, dir, "quickstart", 100, 50) // 100 at 50 ms: together p95 is 50 ms, not an average
 	out := filepath.Join(dir, "merged", "report.json")
-	code, stdout, stderr := runMerge("-o", out, a, b)
+	code, stdout, stderr := ccload(t, "merge", "-o", out, a, b)
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -83,7 +76,7 @@ func TestMergeCommandMergesShards(t *testing.T) {
 	}
 	// Flags after the files work too.
 	out2 := filepath.Join(dir, "again.json")
-	if code, _, stderr := runMerge(a, b, "-o", out2); code != exitOK {
+	if code, _, stderr := ccload(t, "merge", a, b, "-o", out2); code != exitOK {
 		t.Errorf("flags after files: exit %d: %s", code, stderr)
 	}
 }
@@ -118,7 +111,7 @@ func TestMergeCommandRefusals(t *testing.T) {
 		{[]string{"--force", "-o", out, a, capPath}, exitUsage, "capacity reports cannot be merged"},
 		{[]string{"--bogus"}, exitUsage, "unknown flag --bogus; see 'ccload merge --help'"},
 	} {
-		code, _, stderr := runMerge(c.args...)
+		code, _, stderr := ccload(t, append([]string{"merge"}, c.args...)...)
 		if code != c.code || !strings.Contains(stderr, c.says) {
 			t.Errorf("merge %q: exit %d, stderr %q; want %d and %q", c.args, code, stderr, c.code, c.says)
 		}
@@ -126,10 +119,10 @@ func TestMergeCommandRefusals(t *testing.T) {
 	if _, err := os.Stat(out); err == nil {
 		t.Errorf("a refused merge wrote %s", out)
 	}
-	if code, _, stderr := runMerge("--force", "-o", out, a, other); code != exitOK {
+	if code, _, stderr := ccload(t, "merge", "--force", "-o", out, a, other); code != exitOK {
 		t.Errorf("--force: exit %d: %s", code, stderr)
 	}
-	if code, stdout, _ := runMerge("--help"); code != exitOK || !strings.Contains(stdout, "Usage: ccload merge") {
+	if code, stdout, _ := ccload(t, "merge", "--help"); code != exitOK || !strings.Contains(stdout, "Usage: ccload merge") {
 		t.Errorf("--help: exit %d, %q", code, stdout)
 	}
 }
@@ -160,7 +153,7 @@ func TestMergeCommandEvaluatesTheScenarioThresholds(t *testing.T) {
 	a := shardReportOf(t, dir, "gate", file, gateScenario, 900, 2)
 	b := shardReportOf(t, dir, "gate", file, gateScenario, 100, 50) // merged p99 is 50 ms: over 10 ms
 	out := filepath.Join(dir, "merged.json")
-	code, stdout, stderr := runMerge("-o", out, a, b)
+	code, stdout, stderr := ccload(t, "merge", "-o", out, a, b)
 	if code != exitFailed {
 		t.Fatalf("a failed threshold on the merged report: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitFailed, stdout, stderr)
 	}
@@ -199,7 +192,7 @@ func TestMergeCommandEvaluatesTheScenarioThresholds(t *testing.T) {
 
 	// Both shards fast: the thresholds pass and merge exits 0.
 	c := shardReportOf(t, filepath.Join(dir, "fast"), "gate", file, gateScenario, 100, 3)
-	if code, stdout, stderr := runMerge("-o", filepath.Join(dir, "pass.json"), a, c); code != exitOK || !strings.Contains(stdout, "PASS  response_time.p99") {
+	if code, stdout, stderr := ccload(t, "merge", "-o", filepath.Join(dir, "pass.json"), a, c); code != exitOK || !strings.Contains(stdout, "PASS  response_time.p99") {
 		t.Errorf("passing thresholds: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 }
@@ -224,7 +217,7 @@ func TestMergeCommandSaysWhenItCannotEvaluateThresholds(t *testing.T) {
 	a := old(shardReportOf(t, dir, "gate", file, gateScenario, 900, 2))
 	b := old(shardReportOf(t, dir, "gate", file, gateScenario, 100, 50))
 	out := filepath.Join(dir, "merged.json")
-	code, stdout, stderr := runMerge("-o", out, a, b)
+	code, stdout, stderr := ccload(t, "merge", "-o", out, a, b)
 	if code != exitOK {
 		t.Fatalf("exit %d, want the merge to go on: %s", code, stderr)
 	}

@@ -2,41 +2,19 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"ccload/ccapi"
 )
 
-// mockCmdBuffer is an io.Writer safe to read while cmdMock writes to it.
-type mockCmdBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (w *mockCmdBuffer) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *mockCmdBuffer) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
-}
-
 func TestMockCommandHelp(t *testing.T) {
 	var out, errb bytes.Buffer
-	if code := cmdMock(context.Background(), []string{"--help"}, &out, &errb); code != exitOK {
+	if code := ccloadTo(t, []string{"mock", "--help"}, &out, &errb); code != exitOK {
 		t.Fatalf("--help exited %d", code)
 	}
 	for _, f := range []string{"addr", "app-key", "app-secret", "lenient", "token-lifetime", "cc-token-lifetime",
@@ -70,7 +48,7 @@ func TestMockCommandBadFlagsExit2(t *testing.T) {
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			var out, errb bytes.Buffer
-			code := cmdMock(context.Background(), tc.args, &out, &errb)
+			code := ccloadTo(t, append([]string{"mock"}, tc.args...), &out, &errb)
 			if code != exitUsage || !strings.Contains(errb.String(), tc.want) {
 				t.Errorf("exit %d, stderr %q; want 2 and %q", code, errb.String(), tc.want)
 			}
@@ -80,24 +58,8 @@ func TestMockCommandBadFlagsExit2(t *testing.T) {
 
 func TestMockCommandServesUntilCancelled(t *testing.T) {
 	record := filepath.Join(t.TempDir(), "rec.jsonl")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errb mockCmdBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- cmdMock(ctx, []string{"--addr", "127.0.0.1:0", "--record", record, "--robot-delay", "0",
-			"--latency", "1ms", "--latency", "poll=2ms", "--seed", "7"}, &out, &errb)
-	}()
-	urlRE := regexp.MustCompile(`serving on (http://127\.0\.0\.1:\d+)`)
-	var base string
-	for deadline := time.Now().Add(10 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if m := urlRE.FindStringSubmatch(out.String()); m != nil {
-			base = m[1]
-		}
-	}
-	if base == "" {
-		t.Fatalf("no URL printed; stdout %q stderr %q", out.String(), errb.String())
-	}
+	m := startMockCommand(t, "--record", record, "--robot-delay", "0", "--latency", "1ms", "--latency", "poll=2ms", "--seed", "7")
+	base := m.url
 
 	post := func(path string, body any, hdr map[string]string) map[string]any {
 		t.Helper()
@@ -125,17 +87,12 @@ func TestMockCommandServesUntilCancelled(t *testing.T) {
 		t.Fatalf("CONNECT: resultCode %v", got)
 	}
 
-	cancel()
-	select {
-	case code := <-done:
-		if code != exitOK {
-			t.Fatalf("exit %d after cancel; stderr %q", code, errb.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("ccload mock did not stop when its context was cancelled")
+	r := m.stop(t) // SIGINT; a hang is an error of stop
+	if r.code != exitOK {
+		t.Fatalf("exit %d after SIGINT; stderr %q", r.code, r.stderr)
 	}
-	if !strings.Contains(out.String(), "stopped after 3 requests") {
-		t.Errorf("stdout %q, want the request count on exit", out.String())
+	if !strings.Contains(r.stdout, "stopped after 3 requests") {
+		t.Errorf("stdout %q, want the request count on exit", r.stdout)
 	}
 	b, err := os.ReadFile(record)
 	if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,7 +39,7 @@ func TestOldReportSecretsRedactedWhenReRendered(t *testing.T) {
 	var shown strings.Builder
 	for _, args := range runs {
 		var so, se bytes.Buffer
-		if code := dispatch(context.Background(), args, &so, &se); code != exitOK {
+		if code := ccloadTo(t, args, &so, &se); code != exitOK {
 			t.Fatalf("%v: exit %d\n%s%s", args, code, so.String(), se.String())
 		}
 		shown.WriteString(so.String() + se.String())

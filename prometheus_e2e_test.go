@@ -39,17 +39,6 @@ func promBinary(t *testing.T) string {
 	return p
 }
 
-// freePort returns a loopback address with a port that was free a moment ago.
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // startPrometheus starts prometheus on its own loopback port with its storage in a temp dir,
 // with config as its configuration file, and waits until it is ready. It returns its base URL.
 func startPrometheus(t *testing.T, config string, extra ...string) string {

@@ -2,12 +2,10 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -21,24 +19,8 @@ import (
 func TestRunPushAgainstTheMockCommand(t *testing.T) {
 	realTime(t)
 	hook := freePort(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errb mockCmdBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- cmdMock(ctx, []string{"--addr", "127.0.0.1:0", "--robot-delay", "20ms", "--agents", "5", "--handle-time", "300ms",
-			"--push", "http://" + hook + "/webhooks/v1/messages"}, &out, &errb)
-	}()
-	urlRE := regexp.MustCompile(`serving on (http://127\.0\.0\.1:\d+)`)
-	var base string
-	for deadline := time.Now().Add(10 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if m := urlRE.FindStringSubmatch(out.String()); m != nil {
-			base = m[1]
-		}
-	}
-	if base == "" {
-		t.Fatalf("no URL printed; stderr %q", errb.String())
-	}
+	base := startMockCommand(t, "--robot-delay", "20ms", "--agents", "5", "--handle-time", "300ms",
+		"--push", "http://"+hook+"/webhooks/v1/messages").url
 	sc := filepath.Join(t.TempDir(), "push.yaml")
 	os.WriteFile(sc, []byte(`
 auth: {app_key: k, app_secret: s}
@@ -91,25 +73,23 @@ thresholds:
 	if s.EndedByPlatform == 0 || s.Completed+s.EndedByPlatform != s.Started {
 		t.Errorf("sessions %+v: want robot sessions completed and agent sessions ended by the agent's pushed hang-up", s)
 	}
-	cancel()
-	<-done
 }
 
 func TestWebhookFlagsRefused(t *testing.T) {
 	var out, errb bytes.Buffer
 	sc := filepath.Join(t.TempDir(), "poll.yaml")
 	os.WriteFile(sc, []byte("load: {rate: 1, duration: 1s}\nsessions: [{steps: [connect, disconnect]}]\n"), 0o644)
-	if code := cmdRun(context.Background(), []string{sc, "--webhook-listen", "127.0.0.1:0", "--out", t.TempDir()}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "--webhook-listen is for push mode") {
+	if code := ccloadTo(t, []string{"run", sc, "--webhook-listen", "127.0.0.1:0", "--out", t.TempDir()}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "--webhook-listen is for push mode") {
 		t.Errorf("run --webhook-listen on a poll scenario: exit %d, stderr %q; want 2 naming the flag", code, errb.String())
 	}
 	errb.Reset()
 	push := filepath.Join(t.TempDir(), "push.yaml")
 	os.WriteFile(push, []byte("load: {rate: 1, duration: 1s}\ntarget: {delivery: push}\nsessions: [{steps: [connect, {chat: hi}, await_reply, disconnect]}]\n"), 0o644)
-	if code := cmdCapacity(context.Background(), []string{push, "--slo", "error_rate<1%", "--out", t.TempDir()}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "ccload mock --push") {
+	if code := ccloadTo(t, []string{"capacity", push, "--slo", "error_rate<1%", "--out", t.TempDir()}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "ccload mock --push") {
 		t.Errorf("capacity of a push scenario against the embedded mock: exit %d, stderr %q; want 2 saying how to run it", code, errb.String())
 	}
 	errb.Reset()
-	if code := cmdMock(context.Background(), []string{"--addr", "127.0.0.1:0", "--push", "ftp://x"}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "push URL") {
+	if code := ccloadTo(t, []string{"mock", "--addr", "127.0.0.1:0", "--push", "ftp://x"}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "push URL") {
 		t.Errorf("mock --push ftp://x: exit %d, stderr %q; want 2 naming the push URL", code, errb.String())
 	}
 }

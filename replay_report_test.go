@@ -123,9 +123,9 @@ func TestReplayInterruptedReportsCountsSoFar(t *testing.T) {
 	base := filepath.Join(dir, "base.yaml")
 	os.WriteFile(base, []byte("name: b\nauth: {app_key: rp-key, app_secret: rp-secret}\nload: {rate: 1, duration: 1s}\nsessions:\n  - poll: false\n    steps: [connect]\n"), 0o644)
 	srv := e2eMock(t, nil)
-	res := e2eExec(t, func(p *os.Process) {
+	res := e2eExec(t, ccloadOpts{started: func(p *os.Process) {
 		go func() { time.Sleep(1500 * time.Millisecond); p.Signal(syscall.SIGINT) }()
-	}, "replay", log, "--scenario", base, "--target", srv.URL(), "--grace", "2s")
+	}}, "replay", log, "--scenario", base, "--target", srv.URL(), "--grace", "2s")
 	if res.code != 3 || res.rep == nil || !res.rep.Interrupted {
 		t.Fatalf("exit %d (want 3), report %v\n%s", res.code, res.rep != nil, res.stderr)
 	}

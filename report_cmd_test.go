@@ -15,7 +15,7 @@ func TestReportCommandReRendersASavedReport(t *testing.T) {
 	rep := gatesCmdReport(t, filepath.Join(dir, "run", "report.json"), 300, 12, true, "")
 
 	// No flags: the console summary, and nothing written.
-	code, stdout, stderr := gatesRunCmd(cmdReport, rep)
+	code, stdout, stderr := ccload(t, "report", rep)
 	if code != exitOK || !strings.Contains(stdout, "ci-gate") || !strings.Contains(stdout, "sendAsync CHAT") {
 		t.Fatalf("summary: exit %d\n%s%s", code, stdout, stderr)
 	}
@@ -24,7 +24,7 @@ func TestReportCommandReRendersASavedReport(t *testing.T) {
 	}
 
 	html, junit, csvPath := filepath.Join(dir, "r.html"), filepath.Join(dir, "x", "j.xml"), filepath.Join(dir, "t.csv")
-	code, stdout, stderr = gatesRunCmd(cmdReport, rep, "--html", html, "--junit", junit, "--csv", csvPath)
+	code, stdout, stderr = ccload(t, "report", rep, "--html", html, "--junit", junit, "--csv", csvPath)
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
@@ -48,7 +48,7 @@ func TestReportCommandReRendersASavedReport(t *testing.T) {
 	}
 
 	out := filepath.Join(dir, "all")
-	if code, _, stderr := gatesRunCmd(cmdReport, "--out", out, rep); code != exitOK {
+	if code, _, stderr := ccload(t, "report", "--out", out, rep); code != exitOK {
 		t.Fatalf("--out: exit %d %s", code, stderr)
 	}
 	for _, name := range []string{"report.html", "junit.xml", "timeseries.csv"} {
@@ -57,10 +57,10 @@ func TestReportCommandReRendersASavedReport(t *testing.T) {
 		}
 	}
 
-	if code, _, _ := gatesRunCmd(cmdReport, filepath.Join(dir, "missing.json")); code != exitUsage {
+	if code, _, _ := ccload(t, "report", filepath.Join(dir, "missing.json")); code != exitUsage {
 		t.Errorf("missing report: exit %d, want %d", code, exitUsage)
 	}
-	if code, _, _ := gatesRunCmd(cmdReport); code != exitUsage {
+	if code, _, _ := ccload(t, "report"); code != exitUsage {
 		t.Errorf("no report: exit %d, want %d", code, exitUsage)
 	}
 }
@@ -85,7 +85,7 @@ func TestReportCommandRendersAMergedReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	html := filepath.Join(dir, "merged.html")
-	if code, _, stderr := gatesRunCmd(cmdReport, path, "--html", html); code != exitOK {
+	if code, _, stderr := ccload(t, "report", path, "--html", html); code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	b, err := os.ReadFile(html)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -48,23 +47,22 @@ func TestEveryReportReadsBack(t *testing.T) {
 		{"merge", []string{"merge", "-o", filepath.Join(out("merge"), "report.json"), filepath.Join(out("shard-1"), "report.json"), filepath.Join(out("shard-2"), "report.json")}, 0},
 	}
 	for _, c := range cases {
-		ctx, cancel := context.WithCancel(context.Background())
+		var o ccloadOpts
 		if c.cancel > 0 {
-			time.AfterFunc(c.cancel, cancel)
+			o.started = func(p *os.Process) { time.AfterFunc(c.cancel, func() { p.Signal(os.Interrupt) }) }
 		}
-		var o, e bytes.Buffer
-		code := dispatch(ctx, c.args, &o, &e)
-		cancel()
+		r := ccloadWith(t, o, c.args...)
+		code, e := r.code, r.stderr
 		path := filepath.Join(out(c.name), "report.json")
 		if _, err := os.Stat(path); err != nil {
-			t.Errorf("%s: exit %d and no report.json (%v)\n%s", c.name, code, err, e.String())
+			t.Errorf("%s: exit %d and no report.json (%v)\n%s", c.name, code, err, e)
 			continue
 		}
 		if (c.name == "run-interrupted" || c.name == "run-unreachable") && code != exitAborted {
-			t.Errorf("%s: exit %d, want 3 (the case must be what it is named)\n%s", c.name, code, e.String())
+			t.Errorf("%s: exit %d, want 3 (the case must be what it is named)\n%s", c.name, code, e)
 		}
 		var ro, re bytes.Buffer
-		if rc := dispatch(context.Background(), []string{"report", path}, &ro, &re); rc != exitOK {
+		if rc := ccloadTo(t, []string{"report", path}, &ro, &re); rc != exitOK {
 			t.Errorf("%s (exit %d): ccload report refuses its report.json: exit %d\n%s", c.name, code, rc, re.String())
 		}
 	}

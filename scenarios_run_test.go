@@ -42,7 +42,7 @@ func TestShippedScenariosPassAndMatchTheirPlan(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no scenarios: %v", err)
 	}
-	e2eBinary(t)
+	ccloadBinary(t)
 	for _, f := range files {
 		base := filepath.Base(f)
 		t.Run(base, func(t *testing.T) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -38,9 +37,11 @@ func allSecrets() []string {
 	return out
 }
 
-// secretsHarness runs commands in-process and keeps everything they showed or wrote.
+// secretsHarness runs commands with the planted secrets in their environment and keeps
+// everything they showed or wrote.
 type secretsHarness struct {
 	t     *testing.T
+	env   []string // the planted secrets, KEY=VALUE
 	dir   string
 	shown []string // stdout and stderr of every command
 	cmds  []string // the command of each shown output (it holds secrets: the user typed them)
@@ -56,11 +57,11 @@ func (h *secretsHarness) scenario(name, y string) string {
 }
 
 func (h *secretsHarness) cmd(args ...string) int {
-	var out, errb bytes.Buffer
-	code := dispatch(context.Background(), args, &out, &errb)
-	h.shown = append(h.shown, out.String()+errb.String())
+	h.t.Helper()
+	r := ccloadWith(h.t, ccloadOpts{env: h.env}, args...)
+	h.shown = append(h.shown, r.stdout+r.stderr)
 	h.cmds = append(h.cmds, args[0]+" "+filepath.Base(args[1]))
-	return code
+	return r.code
 }
 
 func (h *secretsHarness) out(name string) string {
@@ -86,11 +87,11 @@ func echoServer(t *testing.T, status int) string {
 // TestSecretsNeverShown plants secrets in the environment and literally in scenarios, runs the
 // commands in every situation that handles them, and finds none of them in any output or file.
 func TestSecretsNeverShown(t *testing.T) {
+	realTime(t)
+	h := &secretsHarness{t: t, dir: t.TempDir(), env: []string{"SECRET_TXT=envTXT2b3c4d{{oops"}}
 	for k, v := range plantedSecrets {
-		t.Setenv(k, v)
+		h.env = append(h.env, k+"="+v)
 	}
-	t.Setenv("SECRET_TXT", "envTXT2b3c4d{{oops")
-	h := &secretsHarness{t: t, dir: t.TempDir()}
 	const load = "load: {model: closed, customers: 2, duration: 1s}\nseed: 1\n"
 	const chat = "sessions:\n  - poll: {interval: 50ms}\n    steps: [connect, {chat: \"hi\"}, {await_reply: 1s}, disconnect]\n"
 	const channel = "channel: {to: \"1011577355744904195\"}\n"

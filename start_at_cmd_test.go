@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,7 +42,7 @@ func TestRunRefusesBadStartAtAndUnseededShards(t *testing.T) {
 	} {
 		var so, se bytes.Buffer
 		out := filepath.Join(dir, "out")
-		code := cmdRun(context.Background(), append(c.args, "--out", out), &so, &se)
+		code := ccloadTo(t, append([]string{"run"}, append(c.args, "--out", out)...), &so, &se)
 		if code != exitUsage || !strings.Contains(se.String(), c.says) {
 			t.Errorf("run %q: exit %d, stderr %q; want 2 and %q", c.args, code, se.String(), c.says)
 		}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -59,7 +58,7 @@ func TestTargetFlagHeldToTheScenarioRules(t *testing.T) {
 			{"capacity", sc, "--target", target, "--out", filepath.Join(dir, "out")},
 		} {
 			var so, se bytes.Buffer
-			code := dispatch(context.Background(), args, &so, &se)
+			code := ccloadTo(t, args, &so, &se)
 			if code != exitUsage {
 				t.Errorf("%s --target %s: exit %d, want 2\n%s", args[0], target, code, se.String())
 			}
@@ -113,7 +112,7 @@ func TestUserAgentReachesTheTarget(t *testing.T) {
 			args = append(args, "--user-agent", c.flag)
 		}
 		var so, se bytes.Buffer
-		if code := dispatch(context.Background(), args, &so, &se); code != exitOK {
+		if code := ccloadTo(t, args, &so, &se); code != exitOK {
 			t.Fatalf("%v: exit %d\n%s%s", args, code, so.String(), se.String())
 		}
 		rep, err := report.ReadFile(filepath.Join(out, report.FileName))
@@ -137,7 +136,7 @@ func TestUserAgentReachesTheTarget(t *testing.T) {
 	seen = nil
 	lock.Unlock()
 	var so, se bytes.Buffer
-	if code := dispatch(context.Background(), []string{"run", sc, "--user-agent", "a\r\nX-Injected: 1", "--out", filepath.Join(dir, "bad")}, &so, &se); code != exitUsage ||
+	if code := ccloadTo(t, []string{"run", sc, "--user-agent", "a\r\nX-Injected: 1", "--out", filepath.Join(dir, "bad")}, &so, &se); code != exitUsage ||
 		!strings.Contains(se.String(), "ccload run: --user-agent: holds the control character") {
 		t.Errorf("bad --user-agent: exit %d, stderr %s", code, se.String())
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,7 +14,7 @@ func TestValidateExamples(t *testing.T) {
 		t.Fatalf("no scenarios: %v", err)
 	}
 	var out, errw strings.Builder
-	if code := cmdValidate(context.Background(), files, &out, &errw); code != exitOK {
+	if code := ccloadTo(t, append([]string{"validate"}, files...), &out, &errw); code != exitOK {
 		t.Fatalf("exit %d, stderr:\n%s", code, errw.String())
 	}
 	for _, f := range files {
@@ -39,7 +38,7 @@ func TestValidateInvalid(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errw strings.Builder
-	code := cmdValidate(context.Background(), []string{bad, "scenarios/quickstart.yaml"}, &out, &errw)
+	code := ccloadTo(t, []string{"validate", bad, "scenarios/quickstart.yaml"}, &out, &errw)
 	if code != exitUsage {
 		t.Fatalf("exit %d, want %d", code, exitUsage)
 	}
@@ -55,11 +54,11 @@ func TestValidateInvalid(t *testing.T) {
 
 func TestValidateUsage(t *testing.T) {
 	var out, errw strings.Builder
-	if code := cmdValidate(context.Background(), []string{"--help"}, &out, &errw); code != exitOK || !strings.Contains(out.String(), "Usage: ccload validate") {
+	if code := ccloadTo(t, []string{"validate", "--help"}, &out, &errw); code != exitOK || !strings.Contains(out.String(), "Usage: ccload validate") {
 		t.Errorf("--help: exit %d, stdout %q", code, out.String())
 	}
 	out.Reset()
-	if code := cmdValidate(context.Background(), nil, &out, &errw); code != exitUsage || !strings.Contains(errw.String(), "no scenario file") {
+	if code := ccloadTo(t, []string{"validate"}, &out, &errw); code != exitUsage || !strings.Contains(errw.String(), "no scenario file") {
 		t.Errorf("no args: exit %d, stderr %q", code, errw.String())
 	}
 }
