@@ -22,6 +22,7 @@ var goPrefix = regexp.MustCompile(`(?m)(^|ccload [a-z]+: |: )(runner|scenario|re
 // to stderr, "Usage: ccload CMD ...", a blank line, what it does, its exit codes and its flags
 // under "Flags:" as the flag package lists them.
 func TestEveryCommandHelpHasOneLayout(t *testing.T) {
+	t.Parallel()
 	for _, c := range commands {
 		code, out, errs := ccload(t, c.name, "--help")
 		lines := strings.Split(out, "\n")
@@ -41,6 +42,7 @@ func TestEveryCommandHelpHasOneLayout(t *testing.T) {
 // TestSharedFlagsAccepted: every command that has a shared flag accepts it by the same name
 // (given before --help: an unknown flag would exit 2 before the help).
 func TestSharedFlagsAccepted(t *testing.T) {
+	t.Parallel()
 	shared := map[string][]string{
 		// progress, output directory, target, seed, live metrics, grace: every command that sends load
 		"run":      {"--no-progress", "--out=d", "--target=mock", "--user-agent=x", "--seed=1", "--metrics-addr=127.0.0.1:0", "--grace=1s", "--max-rps=5", "--duration=5s", "--start-at=30s", "--shard=0/2"},
@@ -63,6 +65,7 @@ func TestSharedFlagsAccepted(t *testing.T) {
 
 // TestOutputAliasesAreOneFlag: compare's --json, -o and --output write the same file.
 func TestOutputAliasesAreOneFlag(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	base := gatesCmdReport(t, filepath.Join(dir, "base.json"), 200, 10, false, "p99=10%")
 	next := gatesCmdReport(t, filepath.Join(dir, "new.json"), 200, 10, false, "p99=10%")
@@ -80,6 +83,7 @@ func TestOutputAliasesAreOneFlag(t *testing.T) {
 // TestCompareTakesThresholdPercentiles: compare reads p98 (and any pNN(.N)) as thresholds do,
 // and judges it: 10 ms → 20 ms breaks p98=10% and keeps p98=+15ms.
 func TestCompareTakesThresholdPercentiles(t *testing.T) {
+	t.Parallel()
 	for _, spec := range []string{"p98=10%", "p99.5=10%", "service_time.p98=+5ms", "p9999@*=10%", "min=10%"} {
 		if _, err := gates.ParseCompareLimits([]string{spec}); err != nil {
 			t.Errorf("compare limit %q: %v", spec, err)
@@ -106,6 +110,7 @@ func TestCompareTakesThresholdPercentiles(t *testing.T) {
 // TestErrorsSpeakToTheUser: each error of issue 20 item 8 starts "ccload CMD:", carries no Go
 // package prefix, says what to do, exits 2 and sends nothing (the mock counts).
 func TestErrorsSpeakToTheUser(t *testing.T) {
+	t.Parallel()
 	srv := e2eMock(t, nil)
 	dir := t.TempDir()
 	write := func(name, text string) string {
@@ -167,6 +172,7 @@ func TestErrorsSpeakToTheUser(t *testing.T) {
 // TestOneLineForABadCommand: an unknown command, merge without -o and completion without a
 // shell print one line (what is wrong and where help is), not the whole help.
 func TestOneLineForABadCommand(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		args []string
 		want string
@@ -186,6 +192,7 @@ func TestOneLineForABadCommand(t *testing.T) {
 // TestPrintErrorDropsPackagePrefixes: the one printer keeps the message and drops the prefixes
 // a wrapped error still carries, but not a scenario key named like a package.
 func TestPrintErrorDropsPackagePrefixes(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"runner: ccapi: no credentials":        "ccload run: no credentials\n",
 		"--max-regression: report: compare x":  "ccload run: --max-regression: compare x\n",
@@ -206,6 +213,7 @@ func TestPrintErrorDropsPackagePrefixes(t *testing.T) {
 // receives only the first session's requests), --seed is the report's seed and --start-at
 // delays the start, as on run.
 func TestReplayTakesRunsFlags(t *testing.T) {
+	t.Parallel()
 	srv := e2eMock(t, nil)
 	dir := t.TempDir()
 	l := func(ct, from string, ms int64) string {
@@ -245,6 +253,7 @@ func TestReplayTakesRunsFlags(t *testing.T) {
 // missing file, a file that is not what it should be, an invalid scenario): each line starts
 // "ccload" and none carries a Go package prefix (runner:, scenario:, report:, traffic:, ccapi:).
 func TestNoCommandErrorSpeaksGo(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	missing := filepath.Join(dir, "missing")
 	notJSON := filepath.Join(dir, "not.json")
@@ -295,6 +304,7 @@ func TestNoCommandErrorSpeaksGo(t *testing.T) {
 // TestStartAtInThePast: a past instant is refused for one process; a shard whose pod started
 // late begins at once and says so (deploy/README.md); "0s" is now, not the past.
 func TestStartAtInThePast(t *testing.T) {
+	t.Parallel()
 	now := time.Now()
 	var b bytes.Buffer
 	if err := checkStartAt(now.Add(-time.Minute), now, false, "T", "run", &b); err == nil || !strings.Contains(err.Error(), "--start-at T is in the past") {

@@ -13,6 +13,7 @@ import (
 // TestBadFlagOneLine: every subcommand answers a bad flag the same way, with one line that
 // names it and points to --help, and exit 2.
 func TestBadFlagOneLine(t *testing.T) {
+	t.Parallel()
 	for _, c := range commands {
 		if c.name == "version" || c.name == "completion" {
 			continue
@@ -28,6 +29,7 @@ func TestBadFlagOneLine(t *testing.T) {
 
 // TestDurationNeedsAUnit: `--duration 5` says what is missing instead of "parse error".
 func TestDurationNeedsAUnit(t *testing.T) {
+	t.Parallel()
 	var out, errb bytes.Buffer
 	code := ccloadTo(t, []string{"run", "--duration", "5", "scenarios/quickstart.yaml"}, &out, &errb)
 	if code != exitUsage || !strings.Contains(errb.String(), "--duration 5: a duration needs a unit, e.g. 5s") || strings.Count(errb.String(), "\n") != 1 {
@@ -37,6 +39,7 @@ func TestDurationNeedsAUnit(t *testing.T) {
 
 // TestVersion: `ccload version` names the version, commit, build date and Go version.
 func TestVersion(t *testing.T) {
+	t.Parallel()
 	var out, errb bytes.Buffer
 	if code := ccloadTo(t, []string{"version"}, &out, &errb); code != exitOK {
 		t.Fatalf("exit %d: %s", code, errb.String())
@@ -63,6 +66,7 @@ func TestVersionStampedByMake(t *testing.T) {
 // TestCompletion: each shell's script lists every command and each command's flags (bash's is
 // also checked by bash itself when it is installed).
 func TestCompletion(t *testing.T) {
+	t.Parallel()
 	for _, sh := range []string{"bash", "zsh", "fish"} {
 		var out, errb bytes.Buffer
 		if code := ccloadTo(t, []string{"completion", sh}, &out, &errb); code != exitOK {

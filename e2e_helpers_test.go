@@ -14,6 +14,11 @@ package main
 //     not the race detector's several-fold cost on the two cores of CI. The engine's packages
 //     (runner, capacity, report, ...) run their own tests under -race.
 //
+// File names: tests of one command are cmd_<command>[_<topic>]_test.go, beside cmd_<command>.go;
+// tests that hold across commands are cli_<topic>_test.go; tests of the repository itself (the
+// import graph, the CI docs, the deploy Job) are repo_<topic>_test.go; a unit test of a root
+// source file is named after it (flagcheck_test.go, mock_settings_test.go).
+//
 // The suite's wall time: the long tests spend most of their time waiting on real time, not on
 // CPU, so they overlap (realTime), up to realTimeParallel at once (TestMain).
 

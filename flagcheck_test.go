@@ -12,6 +12,7 @@ import (
 // Numeric flags that make no sense (NaN, infinities, negative durations and counts, absurd
 // sizes) are refused naming the flag, with exit 2, and nothing reaches the target.
 func TestNumericFlagsRefusedNothingSent(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	srv := e2eMock(t, nil)
 	sc := filepath.Join(dir, "s.yaml")

@@ -12,6 +12,7 @@ import (
 // A scenario's mock: section is read by the mock's own parsers: what ccload mock refuses, the loader
 // refuses with file, line and field; what it accepts becomes the embedded mock's options.
 func TestMockSettingsUseTheMockParsers(t *testing.T) {
+	t.Parallel()
 	sc, err := scenario.Parse("m.yaml", []byte("mock: {latency: \"lognormal:20ms:200ms\", stall: 1s/10s}\n"+mockHead+"  - steps: [connect]\n"), ".", nil)
 	if err != nil {
 		t.Fatal(err)

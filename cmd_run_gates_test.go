@@ -96,6 +96,7 @@ func TestCIGateFailsAgainstASlowMock(t *testing.T) {
 // 0; a failure the generator cannot explain still exits 1; thresholds not judged (a shard's slice,
 // a small group) fail nothing.
 func TestExitCodeOfVerdictsThatCannotBeJudged(t *testing.T) {
+	t.Parallel()
 	inconclusive := report.ThresholdResult{Name: "p99", NotJudged: report.InconclusivePrefix + "the generator was the limit"}
 	notJudged := report.ThresholdResult{Name: "rps", NotJudged: "judged by merge: ..."}
 	failed := report.ThresholdResult{Name: "error_rate"}

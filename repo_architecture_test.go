@@ -25,6 +25,7 @@ var archForbidden = map[string][]string{
 // is in docs/architecture.md's table and every arrow of the table is in the code; none is one
 // the architecture forbids.
 func TestArchitecture(t *testing.T) {
+	t.Parallel()
 	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} ->{{range .Imports}} {{.}}{{end}}`, "./...").Output()
 	if err != nil {
 		t.Fatalf("go list: %v", err)

@@ -81,6 +81,7 @@ func gateOf(t *testing.T, file string, scripts []string) string {
 // TestCIExamplesUseRealCommands: the README's CI step and the example pipelines parse, hold the
 // same gate step, and every ccload command they run is a subcommand whose --help lists each flag used.
 func TestCIExamplesUseRealCommands(t *testing.T) {
+	t.Parallel()
 	gate := readmeGate(t)
 	var scripts []string
 	scripts = append(scripts, gate)
@@ -135,6 +136,7 @@ func TestCIExamplesUseRealCommands(t *testing.T) {
 // exits as told: compare runs after a failed run, and the step fails when either failed, with the
 // first non-zero code.
 func TestCIGateComparesWhateverTheRunsExitCode(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("no bash")
 	}

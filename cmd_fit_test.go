@@ -19,6 +19,7 @@ import (
 // Bad logs are refused by fit, logdiff and replay with exit 2, naming the file and what is
 // wrong; nothing is written or sent.
 func TestFitBadLogs(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name, body string) string {
 		p := filepath.Join(dir, name)
@@ -77,6 +78,7 @@ func TestFitBadLogs(t *testing.T) {
 // logdiff exits 1 when two logs differ past a limit beyond their noise, and says which
 // comparison failed.
 func TestLogdiffLimits(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	mk := func(name string, chatPermille int) string {
 		var b strings.Builder
@@ -114,6 +116,7 @@ func TestLogdiffLimits(t *testing.T) {
 // logdiff's --json, --junit and --html follow compare's: written whatever the verdict, exit 0
 // within the limits, 1 over one, 2 when an output cannot be written.
 func TestLogdiffOutputs(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	log := fitLog(t, dir, "1")
 	var rows []string
@@ -156,6 +159,7 @@ func TestLogdiffOutputs(t *testing.T) {
 
 // Values that make no sense are refused naming the flag, exit 2, nothing read or written.
 func TestFitLogdiffRefuseAbsurdFlags(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	log := filepath.Join(dir, "a.jsonl")
 	os.WriteFile(log, []byte(`{"controlType":"CONNECT","from":"a","received_ms":1000000}`+"\n"), 0o644)
@@ -193,6 +197,7 @@ func TestFitLogdiffRefuseAbsurdFlags(t *testing.T) {
 
 // A log of nothing but bad lines is given up early, not read to its end.
 func TestFitGivesUpOnAllBadLines(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "bad.jsonl")
 	os.WriteFile(p, bytes.Repeat([]byte("{not json\n"), 50_000), 0o644)
@@ -277,6 +282,7 @@ func TestFitAuthAndChannel(t *testing.T) {
 // --base: its sections are copied, a channel without `to` takes the log's, its first session's
 // poll is the default --poll, and a base that does not fit is named truly, nothing written.
 func TestFitBase(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	log := fitLog(t, dir, "777")
 	base := filepath.Join(dir, "env.yaml")
@@ -320,6 +326,7 @@ func TestFitBase(t *testing.T) {
 // fit and logdiff stop within moments of SIGINT, SIGTERM or SIGHUP, even while a pipe's writer
 // holds them waiting; exit 3, nothing written.
 func TestFitLogdiffStoppable(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	good := fitLog(t, dir, "1")
 	for i, c := range []struct {

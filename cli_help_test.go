@@ -9,6 +9,7 @@ import (
 // TestHelpGoesToStdoutOnce: `ccload X --help` prints the usage once, on stdout, and exits 0;
 // a bad flag prints the complaint and the usage on stderr and exits 2.
 func TestHelpGoesToStdoutOnce(t *testing.T) {
+	t.Parallel()
 	for _, c := range commands {
 		t.Run(c.name, func(t *testing.T) {
 			var out, errb bytes.Buffer

@@ -41,6 +41,7 @@ func capacitySearch(t *testing.T, capacityRPS float64, loadExtra string, args ..
 // TestCapacityFindsTheMocksCapacity: against `mock --capacity N` (a single-server queue) the search
 // finds N/6 sessions/s within 10%, for two values of N, and names the threshold that broke.
 func TestCapacityFindsTheMocksCapacity(t *testing.T) {
+	realTime(t)
 	if testing.Short() {
 		t.Skip("-short: a capacity search takes about half a minute")
 	}
@@ -59,7 +60,7 @@ func TestCapacityFindsTheMocksCapacity(t *testing.T) {
 				t.Skipf("this machine starved the process, and the search said so instead of judging: %s", c.Generator)
 			}
 			// A step whose scheduler lag p99 passed 20 ms ran on a machine too busy to measure a
-			// 60 ms service-time limit against (the in-process mock shares the starved CPUs).
+			// 60 ms service-time limit against (the mock and ccload share the starved CPUs).
 			for _, st := range c.Steps {
 				if st.LagP99US > 20_000 {
 					t.Skipf("step %d at %.1f sessions/s had a scheduler lag p99 of %.1f ms: this machine is too busy for a 10%% capacity measurement", st.N, st.Rate, float64(st.LagP99US)/1000)
@@ -161,6 +162,7 @@ func TestCapacityRefusesWhenTheGeneratorIsTheLimit(t *testing.T) {
 
 // TestCapacityBadSLOExits2 names the item and sends nothing.
 func TestCapacityBadSLOExits2(t *testing.T) {
+	t.Parallel()
 	sc := writeTemp(t, "capacity.yaml", fmt.Sprintf(capacityScenario, ""))
 	code, _, stderr := ccload(t, "capacity", sc, "--target", "http://127.0.0.1:9", "--slo", "response_time.p99<300")
 	if code != exitUsage || !strings.Contains(stderr, `item 1 "response_time.p99<300"`) {
@@ -171,6 +173,7 @@ func TestCapacityBadSLOExits2(t *testing.T) {
 // TestCapacityBudgetReportsTheBestBracket: a budget too short to converge ends the search with
 // the bracket so far, says it did not converge and why, and exits 3.
 func TestCapacityBudgetReportsTheBestBracket(t *testing.T) {
+	realTime(t)
 	code, out, c := capacitySearch(t, 120, "", "--slo", "response_time.p99<500ms", "--start", "5", "--budget", "6s")
 	if code != exitAborted || c.Converged || c.Outcome != "did not converge" {
 		t.Errorf("exit %d, outcome %q converged %v; want 3, did not converge\n%s", code, c.Outcome, c.Converged, out)
@@ -191,6 +194,7 @@ func TestCapacityBudgetReportsTheBestBracket(t *testing.T) {
 }
 
 func TestCapacityExitCodes(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		c    report.Capacity
 		want int
@@ -248,6 +252,7 @@ func runCapacityAt(t *testing.T, scenarioText, base string, args ...string) (int
 // why with the target's own message, never the tokens themselves; the mock is the referee of how
 // little was sent.
 func TestCapacityNamesAWholesaleFailure(t *testing.T) {
+	t.Parallel()
 	base := startMockCommand(t).url
 	code, out, c := runCapacityAt(t, staticTokenScenario, base, "--slo", "response_time.p99<500ms", "--warmup", "5s", "--short-window", "10s")
 	if code != exitAborted || c.Outcome != "requests failed" {
@@ -273,6 +278,7 @@ func TestCapacityNamesAWholesaleFailure(t *testing.T) {
 // TestMockAcceptTokenServesAStaticTokenScenario: with --accept-token the standalone mock takes the
 // scenario's static tokens as the embedded mock does, so the same search runs clean.
 func TestMockAcceptTokenServesAStaticTokenScenario(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	sc := filepath.Join(dir, "tokens.yaml")
 	if err := os.WriteFile(sc, []byte(staticTokenScenario), 0o644); err != nil {
@@ -306,6 +312,7 @@ sessions:
 // with customers polling every 100 ms, finds 80–105% of 40 customers; report.json says the unit,
 // the count and the request rate those customers made.
 func TestCapacityCustomersFindsTheMocksCapacity(t *testing.T) {
+	realTime(t)
 	if testing.Short() {
 		t.Skip("-short: a capacity search takes about 20 seconds")
 	}

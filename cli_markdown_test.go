@@ -10,6 +10,7 @@ import (
 // `ccload report --markdown` and `ccload compare --markdown` write the job summary, linked to the
 // HTML page written beside it (or to --link), and compare's exit code is unchanged by it.
 func TestMarkdownSummariesFromTheCommands(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	base := gatesCmdReport(t, filepath.Join(dir, "base", "report.json"), 300, 10, false, "")
 	next := gatesCmdReport(t, filepath.Join(dir, "new", "report.json"), 300, 12, true, "")

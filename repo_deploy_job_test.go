@@ -472,6 +472,7 @@ func TestJobSimulated(t *testing.T) {
 // A relative --start-at counts from each process's own start, so it cannot line up shards that a
 // cluster starts apart: a sharded run refuses it, naming the flag and the absolute form, and sends nothing.
 func TestShardsNeedAnAbsoluteStartAt(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "s.yaml")
 	os.WriteFile(file, []byte("name: s\nseed: 1\nload: {stages: [{duration: 1s, rate: 1}]}\nsessions: [{name: s, steps: [connect, disconnect]}]\n"), 0o644)

@@ -22,6 +22,7 @@ import (
 // replay and capacity with the same message, naming --target, exit 2, nothing sent (a counting
 // server is the referee) and the password never shown.
 func TestTargetFlagHeldToTheScenarioRules(t *testing.T) {
+	t.Parallel()
 	var hits atomic.Int64
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
 	t.Cleanup(ts.Close)
@@ -82,6 +83,7 @@ func TestTargetFlagHeldToTheScenarioRules(t *testing.T) {
 // (token calls included), --user-agent overrides it, and a bad --user-agent is refused like a bad
 // scenario value (exit 2, nothing sent). A proxy in front of the mock records each request's header.
 func TestUserAgentReachesTheTarget(t *testing.T) {
+	t.Parallel()
 	m := e2eMock(t, func(o *mock.Options) { o.AppKey, o.AppSecret = "ua-key", "ua-secret" })
 	mu, _ := url.Parse(m.URL())
 	proxy := httputil.NewSingleHostReverseProxy(mu)

@@ -51,6 +51,7 @@ func scenarioOf(file, text string) (*scenario.Scenario, error) {
 }
 
 func TestMergeCommandMergesShards(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a := shardReport(t, dir, "quickstart", 900, 2)  // 900 requests at 2 ms
 	b := shardReport(t, dir, "quickstart", 100, 50) // 100 at 50 ms: together p95 is 50 ms, not an average
@@ -82,6 +83,7 @@ func TestMergeCommandMergesShards(t *testing.T) {
 }
 
 func TestMergeCommandRefusals(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a := shardReport(t, dir, "quickstart", 10, 2)
 	other := shardReport(t, dir, "soak", 10, 2)
@@ -148,6 +150,7 @@ thresholds:
 `
 
 func TestMergeCommandEvaluatesTheScenarioThresholds(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "gate.yaml")
 	a := shardReportOf(t, dir, "gate", file, gateScenario, 900, 2)
@@ -200,6 +203,7 @@ func TestMergeCommandEvaluatesTheScenarioThresholds(t *testing.T) {
 // Shards written by a ccload that judged thresholds but did not store them compiled ("gates")
 // merge without thresholds, and every view says so rather than PASS.
 func TestMergeCommandSaysWhenItCannotEvaluateThresholds(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "gate.yaml")
 	old := func(path string) string {

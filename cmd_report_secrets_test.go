@@ -19,6 +19,7 @@ var oldSecrets = []string{"oldAK5a6b7c", "oldSK8e9f0a", "oldCC2b3c4d", "oldPW3c9
 // JSON, JUnit) and merge (the merged report and its summary) of an older report holding secrets
 // show none of them, and keep the rest of what the report says.
 func TestOldReportSecretsRedactedWhenReRendered(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile(oldReport)
 	if err != nil {
 		t.Fatal(err)

@@ -38,6 +38,7 @@ var scenarioRunArgs = map[string][]string{
 }
 
 func TestShippedScenariosPassAndMatchTheirPlan(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob("scenarios/*.yaml")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no scenarios: %v", err)

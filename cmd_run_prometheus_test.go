@@ -193,6 +193,7 @@ func checkP99(t *testing.T, got float64, rep *report.Report) {
 // second. Mid-run it already has requests; at the end its request total is the report's, per
 // outcome too, and the p99 of the native histogram agrees with report.json's.
 func TestMetricsScrapedByPrometheus(t *testing.T) {
+	realTime(t)
 	promBinary(t)
 	target := freePort(t)
 	base := startPrometheus(t, fmt.Sprintf(`global: {scrape_interval: 1s, scrape_timeout: 1s}
@@ -275,6 +276,7 @@ scrape_configs:
 // TestMetricsRemoteWriteToPrometheus: `--metrics-remote-write` pushes to a real Prometheus
 // remote-write receiver every second and once more at exit; what it stored is the report's.
 func TestMetricsRemoteWriteToPrometheus(t *testing.T) {
+	realTime(t)
 	promBinary(t)
 	base := startPrometheus(t, "global: {scrape_interval: 1m}\n", "--web.enable-remote-write-receiver")
 	res := e2eRun(t, nil, "testdata/e2e/metrics.yaml", "--metrics-remote-write", base+"/api/v1/write",
@@ -310,6 +312,7 @@ func TestMetricsRemoteWriteToPrometheus(t *testing.T) {
 // TestRunBadMetricsFlagsExit2: a metrics address or remote-write URL that cannot work is bad
 // usage: exit 2, an error naming the flag, and nothing sent to the target.
 func TestRunBadMetricsFlagsExit2(t *testing.T) {
+	t.Parallel()
 	srv := e2eMock(t, nil)
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 // Every command that sends load takes --dashboard; a bad or busy address exits 2 before anything is sent.
 func TestDashboardFlagOnEveryLoadCommand(t *testing.T) {
+	t.Parallel()
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

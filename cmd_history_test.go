@@ -90,6 +90,7 @@ func TestHistoryRecordsARun(t *testing.T) {
 // compare --baseline history:...: a change inside what the baselines varied passes even over
 // the limit, one beyond it fails, and with one baseline compare behaves as with a file.
 func TestCompareAgainstHistory(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "runs.db")
 	const limits = "p99=10%"
@@ -138,6 +139,7 @@ func TestCompareAgainstHistory(t *testing.T) {
 // of a newer ccload are refused with exit 2 and a clear message, by history and by run (which then
 // sends nothing).
 func TestHistoryRefusesBadStores(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	garbage := filepath.Join(dir, "garbage.db")
 	os.WriteFile(garbage, bytes.Repeat([]byte("garbage "), 1000), 0o644)
@@ -197,6 +199,7 @@ func TestHistoryRefusesBadStores(t *testing.T) {
 // the same merge again cannot be recorded (the report is already there), which the command
 // says, and a merge that passed then exits 3: its report.json is written, its record is not.
 func TestMergeRecordsIntoHistory(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "runs.db")
 	a := shardReport(t, dir, "quickstart", 300, 2)

@@ -43,6 +43,7 @@ func gatesCmdReport(t *testing.T, path string, n int, ms int64, failing bool, co
 }
 
 func TestCompareCommandGatesOnLimits(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	const withLimits = "p99=10%,error_rate=0.1pp"
 	base := gatesCmdReport(t, filepath.Join(dir, "base.json"), 500, 10, false, withLimits)
@@ -111,6 +112,7 @@ func TestCompareCommandGatesOnLimits(t *testing.T) {
 }
 
 func TestCompareCommandUsageErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	base := gatesCmdReport(t, filepath.Join(dir, "base.json"), 50, 10, false, "")
 	notJSON := filepath.Join(dir, "x.json")
@@ -137,6 +139,7 @@ func TestCompareCommandUsageErrors(t *testing.T) {
 // INCONCLUSIVE, the reason in --json and the compare view; --force calls it (exit 1). A scenario
 // limit on a group of 61 requests is not judged (one sample-size rule with thresholds).
 func TestCompareCommandSaysInconclusiveAndNotJudged(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	base := gatesCmdReport(t, filepath.Join(dir, "base.json"), 500, 10, false, "p99=10%")
 	slower := gatesCmdReport(t, filepath.Join(dir, "slower.json"), 500, 20, false, "p99=10%")

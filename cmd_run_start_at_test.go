@@ -10,6 +10,7 @@ import (
 )
 
 func TestParseStartAt(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 12, 2, 14, 0, 0, 0, time.UTC)
 	for in, want := range map[string]time.Time{
 		"2026-12-02T14:05:00Z":      now.Add(5 * time.Minute),
@@ -30,6 +31,7 @@ func TestParseStartAt(t *testing.T) {
 }
 
 func TestRunRefusesBadStartAtAndUnseededShards(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	unseeded := filepath.Join(dir, "unseeded.yaml")
 	os.WriteFile(unseeded, []byte("name: u\nload: {stages: [{duration: 1s, rate: 1}]}\nsessions: [{name: s, steps: [connect, disconnect]}]\n"), 0o644)

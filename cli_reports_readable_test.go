@@ -11,6 +11,7 @@ import (
 // TestEveryReportReadsBack: every report.json a command writes (run, replay, capacity, merge;
 // completed, interrupted, failed and degenerate runs included) is accepted by `ccload report`.
 func TestEveryReportReadsBack(t *testing.T) {
+	t.Parallel()
 	srv := e2eMock(t, nil)
 	dir := t.TempDir()
 	write := func(name, body string) string {

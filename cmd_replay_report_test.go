@@ -49,6 +49,7 @@ func problemLog(t *testing.T, dir string) string {
 // mock, the referee, counts exactly its sends), and no logged identity or text is in the report,
 // the HTML page or the console. Past --max-bad the same log is refused: exit 2, nothing sent, no report.
 func TestReplayReportsLogAccounting(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	log := problemLog(t, dir)
 	base := filepath.Join(dir, "base.yaml")
@@ -116,6 +117,7 @@ func TestReplayReportsLogAccounting(t *testing.T) {
 // replay section holds the counts read so far, says the read was not complete, and keeps every
 // partition (report.ReadFile validates it); the run took no more arrivals than were handed to it.
 func TestReplayInterruptedReportsCountsSoFar(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	log := filepath.Join(dir, "prod.jsonl")
 	const n = replay.Lookahead + 1000
@@ -142,6 +144,7 @@ func TestReplayInterruptedReportsCountsSoFar(t *testing.T) {
 // them, and report.json says the log was refused part-way (replay.error, a warning, the lines by
 // number); the command exits 3, as documented.
 func TestReplayLateProblemsInReport(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	log := filepath.Join(dir, "prod.jsonl")
 	const n = replay.Lookahead + 100

@@ -154,6 +154,7 @@ func TestRunSurvivesAnExpiredTokenStorm(t *testing.T) {
 // TestRunExhaustedFeederExits3 runs out a unique data feeder (3 rows at 5 sessions/s): the
 // run must say so in its report and exit 3, not pass as completed.
 func TestRunExhaustedFeederExits3(t *testing.T) {
+	t.Parallel()
 	srv := e2eMock(t, nil)
 	res := e2eRun(t, nil, "testdata/e2e/exhausted.yaml", "--target", srv.URL(), "--grace", "20s")
 	if res.code != 3 {
@@ -178,6 +179,7 @@ func TestRunExhaustedFeederExits3(t *testing.T) {
 
 // TestRunInvalidScenarioExits2 checks that a broken scenario is refused before anything is sent.
 func TestRunInvalidScenarioExits2(t *testing.T) {
+	t.Parallel()
 	srv := e2eMock(t, nil)
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	if err := os.WriteFile(bad, []byte("name: bad\nload: {rate: -1, duration: 1s}\nsessions: []\n"), 0o644); err != nil {
@@ -197,6 +199,7 @@ func TestRunInvalidScenarioExits2(t *testing.T) {
 
 // TestRunBadMockSettingExits2 checks that a `mock:` value the mock cannot parse is a usage error.
 func TestRunBadMockSettingExits2(t *testing.T) {
+	t.Parallel()
 	bad := filepath.Join(t.TempDir(), "badmock.yaml")
 	src := "name: badmock\nmock: {latency: sometimes}\nload: {rate: 1, duration: 1s}\nsessions:\n  - {name: s, steps: [connect]}\n"
 	if err := os.WriteFile(bad, []byte(src), 0o644); err != nil {
@@ -213,6 +216,7 @@ func TestRunBadMockSettingExits2(t *testing.T) {
 
 // TestRunHelp checks that --help documents the flags and exits 0.
 func TestRunHelp(t *testing.T) {
+	t.Parallel()
 	var out, errb bytes.Buffer
 	if code := ccloadTo(t, []string{"run", "--help"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d, want 0", code)
@@ -241,6 +245,7 @@ func TestRunUnreachableTargetExits3(t *testing.T) {
 
 // TestRunExitCodes maps how a run ended to the documented exit codes.
 func TestRunExitCodes(t *testing.T) {
+	t.Parallel()
 	pass := []report.ThresholdResult{{Name: "a", Pass: true}}
 	fail := []report.ThresholdResult{{Name: "a", Pass: true}, {Name: "b", Pass: false}}
 	for _, tt := range []struct {

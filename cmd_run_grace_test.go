@@ -23,6 +23,7 @@ sessions:
 `
 
 func TestRunGraceDefaultAndCut(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	sc := filepath.Join(dir, "grace.yaml")
 	if err := os.WriteFile(sc, []byte(graceScenario), 0o644); err != nil {

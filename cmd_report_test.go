@@ -11,6 +11,7 @@ import (
 )
 
 func TestReportCommandReRendersASavedReport(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	rep := gatesCmdReport(t, filepath.Join(dir, "run", "report.json"), 300, 12, true, "")
 
@@ -66,6 +67,7 @@ func TestReportCommandReRendersASavedReport(t *testing.T) {
 }
 
 func TestReportCommandRendersAMergedReport(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	var shards []*report.Report
 	for i, ms := range []int64{5, 50} {

@@ -256,7 +256,7 @@ func simRun(t *testing.T, sc *scenario.Scenario, seed uint64) []logLine {
 	return out
 }
 
-// logdiffJSON runs `ccload logdiff A B --json` in-process and returns its exit code, output
+// logdiffJSON runs `ccload logdiff A B --json` and returns its exit code, output
 // and result.
 func logdiffJSON(t *testing.T, a, b string, args ...string) (int, string, traffic.DiffResult) {
 	t.Helper()
@@ -296,6 +296,7 @@ func stagedSessions(sc *scenario.Scenario) float64 {
 }
 
 func TestFitRoundTrip(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		g    genLog

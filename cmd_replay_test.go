@@ -178,6 +178,7 @@ func writeLog(t *testing.T, path string, n int, every int64, chats []int64, end 
 // log once and polls at about one per interval of connected time per customer. poll: false
 // sends none.
 func TestReplayPolls(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	log := filepath.Join(dir, "prod.jsonl")
 	const n = 20
@@ -223,6 +224,7 @@ func TestReplayPolls(t *testing.T) {
 // session arrives once and every logged send reaches the target once (the mock counts), while
 // the reader keeps only a bounded number of sessions at a time (report.json's replay section).
 func TestReplayStreamsLog(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	log := filepath.Join(dir, "prod.jsonl")
 	const n = 4500                                    // > replay.Lookahead (4,096)
@@ -255,6 +257,7 @@ func TestReplayStreamsLog(t *testing.T) {
 // The replay source reads ahead only its lookahead before the run: bad lines past it are found
 // while the replay runs, and reported after it (the command then exits 3), never hidden.
 func TestReplaySourceFindsLateProblems(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	log := filepath.Join(dir, "prod.jsonl")
 	writeLog(t, log, replay.Lookahead+100, 10, nil, 5) // CONNECT, DISCONNECT: 8,392 lines

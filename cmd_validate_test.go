@@ -9,6 +9,7 @@ import (
 
 // TestValidateExamples runs `ccload validate` on every shipped scenario: exit 0 and a plan each.
 func TestValidateExamples(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob("scenarios/*.yaml")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no scenarios: %v", err)
@@ -32,6 +33,7 @@ func TestValidateExamples(t *testing.T) {
 // TestValidateInvalid checks exit 2 and file:line:col errors for every bad file, and that
 // valid files given alongside still get their plan.
 func TestValidateInvalid(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
 	if err := os.WriteFile(bad, []byte("load: {rate: 1, duration: 1s}\nsesions: []\n"), 0o644); err != nil {
@@ -53,6 +55,7 @@ func TestValidateInvalid(t *testing.T) {
 }
 
 func TestValidateUsage(t *testing.T) {
+	t.Parallel()
 	var out, errw strings.Builder
 	if code := ccloadTo(t, []string{"validate", "--help"}, &out, &errw); code != exitOK || !strings.Contains(out.String(), "Usage: ccload validate") {
 		t.Errorf("--help: exit %d, stdout %q", code, out.String())

@@ -76,6 +76,7 @@ thresholds:
 }
 
 func TestWebhookFlagsRefused(t *testing.T) {
+	t.Parallel()
 	var out, errb bytes.Buffer
 	sc := filepath.Join(t.TempDir(), "poll.yaml")
 	os.WriteFile(sc, []byte("load: {rate: 1, duration: 1s}\nsessions: [{steps: [connect, disconnect]}]\n"), 0o644)

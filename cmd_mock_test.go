@@ -13,6 +13,7 @@ import (
 )
 
 func TestMockCommandHelp(t *testing.T) {
+	t.Parallel()
 	var out, errb bytes.Buffer
 	if code := ccloadTo(t, []string{"mock", "--help"}, &out, &errb); code != exitOK {
 		t.Fatalf("--help exited %d", code)
@@ -30,6 +31,7 @@ func TestMockCommandHelp(t *testing.T) {
 }
 
 func TestMockCommandBadFlagsExit2(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -57,6 +59,7 @@ func TestMockCommandBadFlagsExit2(t *testing.T) {
 }
 
 func TestMockCommandServesUntilCancelled(t *testing.T) {
+	t.Parallel()
 	record := filepath.Join(t.TempDir(), "rec.jsonl")
 	m := startMockCommand(t, "--record", record, "--robot-delay", "0", "--latency", "1ms", "--latency", "poll=2ms", "--seed", "7")
 	base := m.url
