@@ -295,98 +295,110 @@ func stagedSessions(sc *scenario.Scenario) float64 {
 	return n
 }
 
+// The 40 s logs are run for real, each its own top-level test so that it takes a parallel slot
+// when the suite's parallel tests start, not after all of them as a subtest would.
+func TestFitRoundTripRamp40s(t *testing.T) {
+	realTime(t)
+	fitRoundTrip(t, genLog{secs: 40, from: 25, to: 50, seed: 1}, true)
+}
+
+func TestFitRoundTripFlat40s(t *testing.T) {
+	realTime(t)
+	fitRoundTrip(t, genLog{secs: 40, from: 37, to: 37, seed: 2}, true)
+}
+
+// TestFitRoundTrip: the 2 min and 30 min logs, played from the fitted scenario (simRun).
 func TestFitRoundTrip(t *testing.T) {
 	t.Parallel()
-	cases := []struct {
+	for _, c := range []struct {
 		name string
 		g    genLog
-		real bool // run the fitted scenario against a recording mock; else simRun
 	}{
-		{"40s-ramp", genLog{secs: 40, from: 25, to: 50, seed: 1}, true},
-		{"40s-flat", genLog{secs: 40, from: 37, to: 37, seed: 2}, true},
-		{"2m-ramp", genLog{secs: 120, from: 10, to: 30, seed: 3}, false},
-		{"2m-flat", genLog{secs: 120, from: 20, to: 20, seed: 4}, false},
-		{"30m-ramp", genLog{secs: 1800, from: 2, to: 6, seed: 5}, false},
-		{"30m-flat", genLog{secs: 1800, from: 4, to: 4, seed: 6}, false},
-	}
-	for _, c := range cases {
+		{"2m-ramp", genLog{secs: 120, from: 10, to: 30, seed: 3}},
+		{"2m-flat", genLog{secs: 120, from: 20, to: 20, seed: 4}},
+		{"30m-ramp", genLog{secs: 1800, from: 2, to: 6, seed: 5}},
+		{"30m-flat", genLog{secs: 1800, from: 4, to: 4, seed: 6}},
+	} {
 		t.Run(c.name, func(t *testing.T) {
-			if c.real {
-				realTime(t)
-			} else {
-				t.Parallel()
-			}
-			dir := t.TempDir()
-			prod, run := filepath.Join(dir, "prod.jsonl"), filepath.Join(dir, "run.jsonl")
-			pl := c.g.lines()
-			writeGenLog(t, prod, pl)
-			sessions := len(bySession(pl))
-
-			fitted := filepath.Join(dir, "fitted.yaml")
-			var so, se bytes.Buffer
-			if code := ccloadTo(t, []string{"fit", prod, "-o", fitted}, &so, &se); code != 0 {
-				t.Fatalf("fit: exit %d\n%s%s", code, so.String(), se.String())
-			}
-			if !strings.Contains(so.String(), "chosen from the log") {
-				t.Errorf("fit does not say how it chose its bucket:\n%s", so.String())
-			}
-			if page, err := os.ReadFile(strings.TrimSuffix(fitted, ".yaml") + ".fit.html"); err != nil || !bytes.Contains(page, []byte("<svg")) ||
-				!bytes.Contains(page, []byte("chosen from the log")) {
-				t.Errorf("fit page: %v, %d bytes without its arrival chart or bucket choice", err, len(page))
-			}
-			text, _ := os.ReadFile(fitted)
-			sc, err := scenario.Parse(fitted, text, dir, func(string) (string, bool) { return "", false })
-			if err != nil {
-				t.Fatal(err)
-			}
-			// The stages play the log's sessions over its span.
-			if got := stagedSessions(sc); math.Abs(got-float64(sessions)) > 0.01*float64(sessions)+1 {
-				t.Errorf("the fitted stages play %.1f sessions, the log holds %d", got, sessions)
-			}
-			if span := sc.Load.Duration().Seconds(); math.Abs(span-c.g.secs) > 0.05*c.g.secs {
-				t.Errorf("the fitted stages last %.1fs, the log's arrivals %.0fs", span, c.g.secs)
-			}
-
-			if c.real {
-				url, stop := recordingMock(t, run)
-				// No --base: the fitted scenario carries its auth (CC_APP_KEY, default demo) and channel.
-				res := e2eRun(t, nil, fitted, "--target", url)
-				if res.code != 0 {
-					t.Fatalf("run of the fitted scenario: exit %d\n%s", res.code, res.stderr)
-				}
-				starved(t, res)
-				stop()
-			} else {
-				writeGenLog(t, run, simRun(t, sc, c.g.seed))
-			}
-			code, out, res := logdiffJSON(t, prod, run, "--max-share", "5%", "--max-ks", "0.1", "--max-rate", "5%")
-			if code != exitOK {
-				t.Fatalf("logdiff of the fitted scenario's run: exit %d, want 0\n%s", code, out)
-			}
-			if res.Checks < 20 || !slices.ContainsFunc(res.Rows, func(r traffic.DiffRow) bool { return r.Section == "arrivals" && r.Name == "all" && r.Judged() }) {
-				t.Errorf("logdiff judged %d checks (want 20 or more, the whole arrival count among them)\n%s", res.Checks, out)
-			}
-			t.Logf("logdiff:\n%s", out)
-
-			// The same logdiff fails deliberately wrong runs, naming what is wrong.
-			rl := readLogLines(t, run)
-			for _, w := range []struct {
-				name          string
-				lines         []logLine
-				section, what string
-			}{
-				{"rate 30% off", thinned(rl, 0.7), "arrivals", "all"},
-				{"card sessions missing", withoutCards(rl), "session type", "CONNECT CHAT/WEBCARD+ DISCONNECT"},
-				{"think times doubled", slowed(rl), "think time", ""},
-			} {
-				p := filepath.Join(dir, strings.ReplaceAll(w.name, " ", "-")+".jsonl")
-				writeGenLog(t, p, w.lines)
-				code, out, res := logdiffJSON(t, prod, p)
-				if code != exitFailed || !failedIn(res, w.section, w.what) {
-					t.Errorf("%s: exit %d, want 1 with a failed %s %q row\n%s", w.name, code, w.section, w.what, out)
-				}
-			}
+			t.Parallel()
+			fitRoundTrip(t, c.g, false)
 		})
+	}
+}
+
+// fitRoundTrip fits the log g generates, runs the fitted scenario (for real against a recording
+// mock, else simRun) and checks that logdiff at the README's limits passes the run's log and
+// fails deliberately wrong ones.
+func fitRoundTrip(t *testing.T, g genLog, real bool) {
+	dir := t.TempDir()
+	prod, run := filepath.Join(dir, "prod.jsonl"), filepath.Join(dir, "run.jsonl")
+	pl := g.lines()
+	writeGenLog(t, prod, pl)
+	sessions := len(bySession(pl))
+
+	fitted := filepath.Join(dir, "fitted.yaml")
+	var so, se bytes.Buffer
+	if code := ccloadTo(t, []string{"fit", prod, "-o", fitted}, &so, &se); code != 0 {
+		t.Fatalf("fit: exit %d\n%s%s", code, so.String(), se.String())
+	}
+	if !strings.Contains(so.String(), "chosen from the log") {
+		t.Errorf("fit does not say how it chose its bucket:\n%s", so.String())
+	}
+	if page, err := os.ReadFile(strings.TrimSuffix(fitted, ".yaml") + ".fit.html"); err != nil || !bytes.Contains(page, []byte("<svg")) ||
+		!bytes.Contains(page, []byte("chosen from the log")) {
+		t.Errorf("fit page: %v, %d bytes without its arrival chart or bucket choice", err, len(page))
+	}
+	text, _ := os.ReadFile(fitted)
+	sc, err := scenario.Parse(fitted, text, dir, func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The stages play the log's sessions over its span.
+	if got := stagedSessions(sc); math.Abs(got-float64(sessions)) > 0.01*float64(sessions)+1 {
+		t.Errorf("the fitted stages play %.1f sessions, the log holds %d", got, sessions)
+	}
+	if span := sc.Load.Duration().Seconds(); math.Abs(span-g.secs) > 0.05*g.secs {
+		t.Errorf("the fitted stages last %.1fs, the log's arrivals %.0fs", span, g.secs)
+	}
+
+	if real {
+		url, stop := recordingMock(t, run)
+		// No --base: the fitted scenario carries its auth (CC_APP_KEY, default demo) and channel.
+		res := e2eRun(t, nil, fitted, "--target", url)
+		if res.code != 0 {
+			t.Fatalf("run of the fitted scenario: exit %d\n%s", res.code, res.stderr)
+		}
+		starved(t, res)
+		stop()
+	} else {
+		writeGenLog(t, run, simRun(t, sc, g.seed))
+	}
+	code, out, res := logdiffJSON(t, prod, run, "--max-share", "5%", "--max-ks", "0.1", "--max-rate", "5%")
+	if code != exitOK {
+		t.Fatalf("logdiff of the fitted scenario's run: exit %d, want 0\n%s", code, out)
+	}
+	if res.Checks < 20 || !slices.ContainsFunc(res.Rows, func(r traffic.DiffRow) bool { return r.Section == "arrivals" && r.Name == "all" && r.Judged() }) {
+		t.Errorf("logdiff judged %d checks (want 20 or more, the whole arrival count among them)\n%s", res.Checks, out)
+	}
+	t.Logf("logdiff:\n%s", out)
+
+	// The same logdiff fails deliberately wrong runs, naming what is wrong.
+	rl := readLogLines(t, run)
+	for _, w := range []struct {
+		name          string
+		lines         []logLine
+		section, what string
+	}{
+		{"rate 30% off", thinned(rl, 0.7), "arrivals", "all"},
+		{"card sessions missing", withoutCards(rl), "session type", "CONNECT CHAT/WEBCARD+ DISCONNECT"},
+		{"think times doubled", slowed(rl), "think time", ""},
+	} {
+		p := filepath.Join(dir, strings.ReplaceAll(w.name, " ", "-")+".jsonl")
+		writeGenLog(t, p, w.lines)
+		code, out, res := logdiffJSON(t, prod, p)
+		if code != exitFailed || !failedIn(res, w.section, w.what) {
+			t.Errorf("%s: exit %d, want 1 with a failed %s %q row\n%s", w.name, code, w.section, w.what, out)
+		}
 	}
 }
 
