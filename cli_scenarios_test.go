@@ -46,8 +46,7 @@ func TestShippedScenariosPassAndMatchTheirPlan(t *testing.T) {
 	ccloadBinary(t)
 	for _, f := range files {
 		base := filepath.Base(f)
-		t.Run(base, func(t *testing.T) {
-			t.Parallel()
+		t.Run(base, func(t *testing.T) { // one after the other in this test's parallel slot
 			sc, err := scenario.LoadFile(f)
 			if err != nil {
 				t.Fatal(err)

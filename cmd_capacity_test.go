@@ -45,9 +45,8 @@ func TestCapacityFindsTheMocksCapacity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: a capacity search takes about half a minute")
 	}
-	for _, n := range []float64{120, 240} {
+	for _, n := range []float64{120, 240} { // one after the other in this test's parallel slot
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			t.Parallel()
 			want := n / 6
 			// service_time.p90: the mock's queue wait is in every request's service time, while a
 			// response time also carries the session's earlier requests (it counts from the
