@@ -44,11 +44,11 @@ import (
 	"ccload/report"
 )
 
-// realTimeParallel is how many realTime tests run at once when -parallel is not given. They
-// wait on real time far more than they compute (`time go test -race -count=1 .`: 28 s of user+sys
-// CPU in 2 min 34 s of wall time, 2026-12-02), so GOMAXPROCS (the default, 2 in CI) left the
-// cores idle, and the 48 s fit round trip could start last and run alone.
-// (6 was tried on 2026-12-07: no faster, and more contention for the -race replay test.)
+// realTimeParallel is how many root tests run at once when -parallel is not given. Every root
+// test runs ccload in a child process, so all but the few that set the environment or count
+// ticks of the generator (TestHistoryRecordsARun, TestReplayPolls) are parallel; they wait on real
+// time far more than they compute, so GOMAXPROCS (the default, 2 in CI) left the cores idle.
+// (6 was tried on 2026-12-07, when the runs were in-process under -race: no faster.)
 const realTimeParallel = 4
 
 // TestMain raises -parallel to realTimeParallel unless the command line set it, and removes the
