@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"fmt"
 	"hash/maphash"
 	"net"
 	"sync"
@@ -85,11 +84,7 @@ func ListenWebhook(sc *scenario.Scenario, listen string) (net.Listener, error) {
 	if listen == "" {
 		listen = "127.0.0.1:0"
 	}
-	ln, err := net.Listen("tcp", listen)
-	if err != nil {
-		return nil, fmt.Errorf("webhook receiver cannot listen on %s (%v); choose another --webhook-listen or webhook.listen", listen, err)
-	}
-	return ln, nil
+	return webhook.Listen(listen)
 }
 
 // WebhookURL is the callback URL of a receiver listening on ln for sc.

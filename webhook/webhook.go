@@ -16,6 +16,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -203,12 +204,46 @@ func Start(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", s.opts.Listen)
+	ln, err := Listen(s.opts.Listen)
 	if err != nil {
-		return nil, fmt.Errorf("webhook listen %s: %w", s.opts.Listen, err)
+		return nil, err
 	}
 	s.Serve(ln)
 	return s, nil
+}
+
+// Listen opens the receiver's TCP listener on addr. Its error speaks to the user: "cannot
+// listen for webhooks on ADDR: REASON; choose another webhook.listen or --webhook-listen",
+// where REASON is the system's word (permission denied, address already in use), not Go's
+// "listen tcp ADDR: bind:" chain.
+func Listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen for webhooks on %s: %s; choose another webhook.listen or --webhook-listen", addr, listenReason(err))
+	}
+	return ln, nil
+}
+
+// listenReason is the innermost useful text of a listen error: the system call's errno text,
+// the address parser's or the resolver's complaint.
+func listenReason(err error) string {
+	var se *os.SyscallError
+	if errors.As(err, &se) {
+		return se.Err.Error()
+	}
+	var ae *net.AddrError
+	if errors.As(err, &ae) {
+		return ae.Err + " (want HOST:PORT, like 127.0.0.1:9090)"
+	}
+	var de *net.DNSError
+	if errors.As(err, &de) {
+		return "cannot resolve host " + de.Name + " (" + de.Err + ")"
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		return oe.Err.Error()
+	}
+	return err.Error()
 }
 
 // Serve serves on ln in the background (ln is closed by Close).
