@@ -30,7 +30,8 @@ import (
 // after 100 ms, 200 ms, 400 ms, 800 ms and 1.6 s (PushBackoff doubling, PushAttempts = 6 in all),
 // then counted failed and dropped. A lane holds at most pushLaneCap messages waiting; beyond, a
 // message is counted dropped. Every message made ends in exactly one of delivered, failed,
-// dropped, or pending (still queued when the mock closed).
+// dropped, or pending (still queued when the mock closed). POST /mock/reset zeroes these
+// counters but pending (a gauge), whose messages count as made after the reset.
 
 // Push delivery defaults.
 const (
@@ -87,6 +88,9 @@ type pusher struct {
 	made, delivered                    [len(sourceNames)]atomic.Int64
 	attempts, retries, failed, dropped atomic.Int64
 	pending                            atomic.Int64
+	// pendingSrc is pending by sourceType, so a reset can count the messages still waiting as
+	// made after it (see reset).
+	pendingSrc [len(sourceNames)]atomic.Int64
 }
 
 func newPusher(url string, backoff time.Duration, channels []string) *pusher {
@@ -136,6 +140,7 @@ func (p *pusher) push(s *Server, ss *session, m *downMsg) {
 		return
 	}
 	l.q = append(l.q, pushMsg{body: b, src: m.src})
+	p.pendingSrc[m.src].Add(1)
 	p.pending.Add(1)
 	l.mu.Unlock()
 	l.cond.Signal()
@@ -157,6 +162,7 @@ func (p *pusher) run(l *pushLane) {
 		l.q = l.q[1:]
 		l.mu.Unlock()
 		p.deliver(m)
+		p.pendingSrc[m.src].Add(-1)
 		p.pending.Add(-1)
 	}
 }
@@ -227,6 +233,21 @@ func (p *pusher) close() {
 	}
 	p.wg.Wait()
 	p.client.CloseIdleConnections()
+}
+
+// reset zeroes the push counters (POST /mock/reset). Pending is a gauge and stays; the messages
+// it counts are counted made again, so that made = delivered + failed + dropped + pending
+// holds after a reset as before it (exactly when no message is made or settled during the
+// reset itself).
+func (p *pusher) reset() {
+	for i := range p.made {
+		p.made[i].Store(p.pendingSrc[i].Load())
+		p.delivered[i].Store(0)
+	}
+	p.attempts.Store(0)
+	p.retries.Store(0)
+	p.failed.Store(0)
+	p.dropped.Store(0)
 }
 
 func (p *pusher) stats() *PushStats {
