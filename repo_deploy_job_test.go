@@ -41,6 +41,9 @@ type simJob struct {
 						ValueFrom *struct {
 							ConfigMapKeyRef *struct{ Name, Key string } `yaml:"configMapKeyRef"`
 							SecretKeyRef    *struct{ Name, Key string } `yaml:"secretKeyRef"`
+							FieldRef        *struct {
+								FieldPath string `yaml:"fieldPath"`
+							} `yaml:"fieldRef"`
 						} `yaml:"valueFrom"`
 					} `yaml:"env"`
 					EnvFrom []struct {
@@ -169,6 +172,10 @@ func simulatePod(t *testing.T, j *simJob, index int, configMaps, secrets map[str
 			set(e.Name, lookup("ConfigMap", configMaps, e.ValueFrom.ConfigMapKeyRef.Name, e.ValueFrom.ConfigMapKeyRef.Key))
 		case e.ValueFrom.SecretKeyRef != nil:
 			set(e.Name, lookup("Secret", secrets, e.ValueFrom.SecretKeyRef.Name, e.ValueFrom.SecretKeyRef.Key))
+		case e.ValueFrom.FieldRef != nil && e.ValueFrom.FieldRef.FieldPath == "metadata.namespace":
+			set(e.Name, "default")
+		case e.ValueFrom.FieldRef != nil && e.ValueFrom.FieldRef.FieldPath == "metadata.annotations['batch.kubernetes.io/job-completion-index']" && index >= 0:
+			set(e.Name, strconv.Itoa(index)) // the annotation the Job controller puts on pod I
 		default:
 			t.Fatalf("env %s: valueFrom not simulated", e.Name)
 		}

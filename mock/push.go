@@ -1,20 +1,22 @@
 package mock
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"hash/maphash"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"ccload/ccapi/h1"
 )
 
 // Push delivery (Options.PushURL): instead of queueing a downlink message for the customer's
@@ -30,7 +32,8 @@ import (
 // after 100 ms, 200 ms, 400 ms, 800 ms and 1.6 s (PushBackoff doubling, PushAttempts = 6 in all),
 // then counted failed and dropped. A lane holds at most pushLaneCap messages waiting; beyond, a
 // message is counted dropped. Every message made ends in exactly one of delivered, failed,
-// dropped, or pending (still queued when the mock closed).
+// dropped, or pending (still queued when the mock closed). POST /mock/reset zeroes these
+// counters but pending (a gauge), whose messages count as made after the reset.
 
 // Push delivery defaults.
 const (
@@ -62,17 +65,27 @@ type pushMsg struct {
 	src  uint8
 }
 
+// pushLane is one ordered delivery lane. mu guards q; the rest belongs to the lane's
+// goroutine, which reuses its request, response, HMAC and header buffer for every callback
+// (the push path allocates nothing per callback but the body and the header string).
 type pushLane struct {
 	mu   sync.Mutex
 	cond *sync.Cond
 	q    []pushMsg
+
+	req  h1.Request
+	rsp  h1.Response
+	mac  hash.Hash
+	sum  [sha256.Size]byte
+	auth []byte
 }
 
 // pusher delivers the mock's downlink messages to the webhook.
 type pusher struct {
 	url     string
 	key     string
-	client  *http.Client
+	client  *h1.Client // keep-alive HTTP/1.1, one connection per lane at most (ccapi/h1: no per-request goroutines or allocations)
+	path    string     // the request target of url
 	seed    maphash.Seed
 	lanes   [PushWorkers]pushLane
 	quit    chan struct{}
@@ -87,17 +100,23 @@ type pusher struct {
 	made, delivered                    [len(sourceNames)]atomic.Int64
 	attempts, retries, failed, dropped atomic.Int64
 	pending                            atomic.Int64
+	// pendingSrc is pending by sourceType, so a reset can count the messages still waiting as
+	// made after it (see reset).
+	pendingSrc [len(sourceNames)]atomic.Int64
 }
 
-func newPusher(url string, backoff time.Duration, channels []string) *pusher {
+// newPusher starts the lanes for pushURL, which checkPushURL has accepted.
+func newPusher(pushURL string, backoff time.Duration, channels []string) *pusher {
 	if backoff <= 0 {
 		backoff = PushBackoff
 	}
+	u, client, err := pushClient(pushURL)
+	if err != nil {
+		panic(err) // checkPushURL refuses every URL pushClient cannot take
+	}
 	p := &pusher{
-		url: url, key: "ccload-mock", seed: maphash.MakeSeed(), quit: make(chan struct{}), backoff: backoff,
-		client: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
-			MaxIdleConnsPerHost: PushWorkers, MaxConnsPerHost: PushWorkers, IdleConnTimeout: time.Minute,
-		}},
+		url: pushURL, key: "ccload-mock", seed: maphash.MakeSeed(), quit: make(chan struct{}), backoff: backoff,
+		client: client, path: u.RequestURI(),
 	}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	if len(channels) > 0 {
@@ -109,10 +128,27 @@ func newPusher(url string, backoff time.Duration, channels []string) *pusher {
 	for i := range p.lanes {
 		l := &p.lanes[i]
 		l.cond = sync.NewCond(&l.mu)
+		l.mac = hmac.New(sha256.New, []byte(p.key))
+		l.req = h1.Request{Method: http.MethodPost, Path: p.path,
+			Header: [][2]string{{"Content-Type", "application/json"}, {"Authorization", ""}}}
 		p.wg.Add(1)
 		go p.run(l)
 	}
 	return p
+}
+
+// pushClient parses an absolute http(s) push URL and makes its client.
+func pushClient(pushURL string) (*url.URL, *h1.Client, error) {
+	u, err := url.Parse(pushURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, nil, fmt.Errorf("mock: push URL %q: want an absolute http:// or https:// URL, like http://127.0.0.1:9090/webhooks/v1/messages", pushURL)
+	}
+	c, err := h1.New(h1.Options{BaseURL: u.Scheme + "://" + u.Host, MaxConns: PushWorkers, Timeout: 10 * time.Second,
+		MaxResponseBytes: 64 << 10, UserAgent: "ccload-mock"})
+	if err != nil {
+		return nil, nil, fmt.Errorf("mock: push URL %q: %v", pushURL, strings.TrimPrefix(err.Error(), "h1: "))
+	}
+	return u, c, nil
 }
 
 // wants says whether the sessions of channel configuration to are pushed.
@@ -136,6 +172,7 @@ func (p *pusher) push(s *Server, ss *session, m *downMsg) {
 		return
 	}
 	l.q = append(l.q, pushMsg{body: b, src: m.src})
+	p.pendingSrc[m.src].Add(1)
 	p.pending.Add(1)
 	l.mu.Unlock()
 	l.cond.Signal()
@@ -156,13 +193,14 @@ func (p *pusher) run(l *pushLane) {
 		l.q[0] = pushMsg{}
 		l.q = l.q[1:]
 		l.mu.Unlock()
-		p.deliver(m)
+		p.deliver(l, m)
+		p.pendingSrc[m.src].Add(-1)
 		p.pending.Add(-1)
 	}
 }
 
 // deliver sends one callback, retrying with a doubling backoff.
-func (p *pusher) deliver(m pushMsg) {
+func (p *pusher) deliver(l *pushLane, m pushMsg) {
 	wait := p.backoff
 	for try := 1; try <= PushAttempts; try++ {
 		if try > 1 {
@@ -178,7 +216,7 @@ func (p *pusher) deliver(m pushMsg) {
 			wait *= 2
 		}
 		p.attempts.Add(1)
-		if p.post(m.body) {
+		if p.post(l, m.body) {
 			p.delivered[m.src].Add(1)
 			return
 		}
@@ -186,30 +224,32 @@ func (p *pusher) deliver(m pushMsg) {
 	p.failed.Add(1)
 }
 
-func (p *pusher) post(body []byte) bool {
-	req, err := http.NewRequestWithContext(p.ctx, http.MethodPost, p.url, bytes.NewReader(body))
-	if err != nil {
+// post sends one callback on the lane's keep-alive connection; the answer's body is read
+// (up to 64 KiB) so the connection is reused.
+func (p *pusher) post(l *pushLane, body []byte) bool {
+	l.req.Body = body
+	l.req.Header[1][1] = p.auth(l, body)
+	if err := p.client.Do(p.ctx, &l.req, &l.rsp); err != nil {
 		return false
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", p.auth(body))
-	rsp, err := p.client.Do(req)
-	if err != nil {
-		return false
-	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(rsp.Body, 64<<10))
-	rsp.Body.Close()
-	return rsp.StatusCode >= 200 && rsp.StatusCode < 300
+	return l.rsp.Status >= 200 && l.rsp.Status < 300
 }
 
 // auth is the callback's Authorization header: the reference's auth-v2 form with a signature
-// of the mock's own making.
-func (p *pusher) auth(body []byte) string {
-	ts := strconv.FormatInt(time.Now().UnixMilli(), 10)
-	mac := hmac.New(sha256.New, []byte(p.key))
-	mac.Write([]byte(ts))
-	mac.Write(body)
-	return "auth-v2/" + p.key + "/" + ts + "/content-type;host/" + hex.EncodeToString(mac.Sum(nil))
+// of the mock's own making (an HMAC-SHA256 of the timestamp and the body).
+func (p *pusher) auth(l *pushLane, body []byte) string {
+	b := append(l.auth[:0], "auth-v2/"...)
+	b = append(b, p.key...)
+	b = append(b, '/')
+	tsAt := len(b)
+	b = strconv.AppendInt(b, time.Now().UnixMilli(), 10)
+	l.mac.Reset()
+	l.mac.Write(b[tsAt:])
+	l.mac.Write(body)
+	b = append(b, "/content-type;host/"...)
+	b = hex.AppendEncode(b, l.mac.Sum(l.sum[:0]))
+	l.auth = b
+	return string(b)
 }
 
 // close stops the lanes: messages still queued stay counted as pending.
@@ -226,7 +266,22 @@ func (p *pusher) close() {
 		l.mu.Unlock()
 	}
 	p.wg.Wait()
-	p.client.CloseIdleConnections()
+	p.client.Close()
+}
+
+// reset zeroes the push counters (POST /mock/reset). Pending is a gauge and stays; the messages
+// it counts are counted made again, so that made = delivered + failed + dropped + pending
+// holds after a reset as before it (exactly when no message is made or settled during the
+// reset itself).
+func (p *pusher) reset() {
+	for i := range p.made {
+		p.made[i].Store(p.pendingSrc[i].Load())
+		p.delivered[i].Store(0)
+	}
+	p.attempts.Store(0)
+	p.retries.Store(0)
+	p.failed.Store(0)
+	p.dropped.Store(0)
 }
 
 func (p *pusher) stats() *PushStats {
@@ -259,9 +314,10 @@ func checkPushURL(u string) error {
 	if u == "" {
 		return nil
 	}
-	pu, err := url.Parse(u)
-	if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
-		return fmt.Errorf("mock: push URL %q: want an absolute http:// or https:// URL, like http://127.0.0.1:9090/webhooks/v1/messages", u)
+	_, c, err := pushClient(u)
+	if err != nil {
+		return err
 	}
+	c.Close()
 	return nil
 }

@@ -156,8 +156,13 @@ func (s *Server) Stats() Stats {
 	return st
 }
 
-// ResetStats zeroes the counters, as POST /mock/reset does (session gauges stay).
-func (s *Server) ResetStats() { s.cnt.reset() }
+// ResetStats zeroes the counters, as POST /mock/reset does (session gauges stay), push's included.
+func (s *Server) ResetStats() {
+	s.cnt.reset()
+	if s.push != nil {
+		s.push.reset()
+	}
+}
 
 // Close stops serving (open connections are closed), waits up to 5 s for the
 // requests in hand, stops the scheduler and flushes the record writer; sends

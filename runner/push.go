@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"fmt"
 	"hash/maphash"
 	"net"
 	"sync"
@@ -71,6 +70,7 @@ func newPushRegistry() *pushRegistry {
 type pushReceiver struct {
 	srv *webhook.Server
 	reg *pushRegistry
+	url string // the callback URL, as printed (WebhookURL)
 }
 
 // UsesPush says whether a run of sc starts a webhook receiver.
@@ -85,20 +85,38 @@ func ListenWebhook(sc *scenario.Scenario, listen string) (net.Listener, error) {
 	if listen == "" {
 		listen = "127.0.0.1:0"
 	}
-	ln, err := net.Listen("tcp", listen)
+	ln, err := webhook.Listen(listen)
 	if err != nil {
-		return nil, fmt.Errorf("webhook receiver cannot listen on %s (%v); choose another --webhook-listen or webhook.listen", listen, err)
+		return nil, err
+	}
+	if host, _, err := net.SplitHostPort(listen); err == nil && host != "" && net.ParseIP(host) == nil {
+		return &namedListener{Listener: ln, host: host}, nil
 	}
 	return ln, nil
 }
 
-// WebhookURL is the callback URL of a receiver listening on ln for sc.
+// namedListener is a receiver's listener opened on a host name (a shard's stable DNS name in a
+// cluster, deploy/README.md): the callback URL keeps the name, which the platform can reach
+// for the whole run, rather than the address it resolved to.
+type namedListener struct {
+	net.Listener
+	host string
+}
+
+// WebhookURL is the callback URL of a receiver listening on ln for sc: http://HOST:PORT/PATH,
+// HOST being the name it was asked to listen on, if a name, else the address it listens on.
 func WebhookURL(sc *scenario.Scenario, ln net.Listener) string {
 	path := sc.Webhook.Path
 	if path == "" {
 		path = scenario.DefaultWebhookPath
 	}
-	return "http://" + ln.Addr().String() + path
+	addr := ln.Addr().String()
+	if nl, ok := ln.(*namedListener); ok {
+		if _, port, err := net.SplitHostPort(addr); err == nil {
+			addr = net.JoinHostPort(nl.host, port)
+		}
+	}
+	return "http://" + addr + path
 }
 
 // startPush starts the run's receiver when the scenario has push sessions.
@@ -128,7 +146,7 @@ func (r *run) startPush() error {
 		return err
 	}
 	srv.Serve(ln)
-	p.srv = srv
+	p.srv, p.url = srv, WebhookURL(r.sc, ln)
 	r.push = p
 	if reg, ok := r.cfg.Observer.(pushObserver); ok { // the live /metrics exporter
 		shard := "0/1"
@@ -151,7 +169,7 @@ func (r *run) stopPush(rep *report.Report) {
 		return
 	}
 	r.push.srv.Close()
-	rep.Push = pushFromCounts(r.push.srv.Counts(), r.push.srv.URL())
+	rep.Push = pushFromCounts(r.push.srv.Counts(), r.push.url)
 }
 
 // routePush is the receiver's Router: it hands m to its customer's box.

@@ -302,3 +302,30 @@ sessions:
 		t.Errorf("%d CHATs refused with 13; want one per session (each CHATs until the hang-up refuses it)", refused)
 	}
 }
+
+// A receiver asked to listen on a host name (a shard's stable DNS name in a cluster) gives
+// its callback URL with that name, not the address it resolved to, in what it prints and in
+// report.json; the mock pushing to that URL reaches it.
+func TestPushListenOnAHostNameKeepsTheName(t *testing.T) {
+	rep, st := pushRun(t, pushChat+"webhook: {listen: \"localhost:0\"}\n", nil)
+	if !regexp.MustCompile(`^http://localhost:\d+/webhooks/v1/messages$`).MatchString(rep.Push.URL) {
+		t.Errorf("report push.url = %q, want http://localhost:PORT/webhooks/v1/messages", rep.Push.URL)
+	}
+	if d := st.Push.Delivered["robot"]; d == 0 || rep.Push.Kinds.Robot != d {
+		t.Errorf("the mock delivered %d robot answers through the named URL, the receiver counted %d", d, rep.Push.Kinds.Robot)
+	}
+	sc := parse(t, pushChat)
+	for _, c := range []struct{ listen, want string }{
+		{"127.0.0.1:0", `^http://127\.0\.0\.1:\d+/webhooks/v1/messages$`},
+		{"localhost:0", `^http://localhost:\d+/webhooks/v1/messages$`},
+	} {
+		ln, err := ListenWebhook(sc, c.listen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u := WebhookURL(sc, ln); !regexp.MustCompile(c.want).MatchString(u) {
+			t.Errorf("listen %s: URL %q, want %s", c.listen, u, c.want)
+		}
+		ln.Close()
+	}
+}

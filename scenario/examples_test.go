@@ -42,8 +42,8 @@ func TestExamples(t *testing.T) {
 			sessions: []sp{{"escalate", 0.8, 28.06, "18.062s"}, {"gives-up", 0.2, 5, "0s"}}},
 		"peak-hour.yaml": {model: Open, peakRate: 150, peakCustomers: 4597, peakRPS: 3182, mixTotal: 21.21,
 			sessions: []sp{{"robot", 0.85, 16.67, "23.014s"}, {"agent", 0.15, 46.97, "1m13.918s"}}},
-		"push.yaml": {model: Open, peakRate: 5, peakCustomers: 9, peakRPS: 22, mixTotal: 4.4,
-			sessions: []sp{{"robot", 0.8, 4, "2s"}, {"agent", 0.2, 6, "1s"}}},
+		"push.yaml": {model: Open, peakRate: 5, peakCustomers: 4, peakRPS: 22, mixTotal: 4.4, // push awaits wait no poll interval
+			sessions: []sp{{"robot", 0.8, 4, "1s"}, {"agent", 0.2, 6, "0s"}}},
 		"quickstart.yaml": {model: Open, peakRate: 4, peakCustomers: 7, peakRPS: 36, mixTotal: 9,
 			sessions: []sp{{"faq", 0.75, 9, "2s"}, {"escalate", 0.25, 9, "1s"}}},
 		"robot-faq.yaml": {model: Open, peakRate: 10, peakCustomers: 96.66, peakRPS: 155.2, mixTotal: 15.52,

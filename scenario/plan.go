@@ -19,8 +19,9 @@ import (
 // validate` prints it so a user can size a test before sending anything.
 //
 // The estimate assumes a prompt platform: think times count their mean (bounded
-// distributions: the mean of fixed-seed draws); await_reply and await_agent last one poll
-// interval (the answer is seen on the next poll; at most the timeout) and await_agent none (an
+// distributions: the mean of fixed-seed draws); await_reply lasts one poll interval (the
+// answer is seen on the next poll; at most the timeout), or nothing in a push session
+// (`delivery: push`: the answer is pushed as it is made, no poll interval to wait), and await_agent none (an
 // agent is free: the queryQueueInfo asked as it begins says so), so a slow robot or an agent
 // queue makes real sessions longer, up to their await timeouts, with one more queryQueueInfo
 // per queue_interval waited; polls are the time spent connected divided by the poll interval; a repeat multiplies its body by the mean count; request
@@ -178,7 +179,9 @@ func (s *Scenario) sessionPlan(ss *Session) (SessionPlan, map[reqKey]float64, fl
 			case st.Kind == StepThink:
 				secs = expectedValue(st.Think, false)
 			case st.Kind == StepAwaitReply:
-				secs = min(st.Timeout.Seconds(), poll)
+				if !ss.Push { // a push session's answer arrives as it is made: no poll interval
+					secs = min(st.Timeout.Seconds(), poll)
+				}
 			case st.Kind == StepAwaitAgent:
 				// A prompt platform has an agent free: the queryQueueInfo asked as the wait
 				// begins answers "already with an agent", and the wait is over.

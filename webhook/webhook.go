@@ -9,13 +9,13 @@ package webhook
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -193,7 +193,7 @@ func New(opts Options) (*Server, error) {
 		opts.Router = RouterFunc(func(*ccapi.DownlinkMessage, time.Time) Outcome { return Unknown })
 	}
 	s := &Server{opts: opts, sem: make(chan struct{}, opts.MaxConns), closing: make(chan struct{})}
-	s.pool.New = func() any { return new(bytes.Buffer) }
+	s.pool.New = func() any { return new(callbackBuf) }
 	return s, nil
 }
 
@@ -203,12 +203,46 @@ func Start(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", s.opts.Listen)
+	ln, err := Listen(s.opts.Listen)
 	if err != nil {
-		return nil, fmt.Errorf("webhook listen %s: %w", s.opts.Listen, err)
+		return nil, err
 	}
 	s.Serve(ln)
 	return s, nil
+}
+
+// Listen opens the receiver's TCP listener on addr. Its error speaks to the user: "cannot
+// listen for webhooks on ADDR: REASON; choose another webhook.listen or --webhook-listen",
+// where REASON is the system's word (permission denied, address already in use), not Go's
+// "listen tcp ADDR: bind:" chain.
+func Listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen for webhooks on %s: %s; choose another webhook.listen or --webhook-listen", addr, listenReason(err))
+	}
+	return ln, nil
+}
+
+// listenReason is the innermost useful text of a listen error: the system call's errno text,
+// the address parser's or the resolver's complaint.
+func listenReason(err error) string {
+	var se *os.SyscallError
+	if errors.As(err, &se) {
+		return se.Err.Error()
+	}
+	var ae *net.AddrError
+	if errors.As(err, &ae) {
+		return ae.Err + " (want HOST:PORT, like 127.0.0.1:9090)"
+	}
+	var de *net.DNSError
+	if errors.As(err, &de) {
+		return "cannot resolve host " + de.Name + " (" + de.Err + ")"
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		return oe.Err.Error()
+	}
+	return err.Error()
 }
 
 // Serve serves on ln in the background (ln is closed by Close).
@@ -303,10 +337,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		write(w, http.StatusRequestEntityTooLarge, malformedBody)
 		return
 	}
-	buf := s.pool.Get().(*bytes.Buffer)
-	defer s.release(buf)
+	cb := s.pool.Get().(*callbackBuf)
+	defer s.release(cb)
+	buf := &cb.buf
 	buf.Reset()
-	n, err := buf.ReadFrom(io.LimitReader(r.Body, int64(s.opts.MaxBody)+1))
+	cb.lim = io.LimitedReader{R: r.Body, N: int64(s.opts.MaxBody) + 1}
+	n, err := buf.ReadFrom(&cb.lim)
+	cb.lim.R = nil
 	switch {
 	case err != nil:
 		s.abandoned.Add(1)
@@ -333,8 +370,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		write(w, http.StatusInternalServerError, faultBody)
 		return
 	}
-	var b body
-	if err := json.Unmarshal(buf.Bytes(), &b); err != nil || b.Messages == nil {
+	b := &cb.body
+	if !decode(buf.Bytes(), b) {
 		s.malformed.Add(1)
 		write(w, http.StatusBadRequest, malformedBody)
 		return
@@ -348,11 +385,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	write(w, http.StatusOK, okBody)
 }
 
-// release returns a buffer to the pool unless a huge body grew it.
-func (s *Server) release(b *bytes.Buffer) {
-	if b.Cap() <= 2*s.opts.MaxBody+4096 {
-		s.pool.Put(b)
+// callbackBuf is what one callback needs, pooled: the body's buffer, its reader and the
+// decoded messages (whose strings are not reused: a Router may keep them).
+type callbackBuf struct {
+	buf  bytes.Buffer
+	lim  io.LimitedReader
+	body body
+}
+
+// release returns a callback's buffers to the pool unless a huge body grew them.
+func (s *Server) release(cb *callbackBuf) {
+	if cb.buf.Cap() > 2*s.opts.MaxBody+4096 || cap(cb.body.Messages) > 64 {
+		return
 	}
+	clear(cb.body.Messages[:cap(cb.body.Messages)]) // drop the strings: the pool must not pin old bodies
+	cb.body.Messages = cb.body.Messages[:0]
+	s.pool.Put(cb)
 }
 
 // fault says whether this callback is faulted: callback n (from 1) is when floor(n·rate) grows.
@@ -373,9 +421,11 @@ func (s *Server) fault() bool {
 	}
 }
 
+// jsonType is the Content-Type of every answer, shared (net/http only reads it).
+var jsonType = []string{"application/json"}
+
 func write(w http.ResponseWriter, status int, b []byte) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
+	w.Header()["Content-Type"] = jsonType // canonical key: no Set (it canonicalizes and allocates)
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
@@ -385,24 +435,26 @@ func write(w http.ResponseWriter, status int, b []byte) {
 // without spaces. The signing algorithm is not published, so the signature cannot be checked.
 func AuthWellFormed(h string) bool {
 	rest, ok := strings.CutPrefix(h, "auth-v2/")
-	if !ok || strings.ContainsAny(rest, " \t") {
+	if !ok {
 		return false
 	}
-	parts := strings.Split(rest, "/")
-	if len(parts) < 3 || len(parts) > 4 {
-		return false
-	}
-	for _, p := range parts {
-		if p == "" {
+	part, n := 0, 0 // the part being read (0 accessKey, 1 timestamp, 2 SignedHeaders, 3 signature) and its length
+	for i := 0; i < len(rest); i++ {
+		switch c := rest[i]; {
+		case c == ' ' || c == '\t':
 			return false
+		case c == '/':
+			if n == 0 || part == 3 {
+				return false
+			}
+			part, n = part+1, 0
+		case part == 1 && !(c >= '0' && c <= '9' || c == 'T' || c == 'Z' || c == ':' || c == '-' || c == '.' || c == '+'):
+			return false // the timestamp: digits, or an ISO 8601 form
+		default:
+			n++
 		}
 	}
-	for _, c := range parts[1] { // the timestamp: digits, or an ISO 8601 form
-		if !(c >= '0' && c <= '9' || c == 'T' || c == 'Z' || c == ':' || c == '-' || c == '.' || c == '+') {
-			return false
-		}
-	}
-	return true
+	return part >= 2 && n > 0
 }
 
 // limitListener caps concurrent connections: Accept waits for a free slot.

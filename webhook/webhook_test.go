@@ -237,3 +237,31 @@ func TestSlowSendersAreCut(t *testing.T) {
 		t.Errorf("counts %+v: want the slow body's callback abandoned, the slow headers not counted", c)
 	}
 }
+
+// TestListenErrorSpeaksToTheUser: a listen that fails says which address, the system's
+// reason in its own words (no "listen tcp ...: bind:" chain), and what to change.
+func TestListenErrorSpeaksToTheUser(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	addr := busy.Addr().String()
+	for _, c := range []struct{ addr, want string }{
+		{addr, "cannot listen for webhooks on " + addr + ": address already in use; choose another webhook.listen or --webhook-listen"},
+		{"127.0.0.1", "cannot listen for webhooks on 127.0.0.1: missing port in address (want HOST:PORT, like 127.0.0.1:9090); choose another webhook.listen or --webhook-listen"},
+	} {
+		ln, err := Listen(c.addr)
+		if err == nil {
+			ln.Close()
+			t.Errorf("Listen(%q) succeeded", c.addr)
+			continue
+		}
+		if err.Error() != c.want {
+			t.Errorf("Listen(%q) error\n %q, want\n %q", c.addr, err, c.want)
+		}
+	}
+	if _, err := Start(Options{Listen: addr}); err == nil || !strings.HasPrefix(err.Error(), "cannot listen for webhooks on "+addr+": ") {
+		t.Errorf("Start on a busy address: %v", err)
+	}
+}
