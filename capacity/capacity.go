@@ -514,15 +514,16 @@ func (c *searchRun) runStep(ctx context.Context, p plan) (report.CapacityStep, *
 	for t := snapEvery; t <= length; t += snapEvery {
 		snaps = append(snaps, t)
 	}
-	sctx, stop := context.WithCancel(ctx)
+	sctx, stop := context.WithCancel(ctx) // the monitor's own end
 	defer stop()
-	var mu sync.Mutex // guards first, last, end, done
+	finish := make(chan struct{}) // closed when the window is measured: the step's schedule ends
+	var mu sync.Mutex             // guards first, last, end, done
 	var first, last *mark
 	var end stepEnd
 	done := false
 	ready := make(chan struct{}, 1)
 	cfg := runner.Config{Scenario: c.stepScenario(p.rate, length), BaseURL: c.o.BaseURL, Grace: c.o.Grace, Seed: c.o.Seed + int64(n),
-		Observer: c.o.Observer, Progress: c.o.Progress, Stderr: c.o.Stderr, Snapshots: snaps,
+		Observer: c.o.Observer, Progress: stepProgress(c.o.Progress), Stderr: c.o.Stderr, Snapshots: snaps, Finish: finish,
 		OnSnapshot: func(_ time.Duration, snap *report.Report) {
 			cpu, _ := cpuTime()
 			mu.Lock()
@@ -559,13 +560,13 @@ func (c *searchRun) runStep(ctx context.Context, p plan) (report.CapacityStep, *
 				mu.Lock()
 				end, done = e, true
 				mu.Unlock()
-				stop()
+				close(finish) // the step's end, not an interrupt: its sessions get the grace period
 				return
 			}
 		}
 	}()
 	st := report.CapacityStep{N: n, Rate: p.rate, Phase: p.phase, WindowS: p.window.Seconds(), Near: p.near}
-	full, err := runner.Run(sctx, cfg)
+	full, err := runner.Run(ctx, cfg)
 	stop()
 	<-monitorDone
 	mu.Lock()
@@ -575,10 +576,14 @@ func (c *searchRun) runStep(ctx context.Context, p plan) (report.CapacityStep, *
 		return st, &report.Report{StopReason: "could not start: " + err.Error()}, nil, end
 	}
 	st.Sessions, st.AllRequests = full.Sessions, full.Requests
-	if ctx.Err() == nil && full.Interrupted {
-		// The search, not the user, ended the step: its window was complete.
-		full.Interrupted, full.StopReason = false, "completed"
-		full.Warnings = append(full.Warnings, "the capacity search ended this step once its window was measured; sessions still open were cut and disconnected (counted interrupted)")
+	select {
+	case <-finish:
+		// The search, not the user, ended the step (runner.Config.Finish): a schedule's early
+		// end, not an interrupt; its stop reason is the runner's ("completed", "grace cut").
+		if full.Sessions.CutByGrace > 0 {
+			full.Warnings = append(full.Warnings, "the capacity search ended this step once its window was measured; sessions still open after the grace period were cut and disconnected (counted cut_by_grace)")
+		}
+	default:
 	}
 	if end.wholesale != "" || first == nil || last == first || report.ParseStop(full.StopReason).Kind == report.ReasonUnreachable || ctx.Err() != nil {
 		return st, full, nil, end
@@ -640,6 +645,16 @@ func (c *searchRun) watch(p plan, first, last *mark) (stepEnd, bool) {
 		return stepEnd{short: true}, true
 	}
 	return stepEnd{}, true
+}
+
+// stepProgress is a step's live display: the terminal's bars, else none. The runner's periodic
+// status lines (what --no-progress and a log get) would speak of the step's inner stages and its
+// longest length, not of the search; each step prints its own line as it ends (Options.Log).
+func stepProgress(p runner.Progress) runner.Progress {
+	if p == runner.ProgressLines {
+		return runner.ProgressNone
+	}
+	return p
 }
 
 // snapSlack extends a step past its longest window so the closing snapshot is taken while

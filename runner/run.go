@@ -46,6 +46,8 @@ type run struct {
 
 	// dcLeft counts the scenario's own DISCONNECT steps that failed, retries included (reliability).
 	dcLeft atomic.Int64
+	// finished says Config.Finish ended the schedule early (the grace period runs from then).
+	finished atomic.Bool
 
 	mu       sync.Mutex // guards warnings, warned
 	warnings []string
@@ -152,7 +154,7 @@ func (r *run) play(ctx context.Context) *report.Report {
 	// The grace period runs from the end of the last stage (the open-model producer returns
 	// after the last arrival, up to one gap earlier), or from the stop when the run was stopped.
 	wait := r.cfg.Grace
-	if _, stopped := l.Reason(); !stopped && begun && r.cfg.Source == nil { // a streamed plan has no stages: its producer returns after the last arrival
+	if _, stopped := l.Reason(); !stopped && !r.finished.Load() && begun && r.cfg.Source == nil { // a streamed plan has no stages: its producer returns after the last arrival
 		wait += max(r.load.Duration()-time.Duration(r.now()), 0)
 	}
 	l.Grace(wait)
@@ -191,12 +193,16 @@ func (r *run) play(ctx context.Context) *report.Report {
 
 // watch turns the caller's ctx and Kill into stops until the customers have drained.
 func (r *run) watch(ctx context.Context, drained <-chan struct{}) {
-	done := ctx.Done()
+	done, finish := ctx.Done(), r.cfg.Finish
 	for {
 		select {
 		case <-done:
 			r.life.Stop(report.Stop{Kind: report.ReasonInterrupted}, false)
 			done = nil
+		case <-finish:
+			r.finished.Store(true)
+			r.life.endArrivals() // the schedule's end, not a stop: no stop reason, no interrupt
+			finish = nil
 		case <-r.cfg.Kill:
 			r.life.Stop(report.Stop{Kind: report.ReasonInterrupted}, true)
 			return
