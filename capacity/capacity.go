@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"ccload/ccapi"
 	"ccload/report"
 	"ccload/runner"
 	"ccload/scenario"
@@ -71,8 +72,8 @@ type Options struct {
 	// Precision ends the bisection when hi-lo <= Precision·lo.
 	Precision float64
 	// Warmup is discarded at the start of every step (with Customers, the ramp to the count takes
-	// it, or four of a customer's request intervals when longer, then half of it or two intervals
-	// more are discarded). Window is measured near the knee, ShortWindow far
+	// it, or a few of a customer's request intervals when longer, then half of it or an interval or
+	// two more are discarded: customerStart). Window is measured near the knee, ShortWindow far
 	// from it; a window is measured longer until it holds MinRequests (a third far from the knee),
 	// up to three times its plan.
 	Warmup, Window, ShortWindow time.Duration
@@ -206,7 +207,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &searchRun{o: o, perSession: o.Scenario.Plan().Mix.Total, start: time.Now()}
+	c := &searchRun{o: o, perSession: o.Scenario.Plan().Mix.Total, startRequests: startRequestsOf(o.Scenario.Plan()), start: time.Now()}
 	if o.Customers {
 		c.perSession = 0 // requests per customer per second: learnt from the first step
 		if p := o.Scenario.Plan(); p.PeakCustomers > 0 && p.PeakRPS > 0 {
@@ -241,11 +242,13 @@ type searchRun struct {
 	o          Options
 	start      time.Time
 	perSession float64
-	steps      []report.CapacityStep
-	reports    []*report.Report // each step's whole report, by step
-	generator  string           // why the generator was the limit
-	wholesale  string           // what failed wholesale, with the target's message
-	budgetNote string
+	// startRequests is the requests a customer makes as it connects (startRequestsOf).
+	startRequests float64
+	steps         []report.CapacityStep
+	reports       []*report.Report // each step's whole report, by step
+	generator     string           // why the generator was the limit
+	wholesale     string           // what failed wholesale, with the target's message
+	budgetNote    string
 }
 
 // expectedRPS is the request rate a level should make, from what the steps so far measured.
@@ -254,7 +257,7 @@ func (c *searchRun) expectedRPS(level float64) float64 { return level * c.perSes
 // measure runs one step of the plan and turns its window into the policy's outcome.
 func (c *searchRun) measure(ctx context.Context, p plan) measured {
 	m := measured{rate: p.rate, phase: p.phase, v: vStop}
-	warm := c.discarded()
+	warm := c.discarded(p.near)
 	// The step's least length: the plan's window, longer when the expected rate needs it for
 	// the fewest requests (the monitor extends it anyway; this is only the budget's check).
 	least := p.window
@@ -434,37 +437,64 @@ func judge(window *report.Report, slo []scenario.Threshold) []report.ThresholdRe
 }
 
 // discarded is how long the start of a step is discarded: the warm-up, or with Customers the
-// ramp to the count and a settling time after it.
-func (c *searchRun) discarded() time.Duration {
+// ramp to the count and a settling time after it (customerStart).
+func (c *searchRun) discarded(near bool) time.Duration {
 	if c.o.Customers {
-		return c.ramp() + c.settle()
+		ramp, settle := c.customerStart(near)
+		return ramp + settle
 	}
 	return c.o.Warmup
 }
 
-// ramp is how long customers take to connect: the warm-up, and at least four of a customer's
-// request intervals (four poll intervals for a customer that only polls), so the connections add
-// at most a quarter of the level's own request rate while they are made; at most 2 minutes.
-func (c *searchRun) ramp() time.Duration {
-	r := c.o.Warmup
+// customerStart is the ramp and the settling time of a customers step at the search's current
+// estimate of a customer's request interval (customerStart below).
+func (c *searchRun) customerStart(near bool) (ramp, settle time.Duration) {
+	var interval time.Duration
 	if c.perSession > 0 {
-		r = max(r, time.Duration(4/c.perSession*float64(time.Second)))
+		interval = time.Duration(float64(time.Second) / c.perSession)
 	}
-	return min(r, 2*time.Minute)
+	return customerStart(interval, c.startRequests, c.o.Warmup, near)
 }
 
-// settle is the time after the ramp that is discarded too, so the queue its connections made
-// drains: half a warm-up, and at least two of a customer's request intervals (at most a minute).
-func (c *searchRun) settle() time.Duration {
-	r := c.o.Warmup / 2
-	if c.perSession > 0 {
-		r = max(r, time.Duration(2/c.perSession*float64(time.Second)))
+// startRequestsOf is the requests a customer makes as it connects, before its first poll: its
+// CONNECTs and its tokenByAkSk calls per session (at least 1).
+func startRequestsOf(p scenario.Plan) float64 {
+	var k float64
+	for _, r := range p.Mix.Requests {
+		if r.Endpoint == ccapi.EpTokenByAkSk || r.Endpoint == ccapi.EpSendAsync && r.ControlType == ccapi.Connect {
+			k += r.PerSession
+		}
 	}
-	return min(r, time.Minute)
+	return max(k, 1)
+}
+
+// customerStart is how a customers step starts, a pure function of a customer's request interval
+// (its poll interval for a customer that only polls; 0: unknown), the requests it makes as it
+// connects (k: its CONNECT, and its token with AK/SK), the warm-up and whether the step is near the
+// knee. It is in proportion to the interval, never to the count: 10,000 customers start as fast as
+// 100.
+//
+// A customer's first poll comes one interval after its CONNECT, so customers connecting evenly
+// over x intervals ask for (k + x - 1)/x of the level's own request rate at the ramp's end: the
+// level's rate itself for k = 1 whatever x, a quarter over it for k = 2 and x = 4. Near the knee
+// (narrow brackets, confirmations) the ramp keeps that excess within a quarter (x = 4(k-1), at
+// least 2) and two intervals of settling follow, so the connections' queue has drained before the
+// window. Far from it (exponential steps, brackets wider than 25%), whose verdicts are coarse and
+// which the steps near the knee decide again, within a half (x = 2(k-1), at least 1) and one
+// interval of settling, in which every customer polls once. Neither is shorter than the warm-up
+// (the settling: half of it); the ramp is at most 2 minutes, the settling 1.
+func customerStart(interval time.Duration, k float64, warmup time.Duration, near bool) (ramp, settle time.Duration) {
+	x, settleN := max(1, 2*(k-1)), 1.0
+	if near {
+		x, settleN = max(2, 4*(k-1)), 2
+	}
+	ramp = min(max(warmup, time.Duration(x*float64(interval))), 2*time.Minute)
+	settle = min(max(warmup/2, time.Duration(settleN*float64(interval))), time.Minute)
+	return ramp, settle
 }
 
 // stepScenario is the scenario a step plays: its session mix at one level, thresholds off.
-func (c *searchRun) stepScenario(level float64, length time.Duration) *scenario.Scenario {
+func (c *searchRun) stepScenario(level float64, length time.Duration, near bool) *scenario.Scenario {
 	sc := *c.o.Scenario
 	sc.Thresholds = nil // judged here, on the window; abort_on_fail would judge the warm-up too
 	if c.o.Customers {
@@ -472,7 +502,7 @@ func (c *searchRun) stepScenario(level float64, length time.Duration) *scenario.
 		if c.o.Scenario.Load.Model == scenario.Closed {
 			pause = c.o.Scenario.Load.Pause
 		}
-		ramp := c.ramp()
+		ramp, _ := c.customerStart(near)
 		sc.Load = scenario.Load{Model: scenario.Closed, Pause: pause, Stages: []scenario.Stage{
 			{Duration: ramp, From: 0, To: level}, {Duration: length - ramp, From: level, To: level}}}
 		return &sc
@@ -507,7 +537,7 @@ type mark struct {
 // report, the window (nil when it was not reached) and how it ended.
 func (c *searchRun) runStep(ctx context.Context, p plan) (report.CapacityStep, *report.Report, *report.Report, stepEnd) {
 	n := len(c.steps) + 1
-	warm := c.discarded()
+	warm := c.discarded(p.near)
 	longest := longestWindow(p.window)
 	length := warm + longest + snapSlack(p.rate)
 	var snaps []time.Duration
@@ -522,7 +552,7 @@ func (c *searchRun) runStep(ctx context.Context, p plan) (report.CapacityStep, *
 	var end stepEnd
 	done := false
 	ready := make(chan struct{}, 1)
-	cfg := runner.Config{Scenario: c.stepScenario(p.rate, length), BaseURL: c.o.BaseURL, Grace: c.o.Grace, Seed: c.o.Seed + int64(n),
+	cfg := runner.Config{Scenario: c.stepScenario(p.rate, length, p.near), BaseURL: c.o.BaseURL, Grace: c.o.Grace, Seed: c.o.Seed + int64(n),
 		Observer: c.o.Observer, Progress: stepProgress(c.o.Progress), Stderr: c.o.Stderr, Snapshots: snaps, Finish: finish,
 		OnSnapshot: func(_ time.Duration, snap *report.Report) {
 			cpu, _ := cpuTime()
