@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"ccload/ccapi"
+	"ccload/internal/genlimit"
 	"ccload/report"
 	"ccload/runner"
 	"ccload/scenario"
@@ -38,9 +39,9 @@ const (
 	DefaultBudget       = 15 * time.Minute
 	DefaultGrace        = 2 * time.Second
 	DefaultCooldown     = 3 * time.Second
-	DefaultMaxLag       = 50 * time.Millisecond
-	DefaultMaxCPU       = 0.9
-	DefaultMaxMemory    = 0.8
+	DefaultMaxLag       = genlimit.DefaultMaxLag
+	DefaultMaxCPU       = genlimit.DefaultMaxCPU
+	DefaultMaxMemory    = genlimit.DefaultMaxMemory
 	DefaultSurge        = 0.5
 	defaultConfirmRound = 2
 	// snapEvery is how often a step's monitor looks at the report so far: a wholesale failure is
@@ -207,7 +208,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &searchRun{o: o, perSession: o.Scenario.Plan().Mix.Total, startRequests: startRequestsOf(o.Scenario.Plan()), start: time.Now()}
+	c := &searchRun{o: o, perSession: o.Scenario.Plan().Mix.Total, startRequests: startRequestsOf(o.Scenario.Plan()),
+		sharedCPU: genlimit.ServesInProcess(o.BaseURL), start: time.Now()}
 	if o.Customers {
 		c.perSession = 0 // requests per customer per second: learnt from the first step
 		if p := o.Scenario.Plan(); p.PeakCustomers > 0 && p.PeakRPS > 0 {
@@ -244,11 +246,14 @@ type searchRun struct {
 	perSession float64
 	// startRequests is the requests a customer makes as it connects (startRequestsOf).
 	startRequests float64
-	steps         []report.CapacityStep
-	reports       []*report.Report // each step's whole report, by step
-	generator     string           // why the generator was the limit
-	wholesale     string           // what failed wholesale, with the target's message
-	budgetNote    string
+	// sharedCPU says the target is served by this process (the embedded mock): its CPU and
+	// memory are the target's too, and only the lag rule tells the generator's limit.
+	sharedCPU  bool
+	steps      []report.CapacityStep
+	reports    []*report.Report // each step's whole report, by step
+	generator  string           // why the generator was the limit
+	wholesale  string           // what failed wholesale, with the target's message
+	budgetNote string
 }
 
 // expectedRPS is the request rate a level should make, from what the steps so far measured.
@@ -399,31 +404,16 @@ func headroom(results []report.ThresholdResult, slo []scenario.Threshold) float6
 // saturation its queue does that), which is the target's limit, so the step is judged.
 func (c *searchRun) generatorLimit(st report.CapacityStep, win *report.Report, machineBusy float64) (string, bool) {
 	var why []string
-	waited := false
 	if d := win.Sessions.Dropped; d > 0 {
 		why = append(why, fmt.Sprintf("%d of %d arrivals dropped at max_customers %d", d, win.Sessions.Arrivals, c.o.Scenario.Load.MaxCustomers))
 	}
-	// Lag counts only when it is a real part of the response time: behind a target that answers in
-	// seconds, a few tens of milliseconds waiting for a connection change no verdict.
-	lagged := time.Duration(st.LagP99US)*time.Microsecond > c.o.MaxLag && 10*st.LagP99US > st.P99US
-	if lagged && st.CPU < c.o.MaxCPU/2 && machineBusy > 0 && machineBusy < idleMachineBusy {
-		lagged = false // the wait was for the target's connections, not for a CPU (see above)
-	}
-	if lagged {
-		w := fmt.Sprintf("scheduler lag p99 %s over --max-lag %s", report.FormatUS(st.LagP99US), c.o.MaxLag)
-		if st.CPU < c.o.MaxCPU/2 {
-			w += fmt.Sprintf(" while it used only %.0f%% of its CPUs (it was waiting for a CPU: other work on this machine)", 100*st.CPU)
-			waited = true
-		}
-		why = append(why, w)
-	}
-	if st.CPU > c.o.MaxCPU {
-		why = append(why, fmt.Sprintf("the process used %.0f%% of its %d CPUs (over --max-cpu %.0f%%)", 100*st.CPU, runtime.GOMAXPROCS(0), 100*c.o.MaxCPU))
-	}
-	if total := memTotal(); total > 0 && st.MemoryBytes > 0 && float64(st.MemoryBytes) > c.o.MaxMemory*float64(total) {
-		why = append(why, fmt.Sprintf("the process held %d MiB, over --max-memory %.0f%% of the machine's %d MiB", st.MemoryBytes>>20, 100*c.o.MaxMemory, total>>20))
-	}
-	return strings.Join(why, "; "), waited && len(why) == 1
+	// Lag, CPU and memory: the rule report.GeneratorLimitOf applies to a whole run (genlimit).
+	limits := genlimit.Limits{MaxLag: c.o.MaxLag, MaxCPU: c.o.MaxCPU, MaxMemory: c.o.MaxMemory, Flags: true}
+	rule, transient := limits.Judge(genlimit.Usage{LagP99: time.Duration(st.LagP99US) * time.Microsecond, ResponseP99: time.Duration(st.P99US) * time.Microsecond,
+		CPU: st.CPU, CPUs: runtime.GOMAXPROCS(0), MachineBusy: machineBusy, SharedWithTarget: c.sharedCPU,
+		Memory: st.MemoryBytes, MemoryTotal: genlimit.MemTotal()})
+	why = append(why, rule...)
+	return strings.Join(why, "; "), transient && len(why) == 1
 }
 
 // judge evaluates the SLO on a step's measured window. It is the one place the search evaluates
@@ -520,15 +510,10 @@ type stepEnd struct {
 	short       bool    // the longest window passed without the fewest requests
 }
 
-// idleMachineBusy is the machine-wide CPU share under which the machine had CPUs to spare.
-const idleMachineBusy = 0.9
-
 // mark is one snapshot of a step, with the process's and the machine's CPU time when it was taken.
 type mark struct {
-	snap        *report.Report
-	cpu         time.Duration
-	at          time.Time
-	busy, total uint64 // the machine's busy and total CPU ticks (0: unknown)
+	snap *report.Report
+	cpu  genlimit.Mark
 }
 
 // runStep plays one step: the discarded start, then the window, which the monitor ends when the
@@ -555,14 +540,13 @@ func (c *searchRun) runStep(ctx context.Context, p plan) (report.CapacityStep, *
 	cfg := runner.Config{Scenario: c.stepScenario(p.rate, length, p.near), BaseURL: c.o.BaseURL, Grace: c.o.Grace, Seed: c.o.Seed + int64(n),
 		Observer: c.o.Observer, Progress: stepProgress(c.o.Progress), Stderr: c.o.Stderr, Snapshots: snaps, Finish: finish,
 		OnSnapshot: func(_ time.Duration, snap *report.Report) {
-			cpu, _ := cpuTime()
+			cpu := genlimit.Now()
 			mu.Lock()
 			defer mu.Unlock()
 			if done {
 				return
 			}
-			busy, total := machineTicks()
-			mk := &mark{snap, cpu, time.Now(), busy, total}
+			mk := &mark{snap, cpu}
 			if first == nil && time.Duration(snap.DurationS*float64(time.Second)) >= warm {
 				first = mk
 			}
@@ -634,13 +618,8 @@ func (c *searchRun) runStep(ctx context.Context, p plan) (report.CapacityStep, *
 	}
 	st.P50US, st.P99US = win.Overall.ResponseTimeUS.P50, win.Overall.ResponseTimeUS.P99
 	st.LagP99US = win.SchedulerLagUS.P99
-	if wall := last.at.Sub(first.at); wall > 0 && first.cpu > 0 {
-		st.CPU = float64(last.cpu-first.cpu) / (float64(wall) * float64(runtime.GOMAXPROCS(0)))
-	}
-	if dt := last.total - first.total; first.total > 0 && last.total > first.total {
-		end.machineBusy = float64(last.busy-first.busy) / float64(dt)
-	}
-	st.MemoryBytes = memoryInUse()
+	st.CPU, end.machineBusy = genlimit.Since(first.cpu, last.cpu)
+	st.MemoryBytes = genlimit.MemoryInUse()
 	return st, full, win, end
 }
 

@@ -62,6 +62,11 @@ sessions:
 		if s := step.Sessions; s.Started == 0 || s.Interrupted != 0 || s.CutByGrace != s.Started {
 			t.Errorf("step %d's sessions %+v: want every one (they think a minute) cut by grace, none interrupted", i+1, s)
 		}
+		// The runner records the generator's CPU use (report.json's generator); the mock here
+		// is served by this very process, so its CPU is the target's too.
+		if g := step.Generator; g == nil || g.CPUs < 1 || g.CPUS <= 0 || !g.SharedWithTarget {
+			t.Errorf("step %d's generator use %+v: want the process's CPU recorded and the in-process mock noticed", i+1, g)
+		}
 	}
 	if res.Report.Interrupted {
 		t.Errorf("the search's report says interrupted (%q)", res.Report.StopReason)

@@ -14,6 +14,7 @@ import (
 
 	"ccload/ccapi"
 	"ccload/gates"
+	"ccload/internal/genlimit"
 	"ccload/report"
 	"ccload/scenario"
 )
@@ -129,6 +130,7 @@ func (r *run) play(ctx context.Context) *report.Report {
 	r.events = make(chan event, 1<<14)
 	begun := r.begin(ctx) // sets r.t0: now, or Config.StartAt
 	l.t0 = r.t0
+	use0, shared := genlimit.Now(), genlimit.ServesInProcess(r.cfg.BaseURL) // the generator's CPU (report.GeneratorUse)
 	rec := report.NewRecorder(report.RecorderOptions{Start: r.t0, Interval: time.Second, Observer: r.cfg.Observer})
 	disp := r.newDisplay()
 	col := newCollector(r, rec, disp)
@@ -165,6 +167,7 @@ func (r *run) play(ctx context.Context) *report.Report {
 	// 3. No sender is left: close the channel and let the collector record the rest.
 	close(r.events)
 	<-col.done
+	use1 := genlimit.Now()
 	if disp != nil {
 		disp.close()
 	}
@@ -186,6 +189,7 @@ func (r *run) play(ctx context.Context) *report.Report {
 	if n := r.dcLeft.Load(); n > 0 {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("disconnect: %d of the scenario's DISCONNECT steps failed, retries within %s included (see their groups): the target may hold those sessions until its own timeout", n, TeardownLimit))
 	}
+	rep.Generator = report.GeneratorUseOf(use0, use1, shared)
 	report.DiagnoseWholesale(rep, r.client.Messages()) // groups whose every request failed, in the target's words
 	report.Judge(rep, ThresholdSpecs(r.sc.Thresholds)) // thresholds, and whether the generator was the limit
 	return rep
