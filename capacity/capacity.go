@@ -97,7 +97,8 @@ type Options struct {
 	Require float64
 	// Log receives one line per step (nil: none).
 	Log io.Writer
-	// Progress and Stderr are each step's live display (runner.Config's).
+	// Progress and Stderr are each step's live display (runner.Config's): the bars; the line
+	// display becomes none, as each step prints its own line to Log (stepProgress).
 	Progress runner.Progress
 	Stderr   io.Writer
 	// Seed is the first step's seed (each step adds its number); 0 takes the scenario's.
