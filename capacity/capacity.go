@@ -20,6 +20,8 @@ import (
 	"sync"
 	"time"
 
+	"ccload/ccapi"
+	"ccload/internal/genlimit"
 	"ccload/report"
 	"ccload/runner"
 	"ccload/scenario"
@@ -37,9 +39,9 @@ const (
 	DefaultBudget       = 15 * time.Minute
 	DefaultGrace        = 2 * time.Second
 	DefaultCooldown     = 3 * time.Second
-	DefaultMaxLag       = 50 * time.Millisecond
-	DefaultMaxCPU       = 0.9
-	DefaultMaxMemory    = 0.8
+	DefaultMaxLag       = genlimit.DefaultMaxLag
+	DefaultMaxCPU       = genlimit.DefaultMaxCPU
+	DefaultMaxMemory    = genlimit.DefaultMaxMemory
 	DefaultSurge        = 0.5
 	defaultConfirmRound = 2
 	// snapEvery is how often a step's monitor looks at the report so far: a wholesale failure is
@@ -71,8 +73,8 @@ type Options struct {
 	// Precision ends the bisection when hi-lo <= Precision·lo.
 	Precision float64
 	// Warmup is discarded at the start of every step (with Customers, the ramp to the count takes
-	// it, or four of a customer's request intervals when longer, then half of it or two intervals
-	// more are discarded). Window is measured near the knee, ShortWindow far
+	// it, or a few of a customer's request intervals when longer, then half of it or an interval or
+	// two more are discarded: customerStart). Window is measured near the knee, ShortWindow far
 	// from it; a window is measured longer until it holds MinRequests (a third far from the knee),
 	// up to three times its plan.
 	Warmup, Window, ShortWindow time.Duration
@@ -95,7 +97,8 @@ type Options struct {
 	Require float64
 	// Log receives one line per step (nil: none).
 	Log io.Writer
-	// Progress and Stderr are each step's live display (runner.Config's).
+	// Progress and Stderr are each step's live display (runner.Config's): the bars; the line
+	// display becomes none, as each step prints its own line to Log (stepProgress).
 	Progress runner.Progress
 	Stderr   io.Writer
 	// Seed is the first step's seed (each step adds its number); 0 takes the scenario's.
@@ -206,7 +209,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &searchRun{o: o, perSession: o.Scenario.Plan().Mix.Total, start: time.Now()}
+	c := &searchRun{o: o, perSession: o.Scenario.Plan().Mix.Total, startRequests: startRequestsOf(o.Scenario.Plan()),
+		sharedCPU: genlimit.ServesInProcess(o.BaseURL), start: time.Now()}
 	if o.Customers {
 		c.perSession = 0 // requests per customer per second: learnt from the first step
 		if p := o.Scenario.Plan(); p.PeakCustomers > 0 && p.PeakRPS > 0 {
@@ -241,6 +245,11 @@ type searchRun struct {
 	o          Options
 	start      time.Time
 	perSession float64
+	// startRequests is the requests a customer makes as it connects (startRequestsOf).
+	startRequests float64
+	// sharedCPU says the target is served by this process (the embedded mock): its CPU and
+	// memory are the target's too, and only the lag rule tells the generator's limit.
+	sharedCPU  bool
 	steps      []report.CapacityStep
 	reports    []*report.Report // each step's whole report, by step
 	generator  string           // why the generator was the limit
@@ -254,7 +263,7 @@ func (c *searchRun) expectedRPS(level float64) float64 { return level * c.perSes
 // measure runs one step of the plan and turns its window into the policy's outcome.
 func (c *searchRun) measure(ctx context.Context, p plan) measured {
 	m := measured{rate: p.rate, phase: p.phase, v: vStop}
-	warm := c.discarded()
+	warm := c.discarded(p.near)
 	// The step's least length: the plan's window, longer when the expected rate needs it for
 	// the fewest requests (the monitor extends it anyway; this is only the budget's check).
 	least := p.window
@@ -396,31 +405,16 @@ func headroom(results []report.ThresholdResult, slo []scenario.Threshold) float6
 // saturation its queue does that), which is the target's limit, so the step is judged.
 func (c *searchRun) generatorLimit(st report.CapacityStep, win *report.Report, machineBusy float64) (string, bool) {
 	var why []string
-	waited := false
 	if d := win.Sessions.Dropped; d > 0 {
 		why = append(why, fmt.Sprintf("%d of %d arrivals dropped at max_customers %d", d, win.Sessions.Arrivals, c.o.Scenario.Load.MaxCustomers))
 	}
-	// Lag counts only when it is a real part of the response time: behind a target that answers in
-	// seconds, a few tens of milliseconds waiting for a connection change no verdict.
-	lagged := time.Duration(st.LagP99US)*time.Microsecond > c.o.MaxLag && 10*st.LagP99US > st.P99US
-	if lagged && st.CPU < c.o.MaxCPU/2 && machineBusy > 0 && machineBusy < idleMachineBusy {
-		lagged = false // the wait was for the target's connections, not for a CPU (see above)
-	}
-	if lagged {
-		w := fmt.Sprintf("scheduler lag p99 %s over --max-lag %s", report.FormatUS(st.LagP99US), c.o.MaxLag)
-		if st.CPU < c.o.MaxCPU/2 {
-			w += fmt.Sprintf(" while it used only %.0f%% of its CPUs (it was waiting for a CPU: other work on this machine)", 100*st.CPU)
-			waited = true
-		}
-		why = append(why, w)
-	}
-	if st.CPU > c.o.MaxCPU {
-		why = append(why, fmt.Sprintf("the process used %.0f%% of its %d CPUs (over --max-cpu %.0f%%)", 100*st.CPU, runtime.GOMAXPROCS(0), 100*c.o.MaxCPU))
-	}
-	if total := memTotal(); total > 0 && st.MemoryBytes > 0 && float64(st.MemoryBytes) > c.o.MaxMemory*float64(total) {
-		why = append(why, fmt.Sprintf("the process held %d MiB, over --max-memory %.0f%% of the machine's %d MiB", st.MemoryBytes>>20, 100*c.o.MaxMemory, total>>20))
-	}
-	return strings.Join(why, "; "), waited && len(why) == 1
+	// Lag, CPU and memory: the rule report.GeneratorLimitOf applies to a whole run (genlimit).
+	limits := genlimit.Limits{MaxLag: c.o.MaxLag, MaxCPU: c.o.MaxCPU, MaxMemory: c.o.MaxMemory, Flags: true}
+	rule, transient := limits.Judge(genlimit.Usage{LagP99: time.Duration(st.LagP99US) * time.Microsecond, ResponseP99: time.Duration(st.P99US) * time.Microsecond,
+		CPU: st.CPU, CPUs: runtime.GOMAXPROCS(0), MachineBusy: machineBusy, SharedWithTarget: c.sharedCPU,
+		Memory: st.MemoryBytes, MemoryTotal: genlimit.MemTotal()})
+	why = append(why, rule...)
+	return strings.Join(why, "; "), transient && len(why) == 1
 }
 
 // judge evaluates the SLO on a step's measured window. It is the one place the search evaluates
@@ -434,37 +428,64 @@ func judge(window *report.Report, slo []scenario.Threshold) []report.ThresholdRe
 }
 
 // discarded is how long the start of a step is discarded: the warm-up, or with Customers the
-// ramp to the count and a settling time after it.
-func (c *searchRun) discarded() time.Duration {
+// ramp to the count and a settling time after it (customerStart).
+func (c *searchRun) discarded(near bool) time.Duration {
 	if c.o.Customers {
-		return c.ramp() + c.settle()
+		ramp, settle := c.customerStart(near)
+		return ramp + settle
 	}
 	return c.o.Warmup
 }
 
-// ramp is how long customers take to connect: the warm-up, and at least four of a customer's
-// request intervals (four poll intervals for a customer that only polls), so the connections add
-// at most a quarter of the level's own request rate while they are made; at most 2 minutes.
-func (c *searchRun) ramp() time.Duration {
-	r := c.o.Warmup
+// customerStart is the ramp and the settling time of a customers step at the search's current
+// estimate of a customer's request interval (customerStart below).
+func (c *searchRun) customerStart(near bool) (ramp, settle time.Duration) {
+	var interval time.Duration
 	if c.perSession > 0 {
-		r = max(r, time.Duration(4/c.perSession*float64(time.Second)))
+		interval = time.Duration(float64(time.Second) / c.perSession)
 	}
-	return min(r, 2*time.Minute)
+	return customerStart(interval, c.startRequests, c.o.Warmup, near)
 }
 
-// settle is the time after the ramp that is discarded too, so the queue its connections made
-// drains: half a warm-up, and at least two of a customer's request intervals (at most a minute).
-func (c *searchRun) settle() time.Duration {
-	r := c.o.Warmup / 2
-	if c.perSession > 0 {
-		r = max(r, time.Duration(2/c.perSession*float64(time.Second)))
+// startRequestsOf is the requests a customer makes as it connects, before its first poll: its
+// CONNECTs and its tokenByAkSk calls per session (at least 1).
+func startRequestsOf(p scenario.Plan) float64 {
+	var k float64
+	for _, r := range p.Mix.Requests {
+		if r.Endpoint == ccapi.EpTokenByAkSk || r.Endpoint == ccapi.EpSendAsync && r.ControlType == ccapi.Connect {
+			k += r.PerSession
+		}
 	}
-	return min(r, time.Minute)
+	return max(k, 1)
+}
+
+// customerStart is how a customers step starts, a pure function of a customer's request interval
+// (its poll interval for a customer that only polls; 0: unknown), the requests it makes as it
+// connects (k: its CONNECT, and its token with AK/SK), the warm-up and whether the step is near the
+// knee. It is in proportion to the interval, never to the count: 10,000 customers start as fast as
+// 100.
+//
+// A customer's first poll comes one interval after its CONNECT, so customers connecting evenly
+// over x intervals ask for (k + x - 1)/x of the level's own request rate at the ramp's end: the
+// level's rate itself for k = 1 whatever x, a quarter over it for k = 2 and x = 4. Near the knee
+// (narrow brackets, confirmations) the ramp keeps that excess within a quarter (x = 4(k-1), at
+// least 2) and two intervals of settling follow, so the connections' queue has drained before the
+// window. Far from it (exponential steps, brackets wider than 25%), whose verdicts are coarse and
+// which the steps near the knee decide again, within a half (x = 2(k-1), at least 1) and one
+// interval of settling, in which every customer polls once. Neither is shorter than the warm-up
+// (the settling: half of it); the ramp is at most 2 minutes, the settling 1.
+func customerStart(interval time.Duration, k float64, warmup time.Duration, near bool) (ramp, settle time.Duration) {
+	x, settleN := max(1, 2*(k-1)), 1.0
+	if near {
+		x, settleN = max(2, 4*(k-1)), 2
+	}
+	ramp = min(max(warmup, time.Duration(x*float64(interval))), 2*time.Minute)
+	settle = min(max(warmup/2, time.Duration(settleN*float64(interval))), time.Minute)
+	return ramp, settle
 }
 
 // stepScenario is the scenario a step plays: its session mix at one level, thresholds off.
-func (c *searchRun) stepScenario(level float64, length time.Duration) *scenario.Scenario {
+func (c *searchRun) stepScenario(level float64, length time.Duration, near bool) *scenario.Scenario {
 	sc := *c.o.Scenario
 	sc.Thresholds = nil // judged here, on the window; abort_on_fail would judge the warm-up too
 	if c.o.Customers {
@@ -472,7 +493,7 @@ func (c *searchRun) stepScenario(level float64, length time.Duration) *scenario.
 		if c.o.Scenario.Load.Model == scenario.Closed {
 			pause = c.o.Scenario.Load.Pause
 		}
-		ramp := c.ramp()
+		ramp, _ := c.customerStart(near)
 		sc.Load = scenario.Load{Model: scenario.Closed, Pause: pause, Stages: []scenario.Stage{
 			{Duration: ramp, From: 0, To: level}, {Duration: length - ramp, From: level, To: level}}}
 		return &sc
@@ -490,15 +511,10 @@ type stepEnd struct {
 	short       bool    // the longest window passed without the fewest requests
 }
 
-// idleMachineBusy is the machine-wide CPU share under which the machine had CPUs to spare.
-const idleMachineBusy = 0.9
-
 // mark is one snapshot of a step, with the process's and the machine's CPU time when it was taken.
 type mark struct {
-	snap        *report.Report
-	cpu         time.Duration
-	at          time.Time
-	busy, total uint64 // the machine's busy and total CPU ticks (0: unknown)
+	snap *report.Report
+	cpu  genlimit.Mark
 }
 
 // runStep plays one step: the discarded start, then the window, which the monitor ends when the
@@ -507,31 +523,31 @@ type mark struct {
 // report, the window (nil when it was not reached) and how it ended.
 func (c *searchRun) runStep(ctx context.Context, p plan) (report.CapacityStep, *report.Report, *report.Report, stepEnd) {
 	n := len(c.steps) + 1
-	warm := c.discarded()
+	warm := c.discarded(p.near)
 	longest := longestWindow(p.window)
 	length := warm + longest + snapSlack(p.rate)
 	var snaps []time.Duration
 	for t := snapEvery; t <= length; t += snapEvery {
 		snaps = append(snaps, t)
 	}
-	sctx, stop := context.WithCancel(ctx)
+	sctx, stop := context.WithCancel(ctx) // the monitor's own end
 	defer stop()
-	var mu sync.Mutex // guards first, last, end, done
+	finish := make(chan struct{}) // closed when the window is measured: the step's schedule ends
+	var mu sync.Mutex             // guards first, last, end, done
 	var first, last *mark
 	var end stepEnd
 	done := false
 	ready := make(chan struct{}, 1)
-	cfg := runner.Config{Scenario: c.stepScenario(p.rate, length), BaseURL: c.o.BaseURL, Grace: c.o.Grace, Seed: c.o.Seed + int64(n),
-		Observer: c.o.Observer, Progress: c.o.Progress, Stderr: c.o.Stderr, Snapshots: snaps,
+	cfg := runner.Config{Scenario: c.stepScenario(p.rate, length, p.near), BaseURL: c.o.BaseURL, Grace: c.o.Grace, Seed: c.o.Seed + int64(n),
+		Observer: c.o.Observer, Progress: stepProgress(c.o.Progress), Stderr: c.o.Stderr, Snapshots: snaps, Finish: finish,
 		OnSnapshot: func(_ time.Duration, snap *report.Report) {
-			cpu, _ := cpuTime()
+			cpu := genlimit.Now()
 			mu.Lock()
 			defer mu.Unlock()
 			if done {
 				return
 			}
-			busy, total := machineTicks()
-			mk := &mark{snap, cpu, time.Now(), busy, total}
+			mk := &mark{snap, cpu}
 			if first == nil && time.Duration(snap.DurationS*float64(time.Second)) >= warm {
 				first = mk
 			}
@@ -559,13 +575,13 @@ func (c *searchRun) runStep(ctx context.Context, p plan) (report.CapacityStep, *
 				mu.Lock()
 				end, done = e, true
 				mu.Unlock()
-				stop()
+				close(finish) // the step's end, not an interrupt: its sessions get the grace period
 				return
 			}
 		}
 	}()
 	st := report.CapacityStep{N: n, Rate: p.rate, Phase: p.phase, WindowS: p.window.Seconds(), Near: p.near}
-	full, err := runner.Run(sctx, cfg)
+	full, err := runner.Run(ctx, cfg)
 	stop()
 	<-monitorDone
 	mu.Lock()
@@ -575,10 +591,14 @@ func (c *searchRun) runStep(ctx context.Context, p plan) (report.CapacityStep, *
 		return st, &report.Report{StopReason: "could not start: " + err.Error()}, nil, end
 	}
 	st.Sessions, st.AllRequests = full.Sessions, full.Requests
-	if ctx.Err() == nil && full.Interrupted {
-		// The search, not the user, ended the step: its window was complete.
-		full.Interrupted, full.StopReason = false, "completed"
-		full.Warnings = append(full.Warnings, "the capacity search ended this step once its window was measured; sessions still open were cut and disconnected (counted interrupted)")
+	select {
+	case <-finish:
+		// The search, not the user, ended the step (runner.Config.Finish): a schedule's early
+		// end, not an interrupt; its stop reason is the runner's ("completed", "grace cut").
+		if full.Sessions.CutByGrace > 0 {
+			full.Warnings = append(full.Warnings, "the capacity search ended this step once its window was measured; sessions still open after the grace period were cut and disconnected (counted cut_by_grace)")
+		}
+	default:
 	}
 	if end.wholesale != "" || first == nil || last == first || report.ParseStop(full.StopReason).Kind == report.ReasonUnreachable || ctx.Err() != nil {
 		return st, full, nil, end
@@ -599,13 +619,8 @@ func (c *searchRun) runStep(ctx context.Context, p plan) (report.CapacityStep, *
 	}
 	st.P50US, st.P99US = win.Overall.ResponseTimeUS.P50, win.Overall.ResponseTimeUS.P99
 	st.LagP99US = win.SchedulerLagUS.P99
-	if wall := last.at.Sub(first.at); wall > 0 && first.cpu > 0 {
-		st.CPU = float64(last.cpu-first.cpu) / (float64(wall) * float64(runtime.GOMAXPROCS(0)))
-	}
-	if dt := last.total - first.total; first.total > 0 && last.total > first.total {
-		end.machineBusy = float64(last.busy-first.busy) / float64(dt)
-	}
-	st.MemoryBytes = memoryInUse()
+	st.CPU, end.machineBusy = genlimit.Since(first.cpu, last.cpu)
+	st.MemoryBytes = genlimit.MemoryInUse()
 	return st, full, win, end
 }
 
@@ -640,6 +655,16 @@ func (c *searchRun) watch(p plan, first, last *mark) (stepEnd, bool) {
 		return stepEnd{short: true}, true
 	}
 	return stepEnd{}, true
+}
+
+// stepProgress is a step's live display: the terminal's bars, else none. The runner's periodic
+// status lines (what --no-progress and a log get) would speak of the step's inner stages and its
+// longest length, not of the search; each step prints its own line as it ends (Options.Log).
+func stepProgress(p runner.Progress) runner.Progress {
+	if p == runner.ProgressLines {
+		return runner.ProgressNone
+	}
+	return p
 }
 
 // snapSlack extends a step past its longest window so the closing snapshot is taken while

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -215,29 +213,4 @@ func targetMessage(body []byte) string {
 		msg = msg[:200] + "…"
 	}
 	return msg
-}
-
-// memoryInUse is the memory the process holds from the OS (what it asked for, less what it gave back).
-func memoryInUse() uint64 {
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.Sys - m.HeapReleased
-}
-
-// memTotal is the machine's memory from /proc/meminfo (0 where there is none: no memory check).
-func memTotal() uint64 {
-	data, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
-			kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			if err != nil {
-				return 0
-			}
-			return kb << 10
-		}
-	}
-	return 0
 }

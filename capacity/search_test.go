@@ -349,3 +349,63 @@ func TestLagOnAnIdleMachineIsTheTargets(t *testing.T) {
 		}
 	}
 }
+
+// TestCustomerStart: a customers step's ramp and settling are in proportion to a customer's
+// request interval, never to the count; far from the knee they are shorter, near it the ramp's
+// connections add at most a quarter of the level's own rate; the warm-up is the floor.
+func TestCustomerStart(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		interval     time.Duration
+		k            float64
+		near         bool
+		ramp, settle time.Duration
+	}{
+		{"5 s poll, token per customer, far", 5 * time.Second, 2, false, 10 * time.Second, 5 * time.Second},
+		{"5 s poll, token per customer, near", 5 * time.Second, 2, true, 20 * time.Second, 10 * time.Second},
+		{"5 s poll, static token, far", 5 * time.Second, 1, false, 5 * time.Second, 5 * time.Second},
+		{"5 s poll, static token, near", 5 * time.Second, 1, true, 10 * time.Second, 10 * time.Second},
+		// A 1 s poll (400 customers): the warm-up is longer than the intervals, near and far.
+		{"1 s poll, far", time.Second, 2, false, DefaultWarmup, DefaultWarmup / 2},
+		{"1 s poll, near", time.Second, 2, true, DefaultWarmup, 2*time.Second + DefaultWarmup/2 - DefaultWarmup/2 + 500*time.Millisecond},
+		{"interval unknown", 0, 2, true, DefaultWarmup, DefaultWarmup / 2},
+		{"a minute's poll, near: at most 2 m and 1 m", time.Minute, 2, true, 2 * time.Minute, time.Minute},
+	} {
+		ramp, settle := customerStart(tc.interval, tc.k, DefaultWarmup, tc.near)
+		if ramp != tc.ramp || settle != tc.settle {
+			t.Errorf("%s: ramp %s settle %s, want %s and %s", tc.name, ramp, settle, tc.ramp, tc.settle)
+		}
+	}
+}
+
+// TestPolicyConvergesOnTenThousandCustomers: the 10,000-customer goal (customers polling every
+// 5 s, a token each, a target saturating at 10,000) in the policy's simulated cost: each step's
+// ramp and settling (customerStart), its window, the grace, the teardown's bound and the
+// cool-down after a failure. It converges within 80-105% and within the default budget with room
+// for repeats; the near-knee start on every step (the earlier rule) took longer.
+func TestPolicyConvergesOnTenThousandCustomers(t *testing.T) {
+	const perCustomer, k = 0.2, 2.0
+	set := searchSettings{start: 1000, max: DefaultMaxCustomers, precision: DefaultPrecision, confirmRounds: defaultConfirmRound,
+		window: DefaultWindow, shortWindow: DefaultShortWindow, minRequests: DefaultMinRequests, integer: true}
+	f := &fakeTarget{capacity: 10_000}
+	res, plans := drive(t, set, f)
+	if !res.converged || res.lo < 0.8*f.capacity || res.lo > 1.05*f.capacity {
+		t.Fatalf("outcome %q bracket [%g, %g], want converged within 80-105%% of %g; steps %v", res.outcome, res.lo, res.hi, f.capacity, f.calls)
+	}
+	cost := func(alwaysNear bool) time.Duration {
+		var spent time.Duration
+		for i, p := range plans {
+			ramp, settle := customerStart(time.Duration(float64(time.Second)/perCustomer), k, DefaultWarmup, p.near || alwaysNear)
+			spent += ramp + settle - DefaultWarmup + stepCost(p, f.calls[i], perCustomer) + 2*time.Second // + the teardown's bound
+		}
+		return spent
+	}
+	now, before := cost(false), cost(true)
+	t.Logf("%d steps: %s (every step started as near the knee: %s)", len(plans), now, before)
+	if now > 10*time.Minute {
+		t.Errorf("%d steps take up to %s, over two thirds of the default budget; steps %v", len(plans), now, f.calls)
+	}
+	if now >= before {
+		t.Errorf("the far steps' shorter start saved nothing: %s, %s before", now, before)
+	}
+}

@@ -78,6 +78,9 @@ type Report struct {
 	// GeneratorLimit is set when the generator, not the target, was the limit of the run (see
 	// GeneratorLimit); its failures of latency and rate thresholds are then inconclusive.
 	GeneratorLimit *GeneratorLimit `json:"generator_limit,omitempty"`
+	// Generator is the generator process's use of the machine over the run (see GeneratorUse),
+	// what GeneratorLimitOf's CPU and memory rules read. Absent in older reports and merges.
+	Generator *GeneratorUse `json:"generator,omitempty"`
 	// FailedWholesale lists the groups whose every request failed, with the cause and the
 	// target's own words (see DiagnoseWholesale); each also has a warning.
 	FailedWholesale []Wholesale `json:"failed_wholesale,omitempty"`

@@ -159,6 +159,10 @@ type Config struct {
 	// Kill, when closed, cancels every running session at once (the CLI closes it on a second
 	// signal). Cancelling Run's ctx is the graceful stop: arrivals end, sessions get Grace.
 	Kill <-chan struct{}
+	// Finish, when closed, ends the schedule early as if it had played to its end: arrivals stop,
+	// running sessions get Grace, and the run is not interrupted (ccload capacity ends a step so
+	// once its window is measured; a step's end is not an interrupt).
+	Finish <-chan struct{}
 	// Stderr receives the progress display (nil: none is shown).
 	Stderr io.Writer
 	// Plan, when set, replaces the open model's arrivals (ccload replay plays a log this way):

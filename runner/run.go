@@ -14,6 +14,7 @@ import (
 
 	"ccload/ccapi"
 	"ccload/gates"
+	"ccload/internal/genlimit"
 	"ccload/report"
 	"ccload/scenario"
 )
@@ -46,6 +47,8 @@ type run struct {
 
 	// dcLeft counts the scenario's own DISCONNECT steps that failed, retries included (reliability).
 	dcLeft atomic.Int64
+	// finished says Config.Finish ended the schedule early (the grace period runs from then).
+	finished atomic.Bool
 
 	mu       sync.Mutex // guards warnings, warned
 	warnings []string
@@ -127,6 +130,7 @@ func (r *run) play(ctx context.Context) *report.Report {
 	r.events = make(chan event, 1<<14)
 	begun := r.begin(ctx) // sets r.t0: now, or Config.StartAt
 	l.t0 = r.t0
+	use0, shared := genlimit.Now(), genlimit.ServesInProcess(r.cfg.BaseURL) // the generator's CPU (report.GeneratorUse)
 	rec := report.NewRecorder(report.RecorderOptions{Start: r.t0, Interval: time.Second, Observer: r.cfg.Observer})
 	disp := r.newDisplay()
 	col := newCollector(r, rec, disp)
@@ -152,7 +156,7 @@ func (r *run) play(ctx context.Context) *report.Report {
 	// The grace period runs from the end of the last stage (the open-model producer returns
 	// after the last arrival, up to one gap earlier), or from the stop when the run was stopped.
 	wait := r.cfg.Grace
-	if _, stopped := l.Reason(); !stopped && begun && r.cfg.Source == nil { // a streamed plan has no stages: its producer returns after the last arrival
+	if _, stopped := l.Reason(); !stopped && !r.finished.Load() && begun && r.cfg.Source == nil { // a streamed plan has no stages: its producer returns after the last arrival
 		wait += max(r.load.Duration()-time.Duration(r.now()), 0)
 	}
 	l.Grace(wait)
@@ -163,6 +167,7 @@ func (r *run) play(ctx context.Context) *report.Report {
 	// 3. No sender is left: close the channel and let the collector record the rest.
 	close(r.events)
 	<-col.done
+	use1 := genlimit.Now()
 	if disp != nil {
 		disp.close()
 	}
@@ -184,6 +189,7 @@ func (r *run) play(ctx context.Context) *report.Report {
 	if n := r.dcLeft.Load(); n > 0 {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("disconnect: %d of the scenario's DISCONNECT steps failed, retries within %s included (see their groups): the target may hold those sessions until its own timeout", n, TeardownLimit))
 	}
+	rep.Generator = report.GeneratorUseOf(use0, use1, shared)
 	report.DiagnoseWholesale(rep, r.client.Messages()) // groups whose every request failed, in the target's words
 	report.Judge(rep, ThresholdSpecs(r.sc.Thresholds)) // thresholds, and whether the generator was the limit
 	return rep
@@ -191,12 +197,16 @@ func (r *run) play(ctx context.Context) *report.Report {
 
 // watch turns the caller's ctx and Kill into stops until the customers have drained.
 func (r *run) watch(ctx context.Context, drained <-chan struct{}) {
-	done := ctx.Done()
+	done, finish := ctx.Done(), r.cfg.Finish
 	for {
 		select {
 		case <-done:
 			r.life.Stop(report.Stop{Kind: report.ReasonInterrupted}, false)
 			done = nil
+		case <-finish:
+			r.finished.Store(true)
+			r.life.endArrivals() // the schedule's end, not a stop: no stop reason, no interrupt
+			finish = nil
 		case <-r.cfg.Kill:
 			r.life.Stop(report.Stop{Kind: report.ReasonInterrupted}, true)
 			return

@@ -1,6 +1,6 @@
 //go:build unix
 
-package capacity
+package genlimit
 
 import (
 	"os"
@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// cpuTime is the process's user plus system CPU time so far (ok false when unknown).
-func cpuTime() (time.Duration, bool) {
+// ProcessCPU is the process's user plus system CPU time so far (ok false when unknown).
+func ProcessCPU() (time.Duration, bool) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0, false
@@ -19,10 +19,10 @@ func cpuTime() (time.Duration, bool) {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), true
 }
 
-// machineTicks is the machine's busy and total CPU time in clock ticks, from /proc/stat's "cpu"
+// MachineTicks is the machine's busy and total CPU time in clock ticks, from /proc/stat's "cpu"
 // line (0, 0 where there is none): the step's share of busy CPUs tells a process that waited for
 // a CPU from one whose customers waited for the target's connections.
-func machineTicks() (busy, total uint64) {
+func MachineTicks() (busy, total uint64) {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
 		return 0, 0
