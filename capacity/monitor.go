@@ -54,7 +54,9 @@ func certainMin(minRequests int64) int64 { return max(min(minRequests/3, 100), 2
 
 // certainFailure says why a window's failure is certain however long it is measured: its error
 // rate is past the surge bound, or an upper-bounded latency threshold measured twice its limit
-// (a queue past the knee only grows). "" when it is not.
+// (a queue past the knee only grows). A threshold the window cannot judge yet (too few
+// requests in its group) is never a certain failure: the step would end early on a limit its
+// own verdict then calls not judged. "" when it is not.
 func certainFailure(results []report.ThresholdResult, slo []scenario.Threshold, win *report.Report, surge float64) string {
 	if n := win.Overall.Count; n > 0 {
 		if er := float64(n-win.Overall.OK) / float64(n); er > surge {
@@ -62,7 +64,7 @@ func certainFailure(results []report.ThresholdResult, slo []scenario.Threshold, 
 		}
 	}
 	for i, r := range results {
-		if i >= len(slo) || r.Pass || !slo[i].HasMax || slo[i].Max <= 0 || slo[i].Over > 0 {
+		if i >= len(slo) || !r.Failed() || !slo[i].HasMax || slo[i].Max <= 0 || slo[i].Over > 0 {
 			continue
 		}
 		if strings.Contains(slo[i].Metric, ".p") && r.Value >= 2*slo[i].Max {

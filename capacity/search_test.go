@@ -313,6 +313,29 @@ func TestServiceBroke(t *testing.T) {
 	}
 }
 
+// TestCertainFailureNeedsAJudgedThreshold: a window of 40 requests whose p90 is five times its
+// limit cannot end its step early as a certain failure, since the threshold is not judged on
+// fewer than 100 requests (the step would then pass on a limit it never judged); the same
+// latency over 400 requests can.
+func TestCertainFailureNeedsAJudgedThreshold(t *testing.T) {
+	slo := []scenario.Threshold{{Threshold: gates.Threshold{Name: "p90", Metric: "response_time.p90", Max: 200_000, HasMax: true}}}
+	for _, tc := range []struct {
+		n       int
+		certain bool
+	}{{40, false}, {400, true}} {
+		b := reporttest.NewBuilder(t, 10)
+		ep := b.Endpoint("sendAsync", "CHAT")
+		for i := 0; i < tc.n; i++ {
+			b.Req(i%10, 1_000_000, 1_000_000, "0", report.ClassOK, ep)
+		}
+		win := b.Finish()
+		res := judge(win, slo)
+		if got := certainFailure(res, slo, win, 0.5) != ""; got != tc.certain {
+			t.Errorf("%d requests at 1s against p90<200ms: certain %v, want %v (%+v)", tc.n, got, tc.certain, res[0])
+		}
+	}
+}
+
 // TestPolicyOutvotesOneNoisyRepeat: a confirmation that contradicts its level once is measured a
 // third time, and two of three decide: the search ends on the same bracket as without the noise,
 // not reopened.
