@@ -106,18 +106,6 @@ var safeASCII = func() (t [utf8.RuneSelf]bool) {
 
 const hexDigits = "0123456789abcdef"
 
-// safeWord says whether all eight bytes of w (len 8) are safeASCII: none is a control
-// character, '"', '\\' or the start of a multi-byte rune. Each test below is exact for "any
-// byte": a borrow only carries into a byte above one that matched.
-func safeWord(w string) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	_ = w[7]
-	x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-	q, b := x^(ones*'"'), x^(ones*'\\')
-	return (x|(x-ones*0x20)&^x|(q-ones)&^q|(b-ones)&^b)&highs == 0
-}
-
 // AppendJSONString appends s as a quoted JSON string, escaping as encoding/json does
 // (without its HTML escaping): quotes, backslashes and control characters are escaped,
 // U+2028 and U+2029 too, and each byte of invalid UTF-8 becomes U+FFFD.
@@ -132,9 +120,13 @@ func AppendJSONString(dst []byte, s string) []byte {
 func AppendJSONEscaped(dst []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
-		if i+8 <= len(s) && safeWord(s[i:i+8]) { // the common case, eight bytes at a time
-			i += 8
-			continue
+		if i+8 <= len(s) { // the common case, eight safe bytes at a time (safeWord)
+			_ = s[i+7]
+			if safeWord(uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56) {
+				i += 8
+				continue
+			}
 		}
 		c := s[i]
 		if c < utf8.RuneSelf {
