@@ -114,16 +114,6 @@ func isHex(c byte) bool {
 	return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
 
-// safeWord says whether the eight bytes of x (little-endian) are all plain ASCII a JSON
-// string holds as they are: none is a control character, '"', '\\' or part of a multi-byte
-// rune. Each test is exact for "any byte": a borrow only carries into a byte above one that
-// matched. (Not generic, so that it inlines into the loops below and in encode.go.)
-func safeWord(x uint64) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	q, b := x^(ones*'"'), x^(ones*'\\')
-	return (x|(x-ones*0x20)&^x|(q-ones)&^q|(b-ones)&^b)&highs == 0
-}
-
 // skipString validates the string starting at the quote s[i]. It returns the index past the
 // closing quote and whether the string is "plain": no escapes and only ASCII, so its
 // raw bytes are exactly its decoded value.
@@ -131,14 +121,6 @@ func skipString[T jsonText](s T, i int) (end int, plain, ok bool) {
 	i++ // opening quote
 	plain = true
 	for i < len(s) {
-		if i+8 <= len(s) { // the common case, eight plain bytes at a time
-			_ = s[i+7]
-			if safeWord(uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56) {
-				i += 8
-				continue
-			}
-		}
 		c := s[i]
 		switch {
 		case c == '"':
