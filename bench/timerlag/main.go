@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command timerlag measures how late Go timers fire on this machine: the floor
 // under ccload's scheduler lag (runner's producer and scheduler sleep on a
 // timer until the next intended start). It sleeps N times for a gap drawn as
