@@ -106,6 +106,16 @@ var safeASCII = func() (t [utf8.RuneSelf]bool) {
 
 const hexDigits = "0123456789abcdef"
 
+// safeWord says whether the eight bytes of x (little-endian) are all plain ASCII a JSON
+// string holds as they are: none is a control character, '"', '\\' or part of a multi-byte
+// rune. Each test is exact for "any byte": a borrow only carries into a byte above one that
+// matched.
+func safeWord(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q, b := x^(ones*'"'), x^(ones*'\\')
+	return (x|(x-ones*0x20)&^x|(q-ones)&^q|(b-ones)&^b)&highs == 0
+}
+
 // AppendJSONString appends s as a quoted JSON string, escaping as encoding/json does
 // (without its HTML escaping): quotes, backslashes and control characters are escaped,
 // U+2028 and U+2029 too, and each byte of invalid UTF-8 becomes U+FFFD.
@@ -120,6 +130,14 @@ func AppendJSONString(dst []byte, s string) []byte {
 func AppendJSONEscaped(dst []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) { // the common case, eight safe bytes at a time (safeWord)
+			_ = s[i+7]
+			if safeWord(uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56) {
+				i += 8
+				continue
+			}
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if safeASCII[c] {

@@ -1,6 +1,7 @@
 package ccapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -128,4 +129,28 @@ func BenchmarkAppendSendMsgReq(b *testing.B) {
 		buf = AppendSendMsgReq(buf[:0], &r)
 	}
 	b.SetBytes(int64(len(buf)))
+}
+
+// TestAppendJSONStringMatchesEncodingJSON puts each byte that needs escaping (and a
+// multi-byte rune, an invalid byte, U+2028) at every position of strings of 1 to 24 bytes, so
+// each lands in every lane of the eight-byte fast path and in the tail: the output must be
+// encoding/json's (without its HTML escaping).
+func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
+	specials := []string{"\"", "\\", "\x00", "\x1f", "\n", "\t", "\x7f", "é", "\xff", "\u2028", " ", "~"}
+	for n := 1; n <= 24; n++ {
+		for at := range n {
+			for _, sp := range specials {
+				s := strings.Repeat("a", at) + sp + strings.Repeat("b", n-at-1)
+				var want bytes.Buffer
+				enc := json.NewEncoder(&want)
+				enc.SetEscapeHTML(false)
+				if err := enc.Encode(s); err != nil {
+					t.Fatal(err)
+				}
+				if got := string(AppendJSONString(nil, s)); got != strings.TrimSuffix(want.String(), "\n") {
+					t.Fatalf("%q: got %s, want %s", s, got, want.String())
+				}
+			}
+		}
+	}
 }

@@ -145,7 +145,7 @@ func (e *Exporter) Request(s *report.Sample, endpoint, controlType, step string)
 		nc.Inc()
 		return // never on the wire: no latency, no lag
 	}
-	if step != "(teardown)" && step != "(abandon)" { // ccload's own requests, "(teardown)" and "(abandon)", are out of the lag as in report.json
+	if s.Origin == report.OriginScenario { // ccload's own requests, "(teardown)" and "(abandon)", are out of the lag as in report.json
 		lag := s.Start - s.Throttled - max(s.Intended, s.Ready) // the max_rps wait is the tester's ceiling, not lag (as report.json)
 		e.lag.Observe(float64(max(lag, 0)) / 1e9)
 	}

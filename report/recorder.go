@@ -441,14 +441,16 @@ func (r *Recorder) observe(s *Sample) {
 	}
 	if int(s.Step) >= 0 && int(s.Step) < len(r.groups) {
 		step = r.groups[s.Step].step
-	} else if int(s.Group) >= 0 && int(s.Group) < len(r.groups) && r.groups[s.Group].kind == "teardown" {
-		// The run's own requests (teardown, abandon) have no step: their group's prefix tells them apart live.
-		step = "(abandon)"
-		if strings.HasPrefix(r.groups[s.Group].name, "teardown ") {
-			step = "(teardown)"
-		}
 	}
 	r.obsSample = *s
+	r.obsSample.Origin = OriginScenario
+	if int(s.Group) >= 0 && int(s.Group) < len(r.groups) && r.groups[s.Group].own {
+		// The run's own requests (teardown, abandon) have no step: their group's prefix tells them apart live.
+		step, r.obsSample.Origin = "(abandon)", OriginAbandon
+		if strings.HasPrefix(r.groups[s.Group].name, "teardown ") {
+			step, r.obsSample.Origin = "(teardown)", OriginTeardown
+		}
+	}
 	r.obs.Request(&r.obsSample, ep, ct, step)
 }
 

@@ -127,4 +127,8 @@ type Sample struct {
 	Class      ErrClass
 	BytesSent  int
 	BytesRecv  int
+	// Origin is who asked for the request, as its group says (the Recorder sets it on the copy
+	// it hands its Observer), so an observer tells ccload's own requests apart without
+	// comparing names per request.
+	Origin Origin
 }

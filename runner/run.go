@@ -269,8 +269,8 @@ func (r *run) open(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 			return i - 1, last, true
 		}
 	}
-	timer := r.clock.NewTimer(time.Hour)
-	defer timer.Stop()
+	timer, release := r.preciseTimer(time.Hour)
+	defer release()
 	for {
 		k, at, ok := next()
 		if !ok {

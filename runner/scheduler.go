@@ -83,8 +83,8 @@ func (s *scheduler) kickLoop() {
 func (s *scheduler) loop() {
 	defer s.done.Done()
 	defer close(s.due)
-	timer := s.r.clock.NewTimer(time.Hour)
-	defer timer.Stop()
+	timer, release := s.r.preciseTimer(time.Hour)
+	defer release()
 	cancelled, stopped := s.ctx.Done(), s.prodCtx.Done()
 	var batch, pending []*vc
 	drained := false

@@ -7,6 +7,10 @@
 //
 //	go run ./bench/loop --url http://127.0.0.1:18090/apiaccess/ccmessaging/sendAsync \
 //	    --client h1 --conns 64 --duration 10s --body bench/chat.json
+//
+// --requests N stops each worker after N requests: a fixed amount of work, so that
+// valgrind --tool=callgrind counts the instructions of N×conns requests (docs/perf.md,
+// "The runner over the bare loop").
 package main
 
 import (
@@ -64,6 +68,7 @@ func main() {
 	conns := flag.Int("conns", 64, "workers, and the connection limit")
 	duration := flag.Duration("duration", 10*time.Second, "how long to send")
 	bodyFile := flag.String("body", "", "request body file")
+	perWorker := flag.Int64("requests", 0, "stop each worker after this many requests (0: none; the run still ends at --duration): fixed work, for instruction counts under callgrind")
 	var headers headerList
 	flag.Var(&headers, "header", "request header \"Name: value\" (repeatable)")
 	flag.Parse()
@@ -113,7 +118,7 @@ func main() {
 		go func(h *hdrhistogram.Histogram, nerr *int64) {
 			defer wg.Done()
 			send := newSender()
-			for ctx.Err() == nil {
+			for n := int64(0); ctx.Err() == nil && (*perWorker == 0 || n < *perWorker); n++ {
 				t0 := time.Now()
 				ok, err := send(ctx)
 				if err != nil && (ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded)) {

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command timerlag measures how late Go timers fire on this machine: the floor
 // under ccload's scheduler lag (runner's producer and scheduler sleep on a
 // timer until the next intended start). It sleeps N times for a gap drawn as
@@ -9,6 +11,11 @@
 //	go run ./bench/timerlag --rate 2000 --n 20000
 //	go run ./bench/timerlag --rate 2000 --n 20000 --spin 1ms   # sleep to due-1ms, then spin
 //	go run ./bench/timerlag --rate 2000 --n 20000 --nanosleep  # clock_nanosleep on a locked thread
+//	go run ./bench/timerlag --rate 2000 --n 20000 --timerfd    # a timerfd read through the netpoller (runner's fdTimer)
+//
+// It also prints the process's CPU time (user+sys) per wake-up and as a share of one
+// core: what each way of waiting costs, which a busy machine does not inflate the way it
+// does the lag.
 package main
 
 import (
@@ -30,12 +37,34 @@ func nanosleep(d time.Duration) {
 	syscall.Syscall6(syscall.SYS_CLOCK_NANOSLEEP, 1 /* CLOCK_MONOTONIC */, 0, uintptr(unsafe.Pointer(&ts)), 0, 0, 0)
 }
 
+// timerfdSleep arms the timerfd for d and waits in its read, which Go's netpoller wakes
+// when the hrtimer expires (no millisecond rounding, no locked thread).
+func timerfdSleep(f *os.File, d time.Duration) {
+	spec := [2]syscall.Timespec{{}, syscall.NsecToTimespec(int64(d))}
+	c, _ := f.SyscallConn()
+	c.Control(func(fd uintptr) {
+		syscall.Syscall6(syscall.SYS_TIMERFD_SETTIME, fd, 0, uintptr(unsafe.Pointer(&spec)), 0, 0, 0)
+	})
+	var b [8]byte
+	f.Read(b[:])
+}
+
 func main() {
 	rate := flag.Float64("rate", 2000, "wake-ups per second (exponential gaps, as poisson arrivals)")
 	n := flag.Int("n", 20000, "wake-ups to measure (the run is bounded by n/rate seconds)")
 	spin := flag.Duration("spin", 0, "wake this much early and spin (runtime.Gosched-free busy wait) until due")
 	nano := flag.Bool("nanosleep", false, "sleep in clock_nanosleep on a locked OS thread instead of a Go timer")
+	tfd := flag.Bool("timerfd", false, "sleep in a read of a timerfd registered with Go's netpoller instead of a Go timer")
 	flag.Parse()
+	var tf *os.File
+	if *tfd {
+		fd, _, errno := syscall.Syscall(syscall.SYS_TIMERFD_CREATE, 1 /* CLOCK_MONOTONIC */, syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+		if errno != 0 {
+			fmt.Fprintln(os.Stderr, "timerlag: timerfd_create:", errno)
+			os.Exit(1)
+		}
+		tf = os.NewFile(fd, "timerfd")
+	}
 	if *nano {
 		runtime.LockOSThread()
 	}
@@ -52,6 +81,8 @@ func main() {
 		next = next.Add(time.Duration(rng.ExpFloat64() / *rate * float64(time.Second)))
 		if d := time.Until(next) - *spin; d > 0 && *nano {
 			nanosleep(d)
+		} else if d > 0 && tf != nil {
+			timerfdSleep(tf, d)
 		} else if d > 0 {
 			timer.Reset(d)
 			<-timer.C
@@ -61,8 +92,12 @@ func main() {
 		late = append(late, time.Since(next))
 	}
 	wall := time.Since(start)
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	slices.Sort(late)
 	pct := func(p float64) float64 { return float64(late[int(p*float64(len(late)-1))]) / 1e3 }
-	fmt.Printf("timerlag: %d wake-ups at %.0f/s (%.1f s), spin %v, nanosleep %v: late p50 %.0f µs, p90 %.0f µs, p99 %.0f µs, max %.0f µs\n",
-		*n, *rate, wall.Seconds(), *spin, *nano, pct(0.5), pct(0.9), pct(0.99), pct(1))
+	fmt.Printf("timerlag: %d wake-ups at %.0f/s (%.1f s), spin %v, nanosleep %v, timerfd %v: late p50 %.0f µs, p90 %.0f µs, p99 %.0f µs, max %.0f µs; CPU %.2f µs per wake-up, %.1f%% of a core\n",
+		*n, *rate, wall.Seconds(), *spin, *nano, *tfd, pct(0.5), pct(0.9), pct(0.99), pct(1),
+		float64(cpu)/1e3/float64(*n), 100*cpu.Seconds()/wall.Seconds())
 }
