@@ -130,6 +130,9 @@ type Config struct {
 	// shows: the target refusing (401) applyToken even with a freshly fetched AccessToken. Its
 	// text quotes the target's answer with the app key, secret and tokens removed.
 	Warn func(string)
+	// Dial, when set, opens the connections to the target instead of a TCP dial (both
+	// transports): tests serve a target in memory with it (a synctest bubble's fake time).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // MaxUserAgent bounds Config.UserAgent, so a typo cannot put a huge header on every request.

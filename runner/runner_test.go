@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"ccload/mock"
@@ -63,8 +64,9 @@ func runOK(t *testing.T, ctx context.Context, cfg Config) *report.Report {
 }
 
 func TestClosedModelFollowsTheLevel(t *testing.T) {
-	srv := testMock(t, nil)
-	sc := parse(t, auth+`
+	synctest.Test(t, func(t *testing.T) {
+		srv := bubbleMock(t, nil)
+		sc := parse(t, auth+`
 load:
   model: closed
   stages:
@@ -75,18 +77,19 @@ sessions:
     poll: false
     steps: [connect, {think: 100ms}, disconnect]
 `)
-	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1})
-	var peak int64
-	for _, p := range rep.Timeseries {
-		peak = max(peak, p.Active)
-	}
-	if peak > 6 {
-		t.Errorf("peak active customers = %d, want at most the level 6", peak)
-	}
-	// 6 customers for ~1.5 s on average, sessions of ~0.1 s: dozens of sessions.
-	if s := rep.Sessions; s.Completed < 20 || s.Failed != 0 {
-		t.Errorf("sessions %+v: want dozens completed, none failed", s)
-	}
+		rep := runOK(t, context.Background(), srv.target(Config{Scenario: sc, Seed: 1}))
+		var peak int64
+		for _, p := range rep.Timeseries {
+			peak = max(peak, p.Active)
+		}
+		if peak > 6 {
+			t.Errorf("peak active customers = %d, want at most the level 6", peak)
+		}
+		// 6 customers for ~1.5 s on average, sessions of ~0.1 s: dozens of sessions.
+		if s := rep.Sessions; s.Completed < 20 || s.Failed != 0 {
+			t.Errorf("sessions %+v: want dozens completed, none failed", s)
+		}
+	})
 }
 
 func TestMaxCustomersCountsDroppedArrivals(t *testing.T) {
