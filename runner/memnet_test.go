@@ -2,12 +2,12 @@ package runner
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -60,28 +60,54 @@ func (l *memListener) dial(ctx context.Context, _, _ string) (net.Conn, error) {
 	case l.conns <- server:
 		return client, nil
 	case <-l.closed:
-		return nil, errors.New("connection refused: the in-memory target is closed")
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED} // as a closed port answers
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
 }
 
-// memTarget is a mock served in memory: URL is the address a run names, dial reaches it.
+// memTarget is a handler served in memory: URL is the address a run names, dial reaches it.
 type memTarget struct {
-	*mock.Server
 	url  string
 	ln   *memListener
 	http *http.Server
 }
 
+var memPorts atomic.Int64
+
+// memServe serves h in memory for one test that runs inside a synctest bubble (synctest.Test);
+// runs reach it through target (Config.dial). The test's cleanup closes it.
+func memServe(t *testing.T, h http.Handler) *memTarget {
+	t.Helper()
+	addr := fmt.Sprintf("127.0.0.1:%d", 20000+memPorts.Add(1))
+	m := &memTarget{url: "http://" + addr, ln: newMemListener(addr)}
+	m.http = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	go m.http.Serve(m.ln)
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
 // URL is the target's base URL (loopback in form; only dial reaches it).
 func (m *memTarget) URL() string { return m.url }
 
-var memPorts atomic.Int64
+// Close stops serving: open connections are closed and new ones refused.
+func (m *memTarget) Close() error { return m.http.Close() }
 
-// bubbleMock starts a mock in memory for one test that runs inside a synctest bubble
-// (synctest.Test); runs reach it through its dial (Config.dial, set by target).
-func bubbleMock(t *testing.T, edit func(*mock.Options)) *memTarget {
+// target points cfg at m: its URL and its in-memory dial.
+func (m *memTarget) target(cfg Config) Config {
+	cfg.BaseURL, cfg.dial = m.url, m.ln.dial
+	return cfg
+}
+
+// memMock is a mock served in memory.
+type memMock struct {
+	*mock.Server
+	front *memTarget
+}
+
+// bubbleMock starts a mock in memory (testMock's options) for one test that runs inside a
+// synctest bubble; runs reach it through target.
+func bubbleMock(t *testing.T, edit func(*mock.Options)) *memMock {
 	t.Helper()
 	o := mock.DefaultOptions()
 	o.Seed = 1
@@ -93,19 +119,19 @@ func bubbleMock(t *testing.T, edit func(*mock.Options)) *memTarget {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := fmt.Sprintf("127.0.0.1:%d", 20000+memPorts.Add(1))
-	m := &memTarget{Server: srv, url: "http://" + addr, ln: newMemListener(addr)}
-	m.http = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-	go m.http.Serve(m.ln)
-	t.Cleanup(func() {
-		m.http.Close()
-		srv.Close()
-	})
+	m := &memMock{Server: srv, front: memServe(t, srv.Handler())}
+	t.Cleanup(func() { m.Close() })
 	return m
 }
 
-// target points cfg at m: its URL and its in-memory dial.
-func (m *memTarget) target(cfg Config) Config {
-	cfg.BaseURL, cfg.dial = m.url, m.ln.dial
-	return cfg
+// URL is the mock's base URL.
+func (m *memMock) URL() string { return m.front.url }
+
+// target points cfg at the mock.
+func (m *memMock) target(cfg Config) Config { return m.front.target(cfg) }
+
+// Close stops serving, then stops the mock.
+func (m *memMock) Close() error {
+	m.front.Close()
+	return m.Server.Close()
 }
