@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -27,8 +28,8 @@ sessions:
     steps: [connect, transfer, {await_agent: {timeout: 1m}}, {think: 1m}, disconnect]
 `
 
-func holdMock(t *testing.T) *mock.Server {
-	return testMock(t, func(o *mock.Options) {
+func holdMock(t *testing.T) *memMock {
+	return bubbleMock(t, func(o *mock.Options) {
 		o.Agents = 1
 		o.HandleTime = mock.Constant(time.Hour)
 		o.SessionTimeout = 0 // only a DISCONNECT closes a session
@@ -49,7 +50,7 @@ func teardownGroup(rep *report.Report) *report.Group {
 // session open or queued, it received one DISCONNECT per CONNECT (a customer cut before its
 // CONNECT went out sends neither), and the report counts those DISCONNECTs in the teardown
 // group (and in requests.total), not in the scenario's own DISCONNECT group.
-func checkTargetClean(t *testing.T, srv *mock.Server, rep *report.Report) {
+func checkTargetClean(t *testing.T, srv statser, rep *report.Report) {
 	t.Helper()
 	st := srv.Stats()
 	if st.Sessions.Open != 0 || st.Sessions.Queued != 0 || st.Sessions.WithAgent != 0 {
@@ -76,6 +77,9 @@ func checkTargetClean(t *testing.T, srv *mock.Server, rep *report.Report) {
 	}
 }
 
+// statser is a target that counts what it received (the mock, in memory or on loopback).
+type statser interface{ Stats() mock.Stats }
+
 func groupNames(rep *report.Report) []string {
 	var out []string
 	for _, g := range rep.Groups {
@@ -89,14 +93,14 @@ func TestGraceCutIsItsOwnOutcomeAndDisconnects(t *testing.T) {
 		"{model: open, arrivals: uniform, rate: 6, duration: 500ms}",
 		"{model: closed, stages: [{duration: 500ms, customers: 3}]}",
 	} {
-		t.Run(load, func(t *testing.T) { testGraceCut(t, load) })
+		t.Run(load, func(t *testing.T) { synctest.Test(t, func(t *testing.T) { testGraceCut(t, load) }) })
 	}
 }
 
 func testGraceCut(t *testing.T, load string) {
 	srv := holdMock(t)
 	sc := parse(t, fmt.Sprintf(holdScenario, load))
-	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1, Grace: 300 * time.Millisecond})
+	rep := runOK(t, context.Background(), srv.target(Config{Scenario: sc, Seed: 1, Grace: 300 * time.Millisecond}))
 	s := rep.Sessions
 	if s.Started != 3 || s.CutByGrace != 3 || s.Interrupted != 0 || s.Completed != 0 {
 		t.Errorf("sessions %+v: want 3 started, all 3 cut_by_grace, none interrupted or completed", s)
@@ -133,35 +137,37 @@ func TestStoppedRunDisconnectsWhoIsConnected(t *testing.T) {
 		{"abort_on_fail", "thresholds: [{name: fast, metric: rps, min: 1000, abort_on_fail: true}]\n", nil, "aborted: fast"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := holdMock(t)
-			sc := parse(t, auth+tc.thresholds+`
+			synctest.Test(t, func(t *testing.T) {
+				srv := holdMock(t)
+				sc := parse(t, auth+tc.thresholds+`
 load: {model: open, arrivals: uniform, rate: 6, duration: 1m}
 sessions:
   - name: waits
     poll: {interval: 100ms}
     steps: [connect, transfer, {await_agent: {timeout: 1m}}, {think: 1m}, disconnect]
 `)
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			kill := make(chan struct{})
-			go func() {
-				// Stop once three customers are connected (bounded: the run's own minute is the backstop).
-				for i := 0; i < 500 && srv.Stats().Sessions.Open < 3; i++ {
-					time.Sleep(10 * time.Millisecond)
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				kill := make(chan struct{})
+				go func() {
+					// Stop once three customers are connected (bounded: the run's own minute is the backstop).
+					for i := 0; i < 500 && srv.Stats().Sessions.Open < 3; i++ {
+						time.Sleep(10 * time.Millisecond)
+					}
+					if tc.stop != nil {
+						tc.stop(cancel, kill)
+					}
+				}()
+				rep := runOK(t, ctx, srv.target(Config{Scenario: sc, Seed: 1, Grace: 200 * time.Millisecond, Kill: kill}))
+				s := rep.Sessions
+				if s.Started < 3 || s.Interrupted != s.Started || s.CutByGrace != 0 {
+					t.Errorf("sessions %+v: want at least 3 started, all interrupted (the run was stopped), none cut_by_grace", s)
 				}
-				if tc.stop != nil {
-					tc.stop(cancel, kill)
+				if rep.StopReason != tc.reason || !rep.Interrupted {
+					t.Errorf("stop_reason %q interrupted %v, want %q, interrupted", rep.StopReason, rep.Interrupted, tc.reason)
 				}
-			}()
-			rep := runOK(t, ctx, Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1, Grace: 200 * time.Millisecond, Kill: kill})
-			s := rep.Sessions
-			if s.Started < 3 || s.Interrupted != s.Started || s.CutByGrace != 0 {
-				t.Errorf("sessions %+v: want at least 3 started, all interrupted (the run was stopped), none cut_by_grace", s)
-			}
-			if rep.StopReason != tc.reason || !rep.Interrupted {
-				t.Errorf("stop_reason %q interrupted %v, want %q, interrupted", rep.StopReason, rep.Interrupted, tc.reason)
-			}
-			checkTargetClean(t, srv, rep)
+				checkTargetClean(t, srv, rep)
+			})
 		})
 	}
 }
@@ -246,35 +252,37 @@ func TestDefaultGraceForTheScenario(t *testing.T) {
 // run are in requests.total and their own group, not in "all", so all's latencies are the
 // scenario's requests' alone, however slow the teardown was.
 func TestCutRunTeardownOutOfAll(t *testing.T) {
-	srv := holdMock(t)
-	sc := parse(t, fmt.Sprintf(holdScenario, "{model: open, arrivals: uniform, rate: 6, duration: 500ms}"))
-	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1, Grace: 300 * time.Millisecond})
-	checkTargetClean(t, srv, rep)
-	td := teardownGroup(rep)
-	var scenarioTotal, scenarioTimed int64
-	var merged *hdrhistogram.Histogram
-	for _, g := range rep.Groups {
-		if g.Kind != "endpoint" {
-			continue
+	synctest.Test(t, func(t *testing.T) {
+		srv := holdMock(t)
+		sc := parse(t, fmt.Sprintf(holdScenario, "{model: open, arrivals: uniform, rate: 6, duration: 500ms}"))
+		rep := runOK(t, context.Background(), srv.target(Config{Scenario: sc, Seed: 1, Grace: 300 * time.Millisecond}))
+		checkTargetClean(t, srv, rep)
+		td := teardownGroup(rep)
+		var scenarioTotal, scenarioTimed int64
+		var merged *hdrhistogram.Histogram
+		for _, g := range rep.Groups {
+			if g.Kind != "endpoint" {
+				continue
+			}
+			scenarioTotal += g.Total
+			scenarioTimed += g.ResponseTimeUS.Count
+			h, err := report.DecodeHistogram(g.ResponseHistogram)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if merged == nil {
+				merged = h
+			} else {
+				merged.Merge(h)
+			}
 		}
-		scenarioTotal += g.Total
-		scenarioTimed += g.ResponseTimeUS.Count
-		h, err := report.DecodeHistogram(g.ResponseHistogram)
-		if err != nil {
-			t.Fatal(err)
+		if rep.Overall.Total != scenarioTotal || rep.Requests.Total != scenarioTotal+td.Total {
+			t.Errorf("all holds %d requests, requests.total %d: want the scenario's %d, and %d with the teardown's %d",
+				rep.Overall.Total, rep.Requests.Total, scenarioTotal, scenarioTotal+td.Total, td.Total)
 		}
-		if merged == nil {
-			merged = h
-		} else {
-			merged.Merge(h)
+		if got, want := rep.Overall.ResponseTimeUS.P99, merged.ValueAtQuantile(99); rep.Overall.ResponseTimeUS.Count != scenarioTimed || got != want {
+			t.Errorf("all's response-time p99 %d µs over %d requests, want the scenario's %d µs over %d: the teardown moved it",
+				got, rep.Overall.ResponseTimeUS.Count, want, scenarioTimed)
 		}
-	}
-	if rep.Overall.Total != scenarioTotal || rep.Requests.Total != scenarioTotal+td.Total {
-		t.Errorf("all holds %d requests, requests.total %d: want the scenario's %d, and %d with the teardown's %d",
-			rep.Overall.Total, rep.Requests.Total, scenarioTotal, scenarioTotal+td.Total, td.Total)
-	}
-	if got, want := rep.Overall.ResponseTimeUS.P99, merged.ValueAtQuantile(99); rep.Overall.ResponseTimeUS.Count != scenarioTimed || got != want {
-		t.Errorf("all's response-time p99 %d µs over %d requests, want the scenario's %d µs over %d: the teardown moved it",
-			got, rep.Overall.ResponseTimeUS.Count, want, scenarioTimed)
-	}
+	})
 }
