@@ -1,16 +1,21 @@
 package runner
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
+	"ccload/ccapi"
 	"ccload/mock"
 	"ccload/report"
 )
@@ -283,6 +288,86 @@ func TestCutRunTeardownOutOfAll(t *testing.T) {
 		if got, want := rep.Overall.ResponseTimeUS.P99, merged.ValueAtQuantile(99); rep.Overall.ResponseTimeUS.Count != scenarioTimed || got != want {
 			t.Errorf("all's response-time p99 %d µs over %d requests, want the scenario's %d µs over %d: the teardown moved it",
 				got, rep.Overall.ResponseTimeUS.Count, want, scenarioTimed)
+		}
+	})
+}
+
+// Three cut customers tear down at once through one connection (target.max_connections 1)
+// to a target that takes 250 ms to answer a DISCONNECT, with target.timeout 400 ms: one of
+// them waits for a connection longer than the timeout and ends no_free_connection (it never
+// left). The teardown sends it again within its window, so the mock, counting what it
+// receives, gets every cut session's DISCONNECT and holds none open; no customer is left for
+// the run's teardown warning.
+func TestTeardownRetriesNoFreeConnection(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv := bubbleMock(t, func(o *mock.Options) { o.SessionTimeout = 0 }) // only a DISCONNECT closes a session
+		front := memServe(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if bytes.Contains(body, []byte(`"controlType":"DISCONNECT"`)) {
+				time.Sleep(250 * time.Millisecond)
+			}
+			srv.Handler().ServeHTTP(w, r)
+		}))
+		sc := parse(t, auth+`target: {max_connections: 1, timeout: 400ms}
+load: {rate: 3, duration: 1s}
+sessions:
+  - name: s
+    poll: false
+    steps: [connect, {think: 1m}, disconnect]
+`)
+		r, err := newRun(front.target(Config{Scenario: sc, Seed: 1}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.client.Close()
+		r.events = make(chan event, 1024)
+		r.t0 = r.clock.Now()
+		r.life.t0 = r.t0
+		ctx := context.Background()
+		const n = 3
+		var cs []*vc
+		for k := range int64(n) {
+			c := r.newVC(k)
+			if f := c.prepare(0, k); f != flowOK {
+				t.Fatalf("customer %d could not start: %v", k, f)
+			}
+			if call := c.cu.ApplyToken(ctx, "n", c.to, ""); call.Kind != ccapi.KindOK {
+				t.Fatalf("customer %d: applyToken %v", k, call.Kind)
+			}
+			c.build(sc.Sessions[0].Steps[0].Send, "")
+			if call := c.cu.Send(ctx, &c.x.req); call.Kind != ccapi.KindOK {
+				t.Fatalf("customer %d: CONNECT %v", k, call.Kind)
+			}
+			c.owesDisconnect = true // cut while thinking, connected
+			cs = append(cs, c)
+		}
+		if open := srv.Stats().Sessions.Open; open != n {
+			t.Fatalf("the mock holds %d sessions open before the cut, want %d", open, n)
+		}
+		r.life.Cut()
+		var wg sync.WaitGroup
+		for _, c := range cs {
+			wg.Add(1)
+			go func() { defer wg.Done(); c.teardown() }() // as n exchange workers would
+		}
+		wg.Wait()
+		close(r.events)
+		classes := map[report.ErrClass]int{}
+		for ev := range r.events {
+			if ev.kind == evSample && ev.origin == report.OriginTeardown {
+				classes[ev.s.Class]++
+			}
+		}
+		st := srv.Stats()
+		if d := st.ControlTypes["DISCONNECT"]; d != n || st.Sessions.Open != 0 {
+			t.Errorf("the mock received %d DISCONNECTs and holds %d sessions open, want %d and none", d, st.Sessions.Open, n)
+		}
+		if left := r.life.tdLeft.Load(); left != 0 {
+			t.Errorf("%d customers left for the teardown warning, want none", left)
+		}
+		if classes[report.ErrClass(ccapi.KindNoConnection)] == 0 || classes[report.ClassOK] != n {
+			t.Errorf("teardown attempts by class %v: want %d ok after at least one no_free_connection", classes, n)
 		}
 	})
 }
