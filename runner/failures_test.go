@@ -3,7 +3,6 @@ package runner
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -148,11 +147,13 @@ sessions:
 // playWhy is play that also returns the customer's last action, whose fail the caller checks.
 func playWhy(t *testing.T, src string, token bool, script []turn) action {
 	t.Helper()
-	sc := parse(t, src)
-	r := &run{sc: sc, seed: 1}
-	r.index()
-	var c customer
-	c.reset(r.sessions.progs[0], rand.New(rand.NewPCG(1, 2)), 0, token)
+	return playOn(t, newCustomer(t, src, 0, token), script)
+}
+
+// playOn runs the script against c, failing at the first wrong action or at a failure reported
+// before the last turn, and returns the last action.
+func playOn(t *testing.T, c *customer, script []turn) action {
+	t.Helper()
 	var a action
 	for i, tu := range script {
 		a = c.next(int64(tu.now), tu.res)

@@ -109,13 +109,7 @@ type memMock struct {
 // synctest bubble; runs reach it through target.
 func bubbleMock(t *testing.T, edit func(*mock.Options)) *memMock {
 	t.Helper()
-	o := mock.DefaultOptions()
-	o.Seed = 1
-	o.RobotDelay = 10 * time.Millisecond
-	if edit != nil {
-		edit(&o)
-	}
-	srv, err := mock.NewUnstarted(o)
+	srv, err := mock.NewUnstarted(mockOptions(edit))
 	if err != nil {
 		t.Fatal(err)
 	}

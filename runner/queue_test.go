@@ -130,11 +130,7 @@ func e2eGroupByName(rep *report.Report, name string) *report.Group {
 // customer connects again and finishes its steps; nothing fails, every session completes.
 func TestReconnectAfterTheAgentHangsUp(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		srv := bubbleMock(t, func(o *mock.Options) {
-			o.Agents = 10
-			o.HandleTime = mock.Constant(300 * time.Millisecond)
-			o.AgentReplyDelay = 10 * time.Millisecond
-		})
+		srv := agentsMock(t, 300*time.Millisecond)
 		sc := parse(t, auth+`
 load: {model: open, arrivals: uniform, rate: 10, duration: 300ms}
 sessions:

@@ -17,18 +17,32 @@ import (
 // testMock starts a mock on loopback for one test.
 func testMock(t *testing.T, edit func(*mock.Options)) *mock.Server {
 	t.Helper()
+	srv, err := mock.NewServer(mockOptions(edit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+// mockOptions are the test mocks' options (seeded, a quick robot) after edit.
+func mockOptions(edit func(*mock.Options)) mock.Options {
 	o := mock.DefaultOptions()
 	o.Seed = 1
 	o.RobotDelay = 10 * time.Millisecond
 	if edit != nil {
 		edit(&o)
 	}
-	srv, err := mock.NewServer(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return srv
+	return o
+}
+
+// agentsMock is a mock with 10 agents that each hang up after handle, replying within 10 ms.
+func agentsMock(t *testing.T, handle time.Duration) *memMock {
+	return bubbleMock(t, func(o *mock.Options) {
+		o.Agents = 10
+		o.HandleTime = mock.Constant(handle)
+		o.AgentReplyDelay = 10 * time.Millisecond
+	})
 }
 
 // parse compiles a scenario from YAML text.
@@ -336,11 +350,7 @@ sessions:
 
 func TestAgentHangUpMidChatEndsTheSessionAsEndedByPlatform(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		srv := bubbleMock(t, func(o *mock.Options) {
-			o.Agents = 10
-			o.HandleTime = mock.Constant(400 * time.Millisecond)
-			o.AgentReplyDelay = 10 * time.Millisecond
-		})
+		srv := agentsMock(t, 400*time.Millisecond)
 		// The chat goes on well past the agent's 400 ms of handling time.
 		sc := parse(t, auth+`
 load: {model: open, arrivals: uniform, rate: 10, duration: 500ms}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"ccload/mock"
+	"ccload/scenario"
 )
 
 // sliceSource is a PlanSource over a slice, counting what it handed out.
@@ -23,6 +24,22 @@ func (s *sliceSource) Next(ctx context.Context) (Planned, bool) {
 	}
 	s.handed++
 	return s.plan[s.handed-1], true
+}
+
+// chatSession streams (ParseSessions) session "replay" number i: CONNECT, i CHATs, DISCONNECT,
+// with the session options opts (YAML lines) besides poll: false.
+func chatSession(t *testing.T, sc *scenario.Scenario, i int, opts string) *scenario.Session {
+	t.Helper()
+	y := "sessions:\n  - name: replay\n    poll: false\n" + opts + "    steps:\n      - connect\n"
+	for range i {
+		y += "      - chat: hello\n"
+	}
+	y += "      - disconnect\n"
+	ss, err := sc.ParseSessions(fmt.Sprintf("s%d", i), []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ss[0]
 }
 
 // A streamed plan's arrivals each live the session the source gave them, compiled as they come
@@ -40,17 +57,8 @@ sessions:
 		var sends int64
 		for i := range 6 {
 			// Session i sends i CHATs between its CONNECT and DISCONNECT.
-			y := "sessions:\n  - name: replay\n    poll: false\n    steps:\n      - connect\n"
-			for range i {
-				y += "      - chat: hello\n"
-			}
-			y += "      - disconnect\n"
-			ss, err := sc.ParseSessions(fmt.Sprintf("s%d", i), []byte(y))
-			if err != nil {
-				t.Fatal(err)
-			}
 			sends += int64(i + 2)
-			src.plan = append(src.plan, Planned{At: time.Duration(i) * 20 * time.Millisecond, Sess: ss[0]})
+			src.plan = append(src.plan, Planned{At: time.Duration(i) * 20 * time.Millisecond, Sess: chatSession(t, sc, i, "")})
 		}
 		for _, streamed := range []bool{true, false} {
 			srv.ResetStats()
@@ -85,18 +93,10 @@ sessions:
 		src := &sliceSource{}
 		for i := range 4 {
 			// Session i: CONNECT, i CHATs, DISCONNECT; every request is refused and the session goes on.
-			y := "sessions:\n  - name: replay\n    poll: false\n    on_failure: continue\n    steps:\n      - connect\n"
-			for range i {
-				y += "      - chat: hello\n"
-			}
-			y += "      - disconnect\n"
-			ss, err := sc.ParseSessions(fmt.Sprintf("s%d", i), []byte(y))
-			if err != nil {
-				t.Fatal(err)
-			}
+			ss := chatSession(t, sc, i, "    on_failure: continue\n")
 			// Each session twice, one after the other (replay --scale 2 hands out copies so).
 			at := time.Duration(i) * 20 * time.Millisecond
-			src.plan = append(src.plan, Planned{At: at, Sess: ss[0]}, Planned{At: at + time.Millisecond, Sess: ss[0]})
+			src.plan = append(src.plan, Planned{At: at, Sess: ss}, Planned{At: at + time.Millisecond, Sess: ss})
 		}
 		rep := runOK(t, context.Background(), srv.target(Config{Scenario: sc, Source: src}))
 		got := map[string]int64{}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -209,11 +208,7 @@ func TestWhoTheTeardownDisconnects(t *testing.T) {
 		{"its DISCONNECT went out", []turn{connect, connected, chat, chatted, {5020 * time.Millisecond, ok(5010, 5020), "done ok"}}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sc := parse(t, src)
-			r := &run{sc: sc, seed: 1}
-			r.index()
-			var c customer
-			c.reset(r.sessions.progs[0], rand.New(rand.NewPCG(1, 2)), 0, false)
+			c := newCustomer(t, src, 0, false)
 			for i, tu := range tc.script {
 				if a := c.next(int64(tu.now), tu.res); a.String() != tu.want {
 					t.Fatalf("turn %d: got %q, want %q", i, a, tu.want)
