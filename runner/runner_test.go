@@ -291,12 +291,13 @@ func TestExhaustedFeederEndsArrivals(t *testing.T) {
 		{"closed", "load: {model: closed, customers: 2, duration: 30s}"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := testMock(t, nil)
-			dir := t.TempDir()
-			if err := os.WriteFile(filepath.Join(dir, "users.txt"), []byte("ann\nbob\ncid\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			sc, err := scenario.Parse("f.yaml", []byte(auth+`
+			synctest.Test(t, func(t *testing.T) {
+				srv := bubbleMock(t, nil)
+				dir := t.TempDir()
+				if err := os.WriteFile(filepath.Join(dir, "users.txt"), []byte("ann\nbob\ncid\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				sc, err := scenario.Parse("f.yaml", []byte(auth+`
 data:
   users: {lines: users.txt, order: unique}
 `+tt.load+`
@@ -305,25 +306,26 @@ sessions:
     poll: false
     steps: [connect, {chat: "I am {{data.users.line}}"}]
 `), dir, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1})
-			if rep.DurationS >= 30 {
-				t.Errorf("the run lasted %.1fs, its whole stage, with no rows left", rep.DurationS)
-			}
-			if s := rep.Sessions; s.Completed != 3 || s.Interrupted != 0 {
-				t.Errorf("sessions %+v: want the 3 rows' sessions completed, none interrupted", s)
-			}
-			if want := "data exhausted: feeder users"; rep.StopReason != want {
-				t.Errorf("stop_reason = %q, want %q", rep.StopReason, want)
-			}
-			if rep.Interrupted {
-				t.Error("interrupted = true: running out of data cuts no session short")
-			}
-			if !strings.Contains(strings.Join(rep.Warnings, "\n"), "ran out of rows") {
-				t.Errorf("warnings %q do not say the feeder ran out", rep.Warnings)
-			}
+				if err != nil {
+					t.Fatal(err)
+				}
+				rep := runOK(t, context.Background(), srv.target(Config{Scenario: sc, Seed: 1}))
+				if rep.DurationS >= 30 {
+					t.Errorf("the run lasted %.1fs, its whole stage, with no rows left", rep.DurationS)
+				}
+				if s := rep.Sessions; s.Completed != 3 || s.Interrupted != 0 {
+					t.Errorf("sessions %+v: want the 3 rows' sessions completed, none interrupted", s)
+				}
+				if want := "data exhausted: feeder users"; rep.StopReason != want {
+					t.Errorf("stop_reason = %q, want %q", rep.StopReason, want)
+				}
+				if rep.Interrupted {
+					t.Error("interrupted = true: running out of data cuts no session short")
+				}
+				if !strings.Contains(strings.Join(rep.Warnings, "\n"), "ran out of rows") {
+					t.Errorf("warnings %q do not say the feeder ran out", rep.Warnings)
+				}
+			})
 		})
 	}
 }
