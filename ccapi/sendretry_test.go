@@ -106,7 +106,8 @@ func TestSendRetryWindowShorterThanRetryAfter(t *testing.T) {
 // Three DISCONNECTs sent at once through one connection (MaxConns 1) to a target that takes
 // 250 ms to answer each, with Timeout 400 ms: the third waits for a connection longer than
 // Timeout and ends no_free_connection (it never left). SendRetry sends it again within its
-// window, so the target, counting what it receives, gets all three.
+// window, so the target, counting what it receives, gets all three. (h1: its pool bounds the
+// wait apart from the exchange.)
 func TestSendRetryNoFreeConnection(t *testing.T) {
 	var disconnects atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -117,7 +118,7 @@ func TestSendRetryNoFreeConnection(t *testing.T) {
 		w.Write([]byte(`{"resultCode":"0"}`))
 	}))
 	defer srv.Close()
-	c, err := NewClient(Config{BaseURL: srv.URL, AppKey: "k", AccessToken: "a", MaxConns: 1, Timeout: 400 * time.Millisecond})
+	c, err := NewClient(Config{BaseURL: srv.URL, AppKey: "k", AccessToken: "a", MaxConns: 1, Timeout: 400 * time.Millisecond, Transport: TransportH1})
 	if err != nil {
 		t.Fatal(err)
 	}
