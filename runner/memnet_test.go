@@ -20,7 +20,7 @@ import (
 // that thinks for a minute or holds a session for an hour then takes no real time, and the
 // target's timing (latency, handle time) stays consistent with the run's.
 
-// memListener is a net.Listener whose connections are net.Pipe ends handed over by dial.
+// memListener is a net.Listener whose connections are memPipe ends handed over by dial.
 type memListener struct {
 	addr   memAddr
 	conns  chan net.Conn
@@ -55,7 +55,7 @@ func (l *memListener) Addr() net.Addr { return l.addr }
 
 // dial opens a connection to the listener, as Config.dial.
 func (l *memListener) dial(ctx context.Context, _, _ string) (net.Conn, error) {
-	client, server := net.Pipe()
+	client, server := memPipe(memAddr("client"), l.addr)
 	select {
 	case l.conns <- server:
 		return client, nil
