@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -54,7 +55,10 @@ func (l *memListener) Close() error {
 func (l *memListener) Addr() net.Addr { return l.addr }
 
 // dial opens a connection to the listener, as Config.dial.
-func (l *memListener) dial(ctx context.Context, _, _ string) (net.Conn, error) {
+func (l *memListener) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	if tr := httptrace.ContextClientTrace(ctx); tr != nil && tr.ConnectStart != nil {
+		tr.ConnectStart(network, addr) // as net.Dialer does: net/http's caller then knows a dial began
+	}
 	client, server := memPipe(memAddr("client"), l.addr)
 	select {
 	case l.conns <- server:
