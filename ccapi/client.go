@@ -130,6 +130,9 @@ type Config struct {
 	// shows: the target refusing (401) applyToken even with a freshly fetched AccessToken. Its
 	// text quotes the target's answer with the app key, secret and tokens removed.
 	Warn func(string)
+	// Dial, when set, opens the connections to the target instead of a TCP dial (both
+	// transports): tests serve a target in memory with it (a synctest bubble's fake time).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // MaxUserAgent bounds Config.UserAgent, so a typo cannot put a huge header on every request.
@@ -990,13 +993,15 @@ const (
 
 // Retryable reports whether a send that ended so may be sent again to finish what it asked
 // (SendRetry): the target answered 429 or 503 (it did not act on it), a transport failure
-// of the target (timeout, refused, reset, other), or an unknown receipt (the target may never
-// have read it). Not an answer of any other status, a not-sent kind, or a call the run cut.
+// of the target (timeout, refused, reset, other), an unknown receipt (the target may never
+// have read it), or no free connection within Timeout (it never left: every connection was
+// busy, and one may free up within the caller's window). Not an answer of any other status,
+// another not-sent kind, or a call the run cut.
 func (c *Call) Retryable() bool {
 	switch c.Kind {
 	case KindHTTP:
 		return c.Status == 429 || c.Status == 503
-	case KindTimeout, KindRefused, KindReset, KindOther, KindUnknownReceipt:
+	case KindTimeout, KindRefused, KindReset, KindOther, KindUnknownReceipt, KindNoConnection:
 		return true
 	}
 	return false

@@ -2,8 +2,12 @@ package ccapi
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -96,5 +100,53 @@ func TestSendRetryWindowShorterThanRetryAfter(t *testing.T) {
 	call := cu.SendRetry(ctx, chatReq("u"))
 	if call.Status != 503 || call.RetryAfter != time.Hour || n.Load() != 1 {
 		t.Errorf("status %d, RetryAfter %v after %d attempts; want 503, 1h, 1", call.Status, call.RetryAfter, n.Load())
+	}
+}
+
+// Three DISCONNECTs sent at once through one connection (MaxConns 1) to a target that takes
+// 250 ms to answer each, with Timeout 400 ms: the third waits for a connection longer than
+// Timeout and ends no_free_connection (it never left). SendRetry sends it again within its
+// window, so the target, counting what it receives, gets all three. (h1: its pool bounds the
+// wait apart from the exchange.)
+func TestSendRetryNoFreeConnection(t *testing.T) {
+	var disconnects atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(250 * time.Millisecond)
+		if body, _ := io.ReadAll(r.Body); strings.Contains(string(body), `"DISCONNECT"`) {
+			disconnects.Add(1)
+		}
+		w.Write([]byte(`{"resultCode":"0"}`))
+	}))
+	defer srv.Close()
+	c, err := NewClient(Config{BaseURL: srv.URL, AppKey: "k", AccessToken: "a", MaxConns: 1, Timeout: 400 * time.Millisecond, Transport: TransportH1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var mu sync.Mutex
+	kinds := map[ErrKind]int{}
+	var wg sync.WaitGroup
+	for i := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cu := c.NewCustomer(fmt.Sprintf("u%d", i))
+			cu.SetToken("cm")
+			cu.Observe = func(call *Call) { mu.Lock(); kinds[call.Kind]++; mu.Unlock() }
+			req := chatReq(cu.userID)
+			req.ControlType, req.Content = Disconnect, ""
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			if call := cu.SendRetry(ctx, req); call.Kind != KindOK {
+				t.Errorf("customer %d: the DISCONNECT ended %v", i, call.Kind)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := disconnects.Load(); n != 3 {
+		t.Errorf("the target received %d DISCONNECTs, want all 3", n)
+	}
+	if kinds[KindNoConnection] == 0 || kinds[KindOK] != 3 {
+		t.Errorf("attempts %v: want 3 ok after at least one no_free_connection", kinds)
 	}
 }

@@ -146,6 +146,9 @@ func newNetHTTP(cfg *Config, base *url.URL) *netHTTP {
 		TLSNextProto:        map[string]func(string, *tls.Conn) http.RoundTripper{},
 		TLSHandshakeTimeout: cfg.Timeout,
 	}
+	if cfg.Dial != nil {
+		t.DialContext = cfg.Dial
+	}
 	t.TLSClientConfig = tlsConfigOf(cfg)
 	return &netHTTP{t: t, base: url.URL{Scheme: base.Scheme, Host: base.Host}, ua: cfg.UserAgent}
 }

@@ -49,6 +49,7 @@ func newH1(cfg *Config, base *url.URL) (*h1Transport, error) {
 		DialTimeout:      cfg.Timeout,
 		MaxResponseBytes: maxResponseBytes,
 		UserAgent:        cfg.UserAgent,
+		Dial:             cfg.Dial,
 	}
 	opts.TLSConfig = tlsConfigOf(cfg)
 	c, err := h1.New(opts)

@@ -192,6 +192,9 @@ type Config struct {
 	LiveLimit int
 	// Clock is the run's time (nil: the wall clock): tests drive the end of a run with a fake one.
 	Clock Clock
+	// dial, when set, opens the client's connections (ccapi.Config.Dial): tests serve the
+	// target in memory, inside a synctest bubble whose fake time covers the run and the target.
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// MaxRPS, when > 0, overrides the scenario's target.max_rps: one rate.Limiter caps this
 	// process's requests per second across all customers.
 	MaxRPS float64

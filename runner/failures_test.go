@@ -3,11 +3,11 @@ package runner
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"ccload/mock"
@@ -30,8 +30,9 @@ func failureRows(rep *report.Report, session string) []report.FailureReason {
 // step it failed at, every failed step of the on_failure: continue session too, and the rows
 // add up to what the mock injected.
 func TestFailureReasonsListEveryFailedSessionByStep(t *testing.T) {
-	srv := testMock(t, func(o *mock.Options) { o.ErrorRate, o.ErrorKind = 0.3, mock.ErrorKind13 })
-	sc := parse(t, auth+`
+	synctest.Test(t, func(t *testing.T) {
+		srv := bubbleMock(t, func(o *mock.Options) { o.ErrorRate, o.ErrorKind = 0.3, mock.ErrorKind13 })
+		sc := parse(t, auth+`
 load: {model: open, arrivals: uniform, rate: 60, duration: 1s}
 sessions:
   - name: strict
@@ -42,50 +43,51 @@ sessions:
     on_failure: continue
     steps: [connect, {chat: hi}, disconnect]
 `)
-	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 3})
-	if rep.Sessions.Failed == 0 {
-		t.Fatalf("no session failed (%+v): the fault did not bite", rep.Sessions)
-	}
-	var sessionsFailed, failures int64
-	for _, f := range rep.FailureReasons {
-		if f.Reason != "resultCode 13" {
-			t.Errorf("%+v: want reason %q, the only fault injected", f, "resultCode 13")
+		rep := runOK(t, context.Background(), srv.target(Config{Scenario: sc, Seed: 3}))
+		if rep.Sessions.Failed == 0 {
+			t.Fatalf("no session failed (%+v): the fault did not bite", rep.Sessions)
 		}
-		sessionsFailed += f.SessionsFailed
-		failures += f.Count
-	}
-	if sessionsFailed != rep.Sessions.Failed {
-		t.Errorf("failure reasons count %d failed sessions, sessions.failed is %d:\n%+v", sessionsFailed, rep.Sessions.Failed, rep.FailureReasons)
-	}
-	// The referee: every resultCode 13 the mock wrote failed exactly one step, or was the answer
-	// to the DISCONNECT a failed session sent on its way out (the abandon group: not a step).
-	abandoned := group(t, rep, "abandon sendAsync DISCONNECT").AppErrors
-	if n := srv.Stats().ResultCodes["13"]; failures+abandoned != n {
-		t.Errorf("failure reasons count %d failed steps (and %d refused abandon DISCONNECTs), the mock answered resultCode 13 %d times", failures, abandoned, n)
-	}
-	steps := map[string]bool{"steps[0] connect": true, "step:ask": true, "steps[2] disconnect": true}
-	for _, f := range failureRows(rep, "strict") {
-		if !steps[f.Step] || f.SessionsFailed != f.Count {
-			t.Errorf("strict %+v: want one of the steps %v, each failure ending its session", f, steps)
+		var sessionsFailed, failures int64
+		for _, f := range rep.FailureReasons {
+			if f.Reason != "resultCode 13" {
+				t.Errorf("%+v: want reason %q, the only fault injected", f, "resultCode 13")
+			}
+			sessionsFailed += f.SessionsFailed
+			failures += f.Count
 		}
-		if f.Step == "step:ask" {
-			if g := group(t, rep, "step:ask"); g.AppErrors != f.Count {
-				t.Errorf("step:ask failed %d times in failure_reasons, its group counts %d app errors", f.Count, g.AppErrors)
+		if sessionsFailed != rep.Sessions.Failed {
+			t.Errorf("failure reasons count %d failed sessions, sessions.failed is %d:\n%+v", sessionsFailed, rep.Sessions.Failed, rep.FailureReasons)
+		}
+		// The referee: every resultCode 13 the mock wrote failed exactly one step, or was the answer
+		// to the DISCONNECT a failed session sent on its way out (the abandon group: not a step).
+		abandoned := group(t, rep, "abandon sendAsync DISCONNECT").AppErrors
+		if n := srv.Stats().ResultCodes["13"]; failures+abandoned != n {
+			t.Errorf("failure reasons count %d failed steps (and %d refused abandon DISCONNECTs), the mock answered resultCode 13 %d times", failures, abandoned, n)
+		}
+		steps := map[string]bool{"steps[0] connect": true, "step:ask": true, "steps[2] disconnect": true}
+		for _, f := range failureRows(rep, "strict") {
+			if !steps[f.Step] || f.SessionsFailed != f.Count {
+				t.Errorf("strict %+v: want one of the steps %v, each failure ending its session", f, steps)
+			}
+			if f.Step == "step:ask" {
+				if g := group(t, rep, "step:ask"); g.AppErrors != f.Count {
+					t.Errorf("step:ask failed %d times in failure_reasons, its group counts %d app errors", f.Count, g.AppErrors)
+				}
 			}
 		}
-	}
-	tolerant := failureRows(rep, "tolerant")
-	if len(tolerant) == 0 {
-		t.Errorf("the tolerant session's failed steps are not listed: %+v", rep.FailureReasons)
-	}
-	for _, f := range tolerant {
-		if f.SessionsFailed != 0 || !strings.HasPrefix(f.Step, "steps[") {
-			t.Errorf("tolerant %+v: on_failure: continue fails steps, never the session", f)
+		tolerant := failureRows(rep, "tolerant")
+		if len(tolerant) == 0 {
+			t.Errorf("the tolerant session's failed steps are not listed: %+v", rep.FailureReasons)
 		}
-	}
-	if err := report.Validate(rep); err != nil {
-		t.Error(err)
-	}
+		for _, f := range tolerant {
+			if f.SessionsFailed != 0 || !strings.HasPrefix(f.Step, "steps[") {
+				t.Errorf("tolerant %+v: on_failure: continue fails steps, never the session", f)
+			}
+		}
+		if err := report.Validate(rep); err != nil {
+			t.Error(err)
+		}
+	})
 }
 
 // group returns rep's group called name.
@@ -103,51 +105,55 @@ func group(t *testing.T, rep *report.Report, name string) report.Group {
 // The mock refuses the scenario's AK/SK: every fetch is a tokenByAkSk sample, every session
 // fails with reason "token fetch failed", and one warning says so without the credentials.
 func TestFailedTokenFetchIsRecordedAndWarned(t *testing.T) {
-	srv := testMock(t, func(o *mock.Options) { o.AppKey, o.AppSecret = "ak-right-7731", "sk-right-7731" })
-	sc := parse(t, `auth: {app_key: ak-right-7731, app_secret: sk-wrong-5519}
+	synctest.Test(t, func(t *testing.T) {
+		srv := bubbleMock(t, func(o *mock.Options) { o.AppKey, o.AppSecret = "ak-right-7731", "sk-right-7731" })
+		sc := parse(t, `auth: {app_key: ak-right-7731, app_secret: sk-wrong-5519}
 load: {model: open, arrivals: uniform, rate: 20, duration: 1s}
 sessions:
   - name: s
     poll: false
     steps: [connect, disconnect]
 `)
-	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1})
-	s := rep.Sessions
-	if s.Started == 0 || s.Failed != s.Started {
-		t.Fatalf("sessions %+v: want every started session failed", s)
-	}
-	if len(rep.FailureReasons) != 1 {
-		t.Fatalf("failure reasons %+v: want one row", rep.FailureReasons)
-	}
-	if f := rep.FailureReasons[0]; f.Step != "applyToken" || f.Reason != "token fetch failed" || f.SessionsFailed != s.Failed {
-		t.Errorf("failure reason %+v: want step applyToken, reason token fetch failed, all %d failed sessions", f, s.Failed)
-	}
-	fetched := srv.Stats().Endpoints["tokenByAkSk"]
-	if g := group(t, rep, "tokenByAkSk"); fetched == 0 || g.Count != fetched || g.OK != 0 {
-		t.Errorf("tokenByAkSk group counts %d requests (%d ok), the mock received %d: want every failed fetch recorded", g.Count, g.OK, fetched)
-	}
-	var warned []string
-	for _, w := range rep.Warnings {
-		if strings.Contains(w, "tokenByAkSk") {
-			warned = append(warned, w)
+		rep := runOK(t, context.Background(), srv.target(Config{Scenario: sc, Seed: 1}))
+		s := rep.Sessions
+		if s.Started == 0 || s.Failed != s.Started {
+			t.Fatalf("sessions %+v: want every started session failed", s)
 		}
-		if strings.Contains(w, "sk-wrong-5519") || strings.Contains(w, "ak-right-7731") {
-			t.Errorf("a warning carries a credential: %s", w)
+		if len(rep.FailureReasons) != 1 {
+			t.Fatalf("failure reasons %+v: want one row", rep.FailureReasons)
 		}
-	}
-	if len(warned) != 1 || !strings.Contains(warned[0], "token fetch failed") {
-		t.Errorf("warnings %q: want one about tokenByAkSk naming the failure reason", rep.Warnings)
-	}
+		if f := rep.FailureReasons[0]; f.Step != "applyToken" || f.Reason != "token fetch failed" || f.SessionsFailed != s.Failed {
+			t.Errorf("failure reason %+v: want step applyToken, reason token fetch failed, all %d failed sessions", f, s.Failed)
+		}
+		fetched := srv.Stats().Endpoints["tokenByAkSk"]
+		if g := group(t, rep, "tokenByAkSk"); fetched == 0 || g.Count != fetched || g.OK != 0 {
+			t.Errorf("tokenByAkSk group counts %d requests (%d ok), the mock received %d: want every failed fetch recorded", g.Count, g.OK, fetched)
+		}
+		var warned []string
+		for _, w := range rep.Warnings {
+			if strings.Contains(w, "tokenByAkSk") {
+				warned = append(warned, w)
+			}
+			if strings.Contains(w, "sk-wrong-5519") || strings.Contains(w, "ak-right-7731") {
+				t.Errorf("a warning carries a credential: %s", w)
+			}
+		}
+		if len(warned) != 1 || !strings.Contains(warned[0], "token fetch failed") {
+			t.Errorf("warnings %q: want one about tokenByAkSk naming the failure reason", rep.Warnings)
+		}
+	})
 }
 
 // playWhy is play that also returns the customer's last action, whose fail the caller checks.
 func playWhy(t *testing.T, src string, token bool, script []turn) action {
 	t.Helper()
-	sc := parse(t, src)
-	r := &run{sc: sc, seed: 1}
-	r.index()
-	var c customer
-	c.reset(r.sessions.progs[0], rand.New(rand.NewPCG(1, 2)), 0, token)
+	return playOn(t, newCustomer(t, src, 0, token), script)
+}
+
+// playOn runs the script against c, failing at the first wrong action or at a failure reported
+// before the last turn, and returns the last action.
+func playOn(t *testing.T, c *customer, script []turn) action {
+	t.Helper()
 	var a action
 	for i, tu := range script {
 		a = c.next(int64(tu.now), tu.res)
@@ -219,12 +225,13 @@ func TestProgramSaysWhyAStepFailed(t *testing.T) {
 
 // A session that finds its unique feeder empty fails before its first step, and says so.
 func TestFailureReasonOfAnExhaustedFeeder(t *testing.T) {
-	srv := testMock(t, nil)
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "users.txt"), []byte("ann\nbob\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	sc, err := scenario.Parse("f.yaml", []byte(auth+`
+	synctest.Test(t, func(t *testing.T) {
+		srv := bubbleMock(t, nil)
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "users.txt"), []byte("ann\nbob\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		sc, err := scenario.Parse("f.yaml", []byte(auth+`
 data:
   users: {lines: users.txt, order: unique}
 load: {model: open, arrivals: uniform, rate: 20, duration: 5s}
@@ -233,14 +240,15 @@ sessions:
     poll: false
     steps: [connect, {chat: "I am {{data.users.line}}"}]
 `), dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1})
-	want := report.FailureReason{Session: "s", Step: "-", Reason: "data exhausted", Count: rep.Sessions.Failed, SessionsFailed: rep.Sessions.Failed}
-	if rep.Sessions.Failed == 0 || len(rep.FailureReasons) != 1 || rep.FailureReasons[0] != want {
-		t.Errorf("sessions %+v, failure reasons %+v: want every failed session under %+v", rep.Sessions, rep.FailureReasons, want)
-	}
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep := runOK(t, context.Background(), srv.target(Config{Scenario: sc, Seed: 1}))
+		want := report.FailureReason{Session: "s", Step: "-", Reason: "data exhausted", Count: rep.Sessions.Failed, SessionsFailed: rep.Sessions.Failed}
+		if rep.Sessions.Failed == 0 || len(rep.FailureReasons) != 1 || rep.FailureReasons[0] != want {
+			t.Errorf("sessions %+v, failure reasons %+v: want every failed session under %+v", rep.Sessions, rep.FailureReasons, want)
+		}
+	})
 }
 
 // The collector words each kind of failure the way docs/report-json.md lists them.

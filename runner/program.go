@@ -252,9 +252,9 @@ type customer struct {
 	deadline int64 // the await's timeout
 
 	connected bool
-	pollOn    bool // the poll grid is running (nextPoll is on it)
-	nextPoll  int64
-	nextQueue int64 // the next queryQueueInfo tick while await_agent waits
+	pollOn    bool // the poll grid is running
+	poll      grid
+	queue     grid  // the queryQueueInfo ticks while await_agent waits
 	confirm   bool  // a refused send aborts the session unless this poll shows the platform ended it
 	confirmBy int64 // push: until when the refused send waits for the platform's hang-up to be pushed
 
@@ -292,17 +292,11 @@ func (c *customer) reset(prog *program, rng *rand.Rand, arrival int64, token boo
 }
 
 func (c *customer) queueInterval() int64 {
-	if iv := int64(c.prog.sess.QueueInterval); iv > 0 {
-		return iv
-	}
-	return int64(scenario.DefaultQueueInterval)
+	return every(c.prog.sess.QueueInterval, scenario.DefaultQueueInterval)
 }
 
 func (c *customer) pollInterval() int64 {
-	if iv := int64(c.prog.sess.PollInterval); iv > 0 {
-		return iv
-	}
-	return int64(time.Second)
+	return every(c.prog.sess.PollInterval, scenario.DefaultPollInterval)
 }
 
 // next is the customer's whole logic: given the time now and the result of the exchange it
@@ -449,7 +443,7 @@ func (c *customer) next(now int64, res result) action {
 				}
 				c.deadline = max(c.due, now) + int64(timeout)
 				// queryQueueInfo is asked as soon as the wait begins, then every queue interval.
-				c.nextQueue = max(c.due, now)
+				c.queue.next = max(c.due, now)
 				c.waiting = true
 			}
 			if c.met(o.what, o.step.From) {
@@ -539,26 +533,26 @@ func (c *customer) wait(now, t int64, what waitFor, a *action) bool {
 		// No grid from a CONNECT (it failed, or the platform ended the session): polls start
 		// on the session's timeline now, never at an old tick.
 		c.pollOn = true
-		c.nextPoll = now + c.pollInterval()
+		c.poll.startAfter(now, c.pollInterval())
 	}
 	queuing := what == waitAgent && c.transferAt >= 0 && !c.joined
-	if queuing && c.nextQueue <= now {
+	if queuing && c.queue.due(now) {
 		// First when both are due: a web client asks where it stands as soon as it is queued.
 		c.ex = exQueue
-		a.kind, a.intended = actQueue, c.nextQueue
+		a.kind, a.intended = actQueue, c.queue.next
 		return true
 	}
-	if polling && c.nextPoll <= now {
+	if polling && c.poll.due(now) {
 		c.ex = exPoll
-		a.kind, a.intended = actPoll, c.nextPoll
+		a.kind, a.intended = actPoll, c.poll.next
 		return true
 	}
 	a.kind, a.at = actWake, t
-	if polling && c.nextPoll < a.at {
-		a.at = c.nextPoll
+	if polling && c.poll.next < a.at {
+		a.at = c.poll.next
 	}
-	if queuing && c.nextQueue < a.at {
-		a.at = c.nextQueue
+	if queuing && c.queue.next < a.at {
+		a.at = c.queue.next
 	}
 	return true
 }
@@ -587,7 +581,7 @@ func (c *customer) afterSend(o *op, res result) {
 	case ccapi.Connect:
 		if res.ok && !c.connected {
 			c.connected, c.pollOn = true, true
-			c.nextPoll = res.end + c.pollInterval()
+			c.poll.startAfter(res.end, c.pollInterval())
 		}
 	case ccapi.Chat:
 		if res.ok {
@@ -611,11 +605,7 @@ func (c *customer) afterQueue(res result, a *action) {
 			a.agent = res.end - c.transferAt
 		}
 	}
-	iv := c.queueInterval()
-	c.nextQueue += iv
-	if c.nextQueue <= res.end {
-		c.nextQueue += ((res.end-c.nextQueue)/iv + 1) * iv
-	}
+	c.queue.skipPast(res.end, c.queueInterval())
 }
 
 // delivered tells the program that the result it is handed next is a pushed message (push
@@ -642,9 +632,5 @@ func (c *customer) afterPoll(res result, a *action) {
 			}
 		}
 	}
-	iv := c.pollInterval()
-	c.nextPoll += iv
-	if c.nextPoll <= res.end {
-		c.nextPoll += ((res.end-c.nextPoll)/iv + 1) * iv
-	}
+	c.poll.skipPast(res.end, c.pollInterval())
 }

@@ -60,11 +60,7 @@ func (a action) String() string {
 // arrives at 0 (token: it fetches its token first), failing at the first wrong action.
 func play(t *testing.T, src string, token bool, script []turn) {
 	t.Helper()
-	sc := parse(t, src)
-	r := &run{sc: sc, seed: 1}
-	r.index()
-	var c customer
-	c.reset(r.sessions.progs[0], rand.New(rand.NewPCG(1, 2)), 0, token)
+	c := newCustomer(t, src, 0, token)
 	var got []string
 	for i, tu := range script {
 		a := c.next(int64(tu.now), tu.res)
@@ -73,6 +69,18 @@ func play(t *testing.T, src string, token bool, script []turn) {
 			t.Fatalf("turn %d at %v: got %q, want %q\nso far:\n  %s", i, tu.now, a, tu.want, strings.Join(got, "\n  "))
 		}
 	}
+}
+
+// newCustomer compiles the first session of src and returns a customer in it, arriving at
+// arrival (token: it fetches its token first), for a clock-free script of turns.
+func newCustomer(t testing.TB, src string, arrival int64, token bool) *customer {
+	t.Helper()
+	sc := parse(t, src)
+	r := &run{sc: sc, seed: 1}
+	r.index()
+	c := &customer{}
+	c.reset(r.sessions.progs[0], rand.New(rand.NewPCG(1, 2)), arrival, token)
+	return c
 }
 
 const progHead = "load: {rate: 1, duration: 1s}\nsessions:\n  - name: s\n"
@@ -233,11 +241,7 @@ func TestProgramFailurePolicies(t *testing.T) {
 
 func TestProgramTokenFirstAndEarlyStart(t *testing.T) {
 	src := progHead + "    poll: false\n    steps: [connect]\n"
-	sc := parse(t, src)
-	r := &run{sc: sc, seed: 1}
-	r.index()
-	var c customer
-	c.reset(r.sessions.progs[0], rand.New(rand.NewPCG(1, 2)), ms(500), true)
+	c := newCustomer(t, src, ms(500), true)
 	for _, tu := range []turn{
 		// Started before its arrival (a closed-model pause), the session waits for it.
 		{100 * time.Millisecond, result{}, "wake 500ms"},
@@ -249,7 +253,7 @@ func TestProgramTokenFirstAndEarlyStart(t *testing.T) {
 			t.Fatalf("at %v: got %q, want %q", tu.now, a, tu.want)
 		}
 	}
-	c.reset(r.sessions.progs[0], rand.New(rand.NewPCG(1, 2)), 0, true)
+	c = newCustomer(t, src, 0, true)
 	if a := c.next(0, result{}); a.String() != "token @0s" {
 		t.Fatalf("got %q, want a token fetch", a)
 	}
@@ -545,20 +549,8 @@ func TestProgramDisconnectsAFailedSession(t *testing.T) {
 			why{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sc := parse(t, tc.src)
-			r := &run{sc: sc, seed: 1}
-			r.index()
-			var c customer
-			c.reset(r.sessions.progs[0], rand.New(rand.NewPCG(1, 2)), 0, tc.script[0].want == "token @0s")
-			var a action
-			for i, tu := range tc.script {
-				if a = c.next(int64(tu.now), tu.res); a.String() != tu.want {
-					t.Fatalf("turn %d at %v: got %q, want %q", i, tu.now, a, tu.want)
-				}
-				if i < len(tc.script)-1 && a.fail.kind != whyNone {
-					t.Fatalf("turn %d: %q reports the failure %+v before the session ends", i, a, a.fail)
-				}
-			}
+			c := newCustomer(t, tc.src, 0, tc.script[0].want == "token @0s")
+			a := playOn(t, c, tc.script)
 			if a.fail != tc.want {
 				t.Errorf("the session's failure = %+v, want %+v", a.fail, tc.want)
 			}

@@ -106,6 +106,7 @@ func newRun(cfg Config) (*run, error) {
 		RootCAs:            sc.Target.RootCAs,
 		UserAgent:          sc.Target.UserAgent,
 		Warn:               r.warn, // e.g. a target that refuses even a fresh AccessToken (reliability)
+		Dial:               cfg.dial,
 	})
 	if err != nil {
 		return nil, err

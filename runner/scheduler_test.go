@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"ccload/report"
@@ -15,12 +16,13 @@ import (
 // while they are all connected: the customers wait in the scheduler's heap, not on goroutines
 // of their own.
 func TestIdleCustomersHoldNoGoroutines(t *testing.T) {
-	if testing.Short() {
-		t.Skip("10,000 sessions")
-	}
-	srv := testMock(t, nil)
-	const n, conns = 10000, 32
-	sc := parse(t, auth+fmt.Sprintf(`target: {max_connections: %d}
+	synctest.Test(t, func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("10,000 sessions")
+		}
+		srv := bubbleMock(t, nil)
+		const n, conns = 10000, 32
+		sc := parse(t, auth+fmt.Sprintf(`target: {max_connections: %d}
 load:
   model: closed
   stages: [{duration: 1s, from: 0, to: %d}, {duration: 10m, customers: %[2]d}]
@@ -29,37 +31,38 @@ sessions:
     poll: {interval: 60s}
     steps: [connect, {think: 60s}, disconnect]
 `, conns, n))
-	kill := make(chan struct{})
-	done := make(chan *report.Report, 1)
-	go func() {
-		rep, err := Run(context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Kill: kill, Grace: time.Minute})
-		if err != nil {
-			t.Error(err)
+		kill := make(chan struct{})
+		done := make(chan *report.Report, 1)
+		go func() {
+			rep, err := Run(context.Background(), srv.target(Config{Scenario: sc, Kill: kill, Grace: time.Minute}))
+			if err != nil {
+				t.Error(err)
+			}
+			done <- rep
+		}()
+		deadline := time.Now().Add(90 * time.Second)
+		for srv.Stats().Sessions.Open < n {
+			if time.Now().After(deadline) {
+				close(kill)
+				<-done
+				t.Fatalf("only %d of %d customers connected in 90s", srv.Stats().Sessions.Open, n)
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
-		done <- rep
-	}()
-	deadline := time.Now().Add(90 * time.Second)
-	for srv.Stats().Sessions.Open < n {
-		if time.Now().After(deadline) {
-			close(kill)
-			<-done
-			t.Fatalf("only %d of %d customers connected in 90s", srv.Stats().Sessions.Open, n)
+		g := runtime.NumGoroutine()
+		t.Logf("%d goroutines with %d customers connected", g, n)
+		close(kill)
+		rep := <-done
+		// The constant covers the runtime, the test, the collector, the producer, the client and,
+		// since this process also runs the mock, its HTTP server's goroutine per open connection
+		// (at most conns). A goroutine per customer would be 10,000 more.
+		if limit := conns + 64; g >= limit {
+			t.Errorf("%d goroutines with %d customers connected, want fewer than %d (%d connections + 64)", g, n, limit, conns)
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	g := runtime.NumGoroutine()
-	t.Logf("%d goroutines with %d customers connected", g, n)
-	close(kill)
-	rep := <-done
-	// The constant covers the runtime, the test, the collector, the producer, the client and,
-	// since this process also runs the mock, its HTTP server's goroutine per open connection
-	// (at most conns). A goroutine per customer would be 10,000 more.
-	if limit := conns + 64; g >= limit {
-		t.Errorf("%d goroutines with %d customers connected, want fewer than %d (%d connections + 64)", g, n, limit, conns)
-	}
-	if rep == nil || rep.Sessions.Started != n || rep.Sessions.Interrupted != n {
-		t.Errorf("sessions %+v: want all %d started and interrupted by the kill", rep.Sessions, n)
-	}
+		if rep == nil || rep.Sessions.Started != n || rep.Sessions.Interrupted != n {
+			t.Errorf("sessions %+v: want all %d started and interrupted by the kill", rep.Sessions, n)
+		}
+	})
 }
 
 // TestOverloadIsBoundedAndCounted offers 200,000 arrivals in 200 ms (1,000,000/s, more than
@@ -106,23 +109,25 @@ sessions:
 // what it receives, must see no more than the ceiling times the run's length (plus the one
 // request of the limiter's burst), and the waits show in throttle_wait_us.
 func TestMaxRPSCapsEveryRequest(t *testing.T) {
-	srv := testMock(t, nil)
-	sc := parse(t, auth+`target: {max_rps: 50}
+	synctest.Test(t, func(t *testing.T) {
+		srv := bubbleMock(t, nil)
+		sc := parse(t, auth+`target: {max_rps: 50}
 load: {arrivals: uniform, rate: 100, duration: 1s}
 sessions:
   - name: s
     poll: false
     steps: [connect, {chat: hi}, {chat: again}, disconnect]
 `)
-	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Grace: -1})
-	var got int64
-	for _, n := range srv.Stats().Endpoints {
-		got += n
-	}
-	if limit := int64(50*rep.DurationS) + 1; got > limit {
-		t.Errorf("the mock received %d requests in %.2fs, over max_rps 50 (at most %d)", got, rep.DurationS, limit)
-	}
-	if rep.ThrottleWaitUS.Count == 0 {
-		t.Errorf("throttle_wait_us is empty: the limiter held no request of %d offered", rep.Requests.Total)
-	}
+		rep := runOK(t, context.Background(), srv.target(Config{Scenario: sc, Grace: -1}))
+		var got int64
+		for _, n := range srv.Stats().Endpoints {
+			got += n
+		}
+		if limit := int64(50*rep.DurationS) + 1; got > limit {
+			t.Errorf("the mock received %d requests in %.2fs, over max_rps 50 (at most %d)", got, rep.DurationS, limit)
+		}
+		if rep.ThrottleWaitUS.Count == 0 {
+			t.Errorf("throttle_wait_us is empty: the limiter held no request of %d offered", rep.Requests.Total)
+		}
+	})
 }

@@ -1,15 +1,20 @@
 package runner
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"math/rand/v2"
+	"io"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
+	"ccload/ccapi"
 	"ccload/mock"
 	"ccload/report"
 )
@@ -27,8 +32,8 @@ sessions:
     steps: [connect, transfer, {await_agent: {timeout: 1m}}, {think: 1m}, disconnect]
 `
 
-func holdMock(t *testing.T) *mock.Server {
-	return testMock(t, func(o *mock.Options) {
+func holdMock(t *testing.T) *memMock {
+	return bubbleMock(t, func(o *mock.Options) {
 		o.Agents = 1
 		o.HandleTime = mock.Constant(time.Hour)
 		o.SessionTimeout = 0 // only a DISCONNECT closes a session
@@ -49,7 +54,7 @@ func teardownGroup(rep *report.Report) *report.Group {
 // session open or queued, it received one DISCONNECT per CONNECT (a customer cut before its
 // CONNECT went out sends neither), and the report counts those DISCONNECTs in the teardown
 // group (and in requests.total), not in the scenario's own DISCONNECT group.
-func checkTargetClean(t *testing.T, srv *mock.Server, rep *report.Report) {
+func checkTargetClean(t *testing.T, srv statser, rep *report.Report) {
 	t.Helper()
 	st := srv.Stats()
 	if st.Sessions.Open != 0 || st.Sessions.Queued != 0 || st.Sessions.WithAgent != 0 {
@@ -76,6 +81,9 @@ func checkTargetClean(t *testing.T, srv *mock.Server, rep *report.Report) {
 	}
 }
 
+// statser is a target that counts what it received (the mock, in memory or on loopback).
+type statser interface{ Stats() mock.Stats }
+
 func groupNames(rep *report.Report) []string {
 	var out []string
 	for _, g := range rep.Groups {
@@ -89,14 +97,14 @@ func TestGraceCutIsItsOwnOutcomeAndDisconnects(t *testing.T) {
 		"{model: open, arrivals: uniform, rate: 6, duration: 500ms}",
 		"{model: closed, stages: [{duration: 500ms, customers: 3}]}",
 	} {
-		t.Run(load, func(t *testing.T) { testGraceCut(t, load) })
+		t.Run(load, func(t *testing.T) { synctest.Test(t, func(t *testing.T) { testGraceCut(t, load) }) })
 	}
 }
 
 func testGraceCut(t *testing.T, load string) {
 	srv := holdMock(t)
 	sc := parse(t, fmt.Sprintf(holdScenario, load))
-	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1, Grace: 300 * time.Millisecond})
+	rep := runOK(t, context.Background(), srv.target(Config{Scenario: sc, Seed: 1, Grace: 300 * time.Millisecond}))
 	s := rep.Sessions
 	if s.Started != 3 || s.CutByGrace != 3 || s.Interrupted != 0 || s.Completed != 0 {
 		t.Errorf("sessions %+v: want 3 started, all 3 cut_by_grace, none interrupted or completed", s)
@@ -133,35 +141,37 @@ func TestStoppedRunDisconnectsWhoIsConnected(t *testing.T) {
 		{"abort_on_fail", "thresholds: [{name: fast, metric: rps, min: 1000, abort_on_fail: true}]\n", nil, "aborted: fast"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := holdMock(t)
-			sc := parse(t, auth+tc.thresholds+`
+			synctest.Test(t, func(t *testing.T) {
+				srv := holdMock(t)
+				sc := parse(t, auth+tc.thresholds+`
 load: {model: open, arrivals: uniform, rate: 6, duration: 1m}
 sessions:
   - name: waits
     poll: {interval: 100ms}
     steps: [connect, transfer, {await_agent: {timeout: 1m}}, {think: 1m}, disconnect]
 `)
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			kill := make(chan struct{})
-			go func() {
-				// Stop once three customers are connected (bounded: the run's own minute is the backstop).
-				for i := 0; i < 500 && srv.Stats().Sessions.Open < 3; i++ {
-					time.Sleep(10 * time.Millisecond)
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				kill := make(chan struct{})
+				go func() {
+					// Stop once three customers are connected (bounded: the run's own minute is the backstop).
+					for i := 0; i < 500 && srv.Stats().Sessions.Open < 3; i++ {
+						time.Sleep(10 * time.Millisecond)
+					}
+					if tc.stop != nil {
+						tc.stop(cancel, kill)
+					}
+				}()
+				rep := runOK(t, ctx, srv.target(Config{Scenario: sc, Seed: 1, Grace: 200 * time.Millisecond, Kill: kill}))
+				s := rep.Sessions
+				if s.Started < 3 || s.Interrupted != s.Started || s.CutByGrace != 0 {
+					t.Errorf("sessions %+v: want at least 3 started, all interrupted (the run was stopped), none cut_by_grace", s)
 				}
-				if tc.stop != nil {
-					tc.stop(cancel, kill)
+				if rep.StopReason != tc.reason || !rep.Interrupted {
+					t.Errorf("stop_reason %q interrupted %v, want %q, interrupted", rep.StopReason, rep.Interrupted, tc.reason)
 				}
-			}()
-			rep := runOK(t, ctx, Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1, Grace: 200 * time.Millisecond, Kill: kill})
-			s := rep.Sessions
-			if s.Started < 3 || s.Interrupted != s.Started || s.CutByGrace != 0 {
-				t.Errorf("sessions %+v: want at least 3 started, all interrupted (the run was stopped), none cut_by_grace", s)
-			}
-			if rep.StopReason != tc.reason || !rep.Interrupted {
-				t.Errorf("stop_reason %q interrupted %v, want %q, interrupted", rep.StopReason, rep.Interrupted, tc.reason)
-			}
-			checkTargetClean(t, srv, rep)
+				checkTargetClean(t, srv, rep)
+			})
 		})
 	}
 }
@@ -198,11 +208,7 @@ func TestWhoTheTeardownDisconnects(t *testing.T) {
 		{"its DISCONNECT went out", []turn{connect, connected, chat, chatted, {5020 * time.Millisecond, ok(5010, 5020), "done ok"}}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sc := parse(t, src)
-			r := &run{sc: sc, seed: 1}
-			r.index()
-			var c customer
-			c.reset(r.sessions.progs[0], rand.New(rand.NewPCG(1, 2)), 0, false)
+			c := newCustomer(t, src, 0, false)
 			for i, tu := range tc.script {
 				if a := c.next(int64(tu.now), tu.res); a.String() != tu.want {
 					t.Fatalf("turn %d: got %q, want %q", i, a, tu.want)
@@ -246,35 +252,120 @@ func TestDefaultGraceForTheScenario(t *testing.T) {
 // run are in requests.total and their own group, not in "all", so all's latencies are the
 // scenario's requests' alone, however slow the teardown was.
 func TestCutRunTeardownOutOfAll(t *testing.T) {
-	srv := holdMock(t)
-	sc := parse(t, fmt.Sprintf(holdScenario, "{model: open, arrivals: uniform, rate: 6, duration: 500ms}"))
-	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1, Grace: 300 * time.Millisecond})
-	checkTargetClean(t, srv, rep)
-	td := teardownGroup(rep)
-	var scenarioTotal, scenarioTimed int64
-	var merged *hdrhistogram.Histogram
-	for _, g := range rep.Groups {
-		if g.Kind != "endpoint" {
-			continue
+	synctest.Test(t, func(t *testing.T) {
+		srv := holdMock(t)
+		sc := parse(t, fmt.Sprintf(holdScenario, "{model: open, arrivals: uniform, rate: 6, duration: 500ms}"))
+		rep := runOK(t, context.Background(), srv.target(Config{Scenario: sc, Seed: 1, Grace: 300 * time.Millisecond}))
+		checkTargetClean(t, srv, rep)
+		td := teardownGroup(rep)
+		var scenarioTotal, scenarioTimed int64
+		var merged *hdrhistogram.Histogram
+		for _, g := range rep.Groups {
+			if g.Kind != "endpoint" {
+				continue
+			}
+			scenarioTotal += g.Total
+			scenarioTimed += g.ResponseTimeUS.Count
+			h, err := report.DecodeHistogram(g.ResponseHistogram)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if merged == nil {
+				merged = h
+			} else {
+				merged.Merge(h)
+			}
 		}
-		scenarioTotal += g.Total
-		scenarioTimed += g.ResponseTimeUS.Count
-		h, err := report.DecodeHistogram(g.ResponseHistogram)
+		if rep.Overall.Total != scenarioTotal || rep.Requests.Total != scenarioTotal+td.Total {
+			t.Errorf("all holds %d requests, requests.total %d: want the scenario's %d, and %d with the teardown's %d",
+				rep.Overall.Total, rep.Requests.Total, scenarioTotal, scenarioTotal+td.Total, td.Total)
+		}
+		if got, want := rep.Overall.ResponseTimeUS.P99, merged.ValueAtQuantile(99); rep.Overall.ResponseTimeUS.Count != scenarioTimed || got != want {
+			t.Errorf("all's response-time p99 %d µs over %d requests, want the scenario's %d µs over %d: the teardown moved it",
+				got, rep.Overall.ResponseTimeUS.Count, want, scenarioTimed)
+		}
+	})
+}
+
+// Three cut customers tear down at once through one connection (target.max_connections 1)
+// to a target that takes 250 ms to answer a DISCONNECT, with target.timeout 400 ms: one of
+// them waits for a connection longer than the timeout and ends no_free_connection (it never
+// left). The teardown sends it again within its window, so the mock, counting what it
+// receives, gets every cut session's DISCONNECT and holds none open; no customer is left for
+// the run's teardown warning. On h1, the default transport, whose pool bounds the wait for a
+// connection apart from the exchange (net/http's Timeout covers both: a late exchange times
+// out instead).
+func TestTeardownRetriesNoFreeConnection(t *testing.T) {
+	t.Setenv(ccapi.TransportEnv, ccapi.TransportH1)
+	synctest.Test(t, func(t *testing.T) {
+		srv := bubbleMock(t, func(o *mock.Options) { o.SessionTimeout = 0 }) // only a DISCONNECT closes a session
+		front := memServe(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if bytes.Contains(body, []byte(`"controlType":"DISCONNECT"`)) {
+				time.Sleep(250 * time.Millisecond)
+			}
+			srv.Handler().ServeHTTP(w, r)
+		}))
+		sc := parse(t, auth+`target: {max_connections: 1, timeout: 400ms}
+load: {rate: 3, duration: 1s}
+sessions:
+  - name: s
+    poll: false
+    steps: [connect, {think: 1m}, disconnect]
+`)
+		r, err := newRun(front.target(Config{Scenario: sc, Seed: 1}))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if merged == nil {
-			merged = h
-		} else {
-			merged.Merge(h)
+		defer r.client.Close()
+		r.events = make(chan event, 1024)
+		r.t0 = r.clock.Now()
+		r.life.t0 = r.t0
+		ctx := context.Background()
+		const n = 3
+		var cs []*vc
+		for k := range int64(n) {
+			c := r.newVC(k)
+			if f := c.prepare(0, k); f != flowOK {
+				t.Fatalf("customer %d could not start: %v", k, f)
+			}
+			if call := c.cu.ApplyToken(ctx, "n", c.to, ""); call.Kind != ccapi.KindOK {
+				t.Fatalf("customer %d: applyToken %v", k, call.Kind)
+			}
+			c.build(sc.Sessions[0].Steps[0].Send, "")
+			if call := c.cu.Send(ctx, &c.x.req); call.Kind != ccapi.KindOK {
+				t.Fatalf("customer %d: CONNECT %v", k, call.Kind)
+			}
+			c.owesDisconnect = true // cut while thinking, connected
+			cs = append(cs, c)
 		}
-	}
-	if rep.Overall.Total != scenarioTotal || rep.Requests.Total != scenarioTotal+td.Total {
-		t.Errorf("all holds %d requests, requests.total %d: want the scenario's %d, and %d with the teardown's %d",
-			rep.Overall.Total, rep.Requests.Total, scenarioTotal, scenarioTotal+td.Total, td.Total)
-	}
-	if got, want := rep.Overall.ResponseTimeUS.P99, merged.ValueAtQuantile(99); rep.Overall.ResponseTimeUS.Count != scenarioTimed || got != want {
-		t.Errorf("all's response-time p99 %d µs over %d requests, want the scenario's %d µs over %d: the teardown moved it",
-			got, rep.Overall.ResponseTimeUS.Count, want, scenarioTimed)
-	}
+		if open := srv.Stats().Sessions.Open; open != n {
+			t.Fatalf("the mock holds %d sessions open before the cut, want %d", open, n)
+		}
+		r.life.Cut()
+		var wg sync.WaitGroup
+		for _, c := range cs {
+			wg.Add(1)
+			go func() { defer wg.Done(); c.teardown() }() // as n exchange workers would
+		}
+		wg.Wait()
+		close(r.events)
+		classes := map[report.ErrClass]int{}
+		for ev := range r.events {
+			if ev.kind == evSample && ev.origin == report.OriginTeardown {
+				classes[ev.s.Class]++
+			}
+		}
+		st := srv.Stats()
+		if d := st.ControlTypes["DISCONNECT"]; d != n || st.Sessions.Open != 0 {
+			t.Errorf("the mock received %d DISCONNECTs and holds %d sessions open, want %d and none", d, st.Sessions.Open, n)
+		}
+		if left := r.life.tdLeft.Load(); left != 0 {
+			t.Errorf("%d customers left for the teardown warning, want none", left)
+		}
+		if classes[report.ErrClass(ccapi.KindNoConnection)] == 0 || classes[report.ClassOK] != n {
+			t.Errorf("teardown attempts by class %v: want %d ok after at least one no_free_connection", classes, n)
+		}
+	})
 }

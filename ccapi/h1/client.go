@@ -82,6 +82,9 @@ type Options struct {
 	MaxResponseBytes int
 	// UserAgent is the User-Agent header of every request that has none of its own (default DefaultUserAgent).
 	UserAgent string
+	// Dial, when set, opens connections instead of a TCP dial to the address: tests serve a
+	// target in memory with it, so a synctest bubble's fake time covers both ends.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Request is one request. Callers build it once and reuse it; Do only reads it.
@@ -185,6 +188,7 @@ type Client struct {
 	tlsConf      *tls.Config // nil for plain HTTP
 	timeout      time.Duration
 	dialTimeout  time.Duration
+	dialFn       func(ctx context.Context, network, addr string) (net.Conn, error) // Options.Dial
 	maxBody      int
 	userAgent    string
 	noAliveCheck bool // tests set it to reuse idle connections unchecked
@@ -209,6 +213,7 @@ func New(opts Options) (*Client, error) {
 	c := &Client{
 		timeout:     opts.Timeout,
 		dialTimeout: opts.DialTimeout,
+		dialFn:      opts.Dial,
 		maxBody:     opts.MaxResponseBytes,
 		userAgent:   opts.UserAgent,
 		done:        make(chan struct{}),
@@ -491,8 +496,12 @@ func (c *Client) dial(ctx context.Context) (*conn, error) {
 	if c.closed.Load() {
 		return nil, &Error{Op: "dial", Err: ErrClosed, NotWritten: true}
 	}
-	d := net.Dialer{Timeout: c.dialTimeout}
-	nc, err := d.DialContext(ctx, "tcp", c.addr)
+	dial := c.dialFn
+	if dial == nil {
+		d := net.Dialer{Timeout: c.dialTimeout}
+		dial = d.DialContext
+	}
+	nc, err := dial(ctx, "tcp", c.addr)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			err = ctxErr
