@@ -99,7 +99,7 @@ func (m *memTarget) Close() error { return m.http.Close() }
 
 // target points cfg at m: its URL and its in-memory dial.
 func (m *memTarget) target(cfg Config) Config {
-	cfg.BaseURL, cfg.dial = m.url, m.ln.dial
+	cfg.BaseURL, cfg.dial, cfg.goTimers = m.url, m.ln.dial, true
 	return cfg
 }
 
