@@ -163,11 +163,12 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if code := hist.start(ctx, &finish, stderr); code != exitOK {
 		return code
 	}
-	code = hist.done(nil, execRun(ctx, "replay", mflags, sc, pos[0], cfg, *target, *out, *noProgress, finish, stdout, stderr))
+	code = execRun(ctx, "replay", mflags, sc, pos[0], cfg, *target, *out, *noProgress, finish, stdout, stderr)
 	if late && code == exitOK {
 		// Found past the lookahead, while the replay ran: the run did not play the whole log.
 		fmt.Fprintf(stderr, "ccload replay: %s: the run did not play the whole log (report.json replay.error says why)\n", pos[0])
 		code = exitAborted
 	}
-	return code
+	// Recorded once the exit code is final: the history's verdict says what the code says.
+	return hist.done(nil, code)
 }

@@ -119,6 +119,7 @@ func (h *historyFlags) done(rep *report.Report, code int) int {
 	defer cancel()
 	e, err := history.PrepareReport(h.cmd, rep, labels)
 	if err == nil {
+		e.Verdict = verdictForExit(e.Verdict, code)
 		v, _, _, _ := buildInfo()
 		e.Version = v
 		var id int64
@@ -132,6 +133,22 @@ func (h *historyFlags) done(rep *report.Report, code int) int {
 		return exitAborted
 	}
 	return code
+}
+
+// verdictForExit is the report's verdict made to agree with the command's exit code: a run the
+// report alone judges a pass but that exited 1 (a failure found after the report) is a fail,
+// one that exited 3 (replay: the log not played whole; the report not written) is incomplete.
+func verdictForExit(verdict string, code int) string {
+	if verdict != history.VerdictPass {
+		return verdict
+	}
+	switch code {
+	case exitOK:
+		return verdict
+	case exitFailed:
+		return history.VerdictFail
+	}
+	return history.VerdictIncomplete
 }
 
 // historyErr says what is wrong without the package's prefix.
