@@ -127,14 +127,11 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 		o.Require = v
 	}
-	if o.StartRate < 0 || o.MaxRate < 0 || o.Warmup <= 0 || o.Window <= 0 || o.ShortWindow <= 0 || o.MinRequests < 1 || o.Budget <= 0 || o.MaxLag <= 0 {
-		return bad("--warmup, --window, --short-window, --min-requests, --budget and --max-lag must be positive, --start and --max-rate not negative")
-	}
+	// parseArgs refused, naming the flag, a negative --start, --max-rate or duration, a
+	// --min-requests under 1, and a zero --grace, --warmup, --window, --short-window, --budget
+	// or --max-lag (flagcheck.go).
 	if o.Cooldown == 0 {
 		o.Cooldown = -1 // none, as asked (Options' zero means the default)
-	}
-	if o.Grace <= 0 {
-		o.Grace = time.Nanosecond
 	}
 	o.Seed = *seed
 

@@ -154,6 +154,12 @@ Flags:`)
 		printFlagErrors(stderr, "mock", err)
 		return exitUsage
 	}
+	switch o.ErrorKind {
+	case mock.ErrorKindHTTP500, mock.ErrorKind12, mock.ErrorKind13:
+	default:
+		fmt.Fprintf(stderr, "ccload mock: --error-kind %q: want 500, 12 or 13 (HTTP 500, or that resultCode)\n", o.ErrorKind)
+		return exitUsage
+	}
 	o.Logf = func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) }
 	if *acceptToken != "" {
 		sc, err := scenario.LoadFile(*acceptToken)
@@ -181,7 +187,7 @@ Flags:`)
 	}
 	srv, err := mock.NewServer(o)
 	if err != nil {
-		printError(stderr, "mock", err)
+		printError(stderr, "mock", mockFlagError(err))
 		if recFile != nil {
 			_ = recFile.Close()
 		}
@@ -204,6 +210,18 @@ Flags:`)
 	}
 	fmt.Fprintf(stdout, "ccload mock: stopped after %d requests (%s)\n", st.Total(), summarize(st.Endpoints))
 	return code
+}
+
+// mockFlagError names the flag of an option the mock refused ("push URL ..." is --push's).
+func mockFlagError(err error) error {
+	msg := userMessage(err)
+	for field, flag := range map[string]string{"push URL ": "--push: the push URL ", "stall ": "--stall ", "error kind ": "--error-kind ",
+		"error rate ": "--error-rate ", "drop rate ": "--drop-rate ", "malformed rate ": "--malformed-rate "} {
+		if rest, ok := strings.CutPrefix(msg, field); ok {
+			return errors.New(flag + rest)
+		}
+	}
+	return errors.New(msg)
 }
 
 // summarize prints the non-zero counts of m in key order.

@@ -104,14 +104,14 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	defer rc.Close()
 	lf.o.KeepLines = ro.KeepContent
 	if ro.Poll, err = replay.Poll(*base); err != nil {
-		fmt.Fprintf(stderr, "ccload replay: --scenario: %v\n", err)
+		printError(stderr, "replay", fmt.Errorf("--scenario: %w", err))
 		return exitUsage
 	}
 	// The head scenario: target, auth, channel, thresholds and mock from --scenario.
 	var extra []byte
 	if *base != "" {
 		if extra, err = baseSections(*base); err != nil {
-			fmt.Fprintf(stderr, "ccload replay: --scenario: %v\n", err)
+			printError(stderr, "replay", fmt.Errorf("--scenario: %w", err))
 			return exitUsage
 		}
 	}

@@ -34,7 +34,7 @@ func badFlag(fs *flag.FlagSet, err error, w io.Writer) {
 	msg := err.Error()
 	if m := flagArg.FindStringSubmatch(msg); m != nil {
 		value, name := m[1], m[2]
-		msg = fmt.Sprintf("--%s %s: %s", name, value, strings.TrimPrefix(msg, m[0]))
+		msg = fmt.Sprintf("--%s %s: %s", name, value, userMessage(errors.New(strings.TrimPrefix(msg, m[0]))))
 		if f := fs.Lookup(name); f != nil && isDurationFlag(f) {
 			if _, perr := time.ParseDuration(value); perr != nil {
 				msg = fmt.Sprintf("--%s %s: a duration needs a unit, e.g. %ss or %sms (units: ns, us, ms, s, m, h)", name, value, value, value)

@@ -193,13 +193,13 @@ func (b *baselineFlags) want() string {
 // failure next is nil and code is the exit code, the reason printed.
 func (b *baselineFlags) read(ctx context.Context, pos []string, stderr io.Writer) (base, next *report.Report, code int) {
 	fail := func(format string, a ...any) (*report.Report, *report.Report, int) {
-		fmt.Fprintf(stderr, "ccload compare: "+format+"\n", a...)
+		printError(stderr, "compare", fmt.Errorf(format, a...))
 		return nil, nil, exitUsage
 	}
 	newPath := pos[len(pos)-1]
 	next, err := report.ReadFile(newPath)
 	if err != nil {
-		return fail("%v", err)
+		return fail("%w", err)
 	}
 	spec := *b.spec
 	if !strings.HasPrefix(spec, history.BaselinePrefix) {
@@ -209,7 +209,7 @@ func (b *baselineFlags) read(ctx context.Context, pos []string, stderr io.Writer
 		}
 		base, err := report.ReadFile(path)
 		if err != nil {
-			return fail("%v", err)
+			return fail("%w", err)
 		}
 		b.bases = []*report.Report{base}
 		return base, next, exitOK

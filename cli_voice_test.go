@@ -1,0 +1,86 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"ccload/mock"
+)
+
+// anyGoPrefix is goPrefix's rule with mock added: in a flag's message (not a scenario's, where
+// mock: is a key) "mock: " is the mock package speaking.
+var anyGoPrefix = regexp.MustCompile(`(?m)(^|ccload [a-z]+: |: )(runner|scenario|report|traffic|ccapi|gates|capacity|metrics|mock|history): `)
+
+// TestCLIConventionFlagValues: a flag value that makes no sense (zero where a duration must pass,
+// a share over 1, a kind or URL the mock cannot use, a missing file) is refused with exit 2, in
+// one voice: "ccload CMD: --FLAG VALUE: what is wrong ...", no Go package prefix, and nothing
+// sent (the mock counting requests is the referee) nor served.
+func TestCLIConventionFlagValues(t *testing.T) {
+	o := mock.DefaultOptions()
+	o.Addr, o.Seed = "127.0.0.1:0", 1
+	srv, err := mock.NewServer(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	dir := t.TempDir()
+	sc := filepath.Join(dir, "sc.yaml")
+	os.WriteFile(sc, []byte("name: s\nauth: {app_key: k, app_secret: s}\nload: {rate: 1, duration: 1s}\nsessions: [{name: s, poll: false, steps: [connect, disconnect]}]\n"), 0o644)
+	log := filepath.Join(dir, "one.jsonl")
+	os.WriteFile(log, []byte(`{"controlType":"CONNECT","from":"c1","mediaType":"TEXT","content":"","received_ms":1000}`+"\n"), 0o644)
+	missing := filepath.Join(dir, "nosuch.yaml")
+	out := filepath.Join(dir, "out")
+	capacity := func(args ...string) []string {
+		return append([]string{"capacity", sc, "--target", srv.URL(), "--slo", "error_rate<1%", "--out", out}, args...)
+	}
+	mockCmd := func(args ...string) []string {
+		return append([]string{"mock", "--addr", "127.0.0.1:0"}, args...)
+	}
+	for _, c := range []struct {
+		args []string
+		says string // after "ccload CMD: "
+	}{
+		{capacity("--grace", "0s"), "--grace 0s: want a positive duration"},
+		{capacity("--grace", "-1s"), "--grace -1s: a duration cannot be negative"},
+		{capacity("--warmup", "0s"), "--warmup 0s: want a positive duration"},
+		{capacity("--window", "0s"), "--window 0s: want a positive duration"},
+		{capacity("--short-window", "0s"), "--short-window 0s: want a positive duration"},
+		{capacity("--budget", "0s"), "--budget 0s: want a positive duration"},
+		{capacity("--max-lag", "0s"), "--max-lag 0s: want a positive duration"},
+		{capacity("--min-requests", "0"), "--min-requests 0: out of range"},
+		{capacity("--start", "-1"), "--start -1: out of range"},
+		{mockCmd("--error-rate", "2"), "--error-rate 2: out of range; want 0 to 1"},
+		{mockCmd("--error-rate", "-0.5"), "--error-rate -0.5: out of range; want 0 to 1"},
+		{mockCmd("--drop-rate", "1.5"), "--drop-rate 1.5: out of range; want 0 to 1"},
+		{mockCmd("--malformed-rate", "3"), "--malformed-rate 3: out of range; want 0 to 1"},
+		{mockCmd("--error-kind", "99"), `--error-kind "99": want 500, 12 or 13`},
+		{mockCmd("--push", "ftp://x"), `--push: the push URL "ftp://x": want an absolute http:// or https:// URL`},
+		{mockCmd("--latency", "bogus"), `--latency bogus: distribution "bogus": want a duration`},
+		{mockCmd("--token-lifetime", "0s"), "--token-lifetime 0s: want a positive duration"},
+		{mockCmd("--cc-token-lifetime", "0s"), "--cc-token-lifetime 0s: want a positive duration"},
+		{[]string{"replay", log, "--scenario", missing, "--out", out}, "--scenario: open " + missing + ": no such file or directory; check the path"},
+		{[]string{"compare", missing, missing}, "open " + missing + ": no such file or directory; check the path"},
+	} {
+		code, stdout, errs := cliRun(c.args...)
+		want := "ccload " + c.args[0] + ": " + c.says
+		if code != exitUsage || !strings.HasPrefix(errs, want) {
+			t.Errorf("ccload %q: exit %d, stderr:\n%s\nwant exit 2 and the first words %q", c.args, code, errs, want)
+		}
+		if m := anyGoPrefix.FindString(errs); m != "" {
+			t.Errorf("ccload %q: a Go package prefix %q in:\n%s", c.args, m, errs)
+		}
+		if strings.Contains(stdout, "serving on") {
+			t.Errorf("ccload %q served: %s", c.args, stdout)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("ccload %q created %s", c.args, out)
+			os.RemoveAll(out)
+		}
+	}
+	if n := srv.Stats().Total(); n != 0 {
+		t.Errorf("the refused commands sent %d requests; want none", n)
+	}
+}
