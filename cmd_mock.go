@@ -2,94 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"sort"
-	"strings"
 
-	"ccload/ccapi"
 	"ccload/mock"
 	"ccload/scenario"
 )
-
-// distFlag is a flag holding a mock.Dist in ParseDist's syntax.
-type distFlag struct{ d *mock.Dist }
-
-func (f distFlag) String() string {
-	if f.d == nil {
-		return ""
-	}
-	return f.d.String()
-}
-
-func (f distFlag) Set(s string) error {
-	d, err := mock.ParseDist(s)
-	if err != nil {
-		return err
-	}
-	*f.d = d
-	return nil
-}
-
-// latencyFlag is --latency: "DIST" sets every endpoint, "ENDPOINT=DIST" one; repeatable.
-type latencyFlag struct{ o *mock.Options }
-
-func (f latencyFlag) String() string { return "" }
-
-func (f latencyFlag) Set(s string) error {
-	name, dist, per := strings.Cut(s, "=")
-	if !per {
-		d, err := mock.ParseDist(s)
-		if err != nil {
-			return err
-		}
-		f.o.DefaultLatency = d
-		return nil
-	}
-	ep, ok := endpointByName(strings.TrimSpace(name))
-	if !ok {
-		names := make([]string, ccapi.NumEndpoints)
-		for e := range ccapi.NumEndpoints {
-			names[e] = e.String()
-		}
-		return fmt.Errorf("unknown endpoint %q (one of %s)", name, strings.Join(names, ", "))
-	}
-	d, err := mock.ParseDist(dist)
-	if err != nil {
-		return err
-	}
-	if f.o.Latency == nil {
-		f.o.Latency = map[ccapi.Endpoint]mock.Dist{}
-	}
-	f.o.Latency[ep] = d
-	return nil
-}
-
-func endpointByName(name string) (ccapi.Endpoint, bool) {
-	for e := range ccapi.NumEndpoints {
-		if strings.EqualFold(e.String(), name) {
-			return e, true
-		}
-	}
-	return 0, false
-}
-
-// stallFlag is --stall S/P: hold every response for S at the end of every period P.
-type stallFlag struct{ o *mock.Options }
-
-func (f stallFlag) String() string { return "" }
-
-func (f stallFlag) Set(s string) error {
-	stall, period, err := mock.ParseStall(s)
-	if err != nil {
-		return errors.New(strings.TrimPrefix(err.Error(), "mock: "))
-	}
-	f.o.Stall, f.o.StallEvery = stall, period
-	return nil
-}
 
 // cmdMock serves the mock platform until ctx is cancelled (SIGINT/SIGTERM).
 func cmdMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -106,13 +26,13 @@ func cmdMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.CCTokenLifetime, "cc-token-lifetime", o.CCTokenLifetime, "ccmessaging-token lifetime; an expired one is renewed in the response header")
 	fs.DurationVar(&o.RobotDelay, "robot-delay", o.RobotDelay, "how long the robot takes to answer a CHAT")
 	fs.IntVar(&o.Agents, "agents", o.Agents, "number of human agents (0: TRANS2AGENT answers 12)")
-	fs.Var(distFlag{&o.HandleTime}, "handle-time", "how long an agent keeps a customer before ending the session (a distribution)")
+	fs.Var(mock.DistFlag{D: &o.HandleTime}, "handle-time", "how long an agent keeps a customer before ending the session (a distribution)")
 	fs.DurationVar(&o.AgentReplyDelay, "agent-reply-delay", o.AgentReplyDelay, "how long an agent takes to answer a CHAT")
 	fs.DurationVar(&o.SessionTimeout, "session-timeout", o.SessionTimeout, "release a session not polled for this long (0: never)")
-	fs.Var(latencyFlag{&o}, "latency", "added latency: DIST for every endpoint, or ENDPOINT=DIST (repeatable)")
+	fs.Var(mock.LatencyFlag{O: &o}, "latency", "added latency: DIST for every endpoint, or ENDPOINT=DIST (repeatable)")
 	fs.Float64Var(&o.ErrorRate, "error-rate", 0, "share (0..1) of send calls answered with an injected error")
 	fs.StringVar(&o.ErrorKind, "error-kind", o.ErrorKind, "injected error: 500 (HTTP 500), 12 or 13 (resultCode)")
-	fs.Var(stallFlag{&o}, "stall", "STALL/PERIOD: hold every response for STALL at the end of each PERIOD, like 1s/10s")
+	fs.Var(mock.StallFlag{O: &o}, "stall", "STALL/PERIOD: hold every response for STALL at the end of each PERIOD, like 1s/10s")
 	fs.Float64Var(&o.DropRate, "drop-rate", 0, "share (0..1) of requests whose connection is closed without an answer")
 	fs.Float64Var(&o.MalformedRate, "malformed-rate", 0, "share (0..1) of requests answered 200 with a body that is not JSON")
 	fs.Float64Var(&o.Capacity, "capacity", 0, "requests per second the mock serves before latency grows like a queue's (0: unlimited)")
@@ -210,35 +130,4 @@ Flags:`)
 	}
 	fmt.Fprintf(stdout, "ccload mock: stopped after %d requests (%s)\n", st.Total(), summarize(st.Endpoints))
 	return code
-}
-
-// mockFlagError names the flag of an option the mock refused ("push URL ..." is --push's).
-func mockFlagError(err error) error {
-	msg := userMessage(err)
-	for field, flag := range map[string]string{"push URL ": "--push: the push URL ", "stall ": "--stall ", "error kind ": "--error-kind ",
-		"error rate ": "--error-rate ", "drop rate ": "--drop-rate ", "malformed rate ": "--malformed-rate "} {
-		if rest, ok := strings.CutPrefix(msg, field); ok {
-			return errors.New(flag + rest)
-		}
-	}
-	return errors.New(msg)
-}
-
-// summarize prints the non-zero counts of m in key order.
-func summarize(m map[string]int64) string {
-	keys := make([]string, 0, len(m))
-	for k, v := range m {
-		if v != 0 {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %d", k, m[k])
-	}
-	if len(parts) == 0 {
-		return "none"
-	}
-	return strings.Join(parts, ", ")
 }

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"ccload/mock"
@@ -61,4 +64,35 @@ func mockOptions(ms *scenario.MockSettings) (mock.Options, error) {
 	}
 	o.Capacity = ms.Capacity
 	return o, nil
+}
+
+// mockFlagError names the flag of an option the mock refused ("push URL ..." is --push's).
+func mockFlagError(err error) error {
+	msg := userMessage(err)
+	for field, flag := range map[string]string{"push URL ": "--push: the push URL ", "stall ": "--stall ", "error kind ": "--error-kind ",
+		"error rate ": "--error-rate ", "drop rate ": "--drop-rate ", "malformed rate ": "--malformed-rate "} {
+		if rest, ok := strings.CutPrefix(msg, field); ok {
+			return errors.New(flag + rest)
+		}
+	}
+	return errors.New(msg)
+}
+
+// summarize prints the non-zero counts of m in key order.
+func summarize(m map[string]int64) string {
+	keys := make([]string, 0, len(m))
+	for k, v := range m {
+		if v != 0 {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
 }
