@@ -110,7 +110,7 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	// The head scenario: target, auth, channel, thresholds and mock from --scenario.
 	var extra []byte
 	if *base != "" {
-		if extra, err = baseSections(*base); err != nil {
+		if extra, err = traffic.BaseSections(*base); err != nil {
 			printError(stderr, "replay", fmt.Errorf("--scenario: %w", err))
 			return exitUsage
 		}
