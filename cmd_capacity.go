@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,8 +17,7 @@ import (
 // cmdCapacity is `ccload capacity`: flags to capacity.Options, the embedded mock when needed,
 // the search, then the console summary and the reports (the search renders nothing).
 func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("capacity", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("capacity", stderr)
 	var o capacity.Options
 	target := fs.String("target", "", "base `URL` of the platform, or mock for the embedded mock (default: the scenario's target)")
 	userAgent := addUserAgentFlag(fs)
@@ -49,12 +47,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprint(fs.Output(), capacityUsage)
 		fs.PrintDefaults()
 	}
-	pos, code, done := parseArgs(fs, args, stdout, func(pos []string) string {
-		if len(pos) != 1 {
-			return "want exactly one SCENARIO.yaml"
-		}
-		return ""
-	})
+	pos, code, done := parseArgs(fs, args, stdout, oneArg("want exactly one SCENARIO.yaml"))
 	if done {
 		return code
 	}

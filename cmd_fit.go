@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -19,10 +18,7 @@ import (
 
 // cmdFit fits a scenario to a traffic log.
 func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("fit", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var lf logFlags
-	lf.register(fs)
+	fs, lf := newLogFlagSet("fit", stderr)
 	out := addOutputFlag(fs, "write the fitted scenario to `FILE` (required)")
 	html := fs.String("html", "", "write the fit page (distributions over histograms) to FILE (default: the scenario's name with .fit.html)")
 	bucket := fs.Duration("bucket", 0, "width of one point of the arrival curve (0: chosen from the log, about 100 sessions per bucket and at least 4 buckets)")
@@ -46,30 +42,23 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if done {
 		return code
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	cov, err1 := parseShare(*coverage)
-	if err1 == nil && cov <= 0 {
-		err1 = fmt.Errorf("want a share above 0%% (session types are kept until they cover it), got %q", *coverage)
+	set := givenFlags(fs)
+	var cov, tv float64
+	errs := []error{lf.check()}
+	if err := shareFlag("coverage", *coverage, &cov); err != nil {
+		errs = append(errs, err)
+	} else if cov <= 0 {
+		errs = append(errs, fmt.Errorf("--coverage: want a share above 0%% (session types are kept until they cover it), got %q", *coverage))
 	}
-	if err1 != nil {
-		err1 = fmt.Errorf("--coverage: %v", err1)
-	}
-	tv, err2 := parseShare(*tol)
-	if err2 != nil {
-		err2 = fmt.Errorf("--tolerance: %v", err2)
-	}
-	var err3, err4, err5 error
+	errs = append(errs, shareFlag("tolerance", *tol, &tv))
 	if *types < 1 {
-		err3 = fmt.Errorf("--types: want at least 1 session type, got %d", *types)
+		errs = append(errs, fmt.Errorf("--types: want at least 1 session type, got %d", *types))
 	}
 	if math.IsNaN(*ks) || *ks < 0 || *ks >= 1 {
-		err4 = fmt.Errorf("--ks: want a KS distance in (0, 1), or 0 for 1.63/sqrt(n); got %v", *ks)
+		errs = append(errs, fmt.Errorf("--ks: want a KS distance in (0, 1), or 0 for 1.63/sqrt(n); got %v", *ks))
 	}
-	if *bucket < 0 || (*bucket > 0 && *bucket < time.Millisecond) {
-		err5 = fmt.Errorf("--bucket: want at least 1ms, or 0 to choose from the log; got %s", *bucket)
-	}
-	if err := errors.Join(lf.check(), err1, err2, err3, err4, err5); err != nil {
+	errs = append(errs, checkBucket(*bucket, "the log"))
+	if err := errors.Join(errs...); err != nil {
 		printError(stderr, "fit", err)
 		return exitUsage
 	}
@@ -94,7 +83,7 @@ func cmdFit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *name == "" {
 		*name = strings.TrimSuffix(filepath.Base(*out), filepath.Ext(*out))
 	}
-	a, st, code := readLog(ctx, pos[0], &lf, traffic.AnalyzeOptions{Bucket: *bucket}, os.Stdin, stderr, "fit")
+	a, st, code := readLog(ctx, pos[0], lf, traffic.AnalyzeOptions{Bucket: *bucket}, os.Stdin, stderr, "fit")
 	if code != exitOK {
 		return code
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,8 +15,7 @@ func cmdMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	o := mock.DefaultOptions()
 	o.Addr = "127.0.0.1:18080"
 	var record string
-	fs := flag.NewFlagSet("mock", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("mock", stderr)
 	fs.StringVar(&o.Addr, "addr", o.Addr, "listen address (use 0.0.0.0:PORT to serve beyond loopback)")
 	fs.StringVar(&o.AppKey, "app-key", "", "the only app_key / x-app-key accepted (default: any)")
 	fs.StringVar(&o.AppSecret, "app-secret", "", "the only app_secret tokenByAkSk accepts (default: any)")

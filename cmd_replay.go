@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,10 +17,7 @@ import (
 
 // cmdReplay plays the sessions of a traffic log against a target, keeping their order and gaps.
 func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var lf logFlags
-	lf.register(fs)
+	fs, lf := newLogFlagSet("replay", stderr)
 	var ro traffic.ReplayOptions
 	fs.Float64Var(&ro.Speed, "speed", 1, "divide every gap and arrival time by this (2: twice as fast)")
 	fs.DurationVar(&ro.From, "from", 0, "replay the sessions starting this long after the log's first session or later")
@@ -42,12 +38,7 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	hist := addHistoryFlags(fs)
 	shard := fs.String("shard", "", "replay only slice `I/N` of the logged sessions (merge the shards with ccload merge)")
 	setUsage(fs, "Usage: ccload replay LOG [flags]\n\nPlays each session of a traffic log as a virtual customer: its requests in order, with their\ngaps, arriving at the logged times shifted to now. Writes the same outputs as ccload run, with\nlatency measured from each request's logged (intended) time.\n\nExit codes: as ccload run (0 done, 1 a threshold failed, 2 bad usage or a log refused, 3 unreachable,\ninterrupted, or the whole log not played).\n\nFlags:\n")
-	pos, code, done := parseArgs(fs, args, stdout, func(pos []string) string {
-		if len(pos) != 1 {
-			return "want one LOG"
-		}
-		return ""
-	})
+	pos, code, done := parseArgs(fs, args, stdout, oneArg("want one LOG"))
 	if done {
 		return code
 	}

@@ -45,8 +45,7 @@ Flags:
 // cmdRun is `ccload run`: it loads the scenario, picks the target (starting the embedded mock
 // when needed), runs it with the runner package and prints the summary.
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("run", stderr)
 	target := fs.String("target", "", "base `URL` of the platform, or mock for the embedded mock (default: the scenario's target)")
 	out := addOutDirFlag(fs, "output `dir` (default ./ccload-out/<scenario>-<YYYYmmdd-HHMMSS>)")
 	duration := fs.Duration("duration", 0, "cut or extend the stages to this long; the last level holds (default: the stages' length)")
@@ -61,12 +60,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	startAt := fs.String("start-at", "", "begin the schedule at `TIME`: RFC 3339 (2026-12-02T14:05:00Z) or a duration from now (30s); shards need the RFC 3339 form to line up")
 	hist := addHistoryFlags(fs)
 	setUsage(fs, runUsage)
-	pos, code, done := parseArgs(fs, args, stdout, func(pos []string) string {
-		if len(pos) != 1 {
-			return "want exactly one SCENARIO.yaml"
-		}
-		return ""
-	})
+	pos, code, done := parseArgs(fs, args, stdout, oneArg("want exactly one SCENARIO.yaml"))
 	if done {
 		return code
 	}

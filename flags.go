@@ -85,6 +85,25 @@ var errHelp = flag.ErrHelp
 
 func isHelp(err error) bool { return errors.Is(err, errHelp) }
 
+// newFlagSet is the one way a command makes its flag set: errors returned, not fatal, and the
+// flag package's own output (kept quiet by parseArgs) going to stderr.
+func newFlagSet(cmd string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// oneArg is parseArgs' check of a command taking exactly one positional argument: want is the
+// complaint otherwise ("want exactly one SCENARIO.yaml").
+func oneArg(want string) func(pos []string) string {
+	return func(pos []string) string {
+		if len(pos) != 1 {
+			return want
+		}
+		return ""
+	}
+}
+
 // badUsage answers bad positional arguments like badFlag: one line, then where the flags are.
 func badUsage(w io.Writer, cmd, msg string) int {
 	fmt.Fprintf(w, "ccload %s: %s; see 'ccload %s --help'\n", cmd, msg, cmd)

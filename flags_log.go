@@ -12,6 +12,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"ccload/traffic"
 )
@@ -21,6 +22,15 @@ type logFlags struct {
 	o      traffic.Options
 	format string
 	maxBad string
+}
+
+// newLogFlagSet is the preamble of every command that reads a traffic log: its flag set, with
+// the log flags registered on it.
+func newLogFlagSet(cmd string, stderr io.Writer) (*flag.FlagSet, *logFlags) {
+	fs := newFlagSet(cmd, stderr)
+	lf := &logFlags{}
+	lf.register(fs)
+	return fs, lf
 }
 
 func (l *logFlags) register(fs *flag.FlagSet) {
@@ -83,6 +93,25 @@ func parseShare(s string) (float64, error) {
 		return 0, fmt.Errorf("want a share in 0..100%%, got %q", s)
 	}
 	return v, nil
+}
+
+// shareFlag reads the share flag --name (5% or 0.05) into dst, or says what is wrong naming it.
+func shareFlag(name, value string, dst *float64) error {
+	v, err := parseShare(value)
+	if err != nil {
+		return fmt.Errorf("--%s: %v", name, err)
+	}
+	*dst = v
+	return nil
+}
+
+// checkBucket refuses a --bucket (the width of one point of an arrival curve) under 1ms; 0 is
+// chosen from what zeroFrom names.
+func checkBucket(d time.Duration, zeroFrom string) error {
+	if d < 0 || (d > 0 && d < time.Millisecond) {
+		return fmt.Errorf("--bucket: want at least 1ms, or 0 to choose from %s; got %s", zeroFrom, d)
+	}
+	return nil
 }
 
 // readLog reads and analyses one log. On bad input it writes the problems and returns
