@@ -231,6 +231,17 @@ func checkStartAt(at, now time.Time, sharded bool, given, cmd string, stderr io.
 	return fmt.Errorf("--start-at %s is in the past (now is %s): give a later time, or a duration from now (30s)", given, now.UTC().Format(time.RFC3339))
 }
 
+// parseStartAt reads --start-at: an RFC 3339 instant, or a duration (>= 0) from now.
+func parseStartAt(s string, now time.Time) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(d), nil
+	}
+	return time.Time{}, fmt.Errorf("--start-at %q: want an RFC 3339 time (2026-12-02T14:05:00Z) or a duration from now (30s)", s)
+}
+
 // givenFlags are the names of the flags set on the command line.
 func givenFlags(fs *flag.FlagSet) map[string]bool {
 	m := map[string]bool{}

@@ -1,8 +1,12 @@
+// The mock's settings as the commands take them: a scenario's mock: block over the mock's
+// defaults, the embedded mock run, replay and capacity start, and what `ccload mock` says.
+
 package main
 
 import (
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
@@ -95,4 +99,43 @@ func summarize(m map[string]int64) string {
 		return "none"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// startEmbeddedMock starts the scenario's embedded mock on a free loopback port for a command
+// that sends load. It returns the mock's URL and the scenario to play (given placeholder
+// credentials when it has none: the mock accepts any, and a scenario written for it needs
+// none), and stop; when stop is nil the command ends with code, the error already printed.
+//
+// pushURL, when given, makes the mock push its downlink messages there (a push-mode scenario).
+func startEmbeddedMock(sc *scenario.Scenario, file, cmd string, stderr io.Writer, pushURL ...string) (url string, withAuth *scenario.Scenario, stop func(), code int) {
+	opts, err := mockOptions(sc.Mock)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %s: mock: %s\n", cmd, file, userMessage(err))
+		return "", nil, nil, exitUsage
+	}
+	// The scenario's static tokens stand for tokens the platform issued: the mock accepts them.
+	opts.StaticAccessToken, opts.StaticCCToken = sc.Auth.AccessToken, sc.Auth.CCMessagingToken
+	if sc.UsesPush() && (len(pushURL) == 0 || pushURL[0] == "") {
+		fmt.Fprintf(stderr, "%s: %s cannot point the embedded mock at a push scenario's receiver; run `ccload mock --push http://HOST:PORT/webhooks/v1/messages`, give the scenario webhook: {listen: HOST:PORT}, and pass --target\n", file, cmd)
+		return "", nil, nil, exitUsage
+	}
+	if len(pushURL) > 0 && pushURL[0] != "" {
+		opts.PushURL = pushURL[0]
+		if opts.PushChannels, err = embeddedPushChannels(sc); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", file, err)
+			return "", nil, nil, exitUsage
+		}
+	}
+	srv, err := mock.NewServer(opts)
+	if err != nil {
+		fmt.Fprintln(stderr, cmd+": starting the embedded mock:", userMessage(err))
+		return "", nil, nil, exitAborted
+	}
+	withAuth = sc
+	if a := sc.Auth; a.AppKey == "" && a.AccessToken == "" {
+		c := *sc
+		c.Auth.AppKey, c.Auth.AppSecret = "ccload-mock", "ccload-mock"
+		withAuth = &c
+	}
+	return srv.URL(), withAuth, func() { srv.Close() }, exitOK
 }
