@@ -50,6 +50,15 @@ func (l labelFlags) m() map[string]string {
 	return out
 }
 
+// withCI are the labels given, over the CI's own (commit, ref, run: history.CILabels).
+func (l labelFlags) withCI() map[string]string {
+	labels := history.CILabels(os.Getenv)
+	for k, v := range l.m() {
+		labels[k] = v
+	}
+	return labels
+}
+
 // addHistoryFlags registers --history and --label on fs.
 func addHistoryFlags(fs *flag.FlagSet) *historyFlags {
 	h := &historyFlags{cmd: fs.Name()}
@@ -111,10 +120,7 @@ func (h *historyFlags) done(rep *report.Report, code int) int {
 	if rep == nil {
 		return code
 	}
-	labels := history.CILabels(os.Getenv)
-	for k, v := range h.labels.m() {
-		labels[k] = v
-	}
+	labels := h.labels.withCI()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // recording outlives a stopped run's ctx
 	defer cancel()
 	e, err := history.PrepareReport(h.cmd, rep, labels)
@@ -258,5 +264,110 @@ func (b *baselineFlags) label(res *report.CompareResult, pos []string) {
 		res.Base.Label = *b.spec
 	default:
 		res.Base.Label = pos[0]
+	}
+}
+
+// The flags of `ccload history`.
+
+const historyUsage = `Usage: ccload history list|show|trend|export|prune|add [flags] [args]
+
+Reads and maintains the run history that run, replay, capacity and merge record into with
+--history FILE|postgres://... (or $CCLOAD_HISTORY): a SQLite file, or a PostgreSQL database a
+team shares (docs/history.md).
+
+  ccload history list  [filters]                 the runs, newest first, one line each
+  ccload history show  ID                        one run: identity, labels, counts, every group
+  ccload history trend [filters] [--group G] [--html FILE]
+                                                 each group's p50/p95/p99, error rate and verdict
+                                                 across runs, oldest first; --html writes a page
+  ccload history export ID [-o FILE]             the run's report.json, as it was written
+  ccload history prune --keep N [filters]        delete all but the N most recent selected runs
+  ccload history add REPORT.json [--label K=V]   record a report written earlier
+
+Filters: --scenario NAME|HASH, --label KEY=VALUE (repeatable), --verdict pass|fail|incomplete,
+--last N.
+
+Exit codes: 0 done; 2 bad usage, or a store that cannot be read (missing, damaged, of a newer
+ccload, or another application's database).
+
+Flags:
+`
+
+// historyCmdFlags are the flags every history subcommand accepts.
+type historyCmdFlags struct {
+	fs       *flag.FlagSet
+	loc      *string
+	scenario *string
+	labels   labelFlags
+	verdict  *string
+	last     *int
+	group    groupFlags
+	html     *string
+	out      *string
+	keep     *int
+	jsonOut  *bool
+}
+
+type groupFlags []string
+
+func (g *groupFlags) String() string     { return strings.Join(*g, ",") }
+func (g *groupFlags) Set(s string) error { *g = append(*g, s); return nil }
+
+func newHistoryFlags() *historyCmdFlags {
+	fs := flag.NewFlagSet("history", flag.ContinueOnError)
+	f := &historyCmdFlags{fs: fs}
+	f.loc = fs.String("history", "", "the run history: a SQLite `file` or postgres://user@host/db (default: $"+history.EnvVar+")")
+	f.scenario = fs.String("scenario", "", "only runs of this scenario `NAME` or hash (a prefix of its sha256)")
+	fs.Var(&f.labels, "label", "only runs with this `KEY=VALUE` label (repeatable: all must match); with add, the run's labels")
+	f.verdict = fs.String("verdict", "", "only runs of this verdict: pass, fail or incomplete")
+	f.last = fs.Int("last", 0, "only the `N` most recent selected runs (default: all; trend: 50)")
+	fs.Var(&f.group, "group", "trend: this group `NAME` only (repeatable; \"all\" is the whole run; default: every group)")
+	f.html = fs.String("html", "", "trend: also write a self-contained page of the charts to `FILE`")
+	f.out = fs.String("o", "", "export: write the report to `FILE` (default: standard output)")
+	f.keep = fs.Int("keep", -1, "prune: how many (`N`) of the most recent selected runs to keep (required)")
+	f.jsonOut = fs.Bool("json", false, "list: print the runs as JSON lines")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), historyUsage)
+		fs.PrintDefaults()
+	}
+	return f
+}
+
+func (f *historyCmdFlags) filter() (history.Filter, error) {
+	flt := history.Filter{Scenario: *f.scenario, Labels: f.labels.m(), Last: *f.last}
+	switch *f.verdict {
+	case "":
+	case history.VerdictPass, history.VerdictFail, history.VerdictIncomplete:
+		flt.Verdicts = []string{*f.verdict}
+	default:
+		return flt, fmt.Errorf("--verdict %s: want pass, fail or incomplete", *f.verdict)
+	}
+	if *f.last < 0 {
+		return flt, errors.New("--last must not be negative")
+	}
+	return flt, nil
+}
+
+// historyArgs is parseArgs' check of history's positional arguments: the subcommand (stored in
+// *sub; flags may stand anywhere, the first positional argument is it) and its own arguments.
+func historyArgs(sub *string) func(pos []string) string {
+	wantArgs := map[string]int{"list": 0, "trend": 0, "prune": 0, "show": 1, "export": 1, "add": 1}
+	return func(pos []string) string {
+		if len(pos) == 0 {
+			return "want a subcommand: list, show, trend, export, prune or add"
+		}
+		*sub = pos[0]
+		n, ok := wantArgs[*sub]
+		switch {
+		case !ok:
+			return fmt.Sprintf("unknown subcommand %q (want list, show, trend, export, prune or add)", *sub)
+		case len(pos)-1 == n:
+			return ""
+		case n == 0:
+			return fmt.Sprintf("history %s takes no arguments, only flags", *sub)
+		case *sub == "add":
+			return "history add wants one REPORT.json"
+		}
+		return fmt.Sprintf("history %s wants one run ID (ccload history list shows them)", *sub)
 	}
 }
