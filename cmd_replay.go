@@ -49,19 +49,7 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	} else {
 		*target = t
 	}
-	if ro.Speed <= 0 {
-		errs = append(errs, fmt.Errorf("--speed must be greater than 0, got %v", ro.Speed))
-	}
-	if ro.Scale < 1 {
-		errs = append(errs, fmt.Errorf("--scale must be at least 1, got %d", ro.Scale))
-	}
-	if ro.Scale > 1 && ro.KeepContent {
-		errs = append(errs, errors.New("--scale needs fresh identities: not with --keep-content"))
-	}
-	if ro.From < 0 || ro.To < 0 || (ro.To > 0 && ro.To <= ro.From) {
-		errs = append(errs, fmt.Errorf("--from %s --to %s: want 0 <= from < to (to 0: the end)", ro.From, ro.To))
-	}
-	errs = append(errs, checkLoadFlags(fs))
+	errs = append(errs, ro.Check(), checkLoadFlags(fs))
 	cfg := runner.Config{Grace: *grace, Stderr: stderr, Seed: *seed, MaxRPS: *maxRPS}
 	if *grace <= 0 {
 		cfg.Grace = -1
