@@ -17,7 +17,8 @@ var anyGoPrefix = regexp.MustCompile(`(?m)(^|ccload [a-z]+: |: )(runner|scenario
 // TestCLIConventionFlagValues: a flag value that makes no sense (zero where a duration must pass,
 // a share over 1, a kind or URL the mock cannot use, a missing file) is refused with exit 2, in
 // one voice: "ccload CMD: --FLAG VALUE: what is wrong ...", no Go package prefix, and nothing
-// sent (the mock counting requests is the referee) nor served.
+// sent (the mock counting requests is the referee) nor served. A push scenario the embedded mock
+// cannot serve is refused the same way.
 func TestCLIConventionFlagValues(t *testing.T) {
 	o := mock.DefaultOptions()
 	o.Addr, o.Seed = "127.0.0.1:0", 1
@@ -31,6 +32,8 @@ func TestCLIConventionFlagValues(t *testing.T) {
 	os.WriteFile(sc, []byte("name: s\nauth: {app_key: k, app_secret: s}\nload: {rate: 1, duration: 1s}\nsessions: [{name: s, poll: false, steps: [connect, disconnect]}]\n"), 0o644)
 	log := filepath.Join(dir, "one.jsonl")
 	os.WriteFile(log, []byte(`{"controlType":"CONNECT","from":"c1","mediaType":"TEXT","content":"","received_ms":1000}`+"\n"), 0o644)
+	push := filepath.Join(dir, "push.yaml")
+	os.WriteFile(push, []byte("name: p\nauth: {app_key: k, app_secret: s}\nchannel: {to: \"1011577355744904195\"}\ntarget: {delivery: push}\nload: {rate: 1, duration: 1s}\nsessions: [{name: s, steps: [connect, disconnect]}]\n"), 0o644)
 	missing := filepath.Join(dir, "nosuch.yaml")
 	out := filepath.Join(dir, "out")
 	capacity := func(args ...string) []string {
@@ -62,6 +65,7 @@ func TestCLIConventionFlagValues(t *testing.T) {
 		{mockCmd("--token-lifetime", "0s"), "--token-lifetime 0s: want a positive duration"},
 		{mockCmd("--cc-token-lifetime", "0s"), "--cc-token-lifetime 0s: want a positive duration"},
 		{[]string{"replay", log, "--scenario", missing, "--out", out}, "--scenario: open " + missing + ": no such file or directory; check the path"},
+		{[]string{"capacity", push, "--slo", "error_rate<1%", "--out", out}, push + ": the embedded mock cannot be pointed at this push scenario's receiver; run `ccload mock --push"},
 		{[]string{"compare", missing, missing}, "open " + missing + ": no such file or directory; check the path"},
 	} {
 		code, stdout, errs := cliRun(c.args...)

@@ -116,13 +116,13 @@ func startEmbeddedMock(sc *scenario.Scenario, file, cmd string, stderr io.Writer
 	// The scenario's static tokens stand for tokens the platform issued: the mock accepts them.
 	opts.StaticAccessToken, opts.StaticCCToken = sc.Auth.AccessToken, sc.Auth.CCMessagingToken
 	if sc.UsesPush() && (len(pushURL) == 0 || pushURL[0] == "") {
-		fmt.Fprintf(stderr, "%s: %s cannot point the embedded mock at a push scenario's receiver; run `ccload mock --push http://HOST:PORT/webhooks/v1/messages`, give the scenario webhook: {listen: HOST:PORT}, and pass --target\n", file, cmd)
+		fmt.Fprintf(stderr, "%s: %s: the embedded mock cannot be pointed at this push scenario's receiver; run `ccload mock --push http://HOST:PORT/webhooks/v1/messages`, give the scenario webhook: {listen: HOST:PORT}, and pass --target\n", cmd, file)
 		return "", nil, nil, exitUsage
 	}
 	if len(pushURL) > 0 && pushURL[0] != "" {
 		opts.PushURL = pushURL[0]
 		if opts.PushChannels, err = embeddedPushChannels(sc); err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", file, err)
+			fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, file, err)
 			return "", nil, nil, exitUsage
 		}
 	}
