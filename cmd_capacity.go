@@ -64,7 +64,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	// parseArgs refused, naming the flag, a negative --start, --max-rate or duration, a
 	// --min-requests under 1, and a zero --grace, --warmup, --window, --short-window, --budget
-	// or --max-lag (flagcheck.go).
+	// or --max-lag (numeric_flags.go).
 	if o.Cooldown == 0 {
 		o.Cooldown = -1 // none, as asked (Options' zero means the default)
 	}

@@ -68,7 +68,7 @@ Flags:`)
 		fmt.Fprintf(stderr, "ccload mock: unexpected argument %q (it takes flags only)\n", fs.Arg(0))
 		return exitUsage
 	}
-	if err := checkNumericFlags(fs); err != nil { // flagcheck.go
+	if err := checkNumericFlags(fs); err != nil { // numeric_flags.go
 		printFlagErrors(stderr, "mock", err)
 		return exitUsage
 	}
