@@ -6,8 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
-	"ccload/mock"
 )
 
 // anyGoPrefix is goPrefix's rule with mock added: in a flag's message (not a scenario's, where
@@ -20,13 +18,7 @@ var anyGoPrefix = regexp.MustCompile(`(?m)(^|ccload [a-z]+: |: )(runner|scenario
 // sent (the mock counting requests is the referee) nor served. A push scenario the embedded mock
 // cannot serve is refused the same way.
 func TestCLIConventionFlagValues(t *testing.T) {
-	o := mock.DefaultOptions()
-	o.Addr, o.Seed = "127.0.0.1:0", 1
-	srv, err := mock.NewServer(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := loopbackMock(t)
 	dir := t.TempDir()
 	sc := filepath.Join(dir, "sc.yaml")
 	os.WriteFile(sc, []byte("name: s\nauth: {app_key: k, app_secret: s}\nload: {rate: 1, duration: 1s}\nsessions: [{name: s, poll: false, steps: [connect, disconnect]}]\n"), 0o644)

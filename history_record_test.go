@@ -36,8 +36,22 @@ func recordedRuns(t *testing.T, db string) []*history.Entry {
 	return runs
 }
 
+// loopbackMock starts a mock with its default behaviour on a free loopback port, closed when the
+// test ends; its counters referee what a command sent.
+func loopbackMock(t *testing.T) *mock.Server {
+	t.Helper()
+	o := mock.DefaultOptions()
+	o.Addr, o.Seed = "127.0.0.1:0", 1
+	srv, err := mock.NewServer(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
 // writeSessionsLog writes n sessions (CONNECT, DISCONNECT 5 ms later) arriving 1 ms apart, then
-// bad lines bad lines.
+// `bad` lines that are not JSON.
 func writeSessionsLog(t *testing.T, path string, n, bad int) {
 	t.Helper()
 	var b strings.Builder
@@ -112,13 +126,7 @@ sessions:
 // (exit 3) is incomplete; one below --require (exit 1) is a fail. Each row is a capacity run.
 func TestCapacityHistoryRecordsTheExitCode(t *testing.T) {
 	t.Parallel() // real time against loopback, like the other end-to-end tests
-	o := mock.DefaultOptions()
-	o.Addr, o.Seed = "127.0.0.1:0", 1
-	srv, err := mock.NewServer(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := loopbackMock(t)
 	dir := t.TempDir()
 	sc := filepath.Join(dir, "sc.yaml")
 	if err := os.WriteFile(sc, []byte(capacityHistoryScenario), 0o644); err != nil {
