@@ -58,6 +58,8 @@ func TestCLIConventionFlagValues(t *testing.T) {
 		{mockCmd("--cc-token-lifetime", "0s"), "--cc-token-lifetime 0s: want a positive duration"},
 		{[]string{"replay", log, "--scenario", missing, "--out", out}, "--scenario: open " + missing + ": no such file or directory; check the path"},
 		{[]string{"capacity", push, "--slo", "error_rate<1%", "--out", out}, push + ": the embedded mock cannot be pointed at this push scenario's receiver; run `ccload mock --push"},
+		{[]string{"history", "prune", "--keep", "-5", "--history", filepath.Join(dir, "runs.db")}, "--keep -5: want how many of the most recent selected runs to keep, 0 or more"},
+		{[]string{"run", sc, "--target", srv.URL(), "--out", out, "--metrics-remote-write", "http://127.0.0.1:9/api/v1/write", "--metrics-push-interval", "0s"}, "--metrics-push-interval 0s: want a positive interval"},
 		{[]string{"compare", missing, missing}, "open " + missing + ": no such file or directory; check the path"},
 	} {
 		code, stdout, errs := cliRun(c.args...)

@@ -43,6 +43,9 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			return badUsage(stderr, "history", fmt.Sprintf("%s %q: want a run ID, a number (ccload history list shows them)", sub, pos[0]))
 		}
 	}
+	if keep := *f.keep; sub == "prune" && keep < 0 && givenFlags(f.fs)["keep"] {
+		return badUsage(stderr, "history", fmt.Sprintf("--keep %d: want how many of the most recent selected runs to keep, 0 or more", keep))
+	}
 	if sub == "prune" && *f.keep < 0 {
 		return badUsage(stderr, "history", "prune needs --keep N (how many of the most recent selected runs to keep)")
 	}

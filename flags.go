@@ -345,7 +345,7 @@ func (m *metricsFlags) start(cmd, shard string, stderr io.Writer) (*liveMetrics,
 		return startDashboardOnly(m, cmd, stderr)
 	}
 	if *m.interval <= 0 {
-		return nil, fmt.Errorf("%s: --metrics-push-interval must be positive", cmd)
+		return nil, fmt.Errorf("%s: --metrics-push-interval %s: want a positive interval, e.g. %s", cmd, *m.interval, metrics.DefaultPushInterval)
 	}
 	exp := metrics.New(shard)
 	lm := &liveMetrics{obs: exp, stderr: stderr}
