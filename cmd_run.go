@@ -2,12 +2,11 @@ package main
 
 import (
 	"context"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 	"time"
 
-	"ccload/report"
 	"ccload/runner"
 	"ccload/scenario"
 )
@@ -37,63 +36,36 @@ Flags:
 // when needed), runs it with the runner package and prints the summary.
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("run", stderr)
-	target := fs.String("target", "", "base `URL` of the platform, or mock for the embedded mock (default: the scenario's target)")
-	out := addOutDirFlag(fs, "output `dir` (default ./ccload-out/<scenario>-<YYYYmmdd-HHMMSS>)")
-	duration := fs.Duration("duration", 0, "cut or extend the stages to this long; the last level holds (default: the stages' length)")
-	grace := fs.Duration("grace", 0, "how long running sessions may finish after arrivals stop; 0 cuts them at once (default: the scenario's longest await + longest think + one request timeout)")
-	noProgress := addProgressFlag(fs)
-	seed := fs.Int64("seed", 0, "seed of every random choice (default: the scenario's seed, or one picked and reported)")
-	maxRPS := fs.Float64("max-rps", 0, "ceiling on this process's requests per second across all customers (default: the scenario's target.max_rps, or none)")
-	shard := fs.String("shard", "", "run only slice `I/N` of the arrivals and customers (merge the shards with ccload merge)")
-	mflags := addMetricsFlags(fs)
-	userAgent := addUserAgentFlag(fs)
+	load := addLoadFlags(fs, loadUsage{
+		target:   "base `URL` of the platform, or mock for the embedded mock (default: the scenario's target)",
+		out:      "output `dir` (default ./ccload-out/<scenario>-<YYYYmmdd-HHMMSS>)",
+		duration: "cut or extend the stages to this long; the last level holds (default: the stages' length)",
+		grace:    "how long running sessions may finish after arrivals stop; 0 cuts them at once (default: the scenario's longest await + longest think + one request timeout)",
+		seed:     "seed of every random choice (default: the scenario's seed, or one picked and reported)",
+		maxRPS:   "ceiling on this process's requests per second across all customers (default: the scenario's target.max_rps, or none)",
+		shard:    "run only slice `I/N` of the arrivals and customers (merge the shards with ccload merge)",
+		startAt:  "begin the schedule at `TIME`: RFC 3339 (2026-12-02T14:05:00Z) or a duration from now (30s); shards need the RFC 3339 form to line up",
+	})
 	webhookListen := fs.String("webhook-listen", "", "push mode: the webhook receiver's `HOST:PORT` (default: the scenario's webhook.listen, or a free loopback port)")
-	startAt := fs.String("start-at", "", "begin the schedule at `TIME`: RFC 3339 (2026-12-02T14:05:00Z) or a duration from now (30s); shards need the RFC 3339 form to line up")
-	hist := addHistoryFlags(fs)
 	setUsage(fs, runUsage)
 	pos, code, done := parseArgs(fs, args, stdout, oneArg("want exactly one SCENARIO.yaml"))
 	if done {
 		return code
 	}
-	var err error
-	if *target, err = checkTargetFlags(*target, *userAgent); err != nil {
+	cfg, errs := load.check(fs, stderr)
+	if err := errors.Join(errs...); err != nil {
 		printError(stderr, "run", err)
 		return exitUsage
 	}
-	if err := checkLoadFlags(fs); err != nil {
-		printError(stderr, "run", err)
+	if _, relErr := time.ParseDuration(*load.startAt); relErr == nil && cfg.Shard.N > 1 {
+		// A duration counts from each process's own start, so shards started apart would not line up.
+		fmt.Fprintf(stderr, "ccload run: --start-at %s is relative to this process's start, so shards started apart begin apart; give every shard one RFC 3339 instant (--start-at $(date -u -d '+2 min' +%%Y-%%m-%%dT%%H:%%M:%%SZ))\n", *load.startAt)
 		return exitUsage
 	}
-	cfg := runner.Config{Duration: *duration, Grace: *grace, Seed: *seed, Stderr: stderr, MaxRPS: *maxRPS}
-	cfg.WebhookListen = *webhookListen
-	graceGiven := false
-	fs.Visit(func(f *flag.Flag) { graceGiven = graceGiven || f.Name == "grace" })
-	if graceGiven && *grace <= 0 {
+	cfg.Duration, cfg.Grace, cfg.WebhookListen = *load.duration, *load.grace, *webhookListen
+	graceGiven := givenFlags(fs)["grace"]
+	if graceGiven && *load.grace <= 0 {
 		cfg.Grace = -1 // given as 0: none
-	}
-	if *shard != "" {
-		if cfg.Shard, err = runner.ParseShard(*shard); err != nil {
-			printError(stderr, "run", err)
-			return exitUsage
-		}
-	}
-	if *startAt != "" {
-		if cfg.StartAt, err = parseStartAt(*startAt, time.Now()); err == nil {
-			err = checkStartAt(cfg.StartAt, time.Now(), cfg.Shard.N > 1, *startAt, "run", stderr)
-		}
-		if err != nil {
-			printError(stderr, "run", err)
-			return exitUsage
-		}
-		if _, relErr := time.ParseDuration(*startAt); relErr == nil && cfg.Shard.N > 1 {
-			// A duration counts from each process's own start, so shards started apart would not line up.
-			fmt.Fprintf(stderr, "ccload run: --start-at %s is relative to this process's start, so shards started apart begin apart; give every shard one RFC 3339 instant (--start-at $(date -u -d '+2 min' +%%Y-%%m-%%dT%%H:%%M:%%SZ))\n", *startAt)
-			return exitUsage
-		}
-	}
-	if *duration < 0 {
-		fmt.Fprintln(stderr, "ccload run: --duration must not be negative")
-		return exitUsage
 	}
 
 	sc, err := scenario.LoadFile(pos[0])
@@ -101,17 +73,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		printError(stderr, "run", err)
 		return exitUsage
 	}
-	applyUserAgent(sc, *userAgent)
-	if cfg.Shard.N > 1 && *seed == 0 && sc.Seed == 0 {
+	applyUserAgent(sc, *load.userAgent)
+	if cfg.Shard.N > 1 && *load.seed == 0 && sc.Seed == 0 {
 		fmt.Fprintf(stderr, "ccload run: %s: --shard %s needs the same seed on every shard, and the scenario has no seed: add `seed: N` to it or pass the same --seed to every shard\n", pos[0], cfg.Shard)
 		return exitUsage
 	}
 	if !graceGiven {
 		cfg.Grace = runner.DefaultGraceFor(sc)
 	}
-	var finish func(*report.Report)
-	if code := hist.start(ctx, &finish, stderr); code != exitOK {
-		return code
-	}
-	return hist.done(nil, execRun(ctx, "run", mflags, sc, pos[0], cfg, *target, *out, *noProgress, finish, stdout, stderr))
+	return load.play(ctx, "run", sc, pos[0], cfg, nil, nil, stdout, stderr)
 }
