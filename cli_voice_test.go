@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // anyGoPrefix is goPrefix's rule with mock added: in a flag's message (not a scenario's, where
@@ -80,5 +84,73 @@ func TestCLIConventionFlagValues(t *testing.T) {
 	}
 	if n := srv.Stats().Total(); n != 0 {
 		t.Errorf("the refused commands sent %d requests; want none", n)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to write from the command's goroutines while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex // guards b
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestMockLogSpeaksAsTheCommand: what the mock logs while it serves (here, --record failing on a
+// full device) reaches the user as "ccload mock: ...", like every other error, not in the mock
+// package's voice ("mock: record: ...").
+func TestMockLogSpeaksAsTheCommand(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full on this system")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- cmdMock(ctx, []string{"--addr", "127.0.0.1:0", "--seed", "1", "--record", "/dev/full"}, &stdout, &stderr)
+	}()
+	urlRE := regexp.MustCompile(`serving on (http://127\.0\.0\.1:\d+)`)
+	var url string
+	for deadline := time.Now().Add(10 * time.Second); url == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if m := urlRE.FindStringSubmatch(stdout.String()); m != nil {
+			url = m[1]
+		}
+	}
+	if url == "" {
+		cancel()
+		t.Fatalf("the mock printed no URL: %s %s", stdout.String(), stderr.String())
+	}
+	dir := t.TempDir()
+	sc := filepath.Join(dir, "sc.yaml")
+	// 100 sessions each recording a 600-byte CHAT: past the record file's 64 KiB buffer, so a
+	// write fails while the mock serves.
+	chat := strings.Repeat("x", 600)
+	os.WriteFile(sc, []byte("name: rec\nauth: {app_key: k, app_secret: s}\nload: {model: open, arrivals: uniform, rate: 100, duration: 1s}\nseed: 1\nsessions: [{name: s, poll: false, steps: [connect, {chat: "+chat+"}, disconnect]}]\n"), 0o644)
+	code, _, runErr := cliRun("run", sc, "--target", url, "--out", filepath.Join(dir, "out"), "--no-progress")
+	cancel()
+	<-done
+	if code != exitOK {
+		t.Fatalf("run against the mock: exit %d\n%s", code, runErr)
+	}
+	errs := stderr.String()
+	if !strings.Contains(errs, "record") {
+		t.Fatalf("the mock said nothing of the failed record file:\n%s", errs)
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(errs, "\n"), "\n") {
+		if !strings.HasPrefix(line, "ccload mock: ") {
+			t.Errorf("a mock stderr line not in the command's voice: %q", line)
+		}
+	}
+	if m := anyGoPrefix.FindString(errs); m != "" {
+		t.Errorf("a Go package prefix %q in:\n%s", m, errs)
 	}
 }

@@ -78,7 +78,8 @@ Flags:`)
 		fmt.Fprintf(stderr, "ccload mock: --error-kind %q: want 500, 12 or 13 (HTTP 500, or that resultCode)\n", o.ErrorKind)
 		return exitUsage
 	}
-	o.Logf = func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) }
+	// The mock's own log lines ("mock: record: ...") in the command's voice.
+	o.Logf = func(format string, args ...any) { printError(stderr, "mock", fmt.Errorf(format, args...)) }
 	if *acceptToken != "" {
 		sc, err := scenario.LoadFile(*acceptToken)
 		if err != nil {
