@@ -57,3 +57,26 @@ func TestTrendTitle(t *testing.T) {
 		t.Errorf("--scenario given: %q", got)
 	}
 }
+
+// TestVerdictOfALateReplayError: a replay report whose log was found bad after the run began
+// (replay.error with the log's counts) is incomplete, as ccload replay's exit 3 says, so that
+// `history add` of its report.json agrees with `replay --history`; a threshold that failed
+// still makes it a fail, and a replay section without an error changes nothing.
+func TestVerdictOfALateReplayError(t *testing.T) {
+	r := synth(t, 1, 200, 1, 0, day0)
+	if v := Verdict(r); v != VerdictPass {
+		t.Fatalf("the synthetic run: %s", v)
+	}
+	r.Replay = &report.Replay{Log: "prod.jsonl", Speed: 1, Scale: 1, Lines: 8592, Complete: true}
+	if v := Verdict(r); v != VerdictPass {
+		t.Errorf("a whole replay: %s, want pass", v)
+	}
+	r.Replay.Complete, r.Replay.Error = false, "too many bad lines: 200 of 8592 lines"
+	if v := Verdict(r); v != VerdictIncomplete {
+		t.Errorf("a replay whose log failed late: %s, want incomplete", v)
+	}
+	r.Thresholds = []report.ThresholdResult{{Metric: "error_rate", Pass: false}}
+	if v := Verdict(r); v != VerdictFail {
+		t.Errorf("a late-failing replay whose threshold failed: %s, want fail", v)
+	}
+}
