@@ -131,34 +131,17 @@ func readLog(ctx context.Context, path string, l *logFlags, ao traffic.AnalyzeOp
 		return nil, traffic.Stats{}, exitUsage
 	}
 	defer rc.Close()
-	type result struct {
-		a   *traffic.Analysis
-		st  traffic.Stats
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		a := traffic.NewAnalysis(ao)
-		st, err := traffic.Read(rc, l.o, a.Add)
-		done <- result{a, st, err}
-	}()
-	var r result
-	select {
-	case r = <-done:
-	case <-ctx.Done():
-		rc.Close() // unblocks a read waiting on a pipe; the reader then ends on its own
-		return interrupted()
-	}
+	a, st, err := traffic.AnalyzeContext(ctx, rc, l.o, ao)
 	if ctx.Err() != nil {
 		return interrupted()
 	}
-	writeProblems(stderr, cmd, r.st, path)
-	if r.err != nil {
-		printError(stderr, cmd, fmt.Errorf("%s: %w", path, r.err))
-		if errors.Is(r.err, traffic.ErrTooManyBad) {
+	writeProblems(stderr, cmd, st, path)
+	if err != nil {
+		printError(stderr, cmd, fmt.Errorf("%s: %w", path, err))
+		if errors.Is(err, traffic.ErrTooManyBad) {
 			fmt.Fprintln(stderr, "  fix the lines above, map the fields (--time-field, --from-field, ...) or raise --max-bad")
 		}
-		return nil, r.st, exitUsage
+		return nil, st, exitUsage
 	}
-	return r.a, r.st, exitOK
+	return a, st, exitOK
 }
