@@ -154,3 +154,25 @@ func TestMockLogSpeaksAsTheCommand(t *testing.T) {
 		t.Errorf("a Go package prefix %q in:\n%s", m, errs)
 	}
 }
+
+// maxCommandLines is how long a cmd_*.go file may grow (README's Layout: "at most about 150
+// lines"): a command file holds its flags, its wiring and its exit codes; logic belongs in the
+// package whose job it is, flag helpers in flags.go and the *_flags.go files.
+const maxCommandLines = 160
+
+// TestCommandFilesAreThin: no command file is longer than maxCommandLines.
+func TestCommandFilesAreThin(t *testing.T) {
+	files, err := filepath.Glob("cmd_*.go")
+	if err != nil || len(files) < 10 {
+		t.Fatalf("%d command files found (%v): run from the module root", len(files), err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := bytes.Count(b, []byte("\n")); n > maxCommandLines {
+			t.Errorf("%s has %d lines, over %d: move what is not flags, wiring or exit codes out of it", f, n, maxCommandLines)
+		}
+	}
+}
