@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
-	"strings"
 
 	"ccload/history"
 	"ccload/report"
@@ -33,21 +31,9 @@ func cmdHistory(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return code
 	}
 	pos = pos[1:]
-	flt, err := f.filter()
+	flt, id, err := f.check(sub, pos)
 	if err != nil {
 		return badUsage(stderr, "history", err.Error())
-	}
-	var id int64
-	if sub == "show" || sub == "export" {
-		if id, err = strconv.ParseInt(strings.TrimPrefix(pos[0], "#"), 10, 64); err != nil || id < 1 {
-			return badUsage(stderr, "history", fmt.Sprintf("%s %q: want a run ID, a number (ccload history list shows them)", sub, pos[0]))
-		}
-	}
-	if keep := *f.keep; sub == "prune" && keep < 0 && givenFlags(f.fs)["keep"] {
-		return badUsage(stderr, "history", fmt.Sprintf("--keep %d: want how many of the most recent selected runs to keep, 0 or more", keep))
-	}
-	if sub == "prune" && *f.keep < 0 {
-		return badUsage(stderr, "history", "prune needs --keep N (how many of the most recent selected runs to keep)")
 	}
 	loc := historyLocation(*f.loc)
 	if loc == "" {

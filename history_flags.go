@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -331,6 +332,26 @@ func newHistoryFlags() *historyCmdFlags {
 		fs.PrintDefaults()
 	}
 	return f
+}
+
+// check holds the flags and arguments of history's subcommand sub to their rules: the filter
+// they select, and the run ID show and export name (pos: the subcommand's own arguments).
+func (f *historyCmdFlags) check(sub string, pos []string) (flt history.Filter, id int64, err error) {
+	if flt, err = f.filter(); err != nil {
+		return flt, 0, err
+	}
+	if sub == "show" || sub == "export" {
+		if id, err = strconv.ParseInt(strings.TrimPrefix(pos[0], "#"), 10, 64); err != nil || id < 1 {
+			return flt, 0, fmt.Errorf("%s %q: want a run ID, a number (ccload history list shows them)", sub, pos[0])
+		}
+	}
+	if keep := *f.keep; sub == "prune" && keep < 0 && givenFlags(f.fs)["keep"] {
+		return flt, 0, fmt.Errorf("--keep %d: want how many of the most recent selected runs to keep, 0 or more", keep)
+	}
+	if sub == "prune" && *f.keep < 0 {
+		return flt, 0, errors.New("prune needs --keep N (how many of the most recent selected runs to keep)")
+	}
+	return flt, id, nil
 }
 
 func (f *historyCmdFlags) filter() (history.Filter, error) {
