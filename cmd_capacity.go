@@ -2,66 +2,22 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"ccload/capacity"
-	"ccload/render"
 	"ccload/report"
 	"ccload/runner"
 	"ccload/scenario"
 )
 
-const capacityUsage = `Usage: ccload capacity SCENARIO.yaml [flags]
-
-Finds the highest open-model session arrival rate the target sustains under an
-SLO, keeping the scenario's session mix; with --customers, the most
-concurrently connected customers it holds (closed model: each customer lives
-the scenario's sessions back to back, polling at the scenario's interval).
-
-The search starts from --start (default: the scenario's own peak load), grows
-(x4 while far under the SLO's limits, x2 nearer, capped by --max-rate) until
-the SLO breaks, bisects until the bracket is within --precision, then measures
-both ends again. Each step discards --warmup (with --customers: the ramp to the
-count) and measures a window: --short-window far from the knee, --window near
-it, longer until it holds --min-requests (a third far from the knee), at most
-three times its plan, then it is judged on what it holds. A window ends early
-when its verdict is certain (errors past --surge, a latency percentile at twice
-its limit). The SLO is the scenario's thresholds, or --slo in the same
-language: 'response_time.p99<300ms,error_rate<1%,step:ask service_time.p95<200ms'.
-
-The search stops at once, naming the HTTP status and the target's message,
-when 99% of a kind of request fail. A step is not judged when the generator
-was the limit (scheduler lag p99 over --max-lag and over a tenth of the
-response-time p99, arrivals dropped at max_customers, the process over
---max-cpu of its CPUs or --max-memory of the machine's): the search stops and
-says so. After a step that broke the SLO the search pauses --cooldown.
-
-Writes report.json (its capacity section holds every step, histograms
-included), report.html (the curve with the bracket and the SLO's limit),
-junit.xml (passes when --require was met) and steps/NN-LEVEL/ (each step's
-own report).
-
-Exit codes: 0 converged, or the SLO held up to --max-rate (and --require, when
-given, was met); 1 the search converged below --require, or no level tried kept
-the SLO; 2 bad usage or an invalid scenario or SLO (nothing sent); 3 the
-generator was the limit, requests failed wholesale, the budget ran out, errors
-surged, the boundary did not confirm, the target was unreachable, or interrupted.
-
-Flags:
-`
-
 // cmdCapacity is `ccload capacity`: flags to capacity.Options, the embedded mock when needed,
 // the search, then the console summary and the reports (the search renders nothing).
 func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("capacity", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("capacity", stderr)
 	var o capacity.Options
 	target := fs.String("target", "", "base `URL` of the platform, or mock for the embedded mock (default: the scenario's target)")
 	userAgent := addUserAgentFlag(fs)
@@ -91,12 +47,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprint(fs.Output(), capacityUsage)
 		fs.PrintDefaults()
 	}
-	pos, code, done := parseArgs(fs, args, stdout, func(pos []string) string {
-		if len(pos) != 1 {
-			return "want exactly one SCENARIO.yaml"
-		}
-		return ""
-	})
+	pos, code, done := parseArgs(fs, args, stdout, oneArg("want exactly one SCENARIO.yaml"))
 	if done {
 		return code
 	}
@@ -108,33 +59,14 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if *target, err = checkTargetFlags(*target, *userAgent); err != nil {
 		return bad("%v", err)
 	}
-	if o.Precision, err = parseShare(*precision); err != nil || o.Precision <= 0 || o.Precision >= 1 {
-		return bad("--precision %q: want a share between 0 and 100%%, e.g. 5%%", *precision)
+	if msg := capacityShares(&o, *precision, *maxCPU, *maxMem, *surge, *require); msg != "" {
+		return bad("%s", msg)
 	}
-	if o.MaxCPU, err = parseShare(*maxCPU); err != nil || o.MaxCPU <= 0 {
-		return bad("--max-cpu %q: want a share, e.g. 90%%", *maxCPU)
-	}
-	if o.MaxMemory, err = parseShare(*maxMem); err != nil || o.MaxMemory <= 0 || o.MaxMemory > 1 {
-		return bad("--max-memory %q: want a share between 0 and 100%%, e.g. 80%%", *maxMem)
-	}
-	if o.Surge, err = parseShare(*surge); err != nil || o.Surge <= 0 || o.Surge > 1 {
-		return bad("--surge %q: want a share between 0 and 100%%, e.g. 50%%", *surge)
-	}
-	if *require != "" {
-		v, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(*require), "/s"), 64)
-		if err != nil || v <= 0 {
-			return bad("--require %q: want a session rate, e.g. 500/s (or a count of customers with --customers)", *require)
-		}
-		o.Require = v
-	}
-	if o.StartRate < 0 || o.MaxRate < 0 || o.Warmup <= 0 || o.Window <= 0 || o.ShortWindow <= 0 || o.MinRequests < 1 || o.Budget <= 0 || o.MaxLag <= 0 {
-		return bad("--warmup, --window, --short-window, --min-requests, --budget and --max-lag must be positive, --start and --max-rate not negative")
-	}
+	// parseArgs refused, naming the flag, a negative --start, --max-rate or duration, a
+	// --min-requests under 1, and a zero --grace, --warmup, --window, --short-window, --budget
+	// or --max-lag (numeric_flags.go).
 	if o.Cooldown == 0 {
 		o.Cooldown = -1 // none, as asked (Options' zero means the default)
-	}
-	if o.Grace <= 0 {
-		o.Grace = time.Nanosecond
 	}
 	o.Seed = *seed
 
@@ -208,37 +140,4 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	fmt.Fprintf(stdout, "\nreport: %s\n", filepath.Join(dir, report.FileName))
 	return hist.done(rep, capacityExit(rep.Capacity))
-}
-
-// writeCapacityReports writes the search's report and outputs into dir, and each step's own
-// report and outputs into dir/steps/NN-LEVEL/.
-func writeCapacityReports(dir string, res *capacity.Result) error {
-	if err := render.WriteDir(dir, res.Report); err != nil {
-		return err
-	}
-	for i, r := range res.Steps {
-		if r == nil || i >= len(res.Report.Capacity.Steps) {
-			continue
-		}
-		sdir := filepath.Join(dir, "steps", fmt.Sprintf("%02d-%s", i+1, report.FormatRate(res.Report.Capacity.Steps[i].Rate)))
-		if err := render.WriteDir(sdir, r); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// capacityExit maps a search's end to the CLI contract.
-func capacityExit(c *report.Capacity) int {
-	switch {
-	case c.Required > 0 && c.RequireMet:
-		return exitOK
-	case !c.Converged && c.Outcome != capacity.OutcomeNoSustainable:
-		return exitAborted
-	case c.Required > 0:
-		return exitFailed
-	case c.Outcome == capacity.OutcomeNoSustainable:
-		return exitFailed
-	}
-	return exitOK
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -62,8 +61,7 @@ func (l *compareFlagList) Set(s string) error { *l = append(*l, s); return nil }
 
 // cmdCompare is `ccload compare BASE.json NEW.json`: a regression gate between two reports.
 func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("compare", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("compare", stderr)
 	var limitFlags compareFlagList
 	fs.Var(&limitFlags, "max-regression", "regression `limits`, comma-separated or repeated (e.g. p99=10%,error_rate=0.1pp,rps=-5%)")
 	jsonOut := addOutputFlag(fs, "also write the comparison as JSON to `FILE`", "json")

@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
 	"os"
-	"time"
 
 	"ccload/report"
 	"ccload/traffic"
@@ -17,10 +15,7 @@ import (
 // cmdLogdiff compares two traffic logs and gates on how far apart they are, beyond the
 // sampling noise of what each log holds.
 func cmdLogdiff(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("logdiff", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var lf logFlags
-	lf.register(fs)
+	fs, lf := newLogFlagSet("logdiff", stderr)
 	lim := traffic.DefaultDiffLimits
 	bucket := fs.Duration("bucket", 0, "width of one point of the arrival curves (0: chosen from A, about 100 sessions per bucket and at least 4 buckets)")
 	share := fs.String("max-share", "5%", "session-type shares at most this many points apart, beyond noise (0: not checked)")
@@ -58,17 +53,8 @@ Flags:
 	if done {
 		return code
 	}
-	var errs []error
+	errs := []error{shareFlag("max-share", *share, &lim.Share), shareFlag("max-median", *median, &lim.Median), shareFlag("max-rate", *rate, &lim.Rate)}
 	var err error
-	if lim.Share, err = parseShare(*share); err != nil {
-		errs = append(errs, fmt.Errorf("--max-share: %v", err))
-	}
-	if lim.Median, err = parseShare(*median); err != nil {
-		errs = append(errs, fmt.Errorf("--max-median: %v", err))
-	}
-	if lim.Rate, err = parseShare(*rate); err != nil {
-		errs = append(errs, fmt.Errorf("--max-rate: %v", err))
-	}
 	if lim.Alpha, err = parseShare(*alpha); err != nil || lim.Alpha <= 0 || lim.Alpha >= 0.5 {
 		errs = append(errs, fmt.Errorf("--alpha: want a chance above 0 and below 50%%, such as 1%%; got %q", *alpha))
 	}
@@ -81,18 +67,16 @@ Flags:
 	if math.IsNaN(*speed) || math.IsInf(*speed, 0) || *speed <= 0 || *speed > 1e6 {
 		errs = append(errs, fmt.Errorf("--speed: want the replay's speed, above 0 and at most 1e6, such as 2; got %v", *speed))
 	}
-	if *bucket < 0 || (*bucket > 0 && *bucket < time.Millisecond) {
-		errs = append(errs, fmt.Errorf("--bucket: want at least 1ms, or 0 to choose from A; got %s", *bucket))
-	}
+	errs = append(errs, checkBucket(*bucket, "A"))
 	if err := errors.Join(append([]error{lf.check()}, errs...)...); err != nil {
 		printError(stderr, "logdiff", err)
 		return exitUsage
 	}
-	a, _, code := readLog(ctx, pos[0], &lf, traffic.AnalyzeOptions{Bucket: *bucket}, os.Stdin, stderr, "logdiff")
+	a, _, code := readLog(ctx, pos[0], lf, traffic.AnalyzeOptions{Bucket: *bucket}, os.Stdin, stderr, "logdiff")
 	if code != exitOK {
 		return code
 	}
-	b, _, code := readLog(ctx, pos[1], &lf, traffic.AnalyzeOptions{Bucket: *bucket, Speed: *speed}, os.Stdin, stderr, "logdiff")
+	b, _, code := readLog(ctx, pos[1], lf, traffic.AnalyzeOptions{Bucket: *bucket, Speed: *speed}, os.Stdin, stderr, "logdiff")
 	if code != exitOK {
 		return code
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -37,8 +36,7 @@ Flags:
 
 // cmdMerge implements `ccload merge -o OUT.json SHARD.json...`.
 func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("merge", stderr)
 	setUsage(fs, mergeUsage)
 	out := addOutputFlag(fs, "where to write the merged report, `FILE` (required; written atomically)")
 	force := fs.Bool("force", false, "merge reports of different scenarios or seeds (normally refused)")

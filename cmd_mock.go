@@ -2,102 +2,20 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"sort"
-	"strings"
 
-	"ccload/ccapi"
 	"ccload/mock"
 	"ccload/scenario"
 )
-
-// distFlag is a flag holding a mock.Dist in ParseDist's syntax.
-type distFlag struct{ d *mock.Dist }
-
-func (f distFlag) String() string {
-	if f.d == nil {
-		return ""
-	}
-	return f.d.String()
-}
-
-func (f distFlag) Set(s string) error {
-	d, err := mock.ParseDist(s)
-	if err != nil {
-		return err
-	}
-	*f.d = d
-	return nil
-}
-
-// latencyFlag is --latency: "DIST" sets every endpoint, "ENDPOINT=DIST" one; repeatable.
-type latencyFlag struct{ o *mock.Options }
-
-func (f latencyFlag) String() string { return "" }
-
-func (f latencyFlag) Set(s string) error {
-	name, dist, per := strings.Cut(s, "=")
-	if !per {
-		d, err := mock.ParseDist(s)
-		if err != nil {
-			return err
-		}
-		f.o.DefaultLatency = d
-		return nil
-	}
-	ep, ok := endpointByName(strings.TrimSpace(name))
-	if !ok {
-		names := make([]string, ccapi.NumEndpoints)
-		for e := range ccapi.NumEndpoints {
-			names[e] = e.String()
-		}
-		return fmt.Errorf("unknown endpoint %q (one of %s)", name, strings.Join(names, ", "))
-	}
-	d, err := mock.ParseDist(dist)
-	if err != nil {
-		return err
-	}
-	if f.o.Latency == nil {
-		f.o.Latency = map[ccapi.Endpoint]mock.Dist{}
-	}
-	f.o.Latency[ep] = d
-	return nil
-}
-
-func endpointByName(name string) (ccapi.Endpoint, bool) {
-	for e := range ccapi.NumEndpoints {
-		if strings.EqualFold(e.String(), name) {
-			return e, true
-		}
-	}
-	return 0, false
-}
-
-// stallFlag is --stall S/P: hold every response for S at the end of every period P.
-type stallFlag struct{ o *mock.Options }
-
-func (f stallFlag) String() string { return "" }
-
-func (f stallFlag) Set(s string) error {
-	stall, period, err := mock.ParseStall(s)
-	if err != nil {
-		return errors.New(strings.TrimPrefix(err.Error(), "mock: "))
-	}
-	f.o.Stall, f.o.StallEvery = stall, period
-	return nil
-}
 
 // cmdMock serves the mock platform until ctx is cancelled (SIGINT/SIGTERM).
 func cmdMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	o := mock.DefaultOptions()
 	o.Addr = "127.0.0.1:18080"
 	var record string
-	fs := flag.NewFlagSet("mock", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("mock", stderr)
 	fs.StringVar(&o.Addr, "addr", o.Addr, "listen address (use 0.0.0.0:PORT to serve beyond loopback)")
 	fs.StringVar(&o.AppKey, "app-key", "", "the only app_key / x-app-key accepted (default: any)")
 	fs.StringVar(&o.AppSecret, "app-secret", "", "the only app_secret tokenByAkSk accepts (default: any)")
@@ -106,13 +24,13 @@ func cmdMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&o.CCTokenLifetime, "cc-token-lifetime", o.CCTokenLifetime, "ccmessaging-token lifetime; an expired one is renewed in the response header")
 	fs.DurationVar(&o.RobotDelay, "robot-delay", o.RobotDelay, "how long the robot takes to answer a CHAT")
 	fs.IntVar(&o.Agents, "agents", o.Agents, "number of human agents (0: TRANS2AGENT answers 12)")
-	fs.Var(distFlag{&o.HandleTime}, "handle-time", "how long an agent keeps a customer before ending the session (a distribution)")
+	fs.Var(mock.DistFlag{D: &o.HandleTime}, "handle-time", "how long an agent keeps a customer before ending the session (a distribution)")
 	fs.DurationVar(&o.AgentReplyDelay, "agent-reply-delay", o.AgentReplyDelay, "how long an agent takes to answer a CHAT")
 	fs.DurationVar(&o.SessionTimeout, "session-timeout", o.SessionTimeout, "release a session not polled for this long (0: never)")
-	fs.Var(latencyFlag{&o}, "latency", "added latency: DIST for every endpoint, or ENDPOINT=DIST (repeatable)")
+	fs.Var(mock.LatencyFlag{O: &o}, "latency", "added latency: DIST for every endpoint, or ENDPOINT=DIST (repeatable)")
 	fs.Float64Var(&o.ErrorRate, "error-rate", 0, "share (0..1) of send calls answered with an injected error")
 	fs.StringVar(&o.ErrorKind, "error-kind", o.ErrorKind, "injected error: 500 (HTTP 500), 12 or 13 (resultCode)")
-	fs.Var(stallFlag{&o}, "stall", "STALL/PERIOD: hold every response for STALL at the end of each PERIOD, like 1s/10s")
+	fs.Var(mock.StallFlag{O: &o}, "stall", "STALL/PERIOD: hold every response for STALL at the end of each PERIOD, like 1s/10s")
 	fs.Float64Var(&o.DropRate, "drop-rate", 0, "share (0..1) of requests whose connection is closed without an answer")
 	fs.Float64Var(&o.MalformedRate, "malformed-rate", 0, "share (0..1) of requests answered 200 with a body that is not JSON")
 	fs.Float64Var(&o.Capacity, "capacity", 0, "requests per second the mock serves before latency grows like a queue's (0: unlimited)")
@@ -150,11 +68,18 @@ Flags:`)
 		fmt.Fprintf(stderr, "ccload mock: unexpected argument %q (it takes flags only)\n", fs.Arg(0))
 		return exitUsage
 	}
-	if err := checkNumericFlags(fs); err != nil { // flagcheck.go
+	if err := checkNumericFlags(fs); err != nil { // numeric_flags.go
 		printFlagErrors(stderr, "mock", err)
 		return exitUsage
 	}
-	o.Logf = func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) }
+	switch o.ErrorKind {
+	case mock.ErrorKindHTTP500, mock.ErrorKind12, mock.ErrorKind13:
+	default:
+		fmt.Fprintf(stderr, "ccload mock: --error-kind %q: want 500, 12 or 13 (HTTP 500, or that resultCode)\n", o.ErrorKind)
+		return exitUsage
+	}
+	// The mock's own log lines ("mock: record: ...") in the command's voice.
+	o.Logf = func(format string, args ...any) { printError(stderr, "mock", fmt.Errorf(format, args...)) }
 	if *acceptToken != "" {
 		sc, err := scenario.LoadFile(*acceptToken)
 		if err != nil {
@@ -181,7 +106,7 @@ Flags:`)
 	}
 	srv, err := mock.NewServer(o)
 	if err != nil {
-		printError(stderr, "mock", err)
+		printError(stderr, "mock", mockFlagError(err))
 		if recFile != nil {
 			_ = recFile.Close()
 		}
@@ -204,23 +129,4 @@ Flags:`)
 	}
 	fmt.Fprintf(stdout, "ccload mock: stopped after %d requests (%s)\n", st.Total(), summarize(st.Endpoints))
 	return code
-}
-
-// summarize prints the non-zero counts of m in key order.
-func summarize(m map[string]int64) string {
-	keys := make([]string, 0, len(m))
-	for k, v := range m {
-		if v != 0 {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %d", k, m[k])
-	}
-	if len(parts) == 0 {
-		return "none"
-	}
-	return strings.Join(parts, ", ")
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,10 +17,7 @@ import (
 
 // cmdReplay plays the sessions of a traffic log against a target, keeping their order and gaps.
 func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var lf logFlags
-	lf.register(fs)
+	fs, lf := newLogFlagSet("replay", stderr)
 	var ro traffic.ReplayOptions
 	fs.Float64Var(&ro.Speed, "speed", 1, "divide every gap and arrival time by this (2: twice as fast)")
 	fs.DurationVar(&ro.From, "from", 0, "replay the sessions starting this long after the log's first session or later")
@@ -29,70 +25,33 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.IntVar(&ro.Scale, "scale", 1, "play each session this many times with fresh identities, the copies interleaved evenly between it and the next session")
 	fs.BoolVar(&ro.KeepContent, "keep-content", false, "send the logged from and content (default: fresh ids, random text of the same length, placeholder cards and media)")
 	base := fs.String("scenario", "", "a scenario whose target, auth, channel, thresholds and mock sections the replay uses, and whose first session's poll the customers follow (default: the embedded mock, polling every 1s)")
-	target := fs.String("target", "", "base `URL` of the platform, or mock (overrides --scenario's target)")
-	userAgent := addUserAgentFlag(fs)
-	out := addOutDirFlag(fs, "output `dir` (default ./ccload-out/replay-<YYYYmmdd-HHMMSS>)")
-	grace := fs.Duration("grace", runner.DefaultGrace, "how long running sessions may finish after the last arrival")
-	noProgress := addProgressFlag(fs)
-	seed := fs.Int64("seed", 0, "seed of every random choice (fresh identities and texts; default: one picked and reported)")
-	maxRPS := fs.Float64("max-rps", 0, "ceiling on this process's requests per second across all customers (default: --scenario's target.max_rps, or none)")
-	duration := fs.Duration("duration", 0, "replay only the sessions arriving within this long of the start (the log window from --from, at --speed, as --to would); running sessions then get --grace (default: the whole log)")
-	startAt := fs.String("start-at", "", "begin the replay at `TIME`: RFC 3339 (2026-12-02T14:05:00Z) or a duration from now (30s), so shards line up")
-	mflags := addMetricsFlags(fs)
-	hist := addHistoryFlags(fs)
-	shard := fs.String("shard", "", "replay only slice `I/N` of the logged sessions (merge the shards with ccload merge)")
-	setUsage(fs, "Usage: ccload replay LOG [flags]\n\nPlays each session of a traffic log as a virtual customer: its requests in order, with their\ngaps, arriving at the logged times shifted to now. Writes the same outputs as ccload run, with\nlatency measured from each request's logged (intended) time.\n\nExit codes: as ccload run (0 done, 1 a threshold failed, 2 bad usage or a log refused, 3 unreachable,\ninterrupted, or the whole log not played).\n\nFlags:\n")
-	pos, code, done := parseArgs(fs, args, stdout, func(pos []string) string {
-		if len(pos) != 1 {
-			return "want one LOG"
-		}
-		return ""
+	load := addLoadFlags(fs, loadUsage{
+		target:       "base `URL` of the platform, or mock (overrides --scenario's target)",
+		out:          "output `dir` (default ./ccload-out/replay-<YYYYmmdd-HHMMSS>)",
+		grace:        "how long running sessions may finish after the last arrival",
+		graceDefault: runner.DefaultGrace,
+		seed:         "seed of every random choice (fresh identities and texts; default: one picked and reported)",
+		maxRPS:       "ceiling on this process's requests per second across all customers (default: --scenario's target.max_rps, or none)",
+		duration:     "replay only the sessions arriving within this long of the start (the log window from --from, at --speed, as --to would); running sessions then get --grace (default: the whole log)",
+		startAt:      "begin the replay at `TIME`: RFC 3339 (2026-12-02T14:05:00Z) or a duration from now (30s), so shards line up",
+		shard:        "replay only slice `I/N` of the logged sessions (merge the shards with ccload merge)",
 	})
+	setUsage(fs, "Usage: ccload replay LOG [flags]\n\nPlays each session of a traffic log as a virtual customer: its requests in order, with their\ngaps, arriving at the logged times shifted to now. Writes the same outputs as ccload run, with\nlatency measured from each request's logged (intended) time.\n\nExit codes: as ccload run (0 done, 1 a threshold failed, 2 bad usage or a log refused, 3 unreachable,\ninterrupted, or the whole log not played).\n\nFlags:\n")
+	pos, code, done := parseArgs(fs, args, stdout, oneArg("want one LOG"))
 	if done {
 		return code
 	}
-	var errs []error
-	errs = append(errs, lf.check())
-	if t, err := checkTargetFlags(*target, *userAgent); err != nil {
-		errs = append(errs, err)
-	} else {
-		*target = t
-	}
-	if ro.Speed <= 0 {
-		errs = append(errs, fmt.Errorf("--speed must be greater than 0, got %v", ro.Speed))
-	}
-	if ro.Scale < 1 {
-		errs = append(errs, fmt.Errorf("--scale must be at least 1, got %d", ro.Scale))
-	}
-	if ro.Scale > 1 && ro.KeepContent {
-		errs = append(errs, errors.New("--scale needs fresh identities: not with --keep-content"))
-	}
-	if ro.From < 0 || ro.To < 0 || (ro.To > 0 && ro.To <= ro.From) {
-		errs = append(errs, fmt.Errorf("--from %s --to %s: want 0 <= from < to (to 0: the end)", ro.From, ro.To))
-	}
-	errs = append(errs, checkLoadFlags(fs))
-	cfg := runner.Config{Grace: *grace, Stderr: stderr, Seed: *seed, MaxRPS: *maxRPS}
-	if *grace <= 0 {
+	cfg, errs := load.check(fs, stderr)
+	errs = append([]error{lf.check(), ro.Check()}, errs...)
+	if cfg.Grace = *load.grace; *load.grace <= 0 {
 		cfg.Grace = -1
-	}
-	if *shard != "" {
-		var err error
-		cfg.Shard, err = runner.ParseShard(*shard)
-		errs = append(errs, err)
-	}
-	if *startAt != "" {
-		var err error
-		if cfg.StartAt, err = parseStartAt(*startAt, time.Now()); err == nil {
-			err = checkStartAt(cfg.StartAt, time.Now(), cfg.Shard.N > 1, *startAt, "replay", stderr)
-		}
-		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
 		printError(stderr, "replay", err)
 		return exitUsage
 	}
-	if *duration > 0 { // --duration bounds the replayed window: the log time it spans at --speed
-		if to := ro.From + time.Duration(float64(*duration)*ro.Speed); ro.To == 0 || to < ro.To {
+	if d := *load.duration; d > 0 { // --duration bounds the replayed window: the log time it spans at --speed
+		if to := ro.From + time.Duration(float64(d)*ro.Speed); ro.To == 0 || to < ro.To {
 			ro.To = to
 		}
 	}
@@ -104,14 +63,14 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	defer rc.Close()
 	lf.o.KeepLines = ro.KeepContent
 	if ro.Poll, err = replay.Poll(*base); err != nil {
-		fmt.Fprintf(stderr, "ccload replay: --scenario: %v\n", err)
+		printError(stderr, "replay", fmt.Errorf("--scenario: %w", err))
 		return exitUsage
 	}
 	// The head scenario: target, auth, channel, thresholds and mock from --scenario.
 	var extra []byte
 	if *base != "" {
-		if extra, err = baseSections(*base); err != nil {
-			fmt.Fprintf(stderr, "ccload replay: --scenario: %v\n", err)
+		if extra, err = traffic.BaseSections(*base); err != nil {
+			printError(stderr, "replay", fmt.Errorf("--scenario: %w", err))
 			return exitUsage
 		}
 	}
@@ -120,7 +79,7 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		printError(stderr, "replay", err)
 		return exitUsage
 	}
-	applyUserAgent(sc, *userAgent)
+	applyUserAgent(sc, *load.userAgent)
 	src := replay.Start(rc, pos[0], lf.o, ro, sc)
 	defer src.Stop()
 	// Read ahead before anything is sent: a log that fits in the lookahead is checked whole
@@ -157,17 +116,15 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			rep.Warnings = append(rep.Warnings, "replay: "+x.Error)
 		}
 	}
-	if *out == "" {
-		*out = filepath.Join("ccload-out", "replay-"+time.Now().Format("20060102-150405"))
+	if *load.out == "" {
+		*load.out = filepath.Join("ccload-out", "replay-"+time.Now().Format("20060102-150405"))
 	}
-	if code := hist.start(ctx, &finish, stderr); code != exitOK {
+	return load.play(ctx, "replay", sc, pos[0], cfg, finish, func(code int) int {
+		if late && code == exitOK {
+			// Found past the lookahead, while the replay ran: the run did not play the whole log.
+			fmt.Fprintf(stderr, "ccload replay: %s: the run did not play the whole log (report.json replay.error says why)\n", pos[0])
+			return exitAborted
+		}
 		return code
-	}
-	code = hist.done(nil, execRun(ctx, "replay", mflags, sc, pos[0], cfg, *target, *out, *noProgress, finish, stdout, stderr))
-	if late && code == exitOK {
-		// Found past the lookahead, while the replay ran: the run did not play the whole log.
-		fmt.Fprintf(stderr, "ccload replay: %s: the run did not play the whole log (report.json replay.error says why)\n", pos[0])
-		code = exitAborted
-	}
-	return code
+	}, stdout, stderr)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -24,8 +23,7 @@ Flags:
 
 // cmdReport is `ccload report REPORT.json [--html F] [--junit F] [--csv F] [--out DIR]`.
 func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("report", stderr)
 	htmlOut := fs.String("html", "", "write the self-contained HTML report to `FILE`")
 	junitOut := fs.String("junit", "", "write the thresholds as JUnit XML to `FILE`")
 	csvOut := fs.String("csv", "", "write the time series as CSV to `FILE`")
@@ -33,12 +31,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	mdOut := fs.String("markdown", "", "write a Markdown job summary (verdict, thresholds, sessions, groups, a link to the HTML) to `FILE`")
 	mdLink := fs.String("link", "", "with --markdown: the HTML report's `URL` for the summary's link (default: the --html or --out file, relative to the summary)")
 	setUsage(fs, reportUsage)
-	pos, code, done := parseArgs(fs, args, stdout, func(pos []string) string {
-		if len(pos) != 1 {
-			return "want exactly one REPORT.json"
-		}
-		return ""
-	})
+	pos, code, done := parseArgs(fs, args, stdout, oneArg("want exactly one REPORT.json"))
 	if done {
 		return code
 	}

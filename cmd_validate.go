@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 
@@ -25,8 +24,7 @@ Flags:
 
 // cmdValidate implements `ccload validate FILE...`.
 func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("validate", stderr)
 	setUsage(fs, validateUsage)
 	files, code, done := parseArgs(fs, args, stdout, func(pos []string) string {
 		if len(pos) == 0 {

@@ -34,7 +34,7 @@ func badFlag(fs *flag.FlagSet, err error, w io.Writer) {
 	msg := err.Error()
 	if m := flagArg.FindStringSubmatch(msg); m != nil {
 		value, name := m[1], m[2]
-		msg = fmt.Sprintf("--%s %s: %s", name, value, strings.TrimPrefix(msg, m[0]))
+		msg = fmt.Sprintf("--%s %s: %s", name, value, userMessage(errors.New(strings.TrimPrefix(msg, m[0]))))
 		if f := fs.Lookup(name); f != nil && isDurationFlag(f) {
 			if _, perr := time.ParseDuration(value); perr != nil {
 				msg = fmt.Sprintf("--%s %s: a duration needs a unit, e.g. %ss or %sms (units: ns, us, ms, s, m, h)", name, value, value, value)
@@ -84,6 +84,25 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 var errHelp = flag.ErrHelp
 
 func isHelp(err error) bool { return errors.Is(err, errHelp) }
+
+// newFlagSet is the one way a command makes its flag set: errors returned, not fatal, and the
+// flag package's own output (kept quiet by parseArgs) going to stderr.
+func newFlagSet(cmd string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// oneArg is parseArgs' check of a command taking exactly one positional argument: want is the
+// complaint otherwise ("want exactly one SCENARIO.yaml").
+func oneArg(want string) func(pos []string) string {
+	return func(pos []string) string {
+		if len(pos) != 1 {
+			return want
+		}
+		return ""
+	}
+}
 
 // badUsage answers bad positional arguments like badFlag: one line, then where the flags are.
 func badUsage(w io.Writer, cmd, msg string) int {
@@ -212,6 +231,17 @@ func checkStartAt(at, now time.Time, sharded bool, given, cmd string, stderr io.
 	return fmt.Errorf("--start-at %s is in the past (now is %s): give a later time, or a duration from now (30s)", given, now.UTC().Format(time.RFC3339))
 }
 
+// parseStartAt reads --start-at: an RFC 3339 instant, or a duration (>= 0) from now.
+func parseStartAt(s string, now time.Time) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(d), nil
+	}
+	return time.Time{}, fmt.Errorf("--start-at %q: want an RFC 3339 time (2026-12-02T14:05:00Z) or a duration from now (30s)", s)
+}
+
 // givenFlags are the names of the flags set on the command line.
 func givenFlags(fs *flag.FlagSet) map[string]bool {
 	m := map[string]bool{}
@@ -315,7 +345,7 @@ func (m *metricsFlags) start(cmd, shard string, stderr io.Writer) (*liveMetrics,
 		return startDashboardOnly(m, cmd, stderr)
 	}
 	if *m.interval <= 0 {
-		return nil, fmt.Errorf("%s: --metrics-push-interval must be positive", cmd)
+		return nil, fmt.Errorf("%s: --metrics-push-interval %s: want a positive interval, e.g. %s", cmd, *m.interval, metrics.DefaultPushInterval)
 	}
 	exp := metrics.New(shard)
 	lm := &liveMetrics{obs: exp, stderr: stderr}

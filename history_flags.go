@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,6 +49,15 @@ func (l labelFlags) m() map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// withCI are the labels given, over the CI's own (commit, ref, run: history.CILabels).
+func (l labelFlags) withCI() map[string]string {
+	labels := history.CILabels(os.Getenv)
+	for k, v := range l.m() {
+		labels[k] = v
+	}
+	return labels
 }
 
 // addHistoryFlags registers --history and --label on fs.
@@ -111,14 +121,12 @@ func (h *historyFlags) done(rep *report.Report, code int) int {
 	if rep == nil {
 		return code
 	}
-	labels := history.CILabels(os.Getenv)
-	for k, v := range h.labels.m() {
-		labels[k] = v
-	}
+	labels := h.labels.withCI()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // recording outlives a stopped run's ctx
 	defer cancel()
 	e, err := history.PrepareReport(h.cmd, rep, labels)
 	if err == nil {
+		e.Verdict = verdictForExit(e.Verdict, code)
 		v, _, _, _ := buildInfo()
 		e.Version = v
 		var id int64
@@ -132,6 +140,22 @@ func (h *historyFlags) done(rep *report.Report, code int) int {
 		return exitAborted
 	}
 	return code
+}
+
+// verdictForExit is the report's verdict made to agree with the command's exit code: a run the
+// report alone judges a pass but that exited 1 (a failure found after the report) is a fail,
+// one that exited 3 (replay: the log not played whole; the report not written) is incomplete.
+func verdictForExit(verdict string, code int) string {
+	if verdict != history.VerdictPass {
+		return verdict
+	}
+	switch code {
+	case exitOK:
+		return verdict
+	case exitFailed:
+		return history.VerdictFail
+	}
+	return history.VerdictIncomplete
 }
 
 // historyErr says what is wrong without the package's prefix.
@@ -176,13 +200,13 @@ func (b *baselineFlags) want() string {
 // failure next is nil and code is the exit code, the reason printed.
 func (b *baselineFlags) read(ctx context.Context, pos []string, stderr io.Writer) (base, next *report.Report, code int) {
 	fail := func(format string, a ...any) (*report.Report, *report.Report, int) {
-		fmt.Fprintf(stderr, "ccload compare: "+format+"\n", a...)
+		printError(stderr, "compare", fmt.Errorf(format, a...))
 		return nil, nil, exitUsage
 	}
 	newPath := pos[len(pos)-1]
 	next, err := report.ReadFile(newPath)
 	if err != nil {
-		return fail("%v", err)
+		return fail("%w", err)
 	}
 	spec := *b.spec
 	if !strings.HasPrefix(spec, history.BaselinePrefix) {
@@ -192,7 +216,7 @@ func (b *baselineFlags) read(ctx context.Context, pos []string, stderr io.Writer
 		}
 		base, err := report.ReadFile(path)
 		if err != nil {
-			return fail("%v", err)
+			return fail("%w", err)
 		}
 		b.bases = []*report.Report{base}
 		return base, next, exitOK
@@ -241,5 +265,130 @@ func (b *baselineFlags) label(res *report.CompareResult, pos []string) {
 		res.Base.Label = *b.spec
 	default:
 		res.Base.Label = pos[0]
+	}
+}
+
+// The flags of `ccload history`.
+
+const historyUsage = `Usage: ccload history list|show|trend|export|prune|add [flags] [args]
+
+Reads and maintains the run history that run, replay, capacity and merge record into with
+--history FILE|postgres://... (or $CCLOAD_HISTORY): a SQLite file, or a PostgreSQL database a
+team shares (docs/history.md).
+
+  ccload history list  [filters]                 the runs, newest first, one line each
+  ccload history show  ID                        one run: identity, labels, counts, every group
+  ccload history trend [filters] [--group G] [--html FILE]
+                                                 each group's p50/p95/p99, error rate and verdict
+                                                 across runs, oldest first; --html writes a page
+  ccload history export ID [-o FILE]             the run's report.json, as it was written
+  ccload history prune --keep N [filters]        delete all but the N most recent selected runs
+  ccload history add REPORT.json [--label K=V]   record a report written earlier
+
+Filters: --scenario NAME|HASH, --label KEY=VALUE (repeatable), --verdict pass|fail|incomplete,
+--last N.
+
+Exit codes: 0 done; 2 bad usage, or a store that cannot be read (missing, damaged, of a newer
+ccload, or another application's database).
+
+Flags:
+`
+
+// historyCmdFlags are the flags every history subcommand accepts.
+type historyCmdFlags struct {
+	fs       *flag.FlagSet
+	loc      *string
+	scenario *string
+	labels   labelFlags
+	verdict  *string
+	last     *int
+	group    groupFlags
+	html     *string
+	out      *string
+	keep     *int
+	jsonOut  *bool
+}
+
+type groupFlags []string
+
+func (g *groupFlags) String() string     { return strings.Join(*g, ",") }
+func (g *groupFlags) Set(s string) error { *g = append(*g, s); return nil }
+
+func newHistoryFlags() *historyCmdFlags {
+	fs := flag.NewFlagSet("history", flag.ContinueOnError)
+	f := &historyCmdFlags{fs: fs}
+	f.loc = fs.String("history", "", "the run history: a SQLite `file` or postgres://user@host/db (default: $"+history.EnvVar+")")
+	f.scenario = fs.String("scenario", "", "only runs of this scenario `NAME` or hash (a prefix of its sha256)")
+	fs.Var(&f.labels, "label", "only runs with this `KEY=VALUE` label (repeatable: all must match); with add, the run's labels")
+	f.verdict = fs.String("verdict", "", "only runs of this verdict: pass, fail or incomplete")
+	f.last = fs.Int("last", 0, "only the `N` most recent selected runs (default: all; trend: 50)")
+	fs.Var(&f.group, "group", "trend: this group `NAME` only (repeatable; \"all\" is the whole run; default: every group)")
+	f.html = fs.String("html", "", "trend: also write a self-contained page of the charts to `FILE`")
+	f.out = fs.String("o", "", "export: write the report to `FILE` (default: standard output)")
+	f.keep = fs.Int("keep", -1, "prune: how many (`N`) of the most recent selected runs to keep (required)")
+	f.jsonOut = fs.Bool("json", false, "list: print the runs as JSON lines")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), historyUsage)
+		fs.PrintDefaults()
+	}
+	return f
+}
+
+// check holds the flags and arguments of history's subcommand sub to their rules: the filter
+// they select, and the run ID show and export name (pos: the subcommand's own arguments).
+func (f *historyCmdFlags) check(sub string, pos []string) (flt history.Filter, id int64, err error) {
+	if flt, err = f.filter(); err != nil {
+		return flt, 0, err
+	}
+	if sub == "show" || sub == "export" {
+		if id, err = strconv.ParseInt(strings.TrimPrefix(pos[0], "#"), 10, 64); err != nil || id < 1 {
+			return flt, 0, fmt.Errorf("%s %q: want a run ID, a number (ccload history list shows them)", sub, pos[0])
+		}
+	}
+	if keep := *f.keep; sub == "prune" && keep < 0 && givenFlags(f.fs)["keep"] {
+		return flt, 0, fmt.Errorf("--keep %d: want how many of the most recent selected runs to keep, 0 or more", keep)
+	}
+	if sub == "prune" && *f.keep < 0 {
+		return flt, 0, errors.New("prune needs --keep N (how many of the most recent selected runs to keep)")
+	}
+	return flt, id, nil
+}
+
+func (f *historyCmdFlags) filter() (history.Filter, error) {
+	flt := history.Filter{Scenario: *f.scenario, Labels: f.labels.m(), Last: *f.last}
+	switch *f.verdict {
+	case "":
+	case history.VerdictPass, history.VerdictFail, history.VerdictIncomplete:
+		flt.Verdicts = []string{*f.verdict}
+	default:
+		return flt, fmt.Errorf("--verdict %s: want pass, fail or incomplete", *f.verdict)
+	}
+	if *f.last < 0 {
+		return flt, errors.New("--last must not be negative")
+	}
+	return flt, nil
+}
+
+// historyArgs is parseArgs' check of history's positional arguments: the subcommand (stored in
+// *sub; flags may stand anywhere, the first positional argument is it) and its own arguments.
+func historyArgs(sub *string) func(pos []string) string {
+	wantArgs := map[string]int{"list": 0, "trend": 0, "prune": 0, "show": 1, "export": 1, "add": 1}
+	return func(pos []string) string {
+		if len(pos) == 0 {
+			return "want a subcommand: list, show, trend, export, prune or add"
+		}
+		*sub = pos[0]
+		n, ok := wantArgs[*sub]
+		switch {
+		case !ok:
+			return fmt.Sprintf("unknown subcommand %q (want list, show, trend, export, prune or add)", *sub)
+		case len(pos)-1 == n:
+			return ""
+		case n == 0:
+			return fmt.Sprintf("history %s takes no arguments, only flags", *sub)
+		case *sub == "add":
+			return "history add wants one REPORT.json"
+		}
+		return fmt.Sprintf("history %s wants one run ID (ccload history list shows them)", *sub)
 	}
 }

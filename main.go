@@ -1,9 +1,10 @@
 // Command ccload is a load-testing and session-simulation harness for the
 // ccmessaging open API. Each subcommand lives in its own cmd_*.go file: it
 // checks its flags, wires the packages (scenario, runner, capacity, replay,
-// mock), renders what the engine returns (render, report) and maps the
-// outcome to an exit code. Some commands still hold logic of their own
-// (flag helpers, the replay head scenario); docs/architecture.md draws the flow.
+// traffic, history, mock), renders what the engine returns (render, report)
+// and maps the outcome to an exit code. The flag helpers the commands share
+// are in flags.go and the *_flags.go files; run's and replay's common path in
+// execrun.go; docs/architecture.md draws the flow.
 package main
 
 import (
@@ -130,7 +131,7 @@ func parseArgs(fs *flag.FlagSet, args []string, stdout io.Writer, check func(pos
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
-	if err := checkNumericFlags(fs); err != nil { // flagcheck.go: NaN, Inf, negative, absurd
+	if err := checkNumericFlags(fs); err != nil { // numeric_flags.go: NaN, Inf, negative, absurd
 		printFlagErrors(errOut, fs.Name(), err)
 		return nil, exitUsage, true
 	}

@@ -1,7 +1,14 @@
+// The mock's settings as the commands take them: a scenario's mock: block over the mock's
+// defaults, the embedded mock run, replay and capacity start, and what `ccload mock` says.
+
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"sort"
+	"strings"
 	"time"
 
 	"ccload/mock"
@@ -61,4 +68,74 @@ func mockOptions(ms *scenario.MockSettings) (mock.Options, error) {
 	}
 	o.Capacity = ms.Capacity
 	return o, nil
+}
+
+// mockFlagError names the flag of an option the mock refused ("push URL ..." is --push's).
+func mockFlagError(err error) error {
+	msg := userMessage(err)
+	for field, flag := range map[string]string{"push URL ": "--push: the push URL ", "stall ": "--stall ", "error kind ": "--error-kind ",
+		"error rate ": "--error-rate ", "drop rate ": "--drop-rate ", "malformed rate ": "--malformed-rate "} {
+		if rest, ok := strings.CutPrefix(msg, field); ok {
+			return errors.New(flag + rest)
+		}
+	}
+	return errors.New(msg)
+}
+
+// summarize prints the non-zero counts of m in key order.
+func summarize(m map[string]int64) string {
+	keys := make([]string, 0, len(m))
+	for k, v := range m {
+		if v != 0 {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// startEmbeddedMock starts the scenario's embedded mock on a free loopback port for a command
+// that sends load. It returns the mock's URL and the scenario to play (given placeholder
+// credentials when it has none: the mock accepts any, and a scenario written for it needs
+// none), and stop; when stop is nil the command ends with code, the error already printed.
+//
+// pushURL, when given, makes the mock push its downlink messages there (a push-mode scenario).
+func startEmbeddedMock(sc *scenario.Scenario, file, cmd string, stderr io.Writer, pushURL ...string) (url string, withAuth *scenario.Scenario, stop func(), code int) {
+	opts, err := mockOptions(sc.Mock)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %s: mock: %s\n", cmd, file, userMessage(err))
+		return "", nil, nil, exitUsage
+	}
+	// The scenario's static tokens stand for tokens the platform issued: the mock accepts them.
+	opts.StaticAccessToken, opts.StaticCCToken = sc.Auth.AccessToken, sc.Auth.CCMessagingToken
+	if sc.UsesPush() && (len(pushURL) == 0 || pushURL[0] == "") {
+		fmt.Fprintf(stderr, "%s: %s: the embedded mock cannot be pointed at this push scenario's receiver; run `ccload mock --push http://HOST:PORT/webhooks/v1/messages`, give the scenario webhook: {listen: HOST:PORT}, and pass --target\n", cmd, file)
+		return "", nil, nil, exitUsage
+	}
+	if len(pushURL) > 0 && pushURL[0] != "" {
+		opts.PushURL = pushURL[0]
+		if opts.PushChannels, err = embeddedPushChannels(sc); err != nil {
+			fmt.Fprintf(stderr, "%s: %s: %v\n", cmd, file, err)
+			return "", nil, nil, exitUsage
+		}
+	}
+	srv, err := mock.NewServer(opts)
+	if err != nil {
+		fmt.Fprintln(stderr, cmd+": starting the embedded mock:", userMessage(err))
+		return "", nil, nil, exitAborted
+	}
+	withAuth = sc
+	if a := sc.Auth; a.AppKey == "" && a.AccessToken == "" {
+		c := *sc
+		c.Auth.AppKey, c.Auth.AppSecret = "ccload-mock", "ccload-mock"
+		withAuth = &c
+	}
+	return srv.URL(), withAuth, func() { srv.Close() }, exitOK
 }

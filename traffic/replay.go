@@ -35,6 +35,25 @@ type ReplayOptions struct {
 	MaxPending int
 }
 
+// Check says, naming each flag of ccload replay, what in o makes no sense: a speed not above 0,
+// a scale under 1, fresh copies with the logged identities, a window that ends before it begins.
+func (o ReplayOptions) Check() error {
+	var errs []error
+	if o.Speed <= 0 {
+		errs = append(errs, fmt.Errorf("--speed must be greater than 0, got %v", o.Speed))
+	}
+	if o.Scale < 1 {
+		errs = append(errs, fmt.Errorf("--scale must be at least 1, got %d", o.Scale))
+	}
+	if o.Scale > 1 && o.KeepContent {
+		errs = append(errs, errors.New("--scale needs fresh identities: not with --keep-content"))
+	}
+	if o.From < 0 || o.To < 0 || (o.To > 0 && o.To <= o.From) {
+		errs = append(errs, fmt.Errorf("--from %s --to %s: want 0 <= from < to (to 0: the end)", o.From, o.To))
+	}
+	return errors.Join(errs...)
+}
+
 // Arrival is one replayed session's start: At from the replay's start, the logged session it
 // plays, and which copy it is (0 .. Scale-1).
 type Arrival struct {

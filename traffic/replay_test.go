@@ -219,3 +219,24 @@ func TestReadOrderedMaxPending(t *testing.T) {
 		t.Errorf("uncapped: %d held, %d pending at most; want 0 and 51", ost.Held, ost.MaxPending)
 	}
 }
+
+// TestReplayOptionsCheck: each option that makes no sense is refused naming its flag; the
+// defaults and a window from < to pass.
+func TestReplayOptionsCheck(t *testing.T) {
+	for _, c := range []struct {
+		o    ReplayOptions
+		want string // "" passes
+	}{
+		{ReplayOptions{Speed: 1, Scale: 1}, ""},
+		{ReplayOptions{Speed: 2, Scale: 3, From: time.Second, To: 2 * time.Second}, ""},
+		{ReplayOptions{Speed: 0, Scale: 1}, "--speed must be greater than 0"},
+		{ReplayOptions{Speed: 1, Scale: 0}, "--scale must be at least 1"},
+		{ReplayOptions{Speed: 1, Scale: 2, KeepContent: true}, "--scale needs fresh identities"},
+		{ReplayOptions{Speed: 1, Scale: 1, From: 2 * time.Second, To: time.Second}, "--from 2s --to 1s: want 0 <= from < to"},
+	} {
+		err := c.o.Check()
+		if (c.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%+v: %v; want %q", c.o, err, c.want)
+		}
+	}
+}

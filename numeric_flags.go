@@ -36,7 +36,24 @@ var flagLimits = map[string]flagLimit{
 	"capacity/max-rate":     {0, 1e7, "sessions per second, or customers with --customers (0: the default ceiling)"},
 	"capacity/min-requests": {1, 1e9, "requests per measured window"},
 	"mock/agents":           {0, 1e6, "human agents"},
+	"mock/error-rate":       {0, 1, "a share between 0 and 1 (0.05: 5%) of send calls answered with an injected error"},
+	"mock/drop-rate":        {0, 1, "a share between 0 and 1 (0.05: 5%) of requests whose connection is closed unanswered"},
+	"mock/malformed-rate":   {0, 1, "a share between 0 and 1 (0.05: 5%) of requests answered with a body that is not JSON"},
 	"mock/capacity":         {0, 1e9, "requests per second (0: unlimited)"},
+}
+
+// positiveDurations are the duration flags, by "command/flag", for which 0 makes no sense (a
+// window that measures nothing, a grace that cuts every step's sessions at once, a token that
+// is expired when issued): 0 is refused naming the flag, with what the flag means.
+var positiveDurations = map[string]string{
+	"capacity/grace":         "how long a step's sessions may finish after it ends",
+	"capacity/warmup":        "the discarded start of every step",
+	"capacity/window":        "the measured window of a step near the knee",
+	"capacity/short-window":  "the measured window of a step far from the knee",
+	"capacity/budget":        "the time bound of the whole search",
+	"capacity/max-lag":       "the scheduler lag p99 above which the generator is the limit",
+	"mock/token-lifetime":    "the longest AccessToken lifetime granted",
+	"mock/cc-token-lifetime": "the ccmessaging-token lifetime",
 }
 
 // checkedCommands are the commands whose numeric flags checkNumericFlags polices.
@@ -76,6 +93,8 @@ func checkNumericFlags(fs *flag.FlagSet) error {
 		case time.Duration:
 			if x < 0 {
 				errs = append(errs, fmt.Errorf("--%s %s: a duration cannot be negative; write e.g. 30s (0 where the flag says what 0 means)", f.Name, f.Value))
+			} else if hint, ok := positiveDurations[fs.Name()+"/"+f.Name]; ok && x == 0 {
+				errs = append(errs, fmt.Errorf("--%s %s: want a positive duration, e.g. %s: %s", f.Name, f.Value, f.DefValue, hint))
 			} else if x > maxFlagDuration {
 				errs = append(errs, fmt.Errorf("--%s %s: over %s; a unit may be wrong (write e.g. 30s, 5m or 2h)", f.Name, f.Value, maxFlagDuration))
 			}
