@@ -2,14 +2,11 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 )
 
 // anyGoPrefix is goPrefix's rule with mock added: in a flag's message (not a scenario's, where
@@ -22,7 +19,7 @@ var anyGoPrefix = regexp.MustCompile(`(?m)(^|ccload [a-z]+: |: )(runner|scenario
 // sent (the mock counting requests is the referee) nor served. A push scenario the embedded mock
 // cannot serve is refused the same way.
 func TestCLIConventionFlagValues(t *testing.T) {
-	srv := loopbackMock(t)
+	srv := e2eMock(t, nil)
 	dir := t.TempDir()
 	sc := filepath.Join(dir, "sc.yaml")
 	os.WriteFile(sc, []byte("name: s\nauth: {app_key: k, app_secret: s}\nload: {rate: 1, duration: 1s}\nsessions: [{name: s, poll: false, steps: [connect, disconnect]}]\n"), 0o644)
@@ -66,7 +63,7 @@ func TestCLIConventionFlagValues(t *testing.T) {
 		{[]string{"run", sc, "--target", srv.URL(), "--out", out, "--metrics-remote-write", "http://127.0.0.1:9/api/v1/write", "--metrics-push-interval", "0s"}, "--metrics-push-interval 0s: want a positive interval"},
 		{[]string{"compare", missing, missing}, "open " + missing + ": no such file or directory; check the path"},
 	} {
-		code, stdout, errs := cliRun(c.args...)
+		code, stdout, errs := ccload(t, c.args...)
 		want := "ccload " + c.args[0] + ": " + c.says
 		if code != exitUsage || !strings.HasPrefix(errs, want) {
 			t.Errorf("ccload %q: exit %d, stderr:\n%s\nwant exit 2 and the first words %q", c.args, code, errs, want)
@@ -87,24 +84,6 @@ func TestCLIConventionFlagValues(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe to write from the command's goroutines while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex // guards b
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestMockLogSpeaksAsTheCommand: what the mock logs while it serves (here, --record failing on a
 // full device) reaches the user as "ccload mock: ...", like every other error, not in the mock
 // package's voice ("mock: record: ...").
@@ -112,36 +91,20 @@ func TestMockLogSpeaksAsTheCommand(t *testing.T) {
 	if _, err := os.Stat("/dev/full"); err != nil {
 		t.Skip("no /dev/full on this system")
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- cmdMock(ctx, []string{"--addr", "127.0.0.1:0", "--seed", "1", "--record", "/dev/full"}, &stdout, &stderr)
-	}()
-	urlRE := regexp.MustCompile(`serving on (http://127\.0\.0\.1:\d+)`)
-	var url string
-	for deadline := time.Now().Add(10 * time.Second); url == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if m := urlRE.FindStringSubmatch(stdout.String()); m != nil {
-			url = m[1]
-		}
-	}
-	if url == "" {
-		cancel()
-		t.Fatalf("the mock printed no URL: %s %s", stdout.String(), stderr.String())
-	}
+	m := startMockCommand(t, "--record", "/dev/full")
+	url := m.url
 	dir := t.TempDir()
 	sc := filepath.Join(dir, "sc.yaml")
 	// 100 sessions each recording a 600-byte CHAT: past the record file's 64 KiB buffer, so a
 	// write fails while the mock serves.
 	chat := strings.Repeat("x", 600)
 	os.WriteFile(sc, []byte("name: rec\nauth: {app_key: k, app_secret: s}\nload: {model: open, arrivals: uniform, rate: 100, duration: 1s}\nseed: 1\nsessions: [{name: s, poll: false, steps: [connect, {chat: "+chat+"}, disconnect]}]\n"), 0o644)
-	code, _, runErr := cliRun("run", sc, "--target", url, "--out", filepath.Join(dir, "out"), "--no-progress")
-	cancel()
-	<-done
+	code, _, runErr := ccload(t, "run", sc, "--target", url, "--out", filepath.Join(dir, "out"), "--no-progress")
+	m.stop(t)
 	if code != exitOK {
 		t.Fatalf("run against the mock: exit %d\n%s", code, runErr)
 	}
-	errs := stderr.String()
+	errs := m.stderr.String()
 	if !strings.Contains(errs, "record") {
 		t.Fatalf("the mock said nothing of the failed record file:\n%s", errs)
 	}
@@ -167,6 +130,9 @@ func TestCommandFilesAreThin(t *testing.T) {
 		t.Fatalf("%d command files found (%v): run from the module root", len(files), err)
 	}
 	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue // the tests of a command (e2e_helpers_test.go's naming rule), not the command
+		}
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

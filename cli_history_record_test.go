@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -10,15 +9,14 @@ import (
 	"testing"
 
 	"ccload/history"
-	"ccload/mock"
 	"ccload/replay"
 )
 
-// recordCLI runs ccload in-process and returns its exit code and its stdout and stderr together.
-func recordCLI(args ...string) (int, string) {
-	var out bytes.Buffer
-	code := dispatch(context.Background(), args, &out, &out)
-	return code, out.String()
+// recordCLI runs ccload and returns its exit code and its stdout and stderr together.
+func recordCLI(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	code, stdout, stderr := ccload(t, args...)
+	return code, stdout + stderr
 }
 
 // recordedRuns reads the history at db as `ccload history list` would, newest first.
@@ -34,20 +32,6 @@ func recordedRuns(t *testing.T, db string) []*history.Entry {
 		t.Fatal(err)
 	}
 	return runs
-}
-
-// loopbackMock starts a mock with its default behaviour on a free loopback port, closed when the
-// test ends; its counters referee what a command sent.
-func loopbackMock(t *testing.T) *mock.Server {
-	t.Helper()
-	o := mock.DefaultOptions()
-	o.Addr, o.Seed = "127.0.0.1:0", 1
-	srv, err := mock.NewServer(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return srv
 }
 
 // writeSessionsLog writes n sessions (CONNECT, DISCONNECT 5 ms later) arriving 1 ms apart, then
@@ -84,14 +68,14 @@ func TestReplayHistoryRecordsTheExitCode(t *testing.T) {
 
 	good := filepath.Join(dir, "good.jsonl")
 	writeSessionsLog(t, good, 50, 0)
-	code, out := recordCLI("replay", good, "--speed", "10", "--out", filepath.Join(dir, "good"), "--no-progress", "--history", db)
+	code, out := recordCLI(t, "replay", good, "--speed", "10", "--out", filepath.Join(dir, "good"), "--no-progress", "--history", db)
 	if code != exitOK || !strings.Contains(out, "(pass)") {
 		t.Fatalf("replay of a whole log: exit %d, want 0 recorded as a pass\n%s", code, out)
 	}
 
 	late := filepath.Join(dir, "late.jsonl")
 	writeSessionsLog(t, late, replay.Lookahead+100, 200) // 200 bad lines (2.3%, over --max-bad 1%), all past the read-ahead
-	code, out = recordCLI("replay", late, "--speed", "5", "--out", filepath.Join(dir, "late"), "--no-progress", "--history", db)
+	code, out = recordCLI(t, "replay", late, "--speed", "5", "--out", filepath.Join(dir, "late"), "--no-progress", "--history", db)
 	if code != exitAborted || !strings.Contains(out, "did not play the whole log") {
 		t.Fatalf("replay of a log bad past the read-ahead: exit %d, want 3 and the reason\n%s", code, out)
 	}
@@ -126,7 +110,7 @@ sessions:
 // (exit 3) is incomplete; one below --require (exit 1) is a fail. Each row is a capacity run.
 func TestCapacityHistoryRecordsTheExitCode(t *testing.T) {
 	t.Parallel() // real time against loopback, like the other end-to-end tests
-	srv := loopbackMock(t)
+	srv := e2eMock(t, nil)
 	dir := t.TempDir()
 	sc := filepath.Join(dir, "sc.yaml")
 	if err := os.WriteFile(sc, []byte(capacityHistoryScenario), 0o644); err != nil {
@@ -134,7 +118,7 @@ func TestCapacityHistoryRecordsTheExitCode(t *testing.T) {
 	}
 	db := filepath.Join(dir, "runs.db")
 	search := func(name string, args ...string) (int, string) {
-		return recordCLI(append([]string{"capacity", sc, "--target", srv.URL(), "--out", filepath.Join(dir, name), "--no-progress",
+		return recordCLI(t, append([]string{"capacity", sc, "--target", srv.URL(), "--out", filepath.Join(dir, name), "--no-progress",
 			"--history", db, "--warmup", "200ms", "--short-window", "500ms", "--window", "500ms", "--min-requests", "1",
 			"--grace", "200ms", "--cooldown", "100ms", "--slo", "error_rate<50%",
 			"--max-lag", "30s", "--max-cpu", "100%"}, args...)...) // a busy machine must not make a step "not judged"
