@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"ccload/gates"
+	"ccload/render"
 	"ccload/report"
 	htmlreport "ccload/report/html"
 )
@@ -107,7 +108,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 
 	res := bl.compare(next, limits, report.CompareOptions{Force: *force})
 	bl.label(&res, pos)
-	if err := report.WriteCompareTextWith(stdout, res, report.CompareTextOptions{All: *all}); err != nil {
+	if err := render.WriteCompareTextWith(stdout, res, render.CompareTextOptions{All: *all}); err != nil {
 		printError(stderr, "compare", err)
 		return exitUsage
 	}
@@ -121,10 +122,10 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	for _, o := range []struct {
 		path  string
 		write func(io.Writer, report.CompareResult) error
-	}{{*jsonOut, report.WriteCompareJSON}, {*junitOut, report.WriteCompareJUnit}, {*htmlOut, func(w io.Writer, c report.CompareResult) error {
+	}{{*jsonOut, report.WriteCompareJSON}, {*junitOut, render.WriteCompareJUnit}, {*htmlOut, func(w io.Writer, c report.CompareResult) error {
 		return htmlreport.WriteCompareHTML(w, base, next, limits, c)
 	}}, {*mdOut, func(w io.Writer, c report.CompareResult) error {
-		return report.WriteCompareMarkdown(w, c, report.MarkdownOptions{HTML: summaryLink(*mdOut, *mdLink, *htmlOut)})
+		return render.WriteCompareMarkdown(w, c, render.MarkdownOptions{HTML: summaryLink(*mdOut, *mdLink, *htmlOut)})
 	}}} {
 		if o.path == "" {
 			continue

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"ccload/render"
 	"ccload/report"
 )
 
@@ -85,7 +86,7 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		printError(stderr, "merge", err)
 		return exitUsage
 	}
-	if err := report.WriteSummary(stdout, merged); err != nil {
+	if err := render.WriteSummary(stdout, merged); err != nil {
 		printError(stderr, "merge", err)
 		return exitUsage
 	}

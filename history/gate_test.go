@@ -12,6 +12,7 @@ import (
 	"ccload/gates"
 
 	"ccload/report"
+
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 

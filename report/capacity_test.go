@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"bytes"
+	"ccload/render"
 	. "ccload/report"
 	"ccload/report/reporttest"
 	"errors"
@@ -33,7 +34,7 @@ func TestCapacityJUnitAndConsole(t *testing.T) {
 		rr := *r
 		rr.Capacity = &c
 		var b bytes.Buffer
-		if err := WriteJUnit(&b, &rr); err != nil {
+		if err := render.WriteJUnit(&b, &rr); err != nil {
 			t.Fatal(err)
 		}
 		if got := b.String(); !strings.Contains(got, tc.want) {
@@ -41,7 +42,7 @@ func TestCapacityJUnitAndConsole(t *testing.T) {
 		}
 	}
 	var b bytes.Buffer
-	if err := WriteCapacity(&b, r.Capacity); err != nil {
+	if err := render.WriteCapacity(&b, r.Capacity); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -56,7 +57,7 @@ func TestCapacityJUnitAndConsole(t *testing.T) {
 	}
 	// One verdict per step, the same in the console's row and in junit.xml's step case.
 	var j bytes.Buffer
-	if err := WriteJUnit(&j, r); err != nil {
+	if err := render.WriteJUnit(&j, r); err != nil {
 		t.Fatal(err)
 	}
 	for _, st := range r.Capacity.Steps {
@@ -73,7 +74,7 @@ func TestCapacityJUnitAndConsole(t *testing.T) {
 	nc := *r.Capacity
 	nc.Outcome, nc.Converged, nc.Breaking, nc.Message = "did not converge", false, 0, "did not converge: the --budget 1m ran out"
 	b.Reset()
-	if err := WriteCapacity(&b, &nc); err != nil {
+	if err := render.WriteCapacity(&b, &nc); err != nil {
 		t.Fatal(err)
 	}
 	if out := b.String(); strings.Contains(out, "at least") || strings.Contains(out, "bracket") || !strings.Contains(out, "held         16.0 sessions/s (not a converged answer)") {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"ccload/gates"
+	"ccload/render"
 	. "ccload/report"
 	htmlreport "ccload/report/html"
 	"ccload/report/reporttest"
@@ -86,7 +87,7 @@ func TestThresholdOnATooSmallGroupIsNotJudged(t *testing.T) {
 	if p := page.String(); !strings.Contains(p, ">NOT JUDGED<") || !strings.Contains(p, "2 not judged") || strings.Contains(p, `id="verdict">FAIL<`) {
 		t.Error("report.html does not show the small group's thresholds as not judged (or calls the run FAIL)")
 	}
-	if err := WriteSummary(&con, small); err != nil {
+	if err := render.WriteSummary(&con, small); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(con.String(), "NOT JUDGED  response_time.p95 step:ask") || strings.Contains(con.String(), "FAIL ") {
@@ -118,14 +119,14 @@ func TestGeneratorLimitedRunIsInconclusive(t *testing.T) {
 		t.Errorf("p99 on a generator-limited run: %+v (inconclusive %v)", th, Inconclusive(r))
 	}
 	var j bytes.Buffer
-	if err := WriteJUnit(&j, r); err != nil {
+	if err := render.WriteJUnit(&j, r); err != nil {
 		t.Fatal(err)
 	}
 	if s := j.String(); !strings.Contains(s, `errors="1"`) || !strings.Contains(s, `type="inconclusive"`) || !strings.Contains(s, `failures="0"`) {
 		t.Errorf("junit.xml does not mark the inconclusive gate as an error apart from failures:\n%s", s)
 	}
 	var con bytes.Buffer
-	if err := WriteSummary(&con, r); err != nil {
+	if err := render.WriteSummary(&con, r); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(con.String(), "INCONCLUSIVE  response_time.p99") || !strings.Contains(con.String(), "GENERATOR LIMIT") {
@@ -167,9 +168,9 @@ func TestGeneratorLimitedRunIsInconclusive(t *testing.T) {
 
 // compare refuses to call a regression against or from a generator-limited report unless forced.
 func TestCompareRefusesARegressionOfAGeneratorLimitedReport(t *testing.T) {
-	base := gatesCompareRun(t, 1, 0, 1000)
-	next := gatesCompareRun(t, 3, 0, 1000)
-	limits := gatesLimits(t, "p99=10%")
+	base := reporttest.CompareRun(t, 1, 0, 1000)
+	next := reporttest.CompareRun(t, 3, 0, 1000)
+	limits := reporttest.Limits(t, "p99=10%")
 	if c := Compare(base, next, limits); c.Pass || c.Inconclusive != "" {
 		t.Fatalf("a tripled p99 between sound reports: pass %v, inconclusive %q", c.Pass, c.Inconclusive)
 	}
@@ -180,7 +181,7 @@ func TestCompareRefusesARegressionOfAGeneratorLimitedReport(t *testing.T) {
 		t.Errorf("against a generator-limited new: pass %v, check %+v, inconclusive %q", c.Pass, k, c.Inconclusive)
 	}
 	var text bytes.Buffer
-	if err := WriteCompareText(&text, c); err != nil {
+	if err := render.WriteCompareText(&text, c); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(text.String(), "INCONCLUSIVE: 1 of 1 limits exceeded") {

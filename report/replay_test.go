@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"ccload/render"
 	. "ccload/report"
 	"ccload/report/reporttest"
 )
@@ -105,7 +106,7 @@ func TestReplayConsoleLine(t *testing.T) {
 	r := replayed(t, 1)
 	r.Replay.Complete = false
 	var b bytes.Buffer
-	if err := WriteSummary(&b, r); err != nil {
+	if err := render.WriteSummary(&b, r); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
@@ -118,7 +119,7 @@ func TestReplayConsoleLine(t *testing.T) {
 		}
 	}
 	b.Reset()
-	if err := WriteSummary(&b, reporttest.Realistic(t, 1)); err != nil || strings.Contains(b.String(), "replay ") {
+	if err := render.WriteSummary(&b, reporttest.Realistic(t, 1)); err != nil || strings.Contains(b.String(), "replay ") {
 		t.Errorf("a run's summary has a replay line (%v)", err)
 	}
 }

@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"bytes"
+	"ccload/render"
 	. "ccload/report"
 	"ccload/report/reporttest"
 	"errors"
@@ -16,42 +17,10 @@ import (
 	"ccload/gates"
 )
 
-// testStart is when the runs recorded through a Recorder begin.
-var testStart = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-
 const gatesMS = 1000.0 // one millisecond in the specs' base unit (µs)
 
-// gatesSmallRun is a 10 s run with known values: sendAsync CHAT (step "ask") answers in 1..100 ms,
-// sendAsync CONNECT in 200 ms, poll in 5 ms; 10 of CHAT's 100 requests end in resultCode 12.
-func gatesSmallRun(t *testing.T) *Report {
-	b := reporttest.NewBuilder(t, 10)
-	chat, connect, poll, ask := b.Endpoint("sendAsync", "CHAT"), b.Endpoint("sendAsync", "CONNECT"), b.Endpoint("poll", ""), b.Step("ask")
-	for i := range 100 {
-		code, class := "0", ClassOK
-		if i%10 == 9 {
-			code, class = "12", ClassApp
-		}
-		b.Req(i/10, int64(i+1)*1000, int64(i+1)*900, code, class, chat, ask)
-	}
-	for i := range 20 {
-		b.Req(i/2, 200_000, 199_000, "0", ClassOK, connect)
-	}
-	for i := range 80 {
-		b.Req(i/8, 5_000, 5_000, "", ClassOK, poll)
-	}
-	for i := range 50 {
-		// 50 arrivals: 5 dropped, 9 failed, 36 completed; replies 1..45 s/10, agents for every third.
-		agent := int64(0)
-		if i%3 == 0 {
-			agent = 30_000_000
-		}
-		b.Session(i/5, i >= 45, i < 9, 60_000_000, int64(i+1)*100_000, agent)
-	}
-	return b.Finish()
-}
-
 func TestEvaluateThresholdsEachMetric(t *testing.T) {
-	r := gatesSmallRun(t)
+	r := reporttest.SmallRun(t)
 	max := func(metric, group string, v float64) ThresholdSpec {
 		return ThresholdSpec{Metric: metric, Group: group, Max: v, HasMax: true}
 	}
@@ -117,7 +86,7 @@ func TestEvaluateThresholdsEachMetric(t *testing.T) {
 }
 
 func TestEvaluateThresholdsRefusesWhatItCannotEvaluate(t *testing.T) {
-	r := gatesSmallRun(t)
+	r := reporttest.SmallRun(t)
 	specs := []ThresholdSpec{
 		{Metric: "latency.p99", Max: 1, HasMax: true},
 		{Metric: "service_time.p99", Group: "step:ask", Max: 1, HasMax: true, Over: 30 * time.Second},
@@ -138,25 +107,9 @@ func TestEvaluateThresholdsRefusesWhatItCannotEvaluate(t *testing.T) {
 	}
 }
 
-// gatesBurstRun is 120 s at 100 requests/s with 10 ms answers; from 50 s to 60 s a fifth of the
-// requests fail with resultCode 12 and answer in 900 ms.
-func gatesBurstRun(t *testing.T) *Report {
-	b := reporttest.NewBuilder(t, 120)
-	for s := range 120 {
-		for i := range 100 {
-			code, class, lat := "0", ClassOK, int64(10_000+i*10)
-			if s >= 50 && s < 60 && i%5 == 0 {
-				code, class, lat = "12", ClassApp, 900_000
-			}
-			b.Req(s, lat, lat, code, class)
-		}
-	}
-	return b.Finish()
-}
-
 func TestWindowedThresholdCatchesABurstTheWholeRunHides(t *testing.T) {
 	t.Parallel()
-	r := gatesBurstRun(t)
+	r := reporttest.BurstRun(t)
 	// Whole run: 200 errors in 12000 requests = 1.67%. Any 30 s window holding the burst: 200/3000 = 6.67%.
 	specs := []ThresholdSpec{
 		{Name: "errors whole run", Metric: "error_rate", Max: 0.02, HasMax: true},
@@ -195,7 +148,7 @@ func TestWindowedThresholdCatchesABurstTheWholeRunHides(t *testing.T) {
 // and take 900 ms.
 func gatesGroupBurstRun(t *testing.T) *Report {
 	t.Helper()
-	r := NewRecorder(RecorderOptions{Start: testStart})
+	r := NewRecorder(RecorderOptions{Start: reporttest.Start})
 	chat, poll, ask := r.Group("sendAsync", "CHAT"), r.Group("poll", ""), r.StepGroup("ask")
 	for sec := range 120 {
 		base := int64(sec) * int64(time.Second)
@@ -214,7 +167,7 @@ func gatesGroupBurstRun(t *testing.T) *Report {
 			r.Record(&s)
 		}
 	}
-	return r.Finish(testStart.Add(120*time.Second), Meta{Scenario: "group-burst"})
+	return r.Finish(reporttest.Start.Add(120*time.Second), Meta{Scenario: "group-burst"})
 }
 
 func TestWindowedThresholdOnAGroupCatchesItsBurst(t *testing.T) {
@@ -332,7 +285,7 @@ func TestGatesEquivalentMatchesHdrHistogram(t *testing.T) {
 }
 
 func TestAbortCheck(t *testing.T) {
-	r := gatesBurstRun(t)
+	r := reporttest.BurstRun(t)
 	specs := []ThresholdSpec{
 		{Name: "report only", Metric: "error_rate", Max: 0.001, HasMax: true},
 		{Name: "no data yet", Metric: "reply_latency.p99", Max: 1, HasMax: true, AbortOnFail: true},
@@ -395,7 +348,7 @@ func ExampleEvaluateThresholds() {
 // codeShareRun records ok requests to sendAsync CHAT answering resultCode "0", plus tokens
 // tokenByAkSk requests (answered, no resultCode) and timeouts CHAT requests that got no answer.
 func codeShareRun(ok, tokens, timeouts int) *Report {
-	rec := NewRecorder(RecorderOptions{Start: testStart})
+	rec := NewRecorder(RecorderOptions{Start: reporttest.Start})
 	chat, token := rec.Group("sendAsync", "CHAT"), rec.Group("tokenByAkSk", "")
 	at := int64(0)
 	add := func(s Sample) {
@@ -412,7 +365,7 @@ func codeShareRun(ok, tokens, timeouts int) *Report {
 	for range timeouts {
 		add(Sample{Group: chat, Class: ClassTimeout})
 	}
-	return rec.Finish(testStart.Add(10*time.Second), Meta{Scenario: "share"})
+	return rec.Finish(reporttest.Start.Add(10*time.Second), Meta{Scenario: "share"})
 }
 
 // The audit's run: 444 CHATs answered "0" and one tokenByAkSk call. The token call carries no
@@ -435,7 +388,7 @@ func TestResultCodeShareIgnoresAnswersWithoutACodeButCountsTimeouts(t *testing.T
 			t.Errorf("%s: threshold pass=%v display %q, want %v %q", c.name, got.Pass, got.Display, c.pass, c.display)
 		}
 		var sum bytes.Buffer
-		if err := WriteSummary(&sum, r); err != nil {
+		if err := render.WriteSummary(&sum, r); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(sum.String(), c.console) {
@@ -499,13 +452,13 @@ func TestEvaluateThresholdsGatesOnSessionsEndedByThePlatform(t *testing.T) {
 // Requests never sent are in no error rate; not_sent gates on their share, per group too, and
 // counts even when nothing reached the target.
 func TestEvaluateThresholdsGatesOnRequestsNotSent(t *testing.T) {
-	rec := NewRecorder(RecorderOptions{Start: testStart})
+	rec := NewRecorder(RecorderOptions{Start: reporttest.Start})
 	connect, chat := rec.Group("sendAsync", "CONNECT"), rec.Group("sendAsync", "CHAT")
 	for i := range gates.MinSamples { // enough requests that error_rate is judged
 		rec.Record(&Sample{Group: chat, Step: NoGroup, Start: int64(i), End: int64(i) + 1000, Status: 200, ResultCode: "0"})
 		rec.Record(&Sample{Group: connect, Step: NoGroup, Start: int64(i), End: int64(i), Class: ClassClient})
 	}
-	r := rec.Finish(testStart.Add(time.Second), Meta{})
+	r := rec.Finish(reporttest.Start.Add(time.Second), Meta{})
 	for _, tc := range []struct {
 		group   string
 		max     float64

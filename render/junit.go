@@ -1,6 +1,7 @@
-package report
+package render
 
 import (
+	"ccload/report"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -59,7 +60,7 @@ type junitProblem struct {
 // WriteJUnit writes r's thresholds as junit.xml: one testsuite for the run, a "run completed"
 // testcase (a failure when the run was aborted, an error when it was interrupted or unreachable),
 // then one testcase per threshold whose failure says the measured value and the limit.
-func WriteJUnit(w io.Writer, r *Report) error {
+func WriteJUnit(w io.Writer, r *report.Report) error {
 	name := r.Scenario
 	if name == "" {
 		name = "ccload"
@@ -83,9 +84,9 @@ func WriteJUnit(w io.Writer, r *Report) error {
 	}
 	run := junitCase{Name: "run completed", Classname: class, Time: s.Time}
 	switch {
-	case ParseStop(r.StopReason).Kind == ReasonAborted:
+	case report.ParseStop(r.StopReason).Kind == report.ReasonAborted:
 		run.Failure = &junitProblem{Message: "the run stopped early: " + r.StopReason, Type: "aborted", Text: r.StopReason}
-	case r.StopReason == StopGraceCut && !r.Interrupted:
+	case r.StopReason == report.StopGraceCut && !r.Interrupted:
 		// The schedule was played: the run completed; the cut sessions get their own testcase below.
 	case r.Interrupted || (r.StopReason != "" && r.StopReason != "completed"):
 		msg := "the run did not complete: " + r.StopReason
@@ -113,7 +114,7 @@ func WriteJUnit(w io.Writer, r *Report) error {
 		s.Cases = append(s.Cases, junitCase{Name: "requests of " + ws.Group + " answered", Classname: class, Time: "0",
 			Skipped: &junitProblem{Message: msg, Type: "failed-wholesale", Text: msg}})
 	}
-	if ThresholdsNotEvaluated(r) {
+	if report.ThresholdsNotEvaluated(r) {
 		// The scenario set thresholds the report has no results for (a merge that could not
 		// re-read its scenario): an error, never a silent pass.
 		msg := "the scenario sets thresholds but this report has no results for them; evaluate them with ccload merge or ccload run"
@@ -127,7 +128,7 @@ func WriteJUnit(w io.Writer, r *Report) error {
 	for _, t := range r.Thresholds {
 		c := junitCase{Name: t.Name, Classname: class + ".thresholds", Time: "0"}
 		switch {
-		case strings.HasPrefix(t.NotJudged, InconclusivePrefix):
+		case strings.HasPrefix(t.NotJudged, report.InconclusivePrefix):
 			// Not the target's failure, not a pass: an error, which CI shows apart from failures.
 			msg := fmt.Sprintf("%s %s: measured %s, limit %s; %s", t.Metric, t.Group, t.Display, t.Limit, t.NotJudged)
 			c.Error = &junitProblem{Message: msg, Type: "inconclusive", Text: msg}
@@ -139,7 +140,7 @@ func WriteJUnit(w io.Writer, r *Report) error {
 			if t.Window != "" {
 				msg += " (worst window " + t.Window + ")"
 			}
-			if why := TopFailureReasons(r, 3); why != "" && t.Metric == "failed_sessions" {
+			if why := report.TopFailureReasons(r, 3); why != "" && t.Metric == "failed_sessions" {
 				msg += "; sessions failed at: " + why
 			}
 			c.Failure = &junitProblem{Message: msg, Type: "threshold", Text: msg}
@@ -183,7 +184,7 @@ func junitSeconds(s float64) string {
 
 // WriteCompareJUnit writes a comparison's limits as junit.xml: one testsuite, one testcase per
 // limit and group, failures carrying BASE, NEW, the change and the limit.
-func WriteCompareJUnit(w io.Writer, c CompareResult) error {
+func WriteCompareJUnit(w io.Writer, c report.CompareResult) error {
 	name := c.New.Scenario
 	if name == "" {
 		name = "ccload"
@@ -203,7 +204,7 @@ func WriteCompareJUnit(w io.Writer, c CompareResult) error {
 	for _, k := range c.Checks {
 		tc := junitCase{Name: k.Name, Classname: class, Time: "0"}
 		switch {
-		case strings.HasPrefix(k.NotJudged, InconclusivePrefix):
+		case strings.HasPrefix(k.NotJudged, report.InconclusivePrefix):
 			msg := fmt.Sprintf("%s %s: base %s, new %s, change %s, limit %s; %s", k.Metric, k.Group, k.Base, k.New, k.Change, k.Limit, k.NotJudged)
 			tc.Error = &junitProblem{Message: msg, Type: "inconclusive", Text: msg}
 		case k.NotJudged != "":
