@@ -10,6 +10,7 @@ import (
 	"ccload/gates"
 	"ccload/render"
 	"ccload/report"
+	"ccload/report/compare"
 	htmlreport "ccload/report/html"
 )
 
@@ -91,7 +92,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return code
 	}
 
-	var limits []report.CompareLimit
+	var limits []compare.Limit
 	if !*noScenario {
 		if next.Gates != nil {
 			limits = next.Gates.Compare
@@ -106,7 +107,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	limits = gates.OverrideCompareLimits(limits, flagLimits)
 
-	res := bl.compare(next, limits, report.CompareOptions{Force: *force})
+	res := bl.compare(next, limits, compare.Options{Force: *force})
 	bl.label(&res, pos)
 	if err := render.WriteCompareTextWith(stdout, res, render.CompareTextOptions{All: *all}); err != nil {
 		printError(stderr, "compare", err)
@@ -121,10 +122,10 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	for _, o := range []struct {
 		path  string
-		write func(io.Writer, report.CompareResult) error
-	}{{*jsonOut, report.WriteCompareJSON}, {*junitOut, render.WriteCompareJUnit}, {*htmlOut, func(w io.Writer, c report.CompareResult) error {
+		write func(io.Writer, compare.Result) error
+	}{{*jsonOut, compare.WriteJSON}, {*junitOut, render.WriteCompareJUnit}, {*htmlOut, func(w io.Writer, c compare.Result) error {
 		return htmlreport.WriteCompareHTML(w, base, next, limits, c)
-	}}, {*mdOut, func(w io.Writer, c report.CompareResult) error {
+	}}, {*mdOut, func(w io.Writer, c compare.Result) error {
 		return render.WriteCompareMarkdown(w, c, render.MarkdownOptions{HTML: summaryLink(*mdOut, *mdLink, *htmlOut)})
 	}}} {
 		if o.path == "" {

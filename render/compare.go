@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"ccload/report"
+	"ccload/report/compare"
 	"fmt"
 	"io"
 	"slices"
@@ -12,7 +13,7 @@ import (
 
 // WriteCompareText writes what `ccload compare` prints by default: only the rows that differ (worse,
 // better or over a limit), then the checks and the verdict.
-func WriteCompareText(w io.Writer, c report.CompareResult) error {
+func WriteCompareText(w io.Writer, c compare.Result) error {
 	return WriteCompareTextWith(w, c, CompareTextOptions{})
 }
 
@@ -23,15 +24,15 @@ type CompareTextOptions struct {
 }
 
 // WriteCompareTextWith writes the comparison as tables, one per group, then the checks and the verdict.
-func WriteCompareTextWith(w io.Writer, c report.CompareResult, o CompareTextOptions) error {
-	ew := &compareErrWriter{w: w}
+func WriteCompareTextWith(w io.Writer, c compare.Result, o CompareTextOptions) error {
+	ew := &errWriter{w: w}
 	for _, warn := range c.Warnings {
 		fmt.Fprintf(ew, "WARNING: %s\n", warn)
 	}
 	if len(c.Warnings) > 0 {
 		fmt.Fprintln(ew)
 	}
-	side := func(s report.CompareSide) string {
+	side := func(s compare.Side) string {
 		at := ""
 		if !s.StartedAt.IsZero() {
 			at = s.StartedAt.UTC().Format("2006-01-02 15:04 UTC") + ", "
@@ -89,7 +90,7 @@ func WriteCompareTextWith(w io.Writer, c report.CompareResult, o CompareTextOpti
 		fmt.Fprintf(ew, "%d rows unchanged or within noise hidden (--all shows them)\n", hidden)
 	}
 	if len(few) > 0 {
-		fmt.Fprintf(ew, "not judged, fewer than %d requests in a report: %s\n", report.CompareMinSamples, strings.Join(few, ", "))
+		fmt.Fprintf(ew, "not judged, fewer than %d requests in a report: %s\n", compare.MinSamples, strings.Join(few, ", "))
 	}
 	if len(c.OnlyInBase) > 0 {
 		fmt.Fprintf(ew, "\nonly in base (not compared): %s\n", strings.Join(c.OnlyInBase, ", "))
@@ -141,19 +142,4 @@ func WriteCompareTextWith(w io.Writer, c report.CompareResult, o CompareTextOpti
 		fmt.Fprintf(ew, "\nPASS: all %d limits held\n", len(c.Checks))
 	}
 	return ew.err
-}
-
-// compareErrWriter keeps the first write error.
-type compareErrWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *compareErrWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.w.Write(p)
-	e.err = err
-	return n, err
 }

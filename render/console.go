@@ -32,7 +32,7 @@ func WriteSummary(w io.Writer, r *report.Report) error {
 	return ew.err
 }
 
-// errWriter keeps the first write error so the summary code reads straight; later writes are skipped.
+// errWriter keeps the first write error so the renderers read straight; later writes are skipped.
 type errWriter struct {
 	w   io.Writer
 	err error

@@ -2,6 +2,7 @@ package render
 
 import (
 	"ccload/report"
+	"ccload/report/compare"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -184,7 +185,7 @@ func junitSeconds(s float64) string {
 
 // WriteCompareJUnit writes a comparison's limits as junit.xml: one testsuite, one testcase per
 // limit and group, failures carrying BASE, NEW, the change and the limit.
-func WriteCompareJUnit(w io.Writer, c report.CompareResult) error {
+func WriteCompareJUnit(w io.Writer, c compare.Result) error {
 	name := c.New.Scenario
 	if name == "" {
 		name = "ccload"

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"ccload/render"
 	"ccload/report"
+	"ccload/report/compare"
 	"ccload/report/reporttest"
 	"encoding/json"
 	"encoding/xml"
@@ -147,12 +148,12 @@ func TestWriteJUnitFlagsThresholdsNotEvaluated(t *testing.T) {
 }
 
 func TestCompareJSONAndJUnit(t *testing.T) {
-	c := report.Compare(reporttest.CompareRun(t, 1, 5, 1000), reporttest.CompareRun(t, 1.25, 5, 1000), reporttest.Limits(t, "p99=10%", "error_rate=1pp"))
+	c := compare.Compare(reporttest.CompareRun(t, 1, 5, 1000), reporttest.CompareRun(t, 1.25, 5, 1000), reporttest.Limits(t, "p99=10%", "error_rate=1pp"))
 	var js bytes.Buffer
-	if err := report.WriteCompareJSON(&js, c); err != nil {
+	if err := compare.WriteJSON(&js, c); err != nil {
 		t.Fatal(err)
 	}
-	var back report.CompareResult
+	var back compare.Result
 	if err := json.Unmarshal(js.Bytes(), &back); err != nil || back.Pass || len(back.Checks) != 2 || len(back.Rows) != len(c.Rows) {
 		t.Fatalf("JSON round trip: %v %+v", err, back)
 	}

@@ -2,6 +2,7 @@ package render
 
 import (
 	"ccload/report"
+	"ccload/report/compare"
 	"fmt"
 	"io"
 	"slices"
@@ -166,7 +167,7 @@ func markdownVerdict(r *report.Report) (verdict, note string) {
 
 // WriteCompareMarkdown writes a comparison as a CI job summary: the verdict, every limit checked,
 // the rows that got worse or better (the groups that changed), and a link to the compare view.
-func WriteCompareMarkdown(w io.Writer, c report.CompareResult, o MarkdownOptions) error {
+func WriteCompareMarkdown(w io.Writer, c compare.Result, o MarkdownOptions) error {
 	ew := &errWriter{w: w}
 	failed, notJudged := 0, 0
 	for _, k := range c.Checks {
@@ -220,14 +221,14 @@ func WriteCompareMarkdown(w io.Writer, c report.CompareResult, o MarkdownOptions
 		}
 		ew.printf("\n")
 	}
-	var changed []report.CompareRow
+	var changed []compare.Row
 	for _, r := range c.Rows {
 		if r.Worse || r.Better || r.Fail {
 			changed = append(changed, r)
 		}
 	}
-	slices.SortStableFunc(changed, func(a, b report.CompareRow) int { // over a limit, then worse, then better
-		rank := func(r report.CompareRow) int {
+	slices.SortStableFunc(changed, func(a, b compare.Row) int { // over a limit, then worse, then better
+		rank := func(r compare.Row) int {
 			switch {
 			case r.Fail:
 				return 0

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"ccload/render"
-	"ccload/report"
+	"ccload/report/compare"
 	"ccload/report/reporttest"
 )
 
@@ -16,7 +16,7 @@ func TestCompareMarkdownGolden(t *testing.T) {
 	base := reporttest.CompareRun(t, 1, 5, 1000)
 	next := reporttest.CompareRun(t, 1.25, 8, 900)
 	limits := reporttest.Limits(t, "p99=10%,p50@step:ask=30%", "error_rate=0.1pp", "code:0@*=1pp", "rps=-5%", "max=+50ms")
-	c := report.Compare(base, next, limits)
+	c := compare.Compare(base, next, limits)
 	c.Base.Label, c.New.Label = "last-release/report.json", "ci-out/report.json"
 	var b bytes.Buffer
 	if err := render.WriteCompareMarkdown(&b, c, render.MarkdownOptions{HTML: "compare.html"}); err != nil {
@@ -29,7 +29,7 @@ func TestCompareMarkdownGolden(t *testing.T) {
 		t.Errorf("the compare summary lacks its verdict, a limit's state or the link:\n%s", out)
 	}
 
-	same := report.Compare(base, base, limits)
+	same := compare.Compare(base, base, limits)
 	b.Reset()
 	if err := render.WriteCompareMarkdown(&b, same, render.MarkdownOptions{}); err != nil {
 		t.Fatal(err)

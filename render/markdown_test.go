@@ -9,6 +9,7 @@ import (
 
 	"ccload/gates"
 	"ccload/report"
+	"ccload/report/compare"
 	"ccload/report/reporttest"
 )
 
@@ -100,7 +101,7 @@ func TestMarkdownSaysWhatWasNotJudged(t *testing.T) {
 		t.Errorf("a generator-limited run whose only failure is inconclusive:\n%s", out)
 	}
 
-	c := report.CompareResult{Pass: true, Checks: []report.CompareCheck{{Name: "p99=10%", Metric: "p99", Group: "all", NotJudged: "not judged: 60 requests in base, 61 in new (fewer than 100)"}}}
+	c := compare.Result{Pass: true, Checks: []compare.Check{{Name: "p99=10%", Metric: "p99", Group: "all", NotJudged: "not judged: 60 requests in base, 61 in new (fewer than 100)"}}}
 	b.Reset()
 	if err := WriteCompareMarkdown(&b, c, MarkdownOptions{}); err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"ccload/gates"
 	"ccload/render"
 	"ccload/report"
+	"ccload/report/compare"
 	"ccload/report/reporttest"
 )
 
@@ -230,7 +231,7 @@ func TestCompareAllLeavesOwnTrafficOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := report.Compare(run(0), run(60), limits)
+	res := compare.Compare(run(0), run(60), limits)
 	if !res.Pass {
 		t.Errorf("compare failed on ccload's own teardown: %+v", res.Checks)
 	}

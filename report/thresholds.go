@@ -301,6 +301,20 @@ func gatesLatencyValue(l Latency, encoded string, m gates.Metric) (gatesValue, e
 	return gatesValue{v: float64(v), ok: true}, nil
 }
 
+// LatencyStat reads statistic m of a latency, from encoded (or l's histogram) when there is one:
+// exported so that compare's limits read a value exactly as thresholds do.
+func LatencyStat(l Latency, encoded string, m gates.Metric) (v float64, ok bool, err error) {
+	x, err := gatesLatencyValue(l, encoded, m)
+	return x.v, x.ok, err
+}
+
+// HistStat reads statistic m of a histogram: exported so that compare's history gate reads a
+// value exactly as thresholds do.
+func HistStat(h *hdrhistogram.Histogram, m gates.Metric) (v float64, ok bool) {
+	x := gatesHistValue(h, m)
+	return x.v, x.ok
+}
+
 // gatesHistValue reads a statistic from a histogram.
 func gatesHistValue(h *hdrhistogram.Histogram, m gates.Metric) gatesValue {
 	if h.TotalCount() == 0 {

@@ -3,6 +3,7 @@ package htmlreport
 import (
 	"bytes"
 	"ccload/report"
+	"ccload/report/compare"
 	"ccload/report/reporttest"
 	"os"
 	"path/filepath"
@@ -15,7 +16,7 @@ import (
 
 // slowerRun is the realistic run with every response time of step:ask's CHATs scaled: the same
 // arrivals, counts and errors, only slower where a release made them slower.
-func compareFixture(t *testing.T) (base, next *report.Report, limits []report.CompareLimit, c report.CompareResult) {
+func compareFixture(t *testing.T) (base, next *report.Report, limits []compare.Limit, c compare.Result) {
 	t.Helper()
 	base, next = reporttest.Realistic(t, 1), reporttest.Realistic(t, 2)
 	next.Scenario = `checkout-peak <b>`
@@ -23,12 +24,12 @@ func compareFixture(t *testing.T) (base, next *report.Report, limits []report.Co
 	if err != nil {
 		t.Fatal(err)
 	}
-	c = report.Compare(base, next, limits)
+	c = compare.Compare(base, next, limits)
 	c.Base.Label, c.New.Label = "last-release/report.json", "ci-out/report.json"
 	return base, next, limits, c
 }
 
-func renderCompare(t *testing.T) (string, report.CompareResult) {
+func renderCompare(t *testing.T) (string, compare.Result) {
 	t.Helper()
 	base, next, limits, c := compareFixture(t)
 	var b bytes.Buffer

@@ -1,4 +1,7 @@
-package report
+// Package compare judges a new report against a baseline (ccload compare): the table of
+// changes, the limits (gates owns their syntax) and the history gate over several baselines.
+// Its text and JUnit renderings are render's, its HTML view report/html's.
+package compare
 
 import (
 	"encoding/json"
@@ -12,13 +15,14 @@ import (
 	"time"
 
 	"ccload/gates"
+	"ccload/report"
 )
 
-// CompareLimit is one regression limit; gates owns its syntax.
-type CompareLimit = gates.CompareLimit
+// Limit is one regression limit; gates owns its syntax.
+type Limit = gates.CompareLimit
 
-// CompareSide describes one of the two compared reports.
-type CompareSide struct {
+// Side describes one of the two compared reports.
+type Side struct {
 	Label     string    `json:"label"`
 	Scenario  string    `json:"scenario"`
 	StartedAt time.Time `json:"started_at"`
@@ -26,8 +30,8 @@ type CompareSide struct {
 	Requests  int64     `json:"requests"`
 }
 
-// CompareRow is one metric of one group in both reports.
-type CompareRow struct {
+// Row is one metric of one group in both reports.
+type Row struct {
 	Group  string  `json:"group"`
 	Metric string  `json:"metric"`
 	Base   float64 `json:"base"`
@@ -49,14 +53,14 @@ type CompareRow struct {
 	FewSamples bool `json:"few_samples,omitempty"`
 }
 
-// CompareMinSamples is the fewest requests a group needs in both reports before compare calls one
+// MinSamples is the fewest requests a group needs in both reports before compare calls one
 // of its rows worse or better, or lets any limit fail it: below 100 a p99 is the single slowest
 // request and one error moves the error rate by a percentage point. It is gates.MinSamples, the
 // rule thresholds on a group obey too.
-const CompareMinSamples = gates.MinSamples
+const MinSamples = gates.MinSamples
 
-// CompareCheck is one limit applied to one group: the verdict a pipeline gates on.
-type CompareCheck struct {
+// Check is one limit applied to one group: the verdict a pipeline gates on.
+type Check struct {
 	Name   string `json:"name"`
 	Group  string `json:"group"`
 	Metric string `json:"metric"`
@@ -73,15 +77,15 @@ type CompareCheck struct {
 }
 
 // Failed reports whether the check was judged and failed.
-func (c CompareCheck) Failed() bool { return !c.Pass && c.NotJudged == "" }
+func (c Check) Failed() bool { return !c.Pass && c.NotJudged == "" }
 
 // Verdict is the check's verdict for people: PASS, FAIL, NOT JUDGED (a group too small) or
 // INCONCLUSIVE (a report's generator was the limit), as ThresholdResult.Verdict.
-func (c CompareCheck) Verdict() string {
+func (c Check) Verdict() string {
 	switch {
 	case c.Pass:
 		return "PASS"
-	case strings.HasPrefix(c.NotJudged, InconclusivePrefix):
+	case strings.HasPrefix(c.NotJudged, report.InconclusivePrefix):
 		return "INCONCLUSIVE"
 	case c.NotJudged != "":
 		return "NOT JUDGED"
@@ -89,12 +93,12 @@ func (c CompareCheck) Verdict() string {
 	return "FAIL"
 }
 
-// CompareResult is what `ccload compare` prints and writes with --json.
-type CompareResult struct {
-	Base   CompareSide    `json:"base"`
-	New    CompareSide    `json:"new"`
-	Rows   []CompareRow   `json:"rows"`
-	Checks []CompareCheck `json:"checks"`
+// Result is what `ccload compare` prints and writes with --json.
+type Result struct {
+	Base   Side    `json:"base"`
+	New    Side    `json:"new"`
+	Rows   []Row   `json:"rows"`
+	Checks []Check `json:"checks"`
 	// OnlyInBase and OnlyInNew name groups present in one report only (not compared).
 	OnlyInBase []string `json:"only_in_base,omitempty"`
 	OnlyInNew  []string `json:"only_in_new,omitempty"`
@@ -109,8 +113,8 @@ type CompareResult struct {
 	Inconclusive string `json:"inconclusive,omitempty"`
 }
 
-// CompareOptions change what Compare may conclude.
-type CompareOptions struct {
+// Options change what Compare may conclude.
+type Options struct {
 	// Force calls regressions even when a report's generator was the limit (ccload compare --force).
 	Force bool
 }
@@ -121,36 +125,36 @@ type compareMetric struct {
 	unit       gates.Unit
 	lowerWorse bool
 	histogram  bool // a percentile: changes within the histograms' precision are noise
-	value      func(g *Group, r *Report) (float64, bool)
+	value      func(g *report.Group, r *report.Report) (float64, bool)
 }
 
 func compareLatency(name string, q float64, service bool) compareMetric {
-	return compareMetric{name: name, unit: gates.US, histogram: true, value: func(g *Group, _ *Report) (float64, bool) {
+	return compareMetric{name: name, unit: gates.US, histogram: true, value: func(g *report.Group, _ *report.Report) (float64, bool) {
 		l, enc := g.ResponseTimeUS, g.ResponseHistogram
 		if service {
 			l, enc = g.ServiceTimeUS, g.ServiceHistogram
 		}
 		m := gates.Metric{Q: q, Stat: name}
-		v, err := gatesLatencyValue(l, enc, m)
-		return v.v, err == nil && v.ok
+		v, ok, err := report.LatencyStat(l, enc, m)
+		return v, err == nil && ok
 	}}
 }
 
-var compareErrorRate = compareMetric{name: "error_rate", unit: gates.Frac, value: func(g *Group, _ *Report) (float64, bool) {
-	n := GroupCount(g)
+var compareErrorRate = compareMetric{name: "error_rate", unit: gates.Frac, value: func(g *report.Group, _ *report.Report) (float64, bool) {
+	n := report.GroupCount(g)
 	return float64(n-g.OK) / float64(max(n, 1)), n > 0
 }}
 
-var compareRPS = compareMetric{name: "rps", unit: gates.Rate, lowerWorse: true, value: func(g *Group, r *Report) (float64, bool) {
+var compareRPS = compareMetric{name: "rps", unit: gates.Rate, lowerWorse: true, value: func(g *report.Group, r *report.Report) (float64, bool) {
 	if g.RPS == 0 && r.DurationS > 0 {
-		return float64(GroupCount(g)) / r.DurationS, true
+		return float64(report.GroupCount(g)) / r.DurationS, true
 	}
 	return g.RPS, true
 }}
 
 func compareCode(code string) compareMetric {
-	return compareMetric{name: "code:" + code, unit: gates.Frac, lowerWorse: code == "0", value: func(g *Group, _ *Report) (float64, bool) {
-		return ResultCodeShare(g, code)
+	return compareMetric{name: "code:" + code, unit: gates.Frac, lowerWorse: code == "0", value: func(g *report.Group, _ *report.Report) (float64, bool) {
+		return report.ResultCodeShare(g, code)
 	}}
 }
 
@@ -177,14 +181,14 @@ func compareMetricNamed(name string) compareMetric {
 // each limit becomes one check per group it applies to. A percentile change within the histograms'
 // precision (both values in one HdrHistogram bucket, or a relative change of at most 0.1%) is never
 // a regression.
-func Compare(base, next *Report, limits []CompareLimit) CompareResult {
-	return CompareWith(base, next, limits, CompareOptions{})
+func Compare(base, next *report.Report, limits []Limit) Result {
+	return CompareWith(base, next, limits, Options{})
 }
 
 // CompareWith is Compare with options: a regression found against or from a report whose generator
 // was the limit is inconclusive (not judged) unless o.Force.
-func CompareWith(base, next *Report, limits []CompareLimit, o CompareOptions) CompareResult {
-	res := CompareResult{Base: compareSide(base, "base"), New: compareSide(next, "new"), Pass: true,
+func CompareWith(base, next *report.Report, limits []Limit, o Options) Result {
+	res := Result{Base: compareSide(base, "base"), New: compareSide(next, "new"), Pass: true,
 		Warnings: compareWarnings(base, next)}
 	bg, ng := compareGroups(base), compareGroups(next)
 	var names []string
@@ -221,7 +225,7 @@ func CompareWith(base, next *Report, limits []CompareLimit, o CompareOptions) Co
 			}
 		}
 	}
-	applyLimits(&res, limits, names, compareGeneratorLimited(base, next), o, func(l CompareLimit, gname string) CompareCheck {
+	applyLimits(&res, limits, names, compareGeneratorLimited(base, next), o, func(l Limit, gname string) Check {
 		return compareCheck(l, gname, bg, ng, base, next)
 	})
 	return res
@@ -230,7 +234,7 @@ func CompareWith(base, next *Report, limits []CompareLimit, o CompareOptions) Co
 // applyLimits judges every limit on its groups (`@*`: every group of names) with check, marks a
 // failure inconclusive when limited says a report's generator was the limit (unless o.Force),
 // and marks the rows the limit covers: the one rule of compare and of compare against a history.
-func applyLimits(res *CompareResult, limits []CompareLimit, names []string, limited string, o CompareOptions, check func(CompareLimit, string) CompareCheck) {
+func applyLimits(res *Result, limits []Limit, names []string, limited string, o Options, check func(Limit, string) Check) {
 	for _, l := range limits {
 		groups := []string{l.Group}
 		if l.Group == "*" {
@@ -239,7 +243,7 @@ func applyLimits(res *CompareResult, limits []CompareLimit, names []string, limi
 		for _, gname := range groups {
 			c := check(l, gname)
 			if c.Failed() && limited != "" && !o.Force {
-				c.NotJudged = InconclusivePrefix + limited
+				c.NotJudged = report.InconclusivePrefix + limited
 				res.Inconclusive = limited
 			}
 			if c.Failed() {
@@ -257,11 +261,11 @@ func applyLimits(res *CompareResult, limits []CompareLimit, names []string, limi
 }
 
 // compareGeneratorLimited says which of the reports had the generator as its limit ("" when neither).
-func compareGeneratorLimited(base, next *Report) string {
+func compareGeneratorLimited(base, next *report.Report) string {
 	var why []string
 	for _, s := range []struct {
 		label string
-		r     *Report
+		r     *report.Report
 	}{{"base", base}, {"new", next}} {
 		if gl := s.r.GeneratorLimit; gl != nil {
 			why = append(why, s.label+"'s generator, not its target, was the limit ("+strings.Join(gl.Reasons, "; ")+")")
@@ -276,17 +280,17 @@ func compareGeneratorLimited(base, next *Report) string {
 // compareWarnings lists what makes base and next questionable to compare: a run that did not complete
 // (its rps and counts cover part of the load), different shard counts (one shard carries a slice of
 // the load), or different scenarios.
-func compareWarnings(base, next *Report) []string {
+func compareWarnings(base, next *report.Report) []string {
 	var out []string
 	for _, s := range []struct {
 		label string
-		r     *Report
+		r     *report.Report
 	}{{"base", base}, {"new", next}} {
 		reason := s.r.StopReason
 		if reason == "" && s.r.Interrupted {
 			reason = "interrupted"
 		}
-		if reason == StopGraceCut && !s.r.Interrupted {
+		if reason == report.StopGraceCut && !s.r.Interrupted {
 			// The schedule was played: the counts and rps are whole, but the cut sessions' last steps are missing.
 			out = append(out, fmt.Sprintf("%s had %d sessions cut by its grace period: their remaining steps were never sent", s.label, s.r.Sessions.CutByGrace))
 			continue
@@ -311,22 +315,22 @@ func compareShards(n int) string {
 	return strconv.Itoa(n) + " shards"
 }
 
-func compareSide(r *Report, label string) CompareSide {
-	return CompareSide{Label: label, Scenario: r.Scenario, StartedAt: r.StartedAt, DurationS: r.DurationS, Requests: GroupCount(&r.Overall)}
+func compareSide(r *report.Report, label string) Side {
+	return Side{Label: label, Scenario: r.Scenario, StartedAt: r.StartedAt, DurationS: r.DurationS, Requests: report.GroupCount(&r.Overall)}
 }
 
 // compareGroups lists a report's groups with Overall first, named "all".
-func compareGroups(r *Report) []*Group {
+func compareGroups(r *report.Report) []*report.Group {
 	all := r.Overall
 	all.Name = "all"
-	out := []*Group{&all}
+	out := []*report.Group{&all}
 	for i := range r.Groups {
 		out = append(out, &r.Groups[i])
 	}
 	return out
 }
 
-func compareFind(gs []*Group, name string) (*Group, bool) {
+func compareFind(gs []*report.Group, name string) (*report.Group, bool) {
 	for _, g := range gs {
 		if g.Name == name {
 			return g, true
@@ -336,13 +340,13 @@ func compareFind(gs []*Group, name string) (*Group, bool) {
 }
 
 // compareRow measures one metric in both groups.
-func compareRow(m compareMetric, group string, b, n *Group, base, next *Report) (CompareRow, bool) {
+func compareRow(m compareMetric, group string, b, n *report.Group, base, next *report.Report) (Row, bool) {
 	bv, bok := m.value(b, base)
 	nv, nok := m.value(n, next)
 	if !bok && !nok {
-		return CompareRow{}, false
+		return Row{}, false
 	}
-	row := CompareRow{Group: group, Metric: m.name, Base: bv, New: nv, BaseText: "–", NewText: "–"}
+	row := Row{Group: group, Metric: m.name, Base: bv, New: nv, BaseText: "–", NewText: "–"}
 	if bok {
 		row.BaseText = gates.Format(bv, m.unit)
 	}
@@ -357,7 +361,7 @@ func compareRow(m compareMetric, group string, b, n *Group, base, next *Report) 
 			row.Worse, row.Better = false, false // run durations differ by milliseconds: not a change anyone can act on
 		}
 	}
-	if m.name != "rps" && min(GroupCount(b), GroupCount(n)) < CompareMinSamples {
+	if m.name != "rps" && min(report.GroupCount(b), report.GroupCount(n)) < MinSamples {
 		row.FewSamples, row.Worse, row.Better = true, false, false
 	}
 	return row, true
@@ -411,9 +415,9 @@ func compareSigned(x float64, unit string) string {
 }
 
 // compareCheck applies one limit to one group.
-func compareCheck(l CompareLimit, group string, bg, ng []*Group, base, next *Report) CompareCheck {
+func compareCheck(l Limit, group string, bg, ng []*report.Group, base, next *report.Report) Check {
 	m := compareMetricNamed(l.Metric)
-	c := CompareCheck{Name: l.Text, Group: group, Metric: l.Metric, Limit: compareLimitText(l, m), Pass: true}
+	c := Check{Name: l.Text, Group: group, Metric: l.Metric, Limit: compareLimitText(l, m), Pass: true}
 	if l.Group == "*" {
 		c.Name = strings.Replace(l.Text, "@*", "@"+group, 1)
 	} else if group != "all" && !strings.Contains(c.Name, "@") {
@@ -431,9 +435,9 @@ func compareCheck(l CompareLimit, group string, bg, ng []*Group, base, next *Rep
 		c.Reason = "no data to compare"
 		return c
 	}
-	if bn, nn := GroupCount(b), GroupCount(n); m.name != "rps" && min(bn, nn) < CompareMinSamples {
+	if bn, nn := report.GroupCount(b), report.GroupCount(n); m.name != "rps" && min(bn, nn) < MinSamples {
 		// One rule for every limit (named group, all or @*) and threshold: too small to judge.
-		c.Pass, c.NotJudged = false, fmt.Sprintf("not judged: %d requests in base, %d in new (fewer than %d)", bn, nn, CompareMinSamples)
+		c.Pass, c.NotJudged = false, fmt.Sprintf("not judged: %d requests in base, %d in new (fewer than %d)", bn, nn, MinSamples)
 		return c
 	}
 	c.Base, c.New, c.Change = gates.Format(bv, m.unit), gates.Format(nv, m.unit), compareChange(m, bv, nv)
@@ -461,7 +465,7 @@ func compareCheck(l CompareLimit, group string, bg, ng []*Group, base, next *Rep
 }
 
 // compareLimitText says what a limit allows: "+10%", "+0.10pp", "+20ms", "-5%" (rps).
-func compareLimitText(l CompareLimit, m compareMetric) string {
+func compareLimitText(l Limit, m compareMetric) string {
 	sign := "+"
 	if m.lowerWorse {
 		sign = "-"
@@ -475,8 +479,8 @@ func compareLimitText(l CompareLimit, m compareMetric) string {
 	return sign + strconv.FormatFloat(l.Value*100, 'f', -1, 64) + "%"
 }
 
-// WriteCompareJSON writes the comparison as JSON (ccload compare --json).
-func WriteCompareJSON(w io.Writer, c CompareResult) error {
+// WriteJSON writes the comparison as JSON (ccload compare --json).
+func WriteJSON(w io.Writer, c Result) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(c)
