@@ -98,23 +98,12 @@ func WriteCompareTextWith(w io.Writer, c compare.Result, o CompareTextOptions) e
 	if len(c.OnlyInNew) > 0 {
 		fmt.Fprintf(ew, "\nonly in new (not compared): %s\n", strings.Join(c.OnlyInNew, ", "))
 	}
-	failed, notJudged, inconclusive := 0, 0, 0
+	failed, notJudged, inconclusive := c.Tally()
 	if len(c.Checks) > 0 {
 		fmt.Fprintf(ew, "\nlimits:\n")
 		tw = tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 		for _, k := range c.Checks {
-			verdict := "PASS"
-			switch {
-			case strings.HasPrefix(k.NotJudged, report.InconclusivePrefix):
-				verdict = "INCONCLUSIVE"
-				inconclusive++
-			case k.NotJudged != "":
-				verdict = "NOT JUDGED"
-				notJudged++
-			case !k.Pass:
-				verdict = "FAIL"
-				failed++
-			}
+			verdict := k.Verdict()
 			detail := fmt.Sprintf("%s → %s (%s)", k.Base, k.New, k.Change)
 			if k.Base == "" {
 				detail = ""

@@ -113,6 +113,22 @@ type Result struct {
 	Inconclusive string `json:"inconclusive,omitempty"`
 }
 
+// Tally counts c's checks by verdict: failed, not judged (too few requests) and inconclusive
+// (not judged because the generator was the limit); the text, Markdown and HTML verdicts say the same.
+func (c Result) Tally() (failed, notJudged, inconclusive int) {
+	for _, k := range c.Checks {
+		switch {
+		case strings.HasPrefix(k.NotJudged, report.InconclusivePrefix):
+			inconclusive++
+		case k.NotJudged != "":
+			notJudged++
+		case !k.Pass:
+			failed++
+		}
+	}
+	return failed, notJudged, inconclusive
+}
+
 // Options change what Compare may conclude.
 type Options struct {
 	// Force calls regressions even when a report's generator was the limit (ccload compare --force).

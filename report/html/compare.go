@@ -42,7 +42,7 @@ type htmlCompareData struct {
 	BaseColor, NewColor              string
 	Warnings                         []string
 	Checks                           []compare.Check
-	Failed                           int
+	Failed, NotJudged, Held          int
 	Rows                             []compare.Row
 	Hidden                           int
 	Spectra                          []htmlCompareChart
@@ -65,11 +65,8 @@ func WriteCompareHTML(w io.Writer, base, next *report.Report, limits []compare.L
 	if c.Base.Scenario != c.New.Scenario {
 		d.Title = c.Base.Scenario + " → " + c.New.Scenario
 	}
-	for _, k := range c.Checks {
-		if k.Failed() {
-			d.Failed++
-		}
-	}
+	failed, notJudged, inconclusive := c.Tally()
+	d.Failed, d.NotJudged, d.Held = failed, notJudged+inconclusive, len(c.Checks)-failed-notJudged-inconclusive
 	switch {
 	case len(c.Checks) == 0:
 		d.Verdict, d.VerdictClass, d.VerdictNote = "NO LIMITS", "interrupted", "no compare limits were set: nothing to gate on"
@@ -77,6 +74,8 @@ func WriteCompareHTML(w io.Writer, base, next *report.Report, limits []compare.L
 		d.Verdict, d.VerdictClass, d.VerdictNote = "INCONCLUSIVE", "interrupted", c.Inconclusive
 	case d.Failed > 0:
 		d.Verdict, d.VerdictClass, d.VerdictNote = "FAIL", "fail", fmt.Sprintf("%d of %d limits exceeded", d.Failed, len(c.Checks))
+	case notJudged > 0:
+		d.Verdict, d.VerdictClass, d.VerdictNote = "PASS", "pass", fmt.Sprintf("%d of %d limits held, %d not judged (too few requests)", d.Held, len(c.Checks), notJudged)
 	default:
 		d.Verdict, d.VerdictClass, d.VerdictNote = "PASS", "pass", fmt.Sprintf("all %d limits held", len(c.Checks))
 	}
@@ -137,10 +136,11 @@ func htmlCompareAllowed(l compare.Limit, bv float64, lowerWorse bool) float64 {
 	return bv + d
 }
 
-// htmlCompareLimitFor finds the limit that produced check k.
+// htmlCompareLimitFor finds the limit that produced check k: the one whose text the check is named
+// by (with p99@* and p99@step:ask both set, step:ask's check is p99@step:ask's, not the first p99's).
 func htmlCompareLimitFor(limits []compare.Limit, k compare.Check) (compare.Limit, bool) {
 	for _, l := range limits {
-		if l.Metric == k.Metric && (l.Group == k.Group || l.Group == "*") {
+		if l.Text == k.Name && l.Metric == k.Metric && (l.Group == k.Group || l.Group == "*") {
 			return l, true
 		}
 	}
