@@ -19,6 +19,7 @@ var archForbidden = map[string][]string{
 	"report/compare": {"runner", "scenario", "capacity", "mock", "traffic", "render", "replay", "report/html"},
 	"render":         {"runner", "capacity"},
 	"gates":          {"*"},
+	"internal/junit": {"*"},
 	"ccapi/h1":       {"*"},
 }
 

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"ccload/internal/junit"
 	"ccload/report"
 	"fmt"
 	"io"
@@ -79,19 +80,19 @@ func noteSep(s report.CapacityStep) string {
 
 // capacityJUnitCase is the JUnit testcase of a capacity search: a failure when --require was not
 // met, an error when the search could not judge or did not converge.
-func capacityJUnitCase(c *report.Capacity, class string) junitCase {
+func capacityJUnitCase(c *report.Capacity, class string) junit.Case {
 	name := "capacity"
 	if c.Required > 0 {
 		name = fmt.Sprintf("capacity >= %s %s", report.FormatRate(c.Required), c.Unit)
 	}
-	tc := junitCase{Name: name, Classname: class + ".capacity", Time: "0"}
+	tc := junit.Case{Name: name, Classname: class + ".capacity", Time: "0"}
 	msg := fmt.Sprintf("%s: sustainable %s %s; %s", c.Outcome, report.FormatRate(c.Sustainable), c.Unit, c.Message)
 	switch {
 	case c.Required > 0 && c.RequireMet:
 	case c.Required > 0 && c.Converged:
-		tc.Failure = &junitProblem{Message: msg, Type: "capacity", Text: msg}
+		tc.Failure = &junit.Problem{Message: msg, Type: "capacity", Text: msg}
 	case !c.Converged:
-		tc.Error = &junitProblem{Message: msg, Type: "capacity", Text: msg}
+		tc.Error = &junit.Problem{Message: msg, Type: "capacity", Text: msg}
 	}
 	return tc
 }
@@ -100,16 +101,16 @@ func capacityJUnitCase(c *report.Capacity, class string) junitCase {
 // ("step 4 exponential 40.0 sessions/s: FAIL (...)"). A step that broke the SLO is the search
 // working, not a failed pipeline (the capacity case decides that), so it is no <failure>; a step
 // ccload could not judge is skipped with its reason.
-func capacityStepCases(c *report.Capacity, class string) []junitCase {
-	out := make([]junitCase, 0, len(c.Steps))
+func capacityStepCases(c *report.Capacity, class string) []junit.Case {
+	out := make([]junit.Case, 0, len(c.Steps))
 	for _, s := range c.Steps {
 		name := fmt.Sprintf("step %d %s %s %s: %s", s.N, s.Phase, report.FormatRate(s.Rate), c.Unit, s.Verdict())
 		if len(s.Broke) > 0 {
 			name += " (" + strings.Join(s.Broke, "; ") + ")"
 		}
-		tc := junitCase{Name: name, Classname: class + ".capacity.steps", Time: fmt.Sprintf("%.3f", s.WindowS)}
+		tc := junit.Case{Name: name, Classname: class + ".capacity.steps", Time: fmt.Sprintf("%.3f", s.WindowS)}
 		if s.Verdict() == report.StepNotJudged {
-			tc.Skipped = &junitProblem{Message: s.Note, Type: "not judged", Text: s.Note}
+			tc.Skipped = &junit.Problem{Message: s.Note, Type: "not judged", Text: s.Note}
 		}
 		out = append(out, tc)
 	}

@@ -1,62 +1,15 @@
 package render
 
 import (
+	"ccload/internal/junit"
 	"ccload/report"
 	"ccload/report/compare"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"time"
 )
-
-// The JUnit XML written here follows the common schema GitLab, Jenkins and GitHub read:
-// <testsuites> holding one <testsuite> per run, one <testcase> per threshold or compare limit,
-// and a <failure message=... type=...> carrying the measured value and the limit.
-
-type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name       string          `xml:"name,attr"`
-	Tests      int             `xml:"tests,attr"`
-	Failures   int             `xml:"failures,attr"`
-	Errors     int             `xml:"errors,attr"`
-	Skipped    int             `xml:"skipped,attr"`
-	Time       string          `xml:"time,attr"`
-	Timestamp  string          `xml:"timestamp,attr,omitempty"`
-	Properties []junitProperty `xml:"properties>property,omitempty"`
-	Cases      []junitCase     `xml:"testcase"`
-	SystemOut  string          `xml:"system-out,omitempty"`
-}
-
-type junitProperty struct {
-	Name  string `xml:"name,attr"`
-	Value string `xml:"value,attr"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
-	Failure   *junitProblem `xml:"failure,omitempty"`
-	Error     *junitProblem `xml:"error,omitempty"`
-	Skipped   *junitProblem `xml:"skipped,omitempty"`
-}
-
-type junitProblem struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr"`
-	Text    string `xml:",chardata"`
-}
 
 // WriteJUnit writes r's thresholds as junit.xml: one testsuite for the run, a "run completed"
 // testcase (a failure when the run was aborted, an error when it was interrupted or unreachable),
@@ -67,26 +20,26 @@ func WriteJUnit(w io.Writer, r *report.Report) error {
 		name = "ccload"
 	}
 	class := "ccload." + name
-	s := junitSuite{
+	s := junit.Suite{
 		Name: "ccload " + name,
 		Time: junitSeconds(r.DurationS),
-		Properties: []junitProperty{
-			{"scenario", r.Scenario}, {"target", r.Target}, {"stop_reason", r.StopReason},
-			{"requests", strconv.FormatInt(r.Requests.Total, 10)}, {"requests_not_sent", strconv.FormatInt(r.Requests.NotSent, 10)},
-			{"requests_cut", strconv.FormatInt(r.Requests.Cut, 10)}, {"requests_unknown_receipt", strconv.FormatInt(r.Requests.UnknownReceipt, 10)}, {"seed", strconv.FormatInt(r.Seed, 10)},
-			{"shards", strconv.Itoa(r.Shards)},
-		},
+		Properties: junit.Props(
+			"scenario", r.Scenario, "target", r.Target, "stop_reason", r.StopReason,
+			"requests", strconv.FormatInt(r.Requests.Total, 10), "requests_not_sent", strconv.FormatInt(r.Requests.NotSent, 10),
+			"requests_cut", strconv.FormatInt(r.Requests.Cut, 10), "requests_unknown_receipt", strconv.FormatInt(r.Requests.UnknownReceipt, 10), "seed", strconv.FormatInt(r.Seed, 10),
+			"shards", strconv.Itoa(r.Shards),
+		),
 	}
 	for _, p := range pushProperties(r) {
-		s.Properties = append(s.Properties, junitProperty{p[0], p[1]})
+		s.Properties = append(s.Properties, junit.Props(p[0], p[1])...)
 	}
 	if !r.StartedAt.IsZero() {
 		s.Timestamp = r.StartedAt.UTC().Format("2006-01-02T15:04:05")
 	}
-	run := junitCase{Name: "run completed", Classname: class, Time: s.Time}
+	run := junit.Case{Name: "run completed", Classname: class, Time: s.Time}
 	switch {
 	case report.ParseStop(r.StopReason).Kind == report.ReasonAborted:
-		run.Failure = &junitProblem{Message: "the run stopped early: " + r.StopReason, Type: "aborted", Text: r.StopReason}
+		run.Failure = &junit.Problem{Message: "the run stopped early: " + r.StopReason, Type: "aborted", Text: r.StopReason}
 	case r.StopReason == report.StopGraceCut && !r.Interrupted:
 		// The schedule was played: the run completed; the cut sessions get their own testcase below.
 	case r.Interrupted || (r.StopReason != "" && r.StopReason != "completed"):
@@ -94,14 +47,14 @@ func WriteJUnit(w io.Writer, r *report.Report) error {
 		if r.Interrupted {
 			msg = "the run was interrupted: " + r.StopReason
 		}
-		run.Error = &junitProblem{Message: msg, Type: "interrupted", Text: msg}
+		run.Error = &junit.Problem{Message: msg, Type: "interrupted", Text: msg}
 	}
 	s.Cases = append(s.Cases, run)
 	if n := r.Sessions.CutByGrace; n > 0 {
 		// Flagged (skipped), not failed, as the exit code is 0: a cut_by_grace threshold makes it a failure.
 		msg := fmt.Sprintf("%d sessions were still running when the grace period (%gs) after the last stage ran out and were cut (sessions.cut_by_grace); a threshold {metric: cut_by_grace, max: 0} fails the run on it", n, r.GraceS)
-		s.Cases = append(s.Cases, junitCase{Name: "sessions ended within the grace period", Classname: class, Time: "0",
-			Skipped: &junitProblem{Message: msg, Type: "grace-cut", Text: msg}})
+		s.Cases = append(s.Cases, junit.Case{Name: "sessions ended within the grace period", Classname: class, Time: "0",
+			Skipped: &junit.Problem{Message: msg, Type: "grace-cut", Text: msg}})
 	}
 	for _, ws := range r.FailedWholesale {
 		// Flagged (skipped), not failed, as the exit code is 0: gate on error_rate to fail the run on it.
@@ -112,30 +65,30 @@ func WriteJUnit(w io.Writer, r *report.Report) error {
 		if ws.Hint != "" {
 			msg += "; " + ws.Hint
 		}
-		s.Cases = append(s.Cases, junitCase{Name: "requests of " + ws.Group + " answered", Classname: class, Time: "0",
-			Skipped: &junitProblem{Message: msg, Type: "failed-wholesale", Text: msg}})
+		s.Cases = append(s.Cases, junit.Case{Name: "requests of " + ws.Group + " answered", Classname: class, Time: "0",
+			Skipped: &junit.Problem{Message: msg, Type: "failed-wholesale", Text: msg}})
 	}
 	if report.ThresholdsNotEvaluated(r) {
 		// The scenario set thresholds the report has no results for (a merge that could not
 		// re-read its scenario): an error, never a silent pass.
 		msg := "the scenario sets thresholds but this report has no results for them; evaluate them with ccload merge or ccload run"
-		s.Cases = append(s.Cases, junitCase{Name: "thresholds evaluated", Classname: class + ".thresholds", Time: "0",
-			Error: &junitProblem{Message: msg, Type: "not-evaluated", Text: msg}})
+		s.Cases = append(s.Cases, junit.Case{Name: "thresholds evaluated", Classname: class + ".thresholds", Time: "0",
+			Error: &junit.Problem{Message: msg, Type: "not-evaluated", Text: msg}})
 	}
 	if r.Capacity != nil {
 		s.Cases = append(s.Cases, capacityJUnitCase(r.Capacity, class))
 		s.Cases = append(s.Cases, capacityStepCases(r.Capacity, class)...)
 	}
 	for _, t := range r.Thresholds {
-		c := junitCase{Name: t.Name, Classname: class + ".thresholds", Time: "0"}
+		c := junit.Case{Name: t.Name, Classname: class + ".thresholds", Time: "0"}
 		switch {
 		case strings.HasPrefix(t.NotJudged, report.InconclusivePrefix):
 			// Not the target's failure, not a pass: an error, which CI shows apart from failures.
 			msg := fmt.Sprintf("%s %s: measured %s, limit %s; %s", t.Metric, t.Group, t.Display, t.Limit, t.NotJudged)
-			c.Error = &junitProblem{Message: msg, Type: "inconclusive", Text: msg}
+			c.Error = &junit.Problem{Message: msg, Type: "inconclusive", Text: msg}
 		case t.NotJudged != "":
 			msg := fmt.Sprintf("%s %s: measured %s, limit %s; %s", t.Metric, t.Group, t.Display, t.Limit, t.NotJudged)
-			c.Skipped = &junitProblem{Message: msg, Type: "not-judged", Text: msg}
+			c.Skipped = &junit.Problem{Message: msg, Type: "not-judged", Text: msg}
 		case !t.Pass:
 			msg := fmt.Sprintf("%s %s: measured %s, limit %s", t.Metric, t.Group, t.Display, t.Limit)
 			if t.Window != "" {
@@ -144,38 +97,11 @@ func WriteJUnit(w io.Writer, r *report.Report) error {
 			if why := report.TopFailureReasons(r, 3); why != "" && t.Metric == "failed_sessions" {
 				msg += "; sessions failed at: " + why
 			}
-			c.Failure = &junitProblem{Message: msg, Type: "threshold", Text: msg}
+			c.Failure = &junit.Problem{Message: msg, Type: "threshold", Text: msg}
 		}
 		s.Cases = append(s.Cases, c)
 	}
-	return junitWrite(w, "ccload", s)
-}
-
-// junitWrite counts the suite's outcomes and writes the document.
-func junitWrite(w io.Writer, name string, s junitSuite) error {
-	s.Tests = len(s.Cases)
-	for _, c := range s.Cases {
-		if c.Failure != nil {
-			s.Failures++
-		}
-		if c.Error != nil {
-			s.Errors++
-		}
-		if c.Skipped != nil {
-			s.Skipped++
-		}
-	}
-	doc := junitSuites{Name: name, Tests: s.Tests, Failures: s.Failures, Errors: s.Errors, Time: s.Time, Suites: []junitSuite{s}}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return fmt.Errorf("junit: %w", err)
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return junit.Write(w, "ccload", s)
 }
 
 // junitSeconds renders a duration in seconds the way JUnit's time attribute wants it.
@@ -191,34 +117,34 @@ func WriteCompareJUnit(w io.Writer, c compare.Result) error {
 		name = "ccload"
 	}
 	class := "ccload." + name + ".compare"
-	s := junitSuite{
+	s := junit.Suite{
 		Name: "ccload compare " + name,
 		Time: "0",
-		Properties: []junitProperty{
-			{"base", c.Base.Label}, {"new", c.New.Label},
-			{"base_started_at", c.Base.StartedAt.UTC().Format(time.RFC3339)}, {"new_started_at", c.New.StartedAt.UTC().Format(time.RFC3339)},
-		},
+		Properties: junit.Props(
+			"base", c.Base.Label, "new", c.New.Label,
+			"base_started_at", c.Base.StartedAt.UTC().Format(time.RFC3339), "new_started_at", c.New.StartedAt.UTC().Format(time.RFC3339),
+		),
 	}
 	if !c.New.StartedAt.IsZero() {
 		s.Timestamp = c.New.StartedAt.UTC().Format("2006-01-02T15:04:05")
 	}
 	for _, k := range c.Checks {
-		tc := junitCase{Name: k.Name, Classname: class, Time: "0"}
+		tc := junit.Case{Name: k.Name, Classname: class, Time: "0"}
 		switch {
 		case strings.HasPrefix(k.NotJudged, report.InconclusivePrefix):
 			msg := fmt.Sprintf("%s %s: base %s, new %s, change %s, limit %s; %s", k.Metric, k.Group, k.Base, k.New, k.Change, k.Limit, k.NotJudged)
-			tc.Error = &junitProblem{Message: msg, Type: "inconclusive", Text: msg}
+			tc.Error = &junit.Problem{Message: msg, Type: "inconclusive", Text: msg}
 		case k.NotJudged != "":
 			msg := fmt.Sprintf("%s %s: %s, limit %s", k.Metric, k.Group, k.NotJudged, k.Limit)
-			tc.Skipped = &junitProblem{Message: msg, Type: "not-judged", Text: msg}
+			tc.Skipped = &junit.Problem{Message: msg, Type: "not-judged", Text: msg}
 		case !k.Pass:
 			msg := fmt.Sprintf("%s %s: base %s, new %s, change %s, limit %s", k.Metric, k.Group, k.Base, k.New, k.Change, k.Limit)
 			if k.Reason != "" {
 				msg = fmt.Sprintf("%s %s: %s, limit %s", k.Metric, k.Group, k.Reason, k.Limit)
 			}
-			tc.Failure = &junitProblem{Message: msg, Type: "regression", Text: msg}
+			tc.Failure = &junit.Problem{Message: msg, Type: "regression", Text: msg}
 		}
 		s.Cases = append(s.Cases, tc)
 	}
-	return junitWrite(w, "ccload compare", s)
+	return junit.Write(w, "ccload compare", s)
 }
