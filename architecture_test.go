@@ -14,7 +14,7 @@ var archForbidden = map[string][]string{
 	"runner":         {"render", "report/html", "mock", "capacity", "replay"},
 	"capacity":       {"render", "report/html", "mock"},
 	"scenario":       {"mock", "runner", "report", "capacity", "render", "traffic"},
-	"report":         {"runner", "scenario", "capacity", "mock", "traffic", "render", "replay"},
+	"report":         {"runner", "scenario", "capacity", "mock", "traffic", "render", "replay", "report/compare", "report/html"},
 	"report/html":    {"runner", "scenario", "capacity", "mock", "traffic", "render", "replay"},
 	"report/compare": {"runner", "scenario", "capacity", "mock", "traffic", "render", "replay", "report/html"},
 	"render":         {"runner", "capacity"},

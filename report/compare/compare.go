@@ -82,15 +82,7 @@ func (c Check) Failed() bool { return !c.Pass && c.NotJudged == "" }
 // Verdict is the check's verdict for people: PASS, FAIL, NOT JUDGED (a group too small) or
 // INCONCLUSIVE (a report's generator was the limit), as ThresholdResult.Verdict.
 func (c Check) Verdict() string {
-	switch {
-	case c.Pass:
-		return "PASS"
-	case strings.HasPrefix(c.NotJudged, report.InconclusivePrefix):
-		return "INCONCLUSIVE"
-	case c.NotJudged != "":
-		return "NOT JUDGED"
-	}
-	return "FAIL"
+	return report.ThresholdResult{Pass: c.Pass, NotJudged: c.NotJudged}.Verdict() // one rule for limits and thresholds
 }
 
 // Result is what `ccload compare` prints and writes with --json.
