@@ -17,6 +17,7 @@ var archForbidden = map[string][]string{
 	"report":         {"runner", "scenario", "capacity", "mock", "traffic", "render", "replay", "report/compare", "report/html"},
 	"report/html":    {"runner", "scenario", "capacity", "mock", "traffic", "render", "replay"},
 	"report/compare": {"runner", "scenario", "capacity", "mock", "traffic", "render", "replay", "report/html"},
+	"gates/evaluate": {"runner", "scenario", "capacity", "mock", "traffic", "render", "replay", "report/html", "report/compare"},
 	"render":         {"runner", "capacity"},
 	"gates":          {"*"},
 	"internal/junit": {"*"},

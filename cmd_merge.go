@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"ccload/gates/evaluate"
 	"ccload/render"
 	"ccload/report"
 )
@@ -120,7 +121,7 @@ func evaluateMergedThresholds(r *report.Report, shards []*report.Report, stderr 
 		}
 		return 0
 	}
-	report.Judge(r, r.Gates.Thresholds) // the merged report is the whole run: it judges every threshold
+	evaluate.Judge(r, r.Gates.Thresholds) // the merged report is the whole run: it judges every threshold
 	failed := 0
 	for _, t := range r.Thresholds {
 		if t.Failed() {

@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"ccload/gates/evaluate"
 	"ccload/report"
 	"ccload/runner"
 	"ccload/scenario"
@@ -430,7 +431,7 @@ func judge(window *report.Report, slo []scenario.Threshold) []report.ThresholdRe
 	for i := range specs {
 		specs[i].AbortOnFail = false
 	}
-	return report.EvaluateThresholds(window, specs)
+	return evaluate.Thresholds(window, specs)
 }
 
 // discarded is how long the start of a step is discarded: the warm-up, or with Customers the

@@ -2,6 +2,7 @@ package render_test
 
 import (
 	"bytes"
+	"ccload/gates/evaluate"
 	"ccload/render"
 	"ccload/report"
 	"ccload/report/compare"
@@ -48,7 +49,7 @@ func TestWriteJUnitParsesBackWithValuesAndLimits(t *testing.T) {
 	t.Parallel()
 	r := reporttest.BurstRun(t)
 	r.Scenario = "ci-gate"
-	r.Thresholds = report.EvaluateThresholds(r, []report.ThresholdSpec{
+	r.Thresholds = evaluate.Thresholds(r, []evaluate.ThresholdSpec{
 		{Metric: "error_rate", Max: 0.02, HasMax: true},
 		{Metric: "error_rate", Max: 0.02, HasMax: true, Over: 30 * time.Second},
 		{Name: "p99 under 1s <&>", Metric: "response_time.p99", Max: 1e6, HasMax: true},

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"ccload/gates"
+	"ccload/gates/evaluate"
 	"ccload/report"
 	"ccload/report/compare"
 	"ccload/report/reporttest"
@@ -17,7 +18,7 @@ import (
 // (p99 ≤ 5 s), one fails (error rate ≤ 1%: the fixture's is about 2%), one windowed.
 func markdownFixture(interrupted bool) *report.Report {
 	r := reporttest.SummaryFixture(interrupted, 0)
-	r.Thresholds = report.EvaluateThresholds(r, []gates.Threshold{
+	r.Thresholds = evaluate.Thresholds(r, []gates.Threshold{
 		{Metric: "response_time.p99", Max: 5e6, HasMax: true, LimitText: "5s"},
 		{Metric: "error_rate", Max: 0.01, HasMax: true, LimitText: "1%"},
 		{Metric: "error_rate", Max: 0.05, HasMax: true, LimitText: "5%", Over: 10 * time.Second},

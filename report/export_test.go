@@ -13,9 +13,3 @@ var MergeHistograms = mergeEncoded
 
 // Encode is encode, for tests that compare a histogram with its encoding.
 var Encode = encode
-
-// PushGateValue is pushGateValue's value and whether it has one.
-func PushGateValue(r *Report, family string) (v float64, ok bool) {
-	x := pushGateValue(r, family)
-	return x.v, x.ok
-}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"ccload/gates"
+	"ccload/gates/evaluate"
 	"ccload/render"
 	"ccload/report"
 	"ccload/report/compare"
@@ -127,12 +128,12 @@ func TestGraceCutIsWarnedAndGateable(t *testing.T) {
 		pass    bool
 		display string
 	}{{0, false, "20.0%"}, {0.2, true, "20.0%"}, {0.1, false, "20.0%"}} {
-		got := report.EvaluateThresholds(rep, []report.ThresholdSpec{{Metric: "cut_by_grace", Max: tc.max, HasMax: true}})
+		got := evaluate.Thresholds(rep, []evaluate.ThresholdSpec{{Metric: "cut_by_grace", Max: tc.max, HasMax: true}})
 		if len(got) != 1 || got[0].Pass != tc.pass || got[0].Display != tc.display {
 			t.Errorf("cut_by_grace <= %v: got %+v, want pass=%v display %q", tc.max, got, tc.pass, tc.display)
 		}
 	}
-	if got := report.EvaluateThresholds(&report.Report{}, []report.ThresholdSpec{{Metric: "cut_by_grace", Max: 0, HasMax: true}}); got[0].Pass || got[0].Display != "no data" {
+	if got := evaluate.Thresholds(&report.Report{}, []evaluate.ThresholdSpec{{Metric: "cut_by_grace", Max: 0, HasMax: true}}); got[0].Pass || got[0].Display != "no data" {
 		t.Errorf("cut_by_grace without sessions: %+v, want no data, not a pass", got[0])
 	}
 }
@@ -204,7 +205,7 @@ func TestOwnTrafficOutOfAll(t *testing.T) {
 	if err := report.Validate(rep); err != nil {
 		t.Errorf("the report does not validate: %v", err)
 	}
-	res := report.EvaluateThresholds(rep, []report.ThresholdSpec{{Metric: "response_time.p99", Group: "all", Max: 5000, HasMax: true}})
+	res := evaluate.Thresholds(rep, []evaluate.ThresholdSpec{{Metric: "response_time.p99", Group: "all", Max: 5000, HasMax: true}})
 	if len(res) != 1 || !res[0].Pass {
 		t.Errorf("a 5 ms p99 threshold on all judged the teardown: %+v", res)
 	}

@@ -119,26 +119,3 @@ func (v *validator) push(r *Report) {
 		v.fail("push.messages", "%d messages by outcome, %d by kind: both count every message of an accepted callback", p.Messages.Total(), p.Kinds.Total())
 	}
 }
-
-// pushGateValue is a callbacks_* threshold metric: a count from the push section (no data on a
-// run without push sessions: ccload cannot judge callbacks it never took).
-func pushGateValue(r *Report, family string) gatesValue {
-	p := r.Push
-	if p == nil {
-		return gatesValue{}
-	}
-	var n int64
-	switch family {
-	case "callbacks_unknown":
-		n = p.Messages.Unknown
-	case "callbacks_late":
-		n = p.Messages.Late
-	case "callbacks_duplicated":
-		n = p.Messages.Duplicated
-	case "callbacks_malformed":
-		n = p.Malformed + p.TooLarge
-	case "callbacks_bad_auth":
-		n = p.BadAuth
-	}
-	return gatesValue{v: float64(n), ok: true, precise: true}
-}

@@ -1,7 +1,8 @@
-package report_test
+package evaluate_test
 
 import (
 	"bytes"
+	"ccload/gates/evaluate"
 	"ccload/render"
 	"ccload/report"
 	"ccload/report/compare"
@@ -22,16 +23,16 @@ const gatesMS = 1000.0 // one millisecond in the specs' base unit (µs)
 
 func TestEvaluateThresholdsEachMetric(t *testing.T) {
 	r := reporttest.SmallRun(t)
-	max := func(metric, group string, v float64) report.ThresholdSpec {
-		return report.ThresholdSpec{Metric: metric, Group: group, Max: v, HasMax: true}
+	max := func(metric, group string, v float64) evaluate.ThresholdSpec {
+		return evaluate.ThresholdSpec{Metric: metric, Group: group, Max: v, HasMax: true}
 	}
-	min := func(metric, group string, v float64) report.ThresholdSpec {
-		return report.ThresholdSpec{Metric: metric, Group: group, Min: v, HasMin: true}
+	min := func(metric, group string, v float64) evaluate.ThresholdSpec {
+		return evaluate.ThresholdSpec{Metric: metric, Group: group, Min: v, HasMin: true}
 	}
-	code := func(s report.ThresholdSpec, c string) report.ThresholdSpec { s.Code = c; return s }
-	text := func(s report.ThresholdSpec, lt string) report.ThresholdSpec { s.LimitText = lt; return s }
+	code := func(s evaluate.ThresholdSpec, c string) evaluate.ThresholdSpec { s.Code = c; return s }
+	text := func(s evaluate.ThresholdSpec, lt string) evaluate.ThresholdSpec { s.LimitText = lt; return s }
 	tests := []struct {
-		spec    report.ThresholdSpec
+		spec    evaluate.ThresholdSpec
 		pass    bool
 		display string
 	}{
@@ -64,11 +65,11 @@ func TestEvaluateThresholdsEachMetric(t *testing.T) {
 		{max("scheduler_lag.p99", "all", 9*gatesMS), false, "9.81ms"},
 		{max("response_time.p99", "step:nope", 1e6), false, "no data"},
 	}
-	specs := make([]report.ThresholdSpec, len(tests))
+	specs := make([]evaluate.ThresholdSpec, len(tests))
 	for i, tc := range tests {
 		specs[i] = tc.spec
 	}
-	got := report.EvaluateThresholds(r, specs)
+	got := evaluate.Thresholds(r, specs)
 	if len(got) != len(tests) {
 		t.Fatalf("got %d results for %d specs", len(got), len(tests))
 	}
@@ -88,7 +89,7 @@ func TestEvaluateThresholdsEachMetric(t *testing.T) {
 
 func TestEvaluateThresholdsRefusesWhatItCannotEvaluate(t *testing.T) {
 	r := reporttest.SmallRun(t)
-	specs := []report.ThresholdSpec{
+	specs := []evaluate.ThresholdSpec{
 		{Metric: "latency.p99", Max: 1, HasMax: true},
 		{Metric: "service_time.p99", Group: "step:ask", Max: 1, HasMax: true, Over: 30 * time.Second},
 		{Metric: "result_code_share", Code: "12", Group: "step:ask", Max: 0.1, HasMax: true, Over: 30 * time.Second},
@@ -98,11 +99,11 @@ func TestEvaluateThresholdsRefusesWhatItCannotEvaluate(t *testing.T) {
 		{Metric: "ended_by_platform", Max: 0.1, HasMax: true, Over: 30 * time.Second},
 		{Metric: "error_rate"},
 	}
-	for i, res := range report.EvaluateThresholds(r, specs) {
+	for i, res := range evaluate.Thresholds(r, specs) {
 		if res.Pass || !strings.HasPrefix(res.Display, "error: ") {
 			t.Errorf("spec %d (%s): got pass=%v display=%q, want a failing error", i, res.Name, res.Pass, res.Display)
 		}
-		if err := gates.Check(specs[i]); !errors.Is(err, report.ErrThreshold) {
+		if err := gates.Check(specs[i]); !errors.Is(err, evaluate.ErrThreshold) {
 			t.Errorf("gates.Check(%d) = %v, want ErrThreshold", i, err)
 		}
 	}
@@ -112,7 +113,7 @@ func TestWindowedThresholdCatchesABurstTheWholeRunHides(t *testing.T) {
 	t.Parallel()
 	r := reporttest.BurstRun(t)
 	// Whole run: 200 errors in 12000 requests = 1.67%. Any 30 s window holding the burst: 200/3000 = 6.67%.
-	specs := []report.ThresholdSpec{
+	specs := []evaluate.ThresholdSpec{
 		{Name: "errors whole run", Metric: "error_rate", Max: 0.02, HasMax: true},
 		{Name: "errors every 30s", Metric: "error_rate", Max: 0.02, HasMax: true, Over: 30 * time.Second},
 		{Name: "code 12 every 30s", Metric: "result_code_share", Code: "12", Max: 0.02, HasMax: true, Over: 30 * time.Second},
@@ -121,7 +122,7 @@ func TestWindowedThresholdCatchesABurstTheWholeRunHides(t *testing.T) {
 		{Name: "p95 every 30s", Metric: "response_time.p95", Max: 50_000, HasMax: true, Over: 30 * time.Second},
 		{Name: "rps every 30s", Metric: "rps", Min: 99, HasMin: true, Over: 30 * time.Second},
 	}
-	got := report.EvaluateThresholds(r, specs)
+	got := evaluate.Thresholds(r, specs)
 	want := []struct {
 		pass    bool
 		display string
@@ -178,7 +179,7 @@ func TestWindowedThresholdOnAGroupCatchesItsBurst(t *testing.T) {
 	// burst: 50 in 300 = 16.7%; p95 reaches 900 ms in the first window with more than 5% slow (24 s–54 s).
 	// The whole run's windows hide it: 50 in 3000 = 1.67%.
 	const over = 30 * time.Second
-	specs := []report.ThresholdSpec{
+	specs := []evaluate.ThresholdSpec{
 		{Name: "ask errors whole run", Metric: "error_rate", Group: "step:ask", Max: 0.05, HasMax: true},
 		{Name: "ask errors every 30s", Metric: "error_rate", Group: "step:ask", Max: 0.05, HasMax: true, Over: over},
 		{Name: "all errors every 30s", Metric: "error_rate", Max: 0.05, HasMax: true, Over: over},
@@ -206,7 +207,7 @@ func TestWindowedThresholdOnAGroupCatchesItsBurst(t *testing.T) {
 		{true, "10.0/s", "0s–30s"},
 		{false, "no data", ""},
 	}
-	got := report.EvaluateThresholds(r, specs)
+	got := evaluate.Thresholds(r, specs)
 	for i, w := range want {
 		g := got[i]
 		if g.Pass != w.pass || g.Display != w.display || g.Window != w.window {
@@ -224,7 +225,7 @@ func TestWindowedGroupThresholdNeedsPerGroupPoints(t *testing.T) {
 	for i := range r.Timeseries {
 		r.Timeseries[i].Groups = nil
 	}
-	res := report.EvaluateThresholds(r, []report.ThresholdSpec{{Metric: "error_rate", Group: "step:ask", Max: 0.05, HasMax: true, Over: 30 * time.Second}})[0]
+	res := evaluate.Thresholds(r, []evaluate.ThresholdSpec{{Metric: "error_rate", Group: "step:ask", Max: 0.05, HasMax: true, Over: 30 * time.Second}})[0]
 	if res.Pass || !strings.Contains(res.Display, "no per-group points") {
 		t.Errorf("got pass=%v display=%q, want an error naming the missing per-group points", res.Pass, res.Display)
 	}
@@ -250,7 +251,7 @@ func TestWindowedPercentilesAreExact(t *testing.T) {
 		}
 		worst = max(worst, h.ValueAtQuantile(99.9))
 	}
-	res := report.EvaluateThresholds(r, []report.ThresholdSpec{{Metric: "response_time.p999", Max: 1, HasMax: true, Over: k * time.Second}})[0]
+	res := evaluate.Thresholds(r, []evaluate.ThresholdSpec{{Metric: "response_time.p999", Max: 1, HasMax: true, Over: k * time.Second}})[0]
 	if int64(res.Value) != worst {
 		t.Fatalf("windowed p99.9 = %v, want the worst window's exact %d", res.Value, worst)
 	}
@@ -266,7 +267,7 @@ func TestPercentileLimitsUseHistogramPrecision(t *testing.T) {
 		limit float64
 		pass  bool
 	}{{500_000, true}, {500_351, true}, {499_968, true}, {499_967, false}, {499_000, false}} {
-		res := report.EvaluateThresholds(r, []report.ThresholdSpec{{Metric: "response_time.p99", Max: tc.limit, HasMax: true}})[0]
+		res := evaluate.Thresholds(r, []evaluate.ThresholdSpec{{Metric: "response_time.p99", Max: tc.limit, HasMax: true}})[0]
 		if res.Pass != tc.pass {
 			t.Errorf("p99 %v against max %v: pass=%v, want %v", res.Value, tc.limit, res.Pass, tc.pass)
 		}
@@ -287,7 +288,7 @@ func TestGatesEquivalentMatchesHdrHistogram(t *testing.T) {
 
 func TestAbortCheck(t *testing.T) {
 	r := reporttest.BurstRun(t)
-	specs := []report.ThresholdSpec{
+	specs := []evaluate.ThresholdSpec{
 		{Name: "report only", Metric: "error_rate", Max: 0.001, HasMax: true},
 		{Name: "no data yet", Metric: "reply_latency.p99", Max: 1, HasMax: true, AbortOnFail: true},
 		{Name: "late", Metric: "error_rate", Max: 0.05, HasMax: true, Over: 10 * time.Second, AbortOnFail: true, After: 90 * time.Second},
@@ -299,21 +300,21 @@ func TestAbortCheck(t *testing.T) {
 		c.DurationS = float64(s)
 		return &c
 	}
-	if res, ok := report.AbortCheck(snapAt(40), specs, 40*time.Second); ok {
+	if res, ok := evaluate.AbortCheck(snapAt(40), specs, 40*time.Second); ok {
 		t.Fatalf("aborted at 40 s on %q before any abort threshold failed", res.Name)
 	}
-	res, ok := report.AbortCheck(snapAt(60), specs, 60*time.Second)
+	res, ok := evaluate.AbortCheck(snapAt(60), specs, 60*time.Second)
 	if !ok || res.Name != "burst" || res.Pass {
 		t.Fatalf("at 60 s: got %+v ok=%v, want the failed threshold \"burst\"", res, ok)
 	}
-	res, ok = report.AbortCheck(snapAt(100), specs, 100*time.Second)
+	res, ok = evaluate.AbortCheck(snapAt(100), specs, 100*time.Second)
 	if !ok || res.Name != "late" {
 		t.Fatalf("at 100 s: got %q ok=%v, want \"late\" (first in order once its After elapsed)", res.Name, ok)
 	}
 }
 
 // A run's report is gated by its thresholds: one result per threshold, in order.
-func ExampleEvaluateThresholds() {
+func ExampleThresholds() {
 	start := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	rec := report.NewRecorder(report.RecorderOptions{Start: start})
 	chat := rec.Group("sendAsync", "CHAT")
@@ -328,7 +329,7 @@ func ExampleEvaluateThresholds() {
 	}
 	rep := rec.Finish(start.Add(10*time.Second), report.Meta{Scenario: "example"})
 
-	results := report.EvaluateThresholds(rep, []report.ThresholdSpec{
+	results := evaluate.Thresholds(rep, []evaluate.ThresholdSpec{
 		{Metric: "response_time.p99", Max: 100_000, HasMax: true},                     // 100 ms, in µs
 		{Metric: "error_rate", Group: "endpoint:sendAsync", Max: 0.005, HasMax: true}, // 0.5%
 		{Metric: "rps", Min: 50, HasMin: true},
@@ -373,7 +374,7 @@ func codeShareRun(ok, tokens, timeouts int) *report.Report {
 // resultCode, so it does not lower the share of "0": the threshold and the console all say 100%
 // (report.html's bar: report/html). A timeout has no resultCode either, but it is not a "0": it lowers the share.
 func TestResultCodeShareIgnoresAnswersWithoutACodeButCountsTimeouts(t *testing.T) {
-	spec := []report.ThresholdSpec{{Metric: "result_code_share", Code: "0", Min: 0.999, HasMin: true}}
+	spec := []evaluate.ThresholdSpec{{Metric: "result_code_share", Code: "0", Min: 0.999, HasMin: true}}
 	for _, c := range []struct {
 		name                 string
 		ok, tokens, timeouts int
@@ -384,7 +385,7 @@ func TestResultCodeShareIgnoresAnswersWithoutACodeButCountsTimeouts(t *testing.T
 		{"timeout", 444, 1, 1, false, "99.8%", `"0" 444 (99.8%)`},
 	} {
 		r := codeShareRun(c.ok, c.tokens, c.timeouts)
-		got := report.EvaluateThresholds(r, spec)[0]
+		got := evaluate.Thresholds(r, spec)[0]
 		if got.Pass != c.pass || got.Display != c.display {
 			t.Errorf("%s: threshold pass=%v display %q, want %v %q", c.name, got.Pass, got.Display, c.pass, c.display)
 		}
@@ -440,12 +441,12 @@ func TestEvaluateThresholdsGatesOnSessionsEndedByThePlatform(t *testing.T) {
 		{0.25, true, "25.0%"},
 		{0.2, false, "25.0%"},
 	} {
-		got := report.EvaluateThresholds(r, []report.ThresholdSpec{{Metric: "ended_by_platform", Max: tc.max, HasMax: true}})
+		got := evaluate.Thresholds(r, []evaluate.ThresholdSpec{{Metric: "ended_by_platform", Max: tc.max, HasMax: true}})
 		if len(got) != 1 || got[0].Pass != tc.pass || got[0].Display != tc.display {
 			t.Errorf("ended_by_platform <= %v: got %+v, want pass=%v display %q", tc.max, got, tc.pass, tc.display)
 		}
 	}
-	if got := report.EvaluateThresholds(&report.Report{}, []report.ThresholdSpec{{Metric: "ended_by_platform", Max: 0.1, HasMax: true}}); got[0].Pass || got[0].Display != "no data" {
+	if got := evaluate.Thresholds(&report.Report{}, []evaluate.ThresholdSpec{{Metric: "ended_by_platform", Max: 0.1, HasMax: true}}); got[0].Pass || got[0].Display != "no data" {
 		t.Errorf("no sessions: got %+v, want a failing no data", got[0])
 	}
 }
@@ -471,12 +472,12 @@ func TestEvaluateThresholdsGatesOnRequestsNotSent(t *testing.T) {
 		{"endpoint:sendAsync CONNECT", 0.5, false, "100.0%"},
 		{"control_type:CHAT", 0, true, "0%"},
 	} {
-		got := report.EvaluateThresholds(r, []report.ThresholdSpec{{Metric: "not_sent", Group: tc.group, Max: tc.max, HasMax: true}})
+		got := evaluate.Thresholds(r, []evaluate.ThresholdSpec{{Metric: "not_sent", Group: tc.group, Max: tc.max, HasMax: true}})
 		if len(got) != 1 || got[0].Pass != tc.pass || got[0].Display != tc.display {
 			t.Errorf("not_sent %s <= %v: got %+v, want pass=%v display %q", tc.group, tc.max, got, tc.pass, tc.display)
 		}
 	}
-	if got := report.EvaluateThresholds(r, []report.ThresholdSpec{{Metric: "error_rate", Max: 0, HasMax: true}}); !got[0].Pass {
+	if got := evaluate.Thresholds(r, []evaluate.ThresholdSpec{{Metric: "error_rate", Max: 0, HasMax: true}}); !got[0].Pass {
 		t.Errorf("error_rate counts requests never sent: %+v", got[0])
 	}
 }

@@ -1,4 +1,4 @@
-package report_test
+package evaluate_test
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"ccload/gates"
+	"ccload/gates/evaluate"
 	"ccload/render"
 	"ccload/report"
 	htmlreport "ccload/report/html"
@@ -26,14 +27,14 @@ func judgeRun(t *testing.T, requests, errs int) *report.Report {
 	return b.Finish()
 }
 
-func judgeSpec(metric, group string, max float64) report.ThresholdSpec {
-	return report.ThresholdSpec{Metric: metric, Group: group, Max: max, HasMax: true}
+func judgeSpec(metric, group string, max float64) evaluate.ThresholdSpec {
+	return evaluate.ThresholdSpec{Metric: metric, Group: group, Max: max, HasMax: true}
 }
 
 // A shard judges what its slice estimates (latencies, error rates) and records the rates and counts
 // only the merge can judge as "judged by merge", neither passed nor failed; the whole run judges all.
 func TestShardLeavesRatesAndCountsToTheMerge(t *testing.T) {
-	specs := []report.ThresholdSpec{
+	specs := []evaluate.ThresholdSpec{
 		{Metric: "rps", Min: 1000, HasMin: true},
 		{Metric: "dropped_arrivals", Max: 0, HasMax: true, LimitText: "0"},
 		judgeSpec("response_time.p99", "", 10_000), // 20 ms: fails
@@ -42,7 +43,7 @@ func TestShardLeavesRatesAndCountsToTheMerge(t *testing.T) {
 	r := judgeRun(t, 200, 0)
 	r.Sessions.Dropped, r.Sessions.Arrivals = 3, 10
 	r.Shard = &report.ShardID{I: 1, N: 2}
-	report.Judge(r, specs)
+	evaluate.Judge(r, specs)
 	for i, want := range []string{"NOT JUDGED", "NOT JUDGED", "FAIL", "PASS"} {
 		if got := r.Thresholds[i].Verdict(); got != want {
 			t.Errorf("shard 1/2: %s is %s (%+v); want %s", specs[i].Metric, got, r.Thresholds[i], want)
@@ -52,11 +53,11 @@ func TestShardLeavesRatesAndCountsToTheMerge(t *testing.T) {
 		t.Errorf("rps on a shard: %+v; want the measured value, not judged, by merge", r.Thresholds[0])
 	}
 	// A percentage of arrivals is a share: the shard judges it.
-	if res := report.EvaluateThresholds(r, []report.ThresholdSpec{{Metric: "dropped_arrivals", Max: 0.5, HasMax: true, LimitText: "50%"}}); res[0].NotJudged != "" || !res[0].Pass {
+	if res := evaluate.Thresholds(r, []evaluate.ThresholdSpec{{Metric: "dropped_arrivals", Max: 0.5, HasMax: true, LimitText: "50%"}}); res[0].NotJudged != "" || !res[0].Pass {
 		t.Errorf("dropped_arrivals 50%% on a shard: %+v; want judged and passed (30%%)", res[0])
 	}
 	r.Shard = nil // the merged report
-	report.Judge(r, specs)
+	evaluate.Judge(r, specs)
 	for i, want := range []string{"FAIL", "FAIL", "FAIL", "PASS"} {
 		if got := r.Thresholds[i].Verdict(); got != want {
 			t.Errorf("merged: %s is %s; want %s", specs[i].Metric, got, want)
@@ -67,10 +68,10 @@ func TestShardLeavesRatesAndCountsToTheMerge(t *testing.T) {
 // One sample-size rule: a threshold on a group with fewer than 100 requests is not judged (never
 // failed, never passed), whatever the metric measures; rps, a count over a duration, is judged.
 func TestThresholdOnATooSmallGroupIsNotJudged(t *testing.T) {
-	specs := []report.ThresholdSpec{judgeSpec("response_time.p95", "step:ask", 10_000), judgeSpec("error_rate", "step:ask", 0),
+	specs := []evaluate.ThresholdSpec{judgeSpec("response_time.p95", "step:ask", 10_000), judgeSpec("error_rate", "step:ask", 0),
 		{Metric: "rps", Group: "step:ask", Min: 1000, HasMin: true}}
 	small := judgeRun(t, 61, 1)
-	res := report.EvaluateThresholds(small, specs)
+	res := evaluate.Thresholds(small, specs)
 	for _, i := range []int{0, 1} {
 		if r := res[i]; r.Pass || r.Failed() || r.NotJudged != "not judged: 61 requests, fewer than 100" || r.Display == "" {
 			t.Errorf("%s on 61 requests: %+v; want not judged, saying why, with the measured value", r.Name, r)
@@ -94,13 +95,13 @@ func TestThresholdOnATooSmallGroupIsNotJudged(t *testing.T) {
 		t.Errorf("console summary:\n%s", con.String())
 	}
 	big := judgeRun(t, 100, 1)
-	for _, r := range report.EvaluateThresholds(big, specs) {
+	for _, r := range evaluate.Thresholds(big, specs) {
 		if !r.Failed() {
 			t.Errorf("%s on 100 requests: %+v; want judged and failed", r.Name, r)
 		}
 	}
 	// A small group never aborts a run.
-	if _, abort := report.AbortCheck(small, []report.ThresholdSpec{{Metric: "error_rate", Group: "step:ask", Max: 0, HasMax: true, AbortOnFail: true}}, 0); abort {
+	if _, abort := evaluate.AbortCheck(small, []evaluate.ThresholdSpec{{Metric: "error_rate", Group: "step:ask", Max: 0, HasMax: true, AbortOnFail: true}}, 0); abort {
 		t.Error("a 61-request group aborted the run")
 	}
 }
@@ -108,10 +109,10 @@ func TestThresholdOnATooSmallGroupIsNotJudged(t *testing.T) {
 // A run whose generator was the limit says so as data; a latency failure on it is inconclusive
 // (an error in JUnit, a banner-worthy verdict), while what the target answered keeps its verdict.
 func TestGeneratorLimitedRunIsInconclusive(t *testing.T) {
-	specs := []report.ThresholdSpec{judgeSpec("response_time.p99", "", 10_000), judgeSpec("error_rate", "", 0.5)}
+	specs := []evaluate.ThresholdSpec{judgeSpec("response_time.p99", "", 10_000), judgeSpec("error_rate", "", 0.5)}
 	r := judgeRun(t, 200, 0)
 	r.SchedulerLagUS.P99 = 158_600 // the run of the issue: 158.6 ms of lag at a 20 ms target
-	report.Judge(r, specs)
+	evaluate.Judge(r, specs)
 	if r.GeneratorLimit == nil || !strings.Contains(strings.Join(r.GeneratorLimit.Reasons, ";"), "scheduler lag p99 158.6ms over 50.0ms") {
 		t.Fatalf("generator_limit %+v; want the lag named", r.GeneratorLimit)
 	}
@@ -144,7 +145,7 @@ func TestGeneratorLimitedRunIsInconclusive(t *testing.T) {
 	// The target's own errors fail the run even then.
 	bad := judgeRun(t, 200, 150)
 	bad.SchedulerLagUS.P99 = 158_600
-	report.Judge(bad, specs)
+	evaluate.Judge(bad, specs)
 	if !bad.Thresholds[1].Failed() || report.Inconclusive(bad) {
 		t.Errorf("error_rate 75%% on a generator-limited run: %+v; want a failure", bad.Thresholds[1])
 	}
