@@ -422,15 +422,22 @@ func compareSigned(x float64, unit string) string {
 	return s + unit
 }
 
+// CheckName names limit l's check on group: "p99@*=10%" on step:ask is "p99@step:ask=10%", a
+// limit without a group on a group other than all gets " @group". report/html finds a check's limit by it.
+func CheckName(l Limit, group string) string {
+	if l.Group == "*" {
+		return strings.Replace(l.Text, "@*", "@"+group, 1)
+	}
+	if group != "all" && !strings.Contains(l.Text, "@") {
+		return l.Text + " @" + group
+	}
+	return l.Text
+}
+
 // compareCheck applies one limit to one group.
 func compareCheck(l Limit, group string, bg, ng []*report.Group, base, next *report.Report) Check {
 	m := compareMetricNamed(l.Metric)
-	c := Check{Name: l.Text, Group: group, Metric: l.Metric, Limit: compareLimitText(l, m), Pass: true}
-	if l.Group == "*" {
-		c.Name = strings.Replace(l.Text, "@*", "@"+group, 1)
-	} else if group != "all" && !strings.Contains(c.Name, "@") {
-		c.Name += " @" + group
-	}
+	c := Check{Name: CheckName(l, group), Group: group, Metric: l.Metric, Limit: compareLimitText(l, m), Pass: true}
 	b, bok := compareFind(bg, group)
 	n, nok := compareFind(ng, group)
 	if !bok || !nok {

@@ -228,12 +228,7 @@ func historyCheck(l Limit, group string, bases []*report.Report, bgs [][]*report
 		// One baseline has the value: Compare's rule, against that run.
 		return compareCheck(l, group, compareGroups(s.only), ng, s.only, next)
 	}
-	c := Check{Name: l.Text, Group: group, Metric: l.Metric, Limit: compareLimitText(l, m), Pass: true}
-	if l.Group == "*" {
-		c.Name = strings.Replace(l.Text, "@*", "@"+group, 1)
-	} else if group != "all" && !strings.Contains(c.Name, "@") {
-		c.Name += " @" + group
-	}
+	c := Check{Name: CheckName(l, group), Group: group, Metric: l.Metric, Limit: compareLimitText(l, m), Pass: true}
 	n, nok := compareFind(ng, group)
 	inAny := false
 	for i := range bases {

@@ -136,11 +136,11 @@ func htmlCompareAllowed(l compare.Limit, bv float64, lowerWorse bool) float64 {
 	return bv + d
 }
 
-// htmlCompareLimitFor finds the limit that produced check k: the one whose text the check is named
-// by (with p99@* and p99@step:ask both set, step:ask's check is p99@step:ask's, not the first p99's).
+// htmlCompareLimitFor finds the limit that produced check k: the one whose check on k's group has
+// k's name (with p99@* and p99@step:ask both set, step:ask has a check of each, each at its own value).
 func htmlCompareLimitFor(limits []compare.Limit, k compare.Check) (compare.Limit, bool) {
 	for _, l := range limits {
-		if l.Text == k.Name && l.Metric == k.Metric && (l.Group == k.Group || l.Group == "*") {
+		if compare.CheckName(l, k.Group) == k.Name && l.Metric == k.Metric && (l.Group == k.Group || l.Group == "*") {
 			return l, true
 		}
 	}

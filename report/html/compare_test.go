@@ -164,7 +164,7 @@ func TestCompareHTMLCountsLimitsNotJudged(t *testing.T) {
 }
 
 // With p99@* and p99@step:ask both set, step:ask's p99@step:ask=0% check is marked at its own
-// limit (new at most base), not at the first p99 limit's (twice base).
+// limit (new at most base), not at the first p99 limit's (twice base), and p99@*'s check there at its own.
 func TestCompareHTMLMarksEachLimitAtItsOwnValue(t *testing.T) {
 	base, next := reporttest.CompareRun(t, 1, 0, 1000), reporttest.CompareRun(t, 1.25, 0, 1000)
 	limits := reporttest.Limits(t, "p99@*=100%", "p99@step:ask=0%")
@@ -176,5 +176,9 @@ func TestCompareHTMLMarksEachLimitAtItsOwnValue(t *testing.T) {
 	m := regexp.MustCompile(`<title>limit p99@step:ask=0% · base ([^,]+), new at most ([^;]+);`).FindStringSubmatch(b.String())
 	if m == nil || m[1] != m[2] {
 		t.Errorf("p99@step:ask=0%% is not marked at base's value: %q", m)
+	}
+	m = regexp.MustCompile(`<title>limit p99@step:ask=100% · base ([^,]+), new at most ([^;]+);`).FindStringSubmatch(b.String())
+	if m == nil || m[1] == m[2] {
+		t.Errorf("p99@*=100%% is not marked on step:ask at twice base's value: %q", m)
 	}
 }
