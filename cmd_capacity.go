@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"ccload/capacity"
+	"ccload/render"
 	"ccload/report"
 	"ccload/runner"
 	"ccload/scenario"
@@ -130,7 +131,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	rep := res.Report
 	live.finish(rep)
-	werr := report.WriteCapacity(stdout, rep.Capacity)
+	werr := render.WriteCapacity(stdout, rep.Capacity)
 	if werr == nil {
 		werr = writeCapacityReports(dir, res)
 	}

@@ -7,7 +7,9 @@ import (
 	"strings"
 
 	"ccload/gates"
+	"ccload/render"
 	"ccload/report"
+	"ccload/report/compare"
 	htmlreport "ccload/report/html"
 )
 
@@ -88,7 +90,7 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return code
 	}
 
-	var limits []report.CompareLimit
+	var limits []compare.Limit
 	if !*noScenario {
 		if next.Gates != nil {
 			limits = next.Gates.Compare
@@ -103,9 +105,9 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	limits = gates.OverrideCompareLimits(limits, flagLimits)
 
-	res := bl.compare(next, limits, report.CompareOptions{Force: *force})
+	res := bl.compare(next, limits, compare.Options{Force: *force})
 	bl.label(&res, pos)
-	if err := report.WriteCompareTextWith(stdout, res, report.CompareTextOptions{All: *all}); err != nil {
+	if err := render.WriteCompareTextWith(stdout, res, render.CompareTextOptions{All: *all}); err != nil {
 		printError(stderr, "compare", err)
 		return exitUsage
 	}
@@ -118,11 +120,11 @@ func cmdCompare(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	for _, o := range []struct {
 		path  string
-		write func(io.Writer, report.CompareResult) error
-	}{{*jsonOut, report.WriteCompareJSON}, {*junitOut, report.WriteCompareJUnit}, {*htmlOut, func(w io.Writer, c report.CompareResult) error {
+		write func(io.Writer, compare.Result) error
+	}{{*jsonOut, compare.WriteJSON}, {*junitOut, render.WriteCompareJUnit}, {*htmlOut, func(w io.Writer, c compare.Result) error {
 		return htmlreport.WriteCompareHTML(w, base, next, limits, c)
-	}}, {*mdOut, func(w io.Writer, c report.CompareResult) error {
-		return report.WriteCompareMarkdown(w, c, report.MarkdownOptions{HTML: summaryLink(*mdOut, *mdLink, *htmlOut)})
+	}}, {*mdOut, func(w io.Writer, c compare.Result) error {
+		return render.WriteCompareMarkdown(w, c, render.MarkdownOptions{HTML: summaryLink(*mdOut, *mdLink, *htmlOut)})
 	}}} {
 		if o.path == "" {
 			continue

@@ -11,6 +11,7 @@ import (
 
 	"ccload/gates"
 	"ccload/report"
+	"ccload/report/compare"
 )
 
 // gatesCmdReport writes a report of n CHAT requests answering in ms milliseconds (every tenth
@@ -62,7 +63,7 @@ func TestCompareCommandGatesOnLimits(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
 	}
-	var res report.CompareResult
+	var res compare.Result
 	if b, err := os.ReadFile(js); err != nil || json.Unmarshal(b, &res) != nil || res.Pass || len(res.Checks) != 2 {
 		t.Errorf("--json: %v %+v", err, res)
 	}
@@ -156,7 +157,7 @@ func TestCompareCommandSaysInconclusiveAndNotJudged(t *testing.T) {
 	if code != exitAborted || !strings.Contains(stdout, "INCONCLUSIVE: 1 of 1 limits exceeded, but new's generator, not its target, was the limit") {
 		t.Errorf("generator-limited new: exit %d, want 3 and INCONCLUSIVE\n%s%s", code, stdout, stderr)
 	}
-	var res report.CompareResult
+	var res compare.Result
 	if b, err := os.ReadFile(js); err != nil || json.Unmarshal(b, &res) != nil || res.Inconclusive == "" || res.Checks[0].NotJudged == "" {
 		t.Errorf("--json: inconclusive %q, checks %+v (%v)", res.Inconclusive, res.Checks, err)
 	}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 
+	"ccload/gates/evaluate"
+	"ccload/render"
 	"ccload/report"
 )
 
@@ -83,7 +85,7 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		printError(stderr, "merge", err)
 		return exitUsage
 	}
-	if err := report.WriteSummary(stdout, merged); err != nil {
+	if err := render.WriteSummary(stdout, merged); err != nil {
 		printError(stderr, "merge", err)
 		return exitUsage
 	}
@@ -117,7 +119,7 @@ func evaluateMergedThresholds(r *report.Report, shards []*report.Report, stderr 
 		}
 		return 0
 	}
-	report.Judge(r, r.Gates.Thresholds) // the merged report is the whole run: it judges every threshold
+	evaluate.Judge(r, r.Gates.Thresholds) // the merged report is the whole run: it judges every threshold
 	failed := 0
 	for _, t := range r.Thresholds {
 		if t.Failed() {

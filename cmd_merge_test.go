@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"ccload/gates/evaluate"
 	"ccload/report"
 	htmlreport "ccload/report/html"
 	"ccload/scenario"
@@ -211,7 +212,7 @@ func TestMergeCommandSaysWhenItCannotEvaluateThresholds(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r.Thresholds = report.EvaluateThresholds(r, r.Gates.Thresholds)
+		r.Thresholds = evaluate.Thresholds(r, r.Gates.Thresholds)
 		r.Gates = nil
 		if err := report.WriteFileAt(path, r); err != nil {
 			t.Fatal(err)

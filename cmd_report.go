@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 
+	"ccload/render"
 	"ccload/report"
 	htmlreport "ccload/report/html"
 )
@@ -44,11 +45,11 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		path  string
 		write func(io.Writer, *report.Report) error
 	}
-	outs := []output{{*htmlOut, htmlreport.WriteHTML}, {*junitOut, report.WriteJUnit}, {*csvOut, report.WriteCSV}}
+	outs := []output{{*htmlOut, htmlreport.WriteHTML}, {*junitOut, render.WriteJUnit}, {*csvOut, render.WriteCSV}}
 	if *dirOut != "" {
 		outs = append(outs, output{filepath.Join(*dirOut, report.HTMLFileName), htmlreport.WriteHTML},
-			output{filepath.Join(*dirOut, report.JUnitFileName), report.WriteJUnit},
-			output{filepath.Join(*dirOut, report.CSVFileName), report.WriteCSV})
+			output{filepath.Join(*dirOut, report.JUnitFileName), render.WriteJUnit},
+			output{filepath.Join(*dirOut, report.CSVFileName), render.WriteCSV})
 	}
 	if *mdOut != "" {
 		outs = append(outs, output{*mdOut, markdownWriter(*mdOut, *mdLink, *htmlOut, *dirOut)})
@@ -68,7 +69,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stdout, "wrote", o.path)
 	}
 	if wrote == 0 {
-		if err := report.WriteSummary(stdout, rep); err != nil {
+		if err := render.WriteSummary(stdout, rep); err != nil {
 			printError(stderr, "report", err)
 			return exitUsage
 		}

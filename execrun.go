@@ -112,7 +112,7 @@ func execRun(ctx context.Context, command string, mflags *metricsFlags, sc *scen
 		finish(rep)
 	}
 	err = render.WriteDir(out, rep)
-	if serr := render.Summary(stdout, rep); err == nil {
+	if serr := render.WriteSummary(stdout, rep); err == nil {
 		err = serr
 	}
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"ccload/history"
 	"ccload/report"
+	"ccload/report/compare"
 )
 
 // historyFlags are --history and --label of the commands that finish a report (run, replay,
@@ -248,13 +249,13 @@ func (b *baselineFlags) read(ctx context.Context, pos []string, stderr io.Writer
 	return bases[0], next, exitOK
 }
 
-// compare judges next against the baselines: report.Compare for one, report.CompareHistory for several.
-func (b *baselineFlags) compare(next *report.Report, limits []report.CompareLimit, o report.CompareOptions) report.CompareResult {
-	return report.CompareHistoryWith(b.bases, next, limits, o)
+// compare judges next against the baselines: compare.Compare for one, compare.History for several.
+func (b *baselineFlags) compare(next *report.Report, limits []compare.Limit, o compare.Options) compare.Result {
+	return compare.HistoryWith(b.bases, next, limits, o)
 }
 
 // label names the two sides in the printed comparison.
-func (b *baselineFlags) label(res *report.CompareResult, pos []string) {
+func (b *baselineFlags) label(res *compare.Result, pos []string) {
 	res.New.Label = pos[len(pos)-1]
 	switch {
 	case len(b.ids) == 1:

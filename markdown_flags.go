@@ -4,6 +4,7 @@ import (
 	"io"
 	"path/filepath"
 
+	"ccload/render"
 	"ccload/report"
 )
 
@@ -25,6 +26,6 @@ func markdownWriter(md, link, html, dir string) func(io.Writer, *report.Report) 
 	if html == "" && dir != "" {
 		html = filepath.Join(dir, report.HTMLFileName)
 	}
-	opts := report.MarkdownOptions{HTML: summaryLink(md, link, html)}
-	return func(w io.Writer, r *report.Report) error { return report.WriteMarkdown(w, r, opts) }
+	opts := render.MarkdownOptions{HTML: summaryLink(md, link, html)}
+	return func(w io.Writer, r *report.Report) error { return render.WriteMarkdown(w, r, opts) }
 }

@@ -11,14 +11,17 @@ import (
 // archForbidden are import arrows the architecture forbids whatever docs/architecture.md's
 // table lists: the engine renders nothing, scenario does not link the mock, a report is plain data.
 var archForbidden = map[string][]string{
-	"runner":      {"render", "report/html", "mock", "capacity", "replay"},
-	"capacity":    {"render", "report/html", "mock"},
-	"scenario":    {"mock", "runner", "report", "capacity", "render", "traffic"},
-	"report":      {"runner", "scenario", "capacity", "mock", "traffic", "render", "replay"},
-	"report/html": {"runner", "scenario", "capacity", "mock", "traffic", "render", "replay"},
-	"render":      {"runner", "capacity"},
-	"gates":       {"*"},
-	"ccapi/h1":    {"*"},
+	"runner":         {"render", "report/html", "mock", "capacity", "replay"},
+	"capacity":       {"render", "report/html", "mock"},
+	"scenario":       {"mock", "runner", "report", "capacity", "render", "traffic"},
+	"report":         {"runner", "scenario", "capacity", "mock", "traffic", "render", "replay", "report/compare", "report/html"},
+	"report/html":    {"runner", "scenario", "capacity", "mock", "traffic", "render", "replay"},
+	"report/compare": {"runner", "scenario", "capacity", "mock", "traffic", "render", "replay", "report/html"},
+	"gates/evaluate": {"runner", "scenario", "capacity", "mock", "traffic", "render", "replay", "report/html", "report/compare"},
+	"render":         {"runner", "capacity"},
+	"gates":          {"*"},
+	"internal/junit": {"*"},
+	"ccapi/h1":       {"*"},
 }
 
 // The drawing cannot drift: every ccload import arrow of the code (go list, test files aside)

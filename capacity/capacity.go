@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"ccload/ccapi"
+	"ccload/gates/evaluate"
 	"ccload/internal/genlimit"
 	"ccload/report"
 	"ccload/runner"
@@ -424,7 +425,7 @@ func judge(window *report.Report, slo []scenario.Threshold) []report.ThresholdRe
 	for i := range specs {
 		specs[i].AbortOnFail = false
 	}
-	return report.EvaluateThresholds(window, specs)
+	return evaluate.Thresholds(window, specs)
 }
 
 // discarded is how long the start of a step is discarded: the warm-up, or with Customers the

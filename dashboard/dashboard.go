@@ -25,6 +25,7 @@ import (
 	"sync"
 	"time"
 
+	"ccload/gates/evaluate"
 	"ccload/report"
 	htmlreport "ccload/report/html"
 )
@@ -39,7 +40,7 @@ type Options struct {
 	// Scenario is the scenario's name.
 	Scenario string
 	// Thresholds are the scenario's compiled thresholds, evaluated on every snapshot.
-	Thresholds []report.ThresholdSpec
+	Thresholds []evaluate.ThresholdSpec
 	// Stages mark the load stages on the charts (optional).
 	Stages []report.StageMark
 }
@@ -229,7 +230,7 @@ func (s *Server) renderOne(snap *report.Report) {
 	el := time.Duration(snap.DurationS * float64(time.Second))
 	var judged []report.ThresholdResult
 	var waiting []string
-	for i, r := range report.EvaluateThresholds(snap, opts.Thresholds) {
+	for i, r := range evaluate.Thresholds(snap, opts.Thresholds) {
 		switch spec := opts.Thresholds[i]; {
 		case r.Display == "no data":
 			waiting = append(waiting, r.Name+": no data yet")

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"ccload/gates/evaluate"
 	"ccload/report"
 	htmlreport "ccload/report/html"
 )
@@ -325,7 +326,7 @@ func TestFinalVerdictIsTheReportsVerdict(t *testing.T) {
 // is RUNNING, not FAILING, until a threshold really fails.
 func TestLiveVerdictIsNotFailingOnThresholdsNotJudged(t *testing.T) {
 	s, err := Start("127.0.0.1:0", Options{Command: "run", Scenario: "young",
-		Thresholds: []report.ThresholdSpec{{Metric: "error_rate", Max: 0.01, HasMax: true, LimitText: "1%"}}})
+		Thresholds: []evaluate.ThresholdSpec{{Metric: "error_rate", Max: 0.01, HasMax: true, LimitText: "1%"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,8 @@ import (
 	"ccload/gates"
 
 	"ccload/report"
+	"ccload/report/compare"
+
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
@@ -78,7 +80,7 @@ func gateRun(t testing.TB, seed uint64, n int, scale float64, start time.Time) *
 
 // gateLimits is a tight limit, as a team that wants to catch small regressions writes it: inside
 // the run-to-run noise of these runs (a p99 varies by about 3% between runs of one target).
-func gateLimits(t testing.TB) []report.CompareLimit {
+func gateLimits(t testing.TB) []compare.Limit {
 	l, err := gates.ParseCompareLimits([]string{"p99=3%"})
 	if err != nil {
 		t.Fatal(err)
@@ -93,8 +95,8 @@ func gateLimits(t testing.TB) []report.CompareLimit {
 func TestGateTenNoisyBaselines(t *testing.T) {
 	tr := newTrial(t, 6)
 	limits := gateLimits(t)
-	same := report.CompareHistory(tr.bases, tr.same, limits)
-	reg := report.CompareHistory(tr.bases, tr.regessed, limits)
+	same := compare.History(tr.bases, tr.same, limits)
+	reg := compare.History(tr.bases, tr.regessed, limits)
 	p99 := func(r *report.Report) int64 { return r.Overall.ResponseTimeUS.P99 }
 	var base []int64
 	for _, b := range tr.bases {
@@ -107,7 +109,7 @@ func TestGateTenNoisyBaselines(t *testing.T) {
 	if reg.Pass {
 		t.Errorf("the history gate passed a 20%% p99 regression: %+v", reg.Checks)
 	}
-	single := []report.CompareResult{report.Compare(tr.bases[0], tr.same, limits), report.Compare(tr.bases[0], tr.regessed, limits)}
+	single := []compare.Result{compare.Compare(tr.bases[0], tr.same, limits), compare.Compare(tr.bases[0], tr.regessed, limits)}
 	if single[0].Pass && !single[1].Pass {
 		t.Errorf("compare against the single last baseline judged both right (%+v, %+v): this trial shows nothing", single[0].Checks, single[1].Checks)
 	}
@@ -127,7 +129,7 @@ func TestGateTenNoisyBaselines(t *testing.T) {
 	}
 
 	// With one baseline, CompareHistory is Compare.
-	one := report.CompareHistory(tr.bases[:1], tr.same, limits)
+	one := compare.History(tr.bases[:1], tr.same, limits)
 	if one.Pass != single[0].Pass || one.Checks[0].Base != single[0].Checks[0].Base {
 		t.Errorf("CompareHistory with one baseline %+v differs from Compare %+v", one.Checks, single[0].Checks)
 	}
@@ -142,16 +144,16 @@ func TestGateErrorRates(t *testing.T) {
 	var histWrong, singleWrong int
 	for seed := uint64(100); seed < 100+trials; seed++ {
 		tr := newTrial(t, seed)
-		if !report.CompareHistory(tr.bases, tr.same, limits).Pass {
+		if !compare.History(tr.bases, tr.same, limits).Pass {
 			histWrong++
 		}
-		if report.CompareHistory(tr.bases, tr.regessed, limits).Pass {
+		if compare.History(tr.bases, tr.regessed, limits).Pass {
 			histWrong++
 		}
-		if !report.Compare(tr.bases[0], tr.same, limits).Pass {
+		if !compare.Compare(tr.bases[0], tr.same, limits).Pass {
 			singleWrong++
 		}
-		if report.Compare(tr.bases[0], tr.regessed, limits).Pass {
+		if compare.Compare(tr.bases[0], tr.regessed, limits).Pass {
 			singleWrong++
 		}
 	}
@@ -199,10 +201,10 @@ func TestGateThroughStore(t *testing.T) {
 			t.Errorf("baseline %d is run #%d, want #%d (newest first)", i, e.ID, want)
 		}
 	}
-	if report.CompareHistory(bases, tr.regessed, gateLimits(t)).Pass {
+	if compare.History(bases, tr.regessed, gateLimits(t)).Pass {
 		t.Error("the regressed run passed against its baselines from the store")
 	}
-	if !report.CompareHistory(bases, tr.same, gateLimits(t)).Pass {
+	if !compare.History(bases, tr.same, gateLimits(t)).Pass {
 		t.Error("the unchanged run failed against its baselines from the store")
 	}
 	spec3, _ := ParseBaseline("history:last=3,label=env=staging,verdict=any")
@@ -241,11 +243,11 @@ func TestParseBaseline(t *testing.T) {
 
 func TestHistoryT(t *testing.T) {
 	for df, want := range map[int]float64{1: 12.706, 2: 4.303, 9: 2.262, 30: 2.042, 31: 1.96, 500: 1.96} {
-		if got := report.HistoryT(df); got != want {
+		if got := compare.HistoryT(df); got != want {
 			t.Errorf("HistoryT(%d) = %v, want %v", df, got, want)
 		}
 	}
-	if !math.IsInf(report.HistoryT(0), 1) {
+	if !math.IsInf(compare.HistoryT(0), 1) {
 		t.Error("HistoryT(0) is not +Inf: one baseline has no spread to judge by")
 	}
 }
@@ -260,7 +262,7 @@ func TestGateJudgesAsCompareDoes(t *testing.T) {
 	for i := range 3 {
 		small = append(small, gateRun(t, uint64(50+i), 60, 1, day0.Add(time.Duration(i)*time.Hour)))
 	}
-	res := report.CompareHistory(small, gateRun(t, 60, 60, 3, day0.Add(5*time.Hour)), limits)
+	res := compare.History(small, gateRun(t, 60, 60, 3, day0.Add(5*time.Hour)), limits)
 	if !res.Pass || len(res.Checks) != 1 || res.Checks[0].Failed() || !strings.HasPrefix(res.Checks[0].NotJudged, "not judged") {
 		t.Fatalf("a 3x slower run of 60 requests against three of 60: pass %v, checks %+v; want not judged, no failure", res.Pass, res.Checks)
 	}
@@ -268,11 +270,11 @@ func TestGateJudgesAsCompareDoes(t *testing.T) {
 	tr := newTrial(t, 6)
 	limited := *tr.regessed
 	limited.GeneratorLimit = &report.GeneratorLimit{Reasons: []string{"scheduler lag p99 40ms"}}
-	res = report.CompareHistory(tr.bases, &limited, limits)
+	res = compare.History(tr.bases, &limited, limits)
 	if !res.Pass || res.Inconclusive == "" || !strings.HasPrefix(res.Checks[0].NotJudged, report.InconclusivePrefix) {
 		t.Fatalf("a 20%% regression from a generator-limited run: pass %v, inconclusive %q, checks %+v; want inconclusive", res.Pass, res.Inconclusive, res.Checks)
 	}
-	if res = report.CompareHistoryWith(tr.bases, &limited, limits, report.CompareOptions{Force: true}); res.Pass {
+	if res = compare.HistoryWith(tr.bases, &limited, limits, compare.Options{Force: true}); res.Pass {
 		t.Fatalf("--force on a generator-limited 20%% regression passed: %+v", res.Checks)
 	}
 }

@@ -6,7 +6,6 @@ package render
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -25,11 +24,8 @@ func WriteDir(dir string, rep *report.Report) error {
 		return fmt.Errorf("writing %s: %w", dir, err)
 	}
 	return errors.Join(
-		report.WriteOutputFile(filepath.Join(dir, report.JUnitFileName), rep, report.WriteJUnit),
+		report.WriteOutputFile(filepath.Join(dir, report.JUnitFileName), rep, WriteJUnit),
 		report.WriteOutputFile(filepath.Join(dir, report.HTMLFileName), rep, htmlreport.WriteHTML),
-		report.WriteOutputFile(filepath.Join(dir, report.CSVFileName), rep, report.WriteCSV),
+		report.WriteOutputFile(filepath.Join(dir, report.CSVFileName), rep, WriteCSV),
 	)
 }
-
-// Summary writes the console summary of a finished run to w.
-func Summary(w io.Writer, rep *report.Report) error { return report.WriteSummary(w, rep) }

@@ -36,7 +36,7 @@ func TestWriteDirWritesEveryOutput(t *testing.T) {
 		t.Errorf("report.json reads back %+v, %v", back, err)
 	}
 	var sum bytes.Buffer
-	if err := Summary(&sum, rep); err != nil || !strings.Contains(sum.String(), "render-test") {
+	if err := WriteSummary(&sum, rep); err != nil || !strings.Contains(sum.String(), "render-test") {
 		t.Errorf("summary %q, %v", sum.String(), err)
 	}
 }

@@ -279,16 +279,22 @@ func downsample(pts []Point) []Point {
 	return out
 }
 
+// AddCounts adds b's counts into p (Active becomes b's, the later interval's): the part of merging
+// two points that needs no histogram. Exported for report/html, which sums its chart columns so.
+func (p *Point) AddCounts(b Point) {
+	p.Requests += b.Requests
+	p.Errors += b.Errors
+	p.Active = b.Active
+	p.Arrivals += b.Arrivals
+	p.Dropped += b.Dropped
+	p.SessionsFailed += b.SessionsFailed
+}
+
 // mergePoints adds b into a copy of a; T stays a's. Active is summed (shards' customers add up) by callers that merge
 // shards; for adjacent intervals of one run the later value is the one at the end of the merged interval.
 func mergePoints(a, b Point) (Point, error) {
 	out := a
-	out.Requests += b.Requests
-	out.Errors += b.Errors
-	out.Active = b.Active
-	out.Arrivals += b.Arrivals
-	out.Dropped += b.Dropped
-	out.SessionsFailed += b.SessionsFailed
+	out.AddCounts(b)
 	out.QueueLength = max(a.QueueLength, b.QueueLength)
 	out.TimeToAgentMaxUS = max(a.TimeToAgentMaxUS, b.TimeToAgentMaxUS)
 	out.ResultCodes = addCodes(a.ResultCodes, b.ResultCodes)

@@ -2,7 +2,8 @@ package report_test
 
 import (
 	"bytes"
-	. "ccload/report"
+	"ccload/render"
+	"ccload/report"
 	"ccload/report/reporttest"
 	"errors"
 	"fmt"
@@ -33,7 +34,7 @@ func TestCapacityJUnitAndConsole(t *testing.T) {
 		rr := *r
 		rr.Capacity = &c
 		var b bytes.Buffer
-		if err := WriteJUnit(&b, &rr); err != nil {
+		if err := render.WriteJUnit(&b, &rr); err != nil {
 			t.Fatal(err)
 		}
 		if got := b.String(); !strings.Contains(got, tc.want) {
@@ -41,7 +42,7 @@ func TestCapacityJUnitAndConsole(t *testing.T) {
 		}
 	}
 	var b bytes.Buffer
-	if err := WriteCapacity(&b, r.Capacity); err != nil {
+	if err := render.WriteCapacity(&b, r.Capacity); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -56,7 +57,7 @@ func TestCapacityJUnitAndConsole(t *testing.T) {
 	}
 	// One verdict per step, the same in the console's row and in junit.xml's step case.
 	var j bytes.Buffer
-	if err := WriteJUnit(&j, r); err != nil {
+	if err := render.WriteJUnit(&j, r); err != nil {
 		t.Fatal(err)
 	}
 	for _, st := range r.Capacity.Steps {
@@ -64,7 +65,7 @@ func TestCapacityJUnitAndConsole(t *testing.T) {
 		if row == nil || row[1] != st.Verdict() {
 			t.Errorf("step %d: console row %q, want verdict %s", st.N, row, st.Verdict())
 		}
-		if !strings.Contains(j.String(), fmt.Sprintf(`name="step %d %s %s sessions/s: %s`, st.N, st.Phase, FormatRate(st.Rate), st.Verdict())) {
+		if !strings.Contains(j.String(), fmt.Sprintf(`name="step %d %s %s sessions/s: %s`, st.N, st.Phase, report.FormatRate(st.Rate), st.Verdict())) {
 			t.Errorf("step %d: junit.xml has no case with verdict %s", st.N, st.Verdict())
 		}
 	}
@@ -73,7 +74,7 @@ func TestCapacityJUnitAndConsole(t *testing.T) {
 	nc := *r.Capacity
 	nc.Outcome, nc.Converged, nc.Breaking, nc.Message = "did not converge", false, 0, "did not converge: the --budget 1m ran out"
 	b.Reset()
-	if err := WriteCapacity(&b, &nc); err != nil {
+	if err := render.WriteCapacity(&b, &nc); err != nil {
 		t.Fatal(err)
 	}
 	if out := b.String(); strings.Contains(out, "at least") || strings.Contains(out, "bracket") || !strings.Contains(out, "held         16.0 sessions/s (not a converged answer)") {
@@ -83,30 +84,30 @@ func TestCapacityJUnitAndConsole(t *testing.T) {
 
 // TestValidateCapacity: report.json's capacity section is checked like the rest of the report.
 func TestValidateCapacity(t *testing.T) {
-	valid := func() *Report {
-		r := &Report{Schema: Schema, StartedAt: time.Unix(0, 0), EndedAt: time.Unix(10, 0), DurationS: 10, StopReason: "completed", Shards: 1}
-		r.Capacity = &Capacity{Unit: "customers", Outcome: "converged", Converged: true, Sustainable: 40, Breaking: 41,
-			Steps: []CapacityStep{{N: 1, Rate: 40, Judged: true, Pass: true}, {N: 2, Rate: 41, Judged: true}}}
+	valid := func() *report.Report {
+		r := &report.Report{Schema: report.Schema, StartedAt: time.Unix(0, 0), EndedAt: time.Unix(10, 0), DurationS: 10, StopReason: "completed", Shards: 1}
+		r.Capacity = &report.Capacity{Unit: "customers", Outcome: "converged", Converged: true, Sustainable: 40, Breaking: 41,
+			Steps: []report.CapacityStep{{N: 1, Rate: 40, Judged: true, Pass: true}, {N: 2, Rate: 41, Judged: true}}}
 		return r
 	}
-	if err := Validate(valid()); err != nil {
+	if err := report.Validate(valid()); err != nil {
 		t.Fatalf("a valid capacity section: %v", err)
 	}
 	for _, tc := range []struct {
 		path   string
-		break_ func(c *Capacity)
+		break_ func(c *report.Capacity)
 	}{
-		{"capacity.unit", func(c *Capacity) { c.Unit = "rps" }},
-		{"capacity.breaking", func(c *Capacity) { c.Breaking = 39 }},
-		{"capacity.steps[1].rate", func(c *Capacity) { c.Steps[1].Rate = 40.5 }},
-		{"capacity.steps[1].n", func(c *Capacity) { c.Steps[1].N = 7 }},
-		{"capacity.steps[0].pass", func(c *Capacity) { c.Steps[0].Judged = false }},
-		{"capacity.total_requests", func(c *Capacity) { c.Steps[0].AllRequests.Total, c.Steps[0].AllRequests.OK = 5, 5 }},
+		{"capacity.unit", func(c *report.Capacity) { c.Unit = "rps" }},
+		{"capacity.breaking", func(c *report.Capacity) { c.Breaking = 39 }},
+		{"capacity.steps[1].rate", func(c *report.Capacity) { c.Steps[1].Rate = 40.5 }},
+		{"capacity.steps[1].n", func(c *report.Capacity) { c.Steps[1].N = 7 }},
+		{"capacity.steps[0].pass", func(c *report.Capacity) { c.Steps[0].Judged = false }},
+		{"capacity.total_requests", func(c *report.Capacity) { c.Steps[0].AllRequests.Total, c.Steps[0].AllRequests.OK = 5, 5 }},
 	} {
 		r := valid()
 		tc.break_(r.Capacity)
-		var ve *ValidationError
-		if err := Validate(r); !errors.As(err, &ve) || ve.Path != tc.path {
+		var ve *report.ValidationError
+		if err := report.Validate(r); !errors.As(err, &ve) || ve.Path != tc.path {
 			t.Errorf("%s broken: %v, want an error at it", tc.path, err)
 		}
 	}

@@ -95,9 +95,9 @@ func CauseHint(class, status string) string {
 	return ""
 }
 
-// unreachableHint picks the cause of a run in which no request got an HTTP answer from its
-// commonest transport error class.
-func unreachableHint(r *Report) string {
+// UnreachableHint picks the cause of a run in which no request got an HTTP answer from its
+// commonest transport error class (exported for the console summary, which prints it).
+func UnreachableHint(r *Report) string {
 	cl, _ := commonest(r.Overall.Errors, func(k string) bool { return k != "app_error" && k != "http_error" })
 	return CauseHint(cl, "")
 }

@@ -1,7 +1,10 @@
-package report
+package report_test
 
 import (
 	"bytes"
+	"ccload/render"
+	"ccload/report"
+	"ccload/report/reporttest"
 	"strings"
 	"testing"
 	"time"
@@ -12,9 +15,9 @@ import (
 func failedRun(t *testing.T, rows ...struct {
 	session, step, reason string
 	failed, cont          int
-}) *Report {
+}) *report.Report {
 	t.Helper()
-	r := NewRecorder(RecorderOptions{Start: testStart})
+	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
 	var at int64
 	for _, row := range rows {
 		id := r.Failure(row.session, row.step, row.reason)
@@ -23,18 +26,18 @@ func failedRun(t *testing.T, rows ...struct {
 			r.Arrival(at)
 			r.SessionStarted(at)
 			r.StepFailed(id, true)
-			r.SessionEnded(at, Failed, int64(time.Millisecond))
+			r.SessionEnded(at, report.Failed, int64(time.Millisecond))
 		}
 		for range row.cont {
 			at += int64(time.Millisecond)
 			r.Arrival(at)
 			r.SessionStarted(at)
 			r.StepFailed(id, false)
-			r.SessionEnded(at, Completed, int64(time.Millisecond))
+			r.SessionEnded(at, report.Completed, int64(time.Millisecond))
 		}
 	}
-	rep := r.Finish(testStart.Add(2*time.Second), Meta{Scenario: "s"})
-	if w := CheckInvariants(rep); len(w) > 0 {
+	rep := r.Finish(reporttest.Start.Add(2*time.Second), report.Meta{Scenario: "s"})
+	if w := report.CheckInvariants(rep); len(w) > 0 {
 		t.Fatalf("invariants: %q", w)
 	}
 	return rep
@@ -52,7 +55,7 @@ func TestFailureReasonsAreCountedAndSorted(t *testing.T) {
 		frow{"queue", "steps[2] await_agent", "await timeout", 0, 7},
 		frow{"never", "steps[0] connect", "timeout", 0, 0}, // registered, never counted: not listed
 	)
-	want := []FailureReason{
+	want := []report.FailureReason{
 		{"talk", "step:ask", "resultCode 13", 6, 5},
 		{"talk", "steps[1] chat", "http 503", 2, 2},
 		{"queue", "steps[2] await_agent", "await timeout", 7, 0},
@@ -68,7 +71,7 @@ func TestFailureReasonsAreCountedAndSorted(t *testing.T) {
 	if rep.Sessions.Failed != 7 {
 		t.Errorf("sessions.failed = %d, want 7", rep.Sessions.Failed)
 	}
-	if err := Validate(rep); err != nil {
+	if err := report.Validate(rep); err != nil {
 		t.Error(err)
 	}
 }
@@ -78,28 +81,28 @@ func TestFailureReasonsThatMissAFailedSessionAreFlagged(t *testing.T) {
 	rep.Sessions.Failed++
 	rep.Sessions.Started++
 	rep.Sessions.Arrivals++
-	if w := strings.Join(CheckInvariants(rep), "\n"); !strings.Contains(w, "failure_reasons count 2 failed sessions, sessions.failed is 3") {
+	if w := strings.Join(report.CheckInvariants(rep), "\n"); !strings.Contains(w, "failure_reasons count 2 failed sessions, sessions.failed is 3") {
 		t.Errorf("invariant warnings %q: want the failure reasons' gap named", w)
 	}
-	if err := Validate(rep); err == nil || !strings.Contains(err.Error(), "failure_reasons") {
+	if err := report.Validate(rep); err == nil || !strings.Contains(err.Error(), "failure_reasons") {
 		t.Errorf("Validate = %v, want an error at failure_reasons", err)
 	}
 }
 
 func TestValidateRefusesBadFailureReasons(t *testing.T) {
-	for name, edit := range map[string]func(*Report){
-		"more sessions failed than failures": func(r *Report) { r.FailureReasons[0].SessionsFailed = r.FailureReasons[0].Count + 1 },
-		"a repeated row": func(r *Report) {
-			r.FailureReasons = append(r.FailureReasons, FailureReason{Session: "talk", Step: "step:ask", Reason: "resultCode 13", Count: 1})
+	for name, edit := range map[string]func(*report.Report){
+		"more sessions failed than failures": func(r *report.Report) { r.FailureReasons[0].SessionsFailed = r.FailureReasons[0].Count + 1 },
+		"a repeated row": func(r *report.Report) {
+			r.FailureReasons = append(r.FailureReasons, report.FailureReason{Session: "talk", Step: "step:ask", Reason: "resultCode 13", Count: 1})
 		},
-		"no reason":  func(r *Report) { r.FailureReasons[0].Reason = "" },
-		"zero count": func(r *Report) { r.FailureReasons[1].Count, r.FailureReasons[1].SessionsFailed = 0, 0 },
+		"no reason":  func(r *report.Report) { r.FailureReasons[0].Reason = "" },
+		"zero count": func(r *report.Report) { r.FailureReasons[1].Count, r.FailureReasons[1].SessionsFailed = 0, 0 },
 	} {
 		t.Run(name, func(t *testing.T) {
 			rep := failedRun(t, frow{"talk", "step:ask", "resultCode 13", 2, 1}, frow{"talk", "steps[0] connect", "reset", 0, 1})
 			edit(rep)
-			var ve *ValidationError
-			if err := Validate(rep); err == nil || !strings.HasPrefix(errorPath(err, &ve), "failure_reasons") {
+			var ve *report.ValidationError
+			if err := report.Validate(rep); err == nil || !strings.HasPrefix(errorPath(err, &ve), "failure_reasons") {
 				t.Errorf("Validate = %v, want an error at failure_reasons", err)
 			}
 		})
@@ -107,8 +110,8 @@ func TestValidateRefusesBadFailureReasons(t *testing.T) {
 }
 
 // errorPath is the JSON path of a *ValidationError ("" for any other error).
-func errorPath(err error, ve **ValidationError) string {
-	if e, ok := err.(*ValidationError); ok {
+func errorPath(err error, ve **report.ValidationError) string {
+	if e, ok := err.(*report.ValidationError); ok {
 		*ve = e
 		return e.Path
 	}
@@ -118,11 +121,11 @@ func errorPath(err error, ve **ValidationError) string {
 func TestMergeAddsFailureReasons(t *testing.T) {
 	a := failedRun(t, frow{"talk", "step:ask", "resultCode 13", 3, 1}, frow{"talk", "steps[0] connect", "http 500", 1, 0})
 	b := failedRun(t, frow{"talk", "step:ask", "resultCode 13", 2, 0}, frow{"queue", "steps[2] await_agent", "await timeout", 4, 0})
-	m, err := Merge(a, b)
+	m, err := report.Merge(a, b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []FailureReason{
+	want := []report.FailureReason{
 		{"talk", "step:ask", "resultCode 13", 6, 5},
 		{"queue", "steps[2] await_agent", "await timeout", 4, 4},
 		{"talk", "steps[0] connect", "http 500", 1, 1},
@@ -138,12 +141,12 @@ func TestMergeAddsFailureReasons(t *testing.T) {
 	if m.Sessions.Failed != 10 {
 		t.Errorf("merged sessions.failed = %d, want 10", m.Sessions.Failed)
 	}
-	if err := Validate(m); err != nil {
+	if err := report.Validate(m); err != nil {
 		t.Error(err)
 	}
 	// A shard written before failure reasons existed: a partial table would not add up.
 	b.FailureReasons = nil
-	m, err = Merge(a, b)
+	m, err = report.Merge(a, b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +165,7 @@ func TestSummaryListsTheTopFiveFailureReasons(t *testing.T) {
 		frow{"queue", "steps[1] transfer", "resultCode 12", 4, 0},
 	)
 	var b bytes.Buffer
-	if err := WriteSummary(&b, rep); err != nil {
+	if err := render.WriteSummary(&b, rep); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -191,12 +194,12 @@ func TestSummaryListsTheTopFiveFailureReasons(t *testing.T) {
 func TestJUnitFailedSessionsCaseSaysWhere(t *testing.T) {
 	rep := failedRun(t, frow{"talk", "step:ask", "resultCode 13", 9, 0}, frow{"talk", "steps[0] connect", "http 503", 2, 0},
 		frow{"talk", "steps[1] chat", "reset", 0, 4})
-	rep.Thresholds = []ThresholdResult{
+	rep.Thresholds = []report.ThresholdResult{
 		{Name: "failed_sessions all < 1%", Metric: "failed_sessions", Group: "all", Limit: "< 1%", Display: "100%"},
 		{Name: "error_rate all < 1%", Metric: "error_rate", Group: "all", Limit: "< 1%", Display: "50%"},
 	}
 	var b bytes.Buffer
-	if err := WriteJUnit(&b, rep); err != nil {
+	if err := render.WriteJUnit(&b, rep); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()

@@ -1,4 +1,4 @@
-package report
+package report_test
 
 import (
 	"bytes"
@@ -10,29 +10,34 @@ import (
 	"time"
 
 	"ccload/gates"
+	"ccload/gates/evaluate"
+	"ccload/render"
+	"ccload/report"
+	"ccload/report/compare"
+	"ccload/report/reporttest"
 )
 
 // graceCutReport is a run of 10 sessions: 6 completed, 1 failed, 1 ended by the platform and 2
 // cut by the grace period (stop_reason "grace cut"), with two teardown DISCONNECTs.
-func graceCutReport(t testing.TB) *Report {
+func graceCutReport(t testing.TB) *report.Report {
 	t.Helper()
-	r := NewRecorder(RecorderOptions{Start: testStart})
+	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
 	chat := r.Group("sendAsync", "CHAT")
-	td := r.OriginGroup(OriginTeardown, "sendAsync", "DISCONNECT")
-	outcomes := []Outcome{Completed, Completed, Completed, Completed, Completed, Completed, Failed, EndedByPlatform, CutByGrace, CutByGrace}
+	td := r.OriginGroup(report.OriginTeardown, "sendAsync", "DISCONNECT")
+	outcomes := []report.Outcome{report.Completed, report.Completed, report.Completed, report.Completed, report.Completed, report.Completed, report.Failed, report.EndedByPlatform, report.CutByGrace, report.CutByGrace}
 	for i, o := range outcomes {
 		at := int64(i) * int64(100*time.Millisecond)
 		r.Arrival(at)
 		r.SessionStarted(at)
-		r.Record(&Sample{Group: chat, Step: NoGroup, Intended: at, Start: at, End: at + int64(time.Millisecond), Status: 200, ResultCode: "0"})
-		if o == CutByGrace {
+		r.Record(&report.Sample{Group: chat, Step: report.NoGroup, Intended: at, Start: at, End: at + int64(time.Millisecond), Status: 200, ResultCode: "0"})
+		if o == report.CutByGrace {
 			end := at + int64(2*time.Second)
-			r.Record(&Sample{Group: td, Step: NoGroup, Intended: end, Start: end, End: end + int64(time.Millisecond), Status: 200, ResultCode: "0"})
+			r.Record(&report.Sample{Group: td, Step: report.NoGroup, Intended: end, Start: end, End: end + int64(time.Millisecond), Status: 200, ResultCode: "0"})
 		}
 		r.SessionEnded(at+int64(time.Second), o, int64(time.Second))
 	}
-	rep := r.Finish(testStart.Add(3*time.Second), Meta{Scenario: "cut", Seed: 1, StopReason: "grace cut", GraceS: 1.5})
-	if w := CheckInvariants(rep); len(w) > 0 {
+	rep := r.Finish(reporttest.Start.Add(3*time.Second), report.Meta{Scenario: "cut", Seed: 1, StopReason: "grace cut", GraceS: 1.5})
+	if w := report.CheckInvariants(rep); len(w) > 0 {
 		t.Fatalf("fixture breaks the accounting: %q", w)
 	}
 	return rep
@@ -44,7 +49,7 @@ func TestGraceCutRoundTripsAndValidates(t *testing.T) {
 	if s.Started != 10 || s.Completed != 6 || s.Failed != 1 || s.EndedByPlatform != 1 || s.CutByGrace != 2 {
 		t.Fatalf("sessions %+v: want 10 = 6 completed + 1 failed + 1 ended_by_platform + 2 cut_by_grace", s)
 	}
-	path, err := WriteFile(t.TempDir(), rep)
+	path, err := report.WriteFile(t.TempDir(), rep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +59,7 @@ func TestGraceCutRoundTripsAndValidates(t *testing.T) {
 			t.Errorf("report.json lacks %s", key)
 		}
 	}
-	back, err := ReadFile(path) // Validate runs here: the partition with both outcomes holds
+	back, err := report.ReadFile(path) // Validate runs here: the partition with both outcomes holds
 	if err != nil {
 		t.Fatalf("a sound report with ended_by_platform and cut_by_grace sessions is refused: %v", err)
 	}
@@ -64,11 +69,11 @@ func TestGraceCutRoundTripsAndValidates(t *testing.T) {
 
 	// A hand-edited count that breaks the partition is refused, naming the field.
 	back.Sessions.CutByGrace = 3
-	if err := Validate(back); err == nil || !strings.Contains(err.Error(), "cut_by_grace 3") {
+	if err := report.Validate(back); err == nil || !strings.Contains(err.Error(), "cut_by_grace 3") {
 		t.Errorf("Validate with started 10 != ... + cut_by_grace 3: %v", err)
 	}
 	back.Sessions.CutByGrace, back.GraceS = 2, -1
-	if err := Validate(back); err == nil || !strings.Contains(err.Error(), "grace_s") {
+	if err := report.Validate(back); err == nil || !strings.Contains(err.Error(), "grace_s") {
 		t.Errorf("Validate with grace_s -1: %v", err)
 	}
 }
@@ -76,7 +81,7 @@ func TestGraceCutRoundTripsAndValidates(t *testing.T) {
 func TestGraceCutMergesExactly(t *testing.T) {
 	a, b := graceCutReport(t), graceCutReport(t)
 	b.GraceS = 2
-	m, err := Merge(a, b)
+	m, err := report.Merge(a, b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,10 +91,10 @@ func TestGraceCutMergesExactly(t *testing.T) {
 	if m.StopReason != "grace cut" || m.GraceS != 2 {
 		t.Errorf("merged stop_reason %q grace_s %v, want \"grace cut\" and the longest grace 2", m.StopReason, m.GraceS)
 	}
-	if w := CheckInvariants(m); len(w) > 0 {
+	if w := report.CheckInvariants(m); len(w) > 0 {
 		t.Errorf("merge breaks the accounting: %q", w)
 	}
-	if err := Validate(m); err != nil {
+	if err := report.Validate(m); err != nil {
 		t.Errorf("merged report does not validate: %v", err)
 	}
 }
@@ -97,7 +102,7 @@ func TestGraceCutMergesExactly(t *testing.T) {
 func TestGraceCutIsWarnedAndGateable(t *testing.T) {
 	rep := graceCutReport(t)
 	var out bytes.Buffer
-	if err := WriteSummary(&out, rep); err != nil {
+	if err := render.WriteSummary(&out, rep); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"!! GRACE CUT: 2 sessions", "2 cut by grace", "teardown sendAsync DISCONNECT"} {
@@ -107,7 +112,7 @@ func TestGraceCutIsWarnedAndGateable(t *testing.T) {
 	}
 
 	var j bytes.Buffer
-	if err := WriteJUnit(&j, rep); err != nil {
+	if err := render.WriteJUnit(&j, rep); err != nil {
 		t.Fatal(err)
 	}
 	x := j.String()
@@ -123,24 +128,24 @@ func TestGraceCutIsWarnedAndGateable(t *testing.T) {
 		pass    bool
 		display string
 	}{{0, false, "20.0%"}, {0.2, true, "20.0%"}, {0.1, false, "20.0%"}} {
-		got := EvaluateThresholds(rep, []ThresholdSpec{{Metric: "cut_by_grace", Max: tc.max, HasMax: true}})
+		got := evaluate.Thresholds(rep, []evaluate.ThresholdSpec{{Metric: "cut_by_grace", Max: tc.max, HasMax: true}})
 		if len(got) != 1 || got[0].Pass != tc.pass || got[0].Display != tc.display {
 			t.Errorf("cut_by_grace <= %v: got %+v, want pass=%v display %q", tc.max, got, tc.pass, tc.display)
 		}
 	}
-	if got := EvaluateThresholds(&Report{}, []ThresholdSpec{{Metric: "cut_by_grace", Max: 0, HasMax: true}}); got[0].Pass || got[0].Display != "no data" {
+	if got := evaluate.Thresholds(&report.Report{}, []evaluate.ThresholdSpec{{Metric: "cut_by_grace", Max: 0, HasMax: true}}); got[0].Pass || got[0].Display != "no data" {
 		t.Errorf("cut_by_grace without sessions: %+v, want no data, not a pass", got[0])
 	}
 }
 
 func TestMergeRefusesCapacityReports(t *testing.T) {
 	a, b := graceCutReport(t), graceCutReport(t)
-	b.Capacity = &Capacity{Unit: "sessions/s", Outcome: "converged", Sustainable: 16}
-	if _, err := MergeWith(MergeOptions{Force: true}, a, b); !errors.Is(err, ErrCapacityMerge) || !strings.Contains(err.Error(), "report 2") {
+	b.Capacity = &report.Capacity{Unit: "sessions/s", Outcome: "converged", Sustainable: 16}
+	if _, err := report.MergeWith(report.MergeOptions{Force: true}, a, b); !errors.Is(err, report.ErrCapacityMerge) || !strings.Contains(err.Error(), "report 2") {
 		t.Errorf("merge with a capacity report: %v, want ErrCapacityMerge naming report 2", err)
 	}
 	dir := t.TempDir()
-	if _, err := CheckShards([]string{filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")}, []*Report{a, b}, ShardCheck{}); !errors.Is(err, ErrCapacityMerge) || !strings.Contains(err.Error(), "b.json") {
+	if _, err := report.CheckShards([]string{filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")}, []*report.Report{a, b}, report.ShardCheck{}); !errors.Is(err, report.ErrCapacityMerge) || !strings.Contains(err.Error(), "b.json") {
 		t.Errorf("CheckShards with a capacity report: %v, want ErrCapacityMerge naming b.json", err)
 	}
 }
@@ -150,13 +155,13 @@ func TestMergeRefusesCapacityReports(t *testing.T) {
 // their group, but out of "all" — its p99, its count, the time series and the scheduler lag —
 // so a threshold or compare limit on "all" judges the scenario's requests only.
 func TestOwnTrafficOutOfAll(t *testing.T) {
-	r := NewRecorder(RecorderOptions{Start: testStart})
+	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
 	chat := r.Group("sendAsync", "CHAT")
-	td := r.OriginGroup(OriginTeardown, "sendAsync", "DISCONNECT")
-	ab := r.OriginGroup(OriginAbandon, "sendAsync", "DISCONNECT")
+	td := r.OriginGroup(report.OriginTeardown, "sendAsync", "DISCONNECT")
+	ab := r.OriginGroup(report.OriginAbandon, "sendAsync", "DISCONNECT")
 	for i := range 100 {
 		at := int64(i) * int64(10*time.Millisecond)
-		r.Record(&Sample{Group: chat, Step: NoGroup, Intended: at, Start: at, End: at + int64(2*time.Millisecond), Status: 200, ResultCode: "0"})
+		r.Record(&report.Sample{Group: chat, Step: report.NoGroup, Intended: at, Start: at, End: at + int64(2*time.Millisecond), Status: 200, ResultCode: "0"})
 	}
 	cut := int64(time.Second)
 	for i := range 30 {
@@ -166,9 +171,9 @@ func TestOwnTrafficOutOfAll(t *testing.T) {
 			g = ab
 		}
 		start := cut + int64(i)*int64(time.Millisecond)
-		r.Record(&Sample{Group: g, Step: NoGroup, Intended: cut, Start: start, End: start + int64(57*time.Millisecond), Status: 200, ResultCode: "0"})
+		r.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: cut, Start: start, End: start + int64(57*time.Millisecond), Status: 200, ResultCode: "0"})
 	}
-	rep := r.Finish(testStart.Add(2*time.Second), Meta{Scenario: "cut", StopReason: "grace cut"})
+	rep := r.Finish(reporttest.Start.Add(2*time.Second), report.Meta{Scenario: "cut", StopReason: "grace cut"})
 	if p99 := rep.Overall.ResponseTimeUS.P99; p99 > 2100 {
 		t.Errorf("all's response-time p99 %d µs: the teardown's 57 ms DISCONNECTs moved it (the scenario's requests took 2 ms)", p99)
 	}
@@ -197,10 +202,10 @@ func TestOwnTrafficOutOfAll(t *testing.T) {
 	if tdN != 27 || abN != 3 {
 		t.Errorf("teardown group %d, abandon group %d requests: want 27 and 3", tdN, abN)
 	}
-	if err := Validate(rep); err != nil {
+	if err := report.Validate(rep); err != nil {
 		t.Errorf("the report does not validate: %v", err)
 	}
-	res := EvaluateThresholds(rep, []ThresholdSpec{{Metric: "response_time.p99", Group: "all", Max: 5000, HasMax: true}})
+	res := evaluate.Thresholds(rep, []evaluate.ThresholdSpec{{Metric: "response_time.p99", Group: "all", Max: 5000, HasMax: true}})
 	if len(res) != 1 || !res[0].Pass {
 		t.Errorf("a 5 ms p99 threshold on all judged the teardown: %+v", res)
 	}
@@ -209,25 +214,25 @@ func TestOwnTrafficOutOfAll(t *testing.T) {
 // compare's "all" judges the scenario's requests only: a new run whose cut left 60 slow
 // teardown DISCONNECTs (57 ms against the scenario's 2 ms) is no p99 regression of "all".
 func TestCompareAllLeavesOwnTrafficOut(t *testing.T) {
-	run := func(teardowns int) *Report {
-		r := NewRecorder(RecorderOptions{Start: testStart})
+	run := func(teardowns int) *report.Report {
+		r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
 		chat := r.Group("sendAsync", "CHAT")
-		td := r.OriginGroup(OriginTeardown, "sendAsync", "DISCONNECT")
+		td := r.OriginGroup(report.OriginTeardown, "sendAsync", "DISCONNECT")
 		for i := range 200 {
 			at := int64(i) * int64(5*time.Millisecond)
-			r.Record(&Sample{Group: chat, Step: NoGroup, Intended: at, Start: at, End: at + int64(2*time.Millisecond), Status: 200, ResultCode: "0"})
+			r.Record(&report.Sample{Group: chat, Step: report.NoGroup, Intended: at, Start: at, End: at + int64(2*time.Millisecond), Status: 200, ResultCode: "0"})
 		}
 		for i := range teardowns {
 			start := int64(time.Second) + int64(i)*int64(time.Millisecond)
-			r.Record(&Sample{Group: td, Step: NoGroup, Intended: int64(time.Second), Start: start, End: start + int64(57*time.Millisecond), Status: 200, ResultCode: "0"})
+			r.Record(&report.Sample{Group: td, Step: report.NoGroup, Intended: int64(time.Second), Start: start, End: start + int64(57*time.Millisecond), Status: 200, ResultCode: "0"})
 		}
-		return r.Finish(testStart.Add(2*time.Second), Meta{Scenario: "cut", Seed: 1})
+		return r.Finish(reporttest.Start.Add(2*time.Second), report.Meta{Scenario: "cut", Seed: 1})
 	}
 	limits, err := gates.ParseCompareLimits([]string{"p99=10%"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := Compare(run(0), run(60), limits)
+	res := compare.Compare(run(0), run(60), limits)
 	if !res.Pass {
 		t.Errorf("compare failed on ccload's own teardown: %+v", res.Checks)
 	}

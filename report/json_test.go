@@ -1,7 +1,9 @@
-package report
+package report_test
 
 import (
 	"bytes"
+	"ccload/report"
+	"ccload/report/reporttest"
 	"errors"
 	"os"
 	"path/filepath"
@@ -11,30 +13,30 @@ import (
 )
 
 func TestJSONRoundTrip(t *testing.T) {
-	want := fixtureReport(true, 2000)
-	want.Stages = []StageMark{{T: 0, Target: 10, Label: "ramp to 10/s"}, {T: 10, Target: 10, Label: "hold"}}
-	want.Thresholds = []ThresholdResult{{Name: "p99 ok", Metric: "response_time.p99", Group: "all", Limit: "< 500ms", Value: 41000, Display: "41.0ms", Pass: true}}
+	want := reporttest.SummaryFixture(true, 2000)
+	want.Stages = []report.StageMark{{T: 0, Target: 10, Label: "ramp to 10/s"}, {T: 10, Target: 10, Label: "hold"}}
+	want.Thresholds = []report.ThresholdResult{{Name: "p99 ok", Metric: "response_time.p99", Group: "all", Limit: "< 500ms", Value: 41000, Display: "41.0ms", Pass: true}}
 	want.ScenarioText = "name: quickstart\n"
 	dir := filepath.Join(t.TempDir(), "out", "quickstart-1")
-	path, err := WriteFile(dir, want)
+	path, err := report.WriteFile(dir, want)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if path != filepath.Join(dir, "report.json") {
 		t.Errorf("written to %s", path)
 	}
-	got, err := ReadFile(path)
+	got, err := report.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(got, want) {
 		var a, b bytes.Buffer
-		WriteJSON(&a, got)
-		WriteJSON(&b, want)
+		report.WriteJSON(&a, got)
+		report.WriteJSON(&b, want)
 		t.Errorf("round trip changed the report:\n%s\nwant\n%s", a.String()[:2000], b.String()[:2000])
 	}
 	// The histograms survive too: a decoded group histogram gives the summary's percentiles.
-	h, err := DecodeHistogram(got.Overall.ResponseHistogram)
+	h, err := report.DecodeHistogram(got.Overall.ResponseHistogram)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,12 +47,12 @@ func TestJSONRoundTrip(t *testing.T) {
 
 func TestWriteFileIsAtomicAndReplaces(t *testing.T) {
 	dir := t.TempDir()
-	first := fixtureReport(false, 0)
-	if _, err := WriteFile(dir, first); err != nil {
+	first := reporttest.SummaryFixture(false, 0)
+	if _, err := report.WriteFile(dir, first); err != nil {
 		t.Fatal(err)
 	}
-	second := fixtureReport(true, 0)
-	path, err := WriteFile(dir, second)
+	second := reporttest.SummaryFixture(true, 0)
+	path, err := report.WriteFile(dir, second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +64,7 @@ func TestWriteFileIsAtomicAndReplaces(t *testing.T) {
 		}
 		t.Errorf("directory holds %q, want only report.json (no temp files left)", names)
 	}
-	got, err := ReadFile(path)
+	got, err := report.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +81,7 @@ func TestWriteFileFailsWhereItCannotWrite(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := WriteFile(filepath.Join(file, "sub"), fixtureReport(false, 0)); err == nil {
+	if _, err := report.WriteFile(filepath.Join(file, "sub"), reporttest.SummaryFixture(false, 0)); err == nil {
 		t.Errorf("WriteFile under a regular file succeeded")
 	}
 }
@@ -97,7 +99,7 @@ func TestReadRefusesOtherSchemas(t *testing.T) {
 		{`{"scenario":"a"}`, true, `no "schema" field`},
 		{`[1,2]`, true, "not a report.json"},
 	} {
-		r, err := ReadJSON(strings.NewReader(c.doc))
+		r, err := report.ReadJSON(strings.NewReader(c.doc))
 		switch {
 		case c.refuse && err == nil:
 			t.Errorf("%s: accepted", c.doc)
@@ -105,7 +107,7 @@ func TestReadRefusesOtherSchemas(t *testing.T) {
 			t.Errorf("%s: %v", c.doc, err)
 		case c.refuse && !strings.Contains(err.Error(), c.message):
 			t.Errorf("%s: error %q does not say %q", c.doc, err, c.message)
-		case c.refuse && c.message != "not a report.json" && !errors.Is(err, ErrSchema):
+		case c.refuse && c.message != "not a report.json" && !errors.Is(err, report.ErrSchema):
 			t.Errorf("%s: error %v is not ErrSchema", c.doc, err)
 		case !c.refuse && r.Scenario != "a":
 			t.Errorf("%s: scenario %q", c.doc, r.Scenario)
@@ -113,14 +115,14 @@ func TestReadRefusesOtherSchemas(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "v2.json")
 	os.WriteFile(path, []byte(`{"schema":"ccload/report/v2"}`), 0o644)
-	if _, err := ReadFile(path); err == nil || !strings.Contains(err.Error(), path) {
+	if _, err := report.ReadFile(path); err == nil || !strings.Contains(err.Error(), path) {
 		t.Errorf("ReadFile error %v does not name the file", err)
 	}
 }
 
 func TestReportJSONHasTheDocumentedFields(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteJSON(&buf, fixtureReport(false, 0)); err != nil {
+	if err := report.WriteJSON(&buf, reporttest.SummaryFixture(false, 0)); err != nil {
 		t.Fatal(err)
 	}
 	s := buf.String()

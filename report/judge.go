@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"ccload/gates"
 	"ccload/internal/genlimit"
 )
 
@@ -96,31 +95,6 @@ func GeneratorLimitOf(r *Report) *GeneratorLimit {
 
 // InconclusivePrefix starts the NotJudged reason of a threshold that failed on a generator-limited run.
 const InconclusivePrefix = "inconclusive: "
-
-// Judge gives r its verdict: r.GeneratorLimit from GeneratorLimitOf, and r.Thresholds evaluated
-// from specs, where a failure the generator's limit can explain (gates.GeneratorMoves) becomes
-// inconclusive instead. ccload run and ccload merge call it on the finished report.
-func Judge(r *Report, specs []ThresholdSpec) {
-	r.GeneratorLimit = GeneratorLimitOf(r)
-	r.Thresholds = nil
-	if len(specs) == 0 {
-		return
-	}
-	r.Thresholds = EvaluateThresholds(r, specs)
-	gl := r.GeneratorLimit
-	if gl == nil {
-		return
-	}
-	for i := range r.Thresholds {
-		t := &r.Thresholds[i]
-		m, err := gates.ParseMetric(t.Metric)
-		if err != nil || !t.Failed() || strings.HasPrefix(t.Display, "error: ") || !gates.GeneratorMoves(m.Family) {
-			continue
-		}
-		t.NotJudged = InconclusivePrefix + "the generator, not the target, was the limit (" + strings.Join(gl.Reasons, "; ") + ")"
-		gl.Inconclusive = append(gl.Inconclusive, t.Name)
-	}
-}
 
 // Inconclusive reports whether r's verdict is inconclusive: no threshold failed, and one that
 // would have is not judged because the generator was the limit.

@@ -162,7 +162,7 @@ func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 	for i, r := range reports {
 		overall[i] = &r.Overall
 	}
-	if out.Overall, err = mergeGroups(overall, out.DurationS); err != nil {
+	if out.Overall, err = MergeGroups(overall, out.DurationS); err != nil {
 		return nil, err
 	}
 	// Every request, ccload's own included (a report before they left overall counts them once there).
@@ -183,7 +183,7 @@ func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 		}
 	}
 	for _, n := range names {
-		g, err := mergeGroups(byName[n], out.DurationS)
+		g, err := MergeGroups(byName[n], out.DurationS)
 		if err != nil {
 			return nil, err
 		}
@@ -232,8 +232,9 @@ func mergeChecked(name string, want int64, enc []string) (*hdrhistogram.Histogra
 	return h, nil
 }
 
-// mergeGroups merges the same group of several reports; rps is over durationS.
-func mergeGroups(gs []*Group, durationS float64) (Group, error) {
+// MergeGroups merges the same group of several reports exactly; rps is over durationS. Exported
+// for threshold groups (endpoint:, control_type:), which merge their members as ccload merge does.
+func MergeGroups(gs []*Group, durationS float64) (Group, error) {
 	out := *gs[0]
 	out.RequestCounts = RequestCounts{}
 	out.Count, out.BytesSent, out.BytesRecv = 0, 0, 0

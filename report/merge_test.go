@@ -1,6 +1,8 @@
-package report
+package report_test
 
 import (
+	"ccload/report"
+	"ccload/report/reporttest"
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
@@ -12,15 +14,15 @@ import (
 
 // splitStream records one stream in a single recorder and, split at random per session or request,
 // in n shard recorders; it returns the single report and the shard reports.
-func splitStream(t *testing.T, seed uint64, secs, n int, opts []RecorderOptions) (*Report, []*Report) {
+func splitStream(t *testing.T, seed uint64, secs, n int, opts []report.RecorderOptions) (*report.Report, []*report.Report) {
 	t.Helper()
 	evs := randomStream(seed, secs)
-	end := testStart.Add(time.Duration(secs)*time.Second + 300*time.Millisecond)
-	meta := Meta{Scenario: "stream", Seed: 7}
-	single := newStreamRecorder(RecorderOptions{})
+	end := reporttest.Start.Add(time.Duration(secs)*time.Second + 300*time.Millisecond)
+	meta := report.Meta{Scenario: "stream", Seed: 7}
+	single := newStreamRecorder(report.RecorderOptions{})
 	shards := make([]*streamRecorder, n)
 	for i := range shards {
-		o := RecorderOptions{}
+		o := report.RecorderOptions{}
 		if i < len(opts) {
 			o = opts[i]
 		}
@@ -37,7 +39,7 @@ func splitStream(t *testing.T, seed uint64, secs, n int, opts []RecorderOptions)
 		}
 		shards[shard].play(e)
 	}
-	out := make([]*Report, n)
+	out := make([]*report.Report, n)
 	for i, s := range shards {
 		out[i] = s.Finish(end, meta)
 	}
@@ -47,7 +49,7 @@ func splitStream(t *testing.T, seed uint64, secs, n int, opts []RecorderOptions)
 func TestMergeIsExact(t *testing.T) {
 	t.Parallel()
 	single, shards := splitStream(t, 21, 20, 3, nil)
-	merged, err := Merge(shards...)
+	merged, err := report.Merge(shards...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,18 +84,18 @@ func TestMergeAlignsDifferentIntervals(t *testing.T) {
 	t.Parallel()
 	// One shard downsampled to 4 s points (12 points: 2 s from 12 s, 4 s from 24 s), the other
 	// kept 1 s points: the merge uses 4 s.
-	single, shards := splitStream(t, 22, 30, 2, []RecorderOptions{{MaxPoints: 12}, {}})
+	single, shards := splitStream(t, 22, 30, 2, []report.RecorderOptions{{MaxPoints: 12}, {}})
 	if shards[0].IntervalS != 4 || shards[1].IntervalS != 1 {
 		t.Fatalf("fixture intervals %g and %g", shards[0].IntervalS, shards[1].IntervalS)
 	}
-	merged, err := Merge(shards...)
+	merged, err := report.Merge(shards...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if merged.IntervalS != 4 {
 		t.Errorf("merged interval %g, want 4", merged.IntervalS)
 	}
-	want := downsample(downsample(single.Timeseries))
+	want := report.Downsample(report.Downsample(single.Timeseries))
 	if len(merged.Timeseries) != len(want) {
 		t.Fatalf("%d merged points, want %d", len(merged.Timeseries), len(want))
 	}
@@ -106,22 +108,22 @@ func TestMergeAlignsDifferentIntervals(t *testing.T) {
 }
 
 func TestMergeShiftsShardsThatStartedLater(t *testing.T) {
-	mk := func(start time.Time, n int) *Report {
-		r := NewRecorder(RecorderOptions{Start: start})
+	mk := func(start time.Time, n int) *report.Report {
+		r := report.NewRecorder(report.RecorderOptions{Start: start})
 		g := r.Group("poll", "")
 		for i := range n {
 			at := int64(i) * int64(time.Second/10)
-			r.Record(&Sample{Group: g, Step: NoGroup, Intended: at, Start: at, End: at + 1e6, Status: 200, ResultCode: "0"})
+			r.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: at, Start: at, End: at + 1e6, Status: 200, ResultCode: "0"})
 		}
-		return r.Finish(start.Add(time.Duration(n)*time.Second/10), Meta{Scenario: "s"})
+		return r.Finish(start.Add(time.Duration(n)*time.Second/10), report.Meta{Scenario: "s"})
 	}
-	a := mk(testStart, 30)                        // t = 0..3 s
-	b := mk(testStart.Add(2*time.Second+1e8), 10) // starts 2.1 s later, lasts 1 s
-	m, err := Merge(a, b)
+	a := mk(reporttest.Start, 30)                        // t = 0..3 s
+	b := mk(reporttest.Start.Add(2*time.Second+1e8), 10) // starts 2.1 s later, lasts 1 s
+	m, err := report.Merge(a, b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !m.StartedAt.Equal(testStart) || !m.EndedAt.Equal(testStart.Add(31*time.Second/10)) || m.DurationS != 3.1 {
+	if !m.StartedAt.Equal(reporttest.Start) || !m.EndedAt.Equal(reporttest.Start.Add(31*time.Second/10)) || m.DurationS != 3.1 {
 		t.Errorf("merged span %v..%v (%gs)", m.StartedAt, m.EndedAt, m.DurationS)
 	}
 	var reqs []int64
@@ -138,12 +140,12 @@ func TestMergeShiftsShardsThatStartedLater(t *testing.T) {
 
 func TestMergeRefusesDifferentScenariosUnlessForced(t *testing.T) {
 	t.Parallel()
-	a, b := fixtureReport(false, 0), fixtureReport(true, 0)
+	a, b := reporttest.SummaryFixture(false, 0), reporttest.SummaryFixture(true, 0)
 	b.Scenario = "other"
-	if _, err := Merge(a, b); !errors.Is(err, ErrScenarioMismatch) || !strings.Contains(err.Error(), `"other"`) {
+	if _, err := report.Merge(a, b); !errors.Is(err, report.ErrScenarioMismatch) || !strings.Contains(err.Error(), `"other"`) {
 		t.Errorf("Merge of different scenarios: %v", err)
 	}
-	m, err := MergeWith(MergeOptions{Force: true}, a, b)
+	m, err := report.MergeWith(report.MergeOptions{Force: true}, a, b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,27 +159,27 @@ func TestMergeRefusesDifferentScenariosUnlessForced(t *testing.T) {
 
 func TestMergeRefusesReportsWithoutHistograms(t *testing.T) {
 	t.Parallel()
-	a, b := fixtureReport(false, 0), fixtureReport(false, 0)
+	a, b := reporttest.SummaryFixture(false, 0), reporttest.SummaryFixture(false, 0)
 	b.Groups[0].ResponseHistogram = ""
-	if _, err := Merge(a, b); err == nil || !strings.Contains(err.Error(), "cannot be merged exactly") {
+	if _, err := report.Merge(a, b); err == nil || !strings.Contains(err.Error(), "cannot be merged exactly") {
 		t.Errorf("merging a report stripped of a histogram: %v", err)
 	}
-	b = fixtureReport(false, 0)
+	b = reporttest.SummaryFixture(false, 0)
 	b.SchedulerLagUS.Histogram = "not base64!"
-	if _, err := Merge(a, b); err == nil {
+	if _, err := report.Merge(a, b); err == nil {
 		t.Errorf("merging a corrupt histogram succeeded")
 	}
-	if _, err := Merge(); err == nil {
+	if _, err := report.Merge(); err == nil {
 		t.Errorf("merging nothing succeeded")
 	}
 }
 
 func TestMergeDropsTheShardWarning(t *testing.T) {
-	mk := func(shard string) *Report {
-		r := NewRecorder(RecorderOptions{Start: testStart})
-		return r.Finish(testStart.Add(time.Second), Meta{Scenario: "s", Warnings: []string{ShardWarning(shard), "a real warning"}})
+	mk := func(shard string) *report.Report {
+		r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
+		return r.Finish(reporttest.Start.Add(time.Second), report.Meta{Scenario: "s", Warnings: []string{report.ShardWarning(shard), "a real warning"}})
 	}
-	m, err := Merge(mk("0/2"), mk("1/2"))
+	m, err := report.Merge(mk("0/2"), mk("1/2"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,20 +194,20 @@ func TestMergeDropsTheShardWarning(t *testing.T) {
 }
 
 func TestMergeKeepsGroupsOfEveryShard(t *testing.T) {
-	mk := func(endpoint string) *Report {
-		r := NewRecorder(RecorderOptions{Start: testStart})
+	mk := func(endpoint string) *report.Report {
+		r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
 		g := r.Group(endpoint, "")
-		r.Record(&Sample{Group: g, Step: NoGroup, End: 1e6, Status: 200, ResultCode: "0"})
-		return r.Finish(testStart.Add(time.Second), Meta{Scenario: "s"})
+		r.Record(&report.Sample{Group: g, Step: report.NoGroup, End: 1e6, Status: 200, ResultCode: "0"})
+		return r.Finish(reporttest.Start.Add(time.Second), report.Meta{Scenario: "s"})
 	}
-	m, err := Merge(mk("send"), mk("poll"), mk("send"))
+	m, err := report.Merge(mk("send"), mk("poll"), mk("send"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(m.Groups) != 2 || m.Groups[0].Name != "poll" || m.Groups[0].Count != 1 || m.Groups[1].Name != "send" || m.Groups[1].Count != 2 {
 		t.Errorf("groups %+v", m.Groups)
 	}
-	if w := CheckInvariants(m); len(w) != 0 {
+	if w := report.CheckInvariants(m); len(w) != 0 {
 		t.Errorf("merged report breaks invariants: %q", w)
 	}
 }

@@ -1,6 +1,8 @@
-package report
+package report_test
 
 import (
+	"ccload/report"
+	"ccload/report/reporttest"
 	"encoding/json"
 	"testing"
 )
@@ -9,8 +11,8 @@ import (
 // Outcomes (the recorder, the accounting checks, merge, the metrics' outcome label) reads and
 // writes the field a user sees.
 func TestOutcomesNameTheirFields(t *testing.T) {
-	for i, o := range Outcomes {
-		var s SessionCounts
+	for i, o := range report.Outcomes {
+		var s report.SessionCounts
 		*s.Of(o) = int64(10 + i)
 		var got map[string]any
 		data, _ := json.Marshal(s)
@@ -24,8 +26,8 @@ func TestOutcomesNameTheirFields(t *testing.T) {
 			t.Errorf("outcome %s: Ended() = %d, want %d", o, s.Ended(), 10+i)
 		}
 	}
-	a := SessionCounts{Arrivals: 10, Started: 8, Completed: 5, CutByGrace: 3, Dropped: 2, DroppedBy: map[string]int64{"late": 2}}
-	b := SessionCounts{Arrivals: 4, Started: 4, Completed: 4, Dropped: 0}
+	a := report.SessionCounts{Arrivals: 10, Started: 8, Completed: 5, CutByGrace: 3, Dropped: 2, DroppedBy: map[string]int64{"late": 2}}
+	b := report.SessionCounts{Arrivals: 4, Started: 4, Completed: 4, Dropped: 0}
 	d := a.Sub(b)
 	if d.Arrivals != 6 || d.Started != 4 || d.Completed != 1 || d.CutByGrace != 3 || d.Dropped != 2 || d.DroppedBy["late"] != 2 {
 		t.Errorf("window %+v", d)
@@ -38,11 +40,11 @@ func TestOutcomesNameTheirFields(t *testing.T) {
 
 // The recorder counts an outcome it does not know as interrupted, never loses it.
 func TestUnknownOutcomeCountsInterrupted(t *testing.T) {
-	r := NewRecorder(RecorderOptions{Start: testStart})
+	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
 	r.Arrival(0)
 	r.SessionStarted(0)
-	r.SessionEnded(1, NumOutcomes+3, 1)
-	if s := r.Finish(testStart.Add(1), Meta{}).Sessions; s.Interrupted != 1 || s.Ended() != 1 {
+	r.SessionEnded(1, report.NumOutcomes+3, 1)
+	if s := r.Finish(reporttest.Start.Add(1), report.Meta{}).Sessions; s.Interrupted != 1 || s.Ended() != 1 {
 		t.Errorf("sessions %+v, want the unknown outcome counted interrupted", s)
 	}
 }

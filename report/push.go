@@ -1,10 +1,5 @@
 package report
 
-import (
-	"fmt"
-	"io"
-)
-
 // Push is report.json's `push` section: what the webhook receiver of a push-mode run saw
 // (absent when no session pushes). Every callback (a request to the webhook path) ends in
 // exactly one of accepted, malformed, too_large, faulted, stalled, abandoned; every message of an
@@ -123,57 +118,4 @@ func (v *validator) push(r *Report) {
 	if p.Messages.Total() != p.Kinds.Total() {
 		v.fail("push.messages", "%d messages by outcome, %d by kind: both count every message of an accepted callback", p.Messages.Total(), p.Kinds.Total())
 	}
-}
-
-// writePush is the console's push section.
-func writePush(w io.Writer, r *Report) {
-	p := r.Push
-	if p == nil {
-		return
-	}
-	fmt.Fprintf(w, "Push (webhook %s)\n", p.URL)
-	fmt.Fprintf(w, "  callbacks %d: accepted %d, malformed %d, too large %d, faulted %d, stalled %d, abandoned %d; without a well-formed auth-v2 header %d\n",
-		p.Callbacks, p.Accepted, p.Malformed, p.TooLarge, p.Faulted, p.Stalled, p.Abandoned, p.BadAuth)
-	fmt.Fprintf(w, "  messages %d: matched %d, unknown customer %d, duplicated %d, late %d (robot %d, agent %d, system %d, other %d)\n",
-		p.Messages.Total(), p.Messages.Matched, p.Messages.Unknown, p.Messages.Duplicated, p.Messages.Late,
-		p.Kinds.Robot, p.Kinds.Agent, p.Kinds.System, p.Kinds.Other)
-	fmt.Fprintln(w)
-}
-
-// pushProperties are the JUnit properties of the push section (name, value).
-func pushProperties(r *Report) [][2]string {
-	p := r.Push
-	if p == nil {
-		return nil
-	}
-	f := func(n int64) string { return fmt.Sprint(n) }
-	return [][2]string{
-		{"push.callbacks", f(p.Callbacks)}, {"push.accepted", f(p.Accepted)}, {"push.malformed", f(p.Malformed)},
-		{"push.faulted", f(p.Faulted + p.Stalled)}, {"push.bad_auth", f(p.BadAuth)},
-		{"push.messages.matched", f(p.Messages.Matched)}, {"push.messages.unknown", f(p.Messages.Unknown)},
-		{"push.messages.duplicated", f(p.Messages.Duplicated)}, {"push.messages.late", f(p.Messages.Late)},
-	}
-}
-
-// pushGateValue is a callbacks_* threshold metric: a count from the push section (no data on a
-// run without push sessions: ccload cannot judge callbacks it never took).
-func pushGateValue(r *Report, family string) gatesValue {
-	p := r.Push
-	if p == nil {
-		return gatesValue{}
-	}
-	var n int64
-	switch family {
-	case "callbacks_unknown":
-		n = p.Messages.Unknown
-	case "callbacks_late":
-		n = p.Messages.Late
-	case "callbacks_duplicated":
-		n = p.Messages.Duplicated
-	case "callbacks_malformed":
-		n = p.Malformed + p.TooLarge
-	case "callbacks_bad_auth":
-		n = p.BadAuth
-	}
-	return gatesValue{v: float64(n), ok: true, precise: true}
 }

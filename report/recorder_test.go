@@ -1,6 +1,8 @@
-package report
+package report_test
 
 import (
+	"ccload/report"
+	"ccload/report/reporttest"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
@@ -10,17 +12,14 @@ import (
 	"time"
 )
 
-// testStart is t = 0 of every test run: a fixed instant, so reports are reproducible.
-var testStart = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-
 // event is one call on a Recorder, so a stream can be replayed into one recorder or split across several.
 type event struct {
 	kind     byte // 'r' record, 'a' arrival (then 's' started or 'd' dropped), 'e' ended, 'p' reply, 'g' agent, 'o' reply timeout, 't' tick
 	t        int64
-	sample   Sample
+	sample   report.Sample
 	groupIdx int // index into streamGroups; the Sample's GroupIDs are set per recorder
 	stepIdx  int // index into streamSteps, or -1
-	outcome  Outcome
+	outcome  report.Outcome
 	dur      int64
 }
 
@@ -44,7 +43,7 @@ func randomStream(seed uint64, secs int) []event {
 				evs = append(evs, event{kind: 'd', t: t})
 			} else {
 				evs = append(evs, event{kind: 's', t: t})
-				o := Outcome(rng.IntN(3))
+				o := report.Outcome(rng.IntN(3))
 				evs = append(evs, event{kind: 'e', t: t, outcome: o, dur: rng.Int64N(int64(90 * time.Second))})
 			}
 		case x < 5:
@@ -61,24 +60,24 @@ func randomStream(seed uint64, secs int) []event {
 			if t > int64(71*time.Second) && rng.IntN(500) == 0 {
 				intended = t - int64(70*time.Second) // a response time beyond the histogram: clamped
 			}
-			class := ClassOK
+			class := report.ClassOK
 			code := streamCodes[rng.IntN(len(streamCodes))]
 			status := 200
 			switch y := rng.IntN(100); {
 			case code != "0":
-				class = ClassApp
+				class = report.ClassApp
 			case y < 3:
-				class, status = ClassHTTP, 500+rng.IntN(4)
+				class, status = report.ClassHTTP, 500+rng.IntN(4)
 			case y < 5:
-				class, status, code = ErrClass(3+rng.IntN(6)), 0, ""
+				class, status, code = report.ErrClass(3+rng.IntN(6)), 0, ""
 			case y < 6: // not sent (each reason) or cut
-				class, status, code = ClassClient+ErrClass(rng.IntN(int(numClasses-ClassClient))), 0, ""
+				class, status, code = report.ClassClient+report.ErrClass(rng.IntN(int(report.NumClasses-report.ClassClient))), 0, ""
 			}
 			step := -1
 			if rng.IntN(3) == 0 {
 				step = rng.IntN(len(streamSteps))
 			}
-			evs = append(evs, event{kind: 'r', t: end, groupIdx: rng.IntN(len(streamGroups)), stepIdx: step, sample: Sample{
+			evs = append(evs, event{kind: 'r', t: end, groupIdx: rng.IntN(len(streamGroups)), stepIdx: step, sample: report.Sample{
 				Intended: intended, Start: t + lag, End: end, Status: status, ResultCode: code, Class: class,
 				BytesSent: 300 + rng.IntN(100), BytesRecv: 100 + rng.IntN(50),
 			}})
@@ -99,15 +98,15 @@ func randomStream(seed uint64, secs int) []event {
 
 // streamRecorder is a Recorder with the stream's groups registered.
 type streamRecorder struct {
-	*Recorder
-	groups, steps []GroupID
+	*report.Recorder
+	groups, steps []report.GroupID
 }
 
-func newStreamRecorder(opts RecorderOptions) *streamRecorder {
+func newStreamRecorder(opts report.RecorderOptions) *streamRecorder {
 	if opts.Start.IsZero() {
-		opts.Start = testStart
+		opts.Start = reporttest.Start
 	}
-	sr := &streamRecorder{Recorder: NewRecorder(opts)}
+	sr := &streamRecorder{Recorder: report.NewRecorder(opts)}
 	for _, g := range streamGroups {
 		sr.groups = append(sr.groups, sr.Group(g[0], g[1]))
 	}
@@ -121,7 +120,7 @@ func (sr *streamRecorder) play(e *event) {
 	switch e.kind {
 	case 'r':
 		s := e.sample
-		s.Group, s.Step = sr.groups[e.groupIdx], NoGroup
+		s.Group, s.Step = sr.groups[e.groupIdx], report.NoGroup
 		if e.stepIdx >= 0 {
 			s.Step = sr.steps[e.stepIdx]
 		}
@@ -143,20 +142,20 @@ func (sr *streamRecorder) play(e *event) {
 	}
 }
 
-func recordStream(evs []event, secs int, opts RecorderOptions) *Report {
+func recordStream(evs []event, secs int, opts report.RecorderOptions) *report.Report {
 	sr := newStreamRecorder(opts)
 	for i := range evs {
 		sr.play(&evs[i])
 	}
-	return sr.Finish(testStart.Add(time.Duration(secs)*time.Second+300*time.Millisecond), Meta{Scenario: "stream", Seed: 7})
+	return sr.Finish(reporttest.Start.Add(time.Duration(secs)*time.Second+300*time.Millisecond), report.Meta{Scenario: "stream", Seed: 7})
 }
 
 func TestAccountingInvariantsHoldOnRandomStreams(t *testing.T) {
 	t.Parallel()
 	for seed := uint64(1); seed <= 5; seed++ {
 		evs := randomStream(seed, 20)
-		r := recordStream(evs, 20, RecorderOptions{})
-		for _, w := range CheckInvariants(r) {
+		r := recordStream(evs, 20, report.RecorderOptions{})
+		for _, w := range report.CheckInvariants(r) {
 			t.Errorf("seed %d: %s", seed, w)
 		}
 		s := r.Sessions
@@ -166,7 +165,7 @@ func TestAccountingInvariantsHoldOnRandomStreams(t *testing.T) {
 		if !r.Requests.Equal(r.Overall.RequestCounts) {
 			t.Errorf("requests %+v != overall %+v", r.Requests, r.Overall.RequestCounts)
 		}
-		var want RequestCounts
+		var want report.RequestCounts
 		var records int64
 		for _, e := range evs {
 			if e.kind != 'r' {
@@ -222,7 +221,7 @@ func TestAccountingInvariantsHoldOnRandomStreams(t *testing.T) {
 			t.Errorf("endpoint groups sum to %d, overall %d", endpointSum, r.Overall.Count)
 		}
 		// The time series loses nothing either.
-		var pts Point
+		var pts report.Point
 		for _, p := range r.Timeseries {
 			pts.Requests += p.Requests
 			pts.Errors += p.Errors
@@ -253,16 +252,16 @@ func refQuantile(sorted []int64, q float64) int64 {
 
 func TestPercentilesMatchSortedReferenceWithinPrecision(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	r := NewRecorder(RecorderOptions{Start: testStart})
+	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
 	g := r.Group("sendAsync", "CHAT")
 	var resp []int64
 	for i := range 20000 {
 		us := int64(math.Exp(rng.NormFloat64()*1.2+8)) + 1 // lognormal around 3 ms, up to seconds
 		start := int64(i) * 1000
-		r.Record(&Sample{Group: g, Step: NoGroup, Intended: start, Start: start, End: start + us*1000, Status: 200, ResultCode: "0"})
+		r.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: start, Start: start, End: start + us*1000, Status: 200, ResultCode: "0"})
 		resp = append(resp, us)
 	}
-	rep := r.Finish(testStart.Add(time.Minute), Meta{})
+	rep := r.Finish(reporttest.Start.Add(time.Minute), report.Meta{})
 	slices.Sort(resp)
 	l := rep.Groups[0].ResponseTimeUS
 	for _, c := range []struct {
@@ -288,11 +287,11 @@ func TestPercentilesMatchSortedReferenceWithinPrecision(t *testing.T) {
 }
 
 func TestResponseTimeCountsFromIntendedStart(t *testing.T) {
-	r := NewRecorder(RecorderOptions{Start: testStart})
+	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
 	g := r.Group("sendAsync", "CHAT")
 	// Sent 2 s late (a stalled generator or target queue), served in 5 ms.
-	r.Record(&Sample{Group: g, Step: NoGroup, Intended: 0, Start: 2e9, End: 2e9 + 5e6, Status: 200, ResultCode: "0"})
-	rep := r.Finish(testStart.Add(3*time.Second), Meta{})
+	r.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: 0, Start: 2e9, End: 2e9 + 5e6, Status: 200, ResultCode: "0"})
+	rep := r.Finish(reporttest.Start.Add(3*time.Second), report.Meta{})
 	grp := rep.Groups[0]
 	// Max is the top of the value's HdrHistogram bucket: within 0.1% above.
 	if grp.ServiceTimeUS.Max < 5000 || grp.ServiceTimeUS.Max > 5005 || grp.ResponseTimeUS.Max < 2_005_000 || grp.ResponseTimeUS.Max > 2_007_100 {
@@ -306,11 +305,11 @@ func TestResponseTimeCountsFromIntendedStart(t *testing.T) {
 // TestLagExcludesWaitingForTheTarget: a request that could not start before the customer's
 // previous answer arrived is late in response time, but the generator did not lag.
 func TestLagExcludesWaitingForTheTarget(t *testing.T) {
-	r := NewRecorder(RecorderOptions{Start: testStart})
+	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
 	g := r.Group("sendAsync", "CHAT")
 	// Due at 0; the previous answer came at 2 s; sent 1 ms after that.
-	r.Record(&Sample{Group: g, Step: NoGroup, Intended: 0, Ready: 2e9, Start: 2e9 + 1e6, End: 2e9 + 6e6, Status: 200, ResultCode: "0"})
-	rep := r.Finish(testStart.Add(3*time.Second), Meta{})
+	r.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: 0, Ready: 2e9, Start: 2e9 + 1e6, End: 2e9 + 6e6, Status: 200, ResultCode: "0"})
+	rep := r.Finish(reporttest.Start.Add(3*time.Second), report.Meta{})
 	if got := rep.Overall.ResponseTimeUS.Max; got < 2_006_000 {
 		t.Errorf("response max %d µs, want ≈2006000: waiting for the target shows in response time", got)
 	}
@@ -320,10 +319,10 @@ func TestLagExcludesWaitingForTheTarget(t *testing.T) {
 }
 
 func TestClientValidationIsNotSentAndHasNoLatency(t *testing.T) {
-	r := NewRecorder(RecorderOptions{Start: testStart})
+	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
 	g := r.Group("sendAsync", "CHAT")
-	r.Record(&Sample{Group: g, Step: NoGroup, Class: ClassClient, BytesSent: 120})
-	rep := r.Finish(testStart.Add(time.Second), Meta{})
+	r.Record(&report.Sample{Group: g, Step: report.NoGroup, Class: report.ClassClient, BytesSent: 120})
+	rep := r.Finish(reporttest.Start.Add(time.Second), report.Meta{})
 	o := rep.Overall
 	if o.Count != 0 || o.Total != 0 || o.NotSent != 1 || o.NotSentBy["client_validation"] != 1 || len(o.Errors) != 0 || o.BytesSent != 0 {
 		t.Errorf("client sample not counted as not sent (outside total, no error, no bytes): %+v errors %v", o.RequestCounts, o.Errors)
@@ -334,13 +333,13 @@ func TestClientValidationIsNotSentAndHasNoLatency(t *testing.T) {
 }
 
 func TestOutOfRangeLatenciesAreClampedAndWarned(t *testing.T) {
-	r := NewRecorder(RecorderOptions{Start: testStart})
+	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
 	g := r.Group("poll", "")
-	r.Record(&Sample{Group: g, Step: NoGroup, Intended: 0, Start: 0, End: int64(90 * time.Second), Status: 200})
-	r.Record(&Sample{Group: g, Step: NoGroup, Intended: 0, Start: 0, End: 300, Status: 200}) // 0.3 µs
-	rep := r.Finish(testStart.Add(91*time.Second), Meta{})
+	r.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: 0, Start: 0, End: int64(90 * time.Second), Status: 200})
+	r.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: 0, Start: 0, End: 300, Status: 200}) // 0.3 µs
+	rep := r.Finish(reporttest.Start.Add(91*time.Second), report.Meta{})
 	l := rep.Overall.ResponseTimeUS
-	if l.Count != 2 || l.Max < HighestUS || l.Max > HighestUS+HighestUS/1000 || l.Min != 1 {
+	if l.Count != 2 || l.Max < report.HighestUS || l.Max > report.HighestUS+report.HighestUS/1000 || l.Min != 1 {
 		t.Errorf("response %+v: want 2 values, min 1 µs, max clamped to 60 s", l)
 	}
 	if !slices.ContainsFunc(rep.Warnings, func(w string) bool { return strings.Contains(w, "2 request latencies above 1m00s") }) {
@@ -349,13 +348,13 @@ func TestOutOfRangeLatenciesAreClampedAndWarned(t *testing.T) {
 }
 
 func TestQuietIntervalsStillProducePoints(t *testing.T) {
-	r := NewRecorder(RecorderOptions{Start: testStart})
+	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
 	g := r.Group("poll", "")
-	r.Record(&Sample{Group: g, Step: NoGroup, Intended: 1e8, Start: 1e8, End: 2e8, Status: 200})
+	r.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: 1e8, Start: 1e8, End: 2e8, Status: 200})
 	r.SetActive(4)
 	r.Tick(5e9 + 1)
-	r.Record(&Sample{Group: g, Step: NoGroup, Intended: 55e8, Start: 55e8, End: 56e8, Status: 200})
-	rep := r.Finish(testStart.Add(6*time.Second), Meta{})
+	r.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: 55e8, Start: 55e8, End: 56e8, Status: 200})
+	rep := r.Finish(reporttest.Start.Add(6*time.Second), report.Meta{})
 	var reqs []int64
 	var ts []float64
 	for _, p := range rep.Timeseries {
@@ -377,8 +376,8 @@ func TestDownsamplingBoundsTheSeriesAndKeepsTotals(t *testing.T) {
 	t.Parallel()
 	const secs = 48
 	evs := randomStream(11, secs)
-	r := recordStream(evs, secs, RecorderOptions{MaxPoints: 8})
-	full := recordStream(evs, secs, RecorderOptions{})
+	r := recordStream(evs, secs, report.RecorderOptions{MaxPoints: 8})
+	full := recordStream(evs, secs, report.RecorderOptions{})
 	if len(r.Timeseries) > 8 {
 		t.Fatalf("%d points, cap 8", len(r.Timeseries))
 	}
@@ -393,7 +392,7 @@ func TestDownsamplingBoundsTheSeriesAndKeepsTotals(t *testing.T) {
 	// The coarse series is the fine one merged 8 by 8: same totals, same histograms.
 	for i, p := range r.Timeseries {
 		lo, hi := i*8, min(i*8+8, len(full.Timeseries))
-		var want Point
+		var want report.Point
 		var enc []string
 		for _, q := range full.Timeseries[lo:hi] {
 			want.Requests += q.Requests
@@ -401,7 +400,7 @@ func TestDownsamplingBoundsTheSeriesAndKeepsTotals(t *testing.T) {
 			want.Arrivals += q.Arrivals
 			enc = append(enc, q.Histogram)
 		}
-		h, err := mergeEncoded(enc...)
+		h, err := report.MergeHistograms(enc...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -423,16 +422,16 @@ func TestDownsamplingKeepsPerGroupPoints(t *testing.T) {
 	t.Parallel()
 	const secs = 48
 	evs := randomStream(12, secs)
-	r := recordStream(evs, secs, RecorderOptions{MaxPoints: 8})
-	full := recordStream(evs, secs, RecorderOptions{})
+	r := recordStream(evs, secs, report.RecorderOptions{MaxPoints: 8})
+	full := recordStream(evs, secs, report.RecorderOptions{})
 	step := int(r.IntervalS / full.IntervalS)
 	for i, p := range r.Timeseries {
-		want := map[string]*GroupPoint{}
+		want := map[string]*report.GroupPoint{}
 		enc := map[string][]string{}
 		for _, q := range full.Timeseries[i*step : min(i*step+step, len(full.Timeseries))] {
 			for _, g := range q.Groups {
 				if want[g.Name] == nil {
-					want[g.Name] = &GroupPoint{Name: g.Name}
+					want[g.Name] = &report.GroupPoint{Name: g.Name}
 				}
 				want[g.Name].Requests += g.Requests
 				want[g.Name].Errors += g.Errors
@@ -448,11 +447,11 @@ func TestDownsamplingKeepsPerGroupPoints(t *testing.T) {
 				t.Errorf("point %d group %s: %d/%d requests/errors, want %+v", i, g.Name, g.Requests, g.Errors, w)
 				continue
 			}
-			h, err := mergeEncoded(enc[g.Name]...)
+			h, err := report.MergeHistograms(enc[g.Name]...)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if g.Histogram != encode(h) {
+			if g.Histogram != report.Encode(h) {
 				t.Errorf("point %d group %s: histogram is not the fine points' merged", i, g.Name)
 			}
 		}
@@ -467,7 +466,7 @@ func TestDownsamplingKeepsPerGroupPoints(t *testing.T) {
 				n += gp.Requests
 				errs += gp.Errors
 				if gp.Histogram != "" {
-					h, err := DecodeHistogram(gp.Histogram)
+					h, err := report.DecodeHistogram(gp.Histogram)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -485,21 +484,21 @@ func TestDownsamplingKeepsPerGroupPoints(t *testing.T) {
 func TestSnapshotChangesNothing(t *testing.T) {
 	t.Parallel()
 	evs := randomStream(5, 10)
-	plain := recordStream(evs, 10, RecorderOptions{MaxPoints: 4})
+	plain := recordStream(evs, 10, report.RecorderOptions{MaxPoints: 4})
 
-	sr := newStreamRecorder(RecorderOptions{MaxPoints: 4})
-	var snap *Report
+	sr := newStreamRecorder(report.RecorderOptions{MaxPoints: 4})
+	var snap *report.Report
 	for i := range evs {
 		sr.play(&evs[i])
 		if i == len(evs)/2 {
-			snap = sr.Snapshot(testStart.Add(time.Duration(evs[i].t)), Meta{Scenario: "stream"})
+			snap = sr.Snapshot(reporttest.Start.Add(time.Duration(evs[i].t)), report.Meta{Scenario: "stream"})
 		}
 	}
 	if snap == nil || snap.Requests.Total == 0 || len(snap.Timeseries) == 0 {
 		t.Fatalf("snapshot is empty: %+v", snap)
 	}
 	snapJSON, _ := json.Marshal(snap)
-	got := sr.Finish(testStart.Add(10*time.Second+300*time.Millisecond), Meta{Scenario: "stream", Seed: 7})
+	got := sr.Finish(reporttest.Start.Add(10*time.Second+300*time.Millisecond), report.Meta{Scenario: "stream", Seed: 7})
 	a, _ := json.Marshal(got)
 	b, _ := json.Marshal(plain)
 	if string(a) != string(b) {
@@ -512,19 +511,19 @@ func TestSnapshotChangesNothing(t *testing.T) {
 }
 
 func TestLiveShowsTheRunSoFar(t *testing.T) {
-	r := NewRecorder(RecorderOptions{Start: testStart})
+	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
 	g := r.Group("sendAsync", "CHAT")
 	for i := range 200 {
 		at := int64(i) * 5e6 // 200 requests in the first second
-		class := ClassOK
+		class := report.ClassOK
 		if i%50 == 0 {
-			class = ClassTimeout
+			class = report.ClassTimeout
 		}
-		r.Record(&Sample{Group: g, Step: NoGroup, Intended: at, Start: at, End: at + 2e6, Status: 200, Class: class})
+		r.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: at, Start: at, End: at + 2e6, Status: 200, Class: class})
 	}
 	r.Arrival(1)
 	r.SessionStarted(1)
-	r.SessionEnded(2, Failed, 1)
+	r.SessionEnded(2, report.Failed, 1)
 	r.SetActive(7)
 	r.Tick(11e8)
 	l := r.Live()
@@ -540,7 +539,7 @@ func TestLiveShowsTheRunSoFar(t *testing.T) {
 	// A stall in the next second shows in the live p99 at once, however long the run before it.
 	for i := range 1 { // one slow request among 201: invisible in the whole run's p99
 		at := int64(12e8) + int64(i)*1e6
-		r.Record(&Sample{Group: g, Step: NoGroup, Intended: at, Start: at, End: at + 800e6, Status: 200})
+		r.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: at, Start: at, End: at + 800e6, Status: 200})
 	}
 	r.Tick(31e8) // samples count in the interval they ended in: [2 s, 3 s)
 	if l := r.Live(); l.P99 < 800*time.Millisecond {
@@ -549,7 +548,7 @@ func TestLiveShowsTheRunSoFar(t *testing.T) {
 }
 
 func TestGroupsAreSortedAndNamed(t *testing.T) {
-	r := NewRecorder(RecorderOptions{Start: testStart})
+	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
 	r.StepGroup("ask")
 	r.Group("sendAsync", "CHAT")
 	r.Group("poll", "")
@@ -557,7 +556,7 @@ func TestGroupsAreSortedAndNamed(t *testing.T) {
 	if r.Group("poll", "") != r.Group("poll", "") {
 		t.Errorf("registering a group twice gave two IDs")
 	}
-	rep := r.Finish(testStart.Add(time.Second), Meta{})
+	rep := r.Finish(reporttest.Start.Add(time.Second), report.Meta{})
 	var names []string
 	for _, g := range rep.Groups {
 		names = append(names, g.Name)
@@ -566,18 +565,18 @@ func TestGroupsAreSortedAndNamed(t *testing.T) {
 	if !slices.Equal(names, want) {
 		t.Errorf("groups %q, want %q", names, want)
 	}
-	if rep.Overall.Name != "all" || rep.Overall.Kind != "all" || rep.StopReason != "completed" || rep.Shards != 1 || rep.Schema != Schema {
+	if rep.Overall.Name != "all" || rep.Overall.Kind != "all" || rep.StopReason != "completed" || rep.Shards != 1 || rep.Schema != report.Schema {
 		t.Errorf("overall %q/%q, stop %q, shards %d, schema %q", rep.Overall.Name, rep.Overall.Kind, rep.StopReason, rep.Shards, rep.Schema)
 	}
 }
 
 func TestRecordAllocatesNothing(t *testing.T) {
-	r := NewRecorder(RecorderOptions{Start: testStart})
+	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
 	g := r.Group("sendAsync", "CHAT")
 	st := r.StepGroup("greet")
 	codes := []string{"0", "12", "0", "13", ""}
 	for _, c := range codes { // first sight of each code interns it
-		r.Record(&Sample{Group: g, Step: st, ResultCode: c, Status: 200})
+		r.Record(&report.Sample{Group: g, Step: st, ResultCode: c, Status: 200})
 	}
 	// The runner hands us codes in fresh strings (parsed from each body), not the interned ones.
 	fresh := make([]string, len(codes))
@@ -588,8 +587,8 @@ func TestRecordAllocatesNothing(t *testing.T) {
 	allocs := testing.AllocsPerRun(10000, func() {
 		i++
 		at := int64(i) * 10 // stays in the first interval: closing one encodes a histogram, once a second
-		r.Record(&Sample{Group: g, Step: st, Intended: at, Start: at + 5, End: at + 3_000_000, Status: 200 + i%3*100,
-			ResultCode: fresh[i%len(fresh)], Class: ErrClass(i % int(numClasses)), BytesSent: 366, BytesRecv: 120})
+		r.Record(&report.Sample{Group: g, Step: st, Intended: at, Start: at + 5, End: at + 3_000_000, Status: 200 + i%3*100,
+			ResultCode: fresh[i%len(fresh)], Class: report.ErrClass(i % int(report.NumClasses)), BytesSent: 366, BytesRecv: 120})
 	})
 	if allocs != 0 {
 		t.Errorf("Record allocates %.2f times per sample, want 0", allocs)
@@ -597,10 +596,10 @@ func TestRecordAllocatesNothing(t *testing.T) {
 }
 
 func BenchmarkRecord(b *testing.B) {
-	r := NewRecorder(RecorderOptions{Start: testStart})
+	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
 	g := r.Group("sendAsync", "CHAT")
 	st := r.StepGroup("greet")
-	s := Sample{Group: g, Step: st, Status: 200, ResultCode: "0", BytesSent: 366, BytesRecv: 120}
+	s := report.Sample{Group: g, Step: st, Status: 200, ResultCode: "0", BytesSent: 366, BytesRecv: 120}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		at := int64(i) * 20_000 // 50k requests/s: intervals close as in a real run
@@ -611,25 +610,25 @@ func BenchmarkRecord(b *testing.B) {
 
 func BenchmarkSnapshot(b *testing.B) {
 	evs := randomStream(9, 60)
-	sr := newStreamRecorder(RecorderOptions{})
+	sr := newStreamRecorder(report.RecorderOptions{})
 	for i := range evs {
 		sr.play(&evs[i])
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		sr.Snapshot(testStart.Add(time.Minute), Meta{})
+		sr.Snapshot(reporttest.Start.Add(time.Minute), report.Meta{})
 	}
 }
 
 func TestSnapshotMidSessionIsNotAnAccountingError(t *testing.T) {
-	r := NewRecorder(RecorderOptions{Start: testStart})
+	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
 	r.Arrival(1)
 	r.SessionStarted(1)
-	if w := r.Snapshot(testStart.Add(time.Second), Meta{}).Warnings; len(w) != 0 {
+	if w := r.Snapshot(reporttest.Start.Add(time.Second), report.Meta{}).Warnings; len(w) != 0 {
 		t.Errorf("a running session made the snapshot warn: %q", w)
 	}
 	// At the end, a session the runner forgot to end is reported.
-	w := r.Finish(testStart.Add(2*time.Second), Meta{}).Warnings
+	w := r.Finish(reporttest.Start.Add(2*time.Second), report.Meta{}).Warnings
 	if len(w) != 1 || !strings.Contains(w[0], "started 1 != completed 0 + failed 0 + interrupted 0") {
 		t.Errorf("finish warnings %q", w)
 	}
@@ -648,20 +647,20 @@ func TestLongRunsKeepTheSeriesBounded(t *testing.T) {
 		{0, 3000, 2},   // DefaultMaxPoints: 1 s, then 2 s from 30 min (4 s would come at 60 min)
 		{60, 1200, 32}, // 1 s doubled five times: at 1, 2, 4, 8 and 16 min
 	} {
-		r := NewRecorder(RecorderOptions{Start: testStart, MaxPoints: c.maxPoints})
+		r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start, MaxPoints: c.maxPoints})
 		g := r.Group("poll", "")
 		const every = 10 // a request every 10 s, a Tick every second
 		for s := int64(0); s < c.secs; s++ {
 			at := s * int64(time.Second)
 			if s%every == 0 {
-				r.Record(&Sample{Group: g, Step: NoGroup, Intended: at, Start: at, End: at + 1e6, Status: 200, ResultCode: "0"})
+				r.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: at, Start: at, End: at + 1e6, Status: 200, ResultCode: "0"})
 			}
 			r.Tick(at)
 		}
-		rep := r.Finish(testStart.Add(time.Duration(c.secs)*time.Second), Meta{})
+		rep := r.Finish(reporttest.Start.Add(time.Duration(c.secs)*time.Second), report.Meta{})
 		limit := c.maxPoints
 		if limit == 0 {
-			limit = DefaultMaxPoints
+			limit = report.DefaultMaxPoints
 		}
 		if n := len(rep.Timeseries); n > limit || n < limit/2 {
 			t.Errorf("cap %d: %d points for %d s, want between %d and %d", limit, n, c.secs, limit/2, limit)
@@ -682,8 +681,8 @@ func TestLongRunsKeepTheSeriesBounded(t *testing.T) {
 // The queue positions and estimated waits queryQueueInfo reported are summarised, each interval
 // keeps the longest queue and time to agent it saw, and shards merge by the larger.
 func TestQueueInfoIsRecordedAndMerges(t *testing.T) {
-	rec := func(pos ...int64) *Report {
-		r := NewRecorder(RecorderOptions{Start: testStart, Interval: time.Second})
+	rec := func(pos ...int64) *report.Report {
+		r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start, Interval: time.Second})
 		for i, p := range pos {
 			r.QueueInfo(int64(i)*int64(time.Second)+1, p, p*10*int64(time.Second))
 			r.QueueAnswer("0")
@@ -692,7 +691,7 @@ func TestQueueInfoIsRecordedAndMerges(t *testing.T) {
 				r.QueueAnswer("160021")
 			}
 		}
-		return r.Finish(testStart.Add(time.Duration(len(pos))*time.Second), Meta{})
+		return r.Finish(reporttest.Start.Add(time.Duration(len(pos))*time.Second), report.Meta{})
 	}
 	a := rec(2, 1, 3)
 	m := a.SessionMetrics
@@ -716,9 +715,9 @@ func TestQueueInfoIsRecordedAndMerges(t *testing.T) {
 		t.Errorf("time_to_agent_max_us per interval %v, want 3 s in the second", waits)
 	}
 	b := rec(5, 1)
-	b.Shard = &ShardID{I: 1, N: 2}
-	a.Shard = &ShardID{I: 0, N: 2}
-	merged, err := Merge(a, b)
+	b.Shard = &report.ShardID{I: 1, N: 2}
+	a.Shard = &report.ShardID{I: 0, N: 2}
+	merged, err := report.Merge(a, b)
 	if err != nil {
 		t.Fatal(err)
 	}

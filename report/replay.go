@@ -193,26 +193,6 @@ func mergeReplay(reports []*Report) (*Replay, error) {
 	return &c, nil
 }
 
-// writeReplay is the console summary's replay line: what the replay took from its log.
-func writeReplay(w *errWriter, r *Report) {
-	x := r.Replay
-	if x == nil {
-		return
-	}
-	w.printf("replay    %s: %s lines (%s bad), %s sessions: %s selected, %s without CONNECT, %s outside the window, %s not reached; %s arrivals",
-		x.Log, num(x.Lines), num(x.Bad), num(x.Sessions), num(x.Selected), num(x.SkippedNoConnect), num(x.OutsideWindow), num(x.NotReached), num(x.Arrivals))
-	if !x.Complete {
-		w.printf("; INCOMPLETE")
-	}
-	w.printf("\n")
-	if len(x.Problems) > 0 {
-		w.printf("          problems: %s\n", strings.Join(ReplayProblemTexts(x), "; "))
-	}
-	if x.Error != "" {
-		w.printf("          %s\n", x.Error)
-	}
-}
-
 // ReplayProblemKeys are the kinds x.Problems holds, in ReplayProblemKinds order (unknown ones last).
 func ReplayProblemKeys(x *Replay) []string {
 	kinds := make([]string, 0, len(x.Problems))
@@ -245,19 +225,4 @@ func ReplayLines(ls []int64) string {
 		s[i] = strconv.FormatInt(l, 10)
 	}
 	return "line " + strings.Join(s, ", ")
-}
-
-// ReplayProblemTexts are the replay's problems, one "kind ×N (line a, b)" each in
-// ReplayProblemKeys order, for the console.
-func ReplayProblemTexts(x *Replay) []string {
-	var out []string
-	for _, k := range ReplayProblemKeys(x) {
-		p := x.Problems[k]
-		s := fmt.Sprintf("%s ×%s", k, num(p.Count))
-		if len(p.FirstLines) > 0 {
-			s += " (" + ReplayLines(p.FirstLines) + ")"
-		}
-		out = append(out, s)
-	}
-	return out
 }

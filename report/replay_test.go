@@ -6,22 +6,23 @@ import (
 	"strings"
 	"testing"
 
-	. "ccload/report"
+	"ccload/render"
+	"ccload/report"
 	"ccload/report/reporttest"
 )
 
 // replayed is a realistic report with a sound replay section: 100 lines (95 requests, 1 blank,
 // 4 bad), 40 sessions, its arrivals those the run took.
-func replayed(t *testing.T, seed uint64) *Report {
+func replayed(t *testing.T, seed uint64) *report.Report {
 	r := reporttest.Realistic(t, seed)
-	r.Replay = &Replay{Log: "prod.jsonl", Speed: 2, Scale: 1, Complete: true,
+	r.Replay = &report.Replay{Log: "prod.jsonl", Speed: 2, Scale: 1, Complete: true,
 		Lines: 100, Requests: 95, Blank: 1, Bad: 4,
 		Sessions: 40, Selected: 35, SkippedNoConnect: 2, OutsideWindow: 3,
 		Arrivals: r.Sessions.Arrivals, ArrivalRequests: 80, WindowS: 12.5, MaxOpen: 7, MaxPending: 3,
-		Problems: map[string]ReplayProblem{
-			ReplayMalformed:  {Count: 3, FirstLines: []int64{4, 9, 50}},
-			ReplayOutOfOrder: {Count: 1, FirstLines: []int64{70}},
-			ReplayNoConnect:  {Count: 2, FirstLines: []int64{12, 13}},
+		Problems: map[string]report.ReplayProblem{
+			report.ReplayMalformed:  {Count: 3, FirstLines: []int64{4, 9, 50}},
+			report.ReplayOutOfOrder: {Count: 1, FirstLines: []int64{70}},
+			report.ReplayNoConnect:  {Count: 2, FirstLines: []int64{12, 13}},
 		}}
 	return r
 }
@@ -33,22 +34,22 @@ func TestReplaySectionInvariants(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name, path string
-		damage     func(x *Replay, r *Report)
+		damage     func(x *report.Replay, r *report.Report)
 	}{
-		{"lines outside the partition", "replay.lines", func(x *Replay, r *Report) { x.Lines++ }},
-		{"sessions outside the partition", "replay.sessions", func(x *Replay, r *Report) { x.NotReached++ }},
-		{"bad not the bad kinds' sum", "replay.bad", func(x *Replay, r *Report) { x.Bad, x.Requests = 5, 94 }},
-		{"negative count", "replay.outside_window", func(x *Replay, r *Report) { x.OutsideWindow, x.Selected = -1, 36 }},
-		{"more invalid than selected", "replay.invalid", func(x *Replay, r *Report) { x.Invalid = 36 }},
-		{"unknown kind", `replay.problems["oops"]`, func(x *Replay, r *Report) { x.Problems["oops"] = ReplayProblem{Count: 1} }},
-		{"lines past the log", `replay.problems["out_of_order"].first_lines[0]`, func(x *Replay, r *Report) {
-			x.Problems[ReplayOutOfOrder] = ReplayProblem{Count: 1, FirstLines: []int64{101}}
+		{"lines outside the partition", "replay.lines", func(x *report.Replay, r *report.Report) { x.Lines++ }},
+		{"sessions outside the partition", "replay.sessions", func(x *report.Replay, r *report.Report) { x.NotReached++ }},
+		{"bad not the bad kinds' sum", "replay.bad", func(x *report.Replay, r *report.Report) { x.Bad, x.Requests = 5, 94 }},
+		{"negative count", "replay.outside_window", func(x *report.Replay, r *report.Report) { x.OutsideWindow, x.Selected = -1, 36 }},
+		{"more invalid than selected", "replay.invalid", func(x *report.Replay, r *report.Report) { x.Invalid = 36 }},
+		{"unknown kind", `replay.problems["oops"]`, func(x *report.Replay, r *report.Report) { x.Problems["oops"] = report.ReplayProblem{Count: 1} }},
+		{"lines past the log", `replay.problems["out_of_order"].first_lines[0]`, func(x *report.Replay, r *report.Report) {
+			x.Problems[report.ReplayOutOfOrder] = report.ReplayProblem{Count: 1, FirstLines: []int64{101}}
 		}},
-		{"more lines than the count", `replay.problems["no_connect"].count`, func(x *Replay, r *Report) {
-			x.Problems[ReplayNoConnect] = ReplayProblem{Count: 1, FirstLines: []int64{12, 13}}
+		{"more lines than the count", `replay.problems["no_connect"].count`, func(x *report.Replay, r *report.Report) {
+			x.Problems[report.ReplayNoConnect] = report.ReplayProblem{Count: 1, FirstLines: []int64{12, 13}}
 		}},
-		{"speed 0", "replay.speed", func(x *Replay, r *Report) { x.Speed = 0 }},
-		{"arrivals the whole run did not take", "replay.arrivals", func(x *Replay, r *Report) { x.Arrivals++ }},
+		{"speed 0", "replay.speed", func(x *report.Replay, r *report.Report) { x.Speed = 0 }},
+		{"arrivals the whole run did not take", "replay.arrivals", func(x *report.Replay, r *report.Report) { x.Arrivals++ }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := replayed(t, 1)
@@ -73,28 +74,28 @@ func TestMergeReplaySections(t *testing.T) {
 	a, b := replayed(t, 1), replayed(t, 2)
 	b.Replay.Lines, b.Replay.Blank, b.Replay.Complete = 90, 1, false // b stopped earlier
 	b.Replay.Requests = 85
-	m, err := Merge(b, a)
+	m, err := report.Merge(b, a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if x := m.Replay; x == nil || x.Lines != 100 || !x.Complete || x.Problems[ReplayMalformed].Count != 3 || x.Arrivals != a.Replay.Arrivals {
+	if x := m.Replay; x == nil || x.Lines != 100 || !x.Complete || x.Problems[report.ReplayMalformed].Count != 3 || x.Arrivals != a.Replay.Arrivals {
 		t.Errorf("merged replay section %+v: want a's, the shard that read the whole log", m.Replay)
 	}
-	m.Replay.Problems[ReplayMalformed] = ReplayProblem{Count: 9}
-	if a.Replay.Problems[ReplayMalformed].Count != 3 {
+	m.Replay.Problems[report.ReplayMalformed] = report.ReplayProblem{Count: 9}
+	if a.Replay.Problems[report.ReplayMalformed].Count != 3 {
 		t.Error("the merge shares its problems with a shard's report")
 	}
 
 	c := replayed(t, 3)
 	c.Replay.Speed = 4
-	if _, err := Merge(a, c); !errors.Is(err, ErrReplayMerge) {
+	if _, err := report.Merge(a, c); !errors.Is(err, report.ErrReplayMerge) {
 		t.Errorf("merged replays at speed 2 and 4: err %v", err)
 	}
 	run := reporttest.Realistic(t, 4)
-	if _, err := Merge(a, run); !errors.Is(err, ErrReplayMerge) {
+	if _, err := report.Merge(a, run); !errors.Is(err, report.ErrReplayMerge) {
 		t.Errorf("merged a replay with a run: err %v", err)
 	}
-	if m, err := Merge(reporttest.Realistic(t, 1), run); err != nil || m.Replay != nil {
+	if m, err := report.Merge(reporttest.Realistic(t, 1), run); err != nil || m.Replay != nil {
 		t.Errorf("runs merged into a report with a replay section (%v)", err)
 	}
 }
@@ -105,7 +106,7 @@ func TestReplayConsoleLine(t *testing.T) {
 	r := replayed(t, 1)
 	r.Replay.Complete = false
 	var b bytes.Buffer
-	if err := WriteSummary(&b, r); err != nil {
+	if err := render.WriteSummary(&b, r); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
@@ -118,7 +119,7 @@ func TestReplayConsoleLine(t *testing.T) {
 		}
 	}
 	b.Reset()
-	if err := WriteSummary(&b, reporttest.Realistic(t, 1)); err != nil || strings.Contains(b.String(), "replay ") {
+	if err := render.WriteSummary(&b, reporttest.Realistic(t, 1)); err != nil || strings.Contains(b.String(), "replay ") {
 		t.Errorf("a run's summary has a replay line (%v)", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"ccload/render"
 	"ccload/report"
 )
 
@@ -54,13 +55,13 @@ func TestUnknownReceiptCountedApartEverywhere(t *testing.T) {
 		t.Errorf("merged unknown_receipt %d (overall %d), want 8", m.Requests.UnknownReceipt, m.Overall.UnknownReceipt)
 	}
 	var con, ju bytes.Buffer
-	if err := report.WriteSummary(&con, r); err != nil {
+	if err := render.WriteSummary(&con, r); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(con.String(), "unknown receipt  4") {
 		t.Errorf("console summary does not show the unknown receipts:\n%s", con.String())
 	}
-	if err := report.WriteJUnit(&ju, r); err != nil {
+	if err := render.WriteJUnit(&ju, r); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(ju.String(), `<property name="requests_unknown_receipt" value="4">`) {

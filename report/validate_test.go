@@ -2,7 +2,7 @@ package report_test
 
 import (
 	"bytes"
-	. "ccload/report"
+	"ccload/report"
 	"ccload/report/reporttest"
 	"encoding/json"
 	"strconv"
@@ -12,12 +12,12 @@ import (
 )
 
 // roundTrip writes r and reads it back through ReadJSON, the path every command takes.
-func roundTrip(t testing.TB, r *Report) error {
+func roundTrip(t testing.TB, r *report.Report) error {
 	var b bytes.Buffer
-	if err := WriteJSON(&b, r); err != nil {
+	if err := report.WriteJSON(&b, r); err != nil {
 		t.Fatal(err)
 	}
-	_, err := ReadJSON(&b)
+	_, err := report.ReadJSON(&b)
 	return err
 }
 
@@ -34,32 +34,32 @@ func TestReadJSONRefusesDamagedReports(t *testing.T) {
 	}
 	cases := []struct {
 		name, path string
-		damage     func(r *Report)
+		damage     func(r *report.Report)
 	}{
-		{"altered histogram", "groups[1].response_histogram", func(r *Report) {
+		{"altered histogram", "groups[1].response_histogram", func(r *report.Report) {
 			r.Groups[1].ResponseHistogram = r.Groups[0].ResponseHistogram // decodes, but not this group's count
 		}},
-		{"corrupt histogram", "overall.service_histogram", func(r *Report) {
+		{"corrupt histogram", "overall.service_histogram", func(r *report.Report) {
 			h := []byte(r.Overall.ServiceHistogram)
 			h[len(h)/2] ^= 0x01
 			r.Overall.ServiceHistogram = string(h)
 		}},
-		{"count invariant", "requests.total", func(r *Report) { r.Requests.OK++; r.Overall.RequestCounts.OK++ }},
-		{"session invariant", "sessions.arrivals", func(r *Report) { r.Sessions.Arrivals++ }},
-		{"negative count", "sessions.failed", func(r *Report) { r.Sessions.Failed, r.Sessions.Completed = -1, r.Sessions.Completed+1 }},
-		{"ended_by_platform outside the partition", "sessions.started", func(r *Report) { r.Sessions.EndedByPlatform++ }},
-		{"duration 0", "duration_s", func(r *Report) { r.DurationS = 0 }},
-		{"no shard", "shards", func(r *Report) { r.Shards = 0 }},
-		{"unknown receipts outside the partition", "requests.unknown_receipt", func(r *Report) {
+		{"count invariant", "requests.total", func(r *report.Report) { r.Requests.OK++; r.Overall.RequestCounts.OK++ }},
+		{"session invariant", "sessions.arrivals", func(r *report.Report) { r.Sessions.Arrivals++ }},
+		{"negative count", "sessions.failed", func(r *report.Report) { r.Sessions.Failed, r.Sessions.Completed = -1, r.Sessions.Completed+1 }},
+		{"ended_by_platform outside the partition", "sessions.started", func(r *report.Report) { r.Sessions.EndedByPlatform++ }},
+		{"duration 0", "duration_s", func(r *report.Report) { r.DurationS = 0 }},
+		{"no shard", "shards", func(r *report.Report) { r.Shards = 0 }},
+		{"unknown receipts outside the partition", "requests.unknown_receipt", func(r *report.Report) {
 			r.Requests.UnknownReceipt++
 			r.Overall.UnknownReceipt++
 		}},
-		{"end before start", "ended_at", func(r *Report) { r.EndedAt = r.StartedAt.Add(-time.Second) }},
-		{"duplicate group", "groups[" + "%d" + "].name", func(r *Report) { r.Groups = append(r.Groups, r.Groups[0]) }},
-		{"negative t", "timeseries[0].t", func(r *Report) { r.Timeseries[0].T = -100 }},
-		{"t out of order", "timeseries[3].t", func(r *Report) { r.Timeseries[3].T = r.Timeseries[1].T }},
-		{"negative point count", "timeseries[2].requests", func(r *Report) { r.Timeseries[2].Requests = -5 }},
-		{"requests in no endpoint or teardown group", "requests.total", func(r *Report) {
+		{"end before start", "ended_at", func(r *report.Report) { r.EndedAt = r.StartedAt.Add(-time.Second) }},
+		{"duplicate group", "groups[" + "%d" + "].name", func(r *report.Report) { r.Groups = append(r.Groups, r.Groups[0]) }},
+		{"negative t", "timeseries[0].t", func(r *report.Report) { r.Timeseries[0].T = -100 }},
+		{"t out of order", "timeseries[3].t", func(r *report.Report) { r.Timeseries[3].T = r.Timeseries[1].T }},
+		{"negative point count", "timeseries[2].requests", func(r *report.Report) { r.Timeseries[2].Requests = -5 }},
+		{"requests in no endpoint or teardown group", "requests.total", func(r *report.Report) {
 			for i, g := range r.Groups {
 				if g.Kind == "endpoint" && g.Total > 0 {
 					r.Groups = append(r.Groups[:i], r.Groups[i+1:]...)
@@ -67,11 +67,11 @@ func TestReadJSONRefusesDamagedReports(t *testing.T) {
 				}
 			}
 		}},
-		{"queue answers beyond the queryQueueInfo requests", "session_metrics.queue_answers", func(r *Report) { r.SessionMetrics.QueueAnswers.WithAgent = r.Requests.Total + 1 }},
+		{"queue answers beyond the queryQueueInfo requests", "session_metrics.queue_answers", func(r *report.Report) { r.SessionMetrics.QueueAnswers.WithAgent = r.Requests.Total + 1 }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var r *Report
+			var r *report.Report
 			if err := json.Unmarshal(raw, &r); err != nil {
 				t.Fatal(err)
 			}
@@ -110,12 +110,12 @@ func TestMergeFarApartStaysUnderTheCap(t *testing.T) {
 	for _, gap := range []time.Duration{7 * 24 * time.Hour, 365 * 24 * time.Hour} {
 		a, b := reporttest.Realistic(t, 1), reporttest.Realistic(t, 2)
 		b.StartedAt, b.EndedAt = b.StartedAt.Add(gap), b.EndedAt.Add(gap)
-		m, err := Merge(a, b)
+		m, err := report.Merge(a, b)
 		if err != nil {
 			t.Fatalf("gap %s: %v", gap, err)
 		}
-		if len(m.Timeseries) > DefaultMaxPoints || len(m.Timeseries) == 0 {
-			t.Fatalf("gap %s: %d points; want 1..%d", gap, len(m.Timeseries), DefaultMaxPoints)
+		if len(m.Timeseries) > report.DefaultMaxPoints || len(m.Timeseries) == 0 {
+			t.Fatalf("gap %s: %d points; want 1..%d", gap, len(m.Timeseries), report.DefaultMaxPoints)
 		}
 		var reqs int64
 		for _, p := range m.Timeseries {
@@ -135,7 +135,7 @@ func TestMergeNegativePointIsAnError(t *testing.T) {
 	t.Parallel()
 	a, b := reporttest.Realistic(t, 1), reporttest.Realistic(t, 2)
 	b.Timeseries[0].T = -100
-	if _, err := Merge(a, b); err == nil {
+	if _, err := report.Merge(a, b); err == nil {
 		t.Fatal("merged a point at t=-100")
 	}
 }
@@ -143,18 +143,18 @@ func TestMergeNegativePointIsAnError(t *testing.T) {
 // FuzzReadJSON: decoding and validating any bytes never panics, and what is accepted merges.
 func FuzzReadJSON(f *testing.F) {
 	var b bytes.Buffer
-	if err := WriteJSON(&b, reporttest.Realistic(f, 1)); err != nil {
+	if err := report.WriteJSON(&b, reporttest.Realistic(f, 1)); err != nil {
 		f.Fatal(err)
 	}
 	f.Add(b.Bytes())
 	f.Add([]byte(`{"schema":"ccload/report/v1","duration_s":1,"interval_s":1,"timeseries":[{"t":-100}]}`))
 	f.Add([]byte(`{"schema":"ccload/report/v1","duration_s":1,"groups":[{"name":"a"},{"name":"a"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r, err := ReadJSON(bytes.NewReader(data))
+		r, err := report.ReadJSON(bytes.NewReader(data))
 		if err != nil {
 			return
 		}
-		if _, err := Merge(r, r); err != nil && !strings.Contains(err.Error(), "report") {
+		if _, err := report.Merge(r, r); err != nil && !strings.Contains(err.Error(), "report") {
 			t.Fatalf("merge error without context: %v", err)
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"ccload/ccapi"
+	"ccload/gates/evaluate"
 	"ccload/report"
 )
 
@@ -165,7 +166,7 @@ func (c *collector) tick() {
 	if len(c.r.aborts) > 0 && el-c.lastAbort >= time.Second {
 		c.lastAbort = el
 		snap := c.rec.Snapshot(c.r.t0.Add(el), report.Meta{Scenario: c.r.sc.Name})
-		if res, failed := report.AbortCheck(snap, c.r.aborts, el); failed {
+		if res, failed := evaluate.AbortCheck(snap, c.r.aborts, el); failed {
 			c.r.life.Stop(report.Stop{Kind: report.ReasonAborted, Detail: res.Name}, true)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 
 	"ccload/ccapi"
 	"ccload/gates"
+	"ccload/gates/evaluate"
 	"ccload/internal/genlimit"
 	"ccload/report"
 	"ccload/scenario"
@@ -39,7 +40,7 @@ type run struct {
 	stepIndex map[*scenario.Step]int32 // step → index in steps (-1 for unnamed)
 	sessions  *sessions                // the compiled programs, by stable ID
 	weights   []float64                // cumulative session weights, normalised to 1
-	aborts    []report.ThresholdSpec   // thresholds with abort_on_fail
+	aborts    []evaluate.ThresholdSpec // thresholds with abort_on_fail
 
 	sched   *scheduler    // plays every customer; closed once they have all ended
 	retired retired       // closed-model slots that stopped running, for the producer
@@ -191,8 +192,8 @@ func (r *run) play(ctx context.Context) *report.Report {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("disconnect: %d of the scenario's DISCONNECT steps failed, retries within %s included (see their groups): the target may hold those sessions until its own timeout", n, TeardownLimit))
 	}
 	rep.Generator = report.GeneratorUseOf(use0, use1, shared)
-	report.DiagnoseWholesale(rep, r.client.Messages()) // groups whose every request failed, in the target's words
-	report.Judge(rep, ThresholdSpecs(r.sc.Thresholds)) // thresholds, and whether the generator was the limit
+	report.DiagnoseWholesale(rep, r.client.Messages())   // groups whose every request failed, in the target's words
+	evaluate.Judge(rep, ThresholdSpecs(r.sc.Thresholds)) // thresholds, and whether the generator was the limit
 	return rep
 }
 
@@ -654,8 +655,8 @@ func redactURL(s string) string {
 
 // ThresholdSpecs are a scenario's compiled thresholds without their source positions, for
 // whoever evaluates them: the run itself, and report.json (which ccload merge reads).
-func ThresholdSpecs(ts []scenario.Threshold) []report.ThresholdSpec {
-	out := make([]report.ThresholdSpec, 0, len(ts))
+func ThresholdSpecs(ts []scenario.Threshold) []evaluate.ThresholdSpec {
+	out := make([]evaluate.ThresholdSpec, 0, len(ts))
 	for _, t := range ts {
 		out = append(out, t.Threshold)
 	}

@@ -1,8 +1,8 @@
 package traffic
 
 import (
+	"ccload/internal/junit"
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"html"
 	"io"
@@ -19,82 +19,27 @@ func WriteDiffJSON(w io.Writer, res DiffResult) error {
 	return enc.Encode(res)
 }
 
-// The JUnit XML follows the schema compare's junit.xml uses (GitLab, Jenkins, GitHub): one
-// testsuite, one testcase per check; a check with too little data is <skipped>, not failed.
-type diffSuites struct {
-	XMLName  xml.Name    `xml:"testsuites"`
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Errors   int         `xml:"errors,attr"`
-	Time     string      `xml:"time,attr"`
-	Suites   []diffSuite `xml:"testsuite"`
-}
-
-type diffSuite struct {
-	Name       string         `xml:"name,attr"`
-	Tests      int            `xml:"tests,attr"`
-	Failures   int            `xml:"failures,attr"`
-	Errors     int            `xml:"errors,attr"`
-	Skipped    int            `xml:"skipped,attr"`
-	Time       string         `xml:"time,attr"`
-	Properties []diffProperty `xml:"properties>property,omitempty"`
-	Cases      []diffCase     `xml:"testcase"`
-}
-
-type diffProperty struct {
-	Name  string `xml:"name,attr"`
-	Value string `xml:"value,attr"`
-}
-
-type diffCase struct {
-	Name      string       `xml:"name,attr"`
-	Classname string       `xml:"classname,attr"`
-	Time      string       `xml:"time,attr"`
-	Failure   *diffProblem `xml:"failure,omitempty"`
-	Skipped   *diffProblem `xml:"skipped,omitempty"`
-}
-
-type diffProblem struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr,omitempty"`
-	Text    string `xml:",chardata"`
-}
-
 // WriteDiffJUnit writes the comparison's checks as junit.xml: one testcase per check (rows
 // without a limit are left out), a failure carrying A, B, the distance and what was allowed.
 func WriteDiffJUnit(w io.Writer, res DiffResult) error {
-	s := diffSuite{Name: "ccload logdiff", Time: "0", Properties: []diffProperty{{"a", res.A.Label}, {"b", res.B.Label},
-		{"alpha", fmtNum(res.Limits.Alpha)}, {"bucket", fmtDur(res.BucketS)}}}
+	s := junit.Suite{Name: "ccload logdiff", Time: "0", Properties: junit.Props("a", res.A.Label, "b", res.B.Label,
+		"alpha", fmtNum(res.Limits.Alpha), "bucket", fmtDur(res.BucketS))}
 	for _, r := range res.Rows {
 		if r.Verdict == VerdictShown {
 			continue
 		}
-		c := diffCase{Name: r.Section + ": " + r.Name, Classname: "ccload.logdiff." + strings.ReplaceAll(r.Section, " ", "_"), Time: "0"}
+		c := junit.Case{Name: r.Section + ": " + r.Name, Classname: "ccload.logdiff." + strings.ReplaceAll(r.Section, " ", "_"), Time: "0"}
 		switch r.Verdict {
 		case VerdictFail:
 			msg := fmt.Sprintf("%s %s: A %s, B %s, distance %s over %s allowed (limit %s + noise %s)", r.Section, r.Name, r.A, r.B,
 				fmtDist(r.Distance, r.Unit), fmtDist(r.Allowed(), r.Unit), fmtDist(r.Tolerance, r.Unit), fmtDist(r.Noise, r.Unit))
-			c.Failure = &diffProblem{Message: msg, Type: "logdiff", Text: msg}
-			s.Failures++
+			c.Failure = &junit.Problem{Message: msg, Type: "logdiff", Text: msg}
 		case VerdictTooFew:
-			c.Skipped = &diffProblem{Message: "not judged: " + r.Note}
-			s.Skipped++
+			c.Skipped = &junit.Problem{Message: "not judged: " + r.Note}
 		}
 		s.Cases = append(s.Cases, c)
 	}
-	s.Tests = len(s.Cases)
-	out := diffSuites{Name: "ccload logdiff", Tests: s.Tests, Failures: s.Failures, Time: "0", Suites: []diffSuite{s}}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return junit.Write(w, "ccload logdiff", s)
 }
 
 // WriteDiffHTML writes the comparison as a self-contained page (inline SVG and CSS, no scripts,

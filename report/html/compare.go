@@ -2,6 +2,7 @@ package htmlreport
 
 import (
 	"ccload/report"
+	"ccload/report/compare"
 	_ "embed"
 	"fmt"
 	"html/template"
@@ -40,9 +41,9 @@ type htmlCompareData struct {
 	VerdictNote, BaseLabel, NewLabel string
 	BaseColor, NewColor              string
 	Warnings                         []string
-	Checks                           []report.CompareCheck
-	Failed                           int
-	Rows                             []report.CompareRow
+	Checks                           []compare.Check
+	Failed, NotJudged, Held          int
+	Rows                             []compare.Row
 	Hidden                           int
 	Spectra                          []htmlCompareChart
 	Latency, Throughput              template.HTML
@@ -57,18 +58,15 @@ type htmlCompareChart struct {
 // the two runs' response-time percentile spectra overlaid (for all and each group a limit names)
 // with each percentile limit's allowed value marked, their p99 and throughput over time overlaid
 // with the whole-run limits on all marked, and the rows that differ.
-func WriteCompareHTML(w io.Writer, base, next *report.Report, limits []report.CompareLimit, c report.CompareResult) error {
+func WriteCompareHTML(w io.Writer, base, next *report.Report, limits []compare.Limit, c compare.Result) error {
 	d := &htmlCompareData{Style: template.CSS(pageCSS), Script: template.JS(chartsJS),
 		Title: c.New.Scenario, BaseLabel: c.Base.Label, NewLabel: c.New.Label, BaseColor: htmlBaseColor, NewColor: htmlNewColor,
 		Warnings: c.Warnings, Checks: c.Checks}
 	if c.Base.Scenario != c.New.Scenario {
 		d.Title = c.Base.Scenario + " → " + c.New.Scenario
 	}
-	for _, k := range c.Checks {
-		if k.Failed() {
-			d.Failed++
-		}
-	}
+	failed, notJudged, inconclusive := c.Tally()
+	d.Failed, d.NotJudged, d.Held = failed, notJudged+inconclusive, len(c.Checks)-failed-notJudged-inconclusive
 	switch {
 	case len(c.Checks) == 0:
 		d.Verdict, d.VerdictClass, d.VerdictNote = "NO LIMITS", "interrupted", "no compare limits were set: nothing to gate on"
@@ -76,6 +74,8 @@ func WriteCompareHTML(w io.Writer, base, next *report.Report, limits []report.Co
 		d.Verdict, d.VerdictClass, d.VerdictNote = "INCONCLUSIVE", "interrupted", c.Inconclusive
 	case d.Failed > 0:
 		d.Verdict, d.VerdictClass, d.VerdictNote = "FAIL", "fail", fmt.Sprintf("%d of %d limits exceeded", d.Failed, len(c.Checks))
+	case notJudged > 0:
+		d.Verdict, d.VerdictClass, d.VerdictNote = "PASS", "pass", fmt.Sprintf("%d of %d limits held, %d not judged (too few requests)", d.Held, len(c.Checks), notJudged)
 	default:
 		d.Verdict, d.VerdictClass, d.VerdictNote = "PASS", "pass", fmt.Sprintf("all %d limits held", len(c.Checks))
 	}
@@ -125,7 +125,7 @@ func htmlCompareQ(metric string) (float64, bool) {
 }
 
 // htmlCompareAllowed is the worst value limit l lets NEW have, given BASE's value bv.
-func htmlCompareAllowed(l report.CompareLimit, bv float64, lowerWorse bool) float64 {
+func htmlCompareAllowed(l compare.Limit, bv float64, lowerWorse bool) float64 {
 	d := l.Value
 	if l.Kind == "%" {
 		d = l.Value * math.Abs(bv)
@@ -136,14 +136,15 @@ func htmlCompareAllowed(l report.CompareLimit, bv float64, lowerWorse bool) floa
 	return bv + d
 }
 
-// htmlCompareLimitFor finds the limit that produced check k.
-func htmlCompareLimitFor(limits []report.CompareLimit, k report.CompareCheck) (report.CompareLimit, bool) {
+// htmlCompareLimitFor finds the limit that produced check k: the one whose check on k's group has
+// k's name (with p99@* and p99@step:ask both set, step:ask has a check of each, each at its own value).
+func htmlCompareLimitFor(limits []compare.Limit, k compare.Check) (compare.Limit, bool) {
 	for _, l := range limits {
-		if l.Metric == k.Metric && (l.Group == k.Group || l.Group == "*") {
+		if compare.CheckName(l, k.Group) == k.Name && l.Metric == k.Metric && (l.Group == k.Group || l.Group == "*") {
 			return l, true
 		}
 	}
-	return report.CompareLimit{}, false
+	return compare.Limit{}, false
 }
 
 func htmlFindGroup(r *report.Report, name string) *report.Group {
@@ -160,7 +161,7 @@ func htmlFindGroup(r *report.Report, name string) *report.Group {
 
 // htmlCompareSpectrum overlays both runs' response-time spectra of one group and marks, at each
 // percentile a limit on the group names, the value NEW was allowed (green when it held, red when not).
-func htmlCompareSpectrum(base, next *report.Report, group string, limits []report.CompareLimit, checks []report.CompareCheck) (template.HTML, error) {
+func htmlCompareSpectrum(base, next *report.Report, group string, limits []compare.Limit, checks []compare.Check) (template.HTML, error) {
 	s := newHTMLSVG("cmpspectrum", "response time by percentile, base and new, "+group, 960, 300)
 	xs, qs := htmlSpectrumX(), htmlSpectrumQs()
 	var hs [2]*hdrhistogram.Histogram
@@ -245,7 +246,7 @@ func htmlCompareSpectrum(base, next *report.Report, group string, limits []repor
 // htmlCompareOverTime overlays both runs' p99 response time (or requests per second) over time,
 // each from its own start, and draws the whole-run limit on all of that metric (p99, rps) as a
 // dashed line at the value NEW was allowed.
-func htmlCompareOverTime(base, next *report.Report, bc, nc []htmlCol, limits []report.CompareLimit, checks []report.CompareCheck, rps bool) template.HTML {
+func htmlCompareOverTime(base, next *report.Report, bc, nc []htmlCol, limits []compare.Limit, checks []compare.Check, rps bool) template.HTML {
 	label, metric := "response time p99 over time, base and new", "p99"
 	if rps {
 		label, metric = "requests per second over time, base and new", "rps"

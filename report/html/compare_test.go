@@ -3,6 +3,7 @@ package htmlreport
 import (
 	"bytes"
 	"ccload/report"
+	"ccload/report/compare"
 	"ccload/report/reporttest"
 	"os"
 	"path/filepath"
@@ -15,7 +16,7 @@ import (
 
 // slowerRun is the realistic run with every response time of step:ask's CHATs scaled: the same
 // arrivals, counts and errors, only slower where a release made them slower.
-func compareFixture(t *testing.T) (base, next *report.Report, limits []report.CompareLimit, c report.CompareResult) {
+func compareFixture(t *testing.T) (base, next *report.Report, limits []compare.Limit, c compare.Result) {
 	t.Helper()
 	base, next = reporttest.Realistic(t, 1), reporttest.Realistic(t, 2)
 	next.Scenario = `checkout-peak <b>`
@@ -23,12 +24,12 @@ func compareFixture(t *testing.T) (base, next *report.Report, limits []report.Co
 	if err != nil {
 		t.Fatal(err)
 	}
-	c = report.Compare(base, next, limits)
+	c = compare.Compare(base, next, limits)
 	c.Base.Label, c.New.Label = "last-release/report.json", "ci-out/report.json"
 	return base, next, limits, c
 }
 
-func renderCompare(t *testing.T) (string, report.CompareResult) {
+func renderCompare(t *testing.T) (string, compare.Result) {
 	t.Helper()
 	base, next, limits, c := compareFixture(t)
 	var b bytes.Buffer
@@ -135,5 +136,49 @@ func TestCompareHTMLMarksInconclusiveLimits(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), `<span class="pill skip">INCONCLUSIVE</span>`) {
 		t.Error("the inconclusive limit's row has no INCONCLUSIVE pill")
+	}
+}
+
+// A limit on a group too small to judge is not "held": the verdict and the limits' heading say
+// how many held and how many were not judged, as the console does.
+func TestCompareHTMLCountsLimitsNotJudged(t *testing.T) {
+	limits := reporttest.Limits(t, "p99=10%", "p99@step:ask=10%")
+	small := reporttest.CompareRun(t, 1, 0, 150) // 75 requests in step:ask: fewer than compare.MinSamples
+	c := compare.Compare(small, small, limits)
+	if _, notJudged, _ := c.Tally(); notJudged != 1 {
+		t.Fatalf("want step:ask's limit not judged: %+v", c.Checks)
+	}
+	var b bytes.Buffer
+	if err := WriteCompareHTML(&b, small, small, limits, c); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	if strings.Contains(page, "all 2 limits held") || strings.Contains(page, "all held") {
+		t.Errorf("the page says every limit held though one was not judged")
+	}
+	for _, want := range []string{"1 of 2 limits held, 1 not judged (too few requests)", "Limits · 1 held, 1 not judged"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+}
+
+// With p99@* and p99@step:ask both set, step:ask's p99@step:ask=0% check is marked at its own
+// limit (new at most base), not at the first p99 limit's (twice base), and p99@*'s check there at its own.
+func TestCompareHTMLMarksEachLimitAtItsOwnValue(t *testing.T) {
+	base, next := reporttest.CompareRun(t, 1, 0, 1000), reporttest.CompareRun(t, 1.25, 0, 1000)
+	limits := reporttest.Limits(t, "p99@*=100%", "p99@step:ask=0%")
+	c := compare.Compare(base, next, limits)
+	var b bytes.Buffer
+	if err := WriteCompareHTML(&b, base, next, limits, c); err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`<title>limit p99@step:ask=0% · base ([^,]+), new at most ([^;]+);`).FindStringSubmatch(b.String())
+	if m == nil || m[1] != m[2] {
+		t.Errorf("p99@step:ask=0%% is not marked at base's value: %q", m)
+	}
+	m = regexp.MustCompile(`<title>limit p99@step:ask=100% · base ([^,]+), new at most ([^;]+);`).FindStringSubmatch(b.String())
+	if m == nil || m[1] == m[2] {
+		t.Errorf("p99@*=100%% is not marked on step:ask at twice base's value: %q", m)
 	}
 }

@@ -423,18 +423,15 @@ func htmlColumns(r *report.Report, maxCols int) ([]htmlCol, error) {
 		}
 		c.dur = end - c.t
 		var h *hdrhistogram.Histogram
+		var sum report.Point
 		for _, p := range group {
-			c.req += p.Requests
-			c.errs += p.Errors
-			c.active = p.Active
-			c.arrivals += p.Arrivals
-			c.dropped += p.Dropped
-			c.fail += p.SessionsFailed
+			sum.AddCounts(p)
 			var err error
 			if h, err = report.MergeEncoded(h, p.Histogram, 0); err != nil {
 				return nil, fmt.Errorf("timeseries point at %gs: %v", p.T, err)
 			}
 		}
+		c.req, c.errs, c.active, c.arrivals, c.dropped, c.fail = sum.Requests, sum.Errors, sum.Active, sum.Arrivals, sum.Dropped, sum.SessionsFailed
 		switch {
 		case h != nil && h.TotalCount() > 0:
 			v := h.ValueAtPercentilesSlice([]float64{50, 95, 99})

@@ -18,13 +18,7 @@ func htmlPush(r *report.Report) template.HTML {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `<section id="push"><h2>Push · webhook %s</h2><div class="scroll"><table id="push-counts"><tbody>`, template.HTMLEscapeString(p.URL))
-	row := func(k string, n int64, bad bool, note string) {
-		cls := ""
-		if bad && n > 0 {
-			cls = ` class="fail"`
-		}
-		fmt.Fprintf(&b, `<tr%s><td>%s</td><td class="n">%d</td><td>%s</td></tr>`, cls, k, n, note)
-	}
+	row := func(k string, n int64, bad bool, note string) { htmlCountRow(&b, k, n, bad, note) }
 	row("callbacks", p.Callbacks, false, fmt.Sprintf("%d accepted", p.Accepted))
 	row("malformed", p.Malformed+p.TooLarge, true, fmt.Sprintf("%d over the size limit", p.TooLarge))
 	row("faulted", p.Faulted+p.Stalled, false, fmt.Sprintf("answered 500 by the fault option (%d after a stall)", p.Stalled))
@@ -36,4 +30,14 @@ func htmlPush(r *report.Report) template.HTML {
 	row("late", p.Messages.Late, true, "after the customer's session ended")
 	b.WriteString(`</tbody></table></div></section>`)
 	return template.HTML(b.String()) // the URL went through HTMLEscapeString; the rest are numbers and fixed text
+}
+
+// htmlCountRow writes one row of a counts table (push, replay): a name, a count and a note, which
+// are HTML (the caller escapes any text that is not its own); the row is red when bad and the count is not zero.
+func htmlCountRow(b *strings.Builder, k string, n int64, bad bool, note string) {
+	cls := ""
+	if bad && n > 0 {
+		cls = ` class="fail"`
+	}
+	fmt.Fprintf(b, `<tr%s><td>%s</td><td class="n">%d</td><td>%s</td></tr>`, cls, k, n, note)
 }

@@ -28,9 +28,7 @@ func htmlReplay(r *report.Report) template.HTML {
 		fmt.Fprintf(&b, `<p class="hint" id="replay-error">%s</p>`, esc(x.Error))
 	}
 	b.WriteString(`<div class="scroll"><table id="replay-counts"><tbody>`)
-	row := func(k string, n int64, note string) {
-		fmt.Fprintf(&b, `<tr><td>%s</td><td class="n">%d</td><td>%s</td></tr>`, esc(k), n, esc(note))
-	}
+	row := func(k string, n int64, note string) { htmlCountRow(&b, esc(k), n, false, esc(note)) }
 	row("lines", x.Lines, fmt.Sprintf("%d requests, %d blank, %d bad", x.Requests, x.Blank, x.Bad))
 	row("sessions", x.Sessions, fmt.Sprintf("%d selected (%d invalid), %d without CONNECT, %d outside the window, %d not reached", x.Selected, x.Invalid, x.SkippedNoConnect, x.OutsideWindow, x.NotReached))
 	row("arrivals", x.Arrivals, fmt.Sprintf("%d requests; speed %g, scale %d, window %.1f s", x.ArrivalRequests, x.Speed, x.Scale, x.WindowS))

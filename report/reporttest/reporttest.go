@@ -2,6 +2,7 @@
 package reporttest
 
 import (
+	"ccload/gates/evaluate"
 	"ccload/report"
 	"encoding/json"
 	"math"
@@ -443,7 +444,7 @@ func SortedKeys(m map[string]int64) []string {
 // as the runner writes it.
 func RealisticWithThresholds(t testing.TB) *report.Report {
 	r := RealisticWithGroupPoints(t, 1)
-	r.Thresholds = report.EvaluateThresholds(r, []report.ThresholdSpec{
+	r.Thresholds = evaluate.Thresholds(r, []evaluate.ThresholdSpec{
 		{Metric: "response_time.p99", Max: 250_000, HasMax: true},
 		{Metric: "response_time.p95", Group: "step:ask", Max: 120_000, HasMax: true},
 		{Metric: "error_rate", Max: 0.05, HasMax: true},

@@ -1,4 +1,4 @@
-package report
+package render
 
 import (
 	"bytes"
@@ -8,13 +8,17 @@ import (
 	"time"
 
 	"ccload/gates"
+	"ccload/gates/evaluate"
+	"ccload/report"
+	"ccload/report/compare"
+	"ccload/report/reporttest"
 )
 
 // markdownFixture is the console summary's fixture run with thresholds judged on it: one passes
 // (p99 ≤ 5 s), one fails (error rate ≤ 1%: the fixture's is about 2%), one windowed.
-func markdownFixture(interrupted bool) *Report {
-	r := fixtureReport(interrupted, 0)
-	r.Thresholds = EvaluateThresholds(r, []gates.Threshold{
+func markdownFixture(interrupted bool) *report.Report {
+	r := reporttest.SummaryFixture(interrupted, 0)
+	r.Thresholds = evaluate.Thresholds(r, []gates.Threshold{
 		{Metric: "response_time.p99", Max: 5e6, HasMax: true, LimitText: "5s"},
 		{Metric: "error_rate", Max: 0.01, HasMax: true, LimitText: "1%"},
 		{Metric: "error_rate", Max: 0.05, HasMax: true, LimitText: "5%", Over: 10 * time.Second},
@@ -32,7 +36,7 @@ func TestMarkdownSummaryGolden(t *testing.T) {
 		if err := WriteMarkdown(&b, markdownFixture(c.interrupted), MarkdownOptions{HTML: "report.html"}); err != nil {
 			t.Fatal(err)
 		}
-		checkGolden(t, c.golden, b.Bytes())
+		reporttest.Golden(t, c.golden, b.Bytes())
 		out := b.String()
 		want := "## ❌ FAIL"
 		if c.interrupted {
@@ -77,7 +81,7 @@ func TestMarkdownEscapesReportText(t *testing.T) {
 // was the limit) is INCONCLUSIVE, never FAIL.
 func TestMarkdownSaysWhatWasNotJudged(t *testing.T) {
 	r := markdownFixture(false)
-	r.Thresholds = []ThresholdResult{
+	r.Thresholds = []report.ThresholdResult{
 		{Name: "p99 ok", Metric: "response_time.p99", Group: "all", Pass: true, Display: "1s", Limit: "<= 5s"},
 		{Name: "small group", Metric: "error_rate", Group: "step:ask", Display: "2%", Limit: "<= 1%", NotJudged: "not judged: 61 requests, fewer than 100"},
 	}
@@ -88,8 +92,8 @@ func TestMarkdownSaysWhatWasNotJudged(t *testing.T) {
 	if out := b.String(); !strings.HasPrefix(out, "## ✅ PASS") || !strings.Contains(out, "| ➖ not judged | small group |") || strings.Contains(out, "❌") {
 		t.Errorf("a run with a threshold not judged:\n%s", out)
 	}
-	r.Thresholds[1].NotJudged = InconclusivePrefix + "the generator, not the target, was the limit"
-	r.GeneratorLimit = &GeneratorLimit{Reasons: []string{"scheduler lag p99 60ms"}, Inconclusive: []string{"small group"}}
+	r.Thresholds[1].NotJudged = report.InconclusivePrefix + "the generator, not the target, was the limit"
+	r.GeneratorLimit = &report.GeneratorLimit{Reasons: []string{"scheduler lag p99 60ms"}, Inconclusive: []string{"small group"}}
 	b.Reset()
 	if err := WriteMarkdown(&b, r, MarkdownOptions{}); err != nil {
 		t.Fatal(err)
@@ -98,7 +102,7 @@ func TestMarkdownSaysWhatWasNotJudged(t *testing.T) {
 		t.Errorf("a generator-limited run whose only failure is inconclusive:\n%s", out)
 	}
 
-	c := CompareResult{Pass: true, Checks: []CompareCheck{{Name: "p99=10%", Metric: "p99", Group: "all", NotJudged: "not judged: 60 requests in base, 61 in new (fewer than 100)"}}}
+	c := compare.Result{Pass: true, Checks: []compare.Check{{Name: "p99=10%", Metric: "p99", Group: "all", NotJudged: "not judged: 60 requests in base, 61 in new (fewer than 100)"}}}
 	b.Reset()
 	if err := WriteCompareMarkdown(&b, c, MarkdownOptions{}); err != nil {
 		t.Fatal(err)
@@ -106,7 +110,7 @@ func TestMarkdownSaysWhatWasNotJudged(t *testing.T) {
 	if out := b.String(); !strings.HasPrefix(out, "## ✅ PASS") || !strings.Contains(out, "| ➖ not judged | p99=10% |") {
 		t.Errorf("a compare whose only limit was not judged (exit 0):\n%s", out)
 	}
-	c.Checks[0].NotJudged, c.Inconclusive = InconclusivePrefix+"new's generator was the limit", "new's generator was the limit"
+	c.Checks[0].NotJudged, c.Inconclusive = report.InconclusivePrefix+"new's generator was the limit", "new's generator was the limit"
 	b.Reset()
 	if err := WriteCompareMarkdown(&b, c, MarkdownOptions{}); err != nil {
 		t.Fatal(err)

@@ -1,8 +1,11 @@
-package report_test
+package evaluate_test
 
 import (
 	"bytes"
-	. "ccload/report"
+	"ccload/gates/evaluate"
+	"ccload/render"
+	"ccload/report"
+	"ccload/report/compare"
 	"ccload/report/reporttest"
 	"errors"
 	"fmt"
@@ -16,52 +19,20 @@ import (
 	"ccload/gates"
 )
 
-// testStart is when the runs recorded through a Recorder begin.
-var testStart = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-
 const gatesMS = 1000.0 // one millisecond in the specs' base unit (µs)
 
-// gatesSmallRun is a 10 s run with known values: sendAsync CHAT (step "ask") answers in 1..100 ms,
-// sendAsync CONNECT in 200 ms, poll in 5 ms; 10 of CHAT's 100 requests end in resultCode 12.
-func gatesSmallRun(t *testing.T) *Report {
-	b := reporttest.NewBuilder(t, 10)
-	chat, connect, poll, ask := b.Endpoint("sendAsync", "CHAT"), b.Endpoint("sendAsync", "CONNECT"), b.Endpoint("poll", ""), b.Step("ask")
-	for i := range 100 {
-		code, class := "0", ClassOK
-		if i%10 == 9 {
-			code, class = "12", ClassApp
-		}
-		b.Req(i/10, int64(i+1)*1000, int64(i+1)*900, code, class, chat, ask)
-	}
-	for i := range 20 {
-		b.Req(i/2, 200_000, 199_000, "0", ClassOK, connect)
-	}
-	for i := range 80 {
-		b.Req(i/8, 5_000, 5_000, "", ClassOK, poll)
-	}
-	for i := range 50 {
-		// 50 arrivals: 5 dropped, 9 failed, 36 completed; replies 1..45 s/10, agents for every third.
-		agent := int64(0)
-		if i%3 == 0 {
-			agent = 30_000_000
-		}
-		b.Session(i/5, i >= 45, i < 9, 60_000_000, int64(i+1)*100_000, agent)
-	}
-	return b.Finish()
-}
-
 func TestEvaluateThresholdsEachMetric(t *testing.T) {
-	r := gatesSmallRun(t)
-	max := func(metric, group string, v float64) ThresholdSpec {
-		return ThresholdSpec{Metric: metric, Group: group, Max: v, HasMax: true}
+	r := reporttest.SmallRun(t)
+	max := func(metric, group string, v float64) evaluate.ThresholdSpec {
+		return evaluate.ThresholdSpec{Metric: metric, Group: group, Max: v, HasMax: true}
 	}
-	min := func(metric, group string, v float64) ThresholdSpec {
-		return ThresholdSpec{Metric: metric, Group: group, Min: v, HasMin: true}
+	min := func(metric, group string, v float64) evaluate.ThresholdSpec {
+		return evaluate.ThresholdSpec{Metric: metric, Group: group, Min: v, HasMin: true}
 	}
-	code := func(s ThresholdSpec, c string) ThresholdSpec { s.Code = c; return s }
-	text := func(s ThresholdSpec, lt string) ThresholdSpec { s.LimitText = lt; return s }
+	code := func(s evaluate.ThresholdSpec, c string) evaluate.ThresholdSpec { s.Code = c; return s }
+	text := func(s evaluate.ThresholdSpec, lt string) evaluate.ThresholdSpec { s.LimitText = lt; return s }
 	tests := []struct {
-		spec    ThresholdSpec
+		spec    evaluate.ThresholdSpec
 		pass    bool
 		display string
 	}{
@@ -94,11 +65,11 @@ func TestEvaluateThresholdsEachMetric(t *testing.T) {
 		{max("scheduler_lag.p99", "all", 9*gatesMS), false, "9.81ms"},
 		{max("response_time.p99", "step:nope", 1e6), false, "no data"},
 	}
-	specs := make([]ThresholdSpec, len(tests))
+	specs := make([]evaluate.ThresholdSpec, len(tests))
 	for i, tc := range tests {
 		specs[i] = tc.spec
 	}
-	got := EvaluateThresholds(r, specs)
+	got := evaluate.Thresholds(r, specs)
 	if len(got) != len(tests) {
 		t.Fatalf("got %d results for %d specs", len(got), len(tests))
 	}
@@ -117,8 +88,8 @@ func TestEvaluateThresholdsEachMetric(t *testing.T) {
 }
 
 func TestEvaluateThresholdsRefusesWhatItCannotEvaluate(t *testing.T) {
-	r := gatesSmallRun(t)
-	specs := []ThresholdSpec{
+	r := reporttest.SmallRun(t)
+	specs := []evaluate.ThresholdSpec{
 		{Metric: "latency.p99", Max: 1, HasMax: true},
 		{Metric: "service_time.p99", Group: "step:ask", Max: 1, HasMax: true, Over: 30 * time.Second},
 		{Metric: "result_code_share", Code: "12", Group: "step:ask", Max: 0.1, HasMax: true, Over: 30 * time.Second},
@@ -128,37 +99,21 @@ func TestEvaluateThresholdsRefusesWhatItCannotEvaluate(t *testing.T) {
 		{Metric: "ended_by_platform", Max: 0.1, HasMax: true, Over: 30 * time.Second},
 		{Metric: "error_rate"},
 	}
-	for i, res := range EvaluateThresholds(r, specs) {
+	for i, res := range evaluate.Thresholds(r, specs) {
 		if res.Pass || !strings.HasPrefix(res.Display, "error: ") {
 			t.Errorf("spec %d (%s): got pass=%v display=%q, want a failing error", i, res.Name, res.Pass, res.Display)
 		}
-		if err := gates.Check(specs[i]); !errors.Is(err, ErrThreshold) {
+		if err := gates.Check(specs[i]); !errors.Is(err, evaluate.ErrThreshold) {
 			t.Errorf("gates.Check(%d) = %v, want ErrThreshold", i, err)
 		}
 	}
 }
 
-// gatesBurstRun is 120 s at 100 requests/s with 10 ms answers; from 50 s to 60 s a fifth of the
-// requests fail with resultCode 12 and answer in 900 ms.
-func gatesBurstRun(t *testing.T) *Report {
-	b := reporttest.NewBuilder(t, 120)
-	for s := range 120 {
-		for i := range 100 {
-			code, class, lat := "0", ClassOK, int64(10_000+i*10)
-			if s >= 50 && s < 60 && i%5 == 0 {
-				code, class, lat = "12", ClassApp, 900_000
-			}
-			b.Req(s, lat, lat, code, class)
-		}
-	}
-	return b.Finish()
-}
-
 func TestWindowedThresholdCatchesABurstTheWholeRunHides(t *testing.T) {
 	t.Parallel()
-	r := gatesBurstRun(t)
+	r := reporttest.BurstRun(t)
 	// Whole run: 200 errors in 12000 requests = 1.67%. Any 30 s window holding the burst: 200/3000 = 6.67%.
-	specs := []ThresholdSpec{
+	specs := []evaluate.ThresholdSpec{
 		{Name: "errors whole run", Metric: "error_rate", Max: 0.02, HasMax: true},
 		{Name: "errors every 30s", Metric: "error_rate", Max: 0.02, HasMax: true, Over: 30 * time.Second},
 		{Name: "code 12 every 30s", Metric: "result_code_share", Code: "12", Max: 0.02, HasMax: true, Over: 30 * time.Second},
@@ -167,7 +122,7 @@ func TestWindowedThresholdCatchesABurstTheWholeRunHides(t *testing.T) {
 		{Name: "p95 every 30s", Metric: "response_time.p95", Max: 50_000, HasMax: true, Over: 30 * time.Second},
 		{Name: "rps every 30s", Metric: "rps", Min: 99, HasMin: true, Over: 30 * time.Second},
 	}
-	got := EvaluateThresholds(r, specs)
+	got := evaluate.Thresholds(r, specs)
 	want := []struct {
 		pass    bool
 		display string
@@ -193,28 +148,28 @@ func TestWindowedThresholdCatchesABurstTheWholeRunHides(t *testing.T) {
 // gatesGroupBurstRun records 120 s through a Recorder: poll answers 90 requests/s in 10 ms throughout;
 // sendAsync CHAT (step "ask") 10 requests/s in 20 ms, except from 50 s to 60 s, when half of them fail
 // and take 900 ms.
-func gatesGroupBurstRun(t *testing.T) *Report {
+func gatesGroupBurstRun(t *testing.T) *report.Report {
 	t.Helper()
-	r := NewRecorder(RecorderOptions{Start: testStart})
+	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
 	chat, poll, ask := r.Group("sendAsync", "CHAT"), r.Group("poll", ""), r.StepGroup("ask")
 	for sec := range 120 {
 		base := int64(sec) * int64(time.Second)
 		for i := range 100 {
 			at := base + int64(i)*int64(10*time.Millisecond)
-			s := Sample{Group: poll, Step: NoGroup, Intended: at, Start: at, End: at + int64(10*time.Millisecond), Status: 200, Class: ClassOK}
+			s := report.Sample{Group: poll, Step: report.NoGroup, Intended: at, Start: at, End: at + int64(10*time.Millisecond), Status: 200, Class: report.ClassOK}
 			if i%10 == 0 {
 				// A slow request was due 880 ms earlier (it waited for the generator): it still ends in
 				// this second, so the burst's intervals are exactly 50 s to 60 s.
-				wait, class, code := int64(0), ClassOK, "0"
+				wait, class, code := int64(0), report.ClassOK, "0"
 				if sec >= 50 && sec < 60 && i%20 == 0 {
-					wait, class, code = int64(880*time.Millisecond), ClassApp, "12"
+					wait, class, code = int64(880*time.Millisecond), report.ClassApp, "12"
 				}
-				s = Sample{Group: chat, Step: ask, Intended: at - wait, Start: at, End: at + int64(20*time.Millisecond), Status: 200, ResultCode: code, Class: class}
+				s = report.Sample{Group: chat, Step: ask, Intended: at - wait, Start: at, End: at + int64(20*time.Millisecond), Status: 200, ResultCode: code, Class: class}
 			}
 			r.Record(&s)
 		}
 	}
-	return r.Finish(testStart.Add(120*time.Second), Meta{Scenario: "group-burst"})
+	return r.Finish(reporttest.Start.Add(120*time.Second), report.Meta{Scenario: "group-burst"})
 }
 
 func TestWindowedThresholdOnAGroupCatchesItsBurst(t *testing.T) {
@@ -224,7 +179,7 @@ func TestWindowedThresholdOnAGroupCatchesItsBurst(t *testing.T) {
 	// burst: 50 in 300 = 16.7%; p95 reaches 900 ms in the first window with more than 5% slow (24 s–54 s).
 	// The whole run's windows hide it: 50 in 3000 = 1.67%.
 	const over = 30 * time.Second
-	specs := []ThresholdSpec{
+	specs := []evaluate.ThresholdSpec{
 		{Name: "ask errors whole run", Metric: "error_rate", Group: "step:ask", Max: 0.05, HasMax: true},
 		{Name: "ask errors every 30s", Metric: "error_rate", Group: "step:ask", Max: 0.05, HasMax: true, Over: over},
 		{Name: "all errors every 30s", Metric: "error_rate", Max: 0.05, HasMax: true, Over: over},
@@ -252,7 +207,7 @@ func TestWindowedThresholdOnAGroupCatchesItsBurst(t *testing.T) {
 		{true, "10.0/s", "0s–30s"},
 		{false, "no data", ""},
 	}
-	got := EvaluateThresholds(r, specs)
+	got := evaluate.Thresholds(r, specs)
 	for i, w := range want {
 		g := got[i]
 		if g.Pass != w.pass || g.Display != w.display || g.Window != w.window {
@@ -270,7 +225,7 @@ func TestWindowedGroupThresholdNeedsPerGroupPoints(t *testing.T) {
 	for i := range r.Timeseries {
 		r.Timeseries[i].Groups = nil
 	}
-	res := EvaluateThresholds(r, []ThresholdSpec{{Metric: "error_rate", Group: "step:ask", Max: 0.05, HasMax: true, Over: 30 * time.Second}})[0]
+	res := evaluate.Thresholds(r, []evaluate.ThresholdSpec{{Metric: "error_rate", Group: "step:ask", Max: 0.05, HasMax: true, Over: 30 * time.Second}})[0]
 	if res.Pass || !strings.Contains(res.Display, "no per-group points") {
 		t.Errorf("got pass=%v display=%q, want an error naming the missing per-group points", res.Pass, res.Display)
 	}
@@ -296,7 +251,7 @@ func TestWindowedPercentilesAreExact(t *testing.T) {
 		}
 		worst = max(worst, h.ValueAtQuantile(99.9))
 	}
-	res := EvaluateThresholds(r, []ThresholdSpec{{Metric: "response_time.p999", Max: 1, HasMax: true, Over: k * time.Second}})[0]
+	res := evaluate.Thresholds(r, []evaluate.ThresholdSpec{{Metric: "response_time.p999", Max: 1, HasMax: true, Over: k * time.Second}})[0]
 	if int64(res.Value) != worst {
 		t.Fatalf("windowed p99.9 = %v, want the worst window's exact %d", res.Value, worst)
 	}
@@ -305,14 +260,14 @@ func TestWindowedPercentilesAreExact(t *testing.T) {
 func TestPercentileLimitsUseHistogramPrecision(t *testing.T) {
 	b := reporttest.NewBuilder(t, 1)
 	for range 100 {
-		b.Req(0, 500_100, 500_100, "0", ClassOK) // recorded in the bucket [499968, 500223]
+		b.Req(0, 500_100, 500_100, "0", report.ClassOK) // recorded in the bucket [499968, 500223]
 	}
 	r := b.Finish()
 	for _, tc := range []struct {
 		limit float64
 		pass  bool
 	}{{500_000, true}, {500_351, true}, {499_968, true}, {499_967, false}, {499_000, false}} {
-		res := EvaluateThresholds(r, []ThresholdSpec{{Metric: "response_time.p99", Max: tc.limit, HasMax: true}})[0]
+		res := evaluate.Thresholds(r, []evaluate.ThresholdSpec{{Metric: "response_time.p99", Max: tc.limit, HasMax: true}})[0]
 		if res.Pass != tc.pass {
 			t.Errorf("p99 %v against max %v: pass=%v, want %v", res.Value, tc.limit, res.Pass, tc.pass)
 		}
@@ -332,49 +287,49 @@ func TestGatesEquivalentMatchesHdrHistogram(t *testing.T) {
 }
 
 func TestAbortCheck(t *testing.T) {
-	r := gatesBurstRun(t)
-	specs := []ThresholdSpec{
+	r := reporttest.BurstRun(t)
+	specs := []evaluate.ThresholdSpec{
 		{Name: "report only", Metric: "error_rate", Max: 0.001, HasMax: true},
 		{Name: "no data yet", Metric: "reply_latency.p99", Max: 1, HasMax: true, AbortOnFail: true},
 		{Name: "late", Metric: "error_rate", Max: 0.05, HasMax: true, Over: 10 * time.Second, AbortOnFail: true, After: 90 * time.Second},
 		{Name: "burst", Metric: "error_rate", Max: 0.1, HasMax: true, Over: 5 * time.Second, AbortOnFail: true, After: 30 * time.Second},
 	}
-	snapAt := func(s int) *Report {
+	snapAt := func(s int) *report.Report {
 		c := *r
 		c.Timeseries = r.Timeseries[:s]
 		c.DurationS = float64(s)
 		return &c
 	}
-	if res, ok := AbortCheck(snapAt(40), specs, 40*time.Second); ok {
+	if res, ok := evaluate.AbortCheck(snapAt(40), specs, 40*time.Second); ok {
 		t.Fatalf("aborted at 40 s on %q before any abort threshold failed", res.Name)
 	}
-	res, ok := AbortCheck(snapAt(60), specs, 60*time.Second)
+	res, ok := evaluate.AbortCheck(snapAt(60), specs, 60*time.Second)
 	if !ok || res.Name != "burst" || res.Pass {
 		t.Fatalf("at 60 s: got %+v ok=%v, want the failed threshold \"burst\"", res, ok)
 	}
-	res, ok = AbortCheck(snapAt(100), specs, 100*time.Second)
+	res, ok = evaluate.AbortCheck(snapAt(100), specs, 100*time.Second)
 	if !ok || res.Name != "late" {
 		t.Fatalf("at 100 s: got %q ok=%v, want \"late\" (first in order once its After elapsed)", res.Name, ok)
 	}
 }
 
 // A run's report is gated by its thresholds: one result per threshold, in order.
-func ExampleEvaluateThresholds() {
+func ExampleThresholds() {
 	start := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-	rec := NewRecorder(RecorderOptions{Start: start})
+	rec := report.NewRecorder(report.RecorderOptions{Start: start})
 	chat := rec.Group("sendAsync", "CHAT")
 	for i := range 1000 {
 		at := int64(i) * int64(10*time.Millisecond)
-		code, class := "0", ClassOK
+		code, class := "0", report.ClassOK
 		if i%100 == 0 {
-			code, class = "12", ClassApp // 1% of the answers fail
+			code, class = "12", report.ClassApp // 1% of the answers fail
 		}
 		lat := int64(20+i%50) * int64(time.Millisecond) // 20..69 ms
-		rec.Record(&Sample{Group: chat, Step: NoGroup, Intended: at, Start: at, End: at + lat, Status: 200, ResultCode: code, Class: class})
+		rec.Record(&report.Sample{Group: chat, Step: report.NoGroup, Intended: at, Start: at, End: at + lat, Status: 200, ResultCode: code, Class: class})
 	}
-	rep := rec.Finish(start.Add(10*time.Second), Meta{Scenario: "example"})
+	rep := rec.Finish(start.Add(10*time.Second), report.Meta{Scenario: "example"})
 
-	results := EvaluateThresholds(rep, []ThresholdSpec{
+	results := evaluate.Thresholds(rep, []evaluate.ThresholdSpec{
 		{Metric: "response_time.p99", Max: 100_000, HasMax: true},                     // 100 ms, in µs
 		{Metric: "error_rate", Group: "endpoint:sendAsync", Max: 0.005, HasMax: true}, // 0.5%
 		{Metric: "rps", Min: 50, HasMin: true},
@@ -394,32 +349,32 @@ func ExampleEvaluateThresholds() {
 
 // codeShareRun records ok requests to sendAsync CHAT answering resultCode "0", plus tokens
 // tokenByAkSk requests (answered, no resultCode) and timeouts CHAT requests that got no answer.
-func codeShareRun(ok, tokens, timeouts int) *Report {
-	rec := NewRecorder(RecorderOptions{Start: testStart})
+func codeShareRun(ok, tokens, timeouts int) *report.Report {
+	rec := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
 	chat, token := rec.Group("sendAsync", "CHAT"), rec.Group("tokenByAkSk", "")
 	at := int64(0)
-	add := func(s Sample) {
+	add := func(s report.Sample) {
 		at += int64(time.Millisecond)
-		s.Step, s.Intended, s.Start, s.End = NoGroup, at, at, at+int64(time.Millisecond)
+		s.Step, s.Intended, s.Start, s.End = report.NoGroup, at, at, at+int64(time.Millisecond)
 		rec.Record(&s)
 	}
 	for range ok {
-		add(Sample{Group: chat, Status: 200, ResultCode: "0"})
+		add(report.Sample{Group: chat, Status: 200, ResultCode: "0"})
 	}
 	for range tokens {
-		add(Sample{Group: token, Status: 200})
+		add(report.Sample{Group: token, Status: 200})
 	}
 	for range timeouts {
-		add(Sample{Group: chat, Class: ClassTimeout})
+		add(report.Sample{Group: chat, Class: report.ClassTimeout})
 	}
-	return rec.Finish(testStart.Add(10*time.Second), Meta{Scenario: "share"})
+	return rec.Finish(reporttest.Start.Add(10*time.Second), report.Meta{Scenario: "share"})
 }
 
 // The audit's run: 444 CHATs answered "0" and one tokenByAkSk call. The token call carries no
 // resultCode, so it does not lower the share of "0": the threshold and the console all say 100%
 // (report.html's bar: report/html). A timeout has no resultCode either, but it is not a "0": it lowers the share.
 func TestResultCodeShareIgnoresAnswersWithoutACodeButCountsTimeouts(t *testing.T) {
-	spec := []ThresholdSpec{{Metric: "result_code_share", Code: "0", Min: 0.999, HasMin: true}}
+	spec := []evaluate.ThresholdSpec{{Metric: "result_code_share", Code: "0", Min: 0.999, HasMin: true}}
 	for _, c := range []struct {
 		name                 string
 		ok, tokens, timeouts int
@@ -430,19 +385,19 @@ func TestResultCodeShareIgnoresAnswersWithoutACodeButCountsTimeouts(t *testing.T
 		{"timeout", 444, 1, 1, false, "99.8%", `"0" 444 (99.8%)`},
 	} {
 		r := codeShareRun(c.ok, c.tokens, c.timeouts)
-		got := EvaluateThresholds(r, spec)[0]
+		got := evaluate.Thresholds(r, spec)[0]
 		if got.Pass != c.pass || got.Display != c.display {
 			t.Errorf("%s: threshold pass=%v display %q, want %v %q", c.name, got.Pass, got.Display, c.pass, c.display)
 		}
 		var sum bytes.Buffer
-		if err := WriteSummary(&sum, r); err != nil {
+		if err := render.WriteSummary(&sum, r); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(sum.String(), c.console) {
 			t.Errorf("%s: console lacks %s:\n%s", c.name, c.console, sum.String())
 		}
 		// compare's code:0 row reads the same share.
-		cmp := Compare(r, r, nil)
+		cmp := compare.Compare(r, r, nil)
 		for _, row := range cmp.Rows {
 			if row.Group == "all" && row.Metric == "code:0" && row.NewText != c.display {
 				t.Errorf("%s: compare's code:0 share %q, want %q", c.name, row.NewText, c.display)
@@ -462,22 +417,22 @@ func TestThresholdsNotEvaluated(t *testing.T) {
 		{"judged by a threshold", &gates.Set{Thresholds: one}, nil, true},
 		{"judged by none", &gates.Set{}, nil, false},
 		{"written before gates were stored", nil, nil, false},
-		{"a merge that could not evaluate", nil, []string{NotEvaluatedWarning + ": the shard reports carry ..."}, true},
+		{"a merge that could not evaluate", nil, []string{report.NotEvaluatedWarning + ": the shard reports carry ..."}, true},
 		{"another warning", nil, []string{"report 1: something else"}, false},
 	} {
-		r := &Report{Gates: c.gates, Warnings: c.warnings}
-		if got := ThresholdsNotEvaluated(r); got != c.want {
+		r := &report.Report{Gates: c.gates, Warnings: c.warnings}
+		if got := report.ThresholdsNotEvaluated(r); got != c.want {
 			t.Errorf("%s: ThresholdsNotEvaluated = %v, want %v", c.name, got, c.want)
 		}
-		r.Thresholds = []ThresholdResult{{Name: "x", Pass: true}}
-		if ThresholdsNotEvaluated(r) {
+		r.Thresholds = []report.ThresholdResult{{Name: "x", Pass: true}}
+		if report.ThresholdsNotEvaluated(r) {
 			t.Errorf("%s: a report with threshold results counts as not evaluated", c.name)
 		}
 	}
 }
 
 func TestEvaluateThresholdsGatesOnSessionsEndedByThePlatform(t *testing.T) {
-	r := &Report{Sessions: SessionCounts{Arrivals: 20, Started: 20, Completed: 14, Failed: 1, EndedByPlatform: 5}}
+	r := &report.Report{Sessions: report.SessionCounts{Arrivals: 20, Started: 20, Completed: 14, Failed: 1, EndedByPlatform: 5}}
 	for _, tc := range []struct {
 		max     float64
 		pass    bool
@@ -486,12 +441,12 @@ func TestEvaluateThresholdsGatesOnSessionsEndedByThePlatform(t *testing.T) {
 		{0.25, true, "25.0%"},
 		{0.2, false, "25.0%"},
 	} {
-		got := EvaluateThresholds(r, []ThresholdSpec{{Metric: "ended_by_platform", Max: tc.max, HasMax: true}})
+		got := evaluate.Thresholds(r, []evaluate.ThresholdSpec{{Metric: "ended_by_platform", Max: tc.max, HasMax: true}})
 		if len(got) != 1 || got[0].Pass != tc.pass || got[0].Display != tc.display {
 			t.Errorf("ended_by_platform <= %v: got %+v, want pass=%v display %q", tc.max, got, tc.pass, tc.display)
 		}
 	}
-	if got := EvaluateThresholds(&Report{}, []ThresholdSpec{{Metric: "ended_by_platform", Max: 0.1, HasMax: true}}); got[0].Pass || got[0].Display != "no data" {
+	if got := evaluate.Thresholds(&report.Report{}, []evaluate.ThresholdSpec{{Metric: "ended_by_platform", Max: 0.1, HasMax: true}}); got[0].Pass || got[0].Display != "no data" {
 		t.Errorf("no sessions: got %+v, want a failing no data", got[0])
 	}
 }
@@ -499,13 +454,13 @@ func TestEvaluateThresholdsGatesOnSessionsEndedByThePlatform(t *testing.T) {
 // Requests never sent are in no error rate; not_sent gates on their share, per group too, and
 // counts even when nothing reached the target.
 func TestEvaluateThresholdsGatesOnRequestsNotSent(t *testing.T) {
-	rec := NewRecorder(RecorderOptions{Start: testStart})
+	rec := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
 	connect, chat := rec.Group("sendAsync", "CONNECT"), rec.Group("sendAsync", "CHAT")
 	for i := range gates.MinSamples { // enough requests that error_rate is judged
-		rec.Record(&Sample{Group: chat, Step: NoGroup, Start: int64(i), End: int64(i) + 1000, Status: 200, ResultCode: "0"})
-		rec.Record(&Sample{Group: connect, Step: NoGroup, Start: int64(i), End: int64(i), Class: ClassClient})
+		rec.Record(&report.Sample{Group: chat, Step: report.NoGroup, Start: int64(i), End: int64(i) + 1000, Status: 200, ResultCode: "0"})
+		rec.Record(&report.Sample{Group: connect, Step: report.NoGroup, Start: int64(i), End: int64(i), Class: report.ClassClient})
 	}
-	r := rec.Finish(testStart.Add(time.Second), Meta{})
+	r := rec.Finish(reporttest.Start.Add(time.Second), report.Meta{})
 	for _, tc := range []struct {
 		group   string
 		max     float64
@@ -517,12 +472,12 @@ func TestEvaluateThresholdsGatesOnRequestsNotSent(t *testing.T) {
 		{"endpoint:sendAsync CONNECT", 0.5, false, "100.0%"},
 		{"control_type:CHAT", 0, true, "0%"},
 	} {
-		got := EvaluateThresholds(r, []ThresholdSpec{{Metric: "not_sent", Group: tc.group, Max: tc.max, HasMax: true}})
+		got := evaluate.Thresholds(r, []evaluate.ThresholdSpec{{Metric: "not_sent", Group: tc.group, Max: tc.max, HasMax: true}})
 		if len(got) != 1 || got[0].Pass != tc.pass || got[0].Display != tc.display {
 			t.Errorf("not_sent %s <= %v: got %+v, want pass=%v display %q", tc.group, tc.max, got, tc.pass, tc.display)
 		}
 	}
-	if got := EvaluateThresholds(r, []ThresholdSpec{{Metric: "error_rate", Max: 0, HasMax: true}}); !got[0].Pass {
+	if got := evaluate.Thresholds(r, []evaluate.ThresholdSpec{{Metric: "error_rate", Max: 0, HasMax: true}}); !got[0].Pass {
 		t.Errorf("error_rate counts requests never sent: %+v", got[0])
 	}
 }

@@ -1,6 +1,7 @@
-package report
+package render
 
 import (
+	"ccload/report"
 	"cmp"
 	"fmt"
 	"io"
@@ -18,7 +19,7 @@ const LagWarnUS = 10_000
 const maxCodesShown = 10
 
 // WriteSummary writes the console summary of r: what a person needs from a run in ten seconds.
-func WriteSummary(w io.Writer, r *Report) error {
+func WriteSummary(w io.Writer, r *report.Report) error {
 	ew := &errWriter{w: w}
 	writeHeader(ew, r)
 	writeGroups(ew, r)
@@ -31,7 +32,7 @@ func WriteSummary(w io.Writer, r *Report) error {
 	return ew.err
 }
 
-// errWriter keeps the first write error so the summary code reads straight; later writes are skipped.
+// errWriter keeps the first write error so the renderers read straight; later writes are skipped.
 type errWriter struct {
 	w   io.Writer
 	err error
@@ -48,7 +49,7 @@ func (e *errWriter) Write(p []byte) (int, error) {
 
 func (e *errWriter) printf(format string, args ...any) { fmt.Fprintf(e, format, args...) }
 
-func writeHeader(w *errWriter, r *Report) {
+func writeHeader(w *errWriter, r *report.Report) {
 	name := r.Scenario
 	if name == "" {
 		name = "(unnamed scenario)"
@@ -107,7 +108,7 @@ func writeHeader(w *errWriter, r *Report) {
 
 // printNotSent prints the requests that are no outcome of the target: those never sent, by
 // reason, and those the run cut off; nothing when there were none.
-func printNotSent(w *errWriter, q RequestCounts) {
+func printNotSent(w *errWriter, q report.RequestCounts) {
 	if q.NotSent > 0 {
 		reasons := slices.Sorted(maps.Keys(q.NotSentBy))
 		w.printf("not sent  %s (", num(q.NotSent))
@@ -128,25 +129,25 @@ func printNotSent(w *errWriter, q RequestCounts) {
 }
 
 // stopBanner words the warning line for a run that did not complete, from its StopReason; "" when it completed.
-func stopBanner(r *Report) string {
+func stopBanner(r *report.Report) string {
 	reason := r.StopReason
 	if reason == "" && r.Interrupted {
 		reason = "interrupted"
 	}
-	stop := ParseStop(reason)
+	stop := report.ParseStop(reason)
 	switch {
-	case stop.Kind == ReasonCompleted:
+	case stop.Kind == report.ReasonCompleted:
 		return ""
-	case stop.Kind == ReasonUnreachable:
-		if hint := unreachableHint(r); hint != "" {
+	case stop.Kind == report.ReasonUnreachable:
+		if hint := report.UnreachableHint(r); hint != "" {
 			return "!! UNREACHABLE: no request got an HTTP answer; " + hint
 		}
 		return "!! UNREACHABLE: no request got an HTTP answer"
-	case stop.Kind == ReasonGraceCut:
+	case stop.Kind == report.ReasonGraceCut:
 		return fmt.Sprintf("!! GRACE CUT: %s sessions were still running when the grace period after the last stage ran out; they were cancelled and counted as cut_by_grace", num(r.Sessions.CutByGrace))
-	case stop.Kind == ReasonInterrupted && stop.Detail == "":
+	case stop.Kind == report.ReasonInterrupted && stop.Detail == "":
 		return "!! INTERRUPTED: the run stopped before its stages ended; running sessions were counted as interrupted."
-	case stop.Kind == ReasonAborted && stop.Detail != "":
+	case stop.Kind == report.ReasonAborted && stop.Detail != "":
 		return "!! ABORTED: threshold " + stop.Detail + " failed"
 	}
 	return "!! STOPPED: " + reason
@@ -157,7 +158,7 @@ const maxFailureReasonsShown = 5
 
 // writeFailureReasons lists the top failure reasons under the session counts: where and why
 // sessions failed, so "12 failed" never stands alone.
-func writeFailureReasons(w *errWriter, r *Report) {
+func writeFailureReasons(w *errWriter, r *report.Report) {
 	fr := r.FailureReasons
 	if len(fr) == 0 {
 		return
@@ -178,7 +179,7 @@ func writeFailureReasons(w *errWriter, r *Report) {
 	}
 }
 
-func writeGroups(w *errWriter, r *Report) {
+func writeGroups(w *errWriter, r *report.Report) {
 	// Numbers align right; names are padded to one width so they read left-aligned.
 	width := len("group")
 	for _, g := range r.Groups {
@@ -186,7 +187,7 @@ func writeGroups(w *errWriter, r *Report) {
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%-*s\tcount\trps\tp50\tp95\tp99\tmax\tservice p99\terrors\t\n", width, "group")
-	row := func(g Group) {
+	row := func(g report.Group) {
 		l := g.ResponseTimeUS
 		errs := g.Count - g.OK
 		fmt.Fprintf(tw, "%-*s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", width, g.Name, num(g.Count), rate(g.RPS),
@@ -196,7 +197,7 @@ func writeGroups(w *errWriter, r *Report) {
 	// Endpoint groups partition the scenario's requests, so "all" closes their table; ccload's
 	// own requests (teardown groups) follow it, out of "all"; a named step's requests are also
 	// in an endpoint group, so the steps get a table of their own.
-	var steps, own []Group
+	var steps, own []report.Group
 	for _, g := range r.Groups {
 		switch g.Kind {
 		case "step":
@@ -222,10 +223,10 @@ func writeGroups(w *errWriter, r *Report) {
 	w.printf("(response time from the intended start; service time from the actual send)\n\n")
 }
 
-func writeCodes(w *errWriter, r *Report) {
+func writeCodes(w *errWriter, r *report.Report) {
 	codes := sortedCounts(r.Overall.ResultCodes)
 	if len(codes) > 0 {
-		total := ResultCodeBase(&r.Overall) // the base result_code_share thresholds use
+		total := report.ResultCodeBase(&r.Overall) // the base result_code_share thresholds use
 		w.printf("resultCode")
 		for i, c := range codes {
 			if i == maxCodesShown {
@@ -258,13 +259,13 @@ func writeCodes(w *errWriter, r *Report) {
 	w.printf("\n")
 }
 
-func writeSessionMetrics(w *errWriter, r *Report) {
+func writeSessionMetrics(w *errWriter, r *report.Report) {
 	m := r.SessionMetrics
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	header := false
 	for _, x := range []struct {
 		name string
-		l    Latency
+		l    report.Latency
 	}{{"reply latency", m.ReplyLatencyUS}, {"time to agent", m.TimeToAgentUS}, {"session duration", m.SessionDurationUS}, {"scheduler lag", r.SchedulerLagUS}, {"throttle wait", r.ThrottleWaitUS}} {
 		l := x.l
 		if l.Count == 0 {
@@ -289,13 +290,13 @@ func writeSessionMetrics(w *errWriter, r *Report) {
 	}
 	if r.SchedulerLagUS.P99 > LagWarnUS {
 		w.printf("WARNING: scheduler lag p99 is %s (over %s): the generator, not the target, was the bottleneck; latencies include its delay.\n",
-			FormatUS(r.SchedulerLagUS.P99), FormatUS(LagWarnUS))
+			report.FormatUS(r.SchedulerLagUS.P99), report.FormatUS(LagWarnUS))
 	}
 	w.printf("\n")
 }
 
-func writeThresholdLines(w *errWriter, r *Report) {
-	if ThresholdsNotEvaluated(r) {
+func writeThresholdLines(w *errWriter, r *report.Report) {
+	if report.ThresholdsNotEvaluated(r) {
 		w.printf("thresholds NOT EVALUATED: the scenario sets thresholds but this report carries no result for them\n\n")
 		return
 	}
@@ -318,7 +319,7 @@ func writeThresholdLines(w *errWriter, r *Report) {
 	w.printf("\n")
 }
 
-func writeWarnings(w *errWriter, r *Report) {
+func writeWarnings(w *errWriter, r *report.Report) {
 	if len(r.Warnings) == 0 {
 		return
 	}
@@ -395,7 +396,7 @@ func lat(count, us int64) string {
 	if count == 0 {
 		return "-"
 	}
-	return FormatUS(us)
+	return report.FormatUS(us)
 }
 
 func errCell(errs, total int64) string {

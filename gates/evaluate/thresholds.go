@@ -1,10 +1,11 @@
-package report
+// Package evaluate judges a report by the rules gates defines: thresholds (whole run, windows,
+// groups), abort_on_fail while a run goes on, and the run's verdict (Judge), which is
+// inconclusive where the generator, not the target, was the limit.
+package evaluate
 
 import (
-	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
 	"ccload/gates"
+	"ccload/report"
 )
 
 // ThresholdSpec is one compiled threshold to evaluate: gates owns its syntax and rules.
@@ -20,13 +22,13 @@ type ThresholdSpec = gates.Threshold
 // ErrThreshold is the root of every threshold specification error (errors.Is matches it).
 var ErrThreshold = gates.ErrThreshold
 
-// EvaluateThresholds evaluates specs against a finished (or snapshot) report, one result per spec in order.
+// Thresholds evaluates specs against a finished (or snapshot) report, one result per spec in order.
 // It is pure: r is not changed. A spec that cannot be evaluated, or whose metric saw no data, fails with
 // the reason in Display. Latency percentiles pass when the value and the limit are equivalent at the
 // histograms' 3 significant digits, since the histogram cannot tell them apart.
-func EvaluateThresholds(r *Report, specs []ThresholdSpec) []ThresholdResult {
+func Thresholds(r *report.Report, specs []ThresholdSpec) []report.ThresholdResult {
 	ev := gatesEval{r: r}
-	out := make([]ThresholdResult, 0, len(specs))
+	out := make([]report.ThresholdResult, 0, len(specs))
 	for _, s := range specs {
 		out = append(out, ev.evaluate(s))
 	}
@@ -36,7 +38,7 @@ func EvaluateThresholds(r *Report, specs []ThresholdSpec) []ThresholdResult {
 // AbortCheck returns the first spec with AbortOnFail whose After has elapsed and which fails on snap,
 // a Snapshot taken elapsed into the run. The runner calls it every few seconds and, when ok is true,
 // stops the run with StopReason "aborted: <Name>". A threshold that has no data yet never aborts.
-func AbortCheck(snap *Report, specs []ThresholdSpec, elapsed time.Duration) (res ThresholdResult, ok bool) {
+func AbortCheck(snap *report.Report, specs []ThresholdSpec, elapsed time.Duration) (res report.ThresholdResult, ok bool) {
 	ev := gatesEval{r: snap}
 	for _, s := range specs {
 		if !s.AbortOnFail || elapsed < s.After {
@@ -47,7 +49,7 @@ func AbortCheck(snap *Report, specs []ThresholdSpec, elapsed time.Duration) (res
 			return res, true
 		}
 	}
-	return ThresholdResult{}, false
+	return report.ThresholdResult{}, false
 }
 
 // gatesNoData is the Display of a threshold whose metric recorded nothing.
@@ -55,7 +57,7 @@ const gatesNoData = "no data"
 
 // gatesEval evaluates thresholds against one report, decoding the time series once.
 type gatesEval struct {
-	r      *Report
+	r      *report.Report
 	series *gatesSeries
 	// groups caches, per threshold group other than "all", its members' share of the time series.
 	groups map[string]*gatesGroupSeries
@@ -63,16 +65,16 @@ type gatesEval struct {
 
 // gatesGroupSeries is a group's time series: per point, its members' summed counts and histogram cells.
 type gatesGroupSeries struct {
-	pts    []Point
+	pts    []report.Point
 	series *gatesSeries
 }
 
-func (ev *gatesEval) evaluate(s ThresholdSpec) ThresholdResult {
+func (ev *gatesEval) evaluate(s ThresholdSpec) report.ThresholdResult {
 	group := s.Group
 	if group == "" {
 		group = "all"
 	}
-	res := ThresholdResult{Name: s.Name, Metric: s.Metric, Group: group}
+	res := report.ThresholdResult{Name: s.Name, Metric: s.Metric, Group: group}
 	m, err := gates.MetricOf(s)
 	if err == nil {
 		err = gates.Check(s)
@@ -123,11 +125,11 @@ func (ev *gatesEval) evaluate(s ThresholdSpec) ThresholdResult {
 // groupCount is the number of requests with an outcome of the target in a threshold's group.
 func (ev *gatesEval) groupCount(group string) int64 {
 	if group == "" || group == "all" {
-		return GroupCount(&ev.r.Overall)
+		return report.GroupCount(&ev.r.Overall)
 	}
 	var n int64
 	for _, g := range gatesGroupMembers(ev.r, group) {
-		n += GroupCount(g)
+		n += report.GroupCount(g)
 	}
 	return n
 }
@@ -182,7 +184,7 @@ func (ev *gatesEval) whole(m gates.Metric, s ThresholdSpec, group string) (gates
 	if err != nil {
 		return gatesValue{}, err
 	}
-	n := GroupCount(&g)
+	n := report.GroupCount(&g)
 	switch m.Family {
 	case "not_sent":
 		// The share of the group's requests that never reached the target: a run whose
@@ -208,127 +210,24 @@ func (ev *gatesEval) whole(m gates.Metric, s ThresholdSpec, group string) (gates
 	case "error_rate":
 		return gatesValue{v: float64(n-g.OK) / float64(n), ok: true, precise: true}, nil
 	case "result_code_share":
-		v, ok := ResultCodeShare(&g, s.Code)
+		v, ok := report.ResultCodeShare(&g, s.Code)
 		return gatesValue{v: v, ok: ok, precise: true}, nil
 	}
 	return gatesValue{}, fmt.Errorf("metric %q has no whole-run value", s.Metric)
-}
-
-// ResultCodeBase is the denominator of every resultCode share ccload shows or gates on (thresholds,
-// the console summary, report.html and ccload compare): the requests of g that got an answer carrying
-// a resultCode (the sum of g.ResultCodes), plus those that got no usable answer (transport errors:
-// a timeout is not a "0") and those the harness refused to send (client errors). Answered requests
-// without a resultCode are left out: an endpoint that carries none (tokenByAkSk) neither raises nor
-// lowers a share, and HTTP errors without one are error_rate's to gate.
-func ResultCodeBase(g *Group) int64 {
-	var n int64
-	for _, c := range g.ResultCodes {
-		n += c
-	}
-	return n + g.TransportErrors + g.ClientErrors
-}
-
-// ResultCodeShare is code's share of g by ResultCodeBase; ok is false when the base is zero.
-func ResultCodeShare(g *Group, code string) (share float64, ok bool) {
-	n := ResultCodeBase(g)
-	if n == 0 {
-		return 0, false
-	}
-	return float64(g.ResultCodes[code]) / float64(n), true
-}
-
-// ThresholdsNotEvaluated reports whether r is judged by thresholds it carries no result for (a
-// merge of shards written before report.json stored its gates, or a report written without
-// results): such a report must not read as passed. A merge that could not evaluate says so in a
-// warning starting "thresholds not evaluated".
-func ThresholdsNotEvaluated(r *Report) bool {
-	if len(r.Thresholds) > 0 {
-		return false
-	}
-	if r.Gates != nil && len(r.Gates.Thresholds) > 0 {
-		return true
-	}
-	return slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.HasPrefix(w, NotEvaluatedWarning) })
-}
-
-// NotEvaluatedWarning starts the warning of a report whose thresholds could not be evaluated.
-const NotEvaluatedWarning = "thresholds not evaluated"
-
-// GroupCount is a group's request count (Count, or the accounting Total when Count is unset), shared with report/html.
-func GroupCount(g *Group) int64 {
-	if g.Count > 0 {
-		return g.Count
-	}
-	return g.Total
-}
-
-// gatesLatencyValue reads a statistic from the encoded histogram when there is one, else from the summary.
-func gatesLatencyValue(l Latency, encoded string, m gates.Metric) (gatesValue, error) {
-	if encoded == "" {
-		encoded = l.Histogram
-	}
-	if encoded != "" {
-		h, err := hdrhistogram.Decode([]byte(encoded))
-		if err != nil {
-			return gatesValue{}, fmt.Errorf("decoding histogram: %v", err)
-		}
-		return gatesHistValue(h, m), nil
-	}
-	if l.Count == 0 {
-		return gatesValue{}, nil
-	}
-	var v int64
-	switch m.Q {
-	case -1:
-		return gatesValue{v: l.Mean, ok: true}, nil
-	case 0:
-		v = l.Min
-	case 50:
-		v = l.P50
-	case 90:
-		v = l.P90
-	case 95:
-		v = l.P95
-	case 99:
-		v = l.P99
-	case 99.9:
-		v = l.P999
-	case 100:
-		v = l.Max
-	default:
-		return gatesValue{}, fmt.Errorf("%s needs the histogram, which the report does not carry", m.Stat)
-	}
-	return gatesValue{v: float64(v), ok: true}, nil
-}
-
-// gatesHistValue reads a statistic from a histogram.
-func gatesHistValue(h *hdrhistogram.Histogram, m gates.Metric) gatesValue {
-	if h.TotalCount() == 0 {
-		return gatesValue{}
-	}
-	switch m.Q {
-	case -1:
-		return gatesValue{v: h.Mean(), ok: true}
-	case 0:
-		return gatesValue{v: float64(h.Min()), ok: true}
-	case 100:
-		return gatesValue{v: float64(h.Max()), ok: true}
-	}
-	return gatesValue{v: float64(h.ValueAtQuantile(m.Q)), ok: true}
 }
 
 // gatesResolveGroup finds or builds the group a threshold names: "all" is Overall, "step:<name>" a
 // step group, "endpoint:<name>" every controlType of the endpoint merged, "control_type:<T>" every
 // endpoint of that controlType merged; "endpoint:sendAsync CHAT" names one endpoint × controlType
 // group by its report name. Merging sums counts and merges histograms exactly.
-func gatesResolveGroup(r *Report, group string) (Group, error) {
+func gatesResolveGroup(r *report.Report, group string) (report.Group, error) {
 	if group == "" || group == "all" {
 		return r.Overall, nil
 	}
 	members := gatesGroupMembers(r, group)
 	switch len(members) {
 	case 0:
-		return Group{Name: group}, nil
+		return report.Group{Name: group}, nil
 	case 1:
 		return *members[0], nil
 	}
@@ -336,9 +235,9 @@ func gatesResolveGroup(r *Report, group string) (Group, error) {
 }
 
 // gatesGroupMembers lists the report groups a threshold group other than "all" stands for.
-func gatesGroupMembers(r *Report, group string) []*Group {
+func gatesGroupMembers(r *report.Report, group string) []*report.Group {
 	kind, name, _ := strings.Cut(group, ":")
-	var members []*Group
+	var members []*report.Group
 	for i := range r.Groups {
 		g := &r.Groups[i]
 		switch kind {
@@ -361,39 +260,18 @@ func gatesGroupMembers(r *Report, group string) []*Group {
 
 // gatesMergeGroups merges the groups a threshold's group names (all CHAT of every endpoint,
 // say) exactly, as ccload merge merges shards' groups: it needs their histograms.
-func gatesMergeGroups(name string, members []*Group, durationS float64) (Group, error) {
-	out, err := mergeGroups(members, durationS)
+func gatesMergeGroups(name string, members []*report.Group, durationS float64) (report.Group, error) {
+	out, err := report.MergeGroups(members, durationS)
 	out.Name, out.Kind, out.Endpoint, out.ControlType, out.Step = name, "merged", "", "", ""
 	return out, err
 }
 
-// MergeEncoded merges one encoded histogram into acc (allocating it on first use); report/html merges columns with it.
-func MergeEncoded(acc *hdrhistogram.Histogram, encoded string, count int64) (*hdrhistogram.Histogram, error) {
-	if encoded == "" {
-		if count > 0 {
-			return acc, errors.New("the report carries no histogram to merge")
-		}
-		return acc, nil
-	}
-	h, err := hdrhistogram.Decode([]byte(encoded))
-	if err != nil {
-		return acc, fmt.Errorf("decoding histogram: %v", err)
-	}
-	if acc == nil {
-		return h, nil
-	}
-	if dropped := acc.Merge(h); dropped > 0 {
-		return acc, fmt.Errorf("merging histograms dropped %d values", dropped)
-	}
-	return acc, nil
-}
-
 // gatesSummary summarises a histogram the way Latency does.
-func gatesSummary(h *hdrhistogram.Histogram) Latency {
+func gatesSummary(h *hdrhistogram.Histogram) report.Latency {
 	if h.TotalCount() == 0 {
-		return Latency{}
+		return report.Latency{}
 	}
-	return Latency{
+	return report.Latency{
 		Count: h.TotalCount(), Min: h.Min(), Mean: h.Mean(), Max: h.Max(),
 		P50: h.ValueAtQuantile(50), P90: h.ValueAtQuantile(90), P95: h.ValueAtQuantile(95),
 		P99: h.ValueAtQuantile(99), P999: h.ValueAtQuantile(99.9),
@@ -470,9 +348,9 @@ func (ev *gatesEval) loadGroupSeries(group string, hist bool) (*gatesGroupSeries
 	var want int64
 	for _, g := range gatesGroupMembers(ev.r, group) {
 		members[g.Name] = true
-		want += GroupCount(g)
+		want += report.GroupCount(g)
 	}
-	gs := &gatesGroupSeries{pts: make([]Point, len(ev.r.Timeseries))}
+	gs := &gatesGroupSeries{pts: make([]report.Point, len(ev.r.Timeseries))}
 	if hist {
 		gs.series = &gatesSeries{cells: make([][]gatesCell, len(ev.r.Timeseries))}
 	}
@@ -515,7 +393,7 @@ type gatesWindow struct {
 	counts                                            []int64
 }
 
-func (w *gatesWindow) add(p *Point, cells []gatesCell, code string, sign int64) {
+func (w *gatesWindow) add(p *report.Point, cells []gatesCell, code string, sign int64) {
 	w.requests += sign * p.Requests
 	w.errors += sign * p.Errors
 	w.code += sign * p.ResultCodes[code]
@@ -645,4 +523,39 @@ func gatesWindowValue(m gates.Metric, w *gatesWindow, series *gatesSeries, durS 
 		return ratio(w.failed, w.arrivals-w.dropped)
 	}
 	return gatesValue{}
+}
+
+// pushGateValue is a callbacks_* threshold metric: a count from the push section (no data on a
+// run without push sessions: ccload cannot judge callbacks it never took).
+func pushGateValue(r *report.Report, family string) gatesValue {
+	p := r.Push
+	if p == nil {
+		return gatesValue{}
+	}
+	var n int64
+	switch family {
+	case "callbacks_unknown":
+		n = p.Messages.Unknown
+	case "callbacks_late":
+		n = p.Messages.Late
+	case "callbacks_duplicated":
+		n = p.Messages.Duplicated
+	case "callbacks_malformed":
+		n = p.Malformed + p.TooLarge
+	case "callbacks_bad_auth":
+		n = p.BadAuth
+	}
+	return gatesValue{v: float64(n), ok: true, precise: true}
+}
+
+// gatesLatencyValue is report.LatencyStat as a gatesValue.
+func gatesLatencyValue(l report.Latency, encoded string, m gates.Metric) (gatesValue, error) {
+	v, ok, err := report.LatencyStat(l, encoded, m)
+	return gatesValue{v: v, ok: ok}, err
+}
+
+// gatesHistValue is report.HistStat as a gatesValue.
+func gatesHistValue(h *hdrhistogram.Histogram, m gates.Metric) gatesValue {
+	v, ok := report.HistStat(h, m)
+	return gatesValue{v: v, ok: ok}
 }

@@ -1,6 +1,8 @@
-package report
+package render
 
 import (
+	"ccload/report"
+	"ccload/report/compare"
 	"fmt"
 	"io"
 	"slices"
@@ -27,7 +29,7 @@ const DefaultMarkdownGroups = 12
 // $GITHUB_STEP_SUMMARY, a GitLab merge-request note): the verdict, every threshold, the session
 // counts, the busiest groups and a link to the HTML report. Text from the report is escaped, so a
 // scenario or group name cannot break the tables.
-func WriteMarkdown(w io.Writer, r *Report, o MarkdownOptions) error {
+func WriteMarkdown(w io.Writer, r *report.Report, o MarkdownOptions) error {
 	ew := &errWriter{w: w}
 	verdict, note := markdownVerdict(r)
 	name := r.Scenario
@@ -39,8 +41,8 @@ func WriteMarkdown(w io.Writer, r *Report, o MarkdownOptions) error {
 	q := r.Requests
 	facts := []string{
 		"duration " + formatSeconds(r.DurationS),
-		num(GroupCount(&r.Overall)) + " requests (" + rate(r.Overall.RPS) + "/s)",
-		"errors " + share(GroupCount(&r.Overall)-r.Overall.OK, GroupCount(&r.Overall)),
+		num(report.GroupCount(&r.Overall)) + " requests (" + rate(r.Overall.RPS) + "/s)",
+		"errors " + share(report.GroupCount(&r.Overall)-r.Overall.OK, report.GroupCount(&r.Overall)),
 	}
 	if q.NotSent > 0 {
 		facts = append(facts, num(q.NotSent)+" not sent")
@@ -64,7 +66,7 @@ func WriteMarkdown(w io.Writer, r *Report, o MarkdownOptions) error {
 		for _, t := range r.Thresholds {
 			mark, window := "✅ pass", t.Window
 			switch {
-			case strings.HasPrefix(t.NotJudged, InconclusivePrefix):
+			case strings.HasPrefix(t.NotJudged, report.InconclusivePrefix):
 				mark, window = "⚠️ inconclusive", strings.TrimSpace(t.Window+" "+t.NotJudged)
 			case t.NotJudged != "":
 				mark, window = "➖ not judged", strings.TrimSpace(t.Window+" "+t.NotJudged)
@@ -86,8 +88,8 @@ func WriteMarkdown(w io.Writer, r *Report, o MarkdownOptions) error {
 		maxG = DefaultMarkdownGroups
 	}
 	ew.printf("### Groups\n\n| group | requests | errors | p50 | p95 | p99 |\n|---|---:|---:|---:|---:|---:|\n")
-	row := func(g *Group, name string) {
-		n := GroupCount(g)
+	row := func(g *report.Group, name string) {
+		n := report.GroupCount(g)
 		rt := g.ResponseTimeUS
 		ew.printf("| %s | %s | %s | %s | %s | %s |\n", mdEscape(name), num(n), share(n-g.OK, n),
 			lat(rt.Count, rt.P50), lat(rt.Count, rt.P95), lat(rt.Count, rt.P99))
@@ -105,7 +107,7 @@ func WriteMarkdown(w io.Writer, r *Report, o MarkdownOptions) error {
 	var sm []string
 	for _, x := range []struct {
 		name string
-		l    Latency
+		l    report.Latency
 	}{{"reply latency", m.ReplyLatencyUS}, {"time to agent", m.TimeToAgentUS}, {"scheduler lag", r.SchedulerLagUS}} {
 		if x.l.Count > 0 {
 			sm = append(sm, fmt.Sprintf("%s p95 %s", x.name, lat(x.l.Count, x.l.P95)))
@@ -128,7 +130,7 @@ func WriteMarkdown(w io.Writer, r *Report, o MarkdownOptions) error {
 }
 
 // markdownVerdict is the run's verdict as the HTML report words it, with its one-line reason.
-func markdownVerdict(r *Report) (verdict, note string) {
+func markdownVerdict(r *report.Report) (verdict, note string) {
 	failed, notJudged, inconclusive := 0, 0, 0
 	for _, t := range r.Thresholds {
 		if t.Failed() {
@@ -137,13 +139,13 @@ func markdownVerdict(r *Report) (verdict, note string) {
 		if t.NotJudged != "" {
 			notJudged++
 		}
-		if strings.HasPrefix(t.NotJudged, InconclusivePrefix) {
+		if strings.HasPrefix(t.NotJudged, report.InconclusivePrefix) {
 			inconclusive++
 		}
 	}
 	n := len(r.Thresholds)
 	switch {
-	case Inconclusive(r) && !r.Interrupted:
+	case report.Inconclusive(r) && !r.Interrupted:
 		return "⚠️ INCONCLUSIVE", fmt.Sprintf("%d of %d thresholds could not be judged: the generator, not the target, was the limit.", inconclusive, n)
 	case r.Interrupted:
 		return "⚠️ INTERRUPTED", "The run was stopped before its stages ended; what it measured until then is below."
@@ -153,7 +155,7 @@ func markdownVerdict(r *Report) (verdict, note string) {
 			note += " Stop reason: " + r.StopReason + "."
 		}
 		return "❌ FAIL", note
-	case ThresholdsNotEvaluated(r):
+	case report.ThresholdsNotEvaluated(r):
 		return "⚠️ NOT EVALUATED", "The scenario sets thresholds but this report carries no result for them."
 	case n == 0:
 		return "✅ PASS", "The run completed; it set no thresholds."
@@ -165,7 +167,7 @@ func markdownVerdict(r *Report) (verdict, note string) {
 
 // WriteCompareMarkdown writes a comparison as a CI job summary: the verdict, every limit checked,
 // the rows that got worse or better (the groups that changed), and a link to the compare view.
-func WriteCompareMarkdown(w io.Writer, c CompareResult, o MarkdownOptions) error {
+func WriteCompareMarkdown(w io.Writer, c compare.Result, o MarkdownOptions) error {
 	ew := &errWriter{w: w}
 	failed, notJudged := 0, 0
 	for _, k := range c.Checks {
@@ -201,7 +203,7 @@ func WriteCompareMarkdown(w io.Writer, c CompareResult, o MarkdownOptions) error
 		for _, k := range c.Checks {
 			mark := "✅ held"
 			switch {
-			case strings.HasPrefix(k.NotJudged, InconclusivePrefix):
+			case strings.HasPrefix(k.NotJudged, report.InconclusivePrefix):
 				mark = "⚠️ inconclusive"
 			case k.NotJudged != "":
 				mark = "➖ not judged"
@@ -219,14 +221,14 @@ func WriteCompareMarkdown(w io.Writer, c CompareResult, o MarkdownOptions) error
 		}
 		ew.printf("\n")
 	}
-	var changed []CompareRow
+	var changed []compare.Row
 	for _, r := range c.Rows {
 		if r.Worse || r.Better || r.Fail {
 			changed = append(changed, r)
 		}
 	}
-	slices.SortStableFunc(changed, func(a, b CompareRow) int { // over a limit, then worse, then better
-		rank := func(r CompareRow) int {
+	slices.SortStableFunc(changed, func(a, b compare.Row) int { // over a limit, then worse, then better
+		rank := func(r compare.Row) int {
 			switch {
 			case r.Fail:
 				return 0

@@ -1,7 +1,9 @@
-package report
+// Package compare judges a new report against a baseline (ccload compare): the table of
+// changes, the limits (gates owns their syntax) and the history gate over several baselines.
+// Its text and JUnit renderings are render's, its HTML view report/html's.
+package compare
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,17 +12,17 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"ccload/gates"
+	"ccload/report"
 )
 
-// CompareLimit is one regression limit; gates owns its syntax.
-type CompareLimit = gates.CompareLimit
+// Limit is one regression limit; gates owns its syntax.
+type Limit = gates.CompareLimit
 
-// CompareSide describes one of the two compared reports.
-type CompareSide struct {
+// Side describes one of the two compared reports.
+type Side struct {
 	Label     string    `json:"label"`
 	Scenario  string    `json:"scenario"`
 	StartedAt time.Time `json:"started_at"`
@@ -28,8 +30,8 @@ type CompareSide struct {
 	Requests  int64     `json:"requests"`
 }
 
-// CompareRow is one metric of one group in both reports.
-type CompareRow struct {
+// Row is one metric of one group in both reports.
+type Row struct {
 	Group  string  `json:"group"`
 	Metric string  `json:"metric"`
 	Base   float64 `json:"base"`
@@ -51,14 +53,14 @@ type CompareRow struct {
 	FewSamples bool `json:"few_samples,omitempty"`
 }
 
-// CompareMinSamples is the fewest requests a group needs in both reports before compare calls one
+// MinSamples is the fewest requests a group needs in both reports before compare calls one
 // of its rows worse or better, or lets any limit fail it: below 100 a p99 is the single slowest
 // request and one error moves the error rate by a percentage point. It is gates.MinSamples, the
 // rule thresholds on a group obey too.
-const CompareMinSamples = gates.MinSamples
+const MinSamples = gates.MinSamples
 
-// CompareCheck is one limit applied to one group: the verdict a pipeline gates on.
-type CompareCheck struct {
+// Check is one limit applied to one group: the verdict a pipeline gates on.
+type Check struct {
 	Name   string `json:"name"`
 	Group  string `json:"group"`
 	Metric string `json:"metric"`
@@ -75,28 +77,20 @@ type CompareCheck struct {
 }
 
 // Failed reports whether the check was judged and failed.
-func (c CompareCheck) Failed() bool { return !c.Pass && c.NotJudged == "" }
+func (c Check) Failed() bool { return !c.Pass && c.NotJudged == "" }
 
 // Verdict is the check's verdict for people: PASS, FAIL, NOT JUDGED (a group too small) or
 // INCONCLUSIVE (a report's generator was the limit), as ThresholdResult.Verdict.
-func (c CompareCheck) Verdict() string {
-	switch {
-	case c.Pass:
-		return "PASS"
-	case strings.HasPrefix(c.NotJudged, InconclusivePrefix):
-		return "INCONCLUSIVE"
-	case c.NotJudged != "":
-		return "NOT JUDGED"
-	}
-	return "FAIL"
+func (c Check) Verdict() string {
+	return report.ThresholdResult{Pass: c.Pass, NotJudged: c.NotJudged}.Verdict() // one rule for limits and thresholds
 }
 
-// CompareResult is what `ccload compare` prints and writes with --json.
-type CompareResult struct {
-	Base   CompareSide    `json:"base"`
-	New    CompareSide    `json:"new"`
-	Rows   []CompareRow   `json:"rows"`
-	Checks []CompareCheck `json:"checks"`
+// Result is what `ccload compare` prints and writes with --json.
+type Result struct {
+	Base   Side    `json:"base"`
+	New    Side    `json:"new"`
+	Rows   []Row   `json:"rows"`
+	Checks []Check `json:"checks"`
 	// OnlyInBase and OnlyInNew name groups present in one report only (not compared).
 	OnlyInBase []string `json:"only_in_base,omitempty"`
 	OnlyInNew  []string `json:"only_in_new,omitempty"`
@@ -111,8 +105,24 @@ type CompareResult struct {
 	Inconclusive string `json:"inconclusive,omitempty"`
 }
 
-// CompareOptions change what Compare may conclude.
-type CompareOptions struct {
+// Tally counts c's checks by verdict: failed, not judged (too few requests) and inconclusive
+// (not judged because the generator was the limit); the text, Markdown and HTML verdicts say the same.
+func (c Result) Tally() (failed, notJudged, inconclusive int) {
+	for _, k := range c.Checks {
+		switch {
+		case strings.HasPrefix(k.NotJudged, report.InconclusivePrefix):
+			inconclusive++
+		case k.NotJudged != "":
+			notJudged++
+		case !k.Pass:
+			failed++
+		}
+	}
+	return failed, notJudged, inconclusive
+}
+
+// Options change what Compare may conclude.
+type Options struct {
 	// Force calls regressions even when a report's generator was the limit (ccload compare --force).
 	Force bool
 }
@@ -123,36 +133,36 @@ type compareMetric struct {
 	unit       gates.Unit
 	lowerWorse bool
 	histogram  bool // a percentile: changes within the histograms' precision are noise
-	value      func(g *Group, r *Report) (float64, bool)
+	value      func(g *report.Group, r *report.Report) (float64, bool)
 }
 
 func compareLatency(name string, q float64, service bool) compareMetric {
-	return compareMetric{name: name, unit: gates.US, histogram: true, value: func(g *Group, _ *Report) (float64, bool) {
+	return compareMetric{name: name, unit: gates.US, histogram: true, value: func(g *report.Group, _ *report.Report) (float64, bool) {
 		l, enc := g.ResponseTimeUS, g.ResponseHistogram
 		if service {
 			l, enc = g.ServiceTimeUS, g.ServiceHistogram
 		}
 		m := gates.Metric{Q: q, Stat: name}
-		v, err := gatesLatencyValue(l, enc, m)
-		return v.v, err == nil && v.ok
+		v, ok, err := report.LatencyStat(l, enc, m)
+		return v, err == nil && ok
 	}}
 }
 
-var compareErrorRate = compareMetric{name: "error_rate", unit: gates.Frac, value: func(g *Group, _ *Report) (float64, bool) {
-	n := GroupCount(g)
+var compareErrorRate = compareMetric{name: "error_rate", unit: gates.Frac, value: func(g *report.Group, _ *report.Report) (float64, bool) {
+	n := report.GroupCount(g)
 	return float64(n-g.OK) / float64(max(n, 1)), n > 0
 }}
 
-var compareRPS = compareMetric{name: "rps", unit: gates.Rate, lowerWorse: true, value: func(g *Group, r *Report) (float64, bool) {
+var compareRPS = compareMetric{name: "rps", unit: gates.Rate, lowerWorse: true, value: func(g *report.Group, r *report.Report) (float64, bool) {
 	if g.RPS == 0 && r.DurationS > 0 {
-		return float64(GroupCount(g)) / r.DurationS, true
+		return float64(report.GroupCount(g)) / r.DurationS, true
 	}
 	return g.RPS, true
 }}
 
 func compareCode(code string) compareMetric {
-	return compareMetric{name: "code:" + code, unit: gates.Frac, lowerWorse: code == "0", value: func(g *Group, _ *Report) (float64, bool) {
-		return ResultCodeShare(g, code)
+	return compareMetric{name: "code:" + code, unit: gates.Frac, lowerWorse: code == "0", value: func(g *report.Group, _ *report.Report) (float64, bool) {
+		return report.ResultCodeShare(g, code)
 	}}
 }
 
@@ -179,14 +189,14 @@ func compareMetricNamed(name string) compareMetric {
 // each limit becomes one check per group it applies to. A percentile change within the histograms'
 // precision (both values in one HdrHistogram bucket, or a relative change of at most 0.1%) is never
 // a regression.
-func Compare(base, next *Report, limits []CompareLimit) CompareResult {
-	return CompareWith(base, next, limits, CompareOptions{})
+func Compare(base, next *report.Report, limits []Limit) Result {
+	return CompareWith(base, next, limits, Options{})
 }
 
 // CompareWith is Compare with options: a regression found against or from a report whose generator
 // was the limit is inconclusive (not judged) unless o.Force.
-func CompareWith(base, next *Report, limits []CompareLimit, o CompareOptions) CompareResult {
-	res := CompareResult{Base: compareSide(base, "base"), New: compareSide(next, "new"), Pass: true,
+func CompareWith(base, next *report.Report, limits []Limit, o Options) Result {
+	res := Result{Base: compareSide(base, "base"), New: compareSide(next, "new"), Pass: true,
 		Warnings: compareWarnings(base, next)}
 	bg, ng := compareGroups(base), compareGroups(next)
 	var names []string
@@ -223,7 +233,7 @@ func CompareWith(base, next *Report, limits []CompareLimit, o CompareOptions) Co
 			}
 		}
 	}
-	applyLimits(&res, limits, names, compareGeneratorLimited(base, next), o, func(l CompareLimit, gname string) CompareCheck {
+	applyLimits(&res, limits, names, compareGeneratorLimited(base, next), o, func(l Limit, gname string) Check {
 		return compareCheck(l, gname, bg, ng, base, next)
 	})
 	return res
@@ -232,7 +242,7 @@ func CompareWith(base, next *Report, limits []CompareLimit, o CompareOptions) Co
 // applyLimits judges every limit on its groups (`@*`: every group of names) with check, marks a
 // failure inconclusive when limited says a report's generator was the limit (unless o.Force),
 // and marks the rows the limit covers: the one rule of compare and of compare against a history.
-func applyLimits(res *CompareResult, limits []CompareLimit, names []string, limited string, o CompareOptions, check func(CompareLimit, string) CompareCheck) {
+func applyLimits(res *Result, limits []Limit, names []string, limited string, o Options, check func(Limit, string) Check) {
 	for _, l := range limits {
 		groups := []string{l.Group}
 		if l.Group == "*" {
@@ -241,7 +251,7 @@ func applyLimits(res *CompareResult, limits []CompareLimit, names []string, limi
 		for _, gname := range groups {
 			c := check(l, gname)
 			if c.Failed() && limited != "" && !o.Force {
-				c.NotJudged = InconclusivePrefix + limited
+				c.NotJudged = report.InconclusivePrefix + limited
 				res.Inconclusive = limited
 			}
 			if c.Failed() {
@@ -259,11 +269,11 @@ func applyLimits(res *CompareResult, limits []CompareLimit, names []string, limi
 }
 
 // compareGeneratorLimited says which of the reports had the generator as its limit ("" when neither).
-func compareGeneratorLimited(base, next *Report) string {
+func compareGeneratorLimited(base, next *report.Report) string {
 	var why []string
 	for _, s := range []struct {
 		label string
-		r     *Report
+		r     *report.Report
 	}{{"base", base}, {"new", next}} {
 		if gl := s.r.GeneratorLimit; gl != nil {
 			why = append(why, s.label+"'s generator, not its target, was the limit ("+strings.Join(gl.Reasons, "; ")+")")
@@ -278,17 +288,17 @@ func compareGeneratorLimited(base, next *Report) string {
 // compareWarnings lists what makes base and next questionable to compare: a run that did not complete
 // (its rps and counts cover part of the load), different shard counts (one shard carries a slice of
 // the load), or different scenarios.
-func compareWarnings(base, next *Report) []string {
+func compareWarnings(base, next *report.Report) []string {
 	var out []string
 	for _, s := range []struct {
 		label string
-		r     *Report
+		r     *report.Report
 	}{{"base", base}, {"new", next}} {
 		reason := s.r.StopReason
 		if reason == "" && s.r.Interrupted {
 			reason = "interrupted"
 		}
-		if reason == StopGraceCut && !s.r.Interrupted {
+		if reason == report.StopGraceCut && !s.r.Interrupted {
 			// The schedule was played: the counts and rps are whole, but the cut sessions' last steps are missing.
 			out = append(out, fmt.Sprintf("%s had %d sessions cut by its grace period: their remaining steps were never sent", s.label, s.r.Sessions.CutByGrace))
 			continue
@@ -313,22 +323,22 @@ func compareShards(n int) string {
 	return strconv.Itoa(n) + " shards"
 }
 
-func compareSide(r *Report, label string) CompareSide {
-	return CompareSide{Label: label, Scenario: r.Scenario, StartedAt: r.StartedAt, DurationS: r.DurationS, Requests: GroupCount(&r.Overall)}
+func compareSide(r *report.Report, label string) Side {
+	return Side{Label: label, Scenario: r.Scenario, StartedAt: r.StartedAt, DurationS: r.DurationS, Requests: report.GroupCount(&r.Overall)}
 }
 
 // compareGroups lists a report's groups with Overall first, named "all".
-func compareGroups(r *Report) []*Group {
+func compareGroups(r *report.Report) []*report.Group {
 	all := r.Overall
 	all.Name = "all"
-	out := []*Group{&all}
+	out := []*report.Group{&all}
 	for i := range r.Groups {
 		out = append(out, &r.Groups[i])
 	}
 	return out
 }
 
-func compareFind(gs []*Group, name string) (*Group, bool) {
+func compareFind(gs []*report.Group, name string) (*report.Group, bool) {
 	for _, g := range gs {
 		if g.Name == name {
 			return g, true
@@ -338,13 +348,13 @@ func compareFind(gs []*Group, name string) (*Group, bool) {
 }
 
 // compareRow measures one metric in both groups.
-func compareRow(m compareMetric, group string, b, n *Group, base, next *Report) (CompareRow, bool) {
+func compareRow(m compareMetric, group string, b, n *report.Group, base, next *report.Report) (Row, bool) {
 	bv, bok := m.value(b, base)
 	nv, nok := m.value(n, next)
 	if !bok && !nok {
-		return CompareRow{}, false
+		return Row{}, false
 	}
-	row := CompareRow{Group: group, Metric: m.name, Base: bv, New: nv, BaseText: "–", NewText: "–"}
+	row := Row{Group: group, Metric: m.name, Base: bv, New: nv, BaseText: "–", NewText: "–"}
 	if bok {
 		row.BaseText = gates.Format(bv, m.unit)
 	}
@@ -359,7 +369,7 @@ func compareRow(m compareMetric, group string, b, n *Group, base, next *Report) 
 			row.Worse, row.Better = false, false // run durations differ by milliseconds: not a change anyone can act on
 		}
 	}
-	if m.name != "rps" && min(GroupCount(b), GroupCount(n)) < CompareMinSamples {
+	if m.name != "rps" && min(report.GroupCount(b), report.GroupCount(n)) < MinSamples {
 		row.FewSamples, row.Worse, row.Better = true, false, false
 	}
 	return row, true
@@ -412,15 +422,22 @@ func compareSigned(x float64, unit string) string {
 	return s + unit
 }
 
-// compareCheck applies one limit to one group.
-func compareCheck(l CompareLimit, group string, bg, ng []*Group, base, next *Report) CompareCheck {
-	m := compareMetricNamed(l.Metric)
-	c := CompareCheck{Name: l.Text, Group: group, Metric: l.Metric, Limit: compareLimitText(l, m), Pass: true}
+// CheckName names limit l's check on group: "p99@*=10%" on step:ask is "p99@step:ask=10%", a
+// limit without a group on a group other than all gets " @group". report/html finds a check's limit by it.
+func CheckName(l Limit, group string) string {
 	if l.Group == "*" {
-		c.Name = strings.Replace(l.Text, "@*", "@"+group, 1)
-	} else if group != "all" && !strings.Contains(c.Name, "@") {
-		c.Name += " @" + group
+		return strings.Replace(l.Text, "@*", "@"+group, 1)
 	}
+	if group != "all" && !strings.Contains(l.Text, "@") {
+		return l.Text + " @" + group
+	}
+	return l.Text
+}
+
+// compareCheck applies one limit to one group.
+func compareCheck(l Limit, group string, bg, ng []*report.Group, base, next *report.Report) Check {
+	m := compareMetricNamed(l.Metric)
+	c := Check{Name: CheckName(l, group), Group: group, Metric: l.Metric, Limit: compareLimitText(l, m), Pass: true}
 	b, bok := compareFind(bg, group)
 	n, nok := compareFind(ng, group)
 	if !bok || !nok {
@@ -433,9 +450,9 @@ func compareCheck(l CompareLimit, group string, bg, ng []*Group, base, next *Rep
 		c.Reason = "no data to compare"
 		return c
 	}
-	if bn, nn := GroupCount(b), GroupCount(n); m.name != "rps" && min(bn, nn) < CompareMinSamples {
+	if bn, nn := report.GroupCount(b), report.GroupCount(n); m.name != "rps" && min(bn, nn) < MinSamples {
 		// One rule for every limit (named group, all or @*) and threshold: too small to judge.
-		c.Pass, c.NotJudged = false, fmt.Sprintf("not judged: %d requests in base, %d in new (fewer than %d)", bn, nn, CompareMinSamples)
+		c.Pass, c.NotJudged = false, fmt.Sprintf("not judged: %d requests in base, %d in new (fewer than %d)", bn, nn, MinSamples)
 		return c
 	}
 	c.Base, c.New, c.Change = gates.Format(bv, m.unit), gates.Format(nv, m.unit), compareChange(m, bv, nv)
@@ -463,7 +480,7 @@ func compareCheck(l CompareLimit, group string, bg, ng []*Group, base, next *Rep
 }
 
 // compareLimitText says what a limit allows: "+10%", "+0.10pp", "+20ms", "-5%" (rps).
-func compareLimitText(l CompareLimit, m compareMetric) string {
+func compareLimitText(l Limit, m compareMetric) string {
 	sign := "+"
 	if m.lowerWorse {
 		sign = "-"
@@ -477,156 +494,8 @@ func compareLimitText(l CompareLimit, m compareMetric) string {
 	return sign + strconv.FormatFloat(l.Value*100, 'f', -1, 64) + "%"
 }
 
-// WriteCompareText writes what `ccload compare` prints by default: only the rows that differ (worse,
-// better or over a limit), then the checks and the verdict.
-func WriteCompareText(w io.Writer, c CompareResult) error {
-	return WriteCompareTextWith(w, c, CompareTextOptions{})
-}
-
-// CompareTextOptions chooses what WriteCompareTextWith prints.
-type CompareTextOptions struct {
-	// All prints every row, unchanged ones and groups with too few samples included (--all).
-	All bool
-}
-
-// WriteCompareTextWith writes the comparison as tables, one per group, then the checks and the verdict.
-func WriteCompareTextWith(w io.Writer, c CompareResult, o CompareTextOptions) error {
-	ew := &compareErrWriter{w: w}
-	for _, warn := range c.Warnings {
-		fmt.Fprintf(ew, "WARNING: %s\n", warn)
-	}
-	if len(c.Warnings) > 0 {
-		fmt.Fprintln(ew)
-	}
-	side := func(s CompareSide) string {
-		at := ""
-		if !s.StartedAt.IsZero() {
-			at = s.StartedAt.UTC().Format("2006-01-02 15:04 UTC") + ", "
-		}
-		return fmt.Sprintf("%s (%s%s, %s requests)", s.Label, at, FormatSeconds(s.DurationS), FormatCount(s.Requests))
-	}
-	name := c.New.Scenario
-	if c.Base.Scenario != c.New.Scenario {
-		name = c.Base.Scenario + " → " + c.New.Scenario
-	}
-	fmt.Fprintf(ew, "ccload compare: %s\n  base %s\n  new  %s\n", name, side(c.Base), side(c.New))
-	// One tabwriter block for every group (separator lines hold tabs), so the columns line up across groups.
-	var table bytes.Buffer
-	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
-	group, hidden := "", 0
-	var few []string
-	for _, r := range c.Rows {
-		if r.FewSamples && !slices.Contains(few, r.Group) {
-			few = append(few, r.Group)
-		}
-		if !o.All && !r.Fail && !r.Worse && !r.Better {
-			hidden++
-			continue
-		}
-		if r.Group != group {
-			group = r.Group
-			fmt.Fprintf(tw, "\t\t\t\t\n%s\tbase\tnew\tchange\t\n", group)
-		}
-		mark := ""
-		switch {
-		case r.Fail:
-			mark = "REGRESSION (limit " + r.Limit + ")"
-		case r.Worse:
-			mark = "worse"
-		case r.Better:
-			mark = "better"
-		case r.FewSamples:
-			mark = "not judged (few requests)"
-		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", r.Metric, r.BaseText, r.NewText, r.Change, mark)
-	}
-	tw.Flush()
-	if table.Len() > 0 {
-		for _, line := range strings.Split(strings.TrimSuffix(table.String(), "\n"), "\n") {
-			fmt.Fprintln(ew, strings.TrimRight(line, " ")) // padding of empty cells
-		}
-	}
-	if hidden > 0 || len(few) > 0 {
-		fmt.Fprintln(ew)
-	}
-	switch {
-	case hidden > 0 && hidden == len(c.Rows):
-		fmt.Fprintf(ew, "no differences beyond noise in %d rows (--all shows them)\n", hidden)
-	case hidden > 0:
-		fmt.Fprintf(ew, "%d rows unchanged or within noise hidden (--all shows them)\n", hidden)
-	}
-	if len(few) > 0 {
-		fmt.Fprintf(ew, "not judged, fewer than %d requests in a report: %s\n", CompareMinSamples, strings.Join(few, ", "))
-	}
-	if len(c.OnlyInBase) > 0 {
-		fmt.Fprintf(ew, "\nonly in base (not compared): %s\n", strings.Join(c.OnlyInBase, ", "))
-	}
-	if len(c.OnlyInNew) > 0 {
-		fmt.Fprintf(ew, "\nonly in new (not compared): %s\n", strings.Join(c.OnlyInNew, ", "))
-	}
-	failed, notJudged, inconclusive := 0, 0, 0
-	if len(c.Checks) > 0 {
-		fmt.Fprintf(ew, "\nlimits:\n")
-		tw = tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
-		for _, k := range c.Checks {
-			verdict := "PASS"
-			switch {
-			case strings.HasPrefix(k.NotJudged, InconclusivePrefix):
-				verdict = "INCONCLUSIVE"
-				inconclusive++
-			case k.NotJudged != "":
-				verdict = "NOT JUDGED"
-				notJudged++
-			case !k.Pass:
-				verdict = "FAIL"
-				failed++
-			}
-			detail := fmt.Sprintf("%s → %s (%s)", k.Base, k.New, k.Change)
-			if k.Base == "" {
-				detail = ""
-			}
-			if k.Reason != "" {
-				detail = strings.TrimSpace(detail + " " + k.Reason)
-			}
-			if k.NotJudged != "" && !strings.HasPrefix(k.NotJudged, InconclusivePrefix) {
-				detail = strings.TrimSpace(detail + " " + k.NotJudged)
-			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\tlimit %s\n", verdict, k.Name, detail, k.Limit)
-		}
-		tw.Flush()
-	}
-	switch {
-	case len(c.Checks) == 0:
-		fmt.Fprintf(ew, "\nno limits set (--max-regression or the scenario's compare:): nothing to gate on\n")
-	case failed > 0:
-		fmt.Fprintf(ew, "\nFAIL: %d of %d limits exceeded\n", failed, len(c.Checks))
-	case inconclusive > 0:
-		fmt.Fprintf(ew, "\nINCONCLUSIVE: %d of %d limits exceeded, but %s\n", inconclusive, len(c.Checks), c.Inconclusive)
-	case notJudged > 0:
-		fmt.Fprintf(ew, "\nPASS: %d of %d limits held, %d not judged (too few requests)\n", len(c.Checks)-notJudged, len(c.Checks), notJudged)
-	default:
-		fmt.Fprintf(ew, "\nPASS: all %d limits held\n", len(c.Checks))
-	}
-	return ew.err
-}
-
-// compareErrWriter keeps the first write error.
-type compareErrWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *compareErrWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.w.Write(p)
-	e.err = err
-	return n, err
-}
-
-// WriteCompareJSON writes the comparison as JSON (ccload compare --json).
-func WriteCompareJSON(w io.Writer, c CompareResult) error {
+// WriteJSON writes the comparison as JSON (ccload compare --json).
+func WriteJSON(w io.Writer, c Result) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(c)

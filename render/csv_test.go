@@ -1,20 +1,21 @@
-package report_test
+package render_test
 
 import (
 	"bytes"
-	. "ccload/report"
+	"ccload/render"
+	"ccload/report/reporttest"
 	"encoding/csv"
 	"testing"
 )
 
 func TestWriteCSVHasOneRowPerInterval(t *testing.T) {
-	r := gatesSmallRun(t)
+	r := reporttest.SmallRun(t)
 	r.DurationS = 9.5 // the last interval is half a second
 	var buf bytes.Buffer
-	if err := WriteCSV(&buf, r); err != nil {
+	if err := render.WriteCSV(&buf, r); err != nil {
 		t.Fatal(err)
 	}
-	gatesGolden(t, "gates_timeseries.csv", buf.Bytes())
+	reporttest.Golden(t, "gates_timeseries.csv", buf.Bytes())
 	rows, err := csv.NewReader(&buf).ReadAll()
 	if err != nil {
 		t.Fatal(err)

@@ -1,11 +1,12 @@
-package report_test
+package compare_test
 
 import (
 	"bytes"
-	. "ccload/report"
+	"ccload/render"
+	"ccload/report"
+	"ccload/report/compare"
 	"ccload/report/reporttest"
 	"encoding/json"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"strings"
@@ -15,33 +16,7 @@ import (
 	"ccload/gates"
 )
 
-// gatesCompareRun is a 10 s run of 1000 requests: sendAsync CHAT (step "ask") answering in
-// scale × (10..109) ms, poll in 5 ms; errPer1000 of CHAT's requests end in resultCode 12.
-func gatesCompareRun(t *testing.T, scale float64, errPer500, requests int) *Report {
-	b := reporttest.NewBuilder(t, 10)
-	chat, poll, ask := b.Endpoint("sendAsync", "CHAT"), b.Endpoint("poll", ""), b.Step("ask")
-	for i := range requests / 2 {
-		code, class := "0", ClassOK
-		if i < errPer500 {
-			code, class = "12", ClassApp
-		}
-		lat := int64(scale * float64(10_000+(i%100)*1000))
-		b.Req(i*10/(requests/2), lat, lat, code, class, chat, ask)
-		b.Req(i*10/(requests/2), 5_000, 5_000, "0", ClassOK, poll)
-	}
-	return b.Finish()
-}
-
-func gatesLimits(t *testing.T, specs ...string) []CompareLimit {
-	t.Helper()
-	l, err := gates.ParseCompareLimits(specs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
-}
-
-func gatesCheck(t *testing.T, c CompareResult, name string) CompareCheck {
+func gatesCheck(t *testing.T, c compare.Result, name string) compare.Check {
 	t.Helper()
 	for _, k := range c.Checks {
 		if k.Name == name {
@@ -49,14 +24,14 @@ func gatesCheck(t *testing.T, c CompareResult, name string) CompareCheck {
 		}
 	}
 	t.Fatalf("no check %q in %+v", name, c.Checks)
-	return CompareCheck{}
+	return compare.Check{}
 }
 
 func TestCompareFlagsRegressionsBeyondLimitsOnly(t *testing.T) {
-	base := gatesCompareRun(t, 1, 5, 1000)   // 5 of 1000 fail: 0.5%
-	next := gatesCompareRun(t, 1.25, 8, 900) // 25% slower, 8 of 900 fail: 0.89%, 10% fewer requests
-	limits := gatesLimits(t, "p99=10%,p50@step:ask=30%", "error_rate=0.1pp", "code:0@*=1pp", "rps=-5%", "max=+50ms")
-	c := Compare(base, next, limits)
+	base := reporttest.CompareRun(t, 1, 5, 1000)   // 5 of 1000 fail: 0.5%
+	next := reporttest.CompareRun(t, 1.25, 8, 900) // 25% slower, 8 of 900 fail: 0.89%, 10% fewer requests
+	limits := reporttest.Limits(t, "p99=10%,p50@step:ask=30%", "error_rate=0.1pp", "code:0@*=1pp", "rps=-5%", "max=+50ms")
+	c := compare.Compare(base, next, limits)
 	for _, tc := range []struct {
 		name   string
 		pass   bool
@@ -82,16 +57,16 @@ func TestCompareFlagsRegressionsBeyondLimitsOnly(t *testing.T) {
 		t.Errorf("%d checks", len(c.Checks))
 	}
 	var text bytes.Buffer
-	if err := WriteCompareText(&text, c); err != nil {
+	if err := render.WriteCompareText(&text, c); err != nil {
 		t.Fatal(err)
 	}
-	gatesGolden(t, "gates_compare.txt", text.Bytes())
+	reporttest.Golden(t, "gates_compare.txt", text.Bytes())
 	// --all prints every row, as compare printed before it hid the unchanged ones.
 	var all bytes.Buffer
-	if err := WriteCompareTextWith(&all, c, CompareTextOptions{All: true}); err != nil {
+	if err := render.WriteCompareTextWith(&all, c, render.CompareTextOptions{All: true}); err != nil {
 		t.Fatal(err)
 	}
-	gatesGolden(t, "gates_compare_all.txt", all.Bytes())
+	reporttest.Golden(t, "gates_compare_all.txt", all.Bytes())
 	out := text.String()
 	for _, hidden := range []string{"  error_rate    0%      0%      0pp", "  p50           5.00ms  5.00ms  0%"} {
 		if strings.Contains(out, hidden) || !strings.Contains(all.String(), hidden) {
@@ -108,14 +83,14 @@ func TestCompareFlagsRegressionsBeyondLimitsOnly(t *testing.T) {
 	}
 }
 
-// A group with fewer than CompareMinSamples requests in either report is never called worse (its
+// A group with fewer than compare.MinSamples requests in either report is never called worse (its
 // p99 is its slowest request or two), and no limit fails it, whether on every group (@*) or naming
 // it (one rule, as for thresholds): it is reported not judged. The default text hides its rows;
 // --all shows them marked "not judged". rps is a count over a duration, judged at any size.
 func TestCompareNeverJudgesGroupsWithTooFewSamples(t *testing.T) {
-	base := gatesCompareRun(t, 1, 0, 2*(CompareMinSamples-1))  // 99 CHATs and 99 polls
-	next := gatesCompareRun(t, 3, 20, 2*(CompareMinSamples-1)) // three times slower, 20 errors
-	c := Compare(base, next, gatesLimits(t, "p99@*=10%", "max@step:ask=10%"))
+	base := reporttest.CompareRun(t, 1, 0, 2*(compare.MinSamples-1))  // 99 CHATs and 99 polls
+	next := reporttest.CompareRun(t, 3, 20, 2*(compare.MinSamples-1)) // three times slower, 20 errors
+	c := compare.Compare(base, next, reporttest.Limits(t, "p99@*=10%", "max@step:ask=10%"))
 	for _, r := range c.Rows {
 		if r.Group != "all" && r.Metric != "rps" && (!r.FewSamples || r.Worse || r.Better) {
 			t.Errorf("row %s %s of a 99-request group: few=%v worse=%v better=%v", r.Group, r.Metric, r.FewSamples, r.Worse, r.Better)
@@ -137,10 +112,10 @@ func TestCompareNeverJudgesGroupsWithTooFewSamples(t *testing.T) {
 		t.Errorf("the comparison passed although p99 of all (198 requests) tripled")
 	}
 	var text, all bytes.Buffer
-	if err := WriteCompareText(&text, c); err != nil {
+	if err := render.WriteCompareText(&text, c); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteCompareTextWith(&all, c, CompareTextOptions{All: true}); err != nil {
+	if err := render.WriteCompareTextWith(&all, c, render.CompareTextOptions{All: true}); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(text.String(), "sendAsync CHAT  ") || !strings.Contains(text.String(), "not judged, fewer than 100 requests in a report: sendAsync CHAT, poll, step:ask") {
@@ -150,9 +125,9 @@ func TestCompareNeverJudgesGroupsWithTooFewSamples(t *testing.T) {
 		t.Errorf("--all does not mark the small groups' rows:\n%s", all.String())
 	}
 
-	same := Compare(gatesCompareRun(t, 1, 5, 1000), gatesCompareRun(t, 1, 5, 1000), nil)
+	same := compare.Compare(reporttest.CompareRun(t, 1, 5, 1000), reporttest.CompareRun(t, 1, 5, 1000), nil)
 	text.Reset()
-	if err := WriteCompareText(&text, same); err != nil {
+	if err := render.WriteCompareText(&text, same); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(text.String(), "no differences beyond noise in") || strings.Contains(text.String(), "  p99 ") {
@@ -161,9 +136,9 @@ func TestCompareNeverJudgesGroupsWithTooFewSamples(t *testing.T) {
 }
 
 func TestCompareWithinLimitsPasses(t *testing.T) {
-	base := gatesCompareRun(t, 1, 5, 1000)
-	next := gatesCompareRun(t, 1.05, 5, 1000)
-	c := Compare(base, next, gatesLimits(t, "p99=10%", "p50=10%", "error_rate=0.1pp", "rps=-5%"))
+	base := reporttest.CompareRun(t, 1, 5, 1000)
+	next := reporttest.CompareRun(t, 1.05, 5, 1000)
+	c := compare.Compare(base, next, reporttest.Limits(t, "p99=10%", "p50=10%", "error_rate=0.1pp", "rps=-5%"))
 	if !c.Pass {
 		t.Fatalf("5%% slower failed limits of 10%%: %+v", c.Checks)
 	}
@@ -175,10 +150,10 @@ func TestCompareWithinLimitsPasses(t *testing.T) {
 }
 
 func TestCompareNeverCallsPrecisionNoiseARegression(t *testing.T) {
-	run := func(us int64) *Report {
+	run := func(us int64) *report.Report {
 		b := reporttest.NewBuilder(t, 1)
 		for range 200 {
-			b.Req(0, us, us, "0", ClassOK)
+			b.Req(0, us, us, "0", report.ClassOK)
 		}
 		return b.Finish()
 	}
@@ -186,7 +161,7 @@ func TestCompareNeverCallsPrecisionNoiseARegression(t *testing.T) {
 		{500_000, 500_200}, // one HdrHistogram bucket [499968, 500223]: the histograms cannot tell them apart
 		{2047, 2048},       // different buckets, 0.05% apart: within 3 significant digits
 	} {
-		c := Compare(run(tc.base), run(tc.next), gatesLimits(t, "p99=0%", "p50=+0ms", "max=0%"))
+		c := compare.Compare(run(tc.base), run(tc.next), reporttest.Limits(t, "p99=0%", "p50=+0ms", "max=0%"))
 		if !c.Pass {
 			t.Errorf("%d → %d µs flagged: %+v", tc.base, tc.next, c.Checks)
 		}
@@ -196,17 +171,17 @@ func TestCompareNeverCallsPrecisionNoiseARegression(t *testing.T) {
 			}
 		}
 	}
-	c := Compare(run(500_000), run(501_000), gatesLimits(t, "p99=0.1%"))
+	c := compare.Compare(run(500_000), run(501_000), reporttest.Limits(t, "p99=0.1%"))
 	if c.Pass {
 		t.Errorf("a 0.2%% increase in another bucket passed a 0.1%% limit: %+v", c.Checks)
 	}
 }
 
 func TestCompareReportsGroupsInOneReportOnly(t *testing.T) {
-	base := gatesCompareRun(t, 1, 0, 100)
-	next := gatesCompareRun(t, 1, 0, 100)
+	base := reporttest.CompareRun(t, 1, 0, 100)
+	next := reporttest.CompareRun(t, 1, 0, 100)
 	next.Groups[1].Name = "poll2"
-	c := Compare(base, next, gatesLimits(t, "p99@poll=10%"))
+	c := compare.Compare(base, next, reporttest.Limits(t, "p99@poll=10%"))
 	if len(c.OnlyInBase) != 1 || c.OnlyInBase[0] != "poll" || len(c.OnlyInNew) != 1 || c.OnlyInNew[0] != "poll2" {
 		t.Errorf("only in base %q, only in new %q", c.OnlyInBase, c.OnlyInNew)
 	}
@@ -216,8 +191,8 @@ func TestCompareReportsGroupsInOneReportOnly(t *testing.T) {
 }
 
 func TestParseCompareLimits(t *testing.T) {
-	got := gatesLimits(t, "p99=10%, error_rate=0.1pp", "rps=-5%", "p95@step:ask=+20ms", "service_time.p50=5%")
-	want := []CompareLimit{
+	got := reporttest.Limits(t, "p99=10%, error_rate=0.1pp", "rps=-5%", "p95@step:ask=+20ms", "service_time.p50=5%")
+	want := []compare.Limit{
 		{Metric: "p99", Group: "all", Kind: "%", Value: 0.1, Text: "p99=10%"},
 		{Metric: "error_rate", Group: "all", Kind: "pp", Value: 0.001, Text: "error_rate=0.1pp"},
 		{Metric: "rps", Group: "all", Kind: "%", Value: 0.05, Text: "rps=-5%"},
@@ -242,57 +217,30 @@ func TestParseCompareLimits(t *testing.T) {
 	if err != nil || len(m) != 2 || m[0].Metric != "p99" {
 		t.Fatalf("from map: %+v %v", m, err)
 	}
-	merged := gates.OverrideCompareLimits(m, gatesLimits(t, "p99=20%"))
+	merged := gates.OverrideCompareLimits(m, reporttest.Limits(t, "p99=20%"))
 	if len(merged) != 2 || merged[0].Metric != "rps" || merged[1].Text != "p99=20%" {
 		t.Errorf("flags must override the scenario's limit on the same metric: %+v", merged)
 	}
 }
 
-func TestCompareJSONAndJUnit(t *testing.T) {
-	c := Compare(gatesCompareRun(t, 1, 5, 1000), gatesCompareRun(t, 1.25, 5, 1000), gatesLimits(t, "p99=10%", "error_rate=1pp"))
-	var js bytes.Buffer
-	if err := WriteCompareJSON(&js, c); err != nil {
-		t.Fatal(err)
-	}
-	var back CompareResult
-	if err := json.Unmarshal(js.Bytes(), &back); err != nil || back.Pass || len(back.Checks) != 2 || len(back.Rows) != len(c.Rows) {
-		t.Fatalf("JSON round trip: %v %+v", err, back)
-	}
-	var x bytes.Buffer
-	if err := WriteCompareJUnit(&x, c); err != nil {
-		t.Fatal(err)
-	}
-	var doc gatesJUnitDoc
-	if err := xml.Unmarshal(x.Bytes(), &doc); err != nil {
-		t.Fatal(err)
-	}
-	if doc.Tests != 2 || doc.Failures != 1 || len(doc.Suites) != 1 || doc.Suites[0].Tests != 2 {
-		t.Fatalf("junit: %+v", doc)
-	}
-	f := doc.Suites[0].Cases[0].Failure
-	if f == nil || !strings.Contains(f.Message, "limit +10%") || !strings.Contains(f.Message, "change +25.0%") || f.Type != "regression" {
-		t.Errorf("failure %+v", f)
-	}
-}
-
 // Two runs compared with regression limits: NEW answers 30% slower than BASE.
 func ExampleCompare() {
-	run := func(ms int64) *Report {
+	run := func(ms int64) *report.Report {
 		start := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-		rec := NewRecorder(RecorderOptions{Start: start})
+		rec := report.NewRecorder(report.RecorderOptions{Start: start})
 		chat := rec.Group("sendAsync", "CHAT")
 		for i := range 1000 {
 			at := int64(i) * int64(10*time.Millisecond)
 			lat := (ms + int64(i%10)) * int64(time.Millisecond)
-			rec.Record(&Sample{Group: chat, Step: NoGroup, Intended: at, Start: at, End: at + lat, Status: 200, ResultCode: "0"})
+			rec.Record(&report.Sample{Group: chat, Step: report.NoGroup, Intended: at, Start: at, End: at + lat, Status: 200, ResultCode: "0"})
 		}
-		return rec.Finish(start.Add(10*time.Second), Meta{Scenario: "example"})
+		return rec.Finish(start.Add(10*time.Second), report.Meta{Scenario: "example"})
 	}
 	limits, err := gates.ParseCompareLimits([]string{"p99=10%,error_rate=0.1pp", "rps=-5%"})
 	if err != nil {
 		panic(err)
 	}
-	res := Compare(run(100), run(130), limits)
+	res := compare.Compare(run(100), run(130), limits)
 	for _, c := range res.Checks {
 		fmt.Printf("%v %s: %s → %s (%s), limit %s\n", c.Pass, c.Name, c.Base, c.New, c.Change, c.Limit)
 	}
@@ -305,16 +253,16 @@ func ExampleCompare() {
 }
 
 func TestCompareWarnsAboutIncomparableReports(t *testing.T) {
-	base := gatesCompareRun(t, 1, 5, 1000)
-	clean := Compare(base, gatesCompareRun(t, 1, 5, 1000), gatesLimits(t, "p99=10%"))
+	base := reporttest.CompareRun(t, 1, 5, 1000)
+	clean := compare.Compare(base, reporttest.CompareRun(t, 1, 5, 1000), reporttest.Limits(t, "p99=10%"))
 	if len(clean.Warnings) != 0 {
 		t.Errorf("two complete runs of one scenario: warnings %q", clean.Warnings)
 	}
-	next := gatesCompareRun(t, 1, 5, 700)
+	next := reporttest.CompareRun(t, 1, 5, 700)
 	next.StopReason, next.Interrupted = "interrupted", true
 	next.Shards = 2
 	next.Scenario = "other"
-	c := Compare(base, next, gatesLimits(t, "p99=10%"))
+	c := compare.Compare(base, next, reporttest.Limits(t, "p99=10%"))
 	if len(c.Warnings) != 3 {
 		t.Fatalf("warnings %q, want 3", c.Warnings)
 	}
@@ -327,29 +275,55 @@ func TestCompareWarnsAboutIncomparableReports(t *testing.T) {
 		t.Error("warnings failed the comparison")
 	}
 	var text bytes.Buffer
-	if err := WriteCompareText(&text, c); err != nil {
+	if err := render.WriteCompareText(&text, c); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(text.String(), "WARNING: new did not complete") {
 		t.Errorf("the text output does not start with the warnings:\n%s", text.String())
 	}
 	var js bytes.Buffer
-	if err := WriteCompareJSON(&js, c); err != nil {
+	if err := compare.WriteJSON(&js, c); err != nil {
 		t.Fatal(err)
 	}
-	var back CompareResult
+	var back compare.Result
 	if err := json.Unmarshal(js.Bytes(), &back); err != nil || len(back.Warnings) != 3 {
 		t.Errorf("--json does not carry the warnings: %v %q", err, back.Warnings)
 	}
 	// A grace cut is a whole schedule with sessions cut short: said as such, not "did not complete".
-	cut := gatesCompareRun(t, 1, 5, 1000)
+	cut := reporttest.CompareRun(t, 1, 5, 1000)
 	cut.StopReason, cut.Sessions.CutByGrace = "grace cut", 4
-	if w := Compare(gatesCompareRun(t, 1, 5, 1000), cut, nil).Warnings; len(w) != 1 || w[0] != "new had 4 sessions cut by its grace period: their remaining steps were never sent" {
+	if w := compare.Compare(reporttest.CompareRun(t, 1, 5, 1000), cut, nil).Warnings; len(w) != 1 || w[0] != "new had 4 sessions cut by its grace period: their remaining steps were never sent" {
 		t.Errorf("grace-cut new: warnings %q", w)
 	}
 	// An aborted base warns too.
 	base.StopReason = "aborted: error_rate all <= 1.00%"
-	if w := Compare(base, gatesCompareRun(t, 1, 5, 1000), nil).Warnings; len(w) != 1 || !strings.HasPrefix(w[0], "base did not complete") {
+	if w := compare.Compare(base, reporttest.CompareRun(t, 1, 5, 1000), nil).Warnings; len(w) != 1 || !strings.HasPrefix(w[0], "base did not complete") {
 		t.Errorf("aborted base: warnings %q", w)
+	}
+}
+
+// compare refuses to call a regression against or from a generator-limited report unless forced.
+func TestCompareRefusesARegressionOfAGeneratorLimitedReport(t *testing.T) {
+	base := reporttest.CompareRun(t, 1, 0, 1000)
+	next := reporttest.CompareRun(t, 3, 0, 1000)
+	limits := reporttest.Limits(t, "p99=10%")
+	if c := compare.Compare(base, next, limits); c.Pass || c.Inconclusive != "" {
+		t.Fatalf("a tripled p99 between sound reports: pass %v, inconclusive %q", c.Pass, c.Inconclusive)
+	}
+	next.GeneratorLimit = &report.GeneratorLimit{Reasons: []string{"scheduler lag p99 150ms over 50ms"}}
+	c := compare.Compare(base, next, limits)
+	k := gatesCheck(t, c, "p99=10%")
+	if !c.Pass || k.Failed() || !strings.HasPrefix(k.NotJudged, report.InconclusivePrefix) || !strings.Contains(c.Inconclusive, "new's generator") {
+		t.Errorf("against a generator-limited new: pass %v, check %+v, inconclusive %q", c.Pass, k, c.Inconclusive)
+	}
+	var text bytes.Buffer
+	if err := render.WriteCompareText(&text, c); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "INCONCLUSIVE: 1 of 1 limits exceeded") {
+		t.Errorf("text:\n%s", text.String())
+	}
+	if f := compare.CompareWith(base, next, limits, compare.Options{Force: true}); f.Pass || f.Inconclusive != "" {
+		t.Errorf("--force: pass %v, inconclusive %q; want the regression called", f.Pass, f.Inconclusive)
 	}
 }

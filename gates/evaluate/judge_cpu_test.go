@@ -1,4 +1,4 @@
-package report_test
+package evaluate_test
 
 import (
 	"bytes"
@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	. "ccload/report"
+	"ccload/gates/evaluate"
+	"ccload/render"
+	"ccload/report"
 	htmlreport "ccload/report/html"
 )
 
@@ -15,20 +17,20 @@ import (
 // banner), one whose generator had CPU to spare is judged, and so is one whose CPU was the embedded
 // mock's too (the target shared the process).
 func TestGeneratorCPUMakesARunInconclusive(t *testing.T) {
-	specs := []ThresholdSpec{judgeSpec("response_time.p99", "", 10_000), judgeSpec("error_rate", "", 0.5)}
+	specs := []evaluate.ThresholdSpec{judgeSpec("response_time.p99", "", 10_000), judgeSpec("error_rate", "", 0.5)}
 
 	busy := judgeRun(t, 200, 0) // p99 20 ms over a 10 ms limit; no lag
-	busy.Generator = &GeneratorUse{CPUS: 19.4, CPUs: 2, CPUShare: 0.97, MachineBusy: 0.99}
-	Judge(busy, specs)
+	busy.Generator = &report.GeneratorUse{CPUS: 19.4, CPUs: 2, CPUShare: 0.97, MachineBusy: 0.99}
+	evaluate.Judge(busy, specs)
 	gl := busy.GeneratorLimit
 	if gl == nil || gl.CPUShare != 0.97 || !strings.Contains(strings.Join(gl.Reasons, ";"), "the process used 97% of its 2 CPUs (over 90%)") {
 		t.Fatalf("generator_limit %+v; want the CPU share named", gl)
 	}
-	if th := busy.Thresholds[0]; th.Verdict() != "INCONCLUSIVE" || !Inconclusive(busy) {
-		t.Errorf("p99 on a run whose generator was CPU-bound: %+v (inconclusive %v)", th, Inconclusive(busy))
+	if th := busy.Thresholds[0]; th.Verdict() != "INCONCLUSIVE" || !report.Inconclusive(busy) {
+		t.Errorf("p99 on a run whose generator was CPU-bound: %+v (inconclusive %v)", th, report.Inconclusive(busy))
 	}
 	var j bytes.Buffer
-	if err := WriteJUnit(&j, busy); err != nil {
+	if err := render.WriteJUnit(&j, busy); err != nil {
 		t.Fatal(err)
 	}
 	if s := j.String(); !strings.Contains(s, `type="inconclusive"`) || !strings.Contains(s, `failures="0"`) {
@@ -42,7 +44,7 @@ func TestGeneratorCPUMakesARunInconclusive(t *testing.T) {
 		t.Error("report.html shows no generator banner naming the CPU")
 	}
 	var js bytes.Buffer
-	if err := WriteJSON(&js, busy); err != nil {
+	if err := report.WriteJSON(&js, busy); err != nil {
 		t.Fatal(err)
 	}
 	var back struct {
@@ -60,15 +62,15 @@ func TestGeneratorCPUMakesARunInconclusive(t *testing.T) {
 
 	for _, tc := range []struct {
 		name string
-		use  GeneratorUse
+		use  report.GeneratorUse
 	}{
-		{"CPU to spare", GeneratorUse{CPUS: 6, CPUs: 2, CPUShare: 0.3, MachineBusy: 0.5}},
-		{"the embedded mock shared the process", GeneratorUse{CPUS: 19.4, CPUs: 2, CPUShare: 0.97, MachineBusy: 0.99, SharedWithTarget: true}},
+		{"CPU to spare", report.GeneratorUse{CPUS: 6, CPUs: 2, CPUShare: 0.3, MachineBusy: 0.5}},
+		{"the embedded mock shared the process", report.GeneratorUse{CPUS: 19.4, CPUs: 2, CPUShare: 0.97, MachineBusy: 0.99, SharedWithTarget: true}},
 	} {
 		r := judgeRun(t, 200, 0)
 		r.Generator = &tc.use
-		Judge(r, specs)
-		if r.GeneratorLimit != nil || !r.Thresholds[0].Failed() || Inconclusive(r) {
+		evaluate.Judge(r, specs)
+		if r.GeneratorLimit != nil || !r.Thresholds[0].Failed() || report.Inconclusive(r) {
 			t.Errorf("%s: generator_limit %+v, p99 %+v; want judged and failed", tc.name, r.GeneratorLimit, r.Thresholds[0])
 		}
 	}

@@ -1,118 +1,16 @@
-package report
+package render
 
 import (
 	"bytes"
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"ccload/gates"
+	"ccload/report"
+	"ccload/report/reporttest"
 )
-
-func init() {
-	// Another test file of the package may register -update first; share it rather than panic.
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite the golden files in testdata/")
-	}
-}
-
-// updateGolden reports whether -update was given.
-func updateGolden() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
-
-// checkGolden compares got with testdata/name, or rewrites it under -update.
-func checkGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if updateGolden() {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./report/ -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (go test ./report/ -update rewrites it); got:\n%s\nwant:\n%s", path, got, want)
-	}
-}
-
-// fixtureReport is a small run with every feature of the summary, built from arithmetic (no random
-// source), so the golden files only change when the summary does.
-func fixtureReport(interrupted bool, lagUS int64) *Report {
-	r := NewRecorder(RecorderOptions{Start: testStart})
-	chat := r.Group("sendAsync", "CHAT")
-	conn := r.Group("sendAsync", "CONNECT")
-	poll := r.Group("poll", "")
-	greet := r.StepGroup("greet")
-	for i := range 3000 {
-		at := int64(i) * int64(10*time.Millisecond) // 100 requests/s for 30 s
-		s := Sample{Group: chat, Step: NoGroup, Intended: at, Start: at + lagUS*1000, Status: 200, ResultCode: "0", BytesSent: 366, BytesRecv: 90}
-		s.End = s.Start + int64(2+i%40)*int64(time.Millisecond)
-		switch {
-		case i%3 == 0:
-			s.Group = poll
-		case i%10 == 1:
-			s.Group, s.Step = conn, greet
-		}
-		switch {
-		case i%97 == 0:
-			s.ResultCode, s.Class = "12", ClassApp
-		case i%211 == 0:
-			s.ResultCode, s.Class = "13", ClassApp
-		case i%307 == 0:
-			s.Status, s.ResultCode, s.Class = 503, "", ClassHTTP
-		case i%401 == 0:
-			s.Status, s.ResultCode, s.Class = 0, "", ClassTimeout
-			s.End = s.Start + int64(5*time.Second)
-		case i%1499 == 0:
-			s.Status, s.ResultCode, s.Class = 0, "", ClassClient
-		}
-		r.Record(&s)
-		if i%30 == 0 {
-			r.Arrival(at)
-			if i%900 == 0 {
-				r.Dropped(at)
-				continue
-			}
-			r.SessionStarted(at)
-			r.Reply(at, int64(800+i%7*100)*int64(time.Millisecond))
-			if i%150 == 0 {
-				r.AgentJoined(at, int64(20+i%11)*int64(time.Second))
-			}
-			o := Completed
-			switch {
-			case i%330 == 0:
-				o = Failed
-			case interrupted && i > 2700:
-				o = Interrupted
-			}
-			r.SessionEnded(at, o, int64(45+i%13)*int64(time.Second))
-		}
-		if i%600 == 0 {
-			r.ReplyTimeout(at)
-		}
-		r.SetActive(int64(40 + i%9))
-	}
-	meta := Meta{Scenario: "quickstart", File: "scenarios/quickstart.yaml", Target: "http://127.0.0.1:18080", Seed: 42}
-	end := testStart.Add(30 * time.Second)
-	if interrupted {
-		meta.Interrupted = true
-		end = testStart.Add(29500 * time.Millisecond)
-	}
-	return r.Finish(end, meta)
-}
 
 func TestSummaryGolden(t *testing.T) {
 	for _, c := range []struct {
@@ -125,20 +23,20 @@ func TestSummaryGolden(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := WriteSummary(&buf, fixtureReport(c.interrupted, c.lagUS)); err != nil {
+			if err := WriteSummary(&buf, reporttest.SummaryFixture(c.interrupted, c.lagUS)); err != nil {
 				t.Fatal(err)
 			}
-			checkGolden(t, c.name, buf.Bytes())
+			reporttest.Golden(t, c.name, buf.Bytes())
 		})
 	}
 }
 
 func TestSummarySaysWhatMatters(t *testing.T) {
 	var ok, bad bytes.Buffer
-	if err := WriteSummary(&ok, fixtureReport(false, 0)); err != nil {
+	if err := WriteSummary(&ok, reporttest.SummaryFixture(false, 0)); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteSummary(&bad, fixtureReport(true, 25_000)); err != nil {
+	if err := WriteSummary(&bad, reporttest.SummaryFixture(true, 25_000)); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"INTERRUPTED", "WARNING: scheduler lag p99", "the generator, not the target"} {
@@ -166,7 +64,7 @@ func (f *failingWriter) Write(p []byte) (int, error) {
 }
 
 func TestSummaryReportsWriteErrors(t *testing.T) {
-	if err := WriteSummary(&failingWriter{n: 3}, fixtureReport(false, 0)); err == nil || !strings.Contains(err.Error(), "disk full") {
+	if err := WriteSummary(&failingWriter{n: 3}, reporttest.SummaryFixture(false, 0)); err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Errorf("WriteSummary on a failing writer returned %v", err)
 	}
 }
@@ -179,14 +77,14 @@ func TestFormatUS(t *testing.T) {
 		{0, "0µs"}, {850, "850µs"}, {1234, "1.23ms"}, {12_345, "12.3ms"}, {9_999, "10.0ms"}, {999_999, "1.00s"},
 		{1_520_000, "1.52s"}, {60_000_000, "1m00s"}, {123_000_000, "2m03s"}, {7_380_000_000, "2h03m"},
 	} {
-		if got := FormatUS(c.us); got != c.want {
+		if got := report.FormatUS(c.us); got != c.want {
 			t.Errorf("FormatUS(%d) = %q, want %q", c.us, got, c.want)
 		}
 	}
 }
 
 func TestSummaryOfAnEmptyRun(t *testing.T) {
-	r := NewRecorder(RecorderOptions{Start: testStart}).Finish(testStart.Add(5*time.Second), Meta{Scenario: "nothing", StopReason: "unreachable"})
+	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start}).Finish(reporttest.Start.Add(5*time.Second), report.Meta{Scenario: "nothing", StopReason: "unreachable"})
 	var buf bytes.Buffer
 	if err := WriteSummary(&buf, r); err != nil {
 		t.Fatal(err)
@@ -214,8 +112,8 @@ func TestSummaryBannerSaysWhyTheRunStopped(t *testing.T) {
 		{"aborted: error_rate all <= 1.00%", false, "!! ABORTED: threshold error_rate all <= 1.00% failed\n"},
 		{"deadline", false, "!! STOPPED: deadline\n"},
 	} {
-		r := NewRecorder(RecorderOptions{Start: testStart}).Finish(testStart.Add(5*time.Second),
-			Meta{Scenario: "s", StopReason: c.reason, Interrupted: c.interrupted})
+		r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start}).Finish(reporttest.Start.Add(5*time.Second),
+			report.Meta{Scenario: "s", StopReason: c.reason, Interrupted: c.interrupted})
 		var buf bytes.Buffer
 		if err := WriteSummary(&buf, r); err != nil {
 			t.Fatal(err)
@@ -234,8 +132,8 @@ func TestSummaryBannerSaysWhyTheRunStopped(t *testing.T) {
 }
 
 func TestSummarySaysThresholdsWereNotEvaluated(t *testing.T) {
-	r := NewRecorder(RecorderOptions{Start: testStart}).Finish(testStart.Add(5*time.Second),
-		Meta{Scenario: "s", Gates: &gates.Set{Thresholds: []gates.Threshold{{Metric: "error_rate", Max: 0.01, HasMax: true, LimitText: "1%"}}}})
+	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start}).Finish(reporttest.Start.Add(5*time.Second),
+		report.Meta{Scenario: "s", Gates: &gates.Set{Thresholds: []gates.Threshold{{Metric: "error_rate", Max: 0.01, HasMax: true, LimitText: "1%"}}}})
 	var buf bytes.Buffer
 	if err := WriteSummary(&buf, r); err != nil {
 		t.Fatal(err)
@@ -248,8 +146,8 @@ func TestSummarySaysThresholdsWereNotEvaluated(t *testing.T) {
 // A session metric nothing measured (no await_agent step: no time to agent) is not printed as a
 // row of dashes; the measured ones still are, and a run that measured none prints no table.
 func TestSummaryHidesEmptySessionMetricRows(t *testing.T) {
-	r := fixtureReport(false, 0)
-	r.SessionMetrics.TimeToAgentUS = Latency{}
+	r := reporttest.SummaryFixture(false, 0)
+	r.SessionMetrics.TimeToAgentUS = report.Latency{}
 	var b bytes.Buffer
 	if err := WriteSummary(&b, r); err != nil {
 		t.Fatal(err)
@@ -263,7 +161,7 @@ func TestSummaryHidesEmptySessionMetricRows(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}
 	}
-	r.SessionMetrics.ReplyLatencyUS, r.SessionMetrics.SessionDurationUS, r.SchedulerLagUS = Latency{}, Latency{}, Latency{}
+	r.SessionMetrics.ReplyLatencyUS, r.SessionMetrics.SessionDurationUS, r.SchedulerLagUS = report.Latency{}, report.Latency{}, report.Latency{}
 	b.Reset()
 	if err := WriteSummary(&b, r); err != nil {
 		t.Fatal(err)
@@ -275,7 +173,7 @@ func TestSummaryHidesEmptySessionMetricRows(t *testing.T) {
 
 // The summary says where queued customers stood, and only when some did.
 func TestSummaryShowsTheAgentQueue(t *testing.T) {
-	r := fixtureReport(false, 0)
+	r := reporttest.SummaryFixture(false, 0)
 	var b bytes.Buffer
 	if err := WriteSummary(&b, r); err != nil {
 		t.Fatal(err)
@@ -283,8 +181,8 @@ func TestSummaryShowsTheAgentQueue(t *testing.T) {
 	if strings.Contains(b.String(), "agent queue") {
 		t.Errorf("a run without a queue prints one:\n%s", b.String())
 	}
-	r.SessionMetrics.QueuePosition = Latency{Count: 12, Min: 1, P50: 2, Max: 5}
-	r.SessionMetrics.QueueWaitEstimateUS = Latency{Count: 12, Min: 30_000_000, P50: 60_000_000, Max: 150_000_000}
+	r.SessionMetrics.QueuePosition = report.Latency{Count: 12, Min: 1, P50: 2, Max: 5}
+	r.SessionMetrics.QueueWaitEstimateUS = report.Latency{Count: 12, Min: 30_000_000, P50: 60_000_000, Max: 150_000_000}
 	b.Reset()
 	if err := WriteSummary(&b, r); err != nil {
 		t.Fatal(err)

@@ -1,47 +1,20 @@
-package report_test
+package render_test
 
 import (
 	"bytes"
-	. "ccload/report"
+	"ccload/gates/evaluate"
+	"ccload/render"
+	"ccload/report"
+	"ccload/report/compare"
+	"ccload/report/reporttest"
+	"encoding/json"
 	"encoding/xml"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"ccload/gates"
 )
-
-// The golden files of this package's renderers are rewritten with `go test ./report -update`.
-// Registered here only if another test file has not registered it already.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite the golden files in testdata")
-	}
-}
-
-// gatesGolden compares got with testdata/name, rewriting it under -update.
-func gatesGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./report -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (run go test ./report -update if the change is intended):\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
-}
 
 // gatesJUnitDoc is the common JUnit schema as CI servers read it, for parsing our output back.
 type gatesJUnitDoc struct {
@@ -74,18 +47,18 @@ type gatesJUnitDoc struct {
 
 func TestWriteJUnitParsesBackWithValuesAndLimits(t *testing.T) {
 	t.Parallel()
-	r := gatesBurstRun(t)
+	r := reporttest.BurstRun(t)
 	r.Scenario = "ci-gate"
-	r.Thresholds = EvaluateThresholds(r, []ThresholdSpec{
+	r.Thresholds = evaluate.Thresholds(r, []evaluate.ThresholdSpec{
 		{Metric: "error_rate", Max: 0.02, HasMax: true},
 		{Metric: "error_rate", Max: 0.02, HasMax: true, Over: 30 * time.Second},
 		{Name: "p99 under 1s <&>", Metric: "response_time.p99", Max: 1e6, HasMax: true},
 	})
 	var buf bytes.Buffer
-	if err := WriteJUnit(&buf, r); err != nil {
+	if err := render.WriteJUnit(&buf, r); err != nil {
 		t.Fatal(err)
 	}
-	gatesGolden(t, "gates_junit.xml", buf.Bytes())
+	reporttest.Golden(t, "gates_junit.xml", buf.Bytes())
 	var doc gatesJUnitDoc
 	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatalf("junit.xml does not parse: %v\n%s", err, buf.Bytes())
@@ -134,9 +107,9 @@ func TestWriteJUnitMarksAbortedAndInterruptedRuns(t *testing.T) {
 		{"interrupted", true, 0, 1},
 		{"unreachable", false, 0, 1},
 	} {
-		r := &Report{Scenario: "s", StopReason: tc.reason, Interrupted: tc.interrupted, DurationS: 3}
+		r := &report.Report{Scenario: "s", StopReason: tc.reason, Interrupted: tc.interrupted, DurationS: 3}
 		var buf bytes.Buffer
-		if err := WriteJUnit(&buf, r); err != nil {
+		if err := render.WriteJUnit(&buf, r); err != nil {
 			t.Fatal(err)
 		}
 		var doc gatesJUnitDoc
@@ -152,10 +125,10 @@ func TestWriteJUnitMarksAbortedAndInterruptedRuns(t *testing.T) {
 // TestWriteJUnitFlagsThresholdsNotEvaluated: a report whose scenario sets thresholds but that
 // carries no results for them (a merge that could not re-read its scenario) must not pass CI.
 func TestWriteJUnitFlagsThresholdsNotEvaluated(t *testing.T) {
-	r := &Report{Scenario: "s", StopReason: "completed", DurationS: 3,
+	r := &report.Report{Scenario: "s", StopReason: "completed", DurationS: 3,
 		Gates: &gates.Set{Thresholds: []gates.Threshold{{Metric: "error_rate", Max: 0.01, HasMax: true, LimitText: "1%"}}}}
 	var buf bytes.Buffer
-	if err := WriteJUnit(&buf, r); err != nil {
+	if err := render.WriteJUnit(&buf, r); err != nil {
 		t.Fatal(err)
 	}
 	var doc gatesJUnitDoc
@@ -167,10 +140,37 @@ func TestWriteJUnitFlagsThresholdsNotEvaluated(t *testing.T) {
 	}
 	r.Gates = &gates.Set{}
 	buf.Reset()
-	if err := WriteJUnit(&buf, r); err != nil {
+	if err := render.WriteJUnit(&buf, r); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(buf.String(), "no results") {
 		t.Errorf("a scenario without thresholds was flagged:\n%s", buf.String())
+	}
+}
+
+func TestCompareJSONAndJUnit(t *testing.T) {
+	c := compare.Compare(reporttest.CompareRun(t, 1, 5, 1000), reporttest.CompareRun(t, 1.25, 5, 1000), reporttest.Limits(t, "p99=10%", "error_rate=1pp"))
+	var js bytes.Buffer
+	if err := compare.WriteJSON(&js, c); err != nil {
+		t.Fatal(err)
+	}
+	var back compare.Result
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil || back.Pass || len(back.Checks) != 2 || len(back.Rows) != len(c.Rows) {
+		t.Fatalf("JSON round trip: %v %+v", err, back)
+	}
+	var x bytes.Buffer
+	if err := render.WriteCompareJUnit(&x, c); err != nil {
+		t.Fatal(err)
+	}
+	var doc gatesJUnitDoc
+	if err := xml.Unmarshal(x.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Tests != 2 || doc.Failures != 1 || len(doc.Suites) != 1 || doc.Suites[0].Tests != 2 {
+		t.Fatalf("junit: %+v", doc)
+	}
+	f := doc.Suites[0].Cases[0].Failure
+	if f == nil || !strings.Contains(f.Message, "limit +10%") || !strings.Contains(f.Message, "change +25.0%") || f.Type != "regression" {
+		t.Errorf("failure %+v", f)
 	}
 }

@@ -1,4 +1,4 @@
-package report
+package compare
 
 import (
 	"fmt"
@@ -8,11 +8,12 @@ import (
 	"strings"
 
 	"ccload/gates"
+	"ccload/report"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// CompareHistory judges NEW (next) against several baseline runs (ccload compare --baseline
+// History judges NEW (next) against several baseline runs (ccload compare --baseline
 // history:...), newest first, with Compare's per-limit rules kept. With one baseline it is Compare.
 //
 // With k ≥ 2 baselines each limit is applied per group to the baselines' mean, and a change is a
@@ -23,18 +24,18 @@ import (
 // Every value is computed from the runs' own histograms and counts (never from averaged
 // percentiles): a p99 is each baseline's p99 from its encoded histogram. Rows compare NEW with the
 // mean (BaseText "mean ±sd"), and call NEW worse or better only beyond that bound. A group needs
-// CompareMinSamples requests in NEW and in every baseline that has it, as in Compare.
-func CompareHistory(bases []*Report, next *Report, limits []CompareLimit) CompareResult {
-	return CompareHistoryWith(bases, next, limits, CompareOptions{})
+// MinSamples requests in NEW and in every baseline that has it, as in Compare.
+func History(bases []*report.Report, next *report.Report, limits []Limit) Result {
+	return HistoryWith(bases, next, limits, Options{})
 }
 
-// CompareHistoryWith is CompareHistory with compare's options (--force): one baseline is
+// HistoryWith is History with compare's options (--force): one baseline is
 // CompareWith exactly.
-func CompareHistoryWith(bases []*Report, next *Report, limits []CompareLimit, o CompareOptions) CompareResult {
+func HistoryWith(bases []*report.Report, next *report.Report, limits []Limit, o Options) Result {
 	if len(bases) == 1 {
 		return CompareWith(bases[0], next, limits, o)
 	}
-	res := CompareResult{Base: compareSide(bases[0], "base"), New: compareSide(next, "new"), Pass: true}
+	res := Result{Base: compareSide(bases[0], "base"), New: compareSide(next, "new"), Pass: true}
 	seen := map[string]bool{}
 	for _, b := range bases {
 		for _, w := range compareWarnings(b, next) {
@@ -45,7 +46,7 @@ func CompareHistoryWith(bases []*Report, next *Report, limits []CompareLimit, o 
 		}
 	}
 	ng := compareGroups(next)
-	bgs := make([][]*Group, len(bases))
+	bgs := make([][]*report.Group, len(bases))
 	inBase := map[string]bool{}
 	for i, b := range bases {
 		bgs[i] = compareGroups(b)
@@ -91,7 +92,7 @@ func CompareHistoryWith(bases []*Report, next *Report, limits []CompareLimit, o 
 			}
 		}
 	}
-	applyLimits(&res, limits, names, historyGeneratorLimited(bases, next), o, func(l CompareLimit, gname string) CompareCheck {
+	applyLimits(&res, limits, names, historyGeneratorLimited(bases, next), o, func(l Limit, gname string) Check {
 		return historyCheck(l, gname, bases, bgs, ng, next)
 	})
 	return res
@@ -99,7 +100,7 @@ func CompareHistoryWith(bases []*Report, next *Report, limits []CompareLimit, o 
 
 // historyGeneratorLimited is compareGeneratorLimited over every baseline and NEW: a regression
 // found where any run's generator was the limit is inconclusive unless --force.
-func historyGeneratorLimited(bases []*Report, next *Report) string {
+func historyGeneratorLimited(bases []*report.Report, next *report.Report) string {
 	var why []string
 	for i, b := range bases {
 		if gl := b.GeneratorLimit; gl != nil {
@@ -121,11 +122,11 @@ type historySpread struct {
 	mean, sd float64
 	k        int
 	minCount int64
-	only     *Report // the baseline, when exactly one had the group
-	onlyG    *Group
+	only     *report.Report // the baseline, when exactly one had the group
+	onlyG    *report.Group
 }
 
-func historyValues(m compareMetric, group string, bases []*Report, bgs [][]*Group, cache historyCache) historySpread {
+func historyValues(m compareMetric, group string, bases []*report.Report, bgs [][]*report.Group, cache historyCache) historySpread {
 	var vals []float64
 	s := historySpread{minCount: math.MaxInt64}
 	for i, b := range bases {
@@ -138,7 +139,7 @@ func historyValues(m compareMetric, group string, bases []*Report, bgs [][]*Grou
 			continue
 		}
 		vals = append(vals, v)
-		s.minCount = min(s.minCount, GroupCount(g))
+		s.minCount = min(s.minCount, report.GroupCount(g))
 		s.only, s.onlyG = b, g
 	}
 	s.k = len(vals)
@@ -188,13 +189,13 @@ func HistoryT(df int) float64 {
 
 // historyRow compares one metric of NEW's group with the baselines' mean, worse or better only
 // beyond their prediction bound and the histograms' precision.
-func historyRow(m compareMetric, group string, bases []*Report, bgs [][]*Group, n *Group, next *Report, cache historyCache) (CompareRow, bool) {
+func historyRow(m compareMetric, group string, bases []*report.Report, bgs [][]*report.Group, n *report.Group, next *report.Report, cache historyCache) (Row, bool) {
 	s := historyValues(m, group, bases, bgs, cache)
 	nv, nok := cache.value(m, n, next)
 	if s.k == 0 && !nok {
-		return CompareRow{}, false
+		return Row{}, false
 	}
-	row := CompareRow{Group: group, Metric: m.name, Base: s.mean, New: nv, BaseText: "–", NewText: "–"}
+	row := Row{Group: group, Metric: m.name, Base: s.mean, New: nv, BaseText: "–", NewText: "–"}
 	if s.k > 0 {
 		row.BaseText = gates.Format(s.mean, m.unit)
 		if s.k > 1 {
@@ -213,26 +214,21 @@ func historyRow(m compareMetric, group string, bases []*Report, bgs [][]*Group, 
 			row.Worse, row.Better = false, false
 		}
 	}
-	if m.name != "rps" && min(s.minCount, GroupCount(n)) < CompareMinSamples {
+	if m.name != "rps" && min(s.minCount, report.GroupCount(n)) < MinSamples {
 		row.FewSamples, row.Worse, row.Better = true, false, false
 	}
 	return row, true
 }
 
 // historyCheck applies one limit to one group against the baselines (see CompareHistory).
-func historyCheck(l CompareLimit, group string, bases []*Report, bgs [][]*Group, ng []*Group, next *Report) CompareCheck {
+func historyCheck(l Limit, group string, bases []*report.Report, bgs [][]*report.Group, ng []*report.Group, next *report.Report) Check {
 	m := compareMetricNamed(l.Metric)
 	s := historyValues(m, group, bases, bgs, nil)
 	if s.k == 1 {
 		// One baseline has the value: Compare's rule, against that run.
 		return compareCheck(l, group, compareGroups(s.only), ng, s.only, next)
 	}
-	c := CompareCheck{Name: l.Text, Group: group, Metric: l.Metric, Limit: compareLimitText(l, m), Pass: true}
-	if l.Group == "*" {
-		c.Name = strings.Replace(l.Text, "@*", "@"+group, 1)
-	} else if group != "all" && !strings.Contains(c.Name, "@") {
-		c.Name += " @" + group
-	}
+	c := Check{Name: CheckName(l, group), Group: group, Metric: l.Metric, Limit: compareLimitText(l, m), Pass: true}
 	n, nok := compareFind(ng, group)
 	inAny := false
 	for i := range bases {
@@ -249,9 +245,9 @@ func historyCheck(l CompareLimit, group string, bases []*Report, bgs [][]*Group,
 		c.Reason = "no data to compare"
 		return c
 	}
-	if nn := GroupCount(n); m.name != "rps" && min(s.minCount, nn) < CompareMinSamples {
+	if nn := report.GroupCount(n); m.name != "rps" && min(s.minCount, nn) < MinSamples {
 		// Compare's one rule for every limit (named group, all or @*): too small to judge.
-		c.Pass, c.NotJudged = false, fmt.Sprintf("not judged: %d requests in the smallest baseline, %d in new (fewer than %d)", s.minCount, nn, CompareMinSamples)
+		c.Pass, c.NotJudged = false, fmt.Sprintf("not judged: %d requests in the smallest baseline, %d in new (fewer than %d)", s.minCount, nn, MinSamples)
 		return c
 	}
 	c.Base = fmt.Sprintf("%s ±%s (%d runs)", gates.Format(s.mean, m.unit), gates.Format(s.sd, m.unit), s.k)
@@ -305,7 +301,7 @@ func historyAllowed(m compareMetric, v float64) string {
 type historyCache map[string]*hdrhistogram.Histogram
 
 // value is m.value, reading a latency percentile from the cached histogram.
-func (c historyCache) value(m compareMetric, g *Group, r *Report) (float64, bool) {
+func (c historyCache) value(m compareMetric, g *report.Group, r *report.Report) (float64, bool) {
 	if c == nil || !m.histogram {
 		return m.value(g, r)
 	}
@@ -326,6 +322,5 @@ func (c historyCache) value(m compareMetric, g *Group, r *Report) (float64, bool
 		}
 		c[enc] = h
 	}
-	v := gatesHistValue(h, gates.Metric{Q: q, Stat: stat})
-	return v.v, v.ok
+	return report.HistStat(h, gates.Metric{Q: q, Stat: stat})
 }

@@ -1,6 +1,7 @@
-package report
+package render
 
 import (
+	"ccload/report"
 	"encoding/csv"
 	"io"
 	"strconv"
@@ -11,7 +12,7 @@ var csvHeader = []string{"t", "requests", "errors", "rps", "p50_ms", "p99_ms", "
 
 // WriteCSV writes r's time series as timeseries.csv: one row per interval, t in seconds since the
 // start, rps over the interval, response-time percentiles in milliseconds.
-func WriteCSV(w io.Writer, r *Report) error {
+func WriteCSV(w io.Writer, r *report.Report) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
 		return err

@@ -1,0 +1,37 @@
+package render
+
+import (
+	"ccload/report"
+	"fmt"
+	"io"
+)
+
+// writePush is the console's push section.
+func writePush(w io.Writer, r *report.Report) {
+	p := r.Push
+	if p == nil {
+		return
+	}
+	fmt.Fprintf(w, "Push (webhook %s)\n", p.URL)
+	fmt.Fprintf(w, "  callbacks %d: accepted %d, malformed %d, too large %d, faulted %d, stalled %d, abandoned %d; without a well-formed auth-v2 header %d\n",
+		p.Callbacks, p.Accepted, p.Malformed, p.TooLarge, p.Faulted, p.Stalled, p.Abandoned, p.BadAuth)
+	fmt.Fprintf(w, "  messages %d: matched %d, unknown customer %d, duplicated %d, late %d (robot %d, agent %d, system %d, other %d)\n",
+		p.Messages.Total(), p.Messages.Matched, p.Messages.Unknown, p.Messages.Duplicated, p.Messages.Late,
+		p.Kinds.Robot, p.Kinds.Agent, p.Kinds.System, p.Kinds.Other)
+	fmt.Fprintln(w)
+}
+
+// pushProperties are the JUnit properties of the push section (name, value).
+func pushProperties(r *report.Report) [][2]string {
+	p := r.Push
+	if p == nil {
+		return nil
+	}
+	f := func(n int64) string { return fmt.Sprint(n) }
+	return [][2]string{
+		{"push.callbacks", f(p.Callbacks)}, {"push.accepted", f(p.Accepted)}, {"push.malformed", f(p.Malformed)},
+		{"push.faulted", f(p.Faulted + p.Stalled)}, {"push.bad_auth", f(p.BadAuth)},
+		{"push.messages.matched", f(p.Messages.Matched)}, {"push.messages.unknown", f(p.Messages.Unknown)},
+		{"push.messages.duplicated", f(p.Messages.Duplicated)}, {"push.messages.late", f(p.Messages.Late)},
+	}
+}
