@@ -497,28 +497,11 @@ func (c *searchRun) stepScenario(level float64, length time.Duration, near bool)
 		ramp, _ := c.customerStart(near)
 		sc.Load = scenario.Load{Model: scenario.Closed, Pause: pause, Stages: []scenario.Stage{
 			{Duration: ramp, From: 0, To: level}, {Duration: length - ramp, From: level, To: level}}}
-		sc.Target.MaxConnections = customerConns(sc.Target, level)
 		return &sc
 	}
 	sc.Load = scenario.Load{Model: scenario.Open, Arrivals: c.o.Scenario.Load.Arrivals, MaxCustomers: c.o.Scenario.Load.MaxCustomers,
 		Stages: []scenario.Stage{{Duration: length, From: level, To: level}}}
 	return &sc
-}
-
-// MaxCustomerConns bounds the connections a --customers step opens for its customers (a file
-// descriptor each, in ccload and in the target).
-const MaxCustomerConns = 16384
-
-// customerConns is the connection limit of a --customers step at level: each customer of the
-// platform holds a connection of its own, so unless the scenario names target.max_connections
-// the step may open one a customer (at least the default, at most MaxCustomerConns). With the
-// default 256, customers waited behind ccload's busy connections as a target past its
-// saturation held them, and that wait showed as the generator's lag (steps not judged).
-func customerConns(t scenario.Target, level float64) int {
-	if t.MaxConnectionsSet {
-		return t.MaxConnections
-	}
-	return min(max(int(math.Ceil(level)), t.MaxConnections, scenario.DefaultMaxConnections), MaxCustomerConns)
 }
 
 // stepEnd is how a step's monitor ended it.

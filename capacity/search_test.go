@@ -401,27 +401,6 @@ func TestCustomerStart(t *testing.T) {
 	}
 }
 
-// TestCustomerConns: a --customers step opens a connection a customer (the default at least,
-// MaxCustomerConns at most) unless the scenario named target.max_connections.
-func TestCustomerConns(t *testing.T) {
-	def := scenario.Target{MaxConnections: scenario.DefaultMaxConnections}
-	set := scenario.Target{MaxConnections: 64, MaxConnectionsSet: true}
-	for _, tc := range []struct {
-		t     scenario.Target
-		level float64
-		want  int
-	}{
-		{def, 100, scenario.DefaultMaxConnections},
-		{def, 9250, 9250},
-		{def, 1e6, MaxCustomerConns},
-		{set, 9250, 64},
-	} {
-		if got := customerConns(tc.t, tc.level); got != tc.want {
-			t.Errorf("target %+v at %.0f customers: %d connections, want %d", tc.t, tc.level, got, tc.want)
-		}
-	}
-}
-
 // TestPolicyConvergesOnTenThousandCustomers: the 10,000-customer goal (customers polling every
 // 5 s, a token each, a target saturating at 10,000) in the policy's simulated cost: each step's
 // ramp and settling (customerStart), its window, the grace, the teardown's bound and the

@@ -312,7 +312,7 @@ func (l *loader) target(n *yaml.Node) {
 			if c < 1 || c > 1<<20 {
 				l.errAt(v, "target.max_connections", "must be from 1 to %d, got %d", 1<<20, c)
 			} else {
-				t.MaxConnections, t.MaxConnectionsSet = int(c), true
+				t.MaxConnections = int(c)
 			}
 		}
 	}

@@ -58,10 +58,7 @@ type Target struct {
 	Paths          ccapi.Paths
 	Timeout        time.Duration // default 10s
 	MaxConnections int           // default 256
-	// MaxConnectionsSet says the file named max_connections: capacity --customers sizes the
-	// connections to the customers otherwise.
-	MaxConnectionsSet bool
-	MaxRPS            float64 // ceiling on this process's requests per second (0: none)
+	MaxRPS         float64       // ceiling on this process's requests per second (0: none)
 	// InsecureSkipVerify disables TLS verification; only when the file says so explicitly.
 	InsecureSkipVerify bool
 	// RootCAs are the certificate authorities of target.ca_file (a PEM bundle), trusted instead of
