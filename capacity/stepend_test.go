@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"ccload/mock"
 	"ccload/report"
 	"ccload/runner"
 	"ccload/scenario"
@@ -19,13 +18,7 @@ import (
 // with the line display (--no-progress, a log) the runner prints no periodic status line of the
 // step's inner stages: only the search's own line per step.
 func TestAStepsEndIsNotAnInterrupt(t *testing.T) {
-	o := mock.DefaultOptions()
-	o.Seed, o.SessionTimeout = 1, 0
-	srv, err := mock.NewServer(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := testMock(t, nil)
 	sc, err := scenario.Parse("hold.yaml", []byte(`name: hold
 auth: {app_key: k, app_secret: s}
 load: {model: open, arrivals: uniform, rate: 1, duration: 1s}

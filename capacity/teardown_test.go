@@ -13,13 +13,7 @@ import (
 // disconnecting the customers its grace period cut, so after the search the mock (the referee)
 // holds no session: none open, none queued, one DISCONNECT per CONNECT it received.
 func TestStepsLeaveNoSessionOpen(t *testing.T) {
-	o := mock.DefaultOptions()
-	o.Seed, o.SessionTimeout, o.Agents, o.HandleTime = 1, 0, 1, mock.Constant(time.Hour)
-	srv, err := mock.NewServer(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := testMock(t, func(o *mock.Options) { o.Agents, o.HandleTime = 1, mock.Constant(time.Hour) })
 	// Every session outlives its step: connect, queue for the one agent (or get it), wait a minute.
 	sc, err := scenario.Parse("hold.yaml", []byte(`name: hold
 auth: {app_key: k, app_secret: s}
