@@ -347,29 +347,6 @@ func ExampleThresholds() {
 	// PASS rps all >= 50.0/s: 100/s
 }
 
-// codeShareRun records ok requests to sendAsync CHAT answering resultCode "0", plus tokens
-// tokenByAkSk requests (answered, no resultCode) and timeouts CHAT requests that got no answer.
-func codeShareRun(ok, tokens, timeouts int) *report.Report {
-	rec := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
-	chat, token := rec.Group("sendAsync", "CHAT"), rec.Group("tokenByAkSk", "")
-	at := int64(0)
-	add := func(s report.Sample) {
-		at += int64(time.Millisecond)
-		s.Step, s.Intended, s.Start, s.End = report.NoGroup, at, at, at+int64(time.Millisecond)
-		rec.Record(&s)
-	}
-	for range ok {
-		add(report.Sample{Group: chat, Status: 200, ResultCode: "0"})
-	}
-	for range tokens {
-		add(report.Sample{Group: token, Status: 200})
-	}
-	for range timeouts {
-		add(report.Sample{Group: chat, Class: report.ClassTimeout})
-	}
-	return rec.Finish(reporttest.Start.Add(10*time.Second), report.Meta{Scenario: "share"})
-}
-
 // The audit's run: 444 CHATs answered "0" and one tokenByAkSk call. The token call carries no
 // resultCode, so it does not lower the share of "0": the threshold and the console all say 100%
 // (report.html's bar: report/html). A timeout has no resultCode either, but it is not a "0": it lowers the share.
@@ -384,7 +361,7 @@ func TestResultCodeShareIgnoresAnswersWithoutACodeButCountsTimeouts(t *testing.T
 		{"token call", 444, 1, 0, true, "100.0%", `"0" 444 (100%)`},
 		{"timeout", 444, 1, 1, false, "99.8%", `"0" 444 (99.8%)`},
 	} {
-		r := codeShareRun(c.ok, c.tokens, c.timeouts)
+		r := reporttest.CodeShareRun(c.ok, c.tokens, c.timeouts)
 		got := evaluate.Thresholds(r, spec)[0]
 		if got.Pass != c.pass || got.Display != c.display {
 			t.Errorf("%s: threshold pass=%v display %q, want %v %q", c.name, got.Pass, got.Display, c.pass, c.display)

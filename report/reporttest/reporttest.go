@@ -485,3 +485,27 @@ func Capacity(t testing.TB) *report.Report {
 	r.Capacity = c
 	return r
 }
+
+// CodeShareRun records ok requests to sendAsync CHAT answering resultCode "0", plus tokens
+// tokenByAkSk requests (answered, no resultCode) and timeouts CHAT requests that got no answer:
+// the run the resultCode-share rules are judged and drawn on.
+func CodeShareRun(ok, tokens, timeouts int) *report.Report {
+	rec := report.NewRecorder(report.RecorderOptions{Start: Start})
+	chat, token := rec.Group("sendAsync", "CHAT"), rec.Group("tokenByAkSk", "")
+	at := int64(0)
+	add := func(s report.Sample) {
+		at += int64(time.Millisecond)
+		s.Step, s.Intended, s.Start, s.End = report.NoGroup, at, at, at+int64(time.Millisecond)
+		rec.Record(&s)
+	}
+	for range ok {
+		add(report.Sample{Group: chat, Status: 200, ResultCode: "0"})
+	}
+	for range tokens {
+		add(report.Sample{Group: token, Status: 200})
+	}
+	for range timeouts {
+		add(report.Sample{Group: chat, Class: report.ClassTimeout})
+	}
+	return rec.Finish(Start.Add(10*time.Second), report.Meta{Scenario: "share"})
+}
