@@ -1,12 +1,13 @@
 package render
 
 import (
-	"ccload/internal/junit"
-	"ccload/report"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	"ccload/internal/junit"
+	"ccload/report"
 )
 
 // WriteCapacity writes the capacity search's console summary: the answer, what a user needs to

@@ -2,13 +2,14 @@ package render
 
 import (
 	"bytes"
-	"ccload/report"
-	"ccload/report/compare"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
 	"text/tabwriter"
+
+	"ccload/report"
+	"ccload/report/compare"
 )
 
 // WriteCompareText writes what `ccload compare` prints by default: only the rows that differ (worse,

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"ccload/report"
 	"cmp"
 	"fmt"
 	"io"
@@ -10,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"ccload/report"
 )
 
 // LagWarnUS is the scheduler-lag p99 above which the summary warns that the generator was the bottleneck (10 ms).

@@ -1,10 +1,11 @@
 package render
 
 import (
-	"ccload/report"
 	"encoding/csv"
 	"io"
 	"strconv"
+
+	"ccload/report"
 )
 
 // csvHeader is timeseries.csv's header; the columns are the contract spreadsheets rely on.

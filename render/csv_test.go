@@ -2,10 +2,11 @@ package render_test
 
 import (
 	"bytes"
-	"ccload/render"
-	"ccload/report/reporttest"
 	"encoding/csv"
 	"testing"
+
+	"ccload/render"
+	"ccload/report/reporttest"
 )
 
 func TestWriteCSVHasOneRowPerInterval(t *testing.T) {

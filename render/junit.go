@@ -1,14 +1,15 @@
 package render
 
 import (
-	"ccload/internal/junit"
-	"ccload/report"
-	"ccload/report/compare"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"time"
+
+	"ccload/internal/junit"
+	"ccload/report"
+	"ccload/report/compare"
 )
 
 // WriteJUnit writes r's thresholds as junit.xml: one testsuite for the run, a "run completed"

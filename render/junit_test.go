@@ -2,11 +2,6 @@ package render_test
 
 import (
 	"bytes"
-	"ccload/gates/evaluate"
-	"ccload/render"
-	"ccload/report"
-	"ccload/report/compare"
-	"ccload/report/reporttest"
 	"encoding/json"
 	"encoding/xml"
 	"strings"
@@ -14,6 +9,11 @@ import (
 	"time"
 
 	"ccload/gates"
+	"ccload/gates/evaluate"
+	"ccload/render"
+	"ccload/report"
+	"ccload/report/compare"
+	"ccload/report/reporttest"
 )
 
 // gatesJUnitDoc is the common JUnit schema as CI servers read it, for parsing our output back.

@@ -1,13 +1,14 @@
 package render
 
 import (
-	"ccload/report"
-	"ccload/report/compare"
 	"fmt"
 	"io"
 	"slices"
 	"strconv"
 	"strings"
+
+	"ccload/report"
+	"ccload/report/compare"
 )
 
 // MarkdownOptions are the links a Markdown summary carries.

@@ -1,9 +1,10 @@
 package render
 
 import (
-	"ccload/report"
 	"fmt"
 	"io"
+
+	"ccload/report"
 )
 
 // writePush is the console's push section.

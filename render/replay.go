@@ -1,9 +1,10 @@
 package render
 
 import (
-	"ccload/report"
 	"fmt"
 	"strings"
+
+	"ccload/report"
 )
 
 // writeReplay is the console summary's replay line: what the replay took from its log.

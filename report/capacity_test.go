@@ -2,9 +2,6 @@ package report_test
 
 import (
 	"bytes"
-	"ccload/render"
-	"ccload/report"
-	"ccload/report/reporttest"
 	"errors"
 	"fmt"
 	"regexp"
@@ -12,6 +9,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"ccload/render"
+	"ccload/report"
+	"ccload/report/reporttest"
 )
 
 // TestCapacityJUnitAndConsole: junit.xml's capacity case passes only when --require was met, and

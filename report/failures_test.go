@@ -2,12 +2,13 @@ package report_test
 
 import (
 	"bytes"
-	"ccload/render"
-	"ccload/report"
-	"ccload/report/reporttest"
 	"strings"
 	"testing"
 	"time"
+
+	"ccload/render"
+	"ccload/report"
+	"ccload/report/reporttest"
 )
 
 // failedRun is a recorded run whose sessions failed as rows says: each row is session, step,

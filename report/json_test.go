@@ -2,14 +2,15 @@ package report_test
 
 import (
 	"bytes"
-	"ccload/report"
-	"ccload/report/reporttest"
 	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"ccload/report"
+	"ccload/report/reporttest"
 )
 
 func TestJSONRoundTrip(t *testing.T) {

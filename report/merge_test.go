@@ -1,8 +1,6 @@
 package report_test
 
 import (
-	"ccload/report"
-	"ccload/report/reporttest"
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
@@ -10,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"ccload/report"
+	"ccload/report/reporttest"
 )
 
 // splitStream records one stream in a single recorder and, split at random per session or request,

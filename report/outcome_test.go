@@ -1,10 +1,11 @@
 package report_test
 
 import (
-	"ccload/report"
-	"ccload/report/reporttest"
 	"encoding/json"
 	"testing"
+
+	"ccload/report"
+	"ccload/report/reporttest"
 )
 
 // Each outcome's counter is the report.json field of its name, so every user that ranges over

@@ -2,11 +2,12 @@ package report_test
 
 import (
 	"bytes"
+	"strings"
+	"testing"
+
 	"ccload/render"
 	"ccload/report"
 	"ccload/report/reporttest"
-	"strings"
-	"testing"
 )
 
 // Shards' push sections add up exactly, and the merged section validates.

@@ -1,10 +1,11 @@
 package report
 
 import (
-	"ccload/gates"
 	"slices"
 	"strings"
 	"time"
+
+	"ccload/gates"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )

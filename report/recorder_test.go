@@ -1,8 +1,6 @@
 package report_test
 
 import (
-	"ccload/report"
-	"ccload/report/reporttest"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
@@ -10,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"ccload/report"
+	"ccload/report/reporttest"
 )
 
 // event is one call on a Recorder, so a stream can be replayed into one recorder or split across several.

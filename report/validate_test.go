@@ -2,13 +2,14 @@ package report_test
 
 import (
 	"bytes"
-	"ccload/report"
-	"ccload/report/reporttest"
 	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"ccload/report"
+	"ccload/report/reporttest"
 )
 
 // roundTrip writes r and reads it back through ReadJSON, the path every command takes.

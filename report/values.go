@@ -1,11 +1,12 @@
 package report
 
 import (
-	"ccload/gates"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+
+	"ccload/gates"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )

@@ -2,13 +2,13 @@ package runner
 
 import (
 	"fmt"
-
-	"ccload/ccapi"
-	"ccload/report"
 	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
+
+	"ccload/ccapi"
+	"ccload/report"
 )
 
 // turn is one call of customer.next in a clock-free script: at time now, with the result of

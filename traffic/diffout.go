@@ -1,7 +1,6 @@
 package traffic
 
 import (
-	"ccload/internal/junit"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -9,6 +8,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"ccload/internal/junit"
 )
 
 // WriteDiffJSON writes the comparison as JSON (ccload logdiff --json): every row with its

@@ -1,9 +1,10 @@
 package evaluate
 
 import (
+	"strings"
+
 	"ccload/gates"
 	"ccload/report"
-	"strings"
 )
 
 // Judge gives r its verdict: r.GeneratorLimit from GeneratorLimitOf, and r.Thresholds evaluated

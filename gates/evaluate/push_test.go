@@ -1,9 +1,10 @@
 package evaluate_test
 
 import (
+	"testing"
+
 	"ccload/gates/evaluate"
 	"ccload/report/reporttest"
-	"testing"
 )
 
 // callbacks_* thresholds read the push section, and say "no data" without one.

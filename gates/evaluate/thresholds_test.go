@@ -2,11 +2,6 @@ package evaluate_test
 
 import (
 	"bytes"
-	"ccload/gates/evaluate"
-	"ccload/render"
-	"ccload/report"
-	"ccload/report/compare"
-	"ccload/report/reporttest"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -14,9 +9,14 @@ import (
 	"testing"
 	"time"
 
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-
 	"ccload/gates"
+	"ccload/gates/evaluate"
+	"ccload/render"
+	"ccload/report"
+	"ccload/report/compare"
+	"ccload/report/reporttest"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 const gatesMS = 1000.0 // one millisecond in the specs' base unit (µs)

@@ -2,10 +2,6 @@ package compare_test
 
 import (
 	"bytes"
-	"ccload/render"
-	"ccload/report"
-	"ccload/report/compare"
-	"ccload/report/reporttest"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +10,10 @@ import (
 	"time"
 
 	"ccload/gates"
+	"ccload/render"
+	"ccload/report"
+	"ccload/report/compare"
+	"ccload/report/reporttest"
 )
 
 func gatesCheck(t *testing.T, c compare.Result, name string) compare.Check {

@@ -2,8 +2,6 @@ package htmlreport
 
 import (
 	"bytes"
-	"ccload/report"
-	"ccload/report/reporttest"
 	"context"
 	"errors"
 	"os"
@@ -13,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"ccload/report"
+	"ccload/report/reporttest"
 )
 
 // gatesChromium finds a Chromium binary: $CHROMIUM, then chromium or chromium-browser on PATH.

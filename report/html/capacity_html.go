@@ -1,12 +1,13 @@
 package htmlreport
 
 import (
-	"ccload/report"
 	"fmt"
 	"html/template"
 	"math"
 	"slices"
 	"strings"
+
+	"ccload/report"
 )
 
 // htmlCapacity renders report.html's capacity section: the curve of every step (rate → p50 and

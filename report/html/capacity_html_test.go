@@ -2,13 +2,14 @@ package htmlreport
 
 import (
 	"bytes"
-	"ccload/report"
-	"ccload/report/reporttest"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"ccload/report"
+	"ccload/report/reporttest"
 )
 
 // TestCapacityHTMLDrawsTheCurveAndBracket checks the section in the page's source: one point per

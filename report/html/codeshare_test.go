@@ -2,9 +2,10 @@ package htmlreport
 
 import (
 	"bytes"
-	"ccload/report/reporttest"
 	"regexp"
 	"testing"
+
+	"ccload/report/reporttest"
 )
 
 // The audit's run: 444 CHATs answered "0" and one tokenByAkSk call. The token call carries no

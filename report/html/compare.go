@@ -1,8 +1,6 @@
 package htmlreport
 
 import (
-	"ccload/report"
-	"ccload/report/compare"
 	_ "embed"
 	"fmt"
 	"html/template"
@@ -12,9 +10,11 @@ import (
 	"strconv"
 	"strings"
 
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-
 	"ccload/gates"
+	"ccload/report"
+	"ccload/report/compare"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // The compare page (ccload compare BASE NEW --html F) shares report.html's style and tooltip

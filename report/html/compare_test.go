@@ -2,9 +2,6 @@ package htmlreport
 
 import (
 	"bytes"
-	"ccload/report"
-	"ccload/report/compare"
-	"ccload/report/reporttest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +9,9 @@ import (
 	"testing"
 
 	"ccload/gates"
+	"ccload/report"
+	"ccload/report/compare"
+	"ccload/report/reporttest"
 )
 
 // slowerRun is the realistic run with every response time of step:ask's CHATs scaled: the same

@@ -1,7 +1,6 @@
 package htmlreport
 
 import (
-	"ccload/report"
 	_ "embed"
 	"fmt"
 	"html/template"
@@ -14,9 +13,10 @@ import (
 	"strings"
 	"time"
 
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-
 	"ccload/gates"
+	"ccload/report"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // report.html is one self-contained file: the template below carries its CSS and a few lines of

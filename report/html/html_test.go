@@ -2,8 +2,6 @@ package htmlreport
 
 import (
 	"bytes"
-	"ccload/report"
-	"ccload/report/reporttest"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -11,6 +9,8 @@ import (
 	"testing"
 
 	"ccload/gates"
+	"ccload/report"
+	"ccload/report/reporttest"
 )
 
 func TestWriteHTMLIsSelfContainedAndEscaped(t *testing.T) {

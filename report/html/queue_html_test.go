@@ -2,10 +2,11 @@ package htmlreport
 
 import (
 	"bytes"
-	"ccload/report/reporttest"
 	"regexp"
 	"strings"
 	"testing"
+
+	"ccload/report/reporttest"
 )
 
 // A run with an agent queue draws it over time beside the time to agent, and lists the positions

@@ -3,7 +3,6 @@
 package htmlreport
 
 import (
-	"ccload/report"
 	"cmp"
 	"fmt"
 	"html/template"
@@ -11,9 +10,10 @@ import (
 	"slices"
 	"strings"
 
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-
 	"ccload/gates"
+	"ccload/report"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // htmlSeriesPalette is a fixed set of clearly distinct colours (d3's category10, which stays

@@ -2,8 +2,6 @@ package htmlreport
 
 import (
 	"bytes"
-	"ccload/report"
-	"ccload/report/reporttest"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"ccload/report"
+	"ccload/report/reporttest"
 )
 
 func renderHTML(t *testing.T, r *report.Report) string {

@@ -2,8 +2,6 @@
 package reporttest
 
 import (
-	"ccload/gates/evaluate"
-	"ccload/report"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
@@ -11,6 +9,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"ccload/gates/evaluate"
+	"ccload/report"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
