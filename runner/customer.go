@@ -146,9 +146,10 @@ func (c *vc) abandon(a action) result {
 // of the run, under the teardown's context, recorded in the group of its origin (OriginTeardown
 // or OriginAbandon) with its response time from intended.
 //
-// A DISCONNECT answered 429 or 503, or failed in transport, is sent again with backoff (the
-// target's Retry-After honoured) within TeardownLimit of its first attempt (ccapi.SendRetry),
-// so a target shedding load is not left holding the session.
+// A DISCONNECT answered 429 or 503, failed in transport, or not sent for want of a free
+// connection (no_free_connection) is sent again with backoff (the target's Retry-After
+// honoured) within TeardownLimit of its first attempt (ccapi.SendRetry), so a target shedding
+// load, or a cut that finds every connection busy, is not left holding the session.
 func (c *vc) disconnect(intended int64, origin report.Origin) *ccapi.Call {
 	c.intended, c.step, c.origin = intended, -1, origin
 	c.build(c.m.prog.disconnect, "")
