@@ -13,24 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"ccload/internal/browsertest"
 	"ccload/mock"
 	htmlreport "ccload/report/html"
 	"ccload/runner"
 	"ccload/scenario"
 )
-
-// chromium finds a Chromium binary: $CHROMIUM, then chromium or chromium-browser on PATH.
-func chromium() string {
-	if p := os.Getenv("CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
 
 // headless opens url in headless Chromium and returns the DOM once the page has been idle for
 // its virtual-time budget: the page's event stream keeps it busy until the run ends and the
@@ -115,7 +103,7 @@ thresholds:
 // from PASS to FAIL before the run ended; the late one must get the run so far on arrival; the
 // run's report must agree with what the page showed at the end; no console error, no network.
 func TestDashboardInHeadlessChromium(t *testing.T) {
-	bin := chromium()
+	bin := browsertest.Chromium()
 	if bin == "" {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("no chromium on PATH in CI (.ci/run installs Debian's chromium)")

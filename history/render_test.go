@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"ccload/internal/browsertest"
 )
 
 // trendRuns records five runs (one failed, one with a drifting p99) and lists them back.
@@ -60,13 +62,8 @@ func TestTrendText(t *testing.T) {
 // historyChromium finds Chromium ($CHROMIUM, chromium, chromium-browser). Under CI=true a
 // missing browser fails the test: .ci/run installs Debian's chromium.
 func historyChromium(t *testing.T) string {
-	if p := os.Getenv("CHROMIUM"); p != "" {
+	if p := browsertest.Chromium(); p != "" {
 		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
 	}
 	if os.Getenv("CI") == "true" {
 		t.Fatal("no chromium under CI=true: .ci/run installs it; the trend page must be checked in a browser")

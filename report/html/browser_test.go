@@ -12,22 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"ccload/internal/browsertest"
 	"ccload/report"
 	"ccload/report/reporttest"
 )
-
-// gatesChromium finds a Chromium binary: $CHROMIUM, then chromium or chromium-browser on PATH.
-func gatesChromium() string {
-	if p := os.Getenv("CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
 
 // gatesHeadless runs headless Chromium on page with extra flags, bounded by ctx, and returns its
 // stdout and stderr. The flags keep it off the network and away from any profile.
@@ -61,7 +49,7 @@ var gatesConsoleProblem = regexp.MustCompile(`(?i)CONSOLE[:(]\d+\)?\].*|Uncaught
 // must load without console errors, its script must have run, and its charts must have drawn
 // elements. Set CCLOAD_REPORT_PNG to keep the 1280-px screenshot, CCLOAD_REPORT_HTML to keep the page.
 func TestReportHTMLInHeadlessChromium(t *testing.T) {
-	bin := gatesChromium()
+	bin := browsertest.Chromium()
 	if bin == "" {
 		t.Skip("no chromium or chromium-browser on PATH (.ci/run installs Debian's chromium): report.html was not checked in a browser")
 	}
@@ -143,7 +131,7 @@ func TestReportHTMLInHeadlessChromium(t *testing.T) {
 // script error, or a page script that did not run to its end.
 func chromiumDOM(t *testing.T, page string) string {
 	t.Helper()
-	bin := gatesChromium()
+	bin := browsertest.Chromium()
 	if bin == "" {
 		t.Skip("no chromium or chromium-browser on PATH (.ci/run installs Debian's chromium): the page was not checked in a browser")
 	}
