@@ -91,11 +91,22 @@ func startPrometheus(t *testing.T, config string, extra ...string) string {
 	}
 }
 
-// promQuery runs an instant query and returns the single scalar result; ok is false when the
+// promQuery runs an instant query now and returns the single scalar result; ok is false when the
 // result is empty.
 func promQuery(t *testing.T, base, q string) (v float64, ok bool) {
 	t.Helper()
-	resp, err := http.Get(base + "/api/v1/query?query=" + url.QueryEscape(q))
+	return promQueryAt(t, base, q, "")
+}
+
+// promQueryAt is promQuery evaluated at the time at (Unix seconds, as Prometheus writes them; now
+// when empty).
+func promQueryAt(t *testing.T, base, q, at string) (v float64, ok bool) {
+	t.Helper()
+	u := base + "/api/v1/query?query=" + url.QueryEscape(q)
+	if at != "" {
+		u += "&time=" + at
+	}
+	resp, err := http.Get(u)
 	if err != nil {
 		t.Fatalf("query %s: %v", q, err)
 	}
@@ -129,6 +140,40 @@ func promQuery(t *testing.T, base, q string) (v float64, ok bool) {
 	return v, true
 }
 
+// promLastSample returns the time (Unix seconds) of the newest sample of the series sel selects
+// in the last 5 minutes, from a range query: a range selector skips the staleness markers that
+// Prometheus writes once a target is gone, so this finds the last scrape that saw the series.
+func promLastSample(t *testing.T, base, sel string) string {
+	t.Helper()
+	resp, err := http.Get(base + "/api/v1/query?query=" + url.QueryEscape(sel+"[5m]"))
+	if err != nil {
+		t.Fatalf("query %s: %v", sel, err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Data struct {
+			Result []struct {
+				Values [][2]any `json:"values"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatalf("query %s: %v", sel, err)
+	}
+	var last float64
+	for _, r := range body.Data.Result {
+		if n := len(r.Values); n > 0 {
+			if ts, _ := r.Values[n-1][0].(float64); ts > last {
+				last = ts
+			}
+		}
+	}
+	if last == 0 {
+		t.Fatalf("Prometheus holds no sample of %s in the last 5 minutes", sel)
+	}
+	return strconv.FormatFloat(last, 'f', 3, 64)
+}
+
 // promAwait polls q until it equals want or 10 s pass, and returns the last value.
 func promAwait(t *testing.T, base, q string, want float64) float64 {
 	t.Helper()
@@ -142,8 +187,9 @@ func promAwait(t *testing.T, base, q string, want float64) float64 {
 	}
 }
 
-// promAwaitTarget waits until Prometheus has scraped its (single) target at least once.
-func promAwaitTarget(t *testing.T, base string) {
+// promAwaitTarget waits until Prometheus has scraped its (single) target at least once, and (when
+// health is not empty) that scrape found the target in that health ("up" or "down").
+func promAwaitTarget(t *testing.T, base, health string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
@@ -155,6 +201,7 @@ func promAwaitTarget(t *testing.T, base string) {
 			Data struct {
 				ActiveTargets []struct {
 					LastScrape string `json:"lastScrape"`
+					Health     string `json:"health"`
 				} `json:"activeTargets"`
 			} `json:"data"`
 		}
@@ -163,12 +210,13 @@ func promAwaitTarget(t *testing.T, base string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if at := body.Data.ActiveTargets; len(at) > 0 && !strings.HasPrefix(at[0].LastScrape, "0001-") {
+		if at := body.Data.ActiveTargets; len(at) > 0 && !strings.HasPrefix(at[0].LastScrape, "0001-") &&
+			(health == "" || at[0].Health == health) {
 			return
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	t.Fatal("prometheus did not start scraping its target within 20 s")
+	t.Fatalf("prometheus did not scrape its target (health %q) within 20 s", health)
 }
 
 // p99Precision is how far a quantile of a native histogram (schema 3: buckets 2^(1/8) wide) may be
@@ -203,7 +251,7 @@ scrape_configs:
 `, target))
 	// Prometheus hands discovered targets to its scrape loops a few seconds after it is ready;
 	// start the run only once the target is scraped (down, since nothing listens yet).
-	promAwaitTarget(t, base)
+	promAwaitTarget(t, base, "")
 
 	exited := make(chan struct{})
 	polled := make(chan struct{}) // closed when the mid-run poller has returned
@@ -244,29 +292,35 @@ scrape_configs:
 	}
 	t.Logf("mid-run scraped requests: %v of %d", mid, rep.Requests.Total)
 
-	// ccload waits for one scrape after the run before it exits, so the final counts are there.
-	if got := promAwait(t, base, `sum(ccload_requests_total{outcome!="not_sent"})`, float64(rep.Requests.Total)); got != float64(rep.Requests.Total) {
+	// ccload waits for one scrape after the run before it exits, so the final counts are there. The
+	// scrape after the exit fails, and Prometheus then marks every series stale: an instant query
+	// made now finds nothing (CI failed that way on 2026-12-07). Wait for that failed scrape, so
+	// the test always meets it, then query at the time of the last scrape that reached ccload, as
+	// a dashboard looking back at a finished run does.
+	promAwaitTarget(t, base, "down")
+	at := promLastSample(t, base, "ccload_arrivals_total")
+	if got, _ := promQueryAt(t, base, `sum(ccload_requests_total{outcome!="not_sent"})`, at); got != float64(rep.Requests.Total) {
 		t.Errorf("Prometheus requests total %v, report.json %d", got, rep.Requests.Total)
 	}
-	if got, _ := promQuery(t, base, `sum(ccload_requests_total{outcome="ok"})`); got != float64(rep.Requests.OK) {
+	if got, _ := promQueryAt(t, base, `sum(ccload_requests_total{outcome="ok"})`, at); got != float64(rep.Requests.OK) {
 		t.Errorf("Prometheus ok requests %v, report.json %d", got, rep.Requests.OK)
 	}
-	if got, _ := promQuery(t, base, `sum(ccload_arrivals_total)`); got != float64(rep.Sessions.Arrivals) {
+	if got, _ := promQueryAt(t, base, `sum(ccload_arrivals_total)`, at); got != float64(rep.Sessions.Arrivals) {
 		t.Errorf("Prometheus arrivals %v, report.json %d", got, rep.Sessions.Arrivals)
 	}
-	if got, _ := promQuery(t, base, `sum(ccload_sessions_total{outcome="completed"})`); got != float64(rep.Sessions.Completed) {
+	if got, _ := promQueryAt(t, base, `sum(ccload_sessions_total{outcome="completed"})`, at); got != float64(rep.Sessions.Completed) {
 		t.Errorf("Prometheus completed sessions %v, report.json %d", got, rep.Sessions.Completed)
 	}
 	sent := rep.Overall.Count // answered or failed: neither not sent nor cut
-	if got, _ := promQuery(t, base, `histogram_count(sum(ccload_request_response_seconds))`); got != float64(sent) {
+	if got, _ := promQueryAt(t, base, `histogram_count(sum(ccload_request_response_seconds))`, at); got != float64(sent) {
 		t.Errorf("native histogram count %v, report.json sent requests %d", got, sent)
 	}
 	if n := rep.SessionMetrics.ReplyLatencyUS.Count; n == 0 {
 		t.Error("the run measured no reply latency")
-	} else if got, _ := promQuery(t, base, `histogram_count(sum(ccload_reply_latency_seconds))`); got != float64(n) {
+	} else if got, _ := promQueryAt(t, base, `histogram_count(sum(ccload_reply_latency_seconds))`, at); got != float64(n) {
 		t.Errorf("Prometheus reply latencies %v, report.json %d", got, n)
 	}
-	p99, ok := promQuery(t, base, `histogram_quantile(0.99, sum(ccload_request_response_seconds))`)
+	p99, ok := promQueryAt(t, base, `histogram_quantile(0.99, sum(ccload_request_response_seconds))`, at)
 	if !ok {
 		t.Fatal("no p99 from the native histogram")
 	}
