@@ -104,26 +104,36 @@ func TestSendRetryWindowShorterThanRetryAfter(t *testing.T) {
 }
 
 // Three DISCONNECTs sent at once through one connection (MaxConns 1) to a target that takes
-// 250 ms to answer each, with Timeout 400 ms: the third waits for a connection longer than
-// Timeout and ends no_free_connection (it never left). SendRetry sends it again within its
-// window, so the target, counting what it receives, gets all three. (h1: its pool bounds the
-// wait apart from the exchange.)
+// 250 ms to answer each, with Timeout 400 ms: the second waits 250 ms for the connection and is
+// then answered 250 ms after it was written, within its own Timeout; the third waits for a
+// connection longer than Timeout and ends no_free_connection (it never left). SendRetry sends
+// it again within its window. The target, counting what it receives, gets each DISCONNECT
+// exactly once, on both transports: each bounds the wait apart from the exchange (with one
+// deadline over both, net/http cut the second after it was written, and it was sent twice).
 func TestSendRetryNoFreeConnection(t *testing.T) {
-	var disconnects atomic.Int64
+	for _, tr := range []string{TransportH1, TransportNetHTTP} {
+		t.Run(tr, func(t *testing.T) { testSendRetryNoFreeConnection(t, tr) })
+	}
+}
+
+func testSendRetryNoFreeConnection(t *testing.T, transport string) {
+	var mu sync.Mutex
+	received := map[string]int{} // DISCONNECTs received, by customer
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(250 * time.Millisecond)
 		if body, _ := io.ReadAll(r.Body); strings.Contains(string(body), `"DISCONNECT"`) {
-			disconnects.Add(1)
+			mu.Lock()
+			received[r.Header.Get("Ccmessaging-Token")]++
+			mu.Unlock()
 		}
 		w.Write([]byte(`{"resultCode":"0"}`))
 	}))
 	defer srv.Close()
-	c, err := NewClient(Config{BaseURL: srv.URL, AppKey: "k", AccessToken: "a", MaxConns: 1, Timeout: 400 * time.Millisecond, Transport: TransportH1})
+	c, err := NewClient(Config{BaseURL: srv.URL, AppKey: "k", AccessToken: "a", MaxConns: 1, Timeout: 400 * time.Millisecond, Transport: transport})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	var mu sync.Mutex
 	kinds := map[ErrKind]int{}
 	var wg sync.WaitGroup
 	for i := range 3 {
@@ -131,7 +141,7 @@ func TestSendRetryNoFreeConnection(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			cu := c.NewCustomer(fmt.Sprintf("u%d", i))
-			cu.SetToken("cm")
+			cu.SetToken(fmt.Sprintf("cm%d", i))
 			cu.Observe = func(call *Call) { mu.Lock(); kinds[call.Kind]++; mu.Unlock() }
 			req := chatReq(cu.userID)
 			req.ControlType, req.Content = Disconnect, ""
@@ -143,10 +153,12 @@ func TestSendRetryNoFreeConnection(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if n := disconnects.Load(); n != 3 {
-		t.Errorf("the target received %d DISCONNECTs, want all 3", n)
+	for i := range 3 {
+		if n := received[fmt.Sprintf("cm%d", i)]; n != 1 {
+			t.Errorf("the target received %d DISCONNECTs of customer %d, want exactly 1", n, i)
+		}
 	}
-	if kinds[KindNoConnection] == 0 || kinds[KindOK] != 3 {
-		t.Errorf("attempts %v: want 3 ok after at least one no_free_connection", kinds)
+	if kinds[KindNoConnection] == 0 || kinds[KindOK] != 3 || kinds[KindTimeout] != 0 {
+		t.Errorf("attempts %v: want 3 ok after at least one no_free_connection, and no timeout", kinds)
 	}
 }

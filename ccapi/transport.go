@@ -124,11 +124,26 @@ func newRoundTripper(cfg *Config, base *url.URL) (roundTripper, error) {
 	return nil, errors.New("unknown transport " + quoteShort(tr) + " (Config.Transport or $" + TransportEnv + "), want " + TransportNetHTTP + " or " + TransportH1)
 }
 
+// ConnGoroutines is how many goroutines the named transport (as Config.Transport; "" for
+// the default) keeps for each open connection, so a test bounding a run's goroutines allows
+// for them: net/http reads and writes each keep-alive connection on two of its own, h1 runs
+// on its callers' goroutines only.
+func ConnGoroutines(transport string) int {
+	if transport == "" {
+		transport = defaultTransport()
+	}
+	if transport == TransportNetHTTP {
+		return 2
+	}
+	return 0
+}
+
 // netHTTP is the net/http transport (Config.Transport "nethttp"): one tuned *http.Transport, HTTP/1.1 only.
 type netHTTP struct {
-	t    *http.Transport
-	base url.URL // scheme and host of the target
-	ua   string  // the User-Agent header value (Config.UserAgent)
+	t       *http.Transport
+	base    url.URL       // scheme and host of the target
+	ua      string        // the User-Agent header value (Config.UserAgent)
+	timeout time.Duration // Config.Timeout: the wait for a connection, and apart, the exchange
 }
 
 func newNetHTTP(cfg *Config, base *url.URL) *netHTTP {
@@ -150,8 +165,14 @@ func newNetHTTP(cfg *Config, base *url.URL) *netHTTP {
 		t.DialContext = cfg.Dial
 	}
 	t.TLSClientConfig = tlsConfigOf(cfg)
-	return &netHTTP{t: t, base: url.URL{Scheme: base.Scheme, Host: base.Host}, ua: cfg.UserAgent}
+	return &netHTTP{t: t, base: url.URL{Scheme: base.Scheme, Host: base.Host}, ua: cfg.UserAgent, timeout: cfg.Timeout}
 }
+
+// enforcesTimeout reports that netHTTP bounds the wait for a connection and the exchange
+// apart, each by Config.Timeout, as h1 does. One deadline over both (the client's
+// context.WithTimeout) let a request that waited for a connection be cut after it was
+// written, and SendRetry then sent a DISCONNECT the target had already received again.
+func (n *netHTTP) enforcesTimeout() bool { return true }
 
 func (n *netHTTP) newLane() laneTransport {
 	l := &nhLane{n: n, hdr: make(http.Header, 6)}
@@ -260,12 +281,18 @@ func (l *nhLane) do(ctx context.Context, req *outReq, resp *inResp) error {
 	// (ConnectStart): before GotConn nothing of it was written. After it, whether any byte
 	// left is not known (net/http resends on its own a request it knows it did not write to
 	// a stale connection), so the request may have reached the target.
-	tr := &nhTrace{}
-	res, err := l.n.t.RoundTrip(t.WithContext(httptrace.WithClientTrace(ctx, tr.trace())))
+	// Timeout runs first over the wait for a connection, then again from GotConn over the
+	// exchange, the body included; its expiry cancels the request with errNHTimeout.
+	tctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	tr := &nhTrace{timeout: l.n.timeout}
+	tr.timer = time.AfterFunc(l.n.timeout, func() { cancel(errNHTimeout) })
+	defer tr.timer.Stop()
+	res, err := l.n.t.RoundTrip(t.WithContext(httptrace.WithClientTrace(tctx, tr.trace())))
 	if err != nil {
 		resp.unsent = tr.unsent()
 		resp.unanswered = tr.reused.Load() && !tr.firstByte.Load()
-		return err
+		return timedOut(ctx, tctx, err)
 	}
 	resp.status = res.StatusCode
 	if v := res.Header[keyToken]; len(v) > 0 && v[0] != "" && v[0] != req.hdr.token {
@@ -276,12 +303,29 @@ func (l *nhLane) do(ctx context.Context, req *outReq, resp *inResp) error {
 	}
 	resp.body, err = readBody(res.Body, resp.body[:0])
 	res.Body.Close()
+	if err != nil {
+		return timedOut(ctx, tctx, err)
+	}
+	return nil
+}
+
+// errNHTimeout is the cause with which netHTTP cancels a request whose Timeout ran out.
+var errNHTimeout = errors.New("timeout")
+
+// timedOut returns err, or context.DeadlineExceeded when it is the request's own Timeout
+// (and not the caller's context) that ended it, so classify says timeout or no free connection.
+func timedOut(parent, tctx context.Context, err error) error {
+	if parent.Err() == nil && context.Cause(tctx) == errNHTimeout {
+		return context.DeadlineExceeded
+	}
 	return err
 }
 
 // nhTrace records how far net/http got with one request. Its hooks may run on net/http's
 // dialing goroutine, even after RoundTrip returned, so it is one value per request.
 type nhTrace struct {
+	timer            *time.Timer   // the request's Timeout, restarted when it gets its connection
+	timeout          time.Duration // Config.Timeout
 	gotConn, dialing atomic.Bool
 	reused           atomic.Bool // the connection came from the idle pool
 	firstByte        atomic.Bool // a byte of the answer arrived
@@ -294,6 +338,7 @@ func (t *nhTrace) trace() *httptrace.ClientTrace {
 		GotConn: func(i httptrace.GotConnInfo) {
 			t.reused.Store(i.Reused)
 			t.gotConn.Store(true)
+			t.timer.Reset(t.timeout)
 		},
 		GotFirstResponseByte: func() { t.firstByte.Store(true) },
 	}

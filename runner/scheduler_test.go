@@ -8,6 +8,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"ccload/ccapi"
 	"ccload/report"
 )
 
@@ -55,9 +56,11 @@ sessions:
 		rep := <-done
 		// The constant covers the runtime, the test, the collector, the producer, the client and,
 		// since this process also runs the mock, its HTTP server's goroutine per open connection
-		// (at most conns). A goroutine per customer would be 10,000 more.
-		if limit := conns + 64; g >= limit {
-			t.Errorf("%d goroutines with %d customers connected, want fewer than %d (%d connections + 64)", g, n, limit, conns)
+		// (at most conns), plus the transport's own per connection (net/http: 2, h1: none).
+		// A goroutine per customer would be 10,000 more.
+		perConn := 1 + ccapi.ConnGoroutines("")
+		if limit := conns*perConn + 64; g >= limit {
+			t.Errorf("%d goroutines with %d customers connected, want fewer than %d (%d connections × %d + 64)", g, n, limit, conns, perConn)
 		}
 		if rep == nil || rep.Sessions.Started != n || rep.Sessions.Interrupted != n {
 			t.Errorf("sessions %+v: want all %d started and interrupted by the kill", rep.Sessions, n)
