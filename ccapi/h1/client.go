@@ -52,7 +52,8 @@ func buildVersion() string {
 }
 
 // watchInterval is how often the watch loop looks for exchanges whose ctx was
-// cancelled; it bounds how late a cancellation aborts an exchange.
+// cancelled while any is in flight; it bounds how late a cancellation aborts an
+// exchange. With none in flight the loop sleeps until one starts.
 const watchInterval = 5 * time.Millisecond
 
 // Errors that Do returns, wrapped in an *Error; test with errors.Is.
@@ -202,7 +203,9 @@ type Client struct {
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close: stops the watch loop
 	dials     atomic.Int64
-	watched   atomic.Int64 // exchanges in flight with a cancellable ctx
+	watched   atomic.Int64  // exchanges in flight with a cancellable ctx
+	wake      chan struct{} // cap 1: watched rose from 0, the sleeping watch loop has work
+	watchRuns atomic.Int64  // how often the watch loop woke to look (tests: an idle client sleeps)
 
 	connsMu sync.Mutex // guards conns
 	conns   []*conn    // every open connection, for the watch loop
@@ -217,6 +220,7 @@ func New(opts Options) (*Client, error) {
 		maxBody:     opts.MaxResponseBytes,
 		userAgent:   opts.UserAgent,
 		done:        make(chan struct{}),
+		wake:        make(chan struct{}, 1),
 	}
 	if c.dialTimeout <= 0 {
 		c.dialTimeout = DefaultDialTimeout
@@ -275,18 +279,28 @@ func New(opts Options) (*Client, error) {
 }
 
 // watchLoop aborts exchanges whose ctx was cancelled (see conn.watch), until Close.
+// It looks every watchInterval while exchanges are in flight and sleeps on c.wake
+// while there are none, so an idle client (the mock's pusher between bursts) costs
+// no CPU.
 func (c *Client) watchLoop() {
 	t := time.NewTicker(watchInterval)
 	defer t.Stop()
 	for {
+		if c.watched.Load() == 0 {
+			select {
+			case <-c.done:
+				return
+			case <-c.wake:
+			}
+			t.Reset(watchInterval)
+			continue
+		}
 		select {
 		case <-c.done:
 			return
 		case <-t.C:
 		}
-		if c.watched.Load() == 0 {
-			continue
-		}
+		c.watchRuns.Add(1)
 		c.connsMu.Lock()
 		for _, cn := range c.conns {
 			cn.abortIfCancelled()

@@ -165,7 +165,8 @@ func (cn *conn) tlsQuiet(deadline time.Time) bool {
 // registers with ctx's parent on every call whose ctx differs from the last
 // one (every call, for callers that bound each call with its own context).
 // The watch loop costs two uncontended locks per exchange and, while any
-// exchange is in flight, a scan of the open connections every watchInterval;
+// exchange is in flight, a scan of the open connections every watchInterval
+// (with none in flight it sleeps; the exchange that ends that wakes it);
 // the price is that a cancellation takes up to watchInterval to abort an
 // exchange.
 func (cn *conn) watch(ctx context.Context) {
@@ -174,7 +175,12 @@ func (cn *conn) watch(ctx context.Context) {
 	cn.mu.Lock()
 	cn.ctx = ctx
 	cn.mu.Unlock()
-	cn.c.watched.Add(1)
+	if cn.c.watched.Add(1) == 1 {
+		select { // wake the loop if it sleeps; a wake already pending will do
+		case cn.c.wake <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // unwatch withdraws the exchange's ctx, so a later cancellation leaves the
