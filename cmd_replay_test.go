@@ -305,3 +305,27 @@ func TestReplaySourceFindsLateProblems(t *testing.T) {
 		t.Errorf("the section breaks report.json's invariants: %v", err)
 	}
 }
+
+// A relative --start-at counts from each process's own start, so it cannot line up shards of a
+// replay started apart: `replay --shard 1/2 --start-at 3s` is refused as run refuses it, naming
+// the flag and the absolute form, exit 2, and the target, counting what it receives, gets nothing.
+func TestReplayShardsNeedAnAbsoluteStartAt(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	log := filepath.Join(dir, "prod.jsonl")
+	writeLog(t, log, 4, 100, []int64{50}, 200)
+	base := filepath.Join(dir, "base.yaml")
+	os.WriteFile(base, []byte("auth: {app_key: rp-key, app_secret: rp-secret}\n"), 0o644)
+	srv := e2eMock(t, nil)
+	out := filepath.Join(dir, "out")
+	code, _, stderr := ccload(t, "replay", log, "--scenario", base, "--target", srv.URL(), "--shard", "1/2", "--start-at", "3s", "--out", out)
+	if code != exitUsage || !strings.HasPrefix(stderr, "ccload replay: --start-at 3s is relative") || !strings.Contains(stderr, "use an absolute --start-at") {
+		t.Errorf("replay --shard 1/2 --start-at 3s: exit %d, stderr %q; want 2 and `ccload replay: --start-at 3s is relative ...; use an absolute --start-at ...`", code, stderr)
+	}
+	if n := srv.Stats().Total(); n != 0 {
+		t.Errorf("the refused replay sent %d requests, want none", n)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("the refused replay wrote %s", out)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"ccload/runner"
 	"ccload/scenario"
@@ -55,11 +54,6 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg, errs := load.check(fs, stderr)
 	if err := errors.Join(errs...); err != nil {
 		printError(stderr, "run", err)
-		return exitUsage
-	}
-	if _, relErr := time.ParseDuration(*load.startAt); relErr == nil && cfg.Shard.N > 1 {
-		// A duration counts from each process's own start, so shards started apart would not line up.
-		fmt.Fprintf(stderr, "ccload run: --start-at %s is relative to this process's start, so shards started apart begin apart; give every shard one RFC 3339 instant (--start-at $(date -u -d '+2 min' +%%Y-%%m-%%dT%%H:%%M:%%SZ))\n", *load.startAt)
 		return exitUsage
 	}
 	cfg.Duration, cfg.Grace, cfg.WebhookListen = *load.duration, *load.grace, *webhookListen

@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"time"
 
@@ -68,7 +69,10 @@ func (l *loadFlags) check(fs *flag.FlagSet, stderr io.Writer) (runner.Config, []
 	}
 	if *l.startAt != "" {
 		var err error
-		if cfg.StartAt, err = parseStartAt(*l.startAt, time.Now()); err == nil {
+		if _, relErr := time.ParseDuration(*l.startAt); relErr == nil && cfg.Shard.N > 1 {
+			// A duration counts from each process's own start, so shards started apart would not line up.
+			err = fmt.Errorf("--start-at %s is relative to this process's start, so shards started apart begin apart; use an absolute --start-at, one RFC 3339 instant for every shard (--start-at $(date -u -d '+2 min' +%%Y-%%m-%%dT%%H:%%M:%%SZ))", *l.startAt)
+		} else if cfg.StartAt, err = parseStartAt(*l.startAt, time.Now()); err == nil {
 			err = checkStartAt(cfg.StartAt, time.Now(), cfg.Shard.N > 1, *l.startAt, fs.Name(), stderr)
 		}
 		errs = append(errs, err)
