@@ -106,23 +106,22 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	cfg.Source = src
 	// The report is finished only once the reader has stopped, so its replay section holds the
 	// log's final counts, even when the run was stopped first (then the counts so far).
-	late := false
-	finish := func(rep *report.Report) {
-		src.Stop()
-		fin := src.Finished() // once: a reader left behind may still end while the report is built
-		rep.Replay = src.Section(pos[0], ro, fin)
-		if x := rep.Replay; x.Error != "" && fin {
-			late = true
-			rep.Warnings = append(rep.Warnings, "replay: "+x.Error)
-		}
-	}
+	late := ""
+	finish := func(rep *report.Report) { late = src.Finish(rep, pos[0], ro) }
 	if *load.out == "" {
 		*load.out = filepath.Join("ccload-out", "replay-"+time.Now().Format("20060102-150405"))
 	}
 	return load.play(ctx, "replay", sc, pos[0], cfg, finish, func(code int) int {
-		if late && code == exitOK {
-			// Found past the lookahead, while the replay ran: the run did not play the whole log.
-			fmt.Fprintf(stderr, "ccload replay: %s: the run did not play the whole log (report.json replay.error says why)\n", pos[0])
+		if late == "" {
+			return code
+		}
+		// Found past the lookahead while the replay ran, or a reader that never ended: the run
+		// did not play the whole log, or cannot tell that it did. Never a success.
+		if late != replay.ErrReaderStuck {
+			late = "the run did not play the whole log: " + late
+		}
+		fmt.Fprintf(stderr, "ccload replay: %s: %s (report.json replay.error)\n", pos[0], late)
+		if code == exitOK {
 			return exitAborted
 		}
 		return code

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"ccload/history"
 	"ccload/replay"
 	"ccload/report"
 )
@@ -173,5 +174,50 @@ func TestReplayLateProblemsInReport(t *testing.T) {
 	}
 	if got := srv.Stats().ControlTypes["CONNECT"]; got != n {
 		t.Errorf("the mock saw %d CONNECTs, want %d", got, n)
+	}
+}
+
+// A log piped in through standard input that is never closed keeps the reader blocked after the
+// replay is interrupted: ccload replay waits 2 s for it, then says so (stderr, report.json's
+// replay.error and a warning) and exits 3, and the history records the run as incomplete, not as
+// a pass: an unfinished read never looks like a whole log played.
+func TestReplayReaderThatDoesNotStopIsNotASuccess(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	log := filepath.Join(dir, "prod.jsonl")
+	// 1,000 sessions/s: the reader holds the last 2 s (its reorder window) until more lines come,
+	// and hands out the rest, a few more than its read-ahead, so the replay starts; the run soon
+	// takes those few, and the reader waits on the pipe.
+	const n = replay.Lookahead + 2050
+	writeLog(t, log, n, 1, nil, 20)
+	text, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	defer pw.Close() // only once the command has ended: until then the pipe stays open
+	go pw.Write(text)
+	base := filepath.Join(dir, "base.yaml")
+	os.WriteFile(base, []byte("name: b\nauth: {app_key: rp-key, app_secret: rp-secret}\nload: {rate: 1, duration: 1s}\nsessions:\n  - poll: false\n    steps: [connect]\n"), 0o644)
+	db := filepath.Join(dir, "runs.db")
+	srv := e2eMock(t, nil)
+	res := e2eExec(t, ccloadOpts{stdin: pr, started: func(p *os.Process) {
+		go func() { time.Sleep(1500 * time.Millisecond); p.Signal(syscall.SIGINT) }()
+	}}, "replay", "-", "--scenario", base, "--target", srv.URL(), "--grace", "1s", "--history", db)
+	if res.code != exitAborted || res.rep == nil || !strings.Contains(res.stderr, "ccload replay: -: the log reader did not stop within 2 s") {
+		t.Fatalf("exit %d (want 3), report %v, stderr %q: want the reader that did not stop named", res.code, res.rep != nil, res.stderr)
+	}
+	if x := res.rep.Replay; x == nil || x.Complete || x.Error != replay.ErrReaderStuck {
+		t.Errorf("replay section %+v: want not complete, error %q", x, replay.ErrReaderStuck)
+	}
+	if !slices.Contains(res.rep.Warnings, "replay: "+replay.ErrReaderStuck) {
+		t.Errorf("warnings %q: want one saying the reader did not stop", res.rep.Warnings)
+	}
+	if runs := recordedRuns(t, db); len(runs) != 1 || runs[0].Verdict == history.VerdictPass {
+		t.Errorf("history %+v: want the one replay recorded, not as a pass", runs)
 	}
 }

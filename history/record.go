@@ -164,9 +164,9 @@ func Verdict(r *report.Report) string {
 		// The generator, not the target, was the limit: ccload could not judge the run.
 		return VerdictIncomplete
 	}
-	if x := r.Replay; x != nil && x.Error != "" && x.Lines > 0 {
-		// A replay whose log turned out bad after it began (its counts known, so the reader
-		// ended): it did not play the whole log, and ccload replay exited 3.
+	if x := r.Replay; x != nil && x.Error != "" {
+		// A replay whose log turned out bad after it began, or whose reader never ended (its
+		// counts unknown): it did not play the whole log, and ccload replay exited 3.
 		return VerdictIncomplete
 	}
 	return VerdictPass

@@ -25,6 +25,11 @@ import (
 // Lookahead is how many arrivals, compiled, the log reader runs ahead of the replay.
 const Lookahead = 4096
 
+// ErrReaderStuck is report.json's replay.error when the log reader did not stop within 2 s of
+// the run's end: what it read, and so whether the run played the whole log, is not known.
+const ErrReaderStuck = "the log reader did not stop within 2 s (blocked reading its input: a pipe nobody closes?): " +
+	"how much of the log was read is not known, so the run may not have played all of it; end the log's input when it is done"
+
 // Stats is traffic.ReplayStats plus the sessions that did not compile.
 type Stats struct {
 	traffic.ReplayStats
@@ -150,6 +155,22 @@ func (s *Source) Stop() {
 	}
 }
 
+// Finish stops the reader and writes report.json's replay section into rep (the log named
+// log, read with ro), with a warning when the run did not play the log as asked: the log was
+// refused part-way, or the reader did not stop within 2 s, so what it read is not known. It
+// returns that warning's reason, "" when the read ended whole or was stopped by the run's own
+// end (an interrupt, which the report says apart); the command must not exit 0 on a reason.
+func (s *Source) Finish(rep *report.Report, log string, ro traffic.ReplayOptions) (reason string) {
+	s.Stop()
+	fin := s.Finished() // once: a reader left behind may still end while the report is built
+	x := s.Section(log, ro, fin)
+	rep.Replay = x
+	if x.Error != "" {
+		rep.Warnings = append(rep.Warnings, "replay: "+x.Error)
+	}
+	return x.Error
+}
+
 // Result is the reader's counts and error (once Finished).
 func (s *Source) Result() (Stats, error) { return s.st, s.err }
 
@@ -159,7 +180,7 @@ func (s *Source) Result() (Stats, error) { return s.st, s.err }
 func (s *Source) Section(log string, ro traffic.ReplayOptions, fin bool) *report.Replay {
 	x := &report.Replay{Log: log, Speed: ro.Speed, Scale: max(ro.Scale, 1), FromS: ro.From.Seconds(), ToS: ro.To.Seconds(), KeepContent: ro.KeepContent}
 	if !fin {
-		x.Error = "the log reader did not stop within 2 s (blocked reading its input?): its counts are not known"
+		x.Error = ErrReaderStuck
 		return x
 	}
 	st, rd := s.st, s.st.Read
