@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -118,7 +119,10 @@ Flags:`)
 	st := srv.Stats()
 	code := exitOK
 	if err := srv.Close(); err != nil {
-		fmt.Fprintf(stderr, "ccload mock: close: %v\n", err)
+		if errors.Is(err, mock.ErrRecordIncomplete) {
+			err = fmt.Errorf("--record %s: %w; check that its disk has room, or record to another file", record, err)
+		}
+		printError(stderr, "mock", err)
 		code = exitAborted
 	}
 	if recFile != nil {

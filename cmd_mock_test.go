@@ -106,3 +106,31 @@ func TestMockCommandServesUntilCancelled(t *testing.T) {
 		t.Errorf("record file %q: want one JSON line of the CONNECT with received_ms", b)
 	}
 }
+
+// A --record file that cannot be written (a full device) is said in the user's words when the
+// mock stops: which flag and file, what failed, that the record is incomplete and what to do; not
+// Go's "close: ..." of the step that found it. The mock exits 3, and every stderr line is in the
+// command's voice.
+func TestMockRecordFailureSaysWhatFailed(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full on this system")
+	}
+	m := startMockCommand(t, "--record", "/dev/full")
+	dir := t.TempDir()
+	sc := filepath.Join(dir, "sc.yaml")
+	os.WriteFile(sc, []byte("name: rec\nauth: {app_key: k, app_secret: s}\nload: {model: open, arrivals: uniform, rate: 10, duration: 1s}\nseed: 1\nsessions: [{name: s, poll: false, steps: [connect, disconnect]}]\n"), 0o644)
+	if code, _, runErr := ccload(t, "run", sc, "--target", m.url, "--out", filepath.Join(dir, "out"), "--no-progress"); code != exitOK {
+		t.Fatalf("run against the mock: exit %d\n%s", code, runErr)
+	}
+	r := m.stop(t)
+	want := "ccload mock: --record /dev/full: writing the received requests failed, so the record is incomplete"
+	if r.code != exitAborted || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "record to another file") {
+		t.Errorf("exit %d, stderr %q; want 3 and %q with what to do", r.code, r.stderr, want)
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n") {
+		if !strings.HasPrefix(line, "ccload mock: ") || strings.Contains(line, "close:") || strings.Contains(line, "record:") {
+			t.Errorf("a mock stderr line not in the user's words: %q", line)
+		}
+	}
+}

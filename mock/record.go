@@ -43,9 +43,12 @@ func (r *recorder) record(req *ccapi.SendMsgReq, receivedMs int64, logf func(str
 	}
 	if _, err := r.w.Write(b); err != nil {
 		r.err = err
-		logf("mock: record: %v (recording stopped)", err)
+		logf(recordFailed, err)
 	}
 }
+
+// recordFailed is the mock's log line when writing Options.Record fails (Logf's format).
+const recordFailed = "mock: recording the received requests failed, so recording stopped: %v"
 
 // flush writes what is buffered, ends recording and returns the first error seen.
 func (r *recorder) flush() error {

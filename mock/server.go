@@ -164,6 +164,10 @@ func (s *Server) ResetStats() {
 	}
 }
 
+// ErrRecordIncomplete is in Close's error when Options.Record could not take every received
+// request (a full disk), so the caller can name its record file in words the user knows.
+var ErrRecordIncomplete = errors.New("writing the received requests failed, so the record is incomplete")
+
 // Close stops serving (open connections are closed), waits up to 5 s for the
 // requests in hand, stops the scheduler and flushes the record writer; sends
 // handled after that are not recorded. It returns the first error and is safe to call twice.
@@ -171,7 +175,9 @@ func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		var errs []error
 		if s.http != nil {
-			errs = append(errs, s.http.Close())
+			if err := s.http.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("stopping the server on %s: %w", s.URL(), err))
+			}
 		}
 		// Closing the connections cancels the requests held by latency or
 		// stalls; give the handlers a moment to finish so their records are flushed.
@@ -183,7 +189,9 @@ func (s *Server) Close() error {
 			s.push.close()
 		}
 		if s.rec != nil {
-			errs = append(errs, s.rec.flush())
+			if err := s.rec.flush(); err != nil {
+				errs = append(errs, fmt.Errorf("%w (%w)", ErrRecordIncomplete, err))
+			}
 		}
 		s.closeErr = errors.Join(errs...)
 	})

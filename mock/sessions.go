@@ -358,7 +358,7 @@ func (s *Server) runEvents(batch []event) {
 			case err == nil:
 				s.sched.push(event{at: s.now() + flushEvery, kind: evFlush})
 			case !errors.Is(err, errRecordEnded):
-				s.logf("mock: record: %v (recording stopped)", err)
+				s.logf(recordFailed, err)
 			}
 			continue
 		}
