@@ -69,3 +69,25 @@ func BenchmarkReceiver(b *testing.B) {
 		b.Errorf("accepted %d of %d callbacks", c.Accepted, b.N)
 	}
 }
+
+// BenchmarkDecode measures the callback decoder alone (the fast path, body reused as the pool
+// does) on the mock's one-message callback and on a two-message one with every field:
+//
+//	go test ./webhook/ -run '^$' -bench Decode -benchmem -count 5
+func BenchmarkDecode(b *testing.B) {
+	for _, c := range []struct{ name, body string }{
+		{"one", `{"messages":[` + msg("c1s1", "ROBOT") + `],"timestamp":1733580000000}`},
+		{"all-fields", decodeCases[1].body},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			data := []byte(c.body)
+			var bd body
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if !decodeFast(data, &bd) {
+					b.Fatal("not on the fast path")
+				}
+			}
+		})
+	}
+}

@@ -41,15 +41,12 @@ func decodeFast(data []byte, b *body) bool {
 	}
 	sawMessages := false
 	for first := true; ; first = false {
-		if d.byte('}') {
+		key, end, ok := d.field(first)
+		if !ok {
+			return false
+		}
+		if end {
 			break
-		}
-		if !first && !d.byte(',') {
-			return false
-		}
-		key, ok := d.str()
-		if !ok || !d.byte(':') {
-			return false
 		}
 		switch key {
 		case "messages":
@@ -97,22 +94,49 @@ func (d *fastDec) byte(c byte) bool {
 	return false
 }
 
+// field reads, inside an object whose '{' was read, up to the next member's value: its key
+// and ':' (after a ',' unless first), or the closing '}' (end). It reads the key itself, not
+// through str: one call a member, as when each object loop had its own copy of these lines.
+func (d *fastDec) field(first bool) (key string, end, ok bool) {
+	if d.byte('}') {
+		return "", true, true
+	}
+	if !first && !d.byte(',') || !d.byte('"') {
+		return "", false, false
+	}
+	j := closeQuote(d.s, d.i)
+	if j < 0 {
+		return "", false, false
+	}
+	key, d.i = d.s[d.i:j], j+1
+	return key, false, d.byte(':')
+}
+
 // str reads a string without escapes or control characters.
 func (d *fastDec) str() (string, bool) {
 	if !d.byte('"') {
 		return "", false
 	}
-	for j := d.i; j < len(d.s); j++ {
-		switch c := d.s[j]; {
-		case c == '"':
-			v := d.s[d.i:j]
-			d.i = j + 1
-			return v, true
-		case c == '\\' || c < 0x20:
-			return "", false
+	j := closeQuote(d.s, d.i)
+	if j < 0 {
+		return "", false
+	}
+	v := d.s[d.i:j]
+	d.i = j + 1
+	return v, true
+}
+
+// closeQuote returns the index of the '"' that ends the string whose text begins at s[i], or -1
+// at an escape, a control character or the end of s first.
+func closeQuote(s string, i int) int {
+	for ; i < len(s); i++ {
+		if c := s[i]; c == '"' {
+			return i
+		} else if c == '\\' || c < 0x20 {
+			return -1
 		}
 	}
-	return "", false
+	return -1
 }
 
 // int reads a JSON integer that fits an int64 with room to spare (at most 18 digits).
@@ -186,15 +210,12 @@ func (d *fastDec) message(m *ccapi.DownlinkMessage) bool {
 		return false
 	}
 	for first := true; ; first = false {
-		if d.byte('}') {
+		key, end, ok := d.field(first)
+		if !ok {
+			return false
+		}
+		if end {
 			return true
-		}
-		if !first && !d.byte(',') {
-			return false
-		}
-		key, ok := d.str()
-		if !ok || !d.byte(':') {
-			return false
 		}
 		var sp *string
 		switch key {
@@ -214,20 +235,12 @@ func (d *fastDec) message(m *ccapi.DownlinkMessage) bool {
 			sp = &m.SenderAvatar
 		case "callId":
 			sp = &m.CallID
-		case "controlType", "mediaType", "sourceType":
-			v, ok := d.str()
-			if !ok {
-				return false
-			}
-			switch key {
-			case "controlType":
-				m.ControlType = ccapi.ControlType(v)
-			case "mediaType":
-				m.MediaType = ccapi.MediaType(v)
-			default:
-				m.SourceType = ccapi.SourceType(v)
-			}
-			continue
+		case "controlType": // string kinds: the same read, through their underlying string
+			sp = (*string)(&m.ControlType)
+		case "mediaType":
+			sp = (*string)(&m.MediaType)
+		case "sourceType":
+			sp = (*string)(&m.SourceType)
 		case "timestamp":
 			if m.Timestamp, ok = d.int(); !ok {
 				return false
