@@ -8,13 +8,20 @@ import (
 	"ccload/traffic"
 )
 
-// The shared-step compiler (no --keep-content) builds the session the session's own text would
-// compile to: the same steps, thinks, sends, poll settings and identity template.
-func TestReplayCompilerSharesSteps(t *testing.T) {
+// testHead is a head scenario for the replay's tests: one connect, no poll.
+func testHead(t *testing.T) *scenario.Scenario {
+	t.Helper()
 	head, err := scenario.Parse("head", []byte("load: {rate: 1, duration: 1s}\nsessions: [{poll: false, steps: [connect]}]\n"), ".", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return head
+}
+
+// The shared-step compiler (no --keep-content) builds the session the session's own text would
+// compile to: the same steps, thinks, sends, poll settings and identity template.
+func TestReplayCompilerSharesSteps(t *testing.T) {
+	head := testHead(t)
 	ro := traffic.ReplayOptions{Speed: 2, Poll: "{interval: 300ms}"}
 	s := &traffic.Session{From: "alice"}
 	for i, e := range []traffic.Event{{Control: ccapi.Connect}, {Control: ccapi.Chat, Media: ccapi.Text, ContentLen: 5},

@@ -10,7 +10,6 @@ import (
 	"testing/synctest"
 
 	"ccload/report"
-	"ccload/scenario"
 	"ccload/traffic"
 )
 
@@ -20,10 +19,7 @@ import (
 // looks like a whole log played. A log read to its end finishes with no reason. In a synctest
 // bubble, so the 2 s are fake time.
 func TestFinishSaysTheReaderDidNotStop(t *testing.T) {
-	head, err := scenario.Parse("head", []byte("load: {rate: 1, duration: 1s}\nsessions: [{poll: false, steps: [connect]}]\n"), ".", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	head := testHead(t)
 	ro := traffic.ReplayOptions{Speed: 1, Scale: 1}
 	var log strings.Builder
 	for i := range 3 {
