@@ -351,3 +351,44 @@ func TestCapacityCustomersFindsTheMocksCapacity(t *testing.T) {
 		t.Errorf("after the search the mock holds %d sessions, %d CONNECTs and %d DISCONNECTs", s.Sessions.Open, s.ControlTypes["CONNECT"], s.ControlTypes["DISCONNECT"])
 	}
 }
+
+// TestCapacityTakesTheLoadFlags: capacity takes run's and replay's load flags from their one helper,
+// with their checks and messages: a bad --max-rps or --start-at is refused as run refuses it, and
+// the two that have no meaning for an adaptive search in one process, --duration and --shard, are
+// refused naming themselves and what to use instead. Every refusal exits 2 with nothing sent (the
+// mock is the referee).
+func TestCapacityTakesTheLoadFlags(t *testing.T) {
+	t.Parallel()
+	o := mock.DefaultOptions()
+	o.Seed = 1
+	srv, err := mock.NewServer(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	sc := writeTemp(t, "sc.yaml", fmt.Sprintf(capacityScenario, ""))
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--duration", "5s"}, "--duration: a capacity search sizes its steps itself"},
+		{[]string{"--shard", "0/2"}, "--shard 0/2: a capacity search is adaptive"},
+		{[]string{"--max-rps", "-1"}, "--max-rps -1"},
+		{[]string{"--start-at", "yesterday"}, `--start-at "yesterday": want an RFC 3339 time`},
+	} {
+		code, _, stderr := ccload(t, append([]string{"capacity", sc, "--target", srv.URL(), "--slo", "error_rate<1%"}, tc.args...)...)
+		if code != exitUsage || !strings.Contains(stderr, tc.want) || !strings.HasPrefix(stderr, "ccload capacity: ") {
+			t.Errorf("capacity %v: exit %d, stderr %q; want 2 and %q", tc.args, code, stderr, tc.want)
+		}
+		// run says the same of the flags they share.
+		if tc.args[0] == "--max-rps" || tc.args[0] == "--start-at" {
+			_, _, runErr := ccload(t, append([]string{"run", sc, "--target", srv.URL()}, tc.args...)...)
+			if strings.TrimPrefix(runErr, "ccload run: ") != strings.TrimPrefix(stderr, "ccload capacity: ") {
+				t.Errorf("%v: run says %q, capacity %q; want the same message", tc.args, runErr, stderr)
+			}
+		}
+	}
+	if n := srv.Stats().Total(); n != 0 {
+		t.Errorf("the mock received %d requests from refused commands, want none", n)
+	}
+}
