@@ -327,6 +327,13 @@ func (c *searchRun) measure(ctx context.Context, p plan) measured {
 				st.Broke = append(st.Broke, fmt.Sprintf("%s (measured %s)", t.Name, t.Display))
 			}
 		}
+		if why := c.offeredLess(st, p.rate, end.workersBusy); why != "" {
+			st.Judged, st.Pass, st.Thresholds, st.Broke = false, false, nil, nil
+			st.Note = "not judged: " + why
+			c.generator = fmt.Sprintf("at %s %s the generator, not the target, was the limit: %s", report.FormatRate(p.rate), c.o.unit(), why)
+			m.v = vLimited
+			break
+		}
 		m.headroom = headroom(st.Thresholds, c.o.SLO)
 		m.v, m.broke = vPass, st.Broke
 		if !st.Pass {
@@ -390,6 +397,23 @@ func (c *searchRun) queuedNote(st report.CapacityStep, level, workersBusy float6
 	}
 	return fmt.Sprintf("scheduler lag p99 %s while every one of the %d connections (max_connections) was busy %.0f%% of the window: the target was queueing, the lag is its",
 		report.FormatUS(st.LagP99US), c.connections(level), 100*workersBusy)
+}
+
+// offeredLess says why a step that held the SLO did not measure its level ("" when it did): every
+// connection was busy for a real part of its window, so due requests waited in ccload and the
+// target was offered only what the connections carry, and no response-time limit (which counts
+// that wait, from each request's intended time) judged it: service times leave it out.
+func (c *searchRun) offeredLess(st report.CapacityStep, level, workersBusy float64) string {
+	if !st.Pass || workersBusy < genlimit.WorkersBusyShare {
+		return ""
+	}
+	for _, t := range c.o.SLO {
+		if strings.HasPrefix(t.Metric, "response_time.") {
+			return ""
+		}
+	}
+	return fmt.Sprintf("every one of the %d connections (max_connections) was busy %.0f%% of the window, so the target was offered only what they carry, and the SLO's limits leave that wait out (no response_time limit); raise target.max_connections or add a response_time limit",
+		c.connections(level), 100*workersBusy)
 }
 
 // brokeBeyondLag names an upper-bounded latency percentile that broke its limit by more than
