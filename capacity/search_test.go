@@ -543,3 +543,30 @@ func TestDrainedAfter(t *testing.T) {
 		}
 	}
 }
+
+// TestOfferedLessIsNotAPass: a step that held while every connection was busy for a real part of
+// its window, judged only by limits that leave the wait for a connection out (service times,
+// errors), offered the target what its connections carry, not its level: it is not judged. A
+// response-time limit counts that wait (from each request's intended time), so its verdict stands,
+// as does a failure, and a pass with the connections hardly ever all busy.
+func TestOfferedLessIsNotAPass(t *testing.T) {
+	service := []scenario.Threshold{{Threshold: gates.Threshold{Metric: "service_time.p90"}}, {Threshold: gates.Threshold{Metric: "error_rate"}}}
+	response := []scenario.Threshold{{Threshold: gates.Threshold{Metric: "response_time.p99"}}, {Threshold: gates.Threshold{Metric: "error_rate"}}}
+	for _, tc := range []struct {
+		slo         []scenario.Threshold
+		pass        bool
+		workersBusy float64
+		limited     bool
+	}{
+		{service, true, 0.9, true},
+		{service, true, 0.001, false},
+		{service, false, 0.9, false},
+		{response, true, 0.9, false},
+	} {
+		c := &searchRun{o: Options{SLO: tc.slo, Scenario: &scenario.Scenario{Target: scenario.Target{MaxConnections: 4}}}, connsSet: true}
+		why := c.offeredLess(report.CapacityStep{Pass: tc.pass}, 120, tc.workersBusy)
+		if (why != "") != tc.limited || tc.limited && !strings.Contains(why, "every one of the 4 connections (max_connections) was busy 90% of the window") {
+			t.Errorf("SLO %s, pass %v, workers busy %.3f: %q, want limited %v", tc.slo[0].Metric, tc.pass, tc.workersBusy, why, tc.limited)
+		}
+	}
+}
