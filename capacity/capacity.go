@@ -372,10 +372,11 @@ func (c *searchRun) measure(ctx context.Context, p plan) measured {
 		case <-time.After(c.o.Cooldown):
 		}
 	}
-	if (m.v == vFail || m.v == vLimited || end.workersBusy >= genlimit.WorkersBusyShare) && ctx.Err() == nil {
+	if (m.v == vFail || m.v == vLimited || end.workersBusy >= genlimit.WorkersBusyShare || c.o.Customers) && ctx.Err() == nil {
 		// A step past the target's saturation leaves requests queued there (ccload cut its
-		// sessions, the target still serves what they sent): the next step must not start on
-		// that backlog, or it measures it.
+		// sessions, the target still serves what they sent), and a customers step's teardown
+		// sends every customer's DISCONNECT at once: the next step must not start on that
+		// backlog, or it measures it.
 		if msg := c.drain(ctx); c.o.Log != nil {
 			fmt.Fprintf(c.o.Log, "capacity: cool-down: %s\n", msg)
 		}
