@@ -15,8 +15,11 @@ type WorkersBusy struct{ ns atomic.Int64 }
 // Blocked is the total time so far the scheduler waited for a free worker with a customer due.
 func (w *WorkersBusy) Blocked() time.Duration { return time.Duration(w.ns.Load()) }
 
-// hand gives a due customer to a worker; when every worker is busy it waits for one, and that
-// wait is added to Config.WorkersBusy. The customer is late, not lost.
+// hand gives a due customer to a worker; when every worker is busy and the due channel full
+// (as many customers waiting as there are workers) it waits for one, and that wait is added to
+// Config.WorkersBusy. The customer is late, not lost. Customers waiting in the channel before it
+// fills are not counted: the measure sees a target's queue once it holds every connection and
+// as many customers again wait for one, as past a saturation they soon do.
 func (s *scheduler) hand(c *vc) {
 	w := s.r.cfg.WorkersBusy
 	if w == nil {
