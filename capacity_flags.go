@@ -39,8 +39,8 @@ response-time p99, arrivals dropped at max_customers, the process over
 --max-cpu of its CPUs or --max-memory of the machine's): the search stops and
 says so; lag while every connection was busy is the target's queue, not the
 generator's. After a step that broke the SLO the search pauses --cooldown;
-after one that broke it, was not judged, kept every connection busy or held
-customers, it then waits until the target's backlog drains (one light request
+after one that broke it, was not judged or kept every connection busy, and
+after every --customers step, it then waits until the target's backlog drains (one light request
 at a time, until two answer alike). With --customers and no
 target.max_connections in the scenario, a step opens a connection per
 customer (up to 16384).
