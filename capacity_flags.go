@@ -37,7 +37,16 @@ when 99% of a kind of request fail. A step is not judged when the generator
 was the limit (scheduler lag p99 over --max-lag and over a tenth of the
 response-time p99, arrivals dropped at max_customers, the process over
 --max-cpu of its CPUs or --max-memory of the machine's): the search stops and
-says so. After a step that broke the SLO the search pauses --cooldown.
+says so; lag while every connection was busy is the target's queue, not the
+generator's. After a step that broke the SLO the search pauses --cooldown;
+after one that broke it, was not judged or kept every connection busy, and
+after every --customers step, it then waits until the target's backlog drains (one light request
+at a time, until two answer alike). With --customers and no
+target.max_connections in the scenario, a step opens a connection per
+customer (up to 16384).
+
+--duration and --shard are refused: a search sizes its own steps and runs in
+one process. --start-at begins the search (and its --budget) at TIME.
 
 Writes report.json (its capacity section holds every step, histograms
 included), report.html (the curve with the bracket and the SLO's limit),

@@ -47,7 +47,7 @@ func TestSharedFlagsAccepted(t *testing.T) {
 		// progress, output directory, target, seed, live metrics, grace: every command that sends load
 		"run":      {"--no-progress", "--out=d", "--target=mock", "--user-agent=x", "--seed=1", "--metrics-addr=127.0.0.1:0", "--grace=1s", "--max-rps=5", "--duration=5s", "--start-at=30s", "--shard=0/2"},
 		"replay":   {"--no-progress", "--out=d", "--target=mock", "--user-agent=x", "--seed=1", "--metrics-addr=127.0.0.1:0", "--grace=1s", "--max-rps=5", "--duration=5s", "--start-at=30s", "--shard=0/2"},
-		"capacity": {"--no-progress", "--out=d", "--target=mock", "--user-agent=x", "--seed=1", "--metrics-addr=127.0.0.1:0", "--grace=1s"},
+		"capacity": {"--no-progress", "--out=d", "--target=mock", "--user-agent=x", "--seed=1", "--metrics-addr=127.0.0.1:0", "--grace=1s", "--max-rps=5", "--duration=5s", "--start-at=30s", "--shard=0/2"},
 		"report":   {"--out=d"},
 		// one file: -o and --output; the older spellings stay
 		"merge":   {"-o=f", "--output=f"},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -20,9 +21,17 @@ import (
 func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("capacity", stderr)
 	var o capacity.Options
-	target := fs.String("target", "", "base `URL` of the platform, or mock for the embedded mock (default: the scenario's target)")
-	userAgent := addUserAgentFlag(fs)
-	out := fs.String("out", "", "output `dir` (default ./ccload-out/<scenario>-capacity-<YYYYmmdd-HHMMSS>)")
+	load := addLoadFlags(fs, loadUsage{
+		target:       "base `URL` of the platform, or mock for the embedded mock (default: the scenario's target)",
+		out:          "output `dir` (default ./ccload-out/<scenario>-capacity-<YYYYmmdd-HHMMSS>)",
+		grace:        "how long a step's sessions may finish after it ends; then they are cut and disconnected (0: at once)",
+		graceDefault: capacity.DefaultGrace,
+		seed:         "seed of the first step (each step adds its number; default: the scenario's)",
+		maxRPS:       "ceiling on this process's requests per second in every step (default: the scenario's target.max_rps, or none); a ceiling under the target's capacity makes the search measure it",
+		duration:     "not for capacity: each step's length is --warmup and --window, the whole search's --budget",
+		startAt:      "begin the search at `TIME`: RFC 3339 (2026-12-02T14:05:00Z) or a duration from now (30s)",
+		shard:        "not for capacity: a search is adaptive and runs in one process (see docs/capacity.md)",
+	})
 	slo := fs.String("slo", "", "the SLO in the thresholds' language, comma-separated (default: the scenario's thresholds)")
 	fs.BoolVar(&o.Customers, "customers", false, "search the concurrently connected customers (closed model) instead of the session rate")
 	fs.Float64Var(&o.StartRate, "start", 0, "first step's level, sessions/s or customers (default: the scenario's own peak load)")
@@ -33,17 +42,12 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.DurationVar(&o.ShortWindow, "short-window", capacity.DefaultShortWindow, "measured window of a step far from the knee")
 	fs.Int64Var(&o.MinRequests, "min-requests", capacity.DefaultMinRequests, "requests a window near the knee holds (it is measured longer until it does)")
 	fs.DurationVar(&o.Budget, "budget", capacity.DefaultBudget, "time bound of the whole search; on expiry the best bracket is reported")
-	fs.DurationVar(&o.Grace, "grace", capacity.DefaultGrace, "how long a step's sessions may finish after it ends; then they are cut and disconnected")
-	fs.DurationVar(&o.Cooldown, "cooldown", capacity.DefaultCooldown, "pause after a step that broke the SLO, so the target recovers")
+	fs.DurationVar(&o.Cooldown, "cooldown", capacity.DefaultCooldown, "pause after a step that broke the SLO; then the search waits until the target's backlog drains")
 	fs.DurationVar(&o.MaxLag, "max-lag", capacity.DefaultMaxLag, "scheduler lag p99 above which the generator, not the target, is the limit")
 	maxCPU := fs.String("max-cpu", "90%", "share of GOMAXPROCS CPUs above which the generator is the limit")
 	maxMem := fs.String("max-memory", "80%", "share of the machine's memory above which the generator is the limit")
 	surge := fs.String("surge", "50%", "window error rate that ends the search at once")
-	noProgress := addProgressFlag(fs)
-	mflags := addMetricsFlags(fs)
-	hist := addHistoryFlags(fs)
 	require := fs.String("require", "", "level the target must sustain for junit.xml and the exit code, e.g. 500/s or 2000 (customers)")
-	seed := fs.Int64("seed", 0, "seed of the first step (each step adds its number; default: the scenario's)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), capacityUsage)
 		fs.PrintDefaults()
@@ -56,10 +60,24 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "ccload capacity: "+format+"\n", a...)
 		return exitUsage
 	}
-	var err error
-	if *target, err = checkTargetFlags(*target, *userAgent); err != nil {
-		return bad("%v", err)
+	cfg, errs := load.check(fs, stderr)
+	given := givenFlags(fs)
+	if given["duration"] {
+		errs = append(errs, fmt.Errorf("--duration: a capacity search sizes its steps itself (--warmup, --window, --short-window); bound the whole search with --budget"))
 	}
+	if given["shard"] {
+		errs = append(errs, fmt.Errorf("--shard %s: a capacity search is adaptive (each step's level follows from the steps before it) and runs in one process, so it has no shards; search from a bigger machine", *load.shard))
+	}
+	if err := errors.Join(errs...); err != nil {
+		printError(stderr, "capacity", err)
+		return exitUsage
+	}
+	target, out, noProgress, mflags, hist := load.target, load.out, load.noProgress, load.metrics, load.hist
+	o.Grace, o.Seed, o.MaxRPS = *load.grace, cfg.Seed, cfg.MaxRPS
+	if given["grace"] && o.Grace <= 0 {
+		o.Grace = -1 // given as 0: none, as run's (Options' zero means the default)
+	}
+	var err error
 	if msg := capacityShares(&o, *precision, *maxCPU, *maxMem, *surge, *require); msg != "" {
 		return bad("%s", msg)
 	}
@@ -69,14 +87,13 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if o.Cooldown == 0 {
 		o.Cooldown = -1 // none, as asked (Options' zero means the default)
 	}
-	o.Seed = *seed
 
 	sc, err := scenario.LoadFile(pos[0])
 	if err != nil {
 		printError(stderr, "capacity", err)
 		return exitUsage
 	}
-	applyUserAgent(sc, *userAgent)
+	applyUserAgent(sc, *load.userAgent)
 	o.SLO = sc.Thresholds
 	if *slo != "" {
 		if o.SLO, err = scenario.ParseSLO(sc, *slo); err != nil {
@@ -123,6 +140,15 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 
 	if code := hist.start(ctx, nil, stderr); code != exitOK {
 		return code
+	}
+	if !cfg.StartAt.IsZero() {
+		// --start-at: the search, and its --budget, begin then; a stop while waiting sends nothing.
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(stderr, "ccload capacity: stopped while waiting for --start-at; nothing was sent")
+			return hist.done(nil, exitAborted)
+		case <-time.After(time.Until(cfg.StartAt)):
+		}
 	}
 	res, err := capacity.Run(ctx, o)
 	if err != nil {

@@ -351,3 +351,99 @@ func TestCapacityCustomersFindsTheMocksCapacity(t *testing.T) {
 		t.Errorf("after the search the mock holds %d sessions, %d CONNECTs and %d DISCONNECTs", s.Sessions.Open, s.ControlTypes["CONNECT"], s.ControlTypes["DISCONNECT"])
 	}
 }
+
+// TestCapacityTakesTheLoadFlags: capacity takes run's and replay's load flags from their one helper,
+// with their checks and messages: a bad --max-rps or --start-at is refused as run refuses it, and
+// the two that have no meaning for an adaptive search in one process, --duration and --shard, are
+// refused naming themselves and what to use instead. Every refusal exits 2 with nothing sent (the
+// mock is the referee).
+func TestCapacityTakesTheLoadFlags(t *testing.T) {
+	t.Parallel()
+	o := mock.DefaultOptions()
+	o.Seed = 1
+	srv, err := mock.NewServer(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	sc := writeTemp(t, "sc.yaml", fmt.Sprintf(capacityScenario, ""))
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--duration", "5s"}, "--duration: a capacity search sizes its steps itself"},
+		{[]string{"--shard", "0/2"}, "--shard 0/2: a capacity search is adaptive"},
+		{[]string{"--max-rps", "-1"}, "--max-rps -1"},
+		{[]string{"--start-at", "yesterday"}, `--start-at "yesterday": want an RFC 3339 time`},
+	} {
+		code, _, stderr := ccload(t, append([]string{"capacity", sc, "--target", srv.URL(), "--slo", "error_rate<1%"}, tc.args...)...)
+		if code != exitUsage || !strings.Contains(stderr, tc.want) || !strings.HasPrefix(stderr, "ccload capacity: ") {
+			t.Errorf("capacity %v: exit %d, stderr %q; want 2 and %q", tc.args, code, stderr, tc.want)
+		}
+		// run says the same of the flags they share.
+		if tc.args[0] == "--max-rps" || tc.args[0] == "--start-at" {
+			_, _, runErr := ccload(t, append([]string{"run", sc, "--target", srv.URL()}, tc.args...)...)
+			if strings.TrimPrefix(runErr, "ccload run: ") != strings.TrimPrefix(stderr, "ccload capacity: ") {
+				t.Errorf("%v: run says %q, capacity %q; want the same message", tc.args, runErr, stderr)
+			}
+		}
+	}
+	if n := srv.Stats().Total(); n != 0 {
+		t.Errorf("the mock received %d requests from refused commands, want none", n)
+	}
+}
+
+// TestCapacityCustomersWaitOutTheTargetsBacklog: the customers search of the test above with only
+// 4 connections (the scenario's max_connections), so past the mock's 400 requests/s its queue holds
+// every connection and due customers wait for one. The search still finds 40 customers within its
+// 15% precision (the wait is the target's queue, measured as such, not the generator's limit),
+// every step that broke the SLO is followed by a cool-down that waited until the mock's backlog
+// was served, and the mock holds no session at the end.
+func TestCapacityCustomersWaitOutTheTargetsBacklog(t *testing.T) {
+	realTime(t)
+	if testing.Short() {
+		t.Skip("-short: a capacity search takes about 20 seconds")
+	}
+	o := mock.DefaultOptions()
+	o.Seed, o.Capacity = 1, 400
+	srv, err := mock.NewServer(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	sc := strings.Replace(customersScenario, "seed: 1\n", "seed: 1\ntarget: {max_connections: 4}\n", 1)
+	// response_time, not service_time: a request that waited for one of the 4 connections waited
+	// in ccload, which its service time leaves out and its response time (from its intended time)
+	// counts.
+	code, out, c := runCapacityAt(t, sc, srv.URL(), "--customers", "--slo", "response_time.p90<100ms,error_rate<1%",
+		"--start", "30", "--max-rate", "160", "--warmup", "500ms", "--short-window", "1s", "--window", "1s", "--min-requests", "200", "--cooldown", "300ms", "--grace", "300ms",
+		"--precision", "15%", "--max-lag", "250ms")
+	if c.Outcome == "generator limited" && strings.Contains(c.Generator, "waiting for a CPU") {
+		t.Skipf("this machine starved the process, and the search said so instead of judging: %s", c.Generator)
+	}
+	if code != exitOK || !c.Converged && c.Outcome != "boundary not confirmed" {
+		t.Fatalf("exit %d, outcome %q, want 0 and converged\n%s", code, c.Outcome, out)
+	}
+	// Within the 15% bracket of the search: past 40 customers the wait for a connection grows by
+	// the excess every second, so a 1 s window can hold a level a few customers over it.
+	if c.Sustainable < 0.8*40 || c.Sustainable > 1.15*40 {
+		t.Errorf("sustainable %g customers, want 32..46 (80–115%% of 40)\n%s", c.Sustainable, out)
+	}
+	lines := strings.Split(out, "\n")
+	failed := 0
+	for i, l := range lines {
+		if !strings.HasPrefix(l, "capacity: step ") || !strings.Contains(l, ": FAIL ") {
+			continue
+		}
+		failed++
+		if i+1 >= len(lines) || !strings.HasPrefix(lines[i+1], "capacity: cool-down: the target's backlog drained in ") {
+			t.Errorf("a failed step is not followed by a cool-down that waited out the backlog:\n%s\n%s", l, strings.Join(lines[i+1:min(i+2, len(lines))], ""))
+		}
+	}
+	if failed == 0 {
+		t.Errorf("no step broke the SLO, so no cool-down was seen:\n%s", out)
+	}
+	if s := srv.Stats(); s.Sessions.Open != 0 || s.ControlTypes["DISCONNECT"] != s.ControlTypes["CONNECT"] {
+		t.Errorf("after the search the mock holds %d sessions, %d CONNECTs and %d DISCONNECTs", s.Sessions.Open, s.ControlTypes["CONNECT"], s.ControlTypes["DISCONNECT"])
+	}
+}

@@ -32,6 +32,7 @@ var flagLimits = map[string]flagLimit{
 	"replay/scale":          {1, 1000, "copies of each session; for more load, shard the replay with --shard I/N"},
 	"run/max-rps":           {0, 1e7, "requests per second (0: no ceiling)"},
 	"replay/max-rps":        {0, 1e7, "requests per second (0: no ceiling)"},
+	"capacity/max-rps":      {0, 1e7, "requests per second (0: no ceiling)"},
 	"capacity/start":        {0, 1e7, "sessions per second, or customers with --customers (0: the scenario's own peak load)"},
 	"capacity/max-rate":     {0, 1e7, "sessions per second, or customers with --customers (0: the default ceiling)"},
 	"capacity/min-requests": {1, 1e9, "requests per measured window"},
@@ -46,7 +47,6 @@ var flagLimits = map[string]flagLimit{
 // window that measures nothing, a grace that cuts every step's sessions at once, a token that
 // is expired when issued): 0 is refused naming the flag, with what the flag means.
 var positiveDurations = map[string]string{
-	"capacity/grace":         "how long a step's sessions may finish after it ends",
 	"capacity/warmup":        "the discarded start of every step",
 	"capacity/window":        "the measured window of a step near the knee",
 	"capacity/short-window":  "the measured window of a step far from the knee",

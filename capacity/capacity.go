@@ -85,7 +85,9 @@ type Options struct {
 	// Grace is how long a step's sessions may finish after its arrivals stop; then they are cut
 	// and disconnected.
 	Grace time.Duration
-	// Cooldown is the pause after a step that broke the SLO, so the target's queues drain.
+	// Cooldown is the pause after a step that broke the SLO; then, after a step that broke it,
+	// was not judged or kept every connection busy, the search waits until the target's backlog
+	// is served (drain).
 	Cooldown time.Duration
 	// MaxLag, MaxCPU, MaxMemory: a step whose scheduler-lag p99 exceeds MaxLag (and a tenth of its
 	// response-time p99), whose CPU share of GOMAXPROCS exceeds MaxCPU, whose memory from the OS
@@ -94,6 +96,9 @@ type Options struct {
 	MaxCPU, MaxMemory float64
 	// Surge is the window error rate that ends the search at once (the target is failing hard).
 	Surge float64
+	// MaxRPS is a ceiling on this process's requests per second in every step (runner.Config's;
+	// 0: the scenario's target.max_rps, or none).
+	MaxRPS float64
 	// Require is the level the target must sustain for the JUnit case to pass (0: none).
 	Require float64
 	// Log receives one line per step (nil: none).
@@ -157,7 +162,9 @@ func (o Options) withDefaults() (Options, error) {
 	defD(&o.Window, DefaultWindow)
 	defD(&o.ShortWindow, min(DefaultShortWindow, o.Window))
 	defD(&o.Budget, DefaultBudget)
-	defD(&o.Grace, DefaultGrace)
+	if o.Grace == 0 {
+		o.Grace = DefaultGrace
+	} // negative: none, the step's sessions are cut at once (runner.Config's)
 	defD(&o.MaxLag, DefaultMaxLag)
 	if o.Cooldown < 0 {
 		o.Cooldown = 0
@@ -211,7 +218,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	c := &searchRun{o: o, perSession: o.Scenario.Plan().Mix.Total, startRequests: startRequestsOf(o.Scenario.Plan()),
-		sharedCPU: genlimit.ServesInProcess(o.BaseURL), start: time.Now()}
+		sharedCPU: genlimit.ServesInProcess(o.BaseURL), start: time.Now(), connsSet: setsMaxConnections(o.Scenario), fdLimit: openFileLimit()}
 	if o.Customers {
 		c.perSession = 0 // requests per customer per second: learnt from the first step
 		if p := o.Scenario.Plan(); p.PeakCustomers > 0 && p.PeakRPS > 0 {
@@ -250,7 +257,11 @@ type searchRun struct {
 	startRequests float64
 	// sharedCPU says the target is served by this process (the embedded mock): its CPU and
 	// memory are the target's too, and only the lag rule tells the generator's limit.
-	sharedCPU  bool
+	sharedCPU bool
+	// connsSet says the scenario sets target.max_connections; fdLimit is the open-file limit
+	// (0: unknown). Without the first, a customers step opens a connection per customer.
+	connsSet   bool
+	fdLimit    uint64
 	steps      []report.CapacityStep
 	reports    []*report.Report // each step's whole report, by step
 	generator  string           // why the generator was the limit
@@ -271,7 +282,7 @@ func (c *searchRun) measure(ctx context.Context, p plan) measured {
 	if rps := c.expectedRPS(p.rate); rps > 0 {
 		least = max(least, min(time.Duration(float64(p.minRequests)/rps*float64(time.Second)), longestWindow(p.window)))
 	}
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < warm+least+c.o.Grace/2 {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < warm+least+max(c.o.Grace, 0)/2 {
 		c.budgetNote = fmt.Sprintf("the budget had %s left, less than the next step (%s)", time.Until(dl).Round(time.Second), (warm + least).Round(time.Second))
 		return m
 	}
@@ -288,7 +299,10 @@ func (c *searchRun) measure(ctx context.Context, p plan) measured {
 		st.Note = "not judged: the step did not reach the end of its window (" + full.StopReason + ")"
 	default:
 		results := judge(win, c.o.SLO)
-		if why, transient := c.generatorLimit(st, win, end.machineBusy); why != "" {
+		if q := c.queuedNote(st, p.rate, end.workersBusy); q != "" {
+			st.Note = q
+		}
+		if why, transient := c.generatorLimit(st, win, end.machineBusy, end.workersBusy); why != "" {
 			beyond := brokeBeyondLag(results, c.o.SLO, st.LagP99US)
 			if beyond == "" {
 				beyond = serviceBroke(win, results, c.o.SLO)
@@ -312,6 +326,13 @@ func (c *searchRun) measure(ctx context.Context, p plan) measured {
 				st.Pass = false
 				st.Broke = append(st.Broke, fmt.Sprintf("%s (measured %s)", t.Name, t.Display))
 			}
+		}
+		if why := c.offeredLess(st, p.rate, end.workersBusy); why != "" {
+			st.Judged, st.Pass, st.Thresholds, st.Broke = false, false, nil, nil
+			st.Note = "not judged: " + why
+			c.generator = fmt.Sprintf("at %s %s the generator, not the target, was the limit: %s", report.FormatRate(p.rate), c.o.unit(), why)
+			m.v = vLimited
+			break
 		}
 		m.headroom = headroom(st.Thresholds, c.o.SLO)
 		m.v, m.broke = vPass, st.Broke
@@ -351,7 +372,49 @@ func (c *searchRun) measure(ctx context.Context, p plan) measured {
 		case <-time.After(c.o.Cooldown):
 		}
 	}
+	if (m.v == vFail || m.v == vLimited || end.workersBusy >= genlimit.WorkersBusyShare || c.o.Customers) && ctx.Err() == nil {
+		// A step past the target's saturation leaves requests queued there (ccload cut its
+		// sessions, the target still serves what they sent), and a customers step's teardown
+		// sends every customer's DISCONNECT at once: the next step must not start on that
+		// backlog, or it measures it.
+		if msg := c.drain(ctx); c.o.Log != nil {
+			fmt.Fprintf(c.o.Log, "capacity: cool-down: %s\n", msg)
+		}
+	}
 	return m
+}
+
+// connections is a step's connection limit at level (stepConnections).
+func (c *searchRun) connections(level float64) int {
+	return stepConnections(c.connsSet, c.o.Scenario.Target.MaxConnections, c.o.Customers, level, c.fdLimit)
+}
+
+// queuedNote says, for a step whose scheduler lagged past --max-lag, that the lag was customers
+// waiting for a connection while every one was busy (the target queueing), from the direct
+// measure of that wait ("" when it lagged not, or not so).
+func (c *searchRun) queuedNote(st report.CapacityStep, level, workersBusy float64) string {
+	if time.Duration(st.LagP99US)*time.Microsecond <= c.o.MaxLag || workersBusy < genlimit.WorkersBusyShare {
+		return ""
+	}
+	return fmt.Sprintf("scheduler lag p99 %s while every one of the %d connections (max_connections) was busy %.0f%% of the window: the target was queueing, the lag is its",
+		report.FormatUS(st.LagP99US), c.connections(level), 100*workersBusy)
+}
+
+// offeredLess says why a step that held the SLO did not measure its level ("" when it did): every
+// connection was busy for a real part of its window, so due requests waited in ccload and the
+// target was offered only what the connections carry, and no response-time limit (which counts
+// that wait, from each request's intended time) judged it: service times leave it out.
+func (c *searchRun) offeredLess(st report.CapacityStep, level, workersBusy float64) string {
+	if !st.Pass || workersBusy < genlimit.WorkersBusyShare {
+		return ""
+	}
+	for _, t := range c.o.SLO {
+		if strings.HasPrefix(t.Metric, "response_time.") {
+			return ""
+		}
+	}
+	return fmt.Sprintf("every one of the %d connections (max_connections) was busy %.0f%% of the window, so the target was offered only what they carry, and the SLO's limits leave that wait out (no response_time limit); raise target.max_connections or add a response_time limit",
+		c.connections(level), 100*workersBusy)
 }
 
 // brokeBeyondLag names an upper-bounded latency percentile that broke its limit by more than
@@ -404,7 +467,7 @@ func headroom(results []report.ThresholdResult, slo []scenario.Threshold) float6
 // that used few of its CPUs on a machine with CPUs idle did not wait for a CPU: its lag was
 // customers waiting for a free connection while the target held every one (past the target's
 // saturation its queue does that), which is the target's limit, so the step is judged.
-func (c *searchRun) generatorLimit(st report.CapacityStep, win *report.Report, machineBusy float64) (string, bool) {
+func (c *searchRun) generatorLimit(st report.CapacityStep, win *report.Report, machineBusy, workersBusy float64) (string, bool) {
 	var why []string
 	if d := win.Sessions.Dropped; d > 0 {
 		why = append(why, fmt.Sprintf("%d of %d arrivals dropped at max_customers %d", d, win.Sessions.Arrivals, c.o.Scenario.Load.MaxCustomers))
@@ -412,7 +475,7 @@ func (c *searchRun) generatorLimit(st report.CapacityStep, win *report.Report, m
 	// Lag, CPU and memory: the rule report.GeneratorLimitOf applies to a whole run (genlimit).
 	limits := genlimit.Limits{MaxLag: c.o.MaxLag, MaxCPU: c.o.MaxCPU, MaxMemory: c.o.MaxMemory, Flags: true}
 	rule, transient := limits.Judge(genlimit.Usage{LagP99: time.Duration(st.LagP99US) * time.Microsecond, ResponseP99: time.Duration(st.P99US) * time.Microsecond,
-		CPU: st.CPU, CPUs: runtime.GOMAXPROCS(0), MachineBusy: machineBusy, SharedWithTarget: c.sharedCPU,
+		CPU: st.CPU, CPUs: runtime.GOMAXPROCS(0), MachineBusy: machineBusy, SharedWithTarget: c.sharedCPU, WorkersBusy: workersBusy,
 		Memory: st.MemoryBytes, MemoryTotal: genlimit.MemTotal()})
 	why = append(why, rule...)
 	return strings.Join(why, "; "), transient && len(why) == 1
@@ -497,6 +560,7 @@ func (c *searchRun) stepScenario(level float64, length time.Duration, near bool)
 		ramp, _ := c.customerStart(near)
 		sc.Load = scenario.Load{Model: scenario.Closed, Pause: pause, Stages: []scenario.Stage{
 			{Duration: ramp, From: 0, To: level}, {Duration: length - ramp, From: level, To: level}}}
+		sc.Target.MaxConnections = c.connections(level)
 		return &sc
 	}
 	sc.Load = scenario.Load{Model: scenario.Open, Arrivals: c.o.Scenario.Load.Arrivals, MaxCustomers: c.o.Scenario.Load.MaxCustomers,
@@ -507,15 +571,19 @@ func (c *searchRun) stepScenario(level float64, length time.Duration, near bool)
 // stepEnd is how a step's monitor ended it.
 type stepEnd struct {
 	machineBusy float64 // the share of the machine's CPUs busy over the window (0: unknown)
-	wholesale   string  // a kind of request failed wholesale: what and why
-	early       string  // the window's verdict was certain before its plan's end
-	short       bool    // the longest window passed without the fewest requests
+	// workersBusy is the share of the window the scheduler waited for a free exchange worker
+	// with a customer due (runner.WorkersBusy): every connection busy, the target queueing.
+	workersBusy float64
+	wholesale   string // a kind of request failed wholesale: what and why
+	early       string // the window's verdict was certain before its plan's end
+	short       bool   // the longest window passed without the fewest requests
 }
 
 // mark is one snapshot of a step, with the process's and the machine's CPU time when it was taken.
 type mark struct {
-	snap *report.Report
-	cpu  genlimit.Mark
+	snap    *report.Report
+	cpu     genlimit.Mark
+	blocked time.Duration // runner.WorkersBusy.Blocked when the snapshot was taken
 }
 
 // runStep plays one step: the discarded start, then the window, which the monitor ends when the
@@ -539,16 +607,17 @@ func (c *searchRun) runStep(ctx context.Context, p plan) (report.CapacityStep, *
 	var end stepEnd
 	done := false
 	ready := make(chan struct{}, 1)
-	cfg := runner.Config{Scenario: c.stepScenario(p.rate, length, p.near), BaseURL: c.o.BaseURL, Grace: c.o.Grace, Seed: c.o.Seed + int64(n),
+	busy := &runner.WorkersBusy{}
+	cfg := runner.Config{WorkersBusy: busy, MaxRPS: c.o.MaxRPS, Scenario: c.stepScenario(p.rate, length, p.near), BaseURL: c.o.BaseURL, Grace: c.o.Grace, Seed: c.o.Seed + int64(n),
 		Observer: c.o.Observer, Progress: stepProgress(c.o.Progress), Stderr: c.o.Stderr, Snapshots: snaps, Finish: finish,
 		OnSnapshot: func(_ time.Duration, snap *report.Report) {
-			cpu := genlimit.Now()
+			cpu, blocked := genlimit.Now(), busy.Blocked()
 			mu.Lock()
 			defer mu.Unlock()
 			if done {
 				return
 			}
-			mk := &mark{snap, cpu}
+			mk := &mark{snap, cpu, blocked}
 			if first == nil && time.Duration(snap.DurationS*float64(time.Second)) >= warm {
 				first = mk
 			}
@@ -621,6 +690,9 @@ func (c *searchRun) runStep(ctx context.Context, p plan) (report.CapacityStep, *
 	st.P50US, st.P99US = win.Overall.ResponseTimeUS.P50, win.Overall.ResponseTimeUS.P99
 	st.LagP99US = win.SchedulerLagUS.P99
 	st.CPU, end.machineBusy = genlimit.Since(first.cpu, last.cpu)
+	if span := last.cpu.At.Sub(first.cpu.At); span > 0 {
+		end.workersBusy = min(float64(last.blocked-first.blocked)/float64(span), 1)
+	}
 	st.MemoryBytes = genlimit.MemoryInUse()
 	return st, full, win, end
 }

@@ -3,6 +3,7 @@ package capacity
 import (
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -366,7 +367,7 @@ func TestLagOnAnIdleMachineIsTheTargets(t *testing.T) {
 		{0.99, true},  // every CPU busy: the process waited for one
 		{0, true},     // unknown: as before, the generator's
 	} {
-		why, _ := c.generatorLimit(st, win, tc.busy)
+		why, _ := c.generatorLimit(st, win, tc.busy, 0)
 		if (why != "") != tc.limited {
 			t.Errorf("machine busy %.2f: generator limit %q, want limited %v", tc.busy, why, tc.limited)
 		}
@@ -430,5 +431,142 @@ func TestPolicyConvergesOnTenThousandCustomers(t *testing.T) {
 	}
 	if now >= before {
 		t.Errorf("the far steps' shorter start saved nothing: %s, %s before", now, before)
+	}
+}
+
+// TestLagWhileEveryConnectionWasBusyIsTheTargets: the direct measure rules, busy machine or not: a
+// step whose scheduler waited for a free exchange worker (every one of max_connections busy) for
+// a real part of its window lagged because the target queued, and is judged; one that lagged
+// without that wait, on a machine whose CPUs other work held, is the generator's (a CPU wait),
+// and the step says which it was.
+func TestLagWhileEveryConnectionWasBusyIsTheTargets(t *testing.T) {
+	c := &searchRun{o: Options{Scenario: &scenario.Scenario{Target: scenario.Target{MaxConnections: 256}}, MaxLag: DefaultMaxLag, MaxCPU: 0.9, MaxMemory: 0.8}, connsSet: true}
+	st := report.CapacityStep{LagP99US: 4_480_000, P99US: 4_610_000, CPU: 0.12} // the 12,000-customer step of docs/capacity.md
+	win := &report.Report{}
+	for _, tc := range []struct {
+		workersBusy float64
+		limited     bool
+	}{
+		{0.6, false},  // the scheduler waited for a connection most of the window: the target's queue
+		{0.02, false}, // a p99's worth of waiting explains a p99 of lag
+		{0.001, true}, // hardly any: the process waited for a CPU the other work held
+		{0, true},     // none measured
+	} {
+		why, transient := c.generatorLimit(st, win, 0.99, tc.workersBusy)
+		if (why != "") != tc.limited || tc.limited && (!transient || !strings.Contains(why, "waiting for a CPU")) {
+			t.Errorf("workers busy %.3f: generator limit %q (transient %v), want limited %v", tc.workersBusy, why, transient, tc.limited)
+		}
+		note := c.queuedNote(st, 12000, tc.workersBusy)
+		if !tc.limited && !strings.Contains(note, "every one of the 256 connections (max_connections) was busy") {
+			t.Errorf("workers busy %.3f: note %q, want it to say every connection was busy", tc.workersBusy, note)
+		}
+		if tc.limited && note != "" {
+			t.Errorf("workers busy %.3f: note %q, want none", tc.workersBusy, note)
+		}
+	}
+	if note := c.queuedNote(report.CapacityStep{LagP99US: 10_000}, 12000, 0.9); note != "" {
+		t.Errorf("a step that did not lag past --max-lag has note %q, want none", note)
+	}
+}
+
+// TestStepConnections: a customers step opens a connection per customer unless the scenario sets
+// max_connections, within the default below and the cap and the open-file limit above; a
+// session-rate step keeps the scenario's.
+func TestStepConnections(t *testing.T) {
+	for _, tc := range []struct {
+		set       bool
+		conns     int
+		customers bool
+		level     float64
+		fds       uint64
+		want      int
+	}{
+		{false, 256, true, 10_000, 1 << 20, 10_000},
+		{false, 256, true, 40, 1 << 20, 256},           // never fewer than the default
+		{false, 256, true, 64_000, 1 << 20, 16_384},    // the cap
+		{false, 256, true, 10_000, 4096, 4096/2 - 256}, // half the open files, less a margin
+		{false, 256, true, 10_000, 600, 256},           // a tiny limit: the default still
+		{true, 100, true, 10_000, 1 << 20, 100},        // the scenario's own
+		{false, 256, false, 10_000, 1 << 20, 256},      // session-rate steps
+		{false, 256, true, 10_000, 0, 10_000},          // limit unknown
+	} {
+		if got := stepConnections(tc.set, tc.conns, tc.customers, tc.level, tc.fds); got != tc.want {
+			t.Errorf("%+v: %d connections, want %d", tc, got, tc.want)
+		}
+	}
+}
+
+// TestSetsMaxConnections reads whether the scenario's own text sets target.max_connections.
+func TestSetsMaxConnections(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want bool
+	}{
+		{"name: a\ntarget: {url: http://127.0.0.1:1, max_connections: 256}\n", true},
+		{"name: a\ntarget: {url: http://127.0.0.1:1}\n", false},
+		{"name: a\n", false},
+	} {
+		sc := &scenario.Scenario{Text: []byte(tc.text), Target: scenario.Target{MaxConnections: 256}}
+		if got := setsMaxConnections(sc); got != tc.want {
+			t.Errorf("%q: sets max_connections %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}
+
+// TestDrainedAfter: the cool-down's rule, clock-free. A probe queues behind the target's backlog,
+// so the first after a backlog is slow and the next is not; two probes that agree say it is gone.
+func TestDrainedAfter(t *testing.T) {
+	ms := time.Millisecond
+	ok := func(d time.Duration) probeResult { return probeResult{d, true} }
+	lost := probeResult{}
+	for _, tc := range []struct {
+		name   string
+		probes []probeResult
+		at     int // the probes after which drained first holds (0: never)
+	}{
+		{"no backlog", []probeResult{ok(1 * ms), ok(2 * ms)}, 2},
+		{"a backlog of 8 s", []probeResult{ok(8 * time.Second), ok(1 * ms), ok(1 * ms)}, 3},
+		{"a slow target with no backlog", []probeResult{ok(300 * ms), ok(340 * ms)}, 2},
+		{"a backlog longer than the timeout", []probeResult{lost, ok(3 * time.Second), ok(2 * ms), ok(3 * ms)}, 4},
+		{"a target that answers nothing", []probeResult{lost, lost, lost}, 0},
+		{"still draining", []probeResult{ok(4 * time.Second), ok(2 * time.Second), ok(1 * time.Second)}, 0},
+	} {
+		got := 0
+		for i := 1; i <= len(tc.probes); i++ {
+			if drainedAfter(tc.probes[:i]) {
+				got = i
+				break
+			}
+		}
+		if got != tc.at {
+			t.Errorf("%s: drained after %d probes, want %d", tc.name, got, tc.at)
+		}
+	}
+}
+
+// TestOfferedLessIsNotAPass: a step that held while every connection was busy for a real part of
+// its window, judged only by limits that leave the wait for a connection out (service times,
+// errors), offered the target what its connections carry, not its level: it is not judged. A
+// response-time limit counts that wait (from each request's intended time), so its verdict stands,
+// as does a failure, and a pass with the connections hardly ever all busy.
+func TestOfferedLessIsNotAPass(t *testing.T) {
+	service := []scenario.Threshold{{Threshold: gates.Threshold{Metric: "service_time.p90"}}, {Threshold: gates.Threshold{Metric: "error_rate"}}}
+	response := []scenario.Threshold{{Threshold: gates.Threshold{Metric: "response_time.p99"}}, {Threshold: gates.Threshold{Metric: "error_rate"}}}
+	for _, tc := range []struct {
+		slo         []scenario.Threshold
+		pass        bool
+		workersBusy float64
+		limited     bool
+	}{
+		{service, true, 0.9, true},
+		{service, true, 0.001, false},
+		{service, false, 0.9, false},
+		{response, true, 0.9, false},
+	} {
+		c := &searchRun{o: Options{SLO: tc.slo, Scenario: &scenario.Scenario{Target: scenario.Target{MaxConnections: 4}}}, connsSet: true}
+		why := c.offeredLess(report.CapacityStep{Pass: tc.pass}, 120, tc.workersBusy)
+		if (why != "") != tc.limited || tc.limited && !strings.Contains(why, "every one of the 4 connections (max_connections) was busy 90% of the window") {
+			t.Errorf("SLO %s, pass %v, workers busy %.3f: %q, want limited %v", tc.slo[0].Metric, tc.pass, tc.workersBusy, why, tc.limited)
+		}
 	}
 }

@@ -187,6 +187,9 @@ type Config struct {
 	// OnSnapshot receives each snapshot on the collector goroutine (it must return quickly); nil: none
 	// is taken. Snapshots are taken on the collector's 100 ms tick, so a little late: snap.DurationS says when.
 	OnSnapshot func(at time.Duration, snap *report.Report)
+	// WorkersBusy, when set, adds up the time the scheduler waited for a free exchange worker
+	// with a customer due (every connection busy: the target's queue held them).
+	WorkersBusy *WorkersBusy
 	// LiveLimit bounds live open-model customers when the scenario has no max_customers
 	// (0: DefaultLiveLimit; negative: no bound).
 	LiveLimit int

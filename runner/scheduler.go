@@ -117,7 +117,7 @@ func (s *scheduler) loop() {
 		}
 		s.mu.Unlock()
 		for i, c := range batch {
-			s.due <- c // blocks while every worker is busy: the customer is late, not lost
+			s.hand(c) // blocks while every worker is busy: the customer is late, not lost
 			batch[i] = nil
 		}
 		batch = batch[:0]

@@ -21,6 +21,10 @@ const (
 	DefaultMaxMemory = 0.8
 	// IdleMachineBusy is the machine-wide CPU share under which the machine had CPUs to spare.
 	IdleMachineBusy = 0.9
+	// WorkersBusyShare is the share of a span the scheduler waited for a free exchange worker
+	// (every connection busy) from which its lag is the target's queue: a p99's worth (1%) of
+	// the customers due came due while it waited.
+	WorkersBusyShare = 0.01
 )
 
 // Limits are the bounds past which the generator was the limit.
@@ -55,7 +59,17 @@ type Usage struct {
 	SharedWithTarget bool
 	// Memory is what the process held from the OS, MemoryTotal the machine's (0: unknown).
 	Memory, MemoryTotal uint64
+	// WorkersBusy is the share of the span the scheduler held a due customer because every
+	// exchange worker (every one of max_connections) was busy (runner.WorkersBusy; 0: none or
+	// not measured).
+	WorkersBusy float64
 }
+
+// QueuedAtTarget says the span's lag was customers waiting for a connection the target held:
+// the scheduler waited for a free exchange worker, every one of max_connections busy, for at
+// least WorkersBusyShare of the span. A starved generator lags without that wait: its scheduler
+// is late to run, not blocked on workers.
+func (u Usage) QueuedAtTarget() bool { return u.WorkersBusy >= WorkersBusyShare }
 
 // Judge applies the rule: the reasons the generator was the limit (none: it was not), and
 // transient when the only reason was other work on the machine (the process lagged waiting for
@@ -66,6 +80,9 @@ type Usage struct {
 //     process that used under half of MaxCPU on a machine with CPUs idle did not wait for a CPU:
 //     its lag was customers waiting for a free connection while the target held every one (past
 //     a target's saturation its queue does that), which is the target's limit, not the generator's.
+//     The direct measure of that wait rules first, busy machine or idle: lag while the scheduler
+//     waited for a free worker for WorkersBusyShare of the span or more (QueuedAtTarget) is the
+//     target's queue.
 //   - CPU counts over MaxCPU of the process's CPUs; memory over MaxMemory of the machine's.
 func (l Limits) Judge(u Usage) (reasons []string, transient bool) {
 	name := func(flag string, v string) string {
@@ -76,6 +93,9 @@ func (l Limits) Judge(u Usage) (reasons []string, transient bool) {
 	}
 	waited := false
 	lagged := u.LagP99 > l.MaxLag && 10*u.LagP99 > u.ResponseP99
+	if lagged && u.QueuedAtTarget() {
+		lagged = false // every connection was busy: the target was queueing
+	}
 	if lagged && u.CPU < l.MaxCPU/2 && u.MachineBusy > 0 && u.MachineBusy < IdleMachineBusy {
 		lagged = false // the wait was for the target's connections, not for a CPU
 	}
