@@ -10,6 +10,7 @@ import (
 	"ccload/render"
 	"ccload/report"
 	htmlreport "ccload/report/html"
+	"ccload/report/merge"
 	"ccload/report/reporttest"
 )
 
@@ -187,7 +188,7 @@ func TestMergeKeepsFailedWholesale(t *testing.T) {
 	if len(a.FailedWholesale) != 1 {
 		t.Fatalf("the shard's failed_wholesale: %+v, want the CONNECT group", a.FailedWholesale)
 	}
-	m, err := report.Merge(a, b)
+	m, err := merge.Reports(a, b)
 	if err != nil {
 		t.Fatal(err)
 	}
