@@ -55,7 +55,7 @@ func writeHeader(w *errWriter, r *report.Report) {
 	if name == "" {
 		name = "(unnamed scenario)"
 	}
-	w.printf("ccload %s: %s in %s", name, r.StopReason, formatSeconds(r.DurationS))
+	w.printf("ccload %s: %s in %s", name, r.StopReason, report.FormatSeconds(r.DurationS))
 	if r.Shards > 1 {
 		w.printf(" (%d shards merged)", r.Shards)
 	}
@@ -405,16 +405,4 @@ func errCell(errs, total int64) string {
 		return "0"
 	}
 	return num(errs) + " (" + share(errs, total) + ")"
-}
-
-// formatSeconds renders a run duration: 12.3s, 4m05s, 1h02m.
-func formatSeconds(s float64) string {
-	switch {
-	case s < 60:
-		return strconv.FormatFloat(s, 'f', 1, 64) + "s"
-	case s < 3600:
-		return fmt.Sprintf("%dm%02ds", int(s)/60, int(s)%60)
-	default:
-		return fmt.Sprintf("%dh%02dm", int(s)/3600, int(s)%3600/60)
-	}
 }

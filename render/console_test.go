@@ -91,7 +91,7 @@ func TestSummaryOfAnEmptyRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := buf.String()
-	for _, want := range []string{"ccload nothing: unreachable in 5.0s", "0 in total", "all"} {
+	for _, want := range []string{"ccload nothing: unreachable in 5.00s", "0 in total", "all"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("empty summary lacks %q:\n%s", want, s)
 		}

@@ -41,7 +41,7 @@ func WriteMarkdown(w io.Writer, r *report.Report, o MarkdownOptions) error {
 	ew.printf("%s\n\n", mdEscape(note))
 	q := r.Requests
 	facts := []string{
-		"duration " + formatSeconds(r.DurationS),
+		"duration " + report.FormatSeconds(r.DurationS),
 		num(report.GroupCount(&r.Overall)) + " requests (" + rate(r.Overall.RPS) + "/s)",
 		"errors " + share(report.GroupCount(&r.Overall)-r.Overall.OK, report.GroupCount(&r.Overall)),
 	}
@@ -197,8 +197,8 @@ func WriteCompareMarkdown(w io.Writer, c compare.Result, o MarkdownOptions) erro
 	}
 	ew.printf("## %s · ccload compare · %s\n\n%s\n\n", verdict, mdEscape(title), note)
 	ew.printf("| | report | requests | duration |\n|---|---|---:|---:|\n")
-	ew.printf("| base | %s | %s | %s |\n", mdEscape(c.Base.Label), num(c.Base.Requests), formatSeconds(c.Base.DurationS))
-	ew.printf("| new | %s | %s | %s |\n\n", mdEscape(c.New.Label), num(c.New.Requests), formatSeconds(c.New.DurationS))
+	ew.printf("| base | %s | %s | %s |\n", mdEscape(c.Base.Label), num(c.Base.Requests), report.FormatSeconds(c.Base.DurationS))
+	ew.printf("| new | %s | %s | %s |\n\n", mdEscape(c.New.Label), num(c.New.Requests), report.FormatSeconds(c.New.DurationS))
 	if len(c.Checks) > 0 {
 		ew.printf("### Limits\n\n| | limit | base | new | change |\n|---|---|---:|---:|---:|\n")
 		for _, k := range c.Checks {

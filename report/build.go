@@ -1,11 +1,10 @@
 package report
 
 import (
+	"ccload/internal/durfmt"
 	"cmp"
 	"fmt"
 	"slices"
-	"strconv"
-	"time"
 )
 
 // CheckInvariants returns one warning per broken accounting invariant of r (none for a sound report).
@@ -56,21 +55,6 @@ func SortGroups(gs []Group) {
 	})
 }
 
-// FormatUS renders microseconds for people: 850µs, 12.3ms, 1.52s, 2m03s.
-func FormatUS(us int64) string {
-	d := time.Duration(us) * time.Microsecond
-	switch {
-	case us < 1000:
-		return strconv.FormatInt(us, 10) + "µs"
-	case us < 9_995: // thresholds where rounding would print the next unit's "1000"
-		return strconv.FormatFloat(float64(us)/1e3, 'f', 2, 64) + "ms"
-	case us < 999_950:
-		return strconv.FormatFloat(float64(us)/1e3, 'f', 1, 64) + "ms"
-	case us < 59_995_000:
-		return strconv.FormatFloat(float64(us)/1e6, 'f', 2, 64) + "s"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	default:
-		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-	}
-}
+// FormatUS is durfmt.US (the one duration format) for report.json's integer microseconds:
+// "850µs", "12.3ms", "159ms", "1.52s", "2m03s".
+func FormatUS(us int64) string { return durfmt.US(float64(us)) }

@@ -57,7 +57,7 @@ func TestEvaluateThresholdsEachMetric(t *testing.T) {
 		{min("rps", "control_type:CONNECT", 3), false, "2.00/s"},
 		{max("reply_latency.p95", "all", 4.3e6), true, "4.30s"},
 		{max("time_to_agent.p99", "all", 20e6), false, "30.0s"},
-		{max("session_duration.p50", "all", 60e6), true, "60.0s"},
+		{max("session_duration.p50", "all", 60e6), true, "1m00s"},
 		{max("failed_sessions", "all", 0.2), true, "20.0%"},
 		{max("failed_sessions", "all", 0.15), false, "20.0%"},
 		{max("dropped_arrivals", "all", 5), true, "5"},
