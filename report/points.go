@@ -24,27 +24,28 @@ func (p *Point) AddCounts(b Point) {
 	p.SessionsFailed += b.SessionsFailed
 }
 
-// MergePoints adds b into a copy of a; T stays a's. Active is summed (shards' customers add up) by callers that merge
-// shards; for adjacent intervals of one run the later value is the one at the end of the merged interval.
+// MergePoints adds b into a copy of a, exactly; T stays a's and Active is b's (for adjacent
+// intervals of one run, the value at the end of the merged one). The merge adds shards' points
+// with it and then sums Active, since shards' customers add up.
 func MergePoints(a, b Point) (Point, error) {
 	out := a
 	out.AddCounts(b)
 	out.QueueLength = max(a.QueueLength, b.QueueLength)
 	out.TimeToAgentMaxUS = max(a.TimeToAgentMaxUS, b.TimeToAgentMaxUS)
-	out.ResultCodes = AddCodes(a.ResultCodes, b.ResultCodes)
-	if err := MergePointHistograms(&out, a.Histogram, b.Histogram); err != nil {
+	out.ResultCodes = addCodes(a.ResultCodes, b.ResultCodes)
+	if err := mergePointHistograms(&out, a.Histogram, b.Histogram); err != nil {
 		return Point{}, err
 	}
 	var err error
-	if out.Groups, err = MergeGroupPoints(a.Groups, b.Groups); err != nil {
+	if out.Groups, err = mergeGroupPoints(a.Groups, b.Groups); err != nil {
 		return Point{}, err
 	}
 	return out, nil
 }
 
-// MergeGroupPoints adds two intervals' per-group points by group name, exactly (histograms are
+// mergeGroupPoints adds two intervals' per-group points by group name, exactly (histograms are
 // merged, not summarized); the result is sorted by name and shares no slice with a or b.
-func MergeGroupPoints(a, b []GroupPoint) ([]GroupPoint, error) {
+func mergeGroupPoints(a, b []GroupPoint) ([]GroupPoint, error) {
 	if len(b) == 0 {
 		return slices.Clone(a), nil
 	}
@@ -75,8 +76,8 @@ func MergeGroupPoints(a, b []GroupPoint) ([]GroupPoint, error) {
 	return out, nil
 }
 
-// MergePointHistograms sets p's histogram and percentiles to the merge of ha and hb.
-func MergePointHistograms(p *Point, ha, hb string) error {
+// mergePointHistograms sets p's histogram and percentiles to the merge of ha and hb.
+func mergePointHistograms(p *Point, ha, hb string) error {
 	if hb == "" {
 		p.Histogram = ha
 		return nil
@@ -94,7 +95,8 @@ func MergePointHistograms(p *Point, ha, hb string) error {
 	return nil
 }
 
-// MergeHistograms decodes and merges encoded histograms ("" is empty); the result has the first non-empty one's geometry.
+// MergeHistograms decodes and merges encoded histograms ("" is empty); the result has the first
+// non-empty one's geometry. The merge's latencies and groups are computed from it.
 func MergeHistograms(enc ...string) (*hdrhistogram.Histogram, error) {
 	var out *hdrhistogram.Histogram
 	for _, e := range enc {
@@ -119,8 +121,8 @@ func MergeHistograms(enc ...string) (*hdrhistogram.Histogram, error) {
 	return out, nil
 }
 
-// AddCodes returns a new map with the sums of a and b (nil when both are empty).
-func AddCodes(a, b map[string]int64) map[string]int64 {
+// addCodes returns a new map with the sums of a and b (nil when both are empty).
+func addCodes(a, b map[string]int64) map[string]int64 {
 	if len(a) == 0 && len(b) == 0 {
 		return nil
 	}

@@ -311,22 +311,13 @@ func mergeSeries(reports []*report.Report, start time.Time) (float64, []report.P
 				out = append(out, report.Point{T: float64(len(out)) * width})
 			}
 			q := &out[k]
-			q.Requests += p.Requests
-			q.Errors += p.Errors
-			q.Active += p.Active // shards' customers add up
-			q.Arrivals += p.Arrivals
-			q.Dropped += p.Dropped
-			q.SessionsFailed += p.SessionsFailed
-			q.QueueLength = max(q.QueueLength, p.QueueLength) // one platform queue: the longest seen
-			q.TimeToAgentMaxUS = max(q.TimeToAgentMaxUS, p.TimeToAgentMaxUS)
-			q.ResultCodes = report.AddCodes(q.ResultCodes, p.ResultCodes)
-			if err := report.MergePointHistograms(q, q.Histogram, p.Histogram); err != nil {
+			// The point arithmetic of a downsample, but for Active: shards' customers add up.
+			merged, err := report.MergePoints(*q, p)
+			if err != nil {
 				return 0, nil, fmt.Errorf("merge: report %d point t=%g: %w", i+1, p.T, err)
 			}
-			var err error
-			if q.Groups, err = report.MergeGroupPoints(q.Groups, p.Groups); err != nil {
-				return 0, nil, fmt.Errorf("merge: report %d point t=%g: %w", i+1, p.T, err)
-			}
+			merged.Active = q.Active + p.Active
+			*q = merged
 		}
 	}
 	return width, out, nil
