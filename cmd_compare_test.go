@@ -12,6 +12,7 @@ import (
 	"ccload/gates"
 	"ccload/report"
 	"ccload/report/compare"
+	"ccload/report/record"
 )
 
 // gatesCmdReport writes a report of n CHAT requests answering in ms milliseconds (every tenth
@@ -20,7 +21,7 @@ import (
 func gatesCmdReport(t *testing.T, path string, n int, ms int64, failing bool, compareLimits string) string {
 	t.Helper()
 	start := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-	r := report.NewRecorder(report.RecorderOptions{Start: start})
+	r := record.New(record.Options{Start: start})
 	g := r.Group("sendAsync", "CHAT")
 	for i := range n {
 		at := int64(i) * int64(10*time.Millisecond)
@@ -35,7 +36,7 @@ func gatesCmdReport(t *testing.T, path string, n int, ms int64, failing bool, co
 	if err != nil {
 		t.Fatal(err)
 	}
-	meta := report.Meta{Scenario: "ci-gate", Seed: 1, ScenarioText: "name: ci-gate\n", Gates: &gates.Set{Compare: limits}}
+	meta := record.Meta{Scenario: "ci-gate", Seed: 1, ScenarioText: "name: ci-gate\n", Gates: &gates.Set{Compare: limits}}
 	rep := r.Finish(start.Add(time.Duration(n)*10*time.Millisecond), meta)
 	if err := report.WriteFileAt(path, rep); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"ccload/gates/evaluate"
 	"ccload/render"
 	"ccload/report"
+	"ccload/report/merge"
 )
 
 const mergeUsage = `Usage: ccload merge -o OUT.json SHARD.json...
@@ -69,17 +70,17 @@ func cmdMerge(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if code := hist.start(ctx, nil, stderr); code != exitOK {
 		return code
 	}
-	set, err := report.CheckShards(files, reports, report.ShardCheck{Partial: *partial, Force: *force})
+	set, err := merge.CheckShards(files, reports, merge.ShardCheck{Partial: *partial, Force: *force})
 	if err != nil {
 		printError(stderr, "merge", err)
 		return exitUsage
 	}
-	merged, err := report.MergeWith(report.MergeOptions{Force: *force}, reports...)
+	merged, err := merge.With(merge.Options{Force: *force}, reports...)
 	if err != nil {
 		printError(stderr, "merge", err)
 		return exitUsage
 	}
-	report.ApplyShards(merged, reports, set)
+	merge.ApplyShards(merged, reports, set)
 	failed := evaluateMergedThresholds(merged, reports, stderr)
 	if err := report.WriteFileAt(*out, merged); err != nil {
 		printError(stderr, "merge", err)

@@ -12,6 +12,7 @@ import (
 	"ccload/gates/evaluate"
 	"ccload/report"
 	htmlreport "ccload/report/html"
+	"ccload/report/record"
 	"ccload/scenario"
 )
 
@@ -25,7 +26,7 @@ func shardReport(t *testing.T, dir, scenario string, n int, ms int64) string {
 func shardReportOf(t *testing.T, dir, scenario, file, text string, n int, ms int64) string {
 	t.Helper()
 	start := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-	r := report.NewRecorder(report.RecorderOptions{Start: start})
+	r := record.New(record.Options{Start: start})
 	g := r.Group("sendAsync", "CHAT")
 	for i := range n {
 		at := int64(i) * int64(time.Millisecond)
@@ -34,7 +35,7 @@ func shardReportOf(t *testing.T, dir, scenario, file, text string, n int, ms int
 		r.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: at, Start: at, End: at + ms*int64(time.Millisecond), Status: 200, ResultCode: "0"})
 		r.SessionEnded(at, report.Completed, ms*int64(time.Millisecond))
 	}
-	meta := report.Meta{Scenario: scenario, Seed: 1, File: file, ScenarioText: text}
+	meta := record.Meta{Scenario: scenario, Seed: 1, File: file, ScenarioText: text}
 	if sc, err := scenarioOf(file, text); err == nil {
 		meta.Gates = sc.Gates()
 	}

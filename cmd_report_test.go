@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"ccload/report"
+	"ccload/report/merge"
 )
 
 func TestReportCommandReRendersASavedReport(t *testing.T) {
@@ -78,7 +79,7 @@ func TestReportCommandRendersAMergedReport(t *testing.T) {
 		}
 		shards = append(shards, r)
 	}
-	merged, err := report.Merge(shards...)
+	merged, err := merge.Reports(shards...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"ccload/dashboard"
 	"ccload/report"
+	"ccload/report/record"
 	"ccload/runner"
 	"ccload/scenario"
 )
@@ -35,7 +36,7 @@ func (lm *liveMetrics) startDashboard(addr, cmd string) error {
 }
 
 // dashObserver is the dashboard as an Observer (nil without one).
-func (lm *liveMetrics) dashObserver() report.Observer {
+func (lm *liveMetrics) dashObserver() record.Observer {
 	if lm == nil || lm.dash == nil {
 		return nil
 	}

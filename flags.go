@@ -19,7 +19,7 @@ import (
 	"ccload/ccapi"
 	"ccload/dashboard"
 	"ccload/metrics"
-	"ccload/report"
+	"ccload/report/record"
 	"ccload/scenario"
 	"ccload/traffic"
 )
@@ -328,7 +328,7 @@ func addMetricsFlags(fs *flag.FlagSet) *metricsFlags {
 
 // liveMetrics is a started exporter: its Observer goes into runner.Config, stop runs after the run.
 type liveMetrics struct {
-	obs    report.Observer
+	obs    record.Observer
 	srv    *metrics.Server
 	rw     *metrics.RemoteWriter
 	dash   *dashboard.Server // --dashboard (dashboard_flags.go)
@@ -382,7 +382,7 @@ func (m *metricsFlags) start(cmd, shard string, stderr io.Writer) (*liveMetrics,
 }
 
 // observer is nil-safe: a command without metrics flags passes a nil Observer.
-func (lm *liveMetrics) observer() report.Observer {
+func (lm *liveMetrics) observer() record.Observer {
 	if lm == nil {
 		return nil
 	}

@@ -24,6 +24,7 @@ import (
 	"ccload/gates/evaluate"
 	"ccload/internal/genlimit"
 	"ccload/report"
+	"ccload/report/record"
 	"ccload/runner"
 	"ccload/scenario"
 )
@@ -111,7 +112,7 @@ type Options struct {
 	Seed int64
 	// Observer, when set, sees every step's requests, arrivals and sessions (the live /metrics
 	// exporter): its counters run on across steps.
-	Observer report.Observer
+	Observer record.Observer
 	// OnStep, when set, is handed every step as it is judged (a live dashboard hooks in here).
 	OnStep func(report.CapacityStep)
 }

@@ -5,16 +5,17 @@ import (
 	"time"
 
 	"ccload/report"
+	"ccload/report/record"
 )
 
 // TestWindowIsExactlyWhatCameAfterTheWarmup: a window cut from two snapshots of one recorder equals,
 // count for count and percentile for percentile, a recorder that saw only the window's samples.
 func TestWindowIsExactlyWhatCameAfterTheWarmup(t *testing.T) {
 	t0 := time.Unix(1_700_000_000, 0)
-	whole := report.NewRecorder(report.RecorderOptions{Start: t0})
-	only := report.NewRecorder(report.RecorderOptions{Start: t0})
+	whole := record.New(record.Options{Start: t0})
+	only := record.New(record.Options{Start: t0})
 	type rec struct {
-		r          *report.Recorder
+		r          *record.Recorder
 		group, stp report.GroupID
 	}
 	recs := []rec{{r: whole}, {r: only}}
@@ -47,14 +48,14 @@ func TestWindowIsExactlyWhatCameAfterTheWarmup(t *testing.T) {
 	for i := range warm {
 		sample(i, recs[0])
 	}
-	snap := whole.Snapshot(t0.Add(warm*time.Millisecond), report.Meta{})
+	snap := whole.Snapshot(t0.Add(warm*time.Millisecond), record.Meta{})
 	for i := warm; i < total; i++ {
 		sample(i, recs[0])
 		sample(i, recs[1])
 	}
 	end := t0.Add(total * time.Millisecond)
-	later := whole.Snapshot(end, report.Meta{})
-	want := only.Snapshot(end, report.Meta{})
+	later := whole.Snapshot(end, record.Meta{})
+	want := only.Snapshot(end, record.Meta{})
 	win, err := windowOf(snap, later)
 	if err != nil {
 		t.Fatal(err)

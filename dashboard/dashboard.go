@@ -28,6 +28,7 @@ import (
 	"ccload/gates/evaluate"
 	"ccload/report"
 	htmlreport "ccload/report/html"
+	"ccload/report/record"
 )
 
 // MaxSteps bounds the capacity steps the page lists (the latest are kept).
@@ -120,7 +121,7 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 // URL is the page's address.
 func (s *Server) URL() string { return "http://" + s.Addr() + "/" }
 
-// Snapshot takes the run so far (report.SnapshotObserver): it replaces a snapshot not yet rendered.
+// Snapshot takes the run so far (record.SnapshotObserver): it replaces a snapshot not yet rendered.
 // It never blocks, and after Close it is dropped.
 func (s *Server) Snapshot(snap *report.Report) {
 	select {
@@ -138,23 +139,23 @@ func (s *Server) Snapshot(snap *report.Report) {
 	}
 }
 
-// Request, Arrival, Dropped, SessionEnded and Active make Server a report.Observer: the page
+// Request, Arrival, Dropped, SessionEnded and Active make Server a record.Observer: the page
 // reads everything from the snapshots, so they do nothing.
 func (s *Server) Request(*report.Sample, string, string, string) {}
 
-// Arrival is part of report.Observer (unused: see Request).
+// Arrival is part of record.Observer (unused: see Request).
 func (s *Server) Arrival() {}
 
-// Dropped is part of report.Observer (unused: see Request).
+// Dropped is part of record.Observer (unused: see Request).
 func (s *Server) Dropped() {}
 
-// SessionEnded is part of report.Observer (unused: see Request).
+// SessionEnded is part of record.Observer (unused: see Request).
 func (s *Server) SessionEnded(report.Outcome) {}
 
-// Active is part of report.Observer (unused: see Request).
+// Active is part of record.Observer (unused: see Request).
 func (s *Server) Active(int64) {}
 
-var _ report.SnapshotObserver = (*Server)(nil)
+var _ record.SnapshotObserver = (*Server)(nil)
 
 // Publish adds a finished capacity step to the page.
 func (s *Server) Publish(st Step) {

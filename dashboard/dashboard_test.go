@@ -14,14 +14,15 @@ import (
 	"ccload/gates/evaluate"
 	"ccload/report"
 	htmlreport "ccload/report/html"
+	"ccload/report/record"
 )
 
 var t0 = time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
 
 // recorded feeds a Recorder with the dashboard as its Observer: one CHAT request per 100 ms for n intervals.
-func recorded(t *testing.T, obs report.Observer, seconds int) *report.Recorder {
+func recorded(t *testing.T, obs record.Observer, seconds int) *record.Recorder {
 	t.Helper()
-	rec := report.NewRecorder(report.RecorderOptions{Start: t0, Observer: obs})
+	rec := record.New(record.Options{Start: t0, Observer: obs})
 	g := rec.Group("sendAsync", "CHAT")
 	for i := range seconds * 10 {
 		at := int64(i) * int64(100*time.Millisecond)
@@ -125,10 +126,10 @@ func TestSlowBrowserNeverBlocksTheRun(t *testing.T) {
 		for i := range 2000 {
 			s.Publish(Step{Text: "step " + strings.Repeat("x", i%50)})
 			if i%100 == 0 {
-				s.Snapshot(rec.Snapshot(t0.Add(30*time.Second), report.Meta{}))
+				s.Snapshot(rec.Snapshot(t0.Add(30*time.Second), record.Meta{}))
 			}
 		}
-		s.Finish(rec.Finish(t0.Add(31*time.Second), report.Meta{Scenario: "slow"}))
+		s.Finish(rec.Finish(t0.Add(31*time.Second), record.Meta{Scenario: "slow"}))
 	}()
 	select {
 	case <-done:
@@ -176,7 +177,7 @@ func (c *snapCounting) Snapshot(*report.Report) { c.snaps++ }
 // SnapshotObserver makes the Recorder build no snapshot.
 func TestJoinFansOutAndKeepsOptionalInterfaces(t *testing.T) {
 	a, b := &counting{}, &snapCounting{}
-	if _, ok := Join(a, a).(report.SnapshotObserver); ok {
+	if _, ok := Join(a, a).(record.SnapshotObserver); ok {
 		t.Error("a join of observers that take no snapshot asks for snapshots")
 	}
 	j := Join(a, nil, b)
@@ -188,7 +189,7 @@ func TestJoinFansOutAndKeepsOptionalInterfaces(t *testing.T) {
 	if b.snaps != 3 {
 		t.Errorf("the snapshot observer got %d snapshots, want 3: at 1 s, at 2 s, and one when the reply at 4 s closed two intervals", b.snaps)
 	}
-	if Join(nil, nil) != nil || Join(a) != report.Observer(a) {
+	if Join(nil, nil) != nil || Join(a) != record.Observer(a) {
 		t.Error("Join of none is not nil, or of one is not that one")
 	}
 }
@@ -224,7 +225,7 @@ func TestStepLogPublishesEachLine(t *testing.T) {
 // report, byte for byte, and both pages embed the one chart script.
 func TestOneChartCode(t *testing.T) {
 	rec := recorded(t, nil, 5)
-	snap := rec.Snapshot(t0.Add(5*time.Second), report.Meta{Scenario: "same"})
+	snap := rec.Snapshot(t0.Add(5*time.Second), record.Meta{Scenario: "same"})
 	var live, page bytes.Buffer
 	if err := htmlreport.WriteLiveBody(&live, snap, "RUNNING", "interrupted", "live"); err != nil {
 		t.Fatal(err)
@@ -268,8 +269,8 @@ func TestSnapshotAfterClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := recorded(t, s, 3)
-	s.Snapshot(rec.Snapshot(t0.Add(3*time.Second), report.Meta{}))
-	s.Finish(rec.Finish(t0.Add(3*time.Second), report.Meta{}))
+	s.Snapshot(rec.Snapshot(t0.Add(3*time.Second), record.Meta{}))
+	s.Finish(rec.Finish(t0.Add(3*time.Second), record.Meta{}))
 	if err := s.Close(); err != nil {
 		t.Errorf("a second Close: %v", err)
 	}
@@ -283,14 +284,14 @@ func TestStateSizeDoesNotGrowWithTheRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	rec := report.NewRecorder(report.RecorderOptions{Start: t0, MaxPoints: 100})
+	rec := record.New(record.Options{Start: t0, MaxPoints: 100})
 	g := rec.Group("sendAsync", "CHAT")
 	size := map[int]int{}
 	for sec := 1; sec <= 2000; sec++ {
 		at := int64(sec) * int64(time.Second)
 		rec.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: at, Start: at, End: at + int64(sec%50+1)*int64(time.Millisecond), Status: 200, ResultCode: "0"})
 		if sec == 400 || sec == 2000 {
-			s.renderOne(rec.Snapshot(t0.Add(time.Duration(at)), report.Meta{}))
+			s.renderOne(rec.Snapshot(t0.Add(time.Duration(at)), record.Meta{}))
 			s.mu.Lock()
 			size[sec] = len(s.cur.Body) + len(s.cur.Steps)
 			s.mu.Unlock()
@@ -332,7 +333,7 @@ func TestLiveVerdictIsNotFailingOnThresholdsNotJudged(t *testing.T) {
 	}
 	defer s.Close()
 	rec := recorded(t, nil, 3) // 30 requests, every one answered OK
-	s.renderOne(rec.Snapshot(t0.Add(3*time.Second), report.Meta{}))
+	s.renderOne(rec.Snapshot(t0.Add(3*time.Second), record.Meta{}))
 	s.mu.Lock()
 	live, body := s.cur.Live, s.cur.Body
 	s.mu.Unlock()

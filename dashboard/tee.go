@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"ccload/report"
+	"ccload/report/record"
 )
 
 // LineTee writes through to its writer and hands every complete non-empty line to publish
@@ -43,19 +44,19 @@ func (t *LineTee) Write(p []byte) (int, error) {
 }
 
 // Join returns one Observer that hands every event to each of obs (nil ones left out), keeping the
-// optional interfaces (report.SessionObserver, report.SnapshotObserver) of those that have them, so
+// optional interfaces (record.SessionObserver, record.SnapshotObserver) of those that have them, so
 // /metrics and the dashboard watch one run together. It returns nil for none and the Observer itself for one.
-func Join(obs ...report.Observer) report.Observer {
+func Join(obs ...record.Observer) record.Observer {
 	var j joined
 	for _, o := range obs {
 		if o == nil {
 			continue
 		}
 		j.all = append(j.all, o)
-		if so, ok := o.(report.SessionObserver); ok {
+		if so, ok := o.(record.SessionObserver); ok {
 			j.sess = append(j.sess, so)
 		}
-		if so, ok := o.(report.SnapshotObserver); ok {
+		if so, ok := o.(record.SnapshotObserver); ok {
 			j.snap = append(j.snap, so)
 		}
 	}
@@ -73,9 +74,9 @@ func Join(obs ...report.Observer) report.Observer {
 // joined fans events out; it is a SessionObserver (forwarding to those that are), never a
 // SnapshotObserver, so a Recorder builds no snapshot that nobody wants.
 type joined struct {
-	all  []report.Observer
-	sess []report.SessionObserver
-	snap []report.SnapshotObserver
+	all  []record.Observer
+	sess []record.SessionObserver
+	snap []record.SnapshotObserver
 }
 
 func (j *joined) Request(s *report.Sample, endpoint, controlType, step string) {
@@ -136,6 +137,6 @@ func (j *joinedSnap) Snapshot(snap *report.Report) {
 }
 
 var (
-	_ report.SessionObserver  = (*joined)(nil)
-	_ report.SnapshotObserver = (*joinedSnap)(nil)
+	_ record.SessionObserver  = (*joined)(nil)
+	_ record.SnapshotObserver = (*joinedSnap)(nil)
 )

@@ -5,6 +5,7 @@
 package gates
 
 import (
+	"ccload/internal/durfmt"
 	"errors"
 	"fmt"
 	"math"
@@ -331,20 +332,9 @@ func decimals(v float64) int {
 	return 3
 }
 
-// FormatUS renders microseconds with about three significant digits: "850µs", "12.3ms", "1.25s".
-func FormatUS(us float64) string {
-	a := math.Abs(us)
-	switch {
-	case a < 1000:
-		return strconv.FormatFloat(us, 'f', 0, 64) + "µs"
-	case a < 1e6:
-		ms := us / 1000
-		return strconv.FormatFloat(ms, 'f', decimals(ms), 64) + "ms"
-	default:
-		s := us / 1e6
-		return strconv.FormatFloat(s, 'f', decimals(s), 64) + "s"
-	}
-}
+// FormatUS is durfmt.US, the one duration format, for a value of unit US: "850µs", "12.3ms",
+// "1.25s", "2m05s".
+func FormatUS(us float64) string { return durfmt.US(us) }
 
 // FormatShare renders a fraction as a percentage with useful precision: "0.40%", "12.5%", "0.0123%".
 func FormatShare(f float64) string {

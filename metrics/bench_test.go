@@ -8,6 +8,7 @@ import (
 
 	"ccload/mock"
 	"ccload/report"
+	"ccload/report/record"
 	"ccload/runner"
 	"ccload/scenario"
 )
@@ -18,10 +19,10 @@ import (
 func BenchmarkRecord(b *testing.B) {
 	for _, c := range []struct {
 		name string
-		obs  report.Observer
+		obs  record.Observer
 	}{{"no-metrics", nil}, {"metrics", New("0/1")}} {
 		b.Run(c.name, func(b *testing.B) {
-			r := report.NewRecorder(report.RecorderOptions{Start: start, Observer: c.obs})
+			r := record.New(record.Options{Start: start, Observer: c.obs})
 			g := r.Group("sendAsync", "CHAT")
 			st := r.StepGroup("greet")
 			s := report.Sample{Group: g, Step: st, Status: 200, ResultCode: "0", BytesSent: 366, BytesRecv: 120}

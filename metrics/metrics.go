@@ -1,4 +1,4 @@
-// Package metrics exposes a run live to Prometheus: an Exporter is a report.Observer that keeps
+// Package metrics exposes a run live to Prometheus: an Exporter is a record.Observer that keeps
 // client_golang counters, gauges and native histograms, served on /metrics by Serve and pushed
 // by a RemoteWriter. It is fed by the Recorder's goroutine, not by the customers' hot path.
 package metrics
@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"ccload/report"
+	"ccload/report/record"
 )
 
 // Bucket layout. Native histograms use schema 3 (a bucket factor of 2^(1/8), about 9% wide, so a
@@ -39,7 +40,7 @@ type Exporter struct {
 	arrivals prometheus.Counter
 	dropped  prometheus.Counter
 	sessions *prometheus.CounterVec
-	// Session metrics (report.SessionObserver) and requests that are no outcome of the target.
+	// Session metrics (record.SessionObserver) and requests that are no outcome of the target.
 	reply, toAgent, queuePos, queueEst prometheus.Histogram
 	notSent                            *prometheus.CounterVec
 	byNotSent                          [256]prometheus.Counter
@@ -192,7 +193,7 @@ func (e *Exporter) QueueInfo(position, estimate int64) {
 	}
 }
 
-var _ report.SessionObserver = (*Exporter)(nil)
+var _ record.SessionObserver = (*Exporter)(nil)
 
 // now is the clock of remote-write timestamps (a variable for tests).
 var now = time.Now

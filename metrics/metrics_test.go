@@ -13,13 +13,14 @@ import (
 	"time"
 
 	"ccload/report"
+	"ccload/report/record"
 )
 
 var start = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // feed records a fixed mix of requests, arrivals and sessions into a Recorder observed by e.
-func feed(e *Exporter) *report.Recorder {
-	rec := report.NewRecorder(report.RecorderOptions{Start: start, Observer: e})
+func feed(e *Exporter) *record.Recorder {
+	rec := record.New(record.Options{Start: start, Observer: e})
 	chat := rec.Group("sendAsync", "CHAT")
 	poll := rec.Group("poll", "")
 	hello := rec.StepGroup("hello")
@@ -69,7 +70,7 @@ func feed(e *Exporter) *report.Recorder {
 // TestExporterAgreesWithTheReport: every count the exporter exposes equals the Recorder's report.
 func TestExporterAgreesWithTheReport(t *testing.T) {
 	e := New("1/4")
-	rep := feed(e).Finish(start.Add(time.Minute), report.Meta{Scenario: "t"})
+	rep := feed(e).Finish(start.Add(time.Minute), record.Meta{Scenario: "t"})
 
 	sum := func(name string, match func(labels map[string]string) bool) float64 {
 		mfs, err := e.Gatherer().Gather()
@@ -288,7 +289,7 @@ func TestRemoteWriterRefusesBadURLAndHidesSecrets(t *testing.T) {
 // TestRecordWithExporterAllocatesNothing: once a label set and its latency buckets have been
 // seen, the exporter adds no allocation to the Recorder's per-request work.
 func TestRecordWithExporterAllocatesNothing(t *testing.T) {
-	r := report.NewRecorder(report.RecorderOptions{Start: start, Observer: New("0/1")})
+	r := record.New(record.Options{Start: start, Observer: New("0/1")})
 	g := r.Group("sendAsync", "CHAT")
 	st := r.StepGroup("greet")
 	codes := []string{strings.Clone("0"), strings.Clone("0"), strings.Clone("12")} // not the interned strings

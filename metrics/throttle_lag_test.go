@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"ccload/report"
+	"ccload/report/record"
 )
 
 // A request that waited for the run's max_rps limiter waited by the tester's choice, not the
@@ -12,7 +13,7 @@ import (
 // scheduler_lag_us does (the generator is not called the limit for a ceiling it was given).
 func TestSchedulerLagLeavesTheMaxRPSWaitOut(t *testing.T) {
 	e := New("0/1")
-	rec := report.NewRecorder(report.RecorderOptions{Start: start, Observer: e})
+	rec := record.New(record.Options{Start: start, Observer: e})
 	chat := rec.Group("sendAsync", "CHAT")
 	for i := range 20 {
 		at := int64(i) * 10_000_000
@@ -20,7 +21,7 @@ func TestSchedulerLagLeavesTheMaxRPSWaitOut(t *testing.T) {
 		rec.Record(&report.Sample{Group: chat, Step: report.NoGroup, Intended: at, Start: at + wait, End: at + wait + 1_000_000,
 			Throttled: wait, Status: 200, ResultCode: "0"})
 	}
-	rep := rec.Finish(start.Add(time.Second), report.Meta{Scenario: "t"})
+	rep := rec.Finish(start.Add(time.Second), record.Meta{Scenario: "t"})
 	mfs, err := e.Gatherer().Gather()
 	if err != nil {
 		t.Fatal(err)

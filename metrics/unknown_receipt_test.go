@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"ccload/report"
+	"ccload/report/record"
 )
 
 // An unknown receipt (written on a reused connection the target closed before answering) is
@@ -12,7 +13,7 @@ import (
 // no latency and no error class.
 func TestExporterCountsUnknownReceiptApart(t *testing.T) {
 	e := New("0/1")
-	rec := report.NewRecorder(report.RecorderOptions{Start: start, Observer: e})
+	rec := record.New(record.Options{Start: start, Observer: e})
 	chat := rec.Group("sendAsync", "CHAT")
 	for i := range 30 {
 		at := int64(i) * 10_000_000
@@ -22,7 +23,7 @@ func TestExporterCountsUnknownReceiptApart(t *testing.T) {
 		}
 		rec.Record(&s)
 	}
-	rep := rec.Finish(start.Add(time.Second), report.Meta{Scenario: "t"})
+	rep := rec.Finish(start.Add(time.Second), record.Meta{Scenario: "t"})
 	mfs, err := e.Gatherer().Gather()
 	if err != nil {
 		t.Fatal(err)

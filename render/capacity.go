@@ -6,6 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"ccload/internal/errw"
 	"ccload/internal/junit"
 	"ccload/report"
 )
@@ -13,41 +14,41 @@ import (
 // WriteCapacity writes the capacity search's console summary: the answer, what a user needs to
 // check it (requests per session, the request rates, the bracket, the knee), then every step.
 func WriteCapacity(w io.Writer, c *report.Capacity) error {
-	ew := &errWriter{w: w}
+	ew := errw.New(w)
 	r, u := report.FormatRate, c.Unit
-	ew.printf("\ncapacity: %s\n", c.Outcome)
+	ew.Printf("\ncapacity: %s\n", c.Outcome)
 	switch {
 	case c.Converged && c.Breaking > 0:
-		ew.printf("  sustainable  %s %s (bracket %s .. %s)\n", r(c.Sustainable), u, r(c.Sustainable), r(c.Breaking))
+		ew.Printf("  sustainable  %s %s (bracket %s .. %s)\n", r(c.Sustainable), u, r(c.Sustainable), r(c.Breaking))
 	case c.Converged && c.Sustainable > 0:
-		ew.printf("  sustainable  at least %s %s (the highest level asked held)\n", r(c.Sustainable), u)
+		ew.Printf("  sustainable  at least %s %s (the highest level asked held)\n", r(c.Sustainable), u)
 	case c.Sustainable > 0:
-		ew.printf("  held         %s %s (not a converged answer)\n", r(c.Sustainable), u)
+		ew.Printf("  held         %s %s (not a converged answer)\n", r(c.Sustainable), u)
 	default:
-		ew.printf("  sustainable  none of the levels judged\n")
+		ew.Printf("  sustainable  none of the levels judged\n")
 	}
 	if c.Breaking > 0 {
-		ew.printf("  breaks at    %s %s: %s\n", r(c.Breaking), u, strings.Join(c.Broke, "; "))
+		ew.Printf("  breaks at    %s %s: %s\n", r(c.Breaking), u, strings.Join(c.Broke, "; "))
 	}
 	if c.Knee > 0 {
-		ew.printf("  knee         %s %s (p99 grows faster than the level past it)\n", r(c.Knee), u)
+		ew.Printf("  knee         %s %s (p99 grows faster than the level past it)\n", r(c.Knee), u)
 	}
 	switch {
 	case c.RequestsPerSession > 0:
-		ew.printf("  requests     %.2f per session; %.1f requests/s at the sustainable rate, %.1f the highest reached\n", c.RequestsPerSession, c.SustainableRPS, c.PeakRPS)
+		ew.Printf("  requests     %.2f per session; %.1f requests/s at the sustainable rate, %.1f the highest reached\n", c.RequestsPerSession, c.SustainableRPS, c.PeakRPS)
 	case c.RequestsPerCustomerS > 0:
-		ew.printf("  requests     %.3f per customer per second; %.1f requests/s at the sustainable count, %.1f the highest reached\n", c.RequestsPerCustomerS, c.SustainableRPS, c.PeakRPS)
+		ew.Printf("  requests     %.3f per customer per second; %.1f requests/s at the sustainable count, %.1f the highest reached\n", c.RequestsPerCustomerS, c.SustainableRPS, c.PeakRPS)
 	case c.PeakRPS > 0:
-		ew.printf("  requests     %.1f requests/s the highest reached\n", c.PeakRPS)
+		ew.Printf("  requests     %.1f requests/s the highest reached\n", c.PeakRPS)
 	}
 	if c.Required > 0 {
 		met := "NOT met"
 		if c.RequireMet {
 			met = "met"
 		}
-		ew.printf("  required     %s %s: %s\n", r(c.Required), u, met)
+		ew.Printf("  required     %s %s: %s\n", r(c.Required), u, met)
 	}
-	ew.printf("  %s\n\n", c.Message)
+	ew.Printf("  %s\n\n", c.Message)
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', tabwriter.AlignRight)
 	level := "rate"
 	if u == "customers" {
@@ -63,10 +64,10 @@ func WriteCapacity(w io.Writer, c *report.Capacity) error {
 	}
 	for _, s := range c.Steps {
 		if s.Note != "" || len(s.Broke) > 0 {
-			ew.printf("  step %d: %s%s\n", s.N, strings.Join(s.Broke, "; "), noteSep(s))
+			ew.Printf("  step %d: %s%s\n", s.N, strings.Join(s.Broke, "; "), noteSep(s))
 		}
 	}
-	return ew.err
+	return ew.Err()
 }
 
 func noteSep(s report.CapacityStep) string {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"ccload/internal/errw"
 	"ccload/report"
 	"ccload/report/compare"
 )
@@ -26,7 +27,7 @@ type CompareTextOptions struct {
 
 // WriteCompareTextWith writes the comparison as tables, one per group, then the checks and the verdict.
 func WriteCompareTextWith(w io.Writer, c compare.Result, o CompareTextOptions) error {
-	ew := &errWriter{w: w}
+	ew := errw.New(w)
 	for _, warn := range c.Warnings {
 		fmt.Fprintf(ew, "WARNING: %s\n", warn)
 	}
@@ -131,5 +132,5 @@ func WriteCompareTextWith(w io.Writer, c compare.Result, o CompareTextOptions) e
 	default:
 		fmt.Fprintf(ew, "\nPASS: all %d limits held\n", len(c.Checks))
 	}
-	return ew.err
+	return ew.Err()
 }

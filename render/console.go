@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"ccload/internal/errw"
 	"ccload/report"
 )
 
@@ -21,7 +22,7 @@ const maxCodesShown = 10
 
 // WriteSummary writes the console summary of r: what a person needs from a run in ten seconds.
 func WriteSummary(w io.Writer, r *report.Report) error {
-	ew := &errWriter{w: w}
+	ew := errw.New(w)
 	writeHeader(ew, r)
 	writeGroups(ew, r)
 	writeCodes(ew, r)
@@ -30,102 +31,85 @@ func WriteSummary(w io.Writer, r *report.Report) error {
 	writePush(ew, r)
 	writeThresholdLines(ew, r)
 	writeWarnings(ew, r)
-	return ew.err
+	return ew.Err()
 }
 
-// errWriter keeps the first write error so the renderers read straight; later writes are skipped.
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.w.Write(p)
-	e.err = err
-	return n, err
-}
-
-func (e *errWriter) printf(format string, args ...any) { fmt.Fprintf(e, format, args...) }
-
-func writeHeader(w *errWriter, r *report.Report) {
+func writeHeader(w *errw.Writer, r *report.Report) {
 	name := r.Scenario
 	if name == "" {
 		name = "(unnamed scenario)"
 	}
-	w.printf("ccload %s: %s in %s", name, r.StopReason, formatSeconds(r.DurationS))
+	w.Printf("ccload %s: %s in %s", name, r.StopReason, report.FormatSeconds(r.DurationS))
 	if r.Shards > 1 {
-		w.printf(" (%d shards merged)", r.Shards)
+		w.Printf(" (%d shards merged)", r.Shards)
 	}
-	w.printf("\n")
+	w.Printf("\n")
 	if banner := stopBanner(r); banner != "" {
-		w.printf("%s\n", banner)
+		w.Printf("%s\n", banner)
 	}
 	if r.Target != "" {
-		w.printf("target    %s\n", r.Target)
+		w.Printf("target    %s\n", r.Target)
 	}
-	w.printf("started   %s   seed %d\n\n", r.StartedAt.UTC().Format("2006-01-02 15:04:05Z"), r.Seed)
+	w.Printf("started   %s   seed %d\n\n", r.StartedAt.UTC().Format("2006-01-02 15:04:05Z"), r.Seed)
 
 	s := r.Sessions
-	w.printf("sessions  %s arrived   %s started   %s completed   %s failed   %s interrupted   %s dropped",
+	w.Printf("sessions  %s arrived   %s started   %s completed   %s failed   %s interrupted   %s dropped",
 		num(s.Arrivals), num(s.Started), num(s.Completed), num(s.Failed), num(s.Interrupted), num(s.Dropped))
 	if s.EndedByPlatform > 0 {
 		// Only when it happened: a platform hang-up is worth a look, a zero is noise.
-		w.printf("   %s ended by platform", num(s.EndedByPlatform))
+		w.Printf("   %s ended by platform", num(s.EndedByPlatform))
 	}
 	if s.CutByGrace > 0 {
-		w.printf("   %s cut by grace", num(s.CutByGrace))
+		w.Printf("   %s cut by grace", num(s.CutByGrace))
 	}
-	w.printf("\n")
+	w.Printf("\n")
 	if len(s.DroppedBy) > 0 {
 		reasons := make([]string, 0, len(s.DroppedBy))
 		for k := range s.DroppedBy {
 			reasons = append(reasons, k)
 		}
 		slices.Sort(reasons)
-		w.printf("dropped  ")
+		w.Printf("dropped  ")
 		for _, k := range reasons {
-			w.printf(" %s %s", num(s.DroppedBy[k]), k)
+			w.Printf(" %s %s", num(s.DroppedBy[k]), k)
 		}
-		w.printf("\n")
+		w.Printf("\n")
 	}
 	writeFailureReasons(w, r)
 	q := r.Requests
 	n := q.Total - q.Cut // the requests with an outcome: the base of ok and errors
-	w.printf("requests  %s in total, %s/s   %s ok (%s)   %s errors",
+	w.Printf("requests  %s in total, %s/s   %s ok (%s)   %s errors",
 		num(q.Total), rate(r.Overall.RPS), num(q.OK), share(q.OK, n), num(n-q.OK))
 	if n-q.OK > 0 {
-		w.printf(": %s app, %s http, %s transport", num(q.AppErrors), num(q.HTTPErrors), num(q.TransportErrors))
+		w.Printf(": %s app, %s http, %s transport", num(q.AppErrors), num(q.HTTPErrors), num(q.TransportErrors))
 		if q.ClientErrors > 0 { // a report of a ccload before not_sent
-			w.printf(", %s client", num(q.ClientErrors))
+			w.Printf(", %s client", num(q.ClientErrors))
 		}
 	}
-	w.printf("\n")
+	w.Printf("\n")
 	printNotSent(w, q)
-	w.printf("\n")
+	w.Printf("\n")
 }
 
 // printNotSent prints the requests that are no outcome of the target: those never sent, by
 // reason, and those the run cut off; nothing when there were none.
-func printNotSent(w *errWriter, q report.RequestCounts) {
+func printNotSent(w *errw.Writer, q report.RequestCounts) {
 	if q.NotSent > 0 {
 		reasons := slices.Sorted(maps.Keys(q.NotSentBy))
-		w.printf("not sent  %s (", num(q.NotSent))
+		w.Printf("not sent  %s (", num(q.NotSent))
 		for i, k := range reasons {
 			if i > 0 {
-				w.printf(", ")
+				w.Printf(", ")
 			}
-			w.printf("%s %s", k, num(q.NotSentBy[k]))
+			w.Printf("%s %s", k, num(q.NotSentBy[k]))
 		}
-		w.printf("): never reached the target, not in the counts above\n")
+		w.Printf("): never reached the target, not in the counts above\n")
 	}
 	if q.UnknownReceipt > 0 {
-		w.printf("unknown receipt  %s: written on a reused connection the target closed before answering; it may not have read them (outside total, errors and latency)\n", num(q.UnknownReceipt))
+		w.Printf("unknown receipt  %s: written on a reused connection the target closed before answering; it may not have read them (outside total, errors and latency)\n", num(q.UnknownReceipt))
 	}
 	if q.Cut > 0 {
-		w.printf("cut       %s: sent, but the run ended before their answers (in total; not in ok, errors or latency)\n", num(q.Cut))
+		w.Printf("cut       %s: sent, but the run ended before their answers (in total; not in ok, errors or latency)\n", num(q.Cut))
 	}
 }
 
@@ -159,7 +143,7 @@ const maxFailureReasonsShown = 5
 
 // writeFailureReasons lists the top failure reasons under the session counts: where and why
 // sessions failed, so "12 failed" never stands alone.
-func writeFailureReasons(w *errWriter, r *report.Report) {
+func writeFailureReasons(w *errw.Writer, r *report.Report) {
 	fr := r.FailureReasons
 	if len(fr) == 0 {
 		return
@@ -176,11 +160,11 @@ func writeFailureReasons(w *errWriter, r *report.Report) {
 	}
 	tw.Flush()
 	if len(fr) > len(shown) {
-		w.printf("(top %d of %d failure reasons; report.json failure_reasons lists them all)\n", len(shown), len(fr))
+		w.Printf("(top %d of %d failure reasons; report.json failure_reasons lists them all)\n", len(shown), len(fr))
 	}
 }
 
-func writeGroups(w *errWriter, r *report.Report) {
+func writeGroups(w *errw.Writer, r *report.Report) {
 	// Numbers align right; names are padded to one width so they read left-aligned.
 	width := len("group")
 	for _, g := range r.Groups {
@@ -221,46 +205,46 @@ func writeGroups(w *errWriter, r *report.Report) {
 		}
 	}
 	tw.Flush()
-	w.printf("(response time from the intended start; service time from the actual send)\n\n")
+	w.Printf("(response time from the intended start; service time from the actual send)\n\n")
 }
 
-func writeCodes(w *errWriter, r *report.Report) {
+func writeCodes(w *errw.Writer, r *report.Report) {
 	codes := sortedCounts(r.Overall.ResultCodes)
 	if len(codes) > 0 {
 		total := report.ResultCodeBase(&r.Overall) // the base result_code_share thresholds use
-		w.printf("resultCode")
+		w.Printf("resultCode")
 		for i, c := range codes {
 			if i == maxCodesShown {
 				var rest int64
 				for _, c := range codes[i:] {
 					rest += c.n
 				}
-				w.printf("   %d more codes: %s", len(codes)-i, num(rest))
+				w.Printf("   %d more codes: %s", len(codes)-i, num(rest))
 				break
 			}
-			w.printf("   %q %s (%s)", c.key, num(c.n), share(c.n, total))
+			w.Printf("   %q %s (%s)", c.key, num(c.n), share(c.n, total))
 		}
 		// Say the shares' base: answers without a resultCode (a token call) are not in it.
-		w.printf("   of %s answers carrying a resultCode\n", num(total))
+		w.Printf("   of %s answers carrying a resultCode\n", num(total))
 	}
 	if errs := sortedCounts(r.Overall.Errors); len(errs) > 0 {
-		w.printf("errors    ")
+		w.Printf("errors    ")
 		for _, c := range errs {
-			w.printf("   %s %s", c.key, num(c.n))
+			w.Printf("   %s %s", c.key, num(c.n))
 		}
-		w.printf("\n")
+		w.Printf("\n")
 	}
 	if status := sortedCounts(r.Overall.HTTPStatus); len(status) > 0 {
-		w.printf("http      ")
+		w.Printf("http      ")
 		for _, c := range status {
-			w.printf("   %s %s", c.key, num(c.n))
+			w.Printf("   %s %s", c.key, num(c.n))
 		}
-		w.printf("\n")
+		w.Printf("\n")
 	}
-	w.printf("\n")
+	w.Printf("\n")
 }
 
-func writeSessionMetrics(w *errWriter, r *report.Report) {
+func writeSessionMetrics(w *errw.Writer, r *report.Report) {
 	m := r.SessionMetrics
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	header := false
@@ -280,25 +264,25 @@ func writeSessionMetrics(w *errWriter, r *report.Report) {
 	}
 	tw.Flush()
 	if m.ReplyTimeouts > 0 {
-		w.printf("reply timeouts: %s (await_reply/await_agent steps that gave up)\n", num(m.ReplyTimeouts))
+		w.Printf("reply timeouts: %s (await_reply/await_agent steps that gave up)\n", num(m.ReplyTimeouts))
 	}
 	if q, e := m.QueuePosition, m.QueueWaitEstimateUS; q.Count > 0 {
-		w.printf("agent queue: position p50 %s, max %s; estimated wait p50 %s, max %s (%s queryQueueInfo answers while queuing)\n",
+		w.Printf("agent queue: position p50 %s, max %s; estimated wait p50 %s, max %s (%s queryQueueInfo answers while queuing)\n",
 			num(q.P50), num(q.Max), lat(e.Count, e.P50), lat(e.Count, e.Max), num(q.Count))
 	}
 	if gl := r.GeneratorLimit; gl != nil {
-		w.printf("GENERATOR LIMIT: %s; a failure of a latency or rate threshold is inconclusive (exit 3), not the target's.\n", strings.Join(gl.Reasons, "; "))
+		w.Printf("GENERATOR LIMIT: %s; a failure of a latency or rate threshold is inconclusive (exit 3), not the target's.\n", strings.Join(gl.Reasons, "; "))
 	}
 	if r.SchedulerLagUS.P99 > LagWarnUS {
-		w.printf("WARNING: scheduler lag p99 is %s (over %s): the generator, not the target, was the bottleneck; latencies include its delay.\n",
+		w.Printf("WARNING: scheduler lag p99 is %s (over %s): the generator, not the target, was the bottleneck; latencies include its delay.\n",
 			report.FormatUS(r.SchedulerLagUS.P99), report.FormatUS(LagWarnUS))
 	}
-	w.printf("\n")
+	w.Printf("\n")
 }
 
-func writeThresholdLines(w *errWriter, r *report.Report) {
+func writeThresholdLines(w *errw.Writer, r *report.Report) {
 	if report.ThresholdsNotEvaluated(r) {
-		w.printf("thresholds NOT EVALUATED: the scenario sets thresholds but this report carries no result for them\n\n")
+		w.Printf("thresholds NOT EVALUATED: the scenario sets thresholds but this report carries no result for them\n\n")
 		return
 	}
 	if len(r.Thresholds) == 0 {
@@ -317,16 +301,16 @@ func writeThresholdLines(w *errWriter, r *report.Report) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\tlimit %s%s\n", verdict, t.Name, t.Display, t.Limit, where)
 	}
 	tw.Flush()
-	w.printf("\n")
+	w.Printf("\n")
 }
 
-func writeWarnings(w *errWriter, r *report.Report) {
+func writeWarnings(w *errw.Writer, r *report.Report) {
 	if len(r.Warnings) == 0 {
 		return
 	}
-	w.printf("warnings:\n")
+	w.Printf("warnings:\n")
 	for _, s := range r.Warnings {
-		w.printf("  - %s\n", s)
+		w.Printf("  - %s\n", s)
 	}
 }
 
@@ -405,16 +389,4 @@ func errCell(errs, total int64) string {
 		return "0"
 	}
 	return num(errs) + " (" + share(errs, total) + ")"
-}
-
-// formatSeconds renders a run duration: 12.3s, 4m05s, 1h02m.
-func formatSeconds(s float64) string {
-	switch {
-	case s < 60:
-		return strconv.FormatFloat(s, 'f', 1, 64) + "s"
-	case s < 3600:
-		return fmt.Sprintf("%dm%02ds", int(s)/60, int(s)%60)
-	default:
-		return fmt.Sprintf("%dh%02dm", int(s)/3600, int(s)%3600/60)
-	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"ccload/gates"
 	"ccload/report"
+	"ccload/report/record"
 	"ccload/report/reporttest"
 )
 
@@ -84,13 +85,13 @@ func TestFormatUS(t *testing.T) {
 }
 
 func TestSummaryOfAnEmptyRun(t *testing.T) {
-	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start}).Finish(reporttest.Start.Add(5*time.Second), report.Meta{Scenario: "nothing", StopReason: "unreachable"})
+	r := record.New(record.Options{Start: reporttest.Start}).Finish(reporttest.Start.Add(5*time.Second), record.Meta{Scenario: "nothing", StopReason: "unreachable"})
 	var buf bytes.Buffer
 	if err := WriteSummary(&buf, r); err != nil {
 		t.Fatal(err)
 	}
 	s := buf.String()
-	for _, want := range []string{"ccload nothing: unreachable in 5.0s", "0 in total", "all"} {
+	for _, want := range []string{"ccload nothing: unreachable in 5.00s", "0 in total", "all"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("empty summary lacks %q:\n%s", want, s)
 		}
@@ -112,8 +113,8 @@ func TestSummaryBannerSaysWhyTheRunStopped(t *testing.T) {
 		{"aborted: error_rate all <= 1.00%", false, "!! ABORTED: threshold error_rate all <= 1.00% failed\n"},
 		{"deadline", false, "!! STOPPED: deadline\n"},
 	} {
-		r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start}).Finish(reporttest.Start.Add(5*time.Second),
-			report.Meta{Scenario: "s", StopReason: c.reason, Interrupted: c.interrupted})
+		r := record.New(record.Options{Start: reporttest.Start}).Finish(reporttest.Start.Add(5*time.Second),
+			record.Meta{Scenario: "s", StopReason: c.reason, Interrupted: c.interrupted})
 		var buf bytes.Buffer
 		if err := WriteSummary(&buf, r); err != nil {
 			t.Fatal(err)
@@ -132,8 +133,8 @@ func TestSummaryBannerSaysWhyTheRunStopped(t *testing.T) {
 }
 
 func TestSummarySaysThresholdsWereNotEvaluated(t *testing.T) {
-	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start}).Finish(reporttest.Start.Add(5*time.Second),
-		report.Meta{Scenario: "s", Gates: &gates.Set{Thresholds: []gates.Threshold{{Metric: "error_rate", Max: 0.01, HasMax: true, LimitText: "1%"}}}})
+	r := record.New(record.Options{Start: reporttest.Start}).Finish(reporttest.Start.Add(5*time.Second),
+		record.Meta{Scenario: "s", Gates: &gates.Set{Thresholds: []gates.Threshold{{Metric: "error_rate", Max: 0.01, HasMax: true, LimitText: "1%"}}}})
 	var buf bytes.Buffer
 	if err := WriteSummary(&buf, r); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"ccload/internal/errw"
 	"ccload/report"
 	"ccload/report/compare"
 )
@@ -31,17 +32,17 @@ const DefaultMarkdownGroups = 12
 // counts, the busiest groups and a link to the HTML report. Text from the report is escaped, so a
 // scenario or group name cannot break the tables.
 func WriteMarkdown(w io.Writer, r *report.Report, o MarkdownOptions) error {
-	ew := &errWriter{w: w}
+	ew := errw.New(w)
 	verdict, note := markdownVerdict(r)
 	name := r.Scenario
 	if name == "" {
 		name = "(unnamed scenario)"
 	}
-	ew.printf("## %s · ccload run · %s\n\n", verdict, mdEscape(name))
-	ew.printf("%s\n\n", mdEscape(note))
+	ew.Printf("## %s · ccload run · %s\n\n", verdict, mdEscape(name))
+	ew.Printf("%s\n\n", mdEscape(note))
 	q := r.Requests
 	facts := []string{
-		"duration " + formatSeconds(r.DurationS),
+		"duration " + report.FormatSeconds(r.DurationS),
 		num(report.GroupCount(&r.Overall)) + " requests (" + rate(r.Overall.RPS) + "/s)",
 		"errors " + share(report.GroupCount(&r.Overall)-r.Overall.OK, report.GroupCount(&r.Overall)),
 	}
@@ -60,10 +61,10 @@ func WriteMarkdown(w io.Writer, r *report.Report, o MarkdownOptions) error {
 	if r.Target != "" {
 		facts = append(facts, "target `"+mdCode(r.Target)+"`")
 	}
-	ew.printf("%s\n\n", strings.Join(facts, " · "))
+	ew.Printf("%s\n\n", strings.Join(facts, " · "))
 
 	if len(r.Thresholds) > 0 {
-		ew.printf("### Thresholds\n\n| | threshold | measured | limit | worst window |\n|---|---|---:|---|---|\n")
+		ew.Printf("### Thresholds\n\n| | threshold | measured | limit | worst window |\n|---|---|---:|---|---|\n")
 		for _, t := range r.Thresholds {
 			mark, window := "✅ pass", t.Window
 			switch {
@@ -74,36 +75,36 @@ func WriteMarkdown(w io.Writer, r *report.Report, o MarkdownOptions) error {
 			case !t.Pass:
 				mark = "❌ **fail**"
 			}
-			ew.printf("| %s | %s | %s | %s | %s |\n", mark, mdEscape(t.Name), mdEscape(t.Display), mdEscape(t.Limit), mdEscape(window))
+			ew.Printf("| %s | %s | %s | %s | %s |\n", mark, mdEscape(t.Name), mdEscape(t.Display), mdEscape(t.Limit), mdEscape(window))
 		}
-		ew.printf("\n")
+		ew.Printf("\n")
 	}
 
 	s := r.Sessions
-	ew.printf("### Sessions\n\n| arrivals | started | completed | failed | dropped | ended by platform | cut by grace | interrupted |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-	ew.printf("| %s | %s | %s | %s | %s | %s | %s | %s |\n\n", num(s.Arrivals), num(s.Started), num(s.Completed), num(s.Failed),
+	ew.Printf("### Sessions\n\n| arrivals | started | completed | failed | dropped | ended by platform | cut by grace | interrupted |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	ew.Printf("| %s | %s | %s | %s | %s | %s | %s | %s |\n\n", num(s.Arrivals), num(s.Started), num(s.Completed), num(s.Failed),
 		num(s.Dropped), num(s.EndedByPlatform), num(s.CutByGrace), num(s.Interrupted))
 
 	maxG := o.MaxGroups
 	if maxG <= 0 {
 		maxG = DefaultMarkdownGroups
 	}
-	ew.printf("### Groups\n\n| group | requests | errors | p50 | p95 | p99 |\n|---|---:|---:|---:|---:|---:|\n")
+	ew.Printf("### Groups\n\n| group | requests | errors | p50 | p95 | p99 |\n|---|---:|---:|---:|---:|---:|\n")
 	row := func(g *report.Group, name string) {
 		n := report.GroupCount(g)
 		rt := g.ResponseTimeUS
-		ew.printf("| %s | %s | %s | %s | %s | %s |\n", mdEscape(name), num(n), share(n-g.OK, n),
+		ew.Printf("| %s | %s | %s | %s | %s | %s |\n", mdEscape(name), num(n), share(n-g.OK, n),
 			lat(rt.Count, rt.P50), lat(rt.Count, rt.P95), lat(rt.Count, rt.P99))
 	}
 	row(&r.Overall, "all")
 	for i := range r.Groups {
 		if i == maxG {
-			ew.printf("\n%d more groups are in report.json.\n", len(r.Groups)-maxG)
+			ew.Printf("\n%d more groups are in report.json.\n", len(r.Groups)-maxG)
 			break
 		}
 		row(&r.Groups[i], r.Groups[i].Name)
 	}
-	ew.printf("\n")
+	ew.Printf("\n")
 	m := r.SessionMetrics
 	var sm []string
 	for _, x := range []struct {
@@ -115,19 +116,19 @@ func WriteMarkdown(w io.Writer, r *report.Report, o MarkdownOptions) error {
 		}
 	}
 	if len(sm) > 0 {
-		ew.printf("%s\n\n", strings.Join(sm, " · "))
+		ew.Printf("%s\n\n", strings.Join(sm, " · "))
 	}
 	if len(r.Warnings) > 0 {
-		ew.printf("### Warnings\n\n")
+		ew.Printf("### Warnings\n\n")
 		for _, wn := range r.Warnings {
-			ew.printf("- %s\n", mdEscape(wn))
+			ew.Printf("- %s\n", mdEscape(wn))
 		}
-		ew.printf("\n")
+		ew.Printf("\n")
 	}
 	if o.HTML != "" {
-		ew.printf("[The HTML report](%s): charts over time, the percentile spectrum, every group.\n", mdLink(o.HTML))
+		ew.Printf("[The HTML report](%s): charts over time, the percentile spectrum, every group.\n", mdLink(o.HTML))
 	}
-	return ew.err
+	return ew.Err()
 }
 
 // markdownVerdict is the run's verdict as the HTML report words it, with its one-line reason.
@@ -169,7 +170,7 @@ func markdownVerdict(r *report.Report) (verdict, note string) {
 // WriteCompareMarkdown writes a comparison as a CI job summary: the verdict, every limit checked,
 // the rows that got worse or better (the groups that changed), and a link to the compare view.
 func WriteCompareMarkdown(w io.Writer, c compare.Result, o MarkdownOptions) error {
-	ew := &errWriter{w: w}
+	ew := errw.New(w)
 	failed, notJudged := 0, 0
 	for _, k := range c.Checks {
 		if k.Failed() {
@@ -195,12 +196,12 @@ func WriteCompareMarkdown(w io.Writer, c compare.Result, o MarkdownOptions) erro
 	if c.Base.Scenario != c.New.Scenario {
 		title = c.Base.Scenario + " → " + c.New.Scenario
 	}
-	ew.printf("## %s · ccload compare · %s\n\n%s\n\n", verdict, mdEscape(title), note)
-	ew.printf("| | report | requests | duration |\n|---|---|---:|---:|\n")
-	ew.printf("| base | %s | %s | %s |\n", mdEscape(c.Base.Label), num(c.Base.Requests), formatSeconds(c.Base.DurationS))
-	ew.printf("| new | %s | %s | %s |\n\n", mdEscape(c.New.Label), num(c.New.Requests), formatSeconds(c.New.DurationS))
+	ew.Printf("## %s · ccload compare · %s\n\n%s\n\n", verdict, mdEscape(title), note)
+	ew.Printf("| | report | requests | duration |\n|---|---|---:|---:|\n")
+	ew.Printf("| base | %s | %s | %s |\n", mdEscape(c.Base.Label), num(c.Base.Requests), report.FormatSeconds(c.Base.DurationS))
+	ew.Printf("| new | %s | %s | %s |\n\n", mdEscape(c.New.Label), num(c.New.Requests), report.FormatSeconds(c.New.DurationS))
 	if len(c.Checks) > 0 {
-		ew.printf("### Limits\n\n| | limit | base | new | change |\n|---|---|---:|---:|---:|\n")
+		ew.Printf("### Limits\n\n| | limit | base | new | change |\n|---|---|---:|---:|---:|\n")
 		for _, k := range c.Checks {
 			mark := "✅ held"
 			switch {
@@ -218,9 +219,9 @@ func WriteCompareMarkdown(w io.Writer, c compare.Result, o MarkdownOptions) erro
 			if k.NotJudged != "" {
 				change = strings.TrimSpace(change + " (" + k.NotJudged + ")")
 			}
-			ew.printf("| %s | %s | %s | %s | %s |\n", mark, mdEscape(k.Name), mdEscape(k.Base), mdEscape(k.New), mdEscape(change))
+			ew.Printf("| %s | %s | %s | %s | %s |\n", mark, mdEscape(k.Name), mdEscape(k.Base), mdEscape(k.New), mdEscape(change))
 		}
-		ew.printf("\n")
+		ew.Printf("\n")
 	}
 	var changed []compare.Row
 	for _, r := range c.Rows {
@@ -240,14 +241,14 @@ func WriteCompareMarkdown(w io.Writer, c compare.Result, o MarkdownOptions) erro
 		}
 		return rank(a) - rank(b)
 	})
-	ew.printf("### What changed\n\n")
+	ew.Printf("### What changed\n\n")
 	if len(changed) == 0 {
-		ew.printf("No group changed beyond the measurement's noise.\n\n")
+		ew.Printf("No group changed beyond the measurement's noise.\n\n")
 	} else {
-		ew.printf("| group | metric | base | new | change | |\n|---|---|---:|---:|---:|---|\n")
+		ew.Printf("| group | metric | base | new | change | |\n|---|---|---:|---:|---:|---|\n")
 		for i, r := range changed {
 			if i == MaxMarkdownChanges {
-				ew.printf("\n%d more changed rows: `ccload compare --all`, or --json.\n", len(changed)-i)
+				ew.Printf("\n%d more changed rows: `ccload compare --all`, or --json.\n", len(changed)-i)
 				break
 			}
 			mark := "better"
@@ -257,24 +258,24 @@ func WriteCompareMarkdown(w io.Writer, c compare.Result, o MarkdownOptions) erro
 			case r.Worse:
 				mark = "worse"
 			}
-			ew.printf("| %s | %s | %s | %s | %s | %s |\n", mdEscape(r.Group), mdEscape(r.Metric), mdEscape(r.BaseText), mdEscape(r.NewText), mdEscape(r.Change), mark)
+			ew.Printf("| %s | %s | %s | %s | %s | %s |\n", mdEscape(r.Group), mdEscape(r.Metric), mdEscape(r.BaseText), mdEscape(r.NewText), mdEscape(r.Change), mark)
 		}
-		ew.printf("\n")
+		ew.Printf("\n")
 	}
 	if len(c.OnlyInBase)+len(c.OnlyInNew) > 0 {
-		ew.printf("Not compared: only in base %s; only in new %s.\n\n", mdList(c.OnlyInBase), mdList(c.OnlyInNew))
+		ew.Printf("Not compared: only in base %s; only in new %s.\n\n", mdList(c.OnlyInBase), mdList(c.OnlyInNew))
 	}
 	if len(c.Warnings) > 0 {
-		ew.printf("### Warnings\n\n")
+		ew.Printf("### Warnings\n\n")
 		for _, wn := range c.Warnings {
-			ew.printf("- %s\n", mdEscape(wn))
+			ew.Printf("- %s\n", mdEscape(wn))
 		}
-		ew.printf("\n")
+		ew.Printf("\n")
 	}
 	if o.HTML != "" {
-		ew.printf("[The compare view](%s): both runs' percentile spectra and time series overlaid, each limit marked.\n", mdLink(o.HTML))
+		ew.Printf("[The compare view](%s): both runs' percentile spectra and time series overlaid, each limit marked.\n", mdLink(o.HTML))
 	}
-	return ew.err
+	return ew.Err()
 }
 
 // mdEscape makes text safe in a Markdown table cell or paragraph: the characters Markdown would read

@@ -4,26 +4,27 @@ import (
 	"fmt"
 	"strings"
 
+	"ccload/internal/errw"
 	"ccload/report"
 )
 
 // writeReplay is the console summary's replay line: what the replay took from its log.
-func writeReplay(w *errWriter, r *report.Report) {
+func writeReplay(w *errw.Writer, r *report.Report) {
 	x := r.Replay
 	if x == nil {
 		return
 	}
-	w.printf("replay    %s: %s lines (%s bad), %s sessions: %s selected, %s without CONNECT, %s outside the window, %s not reached; %s arrivals",
+	w.Printf("replay    %s: %s lines (%s bad), %s sessions: %s selected, %s without CONNECT, %s outside the window, %s not reached; %s arrivals",
 		x.Log, num(x.Lines), num(x.Bad), num(x.Sessions), num(x.Selected), num(x.SkippedNoConnect), num(x.OutsideWindow), num(x.NotReached), num(x.Arrivals))
 	if !x.Complete {
-		w.printf("; INCOMPLETE")
+		w.Printf("; INCOMPLETE")
 	}
-	w.printf("\n")
+	w.Printf("\n")
 	if len(x.Problems) > 0 {
-		w.printf("          problems: %s\n", strings.Join(ReplayProblemTexts(x), "; "))
+		w.Printf("          problems: %s\n", strings.Join(ReplayProblemTexts(x), "; "))
 	}
 	if x.Error != "" {
-		w.printf("          %s\n", x.Error)
+		w.Printf("          %s\n", x.Error)
 	}
 }
 

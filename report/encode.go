@@ -34,8 +34,9 @@ var encoders = sync.Pool{New: func() any {
 	return &histEncoder{zw: zw}
 }}
 
-// encode returns h's compressed encoding (base64), or "" for an empty histogram.
-func encode(h *hdrhistogram.Histogram) string {
+// EncodeHistogram returns h's compressed encoding (base64), or "" for an empty histogram: the
+// form every histogram takes in report.json, written by the recorder and the merge.
+func EncodeHistogram(h *hdrhistogram.Histogram) string {
 	if h.TotalCount() == 0 {
 		return ""
 	}

@@ -10,28 +10,28 @@ import (
 func TestEncodingDecodesToTheSameHistogram(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	cases := map[string]*hdrhistogram.Histogram{}
-	one := newRequestHistogram()
+	one := NewRequestHistogram()
 	one.RecordValue(1)
 	cases["one value"] = one
-	top := newRequestHistogram()
+	top := NewRequestHistogram()
 	top.RecordValue(HighestUS)
 	top.RecordValue(LowestUS)
 	cases["both ends"] = top
-	huge := newRequestHistogram()
+	huge := NewRequestHistogram()
 	huge.RecordValues(1500, 1<<60) // a count needing all 9 bytes of the varint
 	huge.RecordValues(7, 3)
 	cases["huge count"] = huge
-	spread := newRequestHistogram()
+	spread := NewRequestHistogram()
 	for range 100_000 {
 		spread.RecordValue(int64(rng.ExpFloat64()*20_000) + 1)
 	}
 	cases["exponential"] = spread
-	sess := newSessionHistogram()
+	sess := NewSessionHistogram()
 	sess.RecordValue(SessionHighestUS)
 	sess.RecordValue(90_000_000)
 	cases["session geometry"] = sess
 	for name, h := range cases {
-		got, err := DecodeHistogram(encode(h))
+		got, err := DecodeHistogram(EncodeHistogram(h))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -51,23 +51,23 @@ func TestEncodingDecodesToTheSameHistogram(t *testing.T) {
 			t.Errorf("%s: differs from hdrhistogram-go's encoding", name)
 		}
 	}
-	if encode(newRequestHistogram()) != "" {
+	if EncodeHistogram(NewRequestHistogram()) != "" {
 		t.Errorf("an empty histogram does not encode as \"\"")
 	}
 }
 
 func BenchmarkEncode(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	h := newRequestHistogram()
+	h := NewRequestHistogram()
 	for range 50_000 {
 		h.RecordValue(int64(rng.ExpFloat64()*20_000) + 1)
 	}
 	b.Run("ccload", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			encode(h)
+			EncodeHistogram(h)
 		}
-		b.ReportMetric(float64(len(encode(h))), "bytes")
+		b.ReportMetric(float64(len(EncodeHistogram(h))), "bytes")
 	})
 	b.Run("hdrhistogram-go", func(b *testing.B) {
 		b.ReportAllocs()
@@ -82,7 +82,7 @@ func BenchmarkEncode(b *testing.B) {
 func TestSummarizeAgreesWithHistogram(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, n := range []int{1, 2, 3, 1000} {
-		h := newRequestHistogram()
+		h := NewRequestHistogram()
 		for range n {
 			h.RecordValue(rng.Int64N(HighestUS) + 1)
 		}

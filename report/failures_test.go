@@ -8,6 +8,8 @@ import (
 
 	"ccload/render"
 	"ccload/report"
+	"ccload/report/merge"
+	"ccload/report/record"
 	"ccload/report/reporttest"
 )
 
@@ -18,7 +20,7 @@ func failedRun(t *testing.T, rows ...struct {
 	failed, cont          int
 }) *report.Report {
 	t.Helper()
-	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
+	r := record.New(record.Options{Start: reporttest.Start})
 	var at int64
 	for _, row := range rows {
 		id := r.Failure(row.session, row.step, row.reason)
@@ -37,7 +39,7 @@ func failedRun(t *testing.T, rows ...struct {
 			r.SessionEnded(at, report.Completed, int64(time.Millisecond))
 		}
 	}
-	rep := r.Finish(reporttest.Start.Add(2*time.Second), report.Meta{Scenario: "s"})
+	rep := r.Finish(reporttest.Start.Add(2*time.Second), record.Meta{Scenario: "s"})
 	if w := report.CheckInvariants(rep); len(w) > 0 {
 		t.Fatalf("invariants: %q", w)
 	}
@@ -122,7 +124,7 @@ func errorPath(err error, ve **report.ValidationError) string {
 func TestMergeAddsFailureReasons(t *testing.T) {
 	a := failedRun(t, frow{"talk", "step:ask", "resultCode 13", 3, 1}, frow{"talk", "steps[0] connect", "http 500", 1, 0})
 	b := failedRun(t, frow{"talk", "step:ask", "resultCode 13", 2, 0}, frow{"queue", "steps[2] await_agent", "await timeout", 4, 0})
-	m, err := report.Merge(a, b)
+	m, err := merge.Reports(a, b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +149,7 @@ func TestMergeAddsFailureReasons(t *testing.T) {
 	}
 	// A shard written before failure reasons existed: a partial table would not add up.
 	b.FailureReasons = nil
-	m, err = report.Merge(a, b)
+	m, err = merge.Reports(a, b)
 	if err != nil {
 		t.Fatal(err)
 	}

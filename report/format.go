@@ -1,19 +1,13 @@
 package report
 
 import (
+	"ccload/internal/durfmt"
 	"strconv"
 	"strings"
-	"time"
 )
 
-// FormatSeconds renders seconds as "2m0s", "45.2s", the way report.html and compare name a run's length.
-func FormatSeconds(s float64) string {
-	d := time.Duration(s * float64(time.Second))
-	if d >= time.Minute {
-		return d.Round(time.Second).String()
-	}
-	return d.Round(100 * time.Millisecond).String()
-}
+// FormatSeconds is durfmt.Seconds for report.json's lengths in seconds: "30.0s", "2m00s".
+func FormatSeconds(s float64) string { return durfmt.Seconds(s) }
 
 // FormatCount renders a count with thousands separators from 10,000 up, as report.html and compare print counts.
 func FormatCount(n int64) string {

@@ -14,6 +14,8 @@ import (
 	"ccload/render"
 	"ccload/report"
 	"ccload/report/compare"
+	"ccload/report/merge"
+	"ccload/report/record"
 	"ccload/report/reporttest"
 )
 
@@ -21,7 +23,7 @@ import (
 // cut by the grace period (stop_reason "grace cut"), with two teardown DISCONNECTs.
 func graceCutReport(t testing.TB) *report.Report {
 	t.Helper()
-	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
+	r := record.New(record.Options{Start: reporttest.Start})
 	chat := r.Group("sendAsync", "CHAT")
 	td := r.OriginGroup(report.OriginTeardown, "sendAsync", "DISCONNECT")
 	outcomes := []report.Outcome{report.Completed, report.Completed, report.Completed, report.Completed, report.Completed, report.Completed, report.Failed, report.EndedByPlatform, report.CutByGrace, report.CutByGrace}
@@ -36,7 +38,7 @@ func graceCutReport(t testing.TB) *report.Report {
 		}
 		r.SessionEnded(at+int64(time.Second), o, int64(time.Second))
 	}
-	rep := r.Finish(reporttest.Start.Add(3*time.Second), report.Meta{Scenario: "cut", Seed: 1, StopReason: "grace cut", GraceS: 1.5})
+	rep := r.Finish(reporttest.Start.Add(3*time.Second), record.Meta{Scenario: "cut", Seed: 1, StopReason: "grace cut", GraceS: 1.5})
 	if w := report.CheckInvariants(rep); len(w) > 0 {
 		t.Fatalf("fixture breaks the accounting: %q", w)
 	}
@@ -81,7 +83,7 @@ func TestGraceCutRoundTripsAndValidates(t *testing.T) {
 func TestGraceCutMergesExactly(t *testing.T) {
 	a, b := graceCutReport(t), graceCutReport(t)
 	b.GraceS = 2
-	m, err := report.Merge(a, b)
+	m, err := merge.Reports(a, b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,11 +143,11 @@ func TestGraceCutIsWarnedAndGateable(t *testing.T) {
 func TestMergeRefusesCapacityReports(t *testing.T) {
 	a, b := graceCutReport(t), graceCutReport(t)
 	b.Capacity = &report.Capacity{Unit: "sessions/s", Outcome: "converged", Sustainable: 16}
-	if _, err := report.MergeWith(report.MergeOptions{Force: true}, a, b); !errors.Is(err, report.ErrCapacityMerge) || !strings.Contains(err.Error(), "report 2") {
+	if _, err := merge.With(merge.Options{Force: true}, a, b); !errors.Is(err, merge.ErrCapacity) || !strings.Contains(err.Error(), "report 2") {
 		t.Errorf("merge with a capacity report: %v, want ErrCapacityMerge naming report 2", err)
 	}
 	dir := t.TempDir()
-	if _, err := report.CheckShards([]string{filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")}, []*report.Report{a, b}, report.ShardCheck{}); !errors.Is(err, report.ErrCapacityMerge) || !strings.Contains(err.Error(), "b.json") {
+	if _, err := merge.CheckShards([]string{filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")}, []*report.Report{a, b}, merge.ShardCheck{}); !errors.Is(err, merge.ErrCapacity) || !strings.Contains(err.Error(), "b.json") {
 		t.Errorf("CheckShards with a capacity report: %v, want ErrCapacityMerge naming b.json", err)
 	}
 }
@@ -155,7 +157,7 @@ func TestMergeRefusesCapacityReports(t *testing.T) {
 // their group, but out of "all" — its p99, its count, the time series and the scheduler lag —
 // so a threshold or compare limit on "all" judges the scenario's requests only.
 func TestOwnTrafficOutOfAll(t *testing.T) {
-	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
+	r := record.New(record.Options{Start: reporttest.Start})
 	chat := r.Group("sendAsync", "CHAT")
 	td := r.OriginGroup(report.OriginTeardown, "sendAsync", "DISCONNECT")
 	ab := r.OriginGroup(report.OriginAbandon, "sendAsync", "DISCONNECT")
@@ -173,7 +175,7 @@ func TestOwnTrafficOutOfAll(t *testing.T) {
 		start := cut + int64(i)*int64(time.Millisecond)
 		r.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: cut, Start: start, End: start + int64(57*time.Millisecond), Status: 200, ResultCode: "0"})
 	}
-	rep := r.Finish(reporttest.Start.Add(2*time.Second), report.Meta{Scenario: "cut", StopReason: "grace cut"})
+	rep := r.Finish(reporttest.Start.Add(2*time.Second), record.Meta{Scenario: "cut", StopReason: "grace cut"})
 	if p99 := rep.Overall.ResponseTimeUS.P99; p99 > 2100 {
 		t.Errorf("all's response-time p99 %d µs: the teardown's 57 ms DISCONNECTs moved it (the scenario's requests took 2 ms)", p99)
 	}
@@ -215,7 +217,7 @@ func TestOwnTrafficOutOfAll(t *testing.T) {
 // teardown DISCONNECTs (57 ms against the scenario's 2 ms) is no p99 regression of "all".
 func TestCompareAllLeavesOwnTrafficOut(t *testing.T) {
 	run := func(teardowns int) *report.Report {
-		r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
+		r := record.New(record.Options{Start: reporttest.Start})
 		chat := r.Group("sendAsync", "CHAT")
 		td := r.OriginGroup(report.OriginTeardown, "sendAsync", "DISCONNECT")
 		for i := range 200 {
@@ -226,7 +228,7 @@ func TestCompareAllLeavesOwnTrafficOut(t *testing.T) {
 			start := int64(time.Second) + int64(i)*int64(time.Millisecond)
 			r.Record(&report.Sample{Group: td, Step: report.NoGroup, Intended: int64(time.Second), Start: start, End: start + int64(57*time.Millisecond), Status: 200, ResultCode: "0"})
 		}
-		return r.Finish(reporttest.Start.Add(2*time.Second), report.Meta{Scenario: "cut", Seed: 1})
+		return r.Finish(reporttest.Start.Add(2*time.Second), record.Meta{Scenario: "cut", Seed: 1})
 	}
 	limits, err := gates.ParseCompareLimits([]string{"p99=10%"})
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 // much as the target's. report.json carries it as data ("generator_limit"); the run's verdict is
 // then inconclusive when a threshold it moves failed (exit 3).
 type GeneratorLimit struct {
-	// Reasons are the rules that held, for people: "scheduler lag p99 158.6ms over 50ms ...".
+	// Reasons are the rules that held, for people: "scheduler lag p99 159ms over 50.0ms ...".
 	Reasons []string `json:"reasons"`
 	// LagP99US is the run's scheduler-lag p99 and ResponseP99US its response-time p99 (all).
 	LagP99US      int64 `json:"lag_p99_us"`

@@ -1,10 +1,13 @@
-// Package report records what a run measured and turns it into the outputs
-// people and pipelines read. report.json (the Report type) is the source of
-// truth: every other output renders from it, and shard reports merge exactly
-// because every histogram travels in HdrHistogram's compressed encoding.
+// Package report is the model of what a run measured: report.json (the Report type), its
+// validation, and the histogram and time-series arithmetic every user of a report shares.
+// report.json is the source of truth: every other output renders from it, and shard reports
+// merge exactly because every histogram travels in HdrHistogram's compressed encoding.
 //
-// report imports only gates (what a verdict means) and internal/redact (secrets kept out of
-// what it writes): runners hand it plain Samples.
+// Beside it, by concern: report/record is the Recorder (the hot path that turns a run's Samples
+// into a Report), report/merge joins shard reports, report/compare judges a report against a
+// baseline, report/html renders one; render writes the text outputs. report imports only gates
+// (what a verdict means), internal/genlimit (when the generator was the limit) and
+// internal/redact (secrets kept out of what it writes), none of its sub-packages.
 package report
 
 import (

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"ccload/report"
+	"ccload/report/record"
 	"ccload/report/reporttest"
 )
 
@@ -41,11 +42,11 @@ func TestOutcomesNameTheirFields(t *testing.T) {
 
 // The recorder counts an outcome it does not know as interrupted, never loses it.
 func TestUnknownOutcomeCountsInterrupted(t *testing.T) {
-	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
+	r := record.New(record.Options{Start: reporttest.Start})
 	r.Arrival(0)
 	r.SessionStarted(0)
 	r.SessionEnded(1, report.NumOutcomes+3, 1)
-	if s := r.Finish(reporttest.Start.Add(1), report.Meta{}).Sessions; s.Interrupted != 1 || s.Ended() != 1 {
+	if s := r.Finish(reporttest.Start.Add(1), record.Meta{}).Sessions; s.Interrupted != 1 || s.Ended() != 1 {
 		t.Errorf("sessions %+v, want the unknown outcome counted interrupted", s)
 	}
 }

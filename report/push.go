@@ -55,44 +55,6 @@ func (m PushMessages) Total() int64 { return m.Matched + m.Unknown + m.Duplicate
 // Total is the number of messages.
 func (k PushKinds) Total() int64 { return k.Robot + k.Agent + k.System + k.Other }
 
-// add adds o's counts to p.
-func (p *Push) add(o *Push) {
-	p.Callbacks += o.Callbacks
-	p.Accepted += o.Accepted
-	p.Malformed += o.Malformed
-	p.TooLarge += o.TooLarge
-	p.Faulted += o.Faulted
-	p.Stalled += o.Stalled
-	p.Abandoned += o.Abandoned
-	p.BadAuth += o.BadAuth
-	p.NotCallbacks += o.NotCallbacks
-	p.Messages.Matched += o.Messages.Matched
-	p.Messages.Unknown += o.Messages.Unknown
-	p.Messages.Duplicated += o.Messages.Duplicated
-	p.Messages.Late += o.Messages.Late
-	p.Kinds.Robot += o.Kinds.Robot
-	p.Kinds.Agent += o.Kinds.Agent
-	p.Kinds.System += o.Kinds.System
-	p.Kinds.Other += o.Kinds.Other
-}
-
-// mergePush adds the shards' push sections exactly (nil when none has one). Each shard runs
-// its own receiver, and the cluster routes a customer's callbacks to the shard that plays it,
-// so the sums are the run's.
-func mergePush(reports []*Report) *Push {
-	var out *Push
-	for _, r := range reports {
-		if r.Push == nil {
-			continue
-		}
-		if out == nil {
-			out = &Push{URL: r.Push.URL}
-		}
-		out.add(r.Push)
-	}
-	return out
-}
-
 // validatePush checks the push section's partitions.
 func (v *validator) push(r *Report) {
 	p := r.Push

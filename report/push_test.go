@@ -7,14 +7,15 @@ import (
 
 	"ccload/render"
 	"ccload/report"
+	"ccload/report/merge"
 	"ccload/report/reporttest"
 )
 
 // Shards' push sections add up exactly, and the merged section validates.
 func TestMergeAddsPushSections(t *testing.T) {
-	_, shards := splitStream(t, 5, 3, 3, nil)
+	_, shards := reporttest.SplitStream(t, 5, 3, 3, nil)
 	shards[0].Push, shards[1].Push = reporttest.Push(1), reporttest.Push(2) // shard 2 had no push sessions
-	merged, err := report.Merge(shards...)
+	merged, err := merge.Reports(shards...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +43,7 @@ func TestMergeAddsPushSections(t *testing.T) {
 
 // A push section whose counts do not partition is refused.
 func TestValidateRefusesBrokenPush(t *testing.T) {
-	_, shards := splitStream(t, 5, 3, 1, nil)
+	_, shards := reporttest.SplitStream(t, 5, 3, 1, nil)
 	r := shards[0]
 	for _, c := range []struct {
 		edit func(p *report.Push)

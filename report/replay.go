@@ -1,8 +1,6 @@
 package report
 
 import (
-	"errors"
-	"fmt"
 	"slices"
 	"sort"
 	"strconv"
@@ -151,46 +149,6 @@ func (v *validator) replay(r *Report) {
 			last = l
 		}
 	}
-}
-
-// ErrReplayMerge refuses to merge reports whose replay sections do not describe one replay.
-var ErrReplayMerge = errors.New("these replay reports cannot be merged")
-
-// mergeReplay is the merge's replay section. Every shard of a replay reads the whole log (and
-// plays its slice of the arrivals), so the counts describe the log, not the shard: adding them
-// would count each line N times. The merge keeps the section of the shard that read furthest
-// (most lines; complete only when that one is), and refuses reports of different replays
-// (log, speed, scale, window, keep_content) or a replay merged with a run.
-func mergeReplay(reports []*Report) (*Replay, error) {
-	var out *Replay
-	for i, r := range reports {
-		x := r.Replay
-		if (x == nil) != (reports[0].Replay == nil) {
-			return nil, fmt.Errorf("%w: report 1 and report %d: one is a replay (it has a replay section), the other not", ErrReplayMerge, i+1)
-		}
-		if x == nil {
-			continue
-		}
-		if out != nil && (x.Log != out.Log || x.Speed != out.Speed || x.Scale != out.Scale || x.FromS != out.FromS || x.ToS != out.ToS || x.KeepContent != out.KeepContent) {
-			return nil, fmt.Errorf("%w: report %d replayed %q (speed %g, scale %d, from %gs, to %gs), another %q (speed %g, scale %d, from %gs, to %gs): merge the shards of one replay", ErrReplayMerge,
-				i+1, x.Log, x.Speed, x.Scale, x.FromS, x.ToS, out.Log, out.Speed, out.Scale, out.FromS, out.ToS)
-		}
-		if out == nil || x.Lines > out.Lines || (x.Lines == out.Lines && x.Complete && !out.Complete) {
-			out = x
-		}
-	}
-	if out == nil {
-		return nil, nil
-	}
-	c := *out
-	c.Problems = make(map[string]ReplayProblem, len(out.Problems))
-	for k, p := range out.Problems {
-		c.Problems[k] = ReplayProblem{Count: p.Count, FirstLines: slices.Clone(p.FirstLines)}
-	}
-	if len(c.Problems) == 0 {
-		c.Problems = nil
-	}
-	return &c, nil
 }
 
 // ReplayProblemKeys are the kinds x.Problems holds, in ReplayProblemKinds order (unknown ones last).

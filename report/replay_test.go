@@ -8,6 +8,7 @@ import (
 
 	"ccload/render"
 	"ccload/report"
+	"ccload/report/merge"
 	"ccload/report/reporttest"
 )
 
@@ -74,7 +75,7 @@ func TestMergeReplaySections(t *testing.T) {
 	a, b := replayed(t, 1), replayed(t, 2)
 	b.Replay.Lines, b.Replay.Blank, b.Replay.Complete = 90, 1, false // b stopped earlier
 	b.Replay.Requests = 85
-	m, err := report.Merge(b, a)
+	m, err := merge.Reports(b, a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,14 +89,14 @@ func TestMergeReplaySections(t *testing.T) {
 
 	c := replayed(t, 3)
 	c.Replay.Speed = 4
-	if _, err := report.Merge(a, c); !errors.Is(err, report.ErrReplayMerge) {
+	if _, err := merge.Reports(a, c); !errors.Is(err, merge.ErrReplay) {
 		t.Errorf("merged replays at speed 2 and 4: err %v", err)
 	}
 	run := reporttest.Realistic(t, 4)
-	if _, err := report.Merge(a, run); !errors.Is(err, report.ErrReplayMerge) {
+	if _, err := merge.Reports(a, run); !errors.Is(err, merge.ErrReplay) {
 		t.Errorf("merged a replay with a run: err %v", err)
 	}
-	if m, err := report.Merge(reporttest.Realistic(t, 1), run); err != nil || m.Replay != nil {
+	if m, err := merge.Reports(reporttest.Realistic(t, 1), run); err != nil || m.Replay != nil {
 		t.Errorf("runs merged into a report with a replay section (%v)", err)
 	}
 }

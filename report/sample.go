@@ -49,7 +49,7 @@ const (
 	// byte of an answer: no client can know whether the target read it. Counted apart, in
 	// unknown_receipt: outside total, error rate and latency (docs/report-json.md).
 	ClassUnknownReceipt
-	numClasses
+	NumClasses
 )
 
 var classNames = [...]string{"ok", "app_error", "http_error", "timeout", "refused", "reset", "unparseable", "canceled", "transport_other", "client_validation",
@@ -72,7 +72,7 @@ func (c ErrClass) Timed() bool { return c != ClassCut && c != ClassUnknownReceip
 
 // String returns the class's name as used in report.json's errors map.
 func (c ErrClass) String() string {
-	if c < numClasses {
+	if c < NumClasses {
 		return classNames[c]
 	}
 	return "unknown"
@@ -132,3 +132,21 @@ type Sample struct {
 	// comparing names per request.
 	Origin Origin
 }
+
+// Origin is who asked for a request: the scenario, or ccload itself closing sessions.
+// ccload's own requests are counted in requests.total and in their own groups (kind
+// "teardown"), never in overall ("all"), the time series or the scheduler lag, so no
+// threshold, compare limit or capacity verdict judges ccload's cleanup as the target's.
+type Origin uint8
+
+// The origins of a request.
+const (
+	// OriginScenario: a request of the scenario's sessions (its steps, polls, tokens).
+	OriginScenario Origin = iota
+	// OriginTeardown: the DISCONNECT the run sends a customer still connected when it cut it.
+	OriginTeardown
+	// OriginAbandon: the DISCONNECT of a session that failed while connected.
+	OriginAbandon
+	// NumOrigins is the number of origins, for tables indexed by origin.
+	NumOrigins
+)

@@ -8,13 +8,15 @@ import (
 
 	"ccload/render"
 	"ccload/report"
+	"ccload/report/merge"
+	"ccload/report/record"
 )
 
 // unknownReceiptReport is a run where 4 of 12 requests were written on a connection the
 // target closed before answering.
 func unknownReceiptReport() *report.Report {
 	start := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
-	rec := report.NewRecorder(report.RecorderOptions{Start: start})
+	rec := record.New(record.Options{Start: start})
 	chat := rec.Group("sendAsync", "CHAT")
 	for i := range 12 {
 		at := int64(i) * int64(10*time.Millisecond)
@@ -24,7 +26,7 @@ func unknownReceiptReport() *report.Report {
 		}
 		rec.Record(&s)
 	}
-	return rec.Finish(start.Add(time.Second), report.Meta{Scenario: "unknown"})
+	return rec.Finish(start.Add(time.Second), record.Meta{Scenario: "unknown"})
 }
 
 // An unknown receipt is counted apart in report.json (outside total, count, errors and
@@ -47,7 +49,7 @@ func TestUnknownReceiptCountedApartEverywhere(t *testing.T) {
 	if err != nil {
 		t.Fatalf("report.json refused by ReadJSON: %v", err)
 	}
-	m, err := report.Merge(back, unknownReceiptReport())
+	m, err := merge.Reports(back, unknownReceiptReport())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -266,7 +266,7 @@ func (v *validator) series(r *Report) {
 // failures checks failure_reasons: named rows, sane counts, each (session, step, reason) once,
 // and, when listed, exactly sessions.failed failed sessions among them.
 func (v *validator) failures(r *Report) {
-	seen := map[failureKey]int{}
+	seen := map[FailureKey]int{}
 	var sum int64
 	for i, f := range r.FailureReasons {
 		p := "failure_reasons[" + strconv.Itoa(i) + "]"
@@ -278,7 +278,7 @@ func (v *validator) failures(r *Report) {
 		case f.SessionsFailed < 0 || f.SessionsFailed > f.Count:
 			v.fail(p+".sessions_failed", "%d; between 0 and count %d", f.SessionsFailed, f.Count)
 		}
-		k := failureKey{f.Session, f.Step, f.Reason}
+		k := FailureKey{Session: f.Session, Step: f.Step, Reason: f.Reason}
 		if j, dup := seen[k]; dup {
 			v.fail(p, "repeats failure_reasons[%d] (same session, step and reason)", j)
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"ccload/report"
+	"ccload/report/merge"
 	"ccload/report/reporttest"
 )
 
@@ -111,7 +112,7 @@ func TestMergeFarApartStaysUnderTheCap(t *testing.T) {
 	for _, gap := range []time.Duration{7 * 24 * time.Hour, 365 * 24 * time.Hour} {
 		a, b := reporttest.Realistic(t, 1), reporttest.Realistic(t, 2)
 		b.StartedAt, b.EndedAt = b.StartedAt.Add(gap), b.EndedAt.Add(gap)
-		m, err := report.Merge(a, b)
+		m, err := merge.Reports(a, b)
 		if err != nil {
 			t.Fatalf("gap %s: %v", gap, err)
 		}
@@ -136,7 +137,7 @@ func TestMergeNegativePointIsAnError(t *testing.T) {
 	t.Parallel()
 	a, b := reporttest.Realistic(t, 1), reporttest.Realistic(t, 2)
 	b.Timeseries[0].T = -100
-	if _, err := report.Merge(a, b); err == nil {
+	if _, err := merge.Reports(a, b); err == nil {
 		t.Fatal("merged a point at t=-100")
 	}
 }
@@ -155,7 +156,7 @@ func FuzzReadJSON(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if _, err := report.Merge(r, r); err != nil && !strings.Contains(err.Error(), "report") {
+		if _, err := merge.Reports(r, r); err != nil && !strings.Contains(err.Error(), "report") {
 			t.Fatalf("merge error without context: %v", err)
 		}
 	})

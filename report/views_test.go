@@ -3,13 +3,13 @@ package report_test
 import (
 	"testing"
 
-	"ccload/report"
+	"ccload/report/merge"
 	"ccload/report/reporttest"
 )
 
 // A merge keeps what report.html needs to shade the grace period: grace_s and each stage's length.
 func TestMergeKeepsTheGracePeriodAndStageLengths(t *testing.T) {
-	m, err := report.Merge(reporttest.Realistic(t, 1), reporttest.Realistic(t, 2))
+	m, err := merge.Reports(reporttest.Realistic(t, 1), reporttest.Realistic(t, 2))
 	if err != nil {
 		t.Fatal(err)
 	}

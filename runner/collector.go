@@ -9,15 +9,16 @@ import (
 	"ccload/ccapi"
 	"ccload/gates/evaluate"
 	"ccload/report"
+	"ccload/report/record"
 )
 
-// collector is the one goroutine that owns the report.Recorder: customers and the scheduler
+// collector is the one goroutine that owns the record.Recorder: customers and the scheduler
 // send it events by value, and it alone touches histograms, counters and the progress display.
 // It does not watch a context: it drains the channel until the runner closes it, which happens
 // only after every customer has returned, so no sample is ever lost to shutdown.
 type collector struct {
 	r    *run
-	rec  *report.Recorder
+	rec  *record.Recorder
 	disp display
 	done chan struct{}
 
@@ -30,7 +31,7 @@ type collector struct {
 	lastAbort         time.Duration
 	snaps             int // Config.Snapshots taken so far
 
-	fails map[failKey]report.FailureID // worded failure reasons, registered on first use
+	fails map[failKey]record.FailureID // worded failure reasons, registered on first use
 	// The shared AccessToken: fetches that failed, the last one's reason, and the sessions
 	// that failed for want of a token, for the end-of-run warning.
 	tokenFetchErrs, tokenFails int64
@@ -46,7 +47,7 @@ type failKey struct {
 
 const unregistered report.GroupID = -2
 
-func newCollector(r *run, rec *report.Recorder, disp display) *collector {
+func newCollector(r *run, rec *record.Recorder, disp display) *collector {
 	c := &collector{r: r, rec: rec, disp: disp, done: make(chan struct{})}
 	for o := range c.groups {
 		for i := range c.groups[o] {
@@ -161,11 +162,11 @@ func (c *collector) tick() {
 		c.r.life.Stop(report.Stop{Kind: report.ReasonUnreachable}, true)
 	}
 	for cfg := &c.r.cfg; cfg.OnSnapshot != nil && c.snaps < len(cfg.Snapshots) && el >= cfg.Snapshots[c.snaps]; c.snaps++ {
-		cfg.OnSnapshot(cfg.Snapshots[c.snaps], c.rec.Snapshot(c.r.t0.Add(el), report.Meta{Scenario: c.r.sc.Name}))
+		cfg.OnSnapshot(cfg.Snapshots[c.snaps], c.rec.Snapshot(c.r.t0.Add(el), record.Meta{Scenario: c.r.sc.Name}))
 	}
 	if len(c.r.aborts) > 0 && el-c.lastAbort >= time.Second {
 		c.lastAbort = el
-		snap := c.rec.Snapshot(c.r.t0.Add(el), report.Meta{Scenario: c.r.sc.Name})
+		snap := c.rec.Snapshot(c.r.t0.Add(el), record.Meta{Scenario: c.r.sc.Name})
 		if res, failed := evaluate.AbortCheck(snap, c.r.aborts, el); failed {
 			c.r.life.Stop(report.Stop{Kind: report.ReasonAborted, Detail: res.Name}, true)
 		}
@@ -179,7 +180,7 @@ func (c *collector) failed(ev *event, sessionFailed bool) {
 	id, ok := c.fails[k]
 	if !ok {
 		if c.fails == nil {
-			c.fails = map[failKey]report.FailureID{}
+			c.fails = map[failKey]record.FailureID{}
 		}
 		name, step := c.r.sessions.siteNames(sess)
 		id = c.rec.Failure(name, step, failureReason(w))

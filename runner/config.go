@@ -1,6 +1,6 @@
 // Package runner plays a compiled scenario against a target: a producer that
 // makes session arrivals (open model) or keeps a number of customers busy
-// (closed model), and one collector goroutine that owns the report.Recorder and
+// (closed model), and one collector goroutine that owns the record.Recorder and
 // the progress display. Each session is compiled into a flat program once (a
 // streamed session when it first arrives, compile.go); a customer is that
 // program's state (program.go), driven by actions. One scheduler keeps waiting
@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"ccload/report"
+	"ccload/report/record"
 	"ccload/scenario"
 )
 
@@ -179,8 +180,8 @@ type Config struct {
 	// the display shows the elapsed time alone. The scenario's stages play no part in such a run.
 	SourceSpan time.Duration
 	// Observer, when set, is handed requests, arrivals and session ends as the collector
-	// records them (the live /metrics exporter); see report.Observer for which.
-	Observer report.Observer
+	// records them (the live /metrics exporter); see record.Observer for which.
+	Observer record.Observer
 	// Snapshots are run ages at which OnSnapshot gets the report so far, so a caller can discard a
 	// warm-up exactly (ccload capacity subtracts one snapshot from a later one); ascending.
 	Snapshots []time.Duration

@@ -10,11 +10,12 @@ import (
 	"github.com/vbauerster/mpb/v8/decor"
 
 	"ccload/report"
+	"ccload/report/record"
 )
 
 // status is what the progress display shows; the collector builds one per tick.
 type status struct {
-	live           report.LiveStats
+	live           record.LiveStats
 	elapsed, total time.Duration
 	stage, stages  int     // 1-based current stage; 0 once the stages are over
 	level          float64 // the stage's current level

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"ccload/report"
+	"ccload/report/record"
 	"ccload/scenario"
 )
 
@@ -14,7 +14,7 @@ func TestStatusLineEveryPeriod(t *testing.T) {
 	var buf bytes.Buffer
 	d := &lines{w: &buf, period: 5 * time.Second}
 	st := status{
-		live:    report.LiveStats{Requests: 5230, Errors: 3, RPS: 212, P99: 1200 * time.Microsecond, Active: 41, SessionsCompleted: 459, SessionsFailed: 2, Dropped: 1},
+		live:    record.LiveStats{Requests: 5230, Errors: 3, RPS: 212, P99: 1200 * time.Microsecond, Active: 41, SessionsCompleted: 459, SessionsFailed: 2, Dropped: 1},
 		elapsed: 4 * time.Second, total: time.Minute, stage: 1, stages: 2, level: 20, unit: "sessions/s", cap: 50, phase: "running",
 	}
 	d.update(st)
@@ -100,7 +100,7 @@ func TestStatusOfAStreamedPlan(t *testing.T) {
 		r := &run{cfg: Config{Source: &sliceSource{}, SourceSpan: tt.span}, load: stand, life: newLifecycle(nil, time.Time{})}
 		var buf bytes.Buffer
 		d := &lines{w: &buf, period: 5 * time.Second}
-		d.update(r.status(report.LiveStats{}, 5*time.Second))
+		d.update(r.status(record.LiveStats{}, 5*time.Second))
 		got := buf.String()
 		if !strings.Contains(got, tt.want) || strings.Contains(strings.SplitN(got, "|", 2)[0], tt.not) || strings.Contains(got, "stage") {
 			t.Errorf("span %s: status line %q, want %q and no %q or stage", tt.span, got, tt.want, tt.not)

@@ -16,6 +16,7 @@ import (
 	"ccload/ccapi"
 	"ccload/mock"
 	"ccload/report"
+	"ccload/report/merge"
 	"ccload/scenario"
 	"ccload/webhook"
 )
@@ -259,7 +260,7 @@ func TestPushShardsEachTakeTheirOwnCallbacks(t *testing.T) {
 			t.Errorf("shard %d: push %+v sessions %+v: want its own callbacks only, every session completed", i, *r.Push, r.Sessions)
 		}
 	}
-	merged, err := report.Merge(reps[0], reps[1])
+	merged, err := merge.Reports(reps[0], reps[1])
 	if err != nil {
 		t.Fatal(err)
 	}

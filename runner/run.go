@@ -17,6 +17,7 @@ import (
 	"ccload/gates/evaluate"
 	"ccload/internal/genlimit"
 	"ccload/report"
+	"ccload/report/record"
 	"ccload/scenario"
 )
 
@@ -133,7 +134,7 @@ func (r *run) play(ctx context.Context) *report.Report {
 	begun := r.begin(ctx) // sets r.t0: now, or Config.StartAt
 	l.t0 = r.t0
 	use0, shared := genlimit.Now(), genlimit.ServesInProcess(r.cfg.BaseURL) // the generator's CPU (report.GeneratorUse)
-	rec := report.NewRecorder(report.RecorderOptions{Start: r.t0, Interval: time.Second, Observer: r.cfg.Observer})
+	rec := record.New(record.Options{Start: r.t0, Interval: time.Second, Observer: r.cfg.Observer})
 	disp := r.newDisplay()
 	col := newCollector(r, rec, disp)
 	go col.loop()
@@ -564,7 +565,7 @@ func (r *run) pickIndex(rng *rand.Rand) int {
 }
 
 // status builds what the progress display shows at elapsed el.
-func (r *run) status(live report.LiveStats, el time.Duration) status {
+func (r *run) status(live record.LiveStats, el time.Duration) status {
 	s := status{live: live, elapsed: el, total: r.load.Duration(), stages: len(r.load.Stages), unit: "sessions/s"}
 	if r.cfg.Source != nil {
 		// A streamed plan: the stages only stand in, so no stage is shown, and the total is the
@@ -607,11 +608,11 @@ func (r *run) newDisplay() display {
 }
 
 // meta is what the report needs besides the measurements.
-func (r *run) meta() report.Meta {
+func (r *run) meta() record.Meta {
 	stop, _ := r.life.Reason()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	m := report.Meta{
+	m := record.Meta{
 		Scenario:     r.sc.Name,
 		File:         r.sc.File,
 		Target:       redactURL(r.cfg.BaseURL),

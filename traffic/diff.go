@@ -1,6 +1,7 @@
 package traffic
 
 import (
+	"ccload/internal/errw"
 	"fmt"
 	"io"
 	"math"
@@ -363,7 +364,7 @@ func sortedKeys(m map[string]bool) []string {
 
 // WriteDiff writes the comparison side by side, then its verdict.
 func WriteDiff(w io.Writer, res DiffResult) error {
-	ew := &errWriter{w: w}
+	ew := errw.New(w)
 	fmt.Fprintf(ew, "A: %s: %d sessions over %s", res.A.Label, res.A.Sessions, fmtDur(res.A.SpanS))
 	fmt.Fprintf(ew, "\nB: %s: %d sessions over %s", res.B.Label, res.B.Sessions, fmtDur(res.B.SpanS))
 	if res.B.Speed != 0 {
@@ -401,7 +402,7 @@ func WriteDiff(w io.Writer, res DiffResult) error {
 		fmt.Fprintf(ew, "; %d not judged (too little data)", res.TooFew)
 	}
 	fmt.Fprintln(ew)
-	return ew.err
+	return ew.Err()
 }
 
 func fmtDist(v float64, unit string) string {
@@ -412,19 +413,4 @@ func fmtDist(v float64, unit string) string {
 		return ""
 	}
 	return fmt.Sprintf("%.3g %s", v, unit)
-}
-
-// errWriter keeps the first write error, so a writer of many lines checks once.
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return len(p), nil
-	}
-	n, err := e.w.Write(p)
-	e.err = err
-	return n, err
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"ccload/internal/errw"
 	"ccload/internal/junit"
 )
 
@@ -46,7 +47,7 @@ func WriteDiffJUnit(w io.Writer, res DiffResult) error {
 // WriteDiffHTML writes the comparison as a self-contained page (inline SVG and CSS, no scripts,
 // nothing fetched): both arrival curves overlaid, then every row with its verdict.
 func WriteDiffHTML(w io.Writer, res DiffResult, a, b *Analysis) error {
-	ew := &errWriter{w: w}
+	ew := errw.New(w)
 	e := html.EscapeString
 	verdict := "PASS: every check within its limit"
 	if !res.Pass {
@@ -90,7 +91,7 @@ func WriteDiffHTML(w io.Writer, res DiffResult, a, b *Analysis) error {
 			e(r.A), e(r.B), e(fmtDist(r.Distance, r.Unit)), e(allowed), e(v))
 	}
 	io.WriteString(ew, "</table></body></html>\n")
-	return ew.err
+	return ew.Err()
 }
 
 func secDur(s float64) time.Duration { return time.Duration(math.Round(s * 1e9)) }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"ccload/ccapi"
+	"ccload/internal/durfmt"
 )
 
 // FitOptions says how a scenario is fitted.
@@ -140,8 +141,13 @@ func typeName(i int, elems []Elem) string {
 	return fmt.Sprintf("t%d_%s", i, s)
 }
 
-// fmtDur writes seconds as a Go duration with 4 significant digits.
-func fmtDur(s float64) string {
+// fmtDur shows seconds to people (the fit summary, logdiff) in the one duration format.
+func fmtDur(s float64) string { return durfmt.Seconds(s) }
+
+// yamlDur writes seconds into the fitted scenario as a Go duration with 4 significant digits:
+// scenario text the loader reads back, not a figure for people, so it keeps the precision of
+// the fit and the syntax of the YAML it sits in (its comments included).
+func yamlDur(s float64) string {
 	d := time.Duration(math.Round(s * 1e9))
 	if d <= 0 {
 		return "0s"
@@ -161,23 +167,23 @@ func fmtNum(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
 func distYAML(f Fit) string {
 	switch f.Family {
 	case LogNormal:
-		med, p90 := fmtDur(math.Exp(f.A)), fmtDur(math.Exp(f.A+z90*f.B))
+		med, p90 := yamlDur(math.Exp(f.A)), yamlDur(math.Exp(f.A+z90*f.B))
 		if med != p90 {
 			return fmt.Sprintf("{lognormal: {median: %s, p90: %s}}", med, p90)
 		}
 		return med
 	case Exponential:
-		return fmt.Sprintf("{exponential: {mean: %s}}", fmtDur(f.A))
+		return fmt.Sprintf("{exponential: {mean: %s}}", yamlDur(f.A))
 	case Uniform:
-		return fmt.Sprintf("{uniform: {min: %s, max: %s}}", fmtDur(f.A), fmtDur(f.B))
+		return fmt.Sprintf("{uniform: {min: %s, max: %s}}", yamlDur(f.A), yamlDur(f.B))
 	case Empirical:
 		vs := make([]string, len(f.Quantiles))
 		for i, q := range f.Quantiles {
-			vs[i] = fmtDur(q)
+			vs[i] = yamlDur(q)
 		}
 		return "{empirical: [" + strings.Join(vs, ", ") + "]}"
 	}
-	return fmtDur(f.A)
+	return yamlDur(f.A)
 }
 
 const z90 = 1.2815515655446004
@@ -185,7 +191,7 @@ const z90 = 1.2815515655446004
 // fitComment says what a think time was fitted from and how well each candidate fits.
 func fitComment(f *Fitted) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %d gaps, median %s", f.Label, f.N, fmtDur(Median(f.Sample)))
+	fmt.Fprintf(&b, "%s: %d gaps, median %s", f.Label, f.N, yamlDur(Median(f.Sample)))
 	if len(f.Candidates) == 0 {
 		b.WriteString("; all equal")
 		return b.String()
@@ -301,14 +307,14 @@ func (r *FitReport) WriteScenario(w io.Writer) error {
 	c := r.Curve
 	fmt.Fprintf(&b, "  # the arrival curve: %d sessions over %s in %d buckets of %s from %s", a.Sessions, c.Span.Round(time.Millisecond), len(c.Counts), c.Bucket, c.Origin.Format(time.RFC3339))
 	if l := c.Len(len(c.Counts) - 1); l < c.Bucket.Seconds() {
-		fmt.Fprintf(&b, " (the last %s long)", fmtDur(l))
+		fmt.Fprintf(&b, " (the last %s long)", yamlDur(l))
 	}
 	b.WriteString(";\n")
 	if c.Chosen {
 		fmt.Fprintf(&b, "  # the bucket was chosen from the log: %s\n", c.Why)
 	}
 	fmt.Fprintf(&b, "  # each stage is the least-squares line within %.0f%% (plus counting grain%s) of every bucket it spans;\n", 100*o.Tolerance, map[bool]string{true: " and 2x Poisson noise", false: ""}[r.Poisson])
-	fmt.Fprintf(&b, "  # together they play %s sessions over %s (the log: %d)\n", fmtNum(r.StageSessions()), fmtDur(r.StageSecs()), c.Total())
+	fmt.Fprintf(&b, "  # together they play %s sessions over %s (the log: %d)\n", fmtNum(r.StageSessions()), yamlDur(r.StageSecs()), c.Total())
 	b.WriteString("  stages:\n")
 	for _, s := range r.Stages {
 		lo, hi := math.Inf(1), math.Inf(-1)
@@ -316,8 +322,8 @@ func (r *FitReport) WriteScenario(w io.Writer) error {
 			lo, hi = math.Min(lo, c.Rate(k)), math.Max(hi, c.Rate(k))
 		}
 		fmt.Fprintf(&b, "    # buckets %d-%d (+%s..+%s): observed %s..%s sessions/s; the line is within %s/s of each\n",
-			s.Start, s.Start+s.Len-1, fmtDur(c.Start(s.Start)), fmtDur(c.Start(s.Start)+s.Secs), fmtNum(lo), fmtNum(hi), fmtNum(s.MaxDev))
-		d := fmtDur(s.Secs)
+			s.Start, s.Start+s.Len-1, yamlDur(c.Start(s.Start)), yamlDur(c.Start(s.Start)+s.Secs), fmtNum(lo), fmtNum(hi), fmtNum(s.MaxDev))
+		d := yamlDur(s.Secs)
 		if math.Abs(s.From-s.To) <= o.Tolerance*math.Max(s.From, s.To) {
 			fmt.Fprintf(&b, "    - {duration: %s, rate: %s}  # from %s to %s: within the tolerance of a hold\n", d, fmtNum((s.From+s.To)/2), fmtNum(s.From), fmtNum(s.To))
 		} else {
@@ -328,7 +334,7 @@ func (r *FitReport) WriteScenario(w io.Writer) error {
 	for _, t := range r.Types {
 		fmt.Fprintf(&b, "  # %d of %d analysed sessions (%.1f%%) have the shape %s;\n", t.Type.Count, a.Sessions, 100*t.Share, t.Type.Key)
 		ds := t.Type.Durations.Sorted()
-		fmt.Fprintf(&b, "  # their median duration is %s\n", fmtDur(Median(ds)))
+		fmt.Fprintf(&b, "  # their median duration is %s\n", yamlDur(Median(ds)))
 		fmt.Fprintf(&b, "  - name: %s\n    weight: %d\n", t.Name, t.Type.Count)
 		if o.Poll == "" || o.Poll == "off" {
 			b.WriteString("    poll: false  # the log holds sends only; polling was not fitted\n")

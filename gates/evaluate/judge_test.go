@@ -10,6 +10,7 @@ import (
 	"ccload/render"
 	"ccload/report"
 	htmlreport "ccload/report/html"
+	"ccload/report/merge"
 	"ccload/report/reporttest"
 )
 
@@ -113,7 +114,7 @@ func TestGeneratorLimitedRunIsInconclusive(t *testing.T) {
 	r := judgeRun(t, 200, 0)
 	r.SchedulerLagUS.P99 = 158_600 // the run of the issue: 158.6 ms of lag at a 20 ms target
 	evaluate.Judge(r, specs)
-	if r.GeneratorLimit == nil || !strings.Contains(strings.Join(r.GeneratorLimit.Reasons, ";"), "scheduler lag p99 158.6ms over 50.0ms") {
+	if r.GeneratorLimit == nil || !strings.Contains(strings.Join(r.GeneratorLimit.Reasons, ";"), "scheduler lag p99 159ms over 50.0ms") {
 		t.Fatalf("generator_limit %+v; want the lag named", r.GeneratorLimit)
 	}
 	if th := r.Thresholds[0]; th.Failed() || th.Verdict() != "INCONCLUSIVE" || !report.Inconclusive(r) {
@@ -138,7 +139,7 @@ func TestGeneratorLimitedRunIsInconclusive(t *testing.T) {
 	if err := htmlreport.WriteHTML(&page, r); err != nil {
 		t.Fatal(err)
 	}
-	if p := page.String(); !strings.Contains(p, `id="verdict">INCONCLUSIVE<`) || !strings.Contains(p, `id="inconclusive"`) || !strings.Contains(p, "scheduler lag p99 158.6ms") {
+	if p := page.String(); !strings.Contains(p, `id="verdict">INCONCLUSIVE<`) || !strings.Contains(p, `id="inconclusive"`) || !strings.Contains(p, "scheduler lag p99 159ms") {
 		t.Error("report.html shows no INCONCLUSIVE verdict and generator banner")
 	}
 
@@ -187,7 +188,7 @@ func TestMergeKeepsFailedWholesale(t *testing.T) {
 	if len(a.FailedWholesale) != 1 {
 		t.Fatalf("the shard's failed_wholesale: %+v, want the CONNECT group", a.FailedWholesale)
 	}
-	m, err := report.Merge(a, b)
+	m, err := merge.Reports(a, b)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"ccload/gates"
 	"ccload/report"
+	"ccload/report/merge"
 )
 
 // ThresholdSpec is one compiled threshold to evaluate: gates owns its syntax and rules.
@@ -261,7 +262,7 @@ func gatesGroupMembers(r *report.Report, group string) []*report.Group {
 // gatesMergeGroups merges the groups a threshold's group names (all CHAT of every endpoint,
 // say) exactly, as ccload merge merges shards' groups: it needs their histograms.
 func gatesMergeGroups(name string, members []*report.Group, durationS float64) (report.Group, error) {
-	out, err := report.MergeGroups(members, durationS)
+	out, err := merge.Groups(members, durationS)
 	out.Name, out.Kind, out.Endpoint, out.ControlType, out.Step = name, "merged", "", "", ""
 	return out, err
 }

@@ -14,6 +14,7 @@ import (
 	"ccload/render"
 	"ccload/report"
 	"ccload/report/compare"
+	"ccload/report/record"
 	"ccload/report/reporttest"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
@@ -56,7 +57,7 @@ func TestEvaluateThresholdsEachMetric(t *testing.T) {
 		{min("rps", "control_type:CONNECT", 3), false, "2.00/s"},
 		{max("reply_latency.p95", "all", 4.3e6), true, "4.30s"},
 		{max("time_to_agent.p99", "all", 20e6), false, "30.0s"},
-		{max("session_duration.p50", "all", 60e6), true, "60.0s"},
+		{max("session_duration.p50", "all", 60e6), true, "1m00s"},
 		{max("failed_sessions", "all", 0.2), true, "20.0%"},
 		{max("failed_sessions", "all", 0.15), false, "20.0%"},
 		{max("dropped_arrivals", "all", 5), true, "5"},
@@ -150,7 +151,7 @@ func TestWindowedThresholdCatchesABurstTheWholeRunHides(t *testing.T) {
 // and take 900 ms.
 func gatesGroupBurstRun(t *testing.T) *report.Report {
 	t.Helper()
-	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
+	r := record.New(record.Options{Start: reporttest.Start})
 	chat, poll, ask := r.Group("sendAsync", "CHAT"), r.Group("poll", ""), r.StepGroup("ask")
 	for sec := range 120 {
 		base := int64(sec) * int64(time.Second)
@@ -169,7 +170,7 @@ func gatesGroupBurstRun(t *testing.T) *report.Report {
 			r.Record(&s)
 		}
 	}
-	return r.Finish(reporttest.Start.Add(120*time.Second), report.Meta{Scenario: "group-burst"})
+	return r.Finish(reporttest.Start.Add(120*time.Second), record.Meta{Scenario: "group-burst"})
 }
 
 func TestWindowedThresholdOnAGroupCatchesItsBurst(t *testing.T) {
@@ -316,7 +317,7 @@ func TestAbortCheck(t *testing.T) {
 // A run's report is gated by its thresholds: one result per threshold, in order.
 func ExampleThresholds() {
 	start := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-	rec := report.NewRecorder(report.RecorderOptions{Start: start})
+	rec := record.New(record.Options{Start: start})
 	chat := rec.Group("sendAsync", "CHAT")
 	for i := range 1000 {
 		at := int64(i) * int64(10*time.Millisecond)
@@ -327,7 +328,7 @@ func ExampleThresholds() {
 		lat := int64(20+i%50) * int64(time.Millisecond) // 20..69 ms
 		rec.Record(&report.Sample{Group: chat, Step: report.NoGroup, Intended: at, Start: at, End: at + lat, Status: 200, ResultCode: code, Class: class})
 	}
-	rep := rec.Finish(start.Add(10*time.Second), report.Meta{Scenario: "example"})
+	rep := rec.Finish(start.Add(10*time.Second), record.Meta{Scenario: "example"})
 
 	results := evaluate.Thresholds(rep, []evaluate.ThresholdSpec{
 		{Metric: "response_time.p99", Max: 100_000, HasMax: true},                     // 100 ms, in µs
@@ -431,13 +432,13 @@ func TestEvaluateThresholdsGatesOnSessionsEndedByThePlatform(t *testing.T) {
 // Requests never sent are in no error rate; not_sent gates on their share, per group too, and
 // counts even when nothing reached the target.
 func TestEvaluateThresholdsGatesOnRequestsNotSent(t *testing.T) {
-	rec := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
+	rec := record.New(record.Options{Start: reporttest.Start})
 	connect, chat := rec.Group("sendAsync", "CONNECT"), rec.Group("sendAsync", "CHAT")
 	for i := range gates.MinSamples { // enough requests that error_rate is judged
 		rec.Record(&report.Sample{Group: chat, Step: report.NoGroup, Start: int64(i), End: int64(i) + 1000, Status: 200, ResultCode: "0"})
 		rec.Record(&report.Sample{Group: connect, Step: report.NoGroup, Start: int64(i), End: int64(i), Class: report.ClassClient})
 	}
-	r := rec.Finish(reporttest.Start.Add(time.Second), report.Meta{})
+	r := rec.Finish(reporttest.Start.Add(time.Second), record.Meta{})
 	for _, tc := range []struct {
 		group   string
 		max     float64

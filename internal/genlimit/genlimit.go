@@ -5,6 +5,7 @@
 package genlimit
 
 import (
+	"ccload/internal/durfmt"
 	"fmt"
 	"os"
 	"runtime"
@@ -100,9 +101,9 @@ func (l Limits) Judge(u Usage) (reasons []string, transient bool) {
 		lagged = false // the wait was for the target's connections, not for a CPU
 	}
 	if lagged {
-		w := fmt.Sprintf("scheduler lag p99 %s over %s", fmtDur(u.LagP99), name("--max-lag", fmtDur(l.MaxLag)))
+		w := fmt.Sprintf("scheduler lag p99 %s over %s", durfmt.D(u.LagP99), name("--max-lag", durfmt.D(l.MaxLag)))
 		if !l.Flags {
-			w += fmt.Sprintf(" and over a tenth of the response-time p99 %s", fmtDur(u.ResponseP99))
+			w += fmt.Sprintf(" and over a tenth of the response-time p99 %s", durfmt.D(u.ResponseP99))
 		}
 		if u.CPU < l.MaxCPU/2 && u.CPUs > 0 {
 			w += fmt.Sprintf(" while it used only %.0f%% of its CPUs (it was waiting for a CPU: other work on this machine)", 100*u.CPU)
@@ -119,23 +120,6 @@ func (l Limits) Judge(u Usage) (reasons []string, transient bool) {
 		reasons = append(reasons, fmt.Sprintf("the process held %d MiB, over %s of the machine's %d MiB", u.Memory>>20, name("--max-memory", fmt.Sprintf("%.0f%%", 100*l.MaxMemory)), u.MemoryTotal>>20))
 	}
 	return reasons, waited && len(reasons) == 1
-}
-
-// fmtDur prints a duration as report.FormatUS does (850µs, 4.25ms, 158.6ms, 1.20s); this
-// package is below report, so it cannot call it.
-func fmtDur(d time.Duration) string {
-	us := d.Microseconds()
-	switch {
-	case us < 1000:
-		return strconv.FormatInt(us, 10) + "µs"
-	case us < 9_995:
-		return strconv.FormatFloat(float64(us)/1e3, 'f', 2, 64) + "ms"
-	case us < 999_950:
-		return strconv.FormatFloat(float64(us)/1e3, 'f', 1, 64) + "ms"
-	case us < 59_995_000:
-		return strconv.FormatFloat(float64(us)/1e6, 'f', 2, 64) + "s"
-	}
-	return d.Round(time.Second).String()
 }
 
 // Mark is one reading of the process's and the machine's CPU time.

@@ -26,7 +26,7 @@ func TestJudge(t *testing.T) {
 		{"a quiet generator", Usage{LagP99: 2 * ms, ResponseP99: 20 * ms, CPU: 0.2, CPUs: 2, MachineBusy: 0.3}, false, false, ""},
 		{"saturated CPUs", Usage{LagP99: 2 * ms, ResponseP99: 20 * ms, CPU: 0.97, CPUs: 2, MachineBusy: 0.99}, true, false, "the process used 97% of its 2 CPUs (over 90%)"},
 		{"saturated CPUs, but the target shares the process", Usage{LagP99: 2 * ms, ResponseP99: 20 * ms, CPU: 0.97, CPUs: 2, MachineBusy: 0.99, SharedWithTarget: true}, false, false, ""},
-		{"lag while busy", Usage{LagP99: 150 * ms, ResponseP99: 300 * ms, CPU: 0.8, CPUs: 2, MachineBusy: 0.95}, true, false, "scheduler lag p99 150.0ms over 50.0ms"},
+		{"lag while busy", Usage{LagP99: 150 * ms, ResponseP99: 300 * ms, CPU: 0.8, CPUs: 2, MachineBusy: 0.95}, true, false, "scheduler lag p99 150ms over 50.0ms"},
 		{"lag waiting for a CPU others used", Usage{LagP99: 150 * ms, ResponseP99: 300 * ms, CPU: 0.1, CPUs: 2, MachineBusy: 0.99}, true, true, "waiting for a CPU"},
 		{"lag on an idle machine is the target's queue", Usage{LagP99: 150 * ms, ResponseP99: 300 * ms, CPU: 0.1, CPUs: 2, MachineBusy: 0.4}, false, false, ""},
 		{"lag while every connection was busy is the target's queue, busy machine or not", Usage{LagP99: 150 * ms, ResponseP99: 300 * ms, CPU: 0.1, CPUs: 2, MachineBusy: 0.99, WorkersBusy: 0.3}, false, false, ""},

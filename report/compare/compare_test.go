@@ -13,6 +13,7 @@ import (
 	"ccload/render"
 	"ccload/report"
 	"ccload/report/compare"
+	"ccload/report/record"
 	"ccload/report/reporttest"
 )
 
@@ -227,14 +228,14 @@ func TestParseCompareLimits(t *testing.T) {
 func ExampleCompare() {
 	run := func(ms int64) *report.Report {
 		start := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
-		rec := report.NewRecorder(report.RecorderOptions{Start: start})
+		rec := record.New(record.Options{Start: start})
 		chat := rec.Group("sendAsync", "CHAT")
 		for i := range 1000 {
 			at := int64(i) * int64(10*time.Millisecond)
 			lat := (ms + int64(i%10)) * int64(time.Millisecond)
 			rec.Record(&report.Sample{Group: chat, Step: report.NoGroup, Intended: at, Start: at, End: at + lat, Status: 200, ResultCode: "0"})
 		}
-		return rec.Finish(start.Add(10*time.Second), report.Meta{Scenario: "example"})
+		return rec.Finish(start.Add(10*time.Second), record.Meta{Scenario: "example"})
 	}
 	limits, err := gates.ParseCompareLimits([]string{"p99=10%,error_rate=0.1pp", "rps=-5%"})
 	if err != nil {

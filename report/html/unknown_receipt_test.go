@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"ccload/report"
+	"ccload/report/record"
 )
 
 // report.html shows the requests of unknown receipt (a tile with their count).
 func TestHTMLShowsUnknownReceipt(t *testing.T) {
 	start := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
-	rec := report.NewRecorder(report.RecorderOptions{Start: start})
+	rec := record.New(record.Options{Start: start})
 	chat := rec.Group("sendAsync", "CHAT")
 	for i := range 9 {
 		at := int64(i) * int64(10*time.Millisecond)
@@ -22,7 +23,7 @@ func TestHTMLShowsUnknownReceipt(t *testing.T) {
 		}
 		rec.Record(&s)
 	}
-	r := rec.Finish(start.Add(time.Second), report.Meta{Scenario: "unknown"})
+	r := rec.Finish(start.Add(time.Second), record.Meta{Scenario: "unknown"})
 	var b bytes.Buffer
 	if err := WriteHTML(&b, r); err != nil {
 		t.Fatal(err)

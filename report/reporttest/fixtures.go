@@ -10,6 +10,7 @@ import (
 
 	"ccload/gates"
 	"ccload/report"
+	"ccload/report/record"
 )
 
 // Start is t = 0 of the fixture runs: a fixed instant, so reports are reproducible.
@@ -45,7 +46,7 @@ func Golden(t testing.TB, name string, got []byte) {
 // SummaryFixture is a small run with every feature of the summary, built from arithmetic (no random
 // source), so the golden files only change when the summary does.
 func SummaryFixture(interrupted bool, lagUS int64) *report.Report {
-	r := report.NewRecorder(report.RecorderOptions{Start: Start})
+	r := record.New(record.Options{Start: Start})
 	chat := r.Group("sendAsync", "CHAT")
 	conn := r.Group("sendAsync", "CONNECT")
 	poll := r.Group("poll", "")
@@ -99,7 +100,7 @@ func SummaryFixture(interrupted bool, lagUS int64) *report.Report {
 		}
 		r.SetActive(int64(40 + i%9))
 	}
-	meta := report.Meta{Scenario: "quickstart", File: "scenarios/quickstart.yaml", Target: "http://127.0.0.1:18080", Seed: 42}
+	meta := record.Meta{Scenario: "quickstart", File: "scenarios/quickstart.yaml", Target: "http://127.0.0.1:18080", Seed: 42}
 	end := Start.Add(30 * time.Second)
 	if interrupted {
 		meta.Interrupted = true

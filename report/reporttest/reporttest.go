@@ -12,6 +12,7 @@ import (
 
 	"ccload/gates/evaluate"
 	"ccload/report"
+	"ccload/report/record"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
@@ -126,8 +127,8 @@ func (b *Builder) Req(sec int, respUS, svcUS int64, code string, class report.Er
 		}
 		g.g.BytesSent += 420
 		g.g.BytesRecv += 160
-		record(b.t, g.svc, svcUS)
-		record(b.t, g.resp, respUS)
+		recordValue(b.t, g.svc, svcUS)
+		recordValue(b.t, g.resp, respUS)
 	}
 	p := &b.points[sec]
 	for _, i := range groups {
@@ -159,10 +160,10 @@ func (b *Builder) Req(sec int, respUS, svcUS int64, code string, class report.Er
 		p.p.ResultCodes[code]++
 	}
 	p.vals = append(p.vals, respUS)
-	record(b.t, b.lag, max(1, respUS-svcUS))
+	recordValue(b.t, b.lag, max(1, respUS-svcUS))
 }
 
-func record(t testing.TB, h *hdrhistogram.Histogram, v int64) {
+func recordValue(t testing.TB, h *hdrhistogram.Histogram, v int64) {
 	t.Helper()
 	if err := h.RecordValue(v); err != nil {
 		t.Fatalf("recording %d: %v", v, err)
@@ -185,12 +186,12 @@ func (b *Builder) Session(sec int, dropped, failed bool, durationUS, replyUS, ag
 	} else {
 		b.sessions.Completed++
 	}
-	record(b.t, b.duration, durationUS)
+	recordValue(b.t, b.duration, durationUS)
 	if replyUS > 0 {
-		record(b.t, b.reply, replyUS)
+		recordValue(b.t, b.reply, replyUS)
 	}
 	if agentUS > 0 {
-		record(b.t, b.toAgent, agentUS)
+		recordValue(b.t, b.toAgent, agentUS)
 	}
 }
 
@@ -219,7 +220,7 @@ func (b *Builder) scratchOf(vals []int64) *hdrhistogram.Histogram {
 	}
 	b.scratch.Reset()
 	for _, v := range vals {
-		record(b.t, b.scratch, v)
+		recordValue(b.t, b.scratch, v)
 	}
 	return b.scratch
 }
@@ -491,7 +492,7 @@ func Capacity(t testing.TB) *report.Report {
 // tokenByAkSk requests (answered, no resultCode) and timeouts CHAT requests that got no answer:
 // the run the resultCode-share rules are judged and drawn on.
 func CodeShareRun(ok, tokens, timeouts int) *report.Report {
-	rec := report.NewRecorder(report.RecorderOptions{Start: Start})
+	rec := record.New(record.Options{Start: Start})
 	chat, token := rec.Group("sendAsync", "CHAT"), rec.Group("tokenByAkSk", "")
 	at := int64(0)
 	add := func(s report.Sample) {
@@ -508,5 +509,5 @@ func CodeShareRun(ok, tokens, timeouts int) *report.Report {
 	for range timeouts {
 		add(report.Sample{Group: chat, Class: report.ClassTimeout})
 	}
-	return rec.Finish(Start.Add(10*time.Second), report.Meta{Scenario: "share"})
+	return rec.Finish(Start.Add(10*time.Second), record.Meta{Scenario: "share"})
 }

@@ -1,4 +1,4 @@
-package report_test
+package record_test
 
 import (
 	"encoding/json"
@@ -10,152 +10,17 @@ import (
 	"time"
 
 	"ccload/report"
+
+	"ccload/report/merge"
+	"ccload/report/record"
 	"ccload/report/reporttest"
 )
-
-// event is one call on a Recorder, so a stream can be replayed into one recorder or split across several.
-type event struct {
-	kind     byte // 'r' record, 'a' arrival (then 's' started or 'd' dropped), 'e' ended, 'p' reply, 'g' agent, 'o' reply timeout, 't' tick
-	t        int64
-	sample   report.Sample
-	groupIdx int // index into streamGroups; the Sample's GroupIDs are set per recorder
-	stepIdx  int // index into streamSteps, or -1
-	outcome  report.Outcome
-	dur      int64
-}
-
-var (
-	streamGroups = [][2]string{{"sendAsync", "CHAT"}, {"sendAsync", "CONNECT"}, {"poll", ""}, {"applyToken", ""}, {"sendAsync", "TRANS2AGENT"}}
-	streamSteps  = []string{"greet", "ask"}
-	streamCodes  = []string{"0", "0", "0", "0", "0", "0", "12", "13", "100-0001"}
-)
-
-// randomStream generates a session-shaped event stream over secs seconds: arrivals, dropped arrivals,
-// sessions that end completed, failed or interrupted, and requests of every error class.
-func randomStream(seed uint64, secs int) []event {
-	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	var evs []event
-	span := int64(secs) * int64(time.Second)
-	for t := int64(0); t < span; t += int64(rng.IntN(3_000_000)) + 1 {
-		switch x := rng.IntN(100); {
-		case x < 3:
-			evs = append(evs, event{kind: 'a', t: t})
-			if rng.IntN(5) == 0 {
-				evs = append(evs, event{kind: 'd', t: t})
-			} else {
-				evs = append(evs, event{kind: 's', t: t})
-				o := report.Outcome(rng.IntN(3))
-				evs = append(evs, event{kind: 'e', t: t, outcome: o, dur: rng.Int64N(int64(90 * time.Second))})
-			}
-		case x < 5:
-			evs = append(evs, event{kind: 'p', t: t, dur: rng.Int64N(int64(3 * time.Second))})
-		case x < 6:
-			evs = append(evs, event{kind: 'g', t: t, dur: rng.Int64N(int64(120 * time.Second))})
-		case x < 7:
-			evs = append(evs, event{kind: 'o', t: t})
-		default:
-			lag := int64(rng.ExpFloat64() * 200_000) // ns
-			svc := int64(rng.ExpFloat64()*5e6) + 50_000
-			end := t + lag + svc
-			intended := t
-			if t > int64(71*time.Second) && rng.IntN(500) == 0 {
-				intended = t - int64(70*time.Second) // a response time beyond the histogram: clamped
-			}
-			class := report.ClassOK
-			code := streamCodes[rng.IntN(len(streamCodes))]
-			status := 200
-			switch y := rng.IntN(100); {
-			case code != "0":
-				class = report.ClassApp
-			case y < 3:
-				class, status = report.ClassHTTP, 500+rng.IntN(4)
-			case y < 5:
-				class, status, code = report.ErrClass(3+rng.IntN(6)), 0, ""
-			case y < 6: // not sent (each reason) or cut
-				class, status, code = report.ClassClient+report.ErrClass(rng.IntN(int(report.NumClasses-report.ClassClient))), 0, ""
-			}
-			step := -1
-			if rng.IntN(3) == 0 {
-				step = rng.IntN(len(streamSteps))
-			}
-			evs = append(evs, event{kind: 'r', t: end, groupIdx: rng.IntN(len(streamGroups)), stepIdx: step, sample: report.Sample{
-				Intended: intended, Start: t + lag, End: end, Status: status, ResultCode: code, Class: class,
-				BytesSent: 300 + rng.IntN(100), BytesRecv: 100 + rng.IntN(50),
-			}})
-		}
-	}
-	// The collector sees events in completion order.
-	slices.SortStableFunc(evs, func(a, b event) int {
-		switch {
-		case a.t < b.t:
-			return -1
-		case a.t > b.t:
-			return 1
-		}
-		return 0
-	})
-	return evs
-}
-
-// streamRecorder is a Recorder with the stream's groups registered.
-type streamRecorder struct {
-	*report.Recorder
-	groups, steps []report.GroupID
-}
-
-func newStreamRecorder(opts report.RecorderOptions) *streamRecorder {
-	if opts.Start.IsZero() {
-		opts.Start = reporttest.Start
-	}
-	sr := &streamRecorder{Recorder: report.NewRecorder(opts)}
-	for _, g := range streamGroups {
-		sr.groups = append(sr.groups, sr.Group(g[0], g[1]))
-	}
-	for _, s := range streamSteps {
-		sr.steps = append(sr.steps, sr.StepGroup(s))
-	}
-	return sr
-}
-
-func (sr *streamRecorder) play(e *event) {
-	switch e.kind {
-	case 'r':
-		s := e.sample
-		s.Group, s.Step = sr.groups[e.groupIdx], report.NoGroup
-		if e.stepIdx >= 0 {
-			s.Step = sr.steps[e.stepIdx]
-		}
-		sr.Record(&s)
-	case 'a':
-		sr.Arrival(e.t)
-	case 'd':
-		sr.Dropped(e.t)
-	case 's':
-		sr.SessionStarted(e.t)
-	case 'e':
-		sr.SessionEnded(e.t, e.outcome, e.dur)
-	case 'p':
-		sr.Reply(e.t, e.dur)
-	case 'g':
-		sr.AgentJoined(e.t, e.dur)
-	case 'o':
-		sr.ReplyTimeout(e.t)
-	}
-}
-
-func recordStream(evs []event, secs int, opts report.RecorderOptions) *report.Report {
-	sr := newStreamRecorder(opts)
-	for i := range evs {
-		sr.play(&evs[i])
-	}
-	return sr.Finish(reporttest.Start.Add(time.Duration(secs)*time.Second+300*time.Millisecond), report.Meta{Scenario: "stream", Seed: 7})
-}
 
 func TestAccountingInvariantsHoldOnRandomStreams(t *testing.T) {
 	t.Parallel()
 	for seed := uint64(1); seed <= 5; seed++ {
-		evs := randomStream(seed, 20)
-		r := recordStream(evs, 20, report.RecorderOptions{})
+		evs := reporttest.RandomStream(seed, 20)
+		r := reporttest.RecordStream(evs, 20, record.Options{})
 		for _, w := range report.CheckInvariants(r) {
 			t.Errorf("seed %d: %s", seed, w)
 		}
@@ -169,11 +34,11 @@ func TestAccountingInvariantsHoldOnRandomStreams(t *testing.T) {
 		var want report.RequestCounts
 		var records int64
 		for _, e := range evs {
-			if e.kind != 'r' {
+			if e.Kind != 'r' {
 				continue
 			}
 			records++
-			switch e.sample.Class.Bucket() {
+			switch e.Sample.Class.Bucket() {
 			case "ok":
 				want.OK++
 			case "app":
@@ -189,7 +54,7 @@ func TestAccountingInvariantsHoldOnRandomStreams(t *testing.T) {
 				if want.NotSentBy == nil {
 					want.NotSentBy = map[string]int64{}
 				}
-				want.NotSentBy[e.sample.Class.String()]++
+				want.NotSentBy[e.Sample.Class.String()]++
 			default:
 				want.TransportErrors++
 			}
@@ -253,7 +118,7 @@ func refQuantile(sorted []int64, q float64) int64 {
 
 func TestPercentilesMatchSortedReferenceWithinPrecision(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
+	r := record.New(record.Options{Start: reporttest.Start})
 	g := r.Group("sendAsync", "CHAT")
 	var resp []int64
 	for i := range 20000 {
@@ -262,7 +127,7 @@ func TestPercentilesMatchSortedReferenceWithinPrecision(t *testing.T) {
 		r.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: start, Start: start, End: start + us*1000, Status: 200, ResultCode: "0"})
 		resp = append(resp, us)
 	}
-	rep := r.Finish(reporttest.Start.Add(time.Minute), report.Meta{})
+	rep := r.Finish(reporttest.Start.Add(time.Minute), record.Meta{})
 	slices.Sort(resp)
 	l := rep.Groups[0].ResponseTimeUS
 	for _, c := range []struct {
@@ -288,11 +153,11 @@ func TestPercentilesMatchSortedReferenceWithinPrecision(t *testing.T) {
 }
 
 func TestResponseTimeCountsFromIntendedStart(t *testing.T) {
-	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
+	r := record.New(record.Options{Start: reporttest.Start})
 	g := r.Group("sendAsync", "CHAT")
 	// Sent 2 s late (a stalled generator or target queue), served in 5 ms.
 	r.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: 0, Start: 2e9, End: 2e9 + 5e6, Status: 200, ResultCode: "0"})
-	rep := r.Finish(reporttest.Start.Add(3*time.Second), report.Meta{})
+	rep := r.Finish(reporttest.Start.Add(3*time.Second), record.Meta{})
 	grp := rep.Groups[0]
 	// Max is the top of the value's HdrHistogram bucket: within 0.1% above.
 	if grp.ServiceTimeUS.Max < 5000 || grp.ServiceTimeUS.Max > 5005 || grp.ResponseTimeUS.Max < 2_005_000 || grp.ResponseTimeUS.Max > 2_007_100 {
@@ -306,11 +171,11 @@ func TestResponseTimeCountsFromIntendedStart(t *testing.T) {
 // TestLagExcludesWaitingForTheTarget: a request that could not start before the customer's
 // previous answer arrived is late in response time, but the generator did not lag.
 func TestLagExcludesWaitingForTheTarget(t *testing.T) {
-	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
+	r := record.New(record.Options{Start: reporttest.Start})
 	g := r.Group("sendAsync", "CHAT")
 	// Due at 0; the previous answer came at 2 s; sent 1 ms after that.
 	r.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: 0, Ready: 2e9, Start: 2e9 + 1e6, End: 2e9 + 6e6, Status: 200, ResultCode: "0"})
-	rep := r.Finish(reporttest.Start.Add(3*time.Second), report.Meta{})
+	rep := r.Finish(reporttest.Start.Add(3*time.Second), record.Meta{})
 	if got := rep.Overall.ResponseTimeUS.Max; got < 2_006_000 {
 		t.Errorf("response max %d µs, want ≈2006000: waiting for the target shows in response time", got)
 	}
@@ -320,10 +185,10 @@ func TestLagExcludesWaitingForTheTarget(t *testing.T) {
 }
 
 func TestClientValidationIsNotSentAndHasNoLatency(t *testing.T) {
-	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
+	r := record.New(record.Options{Start: reporttest.Start})
 	g := r.Group("sendAsync", "CHAT")
 	r.Record(&report.Sample{Group: g, Step: report.NoGroup, Class: report.ClassClient, BytesSent: 120})
-	rep := r.Finish(reporttest.Start.Add(time.Second), report.Meta{})
+	rep := r.Finish(reporttest.Start.Add(time.Second), record.Meta{})
 	o := rep.Overall
 	if o.Count != 0 || o.Total != 0 || o.NotSent != 1 || o.NotSentBy["client_validation"] != 1 || len(o.Errors) != 0 || o.BytesSent != 0 {
 		t.Errorf("client sample not counted as not sent (outside total, no error, no bytes): %+v errors %v", o.RequestCounts, o.Errors)
@@ -334,11 +199,11 @@ func TestClientValidationIsNotSentAndHasNoLatency(t *testing.T) {
 }
 
 func TestOutOfRangeLatenciesAreClampedAndWarned(t *testing.T) {
-	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
+	r := record.New(record.Options{Start: reporttest.Start})
 	g := r.Group("poll", "")
 	r.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: 0, Start: 0, End: int64(90 * time.Second), Status: 200})
 	r.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: 0, Start: 0, End: 300, Status: 200}) // 0.3 µs
-	rep := r.Finish(reporttest.Start.Add(91*time.Second), report.Meta{})
+	rep := r.Finish(reporttest.Start.Add(91*time.Second), record.Meta{})
 	l := rep.Overall.ResponseTimeUS
 	if l.Count != 2 || l.Max < report.HighestUS || l.Max > report.HighestUS+report.HighestUS/1000 || l.Min != 1 {
 		t.Errorf("response %+v: want 2 values, min 1 µs, max clamped to 60 s", l)
@@ -349,13 +214,13 @@ func TestOutOfRangeLatenciesAreClampedAndWarned(t *testing.T) {
 }
 
 func TestQuietIntervalsStillProducePoints(t *testing.T) {
-	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
+	r := record.New(record.Options{Start: reporttest.Start})
 	g := r.Group("poll", "")
 	r.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: 1e8, Start: 1e8, End: 2e8, Status: 200})
 	r.SetActive(4)
 	r.Tick(5e9 + 1)
 	r.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: 55e8, Start: 55e8, End: 56e8, Status: 200})
-	rep := r.Finish(reporttest.Start.Add(6*time.Second), report.Meta{})
+	rep := r.Finish(reporttest.Start.Add(6*time.Second), record.Meta{})
 	var reqs []int64
 	var ts []float64
 	for _, p := range rep.Timeseries {
@@ -376,9 +241,9 @@ func TestQuietIntervalsStillProducePoints(t *testing.T) {
 func TestDownsamplingBoundsTheSeriesAndKeepsTotals(t *testing.T) {
 	t.Parallel()
 	const secs = 48
-	evs := randomStream(11, secs)
-	r := recordStream(evs, secs, report.RecorderOptions{MaxPoints: 8})
-	full := recordStream(evs, secs, report.RecorderOptions{})
+	evs := reporttest.RandomStream(11, secs)
+	r := reporttest.RecordStream(evs, secs, record.Options{MaxPoints: 8})
+	full := reporttest.RecordStream(evs, secs, record.Options{})
 	if len(r.Timeseries) > 8 {
 		t.Fatalf("%d points, cap 8", len(r.Timeseries))
 	}
@@ -422,9 +287,9 @@ func TestDownsamplingBoundsTheSeriesAndKeepsTotals(t *testing.T) {
 func TestDownsamplingKeepsPerGroupPoints(t *testing.T) {
 	t.Parallel()
 	const secs = 48
-	evs := randomStream(12, secs)
-	r := recordStream(evs, secs, report.RecorderOptions{MaxPoints: 8})
-	full := recordStream(evs, secs, report.RecorderOptions{})
+	evs := reporttest.RandomStream(12, secs)
+	r := reporttest.RecordStream(evs, secs, record.Options{MaxPoints: 8})
+	full := reporttest.RecordStream(evs, secs, record.Options{})
 	step := int(r.IntervalS / full.IntervalS)
 	for i, p := range r.Timeseries {
 		want := map[string]*report.GroupPoint{}
@@ -452,7 +317,7 @@ func TestDownsamplingKeepsPerGroupPoints(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if g.Histogram != report.Encode(h) {
+			if g.Histogram != report.EncodeHistogram(h) {
 				t.Errorf("point %d group %s: histogram is not the fine points' merged", i, g.Name)
 			}
 		}
@@ -484,22 +349,22 @@ func TestDownsamplingKeepsPerGroupPoints(t *testing.T) {
 
 func TestSnapshotChangesNothing(t *testing.T) {
 	t.Parallel()
-	evs := randomStream(5, 10)
-	plain := recordStream(evs, 10, report.RecorderOptions{MaxPoints: 4})
+	evs := reporttest.RandomStream(5, 10)
+	plain := reporttest.RecordStream(evs, 10, record.Options{MaxPoints: 4})
 
-	sr := newStreamRecorder(report.RecorderOptions{MaxPoints: 4})
+	sr := reporttest.NewStreamRecorder(record.Options{MaxPoints: 4})
 	var snap *report.Report
 	for i := range evs {
-		sr.play(&evs[i])
+		sr.Play(&evs[i])
 		if i == len(evs)/2 {
-			snap = sr.Snapshot(reporttest.Start.Add(time.Duration(evs[i].t)), report.Meta{Scenario: "stream"})
+			snap = sr.Snapshot(reporttest.Start.Add(time.Duration(evs[i].T)), record.Meta{Scenario: "stream"})
 		}
 	}
 	if snap == nil || snap.Requests.Total == 0 || len(snap.Timeseries) == 0 {
 		t.Fatalf("snapshot is empty: %+v", snap)
 	}
 	snapJSON, _ := json.Marshal(snap)
-	got := sr.Finish(reporttest.Start.Add(10*time.Second+300*time.Millisecond), report.Meta{Scenario: "stream", Seed: 7})
+	got := sr.Finish(reporttest.Start.Add(10*time.Second+300*time.Millisecond), record.Meta{Scenario: "stream", Seed: 7})
 	a, _ := json.Marshal(got)
 	b, _ := json.Marshal(plain)
 	if string(a) != string(b) {
@@ -512,7 +377,7 @@ func TestSnapshotChangesNothing(t *testing.T) {
 }
 
 func TestLiveShowsTheRunSoFar(t *testing.T) {
-	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
+	r := record.New(record.Options{Start: reporttest.Start})
 	g := r.Group("sendAsync", "CHAT")
 	for i := range 200 {
 		at := int64(i) * 5e6 // 200 requests in the first second
@@ -549,7 +414,7 @@ func TestLiveShowsTheRunSoFar(t *testing.T) {
 }
 
 func TestGroupsAreSortedAndNamed(t *testing.T) {
-	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
+	r := record.New(record.Options{Start: reporttest.Start})
 	r.StepGroup("ask")
 	r.Group("sendAsync", "CHAT")
 	r.Group("poll", "")
@@ -557,7 +422,7 @@ func TestGroupsAreSortedAndNamed(t *testing.T) {
 	if r.Group("poll", "") != r.Group("poll", "") {
 		t.Errorf("registering a group twice gave two IDs")
 	}
-	rep := r.Finish(reporttest.Start.Add(time.Second), report.Meta{})
+	rep := r.Finish(reporttest.Start.Add(time.Second), record.Meta{})
 	var names []string
 	for _, g := range rep.Groups {
 		names = append(names, g.Name)
@@ -572,7 +437,7 @@ func TestGroupsAreSortedAndNamed(t *testing.T) {
 }
 
 func TestRecordAllocatesNothing(t *testing.T) {
-	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
+	r := record.New(record.Options{Start: reporttest.Start})
 	g := r.Group("sendAsync", "CHAT")
 	st := r.StepGroup("greet")
 	codes := []string{"0", "12", "0", "13", ""}
@@ -597,7 +462,7 @@ func TestRecordAllocatesNothing(t *testing.T) {
 }
 
 func BenchmarkRecord(b *testing.B) {
-	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
+	r := record.New(record.Options{Start: reporttest.Start})
 	g := r.Group("sendAsync", "CHAT")
 	st := r.StepGroup("greet")
 	s := report.Sample{Group: g, Step: st, Status: 200, ResultCode: "0", BytesSent: 366, BytesRecv: 120}
@@ -610,26 +475,26 @@ func BenchmarkRecord(b *testing.B) {
 }
 
 func BenchmarkSnapshot(b *testing.B) {
-	evs := randomStream(9, 60)
-	sr := newStreamRecorder(report.RecorderOptions{})
+	evs := reporttest.RandomStream(9, 60)
+	sr := reporttest.NewStreamRecorder(record.Options{})
 	for i := range evs {
-		sr.play(&evs[i])
+		sr.Play(&evs[i])
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		sr.Snapshot(reporttest.Start.Add(time.Minute), report.Meta{})
+		sr.Snapshot(reporttest.Start.Add(time.Minute), record.Meta{})
 	}
 }
 
 func TestSnapshotMidSessionIsNotAnAccountingError(t *testing.T) {
-	r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
+	r := record.New(record.Options{Start: reporttest.Start})
 	r.Arrival(1)
 	r.SessionStarted(1)
-	if w := r.Snapshot(reporttest.Start.Add(time.Second), report.Meta{}).Warnings; len(w) != 0 {
+	if w := r.Snapshot(reporttest.Start.Add(time.Second), record.Meta{}).Warnings; len(w) != 0 {
 		t.Errorf("a running session made the snapshot warn: %q", w)
 	}
 	// At the end, a session the runner forgot to end is reported.
-	w := r.Finish(reporttest.Start.Add(2*time.Second), report.Meta{}).Warnings
+	w := r.Finish(reporttest.Start.Add(2*time.Second), record.Meta{}).Warnings
 	if len(w) != 1 || !strings.Contains(w[0], "started 1 != completed 0 + failed 0 + interrupted 0") {
 		t.Errorf("finish warnings %q", w)
 	}
@@ -648,7 +513,7 @@ func TestLongRunsKeepTheSeriesBounded(t *testing.T) {
 		{0, 3000, 2},   // DefaultMaxPoints: 1 s, then 2 s from 30 min (4 s would come at 60 min)
 		{60, 1200, 32}, // 1 s doubled five times: at 1, 2, 4, 8 and 16 min
 	} {
-		r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start, MaxPoints: c.maxPoints})
+		r := record.New(record.Options{Start: reporttest.Start, MaxPoints: c.maxPoints})
 		g := r.Group("poll", "")
 		const every = 10 // a request every 10 s, a Tick every second
 		for s := int64(0); s < c.secs; s++ {
@@ -658,7 +523,7 @@ func TestLongRunsKeepTheSeriesBounded(t *testing.T) {
 			}
 			r.Tick(at)
 		}
-		rep := r.Finish(reporttest.Start.Add(time.Duration(c.secs)*time.Second), report.Meta{})
+		rep := r.Finish(reporttest.Start.Add(time.Duration(c.secs)*time.Second), record.Meta{})
 		limit := c.maxPoints
 		if limit == 0 {
 			limit = report.DefaultMaxPoints
@@ -683,7 +548,7 @@ func TestLongRunsKeepTheSeriesBounded(t *testing.T) {
 // keeps the longest queue and time to agent it saw, and shards merge by the larger.
 func TestQueueInfoIsRecordedAndMerges(t *testing.T) {
 	rec := func(pos ...int64) *report.Report {
-		r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start, Interval: time.Second})
+		r := record.New(record.Options{Start: reporttest.Start, Interval: time.Second})
 		for i, p := range pos {
 			r.QueueInfo(int64(i)*int64(time.Second)+1, p, p*10*int64(time.Second))
 			r.QueueAnswer("0")
@@ -692,7 +557,7 @@ func TestQueueInfoIsRecordedAndMerges(t *testing.T) {
 				r.QueueAnswer("160021")
 			}
 		}
-		return r.Finish(reporttest.Start.Add(time.Duration(len(pos))*time.Second), report.Meta{})
+		return r.Finish(reporttest.Start.Add(time.Duration(len(pos))*time.Second), record.Meta{})
 	}
 	a := rec(2, 1, 3)
 	m := a.SessionMetrics
@@ -718,7 +583,7 @@ func TestQueueInfoIsRecordedAndMerges(t *testing.T) {
 	b := rec(5, 1)
 	b.Shard = &report.ShardID{I: 1, N: 2}
 	a.Shard = &report.ShardID{I: 0, N: 2}
-	merged, err := report.Merge(a, b)
+	merged, err := merge.Reports(a, b)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
-package report
+package merge
 
 import (
+	"ccload/report"
 	"math"
 	"time"
 )
@@ -8,7 +9,7 @@ import (
 // cappedWidth doubles width until the merged series, from start to the last point of any report,
 // fits in maxPoints: shards started a week or a year apart merge into a coarse series, never into
 // millions of points.
-func cappedWidth(reports []*Report, start time.Time, width float64, maxPoints int) float64 {
+func cappedWidth(reports []*report.Report, start time.Time, width float64, maxPoints int) float64 {
 	var span float64 // seconds from start to the end of the latest point
 	for _, r := range reports {
 		off := r.StartedAt.Sub(start).Seconds()

@@ -1,4 +1,7 @@
-package report
+// Package record is the Recorder: the hot path of a run, which the runner's collector feeds
+// every request (a report.Sample), arrival and session end, and which builds the run's
+// report.Report from its histograms and counters (Finish, or Snapshot mid-run).
+package record
 
 import (
 	"slices"
@@ -6,32 +9,13 @@ import (
 	"time"
 
 	"ccload/gates"
+	"ccload/report"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// Histogram geometry. Every histogram of a kind has the same geometry, so shard reports merge without loss.
-const (
-	// LowestUS is the smallest latency a request histogram distinguishes; shorter values record as 1 µs.
-	LowestUS = 1
-	// HighestUS is the largest request latency recorded (60 s); longer values are clamped to it and counted in a warning.
-	HighestUS = 60_000_000
-	// SessionHighestUS bounds session metrics (24 h): sessions, agent queues and reply waits outlast any request.
-	SessionHighestUS = 86_400_000_000
-	// SigFigs is the histograms' precision: values are exact to 3 significant digits (0.1%).
-	SigFigs = 3
-)
-
-// Defaults for RecorderOptions.
-const (
-	// DefaultInterval is the width of one time-series point.
-	DefaultInterval = time.Second
-	// DefaultMaxPoints bounds the time series (30 min at 1 s); past it, adjacent points merge and the interval doubles.
-	DefaultMaxPoints = 1800
-)
-
-// RecorderOptions configures a Recorder; the zero value of every field but Start picks a default.
-type RecorderOptions struct {
+// Options configures a Recorder; the zero value of every field but Start picks a default.
+type Options struct {
 	// Start is the wall-clock time of t = 0: every Sample time is nanoseconds since it.
 	Start time.Time
 	// Interval is the width of a time-series point (DefaultInterval when 0).
@@ -50,20 +34,20 @@ type RecorderOptions struct {
 // quickly and must not keep s past the call.
 type Observer interface {
 	// Request is one request; endpoint, controlType and step are its group names ("" when none).
-	Request(s *Sample, endpoint, controlType, step string)
+	Request(s *report.Sample, endpoint, controlType, step string)
 	// Arrival is one session arrival, dropped or not.
 	Arrival()
 	// Dropped is an arrival (already passed to Arrival) that found no free customer slot.
 	Dropped()
 	// SessionEnded is one started session's end.
-	SessionEnded(o Outcome)
+	SessionEnded(o report.Outcome)
 	// Active is the number of live virtual customers.
 	Active(n int64)
 }
 
 // SessionObserver is an Observer that also sees the session metrics as they are recorded
 // (the live /metrics exporter's reply latency, time to agent and queue position). The Recorder
-// finds it by a type assertion on RecorderOptions.Observer; latencies are in ns.
+// finds it by a type assertion on Options.Observer; latencies are in ns.
 type SessionObserver interface {
 	Observer
 	// Reply is one reply latency: a CHAT sent until the first ROBOT/AGENT answer was seen.
@@ -80,7 +64,7 @@ type SessionObserver interface {
 type SnapshotObserver interface {
 	Observer
 	// Snapshot is the run as of the end of the last interval closed (Recorder.Snapshot, without Meta).
-	Snapshot(snap *Report)
+	Snapshot(snap *report.Report)
 }
 
 // Meta is what the Recorder cannot know about the run: it is copied into the Report as is.
@@ -90,7 +74,7 @@ type Meta struct {
 	// Target is the base URL, without credentials.
 	Target string
 	Seed   int64
-	Stages []StageMark
+	Stages []report.StageMark
 	// ScenarioText is the scenario file as run.
 	ScenarioText string
 	// Gates are the scenario's compiled thresholds and compare limits, stored in report.json.
@@ -102,7 +86,7 @@ type Meta struct {
 	// Shards is how many shard reports this one stands for (0 means 1).
 	Shards int
 	// Shard is which slice of the run the report holds (nil: not known, as for library use).
-	Shard *ShardID
+	Shard *report.ShardID
 	// StartAt is the instant the run was asked to begin at (zero: none was asked).
 	StartAt time.Time
 	// Warnings are the runner's own warnings, listed before the Recorder's.
@@ -133,7 +117,7 @@ type groupRec struct {
 	name, kind, endpoint, controlType, step string
 	own                                     bool // ccload's own requests (Origin): out of overall, the series and the lag
 
-	classes    [numClasses]int64
+	classes    [report.NumClasses]int64
 	codeCounts []int64 // indexed by the Recorder's interned code index
 	status     [600]int64
 	statusMore map[int]int64 // statuses outside 1..599 (rare)
@@ -151,17 +135,9 @@ type groupRec struct {
 func newGroupRec(name, kind, endpoint, controlType, step string) *groupRec {
 	return &groupRec{
 		name: name, kind: kind, endpoint: endpoint, controlType: controlType, step: step,
-		service:  newRequestHistogram(),
-		response: newRequestHistogram(),
+		service:  report.NewRequestHistogram(),
+		response: report.NewRequestHistogram(),
 	}
-}
-
-func newRequestHistogram() *hdrhistogram.Histogram {
-	return hdrhistogram.New(LowestUS, HighestUS, SigFigs)
-}
-
-func newSessionHistogram() *hdrhistogram.Histogram {
-	return hdrhistogram.New(LowestUS, SessionHighestUS, SigFigs)
 }
 
 // interval is the open time-series point's accumulators.
@@ -178,14 +154,14 @@ type interval struct {
 // which calls every method (Live included; publish its result to other goroutines by value).
 // Record allocates nothing once a group has seen its resultCodes; closing a time-series
 // interval (at most once per Interval, from Record, Tick or the session methods) encodes
-// that interval's histogram and does allocate. Use NewRecorder; the zero value is not usable.
+// that interval's histogram and does allocate. Use New; the zero value is not usable.
 type Recorder struct {
 	start     time.Time
 	width     int64 // current interval width, ns
 	maxPoints int
 
 	groups  []*groupRec
-	byKey   map[string]GroupID
+	byKey   map[string]report.GroupID
 	overall *groupRec
 
 	// Interned resultCodes: codes[i] is the string of index i.
@@ -199,8 +175,8 @@ type Recorder struct {
 	throttle                         *hdrhistogram.Histogram // waits for the max_rps limiter
 	reply, toAgent, sessionDur       *hdrhistogram.Histogram
 	queuePos, queueEst               *hdrhistogram.Histogram // queryQueueInfo's positions and estimated waits (µs)
-	queueAnswers                     QueueAnswers
-	sessions                         SessionCounts
+	queueAnswers                     report.QueueAnswers
+	sessions                         report.SessionCounts
 	replyTimeouts                    int64
 	active                           int64
 	clamped, sessionClamped, unknown int64
@@ -209,27 +185,27 @@ type Recorder struct {
 	obs       Observer
 	sessObs   SessionObserver  // obs, when it also wants session metrics
 	snapObs   SnapshotObserver // obs, when it also wants a snapshot per interval
-	obsSample Sample           // the Sample handed to obs: a copy, so Record's argument does not escape
+	obsSample report.Sample    // the Sample handed to obs: a copy, so Record's argument does not escape
 
 	// Step failures by reason (failures.go), registered on first use.
-	failures []FailureReason
-	failIdx  map[failureKey]FailureID
+	failures []report.FailureReason
+	failIdx  map[report.FailureKey]FailureID
 
 	cur              interval
 	curStart, curEnd int64
-	points           []Point
+	points           []report.Point
 	lastRPS          float64
 	lastP99          int64
 	finished         bool
 }
 
-// NewRecorder returns a Recorder whose clock starts at opts.Start.
-func NewRecorder(opts RecorderOptions) *Recorder {
+// New returns a Recorder whose clock starts at opts.Start.
+func New(opts Options) *Recorder {
 	if opts.Interval <= 0 {
-		opts.Interval = DefaultInterval
+		opts.Interval = report.DefaultInterval
 	}
 	if opts.MaxPoints <= 0 {
-		opts.MaxPoints = DefaultMaxPoints
+		opts.MaxPoints = report.DefaultMaxPoints
 	}
 	if opts.MaxPoints < 2 {
 		opts.MaxPoints = 2
@@ -239,19 +215,19 @@ func NewRecorder(opts RecorderOptions) *Recorder {
 		start:      opts.Start.Round(0),
 		width:      int64(opts.Interval),
 		maxPoints:  opts.MaxPoints,
-		byKey:      make(map[string]GroupID),
+		byKey:      make(map[string]report.GroupID),
 		overall:    newGroupRec("all", "all", "", "", ""),
 		codeIdx:    make(map[string]int32),
 		lastIdx:    -1,
 		zeroIdx:    -1,
-		lag:        hdrhistogram.New(LowestUS, HighestUS, SigFigs),
-		throttle:   hdrhistogram.New(LowestUS, HighestUS, SigFigs),
-		reply:      newSessionHistogram(),
-		toAgent:    newSessionHistogram(),
-		sessionDur: newSessionHistogram(),
-		queuePos:   newSessionHistogram(),
-		queueEst:   newSessionHistogram(),
-		cur:        interval{response: newRequestHistogram()},
+		lag:        hdrhistogram.New(report.LowestUS, report.HighestUS, report.SigFigs),
+		throttle:   hdrhistogram.New(report.LowestUS, report.HighestUS, report.SigFigs),
+		reply:      report.NewSessionHistogram(),
+		toAgent:    report.NewSessionHistogram(),
+		sessionDur: report.NewSessionHistogram(),
+		queuePos:   report.NewSessionHistogram(),
+		queueEst:   report.NewSessionHistogram(),
+		cur:        interval{response: report.NewRequestHistogram()},
 		curEnd:     int64(opts.Interval),
 		obs:        opts.Observer,
 	}
@@ -260,61 +236,43 @@ func NewRecorder(opts RecorderOptions) *Recorder {
 	return r
 }
 
-// Origin is who asked for a request: the scenario, or ccload itself closing sessions.
-// ccload's own requests are counted in requests.total and in their own groups (kind
-// "teardown"), never in overall ("all"), the time series or the scheduler lag, so no
-// threshold, compare limit or capacity verdict judges ccload's cleanup as the target's.
-type Origin uint8
-
-// The origins of a request.
-const (
-	// OriginScenario: a request of the scenario's sessions (its steps, polls, tokens).
-	OriginScenario Origin = iota
-	// OriginTeardown: the DISCONNECT the run sends a customer still connected when it cut it.
-	OriginTeardown
-	// OriginAbandon: the DISCONNECT of a session that failed while connected.
-	OriginAbandon
-	// NumOrigins is the number of origins, for tables indexed by origin.
-	NumOrigins
-)
-
 // originGroups name each origin's groups: a prefix before "<endpoint> <controlType>", the
 // group kind, and the registration key's tag.
-var originGroups = [NumOrigins]struct{ prefix, kind, key string }{
-	OriginScenario: {"", "endpoint", "e"},
-	OriginTeardown: {"teardown ", "teardown", "t"},
-	OriginAbandon:  {"abandon ", "teardown", "a"},
+var originGroups = [report.NumOrigins]struct{ prefix, kind, key string }{
+	report.OriginScenario: {"", "endpoint", "e"},
+	report.OriginTeardown: {"teardown ", "teardown", "t"},
+	report.OriginAbandon:  {"abandon ", "teardown", "a"},
 }
 
 // Group registers the scenario's endpoint × controlType group (or finds it) and returns its ID; call it while setting up, not per request.
-func (r *Recorder) Group(endpoint, controlType string) GroupID {
-	return r.OriginGroup(OriginScenario, endpoint, controlType)
+func (r *Recorder) Group(endpoint, controlType string) report.GroupID {
+	return r.OriginGroup(report.OriginScenario, endpoint, controlType)
 }
 
 // OriginGroup registers (or finds) the endpoint × controlType group of requests of origin o:
 // "<endpoint> <controlType>" (kind endpoint) for the scenario's, "teardown …" and "abandon …"
 // (kind teardown) for ccload's own, which stay out of overall.
-func (r *Recorder) OriginGroup(o Origin, endpoint, controlType string) GroupID {
+func (r *Recorder) OriginGroup(o report.Origin, endpoint, controlType string) report.GroupID {
 	og := originGroups[o]
 	name := og.prefix + endpoint
 	if controlType != "" {
 		name += " " + controlType
 	}
 	g := newGroupRec(name, og.kind, endpoint, controlType, "")
-	g.own = o != OriginScenario
+	g.own = o != report.OriginScenario
 	return r.register(og.key+"\x00"+endpoint+"\x00"+controlType, g)
 }
 
 // StepGroup registers the named step's group (or finds it) and returns its ID.
-func (r *Recorder) StepGroup(name string) GroupID {
+func (r *Recorder) StepGroup(name string) report.GroupID {
 	return r.register("s\x00"+name, newGroupRec("step:"+name, "step", "", "", name))
 }
 
-func (r *Recorder) register(key string, g *groupRec) GroupID {
+func (r *Recorder) register(key string, g *groupRec) report.GroupID {
 	if id, ok := r.byKey[key]; ok {
 		return id
 	}
-	id := GroupID(len(r.groups))
+	id := report.GroupID(len(r.groups))
 	r.groups = append(r.groups, g)
 	r.byKey[key] = id
 	for len(g.codeCounts) < len(r.codes) {
@@ -345,8 +303,8 @@ func (r *Recorder) codeIndex(code string) int32 {
 // toUS converts a latency in ns to a recordable µs value: below 1 µs records as 1, above max is clamped (and counted).
 func toUS(ns, max int64, clamped *int64) int64 {
 	us := ns / 1000
-	if us < LowestUS {
-		return LowestUS
+	if us < report.LowestUS {
+		return report.LowestUS
 	}
 	if us > max {
 		*clamped++
@@ -356,7 +314,7 @@ func toUS(ns, max int64, clamped *int64) int64 {
 }
 
 // Record adds one request. It allocates nothing for a resultCode the group has seen before.
-func (r *Recorder) Record(s *Sample) {
+func (r *Recorder) Record(s *report.Sample) {
 	r.advance(s.End)
 	code := int32(-1)
 	if s.ResultCode != "" {
@@ -367,8 +325,8 @@ func (r *Recorder) Record(s *Sample) {
 	sent := s.Class.Timed()
 	var svc, resp int64
 	if sent {
-		svc = toUS(s.End-s.Start, HighestUS, &r.clamped)
-		resp = toUS(s.End-s.Intended, HighestUS, &r.clamped)
+		svc = toUS(s.End-s.Start, report.HighestUS, &r.clamped)
+		resp = toUS(s.End-s.Intended, report.HighestUS, &r.clamped)
 	}
 	if int(s.Group) >= 0 && int(s.Group) < len(r.groups) && r.groups[s.Group].own {
 		// ccload's own request: its group and requests.total only (see Origin).
@@ -383,12 +341,12 @@ func (r *Recorder) Record(s *Sample) {
 	if !s.Class.NotSent() {
 		lag := (s.Start - s.Throttled - max(s.Intended, s.Ready)) / 1000
 		if s.Throttled > 0 {
-			_ = r.throttle.RecordValue(toUS(s.Throttled, HighestUS, &r.clamped))
+			_ = r.throttle.RecordValue(toUS(s.Throttled, report.HighestUS, &r.clamped))
 		}
 		if lag < 0 {
 			lag = 0
-		} else if lag > HighestUS {
-			lag = HighestUS
+		} else if lag > report.HighestUS {
+			lag = report.HighestUS
 			r.clamped++
 		}
 		_ = r.lag.RecordValue(lag) // in range by construction
@@ -400,7 +358,7 @@ func (r *Recorder) Record(s *Sample) {
 	} else {
 		r.unknown++
 	}
-	if s.Step != NoGroup && s.Step != s.Group {
+	if s.Step != report.NoGroup && s.Step != s.Group {
 		if int(s.Step) >= 0 && int(s.Step) < len(r.groups) {
 			g := r.groups[s.Step]
 			g.add(s, code, sent, svc, resp)
@@ -417,7 +375,7 @@ func (r *Recorder) Record(s *Sample) {
 	c := &r.cur
 	if sent {
 		c.requests++
-		if s.Class != ClassOK {
+		if s.Class != report.ClassOK {
 			c.errors++
 		}
 	}
@@ -434,7 +392,7 @@ func (r *Recorder) Record(s *Sample) {
 
 // observe hands a copy of s to the Observer with its group names (an interface call would
 // otherwise make every caller's Sample escape to the heap).
-func (r *Recorder) observe(s *Sample) {
+func (r *Recorder) observe(s *report.Sample) {
 	var ep, ct, step string
 	if int(s.Group) >= 0 && int(s.Group) < len(r.groups) {
 		g := r.groups[s.Group]
@@ -444,19 +402,19 @@ func (r *Recorder) observe(s *Sample) {
 		step = r.groups[s.Step].step
 	}
 	r.obsSample = *s
-	r.obsSample.Origin = OriginScenario
+	r.obsSample.Origin = report.OriginScenario
 	if int(s.Group) >= 0 && int(s.Group) < len(r.groups) && r.groups[s.Group].own {
 		// The run's own requests (teardown, abandon) have no step: their group's prefix tells them apart live.
-		step, r.obsSample.Origin = "(abandon)", OriginAbandon
+		step, r.obsSample.Origin = "(abandon)", report.OriginAbandon
 		if strings.HasPrefix(r.groups[s.Group].name, "teardown ") {
-			step, r.obsSample.Origin = "(teardown)", OriginTeardown
+			step, r.obsSample.Origin = "(teardown)", report.OriginTeardown
 		}
 	}
 	r.obs.Request(&r.obsSample, ep, ct, step)
 }
 
-func (g *groupRec) add(s *Sample, code int32, sent bool, svc, resp int64) {
-	g.classes[s.Class%numClasses]++
+func (g *groupRec) add(s *report.Sample, code int32, sent bool, svc, resp int64) {
+	g.classes[s.Class%report.NumClasses]++
 	if code >= 0 {
 		for int(code) >= len(g.codeCounts) {
 			g.codeCounts = append(g.codeCounts, 0)
@@ -483,14 +441,14 @@ func (g *groupRec) add(s *Sample, code int32, sent bool, svc, resp int64) {
 }
 
 // addInterval counts a request in the group's open time-series interval.
-func (g *groupRec) addInterval(s *Sample, sent bool, resp int64) {
+func (g *groupRec) addInterval(s *report.Sample, sent bool, resp int64) {
 	if sent {
 		g.ivRequests++
-		if s.Class != ClassOK {
+		if s.Class != report.ClassOK {
 			g.ivErrors++
 		}
 		if g.ivResponse == nil {
-			g.ivResponse = newRequestHistogram() // once per group, on its first request
+			g.ivResponse = report.NewRequestHistogram() // once per group, on its first request
 		}
 		_ = g.ivResponse.RecordValue(resp)
 	}
@@ -544,16 +502,16 @@ func (r *Recorder) SessionStarted(t int64) {
 }
 
 // SessionEnded counts a started session's end; duration is its length in ns.
-func (r *Recorder) SessionEnded(t int64, o Outcome, duration int64) {
+func (r *Recorder) SessionEnded(t int64, o report.Outcome, duration int64) {
 	r.advance(t)
-	if o >= NumOutcomes {
-		o = Interrupted
+	if o >= report.NumOutcomes {
+		o = report.Interrupted
 	}
 	*r.sessions.Of(o)++
-	if o == Failed {
+	if o == report.Failed {
 		r.cur.failed++
 	}
-	_ = r.sessionDur.RecordValue(toUS(duration, SessionHighestUS, &r.sessionClamped))
+	_ = r.sessionDur.RecordValue(toUS(duration, report.SessionHighestUS, &r.sessionClamped))
 	if r.obs != nil {
 		r.obs.SessionEnded(o)
 	}
@@ -562,7 +520,7 @@ func (r *Recorder) SessionEnded(t int64, o Outcome, duration int64) {
 // Reply records a reply latency (ns): a CHAT sent until the first ROBOT/AGENT answer was seen.
 func (r *Recorder) Reply(t int64, latency int64) {
 	r.advance(t)
-	_ = r.reply.RecordValue(toUS(latency, SessionHighestUS, &r.sessionClamped))
+	_ = r.reply.RecordValue(toUS(latency, report.SessionHighestUS, &r.sessionClamped))
 	if r.sessObs != nil {
 		r.sessObs.Reply(latency)
 	}
@@ -571,7 +529,7 @@ func (r *Recorder) Reply(t int64, latency int64) {
 // AgentJoined records a time to agent (ns): TRANS2AGENT sent until an agent joined.
 func (r *Recorder) AgentJoined(t int64, latency int64) {
 	r.advance(t)
-	us := toUS(latency, SessionHighestUS, &r.sessionClamped)
+	us := toUS(latency, report.SessionHighestUS, &r.sessionClamped)
 	_ = r.toAgent.RecordValue(us)
 	r.cur.toAgentMax = max(r.cur.toAgentMax, us)
 	if r.sessObs != nil {
@@ -599,11 +557,11 @@ func (r *Recorder) QueueAnswer(code string) {
 // and its estimated wait (ns).
 func (r *Recorder) QueueInfo(t int64, position, estimate int64) {
 	r.advance(t)
-	position = min(max(position, 0), SessionHighestUS)
+	position = min(max(position, 0), report.SessionHighestUS)
 	_ = r.queuePos.RecordValue(position)
 	r.cur.queueLen = max(r.cur.queueLen, position)
 	if estimate >= 0 {
-		_ = r.queueEst.RecordValue(toUS(estimate, SessionHighestUS, &r.sessionClamped))
+		_ = r.queueEst.RecordValue(toUS(estimate, report.SessionHighestUS, &r.sessionClamped))
 	}
 	if r.sessObs != nil {
 		r.sessObs.QueueInfo(position, estimate)
@@ -669,8 +627,8 @@ func (r *Recorder) closeInterval() {
 }
 
 // pointOf builds the Point of an interval without changing it.
-func (r *Recorder) pointOf(c *interval, start, active int64) Point {
-	p := Point{
+func (r *Recorder) pointOf(c *interval, start, active int64) report.Point {
+	p := report.Point{
 		T:              float64(start) / 1e9,
 		Requests:       c.requests,
 		Errors:         c.errors,
@@ -683,7 +641,7 @@ func (r *Recorder) pointOf(c *interval, start, active int64) Point {
 	if c.response.TotalCount() > 0 {
 		p.P50US = c.response.ValueAtQuantile(50)
 		p.P99US = c.response.ValueAtQuantile(99)
-		p.Histogram = encode(c.response)
+		p.Histogram = report.EncodeHistogram(c.response)
 	}
 	for i, n := range c.codes {
 		if n == 0 {
@@ -699,19 +657,19 @@ func (r *Recorder) pointOf(c *interval, start, active int64) Point {
 }
 
 // groupPoints is the open interval's per-group points: groups with requests in it, sorted by name.
-func (r *Recorder) groupPoints() []GroupPoint {
-	var out []GroupPoint
+func (r *Recorder) groupPoints() []report.GroupPoint {
+	var out []report.GroupPoint
 	for _, g := range r.groups {
 		if g.ivRequests == 0 {
 			continue
 		}
-		gp := GroupPoint{Name: g.name, Requests: g.ivRequests, Errors: g.ivErrors}
+		gp := report.GroupPoint{Name: g.name, Requests: g.ivRequests, Errors: g.ivErrors}
 		if g.ivResponse != nil && g.ivResponse.TotalCount() > 0 {
-			gp.Histogram = encode(g.ivResponse)
+			gp.Histogram = report.EncodeHistogram(g.ivResponse)
 		}
 		out = append(out, gp)
 	}
-	slices.SortFunc(out, func(a, b GroupPoint) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b report.GroupPoint) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
 
@@ -721,7 +679,7 @@ func (r *Recorder) Live() LiveStats {
 	return LiveStats{
 		Elapsed:           time.Duration(r.lastT),
 		Requests:          o.timed(),
-		Errors:            o.timed() - o.classes[ClassOK],
+		Errors:            o.timed() - o.classes[report.ClassOK],
 		RPS:               r.lastRPS,
 		P99:               time.Duration(r.lastP99) * time.Microsecond,
 		Active:            r.active,
@@ -745,9 +703,19 @@ func (g *groupRec) total() int64 {
 func (g *groupRec) timed() int64 {
 	var n int64
 	for c, k := range g.classes {
-		if ErrClass(c).Timed() {
+		if report.ErrClass(c).Timed() {
 			n += k
 		}
 	}
 	return n
+}
+
+// downsample is report.Downsample of the Recorder's own points, which always decode.
+func downsample(pts []report.Point) []report.Point {
+	out, err := report.Downsample(pts)
+	if err != nil {
+		// Points the Recorder encoded itself always decode.
+		panic("record: downsampling: " + err.Error())
+	}
+	return out
 }

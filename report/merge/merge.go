@@ -1,6 +1,10 @@
-package report
+// Package merge joins reports into one, exactly (ccload merge): shards of one run, checked to be
+// one run (CheckShards), and groups of one report (Groups, for threshold groups). Histograms are
+// merged and percentiles recomputed, never averaged.
+package merge
 
 import (
+	"ccload/report"
 	"errors"
 	"fmt"
 	"math"
@@ -12,54 +16,46 @@ import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// ErrScenarioMismatch is returned by Merge for reports of different scenarios (MergeOptions.Force merges them anyway).
+// ErrScenarioMismatch is returned by Reports for reports of different scenarios (Options.Force merges them anyway).
 var ErrScenarioMismatch = errors.New("reports are of different scenarios")
 
-// ErrCapacityMerge refuses to merge reports of ccload capacity. A search is adaptive — each step's
+// ErrCapacity refuses to merge reports of ccload capacity. A search is adaptive — each step's
 // rate follows from the verdicts of the steps before it — and ccload capacity has no shards, so
 // two capacity reports are two searches: no merge of them is a search that happened, and adding
 // their steps would judge an SLO on a load no target saw. Run one search from a generator big
 // enough instead (its answer says when the generator was the limit), or compare two searches.
-var ErrCapacityMerge = errors.New("capacity reports cannot be merged")
+var ErrCapacity = errors.New("capacity reports cannot be merged")
 
-// refuseCapacity returns ErrCapacityMerge, naming the first capacity report, when reports hold one.
-func refuseCapacity(reports []*Report, name func(int) string) error {
+// refuseCapacity returns ErrCapacity, naming the first capacity report, when reports hold one.
+func refuseCapacity(reports []*report.Report, name func(int) string) error {
 	for i, r := range reports {
 		if r != nil && r.Capacity != nil {
-			return fmt.Errorf("%w: %s is the report of a capacity search (it has a capacity section); a search's steps follow from its own verdicts, so two searches do not add up to one: run one search (ccload capacity says when the generator was the limit), or compare two with ccload compare", ErrCapacityMerge, name(i))
+			return fmt.Errorf("%w: %s is the report of a capacity search (it has a capacity section); a search's steps follow from its own verdicts, so two searches do not add up to one: run one search (ccload capacity says when the generator was the limit), or compare two with ccload compare", ErrCapacity, name(i))
 		}
 	}
 	return nil
 }
 
-// shardWarningText ends the warning a shard's report carries; Merge drops that warning, since
-// the merged report is the whole run.
-const shardWarningText = "this report holds one slice of the run; merge the shards with ccload merge"
-
-// ShardWarning is the warning a shard's report carries, so a reader of one shard's numbers
-// knows they are a slice; Merge recognises and drops it.
-func ShardWarning(shard string) string { return "shard " + shard + ": " + shardWarningText }
-
-// MergeOptions tunes MergeWith.
-type MergeOptions struct {
+// Options tunes With.
+type Options struct {
 	// Force merges reports of different scenarios (the result is named after the first).
 	Force bool
 }
 
-// Merge combines shard reports into one, exactly: histograms are decoded and merged and every
+// Reports combines shard reports into one, exactly: histograms are decoded and merged and every
 // percentile is recomputed from them (never averaged); counts, maps and session figures add up.
 // It refuses reports of different scenarios.
-func Merge(reports ...*Report) (*Report, error) {
-	return MergeWith(MergeOptions{}, reports...)
+func Reports(reports ...*report.Report) (*report.Report, error) {
+	return With(Options{}, reports...)
 }
 
-// MergeWith is Merge with options.
+// With is Reports with options.
 //
 // Groups are matched by name (the union is kept). started_at is the earliest start, ended_at the latest
 // end, and rates are over that span. Time series are aligned on each shard's offset from the earliest
 // start, rounded to whole intervals; a finer series is downsampled to the coarsest interval first.
 // Threshold results are not carried over: they judged one shard, so evaluate Gates again on the merge.
-func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
+func With(opts Options, reports ...*report.Report) (*report.Report, error) {
 	if len(reports) == 0 {
 		return nil, errors.New("nothing to merge")
 	}
@@ -76,10 +72,10 @@ func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 		return nil, err
 	}
 	first := reports[0]
-	out := &Report{
+	out := &report.Report{
 		Replay:       replay,
 		Push:         mergePush(reports),
-		Schema:       Schema,
+		Schema:       report.Schema,
 		Scenario:     first.Scenario,
 		File:         first.File,
 		Target:       first.Target,
@@ -124,7 +120,7 @@ func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 		out.SessionMetrics.ReplyTimeouts += r.SessionMetrics.ReplyTimeouts
 		out.SessionMetrics.QueueAnswers.Add(r.SessionMetrics.QueueAnswers)
 		for _, w := range r.Warnings {
-			if strings.HasSuffix(w, shardWarningText) {
+			if report.IsShardWarning(w) {
 				continue // the merge is what the warning asked for
 			}
 			out.Warnings = append(out.Warnings, fmt.Sprintf("report %d: %s", i+1, w))
@@ -132,25 +128,25 @@ func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 	}
 	out.DurationS = out.EndedAt.Sub(out.StartedAt).Seconds()
 
-	pick := func(f func(*Report) Latency) []Latency {
-		ls := make([]Latency, len(reports))
+	pick := func(f func(*report.Report) report.Latency) []report.Latency {
+		ls := make([]report.Latency, len(reports))
 		for i, r := range reports {
 			ls[i] = f(r)
 		}
 		return ls
 	}
 	lat := []struct {
-		dst  *Latency
+		dst  *report.Latency
 		name string
-		get  func(*Report) Latency
+		get  func(*report.Report) report.Latency
 	}{
-		{&out.SchedulerLagUS, "scheduler_lag_us", func(r *Report) Latency { return r.SchedulerLagUS }},
-		{&out.ThrottleWaitUS, "throttle_wait_us", func(r *Report) Latency { return r.ThrottleWaitUS }},
-		{&out.SessionMetrics.ReplyLatencyUS, "reply_latency_us", func(r *Report) Latency { return r.SessionMetrics.ReplyLatencyUS }},
-		{&out.SessionMetrics.TimeToAgentUS, "time_to_agent_us", func(r *Report) Latency { return r.SessionMetrics.TimeToAgentUS }},
-		{&out.SessionMetrics.SessionDurationUS, "session_duration_us", func(r *Report) Latency { return r.SessionMetrics.SessionDurationUS }},
-		{&out.SessionMetrics.QueuePosition, "queue_position", func(r *Report) Latency { return r.SessionMetrics.QueuePosition }},
-		{&out.SessionMetrics.QueueWaitEstimateUS, "queue_wait_estimate_us", func(r *Report) Latency { return r.SessionMetrics.QueueWaitEstimateUS }},
+		{&out.SchedulerLagUS, "scheduler_lag_us", func(r *report.Report) report.Latency { return r.SchedulerLagUS }},
+		{&out.ThrottleWaitUS, "throttle_wait_us", func(r *report.Report) report.Latency { return r.ThrottleWaitUS }},
+		{&out.SessionMetrics.ReplyLatencyUS, "reply_latency_us", func(r *report.Report) report.Latency { return r.SessionMetrics.ReplyLatencyUS }},
+		{&out.SessionMetrics.TimeToAgentUS, "time_to_agent_us", func(r *report.Report) report.Latency { return r.SessionMetrics.TimeToAgentUS }},
+		{&out.SessionMetrics.SessionDurationUS, "session_duration_us", func(r *report.Report) report.Latency { return r.SessionMetrics.SessionDurationUS }},
+		{&out.SessionMetrics.QueuePosition, "queue_position", func(r *report.Report) report.Latency { return r.SessionMetrics.QueuePosition }},
+		{&out.SessionMetrics.QueueWaitEstimateUS, "queue_wait_estimate_us", func(r *report.Report) report.Latency { return r.SessionMetrics.QueueWaitEstimateUS }},
 	}
 	for _, l := range lat {
 		if *l.dst, err = mergeLatency(l.name, pick(l.get)); err != nil {
@@ -158,20 +154,20 @@ func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 		}
 	}
 
-	overall := make([]*Group, len(reports))
+	overall := make([]*report.Group, len(reports))
 	for i, r := range reports {
 		overall[i] = &r.Overall
 	}
-	if out.Overall, err = MergeGroups(overall, out.DurationS); err != nil {
+	if out.Overall, err = Groups(overall, out.DurationS); err != nil {
 		return nil, err
 	}
 	// Every request, ccload's own included (a report before they left overall counts them once there).
-	out.Requests = RequestCounts{}
+	out.Requests = report.RequestCounts{}
 	for _, r := range reports {
 		out.Requests.Add(r.Requests)
 	}
 
-	byName := map[string][]*Group{}
+	byName := map[string][]*report.Group{}
 	var names []string
 	for _, r := range reports {
 		for j := range r.Groups {
@@ -183,13 +179,13 @@ func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 		}
 	}
 	for _, n := range names {
-		g, err := MergeGroups(byName[n], out.DurationS)
+		g, err := Groups(byName[n], out.DurationS)
 		if err != nil {
 			return nil, err
 		}
 		out.Groups = append(out.Groups, g)
 	}
-	SortGroups(out.Groups)
+	report.SortGroups(out.Groups)
 	out.FailedWholesale = mergeWholesale(out.Groups, reports)
 
 	var fw []string
@@ -198,31 +194,31 @@ func MergeWith(opts MergeOptions, reports ...*Report) (*Report, error) {
 	if out.IntervalS, out.Timeseries, err = mergeSeries(reports, out.StartedAt); err != nil {
 		return nil, err
 	}
-	out.Warnings = append(out.Warnings, CheckInvariants(out)...)
+	out.Warnings = append(out.Warnings, report.CheckInvariants(out)...)
 	return out, nil
 }
 
 // mergeLatency merges the encoded histograms of ls and summarizes the result.
-func mergeLatency(name string, ls []Latency) (Latency, error) {
+func mergeLatency(name string, ls []report.Latency) (report.Latency, error) {
 	enc := make([]string, len(ls))
 	var want int64
 	for i, l := range ls {
 		if l.Count > 0 && l.Histogram == "" {
-			return Latency{}, fmt.Errorf("merge: report %d has %s without its histogram; it cannot be merged exactly", i+1, name)
+			return report.Latency{}, fmt.Errorf("merge: report %d has %s without its histogram; it cannot be merged exactly", i+1, name)
 		}
 		enc[i] = l.Histogram
 		want += l.Count
 	}
 	h, err := mergeChecked(name, want, enc)
 	if err != nil {
-		return Latency{}, err
+		return report.Latency{}, err
 	}
-	return withHistogram(h), nil
+	return report.WithHistogram(h), nil
 }
 
 // mergeChecked merges encoded histograms and checks the result holds the want values the summaries promised.
 func mergeChecked(name string, want int64, enc []string) (*hdrhistogram.Histogram, error) {
-	h, err := mergeEncoded(enc...)
+	h, err := report.MergeHistograms(enc...)
 	if err != nil {
 		return nil, fmt.Errorf("merge: %s: %w", name, err)
 	}
@@ -232,11 +228,11 @@ func mergeChecked(name string, want int64, enc []string) (*hdrhistogram.Histogra
 	return h, nil
 }
 
-// MergeGroups merges the same group of several reports exactly; rps is over durationS. Exported
+// Groups merges the same group of several reports exactly; rps is over durationS. Exported
 // for threshold groups (endpoint:, control_type:), which merge their members as ccload merge does.
-func MergeGroups(gs []*Group, durationS float64) (Group, error) {
+func Groups(gs []*report.Group, durationS float64) (report.Group, error) {
 	out := *gs[0]
-	out.RequestCounts = RequestCounts{}
+	out.RequestCounts = report.RequestCounts{}
 	out.Count, out.BytesSent, out.BytesRecv = 0, 0, 0
 	out.ResultCodes, out.HTTPStatus, out.Errors = map[string]int64{}, map[string]int64{}, map[string]int64{}
 	var svcWant, respWant int64
@@ -244,7 +240,7 @@ func MergeGroups(gs []*Group, durationS float64) (Group, error) {
 	resp := make([]string, len(gs))
 	for i, g := range gs {
 		if (g.ServiceTimeUS.Count > 0 && g.ServiceHistogram == "") || (g.ResponseTimeUS.Count > 0 && g.ResponseHistogram == "") {
-			return Group{}, fmt.Errorf("merge: group %s of a report has latencies without histograms; it cannot be merged exactly", g.Name)
+			return report.Group{}, fmt.Errorf("merge: group %s of a report has latencies without histograms; it cannot be merged exactly", g.Name)
 		}
 		out.RequestCounts.Add(g.RequestCounts)
 		out.Count += g.Count
@@ -269,19 +265,19 @@ func MergeGroups(gs []*Group, durationS float64) (Group, error) {
 	}
 	sh, err := mergeChecked("group "+out.Name+" service time", svcWant, svc)
 	if err != nil {
-		return Group{}, err
+		return report.Group{}, err
 	}
 	rh, err := mergeChecked("group "+out.Name+" response time", respWant, resp)
 	if err != nil {
-		return Group{}, err
+		return report.Group{}, err
 	}
-	out.ServiceTimeUS, out.ServiceHistogram = Summarize(sh), encode(sh)
-	out.ResponseTimeUS, out.ResponseHistogram = Summarize(rh), encode(rh)
+	out.ServiceTimeUS, out.ServiceHistogram = report.Summarize(sh), report.EncodeHistogram(sh)
+	out.ResponseTimeUS, out.ResponseHistogram = report.Summarize(rh), report.EncodeHistogram(rh)
 	return out, nil
 }
 
 // mergeSeries aligns every report's time series on the coarsest interval and adds them point by point.
-func mergeSeries(reports []*Report, start time.Time) (float64, []Point, error) {
+func mergeSeries(reports []*report.Report, start time.Time) (float64, []report.Point, error) {
 	var width float64
 	for _, r := range reports {
 		width = max(width, r.IntervalS)
@@ -289,8 +285,8 @@ func mergeSeries(reports []*Report, start time.Time) (float64, []Point, error) {
 	if width <= 0 {
 		return 0, nil, nil
 	}
-	width = cappedWidth(reports, start, width, DefaultMaxPoints)
-	var out []Point
+	width = cappedWidth(reports, start, width, report.DefaultMaxPoints)
+	var out []report.Point
 	for i, r := range reports {
 		pts := r.Timeseries
 		if len(pts) > 0 && r.IntervalS <= 0 {
@@ -301,62 +297,36 @@ func mergeSeries(reports []*Report, start time.Time) (float64, []Point, error) {
 				return 0, nil, fmt.Errorf("merge: report %d's interval %gs does not divide %gs by a power of two", i+1, r.IntervalS, width)
 			}
 			var err error
-			if pts, err = downsampleChecked(pts); err != nil {
+			if pts, err = report.Downsample(pts); err != nil {
 				return 0, nil, fmt.Errorf("merge: report %d: %w", i+1, err)
 			}
 		}
 		shift := int(math.Round(r.StartedAt.Sub(start).Seconds() / width))
 		for _, p := range pts {
 			k := shift + int(math.Round(p.T/width))
-			if k < 0 || k >= DefaultMaxPoints {
+			if k < 0 || k >= report.DefaultMaxPoints {
 				return 0, nil, fmt.Errorf("merge: report %d point t=%g lies outside the merged run", i+1, p.T)
 			}
 			for len(out) <= k {
-				out = append(out, Point{T: float64(len(out)) * width})
+				out = append(out, report.Point{T: float64(len(out)) * width})
 			}
 			q := &out[k]
-			q.Requests += p.Requests
-			q.Errors += p.Errors
-			q.Active += p.Active // shards' customers add up
-			q.Arrivals += p.Arrivals
-			q.Dropped += p.Dropped
-			q.SessionsFailed += p.SessionsFailed
-			q.QueueLength = max(q.QueueLength, p.QueueLength) // one platform queue: the longest seen
-			q.TimeToAgentMaxUS = max(q.TimeToAgentMaxUS, p.TimeToAgentMaxUS)
-			q.ResultCodes = addCodes(q.ResultCodes, p.ResultCodes)
-			if err := mergePointHistograms(q, q.Histogram, p.Histogram); err != nil {
+			// The point arithmetic of a downsample, but for Active: shards' customers add up.
+			merged, err := report.MergePoints(*q, p)
+			if err != nil {
 				return 0, nil, fmt.Errorf("merge: report %d point t=%g: %w", i+1, p.T, err)
 			}
-			var err error
-			if q.Groups, err = mergeGroupPoints(q.Groups, p.Groups); err != nil {
-				return 0, nil, fmt.Errorf("merge: report %d point t=%g: %w", i+1, p.T, err)
-			}
+			merged.Active = q.Active + p.Active
+			*q = merged
 		}
 	}
 	return width, out, nil
 }
 
-// downsampleChecked is downsample for points read from a file, whose histograms may not decode.
-func downsampleChecked(pts []Point) ([]Point, error) {
-	out := make([]Point, 0, (len(pts)+1)/2)
-	for i := 0; i < len(pts); i += 2 {
-		if i+1 == len(pts) {
-			out = append(out, pts[i])
-			break
-		}
-		p, err := mergePoints(pts[i], pts[i+1])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, nil
-}
-
 // mergeWholesale is failed_wholesale of the merged groups: a group whose every request failed on
 // every shard, in the target's words the shards kept. The shards' own warnings are carried
 // (report N: ...), so none is added.
-func mergeWholesale(groups []Group, reports []*Report) []Wholesale {
+func mergeWholesale(groups []report.Group, reports []*report.Report) []report.Wholesale {
 	msgs := map[string]string{}
 	for _, r := range reports {
 		for _, w := range r.FailedWholesale {
@@ -373,7 +343,7 @@ func mergeWholesale(groups []Group, reports []*Report) []Wholesale {
 			}
 		}
 	}
-	tmp := Report{Groups: groups}
-	DiagnoseWholesale(&tmp, msgs)
+	tmp := report.Report{Groups: groups}
+	report.DiagnoseWholesale(&tmp, msgs)
 	return tmp.FailedWholesale
 }

@@ -1,56 +1,25 @@
-package report_test
+package merge_test
 
 import (
 	"encoding/json"
 	"errors"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"ccload/report"
+
+	"ccload/report/merge"
+
+	"ccload/report/record"
 	"ccload/report/reporttest"
 )
 
-// splitStream records one stream in a single recorder and, split at random per session or request,
-// in n shard recorders; it returns the single report and the shard reports.
-func splitStream(t *testing.T, seed uint64, secs, n int, opts []report.RecorderOptions) (*report.Report, []*report.Report) {
-	t.Helper()
-	evs := randomStream(seed, secs)
-	end := reporttest.Start.Add(time.Duration(secs)*time.Second + 300*time.Millisecond)
-	meta := report.Meta{Scenario: "stream", Seed: 7}
-	single := newStreamRecorder(report.RecorderOptions{})
-	shards := make([]*streamRecorder, n)
-	for i := range shards {
-		o := report.RecorderOptions{}
-		if i < len(opts) {
-			o = opts[i]
-		}
-		shards[i] = newStreamRecorder(o)
-	}
-	rng := rand.New(rand.NewPCG(seed, 99))
-	shard := 0
-	for i := range evs {
-		e := &evs[i]
-		single.play(e)
-		// A session's events (arrival, then started/dropped and ended) stay on one shard.
-		if e.kind != 's' && e.kind != 'd' && e.kind != 'e' {
-			shard = rng.IntN(n)
-		}
-		shards[shard].play(e)
-	}
-	out := make([]*report.Report, n)
-	for i, s := range shards {
-		out[i] = s.Finish(end, meta)
-	}
-	return single.Finish(end, meta), out
-}
-
 func TestMergeIsExact(t *testing.T) {
 	t.Parallel()
-	single, shards := splitStream(t, 21, 20, 3, nil)
-	merged, err := report.Merge(shards...)
+	single, shards := reporttest.SplitStream(t, 21, 20, 3, nil)
+	merged, err := merge.Reports(shards...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,18 +54,18 @@ func TestMergeAlignsDifferentIntervals(t *testing.T) {
 	t.Parallel()
 	// One shard downsampled to 4 s points (12 points: 2 s from 12 s, 4 s from 24 s), the other
 	// kept 1 s points: the merge uses 4 s.
-	single, shards := splitStream(t, 22, 30, 2, []report.RecorderOptions{{MaxPoints: 12}, {}})
+	single, shards := reporttest.SplitStream(t, 22, 30, 2, []record.Options{{MaxPoints: 12}, {}})
 	if shards[0].IntervalS != 4 || shards[1].IntervalS != 1 {
 		t.Fatalf("fixture intervals %g and %g", shards[0].IntervalS, shards[1].IntervalS)
 	}
-	merged, err := report.Merge(shards...)
+	merged, err := merge.Reports(shards...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if merged.IntervalS != 4 {
 		t.Errorf("merged interval %g, want 4", merged.IntervalS)
 	}
-	want := report.Downsample(report.Downsample(single.Timeseries))
+	want := downsample(t, downsample(t, single.Timeseries))
 	if len(merged.Timeseries) != len(want) {
 		t.Fatalf("%d merged points, want %d", len(merged.Timeseries), len(want))
 	}
@@ -110,17 +79,17 @@ func TestMergeAlignsDifferentIntervals(t *testing.T) {
 
 func TestMergeShiftsShardsThatStartedLater(t *testing.T) {
 	mk := func(start time.Time, n int) *report.Report {
-		r := report.NewRecorder(report.RecorderOptions{Start: start})
+		r := record.New(record.Options{Start: start})
 		g := r.Group("poll", "")
 		for i := range n {
 			at := int64(i) * int64(time.Second/10)
 			r.Record(&report.Sample{Group: g, Step: report.NoGroup, Intended: at, Start: at, End: at + 1e6, Status: 200, ResultCode: "0"})
 		}
-		return r.Finish(start.Add(time.Duration(n)*time.Second/10), report.Meta{Scenario: "s"})
+		return r.Finish(start.Add(time.Duration(n)*time.Second/10), record.Meta{Scenario: "s"})
 	}
 	a := mk(reporttest.Start, 30)                        // t = 0..3 s
 	b := mk(reporttest.Start.Add(2*time.Second+1e8), 10) // starts 2.1 s later, lasts 1 s
-	m, err := report.Merge(a, b)
+	m, err := merge.Reports(a, b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,10 +112,10 @@ func TestMergeRefusesDifferentScenariosUnlessForced(t *testing.T) {
 	t.Parallel()
 	a, b := reporttest.SummaryFixture(false, 0), reporttest.SummaryFixture(true, 0)
 	b.Scenario = "other"
-	if _, err := report.Merge(a, b); !errors.Is(err, report.ErrScenarioMismatch) || !strings.Contains(err.Error(), `"other"`) {
+	if _, err := merge.Reports(a, b); !errors.Is(err, merge.ErrScenarioMismatch) || !strings.Contains(err.Error(), `"other"`) {
 		t.Errorf("Merge of different scenarios: %v", err)
 	}
-	m, err := report.MergeWith(report.MergeOptions{Force: true}, a, b)
+	m, err := merge.With(merge.Options{Force: true}, a, b)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,25 +131,25 @@ func TestMergeRefusesReportsWithoutHistograms(t *testing.T) {
 	t.Parallel()
 	a, b := reporttest.SummaryFixture(false, 0), reporttest.SummaryFixture(false, 0)
 	b.Groups[0].ResponseHistogram = ""
-	if _, err := report.Merge(a, b); err == nil || !strings.Contains(err.Error(), "cannot be merged exactly") {
+	if _, err := merge.Reports(a, b); err == nil || !strings.Contains(err.Error(), "cannot be merged exactly") {
 		t.Errorf("merging a report stripped of a histogram: %v", err)
 	}
 	b = reporttest.SummaryFixture(false, 0)
 	b.SchedulerLagUS.Histogram = "not base64!"
-	if _, err := report.Merge(a, b); err == nil {
+	if _, err := merge.Reports(a, b); err == nil {
 		t.Errorf("merging a corrupt histogram succeeded")
 	}
-	if _, err := report.Merge(); err == nil {
+	if _, err := merge.Reports(); err == nil {
 		t.Errorf("merging nothing succeeded")
 	}
 }
 
 func TestMergeDropsTheShardWarning(t *testing.T) {
 	mk := func(shard string) *report.Report {
-		r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
-		return r.Finish(reporttest.Start.Add(time.Second), report.Meta{Scenario: "s", Warnings: []string{report.ShardWarning(shard), "a real warning"}})
+		r := record.New(record.Options{Start: reporttest.Start})
+		return r.Finish(reporttest.Start.Add(time.Second), record.Meta{Scenario: "s", Warnings: []string{report.ShardWarning(shard), "a real warning"}})
 	}
-	m, err := report.Merge(mk("0/2"), mk("1/2"))
+	m, err := merge.Reports(mk("0/2"), mk("1/2"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,12 +165,12 @@ func TestMergeDropsTheShardWarning(t *testing.T) {
 
 func TestMergeKeepsGroupsOfEveryShard(t *testing.T) {
 	mk := func(endpoint string) *report.Report {
-		r := report.NewRecorder(report.RecorderOptions{Start: reporttest.Start})
+		r := record.New(record.Options{Start: reporttest.Start})
 		g := r.Group(endpoint, "")
 		r.Record(&report.Sample{Group: g, Step: report.NoGroup, End: 1e6, Status: 200, ResultCode: "0"})
-		return r.Finish(reporttest.Start.Add(time.Second), report.Meta{Scenario: "s"})
+		return r.Finish(reporttest.Start.Add(time.Second), record.Meta{Scenario: "s"})
 	}
-	m, err := report.Merge(mk("send"), mk("poll"), mk("send"))
+	m, err := merge.Reports(mk("send"), mk("poll"), mk("send"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,4 +180,14 @@ func TestMergeKeepsGroupsOfEveryShard(t *testing.T) {
 	if w := report.CheckInvariants(m); len(w) != 0 {
 		t.Errorf("merged report breaks invariants: %q", w)
 	}
+}
+
+// downsample is report.Downsample of points the recorder wrote, which always decode.
+func downsample(t *testing.T, pts []report.Point) []report.Point {
+	t.Helper()
+	out, err := report.Downsample(pts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
