@@ -4,10 +4,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"ccload/capacity"
 	"ccload/render"
@@ -119,4 +122,33 @@ func capacityShares(o *capacity.Options, precision, maxCPU, maxMem, surge, requi
 		o.Require = v
 	}
 	return ""
+}
+
+// capacityRefusals names the load flags a search cannot honour, as errors of usage: a search
+// sizes its own steps and adapts each level to the steps before it, so it has no --duration and
+// no shards.
+func capacityRefusals(given map[string]bool, shard string) []error {
+	var errs []error
+	if given["duration"] {
+		errs = append(errs, fmt.Errorf("--duration: a capacity search sizes its steps itself (--warmup, --window, --short-window); bound the whole search with --budget"))
+	}
+	if given["shard"] {
+		errs = append(errs, fmt.Errorf("--shard %s: a capacity search is adaptive (each step's level follows from the steps before it) and runs in one process, so it has no shards; search from a bigger machine", shard))
+	}
+	return errs
+}
+
+// waitStartAt holds the search until --start-at (at once when at is zero), so that it and its
+// --budget begin then; it reports false when the user stopped it first, and nothing was sent.
+func waitStartAt(ctx context.Context, at time.Time, stderr io.Writer) bool {
+	if at.IsZero() {
+		return true
+	}
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(stderr, "ccload capacity: stopped while waiting for --start-at; nothing was sent")
+		return false
+	case <-time.After(time.Until(at)):
+		return true
+	}
 }

@@ -62,12 +62,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	cfg, errs := load.check(fs, stderr)
 	given := givenFlags(fs)
-	if given["duration"] {
-		errs = append(errs, fmt.Errorf("--duration: a capacity search sizes its steps itself (--warmup, --window, --short-window); bound the whole search with --budget"))
-	}
-	if given["shard"] {
-		errs = append(errs, fmt.Errorf("--shard %s: a capacity search is adaptive (each step's level follows from the steps before it) and runs in one process, so it has no shards; search from a bigger machine", *load.shard))
-	}
+	errs = append(errs, capacityRefusals(given, *load.shard)...)
 	if err := errors.Join(errs...); err != nil {
 		printError(stderr, "capacity", err)
 		return exitUsage
@@ -141,14 +136,8 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if code := hist.start(ctx, nil, stderr); code != exitOK {
 		return code
 	}
-	if !cfg.StartAt.IsZero() {
-		// --start-at: the search, and its --budget, begin then; a stop while waiting sends nothing.
-		select {
-		case <-ctx.Done():
-			fmt.Fprintln(stderr, "ccload capacity: stopped while waiting for --start-at; nothing was sent")
-			return hist.done(nil, exitAborted)
-		case <-time.After(time.Until(cfg.StartAt)):
-		}
+	if !waitStartAt(ctx, cfg.StartAt, stderr) {
+		return hist.done(nil, exitAborted)
 	}
 	res, err := capacity.Run(ctx, o)
 	if err != nil {
