@@ -271,8 +271,8 @@ func (r *run) open(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 			return i - 1, last, true
 		}
 	}
-	timer, release := r.preciseTimer(time.Hour)
-	defer release()
+	timer := r.preciseTimer(time.Hour)
+	defer timer.release()
 	for {
 		k, at, ok := next()
 		if !ok {
@@ -282,7 +282,7 @@ func (r *run) open(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 			continue
 		}
 		if d := at - time.Duration(r.now()); d > 0 {
-			timer.Reset(d)
+			timer.sleep(d)
 			select {
 			case <-ctx.Done():
 				return
@@ -307,6 +307,7 @@ func (r *run) open(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 			return
 		}
 		t := int64(at)
+		timer.released(r.now(), 1)
 		if limit > 0 && r.active.Load() >= limit {
 			r.events <- event{kind: evDropped, t: t, d: 1, ct: why}
 			continue

@@ -83,8 +83,8 @@ func (s *scheduler) kickLoop() {
 func (s *scheduler) loop() {
 	defer s.done.Done()
 	defer close(s.due)
-	timer, release := s.r.preciseTimer(time.Hour)
-	defer release()
+	timer := s.r.preciseTimer(time.Hour)
+	defer timer.release()
 	cancelled, stopped := s.ctx.Done(), s.prodCtx.Done()
 	var batch, pending []*vc
 	drained := false
@@ -111,6 +111,9 @@ func (s *scheduler) loop() {
 			pending = pending[:0]
 		}
 		batch = s.q.pop(now, batch)
+		if len(batch) > 0 {
+			timer.released(now, len(batch))
+		}
 		wait := time.Duration(-1)
 		if at, ok := s.q.next(); ok {
 			wait = time.Duration(max(at-now, 0))
@@ -122,7 +125,7 @@ func (s *scheduler) loop() {
 		}
 		batch = batch[:0]
 		if wait >= 0 {
-			timer.Reset(wait)
+			timer.sleep(wait)
 		}
 		select {
 		case <-timer.C():
