@@ -494,7 +494,7 @@ func (r *run) endSlot(c *vc, o report.Outcome, t int64) bool {
 	c.n++
 	next := r.now()
 	if p := r.load.Pause; p != nil {
-		next += int64(p.Duration(c.rng))
+		next += int64(p.Duration(c.env.Rand))
 	}
 	// A session that failed at once (no AccessToken to be had, a refusing target) would
 	// make the slot spin; back off, doubling up to a second, until one takes time again.
