@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -78,8 +79,8 @@ func TestFDTimerCloseEndsReader(t *testing.T) {
 }
 
 // TestPreciseTimerChoice: a Clock whose time is the kernel's gets the timerfd timer, which
-// coalesces; CCLOAD_TIMER=go, a fake clock and a synctest bubble's clock get the Clock's own,
-// which never adds slack.
+// coalesces (CCLOAD_TIMER=exact: it does not); CCLOAD_TIMER=go, a fake clock and a synctest
+// bubble's clock get the Clock's own, which never adds slack.
 func TestPreciseTimerChoice(t *testing.T) {
 	r := &run{clock: realClock{}}
 	tm := r.preciseTimer(time.Hour)
@@ -95,6 +96,12 @@ func TestPreciseTimerChoice(t *testing.T) {
 		}
 		tm.release()
 	}
+	t.Setenv("CCLOAD_TIMER", "exact")
+	tm = r.preciseTimer(time.Hour)
+	if _, ok := tm.Timer.(*fdTimer); !ok || tm.coalesce {
+		t.Errorf("CCLOAD_TIMER=exact: %T (coalescing %v), want a *fdTimer that does not coalesce", tm.Timer, tm.coalesce)
+	}
+	tm.release()
 	t.Setenv("CCLOAD_TIMER", "go")
 	tm = r.preciseTimer(time.Hour)
 	if _, ok := tm.Timer.(*fdTimer); ok || tm.coalesce {
@@ -192,18 +199,23 @@ func TestCoalescedWakeUpsReleaseEveryDueInOrder(t *testing.T) {
 	t.Logf("%d due times in %d wake-ups (slack seen: %v)", n, wakes, slacked)
 }
 
-// TestArrivalsAllHandedOverOnTimerfd plays 400 arrivals (open model, uniform, with think
-// times the scheduler's timer wakes) on the timerfd timer, then the same on Go's timers,
-// against the mock: every arrival ends in exactly one outcome (started and completed, or
-// dropped as late when a loaded machine put the producer behind), and the mock received every
-// request the report counts, per endpoint.
+// TestArrivalsAllHandedOverOnTimerfd plays open-model arrivals (uniform, with think times the
+// scheduler's timer wakes) on the timerfd timer, coalescing and exact, then on Go's timers,
+// against the mock: 400 at 400/s, and 2,000 at 5,000/s, fast enough for the coalescing slack.
+// Every arrival ends in exactly one outcome (started and completed, or dropped as late when a
+// loaded machine put the producer behind), and the mock received every request the report
+// counts, per endpoint.
 func TestArrivalsAllHandedOverOnTimerfd(t *testing.T) {
-	for _, timer := range []string{"", "go"} {
-		t.Run("timer="+timer, func(t *testing.T) {
-			t.Setenv("CCLOAD_TIMER", timer)
+	for _, tc := range []struct {
+		timer   string
+		rate, n int64
+	}{{"", 400, 400}, {"go", 400, 400}, {"", 5000, 2000}, {"exact", 5000, 2000}} {
+		t.Run(fmt.Sprintf("timer=%s/rate=%d", tc.timer, tc.rate), func(t *testing.T) {
+			t.Setenv("CCLOAD_TIMER", tc.timer)
+			n := tc.n
 			srv := testMock(t, nil)
 			sc := parse(t, auth+`
-load: {model: open, arrivals: uniform, rate: 400, duration: 1s}
+load: {model: open, arrivals: uniform, rate: `+fmt.Sprint(tc.rate)+`, duration: `+fmt.Sprintf("%gs", float64(n)/float64(tc.rate))+`}
 sessions:
   - name: s
     poll: false
@@ -211,8 +223,8 @@ sessions:
 `)
 			rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1, Grace: time.Minute})
 			s := rep.Sessions
-			if s.Arrivals != 400 || s.Started+s.Dropped != 400 || s.Completed != s.Started || s.Dropped != s.DroppedBy["late"] || s.Started == 0 {
-				t.Errorf("sessions %+v: want 400 arrivals, each completed or dropped as late", s)
+			if s.Arrivals != n || s.Started+s.Dropped != n || s.Completed != s.Started || s.Dropped != s.DroppedBy["late"] || s.Started == 0 {
+				t.Errorf("sessions %+v: want %d arrivals, each completed or dropped as late", s, n)
 			}
 			st := srv.Stats()
 			if st.Endpoints["sendAsync"] != 4*s.Started {

@@ -36,11 +36,13 @@ type wakeTimer struct {
 // on Linux it is a timerfd (fdTimer: wakes within tens of µs, where a Go timer can be a
 // millisecond late); elsewhere, with a Clock whose time is not the kernel's (a test's fake
 // clock, a synctest bubble's), or with CCLOAD_TIMER=go (to compare the two), it is the Clock's
-// timer.
+// timer. CCLOAD_TIMER=exact keeps the timerfd but never coalesces (to measure what coalescing
+// buys).
 func (r *run) preciseTimer(d time.Duration) *wakeTimer {
-	if k, ok := r.clock.(kernelClock); ok && k.kernelTime() && os.Getenv("CCLOAD_TIMER") != "go" {
+	mode := os.Getenv("CCLOAD_TIMER")
+	if k, ok := r.clock.(kernelClock); ok && k.kernelTime() && mode != "go" {
 		if t := newFDTimer(d); t != nil {
-			return &wakeTimer{Timer: t, release: t.close, coalesce: true}
+			return &wakeTimer{Timer: t, release: t.close, coalesce: mode != "exact"}
 		}
 	}
 	t := r.clock.NewTimer(d)
