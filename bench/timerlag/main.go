@@ -2,9 +2,10 @@
 
 // Command timerlag measures how late Go timers fire on this machine: the floor
 // under ccload's scheduler lag (runner's producer and scheduler sleep on a
-// timer until the next intended start). It sleeps N times for a gap drawn as
-// the arrival process would (exponential, mean 1/rate) and prints the
-// percentiles of (woken - due) in µs. On Linux, Go's netpoller waits with
+// timer until the next intended start). It draws N due times as the arrival
+// process would (exponential gaps, mean 1/rate), sleeps until each (plus --slack),
+// releases every one due by the time it woke, and prints the number of sleeps and
+// the percentiles of (released - due) in µs. On Linux, Go's netpoller waits with
 // epoll_wait, whose timeout is whole milliseconds (runtime/netpoll_epoll.go),
 // so a process that goes idle between timers wakes up to about 1 ms late.
 //
