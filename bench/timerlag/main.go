@@ -14,6 +14,7 @@
 //	go run ./bench/timerlag --rate 2000 --n 20000 --nanosleep  # clock_nanosleep on a locked thread
 //	go run ./bench/timerlag --rate 2000 --n 20000 --timerfd    # a timerfd read through the netpoller (runner's fdTimer)
 //	go run ./bench/timerlag --rate 6667 --n 40000 --timerfd --slack 250us  # coalesced: one wake-up releases all due within 250 µs
+//	go run ./bench/timerlag --rate 2000 --n 20000 --timerfd --hybrid 1ms   # timerfd for waits ≥ 1 ms, Go timer below
 //
 // It also prints the process's CPU time (user+sys) per wake-up and as a share of one
 // core: what each way of waiting costs, which a busy machine does not inflate the way it
@@ -57,6 +58,7 @@ func main() {
 	spin := flag.Duration("spin", 0, "wake this much early and spin (runtime.Gosched-free busy wait) until due")
 	nano := flag.Bool("nanosleep", false, "sleep in clock_nanosleep on a locked OS thread instead of a Go timer")
 	tfd := flag.Bool("timerfd", false, "sleep in a read of a timerfd registered with Go's netpoller instead of a Go timer")
+	hybrid := flag.Duration("hybrid", 0, "with --timerfd: sleep on the timerfd only for waits of at least this, on a Go timer below it")
 	slack := flag.Duration("slack", 0, "coalesce: sleep until the next due time plus this, then release every one due by then (the runner's wakeTimer)")
 	flag.Parse()
 	var tf *os.File
@@ -90,7 +92,7 @@ func main() {
 		if d := time.Until(dues[i]) - *spin + *slack; d > 0 && *nano {
 			nanosleep(d)
 			wakes++
-		} else if d > 0 && tf != nil {
+		} else if d > 0 && tf != nil && d >= *hybrid {
 			timerfdSleep(tf, d)
 			wakes++
 		} else if d > 0 {
@@ -112,7 +114,7 @@ func main() {
 	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	slices.Sort(late)
 	pct := func(p float64) float64 { return float64(late[int(p*float64(len(late)-1))]) / 1e3 }
-	fmt.Printf("timerlag: %d due times at %.0f/s (%.1f s), spin %v, nanosleep %v, timerfd %v, slack %v: %d sleeps; late p50 %.0f µs, p90 %.0f µs, p99 %.0f µs, max %.0f µs; CPU %.2f µs per due time, %.1f%% of a core\n",
-		*n, *rate, wall.Seconds(), *spin, *nano, *tfd, *slack, wakes, pct(0.5), pct(0.9), pct(0.99), pct(1),
+	fmt.Printf("timerlag: %d due times at %.0f/s (%.1f s), spin %v, nanosleep %v, timerfd %v (hybrid %v), slack %v: %d sleeps; late p50 %.0f µs, p90 %.0f µs, p99 %.0f µs, max %.0f µs; CPU %.2f µs per due time, %.1f%% of a core\n",
+		*n, *rate, wall.Seconds(), *spin, *nano, *tfd, *hybrid, *slack, wakes, pct(0.5), pct(0.9), pct(0.99), pct(1),
 		float64(cpu)/1e3/float64(*n), 100*cpu.Seconds()/wall.Seconds())
 }
