@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -25,6 +26,9 @@ type scheduler struct {
 
 	mu sync.Mutex
 	q  wakeQueue
+	// handing says the loop holds customers it took from the queue and has not yet handed all
+	// to workers (set under mu): meanwhile park does not hand over directly, so none overtakes them.
+	handing atomic.Bool
 }
 
 func newScheduler(r *run, prodCtx, ctx context.Context, wg *sync.WaitGroup, workers int) *scheduler {
@@ -57,6 +61,10 @@ func (s *scheduler) park(c *vc, at int64) {
 	if c.pending && s.prodCtx.Err() != nil {
 		at = 0 // arrivals ended: a closed-model slot waiting for its next session ends now
 	}
+	if s.handOver(c, at) {
+		s.mu.Unlock()
+		return
+	}
 	first := s.enqueue(c, at)
 	s.mu.Unlock()
 	if first {
@@ -70,6 +78,26 @@ func (s *scheduler) enqueue(c *vc, at int64) bool {
 	prev, ok := s.q.next()
 	s.q.push(c, at)
 	return !ok || at < prev
+}
+
+// handOver gives c, due at at, straight to a free worker (under mu) when it is due now, nothing
+// parked is due before it and the loop is not handing over customers it took: the loop's
+// wake-up, a goroutine switch per due customer (every arrival of the open model), is saved,
+// and the order stays the queue's. False: c must be parked (no worker free, or not due).
+func (s *scheduler) handOver(c *vc, at int64) bool {
+	if s.handing.Load() || at > s.r.now() {
+		return false
+	}
+	if next, ok := s.q.next(); ok && next <= at {
+		return false
+	}
+	c.wakeAt = at // beginSlot's intended start, as the queue would have set it
+	select {
+	case s.due <- c:
+		return true
+	default:
+		return false
+	}
 }
 
 // kickLoop tells the loop to look at the queue's earliest wake-up again.
@@ -112,6 +140,7 @@ func (s *scheduler) loop() {
 		}
 		batch = s.q.pop(now, batch)
 		if len(batch) > 0 {
+			s.handing.Store(true)
 			timer.released(now, len(batch))
 		}
 		wait := time.Duration(-1)
@@ -127,6 +156,7 @@ func (s *scheduler) loop() {
 		if wait >= 0 {
 			timer.sleep(wait)
 		}
+		s.handing.Store(false) // every customer taken is with a worker
 		select {
 		case <-timer.C():
 		case <-s.kick:
