@@ -160,7 +160,8 @@ func TestHandOverKeepsTheQueuesOrder(t *testing.T) {
 	}
 	s.q.remove(d)
 	s.q.push(d, now+int64(time.Hour)) // d due later: c may go
-	if got := s.q.pop(now, nil); len(got) != 0 { // as the loop does: the queue's cursor moves to now
+	// As the loop does, pop what is due now (nothing): the queue's cursor moves to now.
+	if got := s.q.pop(now, nil); len(got) != 0 {
 		t.Fatalf("popped %d customers due an hour later", len(got))
 	}
 	if !s.handOver(c, now) {
