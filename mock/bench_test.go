@@ -269,3 +269,66 @@ func BenchmarkHandlerPollCrowd(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSessionFootprint connects n customers through the handler, each with its own
+// ccmessaging-token (as ccload's customers apply theirs), and reports the heap the mock holds
+// per connected customer after a GC ("B/session"): the mock's memory at the issue-24 goal is
+// about a million of these. The ns/op is the setup's, not a figure to read.
+func BenchmarkSessionFootprint(b *testing.B) {
+	const n = 50_000
+	for b.Loop() {
+		o := mock.DefaultOptions()
+		o.SessionTimeout = 0
+		s := newMock(b, o)
+		c := newClient(b, s)
+		h := s.Handler()
+		w := &bodyWriter{h: http.Header{}}
+		token, _ := handlerRequest(b, c, "POST", s.URL()+ccapi.DefaultPaths.ApplyToken, nil)
+		token.Header.Del(ccapi.HeaderToken)
+		connect, rb := handlerRequest(b, c, "POST", s.URL()+ccapi.DefaultPaths.SendAsync, nil)
+		var m0, m1 runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m0)
+		for i := range n {
+			u := fmt.Sprintf("crowd-%d", i)
+			tb, _ := json.Marshal(ccapi.ApplyTokenReq{UserID: u, ChannelID: "1011577355744904195"})
+			token.Body = &rewindBody{*bytes.NewReader(tb)}
+			token.ContentLength = int64(len(tb))
+			clear(w.h)
+			w.body = w.body[:0]
+			h.ServeHTTP(w, token)
+			var tr ccapi.ApplyTokenRsp
+			if w.status != 200 || json.Unmarshal(w.body, &tr) != nil || tr.Token == "" {
+				b.Fatalf("applyToken %s: status %d %s", u, w.status, w.body)
+			}
+			body, _ := json.Marshal(ccapi.SendMsgReq{Channel: "WEB", ControlType: ccapi.Connect, From: u,
+				MediaType: ccapi.Text, SourceType: ccapi.SourceCustomer, To: "1011577355744904195"})
+			rb.Reset(body)
+			connect.ContentLength = int64(len(body))
+			connect.Header.Set(ccapi.HeaderToken, tr.Token)
+			clear(w.h)
+			h.ServeHTTP(w, connect)
+			if w.status != 200 {
+				b.Fatalf("CONNECT %s: status %d", u, w.status)
+			}
+		}
+		if got := s.Stats().Sessions.Open; got != n {
+			b.Fatalf("%d sessions open, want %d", got, n)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&m1)
+		b.ReportMetric(float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc))/n, "B/session")
+		runtime.KeepAlive(s)
+	}
+}
+
+// bodyWriter is a ResponseWriter that keeps the status and the body.
+type bodyWriter struct {
+	h      http.Header
+	status int
+	body   []byte
+}
+
+func (w *bodyWriter) Header() http.Header         { return w.h }
+func (w *bodyWriter) WriteHeader(status int)      { w.status = status }
+func (w *bodyWriter) Write(b []byte) (int, error) { w.body = append(w.body, b...); return len(b), nil }

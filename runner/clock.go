@@ -25,8 +25,18 @@ type Timer interface {
 	Stop() bool
 }
 
+// kernelClock is a Clock that says whether its time is the kernel's monotonic clock. Only
+// then may the scheduler and the producer sleep on a timerfd (precise.go), which the kernel
+// wakes: a Clock that does not implement it, or says false (a fake clock, the wall clock
+// inside a synctest bubble), gets its own timers.
+type kernelClock interface {
+	kernelTime() bool
+}
+
 // realClock is the wall clock.
 type realClock struct{}
+
+func (realClock) kernelTime() bool { return true }
 
 func (realClock) Now() time.Time { return time.Now() }
 

@@ -199,9 +199,6 @@ type Config struct {
 	// dial, when set, opens the client's connections (ccapi.Config.Dial): tests serve the
 	// target in memory, inside a synctest bubble whose fake time covers the run and the target.
 	dial func(ctx context.Context, network, addr string) (net.Conn, error)
-	// goTimers keeps the scheduler and producer on the Clock's timers: a test inside a synctest
-	// bubble, where a timerfd would sleep on the kernel's time, not the bubble's.
-	goTimers bool
 	// MaxRPS, when > 0, overrides the scenario's target.max_rps: one rate.Limiter caps this
 	// process's requests per second across all customers.
 	MaxRPS float64

@@ -26,10 +26,9 @@ import (
 // being hidden.
 type vc struct {
 	r    *run
-	k    int64 // customer index: arrival index (open) or slot (closed); global across shards
-	rng  *rand.Rand
-	env  scenario.Env
-	x    *scratch // the buffers of whoever runs the customer right now
+	k    int64        // customer index: arrival index (open) or slot (closed); global across shards
+	env  scenario.Env // env.Rand is the customer's random source (seeded by the run's seed and k)
+	x    *scratch     // the buffers of whoever runs the customer right now
 	cu   *ccapi.Customer
 	sess *scenario.Session
 	prog *program // the session's compiled program (sessions)
@@ -39,17 +38,13 @@ type vc struct {
 
 	channel, to string // the session's rendered channel and channel configuration ID
 
-	// intended and step describe the exchange in flight, for observe.
+	// intended (and step, below) describe the exchange in flight, for observe.
 	intended int64
-	step     int32
-	origin   report.Origin // who asked for the exchange in flight: the scenario, or the run closing the session
 	// free is when this customer's previous exchange ended: a request cannot start before it,
 	// so the scheduler lag of the next one counts from max(intended, free).
 	free int64
 
 	wakeAt int64    // when parked: the wake-up time (the scheduler's heap key)
-	hidx   int      // when parked: the index in its place in the wake-up queue (-1 or stale otherwise)
-	where  int32    // when parked: its place in the wake-up queue (wakeq.go: wqNear, wqFar or a ring bucket)
 	push   *pushBox // a push session's mailbox (push.go); nil: a poll session
 
 	// A closed-model customer's slot: it plays sessions back to back. pending says its next
@@ -58,7 +53,14 @@ type vc struct {
 	idSpan, n int64
 	backoff   time.Duration
 	began     int64 // when the current session really began (a worker took it)
-	pending   bool
+
+	// The small fields last, together: a million parked customers pay for every byte of
+	// padding (issue 24).
+	step    int32
+	where   int32         // when parked: its place in the wake-up queue (wakeq.go: wqNear, wqFar or a ring bucket)
+	hidx    int32         // when parked: the index in its place in the wake-up queue (-1 or stale otherwise)
+	origin  report.Origin // who asked for the exchange in flight: the scenario, or the run closing the session
+	pending bool          // a closed-model slot's next session starts at wakeAt
 
 	// owesDisconnect says the run cut this customer while the platform may hold its session
 	// open (customer.cut): its teardown sends the DISCONNECT.
@@ -101,8 +103,7 @@ func (r *run) newVC(k int64) *vc { return r.newVCWith(k, &scratch{}) }
 // newVCWith returns customer k running on x (until someone lends it another; nil: none yet).
 func (r *run) newVCWith(k int64, x *scratch) *vc {
 	c := &vc{r: r, k: k, step: -1, x: x}
-	c.rng = rand.New(rand.NewPCG(uint64(r.seed), uint64(k)))
-	c.env = scenario.Env{Customer: k, Rand: c.rng, Rows: make([][]string, len(r.sc.Feeders))}
+	c.env = scenario.Env{Customer: k, Rand: rand.New(rand.NewPCG(uint64(r.seed), uint64(k))), Rows: make([][]string, len(r.sc.Feeders))}
 	return c
 }
 
@@ -186,7 +187,7 @@ func (c *vc) ended(f flow) report.Outcome {
 // data rows, renders its identity and resets the program. Not flowOK: it cannot start.
 func (c *vc) prepare(arrival, sessionID int64) flow {
 	r := c.r
-	prog := r.sessions.progs[r.pickIndex(c.rng)]
+	prog := r.sessions.progs[r.pickIndex(c.env.Rand)]
 	if plan := r.cfg.Plan; plan != nil {
 		prog = r.sessions.progs[plan[c.k].Session]
 		if plan[c.k].Sess != nil {
@@ -203,7 +204,7 @@ func (c *vc) prepare(arrival, sessionID int64) flow {
 
 	for _, i := range sess.Feeders {
 		f := r.sc.Feeders[i]
-		row, err := f.Next(c.rng)
+		row, err := f.Next(c.env.Rand)
 		if err != nil {
 			// A unique feeder without wrap has no row left: no later session could start
 			// either, so arrivals end here (the sessions running go on), and the run ends
@@ -232,7 +233,7 @@ func (c *vc) prepare(arrival, sessionID int64) flow {
 	if tok != "" {
 		c.cu.SetToken(tok)
 	}
-	c.m.reset(prog, c.rng, arrival, tok == "")
+	c.m.reset(prog, c.env.Rand, arrival, tok == "")
 	c.pushBegin()
 	return flowOK
 }

@@ -17,6 +17,7 @@ import (
 // lets an earlier arming fire late.
 type fdTimer struct {
 	f    *os.File
+	rc   syscall.RawConn // f's, kept: SyscallConn allocates
 	c    chan time.Time
 	done chan struct{} // closed when read returns
 
@@ -41,7 +42,12 @@ func newFDTimer(d time.Duration) *fdTimer {
 		syscall.Close(int(fd))
 		return nil
 	}
-	t := &fdTimer{f: f, c: make(chan time.Time, 1), done: make(chan struct{})}
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil
+	}
+	t := &fdTimer{f: f, rc: rc, c: make(chan time.Time, 1), done: make(chan struct{})}
 	go t.read()
 	t.Reset(d)
 	return t
@@ -71,11 +77,7 @@ func (t *fdTimer) read() {
 // arm sets the timerfd to expire after d; mu held.
 func (t *fdTimer) arm(d time.Duration) {
 	spec := itimerspec{value: syscall.NsecToTimespec(int64(d))}
-	c, err := t.f.SyscallConn()
-	if err != nil {
-		return
-	}
-	c.Control(func(fd uintptr) {
+	t.rc.Control(func(fd uintptr) {
 		syscall.Syscall6(syscall.SYS_TIMERFD_SETTIME, fd, 0, uintptr(unsafe.Pointer(&spec)), 0, 0, 0)
 	})
 }

@@ -99,9 +99,15 @@ func (m *memTarget) Close() error { return m.http.Close() }
 
 // target points cfg at m: its URL and its in-memory dial.
 func (m *memTarget) target(cfg Config) Config {
-	cfg.BaseURL, cfg.dial, cfg.goTimers = m.url, m.ln.dial, true
+	cfg.BaseURL, cfg.dial, cfg.Clock = m.url, m.ln.dial, bubbleClock{}
 	return cfg
 }
+
+// bubbleClock is the wall clock as a synctest bubble fakes it: time.Now and Go's timers are
+// the bubble's, the kernel's timerfd is not, so it says its time is not the kernel's.
+type bubbleClock struct{ realClock }
+
+func (bubbleClock) kernelTime() bool { return false }
 
 // memMock is a mock served in memory.
 type memMock struct {

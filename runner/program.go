@@ -236,38 +236,42 @@ const (
 // has seen. Its core, next, takes explicit time and the last exchange's result and returns the
 // next action, so it runs without a clock or a goroutine (and is table-tested that way).
 type customer struct {
-	prog  *program
-	rng   *rand.Rand
-	token bool // the session must fetch its token first
+	prog *program
+	rng  *rand.Rand
+	reps []int32 // remaining rounds of each open repeat, innermost last
 
-	pc      int32
-	reps    []int32 // remaining rounds of each open repeat, innermost last
-	started bool    // the token phase is behind
-	waiting bool    // the op at pc has begun waiting (think sampled, await deadline set)
-	ex      exKind
 	arrival int64
-
 	// due is the intended start of the next step (arrival plus the think times so far).
 	due      int64
 	deadline int64 // the await's timeout
 
-	connected bool
-	pollOn    bool // the poll grid is running
 	poll      grid
 	queue     grid  // the queryQueueInfo ticks while await_agent waits
-	confirm   bool  // a refused send aborts the session unless this poll shows the platform ended it
 	confirmBy int64 // push: until when the refused send waits for the platform's hang-up to be pushed
+
+	chatAt     int64 // start of the last successful CHAT; -1 none yet
+	transferAt int64 // start of the last successful TRANS2AGENT; -1 none
+
+	fail why // the last step failure: held over a confirming poll, and the session's when it fails
+
+	// The small fields last, together: a million parked customers pay for every byte of
+	// padding between them (issue 24).
+	pc      int32
+	token   bool // the session must fetch its token first
+	started bool // the token phase is behind
+	waiting bool // the op at pc has begun waiting (think sampled, await deadline set)
+	ex      exKind
+
+	connected bool
+	pollOn    bool // the poll grid is running
+	confirm   bool // a refused send aborts the session unless this poll shows the platform ended it
 
 	// reconnecting says the send in flight is the reconnect CONNECT, not the op at pc.
 	reconnecting bool
 
-	chatAt               int64 // start of the last successful CHAT; -1 none yet
 	replied              bool
 	seenRobot, seenAgent bool
-	transferAt           int64 // start of the last successful TRANS2AGENT; -1 none
 	joined               bool
-
-	fail why // the last step failure: held over a confirming poll, and the session's when it fails
 }
 
 // mayBeConnected says whether the platform may hold this session open: a CONNECT succeeded and

@@ -272,8 +272,8 @@ func (r *run) open(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 			return i - 1, last, true
 		}
 	}
-	timer, release := r.preciseTimer(time.Hour)
-	defer release()
+	timer := r.preciseTimer(time.Hour)
+	defer timer.release()
 	for {
 		k, at, ok := next()
 		if !ok {
@@ -283,7 +283,7 @@ func (r *run) open(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 			continue
 		}
 		if d := at - time.Duration(r.now()); d > 0 {
-			timer.Reset(d)
+			timer.sleep(d)
 			select {
 			case <-ctx.Done():
 				return
@@ -308,6 +308,7 @@ func (r *run) open(ctx, custCtx context.Context, wg *sync.WaitGroup) {
 			return
 		}
 		t := int64(at)
+		timer.released(r.now(), 1)
 		if limit > 0 && r.active.Load() >= limit {
 			r.events <- event{kind: evDropped, t: t, d: 1, ct: why}
 			continue
@@ -494,7 +495,7 @@ func (r *run) endSlot(c *vc, o report.Outcome, t int64) bool {
 	c.n++
 	next := r.now()
 	if p := r.load.Pause; p != nil {
-		next += int64(p.Duration(c.rng))
+		next += int64(p.Duration(c.env.Rand))
 	}
 	// A session that failed at once (no AccessToken to be had, a refusing target) would
 	// make the slot spin; back off, doubling up to a second, until one takes time again.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -25,6 +26,9 @@ type scheduler struct {
 
 	mu sync.Mutex
 	q  wakeQueue
+	// handing says the loop holds customers it took from the queue and has not yet handed all
+	// to workers (set under mu): meanwhile park does not hand over directly, so none overtakes them.
+	handing atomic.Bool
 }
 
 func newScheduler(r *run, prodCtx, ctx context.Context, wg *sync.WaitGroup, workers int) *scheduler {
@@ -57,6 +61,10 @@ func (s *scheduler) park(c *vc, at int64) {
 	if c.pending && s.prodCtx.Err() != nil {
 		at = 0 // arrivals ended: a closed-model slot waiting for its next session ends now
 	}
+	if s.handOver(c, at) {
+		s.mu.Unlock()
+		return
+	}
 	first := s.enqueue(c, at)
 	s.mu.Unlock()
 	if first {
@@ -72,6 +80,26 @@ func (s *scheduler) enqueue(c *vc, at int64) bool {
 	return !ok || at < prev
 }
 
+// handOver gives c, due at at, straight to a free worker (under mu) when it is due now, nothing
+// parked is due before it and the loop is not handing over customers it took: the loop's
+// wake-up, a goroutine switch per due customer (every arrival of the open model), is saved,
+// and the order stays the queue's. False: c must be parked (no worker free, or not due).
+func (s *scheduler) handOver(c *vc, at int64) bool {
+	if s.handing.Load() || at > s.r.now() {
+		return false
+	}
+	if next, ok := s.q.next(); ok && next <= at {
+		return false
+	}
+	c.wakeAt = at // beginSlot's intended start, as the queue would have set it
+	select {
+	case s.due <- c:
+		return true
+	default:
+		return false
+	}
+}
+
 // kickLoop tells the loop to look at the queue's earliest wake-up again.
 func (s *scheduler) kickLoop() {
 	select {
@@ -83,8 +111,8 @@ func (s *scheduler) kickLoop() {
 func (s *scheduler) loop() {
 	defer s.done.Done()
 	defer close(s.due)
-	timer, release := s.r.preciseTimer(time.Hour)
-	defer release()
+	timer := s.r.preciseTimer(time.Hour)
+	defer timer.release()
 	cancelled, stopped := s.ctx.Done(), s.prodCtx.Done()
 	var batch, pending []*vc
 	drained := false
@@ -111,6 +139,10 @@ func (s *scheduler) loop() {
 			pending = pending[:0]
 		}
 		batch = s.q.pop(now, batch)
+		if len(batch) > 0 {
+			s.handing.Store(true)
+			timer.released(now, len(batch))
+		}
 		wait := time.Duration(-1)
 		if at, ok := s.q.next(); ok {
 			wait = time.Duration(max(at-now, 0))
@@ -122,8 +154,9 @@ func (s *scheduler) loop() {
 		}
 		batch = batch[:0]
 		if wait >= 0 {
-			timer.Reset(wait)
+			timer.sleep(wait)
 		}
+		s.handing.Store(false) // every customer taken is with a worker
 		select {
 		case <-timer.C():
 		case <-s.kick:

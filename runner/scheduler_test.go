@@ -134,3 +134,45 @@ sessions:
 		}
 	})
 }
+
+// TestHandOverKeepsTheQueuesOrder: a customer due now goes straight to a free worker only when
+// nothing parked is due before it and the loop is not handing over customers it took;
+// otherwise (or when no worker is free, or it is not due yet) it is parked, so no customer is
+// released early or overtakes one due before it.
+func TestHandOverKeepsTheQueuesOrder(t *testing.T) {
+	clk := newFakeClock()
+	r := &run{clock: clk, t0: clk.Now()}
+	clk.Advance(time.Second)
+	now := r.now()
+	s := &scheduler{r: r, due: make(chan *vc, 1)}
+	c, d := &vc{k: 1, hidx: -1}, &vc{k: 2, hidx: -1}
+	if s.handOver(c, now+1) {
+		t.Fatal("a customer due in 1ns was handed over now")
+	}
+	if !s.handOver(c, now) || len(s.due) != 1 || <-s.due != c || c.wakeAt != now {
+		t.Fatal("a customer due now, with the queue empty and a worker free, was not handed over")
+	}
+	s.due <- d // every worker busy
+	if s.handOver(c, now) {
+		t.Fatal("handed over with no worker free")
+	}
+	<-s.due
+	s.q.push(d, now-1) // d, parked, is due before c
+	if s.handOver(c, now) {
+		t.Fatal("c overtook d, parked and due before it")
+	}
+	s.q.remove(d)
+	s.q.push(d, now+int64(time.Hour)) // d due later: c may go
+	// As the loop does, pop what is due now (nothing): the queue's cursor moves to now.
+	if got := s.q.pop(now, nil); len(got) != 0 {
+		t.Fatalf("popped %d customers due an hour later", len(got))
+	}
+	if !s.handOver(c, now) {
+		t.Fatal("c not handed over, with the only parked customer due an hour later")
+	}
+	<-s.due
+	s.handing.Store(true) // the loop has taken customers it has not handed over yet
+	if s.handOver(c, now) {
+		t.Fatal("c overtook the customers the loop is handing over")
+	}
+}

@@ -49,7 +49,7 @@ func (q *wakeQueue) push(c *vc, at int64) {
 			q.ring = make([][]*vc, wqBuckets)
 		}
 		i := b & wqMask
-		c.where, c.hidx = int32(i), len(q.ring[i])
+		c.where, c.hidx = int32(i), int32(len(q.ring[i]))
 		q.ring[i] = append(q.ring[i], c)
 		q.inRing++
 	default:
@@ -60,7 +60,7 @@ func (q *wakeQueue) push(c *vc, at int64) {
 
 // contains says whether c is parked here.
 func (q *wakeQueue) contains(c *vc) bool {
-	i := c.hidx
+	i := int(c.hidx)
 	switch {
 	case c.where == wqNear:
 		return i >= 0 && i < len(q.near) && q.near[i] == c
@@ -77,12 +77,12 @@ func (q *wakeQueue) contains(c *vc) bool {
 func (q *wakeQueue) remove(c *vc) {
 	switch c.where {
 	case wqNear:
-		heap.Remove(&q.near, c.hidx)
+		heap.Remove(&q.near, int(c.hidx))
 	case wqFar:
-		heap.Remove(&q.far, c.hidx)
+		heap.Remove(&q.far, int(c.hidx))
 	default:
 		r := q.ring[c.where]
-		last := len(r) - 1
+		last := int32(len(r) - 1)
 		if c.hidx != last {
 			r[c.hidx] = r[last]
 			r[c.hidx].hidx = c.hidx
@@ -172,11 +172,11 @@ func (h wakeHeap) Len() int           { return len(h) }
 func (h wakeHeap) Less(i, j int) bool { return h[i].wakeAt < h[j].wakeAt }
 func (h wakeHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
-	h[i].hidx, h[j].hidx = i, j
+	h[i].hidx, h[j].hidx = int32(i), int32(j)
 }
 func (h *wakeHeap) Push(x any) {
 	c := x.(*vc)
-	c.hidx = len(*h)
+	c.hidx = int32(len(*h))
 	*h = append(*h, c)
 }
 func (h *wakeHeap) Pop() any {

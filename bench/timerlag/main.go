@@ -2,9 +2,10 @@
 
 // Command timerlag measures how late Go timers fire on this machine: the floor
 // under ccload's scheduler lag (runner's producer and scheduler sleep on a
-// timer until the next intended start). It sleeps N times for a gap drawn as
-// the arrival process would (exponential, mean 1/rate) and prints the
-// percentiles of (woken - due) in µs. On Linux, Go's netpoller waits with
+// timer until the next intended start). It draws N due times as the arrival
+// process would (exponential gaps, mean 1/rate), sleeps until each (plus --slack),
+// releases every one due by the time it woke, and prints the number of sleeps and
+// the percentiles of (released - due) in µs. On Linux, Go's netpoller waits with
 // epoll_wait, whose timeout is whole milliseconds (runtime/netpoll_epoll.go),
 // so a process that goes idle between timers wakes up to about 1 ms late.
 //
@@ -12,6 +13,8 @@
 //	go run ./bench/timerlag --rate 2000 --n 20000 --spin 1ms   # sleep to due-1ms, then spin
 //	go run ./bench/timerlag --rate 2000 --n 20000 --nanosleep  # clock_nanosleep on a locked thread
 //	go run ./bench/timerlag --rate 2000 --n 20000 --timerfd    # a timerfd read through the netpoller (runner's fdTimer)
+//	go run ./bench/timerlag --rate 6667 --n 40000 --timerfd --slack 250us  # coalesced: one wake-up releases all due within 250 µs
+//	go run ./bench/timerlag --rate 2000 --n 20000 --timerfd --hybrid 1ms   # timerfd for waits ≥ 1 ms, Go timer below
 //
 // It also prints the process's CPU time (user+sys) per wake-up and as a share of one
 // core: what each way of waiting costs, which a busy machine does not inflate the way it
@@ -55,6 +58,8 @@ func main() {
 	spin := flag.Duration("spin", 0, "wake this much early and spin (runtime.Gosched-free busy wait) until due")
 	nano := flag.Bool("nanosleep", false, "sleep in clock_nanosleep on a locked OS thread instead of a Go timer")
 	tfd := flag.Bool("timerfd", false, "sleep in a read of a timerfd registered with Go's netpoller instead of a Go timer")
+	hybrid := flag.Duration("hybrid", 0, "with --timerfd: sleep on the timerfd only for waits of at least this, on a Go timer below it")
+	slack := flag.Duration("slack", 0, "coalesce: sleep until the next due time plus this, then release every one due by then (the runner's wakeTimer)")
 	flag.Parse()
 	var tf *os.File
 	if *tfd {
@@ -77,19 +82,31 @@ func main() {
 	timer := time.NewTimer(time.Hour)
 	next := time.Now()
 	start := next
+	dues := make([]time.Time, 0, *n)
 	for range *n {
 		next = next.Add(time.Duration(rng.ExpFloat64() / *rate * float64(time.Second)))
-		if d := time.Until(next) - *spin; d > 0 && *nano {
+		dues = append(dues, next)
+	}
+	wakes := 0
+	for i := 0; i < len(dues); {
+		if d := time.Until(dues[i]) - *spin + *slack; d > 0 && *nano {
 			nanosleep(d)
-		} else if d > 0 && tf != nil {
+			wakes++
+		} else if d > 0 && tf != nil && d >= *hybrid {
 			timerfdSleep(tf, d)
+			wakes++
 		} else if d > 0 {
 			timer.Reset(d)
 			<-timer.C
+			wakes++
 		}
-		for *spin > 0 && time.Now().Before(next) {
+		for *spin > 0 && time.Now().Before(dues[i]) {
 		}
-		late = append(late, time.Since(next))
+		now := time.Now()
+		for i < len(dues) && !dues[i].After(now) { // every one due by now, as the runner's loops release them
+			late = append(late, now.Sub(dues[i]))
+			i++
+		}
 	}
 	wall := time.Since(start)
 	var ru syscall.Rusage
@@ -97,7 +114,7 @@ func main() {
 	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	slices.Sort(late)
 	pct := func(p float64) float64 { return float64(late[int(p*float64(len(late)-1))]) / 1e3 }
-	fmt.Printf("timerlag: %d wake-ups at %.0f/s (%.1f s), spin %v, nanosleep %v, timerfd %v: late p50 %.0f µs, p90 %.0f µs, p99 %.0f µs, max %.0f µs; CPU %.2f µs per wake-up, %.1f%% of a core\n",
-		*n, *rate, wall.Seconds(), *spin, *nano, *tfd, pct(0.5), pct(0.9), pct(0.99), pct(1),
+	fmt.Printf("timerlag: %d due times at %.0f/s (%.1f s), spin %v, nanosleep %v, timerfd %v (hybrid %v), slack %v: %d sleeps; late p50 %.0f µs, p90 %.0f µs, p99 %.0f µs, max %.0f µs; CPU %.2f µs per due time, %.1f%% of a core\n",
+		*n, *rate, wall.Seconds(), *spin, *nano, *tfd, *hybrid, *slack, wakes, pct(0.5), pct(0.9), pct(0.99), pct(1),
 		float64(cpu)/1e3/float64(*n), 100*cpu.Seconds()/wall.Seconds())
 }
