@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"strconv"
+	"strings"
 	"testing"
 
 	"ccload/render"
@@ -56,5 +57,34 @@ func TestJUnitPushPropertiesAreEveryOutcome(t *testing.T) {
 	}
 	if sum != got["push.callbacks"] {
 		t.Errorf("the outcome properties add up to %d, push.callbacks is %d", sum, got["push.callbacks"])
+	}
+}
+
+// The console summary shows the push section's counts: every callback outcome and every
+// message outcome, with the webhook's URL (docs/report-json.md, "push").
+func TestSummaryShowsThePushCounts(t *testing.T) {
+	t.Parallel()
+	r := reporttest.BurstRun(t)
+	r.Push = &report.Push{URL: "http://127.0.0.1:9090/webhooks/v1/messages",
+		Callbacks: 21, Accepted: 1, Malformed: 2, TooLarge: 3, Faulted: 4, Stalled: 5, Abandoned: 6, BadAuth: 7,
+		Messages: report.PushMessages{Matched: 9, Unknown: 10, Duplicated: 11, Late: 12},
+		Kinds:    report.PushKinds{Robot: 13, Agent: 14, System: 15}}
+	var buf bytes.Buffer
+	if err := render.WriteSummary(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{"Push (webhook http://127.0.0.1:9090/webhooks/v1/messages)",
+		"callbacks 21: accepted 1, malformed 2, too large 3, faulted 4, stalled 5, abandoned 6; without a well-formed auth-v2 header 7",
+		"messages 42: matched 9, unknown customer 10, duplicated 11, late 12 (robot 13, agent 14, system 15, other 0)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the summary lacks %q:\n%s", want, out)
+		}
+	}
+	r.Push = nil
+	buf.Reset()
+	render.WriteSummary(&buf, r)
+	if strings.Contains(buf.String(), "Push (webhook") {
+		t.Errorf("a run without push sessions shows a push section:\n%s", buf.String())
 	}
 }
