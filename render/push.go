@@ -22,7 +22,8 @@ func writePush(w io.Writer, r *report.Report) {
 	fmt.Fprintln(w)
 }
 
-// pushProperties are the JUnit properties of the push section (name, value).
+// pushProperties are the JUnit properties of the push section (name, value), named as
+// report.json's push fields: every callback outcome, so they sum to push.callbacks.
 func pushProperties(r *report.Report) [][2]string {
 	p := r.Push
 	if p == nil {
@@ -31,7 +32,8 @@ func pushProperties(r *report.Report) [][2]string {
 	f := func(n int64) string { return fmt.Sprint(n) }
 	return [][2]string{
 		{"push.callbacks", f(p.Callbacks)}, {"push.accepted", f(p.Accepted)}, {"push.malformed", f(p.Malformed)},
-		{"push.faulted", f(p.Faulted + p.Stalled)}, {"push.bad_auth", f(p.BadAuth)},
+		{"push.too_large", f(p.TooLarge)}, {"push.faulted", f(p.Faulted)}, {"push.stalled", f(p.Stalled)},
+		{"push.abandoned", f(p.Abandoned)}, {"push.bad_auth", f(p.BadAuth)}, {"push.not_callbacks", f(p.NotCallbacks)},
 		{"push.messages.matched", f(p.Messages.Matched)}, {"push.messages.unknown", f(p.Messages.Unknown)},
 		{"push.messages.duplicated", f(p.Messages.Duplicated)}, {"push.messages.late", f(p.Messages.Late)},
 	}

@@ -310,6 +310,7 @@ type body struct {
 var (
 	okBody        = []byte(`{"resultCode":"0"}`)
 	malformedBody = []byte(`{"resultCode":"1","resultDesc":"malformed callback body"}`)
+	tooLargeBody  = []byte(`{"resultCode":"1","resultDesc":"callback body over the receiver's size limit (webhook.max_body)"}`)
 	faultBody     = []byte(`{"resultCode":"1","resultDesc":"injected receiver fault"}`)
 )
 
@@ -334,7 +335,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.ContentLength > int64(s.opts.MaxBody) {
 		s.tooLarge.Add(1)
 		w.Header().Set("Connection", "close") // the body is not read: the connection cannot be reused
-		write(w, http.StatusRequestEntityTooLarge, malformedBody)
+		write(w, http.StatusRequestEntityTooLarge, tooLargeBody)
 		return
 	}
 	cb := s.pool.Get().(*callbackBuf)
@@ -351,7 +352,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case n > int64(s.opts.MaxBody):
 		s.tooLarge.Add(1)
 		w.Header().Set("Connection", "close")
-		write(w, http.StatusRequestEntityTooLarge, malformedBody)
+		write(w, http.StatusRequestEntityTooLarge, tooLargeBody)
 		return
 	}
 	if s.fault() {

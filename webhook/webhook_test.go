@@ -265,3 +265,36 @@ func TestListenErrorSpeaksToTheUser(t *testing.T) {
 		t.Errorf("Start on a busy address: %v", err)
 	}
 }
+
+// A sender whose callback is refused learns why from the answer: a body over MaxBody (declared
+// or streamed without a length) is 413 naming the size limit, not "malformed"; a body that is
+// not a callback is 400 "malformed". Each is counted as what it was.
+func TestRefusedCallbackSaysWhy(t *testing.T) {
+	s := start(t, Options{MaxBody: 1024})
+	big := bytes.Repeat([]byte("x"), 2048)
+	post := func(body io.Reader) (int, string) {
+		t.Helper()
+		rsp, err := http.Post(s.URL(), "application/json", body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rsp.Body.Close()
+		b, _ := io.ReadAll(rsp.Body)
+		return rsp.StatusCode, string(b)
+	}
+	for name, body := range map[string]io.Reader{
+		"declared length": bytes.NewReader(big),
+		"chunked":         io.MultiReader(bytes.NewReader(big)), // no length: read up to the limit
+	} {
+		code, got := post(body)
+		if code != http.StatusRequestEntityTooLarge || !strings.Contains(got, "size limit") || strings.Contains(got, "malformed") {
+			t.Errorf("%s: a 2 KiB callback over a 1 KiB limit answered %d %s; want 413 naming the size limit", name, code, got)
+		}
+	}
+	if code, got := post(strings.NewReader("not json")); code != http.StatusBadRequest || !strings.Contains(got, "malformed") {
+		t.Errorf("a body that is not JSON answered %d %s; want 400 malformed", code, got)
+	}
+	if c := s.Counts(); c.TooLarge != 2 || c.Malformed != 1 || c.Callbacks != 3 {
+		t.Errorf("counts %+v: want two too large, one malformed, three callbacks", c)
+	}
+}
