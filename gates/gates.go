@@ -61,7 +61,7 @@ var (
 	RequestLatency = []string{"response_time", "service_time"}
 	SessionLatency = []string{"reply_latency", "time_to_agent", "session_duration", "scheduler_lag"}
 	PlainMetrics   = []string{"error_rate", "result_code_share", "rps", "failed_sessions", "ended_by_platform", "cut_by_grace", "dropped_arrivals", "not_sent",
-		"callbacks_unknown", "callbacks_late", "callbacks_duplicated", "callbacks_malformed", "callbacks_bad_auth"}
+		"callbacks_unknown", "callbacks_late", "callbacks_duplicated", "callbacks_overflowed", "callbacks_malformed", "callbacks_bad_auth"}
 	// WindowedOnGroup are the families `over` applies to on a group other than all.
 	WindowedOnGroup = []string{"response_time", "error_rate", "rps"}
 	// Windowed are the families `over` applies to on the whole run.
@@ -102,7 +102,7 @@ func ParseMetric(m string) (Metric, error) {
 		return Metric{Family: m, Unit: Frac}, nil
 	case "rps":
 		return Metric{Family: m, Unit: Rate}, nil
-	case "dropped_arrivals", "callbacks_unknown", "callbacks_late", "callbacks_duplicated", "callbacks_malformed", "callbacks_bad_auth":
+	case "dropped_arrivals", "callbacks_unknown", "callbacks_late", "callbacks_duplicated", "callbacks_overflowed", "callbacks_malformed", "callbacks_bad_auth":
 		return Metric{Family: m, Unit: Count}, nil
 	}
 	fam, stat, ok := strings.Cut(m, ".")

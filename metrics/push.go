@@ -10,7 +10,8 @@ import (
 // scrape (the runner calls it when a run starts its webhook receiver):
 // ccload_callbacks_total{outcome} (accepted, malformed, too_large, faulted, stalled, abandoned;
 // their sum is report.json push.callbacks), ccload_callbacks_bad_auth_total and
-// ccload_callback_messages_total{outcome} (matched, unknown, duplicated, late). shard is the
+// ccload_callback_messages_total{outcome} (matched, unknown, duplicated, late) and
+// ccload_callback_messages_overflowed_total (matched, then lost to a full mailbox). shard is the
 // label New was given ("I/N", "0/1" unsharded).
 func (e *Exporter) RegisterPush(shard string, counts func() webhook.Counts) {
 	prometheus.WrapRegistererWith(prometheus.Labels{"shard": shard}, e.reg).MustRegister(&pushCollector{counts: counts})
@@ -23,6 +24,8 @@ var (
 		"Webhook callbacks without a well-formed auth-v2 Authorization header.", nil, nil)
 	pushMessages = prometheus.NewDesc("ccload_callback_messages_total",
 		"Messages of accepted webhook callbacks by outcome (matched, unknown, duplicated, late).", []string{"outcome"}, nil)
+	pushOverflowed = prometheus.NewDesc("ccload_callback_messages_overflowed_total",
+		"Matched pushed messages their customer never took: 64 already waited for it, and the oldest went.", nil, nil)
 )
 
 type pushCollector struct{ counts func() webhook.Counts }
@@ -31,6 +34,7 @@ func (c *pushCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- pushCallbacks
 	ch <- pushBadAuth
 	ch <- pushMessages
+	ch <- pushOverflowed
 }
 
 func (c *pushCollector) Collect(ch chan<- prometheus.Metric) {
@@ -46,4 +50,5 @@ func (c *pushCollector) Collect(ch chan<- prometheus.Metric) {
 	for i, v := range n.Messages {
 		ch <- prometheus.MustNewConstMetric(pushMessages, prometheus.CounterValue, float64(v), webhook.Outcome(i).String())
 	}
+	ch <- prometheus.MustNewConstMetric(pushOverflowed, prometheus.CounterValue, float64(n.Overflowed))
 }

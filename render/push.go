@@ -19,6 +19,9 @@ func writePush(w io.Writer, r *report.Report) {
 	fmt.Fprintf(w, "  messages %d: matched %d, unknown customer %d, duplicated %d, late %d (robot %d, agent %d, system %d, other %d)\n",
 		p.Messages.Total(), p.Messages.Matched, p.Messages.Unknown, p.Messages.Duplicated, p.Messages.Late,
 		p.Kinds.Robot, p.Kinds.Agent, p.Kinds.System, p.Kinds.Other)
+	if n := p.Messages.Overflowed; n > 0 {
+		fmt.Fprintf(w, "  WARNING: %d matched messages never reached their customer: 64 already waited for it (the oldest went); the customers fell behind their pushes\n", n)
+	}
 	fmt.Fprintln(w)
 }
 
@@ -36,5 +39,6 @@ func pushProperties(r *report.Report) [][2]string {
 		{"push.abandoned", f(p.Abandoned)}, {"push.bad_auth", f(p.BadAuth)}, {"push.not_callbacks", f(p.NotCallbacks)},
 		{"push.messages.matched", f(p.Messages.Matched)}, {"push.messages.unknown", f(p.Messages.Unknown)},
 		{"push.messages.duplicated", f(p.Messages.Duplicated)}, {"push.messages.late", f(p.Messages.Late)},
+		{"push.messages.overflowed", f(p.Messages.Overflowed)},
 	}
 }

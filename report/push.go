@@ -39,6 +39,9 @@ type PushMessages struct {
 	Duplicated int64 `json:"duplicated"`
 	// Late: the customer's session had ended.
 	Late int64 `json:"late"`
+	// Overflowed: of Matched, those the customer never took, because 64 pushed messages already
+	// waited for it (the oldest went); not an outcome of its own, so not in Total.
+	Overflowed int64 `json:"overflowed"`
 }
 
 // PushKinds counts pushed messages by sourceType.
@@ -67,12 +70,16 @@ func (v *validator) push(r *Report) {
 	}{{"callbacks", p.Callbacks}, {"accepted", p.Accepted}, {"malformed", p.Malformed}, {"too_large", p.TooLarge},
 		{"faulted", p.Faulted}, {"stalled", p.Stalled}, {"abandoned", p.Abandoned}, {"bad_auth", p.BadAuth},
 		{"not_callbacks", p.NotCallbacks}, {"messages.matched", p.Messages.Matched}, {"messages.unknown", p.Messages.Unknown},
-		{"messages.duplicated", p.Messages.Duplicated}, {"messages.late", p.Messages.Late}, {"kinds.robot", p.Kinds.Robot},
+		{"messages.duplicated", p.Messages.Duplicated}, {"messages.late", p.Messages.Late},
+		{"messages.overflowed", p.Messages.Overflowed}, {"kinds.robot", p.Kinds.Robot},
 		{"kinds.agent", p.Kinds.Agent}, {"kinds.system", p.Kinds.System}, {"kinds.other", p.Kinds.Other}} {
 		v.nonneg("push."+c.k, c.n)
 	}
 	if sum := p.Accepted + p.Malformed + p.TooLarge + p.Faulted + p.Stalled + p.Abandoned; sum != p.Callbacks {
 		v.fail("push.callbacks", "%d != accepted + malformed + too_large + faulted + stalled + abandoned (%d)", p.Callbacks, sum)
+	}
+	if p.Messages.Overflowed > p.Messages.Matched {
+		v.fail("push.messages.overflowed", "%d is more than the %d matched messages", p.Messages.Overflowed, p.Messages.Matched)
 	}
 	if p.BadAuth > p.Callbacks {
 		v.fail("push.bad_auth", "%d is more than the %d callbacks", p.BadAuth, p.Callbacks)

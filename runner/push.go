@@ -28,8 +28,8 @@ import (
 // wake-up is harmless: the program asks to wait again.
 
 // pushQueueCap bounds the pushed messages a box holds for its customer; beyond, the oldest
-// waiting is dropped (counted in the receiver's matched messages, lost to the customer, like a
-// platform's own bounded downlink queue).
+// waiting is dropped (matched when it came, then lost to the customer, like a platform's own
+// bounded downlink queue), and counted: report.json push.messages.overflowed.
 const pushQueueCap = 64
 
 // pushDupRing is how many recent messages a box remembers to tell a platform retry (the same
@@ -208,6 +208,7 @@ func (r *run) routePush(m *ccapi.DownlinkMessage, t time.Time) webhook.Outcome {
 	if len(b.q) >= pushQueueCap {
 		copy(b.q, b.q[1:])
 		b.q = b.q[:len(b.q)-1]
+		r.push.srv.Overflowed()
 	}
 	b.q = append(b.q, res)
 	b.waiting.Store(true)
@@ -325,7 +326,7 @@ func pushFromCounts(c webhook.Counts, url string) *report.Push {
 		Faulted: c.Faulted, Stalled: c.Stalled, Abandoned: c.Abandoned, BadAuth: c.BadAuth,
 		NotCallbacks: c.WrongMethod + c.NotFound,
 		Messages: report.PushMessages{Matched: c.Messages[webhook.Matched], Unknown: c.Messages[webhook.Unknown],
-			Duplicated: c.Messages[webhook.Duplicated], Late: c.Messages[webhook.Late]},
+			Duplicated: c.Messages[webhook.Duplicated], Late: c.Messages[webhook.Late], Overflowed: c.Overflowed},
 		Kinds: report.PushKinds{Robot: c.Kinds[webhook.KindRobot], Agent: c.Kinds[webhook.KindAgent],
 			System: c.Kinds[webhook.KindSystem], Other: c.Kinds[webhook.KindOther]},
 	}

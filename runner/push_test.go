@@ -208,6 +208,46 @@ func TestRoutePushOutcomes(t *testing.T) {
 	}
 }
 
+// A customer that falls behind its pushes: its mailbox holds 64 messages; the 65th pushes the
+// oldest out, and that loss is counted (push.messages.overflowed), every message still matched
+// once; the customer then takes the 64 newest, oldest first.
+func TestPushOverflowIsCounted(t *testing.T) {
+	srv, err := webhook.New(webhook.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &run{t0: time.Now()}
+	r.push = &pushReceiver{srv: srv, reg: newPushRegistry()}
+	r.sched = &scheduler{r: r, kick: make(chan struct{}, 1)}
+	c := &vc{r: r, hidx: -1, sess: &scenario.Session{Push: true}}
+	c.env.UserID = "u1"
+	c.pushBegin()
+	const sent = pushQueueCap + 3
+	for i := range sent {
+		m := ccapi.DownlinkMessage{To: "u1", ControlType: ccapi.Chat, SourceType: ccapi.SourceRobot, Content: "hi", Timestamp: int64(i)}
+		if o := r.routePush(&m, r.t0.Add(time.Duration(i)*time.Millisecond)); o != webhook.Matched {
+			t.Fatalf("message %d: %v, want matched", i, o)
+		}
+	}
+	if got := srv.Counts().Overflowed; got != sent-pushQueueCap {
+		t.Errorf("overflowed %d, want %d (the messages pushed out of a full mailbox)", got, sent-pushQueueCap)
+	}
+	rep := pushFromCounts(srv.Counts(), "")
+	if rep.Messages.Overflowed != srv.Counts().Overflowed {
+		t.Errorf("report's push.messages.overflowed %d, receiver's %d", rep.Messages.Overflowed, srv.Counts().Overflowed)
+	}
+	for i := range pushQueueCap {
+		res := c.takePush(result{})
+		if want := int64(sent-pushQueueCap+i) * int64(time.Millisecond); !res.ok || res.end != want {
+			t.Fatalf("take %d: %+v, want the message received at %v", i, res, time.Duration(want))
+		}
+		c.m.ex = exNone // the program handled that answer and awaits the next
+	}
+	if c.pushWaiting() {
+		t.Error("box still waiting after the 64 kept messages were taken")
+	}
+}
+
 // Two shards, each with its own receiver, behind a router that sends each callback to the
 // shard playing its customer (customer k is shard k mod 2's, and its user id says k): every
 // callback reaches its shard, and the merged push section is the sum of the shards'.

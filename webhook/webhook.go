@@ -142,6 +142,9 @@ type Counts struct {
 	NotFound    int64
 	Messages    [NumOutcomes]int64
 	Kinds       [NumKinds]int64 // the messages of accepted callbacks, by sourceType
+	// Overflowed counts matched messages the customer never took: its router's mailbox was full,
+	// and the oldest waiting message went (Server.Overflowed).
+	Overflowed int64
 }
 
 // Server is a running receiver.
@@ -158,7 +161,12 @@ type Server struct {
 	callbacks, accepted, malformed, tooLarge, faults, stalls, abandoned, badAuth, wrongMethod, notFound atomic.Int64
 	messages                                                                                            [NumOutcomes]atomic.Int64
 	kinds                                                                                               [NumKinds]atomic.Int64
+	overflowed                                                                                          atomic.Int64
 }
+
+// Overflowed records that the Router dropped a message it had matched before its customer took
+// it (a full mailbox), so the loss is counted in Counts.Overflowed rather than silent.
+func (s *Server) Overflowed() { s.overflowed.Add(1) }
 
 // New checks opts and returns a server that is not yet serving (see Listen, Serve).
 func New(opts Options) (*Server, error) {
@@ -290,7 +298,7 @@ func (s *Server) Counts() Counts {
 		Callbacks: s.callbacks.Load(), Accepted: s.accepted.Load(), Malformed: s.malformed.Load(),
 		TooLarge: s.tooLarge.Load(), Faulted: s.faults.Load(), Stalled: s.stalls.Load(),
 		Abandoned: s.abandoned.Load(), BadAuth: s.badAuth.Load(), WrongMethod: s.wrongMethod.Load(),
-		NotFound: s.notFound.Load(),
+		NotFound: s.notFound.Load(), Overflowed: s.overflowed.Load(),
 	}
 	for i := range c.Messages {
 		c.Messages[i] = s.messages[i].Load()

@@ -170,7 +170,7 @@ func (ev *gatesEval) whole(m gates.Metric, s ThresholdSpec, group string) (gates
 			return gatesValue{}, nil
 		}
 		return gatesValue{v: float64(r.Sessions.CutByGrace) / float64(r.Sessions.Started), ok: true, precise: true}, nil
-	case "callbacks_unknown", "callbacks_late", "callbacks_duplicated", "callbacks_malformed", "callbacks_bad_auth":
+	case "callbacks_unknown", "callbacks_late", "callbacks_duplicated", "callbacks_overflowed", "callbacks_malformed", "callbacks_bad_auth":
 		return pushGateValue(r, m.Family), nil
 	case "dropped_arrivals":
 		if m.Unit == gates.Frac {
@@ -541,6 +541,8 @@ func pushGateValue(r *report.Report, family string) gatesValue {
 		n = p.Messages.Late
 	case "callbacks_duplicated":
 		n = p.Messages.Duplicated
+	case "callbacks_overflowed":
+		n = p.Messages.Overflowed
 	case "callbacks_malformed":
 		n = p.Malformed + p.TooLarge
 	case "callbacks_bad_auth":

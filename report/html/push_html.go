@@ -27,6 +27,7 @@ func htmlPush(r *report.Report) template.HTML {
 	row("messages matched", p.Messages.Matched, false, fmt.Sprintf("robot %d, agent %d, system %d, other %d (every message)", p.Kinds.Robot, p.Kinds.Agent, p.Kinds.System, p.Kinds.Other))
 	row("unknown customer", p.Messages.Unknown, true, "its to is no customer of this run")
 	row("duplicated", p.Messages.Duplicated, true, "the same message again (a retry)")
+	row("overflowed", p.Messages.Overflowed, true, "matched, then lost: 64 messages already waited for the customer (the oldest went)")
 	row("late", p.Messages.Late, true, "after the customer's session ended")
 	b.WriteString(`</tbody></table></div></section>`)
 	return template.HTML(b.String()) // the URL went through HTMLEscapeString; the rest are numbers and fixed text

@@ -55,6 +55,7 @@ func addPush(p, o *report.Push) {
 	p.Messages.Matched += o.Messages.Matched
 	p.Messages.Unknown += o.Messages.Unknown
 	p.Messages.Duplicated += o.Messages.Duplicated
+	p.Messages.Overflowed += o.Messages.Overflowed
 	p.Messages.Late += o.Messages.Late
 	p.Kinds.Robot += o.Kinds.Robot
 	p.Kinds.Agent += o.Kinds.Agent

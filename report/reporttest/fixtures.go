@@ -184,5 +184,5 @@ func Limits(t *testing.T, specs ...string) []gates.CompareLimit {
 // Push is a push section whose counts are multiples of k (k unknown callbacks, 2k with bad auth...).
 func Push(k int64) *report.Push {
 	return &report.Push{URL: "http://h:9090/webhooks/v1/messages", Callbacks: 10 * k, Accepted: 7 * k, Malformed: k, TooLarge: k, Faulted: k, BadAuth: 2 * k,
-		Messages: report.PushMessages{Matched: 9 * k, Unknown: k, Duplicated: k, Late: k}, Kinds: report.PushKinds{Robot: 8 * k, Agent: 2 * k, System: 2 * k}}
+		Messages: report.PushMessages{Matched: 9 * k, Unknown: k, Duplicated: k, Late: k, Overflowed: 3 * k}, Kinds: report.PushKinds{Robot: 8 * k, Agent: 2 * k, System: 2 * k}}
 }
