@@ -13,6 +13,13 @@ import (
 // ErrCompareLimit is the root of every --max-regression / compare: syntax error (errors.Is matches it).
 var ErrCompareLimit = errors.New("compare limit")
 
+// limitError is a compare-limit syntax error: it matches ErrCompareLimit but prints only what is
+// wrong, since the caller already names the flag or the scenario's line.
+type limitError string
+
+func (e limitError) Error() string        { return string(e) }
+func (e limitError) Is(target error) bool { return target == ErrCompareLimit }
+
 // CompareLimit is one regression limit: how much worse NEW may be than BASE on one metric of a group.
 // Limits are written "METRIC[@GROUP]=LIMIT": "p99=10%", "p95@step:ask=+20ms", "error_rate=0.1pp",
 // "rps=-5%", "code:0=0.5pp". The sign of LIMIT is optional and ignored: a limit always says how much
@@ -43,7 +50,7 @@ func ParseCompareLimits(specs []string) ([]CompareLimit, error) {
 			}
 			key, val, ok := strings.Cut(item, "=")
 			if !ok {
-				errs = append(errs, fmt.Errorf("%w: %q: want METRIC=LIMIT, e.g. p99=10%%", ErrCompareLimit, item))
+				errs = append(errs, limitError(fmt.Sprintf("%q: want METRIC=LIMIT, e.g. p99=10%%", item)))
 				continue
 			}
 			l, err := compareParseLimit(strings.TrimSpace(key), strings.TrimSpace(val))
@@ -105,7 +112,7 @@ func CompareStat(stat string) (float64, bool) {
 
 func compareParseLimit(key, val string) (CompareLimit, error) {
 	bad := func(format string, a ...any) (CompareLimit, error) {
-		return CompareLimit{}, fmt.Errorf("%w: %s=%s: %s", ErrCompareLimit, key, val, fmt.Sprintf(format, a...))
+		return CompareLimit{}, limitError(fmt.Sprintf("%s=%s: %s", key, val, fmt.Sprintf(format, a...)))
 	}
 	metric, group, _ := strings.Cut(key, "@")
 	if group == "" {
