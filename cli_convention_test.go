@@ -144,7 +144,7 @@ func TestErrorsSpeakToTheUser(t *testing.T) {
 		{[]string{"replay", empty, "--target", srv.URL()}, empty + ": the log holds no request: check that it is JSON lines"},
 		{[]string{"replay", log, "--target", srv.URL()}, "the target " + srv.URL() + " needs credentials: give --scenario S.yaml with an auth: section"},
 		{[]string{"fit", empty, "-o", filepath.Join(dir, "fit.yaml")}, empty + ": the log holds no request"},
-		{[]string{"compare", base, base, "--max-regression", "p99=lots"}, "--max-regression: compare limit: p99=lots: want a percentage"},
+		{[]string{"compare", base, base, "--max-regression", "p99=lots"}, "--max-regression: p99=lots: want a percentage"},
 		{[]string{"validate", filepath.Join(dir, "nosuch.yaml")}, filepath.Join(dir, "nosuch.yaml") + ": no such scenario file"},
 		{[]string{"capacity", filepath.Join(dir, "nosuch.yaml")}, filepath.Join(dir, "nosuch.yaml") + ": no such scenario file"},
 	} {
