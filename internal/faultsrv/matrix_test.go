@@ -72,24 +72,57 @@ func raw(s string, fate faultsrv.Fate, then string) func(*faultsrv.Request) faul
 // run plays the matrix scenario against url and returns the report.
 func run(t *testing.T, url string, timeout time.Duration) *report.Report {
 	t.Helper()
-	src := fmt.Sprintf(matrixScenario, strings.ReplaceAll(t.Name(), "/", "-"), url, timeout)
+	rep := play(t, fmt.Sprintf(matrixScenario, strings.ReplaceAll(t.Name(), "/", "-"), url, timeout), 2*time.Second)
+	if rep.Overall.Count == 0 {
+		t.Fatalf("no request recorded: requests %+v, sessions %+v, stop %q", rep.Requests, rep.Sessions, rep.StopReason)
+	}
+	return rep
+}
+
+// play runs the scenario src with grace (bounded at 20 s) and checks the report's invariants.
+func play(t *testing.T, src string, grace time.Duration) *report.Report {
+	t.Helper()
 	sc, err := scenario.Parse("matrix.yaml", []byte(src), t.TempDir(), func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatalf("scenario: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	rep, err := runner.Run(ctx, runner.Config{Scenario: sc, Grace: 2 * time.Second})
+	rep, err := runner.Run(ctx, runner.Config{Scenario: sc, Grace: grace})
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
 	if w := report.CheckInvariants(rep); len(w) > 0 {
 		t.Errorf("report invariants broken: %v", w)
 	}
-	if rep.Overall.Count == 0 {
-		t.Fatalf("no request recorded: requests %+v, sessions %+v, stop %q", rep.Requests, rep.Sessions, rep.StopReason)
-	}
 	return rep
+}
+
+// restartAfter serves h and, once it has received n requests (the run is under way, however
+// late a loaded machine started it), kills the server and starts h2 on the same address 200 ms
+// later. The restarted server arrives on the channel (nil if it could not listen).
+func restartAfter(t *testing.T, n int64, h, h2 faultsrv.Handler) (*faultsrv.Server, <-chan *faultsrv.Server) {
+	var received atomic.Int64
+	begun := make(chan struct{})
+	srv := faultsrv.Start(t, func(r *faultsrv.Request) faultsrv.Answer {
+		if received.Add(1) == n {
+			close(begun)
+		}
+		return h(r)
+	})
+	addr := strings.TrimPrefix(srv.URL(), "http://")
+	second := make(chan *faultsrv.Server, 1)
+	go func() {
+		<-begun
+		srv.Close()
+		time.Sleep(200 * time.Millisecond)
+		s2, err := faultsrv.StartAt(addr, h2)
+		if err != nil {
+			t.Errorf("restart on %s: %v", addr, err)
+		}
+		second <- s2
+	}()
+	return srv, second
 }
 
 // sameCounts asserts every endpoint group of rep has exactly the requests the server
@@ -322,29 +355,7 @@ func TestFaultMatrixTokenStorms(t *testing.T) {
 // are refused (never received), the rest are counted as received.
 func TestFaultMatrixTargetRestarted(t *testing.T) {
 	t.Parallel()
-	// The kill comes once the server has answered 5 requests, not at a time from the test's
-	// start (a run slowed by a loaded machine might not have begun by then).
-	var received atomic.Int64
-	begun := make(chan struct{})
-	handler := func(r *faultsrv.Request) faultsrv.Answer {
-		if received.Add(1) == 5 {
-			close(begun)
-		}
-		return ok(r)
-	}
-	srv := faultsrv.Start(t, handler)
-	addr := strings.TrimPrefix(srv.URL(), "http://")
-	second := make(chan *faultsrv.Server, 1)
-	go func() {
-		<-begun
-		srv.Close()
-		time.Sleep(200 * time.Millisecond)
-		s2, err := faultsrv.StartAt(addr, handler)
-		if err != nil {
-			t.Errorf("restart on %s: %v", addr, err)
-		}
-		second <- s2
-	}()
+	srv, second := restartAfter(t, 5, ok, ok) // killed after its 5th request, back 200 ms later
 	rep := run(t, srv.URL(), answered)
 	s2 := <-second
 	if s2 == nil {
@@ -408,21 +419,8 @@ func TestFaultMatrixConnectionRefused(t *testing.T) {
 func TestFaultMatrixStalledTargetNotSent(t *testing.T) {
 	t.Parallel()
 	srv := faultsrv.Start(t, func(*faultsrv.Request) faultsrv.Answer { return faultsrv.Answer{Then: "stall"} })
-	src := strings.NewReplacer("max_connections: 8", "max_connections: 4", "rate: 15", "rate: 200").
-		Replace(fmt.Sprintf(matrixScenario, "stalled", srv.URL(), "10s"))
-	sc, err := scenario.Parse("matrix.yaml", []byte(src), t.TempDir(), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatalf("scenario: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	rep, err := runner.Run(ctx, runner.Config{Scenario: sc, Grace: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	if w := report.CheckInvariants(rep); len(w) > 0 {
-		t.Errorf("report invariants broken: %v", w)
-	}
+	rep := play(t, strings.NewReplacer("max_connections: 8", "max_connections: 4", "rate: 15", "rate: 200").
+		Replace(fmt.Sprintf(matrixScenario, "stalled", srv.URL(), "10s")), 300*time.Millisecond)
 	if err := report.Validate(rep); err != nil {
 		t.Errorf("report.json invalid: %v", err)
 	}
@@ -447,18 +445,8 @@ func TestFaultMatrixStalledTargetNotSent(t *testing.T) {
 func TestFaultMatrixStalledTargetNoTeardownForUnsentConnect(t *testing.T) {
 	t.Parallel()
 	srv := faultsrv.Start(t, func(*faultsrv.Request) faultsrv.Answer { return faultsrv.Answer{Then: "stall"} })
-	src := strings.NewReplacer("max_connections: 8", "max_connections: 4", "rate: 15", "rate: 200", "access_token: at", "access_token: at\n  ccmessaging_token: ct").
-		Replace(fmt.Sprintf(matrixScenario, "stalled-static", srv.URL(), "10s"))
-	sc, err := scenario.Parse("matrix.yaml", []byte(src), t.TempDir(), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatalf("scenario: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	rep, err := runner.Run(ctx, runner.Config{Scenario: sc, Grace: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
+	rep := play(t, strings.NewReplacer("max_connections: 8", "max_connections: 4", "rate: 15", "rate: 200", "access_token: at", "access_token: at\n  ccmessaging_token: ct").
+		Replace(fmt.Sprintf(matrixScenario, "stalled-static", srv.URL(), "10s")), 300*time.Millisecond)
 	sameCounts(t, rep, srv)
 	q, s := rep.Requests, rep.Sessions
 	var teardown int64
@@ -525,44 +513,20 @@ func platform(name string) faultsrv.Handler {
 // the restart succeed (issue 27: every later applyToken was refused, 239 of 314 sessions failed).
 func TestFaultMatrixRestartedPlatformRecovers(t *testing.T) {
 	t.Parallel()
-	srv := faultsrv.Start(t, platform("first"))
-	addr := strings.TrimPrefix(srv.URL(), "http://")
-	second := make(chan *faultsrv.Server, 1)
-	go func() {
-		time.Sleep(500 * time.Millisecond)
-		srv.Close()
-		time.Sleep(200 * time.Millisecond)
-		s2, err := faultsrv.StartAt(addr, platform("second"))
-		if err != nil {
-			t.Errorf("restart on %s: %v", addr, err)
-		}
-		second <- s2
-	}()
-	src := strings.NewReplacer("access_token: at", "app_secret: sk", "duration: 1s", "duration: 3s").
-		Replace(fmt.Sprintf(matrixScenario, "restart-tokens", srv.URL(), "1s"))
-	sc, err := scenario.Parse("matrix.yaml", []byte(src), t.TempDir(), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatalf("scenario: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	rep, err := runner.Run(ctx, runner.Config{Scenario: sc, Grace: 2 * time.Second})
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
+	// Killed after its 20th request (about 0.3 s into the run), back 200 ms later.
+	srv, second := restartAfter(t, 20, platform("first"), platform("second"))
+	rep := play(t, strings.NewReplacer("access_token: at", "app_secret: sk", "duration: 1s", "duration: 3s").
+		Replace(fmt.Sprintf(matrixScenario, "restart-tokens", srv.URL(), "1s")), 2*time.Second)
 	s2 := <-second
 	if s2 == nil {
 		return
 	}
 	defer s2.Close()
-	if w := report.CheckInvariants(rep); len(w) > 0 {
-		t.Errorf("report invariants broken: %v", w)
-	}
 	c2 := s2.Counts()
 	if n := c2[faultsrv.Key{Endpoint: "tokenByAkSk"}][faultsrv.Answered]; n != 1 {
 		t.Errorf("the restarted platform issued %d AccessTokens, want 1 (one fetch shared by every customer)", n)
 	}
-	// Sessions that began well after the restart (from 2 s on: the restart is at 0.5–0.7 s)
+	// Sessions that began well after the restart (from 2 s on: the restart is at about 0.3–0.5 s)
 	// must not fail: the outage, not the forgotten tokens, is all that may fail a session.
 	var late, lateFailed int64
 	for _, p := range rep.Timeseries {
@@ -572,7 +536,7 @@ func TestFaultMatrixRestartedPlatformRecovers(t *testing.T) {
 		}
 	}
 	if late == 0 || lateFailed != 0 {
-		t.Errorf("%d sessions failed of %d arrived from 2 s on (the restart was at 0.7 s): want none; failures %+v", lateFailed, late, rep.FailureReasons)
+		t.Errorf("%d sessions failed of %d arrived from 2 s on (the restart was at about 0.5 s): want none; failures %+v", lateFailed, late, rep.FailureReasons)
 	}
 	if rep.Sessions.Completed == 0 || rep.Sessions.Failed*2 > rep.Sessions.Started {
 		t.Errorf("sessions %+v: want most to complete, only those caught by the outage to fail", rep.Sessions)
