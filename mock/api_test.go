@@ -3,7 +3,6 @@ package mock_test
 import (
 	"bytes"
 	"encoding/json"
-	"net/http"
 	"os"
 	"regexp"
 	"strings"
@@ -143,8 +142,7 @@ func TestSendAllowsLocateButSendAsyncDoesNot(t *testing.T) {
 // TestAuth: every missing or wrong header is a 401, and an expired AccessToken a 403 with the
 // reference's body; the mock counts each rejected call. The wrong-header table runs against a mock
 // whose tokens live an hour, so a slow machine cannot expire them between the calls; the expiry runs
-// against a second mock whose AccessTokens live 300 ms (and whose ccmessaging-token is static, so
-// nothing but the AccessToken can expire).
+// against a second mock whose AccessTokens live 300 ms of a synctest bubble's clock.
 func TestAuth(t *testing.T) {
 	s := newMock(t, mock.DefaultOptions())
 	c := newClient(t, s)
@@ -184,26 +182,25 @@ func TestAuth(t *testing.T) {
 	}
 
 	t.Run("expired AccessToken", func(t *testing.T) {
-		o := mock.DefaultOptions()
-		o.TokenLifetime = 300 * time.Millisecond
-		o.StaticCCToken = "cc-static-auth"
-		s := newMock(t, o)
-		c := &client{t: t, base: s.URL(), appKey: "test-app", hc: &http.Client{Timeout: 30 * time.Second}, cc: o.StaticCCToken}
-		c.access = c.accessToken("test-app", "test-secret", "")
-		time.Sleep(400 * time.Millisecond) // past the 300 ms lifetime on the server's clock
-		r := c.send("authuser", ccapi.Chat, "hi")
-		if r.status != 403 {
-			t.Fatalf("got %d %s, want 403", r.status, r.body)
-		}
-		var v ccapi.AuthFailRsp
-		if err := json.Unmarshal(r.body, &v); err != nil || v.ErrorCode != "0" ||
-			!strings.HasPrefix(v.ExceptionInfo, "auth fail! illegal or expired token info.") {
-			t.Errorf("body %s, want the reference's errorCode 0 / auth fail body", r.body)
-		}
-		st := c.stats()
-		if st.HTTPStatus["403"] != 1 || st.HTTPStatus["401"] != 0 || st.Endpoints["sendAsync"] != 1 {
-			t.Errorf("http_status %v, endpoints %v: want the one sendAsync counted as 403", st.HTTPStatus, st.Endpoints)
-		}
+		synctest.Test(t, func(t *testing.T) {
+			o := mock.DefaultOptions()
+			o.TokenLifetime = 300 * time.Millisecond
+			c := bubbleClient(t, o)
+			time.Sleep(400 * time.Millisecond) // past the 300 ms lifetime on the server's (the bubble's) clock
+			r := c.send("authuser", ccapi.Chat, "hi")
+			if r.status != 403 {
+				t.Fatalf("got %d %s, want 403", r.status, r.body)
+			}
+			var v ccapi.AuthFailRsp
+			if err := json.Unmarshal(r.body, &v); err != nil || v.ErrorCode != "0" ||
+				!strings.HasPrefix(v.ExceptionInfo, "auth fail! illegal or expired token info.") {
+				t.Errorf("body %s, want the reference's errorCode 0 / auth fail body", r.body)
+			}
+			st := c.stats()
+			if st.HTTPStatus["403"] != 1 || st.HTTPStatus["401"] != 0 || st.Endpoints["sendAsync"] != 1 {
+				t.Errorf("http_status %v, endpoints %v: want the one sendAsync counted as 403", st.HTTPStatus, st.Endpoints)
+			}
+		})
 	})
 }
 
