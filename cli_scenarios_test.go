@@ -53,7 +53,10 @@ func TestShippedScenariosPassAndMatchTheirPlan(t *testing.T) {
 			}
 			args := append([]string{f, "--duration", "3s", "--grace", "3s", "--seed", "1"}, scenarioRunArgs[base]...)
 			res := e2eRun(t, nil, args...)
-			if res.code != 0 && res.code != 1 {
+			// Exit 3 with an inconclusive verdict: a latency threshold missed on a run the
+			// generator limited (this machine starved it), which ccload says it cannot judge.
+			inconclusive := res.code == exitAborted && res.rep != nil && report.Inconclusive(res.rep)
+			if res.code != 0 && res.code != 1 && !inconclusive {
 				t.Fatalf("ccload run %s exited %d, want 0 (its thresholds pass against its embedded mock)", base, res.code)
 			}
 			rep := res.rep

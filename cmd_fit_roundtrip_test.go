@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"ccload/report"
 	"ccload/scenario"
 	"ccload/traffic"
 )
@@ -401,19 +402,19 @@ func fitRoundTrip(t *testing.T, g genLog, real bool) {
 	}
 }
 
-// maxLag is the scheduler lag past which a run says more about the machine than about the
-// fit: the generator was starved of CPU (the logged gaps and arrivals carry its stalls).
-const maxLag = 250 * time.Millisecond
-
-// starved skips the round trip when the generator was starved: the report itself warns that
-// such a run measured the generator, and comparing its log would test the machine's load.
+// starved skips the round trip when the run's own report says the generator, not the target, was
+// the limit (report.GeneratorLimitOf: a scheduler-lag p99 over 50 ms, or arrivals it dropped): the
+// logged gaps and arrivals then carry the machine's stalls, and comparing them would test this
+// machine's load, not the fit. One stall does not count, as it does not in the report: a 400 ms
+// pause delays a dozen of the ~1,500 sessions, which moves no KS statistic near the 0.1 limit.
 func starved(t *testing.T, res e2eResult) {
 	t.Helper()
 	if res.rep == nil {
 		t.Fatal("no report")
 	}
-	if lag := time.Duration(res.rep.SchedulerLagUS.Max) * time.Microsecond; lag > maxLag {
-		t.Skipf("the generator was starved (scheduler lag max %s > %s): the logs would measure this machine's load, not the fit", lag, maxLag)
+	t.Logf("scheduler lag p99 %s, max %s", report.FormatUS(res.rep.SchedulerLagUS.P99), report.FormatUS(res.rep.SchedulerLagUS.Max))
+	if gl := res.rep.GeneratorLimit; gl != nil {
+		t.Skipf("the run's report says the generator was the limit (%s): its log would measure this machine's load, not the fit", strings.Join(gl.Reasons, "; "))
 	}
 }
 

@@ -127,7 +127,15 @@ func TestReplayInterruptedReportsCountsSoFar(t *testing.T) {
 	os.WriteFile(base, []byte("name: b\nauth: {app_key: rp-key, app_secret: rp-secret}\nload: {rate: 1, duration: 1s}\nsessions:\n  - poll: false\n    steps: [connect]\n"), 0o644)
 	srv := e2eMock(t, nil)
 	res := e2eExec(t, ccloadOpts{started: func(p *os.Process) {
-		go func() { time.Sleep(1500 * time.Millisecond); p.Signal(syscall.SIGINT) }()
+		go func() {
+			// SIGINT once the replay is under way (the mock saw 10 CONNECTs: the lookahead was
+			// prefilled before the first), not at a time from the process's start, which a loaded
+			// machine may spend starting it.
+			for deadline := time.Now().Add(30 * time.Second); srv.Stats().ControlTypes["CONNECT"] < 10 && time.Now().Before(deadline); {
+				time.Sleep(10 * time.Millisecond)
+			}
+			p.Signal(syscall.SIGINT)
+		}()
 	}}, "replay", log, "--scenario", base, "--target", srv.URL(), "--grace", "2s")
 	if res.code != 3 || res.rep == nil || !res.rep.Interrupted {
 		t.Fatalf("exit %d (want 3), report %v\n%s", res.code, res.rep != nil, res.stderr)

@@ -205,7 +205,11 @@ func TestReplayPolls(t *testing.T) {
 		t.Logf("poll %s: %d polls, %d sends", c.poll, st.Endpoints["poll"], st.Endpoints["sendAsync"])
 		want := c.perCust * n
 		if got := float64(st.Endpoints["poll"]); got < c.low*want || got > c.high*want {
-			t.Errorf("poll %s: the mock saw %v polls from %d customers, want %.0f (%.1f-%.1f×)", c.poll, got, n, want, c.low, c.high)
+			if gl := res.rep.GeneratorLimit; gl != nil { // ccload says its own ticks were late: no verdict on their count
+				t.Logf("poll %s: %v polls from %d customers (want %.0f), not judged: the run's report says the generator was the limit (%s)", c.poll, got, n, want, strings.Join(gl.Reasons, "; "))
+			} else {
+				t.Errorf("poll %s: the mock saw %v polls from %d customers, want %.0f (%.1f-%.1f×)", c.poll, got, n, want, c.low, c.high)
+			}
 		}
 		if got := st.Endpoints["sendAsync"]; got != sends || st.ControlTypes["CHAT"] != 2*n || st.ControlTypes["CONNECT"] != n {
 			t.Errorf("poll %s: the mock saw %d sends (%v), the log has %d", c.poll, got, st.ControlTypes, sends)

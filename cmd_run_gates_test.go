@@ -59,6 +59,10 @@ func gatesE2EOutputs(t *testing.T, out string) (*report.Report, int) {
 	return rep, doc.Failures
 }
 
+// TestCIGatePassesAgainstTheDefaultMock: the gate passes against the embedded mock. Its latency
+// limits are what a starved machine moves: when the generator was the limit (a CI machine loaded
+// far past its CPUs) ccload says the gate is INCONCLUSIVE and exits 3, and the test, which cannot
+// judge either, skips with ccload's reason; a threshold that failed still fails it.
 func TestCIGatePassesAgainstTheDefaultMock(t *testing.T) {
 	realTime(t)
 	code, out := gatesE2ERun(t, "mock")
@@ -67,6 +71,10 @@ func TestCIGatePassesAgainstTheDefaultMock(t *testing.T) {
 		if th.Failed() {
 			t.Errorf("threshold failed against the default mock: %s = %s (limit %s)", th.Name, th.Display, th.Limit)
 		}
+	}
+	if code == exitAborted && report.Inconclusive(rep) && rep.GeneratorLimit != nil {
+		t.Skipf("ccload could not judge the gate on this machine and said so (INCONCLUSIVE %s): %s",
+			strings.Join(rep.GeneratorLimit.Inconclusive, ", "), strings.Join(rep.GeneratorLimit.Reasons, "; "))
 	}
 	if code != exitOK || failures != 0 || len(rep.Thresholds) == 0 {
 		t.Fatalf("exit %d, %d junit failures, %d thresholds; want exit 0, no failures", code, failures, len(rep.Thresholds))

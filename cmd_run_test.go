@@ -103,7 +103,11 @@ func TestRunSIGINTWritesAnInterruptedReport(t *testing.T) {
 	srv := e2eMock(t, func(o *mock.Options) { o.RobotDelay = 20 * time.Millisecond })
 	began := time.Now()
 	res := e2eRun(t, func(p *os.Process) {
-		time.Sleep(2500 * time.Millisecond)
+		// SIGINT once the run is under way (the mock answered 20 CHATs), not at a time from the
+		// process's start, which a loaded machine may spend starting it.
+		for deadline := time.Now().Add(30 * time.Second); srv.Stats().ControlTypes["CHAT"] < 20 && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+		}
 		if err := p.Signal(syscall.SIGINT); err != nil {
 			t.Error(err)
 		}

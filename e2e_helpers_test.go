@@ -25,10 +25,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -248,6 +250,21 @@ func startMockCommand(t *testing.T, args ...string) *mockCommand {
 	}
 	t.Fatalf("no URL printed; stdout %q stderr %q", m.stdout.String(), m.stderr.String())
 	return nil
+}
+
+// stats reads the mock's counters (GET /mock/stats): what it received and how it answered.
+func (m *mockCommand) stats(t *testing.T) mock.Stats {
+	t.Helper()
+	rsp, err := http.Get(m.url + "/mock/stats")
+	if err != nil {
+		t.Fatalf("mock stats: %v", err)
+	}
+	defer rsp.Body.Close()
+	var st mock.Stats
+	if err := json.NewDecoder(rsp.Body).Decode(&st); err != nil || rsp.StatusCode != http.StatusOK {
+		t.Fatalf("mock stats: HTTP %d, %v", rsp.StatusCode, err)
+	}
+	return st
 }
 
 // stop ends the mock with SIGINT (which flushes a --record file) and returns how it exited.

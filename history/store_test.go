@@ -490,10 +490,10 @@ func TestKilledWriterLeavesNoHalfRecord(t *testing.T) {
 			t.Fatal(err)
 		}
 		done := make(chan struct{})
+		n := 0 // records the child said it committed (read to the end: the pipe may hold more than 3 at the kill)
 		go func() {
 			defer close(done)
 			sc := bufio.NewScanner(out)
-			n := 0
 			for sc.Scan() {
 				if strings.HasPrefix(sc.Text(), "recorded ") {
 					if n++; n == 3 {
@@ -517,8 +517,10 @@ func TestKilledWriterLeavesNoHalfRecord(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("%d runs committed before the kill", len(runs))
-		if len(runs) < 3 || len(runs) > 4 {
-			t.Fatalf("%d runs after the kill, want 3 (or 4 had the 4th committed)", len(runs))
+		// A loaded machine may let the child commit a few more before the kill lands: the count
+		// is what it printed, or one more committed whose line it did not get to print.
+		if n < 3 || len(runs) < n || len(runs) > n+1 {
+			t.Fatalf("%d runs after the kill, the writer printed %d; want %d (or %d had the next committed)", len(runs), n, n, n+1)
 		}
 		for _, e := range runs {
 			if len(e.Groups) != 2 || e.Labels["writer"] != "child" {

@@ -90,13 +90,7 @@ func TestDocsPromQLExamples(t *testing.T) {
 			}
 		}
 	}
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("promtool is missing in CI (.ci/run installs Debian's prometheus)")
-		}
-		t.Skip("promtool is not installed: the PromQL examples were not parsed")
-	}
+	promtool := promtoolPath(t, "the PromQL examples were not parsed")
 	var b strings.Builder
 	b.WriteString("groups:\n  - name: docs\n    rules:\n")
 	for i, q := range exprs {

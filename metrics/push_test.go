@@ -5,7 +5,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"os/exec"
 	"testing"
 
 	"ccload/webhook"
@@ -36,11 +35,5 @@ func TestPushCountersScraped(t *testing.T) {
 			t.Errorf("scrape lacks %s", want)
 		}
 	}
-	if promtool, err := exec.LookPath("promtool"); err == nil {
-		cmd := exec.Command(promtool, "check", "metrics")
-		cmd.Stdin = bytes.NewReader(body)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Errorf("promtool check metrics: %v\n%s", err, out)
-		}
-	}
+	promtoolCheckMetrics(t, promtoolPath(t, "the scrape with the callback counters was not linted"), body)
 }

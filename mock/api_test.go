@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"ccload/ccapi"
@@ -138,94 +139,112 @@ func TestSendAllowsLocateButSendAsyncDoesNot(t *testing.T) {
 	}
 }
 
+// TestAuth: every missing or wrong header is a 401, and an expired AccessToken a 403 with the
+// reference's body; the mock counts each rejected call. The wrong-header table runs against a mock
+// whose tokens live an hour, so a slow machine cannot expire them between the calls; the expiry runs
+// against a second mock whose AccessTokens live 300 ms of a synctest bubble's clock.
 func TestAuth(t *testing.T) {
-	o := mock.DefaultOptions()
-	o.TokenLifetime = 300 * time.Millisecond
-	o.CCTokenLifetime = time.Hour
-	s := newMock(t, o)
+	s := newMock(t, mock.DefaultOptions())
 	c := newClient(t, s)
 	ok := c.send("authuser", ccapi.Connect, "")
 	if ok.status != 200 {
 		t.Fatalf("valid headers: %d %s", ok.status, ok.body)
 	}
 	for _, tc := range []struct {
-		name  string
-		key   string
-		auth  string
-		cc    string
-		want  int
-		check func(t *testing.T, r reply)
+		name string
+		key  string
+		auth string
+		cc   string
 	}{
-		{name: "missing x-app-key", auth: "Bearer " + c.access, cc: c.cc, want: 401},
-		{name: "missing Authorization", key: "k", cc: c.cc, want: 401},
-		{name: "missing ccmessaging-token", key: "k", auth: "Bearer " + c.access, want: 401},
-		{name: "no Bearer prefix", key: "k", auth: c.access, cc: c.cc, want: 401},
-		{name: "unknown AccessToken", key: "k", auth: "Bearer nope", cc: c.cc, want: 401},
-		{name: "unknown ccmessaging-token", key: "k", auth: "Bearer " + c.access, cc: "nope", want: 401},
-		{name: "ccmessaging-token as AccessToken", key: "k", auth: "Bearer " + c.cc, cc: c.cc, want: 401},
+		{name: "missing x-app-key", auth: "Bearer " + c.access, cc: c.cc},
+		{name: "missing Authorization", key: "k", cc: c.cc},
+		{name: "missing ccmessaging-token", key: "k", auth: "Bearer " + c.access},
+		{name: "no Bearer prefix", key: "k", auth: c.access, cc: c.cc},
+		{name: "unknown AccessToken", key: "k", auth: "Bearer nope", cc: c.cc},
+		{name: "unknown ccmessaging-token", key: "k", auth: "Bearer " + c.access, cc: "nope"},
+		{name: "ccmessaging-token as AccessToken", key: "k", auth: "Bearer " + c.cc, cc: c.cc},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := c.do("POST", ccapi.DefaultPaths.SendAsync, []byte(`{}`), map[string]string{
 				ccapi.HeaderAppKey: tc.key, ccapi.HeaderAuthorization: tc.auth, ccapi.HeaderToken: tc.cc,
 			})
-			if r.status != tc.want {
-				t.Fatalf("got %d %s, want %d", r.status, r.body, tc.want)
+			if r.status != 401 {
+				t.Fatalf("got %d %s, want 401", r.status, r.body)
 			}
 		})
 	}
+	st := c.stats()
+	if st.HTTPStatus["401"] != 7 || st.HTTPStatus["403"] != 0 {
+		t.Errorf("http_status %v, want 7 x 401 counted", st.HTTPStatus)
+	}
+	if st.Endpoints["sendAsync"] != 8 {
+		t.Errorf("endpoints[sendAsync] = %d, want 8: rejected calls count too", st.Endpoints["sendAsync"])
+	}
 
 	t.Run("expired AccessToken", func(t *testing.T) {
-		time.Sleep(400 * time.Millisecond) // past the 300 ms lifetime on the server's clock
-		r := c.send("authuser", ccapi.Chat, "hi")
-		if r.status != 403 {
-			t.Fatalf("got %d %s, want 403", r.status, r.body)
-		}
-		var v ccapi.AuthFailRsp
-		if err := json.Unmarshal(r.body, &v); err != nil || v.ErrorCode != "0" ||
-			!strings.HasPrefix(v.ExceptionInfo, "auth fail! illegal or expired token info.") {
-			t.Errorf("body %s, want the reference's errorCode 0 / auth fail body", r.body)
-		}
+		synctest.Test(t, func(t *testing.T) {
+			o := mock.DefaultOptions()
+			o.TokenLifetime = 300 * time.Millisecond
+			c := bubbleClient(t, o)
+			time.Sleep(400 * time.Millisecond) // past the 300 ms lifetime on the server's (the bubble's) clock
+			r := c.send("authuser", ccapi.Chat, "hi")
+			if r.status != 403 {
+				t.Fatalf("got %d %s, want 403", r.status, r.body)
+			}
+			var v ccapi.AuthFailRsp
+			if err := json.Unmarshal(r.body, &v); err != nil || v.ErrorCode != "0" ||
+				!strings.HasPrefix(v.ExceptionInfo, "auth fail! illegal or expired token info.") {
+				t.Errorf("body %s, want the reference's errorCode 0 / auth fail body", r.body)
+			}
+			st := c.stats()
+			if st.HTTPStatus["403"] != 1 || st.HTTPStatus["401"] != 0 || st.Endpoints["sendAsync"] != 1 {
+				t.Errorf("http_status %v, endpoints %v: want the one sendAsync counted as 403", st.HTTPStatus, st.Endpoints)
+			}
+		})
 	})
-	st := c.stats()
-	if st.HTTPStatus["401"] != 7 || st.HTTPStatus["403"] != 1 {
-		t.Errorf("http_status %v, want 7 x 401 and 1 x 403 counted", st.HTTPStatus)
-	}
-	if st.Endpoints["sendAsync"] != 9 {
-		t.Errorf("endpoints[sendAsync] = %d, want 9: rejected calls count too", st.Endpoints["sendAsync"])
-	}
 }
 
+// TestExpiredCCTokenIsRenewedInTheResponseHeader runs in a synctest bubble: the 200 ms lifetime is
+// on the bubble's clock, so a token is fresh exactly until the test sleeps past it, however loaded
+// the machine is.
 func TestExpiredCCTokenIsRenewedInTheResponseHeader(t *testing.T) {
-	o := quickOptions()
-	o.CCTokenLifetime = 200 * time.Millisecond
-	c := newClient(t, newMock(t, o))
-	r := c.send("renewer", ccapi.Connect, "")
-	if r.status != 200 || r.header.Get(ccapi.HeaderToken) != "" {
-		t.Fatalf("fresh token: %d, header %q; want 200 and no new token", r.status, r.header.Get(ccapi.HeaderToken))
-	}
-	time.Sleep(300 * time.Millisecond)
+	synctest.Test(t, func(t *testing.T) {
+		o := quickOptions()
+		o.CCTokenLifetime = 200 * time.Millisecond
+		c := bubbleClient(t, o)
+		r := c.send("renewer", ccapi.Connect, "")
+		if r.status != 200 || r.header.Get(ccapi.HeaderToken) != "" {
+			t.Fatalf("fresh token: %d, header %q; want 200 and no new token", r.status, r.header.Get(ccapi.HeaderToken))
+		}
+		time.Sleep(300 * time.Millisecond)
 
-	// Two calls with the same expired token (a send beside a poll) learn the same fresh token.
-	var wg sync.WaitGroup
-	got := make([]reply, 2)
-	for i := range got {
-		wg.Go(func() { got[i], _ = c.try("POST", ccapi.DefaultPaths.SendAsync, chatBody("renewer"), c.headers()) })
-	}
-	wg.Wait()
-	fresh := got[0].header.Get(ccapi.HeaderToken)
-	for i, g := range got {
-		if g.status != 200 || string(g.body) != documentedOK {
-			t.Fatalf("call %d with an expired token: %d %s, want it to succeed", i, g.status, g.body)
+		// Two calls with the same expired token (a send beside a poll) learn the same fresh token.
+		var wg sync.WaitGroup
+		got := make([]reply, 2)
+		for i := range got {
+			wg.Go(func() { got[i], _ = c.try("POST", ccapi.DefaultPaths.SendAsync, chatBody("renewer"), c.headers()) })
 		}
-		if h := g.header.Get(ccapi.HeaderToken); h == "" || h != fresh || h == c.cc {
-			t.Fatalf("call %d: ccmessaging-token header %q, want one fresh token shared by both", i, h)
+		wg.Wait()
+		fresh := got[0].header.Get(ccapi.HeaderToken)
+		for i, g := range got {
+			if g.status != 200 || string(g.body) != documentedOK {
+				t.Fatalf("call %d with an expired token: %d %s, want it to succeed", i, g.status, g.body)
+			}
+			if h := g.header.Get(ccapi.HeaderToken); h == "" || h != fresh || h == c.cc {
+				t.Fatalf("call %d: ccmessaging-token header %q, want one fresh token shared by both", i, h)
+			}
 		}
-	}
-	c.cc = fresh
-	r = c.send("renewer", ccapi.Chat, "again")
-	if r.status != 200 || r.header.Get(ccapi.HeaderToken) != "" {
-		t.Errorf("with the fresh token: %d header %q, want 200 and no further renewal", r.status, r.header.Get(ccapi.HeaderToken))
-	}
+		c.cc = fresh
+		time.Sleep(150 * time.Millisecond) // the fresh token lives 200 ms from its renewal
+		r = c.send("renewer", ccapi.Chat, "again")
+		if r.status != 200 || r.header.Get(ccapi.HeaderToken) != "" {
+			t.Errorf("with the fresh token: %d header %q, want 200 and no further renewal", r.status, r.header.Get(ccapi.HeaderToken))
+		}
+		time.Sleep(100 * time.Millisecond) // 250 ms after the renewal: the fresh token too has expired
+		if r = c.send("renewer", ccapi.Chat, "later"); r.status != 200 || r.header.Get(ccapi.HeaderToken) == "" || r.header.Get(ccapi.HeaderToken) == fresh {
+			t.Errorf("with the expired fresh token: %d header %q, want 200 and another new token", r.status, r.header.Get(ccapi.HeaderToken))
+		}
+	})
 }
 
 func chatBody(user string) []byte {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"testing"
 	"time"
@@ -26,6 +27,35 @@ func newMock(t testing.TB, opts mock.Options) *mock.Server {
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	return s
+}
+
+// bubbleClient starts a mock with opts that listens on nothing and returns a client whose calls
+// the mock's handler serves in memory. Call it inside a synctest bubble (synctest.Test): the mock's
+// clock is then the bubble's fake clock, so a test of token lifetimes waits on no real time, and a
+// loaded machine cannot make a token expire between two calls the test expects it to live through.
+func bubbleClient(t *testing.T, opts mock.Options) *client {
+	t.Helper()
+	if opts.Seed == 0 {
+		opts.Seed = 1
+	}
+	s, err := mock.NewUnstarted(opts)
+	if err != nil {
+		t.Fatalf("NewUnstarted: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	c := &client{t: t, base: "http://mock.invalid", appKey: "test-app", hc: &http.Client{Transport: handlerTransport{s.Handler()}}}
+	c.access = c.accessToken("test-app", "test-secret", "")
+	c.cc = c.applyToken("customer")
+	return c
+}
+
+// handlerTransport serves each request with h in the caller's goroutine (no socket).
+type handlerTransport struct{ h http.Handler }
+
+func (tr handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	tr.h.ServeHTTP(rec, req)
+	return rec.Result(), nil
 }
 
 // quickOptions are DefaultOptions with no delays, so tests need not wait for the robot.

@@ -123,8 +123,14 @@ func TestPushURLChecked(t *testing.T) {
 
 // Closing the mock does not wait for a webhook that holds its answers.
 func TestPushCloseDoesNotWaitForAStalledWebhook(t *testing.T) {
-	release := make(chan struct{})
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	release, arrived := make(chan struct{}), make(chan struct{}, 1)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		<-release
+	}))
 	defer hs.Close()
 	defer close(release)
 	o := quickOptions()
@@ -137,7 +143,11 @@ func TestPushCloseDoesNotWaitForAStalledWebhook(t *testing.T) {
 	c := newClient(t, s)
 	c.sendCode("held", ccapi.Connect, "")
 	c.sendCode("held", ccapi.Chat, "hello")
-	time.Sleep(50 * time.Millisecond) // the delivery is in flight, held by the webhook
+	select { // the delivery is in flight, held by the webhook
+	case <-arrived:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the mock did not push the reply to the webhook within 10 s")
+	}
 	done := make(chan struct{})
 	go func() { s.Close(); close(done) }()
 	select {

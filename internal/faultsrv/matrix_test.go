@@ -72,24 +72,57 @@ func raw(s string, fate faultsrv.Fate, then string) func(*faultsrv.Request) faul
 // run plays the matrix scenario against url and returns the report.
 func run(t *testing.T, url string, timeout time.Duration) *report.Report {
 	t.Helper()
-	src := fmt.Sprintf(matrixScenario, strings.ReplaceAll(t.Name(), "/", "-"), url, timeout)
+	rep := play(t, fmt.Sprintf(matrixScenario, strings.ReplaceAll(t.Name(), "/", "-"), url, timeout), 2*time.Second)
+	if rep.Overall.Count == 0 {
+		t.Fatalf("no request recorded: requests %+v, sessions %+v, stop %q", rep.Requests, rep.Sessions, rep.StopReason)
+	}
+	return rep
+}
+
+// play runs the scenario src with grace (bounded at 20 s) and checks the report's invariants.
+func play(t *testing.T, src string, grace time.Duration) *report.Report {
+	t.Helper()
 	sc, err := scenario.Parse("matrix.yaml", []byte(src), t.TempDir(), func(string) (string, bool) { return "", false })
 	if err != nil {
 		t.Fatalf("scenario: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	rep, err := runner.Run(ctx, runner.Config{Scenario: sc, Grace: 2 * time.Second})
+	rep, err := runner.Run(ctx, runner.Config{Scenario: sc, Grace: grace})
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
 	if w := report.CheckInvariants(rep); len(w) > 0 {
 		t.Errorf("report invariants broken: %v", w)
 	}
-	if rep.Overall.Count == 0 {
-		t.Fatal("no request recorded")
-	}
 	return rep
+}
+
+// restartAfter serves h and, once it has received n requests (the run is under way, however
+// late a loaded machine started it), kills the server and starts h2 on the same address 200 ms
+// later. The restarted server arrives on the channel (nil if it could not listen).
+func restartAfter(t *testing.T, n int64, h, h2 faultsrv.Handler) (*faultsrv.Server, <-chan *faultsrv.Server) {
+	var received atomic.Int64
+	begun := make(chan struct{})
+	srv := faultsrv.Start(t, func(r *faultsrv.Request) faultsrv.Answer {
+		if received.Add(1) == n {
+			close(begun)
+		}
+		return h(r)
+	})
+	addr := strings.TrimPrefix(srv.URL(), "http://")
+	second := make(chan *faultsrv.Server, 1)
+	go func() {
+		<-begun
+		srv.Close()
+		time.Sleep(200 * time.Millisecond)
+		s2, err := faultsrv.StartAt(addr, h2)
+		if err != nil {
+			t.Errorf("restart on %s: %v", addr, err)
+		}
+		second <- s2
+	}()
+	return srv, second
 }
 
 // sameCounts asserts every endpoint group of rep has exactly the requests the server
@@ -164,6 +197,12 @@ func chat(t *testing.T, rep *report.Report) report.Group {
 	return report.Group{}
 }
 
+// answered is the request timeout of the cells whose server answers at once (well or broken):
+// long enough that no answer of theirs times out on a loaded machine (at 1 s a -race run at load
+// 18 could add "timeout" to the errors a cell counts exactly). The cells about time (trickle,
+// stall) set their own.
+const answered = 10 * time.Second
+
 func TestFaultMatrix(t *testing.T) {
 	cells := []struct {
 		name    string
@@ -173,61 +212,61 @@ func TestFaultMatrix(t *testing.T) {
 	}{
 		{"5xx burst", onSend(func(*faultsrv.Request) faultsrv.Answer {
 			return faultsrv.Answer{Status: 503, Body: "busy"}
-		}), time.Second, func(t *testing.T, g report.Group, n int) {
+		}), answered, func(t *testing.T, g report.Group, n int) {
 			if g.HTTPStatus["503"] == 0 || g.HTTPErrors != g.HTTPStatus["503"] {
 				t.Errorf("503s: http_errors %d, http_status %v", g.HTTPErrors, g.HTTPStatus)
 			}
 		}},
 		{"resultCode 12", onSend(func(*faultsrv.Request) faultsrv.Answer {
 			return faultsrv.Answer{Status: 200, Body: `{"resultCode":"12","resultDesc":"x"}`}
-		}), time.Second, func(t *testing.T, g report.Group, n int) {
+		}), answered, func(t *testing.T, g report.Group, n int) {
 			if g.ResultCodes["12"] == 0 || g.AppErrors != g.ResultCodes["12"] {
 				t.Errorf("resultCode 12: app_errors %d, result_codes %v", g.AppErrors, g.ResultCodes)
 			}
 		}},
 		{"resultCode 13", onSend(func(*faultsrv.Request) faultsrv.Answer {
 			return faultsrv.Answer{Status: 200, Body: `{"resultCode":"13","resultDesc":"x"}`}
-		}), time.Second, func(t *testing.T, g report.Group, n int) {
+		}), answered, func(t *testing.T, g report.Group, n int) {
 			if g.ResultCodes["13"] == 0 || g.AppErrors != g.ResultCodes["13"] {
 				t.Errorf("resultCode 13: app_errors %d, result_codes %v", g.AppErrors, g.ResultCodes)
 			}
 		}},
 		{"truncated JSON", onSend(func(*faultsrv.Request) faultsrv.Answer {
 			return faultsrv.Answer{Status: 200, Body: `{"resultCode":"0","res`, Fate: faultsrv.Broken}
-		}), time.Second, wantErrors("unparseable")},
+		}), answered, wantErrors("unparseable")},
 		{"HTML with 200", onSend(func(*faultsrv.Request) faultsrv.Answer {
 			return faultsrv.Answer{Status: 200, Body: `<html><body>maintenance</body></html>`, Fate: faultsrv.Broken}
-		}), time.Second, wantErrors("unparseable")},
+		}), answered, wantErrors("unparseable")},
 		{"empty 200", onSend(func(*faultsrv.Request) faultsrv.Answer {
 			return faultsrv.Answer{Status: 200, Fate: faultsrv.Broken}
-		}), time.Second, wantErrors("unparseable")},
-		{"reset after headers", onSend(raw("HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n", faultsrv.Broken, "reset")), time.Second, wantErrors("reset")},
-		{"reset mid-body", onSend(raw("HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n{\"resultCode\"", faultsrv.Broken, "reset")), time.Second, wantErrors("reset")},
-		{"content-length longer than body", onSend(raw("HTTP/1.1 200 OK\r\nContent-Length: 90\r\n\r\n{\"resultCode\":\"0\"}", faultsrv.Broken, "close")), time.Second, wantErrors("reset")},
-		{"content-length shorter than body", onSend(raw("HTTP/1.1 200 OK\r\nContent-Length: 18\r\n\r\n{\"resultCode\":\"0\"}XXXXXXXX", faultsrv.Answered, "")), time.Second, wantErrors()},
-		{"chunked", onSend(raw("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\na\r\n{\"resultCo\r\n8\r\nde\":\"0\"}\r\n0\r\n\r\n", faultsrv.Answered, "")), time.Second, wantErrors()},
+		}), answered, wantErrors("unparseable")},
+		{"reset after headers", onSend(raw("HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n", faultsrv.Broken, "reset")), answered, wantErrors("reset")},
+		{"reset mid-body", onSend(raw("HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n{\"resultCode\"", faultsrv.Broken, "reset")), answered, wantErrors("reset")},
+		{"content-length longer than body", onSend(raw("HTTP/1.1 200 OK\r\nContent-Length: 90\r\n\r\n{\"resultCode\":\"0\"}", faultsrv.Broken, "close")), answered, wantErrors("reset")},
+		{"content-length shorter than body", onSend(raw("HTTP/1.1 200 OK\r\nContent-Length: 18\r\n\r\n{\"resultCode\":\"0\"}XXXXXXXX", faultsrv.Answered, "")), answered, wantErrors()},
+		{"chunked", onSend(raw("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\na\r\n{\"resultCo\r\n8\r\nde\":\"0\"}\r\n0\r\n\r\n", faultsrv.Answered, "")), answered, wantErrors()},
 		{"Connection close on every response", func(r *faultsrv.Request) faultsrv.Answer {
 			a := ok(r)
 			return faultsrv.Answer{Raw: "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: " + fmt.Sprint(len(a.Body)) + "\r\n\r\n" + a.Body, Fate: faultsrv.Answered, Then: "close"}
-		}, time.Second, wantErrors()},
+		}, answered, wantErrors()},
 		{"HTTP/1.0", func(r *faultsrv.Request) faultsrv.Answer {
 			return faultsrv.Answer{Raw: "HTTP/1.0 200 OK\r\n\r\n" + ok(r).Body, Fate: faultsrv.Answered, Then: "close"}
-		}, time.Second, wantErrors()},
+		}, answered, wantErrors()},
 		// A keep-alive answer (no Connection: close), then a close: the next request, written at
 		// once on that connection, never reaches the server. Not in total, no error of the target.
 		{"close right after answering", func(r *faultsrv.Request) faultsrv.Answer {
 			a := ok(r)
 			a.Then = "close"
 			return a
-		}, time.Second, wantErrors()},
+		}, answered, wantErrors()},
 		{"close right after every other answer", func(r *faultsrv.Request) faultsrv.Answer {
 			a := ok(r)
 			if r.N%2 == 0 {
 				a.Then = "close"
 			}
 			return a
-		}, time.Second, wantErrors()},
-		{"body over the size limit", onSend(raw("HTTP/1.1 200 OK\r\nContent-Length: 17825792\r\n\r\n{", faultsrv.Broken, "close")), time.Second, func(t *testing.T, g report.Group, n int) {
+		}, answered, wantErrors()},
+		{"body over the size limit", onSend(raw("HTTP/1.1 200 OK\r\nContent-Length: 17825792\r\n\r\n{", faultsrv.Broken, "close")), answered, func(t *testing.T, g report.Group, n int) {
 			wantErrors("unparseable")(t, g, n)
 			// Every CHAT was answered 200, the oversized ones too: http_status counts each answer.
 			if g.HTTPStatus["200"] != g.Total {
@@ -303,7 +342,7 @@ func TestFaultMatrixTokenStorms(t *testing.T) {
 				}
 				return ok(r)
 			})
-			rep := run(t, srv.URL(), time.Second)
+			rep := run(t, srv.URL(), answered)
 			sameCounts(t, rep, srv)
 			if got := rep.Overall.HTTPStatus[fmt.Sprint(code)]; got != refused.Load() || got == 0 {
 				t.Errorf("ccload recorded %d answers %d, the server sent %d", got, code, refused.Load())
@@ -316,20 +355,8 @@ func TestFaultMatrixTokenStorms(t *testing.T) {
 // are refused (never received), the rest are counted as received.
 func TestFaultMatrixTargetRestarted(t *testing.T) {
 	t.Parallel()
-	srv := faultsrv.Start(t, ok)
-	addr := strings.TrimPrefix(srv.URL(), "http://")
-	second := make(chan *faultsrv.Server, 1)
-	go func() {
-		time.Sleep(300 * time.Millisecond)
-		srv.Close()
-		time.Sleep(200 * time.Millisecond)
-		s2, err := faultsrv.StartAt(addr, ok)
-		if err != nil {
-			t.Errorf("restart on %s: %v", addr, err)
-		}
-		second <- s2
-	}()
-	rep := run(t, srv.URL(), time.Second)
+	srv, second := restartAfter(t, 5, ok, ok) // killed after its 5th request, back 200 ms later
+	rep := run(t, srv.URL(), answered)
 	s2 := <-second
 	if s2 == nil {
 		return
@@ -341,7 +368,22 @@ func TestFaultMatrixTargetRestarted(t *testing.T) {
 			recv += int64(m[faultsrv.Answered] + m[faultsrv.Broken])
 		}
 	}
-	o := rep.Overall
+	// Every request ccload made, the DISCONNECTs of sessions that failed in the outage (teardown
+	// groups: abandon) too: rep.Overall leaves those out, though the restarted server receives
+	// them, and a run whose abandoned sessions were disconnected after the restart failed so.
+	var o report.Group
+	o.Errors = map[string]int64{}
+	for _, g := range rep.Groups {
+		if g.Kind != "endpoint" && g.Kind != "teardown" {
+			continue
+		}
+		o.Total += g.Total
+		o.UnknownReceipt += g.UnknownReceipt
+		o.OK += g.OK
+		for c, n := range g.Errors {
+			o.Errors[c] += n
+		}
+	}
 	// Requests in flight at the kill may have been read, or not, by the dying process: on a
 	// reused connection ccload counts them apart (unknown_receipt, outside total), on a
 	// fresh one as reset (in total).
@@ -363,7 +405,7 @@ func TestFaultMatrixConnectionRefused(t *testing.T) {
 	}
 	url := "http://" + ln.Addr().String()
 	ln.Close()
-	rep := run(t, url, time.Second)
+	rep := run(t, url, answered)
 	if rep.Overall.Errors["refused"] != rep.Overall.Count {
 		t.Errorf("refused %d of %d requests, want all (nothing listens)", rep.Overall.Errors["refused"], rep.Overall.Count)
 	}
@@ -377,21 +419,8 @@ func TestFaultMatrixConnectionRefused(t *testing.T) {
 func TestFaultMatrixStalledTargetNotSent(t *testing.T) {
 	t.Parallel()
 	srv := faultsrv.Start(t, func(*faultsrv.Request) faultsrv.Answer { return faultsrv.Answer{Then: "stall"} })
-	src := strings.NewReplacer("max_connections: 8", "max_connections: 4", "rate: 15", "rate: 200").
-		Replace(fmt.Sprintf(matrixScenario, "stalled", srv.URL(), "10s"))
-	sc, err := scenario.Parse("matrix.yaml", []byte(src), t.TempDir(), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatalf("scenario: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	rep, err := runner.Run(ctx, runner.Config{Scenario: sc, Grace: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	if w := report.CheckInvariants(rep); len(w) > 0 {
-		t.Errorf("report invariants broken: %v", w)
-	}
+	rep := play(t, strings.NewReplacer("max_connections: 8", "max_connections: 4", "rate: 15", "rate: 200").
+		Replace(fmt.Sprintf(matrixScenario, "stalled", srv.URL(), "10s")), 300*time.Millisecond)
 	if err := report.Validate(rep); err != nil {
 		t.Errorf("report.json invalid: %v", err)
 	}
@@ -416,18 +445,8 @@ func TestFaultMatrixStalledTargetNotSent(t *testing.T) {
 func TestFaultMatrixStalledTargetNoTeardownForUnsentConnect(t *testing.T) {
 	t.Parallel()
 	srv := faultsrv.Start(t, func(*faultsrv.Request) faultsrv.Answer { return faultsrv.Answer{Then: "stall"} })
-	src := strings.NewReplacer("max_connections: 8", "max_connections: 4", "rate: 15", "rate: 200", "access_token: at", "access_token: at\n  ccmessaging_token: ct").
-		Replace(fmt.Sprintf(matrixScenario, "stalled-static", srv.URL(), "10s"))
-	sc, err := scenario.Parse("matrix.yaml", []byte(src), t.TempDir(), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatalf("scenario: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	rep, err := runner.Run(ctx, runner.Config{Scenario: sc, Grace: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
+	rep := play(t, strings.NewReplacer("max_connections: 8", "max_connections: 4", "rate: 15", "rate: 200", "access_token: at", "access_token: at\n  ccmessaging_token: ct").
+		Replace(fmt.Sprintf(matrixScenario, "stalled-static", srv.URL(), "10s")), 300*time.Millisecond)
 	sameCounts(t, rep, srv)
 	q, s := rep.Requests, rep.Sessions
 	var teardown int64
@@ -494,44 +513,20 @@ func platform(name string) faultsrv.Handler {
 // the restart succeed (issue 27: every later applyToken was refused, 239 of 314 sessions failed).
 func TestFaultMatrixRestartedPlatformRecovers(t *testing.T) {
 	t.Parallel()
-	srv := faultsrv.Start(t, platform("first"))
-	addr := strings.TrimPrefix(srv.URL(), "http://")
-	second := make(chan *faultsrv.Server, 1)
-	go func() {
-		time.Sleep(500 * time.Millisecond)
-		srv.Close()
-		time.Sleep(200 * time.Millisecond)
-		s2, err := faultsrv.StartAt(addr, platform("second"))
-		if err != nil {
-			t.Errorf("restart on %s: %v", addr, err)
-		}
-		second <- s2
-	}()
-	src := strings.NewReplacer("access_token: at", "app_secret: sk", "duration: 1s", "duration: 3s").
-		Replace(fmt.Sprintf(matrixScenario, "restart-tokens", srv.URL(), "1s"))
-	sc, err := scenario.Parse("matrix.yaml", []byte(src), t.TempDir(), func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatalf("scenario: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	rep, err := runner.Run(ctx, runner.Config{Scenario: sc, Grace: 2 * time.Second})
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
+	// Killed after its 20th request (about 0.3 s into the run), back 200 ms later.
+	srv, second := restartAfter(t, 20, platform("first"), platform("second"))
+	rep := play(t, strings.NewReplacer("access_token: at", "app_secret: sk", "duration: 1s", "duration: 3s").
+		Replace(fmt.Sprintf(matrixScenario, "restart-tokens", srv.URL(), "1s")), 2*time.Second)
 	s2 := <-second
 	if s2 == nil {
 		return
 	}
 	defer s2.Close()
-	if w := report.CheckInvariants(rep); len(w) > 0 {
-		t.Errorf("report invariants broken: %v", w)
-	}
 	c2 := s2.Counts()
 	if n := c2[faultsrv.Key{Endpoint: "tokenByAkSk"}][faultsrv.Answered]; n != 1 {
 		t.Errorf("the restarted platform issued %d AccessTokens, want 1 (one fetch shared by every customer)", n)
 	}
-	// Sessions that began well after the restart (from 2 s on: the restart is at 0.5–0.7 s)
+	// Sessions that began well after the restart (from 2 s on: the restart is at about 0.3–0.5 s)
 	// must not fail: the outage, not the forgotten tokens, is all that may fail a session.
 	var late, lateFailed int64
 	for _, p := range rep.Timeseries {
@@ -541,7 +536,7 @@ func TestFaultMatrixRestartedPlatformRecovers(t *testing.T) {
 		}
 	}
 	if late == 0 || lateFailed != 0 {
-		t.Errorf("%d sessions failed of %d arrived from 2 s on (the restart was at 0.7 s): want none; failures %+v", lateFailed, late, rep.FailureReasons)
+		t.Errorf("%d sessions failed of %d arrived from 2 s on (the restart was at about 0.5 s): want none; failures %+v", lateFailed, late, rep.FailureReasons)
 	}
 	if rep.Sessions.Completed == 0 || rep.Sessions.Failed*2 > rep.Sessions.Started {
 		t.Errorf("sessions %+v: want most to complete, only those caught by the outage to fail", rep.Sessions)
@@ -579,25 +574,38 @@ func (s *sessions) count() int {
 	return len(s.open)
 }
 
-// A target that sheds DISCONNECTs with 503 for a while (Retry-After: 1 on every other one):
+// A target that sheds DISCONNECTs with 503 (Retry-After: 1 on every other one):
 // ccload sends them again within the teardown window, so the target ends holding no session
 // (issue 27: 52 sessions were left open behind a limit answering 503).
 func TestFaultMatrixDisconnectShedWith503(t *testing.T) {
 	t.Parallel()
 	st := &sessions{open: map[string]bool{}}
-	begin := time.Now()
 	var shed atomic.Int64
+	var mu sync.Mutex
+	refused := map[string]bool{} // sessions (by from) whose first DISCONNECT was shed
 	srv := faultsrv.Start(t, func(r *faultsrv.Request) faultsrv.Answer {
-		if r.ControlType == "DISCONNECT" && time.Since(begin) < 700*time.Millisecond {
-			hdr := ""
-			if shed.Add(1)%2 == 0 {
-				hdr = "Retry-After: 1\r\n"
+		// The first DISCONNECT of each of the first 8 sessions that send one is shed, and its
+		// retry answered: counted, not timed (a 700 ms window from the test's start could close
+		// before a run slowed by a loaded machine sent one, or shed one session's retries past
+		// the teardown's 2 s).
+		if m := fromRE.FindSubmatch(r.Body); r.ControlType == "DISCONNECT" && m != nil {
+			mu.Lock()
+			first := !refused[string(m[1])] && len(refused) < 8
+			if first {
+				refused[string(m[1])] = true
 			}
-			return faultsrv.Answer{Raw: "HTTP/1.1 503 Busy\r\n" + hdr + "Content-Length: 4\r\n\r\nbusy", Fate: faultsrv.Answered}
+			mu.Unlock()
+			if first {
+				hdr := ""
+				if shed.Add(1)%2 == 0 {
+					hdr = "Retry-After: 1\r\n"
+				}
+				return faultsrv.Answer{Raw: "HTTP/1.1 503 Busy\r\n" + hdr + "Content-Length: 4\r\n\r\nbusy", Fate: faultsrv.Answered}
+			}
 		}
 		return st.answer(r, ok(r))
 	})
-	rep := run(t, srv.URL(), time.Second)
+	rep := run(t, srv.URL(), answered)
 	sameCounts(t, rep, srv)
 	if shed.Load() == 0 {
 		t.Fatal("no DISCONNECT was shed: the cell tested nothing")
@@ -622,7 +630,7 @@ func TestFaultMatrixDisconnectAlwaysShedIsWarned(t *testing.T) {
 		}
 		return ok(r)
 	})
-	rep := run(t, srv.URL(), time.Second)
+	rep := run(t, srv.URL(), answered)
 	sameCounts(t, rep, srv)
 	// A session whose DISCONNECT step still failed when the grace ran out is cut, and the
 	// run's teardown tries again: each session is named once, by one warning or the other.
