@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"ccload/metrics"
+	"ccload/report"
 	"ccload/runner"
 	"ccload/scenario"
 )
@@ -75,27 +76,11 @@ func TestLiveMetricsAgreeWithTheReportThroughTheRunner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	exp := metrics.New("0/1")
-	ms, err := metrics.Serve("127.0.0.1:0", exp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_, _ = ms.Close(ctx)
-	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	rep, err := runner.Run(ctx, runner.Config{Scenario: sc, BaseURL: srv.URL(), Grace: 3 * time.Second,
-		Observer: exp, Stderr: io.Discard})
-	if err != nil || rep == nil {
-		t.Fatalf("run: %v", err)
-	}
+	rep, addr := runServingMetrics(t, runner.Config{Scenario: sc, BaseURL: srv.URL(), Grace: 3 * time.Second})
 	if rep.Sessions.Dropped == 0 || rep.Sessions.Arrivals != 40 {
 		t.Fatalf("report: %d arrivals, %d dropped; want 40 arrivals, some dropped at max_customers 2", rep.Sessions.Arrivals, rep.Sessions.Dropped)
 	}
-	got := scrapeCounters(t, ms.Addr()) // the last scrape: the run is over
+	got := scrapeCounters(t, addr) // the last scrape: the run is over
 	for _, c := range []struct {
 		metric string
 		want   int64
@@ -112,4 +97,29 @@ func TestLiveMetricsAgreeWithTheReportThroughTheRunner(t *testing.T) {
 	if n := srv.Stats().Total(); n != rep.Requests.Total {
 		t.Errorf("the mock received %d requests; the report counts %d", n, rep.Requests.Total)
 	}
+}
+
+// runServingMetrics runs cfg (bounded at 30 s) with a live /metrics exporter as its observer,
+// served on a loopback port until the test ends, and returns the report and that address, so
+// a test scrapes what the run exported and compares it with report.json.
+func runServingMetrics(t *testing.T, cfg runner.Config) (*report.Report, string) {
+	t.Helper()
+	exp := metrics.New("0/1")
+	ms, err := metrics.Serve("127.0.0.1:0", exp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_, _ = ms.Close(ctx)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cfg.Observer, cfg.Stderr = exp, io.Discard
+	rep, err := runner.Run(ctx, cfg)
+	if err != nil || rep == nil {
+		t.Fatalf("run: %v", err)
+	}
+	return rep, ms.Addr()
 }

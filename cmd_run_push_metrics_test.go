@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"ccload/metrics"
 	"ccload/mock"
 	"ccload/runner"
 	"ccload/scenario"
@@ -48,22 +46,9 @@ func TestLivePushMetricsAgreeWithTheReport(t *testing.T) {
 		o.PushBackoff = 10 * time.Millisecond
 		o.RobotDelay = 10 * time.Millisecond
 	})
-	exp := metrics.New("0/1")
-	ms, err := metrics.Serve("127.0.0.1:0", exp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_, _ = ms.Close(ctx)
-	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	rep, err := runner.Run(ctx, runner.Config{Scenario: sc, BaseURL: srv.URL(), Grace: 10 * time.Second,
-		WebhookListener: ln, Observer: exp, Stderr: io.Discard})
-	if err != nil || rep == nil || rep.Push == nil {
-		t.Fatalf("run: %v (report %v)", err, rep)
+	rep, addr := runServingMetrics(t, runner.Config{Scenario: sc, BaseURL: srv.URL(), Grace: 10 * time.Second, WebhookListener: ln})
+	if rep.Push == nil {
+		t.Fatal("the report has no push section")
 	}
 	p := rep.Push
 	if p.Faulted == 0 || p.Messages.Matched == 0 || rep.Sessions.Completed != rep.Sessions.Started {
@@ -72,7 +57,7 @@ func TestLivePushMetricsAgreeWithTheReport(t *testing.T) {
 	if st := srv.Stats().Push; st == nil || st.Attempts != p.Callbacks {
 		t.Errorf("mock push stats %+v; the receiver counted %d callbacks: want every attempt received once", st, p.Callbacks)
 	}
-	resp, err := http.Get("http://" + ms.Addr() + "/metrics") // the last scrape: the run is over
+	resp, err := http.Get("http://" + addr + "/metrics") // the last scrape: the run is over
 	if err != nil {
 		t.Fatal(err)
 	}
