@@ -344,13 +344,7 @@ func TestCapacityCustomersFindsTheMocksCapacity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: a capacity search takes about 20 seconds")
 	}
-	o := mock.DefaultOptions()
-	o.Seed, o.Capacity = 1, 400
-	srv, err := mock.NewServer(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := e2eMock(t, func(o *mock.Options) { o.Capacity = 400 })
 	code, out, c := runCapacityAt(t, customersScenario, srv.URL(), "--customers", "--slo", "service_time.p90<60ms,error_rate<1%",
 		"--start", "30", "--warmup", "500ms", "--short-window", "1s", "--window", "1s", "--min-requests", "200", "--cooldown", "300ms", "--grace", "300ms",
 		"--precision", "15%", "--max-lag", "250ms")
@@ -431,13 +425,7 @@ func TestCapacityCustomersWaitOutTheTargetsBacklog(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: a capacity search takes about 20 seconds")
 	}
-	o := mock.DefaultOptions()
-	o.Seed, o.Capacity = 1, 400
-	srv, err := mock.NewServer(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := e2eMock(t, func(o *mock.Options) { o.Capacity = 400 })
 	sc := strings.Replace(customersScenario, "seed: 1\n", "seed: 1\ntarget: {max_connections: 4}\n", 1)
 	// response_time, not service_time: a request that waited for one of the 4 connections waited
 	// in ccload, which its service time leaves out and its response time (from its intended time)
