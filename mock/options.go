@@ -1,8 +1,10 @@
 package mock
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"net"
 	"time"
 
 	"ccload/ccapi"
@@ -72,6 +74,9 @@ type Options struct {
 	// PushBackoff, doubling).
 	PushURL     string
 	PushBackoff time.Duration
+	// PushDial, when set, opens the pusher's connections instead of a TCP dial to PushURL's
+	// host: tests serve the webhook in memory with it, inside a synctest bubble.
+	PushDial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// PushChannels, when set, limits pushing to the sessions of these channel configuration IDs
 	// (the `to` of their CONNECT): the others' messages wait for poll, as on a platform where
 	// only some channel configurations have a webhook.

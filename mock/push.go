@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"hash/maphash"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -106,11 +107,11 @@ type pusher struct {
 }
 
 // newPusher starts the lanes for pushURL, which checkPushURL has accepted.
-func newPusher(pushURL string, backoff time.Duration, channels []string) *pusher {
+func newPusher(pushURL string, backoff time.Duration, channels []string, dial func(ctx context.Context, network, addr string) (net.Conn, error)) *pusher {
 	if backoff <= 0 {
 		backoff = PushBackoff
 	}
-	u, client, err := pushClient(pushURL)
+	u, client, err := pushClient(pushURL, dial)
 	if err != nil {
 		panic(err) // checkPushURL refuses every URL pushClient cannot take
 	}
@@ -137,14 +138,14 @@ func newPusher(pushURL string, backoff time.Duration, channels []string) *pusher
 	return p
 }
 
-// pushClient parses an absolute http(s) push URL and makes its client.
-func pushClient(pushURL string) (*url.URL, *h1.Client, error) {
+// pushClient parses an absolute http(s) push URL and makes its client (dial: Options.PushDial).
+func pushClient(pushURL string, dial func(ctx context.Context, network, addr string) (net.Conn, error)) (*url.URL, *h1.Client, error) {
 	u, err := url.Parse(pushURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, nil, fmt.Errorf("mock: push URL %q: want an absolute http:// or https:// URL, like http://127.0.0.1:9090/webhooks/v1/messages", pushURL)
 	}
 	c, err := h1.New(h1.Options{BaseURL: u.Scheme + "://" + u.Host, MaxConns: PushWorkers, Timeout: 10 * time.Second,
-		MaxResponseBytes: 64 << 10, UserAgent: "ccload-mock"})
+		MaxResponseBytes: 64 << 10, UserAgent: "ccload-mock", Dial: dial})
 	if err != nil {
 		return nil, nil, fmt.Errorf("mock: push URL %q: %v", pushURL, strings.TrimPrefix(err.Error(), "h1: "))
 	}
@@ -314,7 +315,7 @@ func checkPushURL(u string) error {
 	if u == "" {
 		return nil
 	}
-	_, c, err := pushClient(u)
+	_, c, err := pushClient(u, nil)
 	if err != nil {
 		return err
 	}

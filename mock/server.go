@@ -131,7 +131,7 @@ func newServer(opts Options) (*Server, error) {
 		s.sched.push(event{at: flushEvery, kind: evFlush})
 	}
 	if opts.PushURL != "" {
-		s.push = newPusher(opts.PushURL, opts.PushBackoff, opts.PushChannels)
+		s.push = newPusher(opts.PushURL, opts.PushBackoff, opts.PushChannels, opts.PushDial)
 	}
 	return s, nil
 }

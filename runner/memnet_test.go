@@ -139,3 +139,10 @@ func (m *memMock) Close() error {
 	m.front.Close()
 	return m.Server.Close()
 }
+
+// memWebhook is an in-memory listener for a run's webhook receiver (Config.WebhookListener),
+// at a loopback address of its own: WebhookURL names it, and a mock pushes to it through its
+// dial (mock.Options.PushDial).
+func memWebhook() *memListener {
+	return newMemListener(fmt.Sprintf("127.0.0.1:%d", 20000+memPorts.Add(1)))
+}

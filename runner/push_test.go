@@ -6,11 +6,12 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"ccload/ccapi"
@@ -22,8 +23,27 @@ import (
 )
 
 // pushRun runs sc in push mode against a pushing mock (edited by edit) and returns the report
-// and the mock's stats once every push it made has been delivered or given up.
+// and the mock's stats once every push it made has been delivered or given up. It runs inside
+// a synctest bubble: the mock and the receiver are served in memory (memnet_test.go), the mock
+// pushing through PushDial, so the bubble's fake time covers the run, the mock and its pushes.
 func pushRun(t *testing.T, src string, edit func(*mock.Options)) (*report.Report, mock.Stats) {
+	t.Helper()
+	sc := parse(t, src)
+	ln := memWebhook()
+	srv := bubbleMock(t, func(o *mock.Options) {
+		o.PushURL, o.PushDial = WebhookURL(sc, ln), ln.dial
+		o.PushBackoff = 20 * time.Millisecond
+		if edit != nil {
+			edit(o)
+		}
+	})
+	rep := runOK(t, context.Background(), srv.target(Config{Scenario: sc, Seed: 1, WebhookListener: ln}))
+	return pushChecked(t, rep, srv.Server)
+}
+
+// realPushRun is pushRun over loopback TCP in real time, for a test of the receiver's real
+// listener (the scenario's webhook.listen).
+func realPushRun(t *testing.T, src string) (*report.Report, mock.Stats) {
 	t.Helper()
 	sc := parse(t, src)
 	ln, err := ListenWebhook(sc, "")
@@ -33,11 +53,14 @@ func pushRun(t *testing.T, src string, edit func(*mock.Options)) (*report.Report
 	srv := testMock(t, func(o *mock.Options) {
 		o.PushURL = WebhookURL(sc, ln)
 		o.PushBackoff = 20 * time.Millisecond
-		if edit != nil {
-			edit(o)
-		}
 	})
 	rep := runOK(t, context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Seed: 1, WebhookListener: ln})
+	return pushChecked(t, rep, srv)
+}
+
+// pushChecked waits for the mock's pushes to settle and checks both sides have a push section.
+func pushChecked(t *testing.T, rep *report.Report, srv *mock.Server) (*report.Report, mock.Stats) {
+	t.Helper()
 	st := settled(t, srv)
 	if st.Push == nil {
 		t.Fatal("the mock reports no push section")
@@ -72,6 +95,10 @@ sessions:
 // A push session never polls, every reply comes through the webhook, and the receiver took
 // exactly what the mock delivered, kind by kind.
 func TestPushSessionsNeverPollAndCountEveryCallback(t *testing.T) {
+	synctest.Test(t, testPushSessionsNeverPollAndCountEveryCallback)
+}
+
+func testPushSessionsNeverPollAndCountEveryCallback(t *testing.T) {
 	rep, st := pushRun(t, pushChat, nil)
 	if n := st.Endpoints["poll"]; n != 0 {
 		t.Errorf("the mock received %d polls from push sessions; want none", n)
@@ -97,7 +124,9 @@ func TestPushSessionsNeverPollAndCountEveryCallback(t *testing.T) {
 
 // The agent's DISCONNECT, pushed, ends the session as ended_by_platform, as it does with poll;
 // the agent's joining comes by push too (await_agent).
-func TestPushedHangUpEndsTheSession(t *testing.T) {
+func TestPushedHangUpEndsTheSession(t *testing.T) { synctest.Test(t, testPushedHangUpEndsTheSession) }
+
+func testPushedHangUpEndsTheSession(t *testing.T) {
 	rep, st := pushRun(t, auth+`
 target: {delivery: push}
 load: {rate: 10, duration: 500ms}
@@ -127,6 +156,10 @@ sessions:
 // A receiver that answers 500 to a share of callbacks makes the mock retry: every attempt is
 // a callback received, every retry answers a fault, and no message is lost or duplicated.
 func TestReceiverFaultsAreRetriedByTheMock(t *testing.T) {
+	synctest.Test(t, testReceiverFaultsAreRetriedByTheMock)
+}
+
+func testReceiverFaultsAreRetriedByTheMock(t *testing.T) {
 	rep, st := pushRun(t, pushChat+`
 webhook: {fault_rate: 0.3}
 `, nil)
@@ -150,6 +183,10 @@ webhook: {fault_rate: 0.3}
 // precision, 0.1%), and more only by the loopback transit of the CHAT and of the push, bounded
 // from the same run's own sendAsync response times so a loaded machine does not flake it.
 func TestPushReplyLatencyIsTheRobotDelay(t *testing.T) {
+	synctest.Test(t, testPushReplyLatencyIsTheRobotDelay)
+}
+
+func testPushReplyLatencyIsTheRobotDelay(t *testing.T) {
 	const delay = 300 * time.Millisecond
 	rep, _ := pushRun(t, pushChat, func(o *mock.Options) { o.RobotDelay = delay })
 	l := rep.SessionMetrics.ReplyLatencyUS
@@ -252,17 +289,26 @@ func TestPushOverflowIsCounted(t *testing.T) {
 // shard playing its customer (customer k is shard k mod 2's, and its user id says k): every
 // callback reaches its shard, and the merged push section is the sum of the shards'.
 func TestPushShardsEachTakeTheirOwnCallbacks(t *testing.T) {
+	synctest.Test(t, testPushShardsEachTakeTheirOwnCallbacks)
+}
+
+func testPushShardsEachTakeTheirOwnCallbacks(t *testing.T) {
 	sc := parse(t, pushChat+"seed: 5\n")
-	var lns [2]net.Listener
+	var lns [2]*memListener
 	for i := range lns {
-		ln, err := ListenWebhook(sc, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		lns[i] = ln
+		lns[i] = memWebhook()
 	}
+	forward := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		for _, ln := range lns {
+			if ln.Addr().String() == addr {
+				return ln.dial(ctx, network, addr)
+			}
+		}
+		return nil, &net.OpError{Op: "dial", Net: network, Err: syscall.ECONNREFUSED}
+	}}}
+	defer forward.CloseIdleConnections()
 	userK := regexp.MustCompile(`"to":"c(\d+)s`)
-	router := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	router := memServe(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		m := userK.FindSubmatch(body)
 		if m == nil {
@@ -272,7 +318,7 @@ func TestPushShardsEachTakeTheirOwnCallbacks(t *testing.T) {
 		k, _ := strconv.Atoi(string(m[1]))
 		req, _ := http.NewRequest(http.MethodPost, WebhookURL(sc, lns[k%2]), bytes.NewReader(body))
 		req.Header = r.Header.Clone()
-		rsp, err := http.DefaultClient.Do(req)
+		rsp, err := forward.Do(req)
 		if err != nil {
 			http.Error(w, err.Error(), 502)
 			return
@@ -281,14 +327,16 @@ func TestPushShardsEachTakeTheirOwnCallbacks(t *testing.T) {
 		w.WriteHeader(rsp.StatusCode)
 	}))
 	defer router.Close()
-	srv := testMock(t, func(o *mock.Options) { o.PushURL = router.URL + "/webhooks/v1/messages" })
+	srv := bubbleMock(t, func(o *mock.Options) {
+		o.PushURL, o.PushDial = router.URL()+"/webhooks/v1/messages", router.ln.dial
+	})
 	var reps [2]*report.Report
 	var wg sync.WaitGroup
 	for i := range reps {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			reps[i], _ = Run(context.Background(), Config{Scenario: sc, BaseURL: srv.URL(), Shard: Shard{I: i, N: 2}, WebhookListener: lns[i], Grace: 10 * time.Second})
+			reps[i], _ = Run(context.Background(), srv.target(Config{Scenario: sc, Shard: Shard{I: i, N: 2}, WebhookListener: lns[i], Grace: 10 * time.Second}))
 		}()
 	}
 	wg.Wait()
@@ -304,7 +352,7 @@ func TestPushShardsEachTakeTheirOwnCallbacks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := settled(t, srv)
+	st := settled(t, srv.Server)
 	if p := merged.Push; p.Callbacks != st.Push.Attempts || p.Messages.Matched != st.Push.Delivered["robot"] || p.Messages.Matched != 2*merged.Sessions.Started {
 		t.Errorf("merged push %+v, mock %+v, %d sessions: want every callback the mock sent matched once, two per session", *p, *st.Push, merged.Sessions.Started)
 	}
@@ -313,6 +361,10 @@ func TestPushShardsEachTakeTheirOwnCallbacks(t *testing.T) {
 // A send refused because the agent has just hung up waits for the pushed DISCONNECT (as a poll
 // session polls once): the session ends ended_by_platform, not failed.
 func TestPushRefusedSendWaitsForTheHangUp(t *testing.T) {
+	synctest.Test(t, testPushRefusedSendWaitsForTheHangUp)
+}
+
+func testPushRefusedSendWaitsForTheHangUp(t *testing.T) {
 	rep, _ := pushRun(t, auth+`
 target: {delivery: push}
 load: {rate: 4, duration: 500ms}
@@ -328,6 +380,9 @@ sessions:
 		o.Agents = 10
 		o.HandleTime = mock.Constant(300 * time.Millisecond)
 		o.AgentReplyDelay = time.Hour // no agent answers in the mailbox: only the hang-up
+		// In the bubble a request takes no time unless the mock says so: a millisecond each, as
+		// over loopback, so the back-to-back CHATs reach the hang-up rather than the repeat's end.
+		o.DefaultLatency = mock.Constant(time.Millisecond)
 	})
 	s := rep.Sessions
 	if s.Started == 0 || s.EndedByPlatform != s.Started || s.Failed != 0 {
@@ -348,7 +403,7 @@ sessions:
 // its callback URL with that name, not the address it resolved to, in what it prints and in
 // report.json; the mock pushing to that URL reaches it.
 func TestPushListenOnAHostNameKeepsTheName(t *testing.T) {
-	rep, st := pushRun(t, pushChat+"webhook: {listen: \"localhost:0\"}\n", nil)
+	rep, st := realPushRun(t, pushChat+"webhook: {listen: \"localhost:0\"}\n")
 	if !regexp.MustCompile(`^http://localhost:\d+/webhooks/v1/messages$`).MatchString(rep.Push.URL) {
 		t.Errorf("report push.url = %q, want http://localhost:PORT/webhooks/v1/messages", rep.Push.URL)
 	}
