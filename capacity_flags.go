@@ -15,6 +15,7 @@ import (
 	"ccload/capacity"
 	"ccload/render"
 	"ccload/report"
+	"ccload/scenario"
 )
 
 const capacityUsage = `Usage: ccload capacity SCENARIO.yaml [flags]
@@ -151,4 +152,24 @@ func waitStartAt(ctx context.Context, at time.Time, stderr io.Writer) bool {
 	case <-time.After(time.Until(at)):
 		return true
 	}
+}
+
+// capacitySLO is the SLO a search holds the target to: --slo when given, else the scenario's
+// thresholds; a search without one has nothing to find, so that is an error of usage.
+func capacitySLO(sc *scenario.Scenario, path, slo string) ([]scenario.Threshold, error) {
+	if slo != "" {
+		return scenario.ParseSLO(sc, slo)
+	}
+	if len(sc.Thresholds) == 0 {
+		return nil, fmt.Errorf("%s sets no thresholds: give the SLO with --slo 'response_time.p99<300ms,error_rate<1%%'", path)
+	}
+	return sc.Thresholds, nil
+}
+
+// capacityOutDir is --out, or by default a new directory named after the scenario and the time.
+func capacityOutDir(out, name string) string {
+	if out != "" {
+		return out
+	}
+	return filepath.Join("ccload-out", safeName(name)+"-capacity-"+time.Now().Format("20060102-150405"))
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
 
 	"ccload/capacity"
 	"ccload/render"
@@ -89,15 +88,9 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return exitUsage
 	}
 	applyUserAgent(sc, *load.userAgent)
-	o.SLO = sc.Thresholds
-	if *slo != "" {
-		if o.SLO, err = scenario.ParseSLO(sc, *slo); err != nil {
-			printError(stderr, "capacity", err)
-			return exitUsage
-		}
-	}
-	if len(o.SLO) == 0 {
-		return bad("%s sets no thresholds: give the SLO with --slo 'response_time.p99<300ms,error_rate<1%%'", pos[0])
+	if o.SLO, err = capacitySLO(sc, pos[0], *slo); err != nil {
+		printError(stderr, "capacity", err)
+		return exitUsage
 	}
 	if sc.Load.Model == scenario.Closed && !o.Customers {
 		return bad("%s: %v", pos[0], capacity.ErrClosedModel)
@@ -116,10 +109,7 @@ func cmdCapacity(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		o.BaseURL, o.Scenario = url, withAuth
 		fmt.Fprintf(stderr, "ccload: searching against the embedded mock at %s (it shares this machine's CPUs)\n", o.BaseURL)
 	}
-	dir := *out
-	if dir == "" {
-		dir = filepath.Join("ccload-out", safeName(sc.Name)+"-capacity-"+time.Now().Format("20060102-150405"))
-	}
+	dir := capacityOutDir(*out, sc.Name)
 	o.Log = stderr
 	o.Stderr = stderr
 	o.Progress = runner.ChooseProgress(*noProgress, isTerminal(stderr), os.Getenv)
