@@ -208,13 +208,25 @@ func TestReplayReaderThatDoesNotStopIsNotASuccess(t *testing.T) {
 	}
 	defer pr.Close()
 	defer pw.Close() // only once the command has ended: until then the pipe stays open
-	go pw.Write(text)
+	written := make(chan struct{})
+	go func() { pw.Write(text); close(written) }()
 	base := filepath.Join(dir, "base.yaml")
 	os.WriteFile(base, []byte("name: b\nauth: {app_key: rp-key, app_secret: rp-secret}\nload: {rate: 1, duration: 1s}\nsessions:\n  - poll: false\n    steps: [connect]\n"), 0o644)
 	db := filepath.Join(dir, "runs.db")
 	srv := e2eMock(t, nil)
 	res := e2eExec(t, ccloadOpts{stdin: pr, started: func(p *os.Process) {
-		go func() { time.Sleep(1500 * time.Millisecond); p.Signal(syscall.SIGINT) }()
+		go func() {
+			// SIGINT once the reader waits on the pipe: every line is written and the run has
+			// taken more arrivals than the reader could hand out past its read-ahead (the mock saw
+			// 200 CONNECTs), so the reader has read all it can. Not at a time from the process's
+			// start: at 1.5 s a loaded CI machine was still filling the lookahead, and the reader,
+			// still busy, stopped when asked.
+			<-written
+			for deadline := time.Now().Add(30 * time.Second); srv.Stats().ControlTypes["CONNECT"] < 200 && time.Now().Before(deadline); {
+				time.Sleep(10 * time.Millisecond)
+			}
+			p.Signal(syscall.SIGINT)
+		}()
 	}}, "replay", "-", "--scenario", base, "--target", srv.URL(), "--grace", "1s", "--history", db)
 	if res.code != exitAborted || res.rep == nil || !strings.Contains(res.stderr, "ccload replay: -: the log reader did not stop within 2 s") {
 		t.Fatalf("exit %d (want 3), report %v, stderr %q: want the reader that did not stop named", res.code, res.rep != nil, res.stderr)
