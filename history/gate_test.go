@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"ccload/gates"
-
 	"ccload/report"
 	"ccload/report/compare"
 

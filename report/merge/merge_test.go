@@ -9,9 +9,7 @@ import (
 	"time"
 
 	"ccload/report"
-
 	"ccload/report/merge"
-
 	"ccload/report/record"
 	"ccload/report/reporttest"
 )

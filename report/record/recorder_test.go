@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"ccload/report"
-
 	"ccload/report/merge"
 	"ccload/report/record"
 	"ccload/report/reporttest"
