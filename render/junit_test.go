@@ -45,6 +45,20 @@ type gatesJUnitDoc struct {
 	} `xml:"testsuite"`
 }
 
+// junitOf renders r's junit.xml and parses it back as a CI server would; it returns both.
+func junitOf(t *testing.T, r *report.Report) (gatesJUnitDoc, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := render.WriteJUnit(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	var doc gatesJUnitDoc
+	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatalf("junit.xml does not parse: %v\n%s", err, buf.Bytes())
+	}
+	return doc, buf.String()
+}
+
 func TestWriteJUnitParsesBackWithValuesAndLimits(t *testing.T) {
 	t.Parallel()
 	r := reporttest.BurstRun(t)
@@ -54,15 +68,8 @@ func TestWriteJUnitParsesBackWithValuesAndLimits(t *testing.T) {
 		{Metric: "error_rate", Max: 0.02, HasMax: true, Over: 30 * time.Second},
 		{Name: "p99 under 1s <&>", Metric: "response_time.p99", Max: 1e6, HasMax: true},
 	})
-	var buf bytes.Buffer
-	if err := render.WriteJUnit(&buf, r); err != nil {
-		t.Fatal(err)
-	}
-	reporttest.Golden(t, "gates_junit.xml", buf.Bytes())
-	var doc gatesJUnitDoc
-	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
-		t.Fatalf("junit.xml does not parse: %v\n%s", err, buf.Bytes())
-	}
+	doc, text := junitOf(t, r)
+	reporttest.Golden(t, "gates_junit.xml", []byte(text))
 	if doc.Tests != 4 || doc.Failures != 1 || doc.Errors != 0 || len(doc.Suites) != 1 {
 		t.Fatalf("testsuites: tests=%d failures=%d errors=%d suites=%d, want 4/1/0/1", doc.Tests, doc.Failures, doc.Errors, len(doc.Suites))
 	}
@@ -108,14 +115,7 @@ func TestWriteJUnitMarksAbortedAndInterruptedRuns(t *testing.T) {
 		{"unreachable", false, 0, 1},
 	} {
 		r := &report.Report{Scenario: "s", StopReason: tc.reason, Interrupted: tc.interrupted, DurationS: 3}
-		var buf bytes.Buffer
-		if err := render.WriteJUnit(&buf, r); err != nil {
-			t.Fatal(err)
-		}
-		var doc gatesJUnitDoc
-		if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
-			t.Fatal(err)
-		}
+		doc, _ := junitOf(t, r)
 		if doc.Tests != 1 || doc.Failures != tc.failures || doc.Errors != tc.errors {
 			t.Errorf("%s: tests=%d failures=%d errors=%d, want 1/%d/%d", tc.reason, doc.Tests, doc.Failures, doc.Errors, tc.failures, tc.errors)
 		}
@@ -127,24 +127,13 @@ func TestWriteJUnitMarksAbortedAndInterruptedRuns(t *testing.T) {
 func TestWriteJUnitFlagsThresholdsNotEvaluated(t *testing.T) {
 	r := &report.Report{Scenario: "s", StopReason: "completed", DurationS: 3,
 		Gates: &gates.Set{Thresholds: []gates.Threshold{{Metric: "error_rate", Max: 0.01, HasMax: true, LimitText: "1%"}}}}
-	var buf bytes.Buffer
-	if err := render.WriteJUnit(&buf, r); err != nil {
-		t.Fatal(err)
-	}
-	var doc gatesJUnitDoc
-	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
-		t.Fatal(err)
-	}
-	if doc.Errors != 1 || !strings.Contains(buf.String(), "no results") {
-		t.Errorf("errors=%d, want 1 'not evaluated' error:\n%s", doc.Errors, buf.String())
+	doc, text := junitOf(t, r)
+	if doc.Errors != 1 || !strings.Contains(text, "no results") {
+		t.Errorf("errors=%d, want 1 'not evaluated' error:\n%s", doc.Errors, text)
 	}
 	r.Gates = &gates.Set{}
-	buf.Reset()
-	if err := render.WriteJUnit(&buf, r); err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(buf.String(), "no results") {
-		t.Errorf("a scenario without thresholds was flagged:\n%s", buf.String())
+	if _, text = junitOf(t, r); strings.Contains(text, "no results") {
+		t.Errorf("a scenario without thresholds was flagged:\n%s", text)
 	}
 }
 
