@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"ccload/internal/loopback"
 )
 
 const (
@@ -489,13 +491,7 @@ func TestPollAndSendConcurrentReapplyOnce(t *testing.T) {
 }
 
 func TestErrorClassification(t *testing.T) {
-	// A port nothing listens on: listen, note the address, close.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closedAddr := ln.Addr().String()
-	ln.Close()
+	closedAddr := loopback.RefusedAddr(t) // refuses connections until the test ends
 
 	stop := make(chan struct{})
 	defer close(stop)

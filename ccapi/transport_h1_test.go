@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"ccload/internal/loopback"
 )
 
 // The tests in this file hold the h1 transport to the net/http one: the same
@@ -115,12 +117,7 @@ func chatFrom(user string, i int) *SendMsgReq {
 }
 
 func TestH1TransportErrorKinds(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closedAddr := ln.Addr().String()
-	ln.Close()
+	closedAddr := loopback.RefusedAddr(t) // refuses connections until the test ends
 
 	stop := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

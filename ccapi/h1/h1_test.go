@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"ccload/internal/loopback"
 )
 
 const sendAsyncPath = "/apiaccess/ccmessaging/sendAsync"
@@ -613,12 +615,7 @@ func TestBigBodies(t *testing.T) {
 }
 
 func TestTransportErrorsClassify(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	refusedAddr := ln.Addr().String()
-	ln.Close()
+	refusedAddr := loopback.RefusedAddr(t) // refuses connections until the test ends
 
 	reply := func(raw string) func(net.Conn) {
 		return func(c net.Conn) {
