@@ -3,7 +3,6 @@ package faultsrv_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"regexp"
 	"strings"
 	"sync"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"ccload/internal/faultsrv"
+	"ccload/internal/loopback"
 	"ccload/report"
 	"ccload/runner"
 	"ccload/scenario"
@@ -399,12 +399,7 @@ func TestFaultMatrixTargetRestarted(t *testing.T) {
 
 func TestFaultMatrixConnectionRefused(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := "http://" + ln.Addr().String()
-	ln.Close()
+	url := "http://" + loopback.RefusedAddr(t) // a parallel test's server cannot take the port
 	rep := run(t, url, answered)
 	if rep.Overall.Errors["refused"] != rep.Overall.Count {
 		t.Errorf("refused %d of %d requests, want all (nothing listens)", rep.Overall.Errors["refused"], rep.Overall.Count)
