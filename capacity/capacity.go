@@ -335,6 +335,14 @@ func (c *searchRun) measure(ctx context.Context, p plan) measured {
 			m.v = vLimited
 			break
 		}
+		if st.Pass {
+			if why := unproven(win, c.o.SLO); why != "" {
+				// Held by its point estimates, but not beyond the sample's noise after the longest
+				// window: a level the sample cannot show held is no capacity.
+				st.Pass = false
+				st.Broke = append(st.Broke, "not shown to hold: "+why)
+			}
+		}
 		m.headroom = headroom(st.Thresholds, c.o.SLO)
 		m.v, m.broke = vPass, st.Broke
 		if !st.Pass {
@@ -347,7 +355,7 @@ func (c *searchRun) measure(ctx context.Context, p plan) measured {
 		if end.early != "" {
 			st.Note = strings.TrimPrefix(st.Note+"; window ended early: "+end.early, "; ")
 		}
-		if end.short {
+		if end.short && st.Requests < p.minRequests {
 			st.Note = strings.TrimPrefix(st.Note+fmt.Sprintf("; judged on %d requests, fewer than the %d asked, after the longest window (%s)", st.Requests, p.minRequests, longestWindow(p.window)), "; ")
 		}
 		if st.Pass && st.Requests > 0 && p.rate > 0 && st.RPS > 0 {
@@ -717,7 +725,11 @@ func (c *searchRun) watch(p plan, first, last *mark) (stepEnd, bool) {
 	ws := windowState{elapsed: time.Duration(win.DurationS * float64(time.Second)), planned: p.window, longest: longestWindow(p.window),
 		requests: win.Overall.Count, minRequests: p.minRequests}
 	if ws.requests >= certainMin(p.minRequests) && ws.elapsed >= p.window/2 {
-		ws.certain = certainFailure(judge(win, c.o.SLO), c.o.SLO, win, c.o.Surge)
+		results := judge(win, c.o.SLO)
+		ws.certain = certainFailure(results, c.o.SLO, win, c.o.Surge)
+		if ws.elapsed >= p.window && ws.requests >= p.minRequests && allPass(results) {
+			ws.unproven = unproven(win, c.o.SLO) != ""
+		}
 	}
 	act := ws.decide()
 	switch act {

@@ -23,7 +23,7 @@ const (
 	windowGoOn    windowAction = iota // keep measuring
 	windowDone                        // the plan is met: its length and its fewest requests
 	windowCertain                     // the verdict is already certain (the SLO broke beyond doubt)
-	windowShort                       // the longest window passed short of requests: judge what it holds
+	windowShort                       // the longest window passed short of requests, or of a verdict beyond the noise: judge what it holds
 )
 
 // windowState is a step's measured window so far, as the monitor sees it.
@@ -32,16 +32,20 @@ type windowState struct {
 	requests, minRequests     int64
 	// certain says why the window's verdict can no longer change ("" when it can).
 	certain string
+	// unproven: the window's point estimates hold the SLO, but its sample does not show it beyond
+	// its noise (unproven); more requests may.
+	unproven bool
 }
 
 // decide is the window policy, a pure function: a window ends early when its verdict is certain;
-// else when it has lasted its plan and holds its fewest requests; a window short of requests is
-// measured longer, up to the longest window, then judged on what it holds (never left unjudged).
+// else when it has lasted its plan, holds its fewest requests and shows its verdict beyond the
+// sample's noise; a window short of requests, or whose holding is not shown yet, is measured
+// longer, up to the longest window, then judged on what it holds (never left unjudged).
 func (w windowState) decide() windowAction {
 	switch {
 	case w.certain != "":
 		return windowCertain
-	case w.elapsed >= w.planned && w.requests >= w.minRequests:
+	case w.elapsed >= w.planned && w.requests >= w.minRequests && !w.unproven:
 		return windowDone
 	case w.elapsed >= w.longest:
 		return windowShort

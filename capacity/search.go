@@ -98,8 +98,16 @@ func (set searchSettings) next(history []measured) plan {
 	if p.near {
 		p.window, p.minRequests = set.window, set.minRequests
 	}
+	if p.phase == PhaseConfirm && p.rate == s.res.lo {
+		// The answer's own confirmation is measured longest: near its limit a target's slow
+		// requests come in rare bursts (a queue forms and drains), which a short window can miss.
+		p.window, p.minRequests = answerWindow*p.window, answerWindow*p.minRequests
+	}
 	return p
 }
+
+// answerWindow is how many times the near-knee window the sustainable rate's confirmation lasts.
+const answerWindow = 2
 
 // longestWindow is how long a window may be measured to hold its fewest requests: beyond it the
 // step is judged on what it holds (and says so).

@@ -197,15 +197,21 @@ func TestPolicyConvergesWithDefaults(t *testing.T) {
 }
 
 // TestPolicyWindows: far from the knee a step is short and asks a third of the requests; near it
-// (a bracket within 25%, or a confirmation) the long window and every requested sample.
+// (a bracket within 25%, or a confirmation) the long window and every requested sample; the
+// answer's own confirmation twice that.
 func TestPolicyWindows(t *testing.T) {
 	f := &fakeTarget{capacity: 37}
-	_, plans := drive(t, defaultSettings(1), f)
-	var near, far int
+	res, plans := drive(t, defaultSettings(1), f)
+	var near, far, answer int
 	for i, p := range plans {
 		switch {
 		case p.phase == PhaseExponential && p.near, p.phase == PhaseConfirm && !p.near:
 			t.Errorf("step %d (%s at %g) near=%v", i+1, p.phase, p.rate, p.near)
+		case p.phase == PhaseConfirm && p.rate == res.lo:
+			answer++
+			if p.window != answerWindow*DefaultWindow || p.minRequests != answerWindow*DefaultMinRequests {
+				t.Errorf("the answer's confirmation, step %d: window %s, %d requests; want %s, %d", i+1, p.window, p.minRequests, answerWindow*DefaultWindow, answerWindow*DefaultMinRequests)
+			}
 		case p.near && (p.window != DefaultWindow || p.minRequests != DefaultMinRequests):
 			t.Errorf("near step %d: window %s, %d requests", i+1, p.window, p.minRequests)
 		case !p.near && (p.window != DefaultShortWindow || p.minRequests != DefaultMinRequests/3):
@@ -217,8 +223,8 @@ func TestPolicyWindows(t *testing.T) {
 			far++
 		}
 	}
-	if near == 0 || far == 0 {
-		t.Errorf("%d near and %d far steps, want both kinds: %v", near, far, f.calls)
+	if near == 0 || far == 0 || answer == 0 {
+		t.Errorf("%d near and %d far steps, %d confirmations of the answer %g; want each kind: %v", near, far, answer, res.lo, f.calls)
 	}
 	// Far under the limits the search quadruples: 1, 4, 16, 64 (it broke at 64 > 37).
 	if got := []float64{f.calls[0].rate, f.calls[1].rate, f.calls[2].rate, f.calls[3].rate}; got[1] != 4 || got[2] != 16 || got[3] != 64 {
@@ -239,6 +245,9 @@ func TestWindowDecide(t *testing.T) {
 		{windowState{elapsed: 9 * s, planned: 5 * s, longest: 15 * s, requests: 101, minRequests: 100}, windowDone},
 		{windowState{elapsed: 15 * s, planned: 5 * s, longest: 15 * s, requests: 60, minRequests: 100}, windowShort}, // judged on what it holds
 		{windowState{elapsed: 1 * s, planned: 5 * s, longest: 15 * s, requests: 40, minRequests: 100, certain: "p99 twice its limit"}, windowCertain},
+		// A window that holds its limit only within the sample's noise is measured longer, then judged.
+		{windowState{elapsed: 5 * s, planned: 5 * s, longest: 15 * s, requests: 500, minRequests: 100, unproven: true}, windowGoOn},
+		{windowState{elapsed: 15 * s, planned: 5 * s, longest: 15 * s, requests: 1500, minRequests: 100, unproven: true}, windowShort},
 	} {
 		if got := tc.w.decide(); got != tc.want {
 			t.Errorf("%+v: %d, want %d", tc.w, got, tc.want)
