@@ -701,6 +701,7 @@ func (c *searchRun) runStep(ctx context.Context, p plan) (report.CapacityStep, *
 	st.CPU, end.machineBusy = genlimit.Since(first.cpu, last.cpu)
 	if span := last.cpu.At.Sub(first.cpu.At); span > 0 {
 		end.workersBusy = min(float64(last.blocked-first.blocked)/float64(span), 1)
+		st.WorkersBusy = end.workersBusy
 	}
 	st.MemoryBytes = genlimit.MemoryInUse()
 	return st, full, win, end

@@ -90,6 +90,9 @@ type CapacityStep struct {
 	CPU float64 `json:"cpu"`
 	// MemoryBytes is what the process held from the OS at the window's end.
 	MemoryBytes uint64 `json:"memory_bytes,omitempty"`
+	// WorkersBusy is the share of the window a due customer waited because every connection was
+	// busy: the target queueing (or max_connections too low), which the lag then shows.
+	WorkersBusy float64 `json:"workers_busy,omitempty"`
 	// Window is the measured window's overall group, histograms included (exact, mergeable).
 	Window Group `json:"window"`
 	// WindowLag is the window's scheduler lag, histogram included.
