@@ -60,10 +60,14 @@ func countSD(e evaluate.Exceedance) float64 {
 // 200ms: 12 of 1,440 requests (0.83%) were slower, within the sampling noise of the 1% allowed
 // (at most 7 show it held)". Such a level counts as broken: a capacity is a level shown to hold.
 func unproven(win *report.Report, slo []scenario.Threshold) string {
+	results := judge(win, slo)
 	for i, spec := range runner.ThresholdSpecs(slo) {
+		if !results[i].Pass {
+			continue // the point estimate broke it already, or the window cannot judge it
+		}
 		e, ok := evaluate.ExceedanceOf(win, spec)
-		if !ok || float64(e.K) > e.Allowed*float64(e.N) {
-			continue // nothing to count, or the point estimate already broke it
+		if !ok {
+			continue
 		}
 		if most := heldFor(e.N, e.Allowed, countSD(e)); e.K > most {
 			name := slo[i].Name

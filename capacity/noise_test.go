@@ -33,6 +33,9 @@ func TestALevelAtItsLimitIsNotShownToHold(t *testing.T) {
 		{"three times the window, 30 of 4,320 (0.69%)", p99, 4320, 30, false, 0, false},
 		{"a small sample far under its limit: 0 of 60", p99, 60, 0, false, 0, false},
 		{"the point estimate broke it: 20 of 1,440", p99, 1440, 20, false, 0, false},
+		// The p99 holds (rank round(0.99 n) is under the limit) with 29 of 2,875 beyond it, more
+		// than 1%: a confirmation at 24 sessions/s against mock --capacity 100 measured exactly this.
+		{"p99 held by rounding: 29 of 2,875", p99, 2875, 29, false, 0, true},
 		{"error rate within noise: 9 of 1,000 failed", errRate, 1000, 0, false, 9, true},
 		{"error rate held: 3 of 1,000 failed", errRate, 1000, 0, false, 3, false},
 	} {
