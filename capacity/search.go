@@ -98,15 +98,17 @@ func (set searchSettings) next(history []measured) plan {
 	if p.near {
 		p.window, p.minRequests = set.window, set.minRequests
 	}
-	if p.phase == PhaseConfirm && p.rate == s.res.lo {
-		// The answer's own confirmation is measured longest: near its limit a target's slow
-		// requests come in rare bursts (a queue forms and drains), which a short window can miss.
+	if p.phase == PhaseConfirm {
+		// The bracket's confirmations are measured longest: near its limit a target's slow
+		// requests come in rare bursts (a queue forms and drains), which a short window can miss;
+		// and just past saturation a queue grows slowly, so a short window can hold a level a long
+		// one breaks. Both ends alike, or a level could hold as one end and break as the other.
 		p.window, p.minRequests = answerWindow*p.window, answerWindow*p.minRequests
 	}
 	return p
 }
 
-// answerWindow is how many times the near-knee window the sustainable rate's confirmation lasts.
+// answerWindow is how many times the near-knee window a confirmation lasts.
 const answerWindow = 2
 
 // longestWindow is how long a window may be measured to hold its fewest requests: beyond it the
