@@ -17,7 +17,13 @@ func AppendSendMsgReq(dst []byte, r *SendMsgReq) []byte {
 	dst = append(dst, `{"channel":`...)
 	dst = AppendJSONString(dst, r.Channel)
 	dst = append(dst, `,"content":`...)
-	dst = AppendJSONString(dst, r.Content)
+	if r.ContentJSON != "" {
+		dst = append(dst, '"')
+		dst = append(dst, r.ContentJSON...)
+		dst = append(dst, '"')
+	} else {
+		dst = AppendJSONString(dst, r.Content)
+	}
 	dst = append(dst, `,"controlType":`...)
 	dst = AppendJSONString(dst, string(r.ControlType))
 	dst = append(dst, `,"from":`...)

@@ -118,6 +118,12 @@ func FuzzAppendSendMsgReq(f *testing.F) {
 		if got != want {
 			t.Fatalf("round trip differs:\n got  %+v\n want %+v", got, want)
 		}
+		// The content escaped beforehand (ContentJSON) puts the same bytes on the wire.
+		plain := AppendSendMsgReq(nil, &r)
+		r.ContentJSON = string(AppendJSONEscaped(nil, r.Content))
+		if pre := AppendSendMsgReq(nil, &r); !bytes.Equal(pre, plain) {
+			t.Fatalf("with ContentJSON the body is\n %s\nwithout\n %s", pre, plain)
+		}
 	})
 }
 

@@ -73,6 +73,7 @@ type vc struct {
 // to the customer it runs, so a parked customer holds none.
 type scratch struct {
 	buf  []byte
+	jbuf []byte // the content escaped for JSON (build)
 	req  ccapi.SendMsgReq
 	ureq ccapi.UploadReq
 	msgs []ccapi.DownlinkMessage
@@ -405,8 +406,17 @@ func (c *vc) build(s *scenario.Send, content string) {
 	f[5] = c.span(s.SenderAvatar, ch.Avatar)
 	f[6] = c.span(s.MessageID, nil)
 	f[7] = c.span(s.TransData, nil)
+	jok := false
 	if content == "" {
-		f[8] = c.span(s.Content, nil)
+		// The content is rendered twice in one pass: as is (Validate reads it) and escaped for
+		// the body, where the template's constant text was escaped once at load (AppendJSON).
+		if t := s.Content; t != nil {
+			a := len(c.x.buf)
+			c.x.buf, c.x.jbuf, jok = t.AppendJSON(c.x.buf, c.x.jbuf[:0], &c.env)
+			f[8] = span{a: a, b: len(c.x.buf), dyn: true}
+		} else {
+			f[8] = span{none: true}
+		}
 	} else {
 		f[8] = span{lit: content}
 	}
@@ -423,6 +433,9 @@ func (c *vc) build(s *scenario.Send, content string) {
 		MessageID:      c.str(f[6], ""),
 		TransData:      c.str(f[7], ""),
 		Content:        c.str(f[8], ""),
+	}
+	if jok && len(c.x.jbuf) > 0 && c.x.req.Content != "" {
+		c.x.req.ContentJSON = unsafe.String(&c.x.jbuf[0], len(c.x.jbuf))
 	}
 }
 
