@@ -126,9 +126,29 @@ func safeWord(x uint64) bool {
 // (without its HTML escaping): quotes, backslashes and control characters are escaped,
 // U+2028 and U+2029 too, and each byte of invalid UTF-8 becomes U+FFFD.
 func AppendJSONString(dst []byte, s string) []byte {
+	if len(s) <= shortString && plainASCII(s) {
+		// The body's short strings (types, ids, channel): one table look-up a byte, one copy.
+		dst = append(dst, '"')
+		dst = append(dst, s...)
+		return append(dst, '"')
+	}
 	dst = append(dst, '"')
 	dst = AppendJSONEscaped(dst, s)
 	return append(dst, '"')
+}
+
+// shortString is the longest string AppendJSONString checks byte by byte before escaping
+// (the word-at-a-time escaper pays from about there on).
+const shortString = 32
+
+// plainASCII says whether s is printable ASCII without '"' or '\\': nothing to escape.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !plainByte[s[i]] {
+			return false
+		}
+	}
+	return true
 }
 
 // AppendJSONEscaped appends s escaped as AppendJSONString does, without the quotes, for
