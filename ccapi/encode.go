@@ -25,14 +25,31 @@ func AppendSendMsgReq(dst []byte, r *SendMsgReq) []byte {
 		dst = AppendJSONString(dst, r.Content)
 	}
 	dst = append(dst, `,"controlType":`...)
-	dst = AppendJSONString(dst, string(r.ControlType))
+	switch r.ControlType { // the common types without a scan
+	case Chat:
+		dst = append(dst, `"CHAT"`...)
+	case Connect:
+		dst = append(dst, `"CONNECT"`...)
+	case Disconnect:
+		dst = append(dst, `"DISCONNECT"`...)
+	default:
+		dst = AppendJSONString(dst, string(r.ControlType))
+	}
 	dst = append(dst, `,"from":`...)
 	dst = AppendJSONString(dst, r.From)
 	dst = append(dst, `,"mediaType":`...)
-	dst = AppendJSONString(dst, string(r.MediaType))
+	if r.MediaType == Text {
+		dst = append(dst, `"TEXT"`...)
+	} else {
+		dst = AppendJSONString(dst, string(r.MediaType))
+	}
 	dst = appendOptional(dst, `,"senderNickname":`, r.SenderNickname)
 	dst = append(dst, `,"sourceType":`...)
-	dst = AppendJSONString(dst, string(r.SourceType))
+	if r.SourceType == SourceCustomer {
+		dst = append(dst, `"CUSTOMER"`...)
+	} else {
+		dst = AppendJSONString(dst, string(r.SourceType))
+	}
 	dst = appendOptional(dst, `,"timestamp":`, r.Timestamp)
 	dst = append(dst, `,"to":`...)
 	dst = AppendJSONString(dst, r.To)
