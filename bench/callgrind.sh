@@ -71,14 +71,21 @@ for n in "$LO" "$HI"; do
 	sed -e '/^load:/,/^sessions:/c\
 load: {model: open, arrivals: uniform, rate: 32, duration: 2s}\
 sessions:' -e "s/count: 1000000/count: $n/" bench/chat.yaml >"$WORK/fixed-$n.yaml"
-	valgrind --tool=callgrind --callgrind-out-file="$WORK/ccload-$n.cg" "$WORK/ccload" run "$WORK/fixed-$n.yaml" \
-		--target "$URL" --grace 10m --no-progress --out "$WORK/report-$n" >/dev/null 2>"$WORK/ccload-$n.log"
-	IR[ccload-$n]=$(ir "$WORK/ccload-$n.log" "$WORK/ccload-$n.cg")
-	REQ[ccload-$n]=$(grep -o '"total": *[0-9]*' "$WORK/report-$n/report.json" | head -1 | grep -o '[0-9]*$')
+	# Under valgrind the producer can fall behind the 2 s of arrivals when the machine is busy,
+	# and drops the ones it did not reach (dropped_by: late): such a run did less work than
+	# asked and is run again (at most three tries).
+	for try in 1 2 3; do
+		rm -rf "$WORK/report-$n"
+		valgrind --tool=callgrind --callgrind-out-file="$WORK/ccload-$n.cg" "$WORK/ccload" run "$WORK/fixed-$n.yaml" \
+			--target "$URL" --grace 10m --no-progress --out "$WORK/report-$n" >/dev/null 2>"$WORK/ccload-$n.log" || true
+		REQ[ccload-$n]=$(grep -o '"total": *[0-9]*' "$WORK/report-$n/report.json" 2>/dev/null | head -1 | grep -o '[0-9]*$' || true)
+		[ "${REQ[ccload-$n]}" = $((64 * (n + 2))) ] && break
+		echo "bench/callgrind.sh: ccload sent ${REQ[ccload-$n]:-no} requests, want $((64 * (n + 2))) (try $try; see $WORK/report-$n)" >&2
+	done
 	if [ "${REQ[ccload-$n]}" != $((64 * (n + 2))) ]; then
-		echo "bench/callgrind.sh: ccload sent ${REQ[ccload-$n]} requests, want $((64 * (n + 2))) (see $WORK/report-$n)" >&2
 		exit 1
 	fi
+	IR[ccload-$n]=$(ir "$WORK/ccload-$n.log" "$WORK/ccload-$n.cg")
 	valgrind --tool=callgrind --callgrind-out-file="$WORK/loop-$n.cg" "$WORK/loop" --url "$URL/apiaccess/ccmessaging/sendAsync" \
 		--client h1 --conns 64 --requests $((n + 2)) --duration 10m --body bench/chat.json "${H[@]}" >"$WORK/loop-$n.json" 2>"$WORK/loop-$n.log"
 	IR[loop-$n]=$(ir "$WORK/loop-$n.log" "$WORK/loop-$n.cg")
