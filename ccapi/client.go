@@ -535,6 +535,35 @@ type Lane struct {
 
 	msgs      []DownlinkMessage // Poll's dst while a poll runs
 	objectKey string            // Upload's answer while an upload runs
+
+	memo answerMemo // the last 2xx answer's result code (resultCode)
+}
+
+// answerMemo is the last 2xx body whose result code a lane parsed, and what ParseResultCode
+// said of it. A target answers most calls with the same bytes (`{"resultCode":"0",...}`), so
+// an answer equal to the last one, byte for byte, is not scanned again: ParseResultCode is a
+// function of the bytes and the key, so the outcome is the same (TestAnswerMemoIsParseResultCode).
+type answerMemo struct {
+	body        []byte
+	key         string
+	code        string
+	found, ok   bool
+	initialized bool
+}
+
+// maxMemoBody is the longest answer a lane remembers (the platform's 2xx answers are far shorter).
+const maxMemoBody = 512
+
+// resultCode is ParseResultCode(body, key), remembered for the next equal answer.
+func (m *answerMemo) resultCode(body []byte, key string) (code string, found, ok bool) {
+	if m.initialized && key == m.key && bytes.Equal(body, m.body) {
+		return m.code, m.found, m.ok
+	}
+	code, found, ok = ParseResultCode(body, key)
+	if len(body) <= maxMemoBody {
+		*m = answerMemo{body: append(m.body[:0], body...), key: key, code: code, found: found, ok: ok, initialized: true}
+	}
+	return code, found, ok
 }
 
 func (c *Client) newLane() *Lane { return &Lane{rt: c.rt.newLane()} }
@@ -688,8 +717,8 @@ func classify(err error, parent context.Context) ErrKind {
 }
 
 // setResult classifies a 2xx answer by its result code (key resultCode or returnCode).
-func setResult(call *Call, body []byte, key string) {
-	code, found, ok := ParseResultCode(body, key)
+func setResult(l *Lane, call *Call, body []byte, key string) {
+	code, found, ok := l.memo.resultCode(body, key)
 	switch {
 	case !ok:
 		call.Kind, call.Err = KindUnparseable, errUnparseable
@@ -887,9 +916,9 @@ func (cu *Customer) parse(l *Lane, call *Call, mode parseMode) {
 	body := l.in.body
 	switch mode {
 	case parseResult:
-		setResult(call, body, "resultCode")
+		setResult(l, call, body, "resultCode")
 	case parseApply:
-		setResult(call, body, "resultCode")
+		setResult(l, call, body, "resultCode")
 		if call.Kind == KindOK {
 			var rsp ApplyTokenRsp
 			if json.Unmarshal(body, &rsp) != nil || rsp.Token == "" {
@@ -910,7 +939,7 @@ func (cu *Customer) parse(l *Lane, call *Call, mode parseMode) {
 			call.Kind = KindApp
 		}
 	case parseQueue:
-		setResult(call, body, "resultCode")
+		setResult(l, call, body, "resultCode")
 		if call.Kind == KindUnparseable {
 			return
 		}
@@ -927,7 +956,7 @@ func (cu *Customer) parse(l *Lane, call *Call, mode parseMode) {
 			}
 		}
 	case parseUpload:
-		setResult(call, body, "returnCode")
+		setResult(l, call, body, "returnCode")
 		if call.Kind == KindOK {
 			var rsp UploadRsp
 			if json.Unmarshal(body, &rsp) != nil {

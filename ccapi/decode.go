@@ -44,25 +44,12 @@ func internCode(b []byte) string {
 // ok is false when body is not a JSON object or the member is neither a string nor a number.
 // The common codes ("0", "1", ..., "160004") are returned without allocating.
 func ParseResultCode(body []byte, key string) (code string, found, ok bool) {
-	if !validJSON(body) {
+	val, _, plain, ok := objMembers(body, key, "")
+	if !ok {
 		return "", false, false
 	}
-	it, isObj := newObjIter(body)
-	if !isObj {
-		return "", false, false
-	}
-	var val []byte
-	for {
-		k, v, keyPlain, more := it.next()
-		if !more {
-			break
-		}
-		if !keyPlain {
-			return parseResultCodeSlow(body, key)
-		}
-		if string(k) == key {
-			val = v
-		}
+	if !plain {
+		return parseResultCodeSlow(body, key)
 	}
 	return codeValue(val)
 }
@@ -99,33 +86,16 @@ func parseResultCodeSlow(body []byte, key string) (code string, found, ok bool) 
 // pollFields returns the resultCode and the raw downlinkMessages member of a poll answer.
 // msgs is nil when the list is absent, null or empty, so an idle poll decodes nothing more.
 func pollFields(body []byte) (code string, msgs []byte, found, ok bool) {
-	if !validJSON(body) {
+	val, msgs, plain, ok := objMembers(body, "resultCode", "downlinkMessages")
+	if !ok {
 		return "", nil, false, false
 	}
-	it, isObj := newObjIter(body)
-	if !isObj {
-		return "", nil, false, false
-	}
-	var val []byte
-	for {
-		k, v, keyPlain, more := it.next()
-		if !more {
-			break
+	if !plain {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(body, &m); err != nil {
+			return "", nil, false, false
 		}
-		if !keyPlain {
-			var m map[string]json.RawMessage
-			if err := json.Unmarshal(body, &m); err != nil {
-				return "", nil, false, false
-			}
-			val, msgs = m["resultCode"], m["downlinkMessages"]
-			break
-		}
-		switch string(k) {
-		case "resultCode":
-			val = v
-		case "downlinkMessages":
-			msgs = v
-		}
+		val, msgs = m["resultCode"], m["downlinkMessages"]
 	}
 	if len(msgs) > 0 && (msgs[0] == 'n' || (msgs[0] == '[' && skipWS(msgs, 1) == len(msgs)-1)) {
 		msgs = nil // null or []

@@ -3,6 +3,7 @@ package ccapi
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -152,5 +153,34 @@ func BenchmarkParsePollEmpty(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		ParsePoll(body, nil)
+	}
+}
+
+// TestAnswerMemoIsParseResultCode runs a lane's answer memo over answers that repeat, change
+// by one byte, change key, break, and outgrow it: each outcome must be ParseResultCode's.
+func TestAnswerMemoIsParseResultCode(t *testing.T) {
+	ok0 := `{"resultCode":"0","resultDesc":"send sendMessageForOpenApiAsync success."}`
+	long := `{"resultCode":"7","pad":"` + strings.Repeat("x", maxMemoBody) + `"}`
+	seq := []struct{ body, key string }{
+		{ok0, "resultCode"}, {ok0, "resultCode"}, {ok0, "returnCode"},
+		{`{"resultCode":"1","resultDesc":"send sendMessageForOpenApiAsync success."}`, "resultCode"},
+		{ok0, "resultCode"}, {ok0[:len(ok0)-1], "resultCode"}, {ok0[:len(ok0)-1], "resultCode"},
+		{`{"resultCode":"0","resultCode":"160004"}`, "resultCode"}, {long, "resultCode"}, {long, "resultCode"},
+		{`{"resultCode":null}`, "resultCode"}, {`[]`, "resultCode"}, {"", "resultCode"}, {ok0, "resultCode"},
+	}
+	var m answerMemo
+	for i, s := range seq {
+		code, found, ok := m.resultCode([]byte(s.body), s.key)
+		wcode, wfound, wok := ParseResultCode([]byte(s.body), s.key)
+		if code != wcode || found != wfound || ok != wok {
+			t.Errorf("answer %d (%.40s, %s): memo says %q,%v,%v; ParseResultCode %q,%v,%v", i, s.body, s.key, code, found, ok, wcode, wfound, wok)
+		}
+	}
+	// The memo keeps its own copy: a caller reusing its buffer cannot change what it remembers.
+	buf := []byte(ok0)
+	m.resultCode(buf, "resultCode")
+	copy(buf, `{"resultCode":"9"`)
+	if code, _, _ := m.resultCode(buf, "resultCode"); code != "9" {
+		t.Errorf("after the buffer changed the memo said %q, want 9", code)
 	}
 }

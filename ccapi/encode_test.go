@@ -118,6 +118,12 @@ func FuzzAppendSendMsgReq(f *testing.F) {
 		if got != want {
 			t.Fatalf("round trip differs:\n got  %+v\n want %+v", got, want)
 		}
+		// The content escaped beforehand (ContentJSON) puts the same bytes on the wire.
+		plain := AppendSendMsgReq(nil, &r)
+		r.ContentJSON = string(AppendJSONEscaped(nil, r.Content))
+		if pre := AppendSendMsgReq(nil, &r); !bytes.Equal(pre, plain) {
+			t.Fatalf("with ContentJSON the body is\n %s\nwithout\n %s", pre, plain)
+		}
 	})
 }
 
@@ -149,6 +155,45 @@ func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
 				}
 				if got := string(AppendJSONString(nil, s)); got != strings.TrimSuffix(want.String(), "\n") {
 					t.Fatalf("%q: got %s, want %s", s, got, want.String())
+				}
+			}
+		}
+	}
+}
+
+// TestAppendSendMsgReqEveryType: the type fields written from constants (CHAT, TEXT,
+// CUSTOMER, ...) encode as encoding/json encodes every control, media and source type.
+func TestAppendSendMsgReqEveryType(t *testing.T) {
+	for _, ct := range append(ControlTypes, "") {
+		for _, mt := range append(MediaTypes, Locate, Document, "") {
+			for _, st := range []SourceType{SourceCustomer, SourceRobot, SourceAgent, SourceSystem, ""} {
+				r := validChat()
+				r.ControlType, r.MediaType, r.SourceType = ct, mt, st
+				var want bytes.Buffer
+				enc := json.NewEncoder(&want)
+				enc.SetEscapeHTML(false)
+				if err := enc.Encode(struct {
+					C ControlType `json:"controlType"`
+					M MediaType   `json:"mediaType"`
+					S SourceType  `json:"sourceType"`
+				}{ct, mt, st}); err != nil {
+					t.Fatal(err)
+				}
+				var w struct {
+					C, M, S json.RawMessage
+				}
+				if err := json.Unmarshal(want.Bytes(), &struct {
+					C *json.RawMessage `json:"controlType"`
+					M *json.RawMessage `json:"mediaType"`
+					S *json.RawMessage `json:"sourceType"`
+				}{&w.C, &w.M, &w.S}); err != nil {
+					t.Fatal(err)
+				}
+				body := string(AppendSendMsgReq(nil, &r))
+				for _, kv := range []string{`"controlType":` + string(w.C) + `,`, `"mediaType":` + string(w.M) + `,`, `"sourceType":` + string(w.S) + `,`} {
+					if !strings.Contains(body, kv) {
+						t.Errorf("%s/%s/%s: body %s lacks %s", ct, mt, st, body, kv)
+					}
 				}
 			}
 		}

@@ -122,6 +122,10 @@ func skipString[T jsonText](s T, i int) (end int, plain, ok bool) {
 	plain = true
 	for i < len(s) {
 		c := s[i]
+		if plainByte[c] { // the common case: one table look-up a byte
+			i++
+			continue
+		}
 		switch {
 		case c == '"':
 			return i + 1, plain, true
@@ -143,15 +147,22 @@ func skipString[T jsonText](s T, i int) (end int, plain, ok bool) {
 			}
 		case c < 0x20:
 			return i, false, false
-		default:
-			if c >= 0x80 {
-				plain = false
-			}
+		default: // c >= 0x80
+			plain = false
 			i++
 		}
 	}
 	return i, false, false
 }
+
+// plainByte[c] is true for the bytes a JSON string holds as they are and that keep it plain
+// (skipString): printable ASCII other than '"' and '\\'.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 func skipObject[T jsonText](s T, i, depth int) (int, bool) {
 	if depth > maxJSONDepth {
@@ -253,4 +264,64 @@ func (it *objIter[T]) next() (key, val T, keyPlain, ok bool) {
 	val = s[i:vend]
 	it.i = vend
 	return key, val, plain, true
+}
+
+// objMembers validates s as one JSON object, surrounded by optional whitespace (exactly
+// what validJSON accepts for an object), and returns the raw values of its top-level
+// members k1 and k2 (the last of each, as encoding/json keeps; nil when absent; k2 ""
+// for none) in the same pass: the answer is scanned once, not validated and then walked.
+// ok is false when s is not a JSON object. plain is false when a key has escapes or
+// non-ASCII bytes: a key may then spell k1 or k2 differently, so the caller decodes s
+// with encoding/json (which also settles its validity) and v1, v2 mean nothing.
+func objMembers(s []byte, k1, k2 string) (v1, v2 []byte, plain, ok bool) {
+	i := skipWS(s, 0)
+	if i >= len(s) || s[i] != '{' {
+		return nil, nil, true, false
+	}
+	i = skipWS(s, i+1)
+	if i < len(s) && s[i] == '}' {
+		return nil, nil, true, skipWS(s, i+1) == len(s)
+	}
+	for {
+		if i >= len(s) || s[i] != '"' {
+			return nil, nil, true, false
+		}
+		kend, kplain, kok := skipString(s, i)
+		if !kok {
+			return nil, nil, true, false
+		}
+		if !kplain {
+			return nil, nil, false, true
+		}
+		key := s[i+1 : kend-1]
+		i = skipWS(s, kend)
+		if i >= len(s) || s[i] != ':' {
+			return nil, nil, true, false
+		}
+		vstart := skipWS(s, i+1)
+		vend, vok := skipValue(s, vstart, 1)
+		if !vok {
+			return nil, nil, true, false
+		}
+		switch string(key) {
+		case k1:
+			v1 = s[vstart:vend]
+		case k2:
+			if k2 != "" {
+				v2 = s[vstart:vend]
+			}
+		}
+		i = skipWS(s, vend)
+		if i >= len(s) {
+			return nil, nil, true, false
+		}
+		switch s[i] {
+		case ',':
+			i = skipWS(s, i+1)
+		case '}':
+			return v1, v2, true, skipWS(s, i+1) == len(s)
+		default:
+			return nil, nil, true, false
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"unsafe"
 
 	"ccload/ccapi/h1"
 )
@@ -80,6 +81,21 @@ type h1Lane struct {
 	// The last path and query, and their joined request target, so a lane
 	// that polls the same query joins it once, not per call.
 	lastPath, lastQuery, target string
+
+	// The headers req.Header was last built from: calls that carry the same tokens (most)
+	// reuse the list instead of building it again.
+	lastHdr reqHeaders
+	hdrSet  bool
+}
+
+// sameHeaders is *a == *b, without a call when the strings are the same bytes (the tokens
+// are shared strings, so that is the common case).
+func sameHeaders(a, b *reqHeaders) bool {
+	same := func(x, y string) bool {
+		return len(x) == len(y) && (len(x) == 0 || unsafe.StringData(x) == unsafe.StringData(y) || x == y)
+	}
+	return same(a.token, b.token) && same(a.appKey, b.appKey) && same(a.bearer, b.bearer) &&
+		same(a.contentType, b.contentType) && same(a.tokenExpire, b.tokenExpire)
 }
 
 func (l *h1Lane) do(ctx context.Context, req *outReq, resp *inResp) error {
@@ -91,17 +107,20 @@ func (l *h1Lane) do(ctx context.Context, req *outReq, resp *inResp) error {
 	}
 	r := &l.req
 	r.Method, r.Path, r.Body = req.method, l.target, req.body
-	r.Header = r.Header[:0]
-	for _, h := range [...][2]string{
-		{HeaderToken, req.hdr.token},
-		{HeaderAppKey, req.hdr.appKey},
-		{HeaderAuthorization, req.hdr.bearer},
-		{"Content-Type", req.hdr.contentType},
-		{HeaderTokenExpire, req.hdr.tokenExpire},
-	} {
-		if h[1] != "" {
-			r.Header = append(r.Header, h)
+	if !l.hdrSet || !sameHeaders(&l.lastHdr, &req.hdr) {
+		r.Header = r.Header[:0]
+		for _, h := range [...][2]string{
+			{HeaderToken, req.hdr.token},
+			{HeaderAppKey, req.hdr.appKey},
+			{HeaderAuthorization, req.hdr.bearer},
+			{"Content-Type", req.hdr.contentType},
+			{HeaderTokenExpire, req.hdr.tokenExpire},
+		} {
+			if h[1] != "" {
+				r.Header = append(r.Header, h)
+			}
 		}
+		l.lastHdr, l.hdrSet = req.hdr, true
 	}
 
 	// The response body lands in the caller's reused buffer.

@@ -147,6 +147,12 @@ type SendMsgReq struct {
 	SenderAvatar   string      `json:"senderAvatar,omitempty"`
 	MessageID      string      `json:"messageId,omitempty"`
 	TransData      string      `json:"transData,omitempty"`
+	// ContentJSON, when set, is Content already escaped for the inside of a JSON string
+	// (what AppendJSONEscaped appends for it): the runner renders a template's constant text
+	// escaped once, at load, and escapes per request only the values that change.
+	// AppendSendMsgReq copies it instead of escaping Content; it is not sent as a field.
+	// The caller keeps it equal to Content's escaped form (TestContentJSONOnTheWire).
+	ContentJSON string `json:"-"`
 }
 
 // SendMsgRsp is the answer of sendAsync and send.

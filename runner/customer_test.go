@@ -2,6 +2,7 @@ package runner
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"ccload/ccapi"
@@ -130,5 +131,55 @@ func TestErrKindsConvertToTheSameClass(t *testing.T) {
 	}
 	if s := report.ErrClass(ccapi.KindUnknownReceipt + 1).String(); s != "unknown" {
 		t.Errorf("report has a class after unknown_receipt (%s) that ccapi lacks", s)
+	}
+}
+
+// TestBuildLiteralIsBuildRendered: a step whose fields are all literal or absent takes
+// buildLiteral; it must fill the request exactly as the general path does (defaults from the
+// channel, empty literals falling back to them, the content escaped at load).
+func TestBuildLiteralIsBuildRendered(t *testing.T) {
+	sc := parse(t, `
+load: {rate: 1, duration: 1s}
+channel: {channel: APP, to: "42", nickname: Nick, source_type: CUSTOMER}
+sessions:
+  - name: s
+    steps:
+      - connect
+      - chat: "hi \" {{seq}}"
+      - chat: {text: "literal é", message_id: "m1", sender_nickname: "", trans_data: '{"k":1}', channel: WEB}
+      - disconnect
+`)
+	c := testVC(t, sc)
+	n := 0
+	for _, st := range sc.Sessions[0].Steps {
+		if st.Send == nil {
+			continue
+		}
+		for _, content := range []string{"", "given,png"} {
+			c.env.Seq = 5
+			if !c.buildLiteral(st.Send, &c.sess.Channel, content) {
+				t.Fatalf("step %s: buildLiteral refused a step with literal fields", st.Path)
+			}
+			lit := c.x.req
+			lit.Content, lit.ContentJSON = strings.Clone(lit.Content), strings.Clone(lit.ContentJSON)
+			if lit.ContentJSON != "" && lit.ContentJSON != string(ccapi.AppendJSONEscaped(nil, lit.Content)) {
+				t.Errorf("step %s: content %q escaped as %q", st.Path, lit.Content, lit.ContentJSON)
+			}
+			c.env.Seq = 5
+			c.buildRendered(st.Send, content)
+			if c.x.req != lit {
+				t.Errorf("step %s, content %q:\n literal  %+v\n rendered %+v", st.Path, content, lit, c.x.req)
+			}
+			n++
+		}
+	}
+	if n != 8 {
+		t.Fatalf("compared %d requests, want 8 (4 steps, 2 contents each)", n)
+	}
+	// A templated field sends build down the general path.
+	sc = parse(t, buildSrc)
+	c = testVC(t, sc)
+	if c.buildLiteral(chatStep(sc).Send, &c.sess.Channel, "") {
+		t.Error("buildLiteral took a step with a templated message_id")
 	}
 }

@@ -56,6 +56,9 @@ type part struct {
 	lit     string
 	a, b    int64
 	choices []string
+	// jlit and jchoices are lit and choices escaped for the inside of a JSON string (AppendJSON).
+	jlit     string
+	jchoices []string
 }
 
 // Template is a string field compiled once at load; Append renders it without parsing.
@@ -67,10 +70,48 @@ type Template struct {
 	isLiteral bool
 	// feeders lists the indexes of the feeders the template reads.
 	feeders []int
+	// jlit is lit escaped for the inside of a JSON string; jsonOK says AppendJSON may escape
+	// the template piece by piece (prepJSON).
+	jlit   string
+	jsonOK bool
 }
 
 // Lit returns a literal template (no placeholders).
-func Lit(s string) *Template { return &Template{src: s, lit: s, isLiteral: true} }
+func Lit(s string) *Template {
+	t := &Template{src: s, lit: s, isLiteral: true}
+	t.prepJSON()
+	return t
+}
+
+// prepJSON escapes the template's constant text once, for AppendJSON. Escaping the pieces
+// one by one gives the escaping of the whole only when no piece splits a UTF-8 sequence:
+// so only valid UTF-8 constant text qualifies (string values are checked as they render),
+// and not templates compiled as the inside of a JSON string (their pieces are escaped once
+// already; AppendJSON would have to escape the escaping).
+func (t *Template) prepJSON() {
+	if t.isLiteral {
+		t.jlit, t.jsonOK = jsonEscape(t.lit), utf8.ValidString(t.lit)
+		return
+	}
+	t.jsonOK = true
+	for i := range t.parts {
+		p := &t.parts[i]
+		if p.esc {
+			t.jsonOK = false
+		}
+		switch p.kind {
+		case pLit:
+			p.jlit = jsonEscape(p.lit)
+			t.jsonOK = t.jsonOK && utf8.ValidString(p.lit)
+		case pPick:
+			p.jchoices = make([]string, len(p.choices))
+			for k, c := range p.choices {
+				p.jchoices[k] = jsonEscape(c)
+				t.jsonOK = t.jsonOK && utf8.ValidString(c)
+			}
+		}
+	}
+}
 
 // Literal returns the template's value when it has no placeholders.
 func (t *Template) Literal() (string, bool) {
@@ -140,6 +181,80 @@ func (t *Template) Append(dst []byte, env *Env) []byte {
 		}
 	}
 	return dst
+}
+
+// AppendJSON renders the template onto dst as Append does and, in the same pass (each value
+// drawn once: a rand or now_ms part is the same in both), the rendered text escaped for the
+// inside of a JSON string onto jdst, as ccapi.AppendJSONEscaped would escape it: the
+// constant text was escaped at load, so only the values that change are escaped here.
+// ok is false when jdst cannot be trusted (a string value or the template's constant text
+// is not valid UTF-8, or the template renders as the inside of a JSON string already):
+// the caller then escapes dst's text itself. dst is complete either way.
+func (t *Template) AppendJSON(dst, jdst []byte, env *Env) (_, _ []byte, ok bool) {
+	if t == nil {
+		return dst, jdst, true
+	}
+	if t.isLiteral {
+		return append(dst, t.lit...), append(jdst, t.jlit...), t.jsonOK
+	}
+	ok = t.jsonOK
+	for i := range t.parts {
+		p := &t.parts[i]
+		a := len(dst)
+		switch p.kind {
+		case pLit:
+			dst = append(dst, p.lit...)
+			jdst = append(jdst, p.jlit...)
+			continue
+		case pSession, pUser, pData:
+			var v string
+			switch p.kind {
+			case pSession:
+				v = env.SessionID
+			case pUser:
+				v = env.UserID
+			default:
+				if int(p.a) < len(env.Rows) {
+					if row := env.Rows[p.a]; int(p.b) < len(row) {
+						v = row[p.b]
+					}
+				}
+			}
+			dst = appendStr(dst, v, p.esc)
+			if ok {
+				ok = utf8.ValidString(v)
+				jdst = ccapi.AppendJSONEscaped(jdst, v)
+			}
+			continue
+		case pPick:
+			k := intN(env, len(p.choices))
+			dst = append(dst, p.choices[k]...)
+			if p.jchoices != nil {
+				jdst = append(jdst, p.jchoices[k]...)
+			}
+			continue
+		case pCustomer:
+			dst = strconv.AppendInt(dst, env.Customer, 10)
+		case pSeq:
+			dst = strconv.AppendInt(dst, int64(env.Seq), 10)
+		case pNowMs:
+			var ms int64
+			if env.NowMs != nil {
+				ms = env.NowMs()
+			} else {
+				ms = time.Now().UnixMilli()
+			}
+			dst = strconv.AppendInt(dst, ms, 10)
+		case pRandInt:
+			dst = strconv.AppendInt(dst, p.a+int64(intN(env, int(p.b-p.a+1))), 10)
+		case pRandStr:
+			for range p.a {
+				dst = append(dst, alnum[intN(env, len(alnum))])
+			}
+		}
+		jdst = append(jdst, dst[a:]...) // digits and letters: nothing to escape
+	}
+	return dst, jdst, ok
 }
 
 // intN draws from the customer's seeded source, or the global one when the env has none.
@@ -235,6 +350,7 @@ func compileTemplate(src string, sc *tmplScope, esc bool) (*Template, error) {
 	if t.isLiteral {
 		t.parts = nil
 	}
+	t.prepJSON()
 	return t, nil
 }
 
