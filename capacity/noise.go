@@ -74,8 +74,8 @@ func unproven(win *report.Report, slo []scenario.Threshold) string {
 			if name == "" {
 				name = slo[i].Metric
 			}
-			return fmt.Sprintf("%s: %d of %d requests beyond the limit (%.2f%%), within the sampling noise of the %s allowed (at most %d show it held)",
-				name, e.K, e.N, 100*float64(e.K)/float64(e.N), gates.FormatShare(e.Allowed), most)
+			return fmt.Sprintf("%s: %s of %s requests beyond the limit (%s), within the sampling noise of the %s allowed (at most %s show it held)",
+				name, report.FormatCount(e.K), report.FormatCount(e.N), gates.FormatShare(float64(e.K)/float64(e.N)), gates.FormatShare(e.Allowed), report.FormatCount(most))
 		}
 	}
 	return ""
