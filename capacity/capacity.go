@@ -355,6 +355,9 @@ func (c *searchRun) measure(ctx context.Context, p plan) measured {
 		if end.early != "" {
 			st.Note = strings.TrimPrefix(st.Note+"; window ended early: "+end.early, "; ")
 		}
+		if p.window < c.o.Window && st.WindowS >= c.o.Window.Seconds() {
+			st.Note = strings.TrimPrefix(st.Note+fmt.Sprintf("; measured %s, a near step's window: a limit came within a quarter of its value", report.FormatSeconds(st.WindowS)), "; ")
+		}
 		if end.short && st.Requests < p.minRequests {
 			st.Note = strings.TrimPrefix(st.Note+fmt.Sprintf("; judged on %d requests, fewer than the %d asked, after the longest window (%s)", st.Requests, p.minRequests, longestWindow(p.window)), "; ")
 		}
@@ -602,7 +605,8 @@ type mark struct {
 func (c *searchRun) runStep(ctx context.Context, p plan) (report.CapacityStep, *report.Report, *report.Report, stepEnd) {
 	n := len(c.steps) + 1
 	warm := c.discarded(p.near)
-	longest := longestWindow(p.window)
+	// A far step whose limits come close is measured as a near one (watch): its stage must last.
+	longest := max(longestWindow(p.window), c.o.Window)
 	length := warm + longest + snapSlack(p.rate)
 	var snaps []time.Duration
 	for t := snapEvery; t <= length; t += snapEvery {
@@ -728,7 +732,13 @@ func (c *searchRun) watch(p plan, first, last *mark) (stepEnd, bool) {
 	if ws.requests >= certainMin(p.minRequests) && ws.elapsed >= p.window/2 {
 		results := judge(win, c.o.SLO)
 		ws.certain = certainFailure(results, c.o.SLO, win, c.o.Surge)
-		if ws.elapsed >= p.window && ws.requests >= p.minRequests && allPass(results) {
+		if ws.elapsed >= p.window && allPass(results) && p.window < c.o.Window && headroom(results, c.o.SLO) >= closeShare {
+			// A short window whose limits came close: its verdict is the noisy kind, so it is
+			// measured as long as a step near the knee.
+			ws.planned, ws.minRequests = c.o.Window, max(ws.minRequests, c.o.MinRequests)
+			ws.longest = max(ws.longest, c.o.Window)
+		}
+		if ws.elapsed >= ws.planned && ws.requests >= ws.minRequests && allPass(results) {
 			ws.unproven = unproven(win, c.o.SLO) != ""
 		}
 	}

@@ -61,6 +61,10 @@ const nearBracket = 0.25
 // fastGrowth is the headroom under which the exponential search quadruples instead of doubling.
 const fastGrowth = 0.25
 
+// closeShare is the headroom from which a short (far) window is measured as long as a near one:
+// a limit used three quarters or more holds or breaks by the window's luck.
+const closeShare = 0.75
+
 // plan is the policy's answer: the next step (rate, phase, window, fewest requests), or the end.
 type plan struct {
 	done   bool
