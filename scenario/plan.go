@@ -52,6 +52,10 @@ type Plan struct {
 	// LatencyBound is set for a closed model whose sessions have no think time or pause:
 	// its request rate is set by the target's latency, so PeakRPS is not estimated (0).
 	LatencyBound bool
+	// Push names the sessions with `delivery: push`, in file order, so a user sees which
+	// sessions never poll and where the platform must deliver to (Webhook: listen address and path).
+	Push    []string
+	Webhook string
 }
 
 // SessionPlan is one session shape of a Plan.
@@ -107,6 +111,21 @@ func (s *Scenario) Plan() Plan {
 
 	for _, th := range s.Thresholds {
 		p.Thresholds = append(p.Thresholds, th.Name)
+	}
+	for _, ss := range s.Sessions {
+		if ss.Push {
+			p.Push = append(p.Push, ss.Name)
+		}
+	}
+	if len(p.Push) > 0 {
+		listen, path := s.Webhook.Listen, s.Webhook.Path
+		if listen == "" {
+			listen = "127.0.0.1:0"
+		}
+		if path == "" {
+			path = DefaultWebhookPath
+		}
+		p.Webhook = listen + path
 	}
 	peak := s.Load.Peak()
 	switch s.Load.Model {
@@ -279,6 +298,9 @@ func (p Plan) Write(w io.Writer) error {
 		fmt.Fprintf(&b, "  peak: %s sessions/s, ~%s concurrent customers%s -> ~%s requests/s\n", num(p.PeakArrivalRate), num(p.PeakCustomers), capped, num(p.PeakRPS))
 	default:
 		fmt.Fprintf(&b, "  peak: %s customers, ~%s sessions/s -> ~%s requests/s\n", num(p.PeakCustomers), num(p.PeakArrivalRate), num(p.PeakRPS))
+	}
+	if len(p.Push) > 0 {
+		fmt.Fprintf(&b, "  delivery by webhook (push): %s, at %s; they never poll, and an await_reply counts no wait\n", strings.Join(p.Push, ", "), p.Webhook)
 	}
 	b.WriteString("\n")
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -42,6 +43,14 @@ sessions:
 	// The open model's peak customers (Little's law) follow: 2/s × (5 s + 1 s)/2.
 	if p.PeakCustomers != 6 {
 		t.Errorf("peak customers %v, want 2/s × 3 s mean session = 6", p.PeakCustomers)
+	}
+	// The printed plan names the push sessions and where the platform must deliver.
+	var out strings.Builder
+	if err := p.Write(&out); err != nil {
+		t.Fatal(err)
+	}
+	if want := "delivery by webhook (push): pushed, at 127.0.0.1:0/webhooks/v1/messages; they never poll"; !strings.Contains(out.String(), want) {
+		t.Errorf("the plan does not say %q:\n%s", want, out.String())
 	}
 }
 
