@@ -145,9 +145,9 @@ const (
 // searcher is the search as straight-line code: an exponential search up from start (doubling,
 // or quadrupling while far under the SLO's limits; capped at max) until a step breaks, or down
 // (halving) when the first one does; then a bisection of [last good, first bad] until
-// hi-lo <= precision·lo; then both ends are measured again, and a repeat that contradicts the
-// first measurement once more (two of three decide). A confirmation that contradicts the bracket
-// reopens the search on that side. It sees steps only through measure, which next
+// hi-lo <= precision·lo; then both ends are measured again, each in a window twice as long
+// (answerWindow), and that longest measurement decides: a confirmation that contradicts the
+// bracket reopens the search on that side. It sees steps only through measure, which next
 // answers from history, so the whole policy is a function of the outcomes so far.
 type searcher struct {
 	set     searchSettings
@@ -157,6 +157,8 @@ type searcher struct {
 	pos     int   // steps of history replayed
 	want    *plan // the first step history did not hold
 	retried int   // transient generator limits measured again
+	// confirmed is each confirmed level's confirmation.
+	confirmed map[float64]measured
 }
 
 // maxRetries bounds how often a search measures a level again after a transient generator limit.
@@ -195,6 +197,24 @@ func (s *searcher) step(rate float64, phase string) (pass, ok bool) {
 
 func (s *searcher) setHi(m measured) { s.res.hi, s.res.hiBroke = m.rate, m.broke }
 
+// confirm measures a level's confirmation once: a level already confirmed (a first bad rate that
+// held its confirmation is the next bracket's good end) keeps that verdict, so no level is
+// confirmed twice in a row.
+func (s *searcher) confirm(rate float64) (pass, ok bool) {
+	if m, done := s.confirmed[rate]; done {
+		s.res.last = m
+		return m.v == vPass, true
+	}
+	pass, ok = s.step(rate, PhaseConfirm)
+	if ok {
+		if s.confirmed == nil {
+			s.confirmed = map[float64]measured{}
+		}
+		s.confirmed[rate] = s.res.last
+	}
+	return pass, ok
+}
+
 func (s *searcher) run() searchResult {
 	if !s.exponential(s.set.start) {
 		return s.res
@@ -208,11 +228,9 @@ func (s *searcher) run() searchResult {
 			return s.res
 		}
 		lo, hi := s.res.lo, s.res.hi
-		pass, ok := s.step(lo, PhaseConfirm)
-		if ok && !pass {
-			// A repeat that contradicts the first measurement gets a third: two of three decide.
-			pass, ok = s.step(lo, PhaseConfirm)
-		}
+		// A confirmation is its level's longest measurement (answerWindow), judged beyond the
+		// sample's noise: where it contradicts a shorter one, it decides.
+		pass, ok := s.confirm(lo)
 		if !ok {
 			return s.res
 		}
@@ -225,10 +243,7 @@ func (s *searcher) run() searchResult {
 			}
 			continue
 		}
-		pass, ok = s.step(hi, PhaseConfirm)
-		if ok && pass {
-			pass, ok = s.step(hi, PhaseConfirm) // the third measurement decides
-		}
+		pass, ok = s.confirm(hi)
 		if !ok {
 			return s.res
 		}
