@@ -157,13 +157,7 @@ func (t *Template) Append(dst []byte, env *Env) []byte {
 		case pUser:
 			dst = appendStr(dst, env.UserID, p.esc)
 		case pNowMs:
-			var ms int64
-			if env.NowMs != nil {
-				ms = env.NowMs()
-			} else {
-				ms = time.Now().UnixMilli()
-			}
-			dst = strconv.AppendInt(dst, ms, 10)
+			dst = strconv.AppendInt(dst, nowMs(env), 10)
 		case pData:
 			if int(p.a) < len(env.Rows) {
 				if row := env.Rows[p.a]; int(p.b) < len(row) {
@@ -238,13 +232,7 @@ func (t *Template) AppendJSON(dst, jdst []byte, env *Env) (_, _ []byte, ok bool)
 		case pSeq:
 			dst = strconv.AppendInt(dst, int64(env.Seq), 10)
 		case pNowMs:
-			var ms int64
-			if env.NowMs != nil {
-				ms = env.NowMs()
-			} else {
-				ms = time.Now().UnixMilli()
-			}
-			dst = strconv.AppendInt(dst, ms, 10)
+			dst = strconv.AppendInt(dst, nowMs(env), 10)
 		case pRandInt:
 			dst = strconv.AppendInt(dst, p.a+int64(intN(env, int(p.b-p.a+1))), 10)
 		case pRandStr:
@@ -529,4 +517,12 @@ func splitArgs(s string) ([]tmplArg, error) {
 		i = j
 	}
 	return out, nil
+}
+
+// nowMs is the template's now_ms: the environment's clock, else the wall clock.
+func nowMs(env *Env) int64 {
+	if env.NowMs != nil {
+		return env.NowMs()
+	}
+	return time.Now().UnixMilli()
 }
