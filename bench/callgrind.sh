@@ -16,6 +16,8 @@
 #   bench/callgrind.sh               # LO=50 HI=150: about 2 minutes of one core
 #                                    # (also prints ccload's Ir per request by package)
 #   BENCH_CG_LO=100 BENCH_CG_HI=300 bench/callgrind.sh
+#   GOGC=off bench/callgrind.sh      # without garbage collection: the cycles follow the clock, and
+#                                    # valgrind stretches the runs unequally (docs/perf.md, 6.)
 #
 # GOMAXPROCS=1: with more Ps the runtime's idle threads spin while valgrind runs one thread at
 # a time, and those spins would be counted as work. GODEBUG: valgrind 3.19 aborts on Go's
