@@ -11,16 +11,22 @@ import "sync"
 // lost, and a snapshot counts every request whose sample was handed over before the tick
 // began. The channel's per-sample hand-off (a lock, a copy and often a goroutine wake-up) is
 // paid once per batch instead. Live metrics (the Observer) see a sample at most one tick
-// (100 ms) or flushAt samples of its worker late.
+// (100 ms) or flushAt samples of its worker late. With many workers each shard holds fewer
+// (newShards), so that the batches together stay within batchedMax events (18 MiB), as the
+// channel's buffer bounded them before (1<<14 events).
 const (
-	flushAt  = 64  // samples in one shard that make the worker kick the collector
-	shardCap = 512 // samples a shard holds before its worker waits for the collector
+	flushAt  = 64  // samples in one shard that make the worker kick the collector (at most)
+	shardCap = 512 // samples a shard holds before its worker waits for the collector (at most)
+	// batchedMax bounds the samples all shards may hold together (18 MiB of events): with many
+	// workers (max_connections) each shard holds fewer, down to minShardCap.
+	batchedMax  = 1 << 17
+	minShardCap = 8
 )
 
 // evShard is one worker's batch of samples on their way to the collector.
 type evShard struct {
 	mu      sync.Mutex
-	cond    sync.Cond // signalled by a drain, for a worker waiting at shardCap
+	cond    sync.Cond // signalled by a drain, for a worker waiting at the shards' capacity
 	buf     []event
 	waiting bool
 }
@@ -29,10 +35,14 @@ type evShard struct {
 type shards struct {
 	all  []*evShard
 	kick chan struct{} // capacity 1: a pending kick covers every append made before it is taken
+	// flush and capacity are flushAt and shardCap, smaller when there are many workers (batchedMax).
+	flush, capacity int
 }
 
 func newShards(n int) *shards {
 	s := &shards{all: make([]*evShard, n), kick: make(chan struct{}, 1)}
+	s.capacity = max(minShardCap, min(shardCap, batchedMax/max(n, 1)))
+	s.flush = min(flushAt, s.capacity/2)
 	for i := range s.all {
 		sh := &evShard{}
 		sh.cond.L = &sh.mu
@@ -41,11 +51,11 @@ func newShards(n int) *shards {
 	return s
 }
 
-// add appends ev to sh; at flushAt it kicks the collector, at shardCap it waits for a drain
+// add appends ev to sh; at s.flush samples it kicks the collector, at s.capacity it waits for a drain
 // (the collector is behind: the worker is slowed, the sample is not dropped).
 func (s *shards) add(sh *evShard, ev *event) {
 	sh.mu.Lock()
-	for len(sh.buf) >= shardCap {
+	for len(sh.buf) >= s.capacity {
 		sh.waiting = true
 		s.kickCollector()
 		sh.cond.Wait()
@@ -53,7 +63,7 @@ func (s *shards) add(sh *evShard, ev *event) {
 	sh.buf = append(sh.buf, *ev)
 	n := len(sh.buf)
 	sh.mu.Unlock()
-	if n == flushAt {
+	if n == s.flush {
 		s.kickCollector()
 	}
 }
