@@ -16,6 +16,8 @@
 #   bench/callgrind.sh               # LO=50 HI=150: about 2 minutes of one core
 #                                    # (also prints ccload's Ir per request by package)
 #   BENCH_CG_LO=100 BENCH_CG_HI=300 bench/callgrind.sh
+#   GOGC=off bench/callgrind.sh      # without garbage collection: the cycles follow the clock, and
+#                                    # valgrind stretches the runs unequally (docs/perf.md, 6.)
 #
 # GOMAXPROCS=1: with more Ps the runtime's idle threads spin while valgrind runs one thread at
 # a time, and those spins would be counted as work. GODEBUG: valgrind 3.19 aborts on Go's
@@ -51,15 +53,23 @@ ir() {
 	echo $((all - end))
 }
 
+# GC_RE: the runtime's garbage collection (marking, write barriers) and the stack regrowth that
+# follows its stack shrinking (copystack and the frame walks it makes). Their share of the
+# difference moves with how many GC cycles fall in the longer run: ccload's cycles come with
+# the 1 s time-series intervals (each encodes histograms, and allocates), and valgrind stretches
+# the longer run over more seconds. bypkg reports it apart, so a change is read without it.
+GC_RE='^runtime\.(gc|scan|mark|grey|findObject|tryDeferToSpanScan|wbBuf|bulkBarrier|typePointers|heapBits|spanOf|copystack|newstack|shrinkstack|pcvalue|step$|adjust|getStackMap|findfunc|\(\*stkframe\)|\(\*unwinder\)|\(\*moduledata\)\.textAddr|\(\*gcWork\)|\(\*mspan\)\.(mark|heapBits|typePointers))'
+
 # bypkg CG: each function's own instructions (not its callees'), summed by package: ccload's
 # packages by name, the HdrHistogram module, the Go runtime, and the rest (standard library,
 # system-call wrappers). The end-of-run functions are left out as in ir.
 bypkg() {
 	callgrind_annotate --threshold=100 --auto=no "$1" 2>/dev/null | grep -Ev "$END_RE" |
-		awk '/^ *[0-9,]+ .*:/ && !/PROGRAM TOTALS/ {
+		GC_RE="$GC_RE" awk 'BEGIN { GCRE = ENVIRON["GC_RE"] } /^ *[0-9,]+ .*:/ && !/PROGRAM TOTALS/ {
 			v = $1; gsub(",", "", v); n = $0; sub(/ \[.*$/, "", n); sub(/^ *[0-9,]+ +(\( *[0-9.]+%\) +)?/, "", n); sub(/^[^:]*:/, "", n)
 			if (n ~ /^ccload\//) { sub(/\..*$/, "", n); sub(/^ccload\//, "", n) }
 			else if (n ~ /hdrhistogram/) n = "HdrHistogram"
+			else if (n ~ GCRE) n = "Go runtime: GC and stack regrowth"
 			else if (n ~ /^(runtime|internal\/runtime)[.\/]/) n = "Go runtime"
 			else n = "standard library and other"
 			s[n] += v
@@ -106,3 +116,10 @@ awk -F'\t' -v d=$((REQ[ccload-$HI] - REQ[ccload-$LO])) 'NR == FNR { lo[$1] = $2;
 c=$(( (IR[ccload-$HI] - IR[ccload-$LO]) * 1000 / (REQ[ccload-$HI] - REQ[ccload-$LO]) ))
 l=$(( (IR[loop-$HI] - IR[loop-$LO]) * 1000 / (REQ[loop-$HI] - REQ[loop-$LO]) ))
 echo "ccload / bare loop: $(awk -v c="$c" -v l="$l" 'BEGIN{printf "%.3f", c/l}')× instructions per request (goal ≤ 1.05); profiles in $WORK (callgrind_annotate FILE.cg)"
+# The same ratio without the GC and stack-regrowth share of either side (see GC_RE).
+bypkg "$WORK/loop-$LO.cg" >"$WORK/lpkg-$LO.tsv"
+bypkg "$WORK/loop-$HI.cg" >"$WORK/lpkg-$HI.tsv"
+gcper() { awk -F'\t' -v d="$3" 'NR == FNR { lo[$1] = $2; next } $1 ~ /GC and stack/ { printf "%.0f", ($2 - lo[$1]) * 1000 / d; f = 1 } END { if (!f) printf "0" }' "$1" "$2"; }
+cg=$(gcper "$WORK/pkg-$LO.tsv" "$WORK/pkg-$HI.tsv" $((REQ[ccload-$HI] - REQ[ccload-$LO])))
+lg=$(gcper "$WORK/lpkg-$LO.tsv" "$WORK/lpkg-$HI.tsv" $((REQ[loop-$HI] - REQ[loop-$LO])))
+echo "without GC and stack regrowth: ccload $(((c - cg) / 1000)) Ir per request, loop $(((l - lg) / 1000)); ratio $(awk -v c="$((c - cg))" -v l="$((l - lg))" 'BEGIN{printf "%.3f", c/l}')×"

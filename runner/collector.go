@@ -29,7 +29,8 @@ type collector struct {
 
 	samples, answered int64 // requests seen; requests that got an HTTP answer
 	lastAbort         time.Duration
-	snaps             int // Config.Snapshots taken so far
+	snaps             int     // Config.Snapshots taken so far
+	spare             []event // drain's buffer, swapped with the shards'
 
 	fails map[failKey]record.FailureID // worded failure reasons, registered on first use
 	// The shared AccessToken: fetches that failed, the last one's reason, and the sessions
@@ -70,10 +71,15 @@ func (c *collector) loop() {
 	const every = 100 * time.Millisecond
 	tick := c.r.clock.NewTimer(every)
 	defer tick.Stop()
+	var kick chan struct{}
+	if c.r.shards != nil {
+		kick = c.r.shards.kick
+	}
 	for {
 		select {
 		case ev, ok := <-c.r.events:
 			if !ok {
+				c.drain() // every worker has returned: the last samples
 				c.warnToken()
 				c.rec.SetActive(c.r.active.Load())
 				if c.disp != nil {
@@ -82,6 +88,8 @@ func (c *collector) loop() {
 				return
 			}
 			c.handle(&ev)
+		case <-kick:
+			c.drain()
 		case <-tick.C():
 			tick.Reset(every)
 			c.tick()
@@ -152,6 +160,7 @@ const unreachableAfter = 5 * time.Second
 
 func (c *collector) tick() {
 	now := c.r.now()
+	c.drain() // the samples handed over before now, for the series, the display, snapshots and aborts
 	el := time.Duration(now)
 	c.rec.SetActive(c.r.active.Load())
 	c.rec.Tick(now)

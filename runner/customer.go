@@ -78,6 +78,9 @@ type scratch struct {
 	ureq ccapi.UploadReq
 	msgs []ccapi.DownlinkMessage
 	lane *ccapi.Lane // nil: the customer's own lanes
+	// shard is the exchange worker's batch of samples for the collector (evshard.go); nil:
+	// samples go through the events channel one by one.
+	shard *evShard
 }
 
 // waitFor is what an await step waits for.
@@ -552,7 +555,7 @@ func (c *vc) observe(call *ccapi.Call) {
 	if (call.Endpoint == ccapi.EpTokenByAkSk || call.Endpoint == ccapi.EpApplyToken) && step >= 0 {
 		step = -1 // a token renewal inside a step is not that step's request
 	}
-	r.events <- event{kind: evSample, ep: call.Endpoint, ct: ctIndex(call.ControlType), step: step, origin: c.origin, s: report.Sample{
+	ev := event{kind: evSample, ep: call.Endpoint, ct: ctIndex(call.ControlType), step: step, origin: c.origin, s: report.Sample{
 		Intended:   min(c.intended, start),
 		Ready:      min(c.free, start),
 		Start:      start,
@@ -564,6 +567,11 @@ func (c *vc) observe(call *ccapi.Call) {
 		BytesSent:  call.BytesSent,
 		BytesRecv:  call.BytesRecv,
 	}}
+	if x := c.x; x != nil && x.shard != nil {
+		r.shards.add(x.shard, &ev)
+	} else {
+		r.events <- ev
+	}
 	c.free = max(end, start)
 }
 

@@ -35,6 +35,7 @@ type run struct {
 	clock  Clock
 	life   *lifecycle // phase, stop reason, grace, cut and teardown
 	events chan event
+	shards *shards      // the exchange workers' sample batches (evshard.go); nil: samples use events
 	active atomic.Int64 // customers living a session right now
 
 	steps     []*scenario.Step         // named steps, in scenario order
@@ -131,6 +132,7 @@ func (r *run) play(ctx context.Context) *report.Report {
 
 	// Size the channel for bursts: the collector records millions of samples a second.
 	r.events = make(chan event, 1<<14)
+	r.shards = newShards(r.workers()) // before the collector starts: it reads r.shards
 	// Before t0: reading /proc/self/net/tcp (every socket of the machine's network namespace)
 	// took 0.1-0.9 s on a busy test machine, and inside the schedule it made a 1 s stage drop
 	// every arrival as late.

@@ -35,8 +35,12 @@ func newScheduler(r *run, prodCtx, ctx context.Context, wg *sync.WaitGroup, work
 	s := &scheduler{r: r, prodCtx: prodCtx, ctx: ctx, wg: wg, due: make(chan *vc, workers), kick: make(chan struct{}, 1), quit: make(chan struct{})}
 	s.done.Add(1 + workers)
 	go s.loop()
-	for range workers {
-		go s.work()
+	for i := range workers {
+		var sh *evShard
+		if r.shards != nil && i < len(r.shards.all) {
+			sh = r.shards.all[i]
+		}
+		go s.work(sh)
 	}
 	return s
 }
@@ -176,9 +180,9 @@ func (s *scheduler) loop() {
 	}
 }
 
-func (s *scheduler) work() {
+func (s *scheduler) work(sh *evShard) {
 	defer s.done.Done()
-	x := &scratch{lane: s.r.client.NewLane()}
+	x := &scratch{lane: s.r.client.NewLane(), shard: sh}
 	for c := range s.due {
 		c.x = x
 		if c.pending {

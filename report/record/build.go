@@ -65,7 +65,7 @@ func (r *Recorder) build(end time.Time, meta Meta, points []report.Point, final 
 			rep.StopReason = "interrupted"
 		}
 	}
-	rep.Overall = r.groupReport(r.overall, dur)
+	rep.Overall = r.groupReport(r.overallRec(), dur)
 	for _, g := range r.groups {
 		rep.Groups = append(rep.Groups, r.groupReport(g, dur))
 	}
@@ -106,6 +106,29 @@ func (r *Recorder) warnings() []string {
 		w = append(w, fmt.Sprintf("%d samples named a group that was never registered (counted in overall only)", r.unknown))
 	}
 	return w
+}
+
+// overallRec is overall with its latency histograms whole: its own merged with those of every
+// group that feeds it (see groupRec.feeds). It does not change the Recorder.
+func (r *Recorder) overallRec() *groupRec {
+	o := *r.overall
+	o.service, o.response = nil, nil
+	for _, g := range r.groups {
+		if !g.feeds {
+			continue
+		}
+		if o.service == nil {
+			o.service, o.response = report.NewRequestHistogram(), report.NewRequestHistogram()
+			o.service.Merge(r.overall.service)
+			o.response.Merge(r.overall.response)
+		}
+		o.service.Merge(g.service)
+		o.response.Merge(g.response)
+	}
+	if o.service == nil {
+		o.service, o.response = r.overall.service, r.overall.response
+	}
+	return &o
 }
 
 func (r *Recorder) groupReport(g *groupRec, dur float64) report.Group {

@@ -125,6 +125,15 @@ type groupRec struct {
 	bytesRecv  int64
 	service    *hdrhistogram.Histogram
 	response   *hdrhistogram.Histogram
+	// feeds says this group's histograms hold only requests recorded with it as their Group
+	// (never as a Step, never ccload's own): overall's histograms are then overall's own
+	// (requests of an unregistered group, or of a group that also served as a Step) merged with
+	// every feeding group's, at build (overallRec). Each scenario request is so recorded in one
+	// histogram pair fewer: the same value in two histograms was two RecordValues.
+	feeds bool
+	// stepped says the group has served as a Step: it never feeds (what it fed before is merged
+	// into overall's own when it first does).
+	stepped bool
 
 	// The open time-series interval's share of this group (endpoint and step groups only: the
 	// overall one is the Recorder's cur). ivResponse is allocated on the group's first request and reused.
@@ -351,23 +360,39 @@ func (r *Recorder) Record(s *report.Sample) {
 		}
 		_ = r.lag.RecordValue(lag) // in range by construction
 	}
+	fed := false // the sample's latencies reach overall through its group's histograms
 	if int(s.Group) >= 0 && int(s.Group) < len(r.groups) {
 		g := r.groups[s.Group]
 		g.add(s, code, sent, svc, resp)
 		g.addInterval(s, sent, resp)
+		if !g.stepped {
+			g.feeds, fed = true, true
+		}
 	} else {
 		r.unknown++
 	}
 	if s.Step != report.NoGroup && s.Step != s.Group {
 		if int(s.Step) >= 0 && int(s.Step) < len(r.groups) {
 			g := r.groups[s.Step]
+			if !g.stepped {
+				g.stepped = true
+				if g.feeds { // it fed overall until now: hand that over, then record the step
+					g.feeds = false
+					r.overall.service.Merge(g.service)
+					r.overall.response.Merge(g.response)
+				}
+			}
 			g.add(s, code, sent, svc, resp)
 			g.addInterval(s, sent, resp)
 		} else {
 			r.unknown++
 		}
 	}
-	r.overall.add(s, code, sent, svc, resp)
+	r.overall.count(s, code)
+	if sent && !fed {
+		_ = r.overall.service.RecordValue(svc)
+		_ = r.overall.response.RecordValue(resp)
+	}
 	if r.obs != nil {
 		r.observe(s)
 	}
@@ -414,6 +439,15 @@ func (r *Recorder) observe(s *report.Sample) {
 }
 
 func (g *groupRec) add(s *report.Sample, code int32, sent bool, svc, resp int64) {
+	g.count(s, code)
+	if sent {
+		_ = g.service.RecordValue(svc) // in range: toUS clamps
+		_ = g.response.RecordValue(resp)
+	}
+}
+
+// count counts s in g's classes, resultCodes, statuses and bytes (add without the latencies).
+func (g *groupRec) count(s *report.Sample, code int32) {
 	g.classes[s.Class%report.NumClasses]++
 	if code >= 0 {
 		for int(code) >= len(g.codeCounts) {
@@ -434,10 +468,6 @@ func (g *groupRec) add(s *report.Sample, code int32, sent bool, svc, resp int64)
 		g.bytesSent += int64(s.BytesSent)
 	}
 	g.bytesRecv += int64(s.BytesRecv)
-	if sent {
-		_ = g.service.RecordValue(svc) // in range: toUS clamps
-		_ = g.response.RecordValue(resp)
-	}
 }
 
 // addInterval counts a request in the group's open time-series interval.

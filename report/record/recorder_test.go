@@ -596,3 +596,69 @@ func TestQueueInfoIsRecordedAndMerges(t *testing.T) {
 		t.Errorf("merged first interval's queue_length %d, want the larger (5)", got)
 	}
 }
+
+// TestOverallHistogramsHoldEveryScenarioRequestOnce: overall's latency histograms are built
+// from its groups' (groupRec.feeds) rather than recorded twice; whatever the mix of groups a
+// sample names (an endpoint group, a step group, an endpoint group that later also serves as a
+// step, an unregistered group, ccload's own), the report's overall histograms must be exactly
+// those of every scenario request recorded once, in a snapshot as in the final report.
+func TestOverallHistogramsHoldEveryScenarioRequestOnce(t *testing.T) {
+	t.Parallel()
+	t0 := time.Unix(1000, 0)
+	rec := record.New(record.Options{Start: t0})
+	a, b := rec.Group("sendAsync", "CHAT"), rec.Group("poll", "")
+	own := rec.OriginGroup(report.OriginTeardown, "sendAsync", "DISCONNECT")
+	step := rec.StepGroup("greet")
+	svc, resp := report.NewRequestHistogram(), report.NewRequestHistogram()
+	rnd := rand.New(rand.NewPCG(7, 7))
+	var snap *report.Report
+	var wantSnap [2]string
+	for i := range 4000 {
+		s := report.Sample{Class: report.ClassOK, Status: 200, Step: report.NoGroup}
+		s.Intended = int64(i) * int64(time.Millisecond)
+		s.Start = s.Intended + rnd.Int64N(5000)*1000
+		s.End = s.Start + (1+rnd.Int64N(20000))*1000
+		switch i % 7 {
+		case 0, 1:
+			s.Group = a
+		case 2:
+			s.Group, s.Step = a, step
+		case 3:
+			s.Group = b
+		case 4:
+			s.Group = own // ccload's own: not in overall
+		case 5:
+			s.Group = 99 // never registered: overall only
+		case 6:
+			s.Group = b
+			if i > 2000 {
+				s.Step = a // from here on a also serves as a step
+			}
+		}
+		rec.Record(&s)
+		if s.Group != own {
+			_ = svc.RecordValue((s.End - s.Start) / 1000)
+			_ = resp.RecordValue((s.End - s.Intended) / 1000)
+		}
+		if i == 1500 {
+			snap = rec.Snapshot(t0.Add(2*time.Second), record.Meta{})
+			wantSnap = [2]string{report.EncodeHistogram(svc), report.EncodeHistogram(resp)}
+		}
+	}
+	rep := rec.Finish(t0.Add(5*time.Second), record.Meta{})
+	for _, c := range []struct {
+		name      string
+		got       report.Group
+		svc, resp string
+	}{
+		{"snapshot", snap.Overall, wantSnap[0], wantSnap[1]},
+		{"final", rep.Overall, report.EncodeHistogram(svc), report.EncodeHistogram(resp)},
+	} {
+		if c.got.ServiceHistogram != c.svc || c.got.ResponseHistogram != c.resp {
+			t.Errorf("%s: overall histograms differ from every scenario request recorded once (%d service values)", c.name, c.got.ServiceTimeUS.Count)
+		}
+	}
+	if n := rep.Overall.ResponseTimeUS.Count; n != resp.TotalCount() {
+		t.Errorf("overall response time counts %d requests, want %d", n, resp.TotalCount())
+	}
+}
