@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -92,5 +93,24 @@ func TestParseCcloadCutIsNoError(t *testing.T) {
 	}
 	if r.requests != 96 || r.errors != 1 || r.rps != 48 {
 		t.Errorf("parseCcload = requests %v errors %v rps %v, want 96 answered, 1 (cut is none), 48", r.requests, r.errors, r.rps)
+	}
+}
+
+// The ratio line holds ccload's CPU per request against each tool of its configuration, with
+// issue 24's goals: 0.3× vegeta's, 1.2× wrk's, 1.05× the bare h1 loop's.
+func TestRatiosAgainstIssue24Goals(t *testing.T) {
+	rows := []row{
+		{config: "pinned", tool: "ccload", cpuUsPerReq: 10},
+		{config: "pinned", tool: "vegeta", cpuUsPerReq: 40},
+		{config: "pinned", tool: "wrk", cpuUsPerReq: 8},
+		{config: "pinned", tool: "loop-h1", cpuUsPerReq: 9},
+		{config: "shared", tool: "wrk", cpuUsPerReq: 1},
+	}
+	var b strings.Builder
+	ratios(&b, "pinned", rows)
+	for _, want := range []string{"0.25× vegeta's (goal ≤ 0.3)", "1.25× wrk's (goal ≤ 1.2)", "1.11× the bare h1 loop's (goal ≤ 1.05)"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("ratio line %q lacks %q", b.String(), want)
+		}
 	}
 }
