@@ -348,8 +348,21 @@ func (s *searcher) max() float64 {
 	return s.set.max
 }
 
+// failedAtOrBelow says a level at or below rate broke, and no confirmation (the longest
+// measurement) held at or above that level since: a confirmed level outweighs a shorter step's
+// failure of it or of a level below it.
 func (s *searcher) failedAtOrBelow(rate float64) bool {
-	return slices.ContainsFunc(s.seen, func(m measured) bool { return m.v != vPass && m.rate <= rate })
+	return slices.ContainsFunc(s.seen, func(m measured) bool { return m.v != vPass && m.rate <= rate && !s.confirmedAtOrAbove(m.rate) })
+}
+
+// confirmedAtOrAbove says a level at or above rate held its confirmation.
+func (s *searcher) confirmedAtOrAbove(rate float64) bool {
+	for r, m := range s.confirmed {
+		if r >= rate && m.v == vPass {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *searcher) highest(keep func(measured) bool) float64 {

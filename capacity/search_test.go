@@ -23,8 +23,11 @@ type fakeTarget struct {
 	limitAt      float64 // levels at or above this are generator-limited (0: never)
 	stalls       int     // the first stalls steps are limited by other work on the machine (transient)
 	wholesaleAt  float64 // levels at or above this fail wholesale (0: never)
-	calls        []measured
-	seen         map[float64]int
+	// holds, when set, decides instead of capacity whether a level holds in a phase (a band
+	// where short and long windows disagree).
+	holds func(rate float64, phase string) bool
+	calls []measured
+	seen  map[float64]int
 }
 
 func (f *fakeTarget) measure(rate float64, phase string) measured {
@@ -45,7 +48,7 @@ func (f *fakeTarget) measure(rate float64, phase string) measured {
 		m.v = vLimited
 	case f.surgeAt > 0 && rate >= f.surgeAt:
 		m.v, m.broke = vSurge, []string{"error_rate"}
-	case rate > f.capacity:
+	case f.holds != nil && !f.holds(rate, phase), f.holds == nil && rate > f.capacity:
 		m.v, m.broke, m.headroom = vFail, []string{"p99"}, 1.5
 	}
 	if phase == PhaseConfirm {
@@ -377,6 +380,33 @@ func TestPolicyTheConfirmationDecides(t *testing.T) {
 			continue
 		}
 		t.Errorf("step %d repeats the confirmation of %g at once (the longest measurement decides): %v", i+1, m.rate, noisy.calls)
+	}
+}
+
+// TestPolicyTrustsAConfirmationOverAShorterStep: in a band where short windows and long ones
+// disagree (mock --capacity 100 with 2-request sessions: 40 sessions/s broke a 20 s window and
+// held its 40 s confirmation; 42 and 40.5 held 20 s windows and broke their confirmations), a
+// level that held its confirmation stays a good end whatever a shorter step said of it, and the
+// search converges on confirmed ends instead of giving up as "boundary not confirmed".
+func TestPolicyTrustsAConfirmationOverAShorterStep(t *testing.T) {
+	f := &fakeTarget{capacity: 40, holds: func(rate float64, phase string) bool {
+		if phase == PhaseConfirm {
+			return rate <= 40
+		}
+		return rate < 40 || rate > 40 && rate <= 42
+	}}
+	res, _ := drive(t, defaultSettings(1), f)
+	if !res.converged || res.lo != 40 || res.hi > 42 {
+		t.Fatalf("%q [%g, %g], want converged on 40 (it held its confirmation) below a confirmed failure; steps %v", res.outcome, res.lo, res.hi, f.calls)
+	}
+	for _, end := range []float64{res.lo, res.hi} {
+		var confirmed bool
+		for _, m := range f.calls {
+			confirmed = confirmed || m.phase == PhaseConfirm && m.rate == end
+		}
+		if !confirmed {
+			t.Errorf("end %g was never confirmed: %v", end, f.calls)
+		}
 	}
 }
 
