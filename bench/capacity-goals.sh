@@ -68,9 +68,14 @@ search() { # NAME R SCENARIO [capacity flags...]
 	local name=$1 r=$2 sc=$3
 	shift 3
 	port=$((port + 1))
-	"$D/ccload" mock --capacity "$r" --addr "127.0.0.1:$port" --accept-token "$sc" > "$D/mock-$name.log" 2>&1 &
+	# The rate scenarios carry static tokens the mock must accept; the customers ones use AK/SK
+	# (the mock refuses --accept-token for a scenario without tokens).
+	local accept=()
+	grep -q access_token "$sc" && accept=(--accept-token "$sc")
+	"$D/ccload" mock --capacity "$r" --addr "127.0.0.1:$port" "${accept[@]}" > "$D/mock-$name.log" 2>&1 &
 	local mp=$!
 	sleep 1
+	kill -0 "$mp" 2>/dev/null || { echo "== $name: the mock did not start:"; cat "$D/mock-$name.log"; return; }
 	echo "== $name: ccload mock --capacity $r; start $(date -u +%FT%TZ); load $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "\$ ccload capacity $(basename "$sc") $* --target http://127.0.0.1:$port --budget 8m --no-progress"
 	local s

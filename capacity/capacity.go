@@ -296,6 +296,16 @@ func (c *searchRun) measure(ctx context.Context, p plan) measured {
 		st.Note = "stopped: " + end.wholesale
 		c.wholesale = end.wholesale
 		m.v = vWholesale
+	case win == nil && report.ParseStop(full.StopReason).Kind == report.ReasonUnreachable:
+		// No request got an answer (the runner stopped the step itself): nothing above will
+		// either, so the search stops at once and says why, in the run's own diagnosis.
+		why := "the target is unreachable"
+		if len(full.Warnings) > 0 {
+			why += ": " + strings.Join(full.Warnings, "; ")
+		}
+		st.Note = "stopped: " + why
+		c.wholesale = why
+		m.v = vWholesale
 	case win == nil:
 		st.Note = "not judged: the step did not reach the end of its window (" + full.StopReason + ")"
 	default:
@@ -384,7 +394,9 @@ func (c *searchRun) measure(ctx context.Context, p plan) measured {
 		case <-time.After(c.o.Cooldown):
 		}
 	}
-	if (m.v == vFail || m.v == vLimited || end.workersBusy >= genlimit.WorkersBusyShare || c.o.Customers) && ctx.Err() == nil {
+	// A step that ends the search (stopped, failed wholesale, surged) leaves nothing to wait for.
+	searchGoesOn := m.v == vPass || m.v == vFail || m.v == vLimited
+	if searchGoesOn && (m.v == vFail || m.v == vLimited || end.workersBusy >= genlimit.WorkersBusyShare || c.o.Customers) && ctx.Err() == nil {
 		// A step past the target's saturation leaves requests queued there (ccload cut its
 		// sessions, the target still serves what they sent), and a customers step's teardown
 		// sends every customer's DISCONNECT at once: the next step must not start on that
