@@ -346,7 +346,7 @@ func (c *searchRun) measure(ctx context.Context, p plan) measured {
 			break
 		}
 		if st.Pass {
-			if why := unproven(win, c.o.SLO); why != "" {
+			if why := unproven(win, c.o.SLO, results); why != "" {
 				// Held by its point estimates, but not beyond the sample's noise after the longest
 				// window: a level the sample cannot show held is no capacity.
 				st.Pass = false
@@ -751,7 +751,7 @@ func (c *searchRun) watch(p plan, first, last *mark) (stepEnd, bool) {
 			ws.longest = max(ws.longest, c.o.Window)
 		}
 		if ws.elapsed >= ws.planned && ws.requests >= ws.minRequests && allPass(results) {
-			ws.unproven = unproven(win, c.o.SLO) != ""
+			ws.unproven = unproven(win, c.o.SLO, results) != ""
 		}
 	}
 	act := ws.decide()

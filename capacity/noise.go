@@ -58,9 +58,9 @@ func countSD(e evaluate.Exceedance) float64 {
 // unproven says which SLO limit a window's sample does not show held, though its point estimate
 // holds it ("" when every limit the sample can speak to is held beyond its noise): "p99 under
 // 200ms: 12 of 1,440 requests (0.83%) were slower, within the sampling noise of the 1% allowed
-// (at most 7 show it held)". Such a level counts as broken: a capacity is a level shown to hold.
-func unproven(win *report.Report, slo []scenario.Threshold) string {
-	results := judge(win, slo)
+// (at most 7 show it held)". results are the window's judge(win, slo), which the caller has.
+// Such a level counts as broken: a capacity is a level shown to hold.
+func unproven(win *report.Report, slo []scenario.Threshold, results []report.ThresholdResult) string {
 	for i, spec := range runner.ThresholdSpecs(slo) {
 		if !results[i].Pass {
 			continue // the point estimate broke it already, or the window cannot judge it

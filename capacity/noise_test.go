@@ -56,7 +56,7 @@ func TestALevelAtItsLimitIsNotShownToHold(t *testing.T) {
 			b.Req(sec, lat, lat, code, class, ep)
 		}
 		win := b.Finish()
-		why := unproven(win, tc.slo)
+		why := unproven(win, tc.slo, judge(win, tc.slo))
 		if got := why != ""; got != tc.unproven {
 			t.Errorf("%s: unproven %v (%q), want %v", tc.name, got, why, tc.unproven)
 		}
